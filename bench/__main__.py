@@ -1,0 +1,90 @@
+"""Run diaglab's benchmarks and record them in bench/RESULTS.md.
+
+Usage: ``python -m bench [--suite store] [--sizes 100k,1M,10M] [--workdir DIR] [--no-record]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+from bench._common import machine, parse_size, run_measured
+
+HERE = Path(__file__).parent
+RESULTS = HERE / "RESULTS.md"
+
+# suite -> [(case, uses size)]; later issues add suites here.
+SUITES: dict[str, list[tuple[str, bool]]] = {
+    "store": [("bulk_log", True), ("refresh", True), ("logger_log", False)],
+}
+
+
+def run_suite(suite: str, sizes: list[str], workdir: Path) -> list[dict]:
+    results = []
+    for case, sized in SUITES[suite]:
+        for size in sizes if sized else ["200000"]:
+            if sized and case == "refresh":
+                run_measured(f"bench.{suite}", "prepare", size, str(workdir))
+            r = run_measured(f"bench.{suite}", case, size, str(workdir))
+            r["size"] = size if sized else str(parse_size(size))
+            print(json.dumps(r), flush=True)
+            results.append(r)
+    return results
+
+
+def markdown(suite: str, results: list[dict]) -> str:
+    m = machine()
+    lines = [
+        f"<!-- suite:{suite} -->",
+        f"### {suite} — {m['date']}",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; "
+        f"load average before the run {m['load_avg']}; Python {m['python']}.",
+        "",
+        "| case | size | result | peak RSS |",
+        "|---|---|---|---|",
+    ]
+    for r in results:
+        body = {
+            k: v
+            for k, v in r.items()
+            if k not in ("case", "size", "peak_rss_mb", "wall", "rows", "calls")
+        }
+        lines.append(
+            f"| {r['case']} | {r['size']} | "
+            f"{', '.join(f'{k}={v}' for k, v in body.items())} | "
+            f"{r.get('peak_rss_mb', '?')} MB |"
+        )
+    lines.append(f"<!-- /suite:{suite} -->")
+    return "\n".join(lines)
+
+
+def record(suite: str, text: str) -> None:
+    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
+    pattern = re.compile(rf"<!-- suite:{suite} -->.*?<!-- /suite:{suite} -->", re.S)
+    if pattern.search(current):
+        current = pattern.sub(lambda _: text, current)
+    else:
+        current = current.rstrip() + "\n\n" + text + "\n"
+    RESULTS.write_text(current)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(prog="python -m bench")
+    p.add_argument("--suite", action="append", choices=sorted(SUITES))
+    p.add_argument("--sizes", default="100k,1M,10M")
+    p.add_argument("--workdir", default=str(HERE / "data"))
+    p.add_argument("--no-record", action="store_true")
+    args = p.parse_args()
+    for suite in args.suite or sorted(SUITES):
+        results = run_suite(suite, args.sizes.split(","), Path(args.workdir))
+        text = markdown(suite, results)
+        print(text)
+        if not args.no_record:
+            record(suite, text)
+
+
+if __name__ == "__main__":
+    main()

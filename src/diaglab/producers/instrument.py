@@ -1,0 +1,80 @@
+"""``instrument``: wrap a model so every call is logged with its latency and failures."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from diaglab.producers.logger import Logger
+
+
+class Instrumented:
+    """A model whose ``predict`` / ``predict_proba`` log inputs, outputs, latency and errors.
+
+    Any other attribute is the wrapped model's. A call that raises is logged as one error row
+    per input row (the error text, no output) and the exception is re-raised unchanged.
+    """
+
+    def __init__(self, estimator: Any, logger: Logger) -> None:
+        self.estimator = estimator
+        self.logger = logger
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.estimator, name)
+
+    def predict(self, X: Any, *, trace_id: Any = None, prediction_ids: Any = None) -> Any:
+        return self._call("predict", X, trace_id, prediction_ids)
+
+    def predict_proba(self, X: Any, *, trace_id: Any = None, prediction_ids: Any = None) -> Any:
+        return self._call("predict_proba", X, trace_id, prediction_ids)
+
+    def _call(self, method: str, X: Any, trace_id: Any, prediction_ids: Any) -> Any:
+        frame = self._frame(X)
+        n = len(frame)
+        traces = [trace_id] * n if trace_id is None or isinstance(trace_id, str) else trace_id
+        start = time.perf_counter()
+        try:
+            out = getattr(self.estimator, method)(X)
+        except Exception as exc:
+            elapsed = (time.perf_counter() - start) * 1000
+            self.logger.log(
+                frame,
+                [None] * n,
+                prediction_ids,
+                None,
+                [elapsed] * n,
+                traces,
+                error=f"{type(exc).__name__}: {exc}",
+            )
+            raise
+        elapsed = (time.perf_counter() - start) * 1000
+        logged = np.asarray(out)
+        if method == "predict_proba" and logged.ndim == 2 and logged.shape[1] == 2:
+            logged = logged[:, 1]
+        self.logger.log(frame, logged, prediction_ids, None, [elapsed] * n, traces)
+        return out
+
+    def _frame(self, X: Any) -> pd.DataFrame:
+        if isinstance(X, pd.DataFrame):
+            return X.reset_index(drop=True)
+        arr = np.asarray(X)
+        if arr.ndim == 1:
+            arr = arr.reshape(1, -1)
+        names = getattr(self.estimator, "feature_names_in_", None)
+        if names is None or len(names) != arr.shape[1]:
+            names = [f"x{i}" for i in range(arr.shape[1])]
+        return pd.DataFrame(arr, columns=[str(c) for c in names])
+
+
+def instrument(estimator: Any, logger: Logger) -> Instrumented:
+    """Wrap ``estimator`` so its predictions are logged through ``logger``.
+
+    Examples
+    --------
+    >>> model = dl.instrument(clf, dl.Logger("store", model="credit"))   # doctest: +SKIP
+    >>> model.predict_proba(X, trace_id="4bf92f3577b34da6a3ce929d0e0e4736")  # doctest: +SKIP
+    """
+    return Instrumented(estimator, logger)

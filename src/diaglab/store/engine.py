@@ -1,0 +1,390 @@
+"""The DuckDB side of a store: query-ready tables, the ingest ledger and the read-only fallback.
+
+Tables: ``main.<model>`` holds one row per prediction with its latest label joined in;
+``labels.<model>`` keeps every label ever logged (the history); ``reference.<model>`` the active
+reference rows of each model version; ``meta.ledger`` one row per ingested segment. A segment's
+rows and its ledger row are written in one transaction, so a segment is ingested exactly once.
+
+DuckDB lets one process open a database file for writing. A second process gets an in-memory
+database whose tables are views over the segment files: slower, read-only, but correct.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from diaglab.errors import ReadOnlyStoreError
+from diaglab.store.schema import ModelSchema, feature_type, value_type
+from diaglab.store.segments import Segment, segment_dir
+
+log = logging.getLogger("diaglab")
+
+DB_FILE = "diaglab.duckdb"
+_LOCK_HOLDER = re.compile(r"PID (\d+)")
+# Bounds DuckDB's own memory so refresh of tens of millions of rows stays within ~2 GB RSS;
+# larger intermediate results spill to the store's .tmp directory.
+MEMORY_LIMIT = "1200MB"
+INGEST_BATCH_ROWS = 2_000_000
+
+
+def q(identifier: str) -> str:
+    """Quote an identifier for DuckDB (column names may be anything, e.g. ``a; drop table x``)."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _duck_type(t: pa.DataType) -> str:
+    if pa.types.is_timestamp(t):
+        return "TIMESTAMPTZ"
+    return "DOUBLE" if pa.types.is_floating(t) else "VARCHAR"
+
+
+def prediction_columns(schema: ModelSchema) -> dict[str, str]:
+    """Column name -> DuckDB type of a model's prediction table, roles first."""
+    vt = _duck_type(value_type(schema.task or "binary"))
+    cols = {
+        "prediction_id": "VARCHAR",
+        "timestamp": "TIMESTAMPTZ",
+        "model_version": "VARCHAR",
+        "prediction": vt,
+        "score": "DOUBLE",
+        "latency_ms": "DOUBLE",
+        "trace_id": "VARCHAR",
+        "error": "VARCHAR",
+        "metadata": "VARCHAR",
+        "label": vt,
+        "label_timestamp": "TIMESTAMPTZ",
+    }
+    for f in schema.features.values():
+        cols[f.name] = _duck_type(feature_type(f.kind))
+    return cols
+
+
+def reference_columns(schema: ModelSchema) -> dict[str, str]:
+    vt = _duck_type(value_type(schema.task or "binary"))
+    cols = {
+        "model_version": "VARCHAR",
+        "prediction": vt,
+        "score": "DOUBLE",
+        "label": vt,
+        "segment": "VARCHAR",
+    }
+    for f in schema.features.values():
+        cols[f.name] = _duck_type(feature_type(f.kind))
+    return cols
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What one refresh ingested."""
+
+    segments: int = 0
+    rows: int = 0
+    duplicates: int = 0
+    labels: int = 0
+
+    def __add__(self, other: IngestReport) -> IngestReport:
+        return IngestReport(
+            self.segments + other.segments,
+            self.rows + other.rows,
+            self.duplicates + other.duplicates,
+            self.labels + other.labels,
+        )
+
+
+class Engine:
+    """Owns the DuckDB connection of one store."""
+
+    def __init__(self, root: Path, *, read_only: bool = False) -> None:
+        self.root = root
+        self.lock = threading.RLock()
+        self.read_only_reason: str | None = None
+        spill = root / ".tmp" / "duckdb"
+        spill.mkdir(parents=True, exist_ok=True)
+        config: dict[str, str | bool | int | float | list[str]] = {
+            "memory_limit": MEMORY_LIMIT,
+            "temp_directory": str(spill),
+            "preserve_insertion_order": "false",
+        }
+        if read_only:
+            self.read_only_reason = "opened with read_only=True"
+        else:
+            try:
+                self.con = duckdb.connect(str(root / DB_FILE), config=config)
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower():
+                    raise
+                holder = _LOCK_HOLDER.search(str(exc))
+                self.read_only_reason = (
+                    f"another process (PID {holder.group(1) if holder else '?'}) holds "
+                    f"{root / DB_FILE}"
+                )
+        if self.read_only_reason is not None:
+            self.con = duckdb.connect(":memory:", config=config)
+            log.warning(
+                "diaglab store %s is read-only here: %s. Queries read the segment files directly "
+                "(slower); rows logged here are ingested by the writer on its next refresh.",
+                root,
+                self.read_only_reason,
+            )
+        for schema_name in ("labels", "reference", "meta"):
+            self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema_name}")
+        if not self.read_only:
+            self.con.execute(
+                "CREATE TABLE IF NOT EXISTS meta.ledger (segment VARCHAR PRIMARY KEY, "
+                "kind VARCHAR, model VARCHAR, rows BIGINT, ingested_at TIMESTAMPTZ)"
+            )
+
+    @property
+    def read_only(self) -> bool:
+        return self.read_only_reason is not None
+
+    def close(self) -> None:
+        self.con.close()
+
+    # -- tables -------------------------------------------------------------------------------
+
+    def _existing_columns(self, schema_name: str, table: str) -> dict[str, str]:
+        rows = self.con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+            [schema_name, table],
+        ).fetchall()
+        return {name: dtype for name, dtype in rows}
+
+    def _ensure_table(self, schema_name: str, table: str, columns: dict[str, str]) -> None:
+        existing = self._existing_columns(schema_name, table)
+        target = f"{schema_name}.{q(table)}"
+        if not existing:
+            cols = ", ".join(f"{q(c)} {t}" for c, t in columns.items())
+            self.con.execute(f"CREATE TABLE {target} ({cols})")
+            return
+        for c, t in columns.items():
+            if c not in existing:
+                self.con.execute(f"ALTER TABLE {target} ADD COLUMN {q(c)} {t}")
+
+    def ensure_model_tables(self, schema: ModelSchema) -> None:
+        if self.read_only:
+            return
+        self._ensure_table("main", schema.model, prediction_columns(schema))
+        vt = _duck_type(value_type(schema.task or "binary"))
+        self._ensure_table(
+            "labels",
+            schema.model,
+            {
+                "prediction_id": "VARCHAR",
+                "label": vt,
+                "label_timestamp": "TIMESTAMPTZ",
+                "seq": "VARCHAR",
+            },
+        )
+        self._ensure_table("reference", schema.model, reference_columns(schema))
+
+    def has_table(self, schema_name: str, table: str) -> bool:
+        return bool(self._existing_columns(schema_name, table))
+
+    # -- ingest -------------------------------------------------------------------------------
+
+    def ingested(self) -> set[str]:
+        if self.read_only:
+            return set()
+        return {r[0] for r in self.con.execute("SELECT segment FROM meta.ledger").fetchall()}
+
+    def _require_writer(self) -> None:
+        if self.read_only:
+            raise ReadOnlyStoreError(
+                f"this store is read-only in this process ({self.read_only_reason}); "
+                "log from here (segments are picked up by the writer) or close the other process"
+            )
+
+    def _ledger(self, segments: Sequence[Segment], rows: Sequence[int]) -> None:
+        self.con.executemany(
+            "INSERT INTO meta.ledger VALUES (?, ?, ?, ?, now())",
+            [[s.id, s.kind, s.model, n] for s, n in zip(segments, rows, strict=True)],
+        )
+
+    def insert_batch(self, schema: ModelSchema, table: pa.Table, segment: Segment) -> None:
+        """Insert a freshly logged, already checked batch and record its segment."""
+        self._require_writer()
+        target = q(schema.model)
+        self.con.register("_diaglab_batch", table)
+        try:
+            self.con.execute(f"INSERT INTO main.{target} BY NAME SELECT * FROM _diaglab_batch")
+            self._apply_labels(schema.model, "SELECT prediction_id FROM _diaglab_batch")
+            self._ledger([segment], [table.num_rows])
+        finally:
+            self.con.unregister("_diaglab_batch")
+
+    def existing_ids(self, model: str, ids: pa.Array, limit: int = 5) -> list[str]:
+        """Up to ``limit`` of ``ids`` that the model's table already holds."""
+        if not self.has_table("main", model) and not self.read_only:
+            return []
+        self.con.register("_diaglab_ids", pa.table({"prediction_id": ids}))
+        try:
+            rows = self.con.execute(
+                f"SELECT prediction_id FROM main.{q(model)} SEMI JOIN _diaglab_ids "
+                f"USING (prediction_id) LIMIT {int(limit)}"
+            ).fetchall()
+        except duckdb.CatalogException:
+            return []
+        finally:
+            self.con.unregister("_diaglab_ids")
+        return [r[0] for r in rows]
+
+    def ingest_predictions(self, schema: ModelSchema, segments: Sequence[Segment]) -> IngestReport:
+        """Ingest prediction segments: new ids only, the first occurrence of a repeated id."""
+        files = [str(s.path) for s in segments]
+        target = f"main.{q(schema.model)}"
+        src = "read_parquet(?, union_by_name=true, filename=true, file_row_number=true)"
+        before = self._count(target)
+        counts = self._file_rows(files)
+        self.con.execute(
+            f"INSERT INTO {target} BY NAME "
+            f"SELECT * EXCLUDE (filename, file_row_number) FROM {src} AS s "
+            f"ANTI JOIN {target} AS t USING (prediction_id) "
+            f"QUALIFY row_number() OVER (PARTITION BY s.prediction_id "
+            f"ORDER BY s.filename, s.file_row_number) = 1",
+            [files],
+        )
+        inserted = self._count(target) - before
+        self._apply_labels(schema.model, "SELECT prediction_id FROM read_parquet(?)", [files])
+        self._ledger(segments, counts)
+        return IngestReport(len(segments), inserted, sum(counts) - inserted)
+
+    def ingest_labels(self, schema: ModelSchema, segments: Sequence[Segment]) -> IngestReport:
+        files = [str(s.path) for s in segments]
+        counts = self._file_rows(files)
+        self.con.execute(
+            f"INSERT INTO labels.{q(schema.model)} "
+            "SELECT prediction_id, label, label_timestamp, "
+            "parse_filename(filename, true) || lpad(printf('%x', file_row_number), 10, '0') "
+            "FROM read_parquet(?, filename=true, file_row_number=true)",
+            [files],
+        )
+        self._apply_labels(schema.model, "SELECT prediction_id FROM read_parquet(?)", [files])
+        self._ledger(segments, counts)
+        return IngestReport(len(segments), 0, 0, sum(counts))
+
+    def ingest_reference(self, schema: ModelSchema, segments: Sequence[Segment]) -> IngestReport:
+        target = f"reference.{q(schema.model)}"
+        counts = self._file_rows([str(s.path) for s in segments])
+        for seg in segments:  # oldest first: the latest reference of a version wins
+            self.con.execute(
+                f"DELETE FROM {target} WHERE model_version IN "
+                f"(SELECT DISTINCT model_version FROM read_parquet(?))",
+                [str(seg.path)],
+            )
+            self.con.execute(
+                f"INSERT INTO {target} BY NAME SELECT *, ? AS segment FROM read_parquet(?)",
+                [seg.id, str(seg.path)],
+            )
+        self._ledger(segments, counts)
+        return IngestReport(len(segments), sum(counts))
+
+    def _apply_labels(self, model: str, ids_sql: str, params: list[object] | None = None) -> None:
+        """Copy the latest label of each of the given ids into the prediction table."""
+        if not self.con.execute(f"SELECT 1 FROM labels.{q(model)} LIMIT 1").fetchall():
+            return
+        self.con.execute(
+            f"UPDATE main.{q(model)} AS p SET label = l.label, label_timestamp = l.label_timestamp "
+            f"FROM (SELECT prediction_id, arg_max(label, seq) AS label, "
+            f"arg_max(label_timestamp, seq) AS label_timestamp FROM labels.{q(model)} "
+            f"SEMI JOIN ({ids_sql}) USING (prediction_id) GROUP BY prediction_id) AS l "
+            f"WHERE p.prediction_id = l.prediction_id",
+            params or [],
+        )
+
+    def _count(self, table: str) -> int:
+        return int(self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+
+    def _file_rows(self, files: Sequence[str]) -> list[int]:
+        rows = self.con.execute(
+            "SELECT file_name, num_rows FROM parquet_file_metadata(?)", [list(files)]
+        ).fetchall()
+        by_file = {r[0]: int(r[1]) for r in rows}
+        return [by_file.get(f, 0) for f in files]
+
+    def batches(self, segments: Sequence[Segment]) -> Iterable[list[Segment]]:
+        """Segments in groups of about INGEST_BATCH_ROWS rows, to bound memory."""
+        group: list[Segment] = []
+        total = 0
+        counts = self._file_rows([str(s.path) for s in segments]) if segments else []
+        for seg, n in zip(segments, counts, strict=True):
+            group.append(seg)
+            total += n
+            if total >= INGEST_BATCH_ROWS:
+                yield group
+                group, total = [], 0
+        if group:
+            yield group
+
+    # -- read-only views over the segment files ----------------------------------------------
+
+    def create_views(self, schema: ModelSchema) -> None:
+        """In read-only mode: views with the same names as the writer's tables."""
+        m = schema.model
+        root = self.root
+        pred_cols = prediction_columns(schema)
+        ref_cols = reference_columns(schema)
+        lab_files = sorted(segment_dir(root, "labels", m).glob("*.parquet"))
+        pred_files = sorted(segment_dir(root, "predictions", m).glob("*.parquet"))
+        ref_files = sorted(segment_dir(root, "reference", m).glob("*.parquet"))
+        vt = pred_cols["label"]
+        if lab_files:
+            labels = (
+                "SELECT prediction_id, label, label_timestamp, parse_filename(filename, true) || "
+                "lpad(printf('%x', file_row_number), 10, '0') AS seq FROM read_parquet("
+                f"{_files_sql(lab_files)}, filename=true, file_row_number=true)"
+            )
+        else:
+            labels = (
+                f"SELECT NULL::VARCHAR AS prediction_id, NULL::{vt} AS label, "
+                "NULL::TIMESTAMPTZ AS label_timestamp, NULL::VARCHAR AS seq LIMIT 0"
+            )
+        self.con.execute(f"CREATE OR REPLACE VIEW labels.{q(m)} AS {labels}")
+        select = ", ".join(
+            f"CAST(l.{q(c)} AS {t}) AS {q(c)}"
+            if c in ("label", "label_timestamp")
+            else (f"CAST(p.{q(c)} AS {t}) AS {q(c)}" if pred_files else f"NULL::{t} AS {q(c)}")
+            for c, t in pred_cols.items()
+        )
+        if pred_files:
+            preds = (
+                f"SELECT {select} FROM (SELECT * FROM read_parquet({_files_sql(pred_files)}, "
+                "union_by_name=true, filename=true, file_row_number=true) QUALIFY row_number() "
+                "OVER (PARTITION BY prediction_id ORDER BY filename, file_row_number) = 1) AS p "
+                f"LEFT JOIN (SELECT prediction_id, arg_max(label, seq) AS label, "
+                f"arg_max(label_timestamp, seq) AS label_timestamp FROM labels.{q(m)} "
+                "GROUP BY prediction_id) AS l USING (prediction_id)"
+            )
+        else:
+            preds = (
+                f"SELECT {select} FROM (SELECT NULL AS label, NULL AS label_timestamp) l LIMIT 0"
+            )
+        self.con.execute(f"CREATE OR REPLACE VIEW main.{q(m)} AS {preds}")
+        ref_select = ", ".join(
+            f"CAST({q(c)} AS {t}) AS {q(c)}" if ref_files else f"NULL::{t} AS {q(c)}"
+            for c, t in ref_cols.items()
+        )
+        if ref_files:
+            refs = (
+                f"SELECT {ref_select} FROM (SELECT *, parse_filename(filename, true) AS segment "
+                f"FROM read_parquet({_files_sql(ref_files)}, union_by_name=true, filename=true) "
+                "QUALIFY segment = max(segment) OVER (PARTITION BY model_version))"
+            )
+        else:
+            refs = f"SELECT {ref_select} LIMIT 0"
+        self.con.execute(f"CREATE OR REPLACE VIEW reference.{q(m)} AS {refs}")
+
+
+def _files_sql(files: Sequence[Path]) -> str:
+    # Segment paths are built by diaglab from checked model names and hex ids; quoting is
+    # belt and braces.
+    return "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]"

@@ -1,0 +1,201 @@
+"""Registered models: saved in the store so explanations and what-if can run later.
+
+LightGBM boosters are saved in LightGBM's own text format and XGBoost models as JSON; loading those
+runs no code. Anything else (e.g. a scikit-learn pipeline) is pickled, and because unpickling runs
+arbitrary code, :func:`load_model` refuses it unless the caller passes ``trust=True``. A SHA-256 of
+every file is recorded at registration and checked at load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from diaglab.errors import InputError, StoreCorruptionError, UntrustedModelError, unknown
+from diaglab.store.segments import check_model_name
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """Where a registered model version lives and how it is stored."""
+
+    model: str
+    version: str
+    format: str  # "lightgbm", "xgboost" or "pickle"
+    estimator: str
+    task: str
+    features: tuple[str, ...]
+    classes: tuple[Any, ...]
+    registered_at: str
+    path: Path
+    sha256: str
+
+    @property
+    def needs_trust(self) -> bool:
+        return self.format == "pickle"
+
+
+class LoadedModel:
+    """A uniform ``predict`` / ``predict_proba`` over a loaded model."""
+
+    def __init__(self, info: ModelInfo, impl: Any) -> None:
+        self.info = info
+        self.impl = impl
+
+    @property
+    def feature_names(self) -> list[str]:
+        return list(self.info.features)
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        if self.info.format == "lightgbm":
+            raw = np.asarray(self.impl.predict(X[self.feature_names]))
+            return raw if raw.ndim == 2 else np.column_stack([1 - raw, raw])
+        return np.asarray(self.impl.predict_proba(X[self.feature_names]))
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        if self.info.task == "regression":
+            return np.asarray(self.impl.predict(X[self.feature_names]))
+        proba = self.predict_proba(X)
+        return np.asarray(self.info.classes)[proba.argmax(axis=1)]
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _version_dir(root: Path, model: str, version: str) -> Path:
+    check_model_name(model)
+    try:
+        check_model_name(version)
+    except InputError:
+        raise InputError(
+            f"invalid model version {version!r}: use 1-64 letters, digits, '_', '-' or '.'"
+        ) from None
+    return root / "models" / model / "versions" / version
+
+
+def register_model(root: Path, model: str, estimator: Any, version: str) -> ModelInfo:
+    """Save ``estimator`` as ``version`` of ``model`` (an existing version is replaced)."""
+    d = _version_dir(root, model, version)
+    d.mkdir(parents=True, exist_ok=True)
+    kind = type(estimator).__module__.split(".")[0]
+    classes = tuple(np.asarray(getattr(estimator, "classes_", ())).tolist())
+    task = (
+        "regression"
+        if not classes and not hasattr(estimator, "predict_proba")
+        else ("binary" if len(classes) <= 2 else "multiclass")
+    )
+    names = getattr(estimator, "feature_names_in_", None)
+    if names is None:
+        names = getattr(estimator, "feature_name_", None)
+    features = tuple(str(f) for f in (names if names is not None else ()))
+    if kind == "lightgbm":
+        booster = estimator.booster_ if hasattr(estimator, "booster_") else estimator
+        features = features or tuple(booster.feature_name())
+        fmt, path = "lightgbm", d / "model.lgb.txt"
+        booster.save_model(str(path))
+        if task == "regression" and hasattr(estimator, "predict_proba"):
+            task = "binary"
+    elif kind == "xgboost":
+        fmt, path = "xgboost", d / "model.xgb.json"
+        estimator.save_model(str(path))
+    else:
+        fmt, path = "pickle", d / "model.pkl"
+        path.write_bytes(pickle.dumps(estimator, protocol=pickle.HIGHEST_PROTOCOL))
+    if not features:
+        raise InputError(
+            f"cannot tell which features {type(estimator).__name__} uses: fit it on a pandas "
+            "DataFrame so it records feature names"
+        )
+    info = {
+        "model": model,
+        "version": version,
+        "format": fmt,
+        "estimator": f"{type(estimator).__module__}.{type(estimator).__name__}",
+        "task": task,
+        "features": list(features),
+        "classes": list(classes),
+        "registered_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "file": path.name,
+        "sha256": _sha256(path),
+    }
+    tmp = d / ".model.json.tmp"
+    tmp.write_text(json.dumps(info, indent=1, default=str))
+    os.replace(tmp, d / "model.json")
+    return model_info(root, model, version)
+
+
+def model_versions(root: Path, model: str) -> list[str]:
+    base = root / "models" / model / "versions"
+    if not base.is_dir():
+        return []
+    return sorted(p.name for p in base.iterdir() if (p / "model.json").is_file())
+
+
+def model_info(root: Path, model: str, version: str | None = None) -> ModelInfo:
+    versions = model_versions(root, model)
+    if not versions:
+        raise unknown(
+            "registered model",
+            model,
+            [p.parent.parent.name for p in (root / "models").glob("*/versions/*/model.json")],
+        )
+    version = version or versions[-1]
+    if version not in versions:
+        raise unknown(f"version of registered model {model!r}:", version, versions)
+    d = _version_dir(root, model, version)
+    data = json.loads((d / "model.json").read_text())
+    return ModelInfo(
+        model,
+        version,
+        data["format"],
+        data["estimator"],
+        data["task"],
+        tuple(data["features"]),
+        tuple(data["classes"]),
+        data["registered_at"],
+        d / data["file"],
+        data["sha256"],
+    )
+
+
+def load_model(
+    root: Path, model: str, version: str | None = None, *, trust: bool = False
+) -> LoadedModel:
+    """Load a registered model; pickles need ``trust=True`` because unpickling runs code."""
+    info = model_info(root, model, version)
+    if info.needs_trust and not trust:
+        raise UntrustedModelError(
+            f"model {model!r} version {info.version!r} is a pickle ({info.estimator}); loading "
+            "it runs code from the store. Pass trust=True only if you trust whoever wrote this "
+            "store, or register a LightGBM/XGBoost model, which loads without running code."
+        )
+    if _sha256(info.path) != info.sha256:
+        raise StoreCorruptionError(
+            f"{info.path} does not match the SHA-256 recorded when it was registered"
+        )
+    if info.format == "lightgbm":
+        import lightgbm
+
+        impl: Any = lightgbm.Booster(model_file=str(info.path))
+    elif info.format == "xgboost":
+        import xgboost
+
+        impl = xgboost.XGBClassifier() if info.task != "regression" else xgboost.XGBRegressor()
+        impl.load_model(str(info.path))
+    else:
+        impl = pickle.loads(info.path.read_bytes())
+    return LoadedModel(info, impl)

@@ -1,0 +1,85 @@
+"""Building a checked prediction segment: shared by ``Store.log`` and the ``Logger``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from diaglab.errors import InputError
+from diaglab.store import batch
+from diaglab.store._ids import new_segment_id
+from diaglab.store.schema import ModelSchema, SchemaRegistry
+from diaglab.store.segments import check_model_name
+
+
+@dataclass(frozen=True)
+class PreparedBatch:
+    """A validated batch of predictions, ready to be written as one segment."""
+
+    segment_id: str
+    table: pa.Table
+    schema: ModelSchema
+    ids: pa.Array
+
+
+def prepare_predictions(
+    registry: SchemaRegistry,
+    model: str,
+    features: Any,
+    predictions: Any,
+    *,
+    prediction_ids: Any = None,
+    timestamps: Any = None,
+    model_version: str = "v1",
+    latency_ms: Any = None,
+    trace_ids: Any = None,
+    metadata: Any = None,
+    errors: Any = None,
+    categorical: Sequence[str] | None = None,
+    task: str | None = None,
+    unique_ids: bool = True,
+) -> PreparedBatch | None:
+    """Check a batch against the model's schema (extending it under its lock); None if empty."""
+    check_model_name(model)
+    if not isinstance(model_version, str):
+        raise InputError(f"model_version must be text, not {type(model_version).__name__}")
+    try:
+        check_model_name(model_version)
+    except InputError:
+        raise InputError(
+            f"invalid model_version {model_version!r}: use 1-64 letters, digits, '_', '-' or '.'"
+        ) from None
+    feats = batch.as_arrow_table(features)
+    n = feats.num_rows
+    if n == 0:
+        return None
+    seg_id = new_segment_id()
+    error_col = batch.optional_column(errors, n, name="errors", type_=pa.string())
+    failed = error_col.is_valid().to_numpy(zero_copy_only=False)
+    with registry.locked(model) as schema:
+        ftable, kinds = batch.check_features(feats, schema=schema, categorical=categorical)
+        out = batch.check_predictions(
+            predictions, n, schema=schema, task=task, allow_missing=failed
+        )
+        ids = batch.check_ids(prediction_ids, n, segment_id=seg_id, unique=unique_ids)
+        columns = {
+            "prediction_id": ids,
+            "timestamp": batch.to_utc(timestamps, n),
+            "model_version": pa.array([model_version] * n, pa.string()),
+            "prediction": out.prediction,
+            "score": out.score,
+            "latency_ms": batch.optional_column(
+                latency_ms, n, name="latency_ms", type_=pa.float64()
+            ),
+            "trace_id": batch.optional_column(trace_ids, n, name="trace_ids", type_=pa.string()),
+            "error": error_col,
+            "metadata": batch.metadata_column(metadata, n),
+        }
+        new_schema = schema.merged(kinds, version=model_version, task=out.task, classes=out.classes)
+        table = pa.table({**columns, **{c: ftable.column(c) for c in ftable.column_names}})
+        if new_schema != schema:
+            registry.write(new_schema)
+    return PreparedBatch(seg_id, table, new_schema, ids)

@@ -1,0 +1,238 @@
+"""Column roles and each model's schema registry.
+
+A model's schema lives in ``models/<model>/schema.json``: the task, the kind of every feature
+(numeric or categorical), which version first logged it, and the list of changes seen so far.
+Producers in any process read and extend it under an exclusive file lock before they write a
+segment, so every segment of a model agrees with the registry and a type conflict is rejected at the
+producer, before anything is stored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import MappingProxyType
+
+import pyarrow as pa
+
+from diaglab.errors import SchemaError
+
+log = logging.getLogger("diaglab")
+
+NUMERIC = "numeric"
+CATEGORICAL = "categorical"
+TASKS = ("binary", "multiclass", "regression")
+
+# Columns every prediction row has, in table order, with their Arrow types. Feature names may not
+# reuse them; "label" and "label_timestamp" are filled in by the store when labels arrive.
+TIMESTAMP = pa.timestamp("us", tz="UTC")
+ROLE_TYPES: Mapping[str, pa.DataType] = MappingProxyType(
+    {
+        "prediction_id": pa.string(),
+        "timestamp": TIMESTAMP,
+        "model_version": pa.string(),
+        "prediction": pa.float64(),  # a string for multiclass models
+        "score": pa.float64(),
+        "latency_ms": pa.float64(),
+        "trace_id": pa.string(),
+        "error": pa.string(),
+        "metadata": pa.string(),
+        "label": pa.float64(),  # a string for multiclass models
+        "label_timestamp": TIMESTAMP,
+    }
+)
+RESERVED = frozenset(ROLE_TYPES) | {"segment", "row_number"}
+
+
+def value_type(task: str) -> pa.DataType:
+    """The Arrow type of ``prediction`` and ``label`` for a task."""
+    return pa.string() if task == "multiclass" else pa.float64()
+
+
+def feature_type(kind: str) -> pa.DataType:
+    return pa.float64() if kind == NUMERIC else pa.string()
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    kind: str
+    first_version: str
+    first_seen: str
+
+
+@dataclass(frozen=True)
+class ModelSchema:
+    """What a store knows about one model's columns.
+
+    Attributes
+    ----------
+    model : str
+    task : str or None
+        ``binary``, ``multiclass`` or ``regression``; None until the first prediction is logged.
+    features : mapping of name to Feature, in first-seen order.
+    versions : mapping of version to the tuple of feature names it logged.
+    changes : tuple of str
+        Human-readable schema events (a new feature, a version with other features).
+    threshold : float
+        Decision threshold turning a binary score into the ``prediction`` class.
+    """
+
+    model: str
+    task: str | None = None
+    features: Mapping[str, Feature] = field(default_factory=dict)
+    versions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    changes: tuple[str, ...] = ()
+    threshold: float = 0.5
+    classes: tuple[str, ...] = ()
+
+    @property
+    def numeric(self) -> list[str]:
+        return [f.name for f in self.features.values() if f.kind == NUMERIC]
+
+    @property
+    def categorical(self) -> list[str]:
+        return [f.name for f in self.features.values() if f.kind == CATEGORICAL]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "model": self.model,
+            "task": self.task,
+            "threshold": self.threshold,
+            "classes": list(self.classes),
+            "features": [
+                {
+                    "name": f.name,
+                    "kind": f.kind,
+                    "first_version": f.first_version,
+                    "first_seen": f.first_seen,
+                }
+                for f in self.features.values()
+            ],
+            "versions": {v: list(names) for v, names in self.versions.items()},
+            "changes": list(self.changes),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> ModelSchema:
+        feats = {
+            f["name"]: Feature(f["name"], f["kind"], f["first_version"], f["first_seen"])
+            for f in data.get("features", [])  # type: ignore[attr-defined]
+        }
+        versions = {v: tuple(n) for v, n in data.get("versions", {}).items()}  # type: ignore[attr-defined]
+        return cls(
+            model=str(data["model"]),
+            task=data.get("task"),  # type: ignore[arg-type]
+            features=feats,
+            versions=versions,
+            changes=tuple(data.get("changes", ())),  # type: ignore[arg-type]
+            threshold=float(data.get("threshold", 0.5)),  # type: ignore[arg-type]
+            classes=tuple(data.get("classes", ())),  # type: ignore[arg-type]
+        )
+
+    def merged(
+        self,
+        kinds: Mapping[str, str],
+        *,
+        version: str,
+        task: str | None,
+        classes: tuple[str, ...] = (),
+    ) -> ModelSchema:
+        """This schema extended by a batch's feature kinds; raises SchemaError on a conflict."""
+        if task is not None and self.task is not None and task != self.task:
+            raise SchemaError(
+                f"model {self.model!r} logs {self.task} predictions; this batch looks like {task} "
+                f"(pass predictions of the same shape, or log under another model name)"
+            )
+        features = dict(self.features)
+        changes = list(self.changes)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        for name, kind in kinds.items():
+            known = features.get(name)
+            if known is None:
+                features[name] = Feature(name, kind, version, now)
+                if self.features:
+                    changes.append(f"{now}: new {kind} feature {name!r} in version {version!r}")
+            elif known.kind != kind:
+                raise SchemaError(
+                    f"feature {name!r} of model {self.model!r} is {known.kind} (since version "
+                    f"{known.first_version!r}) but this batch has {kind} values; convert the "
+                    f"column or pass categorical=[...] consistently"
+                )
+        versions = dict(self.versions)
+        names = tuple(kinds)
+        if version not in versions:
+            if versions:
+                previous = next(reversed(versions.values()))
+                added = sorted(set(names) - set(previous))
+                dropped = sorted(set(previous) - set(names))
+                if added or dropped:
+                    changes.append(
+                        f"{now}: version {version!r} logs other features "
+                        f"(added: {', '.join(added) or '-'}; absent: {', '.join(dropped) or '-'})"
+                    )
+            versions[version] = names
+        elif set(names) - set(versions[version]):
+            versions[version] = tuple(dict.fromkeys((*versions[version], *names)))
+        merged_classes = tuple(dict.fromkeys((*self.classes, *classes)))
+        return ModelSchema(
+            self.model,
+            self.task or task,
+            features,
+            versions,
+            tuple(changes),
+            self.threshold,
+            merged_classes,
+        )
+
+
+class SchemaRegistry:
+    """Reads and extends ``models/<model>/schema.json`` under an exclusive file lock."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _dir(self, model: str) -> Path:
+        return self.root / "models" / model
+
+    def models(self) -> list[str]:
+        base = self.root / "models"
+        if not base.is_dir():
+            return []
+        return sorted(p.name for p in base.iterdir() if (p / "schema.json").is_file())
+
+    def get(self, model: str) -> ModelSchema | None:
+        path = self._dir(model) / "schema.json"
+        try:
+            return ModelSchema.from_json(json.loads(path.read_text()))
+        except FileNotFoundError:
+            return None
+
+    @contextlib.contextmanager
+    def locked(self, model: str) -> Iterator[ModelSchema]:
+        """Hold the model's lock; yields the current schema (empty when new)."""
+        d = self._dir(model)
+        d.mkdir(parents=True, exist_ok=True)
+        with open(d / ".lock", "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield self.get(model) or ModelSchema(model)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def write(self, schema: ModelSchema) -> None:
+        """Atomically replace the schema file; call while holding :meth:`locked`."""
+        d = self._dir(schema.model)
+        seen = len((self.get(schema.model) or ModelSchema(schema.model)).changes)
+        tmp = d / f".schema.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(schema.to_json(), indent=1))
+        os.replace(tmp, d / "schema.json")
+        for change in schema.changes[seen:]:
+            log.info("diaglab schema change in %s: %s", schema.model, change)

@@ -1,0 +1,137 @@
+"""Segment files: the store's append-only source of truth.
+
+A segment is one Parquet file holding rows of one kind (predictions, labels, reference, ...) for one
+model. Writers never modify a file: each flush writes ``.tmp/<id>.parquet``, fsyncs it and renames
+to ``segments/<kind>/<model>/<id>.parquet``. A crash leaves at most an orphan temporary file that no
+reader lists, so readers only ever see whole segments.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from diaglab.errors import InputError
+from diaglab.store._ids import new_segment_id
+
+KINDS = ("predictions", "labels", "reference")
+FORMAT_VERSION = 1
+_META_KEY = b"diaglab"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_SEGMENT_FILE = re.compile(r"^[0-9a-f]{24}\.parquet$")
+
+
+def check_model_name(model: object) -> str:
+    """Return ``model`` if it is a valid model name; names become directory and table names."""
+    if not isinstance(model, str) or not _NAME.match(model) or ".." in model:
+        raise InputError(
+            f"invalid model name {model!r}: use 1-64 letters, digits, '_', '-' or '.', "
+            "starting with a letter or digit"
+        )
+    return model
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One segment file on disk."""
+
+    id: str
+    kind: str
+    model: str
+    path: Path
+
+
+def segment_dir(root: Path, kind: str, model: str) -> Path:
+    return root / "segments" / kind / model
+
+
+def write_segment(
+    root: Path,
+    kind: str,
+    model: str,
+    table: pa.Table,
+    *,
+    segment_id: str | None = None,
+    meta: Mapping[str, object] | None = None,
+    compression: str = "zstd",
+) -> Segment:
+    """Write ``table`` as a new segment atomically and return it.
+
+    The file is complete and fsynced before it appears under its final name; the directory is
+    fsynced after the rename so the name survives a power loss.
+    """
+    if kind not in KINDS:
+        raise InputError(f"unknown segment kind {kind!r}; known: {', '.join(KINDS)}")
+    check_model_name(model)
+    seg_id = segment_id or new_segment_id()
+    header = {"format": FORMAT_VERSION, "kind": kind, "model": model, "segment": seg_id}
+    header.update(meta or {})
+    schema_meta = dict(table.schema.metadata or {})
+    schema_meta[_META_KEY] = json.dumps(header, sort_keys=True).encode()
+    table = table.replace_schema_metadata(schema_meta)
+
+    tmp_dir = root / ".tmp"
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    final_dir = segment_dir(root, kind, model)
+    final_dir.mkdir(parents=True, exist_ok=True)
+    tmp = tmp_dir / f"{seg_id}.parquet"
+    with open(tmp, "wb") as fh:
+        pq.write_table(
+            table,
+            fh,
+            compression=compression,
+            compression_level=1 if compression == "zstd" else None,
+            row_group_size=256 * 1024,
+        )
+        fh.flush()
+        os.fsync(fh.fileno())
+    final = final_dir / f"{seg_id}.parquet"
+    os.replace(tmp, final)
+    _fsync_dir(final_dir)
+    return Segment(seg_id, kind, model, final)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def list_segments(
+    root: Path, kind: str | None = None, model: str | None = None
+) -> Iterator[Segment]:
+    """Every complete segment under ``root``, optionally of one kind and model, oldest first."""
+    base = root / "segments"
+    kinds = [kind] if kind else [k for k in KINDS if (base / k).is_dir()]
+    found: list[Segment] = []
+    for k in kinds:
+        kdir = base / k
+        if not kdir.is_dir():
+            continue
+        models = [model] if model else sorted(p.name for p in kdir.iterdir() if p.is_dir())
+        for m in models:
+            mdir = kdir / m
+            if not mdir.is_dir():
+                continue
+            with os.scandir(mdir) as entries:
+                for e in entries:
+                    if _SEGMENT_FILE.match(e.name):
+                        found.append(Segment(e.name[:24], k, m, Path(e.path)))
+    found.sort(key=lambda s: s.id)
+    return iter(found)
+
+
+def segment_header(path: Path) -> dict[str, object]:
+    """The diaglab header stored in a segment's Parquet metadata."""
+    meta = pq.read_schema(path).metadata or {}
+    raw = meta.get(_META_KEY)
+    return json.loads(raw) if raw else {}

@@ -1,0 +1,445 @@
+"""The Store: one directory of segment files, and the DuckDB engine that makes them queryable."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from diaglab.errors import DuplicateIdError, InputError, unknown
+from diaglab.progress import progress_bar
+from diaglab.store import batch
+from diaglab.store import models as registry
+from diaglab.store._ids import new_segment_id
+from diaglab.store.engine import Engine, IngestReport
+from diaglab.store.producer import prepare_predictions
+from diaglab.store.schema import TIMESTAMP, ModelSchema, SchemaRegistry, value_type
+from diaglab.store.segments import Segment, check_model_name, list_segments, write_segment
+
+
+@dataclass(frozen=True)
+class LabelReport:
+    """What :meth:`Store.log_labels` did with each label.
+
+    ``unknown_ids`` lists labels whose prediction is not (yet) in the store: they are kept and
+    joined when the prediction arrives, never dropped.
+    """
+
+    model: str
+    received: int
+    matched: int
+    replaced: int
+    unknown: int
+    unknown_ids: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.received} labels for {self.model!r}: {self.matched} matched a prediction "
+            f"({self.replaced} replaced an earlier label), {self.unknown} for unknown ids (kept)"
+        )
+
+
+class Store:
+    """A prediction-log store in a directory.
+
+    Parameters
+    ----------
+    path : str or Path
+        The store's directory; created when missing.
+    read_only : bool
+        Open without taking the DuckDB file's write lock. A store whose DuckDB file is held by
+        another process opens read-only automatically and says so.
+    refresh : bool
+        Ingest segments written since the last refresh when opening.
+
+    Examples
+    --------
+    >>> import diaglab as dl
+    >>> store = dl.open("/tmp/demo-store")                               # doctest: +SKIP
+    >>> ids = store.log(model="credit", features=df, predictions=scores)  # doctest: +SKIP
+    """
+
+    def __init__(self, path: str | Path, *, read_only: bool = False, refresh: bool = True) -> None:
+        self.path = Path(path).expanduser().resolve()
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._registry = SchemaRegistry(self.path)
+        self._engine = Engine(self.path, read_only=read_only)
+        self._ibis: Any = ibis.duckdb.from_connection(self._engine.con)
+        self._write_lock = threading.RLock()
+        if refresh:
+            self.refresh(progress=None)
+
+    # -- properties ---------------------------------------------------------------------------
+
+    @property
+    def read_only(self) -> bool:
+        """True when this process cannot write the DuckDB file (see ``read_only_reason``)."""
+        return self._engine.read_only
+
+    @property
+    def read_only_reason(self) -> str | None:
+        return self._engine.read_only_reason
+
+    @property
+    def ibis(self) -> Any:
+        """The Ibis backend the store's queries run on."""
+        return self._ibis
+
+    def __repr__(self) -> str:
+        mode = f", read-only: {self.read_only_reason}" if self.read_only else ""
+        return f"<diaglab.Store {str(self.path)!r}, models: {self.models()}{mode}>"
+
+    def close(self) -> None:
+        self._engine.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema -------------------------------------------------------------------------------
+
+    def models(self) -> list[str]:
+        """Names of the models that have logged anything."""
+        return self._registry.models()
+
+    def schema(self, model: str) -> ModelSchema:
+        """The model's task, features (numeric/categorical), versions and schema changes."""
+        found = self._registry.get(check_model_name(model))
+        if found is None:
+            raise unknown("model", model, self.models())
+        return found
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def log(
+        self,
+        model: str,
+        features: Any,
+        predictions: Any,
+        prediction_ids: Any = None,
+        timestamps: Any = None,
+        model_version: str = "v1",
+        latency_ms: Any = None,
+        trace_ids: Any = None,
+        metadata: Any = None,
+        *,
+        categorical: Sequence[str] | None = None,
+        task: str | None = None,
+        errors: Any = None,
+    ) -> list[str]:
+        """Log a batch of predictions; returns their ids.
+
+        Parameters
+        ----------
+        model : str
+        features : pandas.DataFrame, pyarrow.Table or mapping of columns
+            One row per prediction. Numbers are numeric features, text/category/bool columns are
+            categorical; ``categorical=[...]`` overrides.
+        predictions : array-like
+            1-D scores in [0, 1] (binary), classes, or values (regression); or a 2-D array of
+            class probabilities. ``task=`` settles an ambiguous first batch.
+        prediction_ids : sequence of str, optional
+            Unique ids; generated (time-ordered) when omitted.
+        timestamps : time-zone-aware timestamps, optional
+            Converted to UTC; now when omitted. Naive timestamps are refused.
+        errors : sequence of str or None, optional
+            For failed calls: the error text per row (rows with an error may lack an output).
+
+        Returns
+        -------
+        list of str
+            The prediction ids, in row order. An empty batch stores nothing and returns ``[]``.
+        """
+        prepared = prepare_predictions(
+            self._registry,
+            model,
+            features,
+            predictions,
+            prediction_ids=prediction_ids,
+            timestamps=timestamps,
+            model_version=model_version,
+            latency_ms=latency_ms,
+            trace_ids=trace_ids,
+            metadata=metadata,
+            errors=errors,
+            categorical=categorical,
+            task=task,
+        )
+        if prepared is None:
+            return []
+        if prediction_ids is not None:
+            self._refuse_stored_ids(model, prepared.ids)
+        self._store(prepared.schema, "predictions", prepared.table, prepared.segment_id)
+        return prepared.ids.to_pylist()
+
+    def _refuse_stored_ids(self, model: str, ids: pa.Array) -> None:
+        if self.read_only and not list_segments(self.path, "predictions", model):
+            return
+        if self.read_only:
+            self.refresh()
+        dup = self._engine.existing_ids(model, ids)
+        if dup:
+            raise DuplicateIdError(
+                f"prediction_ids already stored for model {model!r}: "
+                f"{', '.join(map(repr, dup))}; nothing from this batch was stored"
+            )
+
+    def _store(self, schema: ModelSchema, kind: str, table: pa.Table, seg_id: str) -> Segment:
+        """Write the segment and, when writable, ingest it in the same transaction as its
+        ledger row; the DuckDB insert runs while the file is being written."""
+        if self.read_only:
+            return write_segment(self.path, kind, schema.model, table, segment_id=seg_id)
+        with self._write_lock, self._engine.lock:
+            con = self._engine.con
+            con.execute("BEGIN TRANSACTION")
+            try:
+                self._engine.ensure_model_tables(schema)
+                if kind == "predictions":
+                    result: dict[str, Any] = {}
+                    writer = threading.Thread(
+                        target=_write_into,
+                        args=(result, self.path, kind, schema.model, table, seg_id),
+                    )
+                    writer.start()
+                    placeholder = Segment(seg_id, kind, schema.model, Path())
+                    try:
+                        self._engine.insert_batch(schema, table, placeholder)
+                    finally:
+                        writer.join()
+                    if "error" in result:
+                        raise result["error"]
+                    segment: Segment = result["segment"]
+                else:
+                    segment = write_segment(self.path, kind, schema.model, table, segment_id=seg_id)
+                    ingest = (
+                        self._engine.ingest_labels
+                        if kind == "labels"
+                        else self._engine.ingest_reference
+                    )
+                    ingest(schema, [segment])
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return segment
+
+    def log_labels(
+        self, model: str, prediction_ids: Any, labels: Any, timestamps: Any = None
+    ) -> LabelReport:
+        """Log ground truth for earlier predictions; late, repeated and unknown ids are fine.
+
+        A repeated label replaces the earlier one in queries (the latest logged wins) while the
+        history stays in ``store.labels(model)``. Labels for ids the store does not know are kept
+        and joined if that prediction is logged later.
+        """
+        schema = self.schema(model)
+        if prediction_ids is None:
+            raise InputError("prediction_ids is required: labels are joined to predictions by id")
+        ids_list = list(prediction_ids)
+        n = len(ids_list)
+        if n == 0:
+            return LabelReport(model, 0, 0, 0, 0, ())
+        ids = pa.array([str(i) if i is not None else None for i in ids_list], pa.string())
+        if ids.null_count:
+            raise InputError(f"prediction_ids has {ids.null_count} missing id(s)")
+        values = batch.check_labels(labels, n, task=schema.task, model=model)
+        table = pa.table(
+            {"prediction_id": ids, "label": values, "label_timestamp": batch.to_utc(timestamps, n)}
+        )
+        matched, replaced = self._label_matches(model, ids)
+        unique_ids = pc.unique(ids)
+        self._store(schema, "labels", table, new_segment_id())
+        unknown_ids = sorted(set(unique_ids.to_pylist()) - matched)
+        return LabelReport(model, n, len(matched), replaced, len(unknown_ids), tuple(unknown_ids))
+
+    def _label_matches(self, model: str, ids: pa.Array) -> tuple[set[str], int]:
+        t = self.table(model)
+        probe = ibis.memtable(pa.table({"prediction_id": pc.unique(ids)}))
+        hit = t.semi_join(probe, "prediction_id").select("prediction_id", "label")
+        df = self._ibis.to_pyarrow(hit)
+        return set(df.column("prediction_id").to_pylist()), int(
+            df.column("label").is_valid().to_numpy(zero_copy_only=False).sum()
+        )
+
+    def set_reference(
+        self,
+        model: str,
+        features: Any,
+        labels: Any = None,
+        predictions: Any = None,
+        model_version: str = "v1",
+        *,
+        categorical: Sequence[str] | None = None,
+        task: str | None = None,
+    ) -> int:
+        """Register the reference data (e.g. training or validation set) of a model version.
+
+        A later call for the same version replaces it (the earlier segment stays on disk).
+        Returns the number of reference rows.
+        """
+        check_model_name(model)
+        feats = batch.as_arrow_table(features)
+        n = feats.num_rows
+        if n == 0:
+            raise InputError("the reference has no rows")
+        with self._registry.locked(model) as schema:
+            ftable, kinds = batch.check_features(feats, schema=schema, categorical=categorical)
+            out = (
+                batch.check_predictions(predictions, n, schema=schema, task=task)
+                if predictions is not None
+                else None
+            )
+            the_task = out.task if out else (task or schema.task)
+            new_schema = schema.merged(kinds, version=model_version, task=the_task)
+            vt = value_type(new_schema.task or "binary")
+            label_col = (
+                batch.check_labels(labels, n, task=new_schema.task, model=model)
+                if labels is not None
+                else pa.nulls(n, vt)
+            )
+            table = pa.table(
+                {
+                    "model_version": pa.array([model_version] * n, pa.string()),
+                    "prediction": out.prediction if out else pa.nulls(n, vt),
+                    "score": out.score if out else pa.nulls(n, pa.float64()),
+                    "label": label_col,
+                    **{c: ftable.column(c) for c in ftable.column_names},
+                }
+            )
+            if new_schema != schema:
+                self._registry.write(new_schema)
+        self._store(new_schema, "reference", table, new_segment_id())
+        return n
+
+    def register_model(self, model: str, estimator: Any, version: str = "v1") -> registry.ModelInfo:
+        """Save a fitted model (LightGBM, XGBoost, scikit-learn) as a version of ``model``."""
+        return registry.register_model(self.path, model, estimator, version)
+
+    def load_model(
+        self, model: str, version: str | None = None, *, trust: bool = False
+    ) -> registry.LoadedModel:
+        """Load a registered model (the latest version by default); pickles need trust=True."""
+        return registry.load_model(self.path, model, version, trust=trust)
+
+    def model_versions(self, model: str) -> list[str]:
+        return registry.model_versions(self.path, model)
+
+    # -- ingest -------------------------------------------------------------------------------
+
+    def refresh(self, *, progress: bool | None = None) -> IngestReport:
+        """Ingest every segment written since the last refresh (by any process), exactly once.
+
+        ``progress``: None shows a bar only for large ingests; True/False force it.
+        """
+        engine = self._engine
+        if engine.read_only:
+            with engine.lock:
+                for m in self.models():
+                    engine.create_views(self.schema(m))
+            return IngestReport()
+        with self._write_lock, engine.lock:
+            done = engine.ingested()
+            pending: dict[tuple[str, str], list[Segment]] = defaultdict(list)
+            for seg in list_segments(self.path):
+                if seg.id not in done:
+                    pending[(seg.kind, seg.model)].append(seg)
+            report = IngestReport()
+            order = {"predictions": 0, "labels": 1, "reference": 2}
+            todo = sorted(pending.items(), key=lambda kv: order[kv[0][0]])
+            total = sum(len(v) for v in pending.values())
+            show = progress if progress is not None else total > 200
+            with progress_bar(
+                total=total, desc="ingesting segments", unit="segment", disable=not show
+            ) as bar:
+                for (kind, model), segs in todo:
+                    schema = self._registry.get(model)
+                    if schema is None:
+                        continue
+                    ingest = {
+                        "predictions": engine.ingest_predictions,
+                        "labels": engine.ingest_labels,
+                        "reference": engine.ingest_reference,
+                    }[kind]
+                    for group in engine.batches(segs):
+                        engine.con.execute("BEGIN TRANSACTION")
+                        try:
+                            engine.ensure_model_tables(schema)
+                            report = report + ingest(schema, group)
+                            engine.con.execute("COMMIT")
+                        except BaseException:
+                            engine.con.execute("ROLLBACK")
+                            raise
+                        bar.update(len(group))
+            for m in self.models():
+                engine.ensure_model_tables(self._registry.get(m) or ModelSchema(m))
+        return report
+
+    def rebuild(self) -> IngestReport:
+        """Drop the DuckDB file and ingest every segment again (the segments are the truth)."""
+        if self.read_only:
+            self._engine._require_writer()
+        with self._write_lock, self._engine.lock:
+            self._engine.close()
+            for suffix in ("", ".wal"):
+                (self.path / f"diaglab.duckdb{suffix}").unlink(missing_ok=True)
+            self._engine = Engine(self.path)
+            self._ibis = ibis.duckdb.from_connection(self._engine.con)
+        return self.refresh(progress=None)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def table(self, model: str) -> Any:
+        """An Ibis table of the model's predictions, one row each, with the latest label."""
+        self.schema(model)
+        return self._ibis.table(model, database="main")
+
+    def labels(self, model: str) -> Any:
+        """An Ibis table of every label logged for the model (the history; ``seq`` orders it)."""
+        self.schema(model)
+        return self._ibis.table(model, database="labels")
+
+    def reference(self, model: str, version: str | None = None) -> Any:
+        """An Ibis table of the model's reference rows (one version's, or every version's)."""
+        self.schema(model)
+        t = self._ibis.table(model, database="reference")
+        return t.filter(t.model_version == version) if version else t
+
+    def watermark(self) -> dict[str, Any]:
+        """What has been ingested: segment count, rows and the newest segment id."""
+        if self.read_only:
+            segs = list(list_segments(self.path))
+            return {
+                "segments": len(segs),
+                "rows": None,
+                "last_segment": segs[-1].id if segs else None,
+            }
+        row = self._engine.con.execute(
+            "SELECT count(*), coalesce(sum(rows), 0), max(segment) FROM meta.ledger"
+        ).fetchall()[0]
+        return {"segments": int(row[0]), "rows": int(row[1]), "last_segment": row[2]}
+
+
+def _write_into(
+    result: dict[str, Any], root: Path, kind: str, model: str, table: pa.Table, seg_id: str
+) -> None:
+    try:
+        result["segment"] = write_segment(root, kind, model, table, segment_id=seg_id)
+    except BaseException as exc:  # re-raised by the caller's thread
+        result["error"] = exc
+
+
+def open(path: str | Path, *, read_only: bool = False, refresh: bool = True) -> Store:
+    """Open (or create) the store in directory ``path``; see :class:`Store`."""
+    return Store(path, read_only=read_only, refresh=refresh)
+
+
+__all__ = ["TIMESTAMP", "LabelReport", "Store", "open"]
