@@ -3,6 +3,7 @@
 from diaglab.errors import (
     DiaglabError,
     DuplicateIdError,
+    FilterError,
     InputError,
     ReadOnlyStoreError,
     SchemaError,
@@ -10,13 +11,20 @@ from diaglab.errors import (
     UntrustedModelError,
 )
 from diaglab.producers import Logger, instrument
+from diaglab.queries.drift import DriftReport, drift
+from diaglab.queries.drift_time import DriftOverTime, drift_over_time
+from diaglab.queries.filters import Slice
+from diaglab.queries.window import Window
 from diaglab.store import IngestReport, LabelReport, ModelSchema, Store, open
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DiaglabError",
+    "DriftOverTime",
+    "DriftReport",
     "DuplicateIdError",
+    "FilterError",
     "IngestReport",
     "InputError",
     "LabelReport",
@@ -24,9 +32,13 @@ __all__ = [
     "ModelSchema",
     "ReadOnlyStoreError",
     "SchemaError",
+    "Slice",
     "Store",
     "UnknownNameError",
     "UntrustedModelError",
+    "Window",
+    "drift",
+    "drift_over_time",
     "instrument",
     "open",
 ]

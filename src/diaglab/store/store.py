@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,9 @@ from diaglab.store.engine import Engine, IngestReport
 from diaglab.store.producer import prepare_predictions
 from diaglab.store.schema import TIMESTAMP, ModelSchema, SchemaRegistry, value_type
 from diaglab.store.segments import Segment, check_model_name, list_segments, write_segment
+
+
+MEMO_ENTRIES = 64
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class Store:
         self._engine = Engine(self.path, read_only=read_only)
         self._ibis: Any = ibis.duckdb.from_connection(self._engine.con)
         self._write_lock = threading.RLock()
+        self._memo: OrderedDict[Hashable, Any] = OrderedDict()
         if refresh:
             self.refresh(progress=None)
 
@@ -412,6 +416,25 @@ class Store:
         self.schema(model)
         t = self._ibis.table(model, database="reference")
         return t.filter(t.model_version == version) if version else t
+
+    def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """``compute()``, cached under ``key`` until the store ingests anything new.
+
+        For derived results that are costly and only change with the data, such as a
+        reference's binned profile.
+        """
+        stamp = self.watermark()["last_segment"]
+        full = (stamp, key)
+        with self._write_lock:
+            if full in self._memo:
+                self._memo.move_to_end(full)
+                return self._memo[full]
+        value = compute()
+        with self._write_lock:
+            self._memo[full] = value
+            while len(self._memo) > MEMO_ENTRIES:
+                self._memo.popitem(last=False)
+        return value
 
     def watermark(self) -> dict[str, Any]:
         """What has been ingested: segment count, rows and the newest segment id."""

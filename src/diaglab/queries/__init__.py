@@ -1,0 +1,1 @@
+"""Queries: Ibis expressions over a store's tables, built without SQL strings."""

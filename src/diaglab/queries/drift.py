@@ -1,0 +1,400 @@
+"""``dl.drift``: the drift table of a model's inputs, outputs and labels, computed in the engine.
+
+The engine returns binned counts (see :mod:`diaglab.queries.binning`); the statistics and verdicts
+come from :mod:`diaglab.stats.drift`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from diaglab.errors import InputError, unknown
+from diaglab.queries.binning import (
+    Grid,
+    NumericCounts,
+    categorical_counts,
+    numeric_counts,
+    reference_grids,
+)
+from diaglab.queries.filters import Slice
+from diaglab.queries.filters import where as apply_where
+from diaglab.queries.window import Window
+from diaglab.stats.distances import coarsen_bins
+from diaglab.stats.drift import (
+    DriftThresholds,
+    FeatureDrift,
+    FeatureStatistics,
+    assess_drift,
+    categorical_statistics,
+    drift_frame,
+    numeric_statistics,
+)
+
+QUANTILE_BINS = 100
+PREDICTION, LABEL = "prediction", "label"
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """Reference and current shares of one feature, for charts."""
+
+    feature: str
+    kind: str
+    bins: pd.DataFrame  # columns: bin, left, right, reference, current, new
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    """The drift of one model between a reference and a current window.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per feature (and for the prediction and the label), most severe first, with the
+        statistics, ``n_reference``, ``n_current``, the thresholds used, ``severity`` and
+        ``drifted``. ``role`` says feature, prediction or label.
+    results : tuple of FeatureDrift
+    """
+
+    model: str
+    current: Window
+    reference: str
+    where: str | None
+    version: str | None
+    results: tuple[FeatureDrift, ...]
+    distributions: Mapping[str, Distribution] = field(repr=False)
+    table: pd.DataFrame = field(repr=False)
+
+    def __getitem__(self, feature: str) -> FeatureDrift:
+        for r in self.results:
+            if r.feature == feature:
+                return r
+        raise unknown("feature", feature, [r.feature for r in self.results])
+
+    @property
+    def drifted(self) -> list[str]:
+        return [r.feature for r in self.results if r.drifted]
+
+    def distribution(self, feature: str) -> Distribution:
+        if feature not in self.distributions:
+            raise unknown("feature", feature, list(self.distributions))
+        return self.distributions[feature]
+
+    def _repr_html_(self) -> str:
+        head = (
+            f"<b>drift of {self.model!r}</b>: current {self.current}, reference "
+            f"{self.reference}" + (f", where {self.where}" if self.where else "")
+        )
+        cols = [
+            "feature",
+            "role",
+            "severity",
+            "drifted",
+            "effect_statistic",
+            "effect",
+            "p_adjusted",
+            "n_reference",
+            "n_current",
+        ]
+        return head + self.table[[c for c in cols if c in self.table]].to_html(index=False)
+
+
+def _sides(
+    store: Any, model: str, current: Any, reference: Any, version: str | None, where: Any
+) -> tuple[Any, Any, Window, str]:
+    schema = store.schema(model)
+    table = store.table(model)
+    if version is not None:
+        if version not in schema.versions:
+            raise unknown(f"version of model {model!r}:", version, list(schema.versions))
+        table = table.filter(table.model_version == version)
+    window = Window.of(current)
+    cur = apply_where(window.filter(table), where)
+    if reference is None:
+        ref_table = store.reference(model)
+        versions = ref_table.select("model_version").distinct().to_pyarrow().column(0).to_pylist()
+        if not versions:
+            raise InputError(
+                f"model {model!r} has no registered reference: call store.set_reference(...) "
+                "or pass reference=(start, end) to compare with a production window"
+            )
+        ref_version = version if version in versions else sorted(versions)[-1]
+        ref = apply_where(store.reference(model, ref_version), where)
+        label = f"registered reference of {ref_version}"
+    else:
+        ref_window = Window.of(reference)
+        ref = apply_where(ref_window.filter(table), where)
+        label = f"production window {ref_window}"
+    return ref, cur, window, label
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Both sides of a drift comparison, and the reference's binned profile (cached)."""
+
+    ref: Any  # Ibis tables with the chosen features and "prediction"/"label" columns
+    cur: Any
+    cur_full: Any
+    window: Window
+    reference_label: str
+    num_cols: list[str]
+    cat_cols: list[str]
+    missing_in_ref: list[str]
+    kinds: dict[str, str]
+    grids: dict[str, Grid | None]
+    ref_counts: dict[str, NumericCounts]
+    ref_cats: dict[str, pd.Series]
+
+
+def prepare(
+    store: Any,
+    model: str,
+    current: Any,
+    reference: Any,
+    features: Sequence[str] | None,
+    where: Slice | str | None,
+    version: str | None,
+) -> Prepared:
+    """Check the arguments, build both sides and profile the reference (once per data state)."""
+    schema = store.schema(model)
+    known = list(schema.features)
+    chosen = list(features) if features is not None else known
+    for f in chosen:
+        if f not in schema.features:
+            raise unknown("feature", f, known)
+    ref, cur, window, ref_label = _sides(store, model, current, reference, version, where)
+    ref_cols = set(ref.columns)
+    kinds = {f: schema.features[f].kind for f in chosen}
+    numeric = [f for f in chosen if kinds[f] == "numeric" and f in ref_cols]
+    categorical = [f for f in chosen if kinds[f] == "categorical" and f in ref_cols]
+    output = "prediction" if schema.task == "regression" else "score"
+    label_categorical = schema.task == "multiclass"
+    sides = [
+        t.mutate(**{PREDICTION: t[output], LABEL: t["label"]}).select(
+            *numeric, *categorical, PREDICTION, LABEL, *extra
+        )
+        for t, extra in ((ref, ()), (cur, ("timestamp",)))
+    ]
+    num_cols = [*numeric, PREDICTION] + ([] if label_categorical else [LABEL])
+    cat_cols = [*categorical] + ([LABEL] if label_categorical else [])
+
+    def profile() -> tuple[dict[str, Grid | None], dict[str, NumericCounts], dict[str, Any]]:
+        grids = reference_grids(sides[0], num_cols)
+        live = {f: g for f, g in grids.items() if g is not None}
+        return grids, numeric_counts(sides[0], live), categorical_counts(sides[0], cat_cols)
+
+    key = ("drift-reference", model, ref_label, str(where), tuple(num_cols), tuple(cat_cols))
+    grids, ref_counts, ref_cats = store.memo(key, profile)
+    return Prepared(
+        sides[0],
+        sides[1],
+        cur,
+        window,
+        ref_label,
+        num_cols,
+        cat_cols,
+        [f for f in chosen if f not in ref_cols],
+        kinds,
+        grids,
+        ref_counts,
+        ref_cats,
+    )
+
+
+def drift(
+    store: Any,
+    model: str,
+    current: Any = None,
+    reference: Any = None,
+    features: Sequence[str] | None = None,
+    where: Slice | str | None = None,
+    *,
+    version: str | None = None,
+    alpha: float = 0.01,
+    correction: str = "holm",
+    thresholds: DriftThresholds | None = None,
+    overrides: Mapping[str, DriftThresholds] | None = None,
+) -> DriftReport:
+    """Drift of every feature, the prediction and the label between a reference and a window.
+
+    Parameters
+    ----------
+    store : diaglab.Store
+    model : str
+    current : dl.Window, (start, end) or None
+        The window to judge; None means every logged prediction.
+    reference : dl.Window, (start, end) or None
+        None compares with the registered reference (of ``version`` when given, else the latest
+        version that has one); a window compares with production rows of that time.
+    features : list of str, optional
+        Only these features (default: all the model's features).
+    where : dl.Slice or str, optional
+        Narrows both sides to a slice, e.g. ``"region = 'north'"``.
+    version : str, optional
+        Only predictions of this model version.
+    alpha, correction, thresholds, overrides
+        Verdict settings (see :func:`diaglab.stats.drift.assess_drift`): significance decides
+        whether there is drift (p-values corrected across the report), effect size how much.
+
+    Examples
+    --------
+    >>> rep = dl.drift(store, "credit", current=("2026-02-10", "2026-03-01"))  # doctest: +SKIP
+    >>> rep.table[["feature", "severity", "effect"]].head()                     # doctest: +SKIP
+    """
+    p = prepare(store, model, current, reference, features, where, version)
+    missing_in_ref = list(p.missing_in_ref)
+    stats: list[FeatureStatistics] = []
+    dists: dict[str, Distribution] = {}
+    live = {f: g for f, g in p.grids.items() if g is not None}
+    cur_counts = numeric_counts(p.cur, live)
+    cur_cats = categorical_counts(p.cur, p.cat_cols)
+    for f in p.num_cols:
+        g = p.grids[f]
+        if g is None:
+            missing_in_ref.append(f)
+            continue
+        st, dist = _numeric(f, g, p.ref_counts[f], cur_counts[f], ignore_nulls=f == LABEL)
+        stats.append(st)
+        dists[f] = dist
+    for f in p.cat_cols:
+        st, dist = _categorical(f, p.ref_cats[f], cur_cats[f], ignore_nulls=f == LABEL)
+        stats.append(st)
+        dists[f] = dist
+    for f in missing_in_ref:
+        absent = categorical_statistics(f, reference_counts={}, current_counts={})
+        stats.append(
+            replace(
+                absent,
+                kind=p.kinds.get(f, "numeric"),
+                n_current=_present(p.cur, p.cur_full, f),
+                reason="absent from the reference: register a reference that "
+                "has this column to compare it",
+            )
+        )
+
+    results = assess_drift(
+        stats,
+        alpha=alpha,
+        correction=correction,  # type: ignore[arg-type]
+        thresholds=thresholds,
+        overrides=overrides,
+    )
+    table = drift_frame(results)
+    roles = {PREDICTION: "prediction", LABEL: "label"}
+    table.insert(1, "role", [roles.get(f, "feature") for f in table["feature"]])
+    return DriftReport(
+        model,
+        p.window,
+        p.reference_label,
+        None if where is None else str(where),
+        version,
+        tuple(results),
+        dists,
+        table,
+    )
+
+
+def _present(*tables_then_column: Any) -> int:
+    """Non-null values of a column in the first of the tables that has it (0 if none has)."""
+    *tables, column = tables_then_column
+    for table in tables:
+        if column in table.columns:
+            return int(table[column].notnull().sum().to_pyarrow().as_py() or 0)
+    return 0
+
+
+def _numeric(
+    f: str, g: Grid, ref: NumericCounts, cur: NumericCounts, *, ignore_nulls: bool
+) -> tuple[FeatureStatistics, Distribution]:
+    edges, (rc, cc) = coarsen_bins(g.edges, ref.grid_counts, cur.grid_counts, bins=QUANTILE_BINS)
+    st = numeric_statistics(
+        f,
+        edges=edges,
+        reference_counts=rc,
+        current_counts=cc,
+        reference_std=g.std,
+        reference_nulls=0 if ignore_nulls else ref.nulls,
+        current_nulls=0 if ignore_nulls else cur.nulls,
+        current_below=cur.below,
+        current_above=cur.above,
+        current_min=cur.minimum,
+        current_max=cur.maximum,
+    )
+    # Charts get ~20 bins of equal reference mass, plus out-of-range bins when present.
+    cedges, (rc20, cc20) = coarsen_bins(edges, rc, cc, bins=20)
+    rows = [
+        {
+            "bin": f"[{a:.4g}, {b:.4g})",
+            "left": a,
+            "right": b,
+            "reference": r,
+            "current": c,
+            "new": False,
+        }
+        for a, b, r, c in zip(cedges[:-1], cedges[1:], rc20, cc20, strict=True)
+    ]
+    if cur.below:
+        rows.insert(
+            0,
+            {
+                "bin": f"< {g.ref_min:.4g}",
+                "left": cur.minimum,
+                "right": g.ref_min,
+                "reference": 0,
+                "current": cur.below,
+                "new": True,
+            },
+        )
+    if cur.above:
+        rows.append(
+            {
+                "bin": f"> {g.ref_max:.4g}",
+                "left": g.ref_max,
+                "right": cur.maximum,
+                "reference": 0,
+                "current": cur.above,
+                "new": True,
+            }
+        )
+    return st, Distribution(f, "numeric", _shares(pd.DataFrame(rows)))
+
+
+def _categorical(
+    f: str, ref: pd.Series, cur: pd.Series, *, ignore_nulls: bool
+) -> tuple[FeatureStatistics, Distribution]:
+    ref_nulls = int(ref[ref.index.isna()].sum())
+    cur_nulls = int(cur[cur.index.isna()].sum())
+    ref, cur = ref[ref.index.notna()], cur[cur.index.notna()]
+    st = categorical_statistics(
+        f,
+        reference_counts=ref.to_dict(),
+        current_counts=cur.to_dict(),
+        reference_nulls=0 if ignore_nulls else ref_nulls,
+        current_nulls=0 if ignore_nulls else cur_nulls,
+    )
+    both = pd.concat([ref.rename("reference"), cur.rename("current")], axis=1).fillna(0)
+    both["new"] = both["reference"] == 0
+    both = both.sort_values(["reference", "current"], ascending=False)
+    if len(both) > 30:  # charts show the 29 largest categories and fold the rest
+        head, tail = both.iloc[:29], both.iloc[29:]
+        other = pd.DataFrame(
+            {"reference": [tail.reference.sum()], "current": [tail.current.sum()], "new": [False]},
+            index=["(other)"],
+        )
+        both = pd.concat([head, other])
+    bins = both.rename_axis("bin").reset_index()
+    bins["left"] = np.nan
+    bins["right"] = np.nan
+    return st, Distribution(f, "categorical", _shares(bins))
+
+
+def _shares(df: pd.DataFrame) -> pd.DataFrame:
+    for side in ("reference", "current"):
+        total = df[side].sum()
+        df[f"{side}_share"] = df[side] / total if total else np.nan
+    return df

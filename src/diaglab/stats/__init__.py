@@ -1,0 +1,1 @@
+"""Pure statistics on aggregates (counts, sums, small arrays); never rows of a store."""

@@ -1,0 +1,149 @@
+"""dl.drift and dl.drift_over_time on stores with planted drift, and on bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import diaglab as dl
+
+START = pd.Timestamp("2026-01-01", tz="UTC")
+
+
+def frame(rng, n, *, age_shift=0.0, new_category=0.0):
+    region = rng.choice(["north", "south", "east"], n, p=[0.5, 0.3, 0.2]).astype(object)
+    region[rng.random(n) < new_category] = "space"
+    return pd.DataFrame(
+        {
+            "age": rng.normal(40 + age_shift, 12, n).round(),
+            "income": rng.lognormal(10, 0.5, n).round(2),
+            "calm": rng.normal(0, 1, n),
+            "region": region,
+            "constant": np.ones(n),
+            "empty": np.full(n, np.nan),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def drifted(tmp_path_factory):
+    rng = np.random.default_rng(7)
+    store = dl.open(tmp_path_factory.mktemp("drift") / "store")
+    n = 60_000
+    ref = frame(rng, n)
+    store.set_reference(
+        model="m",
+        features=ref,
+        labels=rng.integers(0, 2, n),
+        predictions=rng.random(n),
+        categorical=["region"],
+    )
+    before = frame(rng, n)
+    after = frame(rng, n, age_shift=4.0, new_category=0.05)
+    ts = START + pd.to_timedelta(np.sort(rng.random(2 * n)) * 60, unit="D")
+    ids = store.log(
+        model="m",
+        features=pd.concat([before, after], ignore_index=True),
+        predictions=rng.random(2 * n),
+        timestamps=ts,
+    )
+    store.log_labels(model="m", prediction_ids=ids[::3], labels=rng.integers(0, 2, len(ids[::3])))
+    yield store, ref, before, after, ts
+    store.close()
+
+
+def test_planted_drift_ranks_first_and_calm_features_stay_calm(drifted):
+    store, *_ = drifted
+    rep = dl.drift(store, "m", current=("2026-01-31", "2026-03-02"))
+    table = rep.table.set_index("feature")
+    assert list(rep.table.feature[:2]) == ["age", "region"]  # most severe first
+    assert table.loc["age", "severity"] in ("moderate", "major")
+    assert table.loc["region", "drifted"]
+    assert "space" in table.loc["region", "new_categories"]
+    for calm in ("income", "calm", "constant", "prediction", "label"):
+        assert table.loc[calm, "severity"] == "none", calm
+    assert table.loc["age", "n_reference"] == 60_000
+
+
+def test_before_the_drift_nothing_moves(drifted):
+    store, *_ = drifted
+    rep = dl.drift(store, "m", current=("2026-01-01", "2026-01-29"))
+    assert (rep.table.severity == "none").all(), rep.table[["feature", "severity"]]
+
+
+def test_binned_ks_brackets_scipy_on_the_same_rows(drifted):
+    store, ref, _, after, ts = drifted
+    rep = dl.drift(store, "m", current=("2026-01-31", "2026-03-02"))
+    cur = store.table("m")
+    cur = cur.filter(cur.timestamp >= pd.Timestamp("2026-01-31", tz="UTC").to_pydatetime())
+    income = cur.income.execute().to_numpy()
+    exact = stats.ks_2samp(ref.income, income).statistic
+    r = rep["income"]
+    assert r.ks_statistic <= exact + 1e-12 <= r.ks_upper_bound + 1e-12
+    w_exact = stats.wasserstein_distance(ref.income, income) / ref.income.std(ddof=0)
+    assert abs(r.wasserstein - w_exact) <= r.wasserstein_error_bound + 1e-9
+
+
+def test_where_narrows_both_sides(drifted):
+    store, *_ = drifted
+    rep = dl.drift(store, "m", current=("2026-01-31", "2026-03-02"), where="region = 'north'")
+    assert rep["age"].n_reference < 40_000 and rep["age"].severity != "none"
+    with pytest.raises(dl.FilterError, match="unknown column 'regon'"):
+        dl.drift(store, "m", where="regon = 'north'")
+    with pytest.raises(dl.FilterError):
+        dl.drift(store, "m", where="region = 'north'; drop table m")
+
+
+def test_bad_input_gives_a_clear_result_or_error(drifted):
+    store, *_ = drifted
+    rep = dl.drift(store, "m", current=("2027-01-01", "2027-02-01"))  # no rows
+    assert (rep.table.n_current == 0).all() and (rep.table.severity == "none").all()
+    assert rep.table.reason.notna().all()
+    empty = dl.drift(store, "m", current=("2026-01-31", "2026-03-02"))["empty"]
+    assert empty.severity == "none" and empty.reason
+    with pytest.raises(dl.UnknownNameError, match="unknown feature 'agee'"):
+        dl.drift(store, "m", features=["agee"])
+    with pytest.raises(dl.InputError, match="not after its start"):
+        dl.drift(store, "m", current=("2026-02-01", "2026-01-01"))
+    with pytest.raises(dl.UnknownNameError, match="unknown model"):
+        dl.drift(store, "nope")
+
+
+def test_feature_absent_from_the_reference_is_reported(drifted, tmp_path):
+    store = dl.open(tmp_path / "s")
+    rng = np.random.default_rng(0)
+    store.set_reference(model="m", features=pd.DataFrame({"a": rng.normal(size=500)}))
+    store.log(
+        model="m",
+        features=pd.DataFrame({"a": rng.normal(size=500), "b": rng.normal(size=500)}),
+        predictions=rng.random(500),
+    )
+    rep = dl.drift(store, "m")
+    assert rep["b"].severity == "none" and "reference" in rep["b"].reason
+
+
+def test_production_window_as_reference(drifted):
+    store, *_ = drifted
+    rep = dl.drift(
+        store, "m", current=("2026-02-05", "2026-03-02"), reference=("2026-01-01", "2026-01-25")
+    )
+    assert rep.table.set_index("feature").loc["age", "drifted"]
+    assert rep.reference.startswith("production window")
+
+
+def test_drift_over_time_flags_windows_after_the_drift(drifted):
+    store, *_ = drifted
+    over = dl.drift_over_time(store, "m", freq="7D", features=["age", "calm"])
+    age = over.feature("age")
+    late = age[age.window_start >= pd.Timestamp("2026-02-05", tz="UTC")]
+    early = age[age.window_end <= pd.Timestamp("2026-01-30", tz="UTC")]
+    assert late.alert.all() and not early.alert.any()
+    assert not over.feature("calm").alert.any()
+    low, high = over.bands["age"]
+    assert 0 <= low < high
+    with pytest.raises(dl.UnknownNameError, match="statistic"):
+        dl.drift_over_time(store, "m", statistic="median")
+    with pytest.raises(dl.InputError, match="freq"):
+        dl.drift_over_time(store, "m", freq="bogus")
