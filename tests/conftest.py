@@ -41,3 +41,32 @@ def logged(store):
     b = make_batch(1000)
     ids = store.log(model="credit", **b)
     return store, ids, b
+
+
+SAMPLE = Path(__file__).parents[1] / "sample_data" / "credit"
+
+
+def copy_sample(dest: Path) -> Path:
+    """A private copy of the committed sample store (opening one writes its DuckDB file)."""
+    import shutil
+
+    target = dest / "credit"
+    shutil.copytree(
+        SAMPLE, target, ignore=shutil.ignore_patterns("*.duckdb", "*.duckdb.wal", ".tmp")
+    )
+    return target
+
+
+@pytest.fixture(scope="session")
+def sample_store(tmp_path_factory):
+    """The sample scenario store (read it, do not log into it)."""
+    s = dl.open(copy_sample(tmp_path_factory.mktemp("sample")))
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def sample_truth():
+    import json
+
+    return json.loads((SAMPLE / "sample_truth.json").read_text())

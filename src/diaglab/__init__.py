@@ -12,6 +12,7 @@ from diaglab.errors import (
 )
 from diaglab.producers import Logger, instrument
 from diaglab.queries.drift import DriftReport, drift
+from diaglab.queries.drift_impact import DomainClassifierResult, domain_classifier, drift_impact
 from diaglab.queries.drift_time import DriftOverTime, drift_over_time
 from diaglab.queries.filters import Slice
 from diaglab.queries.window import Window
@@ -21,6 +22,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DiaglabError",
+    "DomainClassifierResult",
     "DriftOverTime",
     "DriftReport",
     "DuplicateIdError",
@@ -37,7 +39,9 @@ __all__ = [
     "UnknownNameError",
     "UntrustedModelError",
     "Window",
+    "domain_classifier",
     "drift",
+    "drift_impact",
     "drift_over_time",
     "instrument",
     "open",

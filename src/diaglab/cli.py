@@ -116,7 +116,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_sample(args: argparse.Namespace) -> int:
     from diaglab.sample import build_sample
 
-    truth = build_sample(args.path, rows=args.rows, seed=args.seed, progress=True)
+    try:
+        truth = build_sample(
+            args.path, rows=args.rows, seed=args.seed, progress=True, overwrite=args.overwrite
+        )
+    except FileExistsError as exc:
+        raise InputError(f"{exc}; pass --overwrite to replace a sample store there") from exc
     print(
         f"sample store written to {args.path} ({truth['counts']['predictions']} predictions); "
         f"planted truths in {Path(args.path) / 'sample_truth.json'}"
@@ -228,6 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
     smp.add_argument("path")
     smp.add_argument("--rows", type=int, default=200_000)
     smp.add_argument("--seed", type=int, default=0)
+    smp.add_argument(
+        "--overwrite", action="store_true", help="replace an existing sample store in PATH"
+    )
     smp.set_defaults(func=cmd_sample)
 
     ref = sub.add_parser("refresh", help="ingest new segments (or --rebuild the DuckDB file)")

@@ -136,6 +136,9 @@ def _normalise(name: str, col: pa.ChunkedArray, kind: str) -> pa.ChunkedArray:
         if pa.types.is_null(col.type):
             return col.cast(pa.float64())
         col = col.cast(pa.float64())
+        finite = pc.sum(pc.is_finite(col)).as_py() or 0
+        if finite == len(col) - col.null_count:
+            return col
         col = pc.if_else(pc.is_nan(col), None, col)
         n_inf = pc.sum(pc.is_inf(col)).as_py() or 0
         if n_inf:

@@ -128,7 +128,7 @@ class Engine:
                 )
         if self.read_only_reason is not None:
             self.con = duckdb.connect(":memory:", config=config)
-            log.warning(
+            (log.info if read_only else log.warning)(
                 "diaglab store %s is read-only here: %s. Queries read the segment files directly "
                 "(slower); rows logged here are ingested by the writer on its next refresh.",
                 root,

@@ -55,15 +55,38 @@ class LoadedModel:
     def feature_names(self) -> list[str]:
         return list(self.info.features)
 
-    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+    def model_input(self, X: pd.DataFrame) -> pd.DataFrame:
+        """``X``'s model features, in the model's order, with text columns turned into the
+        categories the model was trained with (unseen values become missing)."""
+        absent = [f for f in self.feature_names if f not in X.columns]
+        if absent:
+            raise InputError(
+                f"model {self.info.model!r} {self.info.version} needs features that are not "
+                f"given: {', '.join(absent)}; it was trained on {', '.join(self.feature_names)}"
+            )
+        frame = X[self.feature_names].copy()
         if self.info.format == "lightgbm":
-            raw = np.asarray(self.impl.predict(X[self.feature_names]))
+            trained = getattr(self.impl, "pandas_categorical", None) or []
+            text = [
+                c
+                for c in frame.columns
+                if not pd.api.types.is_numeric_dtype(frame[c])
+                or isinstance(frame[c].dtype, pd.CategoricalDtype)
+            ]
+            for col, categories in zip(text, trained, strict=False):
+                frame[col] = pd.Categorical(frame[col].astype(object), categories=categories)
+        return frame
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        frame = self.model_input(X)
+        if self.info.format == "lightgbm":
+            raw = np.asarray(self.impl.predict(frame))
             return raw if raw.ndim == 2 else np.column_stack([1 - raw, raw])
-        return np.asarray(self.impl.predict_proba(X[self.feature_names]))
+        return np.asarray(self.impl.predict_proba(frame))
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         if self.info.task == "regression":
-            return np.asarray(self.impl.predict(X[self.feature_names]))
+            return np.asarray(self.impl.predict(self.model_input(X)))
         proba = self.predict_proba(X)
         return np.asarray(self.info.classes)[proba.argmax(axis=1)]
 

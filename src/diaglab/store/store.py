@@ -23,7 +23,6 @@ from diaglab.store.producer import prepare_predictions
 from diaglab.store.schema import TIMESTAMP, ModelSchema, SchemaRegistry, value_type
 from diaglab.store.segments import Segment, check_model_name, list_segments, write_segment
 
-
 MEMO_ENTRIES = 64
 
 
