@@ -252,3 +252,16 @@ def test_register_and_load_models_with_trust(store):
         store.load_model("credit", "v2")
     assert store.load_model("credit", "v2", trust=True).predict(X).shape == (300,)
     assert store.model_versions("credit") == ["v1", "v2"]
+
+
+def test_producers_repeating_an_id_keep_the_first_and_report_it(tmp_path):
+    path = tmp_path / "s"
+    for score in (0.1, 0.9):  # two producers handed the same request id
+        with dl.Logger(path, model="svc") as logger:
+            logger.log({"x": 1.0}, score, prediction_id="req-1")
+            logger.log({"x": 2.0}, score, prediction_id=f"own-{score}")
+    store = dl.open(path, refresh=False)
+    report = store.refresh()
+    assert (report.rows, report.duplicates) == (3, 1)
+    t = store.table("svc")
+    assert t.filter(t.prediction_id == "req-1").score.execute().tolist() == [0.1]

@@ -239,21 +239,38 @@ class Engine:
         return [r[0] for r in rows]
 
     def ingest_predictions(self, schema: ModelSchema, segments: Sequence[Segment]) -> IngestReport:
-        """Ingest prediction segments: new ids only, the first occurrence of a repeated id."""
+        """Ingest prediction segments: new ids only, the first occurrence of a repeated id.
+
+        Repeated ids are rare (two producers given one request id), so the batch is checked
+        first and inserted as it is when clean; only a batch with repeats pays for deduplication.
+        """
         files = [str(s.path) for s in segments]
         target = f"main.{q(schema.model)}"
-        src = "read_parquet(?, union_by_name=true, filename=true, file_row_number=true)"
-        before = self._count(target)
+        plain = "read_parquet(?, union_by_name=true)"
         counts = self._file_rows(files)
-        self.con.execute(
-            f"INSERT INTO {target} BY NAME "
-            f"SELECT * EXCLUDE (filename, file_row_number) FROM {src} AS s "
-            f"ANTI JOIN {target} AS t USING (prediction_id) "
-            f"QUALIFY row_number() OVER (PARTITION BY s.prediction_id "
-            f"ORDER BY s.filename, s.file_row_number) = 1",
+        repeated = self.con.execute(
+            f"SELECT count(*) FROM (SELECT prediction_id FROM {plain} GROUP BY prediction_id "
+            "HAVING count(*) > 1)",
             [files],
-        )
-        inserted = self._count(target) - before
+        ).fetchall()[0][0]
+        stored = self.con.execute(
+            f"SELECT count(*) FROM {plain} SEMI JOIN {target} USING (prediction_id)", [files]
+        ).fetchall()[0][0]
+        if not repeated and not stored:
+            self.con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM {plain}", [files])
+            inserted = sum(counts)
+        else:
+            before = self._count(target)
+            self.con.execute(
+                f"INSERT INTO {target} BY NAME "
+                "SELECT * EXCLUDE (filename, file_row_number) FROM read_parquet(?, "
+                "union_by_name=true, filename=true, file_row_number=true) AS s "
+                f"ANTI JOIN {target} AS t USING (prediction_id) "
+                "QUALIFY row_number() OVER (PARTITION BY s.prediction_id "
+                "ORDER BY s.filename, s.file_row_number) = 1",
+                [files],
+            )
+            inserted = self._count(target) - before
         self._apply_labels(schema.model, "SELECT prediction_id FROM read_parquet(?)", [files])
         self._ledger(segments, counts)
         return IngestReport(len(segments), inserted, sum(counts) - inserted)
