@@ -74,7 +74,7 @@ def test_before_the_drift_nothing_moves(drifted):
 
 
 def test_binned_ks_brackets_scipy_on_the_same_rows(drifted):
-    store, ref, _, after, ts = drifted
+    store, ref, *_ = drifted
     rep = dl.drift(store, "m", current=("2026-01-31", "2026-03-02"))
     cur = store.table("m")
     cur = cur.filter(cur.timestamp >= pd.Timestamp("2026-01-31", tz="UTC").to_pydatetime())
