@@ -145,7 +145,7 @@ class Prepared:
     num_cols: list[str]
     cat_cols: list[str]
     missing_in_ref: list[str]
-    kinds: dict[str, str]
+    kinds: dict[str, Any]  # feature -> "numeric" | "categorical"
     grids: dict[str, Grid | None]
     ref_counts: dict[str, NumericCounts]
     ref_cats: dict[str, pd.Series]

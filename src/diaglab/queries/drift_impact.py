@@ -98,7 +98,7 @@ def domain_classifier(
             n_jobs=2,
         )
         clf.fit(X.iloc[train], y[train])
-        oof[test] = clf.predict_proba(X.iloc[test])[:, 1]
+        oof[test] = np.asarray(clf.predict_proba(X.iloc[test]))[:, 1]
         gains += clf.booster_.feature_importance(importance_type="gain")
     auc = float(roc_auc_score(y, oof))
     lower, upper = newcombe_auc_interval(auc, len(cur), len(ref))
@@ -129,8 +129,7 @@ def drift_impact(
     ref = store.reference(report.model)
     rows = _sample(ref.select(*[f for f in loaded.feature_names if f in ref.columns]), sample, seed)
     X = loaded.model_input(rows)
-    values = shap.TreeExplainer(loaded.impl).shap_values(X)
-    values = np.asarray(values)
+    values = np.asarray(shap.TreeExplainer(loaded.impl).shap_values(X))
     if values.ndim == 3:  # (classes, rows, features) or (rows, features, classes)
         values = (
             values[-1] if values.shape[0] <= 10 and values.shape[1] == len(X) else values[..., -1]

@@ -52,7 +52,7 @@ class DriftOverTime:
 
 def _interval(freq: str) -> tuple[Any, pd.Timedelta]:
     try:
-        delta = pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
+        delta = pd.Timedelta(freq)
     except (ValueError, TypeError) as exc:
         raise InputError(
             f"freq {freq!r} is not a fixed frequency such as '1h', '6h', '1D', '7D'"

@@ -184,7 +184,7 @@ def _conjuncts(tree: Filter) -> list[Condition] | None:
 
 
 def _tokens(text: str) -> list[tuple[str, Any]]:
-    pos, out = 0, []
+    pos, out = 0, list[tuple[str, Any]]()
     text = text.rstrip()
     while pos < len(text):
         m = _TOKEN.match(text, pos)
