@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 SAMPLE := sample_data/credit
 HEADLESS ?=
 
-.PHONY: env demo test lint typecheck unit bench clean
+.PHONY: env browser demo test lint typecheck unit bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,7 +33,11 @@ lint: env
 typecheck: env
 	$(BIN)/mypy
 
-unit: env
+# The UI tests drive Debian's chromium (never `playwright install`, which downloads a browser).
+browser:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+unit: env browser
 	$(BIN)/pytest
 
 test: lint typecheck unit

@@ -1,11 +1,12 @@
 """Run diaglab's benchmarks and record them in bench/RESULTS.md.
 
-Usage: ``python -m bench [--suite store] [--sizes 100k,1M,10M] [--workdir DIR] [--no-record]``
+Usage: ``python -m bench [--suite store|drift] [--sizes 100k,1M,10M] [--workdir DIR] [--no-record]``
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import re
 from pathlib import Path
@@ -18,19 +19,44 @@ RESULTS = HERE / "RESULTS.md"
 # suite -> [(case, uses size)]; later issues add suites here.
 SUITES: dict[str, list[tuple[str, bool]]] = {
     "store": [("bulk_log", True), ("refresh", True), ("logger_log", False)],
+    # issue 3: each peer in its own venv (bash bench/peers/setup.sh), then diaglab
+    "drift": [("evidently", True), ("nannyml", True), ("whylogs", True), ("diaglab", True)],
+    # issue 4: sliceline in bench/.venv-sliceline (pip install sliceline==0.3.0 pyarrow)
+    "slices": [
+        ("slice_metrics_1", True),
+        ("slice_metrics_2", True),
+        ("find_slices", True),
+        ("sliceline", True),
+    ],
+    # issue 5: sizes repeat the sample store's 200k predictions (bench/explain.py)
+    "explain": [("card", True), ("whatif", True), ("explain_window", True)],
 }
+# (suite, case) -> an untimed case run first in its own process, to prepare the case's data
+PREPARE = {
+    ("store", "refresh"): "prepare",
+    **{("drift", peer): "prepare" for peer in ("evidently", "nannyml", "whylogs")},
+    ("drift", "diaglab"): "prepare_diaglab",
+    **{("slices", case): "prepare" for case in ("slice_metrics_1", "find_slices")},
+    ("explain", "card"): "prepare",
+}
+# suites run size by size, so that the tools compared at one size run close together in time
+BY_SIZE = {"drift", "slices"}
 
 
 def run_suite(suite: str, sizes: list[str], workdir: Path) -> list[dict]:
+    cases = SUITES[suite]
+    if suite in BY_SIZE:
+        order = [(case, True, size) for size in sizes for case, _ in cases]
+    else:
+        order = [(c, sized, s) for c, sized in cases for s in (sizes if sized else ["200000"])]
     results = []
-    for case, sized in SUITES[suite]:
-        for size in sizes if sized else ["200000"]:
-            if sized and case == "refresh":
-                run_measured(f"bench.{suite}", "prepare", size, str(workdir))
-            r = run_measured(f"bench.{suite}", case, size, str(workdir))
-            r["size"] = size if sized else str(parse_size(size))
-            print(json.dumps(r), flush=True)
-            results.append(r)
+    for case, sized, size in order:
+        if sized and (suite, case) in PREPARE:
+            run_measured(f"bench.{suite}", PREPARE[suite, case], size, str(workdir))
+        r = run_measured(f"bench.{suite}", case, size, str(workdir))
+        r["size"] = size if sized else str(parse_size(size))
+        print(json.dumps(r), flush=True)
+        results.append(r)
     return results
 
 
@@ -43,9 +69,13 @@ def markdown(suite: str, results: list[dict]) -> str:
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; "
         f"load average before the run {m['load_avg']}; Python {m['python']}.",
         "",
-        "| case | size | result | peak RSS |",
-        "|---|---|---|---|",
     ]
+    # a suite module may lay out its own table (bench.drift does)
+    table = getattr(importlib.import_module(f"bench.{suite}"), "markdown_table", None)
+    if table is not None:
+        lines += [*table(results), f"<!-- /suite:{suite} -->"]
+        return "\n".join(lines)
+    lines += ["| case | size | result | peak RSS |", "|---|---|---|---|"]
     for r in results:
         body = {
             k: v

@@ -108,9 +108,9 @@ def numeric_counts(table: ibis.Table, grids: dict[str, Grid]) -> dict[str, Numer
         return {}
     names = list(grids)
     branches = [
-        table.select(i=ibis.literal(k, "int32"), b=grids[f].index(table[f]), x=table[f])
+        table.select(i=ibis.literal(k, "int32"), b=grids[f].index(table[f]))
         .group_by(["i", "b"])
-        .aggregate(n=ibis._.count(), lo=ibis._.x.min(), hi=ibis._.x.max())
+        .aggregate(n=ibis._.count())
         for k, f in enumerate(names)
     ]
     counted = ibis.union(*branches, distinct=False) if len(branches) > 1 else branches[0]
@@ -131,14 +131,33 @@ def numeric_counts(table: ibis.Table, grids: dict[str, Grid]) -> dict[str, Numer
             counts[2:] = 0
         counts[0] += int(n[(idx < 0) & (idx != BELOW)].sum())
         counts[-1] += int(n[(idx >= g.bins) & (idx != ABOVE)].sum())
+        below, above = int(n[idx == BELOW].sum()), int(n[idx == ABOVE].sum())
         out[f] = NumericCounts(
             counts,
             nulls,
-            int(n[idx == BELOW].sum()),
-            int(n[idx == ABOVE].sum()),
-            _float(part["lo"].min()) if len(part) else None,
-            _float(part["hi"].max()) if len(part) else None,
+            below,
+            above,
+            g.ref_min if counts.any() else None,
+            g.ref_max if counts.any() else None,
         )
+    # The extremes matter only beyond the reference range: one small query for those features.
+    outside = [f for f in names if out[f].below or out[f].above]
+    if outside:
+        aggs = {}
+        for k, f in enumerate(outside):
+            aggs[f"min{k}"] = table[f].min()
+            aggs[f"max{k}"] = table[f].max()
+        row = table.aggregate(**aggs).to_pyarrow().to_pylist()[0]
+        for k, f in enumerate(outside):
+            c = out[f]
+            out[f] = NumericCounts(
+                c.grid_counts,
+                c.nulls,
+                c.below,
+                c.above,
+                _float(row[f"min{k}"]) if c.below else c.minimum,
+                _float(row[f"max{k}"]) if c.above else c.maximum,
+            )
     return out
 
 

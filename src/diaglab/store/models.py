@@ -8,6 +8,7 @@ every file is recorded at registration and checked at load.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -56,8 +57,8 @@ class LoadedModel:
         return list(self.info.features)
 
     def model_input(self, X: pd.DataFrame) -> pd.DataFrame:
-        """``X``'s model features, in the model's order, with text columns turned into the
-        categories the model was trained with (unseen values become missing)."""
+        """``X``'s model features, in the model's order, with each categorical feature turned
+        into the categories the model was trained with (unseen values become missing)."""
         absent = [f for f in self.feature_names if f not in X.columns]
         if absent:
             raise InputError(
@@ -65,17 +66,29 @@ class LoadedModel:
                 f"given: {', '.join(absent)}; it was trained on {', '.join(self.feature_names)}"
             )
         frame = X[self.feature_names].copy()
-        if self.info.format == "lightgbm":
-            trained = getattr(self.impl, "pandas_categorical", None) or []
-            text = [
-                c
-                for c in frame.columns
-                if not pd.api.types.is_numeric_dtype(frame[c])
-                or isinstance(frame[c].dtype, pd.CategoricalDtype)
-            ]
-            for col, categories in zip(text, trained, strict=False):
-                frame[col] = pd.Categorical(frame[col].astype(object), categories=categories)
+        categories = self.categories
+        for name in frame.columns:
+            if name in categories:
+                frame[name] = pd.Categorical(
+                    frame[name].astype(object), categories=categories[name]
+                )
+            elif not pd.api.types.is_numeric_dtype(frame[name]):
+                try:
+                    frame[name] = pd.to_numeric(frame[name])
+                except (ValueError, TypeError) as exc:
+                    raise InputError(
+                        f"feature {name!r} must be numeric for model {self.info.model!r}: {exc}"
+                    ) from exc
         return frame
+
+    @functools.cached_property
+    def categories(self) -> dict[str, list[Any]]:
+        """Categorical feature -> its training categories (LightGBM models trained on pandas)."""
+        if self.info.format != "lightgbm":
+            return {}
+        trained = getattr(self.impl, "pandas_categorical", None) or []
+        indexes = _lightgbm_categorical_indexes(self.impl.model_to_string())
+        return {self.feature_names[i]: list(c) for i, c in zip(indexes, trained, strict=False)}
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         frame = self.model_input(X)
@@ -89,6 +102,28 @@ class LoadedModel:
             return np.asarray(self.impl.predict(self.model_input(X)))
         proba = self.predict_proba(X)
         return np.asarray(self.info.classes)[proba.argmax(axis=1)]
+
+
+def _lightgbm_categorical_indexes(model_text: str) -> list[int]:
+    """Positions of the categorical features, from the ``[categorical_feature: ...]`` line
+    LightGBM writes among a model's parameters."""
+    for line in model_text.splitlines():
+        if line.startswith("[categorical_feature:"):
+            body = line.split(":", 1)[1].strip(" ]")
+            return [int(i) for i in body.split(",") if i.strip()]
+    return []
+
+
+def _lightgbm_task(booster: Any) -> str:
+    objective = (
+        str(booster.params.get("objective", ""))
+        or booster.model_to_string().split("objective=", 1)[-1].split(maxsplit=1)[0]
+    )
+    if objective.startswith(("binary", "cross_entropy")):
+        return "binary"
+    if objective.startswith(("multiclass", "softmax", "multiclassova")):
+        return "multiclass"
+    return "regression"
 
 
 def _sha256(path: Path) -> str:
@@ -130,8 +165,9 @@ def register_model(root: Path, model: str, estimator: Any, version: str) -> Mode
         features = features or tuple(booster.feature_name())
         fmt, path = "lightgbm", d / "model.lgb.txt"
         booster.save_model(str(path))
-        if task == "regression" and hasattr(estimator, "predict_proba"):
-            task = "binary"
+        task = _lightgbm_task(booster)
+        if task == "binary" and not classes:
+            classes = (0, 1)
     elif kind == "xgboost":
         fmt, path = "xgboost", d / "model.xgb.json"
         estimator.save_model(str(path))

@@ -73,7 +73,8 @@ class Store:
         self.path.mkdir(parents=True, exist_ok=True)
         self._registry = SchemaRegistry(self.path)
         self._engine = Engine(self.path, read_only=read_only)
-        self._ibis: Any = ibis.duckdb.from_connection(self._engine.con)
+        self._local = threading.local()
+        self._generation = 0  # bumped whenever this process ingests or rebuilds
         self._write_lock = threading.RLock()
         self._memo: OrderedDict[Hashable, Any] = OrderedDict()
         if refresh:
@@ -92,8 +93,17 @@ class Store:
 
     @property
     def ibis(self) -> Any:
-        """The Ibis backend the store's queries run on."""
-        return self._ibis
+        """The Ibis backend the store's queries run on, one per thread.
+
+        A DuckDB connection runs one query at a time and refuses a second caller, so each thread
+        (a notebook cell, an explorer's worker) queries through its own cursor on the same
+        database.
+        """
+        local = self._local
+        if getattr(local, "engine", None) is not self._engine:
+            local.engine = self._engine
+            local.backend = ibis.duckdb.from_connection(self._engine.con.cursor())
+        return local.backend
 
     def __repr__(self) -> str:
         mode = f", read-only: {self.read_only_reason}" if self.read_only else ""
@@ -233,6 +243,7 @@ class Store:
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
+            self._generation += 1
         return segment
 
     def log_labels(
@@ -268,7 +279,7 @@ class Store:
         t = self.table(model)
         probe = ibis.memtable(pa.table({"prediction_id": pc.unique(ids)}))
         hit = t.semi_join(probe, "prediction_id").select("prediction_id", "label")
-        df = self._ibis.to_pyarrow(hit)
+        df = self.ibis.to_pyarrow(hit)
         return set(df.column("prediction_id").to_pylist()), int(
             df.column("label").is_valid().to_numpy(zero_copy_only=False).sum()
         )
@@ -348,6 +359,7 @@ class Store:
             with engine.lock:
                 for m in self.models():
                     engine.create_views(self.schema(m))
+                self._generation += 1
             return IngestReport()
         with self._write_lock, engine.lock:
             done = engine.ingested()
@@ -384,6 +396,8 @@ class Store:
                         bar.update(len(group))
             for m in self.models():
                 engine.ensure_model_tables(self._registry.get(m) or ModelSchema(m))
+            if report.segments:
+                self._generation += 1
         return report
 
     def rebuild(self) -> IngestReport:
@@ -395,7 +409,7 @@ class Store:
             for suffix in ("", ".wal"):
                 (self.path / f"diaglab.duckdb{suffix}").unlink(missing_ok=True)
             self._engine = Engine(self.path)
-            self._ibis = ibis.duckdb.from_connection(self._engine.con)
+            self._generation += 1
         return self.refresh(progress=None)
 
     # -- reading ------------------------------------------------------------------------------
@@ -403,27 +417,27 @@ class Store:
     def table(self, model: str) -> Any:
         """An Ibis table of the model's predictions, one row each, with the latest label."""
         self.schema(model)
-        return self._ibis.table(model, database="main")
+        return self.ibis.table(model, database="main")
 
     def labels(self, model: str) -> Any:
         """An Ibis table of every label logged for the model (the history; ``seq`` orders it)."""
         self.schema(model)
-        return self._ibis.table(model, database="labels")
+        return self.ibis.table(model, database="labels")
 
     def reference(self, model: str, version: str | None = None) -> Any:
         """An Ibis table of the model's reference rows (one version's, or every version's)."""
         self.schema(model)
-        t = self._ibis.table(model, database="reference")
+        t = self.ibis.table(model, database="reference")
         return t.filter(t.model_version == version) if version else t
 
     def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """``compute()``, cached under ``key`` until the store ingests anything new.
 
         For derived results that are costly and only change with the data, such as a
-        reference's binned profile.
+        reference's binned profile. "New" means ingested by this process: a read-only store sees
+        other processes' segments only through :meth:`refresh`, which also clears the memo.
         """
-        stamp = self.watermark()["last_segment"]
-        full = (stamp, key)
+        full = (self._generation, key)
         with self._write_lock:
             if full in self._memo:
                 self._memo.move_to_end(full)

@@ -1,0 +1,793 @@
+"""``dl.DriftExplorer``: which inputs and outputs drifted, since when, how much — in one widget.
+
+Layout: controls (model, version, current and reference windows, a slice filter, the window size,
+Run), a status line with a progress bar, the drift table sorted by severity (one clickable row per
+feature, plus the prediction and the label) with a sparkline of the statistic over time, and one
+chart of the selected row: reference vs current distribution, the statistic per window with its
+alert band, and the missing rate. Dragging across the over-time chart picks the current window.
+
+Two results are computed (on a worker thread) and cached: the :class:`DriftReport` of the current
+window and the :class:`DriftOverTime` of the whole log. Selecting a row reads only the cache; a new
+current window recomputes only the report.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Literal
+
+import altair as alt
+import ipywidgets as w
+import pandas as pd
+import traitlets
+
+from diaglab.charts.drift import (
+    BRUSH,
+    SEVERITY_COLORS,
+    detail_chart,
+    effect_label,
+    message_chart,
+    sparkline_svg,
+)
+from diaglab.errors import InputError, unknown
+from diaglab.explorers._base import Explorer
+from diaglab.queries.drift import DriftReport, drift
+from diaglab.queries.drift_time import DriftOverTime, drift_over_time
+from diaglab.queries.filters import Slice
+from diaglab.queries.filters import where as apply_where
+from diaglab.queries.window import Window
+
+SEVERITY_RANK = {"none": 0, "minor": 1, "moderate": 2, "major": 3}
+FREQS = ("1h", "6h", "1D", "7D")
+STATISTIC = "psi"
+_ROLE_TAG = {"prediction": "model output", "label": "ground truth", "feature": ""}
+_SEP = re.compile(r"\s*(?:\.\.|→|–|—|\bto\b)\s*")
+_CELL = "display:inline-block;vertical-align:middle;padding:0 4px;box-sizing:border-box;"
+_COLUMNS = (
+    ("verdict", 92),
+    ("effect", 118),
+    ("n current", 78),
+    ("p (adj.)", 72),
+    ("over time", 94),
+)
+
+Refresh = Literal["report", "all"]
+
+
+def _enable_offline() -> None:
+    # JupyterChart imports vega-embed from a CDN unless it is bundled (vl-convert); notebooks
+    # must work without network. Once per process: ~2 s; a no-op afterwards.
+    alt.JupyterChart.enable_offline()
+
+
+def parse_window(text: str | None) -> Window | None:
+    """``"2026-02-10 .. 2026-03-02"`` (or ``→``, ``to``) as a Window; empty text is None.
+
+    Either side may be left empty for an open end: ``"2026-02-10 .."``.
+    """
+    if text is None or not text.strip():
+        return None
+    parts = _SEP.split(text.strip(), maxsplit=1)
+    if len(parts) == 1:
+        raise InputError(
+            f"a window is 'start .. end' (e.g. 2026-02-10 .. 2026-03-02), got {text!r}"
+        )
+    start, end = (p.strip() or None for p in parts)
+    return Window(start, end)
+
+
+def format_window(window: Window | None) -> str:
+    """The text :func:`parse_window` reads back; ``""`` for None or an unbounded window."""
+    if window is None or (window.start is None and window.end is None):
+        return ""
+
+    def side(ts: pd.Timestamp | None) -> str:
+        if ts is None:
+            return ""
+        return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.strftime("%Y-%m-%d %H:%M")
+
+    return f"{side(window.start)} .. {side(window.end)}".strip()
+
+
+def brushed_window(value: dict[str, Any], freq: str) -> Window | None:
+    """The Window a brush selects, widened to whole ``freq`` windows; None for an empty brush.
+
+    Vega sends the brushed interval of a temporal axis as epoch milliseconds (or ISO text).
+    """
+    if not value:
+        return None
+    interval = next(iter(value.values()))
+    if not interval or len(interval) != 2:
+        return None
+    lo, hi = (_timestamp(v) for v in interval)
+    lo, hi = min(lo, hi), max(lo, hi)
+    start, end = lo.floor(freq), hi.ceil(freq)
+    if end <= start:
+        end = start + pd.Timedelta(freq)
+    return Window(start, end)
+
+
+def _timestamp(v: Any) -> pd.Timestamp:
+    ts = pd.Timestamp(v, unit="ms") if isinstance(v, int | float) else pd.Timestamp(v)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+class WindowTrait(traitlets.TraitType[Window, Any]):
+    """A trait holding a dl.Window; a (start, end) pair or None (everything) is converted."""
+
+    info_text = "a dl.Window or a (start, end) pair"
+
+    def validate(self, obj: Any, value: Any) -> Window:
+        return Window.of(value)
+
+
+class OptionalWindowTrait(traitlets.TraitType[Window | None, Any]):
+    """A trait holding a dl.Window or None; a (start, end) pair is converted."""
+
+    info_text = "None, a dl.Window or a (start, end) pair"
+
+    def validate(self, obj: Any, value: Any) -> Window | None:
+        return None if value is None else Window.of(value)
+
+
+class DriftExplorer(Explorer):
+    """Drift of a model's inputs, prediction and label, with the distributions behind it.
+
+    Parameters
+    ----------
+    store : diaglab.Store
+    model : str, optional
+        The model; may be omitted when the store holds only one.
+    current : dl.Window or (start, end), optional
+        The window judged; default: everything logged.
+    reference : dl.Window or (start, end), optional
+        A production window to compare with; default: the registered reference.
+    where : str or dl.Slice, optional
+        A slice filter applied to both sides, e.g. ``"region = 'north'"``.
+    version : str, optional
+        Only this model version's predictions.
+    freq : str
+        Window size of the statistic over time: ``"1h"``, ``"6h"``, ``"1D"`` (default), ``"7D"``.
+    feature : str, optional
+        The row shown first; default: the most severe.
+
+    Examples
+    --------
+    >>> window = ("2026-02-10", "2026-03-02")
+    >>> ex = dl.DriftExplorer(store, "credit", current=window)  # doctest: +SKIP
+    >>> ex  # the widget, in a notebook                                     # doctest: +SKIP
+    >>> ex.feature = "income"  # select a row from Python                   # doctest: +SKIP
+    >>> ex.data().head()  # the drift table                                 # doctest: +SKIP
+    """
+
+    explorer_name = "DriftExplorer"
+
+    model = traitlets.Unicode(help="The model explored (str).")
+    """The model explored (str). Setting it resets ``version`` and ``feature`` and recomputes."""
+    version = traitlets.Unicode(None, allow_none=True)
+    """Only this model version's predictions (str), or None for all versions."""
+    feature = traitlets.Unicode(None, allow_none=True)
+    """The row shown in the chart (str): a feature, ``"prediction"`` or ``"label"``."""
+    current = WindowTrait(Window())
+    """The current window (dl.Window; ``Window()`` is everything). Accepts (start, end)."""
+    reference = OptionalWindowTrait(None, allow_none=True)
+    """A production reference window (dl.Window), or None for the registered reference."""
+    where = traitlets.Union(
+        [traitlets.Unicode(), traitlets.Instance(Slice)], default_value=None, allow_none=True
+    )
+    """The slice filter applied to both sides: a filter string, a dl.Slice, or None."""
+    freq = traitlets.Unicode("1D")
+    """Window size of the statistic over time (str), one of ``FREQS``."""
+
+    def __init__(
+        self,
+        store: Any,
+        model: str | None = None,
+        *,
+        current: Any = None,
+        reference: Any = None,
+        where: Any = None,
+        version: str | None = None,
+        freq: str = "1D",
+        feature: str | None = None,
+    ) -> None:
+        models = store.models()
+        if model is None:
+            if len(models) != 1:
+                raise unknown("model (pass model=...)", None, models)
+            model = models[0]
+        elif model not in models:
+            raise unknown("model", model, models)
+        _enable_offline()
+        super().__init__(store)
+        self._report: DriftReport | None = None
+        self._over_time: DriftOverTime | None = None
+        self._over_time_key: tuple[Any, ...] | None = None
+        self._details: dict[str, Any] = {}
+        self._rows: dict[str, tuple[w.HBox, w.Button, w.HTML]] = {}
+        self._batching = 0
+        self._wanted: Refresh | None = None
+        self._wanted_feature = feature
+        self._build_widgets(models)
+        try:
+            with self._batch():
+                self.model = model
+                self.version = version
+                self.freq = freq
+                self.current = Window.of(current)
+                self.reference = None if reference is None else Window.of(reference)
+                self.where = where
+                self._sync_controls()
+                self._request("all")
+        except Exception:
+            self.close()
+            raise
+
+    # -- widgets ----------------------------------------------------------------------------
+
+    def _build_widgets(self, models: list[str]) -> None:
+        narrow = w.Layout(width="190px")
+        self.model_picker = w.Dropdown(options=models, description="model", layout=narrow)
+        self.version_picker = w.Dropdown(
+            options=[("all versions", "")], description="version", layout=narrow
+        )
+        self.freq_picker = w.Dropdown(
+            options=FREQS,
+            value="1D",
+            description="every",
+            layout=w.Layout(width="130px"),
+            style={"description_width": "44px"},
+        )
+        text = {"continuous_update": False, "style": {"description_width": "70px"}}
+        self.current_text = w.Text(
+            description="current",
+            placeholder="everything, or 2026-02-10 .. 2026-03-02",
+            layout=w.Layout(width="330px"),
+            **text,
+        )
+        self.reference_text = w.Text(
+            description="reference",
+            placeholder="registered reference, or start .. end",
+            layout=w.Layout(width="330px"),
+            **text,
+        )
+        self.where_text = w.Text(
+            description="slice",
+            placeholder="e.g. region = 'north' AND income < 30000",
+            layout=w.Layout(width="672px"),
+            **text,
+        )
+        self.run_button = w.Button(
+            description="Run",
+            icon="refresh",
+            button_style="primary",
+            tooltip="re-read the store and recompute",
+            layout=w.Layout(width="90px"),
+        )
+        self.window_label = w.HTML("")
+        self.window_label.add_class("diaglab-drift-window")
+        self.table = w.VBox(layout=w.Layout(min_width="560px", margin="0 12px 0 0"))
+        self.table.add_class("diaglab-drift-table")
+        self.feature_label = w.HTML("")
+        self.feature_label.add_class("diaglab-drift-feature")
+        self.chart = alt.JupyterChart(
+            message_chart("computing…"),
+            debounce_wait=300,  # a brush reports once the drag pauses, not on every mouse move
+            max_wait=False,
+            embed_options={
+                "renderer": "svg",
+                "actions": {"export": True, "source": False, "compiled": False, "editor": False},
+            },
+        )
+        self.chart.add_class("diaglab-drift-chart")
+        for ctrl, handler in (
+            (self.model_picker, self._on_model_picker),
+            (self.version_picker, self._on_version_picker),
+            (self.freq_picker, self._on_freq_picker),
+            (self.current_text, self._on_current_text),
+            (self.reference_text, self._on_reference_text),
+            (self.where_text, self._on_where_text),
+        ):
+            ctrl.observe(handler, names="value")
+        self.run_button.on_click(self._on_run)
+        self.status.add_class("diaglab-drift-status")
+        controls = w.VBox(
+            [
+                w.HBox([self.model_picker, self.version_picker, self.freq_picker, self.run_button]),
+                w.HBox([self.current_text, self.reference_text]),
+                self.where_text,
+            ]
+        )
+        status = w.HBox([self.progress, self.status], layout=w.Layout(align_items="center"))
+        detail = w.VBox([self.feature_label, self.chart], layout=w.Layout(width="520px"))
+        body = w.HBox(
+            [self.table, detail], layout=w.Layout(flex_flow="row wrap", align_items="flex-start")
+        )
+        self.children = [controls, status, self.window_label, self.error_area, body]
+        self.add_class("diaglab-drift")
+
+    # -- state ------------------------------------------------------------------------------
+
+    @traitlets.validate("model")
+    def _valid_model(self, proposal: Any) -> str:
+        models = self._store.models()
+        if proposal["value"] not in models:
+            raise unknown("model", proposal["value"], models)
+        return str(proposal["value"])
+
+    @traitlets.validate("version")
+    def _valid_version(self, proposal: Any) -> str | None:
+        value = proposal["value"] or None
+        versions = list(self._store.schema(self.model).versions)
+        if value is not None and value not in versions:
+            raise unknown(f"version of model {self.model!r}:", value, versions)
+        return value
+
+    @traitlets.validate("where")
+    def _valid_where(self, proposal: Any) -> str | Slice | None:
+        value = proposal["value"]
+        if isinstance(value, str):
+            value = value.strip() or None
+        if value is None or (isinstance(value, Slice) and not value):
+            return None
+        # Parse and check the columns now, so a typo is reported before any work starts.
+        apply_where(self._store.table(self.model), value)
+        return value
+
+    @traitlets.validate("freq")
+    def _valid_freq(self, proposal: Any) -> str:
+        value = proposal["value"]
+        if value not in FREQS:
+            raise unknown("freq", value, FREQS)
+        return str(value)
+
+    @traitlets.observe("model")
+    def _model_changed(self, change: Any) -> None:
+        with self._batch():
+            versions = list(self._store.schema(change["new"]).versions)
+            self.version_picker.options = [("all versions", "")] + [(v, v) for v in versions]
+            self.model_picker.value = change["new"]
+            self.version = None
+            self.feature = None
+            self._request("all")
+
+    def _sync_controls(self) -> None:
+        """Show the state in the controls (their callbacks then see no change)."""
+        self.model_picker.value = self.model
+        self.version_picker.value = self.version or ""
+        self.freq_picker.value = self.freq
+        self.current_text.value = format_window(self.current)
+        self.reference_text.value = format_window(self.reference)
+        self.where_text.value = _where_text(self.where)
+
+    @traitlets.observe("version", "reference", "where", "freq")
+    def _selection_changed(self, change: Any) -> None:
+        self._sync_controls()
+        self._request("all")
+
+    @traitlets.observe("current")
+    def _current_changed(self, change: Any) -> None:
+        self._sync_controls()
+        self._request("report")
+
+    @traitlets.observe("feature")
+    def _feature_changed(self, change: Any) -> None:
+        with self._lock:  # not while the worker swaps in a new result
+            if change["new"] is not None and self._report is not None:
+                self._show_feature()
+
+    @traitlets.validate("feature")
+    def _valid_feature(self, proposal: Any) -> str | None:
+        value = proposal["value"]
+        if value is not None and self._report is not None:
+            known = list(self._report.table["feature"])
+            if value not in known:
+                raise unknown("feature", value, known)
+        return value
+
+    # -- control callbacks (errors go under the widget) -------------------------------------
+
+    @Explorer._guard
+    def _on_model_picker(self, change: Any) -> None:
+        self.model = change["new"]
+
+    @Explorer._guard
+    def _on_version_picker(self, change: Any) -> None:
+        self.version = change["new"] or None
+
+    @Explorer._guard
+    def _on_freq_picker(self, change: Any) -> None:
+        self.freq = change["new"]
+
+    @Explorer._guard
+    def _on_current_text(self, change: Any) -> None:
+        self.current = parse_window(change["new"]) or Window()
+
+    @Explorer._guard
+    def _on_reference_text(self, change: Any) -> None:
+        self.reference = parse_window(change["new"])
+
+    @Explorer._guard
+    def _on_where_text(self, change: Any) -> None:
+        if change["new"] != _where_text(self.where):  # not the echo of a dl.Slice shown
+            self.where = change["new"] or None
+
+    @Explorer._guard
+    def _on_run(self, _button: Any = None) -> None:
+        self._clear_error()
+        self._batching += 1  # apply the boxes' text, then run once, with fresh data
+        try:
+            self._on_current_text({"new": self.current_text.value})
+            self._on_reference_text({"new": self.reference_text.value})
+            self._on_where_text({"new": self.where_text.value})
+        finally:
+            self._batching -= 1
+            self._wanted = None
+        if self.last_error is None:
+            self._refresh("all", force=True)
+
+    @Explorer._guard
+    def _on_brush(self, change: Any) -> None:
+        window = brushed_window(change["new"].value, self.freq)
+        if window is not None:
+            self.current = window
+
+    # -- computing --------------------------------------------------------------------------
+
+    @contextmanager
+    def _batch(self) -> Iterator[None]:
+        """Changes inside run one refresh at the end instead of one each."""
+        self._batching += 1
+        try:
+            yield
+        except BaseException:
+            self._batching -= 1
+            if not self._batching:
+                self._wanted = None  # a failed change runs nothing
+            raise
+        self._batching -= 1
+        if not self._batching and self._wanted is not None:
+            kind, self._wanted = self._wanted, None
+            self._refresh(kind)
+
+    def _request(self, kind: Refresh) -> None:
+        self._wanted = "all" if "all" in (kind, self._wanted) else kind
+        if not self._batching:
+            wanted, self._wanted = self._wanted, None
+            self._refresh(wanted)
+
+    def _refresh(self, kind: Refresh, *, force: bool = False) -> None:
+        if not self.model:
+            return
+        store = self._store
+        model, version, freq = self.model, self.version, self.freq
+        current, reference, where = self.current, self.reference, self.where
+        key = (model, version, reference, where, freq)
+        need_series = force or self._over_time is None or self._over_time_key != key
+
+        def work(step: Any) -> tuple[DriftReport, DriftOverTime | None]:
+            if force:
+                store.refresh(progress=False)
+            step(f"comparing {current} with the reference…")
+            report = drift(
+                store, model, current=current, reference=reference, where=where, version=version
+            )
+            series = self._over_time if not need_series else None
+            if need_series:
+                step(f"{effect_label(STATISTIC)} per {freq} window…")
+                series = drift_over_time(
+                    store,
+                    model,
+                    freq=freq,
+                    statistic=STATISTIC,
+                    reference=reference,
+                    where=where,
+                    version=version,
+                )
+            return report, series
+
+        def done(result: tuple[DriftReport, DriftOverTime | None]) -> None:
+            self._report, self._over_time = result
+            self._over_time_key = key
+            self._render()
+
+        label = "recomputing drift" if kind == "report" else "computing drift"
+        self._submit(label, work, done, steps=2 if need_series else 1)
+
+    # -- rendering (from the cache only) ----------------------------------------------------
+
+    def _render(self) -> None:
+        report = self._report
+        assert report is not None
+        self._details = {}
+        table = self._sorted(report.table)
+        self._render_table(table)
+        drifted = table[(table["role"] == "feature") & table["drifted"]]["feature"].tolist()
+        n_features = int((table["role"] == "feature").sum())
+        n_cur = int(table["n_current"].max()) if len(table) else 0
+        outputs = "; ".join(
+            f"{r.feature}: {r.severity}" for r in table.itertuples() if r.role != "feature"
+        )
+        self.status.value = (
+            f"{len(drifted)} of {n_features} features drifted"
+            + (f" ({html.escape(', '.join(drifted))})" if drifted else "")
+            + f"; {html.escape(outputs)}"
+        )
+        self.window_label.value = (
+            f"current window <b>{html.escape(_describe(report.current))}</b> "
+            f"({n_cur:,} predictions) vs <b>{html.escape(report.reference)}</b>"
+            + (f", slice <code>{html.escape(report.where)}</code>" if report.where else "")
+            + (f", version {html.escape(report.version)}" if report.version else "")
+        )
+        known = table["feature"].tolist()
+        wanted = self._wanted_feature if self._wanted_feature in known else self.feature
+        self._wanted_feature = None
+        choice = wanted if wanted in known else (known[0] if known else None)
+        if choice == self.feature:
+            self._show_feature()
+        else:
+            self.feature = choice
+
+    @staticmethod
+    def _sorted(table: pd.DataFrame) -> pd.DataFrame:
+        rank = table["severity"].map(SEVERITY_RANK).fillna(0)
+        effect = pd.to_numeric(table["effect"], errors="coerce").fillna(-1.0)
+        order = (
+            pd.DataFrame({"rank": rank, "effect": effect})
+            .sort_values(["rank", "effect"], ascending=False, kind="stable")
+            .index
+        )
+        return table.loc[order].reset_index(drop=True)
+
+    def _render_table(self, table: pd.DataFrame) -> None:
+        series = self._over_time
+        header = w.HTML(
+            f"<div style='font-weight:600;color:#444;border-bottom:1px solid #ccc'>"
+            f"<span style='{_CELL}width:160px'>column</span>"
+            + "".join(f"<span style='{_CELL}width:{px}px'>{name}</span>" for name, px in _COLUMNS)
+            + "</div>"
+        )
+        header.add_class("diaglab-drift-header")
+        rows: list[w.Widget] = [header]
+        for rec in table.to_dict(orient="records"):
+            name = str(rec["feature"])
+            if name not in self._rows:
+                button = w.Button(
+                    description=name, tooltip=name, layout=w.Layout(width="160px", height="26px")
+                )
+                button.on_click(lambda _b, name=name: self._select(name))
+                cells = w.HTML()
+                row = w.HBox([button, cells], layout=w.Layout(align_items="center"))
+                row.add_class("diaglab-drift-row")
+                self._rows[name] = (row, button, cells)
+            row, button, cells = self._rows[name]
+            spark = ""
+            if series is not None and name in series.bands:
+                s = series.feature(name)
+                spark = sparkline_svg(s["value"], high=series.bands[name][1], alerts=s["alert"])
+            cells.value = _row_cells(rec, spark)
+            rows.append(row)
+        self.table.children = rows
+
+    @Explorer._guard
+    def _select(self, name: str) -> None:
+        self.feature = name
+
+    def _show_feature(self) -> None:
+        """Draw the selected row's chart from the cached results: no query runs here."""
+        report, name = self._report, self.feature
+        if report is None or name is None:
+            return
+        for other, (row, button, _) in self._rows.items():
+            selected = other == name
+            button.button_style = "info" if selected else ""
+            if selected:
+                row.add_class("diaglab-selected")
+            else:
+                row.remove_class("diaglab-selected")
+        rec = report.table[report.table["feature"] == name].iloc[0].to_dict()
+        self.feature_label.value = _feature_summary(rec)
+        if name not in self._details:
+            self._details[name] = self._detail(report, name, rec)
+        self.chart.chart = self._details[name]
+        if BRUSH in self.chart.selections.trait_names():
+            # JupyterChart makes a new ``selections`` object for every chart.
+            self.chart.selections.observe(self._on_brush, names=[BRUSH])
+
+    def _detail(self, report: DriftReport, name: str, rec: dict[Any, Any]) -> alt.TopLevelMixin:
+        dist = report.distributions.get(name)
+        series = band = None
+        if self._over_time is not None and name in self._over_time.bands:
+            series = self._over_time.feature(name)
+            band = self._over_time.bands[name]
+        severity = str(rec["severity"])
+        verdict = "no drift" if severity == "none" else f"{severity} drift"
+        role = _ROLE_TAG.get(str(rec["role"]), "")
+        title = f"{name}: {verdict}" + (f" ({role})" if role else "")
+        subtitle = (
+            f"{effect_label(str(rec['effect_statistic']))} {_num(rec['effect'])}, "
+            f"current {_describe(report.current)} vs {report.reference}"
+        )
+        bounds = (self.current.start, self.current.end)
+        return detail_chart(
+            dist, series, band, title=title, subtitle=subtitle, statistic=STATISTIC, current=bounds
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"<DriftExplorer {self.model!r}, current {self.current}, feature {self.feature!r}"
+            + (f", where {_where_text(self.where)!r}" if self.where else "")
+            + ">"
+        )
+
+    # -- results ----------------------------------------------------------------------------
+
+    @property
+    def report(self) -> DriftReport | None:
+        """The cached DriftReport of the current state (None before the first result)."""
+        return self._report
+
+    @property
+    def over_time(self) -> DriftOverTime | None:
+        """The cached DriftOverTime of the current state (None before the first result)."""
+        return self._over_time
+
+    def data(self) -> pd.DataFrame:
+        """The drift table of the current state (waits for a computation under way)."""
+        self.wait()
+        if self._report is None:
+            raise InputError(
+                f"no drift computed: {self.last_error}"
+                if self.last_error
+                else "no drift computed yet"
+            )
+        return self._report.table.copy()
+
+    def _model(self) -> str | None:
+        return self.model
+
+    def _state(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "version": self.version,
+            "feature": self.feature,
+            "current": self.current.to_json(),
+            "reference": None if self.reference is None else self.reference.to_json(),
+            "where": _where_text(self.where) or None,
+            "slice": self.where.to_json() if isinstance(self.where, Slice) else None,
+            "freq": self.freq,
+        }
+
+    def _query(self) -> dict[str, Any]:
+        def window(win: Window | None) -> str:
+            if win is None or win.bounds == (None, None):
+                return "None"
+            return repr(tuple(_when(t) for t in (win.start, win.end)))
+
+        common = (
+            f"reference={window(self.reference)}, where={_where_repr(self.where)}, "
+            f"version={self.version!r}"
+        )
+        return {
+            "call": (f"dl.drift(store, {self.model!r}, current={window(self.current)}, {common})"),
+            "over_time": (
+                f"dl.drift_over_time(store, {self.model!r}, freq={self.freq!r}, "
+                f"statistic={STATISTIC!r}, {common})"
+            ),
+            "function": "diaglab.drift",
+            "kwargs": {
+                "model": self.model,
+                **{
+                    k: v
+                    for k, v in self._state().items()
+                    if k in ("current", "reference", "where", "slice", "version")
+                },
+            },
+        }
+
+    def _chart_spec(self) -> dict[str, Any] | None:
+        return None if self.chart.spec is None else dict(self.chart.spec)
+
+
+def _where_text(where: str | Slice | None) -> str:
+    return "" if where is None else str(where)
+
+
+def _where_repr(where: str | Slice | None) -> str:
+    if isinstance(where, Slice):
+        conditions = ", ".join(repr((c.column, c.op, c.value)) for c in where.conditions)
+        return f"dl.Slice({conditions})"
+    return repr(where)
+
+
+def _describe(window: Window) -> str:
+    return "everything logged" if window.bounds == (None, None) else str(window)
+
+
+def _when(ts: pd.Timestamp | None) -> str | None:
+    if ts is None:
+        return None
+    return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.isoformat()
+
+
+def _num(v: Any) -> str:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return "–"
+    if not math.isfinite(x):
+        return "–"
+    return f"{x:.3g}" if abs(x) >= 1e-3 or x == 0 else f"{x:.1e}"
+
+
+def _count(v: Any) -> str:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return "–"
+    return f"{int(x):,}" if math.isfinite(x) else "–"
+
+
+def _p(v: Any) -> str:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return "–"
+    if not math.isfinite(x):
+        return "–"
+    if x == 0:
+        return "&lt;1e-300"
+    return f"{x:.2g}" if x >= 1e-3 else f"{x:.0e}"
+
+
+def _badge(severity: str) -> str:
+    color = SEVERITY_COLORS.get(severity, "#777")
+    return (
+        f"<span style='background:{color};color:white;border-radius:3px;padding:1px 6px;"
+        f"font-size:11px'>{html.escape(severity)}</span>"
+    )
+
+
+def _row_cells(rec: dict[Any, Any], spark: str) -> str:
+    widths = dict(_COLUMNS)
+    stat = effect_label(str(rec.get("effect_statistic", "")))
+    n_text = _count(rec.get("n_current"))
+    title = html.escape(
+        f"{rec['feature']} ({rec['kind']}, {rec['role']}): n reference {rec.get('n_reference')}, "
+        f"PSI {_num(rec.get('psi'))}, missing {_num(rec.get('missing_rate_reference'))} → "
+        f"{_num(rec.get('missing_rate_current'))}",
+        quote=True,
+    )
+    cells = [
+        (widths["verdict"], _badge(str(rec["severity"]))),
+        (widths["effect"], f"{html.escape(stat)} {_num(rec.get('effect'))}"),
+        (widths["n current"], n_text),
+        (widths["p (adj.)"], _p(rec.get("p_adjusted"))),
+        (widths["over time"], spark or "<span style='color:#999'>–</span>"),
+    ]
+    return (
+        f"<div title='{title}' style='white-space:nowrap;font-size:12px'>"
+        + "".join(f"<span style='{_CELL}width:{px}px'>{body}</span>" for px, body in cells)
+        + "</div>"
+    )
+
+
+def _feature_summary(rec: dict[Any, Any]) -> str:
+    parts = [
+        f"<b>{html.escape(str(rec['feature']))}</b>",
+        _badge(str(rec["severity"])),
+        html.escape(f"{rec['kind']}, {_ROLE_TAG.get(str(rec['role'])) or 'input feature'}"),
+        f"n {_count(rec['n_reference'])} reference / {_count(rec['n_current'])} current",
+    ]
+    new = rec.get("new_categories")
+    if new is not None and len(new):
+        shown = ", ".join(str(c) for c in list(new)[:5])
+        parts.append(f"<span style='color:#d64541'>new: {html.escape(shown)}</span>")
+    reason = rec.get("reason")
+    if isinstance(reason, str) and reason:
+        parts.append(f"<i>{html.escape(reason)}</i>")
+    return " · ".join(parts)

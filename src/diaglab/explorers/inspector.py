@@ -1,0 +1,433 @@
+"""``dl.PredictionInspector``: one card that explains one prediction.
+
+Pick a prediction by id (text box) or from the worst errors of a window and slice (a dropdown of
+the largest |label - score|, found in the engine). The card shows a summary (output, probability,
+decision, label, version), the SHAP waterfall (one ``altair.JupyterChart``), the feature table with
+reference percentiles and flags, the nearest reference neighbours, what-if controls (edit one or
+more values, see the prediction and the waterfall update), the counterfactual, and a slot for the
+request's trace (filled once tracing lands).
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import altair as alt
+import ipywidgets as w
+import pandas as pd
+import traitlets
+
+from diaglab.charts.drift import message_chart
+from diaglab.charts.explain import feature_table_html, waterfall_chart
+from diaglab.errors import InputError, unknown
+from diaglab.explorers._base import Explorer
+from diaglab.queries.explain import Explanation, explain, worst_errors
+from diaglab.queries.filters import Slice
+from diaglab.queries.neighbors import neighbors
+from diaglab.queries.whatif import Counterfactual, WhatIf, counterfactual, what_if
+from diaglab.queries.window import Window
+
+TRACE_NOTE = (
+    "<i style='color:#777'>The request's trace appears here once spans are logged "
+    "(request tracing).</i>"
+)
+
+
+def _enable_offline() -> None:
+    # As in the drift explorer: JupyterChart must not fetch vega-embed from a CDN.
+    alt.JupyterChart.enable_offline()
+
+
+class PredictionInspector(Explorer):
+    """Explain one prediction: SHAP in context, neighbours, what-if and a counterfactual.
+
+    Parameters
+    ----------
+    store : diaglab.Store
+    model : str, optional
+        Needed when the store has several models.
+    prediction_id : str, optional
+        The prediction to open.
+    window : dl.Window or (start, end), optional
+        Where "worst errors" are looked for (default: everything).
+    where : dl.Slice or str, optional
+        The slice the worst errors come from.
+    trust : bool
+        Needed for pickled models (loading them runs code).
+    k : int
+        How many neighbours to show.
+
+    Attributes
+    ----------
+    prediction_id : str or None (trait)
+        The prediction shown; setting it opens its card.
+    explanation, whatif, counterfactual_result : the latest results (None until computed).
+    """
+
+    explorer_name = "PredictionInspector"
+    prediction_id = traitlets.Unicode(None, allow_none=True)
+
+    def __init__(
+        self,
+        store: Any,
+        model: str | None = None,
+        *,
+        prediction_id: str | None = None,
+        window: Any = None,
+        where: Slice | str | None = None,
+        trust: bool = False,
+        k: int = 5,
+        worst: int = 20,
+    ) -> None:
+        models = store.models()
+        if model is None:
+            if len(models) != 1:
+                raise unknown("model (pass model=...)", None, models)
+            model = models[0]
+        elif model not in models:
+            raise unknown("model", model, models)
+        _enable_offline()
+        super().__init__(store)
+        self.model = model
+        self.window = Window.of(window)
+        self.where = None if where is None else str(where)
+        self.trust = trust
+        self.k = k
+        self.worst = worst
+        self.explanation: Explanation | None = None
+        self.whatif: WhatIf | None = None
+        self.counterfactual_result: Counterfactual | None = None
+        self.neighbors: pd.DataFrame | None = None
+        self._build_widgets()
+        try:
+            self._load_worst()
+            if prediction_id is not None:
+                self.prediction_id = prediction_id
+        except Exception:
+            self.close()
+            raise
+
+    # -- widgets ----------------------------------------------------------------------------
+
+    def _build_widgets(self) -> None:
+        self.id_text = w.Text(
+            description="prediction",
+            placeholder="a prediction id",
+            continuous_update=False,
+            layout=w.Layout(width="330px"),
+            style={"description_width": "70px"},
+        )
+        self.id_text.add_class("diaglab-inspector-id")
+        self.worst_picker = w.Dropdown(
+            options=[("worst errors…", "")],
+            description="or",
+            layout=w.Layout(width="420px"),
+            style={"description_width": "24px"},
+        )
+        self.worst_picker.add_class("diaglab-inspector-worst")
+        self.summary = w.HTML("")
+        self.summary.add_class("diaglab-inspector-summary")
+        self.chart = alt.JupyterChart(
+            message_chart("pick a prediction"),
+            embed_options={"renderer": "svg", "actions": False},
+        )
+        self.chart.add_class("diaglab-inspector-waterfall")
+        self.table = w.HTML("")
+        self.table.add_class("diaglab-inspector-table")
+        self.neighbors_html = w.HTML("")
+        self.neighbors_html.add_class("diaglab-inspector-neighbors")
+        self.whatif_feature = w.Dropdown(
+            options=[], description="what if", layout=w.Layout(width="240px")
+        )
+        self.whatif_value = w.Text(
+            placeholder="new value", continuous_update=False, layout=w.Layout(width="160px")
+        )
+        self.whatif_value.add_class("diaglab-inspector-whatif-value")
+        self.whatif_button = w.Button(description="Apply", layout=w.Layout(width="80px"))
+        self.whatif_reset = w.Button(description="Reset", layout=w.Layout(width="80px"))
+        self.whatif_result = w.HTML("")
+        self.whatif_result.add_class("diaglab-inspector-whatif-result")
+        self.whatif_box = w.VBox(
+            [
+                w.HBox(
+                    [self.whatif_feature, self.whatif_value, self.whatif_button, self.whatif_reset]
+                ),
+                self.whatif_result,
+            ]
+        )
+        self.whatif_box.add_class("diaglab-inspector-whatif")
+        self.counterfactual_html = w.HTML("")
+        self.counterfactual_html.add_class("diaglab-inspector-counterfactual")
+        self.trace = w.HTML(TRACE_NOTE)
+        self.trace.add_class("diaglab-inspector-trace")
+        self._edits: dict[str, Any] = {}
+
+        self.id_text.observe(self._on_id_text, names="value")
+        self.worst_picker.observe(self._on_worst, names="value")
+        self.whatif_feature.observe(self._on_whatif_feature, names="value")
+        self.whatif_value.observe(self._on_whatif_value, names="value")
+        self.whatif_button.on_click(self._on_apply)
+        self.whatif_reset.on_click(self._on_reset)
+        self.status.add_class("diaglab-inspector-status")
+
+        status = w.HBox([self.progress, self.status], layout=w.Layout(align_items="center"))
+        left = w.VBox([self.summary, self.chart, self.whatif_box], layout=w.Layout(width="560px"))
+        right = w.VBox(
+            [
+                w.HTML("<b>features against the reference</b>"),
+                self.table,
+                w.HTML("<b>nearest reference cases</b>"),
+                self.neighbors_html,
+                w.HTML("<b>counterfactual</b>"),
+                self.counterfactual_html,
+                w.HTML("<b>trace</b>"),
+                self.trace,
+            ],
+            layout=w.Layout(width="520px"),
+        )
+        body = w.HBox([left, right], layout=w.Layout(flex_flow="row wrap"))
+        self.children = [
+            w.HBox([self.id_text, self.worst_picker]),
+            status,
+            self.error_area,
+            body,
+        ]
+        self.add_class("diaglab-inspector")
+
+    # -- callbacks --------------------------------------------------------------------------
+
+    @Explorer._guard
+    def _on_id_text(self, change: Any) -> None:
+        text = (change["new"] or "").strip()
+        if text and text != self.prediction_id:
+            self.prediction_id = text
+
+    @Explorer._guard
+    def _on_worst(self, change: Any) -> None:
+        if change["new"]:
+            self.prediction_id = change["new"]
+
+    @traitlets.observe("prediction_id")
+    def _prediction_changed(self, change: Any) -> None:
+        pid = change["new"]
+        if self.id_text.value != (pid or ""):
+            self.id_text.value = pid or ""
+        self._edits = {}
+        if pid:
+            self._open(pid)
+
+    @Explorer._guard
+    def _on_whatif_feature(self, change: Any) -> None:
+        ex = self.explanation
+        f = change["new"]
+        if ex is None or not f:
+            return
+        v = self._edits.get(f, ex.features.get(f))
+        self.whatif_value.value = "" if v is None else str(v)
+
+    @Explorer._guard
+    def _on_whatif_value(self, change: Any) -> None:
+        if self.explanation is not None and change["new"] != "":
+            self._on_apply()
+
+    @Explorer._guard
+    def _on_apply(self, _button: Any = None) -> None:
+        ex = self.explanation
+        f = self.whatif_feature.value
+        if ex is None or not f:
+            return
+        text = self.whatif_value.value.strip()
+        original = ex.features.get(f)
+        kind = ex.table.set_index("feature").loc[f, "kind"]
+        value: Any = text
+        if kind == "numeric":
+            try:
+                value = float(text)
+            except ValueError:
+                raise InputError(f"feature {f!r} is numeric: {text!r} is not a number") from None
+        if value == original:
+            self._edits.pop(f, None)
+        else:
+            self._edits[f] = value
+        self._run_whatif()
+
+    @Explorer._guard
+    def _on_reset(self, _button: Any = None) -> None:
+        self._edits = {}
+        self.whatif = None
+        self.whatif_result.value = ""
+        if self.explanation is not None:
+            self._render_explanation(self.explanation)
+            self._on_whatif_feature({"new": self.whatif_feature.value})
+
+    # -- work -------------------------------------------------------------------------------
+
+    def _load_worst(self) -> None:
+        try:
+            rows = worst_errors(self._store, self.model, self.window, self.where, self.worst)
+        except InputError:
+            return
+        opts = [("worst errors…", "")]
+        for r in rows.to_dict(orient="records"):
+            ts = pd.Timestamp(r["timestamp"]).strftime("%Y-%m-%d %H:%M")
+            opts.append(
+                (
+                    f"{r['prediction_id']} · {ts} · score {r['score']:.2f} · label {r['label']:g}",
+                    str(r["prediction_id"]),
+                )
+            )
+        self.worst_picker.options = opts
+
+    def _open(self, pid: str) -> None:
+        store, model, trust, k = self._store, self.model, self.trust, self.k
+
+        def work(step: Any) -> tuple[Explanation, pd.DataFrame, Counterfactual | None]:
+            ex = explain(store, model, pid, trust=trust)
+            step("finding similar reference cases")
+            near = neighbors(store, model, pid, k=k, trust=trust)
+            step("searching a counterfactual")
+            cf = None
+            if ex.threshold is not None:
+                cf = counterfactual(store, model, pid, trust=trust)
+            return ex, near, cf
+
+        def done(result: tuple[Explanation, pd.DataFrame, Counterfactual | None]) -> None:
+            ex, near, cf = result
+            self.explanation, self.neighbors, self.counterfactual_result = ex, near, cf
+            self.whatif = None
+            self.whatif_result.value = ""
+            self._render_explanation(ex)
+            self.neighbors_html.value = _neighbors_html(near)
+            self.counterfactual_html.value = _counterfactual_html(cf)
+            feats = ex.top
+            keep = self.whatif_feature.value if self.whatif_feature.value in feats else feats[0]
+            self.whatif_feature.options = feats
+            self.whatif_feature.value = keep
+            self._on_whatif_feature({"new": keep})
+            self.status.value = f"prediction {html.escape(pid)}"
+
+        self._submit(f"explaining {pid}", work, done, steps=3)
+
+    def _run_whatif(self) -> None:
+        pid, edits = self.prediction_id, dict(self._edits)
+        if not pid:
+            return
+        if not edits:
+            self._on_reset()
+            return
+        store, model, trust = self._store, self.model, self.trust
+
+        def work(step: Any) -> WhatIf:
+            return what_if(store, model, pid, edits, trust=trust)
+
+        def done(r: WhatIf) -> None:
+            self.whatif = r
+            self._render_explanation(r.after, title="what if: " + _changes(r.changes))
+            self.whatif_result.value = _whatif_html(r)
+            self.status.value = f"prediction {html.escape(pid)}, what-if"
+
+        self._submit("what if…", work, done)
+
+    # -- rendering --------------------------------------------------------------------------
+
+    def _render_explanation(self, ex: Explanation, title: str | None = None) -> None:
+        self.summary.value = _summary_html(ex, what_if=title is not None)
+        self.chart.chart = waterfall_chart(ex, title=title)
+        self.table.value = feature_table_html(ex.table)
+
+    # -- Explorer API -----------------------------------------------------------------------
+
+    def data(self) -> pd.DataFrame:
+        """The feature table of the card shown (the what-if's when one is applied)."""
+        shown = self.whatif.after if self.whatif is not None else self.explanation
+        return pd.DataFrame() if shown is None else shown.table.copy()
+
+    def _model(self) -> str | None:
+        return self.model
+
+    def _state(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "prediction_id": self.prediction_id,
+            "window": self.window.to_json(),
+            "where": self.where,
+            "what_if": {k: v for k, v in self._edits.items()},
+        }
+
+    def _query(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"model": self.model, "prediction_id": self.prediction_id}
+        if self._edits:
+            kwargs["changes"] = dict(self._edits)
+            call = f"dl.what_if(store, {self.model!r}, {self.prediction_id!r}, {self._edits!r})"
+            return {"call": call, "function": "what_if", "kwargs": kwargs}
+        call = f"dl.explain(store, {self.model!r}, {self.prediction_id!r})"
+        return {"call": call, "function": "explain", "kwargs": kwargs}
+
+    def _chart_spec(self) -> dict[str, Any] | None:
+        chart = self.chart.chart
+        if self.explanation is None or chart is None:
+            return None
+        spec: dict[str, Any] = chart.to_dict()
+        return spec
+
+    def __repr__(self) -> str:
+        return f"<diaglab.PredictionInspector {self.model!r}, prediction {self.prediction_id!r}>"
+
+
+def _changes(changes: Any) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in dict(changes).items())
+
+
+def _summary_html(ex: Explanation, *, what_if: bool = False) -> str:
+    prob = "" if ex.probability is None else f"probability <b>{ex.probability:.3f}</b> · "
+    label = "not arrived" if ex.label is None else f"{ex.label}"
+    wrong = ex.label is not None and ex.threshold is not None and ex.label != ex.decision
+    flag = " <span style='color:#c0392b'>(wrong)</span>" if wrong and not what_if else ""
+    when = "" if ex.timestamp is None else f" · {ex.timestamp:%Y-%m-%d %H:%M} UTC"
+    who = "what-if of " if what_if else ""
+    return (
+        f"<div class='diaglab-inspector-prediction'>{who}<b>{html.escape(ex.model)}</b> "
+        f"{html.escape(ex.model_version)}{when}<br>{prob}decision <b>{ex.decision}</b> · "
+        f"label {html.escape(label)}{flag} · {html.escape(ex.output_space)} "
+        f"{ex.prediction:.3f} = base {ex.base_value:.3f} + SHAP</div>"
+    )
+
+
+def _whatif_html(r: WhatIf) -> str:
+    before = r.before.probability
+    after = r.after.probability
+    if before is None or after is None:
+        move = f"{r.before.prediction:.4g} → {r.after.prediction:.4g}"
+    else:
+        move = f"probability {before:.3f} → <b>{after:.3f}</b>"
+    flip = " · <b>decision flips</b>" if r.flipped else ""
+    return f"{html.escape(_changes(r.changes))}: {move}{flip}"
+
+
+def _neighbors_html(df: pd.DataFrame) -> str:
+    if df.empty:
+        return "<i>no reference rows</i>"
+    cols = [c for c in df.columns if c not in ("segment",)]
+    return str(
+        df[cols].to_html(
+            index=False, float_format=lambda v: f"{v:.6g}", classes="diaglab-neighbors", border=0
+        )
+    )
+
+
+def _counterfactual_html(cf: Counterfactual | None) -> str:
+    if cf is None:
+        return "<i>no decision to flip (regression or multiclass model)</i>"
+    if not cf.changes:
+        return "<i>no plausible change found</i>"
+    verdict = "flips the decision" if cf.found else "best found (does not reach the goal)"
+    steps = "".join(
+        f"<li>{html.escape(str(s['feature']))}: {html.escape(str(s['from']))} → "
+        f"<b>{html.escape(str(s['to']))}</b> (score {s['score']:.3f})</li>"
+        for s in cf.steps.to_dict(orient="records")
+    )
+    return (
+        f"<div>{verdict}: score {cf.score_before:.3f} → <b>{cf.score:.3f}</b> "
+        f"({html.escape(cf.goal)})<ol style='margin:2px 0'>{steps}</ol></div>"
+    )

@@ -1,0 +1,536 @@
+"""``dl.explain``: why the model said this for this request — SHAP values in context.
+
+An :class:`Explanation` carries the SHAP value of every feature (see :mod:`._explainers`), the
+model output they add up to, and a table with each value against the reference of the prediction's
+model version (percentile, out of range, unseen category, missing) and whether the feature drifted
+on the prediction's day. Explanations are cached in the store directory, so a card opens instantly
+the second time and :func:`explanation_drift` can compare contributions over time and versions.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from diaglab.errors import InputError, UnknownNameError
+from diaglab.queries import _explainers as ex_
+from diaglab.queries.drift import DriftReport, drift
+from diaglab.queries.filters import Slice
+from diaglab.queries.filters import where as apply_where
+from diaglab.queries.window import Window
+
+ROLE_COLUMNS = ("prediction_id", "timestamp", "model_version", "score", "prediction", "label")
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """One prediction explained.
+
+    Attributes
+    ----------
+    values : mapping of feature to SHAP value (in ``output_space``)
+    base_value : float
+        The explainer's expected output; ``base_value + sum(values) == prediction``.
+    prediction : float
+        The model output in ``output_space`` ("log_odds" for LightGBM/XGBoost classifiers,
+        "probability" for other classifiers, "value" for regression).
+    probability : float or None
+        The probability of the explained class (classifiers).
+    decision : the predicted class (``probability >= threshold`` for a binary model)
+    table : pandas.DataFrame
+        One row per feature, largest |SHAP| first: ``feature, kind, value, shap, percentile,
+        reference_min, reference_max, out_of_range, unseen_category, missing, drifted_in_window``.
+    label : the ground truth if it arrived, else None
+    cached : bool
+        True when the SHAP values were read from the store's cache.
+    """
+
+    model: str
+    model_version: str
+    prediction_id: str | None
+    explainer: str
+    output_space: str
+    base_value: float
+    prediction: float
+    probability: float | None
+    decision: Any
+    threshold: float | None
+    label: Any
+    timestamp: pd.Timestamp | None
+    values: Mapping[str, float] = field(repr=False)
+    features: Mapping[str, Any] = field(repr=False)
+    table: pd.DataFrame = field(repr=False)
+    cached: bool = False
+    reference: str = ""
+
+    @property
+    def top(self) -> list[str]:
+        """Features by |SHAP|, largest first."""
+        return list(self.table["feature"])
+
+    def _repr_html_(self) -> str:
+        head = (
+            f"<b>{self.model} {self.model_version}</b> prediction {self.prediction_id}: "
+            f"{self.output_space} {self.prediction:.4g}"
+            + (f", probability {self.probability:.3f}" if self.probability is not None else "")
+            + f", decision {self.decision}, label {self.label}"
+        )
+        return head + self.table.to_html(index=False)
+
+
+def fetch_row(store: Any, model: str, prediction_id: str) -> pd.DataFrame:
+    """The logged row of one prediction (a one-row DataFrame); clear error when unknown."""
+    store.schema(model)
+    if not isinstance(prediction_id, str) or not prediction_id:
+        raise InputError(f"a prediction id is a non-empty string, not {prediction_id!r}")
+
+    def fetch() -> pd.DataFrame:
+        t = store.table(model)
+        return t.filter(t.prediction_id == prediction_id).limit(1).to_pandas()
+
+    # memoised until the store ingests anything (a label may arrive): a card reopens instantly
+    row = store.memo(("explain-row", model, prediction_id), fetch).copy()
+    if row.empty:
+        raise UnknownNameError(
+            f"unknown prediction id {prediction_id!r} for model {model!r} "
+            "(check the id, the model name, or call store.refresh() if it was logged elsewhere)"
+        )
+    return row
+
+
+def reference_version(store: Any, model: str, version: str) -> str:
+    """The version whose reference describes ``version``: itself, else the latest version that
+    has one; "" when no reference is registered. Memoised: builds no table when cached."""
+
+    def versions() -> list[str]:
+        ref = store.reference(model)
+        return sorted(ref.select("model_version").distinct().to_pandas()["model_version"])
+
+    known = store.memo(("explain-ref-versions", model), versions)
+    if version in known:
+        return version
+    return known[-1] if known else ""
+
+
+def _reference_of(store: Any, model: str, version: str) -> tuple[Any, str]:
+    """The reference table of ``version`` (see :func:`reference_version`), or (None, "")."""
+    v = reference_version(store, model, version)
+    return (store.reference(model, v), v) if v else (None, "")
+
+
+def context_table(
+    store: Any,
+    model: str,
+    version: str,
+    row: Mapping[str, Any],
+    features: list[str],
+    categorical: set[str],
+) -> tuple[pd.DataFrame, str]:
+    """Each feature's value against the reference: one aggregate query for all features."""
+    ref, ref_version = _reference_of(store, model, version)
+    recs = []
+    aggs: dict[str, Any] = {}
+    if ref is not None:
+        ref_cols = set(ref.columns)
+        for i, f in enumerate(features):
+            if f not in ref_cols:
+                continue
+            v = row.get(f)
+            col = ref[f]
+            aggs[f"n{i}"] = col.notnull().sum()
+            if f in categorical:
+                if not _is_missing(v):
+                    aggs[f"eq{i}"] = (col == str(v)).sum()
+            else:
+                aggs[f"min{i}"] = col.min()
+                aggs[f"max{i}"] = col.max()
+                if not _is_missing(v):
+                    aggs[f"lt{i}"] = (col < float(v)).sum()  # type: ignore[arg-type]
+    got = ref.aggregate(**aggs).to_pandas().iloc[0].to_dict() if aggs else {}
+    for i, f in enumerate(features):
+        v = row.get(f)
+        missing = _is_missing(v)
+        n = _num(got.get(f"n{i}"))
+        rec: dict[str, Any] = {
+            "feature": f,
+            "kind": "categorical" if f in categorical else "numeric",
+            "value": None if missing else v,
+            "percentile": np.nan,
+            "reference_min": np.nan,
+            "reference_max": np.nan,
+            "reference_share": np.nan,
+            "out_of_range": False,
+            "unseen_category": False,
+            "missing": missing,
+        }
+        if f in categorical:
+            eq = _num(got.get(f"eq{i}"))
+            if not missing and n:
+                rec["reference_share"] = eq / n
+                rec["unseen_category"] = eq == 0
+        else:
+            lo, hi = _num(got.get(f"min{i}")), _num(got.get(f"max{i}"))
+            rec["reference_min"], rec["reference_max"] = lo, hi
+            if not missing and n:
+                rec["percentile"] = _num(got.get(f"lt{i}")) / n
+                rec["out_of_range"] = bool(float(v) < lo or float(v) > hi)  # type: ignore[arg-type]
+        recs.append(rec)
+    label = f"registered reference of {ref_version}" if ref_version else "no reference registered"
+    return pd.DataFrame(recs), label
+
+
+def _num(v: Any) -> float:
+    if v is None:
+        return math.nan
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _is_missing(v: Any) -> bool:
+    if v is None:
+        return True
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _day_drift(store: Any, model: str, ts: pd.Timestamp | None, version: str) -> set[str] | None:
+    if ts is None or pd.isna(ts):
+        return None
+    day = pd.Timestamp(ts).tz_convert("UTC").normalize()
+
+    def compute() -> list[str]:
+        rep = drift(store, model, current=Window(day, day + pd.Timedelta("1D")), version=version)
+        return rep.drifted
+
+    return set(store.memo(("explain-day-drift", model, str(day), version), compute))
+
+
+def build(
+    store: Any,
+    model: str,
+    ex: ex_.Explained,
+    row: pd.DataFrame,
+    values: np.ndarray,
+    base: float,
+    *,
+    prediction_id: str | None,
+    drift_report: DriftReport | bool | None,
+    cached: bool,
+    known: tuple[float, float | None] | None = None,
+    context_from: tuple[pd.DataFrame, list[str]] | None = None,
+) -> Explanation:
+    """An Explanation of one row from its SHAP values (shared by explain and what_if).
+
+    ``known`` is the (output, probability) pair when already known (from the cache);
+    ``context_from`` the context table of the unchanged row and the changed features (what-if).
+    """
+    schema = store.schema(model)
+    rec = {str(k): v for k, v in row.iloc[0].to_dict().items()}
+    feats = ex.features
+    if known is not None and ex.task == "binary":
+        output, probability = known
+        cls = 1
+    else:
+        output = float(ex.output(row)[0])
+        proba = ex.proba(row)
+        cls = int(ex.classes_of(row, proba)[0])
+        probability = None if proba is None else float(proba[0, cls])
+    if ex.task == "binary":
+        decision: Any = int(probability is not None and probability >= schema.threshold)
+        classes = ex.loaded.info.classes
+        if len(classes) == 2:
+            decision = classes[decision]
+    elif ex.task == "multiclass":
+        decision = ex.loaded.info.classes[cls] if ex.loaded.info.classes else cls
+    else:
+        decision = output
+    cats = set(ex.categorical) | set(schema.categorical)
+    if context_from is not None:
+        # a what-if: only the changed features need the reference again
+        before, changed = context_from
+        fresh, ref_label = context_table(store, model, ex.version, rec, changed, cats)
+        keep = before[~before["feature"].isin(changed)]
+        table = pd.concat([keep[list(fresh.columns)], fresh], ignore_index=True)
+        table = table.set_index("feature").loc[feats].reset_index()
+    else:
+        key = ("explain-context", model, ex.version, tuple((f, repr(rec.get(f))) for f in feats))
+        table, ref_label = store.memo(
+            key, lambda: context_table(store, model, ex.version, rec, feats, cats)
+        )
+        table = table.copy()
+    table.insert(3, "shap", values)
+    drifted: set[str] | None
+    if isinstance(drift_report, DriftReport):
+        drifted = set(drift_report.drifted)
+    elif drift_report is False:
+        drifted = None
+    else:
+        drifted = _day_drift(store, model, rec.get("timestamp"), ex.version)
+    table["drifted_in_window"] = (
+        [f in drifted for f in feats] if drifted is not None else [None] * len(feats)
+    )
+    table = table.reindex(table["shap"].abs().sort_values(ascending=False).index)
+    table = table.reset_index(drop=True)
+    label = rec.get("label")
+    ts = rec.get("timestamp")
+    return Explanation(
+        model=model,
+        model_version=ex.version,
+        prediction_id=prediction_id,
+        explainer=ex.kind,
+        output_space=ex.output_space,
+        base_value=float(base),
+        prediction=output,
+        probability=probability,
+        decision=decision,
+        threshold=schema.threshold if ex.task == "binary" else None,
+        label=None if _is_missing(label) else label,
+        timestamp=None if _is_missing(ts) else pd.Timestamp(ts),  # type: ignore[arg-type]
+        values=dict(zip(feats, (float(v) for v in values), strict=True)),
+        features={f: (None if _is_missing(rec.get(f)) else rec.get(f)) for f in feats},
+        table=table,
+        cached=cached,
+        reference=ref_label,
+    )
+
+
+def _cache_row(
+    pid: str, ex: ex_.Explained, values: np.ndarray, base: float, e: Explanation
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "prediction_id": pid,
+        "base_value": float(base),
+        "output": e.prediction,
+        "probability": e.probability,
+    }
+    out.update({f"shap:{f}": float(v) for f, v in zip(ex.features, values, strict=True)})
+    return out
+
+
+def _from_cache(ex: ex_.Explained, rec: Mapping[str, Any]) -> tuple[np.ndarray, float]:
+    return np.array([rec[f"shap:{f}"] for f in ex.features], dtype=float), float(rec["base_value"])
+
+
+def explain(
+    store: Any,
+    model: str,
+    prediction_id: str,
+    *,
+    drift: DriftReport | bool | None = None,
+    trust: bool = False,
+    cache: bool = True,
+) -> Explanation:
+    """Explain one logged prediction with the model version that made it.
+
+    Parameters
+    ----------
+    store : diaglab.Store
+    model : str
+    prediction_id : str
+    drift : DriftReport, bool or None
+        Where ``drifted_in_window`` comes from: None (default) runs ``dl.drift`` on the
+        prediction's UTC day against the reference; a DriftReport is used as given; False skips
+        the flag (None in the table).
+    trust : bool
+        Needed for models stored as pickles (loading them runs code).
+    cache : bool
+        Read and write the store's explanation cache.
+
+    Examples
+    --------
+    >>> ex = dl.explain(store, "credit", pid)          # doctest: +SKIP
+    >>> ex.base_value + sum(ex.values.values())        # doctest: +SKIP
+    """
+    row = fetch_row(store, model, prediction_id)
+    version = str(row["model_version"].iloc[0])
+    ex = ex_.explained(store, model, version, trust=trust)
+    hit = ex_.cached(store, model, ex.cache_key, [prediction_id]) if cache else {}
+    known = None
+    if prediction_id in hit:
+        rec = hit[prediction_id]
+        values, base = _from_cache(ex, rec)
+        if not _is_missing(rec.get("output")):
+            prob = rec.get("probability")
+            known = (
+                float(rec["output"]),
+                None if prob is None or _is_missing(prob) else float(prob),
+            )
+    else:
+        vals, bases = ex.shap(row)
+        values, base = vals[0], float(bases[0])
+    result = build(
+        store,
+        model,
+        ex,
+        row,
+        values,
+        base,
+        prediction_id=prediction_id,
+        drift_report=drift,
+        cached=prediction_id in hit,
+        known=known,
+    )
+    if cache and prediction_id not in hit:
+        fresh = pd.DataFrame([_cache_row(prediction_id, ex, values, base, result)])
+        ex_.write_cache(store, model, ex.cache_key, fresh)
+    return result
+
+
+def explain_window(
+    store: Any,
+    model: str,
+    window: Any = None,
+    sample: int | None = 10_000,
+    *,
+    where: Slice | str | None = None,
+    version: str | None = None,
+    trust: bool = False,
+) -> pd.DataFrame:
+    """SHAP values of (a deterministic sample of) the predictions in a window, cached.
+
+    The sample is the ``sample`` rows with the smallest hash of their id, chosen in the engine, so
+    the same window gives the same rows (and cache hits) every time.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``prediction_id, timestamp, model_version, score, label, base_value`` and one
+        ``shap:<feature>`` column per feature of the row's model version.
+    """
+    if sample is not None and (not isinstance(sample, int) or sample <= 0):
+        raise InputError(f"sample is a positive number of rows or None, not {sample!r}")
+    t = store.table(model)
+    t = apply_where(Window.of(window).filter(t), where)
+    if version is not None:
+        t = t.filter(t.model_version == version)
+    if sample is not None:
+        t = t.order_by(t.prediction_id.hash()).limit(sample)
+    rows = t.to_pandas()
+    parts = []
+    for v, group in rows.groupby("model_version", sort=True):
+        ex = ex_.explained(store, model, str(v), trust=trust)
+        ids = group["prediction_id"].tolist()
+        hit = ex_.cached(store, model, ex.cache_key, ids)
+        todo = group[~group["prediction_id"].isin(hit)]
+        fresh = pd.DataFrame()
+        if len(todo):
+            vals, bases = ex.shap(todo)
+            fresh = pd.DataFrame(vals, columns=[f"shap:{f}" for f in ex.features])
+            fresh.insert(0, "base_value", bases)
+            fresh.insert(0, "prediction_id", todo["prediction_id"].to_numpy())
+            ex_.write_cache(store, model, ex.cache_key, fresh)
+        old = pd.DataFrame(list(hit.values()))
+        got = pd.concat([d for d in (old, fresh) if len(d)], ignore_index=True)
+        got = got[["prediction_id", "base_value", *[f"shap:{f}" for f in ex.features]]]
+        keep = [c for c in ROLE_COLUMNS if c in group.columns]
+        parts.append(group[keep].merge(got, on="prediction_id", how="left"))
+    if not parts:
+        return pd.DataFrame(columns=[*ROLE_COLUMNS, "base_value"])
+    return pd.concat(parts, ignore_index=True).sort_values("timestamp", ignore_index=True)
+
+
+def worst_errors(
+    store: Any,
+    model: str,
+    window: Any = None,
+    where: Slice | str | None = None,
+    n: int = 20,
+) -> pd.DataFrame:
+    """The ``n`` labelled predictions with the largest |label - score| (or |label - prediction|
+    for regression) in a window and slice, found in the engine (``order_by().limit()``)."""
+    if not isinstance(n, int) or n <= 0:
+        raise InputError(f"n is a positive number of rows, not {n!r}")
+    schema = store.schema(model)
+    if schema.task == "multiclass":
+        raise InputError("worst errors need a score: binary and regression models only")
+    t = apply_where(Window.of(window).filter(store.table(model)), where)
+    out = t["prediction"] if schema.task == "regression" else t["score"]
+    t = t.filter(t.label.notnull() & out.notnull())
+    t = t.mutate(error_size=(t.label - out).abs())
+    keep = ["prediction_id", "timestamp", "model_version", "score", "prediction", "label"]
+    return (
+        t.order_by([ibis.desc("error_size"), "prediction_id"])
+        .limit(n)
+        .select(*keep, "error_size")
+        .to_pandas()
+    )
+
+
+@dataclass(frozen=True)
+class ExplanationDrift:
+    """Mean |SHAP| per feature, per time window and model version, with rank changes.
+
+    ``table`` columns: ``window_start, model_version, feature, mean_abs_shap, rank, n,
+    previous_rank, rank_change`` (positive: the feature moved up, i.e. matters more).
+    """
+
+    model: str
+    freq: str
+    sample: int | None
+    table: pd.DataFrame = field(repr=False)
+
+    def pivot(self) -> pd.DataFrame:
+        """Windows x features of mean |SHAP| (versions summed by row weight)."""
+        return self.table.pivot_table(
+            index="window_start", columns="feature", values="mean_abs_shap", aggfunc="mean"
+        )
+
+
+def explanation_drift(
+    store: Any,
+    model: str,
+    freq: str = "1W",
+    *,
+    window: Any = None,
+    sample: int | None = 10_000,
+    where: Slice | str | None = None,
+    trust: bool = False,
+) -> ExplanationDrift:
+    """Which features' contributions changed over time and across versions.
+
+    Explains a deterministic sample of the window (cached, see :func:`explain_window`) and
+    averages |SHAP| per ``freq`` window and model version.
+    """
+    try:
+        pd.Timedelta(freq)
+    except ValueError:
+        try:
+            pd.tseries.frequencies.to_offset(freq)
+        except ValueError as exc:
+            raise InputError(f"freq {freq!r} is not a pandas frequency (e.g. '1D', '1W')") from exc
+    rows = explain_window(store, model, window, sample, where=where, trust=trust)
+    shap_cols = [c for c in rows.columns if c.startswith("shap:")]
+    if rows.empty:
+        return ExplanationDrift(model, freq, sample, pd.DataFrame())
+    long = rows.melt(
+        id_vars=["timestamp", "model_version"], value_vars=shap_cols, var_name="feature"
+    ).dropna(subset=["value"])
+    long["feature"] = long["feature"].str.removeprefix("shap:")
+    long["abs"] = long["value"].abs()
+    naive = long["timestamp"].dt.tz_convert("UTC").dt.tz_localize(None)
+    long["window_start"] = naive.dt.to_period(freq).dt.start_time.dt.tz_localize("UTC")
+    table = (
+        long.groupby(["window_start", "model_version", "feature"])
+        .agg(mean_abs_shap=("abs", "mean"), n=("abs", "size"))
+        .reset_index()
+    )
+    table["rank"] = (
+        table.groupby(["window_start", "model_version"])["mean_abs_shap"]
+        .rank(ascending=False, method="first")
+        .astype(int)
+    )
+    table = table.sort_values(["model_version", "feature", "window_start"])
+    table["previous_rank"] = table.groupby(["model_version", "feature"])["rank"].shift(1)
+    table["rank_change"] = table["previous_rank"] - table["rank"]
+    table = table.sort_values(["window_start", "model_version", "rank"], ignore_index=True)
+    return ExplanationDrift(model, freq, sample, table)

@@ -1,0 +1,147 @@
+"""``dl.neighbors``: the most similar reference (or production) rows to one prediction.
+
+Distance, computed in the engine for every candidate row and cut with ``order_by().limit(k)``::
+
+    d = sqrt( sum_numeric ((x - v) / sd)^2  +  sum_categorical [x != v] )
+
+Numeric features are standardised with the reference's mean and (sample) standard deviation, so
+one standard deviation costs as much as one differing category (the squared distance of a one-hot
+encoding, halved). A missing value on either side counts as one unit of difference.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import ibis
+import pandas as pd
+
+from diaglab.errors import InputError
+from diaglab.queries import _explainers as ex_
+from diaglab.queries.explain import _is_missing, _reference_of, fetch_row, reference_version
+
+Among = Literal["reference", "production"]
+
+
+def reference_scale(
+    store: Any, model: str, version: str, numeric: list[str]
+) -> dict[str, tuple[float, float]]:
+    """(mean, sample std) of each numeric feature in the reference; one query, memoised."""
+    ref_version = reference_version(store, model, version)
+    if not ref_version:
+        raise InputError(
+            f"model {model!r} has no registered reference to standardise features with: "
+            "call store.set_reference(...)"
+        )
+
+    def compute() -> dict[str, tuple[float, float]]:
+        ref = store.reference(model, ref_version)
+        cols = [f for f in numeric if f in ref.columns]
+        aggs: dict[str, Any] = {}
+        for i, f in enumerate(cols):
+            aggs[f"m{i}"] = ref[f].mean()
+            aggs[f"s{i}"] = ref[f].std()
+        got = ref.aggregate(**aggs).to_pandas().iloc[0] if aggs else {}
+        out = {}
+        for i, f in enumerate(cols):
+            m, s = float(got[f"m{i}"]), float(got[f"s{i}"])
+            out[f] = (m, s if s > 0 else 1.0)
+        return out
+
+    return dict(store.memo(("neighbors-scale", model, ref_version, tuple(numeric)), compute))
+
+
+def distance_expr(
+    table: Any,
+    row: dict[str, Any],
+    numeric: list[str],
+    categorical: list[str],
+    scale: dict[str, tuple[float, float]],
+) -> Any:
+    """The Ibis expression of each candidate row's distance to ``row``."""
+    total: Any = ibis.literal(0.0)
+    for f in numeric:
+        v = row.get(f)
+        _, sd = scale[f]
+        if _is_missing(v):
+            term = table[f].isnull().ifelse(0.0, 1.0)
+        else:
+            term = (((table[f] - float(v)) / sd) ** 2).fill_null(1.0)  # type: ignore[arg-type]
+        total = total + term
+    for f in categorical:
+        v = row.get(f)
+        if _is_missing(v):
+            term = table[f].isnull().ifelse(0.0, 1.0)
+        else:
+            term = (table[f] == str(v)).ifelse(0.0, 1.0).fill_null(1.0)
+        total = total + term
+    return total.sqrt()
+
+
+def neighbors(
+    store: Any,
+    model: str,
+    prediction_id: str,
+    k: int = 10,
+    among: Among = "reference",
+    *,
+    trust: bool = False,
+) -> pd.DataFrame:
+    """The ``k`` rows most similar to a prediction, with their predictions and labels.
+
+    Parameters
+    ----------
+    among : "reference" or "production"
+        Search the reference of the prediction's model version, or every other logged
+        prediction of the model.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``distance`` first, then (production) ``prediction_id, timestamp, model_version`` or
+        (reference) ``model_version``, the features, ``score, prediction, label``. Reference
+        rows registered without scores get the model's score.
+    """
+    if among not in ("reference", "production"):
+        raise InputError(f"unknown among {among!r}; known: production, reference")
+    if not isinstance(k, int) or isinstance(k, bool) or k <= 0:
+        raise InputError(f"k is a positive number of rows, not {k!r}")
+    schema = store.schema(model)
+    row = fetch_row(store, model, prediction_id)
+    version = str(row["model_version"].iloc[0])
+    rec = {str(k): v for k, v in row.iloc[0].to_dict().items()}
+    numeric = list(schema.numeric)
+    scale = reference_scale(store, model, version, numeric)
+
+    def search() -> pd.DataFrame:
+        if among == "reference":
+            table, _ = _reference_of(store, model, version)
+            role = ["model_version"]
+        else:
+            t = store.table(model)
+            table = t.filter(t.prediction_id != prediction_id)
+            role = ["prediction_id", "timestamp", "model_version"]
+        cols = set(table.columns)
+        num = [f for f in numeric if f in cols and f in scale]
+        cat = [f for f in schema.categorical if f in cols]
+        dist = distance_expr(table, rec, num, cat, scale)
+        outs = [c for c in ("score", "prediction", "label") if c in cols]
+        top = (
+            table.mutate(distance=dist)
+            .order_by("distance")
+            .limit(k)
+            .select("distance", *role, *schema.features, *outs)
+        )
+        return top.to_pandas()
+
+    # memoised until the next ingest: reopening a card does not search again
+    df = store.memo(("neighbors", model, prediction_id, k, among), search).copy()
+    if among == "reference" and len(df) and "score" in df and df["score"].isna().all():
+        try:
+            ex = ex_.explained(store, model, version, trust=trust)
+            proba = ex.proba(df)
+            if proba is not None and proba.shape[1] == 2:
+                df["score"] = proba[:, 1]
+        except Exception:  # scores are context here; the neighbours stand without them
+            pass
+    return df.reset_index(drop=True)

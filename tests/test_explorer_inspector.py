@@ -1,0 +1,143 @@
+"""PredictionInspector driven from Python: set traits and widget values, wait, read the card."""
+
+from __future__ import annotations
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+import pytest
+
+import diaglab as dl
+from diaglab.charts.explain import waterfall_data
+
+START = pd.Timestamp("2026-01-01", tz="UTC")
+
+
+def _frame(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "age": rng.integers(18, 80, n).astype(float),
+            "income": rng.lognormal(10, 0.5, n).round(0),
+            "region": rng.choice(["north", "south", "east"], n),
+        }
+    )
+
+
+def _target(df: pd.DataFrame, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    logit = -0.00004 * (df["income"] - 22000) + 0.03 * (df["age"] - 45)
+    logit = logit + np.where(df["region"] == "north", 1.0, 0.0)
+    return (rng.random(len(df)) < 1 / (1 + np.exp(-logit))).astype(int)
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    store = dl.open(tmp_path_factory.mktemp("inspector") / "store")
+    train = _frame(1500, 1)
+    clf = lgb.LGBMClassifier(n_estimators=30, num_leaves=8, verbose=-1, random_state=0)
+    clf.fit(train.assign(region=train["region"].astype("category")), _target(train, 2))
+    store.register_model("m", clf, "v1")
+    loaded = store.load_model("m", "v1")
+    prod = _frame(300, 3)
+    ts = START + pd.to_timedelta(np.arange(300) * 60, unit="min")
+    ids = store.log(
+        "m",
+        prod,
+        loaded.predict_proba(prod)[:, 1],
+        timestamps=ts,
+        prediction_ids=[f"r{i}" for i in range(300)],
+    )
+    store.log_labels("m", ids[:200], _target(prod, 4)[:200])
+    ref = _frame(400, 5)
+    store.set_reference("m", ref, labels=_target(ref, 6))
+    yield store, ids
+    store.close()
+
+
+@pytest.fixture
+def inspector(small):
+    store, _ = small
+    ins = dl.PredictionInspector(store, "m")
+    yield ins
+    ins.close()
+
+
+def test_worst_errors_dropdown_lists_the_largest_label_score_gaps(inspector, small):
+    store, _ = small
+    df = store.table("m").to_pandas().dropna(subset=["label"])
+    gap = (df["label"] - df["score"]).abs()
+    got = [v for _, v in inspector.worst_picker.options if v]
+    by_id = dict(zip(df["prediction_id"], gap, strict=True))
+    assert [by_id[i] for i in got] == sorted(gap, reverse=True)[:20]
+
+
+def test_picking_a_worst_error_opens_its_card(inspector):
+    pid = inspector.worst_picker.options[1][1]
+    inspector.worst_picker.value = pid
+    inspector.wait(timeout=120)
+    assert inspector.last_error is None
+    assert inspector.prediction_id == pid and inspector.id_text.value == pid
+    ex = inspector.explanation
+    assert ex is not None and ex.prediction_id == pid
+    assert "(wrong)" in inspector.summary.value
+    spec = inspector.chart.chart.to_dict()
+    values = next(iter(spec["datasets"].values()))
+    assert len(values) == len(waterfall_data(ex))
+    assert "percentile" in inspector.table.value
+    assert inspector.neighbors is not None and len(inspector.neighbors) == inspector.k
+    assert inspector.counterfactual_result is not None
+    assert "diaglab-inspector-trace" in inspector.trace._dom_classes
+    assert set(inspector.whatif_feature.options) == {"age", "income", "region"}
+
+
+def test_typing_an_id_and_editing_a_what_if_value_updates_the_card(inspector, small):
+    store, ids = small
+    inspector.id_text.value = ids[3]
+    inspector.wait(timeout=120)
+    before = inspector.summary.value
+    inspector.whatif_feature.value = "income"
+    assert float(inspector.whatif_value.value) == inspector.explanation.features["income"]
+    inspector.whatif_value.value = "5000"
+    inspector.wait(timeout=120)
+    assert inspector.last_error is None
+    r = inspector.whatif
+    assert r is not None and r.changes == {"income": 5000.0}
+    assert r.probability == pytest.approx(
+        dl.what_if(store, "m", ids[3], {"income": 5000}).probability
+    )
+    assert "income = 5000.0" in inspector.whatif_result.value
+    assert inspector.summary.value != before and "what-if" in inspector.summary.value
+    assert inspector.data()["feature"].tolist()
+    cap = inspector.capture("cheaper income", "what if")
+    assert cap["query"]["function"] == "what_if" and cap["chart"] is not None
+    assert cap["state"]["what_if"] == {"income": 5000.0}
+    inspector.whatif_reset.click()
+    assert inspector.whatif is None and "what-if" not in inspector.summary.value
+
+
+def test_errors_show_under_the_widget(inspector, small):
+    _, ids = small
+    inspector.id_text.value = "no-such-id"
+    inspector.wait(timeout=60)
+    assert isinstance(inspector.last_error, dl.UnknownNameError)
+    assert "unknown prediction id" in inspector.error_area.value
+    inspector.id_text.value = ids[4]
+    inspector.wait(timeout=60)
+    inspector.whatif_feature.value = "age"
+    inspector.whatif_value.value = "old"
+    assert isinstance(inspector.last_error, dl.InputError)
+    assert "not a number" in inspector.error_area.value
+
+
+def test_constructor_checks_the_model(small):
+    store, _ = small
+    with pytest.raises(dl.UnknownNameError, match="unknown model 'nope'"):
+        dl.PredictionInspector(store, "nope")
+
+
+def test_css_classes_for_the_browser_test(inspector):
+    assert "diaglab-inspector" in inspector._dom_classes
+    assert "diaglab-inspector-id" in inspector.id_text._dom_classes
+    assert "diaglab-inspector-whatif" in inspector.whatif_box._dom_classes
+    assert "diaglab-inspector-waterfall" in inspector.chart._dom_classes

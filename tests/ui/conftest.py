@@ -1,0 +1,260 @@
+"""Real-browser harness: JupyterLab on loopback, driven by Playwright in Debian's headless Chromium.
+
+Every explorer's UI test uses these fixtures (see /work/shared/recipes/jupyterlab-browser-tests.md):
+
+- ``lab`` (session): a JupyterLab server on 127.0.0.1 with a token, whose root is a temporary
+  folder holding a copy of ``notebooks/`` and of the sample store (``sample_data/credit``);
+  ``DIAGLAB_STORE`` points the kernels at that copy. ``lab.open(page, "notebooks/x.ipynb")`` opens
+  a notebook once the app and its kernel are ready; ``lab.run_all(page)`` runs every cell.
+- ``page``: a fresh tab in one browser context per session. Every request that does not go to
+  127.0.0.1/localhost is blocked, and the test fails if one was attempted (the widgets must work
+  offline). Browser console errors are written to ``test-artifacts/ui/<test>.console.log``.
+- ``artifacts``: ``test-artifacts/ui/`` (git-ignored) for screenshots.
+
+Tests here are marked ``ui`` and skipped only when no chromium binary exists (``make test`` installs
+Debian's; never ``playwright install``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+HERE = Path(__file__).parent
+ARTIFACTS = ROOT / "test-artifacts" / "ui"
+SAMPLE = ROOT / "sample_data" / "credit"
+CHROMIUM = os.environ.get("DIAGLAB_CHROMIUM") or shutil.which("chromium")
+TOKEN = "diaglab-ui-test"
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+# The news toast covers screenshots; the windowed notebook (JupyterLab 4) renders off-screen cells
+# lazily, which makes widget outputs below the fold appear late or not at all.
+PAGE_CONFIG = {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}
+USER_SETTINGS = {
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
+}
+
+OPEN_JS = """async () => {
+    const app = window.jupyterapp; await app.started; await app.restored;
+    if (!app.shell.leftCollapsed) { await app.commands.execute('application:toggle-left-area'); }
+    let nb = null;
+    for (let i = 0; i < 600 && !nb; i++) {
+        const w = app.shell.currentWidget; nb = w && w.sessionContext ? w : null;
+        if (!nb) await new Promise(r => setTimeout(r, 100));
+    }
+    if (!nb) throw new Error('no notebook opened');
+    await nb.context.ready; await nb.sessionContext.ready;
+}"""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    skip = pytest.mark.skip(reason="no chromium binary (make browser installs Debian's)")
+    for item in items:
+        if HERE in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.ui)
+            if CHROMIUM is None:
+                item.add_marker(skip)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Lab:
+    """A running JupyterLab: its URL, token and root folder."""
+
+    url: str
+    root: Path
+    log: Path
+    token: str = TOKEN
+
+    def open(self, page: Any, path: str) -> None:
+        """Open the notebook at ``path`` (relative to the root) and wait for its kernel."""
+        page.goto(f"{self.url}/lab/tree/{path}?reset&token={self.token}")
+        page.wait_for_function("window.jupyterapp !== undefined", timeout=90_000)
+        page.evaluate(OPEN_JS)
+
+    def run_all(self, page: Any) -> None:
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+
+
+@dataclass
+class Guard:
+    """Requests that tried to leave the machine."""
+
+    blocked: list[str] = field(default_factory=list)
+
+
+def _sample_store(tmp: Path) -> Path:
+    if (SAMPLE / "segments").is_dir():
+        return SAMPLE
+    built = tmp / "built-sample"
+    subprocess.run(
+        [sys.executable, "-m", "diaglab.sample", str(built), "--rows", "20000", "--quiet"],
+        check=True,
+    )
+    return built
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    root = tmp_path_factory.mktemp("lab-root")
+    shutil.copytree(
+        ROOT / "notebooks",
+        root / "notebooks",
+        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "out"),
+    )
+    store = root / "sample_data" / "credit"
+    sample = _sample_store(tmp_path_factory.mktemp("sample"))
+    shutil.copytree(sample, store, ignore=shutil.ignore_patterns(".tmp", "*.wal"))
+    config = tmp_path_factory.mktemp("jupyter-config")
+    (config / "labconfig").mkdir()
+    (config / "labconfig" / "page_config.json").write_text(json.dumps(PAGE_CONFIG))
+    settings = tmp_path_factory.mktemp("lab-settings")
+    for name, values in USER_SETTINGS.items():
+        target = settings / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(values))
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(config),
+        JUPYTER_RUNTIME_DIR=str(tmp_path_factory.mktemp("jupyter-runtime")),
+        JUPYTERLAB_SETTINGS_DIR=str(settings),
+        JUPYTERLAB_WORKSPACES_DIR=str(tmp_path_factory.mktemp("lab-workspaces")),
+        DIAGLAB_STORE=str(store),
+    )
+    port = _free_port()
+    log_path = root / "server.log"
+    url = f"http://127.0.0.1:{port}"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "jupyterlab",
+                "--no-browser",
+                "--allow-root",
+                f"--port={port}",
+                "--ServerApp.port_retries=0",
+                "--ServerApp.ip=127.0.0.1",
+                f"--IdentityProvider.token={TOKEN}",
+                f"--ServerApp.root_dir={root}",
+                "--LabApp.expose_app_in_browser=True",
+                "--LabApp.news_url=None",
+                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        try:
+            deadline = time.monotonic() + 90
+            while True:
+                try:
+                    urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2)
+                    break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(log_path.read_text()[-3000:]) from None
+                    time.sleep(0.2)
+            yield Lab(url=url, root=root, log=log_path)
+        finally:
+            proc.terminate()  # by its PID; the server shuts its kernels down
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+
+
+@pytest.fixture(scope="session")
+def guard() -> Guard:
+    return Guard()
+
+
+@pytest.fixture(scope="session")
+def browser_context(guard: Guard) -> Iterator[Any]:
+    from playwright.sync_api import Route, sync_playwright
+
+    def route(r: Route) -> None:
+        host = urlparse(r.request.url).hostname or ""
+        if r.request.url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
+            r.continue_()
+        else:
+            guard.blocked.append(r.request.url)
+            r.abort("internetdisconnected")
+
+    profile = tempfile.mkdtemp(prefix="diaglab-chromium-")  # a fresh user-data-dir per session
+    try:
+        with sync_playwright() as p:
+            context = p.chromium.launch_persistent_context(
+                profile,
+                executable_path=CHROMIUM,
+                headless=True,
+                args=FLAGS,
+                viewport={"width": 1400, "height": 1000},
+            )
+            context.route("**/*", route)
+            try:
+                yield context
+            finally:
+                context.close()
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture
+def page(
+    browser_context: Any, guard: Guard, artifacts: Path, request: pytest.FixtureRequest
+) -> Iterator[Any]:
+    page = browser_context.new_page()
+    console: list[str] = []
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+    page.set_default_timeout(60_000)
+    before = len(guard.blocked)
+    try:
+        yield page
+    finally:
+        (artifacts / f"{request.node.name}.console.log").write_text("\n".join(console))
+        page.close()
+    leaked = guard.blocked[before:]
+    assert not leaked, f"requests that tried to leave the machine: {leaked}"
