@@ -26,6 +26,8 @@ from diaglab.queries.explain import (
 )
 from diaglab.queries.filters import Slice
 from diaglab.queries.neighbors import neighbors
+from diaglab.queries.slice_search import find_slices
+from diaglab.queries.slices import slice_metrics
 from diaglab.queries.whatif import Counterfactual, WhatIf, counterfactual, what_if
 from diaglab.queries.window import Window
 from diaglab.store import IngestReport, LabelReport, ModelSchema, Store, open
@@ -33,6 +35,7 @@ from diaglab.store import IngestReport, LabelReport, ModelSchema, Store, open
 if TYPE_CHECKING:
     from diaglab.explorers.drift import DriftExplorer
     from diaglab.explorers.inspector import PredictionInspector
+    from diaglab.explorers.slices import SliceExplorer
 
 __version__ = "0.1.0"
 
@@ -41,6 +44,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "DriftExplorer": "diaglab.explorers.drift",
     "PredictionInspector": "diaglab.explorers.inspector",
+    "SliceExplorer": "diaglab.explorers.slices",
 }
 
 
@@ -50,6 +54,7 @@ def __getattr__(name: str) -> Any:
         globals()[name] = value
         return value
     raise AttributeError(f"module 'diaglab' has no attribute {name!r}")
+
 
 __all__ = [
     "Counterfactual",
@@ -71,6 +76,7 @@ __all__ = [
     "ReadOnlyStoreError",
     "SchemaError",
     "Slice",
+    "SliceExplorer",
     "Store",
     "UnknownNameError",
     "UntrustedModelError",
@@ -84,8 +90,10 @@ __all__ = [
     "explain",
     "explain_window",
     "explanation_drift",
+    "find_slices",
     "instrument",
     "neighbors",
     "open",
+    "slice_metrics",
     "what_if",
 ]

@@ -1,0 +1,462 @@
+"""``dl.SliceExplorer``: where the model is worst, which slices the search found, and their rows.
+
+Layout: controls (metric, one or two group-by features, window, filter, Run), a status line with a
+progress bar, the chart of the metric per slice (bars with intervals and counts; a heatmap for two
+features; one ``JupyterChart``), the slices ``find_slices`` reported with why, and the rows of the
+selected slice, worst first, 20 per page, fetched page by page from the engine.
+
+Selecting a slice (a bar, a heatmap cell or a reported slice) sets :attr:`SliceExplorer.
+selected_slice`, the ``dl.Slice`` later panels link to.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+import altair as alt
+import ipywidgets as w
+import pandas as pd
+import traitlets
+
+from diaglab.charts.slices import PICK, message_chart, slice_chart
+from diaglab.errors import InputError, unknown
+from diaglab.explorers._base import _QUERY_LOCK, Explorer
+from diaglab.explorers.drift import WindowTrait, format_window, parse_window
+from diaglab.queries.filters import Slice
+from diaglab.queries.filters import where as apply_where
+from diaglab.queries.slice_rows import PAGE_SIZE, slice_rows
+from diaglab.queries.slice_search import SEARCH_METRICS, find_slices
+from diaglab.queries.slices import DEFAULT_METRICS, slice_metrics
+from diaglab.queries.window import Window
+from diaglab.stats.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS, Direction
+
+_NONE = "(none)"
+
+
+class SliceExplorer(Explorer):
+    """Model quality per slice, the worst slices found automatically, and their rows.
+
+    Parameters
+    ----------
+    store : diaglab.Store
+    model : str
+    metric : str
+        The metric charted and ranked by (default ``"error"``; ``"mae"`` for regression).
+    by : str or list of up to two str, optional
+        Group-by features of the chart (default: the first categorical feature).
+    window : dl.Window or (start, end), optional
+    where : str or dl.Slice, optional
+
+    Examples
+    --------
+    >>> ex = dl.SliceExplorer(store, "credit", by=["region"])  # doctest: +SKIP
+    >>> ex.wait().found.head()                                  # doctest: +SKIP
+    >>> ex.select(0); ex.selected_slice                         # doctest: +SKIP
+    """
+
+    explorer_name = "SliceExplorer"
+
+    model = traitlets.Unicode(help="The model explored (str).")
+    metric = traitlets.Unicode("error")
+    """The metric charted (str); find_slices ranks by it when it can, else by ``error``."""
+    by = traitlets.List(traitlets.Unicode(), minlen=1, maxlen=2)
+    """The one or two group-by features of the chart (list of str)."""
+    window = WindowTrait(Window())
+    """The time window (dl.Window; ``Window()`` is everything). Accepts (start, end)."""
+    where = traitlets.Unicode(None, allow_none=True)
+    """A filter (str) applied to everything shown, or None."""
+    selected_slice = traitlets.Instance(Slice, allow_none=True)
+    """The selected slice (dl.Slice), or None: what a panel links to the other explorers."""
+    page = traitlets.Int(0)
+    """The page of the selected slice's rows shown (int, from 0)."""
+
+    def __init__(
+        self,
+        store: Any,
+        model: str,
+        *,
+        metric: str = "error",
+        by: str | list[str] | None = None,
+        window: Any = None,
+        where: Any = None,
+    ) -> None:
+        schema = store.schema(model)
+        alt.JupyterChart.enable_offline()  # no CDN: notebooks work offline (~2 s once)
+        super().__init__(store)
+        self._schema = schema
+        self._task = schema.task or "binary"
+        if self._task == "regression" and metric == "error":
+            metric = "mae"
+        self._table: pd.DataFrame | None = None
+        self._found: pd.DataFrame | None = None
+        self._rows: pd.DataFrame | None = None
+        self._total_rows = 0
+        self._ready = False
+        features = list(schema.features)
+        if by is None:
+            by = (schema.categorical or features)[:1]
+        by_list = [by] if isinstance(by, str) else list(by)
+        for f in by_list:
+            if f not in schema.features:
+                raise unknown("feature", f, features)
+        self._build_widgets(features)
+        self.model = model
+        self.metric = metric
+        self.by = by_list
+        self.window = Window.of(window)
+        self.where = None if where is None else str(where)
+        self._ready = True
+        self._sync_controls()
+        self._refresh()
+
+    # -- widgets ----------------------------------------------------------------------------
+
+    def _build_widgets(self, features: list[str]) -> None:
+        metrics = list(DEFAULT_METRICS[self._task])
+        if self._task == "regression":
+            metrics = ["mae", *[m for m in metrics if m != "mae"]]
+        style = {"description_width": "60px"}
+        self.metric_picker = w.Dropdown(options=metrics, description="metric", style=style)
+        self.by_picker = w.Dropdown(options=features, description="by", style=style)
+        self.by2_picker = w.Dropdown(options=[_NONE, *features], description="and", style=style)
+        text = {"continuous_update": False, "style": style}
+        self.window_text = w.Text(
+            description="window",
+            placeholder="everything, or 2026-02-10 .. 2026-03-02",
+            layout=w.Layout(width="330px"),
+            **text,
+        )
+        self.where_text = w.Text(
+            description="filter",
+            placeholder="e.g. channel = 'web'",
+            layout=w.Layout(width="330px"),
+            **text,
+        )
+        self.run_button = w.Button(description="Run", icon="refresh", button_style="primary")
+        self.chart = alt.JupyterChart(
+            message_chart("computing…"), embed_options={"renderer": "svg"}
+        )
+        self.chart.add_class("diaglab-slices-chart")
+        self.found_box = w.VBox()
+        self.found_box.add_class("diaglab-slices-table")
+        self.selected_label = w.HTML("")
+        self.selected_label.add_class("diaglab-slices-selected")
+        self.rows_html = w.HTML("")
+        self.rows_html.add_class("diaglab-slices-rows")
+        self.prev_button = w.Button(description="◀ prev", layout=w.Layout(width="80px"))
+        self.next_button = w.Button(description="next ▶", layout=w.Layout(width="80px"))
+        self.page_label = w.HTML("")
+        self.page_label.add_class("diaglab-slices-page")
+        for ctrl, handler in (
+            (self.metric_picker, self._on_metric),
+            (self.by_picker, self._on_by),
+            (self.by2_picker, self._on_by),
+            (self.window_text, self._on_window_text),
+            (self.where_text, self._on_where_text),
+        ):
+            ctrl.observe(handler, names="value")
+        self.run_button.on_click(self._on_run)
+        self.prev_button.on_click(lambda _b: self._turn(-1))
+        self.next_button.on_click(lambda _b: self._turn(+1))
+        controls = w.VBox(
+            [
+                w.HBox([self.metric_picker, self.by_picker, self.by2_picker, self.run_button]),
+                w.HBox([self.window_text, self.where_text]),
+            ]
+        )
+        status = w.HBox([self.progress, self.status], layout=w.Layout(align_items="center"))
+        found = w.VBox([w.HTML("<b>slices found</b> (worst first)"), self.found_box])
+        pager = w.HBox([self.prev_button, self.page_label, self.next_button])
+        rows = w.VBox([self.selected_label, pager, self.rows_html])
+        self.children = [controls, status, self.error_area, self.chart, found, rows]
+        self.add_class("diaglab-slices")
+
+    def _sync_controls(self) -> None:
+        self._ready = False
+        try:
+            if self.metric in self.metric_picker.options:
+                self.metric_picker.value = self.metric
+            self.by_picker.value = self.by[0]
+            self.by2_picker.value = self.by[1] if len(self.by) > 1 else _NONE
+            self.window_text.value = format_window(self.window)
+            self.where_text.value = self.where or ""
+        finally:
+            self._ready = True
+
+    # -- state ------------------------------------------------------------------------------
+
+    @traitlets.validate("metric")
+    def _valid_metric(self, proposal: Any) -> str:
+        registry = REGRESSION_METRICS if self._task == "regression" else CLASSIFICATION_METRICS
+        if proposal["value"] not in registry:
+            raise unknown("metric", proposal["value"], list(registry))
+        return str(proposal["value"])
+
+    @traitlets.validate("by")
+    def _valid_by(self, proposal: Any) -> list[str]:
+        value = list(proposal["value"])
+        for f in value:
+            if f not in self._schema.features:
+                raise unknown("feature", f, list(self._schema.features))
+        if len(set(value)) != len(value):
+            raise InputError(f"group by two different features, got {value}")
+        return value
+
+    @traitlets.validate("where")
+    def _valid_where(self, proposal: Any) -> str | None:
+        value = proposal["value"]
+        if value is None or not str(value).strip():
+            return None
+        apply_where(self._store.table(self.model or self._schema.model), str(value))
+        return str(value).strip()
+
+    @traitlets.observe("metric", "by", "window", "where")
+    def _selection_changed(self, change: Any) -> None:
+        if self._ready:
+            self._sync_controls()
+            self._refresh()
+
+    @traitlets.observe("selected_slice")
+    def _slice_changed(self, change: Any) -> None:
+        if self.page != 0:
+            self.page = 0  # loads the rows
+        else:
+            self._load_rows()
+
+    @traitlets.observe("page")
+    def _page_changed(self, change: Any) -> None:
+        self._load_rows()
+
+    # -- callbacks --------------------------------------------------------------------------
+
+    @Explorer._guard
+    def _on_metric(self, change: Any) -> None:
+        if self._ready:
+            self.metric = change["new"]
+
+    @Explorer._guard
+    def _on_by(self, change: Any) -> None:
+        if self._ready:
+            second = self.by2_picker.value
+            self.by = [self.by_picker.value] + ([second] if second != _NONE else [])
+
+    @Explorer._guard
+    def _on_window_text(self, change: Any) -> None:
+        if self._ready:
+            self.window = parse_window(change["new"]) or Window()
+
+    @Explorer._guard
+    def _on_where_text(self, change: Any) -> None:
+        if self._ready:
+            self.where = change["new"] or None
+
+    @Explorer._guard
+    def _on_run(self, _button: Any = None) -> None:
+        self._refresh(force=True)
+
+    @Explorer._guard
+    def _on_pick(self, change: Any) -> None:
+        value = change["new"].value
+        if not value or self._table is None:
+            return
+        key = value[0].get("key") if isinstance(value, list) else None
+        if key is not None:
+            self.selected_slice = self._table["slice"].iloc[int(key)]
+
+    @Explorer._guard
+    def _turn(self, step: int) -> None:
+        pages = max(1, math.ceil(self._total_rows / PAGE_SIZE))
+        self.page = min(max(0, self.page + step), pages - 1)
+
+    def select(self, index: int) -> Slice:
+        """Select the ``index``-th reported slice (as a click on it does); returns it."""
+        if self._found is None or not 0 <= index < len(self._found):
+            raise InputError(f"no reported slice number {index}")
+        self.selected_slice = self._found["slice"].iloc[index]
+        return self.selected_slice
+
+    # -- computing --------------------------------------------------------------------------
+
+    def _search_metric(self) -> str:
+        allowed = SEARCH_METRICS[self._task]
+        return self.metric if self.metric in allowed else "error"
+
+    def _refresh(self, *, force: bool = False) -> None:
+        store, model, metric, by = self._store, self.model, self.metric, list(self.by)
+        window, where, search = self.window, self.where, self._search_metric()
+
+        def work(step: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+            if force:
+                store.refresh(progress=False)
+            step(f"{metric} by {' × '.join(by)}…")
+            table = slice_metrics(store, model, by=by, metrics=[metric], window=window, where=where)
+            step(f"searching for the slices with the worst {search}…")
+            found = find_slices(store, model, metric=search, window=window, where=where)
+            return table, found
+
+        def done(result: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+            self._table, self._found = result
+            self._render()
+
+        self._submit("computing slices", work, done, steps=2)
+
+    def _render(self) -> None:
+        table, found = self._table, self._found
+        assert table is not None and found is not None
+        registry = REGRESSION_METRICS if self._task == "regression" else CLASSIFICATION_METRICS
+        lower = registry[self.metric].direction == Direction.LOWER_IS_BETTER
+        self.chart.chart = slice_chart(  # type: ignore[assignment]
+            table, self.metric, self.by, lower_is_better=lower
+        )
+        if PICK in self.chart.selections.trait_names():
+            self.chart.selections.observe(self._on_pick, names=[PICK])
+        self._render_found(found)
+        overall = table.attrs.get("overall", {}).get(self.metric, float("nan"))
+        self.status.value = (
+            f"{len(table)} slices of {table.attrs.get('n', 0):,} predictions; {self.metric} "
+            f"overall {_num(overall)}; {len(found)} slice(s) found significantly worse in "
+            f"{found.attrs.get('tested', 0):,} tested (FDR {found.attrs.get('alpha', 0.05)})"
+        )
+
+    def _render_found(self, found: pd.DataFrame) -> None:
+        rows: list[w.Widget] = []
+        for i, rec in enumerate(found.to_dict(orient="records")):
+            button = w.Button(
+                description=f"#{i + 1}",
+                tooltip=str(rec["predicate"]),
+                layout=w.Layout(width="48px", height="26px"),
+            )
+            button.on_click(lambda _b, i=i: self._pick_found(i))
+            text = w.HTML(
+                f"<span style='font-size:12px'><code>{html.escape(str(rec['predicate']))}</code>"
+                f" — {html.escape(str(rec['why']))}</span>"
+            )
+            row = w.HBox([button, text], layout=w.Layout(align_items="center"))
+            row.add_class("diaglab-slices-found")
+            rows.append(row)
+        if not rows:
+            note = "no slice is significantly worse than the rest (after FDR control)"
+            rows.append(w.HTML(f"<i>{note}</i>"))
+        self.found_box.children = rows
+
+    @Explorer._guard
+    def _pick_found(self, i: int) -> None:
+        self.select(i)
+
+    def _load_rows(self) -> None:
+        if self.selected_slice is None:
+            self._rows, self._total_rows = None, 0
+            self.selected_label.value = ""
+            self.rows_html.value = ""
+            self.page_label.value = ""
+            return
+        try:
+            with _QUERY_LOCK:  # one page: a LIMIT query, fast enough to run in the callback
+                rows, total = slice_rows(
+                    self._store,
+                    self.model,
+                    self.selected_slice,
+                    self.window,
+                    self.where,
+                    page=self.page,
+                    columns=self.selected_slice.columns,
+                )
+        except Exception as exc:
+            self._show_error(exc)
+            return
+        self._rows, self._total_rows = rows, total
+        pages = max(1, math.ceil(total / PAGE_SIZE))
+        self.selected_label.value = (
+            f"<b>selected:</b> <code>{html.escape(str(self.selected_slice))}</code> — "
+            f"{total:,} predictions, worst first"
+        )
+        self.page_label.value = f"&nbsp;page {self.page + 1} of {pages}&nbsp;"
+        self.rows_html.value = _rows_table(rows)
+
+    # -- results ----------------------------------------------------------------------------
+
+    @property
+    def found(self) -> pd.DataFrame | None:
+        """The slices ``find_slices`` reported for the current state (None before a result)."""
+        return self._found
+
+    @property
+    def rows(self) -> pd.DataFrame | None:
+        """The page of the selected slice's rows shown (None when nothing is selected)."""
+        return self._rows
+
+    def data(self) -> pd.DataFrame:
+        """The metric per slice shown in the chart (waits for a computation under way)."""
+        self.wait()
+        if self._table is None:
+            raise InputError(
+                f"no slices computed: {self.last_error}" if self.last_error else "not computed yet"
+            )
+        return self._table.copy()
+
+    def _model(self) -> str | None:
+        return self.model
+
+    def _state(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "metric": self.metric,
+            "by": list(self.by),
+            "window": self.window.to_json(),
+            "where": self.where,
+            "selected_slice": None
+            if self.selected_slice is None
+            else self.selected_slice.expression,
+        }
+
+    def _query(self) -> dict[str, Any]:
+        win = self.window.bounds
+        window = "None" if win == (None, None) else repr(tuple(str(t) if t else None for t in win))
+        common = f"window={window}, where={self.where!r}"
+        return {
+            "call": f"dl.slice_metrics(store, {self.model!r}, by={list(self.by)!r}, "
+            f"metrics=[{self.metric!r}], {common})",
+            "find": f"dl.find_slices(store, {self.model!r}, metric={self._search_metric()!r}, "
+            f"{common})",
+            "function": "diaglab.slice_metrics",
+            "kwargs": self._state(),
+        }
+
+    def _chart_spec(self) -> dict[str, Any] | None:
+        return None if self.chart.spec is None else dict(self.chart.spec)
+
+
+def _num(v: Any) -> str:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return "–"
+    return f"{x:.4g}" if math.isfinite(x) else "–"
+
+
+def _rows_table(rows: pd.DataFrame) -> str:
+    if rows.empty:
+        return "<i>no rows</i>"
+    head = "".join(f"<th style='padding:2px 6px'>{html.escape(str(c))}</th>" for c in rows.columns)
+    body = []
+    for rec in rows.to_dict(orient="records"):
+        cells = "".join(
+            f"<td style='padding:2px 6px'>{html.escape(_cell(v))}</td>" for v in rec.values()
+        )
+        body.append(f"<tr class='diaglab-slices-row'>{cells}</tr>")
+    return (
+        "<table style='font-size:12px;border-collapse:collapse'>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _cell(v: Any) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "–"
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    if isinstance(v, pd.Timestamp):
+        return v.strftime("%Y-%m-%d %H:%M")
+    return str(v)

@@ -1,0 +1,61 @@
+"""The rows of a slice, worst first, one page at a time: only the page leaves the engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from diaglab.errors import InputError
+from diaglab.queries.filters import where as apply_where
+from diaglab.queries.slices import scoped_table
+
+PAGE_SIZE = 20
+
+
+def row_error(table: Any, task: str) -> Any:
+    """Per-row error used to sort: ``|label − score|`` for scored binary models, else
+    ``|label − prediction|`` (regression) or 1 for a wrong class; NULL while unlabelled."""
+    y, pred = table.label, table.prediction
+    if task == "binary":
+        by_class = (pred != y).cast("float64")
+        return ibis.coalesce((y - table.score).abs(), by_class)
+    if task == "regression":
+        return (y - pred).abs()
+    return (pred != y).cast("float64")
+
+
+def slice_rows(
+    store: Any,
+    model: str,
+    slice: Any = None,
+    window: Any = None,
+    where: Any = None,
+    *,
+    version: str | None = None,
+    page: int = 0,
+    page_size: int = PAGE_SIZE,
+    columns: list[str] | None = None,
+) -> tuple[pd.DataFrame, int]:
+    """One page of a slice's predictions, highest error first, and the slice's row count.
+
+    Sorting and paging run in the engine (``ORDER BY error DESC LIMIT page_size OFFSET …``);
+    unlabelled rows come last. ``columns`` adds feature columns to the role columns.
+    """
+    if page < 0 or page_size < 1:
+        raise InputError(f"page must be >= 0 and page_size >= 1, got {page}, {page_size}")
+    task = store.schema(model).task or "binary"
+    table, _ = scoped_table(store, model, window, where, version)
+    table = apply_where(table, slice)
+    err = row_error(table, task)
+    total = int(table.count().to_pyarrow().as_py())
+    roles = ["prediction_id", "timestamp", "model_version", "prediction", "score", "label"]
+    extra = [c for c in (columns or []) if c not in roles]
+    ordered = (
+        table.mutate(error=err)
+        .order_by([ibis._.error.isnull(), ibis.desc("error"), "prediction_id"])
+        .select(*roles, "error", "latency_ms", *extra)
+        .limit(page_size, offset=page * page_size)
+    )
+    return ordered.to_pyarrow().to_pandas(), total

@@ -1,0 +1,579 @@
+"""``dl.find_slices``: the worst slices of the inputs, and the slices that got worse, found by a
+lattice search whose counting runs in the engine.
+
+The search (SliceLine-class, level-wise): every feature is binned as in
+:func:`diaglab.queries.slices.slice_metrics`; level 1 holds every bin of every feature, level
+``L + 1`` the conjunctions of ``L + 1`` conditions on distinct features all of whose ``L``-condition
+parents were *promising*: supported by at least ``min_support`` labelled rows and with an upper
+bound of the score of any sub-slice at least the ``k``-th best score found so far. Per slice the
+engine returns only ``n`` (labelled rows), ``Σℓ``, ``Σℓ²`` and ``max ℓ`` of the per-row loss ``ℓ``
+(misclassification, log loss, Brier, absolute or squared error).
+
+Counting: the binned codes and the loss are materialised once as a narrow temporary table. Rather
+than one ``GROUP BY`` per feature pair (378 for 28 features), the feature sets a level needs are
+covered greedily by *blocks* of up to ``BLOCK_FEATURES`` features whose bin counts multiply to at
+most ``BLOCK_CELLS``; one ``GROUP BY`` per block (batched into ``UNION ALL`` queries) returns small
+cell counts from which every pair or triple inside the block is a sum. Rows never leave the engine.
+
+Score: ``(mean ℓ in the slice − mean ℓ overall) · √n`` — the effect in the metric's units times the
+square root of the slice's labelled rows, i.e. proportional to the z-statistic of the gap: it
+prefers a large slice with a clear gap to a tiny slice with a larger one. Its upper bound over the
+sub-slices of a slice with ``n`` rows, loss sum ``E`` and largest loss ``m`` is attained at
+``n* = clip(E / m, min_support, n)``: ``(min(E / n*, m) − mean) · √n*`` (children of several parents
+take the smallest ``n`` and ``E``).
+
+With ``compare=(a, b)`` the statistic is a difference in differences: ``(slice_b − slice_a) −
+(all_b − all_a)``, scored ``× √min(n_a, n_b)`` and tested against the rest of the rows (four
+independent groups, normal test).
+
+False discoveries: every slice the search counted with enough support gets a two-sided p-value
+(slice vs the rest: :func:`~diaglab.stats.metrics.compare_to_rest`; with ``compare`` the
+difference-in-differences test), and Benjamini–Hochberg runs over the *whole lattice*: every
+conjunction of up to ``max_conditions`` bins counts as a hypothesis, the ones the search pruned
+or never reached as p = 1 (which slices get counted depends on the data, so counting only those
+would let the pruning pass noise off as a finding). Only slices worse than the rest, scoring
+higher than each of their parents, with an adjusted p below ``alpha`` are reported.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from diaglab.errors import InputError, unknown
+from diaglab.queries._slice_report import Setup, report, report_metric
+from diaglab.queries.slice_bins import binnings
+from diaglab.queries.slices import has_scores, scoped_table
+from diaglab.queries.window import Window
+from diaglab.stats.metrics import LOG_LOSS_CLIP
+
+BLOCK_FEATURES = 4
+BLOCK_CELLS = 4096
+BRANCHES_PER_QUERY = 24
+MAX_CANDIDATES = 20_000
+MAX_DEEP_CANDIDATES = 1_500
+"""Candidates counted at level 2 (and at levels 3+) at most, those whose weakest parent scores
+highest first; beyond it the search is no longer exhaustive and says so (``attrs["truncated"]``)."""
+
+SEARCH_METRICS: dict[str, tuple[str, ...]] = {
+    "binary": ("error", "log_loss", "brier_score"),
+    "multiclass": ("error",),
+    "regression": ("error", "mae", "rmse"),
+}
+_STAT_COLUMNS = ("n", "s1", "s2", "emax")
+
+
+def _loss(table: Any, task: str, metric: str) -> Any:
+    pred, y = table.prediction, table.label
+    if task in ("binary", "multiclass") and metric == "error":
+        return (pred != y).cast("float64")
+    if metric == "log_loss":
+        s = table.score.clip(LOG_LOSS_CLIP, 1 - LOG_LOSS_CLIP)
+        return -(y * s.ln() + (1 - y) * (1 - s).ln())
+    if metric == "brier_score":
+        return (table.score - y) * (table.score - y)
+    e = y - pred
+    return e * e if metric == "rmse" else e.abs()
+
+
+def _aggregates(t: Any, compare: bool) -> dict[str, Any]:
+    aggs = {"n": t.count(), "s1": t.l.sum(), "s2": (t.l * t.l).sum(), "emax": t.l.max()}
+    if compare:
+        in_b = t.w == 1
+        lb = ibis.ifelse(in_b, t.l, ibis.null("float64"))
+        aggs.update(
+            n_b=t.w.cast("int64").sum(),
+            s1_b=lb.sum(),
+            s2_b=(lb * lb).sum(),
+            emax_b=lb.max(),
+        )
+    return aggs
+
+
+# -- covering feature sets with blocks ---------------------------------------------------------
+
+
+def cover(
+    combos: Iterable[tuple[int, ...]], cards: Sequence[int], *, size: int, cells: int
+) -> list[tuple[tuple[int, ...], list[tuple[int, ...]]]]:
+    """Blocks of features (each with the combos it covers) such that every combo lies in one.
+
+    Greedy: start a block from an uncovered combo and add the feature that completes the most
+    uncovered combos while the block has at most ``size`` features and ``cells`` bin cells.
+    """
+    uncovered = set(combos)
+    blocks: list[tuple[tuple[int, ...], list[tuple[int, ...]]]] = []
+    by_feature: dict[int, set[tuple[int, ...]]] = {}
+    for c in uncovered:
+        for f in c:
+            by_feature.setdefault(f, set()).add(c)
+    while uncovered:
+        seed = min(uncovered)
+        block = set(seed)
+        prod = math.prod(cards[f] for f in block)
+        while len(block) < size:
+            best, gain = None, 0
+            candidates = {f for g in block for c in by_feature.get(g, ()) for f in c} - block
+            for f in candidates:
+                if prod * cards[f] > cells:
+                    continue
+                g = sum(1 for c in by_feature.get(f, ()) if all(x == f or x in block for x in c))
+                if g > gain:
+                    best, gain = f, g
+            if best is None:
+                break
+            block.add(best)
+            prod *= cards[best]
+        members = tuple(sorted(block))
+        done = [c for f in members for c in by_feature.get(f, ()) if set(c) <= block]
+        done = sorted(set(done))
+        uncovered.difference_update(done)
+        for c in done:
+            for f in c:
+                by_feature[f].discard(c)
+        blocks.append((members, done))
+    return blocks
+
+
+def lattice_size(cards: Sequence[int], levels: int) -> int:
+    """Conjunctions of 1..``levels`` conditions on distinct features with these bin counts (the
+    elementary symmetric polynomials of ``cards``)."""
+    e = [1] + [0] * levels
+    for c in cards:
+        for j in range(levels, 0, -1):
+            e[j] += e[j - 1] * c
+    return sum(e[1:])
+
+
+# -- the search --------------------------------------------------------------------------------
+
+
+def find_slices(
+    store: Any,
+    model: str,
+    metric: str = "error",
+    window: Any = None,
+    k: int = 10,
+    max_conditions: int = 3,
+    min_support: int | None = None,
+    *,
+    compare: tuple[Any, Any] | None = None,
+    alpha: float = 0.05,
+    where: Any = None,
+    features: Sequence[str] | None = None,
+    version: str | None = None,
+    bins: Any = None,
+    other_threshold: float = 0.01,
+    progress: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """The slices where the model is worst (or, with ``compare``, got worse), most severe first.
+
+    Parameters
+    ----------
+    store : diaglab.Store
+    model : str
+    metric : str
+        What to rank by: ``"error"`` (misclassification rate; MAE for regression),
+        ``"log_loss"``, ``"brier_score"`` (binary models with scores), ``"mae"``, ``"rmse"``.
+    window : dl.Window or (start, end), optional
+        The rows searched (ignored with ``compare``).
+    k : int
+        Report at most this many slices.
+    max_conditions : int
+        Most conditions in a slice (the lattice's depth), 1–4.
+    min_support : int, optional
+        Fewest labelled rows a slice needs (with ``compare``: in each window). Default:
+        ``max(30, 1% of the labelled rows)``.
+    compare : pair of windows, optional
+        ``(before, after)``, each a ``dl.Window`` or a ``(start, end)`` pair: rank the slices
+        whose metric degraded most from ``before`` to ``after`` beyond the overall change.
+    alpha : float
+        False discovery rate: only slices with a Benjamini–Hochberg adjusted p below it.
+    where : dl.Slice or str, optional
+        Search only these rows.
+    features : list of str, optional
+        Features to slice on (default: all the model's features).
+    version : str, optional
+        Only this model version's predictions.
+    bins, other_threshold
+        Binning, as in :func:`diaglab.slice_metrics`.
+    progress : callable, optional
+        Called with a short text after each level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per reported slice: ``slice`` (dl.Slice), ``predicate``, ``level``, ``support``
+        (rows), ``support_share``, ``labelled``, ``metric``, ``value``, ``lower``, ``upper``,
+        ``overall``, ``difference``, ``p_value``, ``p_adjusted``, ``score``, ``why``; with
+        ``compare``: ``value_a``, ``value_b``, ``overall_a``, ``overall_b``, ``did`` (difference
+        in differences) with ``did_lower``/``did_upper`` instead of value/interval. ``attrs`` says
+        how many slices were counted and tested, the minimum support and whether the search was
+        truncated.
+
+    Examples
+    --------
+    >>> dl.find_slices(store, "credit", k=5)[["predicate", "value", "overall"]]  # doctest: +SKIP
+    >>> dl.find_slices(store, "credit", compare=(("2026-01-01", "2026-01-20"),
+    ...                                           ("2026-01-20", "2026-03-02")))  # doctest: +SKIP
+    """
+    if not isinstance(k, int) or k < 1:
+        raise InputError(f"k must be a positive integer, got {k!r}")
+    if not isinstance(max_conditions, int) or not 1 <= max_conditions <= 4:
+        raise InputError(f"max_conditions must be 1..4, got {max_conditions!r}")
+    if not 0 < alpha < 1:
+        raise InputError(f"alpha must lie in (0, 1), got {alpha!r}")
+    schema = store.schema(model)
+    task = schema.task or "binary"
+    allowed = SEARCH_METRICS[task]
+    if metric not in allowed:
+        raise unknown(f"metric for find_slices on a {task} model", metric, allowed)
+    names = list(features) if features is not None else list(schema.features)
+    for f in names:
+        if f not in schema.features:
+            raise unknown("feature", f, list(schema.features))
+    table, win = scoped_table(store, model, None if compare else window, where, version)
+    if compare is not None:
+        if not isinstance(compare, tuple | list) or len(compare) != 2:
+            raise InputError("compare= takes a pair of windows: (before, after)")
+        win_a, win_b = Window.of(compare[0]), Window.of(compare[1])
+        a_rows, b_rows = win_a.filter(table), win_b.filter(table)
+        table = ibis.union(
+            a_rows.mutate(w=ibis.literal(0, "int8")),
+            b_rows.mutate(w=ibis.literal(1, "int8")),
+            distinct=False,
+        )
+    if metric in ("log_loss", "brier_score") and not has_scores(table):
+        raise InputError(
+            f"metric {metric!r} needs prediction scores, but model {model!r} logged only classes: "
+            "log the probability of the positive class as the prediction, or use metric='error'"
+        )
+    loss = _loss(table, task, metric)
+    labelled = table.filter(table.prediction.notnull() & table.label.notnull() & loss.notnull())
+    labelled = labelled.mutate(l=_loss(labelled, task, metric))
+    is_compare = compare is not None
+    totals = labelled.aggregate(**_aggregates(labelled, is_compare)).to_pyarrow().to_pylist()[0]
+    n_total = float(totals["n"] or 0)
+    n_small = (
+        min(n_total - float(totals["n_b"] or 0), float(totals["n_b"] or 0))
+        if is_compare
+        else n_total
+    )
+    support = int(min_support) if min_support is not None else max(30, math.ceil(0.01 * n_small))
+    if support < 1:
+        raise InputError(f"min_support must be at least 1, got {min_support!r}")
+    plan = binnings(
+        store,
+        model,
+        table,
+        names,
+        bins=bins,
+        other_threshold=other_threshold,
+        version=version,
+        cache_key=None,
+    )
+    usable = [f for f in names if plan[f].cardinality > 1]
+    setup = Setup(metric, task, usable, plan, support, n_total, is_compare)
+    attrs: dict[str, Any] = {
+        "model": model,
+        "metric": report_metric(metric, task),
+        "min_support": support,
+        "labelled": int(n_total),
+        "alpha": alpha,
+        "window": str(win) if not is_compare else None,
+        "compare": [str(Window.of(c)) for c in compare] if compare is not None else None,
+        "where": None if where is None else str(where),
+        "features": usable,
+        "skipped_features": [f for f in names if f not in usable],
+    }
+    if n_total == 0 or (is_compare and n_small == 0):
+        raise InputError(
+            f"no labelled rows to search in model {model!r}"
+            + (" in one of the compared windows" if is_compare else "")
+            + ": slices are judged on labelled predictions (store.log_labels)"
+        )
+    cards = [plan[f].cardinality for f in usable]
+    attrs["hypotheses"] = lattice_size(cards, max_conditions)
+    evaluated, truncated = _search(store, labelled, setup, totals, k, max_conditions, progress)
+    attrs["evaluated"] = len(evaluated)
+    attrs["truncated"] = truncated
+    result = report(store, table, evaluated, setup, totals, k, alpha, attrs)
+    result.attrs.update(attrs)
+    return result
+
+
+def _search(
+    store: Any,
+    labelled: Any,
+    setup: Setup,
+    totals: dict[str, Any],
+    k: int,
+    max_conditions: int,
+    progress: Callable[[str], None] | None,
+) -> tuple[pd.DataFrame, bool]:
+    feats = setup.features
+    if not feats:
+        return _empty_evaluated(setup.compare), False
+    cols = {f"c{i}": setup.plan[f].code(labelled) for i, f in enumerate(feats)}
+    narrow = labelled.select(**cols, l=labelled.l, **({"w": labelled.w} if setup.compare else {}))
+    backend = store.ibis
+    name = f"_diaglab_slices_{uuid.uuid4().hex[:12]}"
+    temp = backend.create_table(name, narrow, temp=True)
+    try:
+        cards = [setup.plan[f].cardinality for f in feats]
+        frames: list[pd.DataFrame] = []
+        truncated = False
+        candidates: list[tuple[tuple[int, int], ...]] | None = None
+        known: dict[tuple[tuple[int, int], ...], float] = {}
+        counts: dict[tuple[tuple[int, int], ...], float] = {}
+        score_of: dict[tuple[tuple[int, int], ...], float] = {}
+        threshold = 0.0
+        for level in range(1, max_conditions + 1):
+            combos: list[tuple[int, ...]]
+            if level == 1:
+                combos = [(i,) for i in range(len(feats))]
+            else:
+                assert candidates is not None
+                combos = sorted({tuple(f for f, _ in c) for c in candidates})
+            if not combos:
+                break
+            wanted: dict[tuple[int, ...], set[int]] | None = None
+            if candidates is not None:
+                grouped: dict[tuple[int, ...], list[list[int]]] = {}
+                for c in candidates:
+                    grouped.setdefault(tuple(f for f, _ in c), []).append([v for _, v in c])
+                wanted = {
+                    combo: set(_pack(np.asarray(codes, dtype=np.int64)).tolist())
+                    for combo, codes in grouped.items()
+                }
+            counted = _count(temp, combos, cards, level, setup.compare, wanted)
+            counted = _scored(counted, setup, totals, level, counts)
+            frames.append(counted)
+            ok = counted[~counted["redundant"] & (counted["n_min"] >= setup.min_support)]
+            everything = pd.concat(frames, ignore_index=True)
+            scores = everything.loc[
+                ~everything["redundant"] & (everything["n_min"] >= setup.min_support), "score"
+            ]
+            positive = np.sort(scores[scores > 0].to_numpy())[::-1]
+            threshold = float(positive[k - 1]) if len(positive) >= k else 0.0
+            # Refine only slices that are themselves worse than average (score > 0) and whose
+            # bound can still beat the k-th best score.
+            promising = ok[(ok["score"] > 0) & (ok["ub"] > 0) & (ok["ub"] >= threshold)]
+            for key, ub in zip(promising["key"], promising["ub"], strict=True):
+                known[key] = float(ub)
+            score_of.update(zip(counted["key"], counted["score"].astype(float), strict=True))
+            if progress is not None:
+                progress(
+                    f"level {level}: {len(counted):,} slices counted, {len(promising):,} promising"
+                )
+            if level == max_conditions:
+                break
+            cap = MAX_CANDIDATES if level == 1 else MAX_DEEP_CANDIDATES
+            candidates, cut = _children(promising, known, score_of, threshold, cap)
+            truncated = truncated or cut
+        return pd.concat(frames, ignore_index=True), truncated
+    finally:
+        _drop(backend, name)
+        del temp
+
+
+def _drop(backend: Any, name: str) -> None:
+    try:
+        backend.drop_table(name, force=True)
+    except Exception:
+        # ibis 12's drop_table emits "DROP TABLE IF EXISTS" without the name on DuckDB 2;
+        # the name is diaglab's own (hex), so quoting it is safe.
+        backend.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
+
+
+def _empty_evaluated(compare: bool) -> pd.DataFrame:
+    cols = ["key", "level", *_STAT_COLUMNS, "score", "ub", "n_min", "redundant"]
+    if compare:
+        cols += ["n_b", "s1_b", "s2_b", "emax_b"]
+    return pd.DataFrame({c: [] for c in cols})
+
+
+def _pack(codes: np.ndarray) -> np.ndarray:
+    """One integer per row of bin codes (codes + 1 < 64, see ``MAX_BINS``)."""
+    key = np.zeros(codes.shape[0], dtype=np.int64)
+    for j in range(codes.shape[1]):
+        key |= (codes[:, j].astype(np.int64) + 1) << (6 * j)
+    return key
+
+
+def _count(
+    temp: Any,
+    combos: list[tuple[int, ...]],
+    cards: list[int],
+    level: int,
+    compare: bool,
+    wanted: dict[tuple[int, ...], set[int]] | None,
+) -> pd.DataFrame:
+    """Stats of the cells of every feature combo (only the ``wanted`` packed keys of a combo,
+    when given), from one GROUP BY per covering block."""
+    size = max(BLOCK_FEATURES, level)
+    cells_cap = max(BLOCK_CELLS, math.prod(sorted(cards)[-level:]))
+    blocks = cover(combos, cards, size=size, cells=cells_cap)
+    width = max(len(b) for b, _ in blocks)
+    stats = list(_aggregates(temp, compare))
+    results: list[pd.DataFrame] = []
+    for start in range(0, len(blocks), BRANCHES_PER_QUERY):
+        batch = blocks[start : start + BRANCHES_PER_QUERY]
+        branches = []
+        for j, (members, _) in enumerate(batch):
+            keys = {f"k{p}": temp[f"c{f}"] for p, f in enumerate(members)}
+            grouped = temp.group_by(**keys).aggregate(**_aggregates(temp, compare))
+            pad = {f"k{p}": ibis.null("int16") for p in range(len(members), width)}
+            branches.append(
+                grouped.mutate(block=ibis.literal(start + j, "int32"), **pad).select(
+                    "block", *[f"k{p}" for p in range(width)], *stats
+                )
+            )
+        query = ibis.union(*branches, distinct=False) if len(branches) > 1 else branches[0]
+        results.append(query.to_pyarrow().to_pandas())
+    cells = pd.concat(results, ignore_index=True)
+    block_ids = cells["block"].to_numpy()
+    codes_all = cells[[f"k{p}" for p in range(width)]].to_numpy(dtype=float)
+    values = {c: cells[c].to_numpy(dtype=float, na_value=np.nan) for c in stats}
+    keys_out: list[tuple[tuple[int, int], ...]] = []
+    parts: dict[str, list[np.ndarray]] = {c: [] for c in stats}
+    order = np.argsort(block_ids, kind="stable")
+    bounds = np.searchsorted(block_ids[order], np.arange(len(blocks) + 1))
+    for b, (members, done) in enumerate(blocks):
+        rows = order[bounds[b] : bounds[b + 1]]
+        for combo in done:
+            pos = [members.index(f) for f in combo]
+            packed = _pack(
+                codes_all[np.ix_(rows, np.asarray(pos, dtype=np.int64))].astype(np.int64)
+            )
+            uniq, inverse = np.unique(packed, return_inverse=True)
+            keep = np.ones(len(uniq), dtype=bool)
+            if wanted is not None:
+                keep = np.isin(uniq, np.fromiter(wanted.get(combo, ()), dtype=np.int64))
+            if not keep.any():
+                continue
+            for c in stats:
+                v = np.nan_to_num(values[c][rows])
+                if c.startswith("emax"):
+                    agg = np.zeros(len(uniq))
+                    np.maximum.at(agg, inverse, v)
+                else:
+                    agg = np.bincount(inverse, weights=v, minlength=len(uniq)).astype(float)
+                parts[c].append(agg[keep])
+            for u in uniq[keep]:
+                keys_out.append(
+                    tuple((f, int((u >> (6 * j)) & 63) - 1) for j, f in enumerate(combo))
+                )
+    frame = pd.DataFrame(
+        {
+            "key": pd.Series(keys_out, dtype=object),
+            **{c: np.concatenate(parts[c]) if parts[c] else np.array([]) for c in stats},
+        }
+    )
+    frame["level"] = level
+    return frame
+
+
+def _bound(
+    n_max: Any, e_sum: Any, e_max: Any, base: Any, support: int, cap: Any = None
+) -> np.ndarray:
+    """Upper bound of ``(mean − base)·√n`` over sub-slices (see the module docstring)."""
+    n_max, e_sum, e_max = (np.asarray(a, dtype=float) for a in (n_max, e_sum, e_max))
+    upper = n_max if cap is None else np.minimum(n_max, np.asarray(cap, dtype=float))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        peak = np.where(e_max > 0, e_sum / e_max, support)
+        best = np.full(n_max.shape, -np.inf)
+        for n in (np.clip(peak, support, np.maximum(upper, support)), np.maximum(upper, support)):
+            mean = np.minimum(e_sum / n, np.nan_to_num(e_max))
+            best = np.maximum(best, (mean - base) * np.sqrt(n))
+    return np.where(upper >= support, best, -np.inf)
+
+
+def _scored(
+    frame: pd.DataFrame,
+    setup: Setup,
+    totals: dict[str, Any],
+    level: int,
+    counts: dict[tuple[tuple[int, int], ...], float],
+) -> pd.DataFrame:
+    frame = frame.copy()
+    for c in _STAT_COLUMNS[1:]:
+        frame[c] = frame[c].astype(float).fillna(0.0)
+    frame["n"] = frame["n"].astype(float)
+    if setup.compare:
+        for c in ("n_b", "s1_b", "s2_b", "emax_b"):
+            frame[c] = frame[c].astype(float).fillna(0.0)
+        n_b, s1_b = frame["n_b"], frame["s1_b"]
+        n_a, s1_a = frame["n"] - n_b, frame["s1"] - s1_b
+        tot_b = float(totals["n_b"] or 0)
+        tot_a = float(totals["n"]) - tot_b
+        delta = (
+            float(totals["s1_b"] or 0) / tot_b
+            - (float(totals["s1"]) - float(totals["s1_b"] or 0)) / tot_a
+        )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            did = s1_b / n_b - s1_a / n_a - delta
+        frame["n_min"] = np.minimum(n_a, n_b)
+        frame["score"] = did * np.sqrt(frame["n_min"])
+        frame["ub"] = _bound(n_b, s1_b, frame["emax_b"], delta, setup.min_support, cap=n_a)
+    else:
+        mean = float(totals["s1"]) / float(totals["n"])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frame["score"] = (frame["s1"] / frame["n"] - mean) * np.sqrt(frame["n"])
+        frame["n_min"] = frame["n"]
+        frame["ub"] = _bound(frame["n"], frame["s1"], frame["emax"], mean, setup.min_support)
+    frame["score"] = frame["score"].fillna(-np.inf)
+    frame["redundant"] = False
+    if level > 1 and len(frame):
+        # A slice with the rows of one of its parents adds a condition that selects nothing.
+        frame["redundant"] = frame["n"].to_numpy() >= _parent_counts(frame["key"], counts)
+    counts.update(zip(frame["key"], frame["n"].astype(float), strict=True))
+    return frame
+
+
+def _parent_counts(
+    keys: pd.Series, known_n: dict[tuple[tuple[int, int], ...], float]
+) -> np.ndarray:
+    out = np.empty(len(keys))
+    for i, key in enumerate(keys):
+        out[i] = min(known_n.get(key[:j] + key[j + 1 :], np.inf) for j in range(len(key)))
+    return out
+
+
+def _children(
+    promising: pd.DataFrame,
+    known: dict[tuple[tuple[int, int], ...], float],
+    score_of: dict[tuple[tuple[int, int], ...], float],
+    threshold: float,
+    cap: int,
+) -> tuple[list[tuple[tuple[int, int], ...]], bool]:
+    """Apriori join: L+1-condition slices all of whose L-condition parents are promising, whose
+    bound beats the k-th best score and every parent's score (else it could never be reported),
+    at most ``cap`` of them, those whose weakest parent scores highest first."""
+    keys = sorted(promising["key"])
+    by_prefix: dict[tuple[tuple[int, int], ...], list[tuple[int, int]]] = {}
+    for key in keys:
+        by_prefix.setdefault(key[:-1], []).append(key[-1])
+    out: list[tuple[float, tuple[tuple[int, int], ...]]] = []
+    for prefix, lasts in by_prefix.items():
+        for a, b in itertools.combinations(lasts, 2):
+            if a[0] == b[0]:
+                continue
+            child = (*prefix, a, b) if a[0] < b[0] else (*prefix, b, a)
+            bounds = [known.get(child[:j] + child[j + 1 :]) for j in range(len(child))]
+            if any(v is None for v in bounds):
+                continue
+            ub = min(v for v in bounds if v is not None)
+            parents = [score_of.get(child[:j] + child[j + 1 :], np.inf) for j in range(len(child))]
+            if ub >= threshold and ub > max(parents):
+                out.append((min(parents), child))
+    out.sort(key=lambda t: -t[0])
+    cut = len(out) > cap
+    return [c for _, c in out[:cap]], cut

@@ -1,0 +1,442 @@
+"""``dl.slice_metrics``: model quality per slice of the inputs, computed in the engine.
+
+A slice here is one bin of one or two features. Numeric features are cut at quantiles (of the
+registered reference when it has the feature, else of the rows queried), rounded to few
+significant digits so predicates read well (``income < 32,000``); categorical values rarer than
+``other_threshold`` are folded into one "other" bin; missing values get a bin of their own. Every
+bin is a :class:`~diaglab.queries.filters.Slice` whose predicate selects exactly its rows.
+
+The engine returns, per slice, the sufficient statistics of :mod:`diaglab.stats.metrics` in one
+``GROUP BY`` (conditional sums: ``tp = sum(prediction = 1 and label = 1)``, ...), and the score
+histogram in a second one; the metrics, their intervals and the slice-vs-rest tests come from
+:func:`~diaglab.stats.metrics.compare_to_rest`, the p-values adjusted across slices with
+Benjamini–Hochberg.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from diaglab.errors import InputError, unknown
+from diaglab.queries.filters import Slice
+from diaglab.queries.filters import where as apply_where
+from diaglab.queries.slice_bins import Binning, binnings
+from diaglab.queries.window import Window
+from diaglab.stats.intervals import benjamini_hochberg
+from diaglab.stats.metrics import (
+    CLASSIFICATION_METRICS,
+    DEFAULT_SCORE_BINS,
+    LOG_LOSS_CLIP,
+    REGRESSION_METRICS,
+    ScoreHistogram,
+    compare_to_rest,
+)
+
+LATENCY = ("latency_p50", "latency_p90", "latency_p95", "latency_p99")
+_SCORE_METRICS = frozenset(
+    n for n, s in CLASSIFICATION_METRICS.items() if s.needs_scores or s.needs_histogram
+)
+DEFAULT_METRICS = {
+    "binary": (
+        "accuracy",
+        "error",
+        "precision",
+        "recall",
+        "f1",
+        "roc_auc",
+        "log_loss",
+        "brier_score",
+        "expected_calibration_error",
+        "positive_rate",
+        "mean_score",
+        "label_coverage",
+        "failure_rate",
+        "latency_p50",
+        "latency_p95",
+        "latency_p99",
+    ),
+    "multiclass": (
+        "accuracy",
+        "error",
+        "label_coverage",
+        "failure_rate",
+        "latency_p50",
+        "latency_p95",
+        "latency_p99",
+    ),
+    "regression": (
+        "mae",
+        "rmse",
+        "mape",
+        "r2",
+        "mean_residual",
+        "label_coverage",
+        "failure_rate",
+        "latency_p50",
+        "latency_p95",
+        "latency_p99",
+    ),
+}
+_MULTICLASS_OK = frozenset(DEFAULT_METRICS["multiclass"]) | {"latency_p90"}
+
+
+# -- the rows a query sees --------------------------------------------------------------------
+
+
+def scoped_table(
+    store: Any, model: str, window: Any, where: Any, version: str | None
+) -> tuple[Any, Window]:
+    """The model's predictions in ``window``, narrowed by ``where`` and ``version``."""
+    schema = store.schema(model)
+    table = store.table(model)
+    if version is not None:
+        if version not in schema.versions:
+            raise unknown(f"version of model {model!r}:", version, list(schema.versions))
+        table = table.filter(table.model_version == version)
+    win = Window.of(window)
+    return apply_where(win.filter(table), where), win
+
+
+def metric_task(task: str | None) -> str:
+    return "regression" if task == "regression" else "classification"
+
+
+def has_scores(table: Any) -> bool:
+    return bool(table.score.notnull().any().to_pyarrow().as_py())
+
+
+def statistic_aggregates(
+    table: Any, task: str, *, scores: bool, latency: bool, center: float = 0.0
+) -> dict[str, Any]:
+    """The sufficient statistics of :mod:`diaglab.stats.metrics` as Ibis aggregates of ``table``."""
+    pred, y, s = table.prediction, table.label, table.score
+
+    def count(cond: Any) -> Any:
+        return cond.cast("int64").sum()
+
+    served = pred.notnull()
+    labelled = served & y.notnull()
+    aggs: dict[str, Any] = {
+        "n": table.count(),
+        "n_failed": count(pred.isnull()),
+        "n_labelled": count(labelled),
+    }
+    if task == "binary":
+        aggs.update(
+            tp=count(labelled & (pred == 1) & (y == 1)),
+            fp=count(labelled & (pred == 1) & (y == 0)),
+            tn=count(labelled & (pred == 0) & (y == 0)),
+            fn=count(labelled & (pred == 0) & (y == 1)),
+            n_positive_predicted=count(pred == 1),
+        )
+        if scores:
+            clipped = s.clip(LOG_LOSS_CLIP, 1 - LOG_LOSS_CLIP)
+            loss = -(y * clipped.ln() + (1 - y) * (1 - clipped).ln())
+            brier = (s - y) * (s - y)
+            aggs.update(
+                n_scored=count(s.notnull()),
+                sum_score=s.sum(),
+                sum_score_sq=(s * s).sum(),
+                sum_log_loss=loss.sum(),
+                sum_log_loss_sq=(loss * loss).sum(),
+                sum_brier=brier.sum(),
+                sum_brier_sq=(brier * brier).sum(),
+            )
+    elif task == "multiclass":
+        # Only accuracy and error are defined from these: right as tp, wrong as fp.
+        right = labelled & (pred == y)
+        aggs.update(tp=count(right), fp=count(labelled & (pred != y)))
+        aggs.update(tn=ibis.literal(0, "int64"), fn=ibis.literal(0, "int64"))
+    else:
+        e = y - pred
+        yc = y - center
+        e2 = e * e
+        nonzero = y.notnull() & (y != 0)
+        pct = ibis.ifelse(nonzero, e.abs() / y.abs(), ibis.null("float64"))
+        aggs.update(
+            sum_residual=e.sum(),
+            sum_abs_err=e.abs().sum(),
+            sum_sq_err=e2.sum(),
+            sum_err_pow4=(e2 * e2).sum(),
+            sum_y=ibis.ifelse(labelled, yc, ibis.null("float64")).sum(),
+            sum_y2=ibis.ifelse(labelled, yc * yc, ibis.null("float64")).sum(),
+            sum_y3=ibis.ifelse(labelled, yc * yc * yc, ibis.null("float64")).sum(),
+            sum_y4=ibis.ifelse(labelled, yc * yc * yc * yc, ibis.null("float64")).sum(),
+            sum_sq_err_y=(e2 * yc).sum(),
+            sum_sq_err_y2=(e2 * yc * yc).sum(),
+            n_nonzero_label=count(labelled & nonzero),
+            sum_abs_pct_err=pct.sum(),
+            sum_abs_pct_err_sq=(pct * pct).sum(),
+        )
+    if latency:
+        aggs["_latency"] = table.latency_ms.quantile([0.5, 0.9, 0.95, 0.99])
+    return aggs
+
+
+def histogram_query(table: Any, keys: Mapping[str, Any]) -> Any:
+    """Per group and score bin: positives, negatives and the score sum of labelled rows."""
+    s, y = table.score, table.label
+    rows = table.filter(table.prediction.notnull() & y.notnull() & s.notnull())
+    score_bin = ibis.least((rows.score * DEFAULT_SCORE_BINS).floor(), DEFAULT_SCORE_BINS - 1)
+    grouped = rows.mutate(**{k: v for k, v in keys.items()}, score_bin=score_bin.cast("int16"))
+    return grouped.group_by([*keys, "score_bin"]).aggregate(
+        bin_positives=(grouped.label == 1).cast("int64").sum(),
+        bin_negatives=(grouped.label == 0).cast("int64").sum(),
+        bin_sum_score=grouped.score.sum(),
+    )
+
+
+def split_latency(frame: pd.DataFrame) -> pd.DataFrame:
+    if "_latency" not in frame.columns:
+        return frame
+    lat = frame.pop("_latency")
+    for i, col in enumerate(LATENCY):
+        frame[col] = [float(v[i]) if v is not None and v[i] is not None else np.nan for v in lat]
+    return frame
+
+
+def label_center(store: Any, model: str, table: Any) -> float:
+    """A constant near the label mean, which keeps R²'s fourth-power sums well conditioned."""
+
+    def compute() -> float:
+        v = table.label.mean().to_pyarrow().as_py()
+        return float(v) if v is not None else 0.0
+
+    value: float = store.memo(("slice-label-center", model), compute)
+    return value
+
+
+def resolve_metrics(
+    metrics: str | Sequence[str] | None, task: str, model: str, scores: bool
+) -> list[str]:
+    """The metric names to compute; a clear error for names that do not fit the model."""
+    if metrics is None:
+        names = list(DEFAULT_METRICS[task])
+        return [m for m in names if scores or m not in _SCORE_METRICS]
+    names = [metrics] if isinstance(metrics, str) else list(metrics)
+    registry = REGRESSION_METRICS if task == "regression" else CLASSIFICATION_METRICS
+    for m in names:
+        if m not in registry:
+            raise unknown(f"{metric_task(task)} metric", m, list(registry))
+        if task == "multiclass" and m not in _MULTICLASS_OK:
+            raise InputError(
+                f"metric {m!r} is not defined per slice for a multiclass model; "
+                f"choose from: {', '.join(sorted(_MULTICLASS_OK))}"
+            )
+        if task == "binary" and m in _SCORE_METRICS and not scores:
+            label_only = sorted(n for n in registry if n not in _SCORE_METRICS)
+            raise InputError(
+                f"metric {m!r} needs prediction scores, but model {model!r} logged only classes "
+                "here: log the probability of the positive class as the prediction "
+                "(store.log(..., predictions=probabilities)); from classes alone diaglab "
+                f"computes: {', '.join(label_only)}"
+            )
+    return names
+
+
+# -- slice_metrics ----------------------------------------------------------------------------
+
+
+def slice_metrics(
+    store: Any,
+    model: str,
+    by: str | Sequence[str],
+    metrics: str | Sequence[str] | None = None,
+    window: Any = None,
+    where: Any = None,
+    bins: Any = None,
+    *,
+    version: str | None = None,
+    other_threshold: float = 0.01,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Metrics per slice of one or two features, with intervals and the gap to the overall value.
+
+    Parameters
+    ----------
+    store : diaglab.Store
+    model : str
+    by : str or list of one or two str
+        The features to slice by. Numeric ones are cut into quantile bins, categorical ones
+        grouped (values rarer than ``other_threshold`` folded into "other"); missing values form
+        their own bin.
+    metrics : str or list of str, optional
+        Names from ``diaglab.stats.metrics`` (``CLASSIFICATION_METRICS`` / ``REGRESSION_METRICS``);
+        default: all that the model's outputs support.
+    window : dl.Window or (start, end), optional
+        Only predictions in this time window (default: all).
+    where : dl.Slice or str, optional
+        Only these rows, e.g. ``"channel = 'web'"``.
+    bins : int, edges, or a mapping feature -> int or edges, optional
+        Numeric bins: a count of quantile bins (default 5, reference quantiles when a reference
+        is registered) or explicit cut points. For categorical features an int caps the number
+        of kept values.
+    version : str, optional
+        Only this model version's predictions.
+    other_threshold : float
+        Categories with a smaller share of the rows than this are folded into "other".
+    confidence : float
+        Level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per slice, largest first: ``slice`` (a :class:`dl.Slice`), ``predicate``, one
+        column per ``by`` feature with the bin label, ``n``, ``share``, ``n_labelled``, then per
+        metric ``<m>``, ``<m>_lower``, ``<m>_upper``, ``<m>_overall``, ``<m>_difference`` (slice −
+        overall), ``<m>_p_value`` (slice vs the rest), ``<m>_p_adjusted`` (Benjamini–Hochberg
+        across the slices) and ``<m>_reason`` (why a value is NaN, e.g. "no labelled rows").
+        ``attrs`` holds the overall values, the bins and the query.
+
+    Examples
+    --------
+    >>> df = dl.slice_metrics(store, "credit", by=["region", "income"])  # doctest: +SKIP
+    >>> df[["predicate", "n", "error", "error_lower", "error_upper"]]        # doctest: +SKIP
+    """
+    by_list = [by] if isinstance(by, str) else list(by)
+    if not 1 <= len(by_list) <= 2:
+        raise InputError(f"slice by one or two features, got {len(by_list)}")
+    if len(set(by_list)) != len(by_list):
+        raise InputError(f"by= names a feature twice: {by_list}")
+    schema = store.schema(model)
+    for f in by_list:
+        if f not in schema.features:
+            raise unknown("feature", f, list(schema.features))
+    task = schema.task or "binary"
+    table, win = scoped_table(store, model, window, where, version)
+    cache_key = (str(win), str(where) if where is not None else None)
+    plan = binnings(
+        store,
+        model,
+        table,
+        by_list,
+        bins=bins,
+        other_threshold=other_threshold,
+        version=version,
+        cache_key=cache_key,
+    )
+    scores = task == "binary" and store.memo(
+        ("slice-has-scores", model, cache_key, version), lambda: has_scores(table)
+    )
+    names = resolve_metrics(metrics, task, model, bool(scores))
+    latency = any(m.startswith("latency_") for m in names)
+    center = label_center(store, model, store.table(model)) if task == "regression" else 0.0
+    keys = {f"_k{i}": plan[f].code(table) for i, f in enumerate(by_list)}
+    keyed = table.mutate(**keys)
+    aggs = statistic_aggregates(keyed, task, scores=bool(scores), latency=latency, center=center)
+    stats = split_latency(keyed.group_by(list(keys)).aggregate(**aggs).to_pyarrow().to_pandas())
+    stats = stats.sort_values(list(keys), kind="stable").reset_index(drop=True)
+    need_hist = any(m in ("roc_auc", "expected_calibration_error") for m in names) and bool(scores)
+    histogram = overall_histogram = None
+    if need_hist:
+        hist = histogram_query(table, keys).to_pyarrow().to_pandas()
+        index = pd.MultiIndex.from_frame(stats[list(keys)]) if len(keys) > 1 else None
+        histogram = ScoreHistogram.from_frame(
+            hist,
+            index=index if index is not None else pd.Index(stats[next(iter(keys))]),
+            by=list(keys),
+        )
+        overall_histogram = ScoreHistogram(*(a.sum(axis=0) for a in histogram.arrays()))
+    overall = stats.drop(columns=list(keys)).sum(numeric_only=True, min_count=1)
+    if latency:
+        row = table.aggregate(_latency=table.latency_ms.quantile([0.5, 0.9, 0.95, 0.99]))
+        lat = split_latency(row.to_pyarrow().to_pandas())
+        for col in LATENCY:
+            overall[col] = lat[col].iloc[0]
+    return _slice_frame(
+        stats,
+        overall,
+        names,
+        task,
+        plan,
+        by_list,
+        list(keys),
+        histogram,
+        overall_histogram,
+        confidence,
+        attrs={
+            "model": model,
+            "window": str(win),
+            "where": None if where is None else str(where),
+            "version": version,
+            "metrics": names,
+            "bins": {f: [b.label for b in plan[f].bins] for f in by_list},
+        },
+    )
+
+
+def _slice_frame(
+    stats: pd.DataFrame,
+    overall: pd.Series,
+    names: list[str],
+    task: str,
+    plan: Mapping[str, Binning],
+    by_list: list[str],
+    keys: list[str],
+    histogram: ScoreHistogram | None,
+    overall_histogram: ScoreHistogram | None,
+    confidence: float,
+    attrs: dict[str, Any],
+) -> pd.DataFrame:
+    slices = [
+        Slice(
+            *(
+                c
+                for f, k in zip(by_list, keys, strict=True)
+                for c in plan[f].bin(int(r[k])).conditions
+            )
+        )
+        for r in stats.to_dict(orient="records")
+    ]
+    total_n = float(overall.get("n", 0) or 0)
+    out = pd.DataFrame(
+        {
+            "slice": slices,
+            "predicate": [str(s) for s in slices],
+            **{
+                f: [plan[f].bin(int(c)).label for c in stats[k]]
+                for f, k in zip(by_list, keys, strict=True)
+            },
+            "n": stats["n"].astype("int64"),
+            "share": stats["n"] / total_n if total_n else np.nan,
+            "n_labelled": stats["n_labelled"].astype("int64"),
+        }
+    )
+    if len(stats):
+        frame = stats.drop(columns=keys)
+        long = compare_to_rest(
+            frame,
+            overall,
+            names,
+            task=metric_task(task),  # type: ignore[arg-type]
+            histogram=histogram,
+            overall_histogram=overall_histogram,
+            confidence=confidence,
+        )
+        size = len(frame)
+        columns: dict[str, Any] = {}
+        for i, m in enumerate(names):
+            part = long.iloc[i * size : (i + 1) * size]
+            p = part["p_value"].to_numpy(dtype=float)
+            columns[m] = part["value"].to_numpy(dtype=float)
+            columns[f"{m}_lower"] = part["lower"].to_numpy(dtype=float)
+            columns[f"{m}_upper"] = part["upper"].to_numpy(dtype=float)
+            columns[f"{m}_overall"] = part["overall_value"].to_numpy(dtype=float)
+            columns[f"{m}_difference"] = part["difference"].to_numpy(dtype=float)
+            columns[f"{m}_p_value"] = p
+            columns[f"{m}_p_adjusted"] = benjamini_hochberg(p)
+            columns[f"{m}_reason"] = part["reason"].to_numpy(dtype=object)
+        out = pd.concat([out, pd.DataFrame(columns, index=out.index)], axis=1)
+    out = out.sort_values("n", ascending=False, kind="stable").reset_index(drop=True)
+    attrs["overall"] = {
+        m: float(out[f"{m}_overall"].iloc[0]) if len(out) and f"{m}_overall" in out else np.nan
+        for m in names
+    }
+    attrs["n"] = int(total_n)
+    out.attrs.update(attrs)
+    return out

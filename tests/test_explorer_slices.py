@@ -1,0 +1,109 @@
+"""dl.SliceExplorer driven from Python: set traits, feed chart selections, press buttons."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import diaglab as dl
+from diaglab.queries.slice_rows import PAGE_SIZE
+
+START = pd.Timestamp("2026-01-01", tz="UTC")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    rng = np.random.default_rng(4)
+    n = 20_000
+    feats = pd.DataFrame(
+        {
+            "region": rng.choice(["north", "south", "east"], n),
+            "employment": rng.choice(["employed", "self"], n),
+            "income": rng.lognormal(10.5, 0.4, n).round(0),
+        }
+    )
+    p = rng.beta(2, 5, n)
+    y = (rng.random(n) < p).astype(int)
+    bad = ((feats.region == "north") & (feats.employment == "self")).to_numpy()
+    y[bad] = (p[bad] < 0.5).astype(int)  # the model is always wrong there
+    s = dl.open(tmp_path_factory.mktemp("ex") / "s")
+    ts = START + pd.to_timedelta(np.sort(rng.random(n)) * 30, unit="D")
+    ids = s.log(model="m", features=feats, predictions=p, timestamps=ts)
+    s.log_labels(model="m", prediction_ids=ids, labels=y)
+    yield s
+    s.close()
+
+
+def _pick(explorer, key: str) -> None:
+    """What the browser sends when a bar is clicked (Altair's private wire format)."""
+    explorer.chart._vl_selections = {
+        "pick": {
+            "value": {"vlPoint": {"or": [{"key": key}]}},
+            "store": [{"unit": "", "fields": [{"field": "key", "type": "E"}], "values": [key]}],
+        }
+    }
+
+
+def test_explorer_charts_finds_and_pages_through_the_worst_slice(store):
+    ex = dl.SliceExplorer(store, "m", by="region").wait()
+    assert ex.last_error is None
+    table = ex.data()
+    assert set(table["region"]) == {"north", "south", "east"}
+    assert ex.chart.spec["layer"][0]["mark"]["type"] == "bar"
+    assert ex.found is not None and len(ex.found)
+    assert str(ex.found["slice"].iloc[0]) == "region = 'north' AND employment = 'self'"
+    assert ex.selected_slice is None and ex.rows is None
+    chosen = ex.select(0)
+    assert ex.selected_slice == chosen
+    rows = ex.rows
+    assert rows is not None and len(rows) == PAGE_SIZE
+    assert (rows["error"].diff().dropna() <= 1e-12).all()  # worst first
+    total = ex._total_rows
+    assert "page 1 of" in ex.page_label.value and "diaglab-slices-row" in ex.rows_html.value
+    ex.next_button.click()
+    assert ex.page == 1 and ex.rows["prediction_id"].iloc[0] not in set(rows["prediction_id"])
+    ex.page = (total - 1) // PAGE_SIZE
+    assert len(ex.rows) == total - ex.page * PAGE_SIZE
+    ex.next_button.click()  # already on the last page: stays
+    assert ex.page == (total - 1) // PAGE_SIZE
+
+
+def test_two_features_draw_a_heatmap_and_a_click_selects_a_cell(store):
+    ex = dl.SliceExplorer(store, "m", by=["region", "employment"]).wait()
+    assert ex.chart.spec["layer"][0]["mark"]["type"] == "rect"
+    table = ex.data()
+    _pick(ex, "2")
+    assert ex.selected_slice == table["slice"].iloc[2]
+    assert ex.rows is not None and len(ex.rows) == min(PAGE_SIZE, table["n"].iloc[2])
+    ex.selected_slice = None
+    assert ex.rows is None and ex.rows_html.value == ""
+
+
+def test_controls_and_traits_stay_in_step(store):
+    ex = dl.SliceExplorer(store, "m").wait()
+    ex.by2_picker.value = "employment"
+    ex.wait()
+    assert ex.by == ["region", "employment"]
+    ex.metric_picker.value = "accuracy"
+    ex.wait()
+    assert ex.metric == "accuracy" and "accuracy" in ex.data()
+    ex.window = ("2026-01-10", "2026-01-20")
+    ex.wait()
+    assert ex.window_text.value == "2026-01-10 .. 2026-01-20"
+    assert ex.data()["n"].sum() < 20_000
+
+
+def test_errors_show_under_the_widget_and_capture_has_the_query(store):
+    ex = dl.SliceExplorer(store, "m", by="region").wait()
+    ex.where_text.value = "regoin = 'north'"
+    assert ex.last_error is not None and "regoin" in ex.error_area.value
+    ex.where_text.value = "region = 'north'"
+    ex.wait()
+    assert set(ex.data()["region"]) == {"north"}
+    cap = ex.capture("north only", "checked by hand")
+    assert cap["explorer"] == "SliceExplorer" and cap["state"]["where"] == "region = 'north'"
+    assert cap["query"]["call"].startswith("dl.slice_metrics(store, 'm'")
+    assert cap["table"] and cap["chart"] is not None
+    with pytest.raises(dl.UnknownNameError, match="known: employment, income, region"):
+        dl.SliceExplorer(store, "m", by="incme")
