@@ -14,8 +14,9 @@ import pandas as pd
 import pytest
 
 import diaglab as dl
+from diaglab.charts.drift import SEVERITY_COLORS
 from diaglab.explorers import drift as explorer_module
-from diaglab.explorers.drift import brushed_window, format_window, parse_window
+from diaglab.explorers._windows import brushed_window, format_window, parse_window
 
 START = pd.Timestamp("2026-01-01", tz="UTC")
 DRIFT = pd.Timestamp("2026-01-21", tz="UTC")  # income falls from here
@@ -207,7 +208,7 @@ def test_rows_carry_verdict_colour_numbers_and_a_sparkline(explorer: dl.DriftExp
     income = next(r for r in explorer.table.children[1:] if r.children[0].description == "income")
     cells = income.children[1].value
     severity = _column(explorer, "severity")["income"]
-    assert explorer_module.SEVERITY_COLORS[severity] in cells
+    assert SEVERITY_COLORS[severity] in cells
     assert "<svg" in cells and "polyline" in cells
     label = next(r for r in explorer.table.children[1:] if r.children[0].description == "label")
     assert "<svg" not in label.children[1].value  # no series over time for the label

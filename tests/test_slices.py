@@ -10,7 +10,7 @@ from sklearn import metrics as skm
 
 import diaglab as dl
 from diaglab.queries.filters import where as apply_where
-from diaglab.stats.metrics import ScoreHistogram, binned_roc_auc_error_bound
+from diaglab.stats.scores import ScoreHistogram, binned_roc_auc_error_bound
 
 START = pd.Timestamp("2026-01-01", tz="UTC")
 SLICE_DAY = pd.Timestamp("2026-01-21", tz="UTC")

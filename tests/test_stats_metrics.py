@@ -28,6 +28,7 @@ from sklearn.metrics import (
 
 from diaglab.errors import InputError, UnknownNameError
 from diaglab.stats import intervals, metrics
+from diaglab.stats.comparison import compare_metric, compare_to_rest
 from diaglab.stats.intervals import (
     benjamini_hochberg,
     difference_test,
@@ -41,15 +42,11 @@ from diaglab.stats.metrics import (
     LOG_LOSS_CLIP,
     REGRESSION_METRICS,
     Direction,
-    ScoreHistogram,
-    binned_roc_auc,
-    binned_roc_auc_error_bound,
-    compare_metric,
-    compare_to_rest,
     metric_spec,
     metric_table,
     metric_value,
 )
+from diaglab.stats.scores import ScoreHistogram, binned_roc_auc, binned_roc_auc_error_bound
 
 # --- building statistics like the engine
 

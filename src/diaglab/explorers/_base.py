@@ -36,6 +36,14 @@ _QUERY_LOCK = threading.Lock()
 _WORKER = "diaglab-explorer"
 
 
+def enable_offline_charts() -> None:
+    """Bundle vega-embed into Altair's JupyterChart (via vl-convert) instead of a CDN import, so
+    charts draw without network. Once per process: ~2 s; a no-op afterwards."""
+    import altair as alt
+
+    alt.JupyterChart.enable_offline()
+
+
 def error_html(exc: BaseException) -> str:
     """An error as HTML: its type and message, plus a folded traceback when it is unexpected."""
     name = type(exc).__name__

@@ -14,8 +14,6 @@ current window recomputes only the report.
 from __future__ import annotations
 
 import html
-import math
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
@@ -27,14 +25,32 @@ import traitlets
 
 from diaglab.charts.drift import (
     BRUSH,
-    SEVERITY_COLORS,
     detail_chart,
     effect_label,
     message_chart,
     sparkline_svg,
 )
 from diaglab.errors import InputError, unknown
-from diaglab.explorers._base import Explorer
+from diaglab.explorers._base import Explorer, enable_offline_charts
+from diaglab.explorers._drift_table import (
+    CELL,
+    COLUMNS,
+    ROLE_TAG,
+    describe_window,
+    feature_summary,
+    iso_or_none,
+    number_text,
+    row_cells,
+    where_repr,
+    where_text,
+)
+from diaglab.explorers._windows import (
+    OptionalWindowTrait,
+    WindowTrait,
+    brushed_window,
+    format_window,
+    parse_window,
+)
 from diaglab.queries.drift import DriftReport, drift
 from diaglab.queries.drift_time import DriftOverTime, drift_over_time
 from diaglab.queries.filters import Slice
@@ -44,94 +60,8 @@ from diaglab.queries.window import Window
 SEVERITY_RANK = {"none": 0, "minor": 1, "moderate": 2, "major": 3}
 FREQS = ("1h", "6h", "1D", "7D")
 STATISTIC = "psi"
-_ROLE_TAG = {"prediction": "model output", "label": "ground truth", "feature": ""}
-_SEP = re.compile(r"\s*(?:\.\.|→|–|—|\bto\b)\s*")
-_CELL = "display:inline-block;vertical-align:middle;padding:0 4px;box-sizing:border-box;"
-_COLUMNS = (
-    ("verdict", 92),
-    ("effect", 118),
-    ("n current", 78),
-    ("p (adj.)", 72),
-    ("over time", 94),
-)
 
 Refresh = Literal["report", "all"]
-
-
-def _enable_offline() -> None:
-    # JupyterChart imports vega-embed from a CDN unless it is bundled (vl-convert); notebooks
-    # must work without network. Once per process: ~2 s; a no-op afterwards.
-    alt.JupyterChart.enable_offline()
-
-
-def parse_window(text: str | None) -> Window | None:
-    """``"2026-02-10 .. 2026-03-02"`` (or ``→``, ``to``) as a Window; empty text is None.
-
-    Either side may be left empty for an open end: ``"2026-02-10 .."``.
-    """
-    if text is None or not text.strip():
-        return None
-    parts = _SEP.split(text.strip(), maxsplit=1)
-    if len(parts) == 1:
-        raise InputError(
-            f"a window is 'start .. end' (e.g. 2026-02-10 .. 2026-03-02), got {text!r}"
-        )
-    start, end = (p.strip() or None for p in parts)
-    return Window(start, end)
-
-
-def format_window(window: Window | None) -> str:
-    """The text :func:`parse_window` reads back; ``""`` for None or an unbounded window."""
-    if window is None or (window.start is None and window.end is None):
-        return ""
-
-    def side(ts: pd.Timestamp | None) -> str:
-        if ts is None:
-            return ""
-        return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.strftime("%Y-%m-%d %H:%M")
-
-    return f"{side(window.start)} .. {side(window.end)}".strip()
-
-
-def brushed_window(value: dict[str, Any], freq: str) -> Window | None:
-    """The Window a brush selects, widened to whole ``freq`` windows; None for an empty brush.
-
-    Vega sends the brushed interval of a temporal axis as epoch milliseconds (or ISO text).
-    """
-    if not value:
-        return None
-    interval = next(iter(value.values()))
-    if not interval or len(interval) != 2:
-        return None
-    lo, hi = (_timestamp(v) for v in interval)
-    lo, hi = min(lo, hi), max(lo, hi)
-    start, end = lo.floor(freq), hi.ceil(freq)
-    if end <= start:
-        end = start + pd.Timedelta(freq)
-    return Window(start, end)
-
-
-def _timestamp(v: Any) -> pd.Timestamp:
-    ts = pd.Timestamp(v, unit="ms") if isinstance(v, int | float) else pd.Timestamp(v)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-
-
-class WindowTrait(traitlets.TraitType[Window, Any]):
-    """A trait holding a dl.Window; a (start, end) pair or None (everything) is converted."""
-
-    info_text = "a dl.Window or a (start, end) pair"
-
-    def validate(self, obj: Any, value: Any) -> Window:
-        return Window.of(value)
-
-
-class OptionalWindowTrait(traitlets.TraitType[Window | None, Any]):
-    """A trait holding a dl.Window or None; a (start, end) pair is converted."""
-
-    info_text = "None, a dl.Window or a (start, end) pair"
-
-    def validate(self, obj: Any, value: Any) -> Window | None:
-        return None if value is None else Window.of(value)
 
 
 class DriftExplorer(Explorer):
@@ -202,7 +132,7 @@ class DriftExplorer(Explorer):
             model = models[0]
         elif model not in models:
             raise unknown("model", model, models)
-        _enable_offline()
+        enable_offline_charts()
         super().__init__(store)
         self._report: DriftReport | None = None
         self._over_time: DriftOverTime | None = None
@@ -362,7 +292,7 @@ class DriftExplorer(Explorer):
         self.freq_picker.value = self.freq
         self.current_text.value = format_window(self.current)
         self.reference_text.value = format_window(self.reference)
-        self.where_text.value = _where_text(self.where)
+        self.where_text.value = where_text(self.where)
 
     @traitlets.observe("version", "reference", "where", "freq")
     def _selection_changed(self, change: Any) -> None:
@@ -413,7 +343,7 @@ class DriftExplorer(Explorer):
 
     @Explorer._guard
     def _on_where_text(self, change: Any) -> None:
-        if change["new"] != _where_text(self.where):  # not the echo of a dl.Slice shown
+        if change["new"] != where_text(self.where):  # not the echo of a dl.Slice shown
             self.where = change["new"] or None
 
     @Explorer._guard
@@ -518,7 +448,7 @@ class DriftExplorer(Explorer):
             + f"; {html.escape(outputs)}"
         )
         self.window_label.value = (
-            f"current window <b>{html.escape(_describe(report.current))}</b> "
+            f"current window <b>{html.escape(describe_window(report.current))}</b> "
             f"({n_cur:,} predictions) vs <b>{html.escape(report.reference)}</b>"
             + (f", slice <code>{html.escape(report.where)}</code>" if report.where else "")
             + (f", version {html.escape(report.version)}" if report.version else "")
@@ -547,8 +477,8 @@ class DriftExplorer(Explorer):
         series = self._over_time
         header = w.HTML(
             f"<div style='font-weight:600;color:#444;border-bottom:1px solid #ccc'>"
-            f"<span style='{_CELL}width:160px'>column</span>"
-            + "".join(f"<span style='{_CELL}width:{px}px'>{name}</span>" for name, px in _COLUMNS)
+            f"<span style='{CELL}width:160px'>column</span>"
+            + "".join(f"<span style='{CELL}width:{px}px'>{name}</span>" for name, px in COLUMNS)
             + "</div>"
         )
         header.add_class("diaglab-drift-header")
@@ -569,7 +499,7 @@ class DriftExplorer(Explorer):
             if series is not None and name in series.bands:
                 s = series.feature(name)
                 spark = sparkline_svg(s["value"], high=series.bands[name][1], alerts=s["alert"])
-            cells.value = _row_cells(rec, spark)
+            cells.value = row_cells(rec, spark)
             rows.append(row)
         self.table.children = rows
 
@@ -590,7 +520,7 @@ class DriftExplorer(Explorer):
             else:
                 row.remove_class("diaglab-selected")
         rec = report.table[report.table["feature"] == name].iloc[0].to_dict()
-        self.feature_label.value = _feature_summary(rec)
+        self.feature_label.value = feature_summary(rec)
         if name not in self._details:
             self._details[name] = self._detail(report, name, rec)
         self.chart.chart = self._details[name]
@@ -606,11 +536,11 @@ class DriftExplorer(Explorer):
             band = self._over_time.bands[name]
         severity = str(rec["severity"])
         verdict = "no drift" if severity == "none" else f"{severity} drift"
-        role = _ROLE_TAG.get(str(rec["role"]), "")
+        role = ROLE_TAG.get(str(rec["role"]), "")
         title = f"{name}: {verdict}" + (f" ({role})" if role else "")
         subtitle = (
-            f"{effect_label(str(rec['effect_statistic']))} {_num(rec['effect'])}, "
-            f"current {_describe(report.current)} vs {report.reference}"
+            f"{effect_label(str(rec['effect_statistic']))} {number_text(rec['effect'])}, "
+            f"current {describe_window(report.current)} vs {report.reference}"
         )
         bounds = (self.current.start, self.current.end)
         return detail_chart(
@@ -620,7 +550,7 @@ class DriftExplorer(Explorer):
     def __repr__(self) -> str:
         return (
             f"<DriftExplorer {self.model!r}, current {self.current}, feature {self.feature!r}"
-            + (f", where {_where_text(self.where)!r}" if self.where else "")
+            + (f", where {where_text(self.where)!r}" if self.where else "")
             + ">"
         )
 
@@ -657,7 +587,7 @@ class DriftExplorer(Explorer):
             "feature": self.feature,
             "current": self.current.to_json(),
             "reference": None if self.reference is None else self.reference.to_json(),
-            "where": _where_text(self.where) or None,
+            "where": where_text(self.where) or None,
             "slice": self.where.to_json() if isinstance(self.where, Slice) else None,
             "freq": self.freq,
         }
@@ -666,10 +596,10 @@ class DriftExplorer(Explorer):
         def window(win: Window | None) -> str:
             if win is None or win.bounds == (None, None):
                 return "None"
-            return repr(tuple(_when(t) for t in (win.start, win.end)))
+            return repr(tuple(iso_or_none(t) for t in (win.start, win.end)))
 
         common = (
-            f"reference={window(self.reference)}, where={_where_repr(self.where)}, "
+            f"reference={window(self.reference)}, where={where_repr(self.where)}, "
             f"version={self.version!r}"
         )
         return {
@@ -691,103 +621,3 @@ class DriftExplorer(Explorer):
 
     def _chart_spec(self) -> dict[str, Any] | None:
         return None if self.chart.spec is None else dict(self.chart.spec)
-
-
-def _where_text(where: str | Slice | None) -> str:
-    return "" if where is None else str(where)
-
-
-def _where_repr(where: str | Slice | None) -> str:
-    if isinstance(where, Slice):
-        conditions = ", ".join(repr((c.column, c.op, c.value)) for c in where.conditions)
-        return f"dl.Slice({conditions})"
-    return repr(where)
-
-
-def _describe(window: Window) -> str:
-    return "everything logged" if window.bounds == (None, None) else str(window)
-
-
-def _when(ts: pd.Timestamp | None) -> str | None:
-    if ts is None:
-        return None
-    return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.isoformat()
-
-
-def _num(v: Any) -> str:
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return "–"
-    if not math.isfinite(x):
-        return "–"
-    return f"{x:.3g}" if abs(x) >= 1e-3 or x == 0 else f"{x:.1e}"
-
-
-def _count(v: Any) -> str:
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return "–"
-    return f"{int(x):,}" if math.isfinite(x) else "–"
-
-
-def _p(v: Any) -> str:
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return "–"
-    if not math.isfinite(x):
-        return "–"
-    if x == 0:
-        return "&lt;1e-300"
-    return f"{x:.2g}" if x >= 1e-3 else f"{x:.0e}"
-
-
-def _badge(severity: str) -> str:
-    color = SEVERITY_COLORS.get(severity, "#777")
-    return (
-        f"<span style='background:{color};color:white;border-radius:3px;padding:1px 6px;"
-        f"font-size:11px'>{html.escape(severity)}</span>"
-    )
-
-
-def _row_cells(rec: dict[Any, Any], spark: str) -> str:
-    widths = dict(_COLUMNS)
-    stat = effect_label(str(rec.get("effect_statistic", "")))
-    n_text = _count(rec.get("n_current"))
-    title = html.escape(
-        f"{rec['feature']} ({rec['kind']}, {rec['role']}): n reference {rec.get('n_reference')}, "
-        f"PSI {_num(rec.get('psi'))}, missing {_num(rec.get('missing_rate_reference'))} → "
-        f"{_num(rec.get('missing_rate_current'))}",
-        quote=True,
-    )
-    cells = [
-        (widths["verdict"], _badge(str(rec["severity"]))),
-        (widths["effect"], f"{html.escape(stat)} {_num(rec.get('effect'))}"),
-        (widths["n current"], n_text),
-        (widths["p (adj.)"], _p(rec.get("p_adjusted"))),
-        (widths["over time"], spark or "<span style='color:#999'>–</span>"),
-    ]
-    return (
-        f"<div title='{title}' style='white-space:nowrap;font-size:12px'>"
-        + "".join(f"<span style='{_CELL}width:{px}px'>{body}</span>" for px, body in cells)
-        + "</div>"
-    )
-
-
-def _feature_summary(rec: dict[Any, Any]) -> str:
-    parts = [
-        f"<b>{html.escape(str(rec['feature']))}</b>",
-        _badge(str(rec["severity"])),
-        html.escape(f"{rec['kind']}, {_ROLE_TAG.get(str(rec['role'])) or 'input feature'}"),
-        f"n {_count(rec['n_reference'])} reference / {_count(rec['n_current'])} current",
-    ]
-    new = rec.get("new_categories")
-    if new is not None and len(new):
-        shown = ", ".join(str(c) for c in list(new)[:5])
-        parts.append(f"<span style='color:#d64541'>new: {html.escape(shown)}</span>")
-    reason = rec.get("reason")
-    if isinstance(reason, str) and reason:
-        parts.append(f"<i>{html.escape(reason)}</i>")
-    return " · ".join(parts)

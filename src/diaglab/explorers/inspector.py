@@ -21,7 +21,7 @@ import traitlets
 from diaglab.charts.drift import message_chart
 from diaglab.charts.explain import feature_table_html, waterfall_chart
 from diaglab.errors import InputError, unknown
-from diaglab.explorers._base import Explorer
+from diaglab.explorers._base import Explorer, enable_offline_charts
 from diaglab.queries.explain import Explanation, explain, worst_errors
 from diaglab.queries.filters import Slice
 from diaglab.queries.neighbors import neighbors
@@ -32,11 +32,6 @@ TRACE_NOTE = (
     "<i style='color:#777'>The request's trace appears here once spans are logged "
     "(request tracing).</i>"
 )
-
-
-def _enable_offline() -> None:
-    # As in the drift explorer: JupyterChart must not fetch vega-embed from a CDN.
-    alt.JupyterChart.enable_offline()
 
 
 class PredictionInspector(Explorer):
@@ -87,7 +82,7 @@ class PredictionInspector(Explorer):
             model = models[0]
         elif model not in models:
             raise unknown("model", model, models)
-        _enable_offline()
+        enable_offline_charts()
         super().__init__(store)
         self.model = model
         self.window = Window.of(window)

@@ -23,7 +23,7 @@ import traitlets
 from diaglab.charts.slices import PICK, message_chart, slice_chart
 from diaglab.errors import InputError, unknown
 from diaglab.explorers._base import _QUERY_LOCK, Explorer
-from diaglab.explorers.drift import WindowTrait, format_window, parse_window
+from diaglab.explorers._windows import WindowTrait, format_window, parse_window
 from diaglab.queries.filters import Slice
 from diaglab.queries.filters import where as apply_where
 from diaglab.queries.slice_rows import PAGE_SIZE, slice_rows

@@ -27,15 +27,10 @@ from diaglab.queries.filters import Slice
 from diaglab.queries.filters import where as apply_where
 from diaglab.queries.slice_bins import Binning, binnings
 from diaglab.queries.window import Window
+from diaglab.stats.comparison import compare_to_rest
 from diaglab.stats.intervals import benjamini_hochberg
-from diaglab.stats.metrics import (
-    CLASSIFICATION_METRICS,
-    DEFAULT_SCORE_BINS,
-    LOG_LOSS_CLIP,
-    REGRESSION_METRICS,
-    ScoreHistogram,
-    compare_to_rest,
-)
+from diaglab.stats.metrics import CLASSIFICATION_METRICS, LOG_LOSS_CLIP, REGRESSION_METRICS
+from diaglab.stats.scores import DEFAULT_SCORE_BINS, ScoreHistogram
 
 LATENCY = ("latency_p50", "latency_p90", "latency_p95", "latency_p99")
 _SCORE_METRICS = frozenset(

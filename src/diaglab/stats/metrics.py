@@ -4,7 +4,7 @@ The query engine groups prediction rows (by slice, by day, by model version) and
 the counts and sums below, which one SQL ``GROUP BY`` computes in a single pass. Everything here
 works on those aggregates, vectorised over groups, and never sees a row. Because every statistic is
 a sum, the statistics of "all rows except this slice" are ``overall − slice``
-(:func:`compare_to_rest` relies on it).
+(:func:`diaglab.stats.comparison.compare_to_rest` relies on it).
 
 Sufficient statistics: one pandas row per group, its index naming the group. SQL ``SUM`` over no
 rows is ``NULL``; a NULL (NaN) sum is read as "not available" and the metric gets a reason. Counts
@@ -64,12 +64,16 @@ from diaglab.stats.intervals import (
     Estimate,
     FloatArray,
     auc_estimate,
-    compare_estimates,
     f1_estimate,
     mean_estimate,
     proportion_estimate,
     r2_estimate,
     rmse_estimate,
+)
+from diaglab.stats.scores import (
+    ScoreHistogram,
+    binned_calibration_error,
+    binned_roc_auc,
 )
 
 Task = Literal["classification", "regression"]
@@ -77,10 +81,6 @@ TASKS: tuple[Task, ...] = ("classification", "regression")
 
 LOG_LOSS_CLIP = float(np.finfo(np.float64).eps)
 """Scores are clipped to [ε, 1 − ε] before the log loss, as scikit-learn does for float64."""
-DEFAULT_SCORE_BINS = 100
-"""Score histogram bins over [0, 1]; the engine's bin is ``LEAST(FLOOR(s * 100), 99)``."""
-CALIBRATION_BINS = 10
-"""Bins of the expected calibration error; each merges ``n_bins / 10`` histogram bins."""
 
 CONFUSION_COLUMNS = ("n_labelled", "tp", "fp", "tn", "fn")
 SCORE_COLUMNS = (
@@ -108,9 +108,6 @@ REGRESSION_COLUMNS = (
     "sum_abs_pct_err_sq",
 )
 LATENCY_COLUMNS = ("latency_p50", "latency_p90", "latency_p95", "latency_p99")
-HISTOGRAM_COLUMNS = ("score_bin", "bin_positives", "bin_negatives", "bin_sum_score")
-"""The engine's histogram: one row per group and non-empty bin, over labelled rows with a score;
-``bin_sum_score`` is the sum of the scores in the bin. See :meth:`ScoreHistogram.from_frame`."""
 
 _COUNT_COLUMNS = frozenset(
     {*CONFUSION_COLUMNS, "n", "n_failed", "n_positive_predicted", "n_nonzero_label"}
@@ -118,138 +115,6 @@ _COUNT_COLUMNS = frozenset(
 _KNOWN_COLUMNS = frozenset({*_COUNT_COLUMNS, *SCORE_COLUMNS, *REGRESSION_COLUMNS, *LATENCY_COLUMNS})
 _Columns = dict[str, FloatArray]
 _Reasons = list[tuple[NDArray[np.bool_], str]]
-
-
-@dataclass(frozen=True, eq=False)
-class ScoreHistogram:
-    """Per-group histograms of the scores of labelled rows, split by label.
-
-    Bins are equal-width over [0, 1]; a score ``s`` falls in bin ``min(floor(s * n_bins),
-    n_bins − 1)``. Arrays have shape ``(n_groups, n_bins)``, rows aligned with the statistics
-    frame (a 1-D array is one group). Histograms add and subtract like the other statistics.
-
-    Attributes
-    ----------
-    positives, negatives
-        Labelled rows with label 1 / 0 per bin.
-    score_sums
-        Sum of the scores of the labelled rows per bin.
-    """
-
-    positives: FloatArray
-    negatives: FloatArray
-    score_sums: FloatArray
-
-    def __post_init__(self) -> None:
-        arrays = [np.atleast_2d(np.asarray(a, dtype=float)) for a in self.arrays()]
-        if arrays[0].ndim != 2 or any(a.shape != arrays[0].shape for a in arrays):
-            raise InputError("positives, negatives and score_sums need one equal 2-D shape")
-        if not all(np.isfinite(a).all() and (a >= 0).all() for a in arrays):
-            raise InputError("histogram counts and score sums must be finite and non-negative")
-        for name, array in zip(("positives", "negatives", "score_sums"), arrays, strict=True):
-            object.__setattr__(self, name, array)
-
-    def arrays(self) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """``(positives, negatives, score_sums)``."""
-        return self.positives, self.negatives, self.score_sums
-
-    @property
-    def n_groups(self) -> int:
-        """Number of groups (rows)."""
-        return int(self.positives.shape[0])
-
-    @property
-    def n_bins(self) -> int:
-        """Number of score bins."""
-        return int(self.positives.shape[1])
-
-    @classmethod
-    def from_frame(
-        cls,
-        frame: pd.DataFrame,
-        *,
-        index: pd.Index,
-        by: Sequence[str] = (),
-        n_bins: int = DEFAULT_SCORE_BINS,
-    ) -> ScoreHistogram:
-        """Build histograms from the engine's long format (columns ``HISTOGRAM_COLUMNS`` + ``by``).
-
-        Parameters
-        ----------
-        frame
-            One row per group and bin; absent bins are empty.
-        index
-            The statistics frame's index; histogram rows are ordered like it.
-        by
-            Group-key columns of ``frame`` matching the levels of ``index``; empty for a single
-            group (``index`` of length 1).
-        n_bins
-            Number of bins the engine used.
-        """
-        missing = [c for c in (*HISTOGRAM_COLUMNS, *by) if c not in frame.columns]
-        if missing:
-            raise InputError(f"histogram frame lacks columns: {', '.join(missing)}")
-        if by:
-            keys = frame[list(by)]
-            key_index = pd.MultiIndex.from_frame(keys) if len(by) > 1 else pd.Index(keys[by[0]])
-            rows = np.asarray(index.get_indexer(key_index))
-        elif len(index) == 1:
-            rows = np.zeros(len(frame), dtype=int)
-        else:
-            raise InputError("name the group-key columns with by= when there are several groups")
-        bins = frame["score_bin"].to_numpy()
-        if (rows < 0).any():
-            raise InputError("the histogram has groups that the statistics frame does not")
-        if not np.isin(bins, np.arange(n_bins)).all():
-            raise InputError(f"score_bin must be an integer in [0, {n_bins})")
-        arrays = []
-        for column in HISTOGRAM_COLUMNS[1:]:
-            array = np.zeros((len(index), n_bins))
-            np.add.at(array, (rows, bins.astype(int)), frame[column].fillna(0).to_numpy(float))
-            arrays.append(array)
-        return cls(*arrays)
-
-
-def binned_roc_auc(histogram: ScoreHistogram) -> FloatArray:
-    """ROC AUC per group from the histogram, pairs within one bin counted half.
-
-    Equals scikit-learn's ``roc_auc_score`` on the raw scores when scores are constant within each
-    bin; otherwise within :func:`binned_roc_auc_error_bound`. NaN when a class is empty.
-    """
-    pos, neg = histogram.positives, histogram.negatives
-    negatives_below = np.cumsum(neg, axis=1) - neg
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.sum(pos * (negatives_below + 0.5 * neg), axis=1) / (pos.sum(1) * neg.sum(1))
-
-
-def binned_roc_auc_error_bound(histogram: ScoreHistogram) -> FloatArray:
-    """Largest possible gap between :func:`binned_roc_auc` and the AUC of the raw scores.
-
-    A (positive, negative) pair in different bins is ordered the same by both; a pair in one bin
-    counts ½ in the histogram and 0, ½ or 1 on the raw scores. So
-    ``|AUC_binned − AUC_raw| ≤ ½ Σ_b pos_b·neg_b / (P·N)``.
-    """
-    pos, neg = histogram.positives, histogram.negatives
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return 0.5 * np.sum(pos * neg, axis=1) / (pos.sum(1) * neg.sum(1))
-
-
-def binned_calibration_error(histogram: ScoreHistogram) -> FloatArray:
-    """Expected calibration error per group over ``CALIBRATION_BINS`` equal-width bins.
-
-    ``ECE = Σ_b (n_b / n) · |mean score_b − positive share_b|``, the histogram's bins merged in
-    runs of ``n_bins / CALIBRATION_BINS``. It carries no interval: binned ECE is biased upward at
-    small counts, so a bootstrap over the bins is not honest. For a calibrated model (true ECE 0)
-    a percentile bootstrap covered the truth in 0 of 500 simulated groups of 200 rows, the basic
-    bootstrap in 58%.
-    """
-    if histogram.n_bins % CALIBRATION_BINS:
-        raise InputError(f"calibration error needs a multiple of {CALIBRATION_BINS} score bins")
-    merge = histogram.n_bins // CALIBRATION_BINS
-    groups = histogram.n_groups
-    pos, neg, sums = (a.reshape(groups, -1, merge).sum(axis=2) for a in histogram.arrays())
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.abs(sums - pos).sum(axis=1) / (pos + neg).sum(axis=1)  # n_b·|mean − share|
 
 
 class Direction(StrEnum):
@@ -726,160 +591,3 @@ def metric_value(
     return MetricValue(
         metric=metric, **number, reason=reason, confidence=confidence, interval_method=method
     )
-
-
-def _p_values(
-    spec: MetricSpec,
-    a: tuple[Estimate, NDArray[np.object_]],
-    b: tuple[Estimate, NDArray[np.object_]],
-    labels: tuple[str, str],
-) -> tuple[FloatArray, NDArray[np.object_]]:
-    """p-values of a against b, and why a p-value is NaN ("b: no labelled rows")."""
-    p = compare_estimates(a[0], b[0])
-    reason = np.full(np.shape(p), None, dtype=object)
-    sides = list(zip((a, b), labels, strict=True))
-    steps: list[tuple[NDArray[np.bool_], NDArray[np.object_] | None, str]]
-    steps = [
-        (np.isnan(a[0].value), a[1], labels[0]),
-        (np.full(p.shape, spec.test == "none"), None, f"no test for {spec.name}"),
-        (np.isnan(b[0].value), b[1], labels[1]),
-    ]
-    steps += [(np.isnan(p) & pd.notna(r), r, label) for (_, r), label in sides]
-    steps.append((np.isnan(p), None, "both standard errors are zero"))
-    for mask, texts, label in steps:
-        fill = mask & pd.isna(reason)
-        reason[fill] = label if texts is None else [f"{label}: {t}" for t in texts[fill]]
-    return p, reason
-
-
-def compare_metric(
-    statistics_a: pd.DataFrame,
-    statistics_b: pd.DataFrame,
-    metrics: str | Sequence[str],
-    *,
-    task: Task,
-    histogram_a: ScoreHistogram | None = None,
-    histogram_b: ScoreHistogram | None = None,
-) -> pd.DataFrame:
-    """Compare metrics between independent groups a and b (two windows, two model versions).
-
-    Rows are paired by position; a one-row ``statistics_b`` is compared with every row of
-    ``statistics_a`` (e.g. each day with a baseline week). The groups must not share rows.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The index of ``statistics_a`` repeated per metric; columns ``metric, value_a, value_b,
-        difference`` (a − b), ``p_value`` (two-sided; the test is the metric's ``MetricSpec.test``)
-        and ``reason`` (why ``p_value`` is NaN, naming the side: "b: no labelled rows").
-    """
-    size = len(statistics_a)
-    if len(statistics_b) not in {1, size}:
-        raise InputError(f"statistics_b needs 1 or {size} rows, not {len(statistics_b)}")
-    if len(statistics_b) == 1:
-        statistics_b = statistics_b.iloc[np.zeros(size, dtype=int)]
-        if histogram_b is not None:
-            histogram_b = ScoreHistogram(*(np.repeat(x, size, 0) for x in histogram_b.arrays()))
-    results_a = _estimates(statistics_a, metrics, task, histogram_a, 0.95)
-    pairs = zip(results_a, _estimates(statistics_b, metrics, task, histogram_b, 0.95), strict=True)
-    parts: list[dict[str, object]] = []
-    for (spec, a, reason_a), (_, b, reason_b) in pairs:
-        p, reason = _p_values(spec, (a, reason_a), (b, reason_b), ("a", "b"))
-        parts.append(
-            {
-                "metric": spec.name,
-                "value_a": a.value,
-                "value_b": b.value,
-                "difference": a.value - b.value,
-                "p_value": p,
-                "reason": reason,
-            }
-        )
-    return _stack(statistics_a.index, parts)
-
-
-def _rest(
-    overall: pd.Series,
-    slices: pd.DataFrame,
-    histogram: ScoreHistogram | None,
-    overall_histogram: ScoreHistogram | None,
-) -> tuple[pd.DataFrame, ScoreHistogram | None]:
-    """Statistics of the rows outside each slice: overall − slice."""
-    subset_rule = "slices must be subsets of the rows behind the overall statistics"
-    rest = pd.DataFrame(index=slices.index)
-    for col in slices.columns.intersection(list(_KNOWN_COLUMNS)):
-        total = float(overall.get(col, np.nan))
-        part = np.nan_to_num(slices[col].to_numpy(dtype=float, na_value=np.nan))
-        rest[col] = np.nan if col in LATENCY_COLUMNS else total - part  # quantiles don't subtract
-        if col in _COUNT_COLUMNS and (rest[col] < -1e-9 * max(total, 1.0)).any():
-            raise InputError(f"slice counts exceed the overall ones in {col!r}; {subset_rule}")
-        if col in _COUNT_COLUMNS:
-            rest[col] = rest[col].clip(lower=0.0)
-    if histogram is None or overall_histogram is None:
-        if (histogram is None) != (overall_histogram is None):
-            raise InputError("pass both histogram and overall_histogram, or neither")
-        return rest, None
-    if overall_histogram.n_groups != 1:
-        raise InputError("overall_histogram must have exactly one group")
-    arrays = [o - s for o, s in zip(overall_histogram.arrays(), histogram.arrays(), strict=True)]
-    if any((x < -1e-9).any() for x in arrays[:2]):
-        raise InputError(f"slice histograms exceed the overall histogram; {subset_rule}")
-    return rest, ScoreHistogram(*(np.maximum(x, 0.0) for x in arrays))
-
-
-def compare_to_rest(
-    slices: pd.DataFrame,
-    overall: pd.DataFrame | pd.Series | Mapping[str, float],
-    metrics: str | Sequence[str],
-    *,
-    task: Task,
-    histogram: ScoreHistogram | None = None,
-    overall_histogram: ScoreHistogram | None = None,
-    confidence: float = 0.95,
-) -> pd.DataFrame:
-    """Each slice's metric, its difference to the overall value, and a p-value for that gap.
-
-    The p-value compares the slice with the *rest* (overall minus the slice), not with the overall
-    value: the overall contains the slice, so the two are not independent, and testing against it
-    understates the gap's significance, the more so the larger the slice. Slices may overlap one
-    another; each must be a subset of the rows behind ``overall``. With many slices, adjust the
-    p-values with :func:`~diaglab.stats.intervals.benjamini_hochberg`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The index of ``slices`` repeated per metric; columns ``metric, value, lower, upper, n,
-        overall_value, rest_value, difference`` (slice − overall), ``p_value`` (slice vs rest) and
-        ``reason`` (why a value, bound or p-value is NaN; "rest: …" for the rest's side).
-    """
-    if isinstance(overall, pd.DataFrame):
-        if len(overall) != 1:
-            raise InputError(f"overall needs exactly one row, not {len(overall)}")
-        overall = overall.iloc[0]
-    known = {k: v for k, v in dict(overall).items() if k in _KNOWN_COLUMNS}
-    overall_row = pd.Series(known, dtype=float)
-    rest, rest_histogram = _rest(overall_row, slices, histogram, overall_histogram)
-    results = zip(
-        _estimates(slices, metrics, task, histogram, confidence),
-        _estimates(rest, metrics, task, rest_histogram, confidence),
-        _estimates(overall_row.to_frame().T, metrics, task, overall_histogram, confidence),
-        strict=True,
-    )
-    parts: list[dict[str, object]] = []
-    for (spec, s, reason_s), (_, r, reason_r), (_, o, _) in results:
-        p, reason = _p_values(spec, (s, reason_s), (r, reason_r), ("slice", "rest"))
-        parts.append(
-            {
-                "metric": spec.name,
-                "value": s.value,
-                "lower": s.lower,
-                "upper": s.upper,
-                "n": s.n,
-                "overall_value": o.value[0],
-                "rest_value": r.value,
-                "difference": s.value - o.value[0],
-                "p_value": p,
-                "reason": np.where(pd.isna(reason), reason_s, reason),
-            }
-        )
-    return _stack(slices.index, parts)
