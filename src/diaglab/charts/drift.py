@@ -17,6 +17,8 @@ from typing import Any, Protocol
 import altair as alt
 import pandas as pd
 
+from diaglab.charts._common import message_chart
+
 BRUSH = "window"
 """Name of the x-interval selection on the over-time chart; its value is the brushed time range."""
 
@@ -234,16 +236,6 @@ def missing_rate_chart(series: pd.DataFrame, *, width: int = WIDTH, height: int 
                 alt.Tooltip("n:Q", format=","),
             ],
         )
-        .properties(width=width, height=height)
-    )
-
-
-def message_chart(text: str, *, width: int = WIDTH, height: int = 60) -> alt.Chart:
-    """A placeholder panel that says why a chart is missing."""
-    return (
-        alt.Chart(pd.DataFrame({"text": [text]}))
-        .mark_text(align="left", color="#666", fontSize=12)
-        .encode(text="text:N", x=alt.value(4), y=alt.value(height / 2))
         .properties(width=width, height=height)
     )
 

@@ -10,22 +10,14 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from diaglab.charts._common import message_chart
+
 PICK = "pick"
 """Name of the point selection on the slice chart; its value names the picked row's ``key``."""
 WORSE_COLOR = "#c0392b"
 BETTER_COLOR = "#2e7d32"
 NEUTRAL_COLOR = "#7f8c9a"
 WIDTH = 460
-
-
-def message_chart(text: str, *, width: int = WIDTH, height: int = 60) -> alt.Chart:
-    """A placeholder panel that says why a chart is missing."""
-    return (
-        alt.Chart(pd.DataFrame({"text": [text]}))
-        .mark_text(align="left", color="#666", fontSize=12)
-        .encode(text="text:N", x=alt.value(4), y=alt.value(height / 2))
-        .properties(width=width, height=height)
-    )
 
 
 def chart_frame(

@@ -25,7 +25,7 @@ from typing import Any, ClassVar, TypeVar
 import ipywidgets as w
 import pandas as pd
 
-from diaglab.errors import DiaglabError
+from diaglab.errors import DiaglabError, unknown
 
 R = TypeVar("R")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -34,6 +34,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 # process take turns.
 _QUERY_LOCK = threading.Lock()
 _WORKER = "diaglab-explorer"
+
+
+def resolve_model(store: Any, model: str | None) -> str:
+    """``model``, checked against the store; the store's only model when None."""
+    models = store.models()
+    if model is None:
+        if len(models) != 1:
+            raise unknown("model (pass model=...)", None, models)
+        return str(models[0])
+    if model not in models:
+        raise unknown("model", model, models)
+    return model
 
 
 def enable_offline_charts() -> None:

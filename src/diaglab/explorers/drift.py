@@ -23,15 +23,15 @@ import ipywidgets as w
 import pandas as pd
 import traitlets
 
+from diaglab.charts._common import message_chart
 from diaglab.charts.drift import (
     BRUSH,
     detail_chart,
     effect_label,
-    message_chart,
     sparkline_svg,
 )
 from diaglab.errors import InputError, unknown
-from diaglab.explorers._base import Explorer, enable_offline_charts
+from diaglab.explorers._base import Explorer, enable_offline_charts, resolve_model
 from diaglab.explorers._drift_table import (
     CELL,
     COLUMNS,
@@ -125,13 +125,7 @@ class DriftExplorer(Explorer):
         freq: str = "1D",
         feature: str | None = None,
     ) -> None:
-        models = store.models()
-        if model is None:
-            if len(models) != 1:
-                raise unknown("model (pass model=...)", None, models)
-            model = models[0]
-        elif model not in models:
-            raise unknown("model", model, models)
+        model = resolve_model(store, model)
         enable_offline_charts()
         super().__init__(store)
         self._report: DriftReport | None = None
@@ -142,7 +136,7 @@ class DriftExplorer(Explorer):
         self._batching = 0
         self._wanted: Refresh | None = None
         self._wanted_feature = feature
-        self._build_widgets(models)
+        self._build_widgets(store.models())
         try:
             with self._batch():
                 self.model = model

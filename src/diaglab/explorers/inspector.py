@@ -18,10 +18,10 @@ import ipywidgets as w
 import pandas as pd
 import traitlets
 
-from diaglab.charts.drift import message_chart
+from diaglab.charts._common import message_chart
 from diaglab.charts.explain import feature_table_html, waterfall_chart
-from diaglab.errors import InputError, unknown
-from diaglab.explorers._base import Explorer, enable_offline_charts
+from diaglab.errors import InputError
+from diaglab.explorers._base import Explorer, enable_offline_charts, resolve_model
 from diaglab.queries.explain import Explanation, explain, worst_errors
 from diaglab.queries.filters import Slice
 from diaglab.queries.neighbors import neighbors
@@ -75,13 +75,7 @@ class PredictionInspector(Explorer):
         k: int = 5,
         worst: int = 20,
     ) -> None:
-        models = store.models()
-        if model is None:
-            if len(models) != 1:
-                raise unknown("model (pass model=...)", None, models)
-            model = models[0]
-        elif model not in models:
-            raise unknown("model", model, models)
+        model = resolve_model(store, model)
         enable_offline_charts()
         super().__init__(store)
         self.model = model

@@ -20,7 +20,8 @@ import ipywidgets as w
 import pandas as pd
 import traitlets
 
-from diaglab.charts.slices import PICK, message_chart, slice_chart
+from diaglab.charts._common import message_chart
+from diaglab.charts.slices import PICK, slice_chart
 from diaglab.errors import InputError, unknown
 from diaglab.explorers._base import _QUERY_LOCK, Explorer
 from diaglab.explorers._windows import WindowTrait, format_window, parse_window

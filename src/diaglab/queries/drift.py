@@ -23,6 +23,7 @@ from diaglab.queries.binning import (
 )
 from diaglab.queries.filters import Slice
 from diaglab.queries.filters import where as apply_where
+from diaglab.queries.scope import scoped_table
 from diaglab.queries.window import Window
 from diaglab.stats.distances import coarsen_bins
 from diaglab.stats.drift import (
@@ -107,14 +108,7 @@ class DriftReport:
 def _sides(
     store: Any, model: str, current: Any, reference: Any, version: str | None, where: Any
 ) -> tuple[Any, Any, Window, str]:
-    schema = store.schema(model)
-    table = store.table(model)
-    if version is not None:
-        if version not in schema.versions:
-            raise unknown(f"version of model {model!r}:", version, list(schema.versions))
-        table = table.filter(table.model_version == version)
-    window = Window.of(current)
-    cur = apply_where(window.filter(table), where)
+    cur, window = scoped_table(store, model, current, where, version)
     if reference is None:
         ref_table = store.reference(model)
         versions = ref_table.select("model_version").distinct().to_pyarrow().column(0).to_pylist()
@@ -127,8 +121,7 @@ def _sides(
         ref = apply_where(store.reference(model, ref_version), where)
         label = f"registered reference of {ref_version}"
     else:
-        ref_window = Window.of(reference)
-        ref = apply_where(ref_window.filter(table), where)
+        ref, ref_window = scoped_table(store, model, reference, where, version)
         label = f"production window {ref_window}"
     return ref, cur, window, label
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from diaglab.errors import InputError
 from diaglab.queries.filters import where as apply_where
-from diaglab.queries.slices import scoped_table
+from diaglab.queries.scope import scoped_table
 
 PAGE_SIZE = 20
 

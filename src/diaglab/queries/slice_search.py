@@ -49,8 +49,9 @@ import pandas as pd
 
 from diaglab.errors import InputError, unknown
 from diaglab.queries._slice_report import Setup, report, report_metric
+from diaglab.queries.scope import scoped_table
 from diaglab.queries.slice_bins import binnings
-from diaglab.queries.slices import has_scores, scoped_table
+from diaglab.queries.slices import has_scores
 from diaglab.queries.window import Window
 from diaglab.stats.metrics import LOG_LOSS_CLIP
 

@@ -24,9 +24,8 @@ import pandas as pd
 
 from diaglab.errors import InputError, unknown
 from diaglab.queries.filters import Slice
-from diaglab.queries.filters import where as apply_where
+from diaglab.queries.scope import scoped_table
 from diaglab.queries.slice_bins import Binning, binnings
-from diaglab.queries.window import Window
 from diaglab.stats.comparison import compare_to_rest
 from diaglab.stats.intervals import benjamini_hochberg
 from diaglab.stats.metrics import CLASSIFICATION_METRICS, LOG_LOSS_CLIP, REGRESSION_METRICS
@@ -81,20 +80,6 @@ _MULTICLASS_OK = frozenset(DEFAULT_METRICS["multiclass"]) | {"latency_p90"}
 
 
 # -- the rows a query sees --------------------------------------------------------------------
-
-
-def scoped_table(
-    store: Any, model: str, window: Any, where: Any, version: str | None
-) -> tuple[Any, Window]:
-    """The model's predictions in ``window``, narrowed by ``where`` and ``version``."""
-    schema = store.schema(model)
-    table = store.table(model)
-    if version is not None:
-        if version not in schema.versions:
-            raise unknown(f"version of model {model!r}:", version, list(schema.versions))
-        table = table.filter(table.model_version == version)
-    win = Window.of(window)
-    return apply_where(win.filter(table), where), win
 
 
 def metric_task(task: str | None) -> str:

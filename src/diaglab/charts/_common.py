@@ -1,0 +1,18 @@
+"""Pieces every chart module shares."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+WIDTH = 460
+
+
+def message_chart(text: str, *, width: int = WIDTH, height: int = 60) -> alt.Chart:
+    """A placeholder panel that says why a chart is missing."""
+    return (
+        alt.Chart(pd.DataFrame({"text": [text]}))
+        .mark_text(align="left", color="#666", fontSize=12)
+        .encode(text="text:N", x=alt.value(4), y=alt.value(height / 2))
+        .properties(width=width, height=height)
+    )
