@@ -70,3 +70,23 @@ def sample_truth():
     import json
 
     return json.loads((SAMPLE / "sample_truth.json").read_text())
+
+
+def credit_frame(n: int, seed: int) -> pd.DataFrame:
+    """Applicants with age, income and region: inputs of the small test credit models."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "age": rng.integers(18, 80, n).astype(float),
+            "income": rng.lognormal(10, 0.5, n).round(0),
+            "region": rng.choice(["north", "south", "east"], n),
+        }
+    )
+
+
+def credit_target(df: pd.DataFrame, seed: int) -> np.ndarray:
+    """Defaults drawn from a logistic model of :func:`credit_frame`'s columns."""
+    rng = np.random.default_rng(seed)
+    logit = -0.00004 * (df["income"] - 22000) + 0.03 * (df["age"] - 45)
+    logit = logit + np.where(df["region"] == "north", 1.0, 0.0)
+    return (rng.random(len(df)) < 1 / (1 + np.exp(-logit))).astype(int)

@@ -12,28 +12,11 @@ import pytest
 import shap
 
 import diaglab as dl
+from conftest import credit_frame, credit_target
 from diaglab.queries import _explainers
 
 START = pd.Timestamp("2026-01-01", tz="UTC")
 NUMERIC = ["age", "income"]
-
-
-def _frame(n: int, seed: int) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    return pd.DataFrame(
-        {
-            "age": rng.integers(18, 80, n).astype(float),
-            "income": rng.lognormal(10, 0.5, n).round(0),
-            "region": rng.choice(["north", "south", "east"], n),
-        }
-    )
-
-
-def _target(df: pd.DataFrame, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    logit = -0.00004 * (df["income"] - 22000) + 0.03 * (df["age"] - 45)
-    logit = logit + np.where(df["region"] == "north", 1.0, 0.0)
-    return (rng.random(len(df)) < 1 / (1 + np.exp(-logit))).astype(int)
 
 
 @pytest.fixture(scope="module")
@@ -41,20 +24,20 @@ def small(tmp_path_factory):
     """A store with a LightGBM model v1, 600 predictions over 3 weeks, labels and a reference."""
     path = tmp_path_factory.mktemp("explain") / "store"
     store = dl.open(path)
-    train = _frame(1500, 1)
+    train = credit_frame(1500, 1)
     X = train.assign(region=train["region"].astype("category"))
     clf = lgb.LGBMClassifier(n_estimators=30, num_leaves=8, verbose=-1, random_state=0)
-    clf.fit(X, _target(train, 2))
+    clf.fit(X, credit_target(train, 2))
     store.register_model("m", clf, "v1")
     loaded = store.load_model("m", "v1")
-    prod = _frame(600, 3)
+    prod = credit_frame(600, 3)
     scores = loaded.predict_proba(prod)[:, 1]
     ts = START + pd.to_timedelta(np.arange(600) * 50, unit="min")
     ids = store.log("m", prod, scores, timestamps=ts, prediction_ids=[f"r{i}" for i in range(600)])
-    store.log_labels("m", ids[:400], _target(prod, 4)[:400])
-    ref = _frame(400, 5)
+    store.log_labels("m", ids[:400], credit_target(prod, 4)[:400])
+    ref = credit_frame(400, 5)
     store.set_reference(
-        "m", ref, labels=_target(ref, 6), predictions=loaded.predict_proba(ref)[:, 1]
+        "m", ref, labels=credit_target(ref, 6), predictions=loaded.predict_proba(ref)[:, 1]
     )
     yield store, ids
     store.close()
@@ -275,7 +258,7 @@ def test_unknown_ids_models_and_versions_are_named(small, tmp_path):
     with pytest.raises(dl.UnknownNameError, match="unknown model 'zz'"):
         dl.explain(store, "zz", ids[0])
     other = dl.open(tmp_path / "s")
-    other.log("q", _frame(5, 0), np.linspace(0.1, 0.9, 5), prediction_ids=list("abcde"))
+    other.log("q", credit_frame(5, 0), np.linspace(0.1, 0.9, 5), prediction_ids=list("abcde"))
     with pytest.raises(dl.UnknownNameError, match="unknown registered model 'q'"):
         dl.explain(other, "q", "a")
     with pytest.raises(dl.InputError, match="unknown among"):
@@ -285,9 +268,9 @@ def test_unknown_ids_models_and_versions_are_named(small, tmp_path):
 
 def test_model_features_must_match_the_logged_columns(tmp_path: Path):
     store = dl.open(tmp_path / "s")
-    df = _frame(300, 0)
+    df = credit_frame(300, 0)
     clf = lgb.LGBMClassifier(n_estimators=5, verbose=-1)
-    clf.fit(df[NUMERIC].assign(tenure=df["age"] / 2), _target(df, 1))
+    clf.fit(df[NUMERIC].assign(tenure=df["age"] / 2), credit_target(df, 1))
     store.register_model("m", clf, "v1")
     store.log("m", df, np.full(300, 0.3), prediction_ids=[f"x{i}" for i in range(300)])
     with pytest.raises(dl.SchemaError, match="never logged for it: tenure"):
@@ -299,8 +282,8 @@ def test_pickled_models_need_trust_and_get_the_generic_explainer(tmp_path: Path)
     from sklearn.linear_model import LogisticRegression
 
     store = dl.open(tmp_path / "s")
-    df = _frame(400, 0)
-    y = _target(df, 1)
+    df = credit_frame(400, 0)
+    y = credit_target(df, 1)
     clf = LogisticRegression(max_iter=500).fit(df[NUMERIC] / [1, 10000], y)
     clf.feature_names_in_ = np.array(NUMERIC, dtype=object)
     clf.coef_ = clf.coef_ / [1, 10000]

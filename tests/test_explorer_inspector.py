@@ -8,38 +8,21 @@ import pandas as pd
 import pytest
 
 import diaglab as dl
+from conftest import credit_frame, credit_target
 from diaglab.charts.explain import waterfall_data
 
 START = pd.Timestamp("2026-01-01", tz="UTC")
 
 
-def _frame(n: int, seed: int) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    return pd.DataFrame(
-        {
-            "age": rng.integers(18, 80, n).astype(float),
-            "income": rng.lognormal(10, 0.5, n).round(0),
-            "region": rng.choice(["north", "south", "east"], n),
-        }
-    )
-
-
-def _target(df: pd.DataFrame, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    logit = -0.00004 * (df["income"] - 22000) + 0.03 * (df["age"] - 45)
-    logit = logit + np.where(df["region"] == "north", 1.0, 0.0)
-    return (rng.random(len(df)) < 1 / (1 + np.exp(-logit))).astype(int)
-
-
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
     store = dl.open(tmp_path_factory.mktemp("inspector") / "store")
-    train = _frame(1500, 1)
+    train = credit_frame(1500, 1)
     clf = lgb.LGBMClassifier(n_estimators=30, num_leaves=8, verbose=-1, random_state=0)
-    clf.fit(train.assign(region=train["region"].astype("category")), _target(train, 2))
+    clf.fit(train.assign(region=train["region"].astype("category")), credit_target(train, 2))
     store.register_model("m", clf, "v1")
     loaded = store.load_model("m", "v1")
-    prod = _frame(300, 3)
+    prod = credit_frame(300, 3)
     ts = START + pd.to_timedelta(np.arange(300) * 60, unit="min")
     ids = store.log(
         "m",
@@ -48,9 +31,9 @@ def small(tmp_path_factory):
         timestamps=ts,
         prediction_ids=[f"r{i}" for i in range(300)],
     )
-    store.log_labels("m", ids[:200], _target(prod, 4)[:200])
-    ref = _frame(400, 5)
-    store.set_reference("m", ref, labels=_target(ref, 6))
+    store.log_labels("m", ids[:200], credit_target(prod, 4)[:200])
+    ref = credit_frame(400, 5)
+    store.set_reference("m", ref, labels=credit_target(ref, 6))
     yield store, ids
     store.close()
 
