@@ -27,13 +27,13 @@ from diaglab.stats.distances import (
 from diaglab.stats.drift import (
     DriftThresholds,
     FeatureDrift,
-    adjust_p_values,
     alert_band,
     assess_drift,
     categorical_statistics,
     drift_frame,
     numeric_statistics,
 )
+from diaglab.stats.multiple_testing import adjust_p_values
 
 # --- counts the way the query engine computes them, from raw numpy arrays ------------------------
 

@@ -30,7 +30,6 @@ from diaglab.errors import InputError, UnknownNameError
 from diaglab.stats import intervals, metrics
 from diaglab.stats.comparison import compare_metric, compare_to_rest
 from diaglab.stats.intervals import (
-    benjamini_hochberg,
     difference_test,
     mean_estimate,
     newcombe_auc_interval,
@@ -46,6 +45,7 @@ from diaglab.stats.metrics import (
     metric_table,
     metric_value,
 )
+from diaglab.stats.multiple_testing import benjamini_hochberg
 from diaglab.stats.scores import ScoreHistogram, binned_roc_auc, binned_roc_auc_error_bound
 
 # --- building statistics like the engine

@@ -21,7 +21,8 @@ from diaglab.queries.filters import where as apply_where
 from diaglab.queries.slice_bins import Binning
 from diaglab.queries.slices import metric_task
 from diaglab.stats.comparison import compare_to_rest
-from diaglab.stats.intervals import benjamini_hochberg, z_value
+from diaglab.stats.intervals import z_value
+from diaglab.stats.multiple_testing import benjamini_hochberg
 
 
 @dataclass(frozen=True)

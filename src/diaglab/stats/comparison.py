@@ -141,7 +141,7 @@ def compare_to_rest(
     value: the overall contains the slice, so the two are not independent, and testing against it
     understates the gap's significance, the more so the larger the slice. Slices may overlap one
     another; each must be a subset of the rows behind ``overall``. With many slices, adjust the
-    p-values with :func:`~diaglab.stats.intervals.benjamini_hochberg`.
+    p-values with :func:`~diaglab.stats.multiple_testing.benjamini_hochberg`.
 
     Returns
     -------

@@ -46,7 +46,6 @@ from numpy.typing import ArrayLike
 from diaglab.errors import InputError, unknown
 from diaglab.stats.distances import (
     DEFAULT_PSI_BINS,
-    FloatArray,
     _counts,
     _edges,
     chi_square,
@@ -58,13 +57,11 @@ from diaglab.stats.distances import (
     total_variation,
     wasserstein_binned,
 )
+from diaglab.stats.multiple_testing import Correction, adjust_p_values
 
 Kind = Literal["numeric", "categorical"]
 Severity = Literal["none", "minor", "moderate", "major"]
-Correction = Literal["holm", "bh", "bonferroni", "none"]
-
 SEVERITIES: tuple[Severity, ...] = ("none", "minor", "moderate", "major")
-CORRECTIONS: tuple[Correction, ...] = ("holm", "bh", "bonferroni", "none")
 DEFAULT_ALPHA = 0.01
 """Family-wise significance level of one report (see the module docstring)."""
 
@@ -415,36 +412,6 @@ def categorical_statistics(
         chi_square_dof=chi.dof,
         out_of_range_share=float(cur[ref == 0].sum() / n_cur),
     )
-
-
-def adjust_p_values(p_values: ArrayLike, *, method: Correction = "holm") -> FloatArray:
-    """p-values adjusted for multiple testing; NaN entries stay NaN and are not counted.
-
-    ``holm`` (Holm–Bonferroni step-down, family-wise error), ``bh`` (Benjamini–Hochberg step-up,
-    false discovery rate; equals ``scipy.stats.false_discovery_control``), ``bonferroni``, or
-    ``none``. Compare the result with alpha: ``adjusted <= alpha`` is a rejection.
-    """
-    if method not in CORRECTIONS:
-        raise InputError(f"unknown correction {method!r}; known: {', '.join(CORRECTIONS)}")
-    p = np.asarray(p_values, dtype=np.float64)
-    if p.ndim != 1 or np.any((p < 0) | (p > 1)):
-        raise InputError("p_values must be a one-dimensional array of values in [0, 1] or NaN")
-    out = np.full_like(p, np.nan)
-    tested = np.flatnonzero(~np.isnan(p))
-    m = tested.size
-    if m == 0 or method == "none":
-        out[tested] = p[tested]
-        return out
-    order = tested[np.argsort(p[tested], kind="stable")]
-    ranked = p[order]
-    if method == "bonferroni":
-        adjusted = ranked * m
-    elif method == "holm":
-        adjusted = np.maximum.accumulate(ranked * (m - np.arange(m)))
-    else:
-        adjusted = np.minimum.accumulate((ranked * m / np.arange(1, m + 1))[::-1])[::-1]
-    out[order] = np.minimum(adjusted, 1.0)
-    return out
 
 
 def _level(value: float, levels: tuple[float, float]) -> int:

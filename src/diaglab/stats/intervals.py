@@ -22,8 +22,6 @@ Methods, and why each was chosen:
   test; a perfect AUC in a small slice therefore does not look infinitely precise.
 - :func:`difference_test` — normal (or Welch–Satterthwaite t) test from two estimates and their
   standard errors, for everything else.
-- :func:`benjamini_hochberg` — adjusted p-values controlling the false discovery rate across many
-  slices.
 
 On top of these, the ``*_estimate`` functions return an :class:`Estimate` (value, interval,
 standard error, sample size, and how to test a difference) for each kind of metric, and
@@ -286,41 +284,6 @@ def auc_difference_test(
     variance_a = hanley_mcneil_variance(pooled, n_positive_a, n_negative_a)
     variance_b = hanley_mcneil_variance(pooled, n_positive_b, n_negative_b)
     return difference_test(a, np.sqrt(variance_a), b, np.sqrt(variance_b))
-
-
-def benjamini_hochberg(p_values: ArrayLike) -> FloatArray:
-    """Benjamini–Hochberg adjusted p-values (q-values), controlling the false discovery rate.
-
-    Declaring every group with an adjusted p-value ≤ α significant keeps the expected share of
-    false discoveries among them at most α (for independent or positively dependent tests). NaN
-    p-values (groups without a test) stay NaN and do not count towards the number of tests.
-
-    Raises
-    ------
-    InputError
-        If a p-value lies outside [0, 1].
-
-    Examples
-    --------
-    >>> benjamini_hochberg([0.01, 0.04, 0.03, float("nan")]).round(3).tolist()
-    [0.03, 0.04, 0.04, nan]
-    """
-    p = np.asarray(p_values, dtype=float)
-    tested = ~np.isnan(p)
-    if np.any((p[tested] < 0.0) | (p[tested] > 1.0)):
-        raise InputError("p-values must lie in [0, 1]")
-    adjusted = np.full(p.shape, np.nan)
-    values = p[tested]
-    m = values.size
-    if m == 0:
-        return adjusted
-    order = np.argsort(values)
-    scaled = values[order] * m / np.arange(1, m + 1)
-    monotone = np.minimum.accumulate(scaled[::-1])[::-1]
-    result = np.empty(m)
-    result[order] = np.minimum(monotone, 1.0)
-    adjusted[tested] = result
-    return adjusted
 
 
 @dataclass(frozen=True, eq=False)
