@@ -91,6 +91,10 @@ def test_second_process_opens_read_only_queries_and_logs(tmp_path: Path):
         assert s.read_only, "expected read-only"
         print("rows", s.table("m").count().execute())
         s.log(model="m", features={"x": [4.0]}, predictions=[0.4], prediction_ids=["from-2nd"])
+        try:
+            s.log(model="m", features={"x": [5.0]}, predictions=[0.5], prediction_ids=["from-2nd"])
+        except dl.DuplicateIdError:
+            print("refused duplicate")
         print("reason", s.read_only_reason)
     """)
     out = subprocess.run(
@@ -98,6 +102,7 @@ def test_second_process_opens_read_only_queries_and_logs(tmp_path: Path):
     )
     assert out.returncode == 0, out.stderr
     assert "rows 3" in out.stdout
+    assert "refused duplicate" in out.stdout
     assert "holds" in out.stdout and "read-only" in out.stderr
     writer.refresh()
     assert writer.table("m").count().execute() == 4

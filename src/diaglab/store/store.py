@@ -195,10 +195,10 @@ class Store:
         return prepared.ids.to_pylist()
 
     def _refuse_stored_ids(self, model: str, ids: pa.Array) -> None:
-        if self.read_only and not list_segments(self.path, "predictions", model):
-            return
         if self.read_only:
-            self.refresh()
+            if next(list_segments(self.path, "predictions", model), None) is None:
+                return
+            self.refresh()  # the views must see segments other processes wrote meanwhile
         dup = self._engine.existing_ids(model, ids)
         if dup:
             raise DuplicateIdError(
