@@ -265,3 +265,14 @@ def test_producers_repeating_an_id_keep_the_first_and_report_it(tmp_path):
     assert (report.rows, report.duplicates) == (3, 1)
     t = store.table("svc")
     assert t.filter(t.prediction_id == "req-1").score.execute().tolist() == [0.1]
+
+
+def test_a_model_created_by_a_producer_is_queryable_before_a_refresh(tmp_path):
+    store = dl.open(tmp_path / "s")
+    with dl.Logger(tmp_path / "s", model="late") as logger:
+        logger.log({"x": 1.0}, 0.5, prediction_id="a")
+    assert store.table("late").count().execute() == 0  # not ingested yet, but queryable
+    report = store.log_labels(model="late", prediction_ids=["a"], labels=[1])
+    assert report.unknown == 1  # the prediction arrives with the next refresh
+    store.refresh()
+    assert store.table("late").label.execute().tolist() == [1.0]

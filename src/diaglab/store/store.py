@@ -77,6 +77,7 @@ class Store:
         self._generation = 0  # bumped whenever this process ingests or rebuilds
         self._write_lock = threading.RLock()
         self._memo: OrderedDict[Hashable, Any] = OrderedDict()
+        self._tabled: set[str] = set()  # models whose tables exist in this engine
         if refresh:
             self.refresh(progress=None)
 
@@ -409,24 +410,36 @@ class Store:
             for suffix in ("", ".wal"):
                 (self.path / f"diaglab.duckdb{suffix}").unlink(missing_ok=True)
             self._engine = Engine(self.path)
+            self._tabled.clear()
             self._generation += 1
         return self.refresh(progress=None)
 
     # -- reading ------------------------------------------------------------------------------
 
+    def _queryable(self, model: str) -> None:
+        """Check the model, and give it tables if producers created it since the last refresh."""
+        schema = self.schema(model)
+        if model not in self._tabled:
+            if self.read_only:
+                self._engine.create_views(schema)
+            else:
+                with self._write_lock, self._engine.lock:
+                    self._engine.ensure_model_tables(schema)
+            self._tabled.add(model)
+
     def table(self, model: str) -> Any:
         """An Ibis table of the model's predictions, one row each, with the latest label."""
-        self.schema(model)
+        self._queryable(model)
         return self.ibis.table(model, database="main")
 
     def labels(self, model: str) -> Any:
         """An Ibis table of every label logged for the model (the history; ``seq`` orders it)."""
-        self.schema(model)
+        self._queryable(model)
         return self.ibis.table(model, database="labels")
 
     def reference(self, model: str, version: str | None = None) -> Any:
         """An Ibis table of the model's reference rows (one version's, or every version's)."""
-        self.schema(model)
+        self._queryable(model)
         t = self.ibis.table(model, database="reference")
         return t.filter(t.model_version == version) if version else t
 
