@@ -38,7 +38,6 @@ from diaglab.stats.intervals import (
 )
 from diaglab.stats.metrics import (
     CLASSIFICATION_METRICS,
-    LOG_LOSS_CLIP,
     REGRESSION_METRICS,
     Direction,
     metric_spec,
@@ -47,6 +46,7 @@ from diaglab.stats.metrics import (
 )
 from diaglab.stats.multiple_testing import benjamini_hochberg
 from diaglab.stats.scores import ScoreHistogram, binned_roc_auc, binned_roc_auc_error_bound
+from diaglab.stats.sufficient import LOG_LOSS_CLIP
 
 # --- building statistics like the engine
 

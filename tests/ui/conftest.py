@@ -109,6 +109,16 @@ class Lab:
     def run_all(self, page: Any) -> None:
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
 
+    def run_notebook(self, page: Any, path: str, widget: str, *, timeout: int = 180_000) -> Any:
+        """Open ``path``, run every cell, and return the explorer ``widget`` (a CSS selector)
+        once it is attached, scrolled into view."""
+        self.open(page, path)
+        self.run_all(page)
+        explorer = page.locator(widget)
+        explorer.wait_for(state="attached", timeout=timeout)
+        explorer.scroll_into_view_if_needed()
+        return explorer
+
 
 @dataclass
 class Guard:

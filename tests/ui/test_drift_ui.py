@@ -21,11 +21,7 @@ def _expect_title(page: Any, pattern: str) -> None:
 
 
 def test_drift_explorer_renders_selects_and_brushes(lab: Any, page: Any, artifacts: Path) -> None:
-    lab.open(page, "notebooks/02-drift.ipynb")
-    lab.run_all(page)
-    explorer = page.locator(".diaglab-drift")
-    explorer.wait_for(state="attached", timeout=180_000)
-    explorer.scroll_into_view_if_needed()
+    explorer = lab.run_notebook(page, "notebooks/02-drift.ipynb", ".diaglab-drift")
 
     # The table is filled: 13 features, the prediction and the label, with verdict badges.
     rows = page.locator(".diaglab-drift-table .diaglab-drift-row")

@@ -15,11 +15,9 @@ pytestmark = pytest.mark.ui
 def test_inspector_renders_and_a_what_if_edit_updates_the_card(
     lab: Any, page: Any, artifacts: Path
 ) -> None:
-    lab.open(page, "notebooks/04-root-cause.ipynb")
-    lab.run_all(page)
-    inspector = page.locator(".diaglab-inspector")
-    inspector.wait_for(state="attached", timeout=240_000)
-    inspector.scroll_into_view_if_needed()
+    inspector = lab.run_notebook(
+        page, "notebooks/04-root-cause.ipynb", ".diaglab-inspector", timeout=240_000
+    )
 
     summary = page.locator(".diaglab-inspector-summary")
     expect(summary).to_contain_text("decision", timeout=180_000)

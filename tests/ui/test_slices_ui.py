@@ -15,11 +15,7 @@ pytestmark = pytest.mark.ui
 def test_slice_explorer_renders_and_a_found_slice_shows_its_rows(
     lab: Any, page: Any, artifacts: Path
 ) -> None:
-    lab.open(page, "notebooks/03-slices.ipynb")
-    lab.run_all(page)
-    explorer = page.locator(".diaglab-slices")
-    explorer.wait_for(state="attached", timeout=180_000)
-    explorer.scroll_into_view_if_needed()
+    explorer = lab.run_notebook(page, "notebooks/03-slices.ipynb", ".diaglab-slices")
 
     # The bar chart has marks: one bar per region (SVG renderer).
     bars = page.locator(".diaglab-slices-chart svg .mark-rect path")

@@ -26,6 +26,8 @@ import ipywidgets as w
 import pandas as pd
 
 from diaglab.errors import DiaglabError, unknown
+from diaglab.queries.filters import Slice
+from diaglab.queries.filters import where as apply_where
 
 R = TypeVar("R")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -46,6 +48,17 @@ def resolve_model(store: Any, model: str | None) -> str:
     if model not in models:
         raise unknown("model", model, models)
     return model
+
+
+def checked_where(store: Any, model: str, value: Any) -> Any:
+    """A where= value parsed and checked against the model's columns now, so a typo is reported
+    before any work starts; blank text and an empty slice are None."""
+    if isinstance(value, str):
+        value = value.strip() or None
+    if value is None or (isinstance(value, Slice) and not value):
+        return None
+    apply_where(store.table(model), value)
+    return value
 
 
 def enable_offline_charts() -> None:

@@ -1,4 +1,4 @@
-"""The drift explorer's feature table and labels, as HTML fragments."""
+"""The drift explorer's feature table and labels as HTML, and its state as dl calls."""
 
 from __future__ import annotations
 
@@ -122,3 +122,29 @@ def feature_summary(rec: dict[Any, Any]) -> str:
     if isinstance(reason, str) and reason:
         parts.append(f"<i>{html.escape(reason)}</i>")
     return " · ".join(parts)
+
+
+def _window_arg(win: Window | None) -> str:
+    if win is None or win.bounds == (None, None):
+        return "None"
+    return repr(tuple(iso_or_none(t) for t in (win.start, win.end)))
+
+
+def drift_calls(
+    model: str,
+    current: Window,
+    reference: Window | None,
+    where: str | Slice | None,
+    version: str | None,
+    freq: str,
+    statistic: str,
+) -> dict[str, str]:
+    """The dl.drift / dl.drift_over_time calls that reproduce an explorer's state, as text."""
+    common = f"reference={_window_arg(reference)}, where={where_repr(where)}, version={version!r}"
+    return {
+        "call": f"dl.drift(store, {model!r}, current={_window_arg(current)}, {common})",
+        "over_time": (
+            f"dl.drift_over_time(store, {model!r}, freq={freq!r}, statistic={statistic!r}, "
+            f"{common})"
+        ),
+    }

@@ -31,17 +31,21 @@ from diaglab.charts.drift import (
     sparkline_svg,
 )
 from diaglab.errors import InputError, unknown
-from diaglab.explorers._base import Explorer, enable_offline_charts, resolve_model
+from diaglab.explorers._base import (
+    Explorer,
+    checked_where,
+    enable_offline_charts,
+    resolve_model,
+)
 from diaglab.explorers._drift_table import (
     CELL,
     COLUMNS,
     ROLE_TAG,
     describe_window,
+    drift_calls,
     feature_summary,
-    iso_or_none,
     number_text,
     row_cells,
-    where_repr,
     where_text,
 )
 from diaglab.explorers._windows import (
@@ -54,7 +58,6 @@ from diaglab.explorers._windows import (
 from diaglab.queries.drift import DriftReport, drift
 from diaglab.queries.drift_time import DriftOverTime, drift_over_time
 from diaglab.queries.filters import Slice
-from diaglab.queries.filters import where as apply_where
 from diaglab.queries.window import Window
 
 SEVERITY_RANK = {"none": 0, "minor": 1, "moderate": 2, "major": 3}
@@ -238,10 +241,7 @@ class DriftExplorer(Explorer):
 
     @traitlets.validate("model")
     def _valid_model(self, proposal: Any) -> str:
-        models = self._store.models()
-        if proposal["value"] not in models:
-            raise unknown("model", proposal["value"], models)
-        return str(proposal["value"])
+        return resolve_model(self._store, proposal["value"])
 
     @traitlets.validate("version")
     def _valid_version(self, proposal: Any) -> str | None:
@@ -253,14 +253,7 @@ class DriftExplorer(Explorer):
 
     @traitlets.validate("where")
     def _valid_where(self, proposal: Any) -> str | Slice | None:
-        value = proposal["value"]
-        if isinstance(value, str):
-            value = value.strip() or None
-        if value is None or (isinstance(value, Slice) and not value):
-            return None
-        # Parse and check the columns now, so a typo is reported before any work starts.
-        apply_where(self._store.table(self.model), value)
-        return value
+        return checked_where(self._store, self.model, proposal["value"])
 
     @traitlets.validate("freq")
     def _valid_freq(self, proposal: Any) -> str:
@@ -587,21 +580,11 @@ class DriftExplorer(Explorer):
         }
 
     def _query(self) -> dict[str, Any]:
-        def window(win: Window | None) -> str:
-            if win is None or win.bounds == (None, None):
-                return "None"
-            return repr(tuple(iso_or_none(t) for t in (win.start, win.end)))
-
-        common = (
-            f"reference={window(self.reference)}, where={where_repr(self.where)}, "
-            f"version={self.version!r}"
+        calls = drift_calls(
+            self.model, self.current, self.reference, self.where, self.version, self.freq, STATISTIC
         )
         return {
-            "call": (f"dl.drift(store, {self.model!r}, current={window(self.current)}, {common})"),
-            "over_time": (
-                f"dl.drift_over_time(store, {self.model!r}, freq={self.freq!r}, "
-                f"statistic={STATISTIC!r}, {common})"
-            ),
+            **calls,
             "function": "diaglab.drift",
             "kwargs": {
                 "model": self.model,

@@ -23,10 +23,9 @@ import traitlets
 from diaglab.charts._common import message_chart
 from diaglab.charts.slices import PICK, slice_chart
 from diaglab.errors import InputError, unknown
-from diaglab.explorers._base import _QUERY_LOCK, Explorer
+from diaglab.explorers._base import _QUERY_LOCK, Explorer, checked_where
 from diaglab.explorers._windows import WindowTrait, format_window, parse_window
 from diaglab.queries.filters import Slice
-from diaglab.queries.filters import where as apply_where
 from diaglab.queries.slice_rows import PAGE_SIZE, slice_rows
 from diaglab.queries.slice_search import SEARCH_METRICS, find_slices
 from diaglab.queries.slices import DEFAULT_METRICS, slice_metrics
@@ -207,11 +206,8 @@ class SliceExplorer(Explorer):
 
     @traitlets.validate("where")
     def _valid_where(self, proposal: Any) -> str | None:
-        value = proposal["value"]
-        if value is None or not str(value).strip():
-            return None
-        apply_where(self._store.table(self.model or self._schema.model), str(value))
-        return str(value).strip()
+        value = checked_where(self._store, self.model or self._schema.model, proposal["value"])
+        return value.expression if isinstance(value, Slice) else value
 
     @traitlets.observe("metric", "by", "window", "where")
     def _selection_changed(self, change: Any) -> None:

@@ -9,11 +9,7 @@ bound of the score of any sub-slice at least the ``k``-th best score found so fa
 engine returns only ``n`` (labelled rows), ``Σℓ``, ``Σℓ²`` and ``max ℓ`` of the per-row loss ``ℓ``
 (misclassification, log loss, Brier, absolute or squared error).
 
-Counting: the binned codes and the loss are materialised once as a narrow temporary table. Rather
-than one ``GROUP BY`` per feature pair (378 for 28 features), the feature sets a level needs are
-covered greedily by *blocks* of up to ``BLOCK_FEATURES`` features whose bin counts multiply to at
-most ``BLOCK_CELLS``; one ``GROUP BY`` per block (batched into ``UNION ALL`` queries) returns small
-cell counts from which every pair or triple inside the block is a sum. Rows never leave the engine.
+Counting runs in the engine (:mod:`diaglab.queries.slice_counts`); rows never leave it.
 
 Score: ``(mean ℓ in the slice − mean ℓ overall) · √n`` — the effect in the metric's units times the
 square root of the slice's labelled rows, i.e. proportional to the z-statistic of the gap: it
@@ -40,7 +36,7 @@ from __future__ import annotations
 import itertools
 import math
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import ibis
@@ -51,13 +47,17 @@ from diaglab.errors import InputError, unknown
 from diaglab.queries._slice_report import Setup, report, report_metric
 from diaglab.queries.scope import scoped_table
 from diaglab.queries.slice_bins import binnings
+from diaglab.queries.slice_counts import (
+    STAT_COLUMNS,
+    aggregates,
+    count_cells,
+    drop_table,
+    loss,
+    pack,
+)
 from diaglab.queries.slices import has_scores
 from diaglab.queries.window import Window
-from diaglab.stats.metrics import LOG_LOSS_CLIP
 
-BLOCK_FEATURES = 4
-BLOCK_CELLS = 4096
-BRANCHES_PER_QUERY = 24
 MAX_CANDIDATES = 20_000
 MAX_DEEP_CANDIDATES = 1_500
 """Candidates counted at level 2 (and at levels 3+) at most, those whose weakest parent scores
@@ -68,79 +68,6 @@ SEARCH_METRICS: dict[str, tuple[str, ...]] = {
     "multiclass": ("error",),
     "regression": ("error", "mae", "rmse"),
 }
-_STAT_COLUMNS = ("n", "s1", "s2", "emax")
-
-
-def _loss(table: Any, task: str, metric: str) -> Any:
-    pred, y = table.prediction, table.label
-    if task in ("binary", "multiclass") and metric == "error":
-        return (pred != y).cast("float64")
-    if metric == "log_loss":
-        s = table.score.clip(LOG_LOSS_CLIP, 1 - LOG_LOSS_CLIP)
-        return -(y * s.ln() + (1 - y) * (1 - s).ln())
-    if metric == "brier_score":
-        return (table.score - y) * (table.score - y)
-    e = y - pred
-    return e * e if metric == "rmse" else e.abs()
-
-
-def _aggregates(t: Any, compare: bool) -> dict[str, Any]:
-    aggs = {"n": t.count(), "s1": t.l.sum(), "s2": (t.l * t.l).sum(), "emax": t.l.max()}
-    if compare:
-        in_b = t.w == 1
-        lb = ibis.ifelse(in_b, t.l, ibis.null("float64"))
-        aggs.update(
-            n_b=t.w.cast("int64").sum(),
-            s1_b=lb.sum(),
-            s2_b=(lb * lb).sum(),
-            emax_b=lb.max(),
-        )
-    return aggs
-
-
-# -- covering feature sets with blocks ---------------------------------------------------------
-
-
-def cover(
-    combos: Iterable[tuple[int, ...]], cards: Sequence[int], *, size: int, cells: int
-) -> list[tuple[tuple[int, ...], list[tuple[int, ...]]]]:
-    """Blocks of features (each with the combos it covers) such that every combo lies in one.
-
-    Greedy: start a block from an uncovered combo and add the feature that completes the most
-    uncovered combos while the block has at most ``size`` features and ``cells`` bin cells.
-    """
-    uncovered = set(combos)
-    blocks: list[tuple[tuple[int, ...], list[tuple[int, ...]]]] = []
-    by_feature: dict[int, set[tuple[int, ...]]] = {}
-    for c in uncovered:
-        for f in c:
-            by_feature.setdefault(f, set()).add(c)
-    while uncovered:
-        seed = min(uncovered)
-        block = set(seed)
-        prod = math.prod(cards[f] for f in block)
-        while len(block) < size:
-            best, gain = None, 0
-            candidates = {f for g in block for c in by_feature.get(g, ()) for f in c} - block
-            for f in candidates:
-                if prod * cards[f] > cells:
-                    continue
-                g = sum(1 for c in by_feature.get(f, ()) if all(x == f or x in block for x in c))
-                if g > gain:
-                    best, gain = f, g
-            if best is None:
-                break
-            block.add(best)
-            prod *= cards[best]
-        members = tuple(sorted(block))
-        done = [c for f in members for c in by_feature.get(f, ()) if set(c) <= block]
-        done = sorted(set(done))
-        uncovered.difference_update(done)
-        for c in done:
-            for f in c:
-                by_feature[f].discard(c)
-        blocks.append((members, done))
-    return blocks
 
 
 def lattice_size(cards: Sequence[int], levels: int) -> int:
@@ -256,11 +183,11 @@ def find_slices(
             f"metric {metric!r} needs prediction scores, but model {model!r} logged only classes: "
             "log the probability of the positive class as the prediction, or use metric='error'"
         )
-    loss = _loss(table, task, metric)
-    labelled = table.filter(table.prediction.notnull() & table.label.notnull() & loss.notnull())
-    labelled = labelled.mutate(l=_loss(labelled, task, metric))
+    row_loss = loss(table, task, metric)
+    labelled = table.filter(table.prediction.notnull() & table.label.notnull() & row_loss.notnull())
+    labelled = labelled.mutate(l=loss(labelled, task, metric))
     is_compare = compare is not None
-    totals = labelled.aggregate(**_aggregates(labelled, is_compare)).to_pyarrow().to_pylist()[0]
+    totals = labelled.aggregate(**aggregates(labelled, is_compare)).to_pyarrow().to_pylist()[0]
     n_total = float(totals["n"] or 0)
     n_small = (
         min(n_total - float(totals["n_b"] or 0), float(totals["n_b"] or 0))
@@ -351,10 +278,10 @@ def _search(
                 for c in candidates:
                     grouped.setdefault(tuple(f for f, _ in c), []).append([v for _, v in c])
                 wanted = {
-                    combo: set(_pack(np.asarray(codes, dtype=np.int64)).tolist())
+                    combo: set(pack(np.asarray(codes, dtype=np.int64)).tolist())
                     for combo, codes in grouped.items()
                 }
-            counted = _count(temp, combos, cards, level, setup.compare, wanted)
+            counted = count_cells(temp, combos, cards, level, setup.compare, wanted)
             counted = _scored(counted, setup, totals, level, counts)
             frames.append(counted)
             ok = counted[~counted["redundant"] & (counted["n_min"] >= setup.min_support)]
@@ -381,105 +308,15 @@ def _search(
             truncated = truncated or cut
         return pd.concat(frames, ignore_index=True), truncated
     finally:
-        _drop(backend, name)
+        drop_table(backend, name)
         del temp
 
 
-def _drop(backend: Any, name: str) -> None:
-    try:
-        backend.drop_table(name, force=True)
-    except Exception:
-        # ibis 12's drop_table emits "DROP TABLE IF EXISTS" without the name on DuckDB 2;
-        # the name is diaglab's own (hex), so quoting it is safe.
-        backend.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
-
-
 def _empty_evaluated(compare: bool) -> pd.DataFrame:
-    cols = ["key", "level", *_STAT_COLUMNS, "score", "ub", "n_min", "redundant"]
+    cols = ["key", "level", *STAT_COLUMNS, "score", "ub", "n_min", "redundant"]
     if compare:
         cols += ["n_b", "s1_b", "s2_b", "emax_b"]
     return pd.DataFrame({c: [] for c in cols})
-
-
-def _pack(codes: np.ndarray) -> np.ndarray:
-    """One integer per row of bin codes (codes + 1 < 64, see ``MAX_BINS``)."""
-    key = np.zeros(codes.shape[0], dtype=np.int64)
-    for j in range(codes.shape[1]):
-        key |= (codes[:, j].astype(np.int64) + 1) << (6 * j)
-    return key
-
-
-def _count(
-    temp: Any,
-    combos: list[tuple[int, ...]],
-    cards: list[int],
-    level: int,
-    compare: bool,
-    wanted: dict[tuple[int, ...], set[int]] | None,
-) -> pd.DataFrame:
-    """Stats of the cells of every feature combo (only the ``wanted`` packed keys of a combo,
-    when given), from one GROUP BY per covering block."""
-    size = max(BLOCK_FEATURES, level)
-    cells_cap = max(BLOCK_CELLS, math.prod(sorted(cards)[-level:]))
-    blocks = cover(combos, cards, size=size, cells=cells_cap)
-    width = max(len(b) for b, _ in blocks)
-    stats = list(_aggregates(temp, compare))
-    results: list[pd.DataFrame] = []
-    for start in range(0, len(blocks), BRANCHES_PER_QUERY):
-        batch = blocks[start : start + BRANCHES_PER_QUERY]
-        branches = []
-        for j, (members, _) in enumerate(batch):
-            keys = {f"k{p}": temp[f"c{f}"] for p, f in enumerate(members)}
-            grouped = temp.group_by(**keys).aggregate(**_aggregates(temp, compare))
-            pad = {f"k{p}": ibis.null("int16") for p in range(len(members), width)}
-            branches.append(
-                grouped.mutate(block=ibis.literal(start + j, "int32"), **pad).select(
-                    "block", *[f"k{p}" for p in range(width)], *stats
-                )
-            )
-        query = ibis.union(*branches, distinct=False) if len(branches) > 1 else branches[0]
-        results.append(query.to_pyarrow().to_pandas())
-    cells = pd.concat(results, ignore_index=True)
-    block_ids = cells["block"].to_numpy()
-    codes_all = cells[[f"k{p}" for p in range(width)]].to_numpy(dtype=float)
-    values = {c: cells[c].to_numpy(dtype=float, na_value=np.nan) for c in stats}
-    keys_out: list[tuple[tuple[int, int], ...]] = []
-    parts: dict[str, list[np.ndarray]] = {c: [] for c in stats}
-    order = np.argsort(block_ids, kind="stable")
-    bounds = np.searchsorted(block_ids[order], np.arange(len(blocks) + 1))
-    for b, (members, done) in enumerate(blocks):
-        rows = order[bounds[b] : bounds[b + 1]]
-        for combo in done:
-            pos = [members.index(f) for f in combo]
-            packed = _pack(
-                codes_all[np.ix_(rows, np.asarray(pos, dtype=np.int64))].astype(np.int64)
-            )
-            uniq, inverse = np.unique(packed, return_inverse=True)
-            keep = np.ones(len(uniq), dtype=bool)
-            if wanted is not None:
-                keep = np.isin(uniq, np.fromiter(wanted.get(combo, ()), dtype=np.int64))
-            if not keep.any():
-                continue
-            for c in stats:
-                v = np.nan_to_num(values[c][rows])
-                if c.startswith("emax"):
-                    agg = np.zeros(len(uniq))
-                    np.maximum.at(agg, inverse, v)
-                else:
-                    agg = np.bincount(inverse, weights=v, minlength=len(uniq)).astype(float)
-                parts[c].append(agg[keep])
-            for u in uniq[keep]:
-                keys_out.append(
-                    tuple((f, int((u >> (6 * j)) & 63) - 1) for j, f in enumerate(combo))
-                )
-    frame = pd.DataFrame(
-        {
-            "key": pd.Series(keys_out, dtype=object),
-            **{c: np.concatenate(parts[c]) if parts[c] else np.array([]) for c in stats},
-        }
-    )
-    frame["level"] = level
-    return frame
 
 
 def _bound(
@@ -505,7 +342,7 @@ def _scored(
     counts: dict[tuple[tuple[int, int], ...], float],
 ) -> pd.DataFrame:
     frame = frame.copy()
-    for c in _STAT_COLUMNS[1:]:
+    for c in STAT_COLUMNS[1:]:
         frame[c] = frame[c].astype(float).fillna(0.0)
     frame["n"] = frame["n"].astype(float)
     if setup.compare:

@@ -27,9 +27,10 @@ from diaglab.queries.filters import Slice
 from diaglab.queries.scope import scoped_table
 from diaglab.queries.slice_bins import Binning, binnings
 from diaglab.stats.comparison import compare_to_rest
-from diaglab.stats.metrics import CLASSIFICATION_METRICS, LOG_LOSS_CLIP, REGRESSION_METRICS
+from diaglab.stats.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
 from diaglab.stats.multiple_testing import benjamini_hochberg
 from diaglab.stats.scores import DEFAULT_SCORE_BINS, ScoreHistogram
+from diaglab.stats.sufficient import LOG_LOSS_CLIP
 
 LATENCY = ("latency_p50", "latency_p90", "latency_p95", "latency_p99")
 _SCORE_METRICS = frozenset(

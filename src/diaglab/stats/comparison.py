@@ -15,15 +15,13 @@ from numpy.typing import NDArray
 from diaglab.errors import InputError
 from diaglab.stats.intervals import Estimate, FloatArray, compare_estimates
 from diaglab.stats.metrics import (
-    _COUNT_COLUMNS,
-    _KNOWN_COLUMNS,
-    LATENCY_COLUMNS,
     MetricSpec,
     Task,
     _estimates,
     _stack,
 )
 from diaglab.stats.scores import ScoreHistogram
+from diaglab.stats.sufficient import COUNT_COLUMNS, KNOWN_COLUMNS, LATENCY_COLUMNS
 
 
 def _p_values(
@@ -105,13 +103,13 @@ def _rest(
     """Statistics of the rows outside each slice: overall − slice."""
     subset_rule = "slices must be subsets of the rows behind the overall statistics"
     rest = pd.DataFrame(index=slices.index)
-    for col in slices.columns.intersection(list(_KNOWN_COLUMNS)):
+    for col in slices.columns.intersection(list(KNOWN_COLUMNS)):
         total = float(overall.get(col, np.nan))
         part = np.nan_to_num(slices[col].to_numpy(dtype=float, na_value=np.nan))
         rest[col] = np.nan if col in LATENCY_COLUMNS else total - part  # quantiles don't subtract
-        if col in _COUNT_COLUMNS and (rest[col] < -1e-9 * max(total, 1.0)).any():
+        if col in COUNT_COLUMNS and (rest[col] < -1e-9 * max(total, 1.0)).any():
             raise InputError(f"slice counts exceed the overall ones in {col!r}; {subset_rule}")
-        if col in _COUNT_COLUMNS:
+        if col in COUNT_COLUMNS:
             rest[col] = rest[col].clip(lower=0.0)
     if histogram is None or overall_histogram is None:
         if (histogram is None) != (overall_histogram is None):
@@ -154,7 +152,7 @@ def compare_to_rest(
         if len(overall) != 1:
             raise InputError(f"overall needs exactly one row, not {len(overall)}")
         overall = overall.iloc[0]
-    known = {k: v for k, v in dict(overall).items() if k in _KNOWN_COLUMNS}
+    known = {k: v for k, v in dict(overall).items() if k in KNOWN_COLUMNS}
     overall_row = pd.Series(known, dtype=float)
     rest, rest_histogram = _rest(overall_row, slices, histogram, overall_histogram)
     results = zip(
