@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 SAMPLE := sample_data/credit
 HEADLESS ?=
 
-.PHONY: env browser demo test lint typecheck unit bench clean
+.PHONY: env browser demo test lint typecheck unit bench clean labext-test
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,7 +40,20 @@ browser:
 unit: env browser
 	$(BIN)/pytest
 
-test: lint typecheck unit
+# The JupyterLab extension (labextension/README.md): npm ci when the lockfile changed, production
+# build, eslint + tsc + jest, then link the build into the venv's JupyterLab (pip install -e . copies
+# it) and check that JupyterLab sees it. The UI tests in `unit` drive this build.
+LABEXT := labextension
+$(LABEXT)/node_modules/.package-lock.json: $(LABEXT)/package-lock.json
+	cd $(LABEXT) && npm ci --no-audit --no-fund
+
+labext-test: env $(LABEXT)/node_modules/.package-lock.json
+	cd $(LABEXT) && PATH="$(CURDIR)/$(BIN):$$PATH" npm run build:prod
+	cd $(LABEXT) && npm run check
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter-builder develop --overwrite .
+	$(BIN)/jupyter labextension list 2>&1 | grep -E "diaglab v[0-9.]+.*enabled.*OK"
+
+test: lint typecheck labext-test unit
 
 bench: env
 	$(BIN)/python -m bench $(BENCH_ARGS)

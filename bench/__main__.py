@@ -30,6 +30,16 @@ SUITES: dict[str, list[tuple[str, bool]]] = {
     ],
     # issue 5: sizes repeat the sample store's 200k predictions (bench/explain.py)
     "explain": [("card", True), ("whatif", True), ("explain_window", True)],
+    # issue 6 (tracing): exporter ingest (200k SDK spans) and one trace's lookup (bench/traces.py)
+    "traces": [("export", False), ("trace", True)],
+    # issue 7: store.verify() of chained segments; the hash chain's cost on store.log (<= 1M)
+    "audit": [("log_overhead", True), ("verify", True)],
+    # issue 9: the same queries on Spark local[2] and DuckDB over the same segments (bench/spark.py)
+    "spark": [("duckdb", True), ("spark", True)],
+    # issue 6 (metrics): dl.metrics_over_time, 60 daily windows; NannyML in bench/.venv-nannyml
+    "metrics": [("diaglab", True), ("nannyml", True)],
+    # issue 7: ten standard findings on a large store and their exports (bench/findings.py)
+    "findings": [("export", True)],
 }
 # (suite, case) -> an untimed case run first in its own process, to prepare the case's data
 PREPARE = {
@@ -38,9 +48,14 @@ PREPARE = {
     ("drift", "diaglab"): "prepare_diaglab",
     **{("slices", case): "prepare" for case in ("slice_metrics_1", "find_slices")},
     ("explain", "card"): "prepare",
+    ("traces", "trace"): "prepare",
+    ("audit", "verify"): "prepare",
+    ("spark", "duckdb"): "prepare",
+    ("metrics", "diaglab"): "prepare",
+    ("findings", "export"): "prepare",
 }
 # suites run size by size, so that the tools compared at one size run close together in time
-BY_SIZE = {"drift", "slices"}
+BY_SIZE = {"drift", "slices", "spark", "metrics"}
 
 
 def run_suite(suite: str, sizes: list[str], workdir: Path) -> list[dict]:

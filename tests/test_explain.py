@@ -303,3 +303,14 @@ def test_pickled_models_need_trust_and_get_the_generic_explainer(tmp_path: Path)
     assert ex.probability == pytest.approx(want)
     assert ex.base_value + sum(ex.values.values()) == pytest.approx(want, abs=1e-9)
     store.close()
+
+
+def test_the_card_lists_the_found_slices_that_contain_the_prediction(sample_store):
+    found = dl.find_slices(sample_store, "credit", k=5, max_conditions=2)
+    assert not found.empty
+    top = found["slice"].iloc[0]
+    t = sample_store.table("credit")
+    pid = dl.queries.filters.where(t, top).select("prediction_id").limit(1).to_pandas()
+    ex = dl.explain(sample_store, "credit", pid["prediction_id"].iloc[0], drift=False)
+    assert str(top) in set(ex.slices["predicate"])
+    assert ex.slices.columns.tolist()[:4] == ["predicate", "metric", "value", "overall"]

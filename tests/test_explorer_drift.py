@@ -296,11 +296,11 @@ def test_a_slice_object_filters_both_sides(store: Any) -> None:
         assert ex.where_text.value == str(north)  # shown, not re-parsed
         expected = dl.drift(store, "credit", current=AFTER, where=north).table
         pd.testing.assert_frame_equal(ex.data(), expected)
-        state = ex.capture("north, low income")["state"]
+        state = ex.capture("north, low income").state
         assert state["slice"] == north.to_json()
         assert (
             "dl.Slice(('region', '=', 'north'), ('income', '<', 32000))"
-            in (ex.capture("again")["query"]["call"])
+            in (ex.capture("again").query["call"])
         )
     finally:
         ex.close()
@@ -369,9 +369,9 @@ def test_run_reads_rows_logged_since(store: Any, explorer: dl.DriftExplorer) -> 
     assert _n_current(explorer, "income") == before + 200
 
 
-def test_capture_returns_a_plain_json_dict(explorer: dl.DriftExplorer) -> None:
+def test_capture_returns_a_finding_with_plain_json(explorer: dl.DriftExplorer) -> None:
     explorer.feature = "channel"
-    found = explorer.capture("a new channel", note="partner from 01-24")
+    found = explorer.capture("a new channel", note="partner from 01-24").to_json()
     assert set(found) >= {
         "title",
         "note",
@@ -389,7 +389,7 @@ def test_capture_returns_a_plain_json_dict(explorer: dl.DriftExplorer) -> None:
     assert (
         "dl.drift(store, 'credit', current=('2026-01-21', '2026-02-01')" in found["query"]["call"]
     )
-    assert len(found["table"]) == len(explorer.data())
+    assert len(found["table"]["rows"]) == len(explorer.data())
     assert found["chart"]["title"]["text"].startswith("channel:")
     assert "vconcat" in found["chart"]
     json.dumps(found)  # plain values only

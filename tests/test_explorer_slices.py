@@ -102,8 +102,8 @@ def test_errors_show_under_the_widget_and_capture_has_the_query(store):
     ex.wait()
     assert set(ex.data()["region"]) == {"north"}
     cap = ex.capture("north only", "checked by hand")
-    assert cap["explorer"] == "SliceExplorer" and cap["state"]["where"] == "region = 'north'"
-    assert cap["query"]["call"].startswith("dl.slice_metrics(store, 'm'")
-    assert cap["table"] and cap["chart"] is not None
+    assert cap.explorer == "SliceExplorer" and cap.state["where"] == "region = 'north'"
+    assert cap.query["call"].startswith("dl.slice_metrics(store, 'm'")
+    assert cap.table["rows"] and cap.chart is not None
     with pytest.raises(dl.UnknownNameError, match="known: employment, income, region"):
         dl.SliceExplorer(store, "m", by="incme")

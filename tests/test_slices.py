@@ -172,6 +172,26 @@ def test_planted_slice_is_found_in_the_top_three(planted):
     assert "vs" in row["why"]
 
 
+def test_a_prediction_card_lists_the_found_slices_that_contain_it(planted):
+    from diaglab.queries import found_slices
+
+    found = dl.find_slices(planted, "m")
+    planted_slice = next(s for s in found["slice"] if set(s.columns) == {"region", "employment"})
+    t = planted.table("m")
+    inside = dl.queries.filters.where(t, planted_slice).select("prediction_id").limit(1)
+    outside = t.filter((t.region != "north") & (t.employment != "self")).select("prediction_id")
+    pid_in = inside.to_pandas()["prediction_id"].iloc[0]
+    pid_out = outside.limit(1).to_pandas()["prediction_id"].iloc[0]
+
+    listed = found_slices.containing(planted, "m", pid_in)
+    assert str(planted_slice) in set(listed["predicate"])
+    assert not set(found_slices.containing(planted, "m", pid_out)["predicate"]) & {
+        str(planted_slice)
+    }
+    every = {str(s) for s in found["slice"]}
+    assert set(listed["predicate"]) <= every
+
+
 def test_planted_slice_is_found_by_compare_before_and_after(planted):
     found = dl.find_slices(
         planted, "m", compare=((START, SLICE_DAY), (SLICE_DAY, START + pd.Timedelta(days=40)))

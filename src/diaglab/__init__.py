@@ -13,6 +13,7 @@ from diaglab.errors import (
     UnknownNameError,
     UntrustedModelError,
 )
+from diaglab.findings import Finding, Findings, export, finding, findings
 from diaglab.producers import Logger, instrument
 from diaglab.queries.drift import DriftReport, drift
 from diaglab.queries.drift_impact import DomainClassifierResult, domain_classifier, drift_impact
@@ -25,9 +26,12 @@ from diaglab.queries.explain import (
     explanation_drift,
 )
 from diaglab.queries.filters import Slice
+from diaglab.queries.metrics_time import MetricsOverTime, metrics_over_time
 from diaglab.queries.neighbors import neighbors
 from diaglab.queries.slice_search import find_slices
 from diaglab.queries.slices import slice_metrics
+from diaglab.queries.traces import SpanStats, Trace, find_traces, span_stats, trace
+from diaglab.queries.versions import VersionComparison, compare_versions
 from diaglab.queries.whatif import Counterfactual, WhatIf, counterfactual, what_if
 from diaglab.queries.window import Window
 from diaglab.store import IngestReport, LabelReport, ModelSchema, Store, open
@@ -35,7 +39,11 @@ from diaglab.store import IngestReport, LabelReport, ModelSchema, Store, open
 if TYPE_CHECKING:
     from diaglab.explorers.drift import DriftExplorer
     from diaglab.explorers.inspector import PredictionInspector
+    from diaglab.explorers.metrics import MetricsExplorer
+    from diaglab.explorers.panel import Panel, panel
+    from diaglab.explorers.selection import Selection, link
     from diaglab.explorers.slices import SliceExplorer
+    from diaglab.explorers.traces import TraceExplorer
 
 __version__ = "0.1.0"
 
@@ -43,17 +51,31 @@ __version__ = "0.1.0"
 # dl.Logger should not pay for them, so they load on first use.
 _LAZY = {
     "DriftExplorer": "diaglab.explorers.drift",
+    "MetricsExplorer": "diaglab.explorers.metrics",
     "PredictionInspector": "diaglab.explorers.inspector",
     "SliceExplorer": "diaglab.explorers.slices",
+    "TraceExplorer": "diaglab.explorers.traces",
+    "Panel": "diaglab.explorers.panel",
+    "panel": "diaglab.explorers.panel",
+    "Selection": "diaglab.explorers.selection",
+    "link": "diaglab.explorers.selection",
 }
 
 
 def __getattr__(name: str) -> Any:
+    if name == "otel":  # needs the optional OpenTelemetry SDK for its exporter
+        return importlib.import_module("diaglab.otel")
     if name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'diaglab' has no attribute {name!r}")
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Where JupyterLab finds the prebuilt extension (``jupyter labextension develop``); the wheel
+    installs it into ``share/jupyter/labextensions/diaglab`` (see labextension/README.md)."""
+    return [{"src": "labextension", "dest": "diaglab"}]
 
 
 __all__ = [
@@ -67,21 +89,32 @@ __all__ = [
     "Explanation",
     "ExplanationDrift",
     "FilterError",
+    "Finding",
+    "Findings",
     "IngestReport",
     "InputError",
     "LabelReport",
     "Logger",
+    "MetricsExplorer",
+    "MetricsOverTime",
     "ModelSchema",
+    "Panel",
     "PredictionInspector",
     "ReadOnlyStoreError",
     "SchemaError",
+    "Selection",
     "Slice",
     "SliceExplorer",
+    "SpanStats",
     "Store",
+    "Trace",
+    "TraceExplorer",
     "UnknownNameError",
     "UntrustedModelError",
+    "VersionComparison",
     "WhatIf",
     "Window",
+    "compare_versions",
     "counterfactual",
     "domain_classifier",
     "drift",
@@ -90,10 +123,19 @@ __all__ = [
     "explain",
     "explain_window",
     "explanation_drift",
+    "export",
     "find_slices",
+    "find_traces",
+    "finding",
+    "findings",
     "instrument",
+    "link",
+    "metrics_over_time",
     "neighbors",
     "open",
+    "panel",
     "slice_metrics",
+    "span_stats",
+    "trace",
     "what_if",
 ]

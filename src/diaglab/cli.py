@@ -70,6 +70,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise InputError(f"no such file: {path}")
+    if args.kind == "spans":
+        return _ingest_spans(args.store, path)
+    if not args.model:
+        raise InputError(f"--model is required for --kind {args.kind}")
     store = dl.open(args.store)
     total = 0
     categorical = args.categorical.split(",") if args.categorical else None
@@ -110,6 +114,32 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             bar.update(chunk.num_rows)
     print(f"ingested {total} {args.kind} rows for model {args.model!r} into {store.path}")
     store.close()
+    return 0
+
+
+def _ingest_spans(store_path: str, path: Path) -> int:
+    """OTLP JSON (one document or JSON Lines) into span segments, then ingested."""
+    import diaglab as dl
+    from diaglab.otel import read_otlp_json
+    from diaglab.store.spans import write_spans
+
+    root = Path(store_path).expanduser().resolve()
+    # Parse the whole file before writing anything: a malformed line stores nothing.
+    tables = list(read_otlp_json(path))
+    total = 0
+    for table in tables:
+        write_spans(root, table)
+        total += table.num_rows
+    store = dl.open(root, refresh=False)
+    try:
+        if store.read_only:
+            note = f"; the store is open elsewhere ({store.read_only_reason}): ingested there"
+        else:
+            report = store.refresh()
+            note = f"; {report.duplicates} repeated span ids skipped" if report.duplicates else ""
+    finally:
+        store.close()
+    print(f"ingested {total} spans from {path.name} into {root}{note}")
     return 0
 
 
@@ -156,6 +186,18 @@ def cmd_info(args: argparse.Namespace) -> int:
         for change in s.changes:
             print(f"    {change}")
     return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Check the store's segments against their hash chains; 1 when anything is wrong."""
+    from diaglab.store.audit import verify
+
+    root = Path(args.store)
+    if not (root / "segments").is_dir() and not (root / "audit").is_dir():
+        raise InputError(f"{root} is not a diaglab store (no segments/ or audit/ in it)")
+    report = verify(root)  # reads files only: works while another process holds the store
+    print(report)
+    return 0 if report.ok else 1
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -211,9 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
     ing = sub.add_parser("ingest", help="log a Parquet or CSV file into a store")
     ing.add_argument("store")
     ing.add_argument("file")
-    ing.add_argument("--model", required=True)
+    ing.add_argument("--model", help="the model (not for --kind spans)")
     ing.add_argument(
-        "--kind", choices=["predictions", "labels", "reference"], default="predictions"
+        "--kind", choices=["predictions", "labels", "reference", "spans"], default="predictions"
     )
     ing.add_argument("--model-version", default="v1")
     ing.add_argument("--id-col", default="prediction_id")
@@ -247,6 +289,10 @@ def build_parser() -> argparse.ArgumentParser:
     inf.add_argument("store")
     inf.set_defaults(func=cmd_info)
 
+    ver = sub.add_parser("verify", help="check every segment against the store's hash chains")
+    ver.add_argument("store")
+    ver.set_defaults(func=cmd_verify)
+
     demo = sub.add_parser("demo", help="JupyterLab on the tour notebook over the sample store")
     demo.add_argument("--store", default="sample_data/credit")
     demo.add_argument("--notebooks", default="notebooks")
@@ -258,6 +304,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="execute the tour notebook and write its outputs instead",
     )
     demo.set_defaults(func=cmd_demo)
+
+    from diaglab.findings.cli import add_commands  # report, recheck
+
+    add_commands(sub)
     return p
 
 

@@ -268,3 +268,82 @@ def page(
         page.close()
     leaked = guard.blocked[before:]
     assert not leaked, f"requests that tried to leave the machine: {leaked}"
+
+
+# Notebook 7 has no left area to fold; otherwise as OPEN_JS.
+NB7_OPEN_JS = OPEN_JS.replace(
+    "if (!app.shell.leftCollapsed) { await app.commands.execute('application:toggle-left-area'); }",
+    "",
+)
+
+
+@dataclass
+class Notebook7:
+    """A running Notebook 7 server (same extensions as JupyterLab) on ``root``."""
+
+    url: str
+    root: Path
+    log: Path
+    token: str = TOKEN
+
+    def open(self, page: Any, path: str) -> None:
+        """Open the notebook at ``path`` in Notebook 7's single-document UI; wait for its kernel."""
+        page.goto(f"{self.url}/notebooks/{path}?token={self.token}")
+        page.wait_for_function("window.jupyterapp !== undefined", timeout=90_000)
+        page.evaluate(NB7_OPEN_JS)
+
+
+@pytest.fixture(scope="session")
+def notebook7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Notebook7]:
+    """``jupyter notebook`` (7) on loopback with a token, root in a temporary folder."""
+    root = tmp_path_factory.mktemp("nb7-root")
+    config = tmp_path_factory.mktemp("nb7-config")
+    (config / "labconfig").mkdir()
+    (config / "labconfig" / "page_config.json").write_text(json.dumps(PAGE_CONFIG))
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(config),
+        JUPYTER_RUNTIME_DIR=str(tmp_path_factory.mktemp("nb7-runtime")),
+        JUPYTERLAB_SETTINGS_DIR=str(tmp_path_factory.mktemp("nb7-settings")),
+        JUPYTERLAB_WORKSPACES_DIR=str(tmp_path_factory.mktemp("nb7-workspaces")),
+    )
+    port = _free_port()
+    log_path = root.parent / f"{root.name}-server.log"
+    url = f"http://127.0.0.1:{port}"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "notebook",
+                "--no-browser",
+                "--allow-root",
+                f"--port={port}",
+                "--ServerApp.port_retries=0",
+                "--ServerApp.ip=127.0.0.1",
+                f"--IdentityProvider.token={TOKEN}",
+                f"--ServerApp.root_dir={root}",
+                "--JupyterNotebookApp.expose_app_in_browser=True",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        try:
+            deadline = time.monotonic() + 90
+            while True:
+                try:
+                    urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2)
+                    break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(log_path.read_text()[-3000:]) from None
+                    time.sleep(0.2)
+            yield Notebook7(url=url, root=root, log=log_path)
+        finally:
+            proc.terminate()  # by its PID; the server shuts its kernels down
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)

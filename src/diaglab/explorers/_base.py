@@ -10,6 +10,7 @@ Subclasses implement :meth:`data`, :meth:`_state`, :meth:`_query` and :meth:`_ch
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import math
@@ -19,7 +20,7 @@ import traceback
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
 import ipywidgets as w
@@ -278,34 +279,40 @@ class Explorer(w.VBox):
     def _model(self) -> str | None:
         return None
 
+    # -- shared selection (diaglab.explorers.selection: dl.link, dl.panel) -------------------
+
+    selection_traits: ClassVar[dict[str, str]] = {}
+    """How this explorer's traits map onto a shared Selection: ``{part: trait}``, parts among
+    model, version, reference, current, slice, prediction_id; parts not named are ignored."""
+
+    def _selection_batch(self) -> contextlib.AbstractContextManager[None]:
+        """Values a shared selection pushes are set inside this, so that several of them give
+        one computation; explorers that batch their refreshes override it."""
+        return contextlib.nullcontext()
+
+    @property
+    def selection(self) -> Any:
+        """The shared dl.Selection this explorer is linked to (``dl.link``), or None."""
+        return getattr(self, "_shared_selection", None)
+
     # -- capture ----------------------------------------------------------------------------
 
-    def capture(self, title: str, note: str = "") -> dict[str, Any]:
-        """What the explorer shows, as a plain dict a finding can be made from.
+    def capture(self, title: str, note: str = "", author: str | None = None) -> Any:
+        """Record what the explorer shows as a :class:`diaglab.Finding`, stored in the store.
 
-        Keys: title, note, explorer, model, state, query, table (records), chart (Vega-Lite
-        JSON), watermark (the store's, when it can say), created_at (UTC, ISO 8601).
+        The finding holds the title, note, author (``DIAGLAB_AUTHOR``, git's user.name or the
+        OS user unless given), the selection, the query (the ``dl.`` call, and the Ibis
+        expressions and SQL recorded while it runs again), the table, the chart spec with a
+        static SVG, the store's watermark, the model version and the claim ``recheck``
+        compares. Returns the stored (hash-chained) finding.
         """
+        from diaglab.findings.capture import from_explorer
+
         if not isinstance(title, str) or not title.strip():
             raise TypeError("capture(title, note='') needs a non-empty title")
-        table = self.data()
-        with self._lock:
-            try:
-                watermark = self._store.watermark()
-            except Exception:  # a watermark is context, not a reason to lose the capture
-                watermark = None
-            return {
-                "title": title,
-                "note": note,
-                "explorer": self.explorer_name,
-                "model": self._model(),
-                "state": self._state(),
-                "query": self._query(),
-                "table": json_records(table),
-                "chart": self._chart_spec(),
-                "watermark": watermark,
-                "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            }
+        table = self.data()  # waits for a computation under way; raises when nothing is shown
+        with _QUERY_LOCK:
+            return _patiently(lambda: from_explorer(self, title, note, author, table=table))
 
 
 def _patiently(run: Callable[[], R], *, tries: int = 20) -> R:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Literal
 
 import altair as alt
@@ -98,6 +98,13 @@ class DriftExplorer(Explorer):
     """
 
     explorer_name = "DriftExplorer"
+    selection_traits = {  # noqa: RUF012 - read-only class data
+        "model": "model",
+        "version": "version",
+        "reference": "reference",
+        "current": "current",
+        "slice": "where",
+    }
 
     model = traitlets.Unicode(help="The model explored (str).")
     """The model explored (str). Setting it resets ``version`` and ``feature`` and recomputes."""
@@ -370,6 +377,9 @@ class DriftExplorer(Explorer):
         if not self._batching and self._wanted is not None:
             kind, self._wanted = self._wanted, None
             self._refresh(kind)
+
+    def _selection_batch(self) -> AbstractContextManager[None]:
+        return self._batch()
 
     def _request(self, kind: Refresh) -> None:
         self._wanted = "all" if "all" in (kind, self._wanted) else kind

@@ -4,8 +4,8 @@ Pick a prediction by id (text box) or from the worst errors of a window and slic
 the largest |label - score|, found in the engine). The card shows a summary (output, probability,
 decision, label, version), the SHAP waterfall (one ``altair.JupyterChart``), the feature table with
 reference percentiles and flags, the nearest reference neighbours, what-if controls (edit one or
-more values, see the prediction and the waterfall update), the counterfactual, and a slot for the
-request's trace (filled once tracing lands).
+more values, see the prediction and the waterfall update), the counterfactual, and the request's
+trace: its spans as a waterfall (the TraceExplorer's chart), or why there is none.
 """
 
 from __future__ import annotations
@@ -20,18 +20,18 @@ import traitlets
 
 from diaglab.charts._common import message_chart
 from diaglab.charts.explain import feature_table_html, waterfall_chart
+from diaglab.charts.traces import trace_summary_html
+from diaglab.charts.traces import waterfall_chart as trace_waterfall
 from diaglab.errors import InputError
 from diaglab.explorers._base import Explorer, enable_offline_charts, resolve_model
 from diaglab.queries.explain import Explanation, explain, worst_errors
 from diaglab.queries.filters import Slice
 from diaglab.queries.neighbors import neighbors
+from diaglab.queries.traces import Trace, prediction_trace
 from diaglab.queries.whatif import Counterfactual, WhatIf, counterfactual, what_if
 from diaglab.queries.window import Window
 
-TRACE_NOTE = (
-    "<i style='color:#777'>The request's trace appears here once spans are logged "
-    "(request tracing).</i>"
-)
+TRACE_NOTE = "<i style='color:#777'>The request's trace appears here.</i>"
 
 
 class PredictionInspector(Explorer):
@@ -61,6 +61,7 @@ class PredictionInspector(Explorer):
     """
 
     explorer_name = "PredictionInspector"
+    selection_traits = {"prediction_id": "prediction_id"}  # noqa: RUF012 - read-only class data
     prediction_id = traitlets.Unicode(None, allow_none=True)
 
     def __init__(
@@ -150,6 +151,12 @@ class PredictionInspector(Explorer):
         self.counterfactual_html.add_class("diaglab-inspector-counterfactual")
         self.trace = w.HTML(TRACE_NOTE)
         self.trace.add_class("diaglab-inspector-trace")
+        self.trace_chart = alt.JupyterChart(
+            message_chart("no trace"), embed_options={"renderer": "svg"}
+        )
+        self.trace_chart.add_class("diaglab-inspector-trace-chart")
+        self.trace_chart.layout.display = "none"
+        self.trace_result: Trace | None = None
         self._edits: dict[str, Any] = {}
 
         self.id_text.observe(self._on_id_text, names="value")
@@ -172,6 +179,7 @@ class PredictionInspector(Explorer):
                 self.counterfactual_html,
                 w.HTML("<b>trace</b>"),
                 self.trace,
+                self.trace_chart,
             ],
             layout=w.Layout(width="520px"),
         )
@@ -270,9 +278,11 @@ class PredictionInspector(Explorer):
 
     def _open(self, pid: str) -> None:
         store, model, trust, k = self._store, self.model, self.trust, self.k
+        traced: list[tuple[Trace | None, str]] = []
 
         def work(step: Any) -> tuple[Explanation, pd.DataFrame, Counterfactual | None]:
             ex = explain(store, model, pid, trust=trust)
+            traced.append(prediction_trace(store, model, pid))
             step("finding similar reference cases")
             near = neighbors(store, model, pid, k=k, trust=trust)
             step("searching a counterfactual")
@@ -289,6 +299,7 @@ class PredictionInspector(Explorer):
             self._render_explanation(ex)
             self.neighbors_html.value = _neighbors_html(near)
             self.counterfactual_html.value = _counterfactual_html(cf)
+            self._render_trace(*traced[0])
             feats = ex.top
             keep = self.whatif_feature.value if self.whatif_feature.value in feats else feats[0]
             self.whatif_feature.options = feats
@@ -319,6 +330,16 @@ class PredictionInspector(Explorer):
         self._submit("what if…", work, done)
 
     # -- rendering --------------------------------------------------------------------------
+
+    def _render_trace(self, found: Trace | None, why: str) -> None:
+        self.trace_result = found
+        if found is None:
+            self.trace.value = f"<i style='color:#777'>{html.escape(why)}</i>"
+            self.trace_chart.layout.display = "none"
+            return
+        self.trace.value = trace_summary_html(found)
+        self.trace_chart.chart = trace_waterfall(found.spans, title=f"trace {found.trace_id}")
+        self.trace_chart.layout.display = ""
 
     def _render_explanation(self, ex: Explanation, title: str | None = None) -> None:
         self.summary.value = _summary_html(ex, what_if=title is not None)
@@ -379,7 +400,22 @@ def _summary_html(ex: Explanation, *, what_if: bool = False) -> str:
         f"<div class='diaglab-inspector-prediction'>{who}<b>{html.escape(ex.model)}</b> "
         f"{html.escape(ex.model_version)}{when}<br>{prob}decision <b>{ex.decision}</b> · "
         f"label {html.escape(label)}{flag} · {html.escape(ex.output_space)} "
-        f"{ex.prediction:.3f} = base {ex.base_value:.3f} + SHAP</div>"
+        f"{ex.prediction:.3f} = base {ex.base_value:.3f} + SHAP{_slices_html(ex)}</div>"
+    )
+
+
+def _slices_html(ex: Explanation) -> str:
+    """The slices found by find_slices that contain the prediction, worst first."""
+    if ex.slices.empty:
+        return ""
+    items = "".join(
+        f"<li>{html.escape(str(s['predicate']))}: {html.escape(str(s['metric']))} "
+        f"{s['value']:.3f} vs {s['overall']:.3f} overall</li>"
+        for s in ex.slices.to_dict(orient="records")
+    )
+    return (
+        "<div class='diaglab-inspector-slices'>in slices found by find_slices:"
+        f"<ul>{items}</ul></div>"
     )
 
 

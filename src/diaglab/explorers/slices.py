@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import altair as alt
@@ -57,6 +59,11 @@ class SliceExplorer(Explorer):
     """
 
     explorer_name = "SliceExplorer"
+    selection_traits = {  # noqa: RUF012 - read-only class data
+        "current": "window",
+        "slice": "selected_slice",
+        "prediction_id": "prediction_id",
+    }
 
     model = traitlets.Unicode(help="The model explored (str).")
     metric = traitlets.Unicode("error")
@@ -71,6 +78,9 @@ class SliceExplorer(Explorer):
     """The selected slice (dl.Slice), or None: what a panel links to the other explorers."""
     page = traitlets.Int(0)
     """The page of the selected slice's rows shown (int, from 0)."""
+    prediction_id = traitlets.Unicode(None, allow_none=True)
+    """The prediction picked from the rows shown (str), or None: a panel opens it in the
+    inspector."""
 
     def __init__(
         self,
@@ -149,6 +159,11 @@ class SliceExplorer(Explorer):
         self.next_button = w.Button(description="next ▶", layout=w.Layout(width="80px"))
         self.page_label = w.HTML("")
         self.page_label.add_class("diaglab-slices-page")
+        self.row_picker = w.Dropdown(
+            options=[("open a prediction…", "")], layout=w.Layout(width="360px")
+        )
+        self.row_picker.add_class("diaglab-slices-row-picker")
+        self.row_picker.observe(self._on_row_pick, names="value")
         for ctrl, handler in (
             (self.metric_picker, self._on_metric),
             (self.by_picker, self._on_by),
@@ -168,7 +183,7 @@ class SliceExplorer(Explorer):
         )
         status = w.HBox([self.progress, self.status], layout=w.Layout(align_items="center"))
         found = w.VBox([w.HTML("<b>slices found</b> (worst first)"), self.found_box])
-        pager = w.HBox([self.prev_button, self.page_label, self.next_button])
+        pager = w.HBox([self.prev_button, self.page_label, self.next_button, self.row_picker])
         rows = w.VBox([self.selected_label, pager, self.rows_html])
         self.children = [controls, status, self.error_area, self.chart, found, rows]
         self.add_class("diaglab-slices")
@@ -263,6 +278,24 @@ class SliceExplorer(Explorer):
             self.selected_slice = self._table["slice"].iloc[int(key)]
 
     @Explorer._guard
+    def _on_row_pick(self, change: Any) -> None:
+        if change["new"]:
+            self.prediction_id = change["new"]
+
+    @contextmanager
+    def _selection_batch(self) -> Iterator[None]:
+        """Values a shared selection pushes, applied with one recomputation."""
+        before = (self.metric, list(self.by), self.window, self.where)
+        was, self._ready = self._ready, False
+        try:
+            yield
+        finally:
+            self._ready = was
+        if was and (self.metric, list(self.by), self.window, self.where) != before:
+            self._sync_controls()
+            self._refresh()
+
+    @Explorer._guard
     def _turn(self, step: int) -> None:
         pages = max(1, math.ceil(self._total_rows / PAGE_SIZE))
         self.page = min(max(0, self.page + step), pages - 1)
@@ -348,6 +381,7 @@ class SliceExplorer(Explorer):
             self.selected_label.value = ""
             self.rows_html.value = ""
             self.page_label.value = ""
+            self.row_picker.options = [("open a prediction…", "")]
             return
         try:
             with _QUERY_LOCK:  # one page: a LIMIT query, fast enough to run in the callback
@@ -371,6 +405,12 @@ class SliceExplorer(Explorer):
         )
         self.page_label.value = f"&nbsp;page {self.page + 1} of {pages}&nbsp;"
         self.rows_html.value = _rows_table(rows)
+        self.row_picker.options = [("open a prediction…", "")] + [
+            (f"{pid} · score {_num(score)}", str(pid))
+            for pid, score in zip(
+                rows["prediction_id"], rows.get("score", [None] * len(rows)), strict=False
+            )
+        ]
 
     # -- results ----------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Any
 
@@ -34,6 +35,8 @@ class Instrumented:
     def _call(self, method: str, X: Any, trace_id: Any, prediction_ids: Any) -> Any:
         frame = self._frame(X)
         n = len(frame)
+        if trace_id is None:
+            trace_id = current_trace_id()
         traces = [trace_id] * n if trace_id is None or isinstance(trace_id, str) else trace_id
         start = time.perf_counter()
         try:
@@ -67,6 +70,18 @@ class Instrumented:
         if names is None or len(names) != arr.shape[1]:
             names = [f"x{i}" for i in range(arr.shape[1])]
         return pd.DataFrame(arr, columns=[str(c) for c in names])
+
+
+def current_trace_id() -> str | None:
+    """The trace id of the active OpenTelemetry span (32 hex digits), or None.
+
+    Without OpenTelemetry imported there can be no active span, so it is not imported here.
+    """
+    otel_trace = sys.modules.get("opentelemetry.trace")
+    if otel_trace is None:
+        return None
+    ctx = otel_trace.get_current_span().get_span_context()
+    return f"{ctx.trace_id:032x}" if ctx.is_valid else None
 
 
 def instrument(estimator: Any, logger: Logger) -> Instrumented:

@@ -22,6 +22,7 @@ from diaglab.store._ids import MAX_ROWS_PER_SEGMENT, new_segment_id
 from diaglab.store.producer import prepare_predictions
 from diaglab.store.schema import SchemaRegistry
 from diaglab.store.segments import check_model_name, write_segment
+from diaglab.store.sensitive import keyed_hash, store_key
 
 log = logging.getLogger("diaglab")
 
@@ -66,6 +67,11 @@ class Logger:
     flush_seconds : float, default 5.0
     categorical : sequence of str, optional
         Features to store as categories even when their values are numbers.
+    prometheus : bool or prometheus_client.CollectorRegistry, optional
+        Also count predictions, errors and latency as Prometheus metrics labelled by model and
+        version (``True``: the default registry); see :mod:`diaglab.producers.prometheus`.
+    sensitive : sequence of str, optional
+        Features stored as keyed hashes, never in clear (see ``Store.log``).
 
     Examples
     --------
@@ -82,6 +88,8 @@ class Logger:
         flush_rows: int = 10_000,
         flush_seconds: float = 5.0,
         categorical: Sequence[str] | None = None,
+        prometheus: Any = None,
+        sensitive: Sequence[str] | None = None,
     ) -> None:
         if flush_rows < 1 or flush_seconds <= 0:
             raise InputError("flush_rows must be >= 1 and flush_seconds > 0")
@@ -91,6 +99,8 @@ class Logger:
         self.flush_rows = flush_rows
         self.flush_seconds = flush_seconds
         self.categorical = list(categorical or ())
+        self._prometheus = _prometheus_metrics(prometheus, self.model, model_version)
+        self.sensitive = [sensitive] if isinstance(sensitive, str) else list(sensitive or ())
         self._registry = SchemaRegistry(self.path)
         self._rows: list[_Row] = []
         self._frames: list[dict[str, Any]] = []
@@ -251,6 +261,7 @@ class Logger:
             errors=batch["errors"],
             categorical=[c for c in self.categorical if c in batch["features"].columns],
             unique_ids=False,
+            sensitive=[c for c in self.sensitive if c in batch["features"].columns],
         )
         if prepared is None:
             return 0
@@ -258,7 +269,22 @@ class Logger:
             self.path, "predictions", self.model, prepared.table, segment_id=prepared.segment_id
         )
         self.written += prepared.table.num_rows
+        if self._prometheus is not None:
+            self._prometheus.observe(prepared.table)
         return int(prepared.table.num_rows)
+
+    def _hidden(self, features: pd.DataFrame) -> pd.DataFrame:
+        """``features`` with the sensitive columns as keyed hashes: rejects stay hashed too."""
+        schema = self._registry.get(self.model)
+        names = dict.fromkeys((*self.sensitive, *(schema.sensitive if schema else ())))
+        hidden = [c for c in names if c in features.columns]
+        if not hidden:
+            return features
+        key = store_key(self.path)
+        out = features.copy()
+        for c in hidden:
+            out[c] = [None if pd.isna(v) else keyed_hash(key, str(v)) for v in out[c]]
+        return out
 
     def _reject(self, batch: dict[str, Any], reason: str) -> None:
         d = self.path / "rejected" / self.model
@@ -266,7 +292,7 @@ class Logger:
         record = {
             "reason": reason,
             "model_version": self.model_version,
-            "features": batch["features"].to_dict("records"),
+            "features": self._hidden(batch["features"]).to_dict("records"),
             "prediction": np.asarray(batch["predictions"]).tolist(),
             "prediction_ids": batch["prediction_ids"],
         }
@@ -300,6 +326,14 @@ class Logger:
             f"<diaglab.Logger {self.model!r} {self.model_version!r} into {str(self.path)!r}: "
             f"{self.written} written, {len(self._rows)} buffered, {self.rejected} rejected>"
         )
+
+
+def _prometheus_metrics(prometheus: Any, model: str, version: str) -> Any:
+    if prometheus is None or prometheus is False:
+        return None
+    from diaglab.producers.prometheus import PrometheusMetrics
+
+    return PrometheusMetrics(prometheus, model, version)
 
 
 def _stack(predictions: list[Any]) -> Any:

@@ -67,11 +67,13 @@ class Explained:
 
     def output(self, X: pd.DataFrame) -> np.ndarray:
         """The model output in the space its SHAP values add up to, one per row."""
-        impl, fmt = self.loaded.impl, self.loaded.info.format
-        if self.output_space == "log_odds" and fmt == "lightgbm":
-            raw = np.asarray(impl.predict(self.loaded.model_input(X), raw_score=True))
+        impl, library = self.loaded.impl, self.loaded.library
+        if self.output_space == "log_odds" and library == "lightgbm":
+            raw = np.asarray(
+                self.loaded.booster.predict(self.loaded.model_input(X), raw_score=True)
+            )
             return raw if raw.ndim == 1 else raw[np.arange(len(raw)), self.classes_of(X)]
-        if self.output_space == "log_odds" and fmt == "xgboost":
+        if self.output_space == "log_odds" and library == "xgboost":
             raw = np.asarray(impl.predict(self.loaded.model_input(X), output_margin=True))
             return raw if raw.ndim == 1 else raw[np.arange(len(raw)), self.classes_of(X)]
         if self.task == "regression":
@@ -166,7 +168,7 @@ def explained(store: Any, model: str, version: str, *, trust: bool) -> Explained
         kind = "tree"
         if task == "regression":
             space = "value"
-        elif info.format in ("lightgbm", "xgboost"):
+        elif loaded.library in ("lightgbm", "xgboost"):
             space = "log_odds"
         else:
             space = "probability"

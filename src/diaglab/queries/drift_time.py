@@ -22,6 +22,7 @@ import pandas as pd
 from diaglab.errors import InputError, unknown
 from diaglab.queries.drift import LABEL, prepare
 from diaglab.queries.filters import Slice
+from diaglab.queries.window import epoch_bucket
 from diaglab.stats.distances import coarsen_bins, js_distance, psi
 from diaglab.stats.drift import alert_band
 
@@ -103,7 +104,7 @@ def drift_over_time(
     if statistic not in STATISTICS:
         raise unknown("statistic", statistic, list(STATISTICS))
     stat = STATISTICS[statistic]
-    interval, delta = _interval(freq)
+    _, delta = _interval(freq)
     p = prepare(store, model, current, reference, features, where, version)
 
     # Reference shares per bin, and each feature's engine-side bin expression.
@@ -133,7 +134,7 @@ def drift_over_time(
     if not specs:
         raise InputError(f"model {model!r} has no feature with reference values to compare")
 
-    key = p.cur.timestamp.bucket(interval)
+    key = epoch_bucket(p.cur.timestamp, int(delta.total_seconds()))
     branches = [
         p.cur.select(key=key, i=ibis.literal(i, "int32"), b=expr)
         .group_by(["key", "i", "b"])

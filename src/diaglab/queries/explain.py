@@ -20,6 +20,7 @@ import pandas as pd
 
 from diaglab.errors import InputError, UnknownNameError
 from diaglab.queries import _explainers as ex_
+from diaglab.queries import found_slices
 from diaglab.queries.drift import DriftReport, drift
 from diaglab.queries.filters import Slice
 from diaglab.queries.filters import where as apply_where
@@ -49,6 +50,9 @@ class Explanation:
     label : the ground truth if it arrived, else None
     cached : bool
         True when the SHAP values were read from the store's cache.
+    slices : pandas.DataFrame
+        The slices found by ``dl.find_slices`` in this session that contain the prediction:
+        ``predicate, metric, value, overall, support, p_adjusted, compared`` (empty when none).
     """
 
     model: str
@@ -68,6 +72,7 @@ class Explanation:
     table: pd.DataFrame = field(repr=False)
     cached: bool = False
     reference: str = ""
+    slices: pd.DataFrame = field(default_factory=found_slices.containing_none, repr=False)
 
     @property
     def top(self) -> list[str]:
@@ -301,6 +306,11 @@ def build(
         table=table,
         cached=cached,
         reference=ref_label,
+        slices=(
+            found_slices.containing(store, model, prediction_id)
+            if prediction_id is not None and context_from is None
+            else found_slices.containing_none()
+        ),
     )
 
 

@@ -365,11 +365,15 @@ def _compile(tree: Filter, table: Any) -> Any:
 
 def where(table: Any, spec: Slice | str | Filter | None) -> Any:
     """``table`` filtered by a Slice, a filter string or a parsed tree (None: unchanged)."""
-    if spec is None:
+    if spec is None or (isinstance(spec, Slice) and not spec):
         return table
+    return table.filter(predicate(table, spec))
+
+
+def predicate(table: Any, spec: Slice | str | Filter) -> Any:
+    """A non-empty Slice, a filter string or a parsed tree as a boolean Ibis expression over
+    ``table`` (columns checked against it)."""
     if isinstance(spec, Slice):
-        if not spec:
-            return table
         tree: Filter = spec.tree
     elif isinstance(spec, str):
         tree = parse(spec)
@@ -377,7 +381,7 @@ def where(table: Any, spec: Slice | str | Filter | None) -> Any:
         tree = spec
     else:
         raise FilterError(f"where= takes a dl.Slice or a filter string, not {type(spec).__name__}")
-    return table.filter(_compile(tree, table))
+    return _compile(tree, table)
 
 
 def columns_of(spec: Slice | str | Filter | None) -> set[str]:

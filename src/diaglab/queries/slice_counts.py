@@ -97,15 +97,6 @@ def cover(
     return blocks
 
 
-def drop_table(backend: Any, name: str) -> None:
-    try:
-        backend.drop_table(name, force=True)
-    except Exception:
-        # ibis 12's drop_table emits "DROP TABLE IF EXISTS" without the name on DuckDB 2;
-        # the name is diaglab's own (hex), so quoting it is safe.
-        backend.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
-
-
 def pack(codes: np.ndarray) -> np.ndarray:
     """One integer per row of bin codes (codes + 1 < 64, see ``MAX_BINS``)."""
     key = np.zeros(codes.shape[0], dtype=np.int64)

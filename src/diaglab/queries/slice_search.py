@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -44,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from diaglab.errors import InputError, unknown
+from diaglab.queries import found_slices
 from diaglab.queries._slice_report import Setup, report, report_metric
 from diaglab.queries.scope import scoped_table
 from diaglab.queries.slice_bins import binnings
@@ -51,12 +51,12 @@ from diaglab.queries.slice_counts import (
     STAT_COLUMNS,
     aggregates,
     count_cells,
-    drop_table,
     loss,
     pack,
 )
 from diaglab.queries.slices import has_scores
 from diaglab.queries.window import Window
+from diaglab.store.engines import materialize
 
 MAX_CANDIDATES = 20_000
 MAX_DEEP_CANDIDATES = 1_500
@@ -234,6 +234,7 @@ def find_slices(
     attrs["truncated"] = truncated
     result = report(store, table, evaluated, setup, totals, k, alpha, attrs)
     result.attrs.update(attrs)
+    found_slices.remember(store, model, result)
     return result
 
 
@@ -251,9 +252,7 @@ def _search(
         return _empty_evaluated(setup.compare), False
     cols = {f"c{i}": setup.plan[f].code(labelled) for i, f in enumerate(feats)}
     narrow = labelled.select(**cols, l=labelled.l, **({"w": labelled.w} if setup.compare else {}))
-    backend = store.ibis
-    name = f"_diaglab_slices_{uuid.uuid4().hex[:12]}"
-    temp = backend.create_table(name, narrow, temp=True)
+    temp, release = materialize(store, narrow)
     try:
         cards = [setup.plan[f].cardinality for f in feats]
         frames: list[pd.DataFrame] = []
@@ -308,7 +307,7 @@ def _search(
             truncated = truncated or cut
         return pd.concat(frames, ignore_index=True), truncated
     finally:
-        drop_table(backend, name)
+        release()
         del temp
 
 

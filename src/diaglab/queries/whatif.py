@@ -103,9 +103,9 @@ def check_changes(ex: ex_.Explained, schema: Any, changes: Mapping[str, Any]) ->
 
 
 def _trained_categories(ex: ex_.Explained) -> dict[str, list[Any]]:
-    if ex.loaded.info.format != "lightgbm":
+    if ex.loaded.library != "lightgbm":
         return {}
-    cats = getattr(ex.loaded.impl, "pandas_categorical", None) or []
+    cats = getattr(ex.loaded.booster, "pandas_categorical", None) or []
     return {f: list(c) for f, c in zip(ex.categorical, cats, strict=False)}
 
 

@@ -24,6 +24,15 @@ def _utc(value: Any, name: str) -> pd.Timestamp | None:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
+def epoch_bucket(column: Any, seconds: int) -> Any:
+    """The start of the ``seconds``-long window (counted from the Unix epoch) of each timestamp.
+
+    The windows of Ibis's ``bucket`` on DuckDB (``time_bucket`` from the epoch), written with
+    operations every Ibis backend compiles: Spark has no ``TimestampBucket``. Whole seconds.
+    """
+    return ((column.epoch_seconds() // seconds) * seconds).as_timestamp("s")
+
+
 @dataclass(frozen=True)
 class Window:
     """A half-open time window ``[start, end)``; either side may be open (None).

@@ -14,6 +14,9 @@ model) and 60 days of production traffic in which several things go wrong on pur
   between 2026-02-01 and 2026-02-03;
 - labels arriving 1–30 days late, 20% never, and none after the scenario's end ("now");
 - a slow path: ``partner_api`` requests and loans above 50,000 take 5x longer;
+- request traces: every prediction's ``trace_id`` leads to four spans (``request`` and the stages
+  ``feature_lookup``, ``model``, ``postprocess``); on the slow path the extra time is spent in
+  ``feature_lookup``, and ~1 request in 4096 fails in ``postprocess`` (see ``_spans``);
 - a handful of bad rows (missing values, age 999, negative income, a long unicode category).
 
 Everything is generated from the seed alone: the same ``rows`` and ``seed`` give the same store,
@@ -25,8 +28,8 @@ What was planted is written next to the store's data as ``sample_truth.json`` (s
 :func:`build_sample` for its keys), so explorers and tests can check that they find it.
 
 Modules: ``_scenario`` (calendar, vocabulary, every knob), ``_world`` (applicants and defaults),
-``_models`` (v1 and v2), ``_traffic`` (hourly traffic, chunks, bad rows), ``_truth`` (the tally
-and the truth file), ``_build`` (the store and the command line).
+``_models`` (v1 and v2), ``_traffic`` (hourly traffic, chunks, bad rows), ``_spans`` (the request
+traces), ``_truth`` (the tally and the truth file), ``_build`` (the store and the command line).
 
 Example
 -------

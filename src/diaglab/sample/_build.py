@@ -9,10 +9,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from diaglab.sample import _scenario as sc
 from diaglab.sample._models import train_models
+from diaglab.sample._spans import SpanTally, span_table
 from diaglab.sample._traffic import check_sizes, iter_production
-from diaglab.sample._truth import Tally, truth_dict
+from diaglab.sample._truth import Tally, slow_mask, truth_dict
 
 # Present while a sample is being written: a build that died half-way can be replaced too.
 _BUILDING = ".sample_building"
@@ -70,7 +73,8 @@ def build_sample(
         ``seed``, ``rows``, ``now``, ``reference_period``, ``production_period``, ``features``,
         ``threshold``, ``counts``, ``drift``, ``drifted_features``, ``undisturbed_features``,
         ``new_category``, ``collapsed_slice``, ``version_rollout``, ``labels``, ``slow_path``,
-        ``trace_id_format``, ``bad_rows``, ``bad_row_ids``, ``models``. Times are ISO 8601 UTC
+        ``trace_id_format``, ``traces`` (the spans: stages, planted slow stage, failed
+        traces), ``bad_rows``, ``bad_row_ids``, ``models``. Times are ISO 8601 UTC
         strings; observed numbers are computed from exactly what was logged.
 
     Examples
@@ -91,6 +95,7 @@ def build_sample(
     (root / _BUILDING).touch()
     models = train_models(seed=seed, reference_rows=reference_rows)
     tally = Tally()
+    span_tally = SpanTally()
     categorical = list(sc.CATEGORICAL)
     with open_store(root) as store:
         for version, model, ref, labels in (
@@ -135,10 +140,24 @@ def build_sample(
                         timestamps=chunk.label_timestamps[logged],
                     )
                 tally.add(chunk, threshold)
+                slow = slow_mask(chunk.features)
+                spans = span_table(
+                    chunk.trace_ids,
+                    np.array([int(p.rsplit("-", 1)[1]) for p in chunk.prediction_ids]),
+                    chunk.timestamps.to_numpy(dtype="datetime64[ns]").view(np.int64),
+                    chunk.latency_ms,
+                    slow,
+                    chunk.model_version,
+                    chunk.features["channel"].to_numpy(dtype=object),
+                )
+                store.log_spans(spans)
+                span_tally.add(spans, slow)
+                del spans
                 bar.update(len(chunk))
                 del chunk  # let it go before the next one is drawn
         store.refresh(progress=False)
     truth = truth_dict(tally, models, rows=rows, seed=seed, threshold=threshold)
+    truth["traces"] = span_tally.truth()
     tmp = root / f".{sc.TRUTH_FILE}.tmp"
     tmp.write_text(json.dumps(truth, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp.replace(root / sc.TRUTH_FILE)

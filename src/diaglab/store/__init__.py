@@ -1,7 +1,8 @@
 """The prediction-log store: segments on disk, DuckDB for queries."""
 
 from diaglab.store.engine import IngestReport
+from diaglab.store.engines import open
 from diaglab.store.schema import ModelSchema
-from diaglab.store.store import LabelReport, Store, open
+from diaglab.store.store import LabelReport, Store
 
 __all__ = ["IngestReport", "LabelReport", "ModelSchema", "Store", "open"]

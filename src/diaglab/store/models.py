@@ -2,8 +2,9 @@
 
 LightGBM boosters are saved in LightGBM's own text format and XGBoost models as JSON; loading those
 runs no code. Anything else (e.g. a scikit-learn pipeline) is pickled, and because unpickling runs
-arbitrary code, :func:`load_model` refuses it unless the caller passes ``trust=True``. A SHA-256 of
-every file is recorded at registration and checked at load.
+arbitrary code, :func:`load_model` refuses it unless the caller passes ``trust=True``. A model can
+also be registered from an MLflow model URI (:mod:`diaglab.store.mlflow_models`). A SHA-256 of every
+model's files is recorded at registration and checked at load, with where the model came from.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hashlib
 import json
 import os
 import pickle
+import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from diaglab.errors import InputError, StoreCorruptionError, UntrustedModelError, unknown
+from diaglab.store import mlflow_models
 from diaglab.store.segments import check_model_name
 
 
@@ -31,7 +34,7 @@ class ModelInfo:
 
     model: str
     version: str
-    format: str  # "lightgbm", "xgboost" or "pickle"
+    format: str  # "lightgbm", "xgboost", "pickle" or "mlflow"
     estimator: str
     task: str
     features: tuple[str, ...]
@@ -39,10 +42,9 @@ class ModelInfo:
     registered_at: str
     path: Path
     sha256: str
-
-    @property
-    def needs_trust(self) -> bool:
-        return self.format == "pickle"
+    needs_trust: bool
+    source: dict[str, Any]  # where the version came from: a Python object or an MLflow URI
+    flavor: str | None = None  # the MLflow flavor that loads it
 
 
 class LoadedModel:
@@ -55,6 +57,16 @@ class LoadedModel:
     @property
     def feature_names(self) -> list[str]:
         return list(self.info.features)
+
+    @functools.cached_property
+    def library(self) -> str:
+        """The package of the model object: "lightgbm", "xgboost", "sklearn", ..."""
+        return type(self.impl).__module__.split(".")[0]
+
+    @property
+    def booster(self) -> Any:
+        """The LightGBM ``Booster`` (of a Booster or of a scikit-learn API LightGBM model)."""
+        return getattr(self.impl, "booster_", self.impl)
 
     def model_input(self, X: pd.DataFrame) -> pd.DataFrame:
         """``X``'s model features, in the model's order, with each categorical feature turned
@@ -84,16 +96,16 @@ class LoadedModel:
     @functools.cached_property
     def categories(self) -> dict[str, list[Any]]:
         """Categorical feature -> its training categories (LightGBM models trained on pandas)."""
-        if self.info.format != "lightgbm":
+        if self.library != "lightgbm":
             return {}
-        trained = getattr(self.impl, "pandas_categorical", None) or []
-        indexes = _lightgbm_categorical_indexes(self.impl.model_to_string())
+        trained = getattr(self.booster, "pandas_categorical", None) or []
+        indexes = _lightgbm_categorical_indexes(self.booster.model_to_string())
         return {self.feature_names[i]: list(c) for i, c in zip(indexes, trained, strict=False)}
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         frame = self.model_input(X)
-        if self.info.format == "lightgbm":
-            raw = np.asarray(self.impl.predict(frame))
+        if self.library == "lightgbm":
+            raw = np.asarray(self.booster.predict(frame))
             return raw if raw.ndim == 2 else np.column_stack([1 - raw, raw])
         return np.asarray(self.impl.predict_proba(frame))
 
@@ -145,11 +157,8 @@ def _version_dir(root: Path, model: str, version: str) -> Path:
     return root / "models" / model / "versions" / version
 
 
-def register_model(root: Path, model: str, estimator: Any, version: str) -> ModelInfo:
-    """Save ``estimator`` as ``version`` of ``model`` (an existing version is replaced)."""
-    d = _version_dir(root, model, version)
-    d.mkdir(parents=True, exist_ok=True)
-    kind = type(estimator).__module__.split(".")[0]
+def _describe(estimator: Any) -> tuple[str, tuple[Any, ...], tuple[str, ...]]:
+    """A fitted model's task ("binary", "multiclass" or "regression"), classes and features."""
     classes = tuple(np.asarray(getattr(estimator, "classes_", ())).tolist())
     task = (
         "regression"
@@ -160,14 +169,37 @@ def register_model(root: Path, model: str, estimator: Any, version: str) -> Mode
     if names is None:
         names = getattr(estimator, "feature_name_", None)
     features = tuple(str(f) for f in (names if names is not None else ()))
-    if kind == "lightgbm":
-        booster = estimator.booster_ if hasattr(estimator, "booster_") else estimator
+    if type(estimator).__module__.split(".")[0] == "lightgbm":
+        booster = getattr(estimator, "booster_", estimator)
         features = features or tuple(booster.feature_name())
-        fmt, path = "lightgbm", d / "model.lgb.txt"
-        booster.save_model(str(path))
         task = _lightgbm_task(booster)
         if task == "binary" and not classes:
             classes = (0, 1)
+    return task, classes, features
+
+
+def _write_info(d: Path, info: dict[str, Any]) -> None:
+    info["registered_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    tmp = d / ".model.json.tmp"
+    tmp.write_text(json.dumps(info, indent=1, default=str))
+    os.replace(tmp, d / "model.json")
+
+
+def register_model(
+    root: Path, model: str, estimator: Any, version: str, *, trust: bool = False
+) -> ModelInfo:
+    """Save ``estimator`` (a fitted model, or an MLflow model URI) as ``version`` of ``model``;
+    an existing version is replaced. ``trust`` is needed only for MLflow models whose loading
+    runs code (see :mod:`diaglab.store.mlflow_models`)."""
+    if isinstance(estimator, str):
+        return _register_mlflow(root, model, estimator, version, trust=trust)
+    d = _version_dir(root, model, version)
+    d.mkdir(parents=True, exist_ok=True)
+    kind = type(estimator).__module__.split(".")[0]
+    task, classes, features = _describe(estimator)
+    if kind == "lightgbm":
+        fmt, path = "lightgbm", d / "model.lgb.txt"
+        getattr(estimator, "booster_", estimator).save_model(str(path))
     elif kind == "xgboost":
         fmt, path = "xgboost", d / "model.xgb.json"
         estimator.save_model(str(path))
@@ -179,21 +211,75 @@ def register_model(root: Path, model: str, estimator: Any, version: str) -> Mode
             f"cannot tell which features {type(estimator).__name__} uses: fit it on a pandas "
             "DataFrame so it records feature names"
         )
-    info = {
-        "model": model,
-        "version": version,
-        "format": fmt,
-        "estimator": f"{type(estimator).__module__}.{type(estimator).__name__}",
-        "task": task,
-        "features": list(features),
-        "classes": list(classes),
-        "registered_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "file": path.name,
-        "sha256": _sha256(path),
-    }
-    tmp = d / ".model.json.tmp"
-    tmp.write_text(json.dumps(info, indent=1, default=str))
-    os.replace(tmp, d / "model.json")
+    estimator_name = f"{type(estimator).__module__}.{type(estimator).__name__}"
+    _write_info(
+        d,
+        {
+            "model": model,
+            "version": version,
+            "format": fmt,
+            "estimator": estimator_name,
+            "task": task,
+            "features": list(features),
+            "classes": list(classes),
+            "file": path.name,
+            "sha256": _sha256(path),
+            "needs_trust": fmt == "pickle",
+            "source": {"type": "python", "class": estimator_name},
+        },
+    )
+    return model_info(root, model, version)
+
+
+def _register_mlflow(root: Path, model: str, uri: str, version: str, *, trust: bool) -> ModelInfo:
+    if not mlflow_models.is_mlflow_uri(uri):
+        raise InputError(
+            f"register_model got the text {uri!r}: pass a fitted model, or an MLflow model URI "
+            f"starting with {' or '.join(mlflow_models.URI_SCHEMES)}"
+        )
+    d = _version_dir(root, model, version)
+    d.mkdir(parents=True, exist_ok=True)
+    staging = d / f".mlflow-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        described = mlflow_models.describe(mlflow_models.download(uri, staging), uri)
+        mlflow_models.check_trust(described, f"MLflow model {uri!r}", trust)
+        task, classes, features = _describe(described.load())
+        features = features or described.features
+        if not features:
+            raise InputError(
+                f"cannot tell which features MLflow model {uri!r} uses: log it with a signature "
+                "(mlflow.<flavor>.log_model(..., input_example=X)) or fit it on a DataFrame"
+            )
+        final = d / "mlflow"
+        shutil.rmtree(final, ignore_errors=True)
+        os.replace(described.path, final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    _write_info(
+        d,
+        {
+            "model": model,
+            "version": version,
+            "format": "mlflow",
+            "flavor": described.flavor,
+            "estimator": described.model_class,
+            "task": task,
+            "features": list(features),
+            "classes": list(classes),
+            "file": final.name,
+            "sha256": mlflow_models.tree_sha256(final),
+            "needs_trust": described.needs_trust,
+            "source": {
+                "type": "mlflow",
+                "uri": uri,
+                "tracking_uri": mlflow_models.tracking_uri(),
+                "run_id": described.run_id,
+                "model_uuid": described.model_uuid,
+                "mlflow_version": described.mlflow_version,
+            },
+        },
+    )
     return model_info(root, model, version)
 
 
@@ -228,6 +314,9 @@ def model_info(root: Path, model: str, version: str | None = None) -> ModelInfo:
         data["registered_at"],
         d / data["file"],
         data["sha256"],
+        bool(data.get("needs_trust", data["format"] == "pickle")),
+        data.get("source") or {"type": "python", "class": data["estimator"]},
+        data.get("flavor"),
     )
 
 
@@ -236,6 +325,8 @@ def load_model(
 ) -> LoadedModel:
     """Load a registered model; pickles need ``trust=True`` because unpickling runs code."""
     info = model_info(root, model, version)
+    if info.format == "mlflow":
+        return _load_mlflow(info, trust=trust)
     if info.needs_trust and not trust:
         raise UntrustedModelError(
             f"model {model!r} version {info.version!r} is a pickle ({info.estimator}); loading "
@@ -258,3 +349,14 @@ def load_model(
     else:
         impl = pickle.loads(info.path.read_bytes())
     return LoadedModel(info, impl)
+
+
+def _load_mlflow(info: ModelInfo, *, trust: bool) -> LoadedModel:
+    if mlflow_models.tree_sha256(info.path) != info.sha256:
+        raise StoreCorruptionError(
+            f"{info.path} does not match the SHA-256 recorded when it was registered"
+        )
+    described = mlflow_models.describe(info.path, str(info.source.get("uri")))
+    who = f"model {info.model!r} version {info.version!r} (from {info.source.get('uri')})"
+    mlflow_models.check_trust(described, who, trust)
+    return LoadedModel(info, described.load())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pyarrow as pa
@@ -13,6 +13,7 @@ from diaglab.store import batch
 from diaglab.store._ids import new_segment_id
 from diaglab.store.schema import ModelSchema, SchemaRegistry
 from diaglab.store.segments import check_model_name
+from diaglab.store.sensitive import hash_table, sensitive_columns, store_key
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ def prepare_predictions(
     categorical: Sequence[str] | None = None,
     task: str | None = None,
     unique_ids: bool = True,
+    sensitive: Sequence[str] | None = None,
 ) -> PreparedBatch | None:
     """Check a batch against the model's schema (extending it under its lock); None if empty."""
     check_model_name(model)
@@ -60,6 +62,9 @@ def prepare_predictions(
     error_col = batch.optional_column(errors, n, name="errors", type_=pa.string())
     failed = error_col.is_valid().to_numpy(zero_copy_only=False)
     with registry.locked(model) as schema:
+        feats, categorical, hashed = _hash_sensitive(
+            registry, schema, feats, sensitive, categorical
+        )
         ftable, kinds = batch.check_features(feats, schema=schema, categorical=categorical)
         out = batch.check_predictions(
             predictions, n, schema=schema, task=task, allow_missing=failed
@@ -79,7 +84,33 @@ def prepare_predictions(
             "metadata": batch.metadata_column(metadata, n),
         }
         new_schema = schema.merged(kinds, version=model_version, task=out.task, classes=out.classes)
+        if set(hashed) - set(new_schema.sensitive):
+            new_schema = replace(
+                new_schema, sensitive=tuple(dict.fromkeys((*new_schema.sensitive, *hashed)))
+            )
         table = pa.table({**columns, **{c: ftable.column(c) for c in ftable.column_names}})
         if new_schema != schema:
             registry.write(new_schema)
     return PreparedBatch(seg_id, table, new_schema, ids)
+
+
+def _hash_sensitive(
+    registry: SchemaRegistry,
+    schema: ModelSchema,
+    feats: pa.Table,
+    requested: Sequence[str] | None,
+    categorical: Sequence[str] | None,
+) -> tuple[pa.Table, list[str] | None, list[str]]:
+    """The features with the sensitive columns (asked for now, or recorded in the schema)
+    replaced by keyed hashes; those columns are categorical from then on."""
+    names = sensitive_columns(
+        requested,
+        recorded=schema.sensitive,
+        columns=feats.column_names,
+        known=list(schema.features),
+        model=schema.model,
+    )
+    if not names:
+        return feats, None if categorical is None else list(categorical), []
+    feats = hash_table(feats, names, store_key(registry.root))
+    return feats, list(dict.fromkeys((*(categorical or ()), *names))), names

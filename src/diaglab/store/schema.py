@@ -92,6 +92,8 @@ class ModelSchema:
     changes: tuple[str, ...] = ()
     threshold: float = 0.5
     classes: tuple[str, ...] = ()
+    sensitive: tuple[str, ...] = ()
+    """Features stored as keyed hashes, never in clear (``store.log(..., sensitive=[...])``)."""
 
     @property
     def numeric(self) -> list[str]:
@@ -118,6 +120,7 @@ class ModelSchema:
             ],
             "versions": {v: list(names) for v, names in self.versions.items()},
             "changes": list(self.changes),
+            "sensitive": list(self.sensitive),
         }
 
     @classmethod
@@ -135,6 +138,7 @@ class ModelSchema:
             changes=tuple(data.get("changes", ())),  # type: ignore[arg-type]
             threshold=float(data.get("threshold", 0.5)),  # type: ignore[arg-type]
             classes=tuple(data.get("classes", ())),  # type: ignore[arg-type]
+            sensitive=tuple(data.get("sensitive", ())),  # type: ignore[arg-type]
         )
 
     def merged(
@@ -190,6 +194,7 @@ class ModelSchema:
             tuple(changes),
             self.threshold,
             merged_classes,
+            self.sensitive,
         )
 
 

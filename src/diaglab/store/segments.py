@@ -19,9 +19,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from diaglab.errors import InputError
+from diaglab.store import audit
 from diaglab.store._ids import new_segment_id
 
-KINDS = ("predictions", "labels", "reference")
+KINDS = ("predictions", "labels", "reference", "spans", "findings")
 FORMAT_VERSION = 1
 _META_KEY = b"diaglab"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -61,6 +62,7 @@ def write_segment(
     segment_id: str | None = None,
     meta: Mapping[str, object] | None = None,
     compression: str = "zstd",
+    column_encoding: Mapping[str, str] | None = None,
 ) -> Segment:
     """Write ``table`` as a new segment atomically and return it.
 
@@ -89,12 +91,19 @@ def write_segment(
             compression=compression,
             compression_level=1 if compression == "zstd" else None,
             row_group_size=256 * 1024,
+            # Per-column Parquet encodings (e.g. delta for sorted timestamps); these columns
+            # then skip dictionary encoding, which Parquet does not combine with them.
+            use_dictionary=[c for c in table.column_names if c not in column_encoding]
+            if column_encoding
+            else True,
+            column_encoding=dict(column_encoding) if column_encoding else None,
         )
         fh.flush()
         os.fsync(fh.fileno())
     final = final_dir / f"{seg_id}.parquet"
     os.replace(tmp, final)
     _fsync_dir(final_dir)
+    audit.append(root, kind, model, final, rows=table.num_rows)  # the stream's hash chain
     return Segment(seg_id, kind, model, final)
 
 

@@ -15,13 +15,15 @@ import pyarrow.compute as pc
 
 from diaglab.errors import DuplicateIdError, InputError, unknown
 from diaglab.progress import progress_bar
-from diaglab.store import batch
+from diaglab.store import audit, batch
 from diaglab.store import models as registry
+from diaglab.store import spans as span_store
 from diaglab.store._ids import new_segment_id
 from diaglab.store.engine import Engine, IngestReport
 from diaglab.store.producer import prepare_predictions
 from diaglab.store.schema import TIMESTAMP, ModelSchema, SchemaRegistry, value_type
 from diaglab.store.segments import Segment, check_model_name, list_segments, write_segment
+from diaglab.store.sensitive import hash_table, store_key
 
 MEMO_ENTRIES = 64
 
@@ -149,6 +151,7 @@ class Store:
         categorical: Sequence[str] | None = None,
         task: str | None = None,
         errors: Any = None,
+        sensitive: Sequence[str] | None = None,
     ) -> list[str]:
         """Log a batch of predictions; returns their ids.
 
@@ -167,6 +170,9 @@ class Store:
             Converted to UTC; now when omitted. Naive timestamps are refused.
         errors : sequence of str or None, optional
             For failed calls: the error text per row (rows with an error may lack an output).
+        sensitive : sequence of str, optional
+            Feature columns stored as keyed hashes (HMAC-SHA256), never in clear; recorded in
+            the schema, so later batches hash them too. See :mod:`diaglab.store.sensitive`.
 
         Returns
         -------
@@ -187,6 +193,7 @@ class Store:
             errors=errors,
             categorical=categorical,
             task=task,
+            sensitive=sensitive,
         )
         if prepared is None:
             return []
@@ -307,6 +314,10 @@ class Store:
         if n == 0:
             raise InputError("the reference has no rows")
         with self._registry.locked(model) as schema:
+            if schema.sensitive:  # the reference hashes them too, so it matches the log
+                hidden = [c for c in schema.sensitive if c in feats.column_names]
+                feats = hash_table(feats, hidden, store_key(self.path))
+                categorical = [*(categorical or ()), *hidden]
             ftable, kinds = batch.check_features(feats, schema=schema, categorical=categorical)
             out = (
                 batch.check_predictions(predictions, n, schema=schema, task=task)
@@ -335,9 +346,20 @@ class Store:
         self._store(new_schema, "reference", table, new_segment_id())
         return n
 
-    def register_model(self, model: str, estimator: Any, version: str = "v1") -> registry.ModelInfo:
-        """Save a fitted model (LightGBM, XGBoost, scikit-learn) as a version of ``model``."""
-        return registry.register_model(self.path, model, estimator, version)
+    def register_model(
+        self, model: str, estimator: Any, version: str = "v1", *, trust: bool = False
+    ) -> registry.ModelInfo:
+        """Save a fitted model (LightGBM, XGBoost, scikit-learn) as a version of ``model``.
+
+        ``estimator`` may also be an MLflow model URI (``"models:/credit/1"``, ``"runs:/<id>/m"``),
+        resolved against MLflow's tracking URI; its files are copied into the store and load
+        through MLflow later. ``trust=True`` is needed when that model's files run code on loading.
+        """
+        return registry.register_model(self.path, model, estimator, version, trust=trust)
+
+    def model_info(self, model: str, version: str | None = None) -> registry.ModelInfo:
+        """How a registered version is stored and where it came from (``.source``)."""
+        return registry.model_info(self.path, model, version)
 
     def load_model(
         self, model: str, version: str | None = None, *, trust: bool = False
@@ -360,16 +382,18 @@ class Store:
             with engine.lock:
                 for m in self.models():
                     engine.create_views(self.schema(m))
+                span_store.create_views(engine)
                 self._generation += 1
             return IngestReport()
         with self._write_lock, engine.lock:
             done = engine.ingested()
             pending: dict[tuple[str, str], list[Segment]] = defaultdict(list)
             for seg in list_segments(self.path):
-                if seg.id not in done:
+                # findings are read from their segment files, never ingested into DuckDB
+                if seg.id not in done and seg.kind != "findings":
                     pending[(seg.kind, seg.model)].append(seg)
             report = IngestReport()
-            order = {"predictions": 0, "labels": 1, "reference": 2}
+            order = {"predictions": 0, "labels": 1, "reference": 2, "spans": 3}
             todo = sorted(pending.items(), key=lambda kv: order[kv[0][0]])
             total = sum(len(v) for v in pending.values())
             show = progress if progress is not None else total > 200
@@ -377,6 +401,9 @@ class Store:
                 total=total, desc="ingesting segments", unit="segment", disable=not show
             ) as bar:
                 for (kind, model), segs in todo:
+                    if kind == span_store.KIND:
+                        report = report + self._ingest_spans(segs, bar.update)
+                        continue
                     schema = self._registry.get(model)
                     if schema is None:
                         continue
@@ -400,6 +427,50 @@ class Store:
             if report.segments:
                 self._generation += 1
         return report
+
+    def _ingest_spans(self, segments: list[Segment], done: Callable[[int], Any]) -> IngestReport:
+        engine = self._engine
+        report = IngestReport()
+        for group in engine.batches(segments):
+            engine.con.execute("BEGIN TRANSACTION")
+            try:
+                span_store.ensure_tables(engine)
+                report = report + span_store.ingest(engine, group)
+                engine.con.execute("COMMIT")
+            except BaseException:
+                engine.con.execute("ROLLBACK")
+                raise
+            done(len(group))
+        return report
+
+    def log_spans(self, spans: Any) -> int:
+        """Store trace spans (see :mod:`diaglab.store.spans` for the columns); returns how many
+        were given (a span id that repeats one already stored is dropped at ingest, and counted).
+
+        ``spans`` is a pyarrow Table, DataFrame or dict of columns with at least ``trace_id``,
+        ``span_id``, ``name`` and ``start_ns``/``end_ns`` (or time-zone-aware ``start``/``end``).
+        Most spans come from :class:`diaglab.otel.StoreSpanExporter` instead.
+        """
+        table = span_store.spans_table(spans)
+        if table.num_rows == 0:
+            return 0
+        segment = span_store.write_spans(self.path, table)
+        if not self.read_only:
+            with self._write_lock, self._engine.lock:
+                self._ingest_spans([segment], lambda _n: None)
+                self._generation += 1
+        return int(table.num_rows)
+
+    def spans(self) -> Any:
+        """An Ibis table of every stored span (``spans.spans``), one row per (trace, span) id."""
+        if "<spans>" not in self._tabled:
+            with self._write_lock, self._engine.lock:
+                if self.read_only:
+                    span_store.create_views(self._engine)
+                else:
+                    span_store.ensure_tables(self._engine)
+                self._tabled.add("<spans>")
+        return self.ibis.table("spans", database="spans")
 
     def rebuild(self) -> IngestReport:
         """Drop the DuckDB file and ingest every segment again (the segments are the truth)."""
@@ -461,6 +532,14 @@ class Store:
             while len(self._memo) > MEMO_ENTRIES:
                 self._memo.popitem(last=False)
         return value
+
+    def verify(self) -> audit.VerifyReport:
+        """Check every segment against its stream's hash chain (see :mod:`diaglab.store.audit`).
+
+        The report names each changed, removed, unchained or reordered segment; ``report.ok``
+        is True when the audit trail is intact.
+        """
+        return audit.verify(self.path)
 
     def watermark(self) -> dict[str, Any]:
         """What has been ingested: segment count, rows and the newest segment id."""

@@ -1,0 +1,257 @@
+"""Spark benchmarks (issue 9): the drift table and ``slice_metrics`` on Spark local[2] and on
+DuckDB over the same segment files, which queries dominate, and Ibis compile time per query.
+
+Each case runs in its own process (``python -m bench.spark CASE SIZE WORKDIR``). The data is the
+drift scenario of issue 3 (``bench/drift.py``: 28 features; 1M = 333k reference + 667k current,
+10M = 10M current + 1M reference); ``prepare`` hard-links its segment files into
+``WORKDIR/spark-SIZE`` (segments never change, so nothing is copied) and lets DuckDB ingest them
+there, untimed, so the other benchmarks' stores are never opened.
+
+Timings: the drift table's first call (cold: it also profiles the reference) and, for 1M, the
+median of the next calls (the reference profile memoised); ``slice_metrics`` by one categorical
+and by one numeric feature. The 10M Spark run is one repetition. Every query the engine runs is
+timed and attributed to the diaglab function that built it, so the record shows which would
+dominate at scale. Compile time is ``ibis.to_sql`` of each expression the explorers' queries ran,
+for the duckdb and the pyspark dialects.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import shutil
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from bench import drift as drift_bench
+from bench._common import emit, parse_size
+
+MODEL = drift_bench.MODEL
+CATEGORICAL, NUMERIC = "region", "income"
+
+
+def _store(size: str, work: Path) -> Path:
+    return work / f"spark-{size}"
+
+
+def prepare(size: str, work: Path) -> dict:
+    """Hard-link the drift scenario's segments into a store of our own; DuckDB ingests them."""
+    import diaglab as dl
+
+    drift_bench.prepare(size, work)
+    drift_bench.prepare_diaglab(size, work)
+    source = drift_bench.scenario_dir(size, work) / "store"
+    target = _store(size, work)
+    ready = target / "ready"
+    if ready.exists():
+        return {"case": "prepare", "path": str(target), "seconds": 0.0}
+    shutil.rmtree(target, ignore_errors=True)
+    t = time.perf_counter()
+    for folder in ("segments", "models"):
+        shutil.copytree(source / folder, target / folder, copy_function=os.link)
+    store = dl.open(target)
+    store.close()
+    ready.touch()
+    return {"case": "prepare", "path": str(target), "seconds": round(time.perf_counter() - t, 1)}
+
+
+def spark_session() -> Any:
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("diaglab-bench")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.memory", "2g")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+class QueryLog:
+    """Times every expression the backend runs, by the diaglab function that built it."""
+
+    def __init__(self, backend_class: Any) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.exprs: list[Any] = []
+        for name in ("to_pyarrow", "execute"):
+            setattr(backend_class, name, self._wrap(getattr(backend_class, name)))
+
+    def _wrap(self, real: Any) -> Any:
+        def run(backend: Any, expr: Any, *args: Any, **kwargs: Any) -> Any:
+            caller = next(
+                (
+                    f"{Path(f.filename).stem}.{f.function}"
+                    for f in inspect.stack(0)[1:]
+                    if "diaglab/queries" in f.filename or "diaglab/store" in f.filename
+                ),
+                "?",
+            )
+            self.exprs.append(expr)
+            t = time.perf_counter()
+            try:
+                return real(backend, expr, *args, **kwargs)
+            finally:
+                self.seconds[caller] += time.perf_counter() - t
+
+        return run
+
+    def top(self, k: int = 3) -> str:
+        total = sum(self.seconds.values()) or 1.0
+        ranked = sorted(self.seconds.items(), key=lambda kv: -kv[1])[:k]
+        return "; ".join(f"{name} {100 * s / total:.0f}%" for name, s in ranked)
+
+
+def compile_ms(exprs: list[Any], calls: dict[str, list[Any]]) -> dict[str, Any]:
+    """Milliseconds of ``ibis.to_sql`` per expression and per diaglab call, per dialect.
+
+    The first pass (cold: sqlglot and Ibis warm their caches) is reported apart; the rest is the
+    median of three passes.
+    """
+    import ibis
+
+    _ = ibis.pyspark  # registers the pyspark compiler's options
+    out: dict[str, Any] = {}
+    for dialect in ("duckdb", "pyspark"):
+        cold = []
+        for expr in exprs:
+            t = time.perf_counter()
+            ibis.to_sql(expr, dialect=dialect)
+            cold.append((time.perf_counter() - t) * 1000)
+        warm = []
+        for expr in exprs:
+            runs = []
+            for _ in range(3):
+                t = time.perf_counter()
+                ibis.to_sql(expr, dialect=dialect)
+                runs.append((time.perf_counter() - t) * 1000)
+            warm.append(statistics.median(runs))
+        by_expr = dict(zip(map(id, exprs), warm, strict=True))
+        out[f"compile_{dialect}_first_max_ms"] = round(max(cold), 1)
+        out[f"compile_{dialect}_median_ms"] = round(statistics.median(warm), 1)
+        out[f"compile_{dialect}_max_ms"] = round(max(warm), 1)
+        out[f"compile_{dialect}_per_call_ms"] = {
+            name: round(sum(by_expr[id(e)] for e in es), 1) for name, es in calls.items()
+        }
+    out["compiled_queries"] = len(exprs)
+    return out
+
+
+def _run(engine: str, size: str, work: Path) -> dict:
+    import diaglab as dl
+
+    n = parse_size(size)
+    path = _store(size, work)
+    if engine == "spark":
+        from ibis.backends.pyspark import Backend
+
+        t = time.perf_counter()
+        session = spark_session()
+        startup = time.perf_counter() - t
+        log = QueryLog(Backend)
+        store: Any = dl.open(path, engine="spark", spark=session)
+    else:
+        from ibis.backends.duckdb import Backend
+
+        startup = 0.0
+        log = QueryLog(Backend)
+        store = dl.open(path)
+    repeat = 1 if (engine == "spark" and n >= 10_000_000) else 3
+    result: dict[str, Any] = {"case": engine, "engine": engine, "session_s": round(startup, 1)}
+
+    calls: dict[str, list[Any]] = {}
+
+    def timed(label: str, fn: Any) -> tuple[float, Any]:
+        start = len(log.exprs)
+        t = time.perf_counter()
+        value = fn()
+        seconds = time.perf_counter() - t
+        calls.setdefault(label, log.exprs[start:])  # the expressions of its first call
+        return seconds, value
+
+    cold, report = timed("drift (cold)", lambda: dl.drift(store, MODEL))
+    result["drift_cold_s"] = round(cold, 3)
+    result["n_current"] = int(report.table["n_current"].max())
+    warm = [timed("drift (warm)", lambda: dl.drift(store, MODEL))[0] for _ in range(repeat - 1)]
+    result["drift_warm_s"] = round(statistics.median(warm), 3) if warm else None
+    result["drift_top"] = log.top()
+
+    log.seconds.clear()
+    for by, key in ((CATEGORICAL, "slice_metrics_cat_s"), (NUMERIC, "slice_metrics_num_s")):
+        runs = [
+            timed(f"slice_metrics by {by}", lambda by=by: dl.slice_metrics(store, MODEL, by=by))
+            for _ in range(repeat)
+        ]
+        result[key] = round(statistics.median(r[0] for r in runs), 3)
+        result[f"{key[:-2]}_rows"] = int(runs[0][1]["n"].sum())
+    result["slice_metrics_top"] = log.top()
+    result.update(compile_ms(log.exprs, calls))
+    store.close()
+    return result
+
+
+def duckdb(size: str, work: Path) -> dict:
+    return _run("duckdb", size, work)
+
+
+def spark(size: str, work: Path) -> dict:
+    return _run("spark", size, work)
+
+
+def markdown_table(results: list[dict]) -> list[str]:
+    lines = [
+        "| size | engine | drift cold s | drift warm s | slice_metrics by category / numeric s | "
+        "Spark ÷ DuckDB: drift cold, warm, slices | dominant queries: drift; slice_metrics | "
+        "peak RSS |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    duck = {r["size"]: r for r in results if r["case"] == "duckdb"}
+    runs = [r for r in results if r["case"] in ("duckdb", "spark")]
+    for r in runs:
+        base = duck.get(r["size"])
+        ratio = "—"
+        if r["case"] == "spark" and base:
+
+            def x(key: str, r: dict = r, base: dict = base) -> str:
+                a, b = r.get(key), base.get(key)
+                return f"{a / b:.0f}x" if a and b else "—"
+
+            ratio = f"{x('drift_cold_s')}, {x('drift_warm_s')}, {x('slice_metrics_cat_s')}"
+        session = f" (+{r['session_s']} s session start)" if r["session_s"] else ""
+        lines.append(
+            f"| {r['size']} | {r['engine']}{session} | {r['drift_cold_s']} | "
+            f"{r['drift_warm_s'] or '—'} | {r['slice_metrics_cat_s']} / "
+            f"{r['slice_metrics_num_s']} | {ratio} | {r['drift_top']}; "
+            f"{r['slice_metrics_top']} | {r.get('peak_rss_mb', '?')} MB |"
+        )
+    lines += [
+        "",
+        "Ibis compile time (``ibis.to_sql``), ms: per expression (median / max, warm; max of the "
+        "first pass) and per diaglab call (sum of its expressions, warm).",
+        "",
+        "| size | run | dialect | per expression | first pass max | per call |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in runs:
+        for d in ("duckdb", "pyspark"):
+            per_call = ", ".join(f"{k} {v}" for k, v in r[f"compile_{d}_per_call_ms"].items())
+            lines.append(
+                f"| {r['size']} | {r['engine']} | {d} | {r[f'compile_{d}_median_ms']} / "
+                f"{r[f'compile_{d}_max_ms']} ({r['compiled_queries']} expressions) | "
+                f"{r[f'compile_{d}_first_max_ms']} | {per_call} |"
+            )
+    return lines
+
+
+if __name__ == "__main__":
+    case, size, work = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+    emit({"prepare": prepare, "duckdb": duckdb, "spark": spark}[case](size, work))

@@ -1,0 +1,348 @@
+"""Metrics over time as charts: one panel per metric, label coverage and volume underneath.
+
+Input: the tidy ``table`` and the ``windows`` frame of a ``MetricsOverTime`` result (plain pandas;
+this module knows nothing of queries or widgets). Per metric panel: the alert band (green area),
+the interval of each value (light area), the realized series (solid line), the label-free estimate
+(dashed line) and alerts (red points); windows with no data break the line instead of dropping to
+zero. Under the panels, the label coverage per window (so that a dip in quality where few labels
+have arrived is read as uncertain, not as a drop), and the volume as bars, on which a drag selects
+a time range (selection :data:`BRUSH`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import altair as alt
+import pandas as pd
+
+from diaglab.charts._common import message_chart
+
+BRUSH = "window"
+"""Name of the x-interval selection on the volume chart; its value is the brushed time range."""
+
+BAND_COLOR = "#b7d7a8"
+ALERT_COLOR = "#d64541"
+COVERAGE_COLOR = "#7d5ba6"
+SHADE_COLOR = "#fdf1c7"
+WIDTH = 560
+PANEL_HEIGHT = 110
+
+_GAP: Literal["break-paths-show-domains"] = "break-paths-show-domains"  # NaN breaks the line
+_TITLES = {
+    "volume": "predictions per window",
+    "failure_rate": "failure rate",
+    "label_coverage": "label coverage",
+    "label_delay_p50": "label delay p50 (days)",
+    "label_delay_p90": "label delay p90 (days)",
+    "roc_auc": "ROC AUC",
+    "f1": "F1",
+    "expected_calibration_error": "calibration error (ECE)",
+    "mae": "MAE",
+    "rmse": "RMSE",
+    "r2": "R²",
+}
+
+
+def metric_title(name: str) -> str:
+    """A readable name for a metric, e.g. ``"ROC AUC"`` for ``"roc_auc"``."""
+    return _TITLES.get(name, name.replace("_", " "))
+
+
+def _x(title: str | None = None, *, axis: bool = True) -> alt.X:
+    return alt.X(
+        "window_start:T",
+        title=title,
+        scale=alt.Scale(type="utc"),
+        axis=alt.Axis(format="%b %d", labelAngle=0)
+        if axis
+        else alt.Axis(labels=False, ticks=False),
+    )
+
+
+def _clean(v: Any) -> Any:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.isoformat()
+    if hasattr(v, "item") and not isinstance(v, str):
+        v = v.item()  # numpy scalars
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            return None  # JSON has no NaN or infinity: a gap
+        return float(f"{v:.6g}")  # a chart needs no more digits; the spec stays small
+    return v
+
+
+def _frame(table: pd.DataFrame, columns: Sequence[str]) -> alt.Data:
+    """The columns as inline records with JSON-safe values (NaN and infinity as null)."""
+    data = table[[c for c in columns if c in table.columns]]
+    for c in ("window_start", "window_end"):
+        if c in data:
+            data = data.assign(**{c: pd.to_datetime(data[c], utc=True)})
+    records = [
+        {str(k): _clean(v) for k, v in rec.items()} for rec in data.to_dict(orient="records")
+    ]
+    return alt.Data(values=records)
+
+
+def _color(series: Sequence[str]) -> alt.Color:
+    return alt.Color(
+        "series:N",
+        title="series",
+        sort=list(series),
+        legend=alt.Legend(orient="top", direction="horizontal") if len(series) > 1 else None,
+    )
+
+
+def _shade(current: tuple[Any, Any] | None, data: pd.DataFrame) -> alt.Chart | None:
+    if current is None or (current[0] is None and current[1] is None) or not len(data):
+        return None
+    starts = pd.to_datetime(data["window_start"], utc=True)
+    lo = pd.Timestamp(current[0]) if current[0] is not None else starts.min()
+    hi = pd.Timestamp(current[1]) if current[1] is not None else starts.max()
+    frame = pd.DataFrame({"start": [lo.isoformat()], "end": [hi.isoformat()]})
+    return (
+        alt.Chart(frame)
+        .mark_rect(color=SHADE_COLOR, opacity=0.6)
+        .encode(x=alt.X("start:T", scale=alt.Scale(type="utc")), x2="end:T")
+    )
+
+
+def _domain(rows: pd.DataFrame) -> list[float]:
+    """The y range: every value and the band at a typical window, not the wide bounds of
+    windows with almost no labels (those are clipped)."""
+    values = pd.to_numeric(rows["value"], errors="coerce")
+    n = pd.to_numeric(rows["n"], errors="coerce")
+    typical = rows[n >= n[n > 0].median() / 4] if (n > 0).any() else rows
+    parts = [values, pd.to_numeric(typical["band_low"], errors="coerce")]
+    parts.append(pd.to_numeric(typical["band_high"], errors="coerce"))
+    both = pd.concat(parts)
+    both = both[both.map(lambda v: bool(pd.notna(v)) and abs(float(v)) != float("inf"))]
+    if not len(both):
+        return [0.0, 1.0]
+    lo, hi = float(both.min()), float(both.max())
+    pad = (hi - lo) * 0.08 or abs(hi) * 0.05 or 1.0
+    return [lo - pad, hi + pad]
+
+
+PANEL_COLUMNS = (
+    "metric",
+    "series",
+    "window_start",
+    "kind",
+    "value",
+    "low",
+    "high",
+    "n",
+    "band_low",
+    "band_high",
+    "alert",
+    "reason",
+)
+
+
+def metric_panel(
+    rows: pd.DataFrame,
+    metric: str,
+    *,
+    series: Sequence[str],
+    current: tuple[Any, Any] | None = None,
+    width: int = WIDTH,
+    height: int = PANEL_HEIGHT,
+    shared: bool = False,
+) -> alt.LayerChart:
+    """One metric over time: band, intervals, realized and estimated lines, alerts.
+
+    With ``shared=True`` the panel has no data of its own: it filters ``metric`` from the data
+    of the chart it is placed in (one copy of the rows for every panel).
+    """
+    title = metric_title(metric)
+    fmt = ",.0f" if metric == "volume" else ".4g"
+    tooltip = [
+        alt.Tooltip("window_start:T", title="window", format="%Y-%m-%d %H:%M", formatType="utc"),
+        alt.Tooltip("series:N"),
+        alt.Tooltip("kind:N"),
+        alt.Tooltip("value:Q", title=title, format=fmt),
+        alt.Tooltip("low:Q", format=fmt),
+        alt.Tooltip("high:Q", format=fmt),
+        alt.Tooltip("n:Q", format=",.0f"),
+        alt.Tooltip("band_low:Q", title="band low", format=fmt),
+        alt.Tooltip("band_high:Q", title="band high", format=fmt),
+        alt.Tooltip("reason:N"),
+    ]
+    x = _x(axis=False)
+    color = _color(series)
+    y_scale = alt.Scale(domain=_domain(rows), zero=False)
+    if shared:
+        base = alt.Chart().transform_filter(alt.datum.metric == metric)
+    else:
+        base = alt.Chart(_frame(rows, PANEL_COLUMNS))
+    realized = base.transform_filter(alt.datum.kind == "realized")
+    layers: list[Any] = []
+    shade = _shade(current, rows)
+    if shade is not None:
+        layers.append(shade)
+    layers += [
+        realized.mark_area(color=BAND_COLOR, opacity=0.35, invalid=_GAP, clip=True).encode(
+            x=x, y=alt.Y("band_low:Q", scale=y_scale), y2="band_high:Q", detail="series:N"
+        ),
+        base.mark_area(opacity=0.18, invalid=_GAP, clip=True).encode(
+            x=x, y=alt.Y("low:Q", scale=y_scale), y2="high:Q", color=color, detail="kind:N"
+        ),
+        base.mark_line(invalid=_GAP, point=alt.OverlayMarkDef(size=10), clip=True).encode(
+            x=x,
+            y=alt.Y("value:Q", title=title, scale=y_scale),
+            color=color,
+            strokeDash=alt.StrokeDash(
+                "kind:N",
+                title=None,
+                scale=alt.Scale(domain=["realized", "estimated"], range=[[1, 0], [5, 3]]),
+                legend=alt.Legend(orient="top", direction="horizontal"),
+            ),
+            detail="kind:N",
+            tooltip=tooltip,
+        ),
+        base.transform_filter(alt.datum.alert == True)  # noqa: E712 - a Vega expression
+        .mark_point(color=ALERT_COLOR, filled=True, size=46, clip=True)
+        .encode(x=x, y="value:Q", shape=alt.Shape("kind:N", legend=None), tooltip=tooltip),
+    ]
+    return alt.LayerChart(layer=layers).properties(
+        width=width, height=height, title=alt.Title(title, anchor="start", fontSize=12)
+    )
+
+
+def coverage_panel(
+    windows: pd.DataFrame,
+    *,
+    series: Sequence[str],
+    width: int = WIDTH,
+    height: int = 60,
+) -> alt.Chart:
+    """Label coverage per window: the share of predictions whose label has arrived."""
+    data = _frame(windows, ["series", "window_start", "n", "n_labelled", "label_coverage"])
+    return (
+        alt.Chart(data)
+        .mark_line(invalid=_GAP, color=COVERAGE_COLOR, point=alt.OverlayMarkDef(size=8))
+        .encode(
+            x=_x(axis=False),
+            y=alt.Y(
+                "label_coverage:Q",
+                title="labelled",
+                axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1]),
+            ),
+            detail="series:N",
+            strokeDash=alt.StrokeDash("series:N", sort=list(series), legend=None),
+            tooltip=[
+                alt.Tooltip(
+                    "window_start:T", title="window", format="%Y-%m-%d %H:%M", formatType="utc"
+                ),
+                alt.Tooltip("series:N"),
+                alt.Tooltip("label_coverage:Q", format=".1%"),
+                alt.Tooltip("n_labelled:Q", title="labelled", format=","),
+                alt.Tooltip("n:Q", title="predictions", format=","),
+            ],
+        )
+        .properties(
+            width=width,
+            height=height,
+            title=alt.Title(
+                "label coverage",
+                subtitle="where few labels have arrived, quality values are uncertain",
+                anchor="start",
+                fontSize=12,
+            ),
+        )
+    )
+
+
+def volume_panel(
+    windows: pd.DataFrame,
+    *,
+    series: Sequence[str],
+    brush: str | None = BRUSH,
+    width: int = WIDTH,
+    height: int = 70,
+) -> alt.Chart:
+    """Predictions per window as bars (stacked by series); a drag selects a time range."""
+    data = _frame(windows, ["series", "window_start", "window_end", "n", "n_failed"])
+    chart = (
+        alt.Chart(data)
+        .mark_bar(opacity=0.8, orient="vertical")
+        .encode(
+            x=_x(),
+            x2="window_end:T",
+            y=alt.Y("n:Q", title="predictions", stack=True),
+            color=_color(series),
+            tooltip=[
+                alt.Tooltip(
+                    "window_start:T", title="window", format="%Y-%m-%d %H:%M", formatType="utc"
+                ),
+                alt.Tooltip("series:N"),
+                alt.Tooltip("n:Q", title="predictions", format=","),
+                alt.Tooltip("n_failed:Q", title="failed", format=","),
+            ],
+        )
+        .properties(
+            width=width,
+            height=height,
+            title=alt.Title(
+                "volume", subtitle="drag to pick a window", anchor="start", fontSize=12
+            ),
+        )
+    )
+    if brush:
+        chart = chart.add_params(alt.selection_interval(name=brush, encodings=["x"]))
+    return chart
+
+
+def metrics_chart(
+    table: pd.DataFrame,
+    windows: pd.DataFrame,
+    metrics: Sequence[str],
+    *,
+    title: str = "",
+    subtitle: str = "",
+    current: tuple[Any, Any] | None = None,
+    brush: str | None = BRUSH,
+    width: int = WIDTH,
+) -> alt.VConcatChart | alt.Chart:
+    """Chosen metrics over time above label coverage and volume, on one time axis.
+
+    Parameters
+    ----------
+    table
+        ``MetricsOverTime.table`` (rows of other metrics are ignored).
+    windows
+        ``MetricsOverTime.windows``.
+    metrics
+        The metrics to draw, one panel each, in this order.
+    current
+        ``(start, end)`` of the current window, shaded in each metric panel.
+    brush
+        Name of the x-interval selection on the volume bars (None: none).
+    """
+    if not len(windows):
+        return message_chart("no predictions in this window", width=width)
+    series = list(dict.fromkeys(windows["series"].astype(str)))
+    panels: list[Any] = []
+    for m in metrics:
+        rows = table[table["metric"] == m]
+        if not len(rows):
+            panels.append(message_chart(f"{metric_title(m)}: not computed", width=width))
+            continue
+        panels.append(
+            metric_panel(rows, m, series=series, current=current, width=width, shared=True)
+        )
+    panels.append(coverage_panel(windows, series=series, width=width))
+    panels.append(volume_panel(windows, series=series, brush=brush, width=width))
+    shown = table[table["metric"].isin(list(metrics))]
+    return alt.vconcat(
+        *panels,
+        data=_frame(shown, PANEL_COLUMNS),
+        title=alt.Title(title, subtitle=subtitle, anchor="start", fontSize=14),
+        spacing=8,
+    ).resolve_scale(x="shared", color="shared", strokeDash="independent")

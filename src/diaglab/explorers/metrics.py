@@ -1,0 +1,544 @@
+"""``dl.MetricsExplorer``: model quality, latency and labels over time, with alerts, in one widget.
+
+Layout: controls (model, metrics, window size, split, slice filter, "as of" date, Run), a status
+line with a progress bar, a line on the current window, and one chart: a panel per chosen metric
+(alert band, intervals, realized values solid and label-free estimates dashed, alerts in red),
+the label coverage (so that a dip where labels have not arrived is not read as a quality drop) and
+the volume as bars. Dragging across the volume bars makes the brushed days the current window.
+
+The :class:`~diaglab.queries.metrics_time.MetricsOverTime` result is computed on a worker thread
+and cached; a new current window only redraws from the cache.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import altair as alt
+import ipywidgets as w
+import numpy as np
+import pandas as pd
+import traitlets
+
+from diaglab.charts._common import message_chart
+from diaglab.charts.metrics import BRUSH, metric_title, metrics_chart
+from diaglab.errors import InputError, unknown
+from diaglab.explorers._base import Explorer, checked_where, enable_offline_charts, resolve_model
+from diaglab.explorers._windows import WindowTrait, brushed_window, format_window, parse_window
+from diaglab.queries.filters import Slice
+from diaglab.queries.metrics_time import MetricsOverTime, metrics_over_time, valid_metrics
+from diaglab.queries.window import Window, _utc
+
+FREQS = ("1h", "6h", "1D", "7D")
+DEFAULT_CHOICE = {
+    "binary": ("accuracy", "roc_auc", "latency_p95"),
+    "multiclass": ("accuracy", "latency_p95"),
+    "regression": ("mae", "rmse", "latency_p95"),
+}
+_NONE = "(none)"
+
+
+def _where_text(value: Any) -> str:
+    if value is None:
+        return ""
+    return str(value)
+
+
+class MetricsExplorer(Explorer):
+    """Chosen metrics of a model over time, with intervals, alert bands, label coverage, volume.
+
+    Parameters
+    ----------
+    store : diaglab.Store
+    model : str, optional
+        The model; may be omitted when the store holds only one.
+    metrics : list of str, optional
+        Metric names of ``dl.metrics_over_time`` (default: accuracy, ROC AUC, latency p95 for a
+        binary model).
+    freq : str
+        Window size: ``"1h"``, ``"6h"``, ``"1D"`` (default), ``"7D"``.
+    by : str, optional
+        Split into series: ``"model_version"`` or a feature.
+    where : str or dl.Slice, optional
+        A slice filter, e.g. ``"region = 'north'"``.
+    as_of : date, optional
+        Show what could be known then (labels that had arrived by that date).
+    current : dl.Window or (start, end), optional
+        The window highlighted and summarised (also set by brushing the volume bars).
+
+    Examples
+    --------
+    >>> ex = dl.MetricsExplorer(store, "credit", by="model_version")  # doctest: +SKIP
+    >>> ex.metrics = ["accuracy", "label_coverage"]                    # doctest: +SKIP
+    >>> ex.data().head()                                                # doctest: +SKIP
+    """
+
+    explorer_name = "MetricsExplorer"
+    selection_traits = {  # noqa: RUF012 - read-only class data (dl.link, dl.panel)
+        "model": "model",
+        "current": "current",
+        "slice": "where",
+    }
+
+    model = traitlets.Unicode(help="The model explored (str).")
+    """The model explored (str). Setting it resets the metrics to the model's defaults."""
+    metrics = traitlets.List(traitlets.Unicode())
+    """The metrics charted (list of str), each one of ``dl.metrics_over_time``'s names."""
+    freq = traitlets.Unicode("1D")
+    """Window size (str), one of ``FREQS``."""
+    by = traitlets.Unicode(None, allow_none=True)
+    """Split into series by ``"model_version"`` or a feature (str), or None."""
+    where = traitlets.Union(
+        [traitlets.Unicode(), traitlets.Instance(Slice)], default_value=None, allow_none=True
+    )
+    """The slice filter: a filter string, a dl.Slice, or None."""
+    as_of = traitlets.Any(None, allow_none=True)
+    """Only labels that had arrived by this date (pandas.Timestamp, UTC), or None for all."""
+    current = WindowTrait(Window())
+    """The current window (dl.Window; ``Window()`` is everything). Brushing sets it."""
+
+    def __init__(
+        self,
+        store: Any,
+        model: str | None = None,
+        *,
+        metrics: list[str] | None = None,
+        freq: str = "1D",
+        by: str | None = None,
+        where: Any = None,
+        as_of: Any = None,
+        current: Any = None,
+    ) -> None:
+        model = resolve_model(store, model)
+        enable_offline_charts()
+        super().__init__(store)
+        self._result: MetricsOverTime | None = None
+        self._batching = 0
+        self._wanted = False
+        self._brushing = False
+        self._build_widgets(store.models())
+        try:
+            with self._batch():
+                self.model = model
+                if metrics is not None:
+                    self.metrics = list(metrics)
+                self.freq = freq
+                self.by = by
+                self.where = where
+                self.as_of = as_of
+                self.current = Window.of(current)
+                self._sync_controls()
+                self._request()
+        except Exception:
+            self.close()
+            raise
+
+    # -- widgets ----------------------------------------------------------------------------
+
+    def _build_widgets(self, models: list[str]) -> None:
+        narrow = w.Layout(width="190px")
+        self.model_picker = w.Dropdown(options=models, description="model", layout=narrow)
+        self.metric_picker = w.SelectMultiple(
+            options=[], description="metrics", rows=5, layout=w.Layout(width="300px")
+        )
+        self.freq_picker = w.Dropdown(
+            options=FREQS,
+            value="1D",
+            description="every",
+            layout=w.Layout(width="130px"),
+            style={"description_width": "44px"},
+        )
+        self.by_picker = w.Dropdown(options=[_NONE], description="split by", layout=narrow)
+        text = {"continuous_update": False, "style": {"description_width": "70px"}}
+        self.current_text = w.Text(
+            description="current",
+            placeholder="everything, or 2026-02-10 .. 2026-03-02",
+            layout=w.Layout(width="330px"),
+            **text,
+        )
+        self.as_of_text = w.Text(
+            description="as of",
+            placeholder="now, or a date: labels known then",
+            layout=w.Layout(width="330px"),
+            **text,
+        )
+        self.where_text = w.Text(
+            description="slice",
+            placeholder="e.g. region = 'north' AND income < 30000",
+            layout=w.Layout(width="672px"),
+            **text,
+        )
+        self.run_button = w.Button(
+            description="Run",
+            icon="refresh",
+            button_style="primary",
+            tooltip="re-read the store and recompute",
+            layout=w.Layout(width="90px"),
+        )
+        self.window_label = w.HTML("")
+        self.window_label.add_class("diaglab-metrics-window")
+        self.chart = alt.JupyterChart(
+            message_chart("computing…"),
+            debounce_wait=300,
+            max_wait=False,
+            embed_options={
+                "renderer": "svg",
+                "actions": {"export": True, "source": False, "compiled": False, "editor": False},
+            },
+        )
+        self.chart.add_class("diaglab-metrics-chart")
+        for ctrl, handler in (
+            (self.model_picker, self._on_model_picker),
+            (self.metric_picker, self._on_metric_picker),
+            (self.freq_picker, self._on_freq_picker),
+            (self.by_picker, self._on_by_picker),
+            (self.current_text, self._on_current_text),
+            (self.as_of_text, self._on_as_of_text),
+            (self.where_text, self._on_where_text),
+        ):
+            ctrl.observe(handler, names="value")
+        self.run_button.on_click(self._on_run)
+        self.status.add_class("diaglab-metrics-status")
+        controls = w.VBox(
+            [
+                w.HBox(
+                    [
+                        w.VBox([self.model_picker, self.by_picker, self.freq_picker]),
+                        self.metric_picker,
+                        self.run_button,
+                    ]
+                ),
+                w.HBox([self.current_text, self.as_of_text]),
+                self.where_text,
+            ]
+        )
+        status = w.HBox([self.progress, self.status], layout=w.Layout(align_items="center"))
+        self.children = [controls, status, self.window_label, self.error_area, self.chart]
+        self.add_class("diaglab-metrics")
+
+    # -- state ------------------------------------------------------------------------------
+
+    def _valid_names(self) -> list[str]:
+        schema = self._store.schema(self.model)
+        task = schema.task or "binary"
+        return valid_metrics(task, task == "binary")
+
+    @traitlets.validate("model")
+    def _valid_model(self, proposal: Any) -> str:
+        return resolve_model(self._store, proposal["value"])
+
+    @traitlets.validate("metrics")
+    def _valid_metrics(self, proposal: Any) -> list[str]:
+        value = list(dict.fromkeys(proposal["value"]))
+        if not value:
+            raise InputError("choose at least one metric")
+        valid = self._valid_names()
+        for m in value:
+            if m not in valid:
+                raise unknown("metric", m, valid)
+        return value
+
+    @traitlets.validate("freq")
+    def _valid_freq(self, proposal: Any) -> str:
+        value = proposal["value"]
+        if value not in FREQS:
+            raise unknown("freq", value, FREQS)
+        return str(value)
+
+    @traitlets.validate("by")
+    def _valid_by(self, proposal: Any) -> str | None:
+        value = proposal["value"] or None
+        if value in (None, _NONE):
+            return None
+        if value == "version":
+            value = "model_version"
+        known = ["model_version", *self._store.schema(self.model).features]
+        if value not in known:
+            raise unknown("split (by)", value, known)
+        return str(value)
+
+    @traitlets.validate("where")
+    def _valid_where(self, proposal: Any) -> str | Slice | None:
+        return checked_where(self._store, self.model, proposal["value"])
+
+    @traitlets.validate("as_of")
+    def _valid_as_of(self, proposal: Any) -> pd.Timestamp | None:
+        value = proposal["value"]
+        if isinstance(value, str) and not value.strip():
+            return None
+        return _utc(value, "as_of")
+
+    @traitlets.observe("model")
+    def _model_changed(self, change: Any) -> None:
+        with self._batch():
+            schema = self._store.schema(change["new"])
+            task = schema.task or "binary"
+            valid = self._valid_names()
+            self.metric_picker.options = [(metric_title(m), m) for m in valid]
+            self.by_picker.options = [_NONE, "model_version", *schema.features]
+            self.model_picker.value = change["new"]
+            self.metrics = [m for m in DEFAULT_CHOICE[task] if m in valid]
+            self.by = None
+            self._request()
+
+    def _sync_controls(self) -> None:
+        """Show the state in the controls (their callbacks then see no change)."""
+        self.model_picker.value = self.model
+        self.metric_picker.value = tuple(self.metrics)
+        self.freq_picker.value = self.freq
+        self.by_picker.value = self.by or _NONE
+        self.current_text.value = format_window(self.current)
+        self.as_of_text.value = "" if self.as_of is None else _day(self.as_of)
+        self.where_text.value = _where_text(self.where)
+
+    @traitlets.observe("metrics", "freq", "by", "where", "as_of")
+    def _selection_changed(self, change: Any) -> None:
+        self._sync_controls()
+        self._request()
+
+    @traitlets.observe("current")
+    def _current_changed(self, change: Any) -> None:
+        self._sync_controls()
+        with self._lock:
+            if self._result is not None and not self._batching:
+                # A brush keeps the chart (redrawing would drop the brush under the mouse);
+                # a window set from Python or the text box is shaded in a redrawn chart.
+                self._render(redraw=not self._brushing)
+
+    # -- control callbacks (errors go under the widget) -------------------------------------
+
+    @Explorer._guard
+    def _on_model_picker(self, change: Any) -> None:
+        self.model = change["new"]
+
+    @Explorer._guard
+    def _on_metric_picker(self, change: Any) -> None:
+        if list(change["new"]) != self.metrics:
+            self.metrics = list(change["new"])
+
+    @Explorer._guard
+    def _on_freq_picker(self, change: Any) -> None:
+        self.freq = change["new"]
+
+    @Explorer._guard
+    def _on_by_picker(self, change: Any) -> None:
+        self.by = None if change["new"] == _NONE else change["new"]
+
+    @Explorer._guard
+    def _on_current_text(self, change: Any) -> None:
+        self.current = parse_window(change["new"]) or Window()
+
+    @Explorer._guard
+    def _on_as_of_text(self, change: Any) -> None:
+        self.as_of = change["new"] or None
+
+    @Explorer._guard
+    def _on_where_text(self, change: Any) -> None:
+        if change["new"] != _where_text(self.where):
+            self.where = change["new"] or None
+
+    @Explorer._guard
+    def _on_run(self, _button: Any = None) -> None:
+        self._clear_error()
+        with self._batch():
+            self._on_current_text({"new": self.current_text.value})
+            self._on_as_of_text({"new": self.as_of_text.value})
+            self._on_where_text({"new": self.where_text.value})
+        if self.last_error is None:
+            self._refresh(force=True)
+
+    @Explorer._guard
+    def _on_brush(self, change: Any) -> None:
+        window = brushed_window(change["new"].value, self.freq)
+        if window is not None:
+            self._brushing = True
+            try:
+                self.current = window
+            finally:
+                self._brushing = False
+
+    # -- computing --------------------------------------------------------------------------
+
+    @contextmanager
+    def _batch(self) -> Iterator[None]:
+        """Changes inside run one computation at the end instead of one each."""
+        self._batching += 1
+        try:
+            yield
+        except BaseException:
+            self._batching -= 1
+            if not self._batching:
+                self._wanted = False
+            raise
+        self._batching -= 1
+        if not self._batching and self._wanted:
+            self._wanted = False
+            self._refresh()
+
+    def _request(self) -> None:
+        self._wanted = True
+        if not self._batching:
+            self._wanted = False
+            self._refresh()
+
+    def _refresh(self, *, force: bool = False) -> None:
+        if not self.model or not self.metrics:
+            return
+        store = self._store
+        model, metrics, freq, by = self.model, list(self.metrics), self.freq, self.by
+        where, as_of = self.where, self.as_of
+
+        def work(step: Any) -> MetricsOverTime:
+            if force:
+                store.refresh(progress=False)
+            step(f"{len(metrics)} metrics per {freq} window…")
+            return metrics_over_time(
+                store, model, freq=freq, metrics=metrics, by=by, where=where, as_of=as_of
+            )
+
+        def done(result: MetricsOverTime) -> None:
+            self._result = result
+            self._render(redraw=True)
+
+        self._submit("computing metrics over time", work, done)
+
+    # -- rendering (from the cache only) ----------------------------------------------------
+
+    def _render(self, *, redraw: bool) -> None:
+        result = self._result
+        assert result is not None
+        shown = [m for m in self.metrics if m in result.metrics]
+        table = result.table
+        chosen = table[table["metric"].isin(shown)]
+        alerts = chosen[chosen["alert"].fillna(False).astype(bool)]
+        per_metric = alerts.groupby("metric").size()
+        series = result.series
+        self.status.value = (
+            f"{len(shown)} metrics per {html.escape(result.freq)} window over "
+            f"{html.escape(str(result.window))}"
+            + (f", {len(series)} series by {html.escape(str(result.by))}" if result.by else "")
+            + (f", as of {_day(result.as_of)}" if result.as_of is not None else "")
+            + f"; {len(alerts)} alerts"
+            + (
+                " ("
+                + ", ".join(
+                    f"{html.escape(metric_title(m))}: {int(per_metric[m])}"
+                    for m in shown
+                    if m in per_metric
+                )
+                + ")"
+                if len(alerts)
+                else ""
+            )
+        )
+        self.window_label.value = self._window_summary(result, shown)
+        if redraw:
+            bounds = (self.current.start, self.current.end)
+            spec_current = None if bounds == (None, None) else bounds
+            title = f"{result.model}: metrics per {result.freq} window"
+            subtitle = (
+                "solid: realized (from labels); dashed: estimated from scores (CBPE); "
+                "green: alert band; red: alerts"
+            )
+            self.chart.chart = metrics_chart(
+                table, result.windows, shown, title=title, subtitle=subtitle, current=spec_current
+            )
+            if BRUSH in self.chart.selections.trait_names():
+                # JupyterChart makes a new ``selections`` object for every chart.
+                self.chart.selections.observe(self._on_brush, names=[BRUSH])
+
+    def _window_summary(self, result: MetricsOverTime, shown: list[str]) -> str:
+        windows = result.windows
+        starts = pd.to_datetime(windows["window_start"], utc=True)
+        inside = np.ones(len(windows), dtype=bool)
+        if self.current.start is not None:
+            inside &= np.asarray(starts >= self.current.start)
+        if self.current.end is not None:
+            inside &= np.asarray(starts < self.current.end)
+        part = windows[inside]
+        n = int(part["n"].sum())
+        labelled = int(part["n_labelled"].sum())
+        served = int((part["n"] - part["n_failed"]).sum())
+        coverage = f"{labelled / served:.0%}" if served else "–"
+        text = (
+            f"current window <b>{html.escape(str(self.current))}</b> ({n:,} predictions, "
+            f"{coverage} labelled)"
+        )
+        t = result.table
+        rows = t[t["window_start"].isin(part["window_start"]) & t["metric"].isin(shown)]
+        bits = []
+        for m in shown:
+            for kind in ("realized", "estimated"):
+                r = rows[(rows["metric"] == m) & (rows["kind"] == kind)]
+                values = r["value"].to_numpy(float)
+                if not np.isfinite(values).any():
+                    continue
+                n_alert = int(r["alert"].fillna(False).astype(bool).sum())
+                label = metric_title(m) + (" (estimated)" if kind == "estimated" else "")
+                bits.append(
+                    f"{html.escape(label)} median {np.nanmedian(values):.4g}"
+                    + (f", <b style='color:#c0392b'>{n_alert} alerts</b>" if n_alert else "")
+                )
+        if bits:
+            text += ": " + "; ".join(bits)
+        return text
+
+    def __repr__(self) -> str:
+        return (
+            f"<MetricsExplorer {self.model!r}, metrics {self.metrics}, per {self.freq}"
+            + (f", by {self.by}" if self.by else "")
+            + f", current {self.current}>"
+        )
+
+    # -- results ----------------------------------------------------------------------------
+
+    @property
+    def result(self) -> MetricsOverTime | None:
+        """The cached MetricsOverTime of the current state (None before the first result)."""
+        return self._result
+
+    def data(self) -> pd.DataFrame:
+        """The rows of the chosen metrics (waits for a computation under way)."""
+        self.wait()
+        if self._result is None:
+            raise InputError(
+                f"no metrics computed: {self.last_error}"
+                if self.last_error
+                else "no metrics computed yet"
+            )
+        t = self._result.table
+        return t[t["metric"].isin(self.metrics)].reset_index(drop=True)
+
+    def _model(self) -> str | None:
+        return self.model
+
+    def _state(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "metrics": list(self.metrics),
+            "freq": self.freq,
+            "by": self.by,
+            "where": _where_text(self.where) or None,
+            "slice": self.where.to_json() if isinstance(self.where, Slice) else None,
+            "as_of": None if self.as_of is None else self.as_of.isoformat(),
+            "current": self.current.to_json(),
+        }
+
+    def _query(self) -> dict[str, Any]:
+        if self._result is not None:
+            return dict(self._result.query)
+        return {
+            "call": f"dl.metrics_over_time(store, {self.model!r}, freq={self.freq!r})",
+            "function": "diaglab.metrics_over_time",
+            "kwargs": {"model": self.model, "freq": self.freq, "metrics": list(self.metrics)},
+        }
+
+    def _chart_spec(self) -> dict[str, Any] | None:
+        return None if self.chart.spec is None else dict(self.chart.spec)
+
+
+def _day(ts: pd.Timestamp) -> str:
+    return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.isoformat()

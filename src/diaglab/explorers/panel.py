@@ -1,0 +1,395 @@
+"""``dl.panel(store, model)``: every explorer of a model in tabs, linked by one shared selection.
+
+Layout: a header (the shared selection in one line; a title and note and a Capture button that
+captures the active tab's explorer), then one tab per explorer: drift, slices, the prediction
+inspector, and the metrics and trace explorers when they are available. Brushing a window in the
+drift (or metrics) chart sets the current window everywhere; picking a slice in the slice explorer
+filters the drift (and metrics) and lists the slice's rows; picking a prediction there opens it
+in the inspector.
+
+A panel's state (the selection and each explorer's options) is saved in the store
+(``p.save(name)``: ``panels/<model>/<name>.json``) and restored by ``dl.panel(store, model,
+state=name)``.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib
+import json
+import os
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+import traitlets
+
+from diaglab.errors import InputError, unknown
+from diaglab.explorers._base import Explorer, error_html, resolve_model
+from diaglab.explorers._windows import parse_window
+from diaglab.explorers.selection import DEBOUNCE_S, Selection
+from diaglab.queries.window import Window
+
+STATE_FORMAT = 1
+_STATE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+# tab key -> (module, class, title); later explorers are optional (included when importable)
+EXPLORERS: tuple[tuple[str, str, str, str], ...] = (
+    ("drift", "diaglab.explorers.drift", "DriftExplorer", "Drift"),
+    ("slices", "diaglab.explorers.slices", "SliceExplorer", "Slices"),
+    ("metrics", "diaglab.explorers.metrics", "MetricsExplorer", "Metrics"),
+    ("inspector", "diaglab.explorers.inspector", "PredictionInspector", "Prediction"),
+    ("traces", "diaglab.explorers.traces", "TraceExplorer", "Traces"),
+)
+OPTIONAL = frozenset({"metrics", "traces"})
+STORE_WIDE = frozenset({"traces"})  # traces span every model of the store: no model argument
+# options restored from a saved state: simple traits that are not part of the selection
+_OPTION_TRAITS = (traitlets.Unicode, traitlets.Int, traitlets.Float, traitlets.Bool, traitlets.List)
+
+
+def check_state_name(name: object) -> str:
+    """``name`` if it is a safe panel-state name (it becomes a file name in the store)."""
+    if not isinstance(name, str) or not _STATE_NAME.match(name) or ".." in name:
+        raise InputError(
+            f"invalid panel state name {name!r}: use 1-64 letters, digits, '_', '-' or '.', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+def state_dir(store: Any, model: str) -> Path:
+    return Path(store.path) / "panels" / model
+
+
+def saved_states(store: Any, model: str) -> list[str]:
+    """Names of the panel states saved for ``model``."""
+    d = state_dir(store, model)
+    return sorted(p.stem for p in d.glob("*.json")) if d.is_dir() else []
+
+
+class Panel(w.VBox):
+    """The explorers of one model, in tabs, sharing one :class:`~diaglab.explorers.selection.
+    Selection`.
+
+    Parameters
+    ----------
+    store : diaglab.Store
+    model : str, optional
+        Needed when the store has several models.
+    state : str, optional
+        The name of a state saved with :meth:`save`, restored after the explorers are built.
+    explorers : sequence of str, optional
+        Which tabs (keys of ``EXPLORERS``: drift, slices, metrics, inspector, traces); default all
+        that are available.
+    debounce : float or None
+        Seconds of quiet before a selection change is pushed to the explorers.
+    trust : bool
+        Passed to the inspector (pickled models need it).
+
+    Attributes
+    ----------
+    selection : Selection
+        The shared selection: set its parts from Python, or read what a person picked.
+    explorers : dict of str to Explorer
+        The explorers shown, by tab key.
+    unavailable : dict of str to str
+        Optional explorers left out, and why.
+
+    Examples
+    --------
+    >>> p = dl.panel(store, "credit")                    # doctest: +SKIP
+    >>> p.selection.slice = "region = 'north'"          # doctest: +SKIP
+    >>> p.save("north")                                  # doctest: +SKIP
+    >>> dl.panel(store, "credit", state="north")         # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        store: Any,
+        model: str | None = None,
+        *,
+        state: str | None = None,
+        explorers: list[str] | tuple[str, ...] | None = None,
+        debounce: float | None = DEBOUNCE_S,
+        trust: bool = False,
+    ) -> None:
+        model = resolve_model(store, model)
+        keys = [k for k, *_ in EXPLORERS]
+        wanted = list(keys if explorers is None else explorers)
+        for k in wanted:
+            if k not in keys:
+                raise unknown("panel explorer", k, keys)
+        saved = self._read_state(store, model, state) if state is not None else None
+        super().__init__()
+        self.store = store
+        self.model = model
+        self.selection = Selection(model=model, debounce=debounce)
+        self.explorers: dict[str, Explorer] = {}
+        self.unavailable: dict[str, str] = {}
+        titles: list[str] = []
+        pages: list[w.Widget] = []
+        try:
+            for key, module, cls_name, title in EXPLORERS:
+                if key not in wanted:
+                    continue
+                made = self._make(key, module, cls_name, store, model, trust=trust)
+                if made is None:
+                    pages.append(w.HTML(f"<i>{html.escape(self.unavailable[key])}</i>"))
+                else:
+                    self.explorers[key] = made
+                    pages.append(made)
+                titles.append(title)
+            for explorer in self.explorers.values():
+                self.selection.link(explorer)
+        except Exception:
+            self.close()
+            raise
+        self.tabs = w.Tab(children=pages)
+        for i, title in enumerate(titles):
+            self.tabs.set_title(i, title)
+        self.tabs.add_class("diaglab-panel-tabs")
+        self._tab_keys = [k for k, *_ in EXPLORERS if k in wanted]
+        self._build_header()
+        self.children = [self.header, self.tabs]
+        self.add_class("diaglab-panel")
+        self.selection.observe(self._show_selection, names=list(self.selection.trait_names()))
+        self._show_selection()
+        if saved is not None:
+            self.restore(saved)
+
+    # -- building -----------------------------------------------------------------------------
+
+    def _make(
+        self, key: str, module: str, cls_name: str, store: Any, model: str, *, trust: bool
+    ) -> Explorer | None:
+        try:
+            cls = getattr(importlib.import_module(module), cls_name)
+        except (ImportError, AttributeError) as exc:
+            if key not in OPTIONAL:
+                raise
+            self.unavailable[key] = f"{cls_name} is not available in this installation ({exc})"
+            return None
+        kwargs: dict[str, Any] = {"trust": trust} if key == "inspector" else {}
+        args = (store,) if key in STORE_WIDE else (store, model)
+        try:
+            explorer: Explorer = cls(*args, **kwargs)
+        except Exception as exc:
+            if key not in OPTIONAL:
+                raise
+            self.unavailable[key] = f"{cls_name} could not open model {model!r}: {exc}"
+            return None
+        return explorer
+
+    def _build_header(self) -> None:
+        self.selection_html = w.HTML("")
+        self.selection_html.add_class("diaglab-panel-selection")
+        self.title_text = w.Text(
+            placeholder="finding title", layout=w.Layout(width="260px"), continuous_update=True
+        )
+        self.title_text.add_class("diaglab-panel-title")
+        self.note_text = w.Text(
+            placeholder="note (optional)", layout=w.Layout(width="320px"), continuous_update=True
+        )
+        self.note_text.add_class("diaglab-panel-note")
+        self.capture_button = w.Button(
+            description="Capture",
+            icon="camera",
+            tooltip="capture what the active tab shows as a finding",
+            layout=w.Layout(width="100px"),
+        )
+        self.capture_button.add_class("diaglab-panel-capture")
+        self.capture_button.on_click(self._on_capture)
+        self.capture_status = w.HTML("")
+        self.capture_status.add_class("diaglab-panel-capture-status")
+        self.captured: list[Any] = []
+        self.header = w.VBox(
+            [
+                self.selection_html,
+                w.HBox(
+                    [self.title_text, self.note_text, self.capture_button],
+                    layout=w.Layout(align_items="center"),
+                ),
+                self.capture_status,
+            ],
+            layout=w.Layout(border_bottom="1px solid #ddd", padding="2px 0 6px 0"),
+        )
+        self.header.add_class("diaglab-panel-header")
+
+    def _show_selection(self, change: Any = None) -> None:
+        self.selection_html.value = (
+            f"<div style='font-size:12px'>{self.selection.describe_html()}</div>"
+        )
+
+    # -- the active explorer and capture ------------------------------------------------------
+
+    @property
+    def active(self) -> Explorer | None:
+        """The explorer of the tab shown (None for a tab whose explorer is unavailable)."""
+        index = self.tabs.selected_index or 0
+        return self.explorers.get(self._tab_keys[index])
+
+    def show(self, key: str) -> Explorer:
+        """Bring the tab ``key`` (drift, slices, ...) to the front; returns its explorer."""
+        if key not in self.explorers:
+            raise unknown("panel tab", key, list(self.explorers))
+        self.tabs.selected_index = self._tab_keys.index(key)
+        return self.explorers[key]
+
+    def capture(self, title: str, note: str = "") -> Any:
+        """Capture what the active tab shows (``explorer.capture(title, note)``)."""
+        explorer = self.active
+        if explorer is None:
+            raise InputError("the active tab has no explorer to capture")
+        result = explorer.capture(title, note)
+        self.captured.append(result)
+        return result
+
+    def _on_capture(self, _button: Any = None) -> None:
+        title = self.title_text.value.strip()
+        try:
+            if not title:
+                raise InputError("type a title for the finding first")
+            result = self.capture(title, self.note_text.value)
+        except Exception as exc:
+            self.capture_status.value = error_html(exc)
+            return
+        ident = result.get("id") if isinstance(result, dict) else getattr(result, "id", None)
+        name = type(self.active).__name__
+        self.capture_status.value = (
+            f"<span style='color:#2e7d32'>captured “{html.escape(title)}” from {name}"
+            + (f" ({html.escape(str(ident))})" if ident else "")
+            + "</span>"
+        )
+        self.title_text.value = ""
+        self.note_text.value = ""
+
+    # -- state --------------------------------------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        """The panel's state as JSON: the selection, each explorer's options, the active tab."""
+        explorers: dict[str, Any] = {}
+        for key, explorer in self.explorers.items():
+            try:
+                explorers[key] = explorer._state()
+            except NotImplementedError:
+                continue
+        return {
+            "format": STATE_FORMAT,
+            "model": self.model,
+            "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "selection": self.selection.to_json(),
+            "explorers": explorers,
+            "tab": self._tab_keys[self.tabs.selected_index or 0],
+        }
+
+    def save(self, name: str) -> Path:
+        """Save the state in the store as ``panels/<model>/<name>.json``; returns the path."""
+        check_state_name(name)
+        d = state_dir(self.store, self.model)
+        d.mkdir(parents=True, exist_ok=True)
+        path = d / f"{name}.json"
+        tmp = d / f".{name}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(self.state(), indent=1, default=str))
+        os.replace(tmp, path)
+        return path
+
+    @staticmethod
+    def _read_state(store: Any, model: str, name: str) -> dict[str, Any]:
+        check_state_name(name)
+        path = state_dir(store, model) / f"{name}.json"
+        if not path.is_file():
+            raise unknown(
+                f"saved panel state of model {model!r}:", name, saved_states(store, model)
+            )
+        try:
+            data = json.loads(path.read_text())
+        except ValueError as exc:
+            raise InputError(f"panel state {name!r} ({path}) is not valid JSON: {exc}") from None
+        if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
+            raise InputError(f"panel state {name!r} ({path}) is not a format-1 panel state")
+        if data.get("model") != model:
+            raise InputError(
+                f"panel state {name!r} is of model {data.get('model')!r}, not {model!r}"
+            )
+        return data
+
+    def restore(self, state: dict[str, Any] | str) -> Panel:
+        """Apply a state (a dict from :meth:`state`, or the name of a saved one)."""
+        if isinstance(state, str):
+            state = self._read_state(self.store, self.model, state)
+        for key, options in (state.get("explorers") or {}).items():
+            explorer = self.explorers.get(key)
+            if explorer is not None and isinstance(options, dict):
+                _apply_options(explorer, options)
+        selection = dict(state.get("selection") or {})
+        selection.pop("model", None)
+        self.selection.update(selection)
+        tab = state.get("tab")
+        if tab in self.explorers:
+            self.show(tab)
+        return self
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def wait(self, timeout: float | None = 60.0) -> Panel:
+        """Push pending selection changes and wait for every explorer's work."""
+        self.selection.wait(timeout)
+        return self
+
+    def close(self) -> None:
+        for explorer in getattr(self, "explorers", {}).values():
+            explorer.close()
+        super().close()
+
+    def __repr__(self) -> str:
+        return f"<diaglab.Panel {self.model!r}: {', '.join(self.explorers)}; {self.selection!r}>"
+
+
+def _apply_options(explorer: Explorer, options: dict[str, Any]) -> None:
+    """Set the explorer's own options (traits outside the selection) saved in a state."""
+    linked = set(explorer.selection_traits.values()) | {"model"}
+    values: dict[str, Any] = {}
+    for name, value in options.items():
+        if name in linked or not explorer.has_trait(name):
+            continue
+        trait = explorer.traits()[name]
+        if isinstance(trait, _OPTION_TRAITS) and value is not None:
+            values[name] = value
+        elif _is_window_trait(trait):
+            values[name] = _window_of(value)
+    if not values:
+        return
+    try:
+        with explorer._selection_batch():
+            for name, value in values.items():
+                setattr(explorer, name, value)
+    except Exception as exc:
+        explorer._show_error(exc)
+
+
+def _is_window_trait(trait: Any) -> bool:
+    return type(trait).__name__ in ("WindowTrait", "OptionalWindowTrait")
+
+
+def _window_of(value: Any) -> Window | None:
+    if isinstance(value, dict):
+        return Window(value.get("start"), value.get("end"))
+    if isinstance(value, str):
+        return parse_window(value)
+    return None if value is None else Window.of(value)
+
+
+def panel(store: Any, model: str | None = None, **kwargs: Any) -> Panel:
+    """All of a model's explorers in tabs, linked through one shared selection; see :class:`Panel`.
+
+    Examples
+    --------
+    >>> p = dl.panel(store, "credit")  # displays in the notebook         # doctest: +SKIP
+    >>> p.selection.current = ("2026-02-10", "2026-03-02")  # every tab follows  # doctest: +SKIP
+    """
+    return Panel(store, model, **kwargs)
+
+
+__all__ = ["Panel", "check_state_name", "panel", "saved_states"]

@@ -1,0 +1,477 @@
+"""``dl.TraceExplorer``: find a request's trace and see where its time went.
+
+Layout: controls (find the slowest traces, the failed ones, or a prediction's trace; a span name
+for "slowest"; the window size of the latency chart; Run), a status line with a progress bar, the
+list of traces found, the picked trace's summary (duration, slowest stage, flags such as missing
+parents or clock skew, the linked predictions), its waterfall (a Gantt of the spans; the tooltip
+holds each span's attributes, clicking a bar shows them in full below), and per span name latency
+percentiles and error rate over time.
+
+Queries run on the explorer's worker thread; what they return is cached: picking another trace
+reads one trace (an index lookup), never the whole span table again.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import altair as alt
+import ipywidgets as w
+import pandas as pd
+import traitlets
+
+from diaglab.charts._common import message_chart
+from diaglab.charts.traces import PICK, latency_chart, trace_summary_html, waterfall_chart
+from diaglab.errors import unknown
+from diaglab.explorers._base import Explorer, enable_offline_charts
+from diaglab.queries.traces import (
+    FIND,
+    SpanStats,
+    Trace,
+    check_trace_id,
+    find_traces,
+    span_stats,
+    trace,
+)
+
+FREQS = ("1h", "6h", "1D", "7D")
+LIMIT = 25
+
+
+class TraceExplorer(Explorer):
+    """Request traces: find one (slowest, failed, by prediction id), its waterfall, and span
+    latency over time.
+
+    Parameters
+    ----------
+    store : diaglab.Store
+    find : {"slowest", "failed", "prediction"}
+        Which traces to list; ``"prediction"`` needs ``prediction_id``.
+    prediction_id : str, optional
+        Open the trace logged with this prediction.
+    trace_id : str, optional
+        Open this trace.
+    name : str, optional
+        For ``find="slowest"``: only root spans of this name.
+    freq : str
+        Window size of the latency chart: ``"1h"``, ``"6h"``, ``"1D"`` (default), ``"7D"``.
+
+    Examples
+    --------
+    >>> ex = dl.TraceExplorer(store)                     # doctest: +SKIP
+    >>> ex.find = "failed"                               # doctest: +SKIP
+    >>> ex.trace_id = ex.traces.trace_id[0]              # doctest: +SKIP
+    >>> ex.data()  # the spans of the trace shown        # doctest: +SKIP
+    """
+
+    explorer_name = "TraceExplorer"
+    selection_traits = {"prediction_id": "prediction_id"}  # noqa: RUF012 - read-only class data
+
+    find = traitlets.Unicode("slowest")
+    """Which traces are listed (str): ``"slowest"``, ``"failed"`` or ``"prediction"``."""
+    prediction_id = traitlets.Unicode(None, allow_none=True)
+    """The prediction whose trace is listed when ``find == "prediction"`` (str or None)."""
+    name = traitlets.Unicode(None, allow_none=True)
+    """For ``find == "slowest"``: only root spans of this name (str or None for any)."""
+    trace_id = traitlets.Unicode(None, allow_none=True)
+    """The trace shown in the waterfall (str, 32 hex digits), or None."""
+    span = traitlets.Unicode(None, allow_none=True)
+    """The span whose attributes are shown in full (its span id), or None."""
+    freq = traitlets.Unicode("1D")
+    """Window size of the latency chart (str), one of ``FREQS``."""
+
+    def __init__(
+        self,
+        store: Any,
+        *,
+        find: str = "slowest",
+        prediction_id: str | None = None,
+        trace_id: str | None = None,
+        name: str | None = None,
+        freq: str = "1D",
+    ) -> None:
+        enable_offline_charts()
+        super().__init__(store)
+        self.traces = pd.DataFrame()
+        self.stats: SpanStats | None = None
+        self.result: Trace | None = None
+        self._loading = False
+        self._build_widgets()
+        try:
+            self._loading = True
+            if prediction_id is not None:
+                find = "prediction"
+            self.freq = freq
+            self.name = name
+            self.prediction_id = prediction_id
+            self.find = find
+            self._loading = False
+            self._sync_controls()
+            self._list(open_trace=trace_id)
+        except Exception:
+            self.close()
+            raise
+
+    # -- widgets ----------------------------------------------------------------------------
+
+    def _build_widgets(self) -> None:
+        self.find_picker = w.Dropdown(
+            options=[
+                ("slowest", "slowest"),
+                ("failed", "failed"),
+                ("by prediction id", "prediction"),
+            ],
+            description="find",
+            layout=w.Layout(width="230px"),
+        )
+        self.find_picker.add_class("diaglab-trace-find")
+        self.id_text = w.Text(
+            description="prediction",
+            placeholder="prediction id",
+            continuous_update=False,
+            layout=w.Layout(width="300px"),
+        )
+        self.name_text = w.Text(
+            description="root span",
+            placeholder="any",
+            continuous_update=False,
+            layout=w.Layout(width="220px"),
+        )
+        self.freq_picker = w.Dropdown(
+            options=FREQS, value="1D", description="every", layout=w.Layout(width="130px")
+        )
+        self.run_button = w.Button(
+            description="Run", icon="refresh", button_style="primary", layout=w.Layout(width="90px")
+        )
+        self.trace_list = w.Select(options=[], rows=8, layout=w.Layout(width="620px"))
+        self.trace_list.add_class("diaglab-trace-list")
+        self.summary = w.HTML("")
+        self.summary.add_class("diaglab-trace-summary")
+        self.waterfall = alt.JupyterChart(
+            message_chart("computing…"), embed_options={"renderer": "svg"}
+        )
+        self.waterfall.add_class("diaglab-trace-waterfall")
+        self.span_html = w.HTML("")
+        self.span_html.add_class("diaglab-trace-span")
+        self.latency = alt.JupyterChart(
+            message_chart("computing…"), embed_options={"renderer": "svg"}
+        )
+        self.latency.add_class("diaglab-trace-latency")
+        for ctrl, handler in (
+            (self.find_picker, self._on_find_picker),
+            (self.id_text, self._on_id_text),
+            (self.name_text, self._on_name_text),
+            (self.freq_picker, self._on_freq_picker),
+            (self.trace_list, self._on_trace_list),
+        ):
+            ctrl.observe(handler, names="value")
+        self.run_button.on_click(self._on_run)
+        self.status.add_class("diaglab-trace-status")
+        controls = w.HBox(
+            [self.find_picker, self.id_text, self.name_text, self.freq_picker, self.run_button],
+            layout=w.Layout(flex_flow="row wrap"),
+        )
+        status = w.HBox([self.progress, self.status], layout=w.Layout(align_items="center"))
+        self.children = [
+            controls,
+            status,
+            self.error_area,
+            self.trace_list,
+            self.summary,
+            self.waterfall,
+            self.span_html,
+            w.HTML("<b>span latency over time</b>"),
+            self.latency,
+        ]
+        self.add_class("diaglab-traces")
+
+    def _sync_controls(self) -> None:
+        self._loading = True
+        try:
+            self.find_picker.value = self.find
+            self.id_text.value = self.prediction_id or ""
+            self.name_text.value = self.name or ""
+            self.freq_picker.value = self.freq
+            self.id_text.layout.display = "" if self.find == "prediction" else "none"
+            self.name_text.layout.display = "" if self.find == "slowest" else "none"
+        finally:
+            self._loading = False
+
+    # -- state ------------------------------------------------------------------------------
+
+    @traitlets.validate("find")
+    def _valid_find(self, proposal: Any) -> str:
+        value = proposal["value"]
+        if value not in FIND:
+            raise unknown("way to find traces", value, FIND)
+        return str(value)
+
+    @traitlets.validate("freq")
+    def _valid_freq(self, proposal: Any) -> str:
+        value = proposal["value"]
+        if value not in FREQS:
+            raise unknown("freq", value, FREQS)
+        return str(value)
+
+    @traitlets.validate("trace_id")
+    def _valid_trace_id(self, proposal: Any) -> str | None:
+        value = proposal["value"]
+        return None if not value else check_trace_id(value)
+
+    @traitlets.validate("span")
+    def _valid_span(self, proposal: Any) -> str | None:
+        value = proposal["value"] or None
+        if value is not None and self.result is not None:
+            known = list(self.result.spans["span_id"])
+            if value not in known:
+                raise unknown(f"span of trace {self.result.trace_id}", value, known)
+        return value
+
+    @contextmanager
+    def _selection_batch(self) -> Iterator[None]:
+        """A prediction picked in a linked explorer lists its trace (``find = "prediction"``)."""
+        before, was = self.prediction_id, self._loading
+        self._loading = True
+        try:
+            yield
+        finally:
+            self._loading = was
+        if not was and self.prediction_id and self.prediction_id != before:
+            self._loading = True
+            self.find = "prediction"
+            self._loading = False
+            self._sync_controls()
+            self._list()
+
+    @traitlets.observe("find", "prediction_id", "name")
+    def _selection_changed(self, change: Any) -> None:
+        if self._loading:
+            return
+        self._sync_controls()
+        if self.find == "prediction" and not self.prediction_id:
+            self.status.value = "type a prediction id"
+            return
+        self._list()
+
+    @traitlets.observe("freq")
+    def _freq_changed(self, change: Any) -> None:
+        if self._loading:
+            return
+        self._sync_controls()
+        self._load_stats()
+
+    @traitlets.observe("trace_id")
+    def _trace_changed(self, change: Any) -> None:
+        if change["new"] is not None:
+            self._open(change["new"])
+
+    @traitlets.observe("span")
+    def _span_changed(self, change: Any) -> None:
+        self.span_html.value = "" if change["new"] is None else self._span_details(change["new"])
+
+    # -- control callbacks ------------------------------------------------------------------
+
+    @Explorer._guard
+    def _on_find_picker(self, change: Any) -> None:
+        if not self._loading:
+            self.find = change["new"]
+
+    @Explorer._guard
+    def _on_id_text(self, change: Any) -> None:
+        if not self._loading:
+            self.prediction_id = change["new"].strip() or None
+
+    @Explorer._guard
+    def _on_name_text(self, change: Any) -> None:
+        if not self._loading:
+            self.name = change["new"].strip() or None
+
+    @Explorer._guard
+    def _on_freq_picker(self, change: Any) -> None:
+        if not self._loading:
+            self.freq = change["new"]
+
+    @Explorer._guard
+    def _on_trace_list(self, change: Any) -> None:
+        if not self._loading and change["new"]:
+            self.trace_id = change["new"]
+
+    @Explorer._guard
+    def _on_run(self, _button: Any = None) -> None:
+        self._store.refresh()
+        self._list(open_trace=self.trace_id)
+
+    def _on_pick(self, change: Any) -> None:
+        try:
+            value = change["new"].value
+            picked = value[0]["span_id"] if value else None
+            self.span = picked
+        except Exception as exc:
+            self._show_error(exc)
+
+    # -- work -------------------------------------------------------------------------------
+
+    def _list(self, open_trace: str | None = None) -> None:
+        find, pid, name, freq = self.find, self.prediction_id, self.name, self.freq
+        store = self._store
+
+        def work(step: Any) -> tuple[pd.DataFrame, SpanStats]:
+            step("finding traces")
+            found = (
+                find_traces(store, "prediction", prediction_id=pid)
+                if find == "prediction"
+                else find_traces(store, find, name=name, limit=LIMIT)  # type: ignore[arg-type]
+            )
+            step("span statistics")
+            return found, span_stats(store, freq, top=LIMIT)
+
+        def done(result: tuple[pd.DataFrame, SpanStats]) -> None:
+            found, stats = result
+            self.traces, self.stats = found, stats
+            self._render_list()
+            self._render_stats()
+            first = open_trace or (str(found["trace_id"].iloc[0]) if len(found) else None)
+            self.status.value = f"{len(found)} trace(s) found ({_find_text(find, pid, name)})"
+            if first is None:
+                self.result = None
+                self.waterfall.chart = message_chart("no trace found")
+                self.summary.value = ""
+            elif first == self.trace_id:
+                self._open(first)
+            else:
+                self.trace_id = first
+
+        self._submit(f"finding traces ({_find_text(find, pid, name)})", work, done, steps=2)
+
+    def _load_stats(self) -> None:
+        freq, store = self.freq, self._store
+
+        def work(step: Any) -> SpanStats:
+            return span_stats(store, freq, top=LIMIT)
+
+        def done(stats: SpanStats) -> None:
+            self.stats = stats
+            self._render_stats()
+            self.status.value = f"span latency per {freq}"
+
+        self._submit(f"span statistics per {freq}", work, done)
+
+    def _open(self, tid: str) -> None:
+        store = self._store
+
+        def work(step: Any) -> Trace:
+            return trace(store, tid)
+
+        def done(result: Trace) -> None:
+            self.result = result
+            self.span = None
+            self._loading = True
+            try:
+                listed = [value for _, value in self.trace_list.options]
+                self.trace_list.value = tid if tid in listed else None
+            finally:
+                self._loading = False
+            chart = waterfall_chart(result.spans, title=f"trace {tid}")
+            self.waterfall.chart = chart
+            if PICK in self.waterfall.selections.trait_names():
+                self.waterfall.selections.observe(self._on_pick, names=[PICK])
+            self.summary.value = trace_summary_html(result)
+            self.status.value = f"trace {tid}: {len(result.spans)} spans"
+
+        self._submit(f"reading trace {tid}", work, done)
+
+    # -- rendering --------------------------------------------------------------------------
+
+    def _render_list(self) -> None:
+        options = []
+        for rec in self.traces.to_dict(orient="records"):
+            start = pd.Timestamp(rec["start"]).strftime("%Y-%m-%d %H:%M:%S")
+            label = (
+                f"{rec['trace_id']}  {rec['name']}  {rec['duration_ms']:,.1f} ms  "
+                f"{start}  {rec['status']}"
+            )
+            options.append((label, str(rec["trace_id"])))
+        self._loading = True
+        try:
+            self.trace_list.options = options
+        finally:
+            self._loading = False
+
+    def _render_stats(self) -> None:
+        if self.stats is None:
+            return
+        self.latency.chart = latency_chart(self.stats.table)
+
+    def _span_details(self, span_id: str) -> str:
+        if self.result is None:
+            return ""
+        row = self.result.spans.set_index("span_id").loc[span_id]
+        attrs = row["attributes"] or {}
+        cells = "".join(
+            f"<tr><td style='padding:0 8px 0 0'><code>{html.escape(str(k))}</code></td>"
+            f"<td>{html.escape(str(v))}</td></tr>"
+            for k, v in sorted(attrs.items())
+        )
+        message = row["status_message"]
+        status = html.escape(str(row["status"])) + (
+            f": {html.escape(str(message))}" if isinstance(message, str) and message else ""
+        )
+        return (
+            f"<div><b>{html.escape(str(row['name']))}</b> <code>{html.escape(span_id)}</code> "
+            f"— {row['duration_ms']:.3f} ms ({row['self_ms']:.3f} ms self), status {status}"
+            f"<table style='font-size:12px'>{cells or '<tr><td>no attributes</td></tr>'}</table>"
+            "</div>"
+        )
+
+    # -- Explorer API -----------------------------------------------------------------------
+
+    def data(self) -> pd.DataFrame:
+        """The spans of the trace shown (waterfall order), or the traces found when none is."""
+        with self._lock:
+            if self.result is not None:
+                return self.result.spans.copy()
+            return self.traces.copy()
+
+    def _state(self) -> dict[str, Any]:
+        return {
+            "find": self.find,
+            "prediction_id": self.prediction_id,
+            "name": self.name,
+            "trace_id": self.trace_id,
+            "span": self.span,
+            "freq": self.freq,
+        }
+
+    def _query(self) -> dict[str, Any]:
+        if self.trace_id is not None:
+            return {
+                "call": f"dl.trace(store, {self.trace_id!r})",
+                "function": "diaglab.trace",
+                "kwargs": {"trace_id": self.trace_id},
+            }
+        kwargs: dict[str, Any] = {"by": self.find}
+        if self.find == "prediction":
+            kwargs["prediction_id"] = self.prediction_id
+        elif self.name:
+            kwargs["name"] = self.name
+        args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+        return {
+            "call": f"dl.find_traces(store, {args})",
+            "function": "diaglab.find_traces",
+            "kwargs": kwargs,
+        }
+
+    def _chart_spec(self) -> dict[str, Any] | None:
+        return None if self.waterfall.spec is None else dict(self.waterfall.spec)
+
+    def __repr__(self) -> str:
+        return f"<diaglab.TraceExplorer {self._state()}>"
+
+
+def _find_text(find: str, pid: str | None, name: str | None) -> str:
+    if find == "prediction":
+        return f"trace of prediction {pid}"
+    return f"{find}" + (f" {name!r} roots" if name else "")

@@ -1,0 +1,146 @@
+"""The HTML report: one self-contained file, interactive offline, readable without scripts.
+
+Each finding is a section: title, who and when, the note, the chart, the evidence table (first
+rows), and the query (the ``dl.`` call, folded Ibis and SQL). The chart is its static SVG in the
+page; a script then replaces it with the interactive Vega-Lite view, drawn by the vega-embed
+bundle inlined once (from vl-convert: no CDN, works offline). Where scripts don't run (a mail
+client, GitHub's file view, a print), the SVG stays. Every text from a finding is escaped; specs
+are embedded as JSON data blocks that cannot close their ``<script>`` element.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from diaglab.findings.finding import Finding, canonical_json, now_iso, safe_svg, table_html
+
+TABLE_ROWS = 50
+QUERY_CHARS = 20_000
+
+_CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1100px;margin:24px auto;
+padding:0 16px;color:#222}
+h1{font-size:22px} h2{font-size:18px;margin:0 0 4px}
+.finding{border-left:4px solid #4c78a8;padding:8px 16px;margin:24px 0;background:#fafbfc}
+.meta{color:#555;font-size:12px;margin-bottom:8px}
+.note{white-space:pre-wrap}
+.chart{overflow-x:auto;margin:8px 0}
+table.diaglab-table{border-collapse:collapse}
+table.diaglab-table td,table.diaglab-table th{border:1px solid #ddd;padding:2px 6px;text-align:left}
+pre{white-space:pre-wrap;font-size:11px;background:#f3f3f3;padding:6px}
+@media print{.finding{break-inside:avoid-page}details{display:none}}
+"""
+
+
+@functools.cache
+def vega_bundle() -> str:
+    """vega, vega-lite and vega-embed as one script (~0.9 MB), built offline by vl-convert."""
+    import vl_convert as vlc
+    from altair.utils._importers import vl_version_for_vl_convert
+
+    snippet = "window.vegaEmbed = vegaEmbed;\n"
+    return str(vlc.javascript_bundle(snippet, vl_version=vl_version_for_vl_convert()))
+
+
+def _json_block(value: Any) -> str:
+    # "</" cannot appear inside the block, so no value can end the <script> element early.
+    return canonical_json(value).replace("</", "<\\/").replace("<!--", "<\\!--")
+
+
+def report_html(
+    findings: Sequence[Finding], *, title: str = "diaglab findings", interactive: bool = True
+) -> str:
+    """The report of ``findings`` as one HTML document (no external resources)."""
+    esc = html.escape
+    sections = [_section(i, f) for i, f in enumerate(findings)]
+    models = sorted({f.model for f in findings if f.model})
+    head = (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width,initial-scale=1'>"
+        "<meta name='generator' content='diaglab'>"
+        f"<title>{esc(title)}</title><style>{_CSS}</style></head><body>"
+        f"<h1>{esc(title)}</h1><p class='meta'>{len(findings)} finding(s)"
+        + (f" on {esc(', '.join(models))}" if models else "")
+        + f" · generated {esc(now_iso())}</p>"
+    )
+    body = "".join(sections)
+    scripts = ""
+    specs = {f"chart-{i}": f.chart for i, f in enumerate(findings) if f.chart}
+    if interactive and specs:
+        scripts = (
+            f"<script type='application/json' id='diaglab-specs'>{_json_block(specs)}</script>"
+            f"<script>{vega_bundle()}</script>"
+            "<script>(function(){var specs=JSON.parse("
+            "document.getElementById('diaglab-specs').textContent);"
+            "Object.keys(specs).forEach(function(id){var el=document.getElementById(id);"
+            "if(!el||!window.vegaEmbed)return;var box=document.createElement('div');"
+            "window.vegaEmbed(box,specs[id],{actions:false,renderer:'svg'})"
+            ".then(function(){el.replaceChildren(box);})"
+            ".catch(function(e){console.warn('diaglab chart',id,e);});});})();</script>"
+        )
+    return head + body + scripts + "</body></html>"
+
+
+def _section(i: int, f: Finding) -> str:
+    esc = html.escape
+    meta = " · ".join(
+        esc(str(x))
+        for x in (
+            f.explorer,
+            f.model and f"model {f.model}",
+            f.model_version and f"version {f.model_version}",
+            f.author and f"by {f.author}",
+            f.created_at,
+        )
+        if x
+    )
+    sel = {k: v for k, v in (f.selection or {}).items() if v is not None and k != "model"}
+    parts = [
+        f"<section class='finding' id='finding-{i}' data-finding-id='{esc(f.id)}'>",
+        f"<h2>{esc(f.title)}</h2><div class='meta'>{meta}</div>",
+    ]
+    if sel:
+        parts.append(
+            "<div class='meta'>"
+            + " · ".join(f"{esc(str(k))}: {esc(str(v))}" for k, v in sel.items())
+            + "</div>"
+        )
+    if f.note:
+        parts.append(f"<p class='note'>{esc(f.note)}</p>")
+    if f.chart:
+        svg = safe_svg(f.chart_svg) if f.chart_svg else ""
+        fallback = svg or "<p><i>(chart: needs scripts to draw)</i></p>"
+        parts.append(f"<div class='chart' id='chart-{i}'>{fallback}</div>")
+    parts.append(table_html(f.table, max_rows=TABLE_ROWS))
+    parts.append(_query_html(f))
+    parts.append(
+        f"<div class='meta'>finding {esc(f.id)} · sha256 {esc(f.hash[:16])}…"
+        + (f" · after {esc(f.prev_hash[:16])}…" if f.prev_hash else "")
+        + "</div></section>"
+    )
+    return "".join(parts)
+
+
+def _query_html(f: Finding) -> str:
+    esc = html.escape
+    q = f.query or {}
+    out = []
+    if q.get("call"):
+        out.append(f"<pre>{esc(str(q['call']))}</pre>")
+    for kind, label in (("sql", "SQL"), ("ibis", "Ibis expression")):
+        text = q.get(kind)
+        if text:
+            text = str(text)
+            if len(text) > QUERY_CHARS:
+                text = text[:QUERY_CHARS] + f"\n… ({len(str(q[kind])):,} characters in the JSON)"
+            out.append(f"<details><summary>{label}</summary><pre>{esc(text)}</pre></details>")
+    if f.claim:
+        out.append(
+            "<details><summary>claim (what recheck compares)</summary>"
+            f"<pre>{esc(json.dumps(f.claim, indent=1))}</pre></details>"
+        )
+    return "".join(out)

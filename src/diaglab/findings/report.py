@@ -1,0 +1,403 @@
+"""The headless report (``diaglab report``): standard findings and CI checks, no browser.
+
+Standard findings for one model: the top drift (``dl.drift``), the worst slices and the slices
+that degraded (``dl.find_slices``), model quality over time with its alerts
+(``dl.metrics_over_time``) and notable predictions (the most confident wrong ones). Each is a
+:class:`~diaglab.findings.Finding` with its recorded query and claim, so the report's ``.json``
+can be rechecked later.
+
+Checks are a small YAML list; each item is one check::
+
+    - drift: {statistic: psi, max: 0.2, features: numeric}  # numeric|categorical|all|[names]
+    - metric: {name: accuracy, where: "region = 'north'", min: 0.8}
+    - metric: {name: log_loss, max: 0.45, window: "2026-02-01..2026-03-02"}
+
+``drift`` fails when a feature's statistic (a column of ``dl.drift(...).table``: psi,
+js_distance, wasserstein, ks_statistic, effect, ...) exceeds ``max``; ``metric`` when the metric
+on the rows (``where``, ``window``) is below ``min`` or above ``max``. Without ``window`` a check
+uses the report's ``--current`` window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from diaglab.errors import InputError, UnknownNameError, unknown
+from diaglab.findings._charts import drift_chart, metrics_chart, slices_chart
+from diaglab.findings.capture import record
+from diaglab.findings.finding import Finding
+from diaglab.queries.window import Window
+
+
+def parse_window(text: str | None) -> Window | None:
+    """``"2026-02-10..2026-03-02"`` (either side may be empty) as a Window; None for blank."""
+    if text is None or not str(text).strip():
+        return None
+    raw = str(text).strip()
+    if ".." not in raw:
+        raise InputError(f"a window is START..END, e.g. 2026-02-10..2026-03-02; got {raw!r}")
+    start, end = (s.strip() or None for s in raw.split("..", 1))
+    return Window(start, end)
+
+
+def _wjson(win: Window | None) -> dict[str, str | None] | None:
+    return None if win is None else win.to_json()
+
+
+def _wcall(win: Window | None) -> str:
+    if win is None:
+        return "None"
+    return repr(tuple(None if t is None else str(t) for t in (win.start, win.end)))
+
+
+# -- standard findings ----------------------------------------------------------------------------
+
+
+def standard_findings(
+    store: Any,
+    model: str,
+    *,
+    current: Window | None = None,
+    freq: str = "7D",
+    author: str | None = None,
+    save: bool = False,
+) -> list[Finding]:
+    """The report's findings for ``model`` (see the module docstring)."""
+    if model not in store.models():
+        raise unknown("model", model, store.models())
+    # Each query runs once (recorded) under a working title; the final finding reuses it.
+    common: dict[str, Any] = {"author": author, "model": model, "save": False}
+    out: list[Finding] = []
+
+    drift_kw = {"model": model, "current": _wjson(current)}
+    drift = record(
+        store,
+        "drift",
+        query={
+            "call": f"dl.drift(store, {model!r}, current={_wcall(current)})",
+            "function": "diaglab.drift",
+            "kwargs": drift_kw,
+        },
+        **common,
+    )
+    table = drift.frame()
+    drifted = table[table["drifted"] == True]  # noqa: E712 - a column of bools
+    names = ", ".join(drifted["feature"].head(5))
+    title = (
+        f"Drift: {len(drifted)} of {len(table)} columns drifted (top: {names})"
+        if len(drifted)
+        else f"Drift: no column drifted ({len(table)} compared)"
+    )
+    out.append(_retitle(drift, title, drift_chart(table), store, save))
+
+    worst_kw = {"model": model, "metric": "error", "window": _wjson(current), "k": 10}
+    worst = record(
+        store,
+        "worst slices",
+        query={
+            "call": f"dl.find_slices(store, {model!r}, metric='error', window={_wcall(current)})",
+            "function": "diaglab.find_slices",
+            "kwargs": worst_kw,
+        },
+        **common,
+    )
+    wt = worst.frame()
+    title = (
+        f"Worst slice: {wt['slice'].iloc[0]} (error {wt['value'].iloc[0]:.3g} vs "
+        f"{wt['overall'].iloc[0]:.3g} overall)"
+        if len(wt)
+        else "Worst slices: none significantly worse than overall"
+    )
+    chart = slices_chart(wt, "value", "lower", "upper", "error per slice") if len(wt) else None
+    out.append(_retitle(worst, title, chart, store, save))
+
+    before, after = _halves(store, model, current)
+    if before is not None and after is not None:
+        cmp_kw = {
+            "model": model,
+            "metric": "error",
+            "compare": [before.to_json(), after.to_json()],
+            "k": 10,
+        }
+        degraded = record(
+            store,
+            "degraded slices",
+            query={
+                "call": f"dl.find_slices(store, {model!r}, compare=({_wcall(before)}, "
+                f"{_wcall(after)}))",
+                "function": "diaglab.find_slices",
+                "kwargs": cmp_kw,
+            },
+            **common,
+        )
+        dt = degraded.frame()
+        title = (
+            f"Degraded most: {dt['slice'].iloc[0]} (error {dt['value_a'].iloc[0]:.3g} → "
+            f"{dt['value_b'].iloc[0]:.3g}, {before} → {after})"
+            if len(dt)
+            else f"Degraded slices: none beyond the overall change ({before} → {after})"
+        )
+        chart = (
+            slices_chart(dt, "did", "did_lower", "did_upper", "error change beyond overall")
+            if len(dt)
+            else None
+        )
+        out.append(_retitle(degraded, title, chart, store, save))
+
+    metrics = _metrics_finding(store, model, current, freq, common, save)
+    if metrics is not None:
+        out.append(metrics)
+
+    if store.schema(model).task in ("binary", "regression"):
+        notable = record(
+            store,
+            "notable predictions",
+            query={
+                "call": f"diaglab.queries.explain.worst_errors(store, {model!r}, "
+                f"window={_wcall(current)}, n=10)",
+                "function": "diaglab.worst_errors",
+                "kwargs": {"model": model, "window": _wjson(current), "n": 10},
+            },
+            **common,
+        )
+        nt = notable.frame()
+        title = (
+            f"Notable predictions: {len(nt)} most confident wrong ones "
+            f"(|label − score| up to {nt['error_size'].max():.3g})"
+            if len(nt)
+            else "Notable predictions: no labelled predictions"
+        )
+        out.append(_retitle(notable, title, None, store, save))
+    return out
+
+
+def _metrics_finding(
+    store: Any,
+    model: str,
+    current: Window | None,
+    freq: str,
+    common: dict[str, Any],
+    save: bool,
+) -> Finding | None:
+    try:
+        from diaglab.queries.metrics_time import metrics_over_time  # noqa: F401
+    except ImportError:
+        return None
+    task = store.schema(model).task
+    names = ["mae", "rmse"] if task == "regression" else ["accuracy", "roc_auc"]
+    if task == "multiclass":
+        names = ["accuracy"]
+    kw = {"model": model, "freq": freq, "metrics": names, "window": _wjson(current)}
+    found = record(
+        store,
+        "metrics over time",
+        query={
+            "call": f"dl.metrics_over_time(store, {model!r}, freq={freq!r}, metrics={names!r}, "
+            f"window={_wcall(current)})",
+            "function": "diaglab.metrics_over_time",
+            "kwargs": kw,
+        },
+        **common,
+    )
+    full = found.frame()
+    alerts = full[full["alert"] == True]  # noqa: E712 - a column of bools
+    evidence = alerts if len(alerts) else full.groupby("metric", sort=False).tail(1)
+    title = (
+        f"Metrics over time: {len(alerts)} alert(s) in {', '.join(sorted(set(alerts['metric'])))}"
+        if len(alerts)
+        else f"Metrics over time: no alert ({', '.join(names)}, per {freq})"
+    )
+    chart = metrics_chart(full)
+    return record(
+        store,
+        title,
+        query=found.query,
+        note="",
+        author=common["author"],
+        model=model,
+        table=evidence.reset_index(drop=True),
+        chart=chart,
+        save=save,
+    )
+
+
+def _retitle(f: Finding, title: str, chart: Any, store: Any, save: bool) -> Finding:
+    """The finding under its final title and chart (its evidence computed once)."""
+    return record(
+        store,
+        title,
+        query=f.query,
+        note=f.note,
+        author=f.author,
+        model=f.model,
+        table=f.frame(),
+        chart=chart,
+        save=save,
+    )
+
+
+def _halves(store: Any, model: str, current: Window | None) -> tuple[Window | None, Window | None]:
+    """Before/after windows for "what got worse": the window before ``current`` of the same
+    length and ``current``; without ``current``, the two halves of the logged time range."""
+    if current is not None and current.start is not None and current.end is not None:
+        return Window(current.start - (current.end - current.start), current.start), current
+    t = store.table(model)
+    row = store.ibis.to_pyarrow(t.aggregate(lo=t.timestamp.min(), hi=t.timestamp.max()))
+    lo, hi = row.column("lo")[0].as_py(), row.column("hi")[0].as_py()
+    if lo is None or hi is None or hi <= lo:
+        return None, None
+    start = pd.Timestamp(lo) if current is None or current.start is None else current.start
+    end = pd.Timestamp(hi) + pd.Timedelta(microseconds=1)
+    mid = start + (end - start) / 2
+    return Window(start, mid), Window(mid, end)
+
+
+# -- checks ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check: what was checked, whether it passed, and the offending values."""
+
+    check: str
+    passed: bool
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{'PASS' if self.passed else 'FAIL'}: {self.check}: {self.detail}"
+
+
+def load_checks(path: str | Path) -> list[dict[str, Any]]:
+    """The checks of a YAML file, validated (unknown kinds and keys are errors)."""
+    import yaml
+
+    p = Path(path)
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InputError(f"no such checks file: {p}") from exc
+    except yaml.YAMLError as exc:
+        raise InputError(f"{p} is not valid YAML: {exc}") from exc
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise InputError(f"{p}: checks are a YAML list of items like '- drift: {{...}}'")
+    out = []
+    for i, item in enumerate(data, 1):
+        if not isinstance(item, Mapping) or len(item) != 1:
+            raise InputError(f"{p}: check {i} is not one 'kind: {{options}}' item: {item!r}")
+        ((kind, opts),) = item.items()
+        if kind not in _KEYS:
+            raise UnknownNameError(f"{p}, check {i}: {unknown('check kind', kind, list(_KEYS))}")
+        if not isinstance(opts, Mapping):
+            raise InputError(f"{p}: check {i} ({kind}) needs options, e.g. {_EXAMPLES[kind]}")
+        extra = set(opts) - _KEYS[kind]
+        if extra:
+            bad = unknown(f"{kind} check option", sorted(extra)[0], _KEYS[kind])
+            raise UnknownNameError(f"{p}, check {i}: {bad}")
+        out.append({"kind": kind, **dict(opts)})
+    return out
+
+
+_KEYS = {
+    "drift": {"statistic", "max", "features", "window", "where"},
+    "metric": {"name", "min", "max", "where", "window"},
+}
+_EXAMPLES = {
+    "drift": "{statistic: psi, max: 0.2, features: numeric}",
+    "metric": "{name: accuracy, where: \"region = 'north'\", min: 0.8}",
+}
+
+
+def run_checks(
+    store: Any, model: str, checks: Sequence[Mapping[str, Any]], *, current: Window | None
+) -> list[CheckResult]:
+    """Evaluate ``checks`` (from :func:`load_checks`); bad options raise InputError."""
+    results = []
+    for check in checks:
+        if check["kind"] == "drift":
+            results.append(_drift_check(store, model, check, current))
+        else:
+            results.append(_metric_check(store, model, check, current))
+    return results
+
+
+def _window(check: Mapping[str, Any], current: Window | None) -> Window | None:
+    return parse_window(check["window"]) if check.get("window") else current
+
+
+def _drift_check(
+    store: Any, model: str, check: Mapping[str, Any], current: Window | None
+) -> CheckResult:
+    from diaglab.queries.drift import drift
+
+    stat = str(check.get("statistic", "psi"))
+    if "max" not in check:
+        raise InputError(f"drift check on {stat} needs max: e.g. {_EXAMPLES['drift']}")
+    limit = float(check["max"])
+    window = _window(check, current)
+    table = drift(store, model, current=window, where=check.get("where")).table
+    if stat not in table.columns:
+        numeric = [c for c in table.columns if pd.api.types.is_float_dtype(table[c])]
+        raise unknown("drift statistic", stat, numeric)
+    rows = table[table["role"] == "feature"]
+    features = check.get("features", "all")
+    if features in ("numeric", "categorical"):
+        rows = rows[rows["kind"] == features]
+    elif isinstance(features, list):
+        missing = sorted(set(features) - set(rows["feature"]))
+        if missing:
+            raise unknown("feature (drift check)", missing[0], list(rows["feature"]))
+        rows = rows[rows["feature"].isin(features)]
+    elif features != "all":
+        raise InputError(
+            f"drift check features is numeric, categorical, all or a list, not {features!r}"
+        )
+    what = f"drift {stat} <= {limit:g} on {features} features" + (f" in {window}" if window else "")
+    bad = rows[rows[stat] > limit].sort_values(stat, ascending=False)
+    if len(bad):
+        listed = ", ".join(f"{f} ({v:.3g})" for f, v in zip(bad["feature"], bad[stat], strict=True))
+        return CheckResult(what, False, f"{len(bad)} over: {listed}")
+    worst = rows[stat].max() if len(rows) else float("nan")
+    return CheckResult(what, True, f"max {worst:.3g} over {len(rows)} features")
+
+
+def _metric_check(
+    store: Any, model: str, check: Mapping[str, Any], current: Window | None
+) -> CheckResult:
+    from diaglab.queries.slices import slice_metrics
+
+    name = check.get("name")
+    if not isinstance(name, str):
+        raise InputError(f"metric check needs name: e.g. {_EXAMPLES['metric']}")
+    if "min" not in check and "max" not in check:
+        raise InputError(f"metric check on {name} needs min or max")
+    window = _window(check, current)
+    where = check.get("where")
+    schema = store.schema(model)
+    by = next(iter(schema.features), None)
+    if by is None:
+        raise InputError(f"model {model!r} has no features to compute {name} over")
+    table = slice_metrics(store, model, by=[by], metrics=[name], window=window, where=where)
+    col = f"{name}_overall"
+    if table.empty or col not in table.columns:
+        return CheckResult(f"{name} on {where or 'all rows'}", False, "no labelled rows")
+    value = float(table[col].iloc[0])
+    bounds = []
+    if "min" in check:
+        bounds.append(f">= {float(check['min']):g}")
+    if "max" in check:
+        bounds.append(f"<= {float(check['max']):g}")
+    what = f"{name} {' and '.join(bounds)} on {where or 'all rows'}" + (
+        f" in {window}" if window else ""
+    )
+    ok = value == value and (  # NaN (no labels) fails
+        ("min" not in check or value >= float(check["min"]))
+        and ("max" not in check or value <= float(check["max"]))
+    )
+    return CheckResult(what, ok, f"{name} = {value:.4g}")
