@@ -56,15 +56,15 @@ def test_explorer_charts_finds_and_pages_through_the_worst_slice(store):
     assert ex.selected_slice is None and ex.rows is None
     chosen = ex.select(0)
     assert ex.selected_slice == chosen
-    rows = ex.rows
+    rows = ex.wait().rows  # a page of rows loads off the UI thread
     assert rows is not None and len(rows) == PAGE_SIZE
     assert (rows["error"].diff().dropna() <= 1e-12).all()  # worst first
     total = ex._total_rows
     assert "page 1 of" in ex.page_label.value and "diaglab-slices-row" in ex.rows_html.value
     ex.next_button.click()
-    assert ex.page == 1 and ex.rows["prediction_id"].iloc[0] not in set(rows["prediction_id"])
+    assert ex.page == 1 and ex.wait().rows["prediction_id"].iloc[0] not in set(rows["prediction_id"])
     ex.page = (total - 1) // PAGE_SIZE
-    assert len(ex.rows) == total - ex.page * PAGE_SIZE
+    assert len(ex.wait().rows) == total - ex.page * PAGE_SIZE
     ex.next_button.click()  # already on the last page: stays
     assert ex.page == (total - 1) // PAGE_SIZE
 
@@ -75,7 +75,7 @@ def test_two_features_draw_a_heatmap_and_a_click_selects_a_cell(store):
     table = ex.data()
     _pick(ex, "2")
     assert ex.selected_slice == table["slice"].iloc[2]
-    assert ex.rows is not None and len(ex.rows) == min(PAGE_SIZE, table["n"].iloc[2])
+    assert ex.wait().rows is not None and len(ex.rows) == min(PAGE_SIZE, table["n"].iloc[2])
     ex.selected_slice = None
     assert ex.rows is None and ex.rows_html.value == ""
 

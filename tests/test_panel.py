@@ -61,7 +61,7 @@ def test_the_panel_selection_drives_every_tab(panel: Panel, store: dl.Store) -> 
         slices.data(),
         dl.slice_metrics(store, "credit", by=["region"], metrics=["error"], window=WINDOW),
     )
-    assert slices.rows is not None and set(slices.rows["region"]) == {"north"}
+    assert slices.wait().rows is not None and set(slices.rows["region"]) == {"north"}
     pid = slices.row_picker.options[1][1]
     slices.row_picker.value = pid  # a click on a row of the slice
     panel.wait(120)

@@ -193,7 +193,7 @@ def test_choosing_a_slice_filters_drift_and_lists_its_rows(trio, store) -> None:
     pd.testing.assert_frame_equal(drift.data(), expected)
     assert "region" in drift._query()["call"]
     # the rows table lists the slice's rows, and a row opens in the inspector
-    assert slices.rows is not None and set(slices.rows["region"]) == {"north"}
+    assert slices.wait().rows is not None and set(slices.rows["region"]) == {"north"}
     assert len(slices.row_picker.options) == len(slices.rows) + 1
 
 
@@ -201,7 +201,7 @@ def test_picking_a_prediction_opens_it_in_the_inspector(trio) -> None:
     drift, slices, inspector = trio
     sel = dl.link(drift, slices, inspector)
     slices.selected_slice = NORTH
-    pid = slices.row_picker.options[1][1]
+    pid = slices.wait().row_picker.options[1][1]
     slices.row_picker.value = pid
     assert sel.prediction_id == pid
     sel.wait(120)

@@ -362,10 +362,14 @@ def test_spans_and_span_stats_match_duckdb(duck: dl.Store, sparked: Any) -> None
     _same_frames(sa.slowest, sb.slowest)
     for by in ("slowest", "failed"):
         _same_frames(dl.find_traces(duck, by=by), dl.find_traces(sparked, by=by))
-    some = ta.column("trace_id")[0].as_py()
-    assert len(dl.trace(duck, some).spans) == 3
-    with pytest.raises(dl.DiaglabError, match=r"does not run on a spark store.*dl\.open\(path\)"):
-        dl.trace(sparked, some)
+    for some in {ta.column("trace_id")[i].as_py() for i in (0, 7, 50)}:
+        on_duck, on_spark = dl.trace(duck, some), dl.trace(sparked, some)
+        assert len(on_duck.spans) == 3
+        pd.testing.assert_frame_equal(on_duck.spans, on_spark.spans)
+        assert on_duck.prediction_ids == on_spark.prediction_ids
+        assert on_duck.flags == on_spark.flags
+    with pytest.raises(dl.UnknownNameError, match="unknown trace id"):
+        dl.trace(sparked, "0" * 32)
 
 
 # -- explorers ---------------------------------------------------------------------------------

@@ -130,8 +130,12 @@ class Explorer(w.VBox):
         self._store = store
         self._lock = threading.RLock()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=_WORKER)
+        # a second lane for small follow-up queries (a page of rows) that must not supersede
+        # the main computation
+        self._side_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=_WORKER)
         self._futures: list[Future[None]] = []
         self._generation = 0
+        self._side_generation = 0
         self.last_error: BaseException | None = None
         self.progress = w.IntProgress(
             value=0,
@@ -233,6 +237,30 @@ class Explorer(w.VBox):
         self._futures = [f for f in self._futures if not f.done()] + [future]
         return future
 
+    def _submit_side(self, work: Callable[[], R], done: Callable[[R], None]) -> Future[None]:
+        """Run ``work()`` on the side lane, then ``done(result)``; a newer side job supersedes an
+        older one, and errors are shown under the widget. Main-lane work is not affected."""
+        with self._lock:
+            self._side_generation += 1
+            generation = self._side_generation
+
+        def job() -> None:
+            if generation != self._side_generation:
+                return
+            try:
+                with _QUERY_LOCK:
+                    result = _patiently(work)
+                with self._lock:
+                    if generation == self._side_generation:
+                        done(result)
+            except Exception as exc:
+                with self._lock:
+                    self._show_error(exc)
+
+        future = self._side_executor.submit(job)
+        self._futures = [f for f in self._futures if not f.done()] + [future]
+        return future
+
     def wait(self, timeout: float | None = None) -> Explorer:
         """Block until the work submitted so far has finished (for scripts and tests)."""
         while True:
@@ -251,11 +279,13 @@ class Explorer(w.VBox):
     def close(self) -> None:
         """Drop queued work, wait for a query under way (so the store can be closed after),
         and close the widget."""
-        executor = getattr(self, "_executor", None)  # absent when __init__ failed early
-        if executor is not None:
-            self._generation += 1  # whatever finishes now is not rendered
-            in_worker = threading.current_thread().name.startswith(_WORKER)  # e.g. GC there
-            executor.shutdown(wait=not in_worker, cancel_futures=True)
+        self._generation += 1  # whatever finishes now is not rendered
+        self._side_generation = getattr(self, "_side_generation", 0) + 1
+        in_worker = threading.current_thread().name.startswith(_WORKER)  # e.g. GC there
+        for name in ("_executor", "_side_executor"):
+            executor = getattr(self, name, None)  # absent when __init__ failed early
+            if executor is not None:
+                executor.shutdown(wait=not in_worker, cancel_futures=True)
         super().close()
 
     # -- what subclasses provide -------------------------------------------------------------

@@ -25,7 +25,7 @@ import traitlets
 from diaglab.charts._common import message_chart
 from diaglab.charts.slices import PICK, slice_chart
 from diaglab.errors import InputError, unknown
-from diaglab.explorers._base import _QUERY_LOCK, Explorer, checked_where
+from diaglab.explorers._base import Explorer, checked_where
 from diaglab.explorers._windows import WindowTrait, format_window, parse_window
 from diaglab.queries.filters import Slice
 from diaglab.queries.slice_rows import PAGE_SIZE, slice_rows
@@ -377,26 +377,26 @@ class SliceExplorer(Explorer):
 
     def _load_rows(self) -> None:
         if self.selected_slice is None:
+            self._side_generation += 1  # a page still loading is not shown
             self._rows, self._total_rows = None, 0
             self.selected_label.value = ""
             self.rows_html.value = ""
             self.page_label.value = ""
             self.row_picker.options = [("open a prediction…", "")]
             return
-        try:
-            with _QUERY_LOCK:  # one page: a LIMIT query, fast enough to run in the callback
-                rows, total = slice_rows(
-                    self._store,
-                    self.model,
-                    self.selected_slice,
-                    self.window,
-                    self.where,
-                    page=self.page,
-                    columns=self.selected_slice.columns,
-                )
-        except Exception as exc:
-            self._show_error(exc)
-            return
+        model, chosen, window, where = self.model, self.selected_slice, self.window, self.where
+        page = self.page
+        self.selected_label.value = (
+            f"<b>selected:</b> <code>{html.escape(str(chosen))}</code> — loading its rows…"
+        )
+        self._submit_side(
+            lambda: slice_rows(
+                self._store, model, chosen, window, where, page=page, columns=chosen.columns
+            ),
+            lambda found: self._show_rows(*found),
+        )
+
+    def _show_rows(self, rows: pd.DataFrame, total: int) -> None:
         self._rows, self._total_rows = rows, total
         pages = max(1, math.ceil(total / PAGE_SIZE))
         self.selected_label.value = (

@@ -24,7 +24,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from diaglab.errors import DiaglabError, InputError, UnknownNameError, unknown
+from diaglab.errors import InputError, UnknownNameError, unknown
 from diaglab.queries.window import Window
 from diaglab.store import spans as span_store
 
@@ -150,11 +150,7 @@ def trace(store: Any, trace_id: str, *, links: bool = True) -> Trace:
     """
     tid = check_trace_id(trace_id)
     if getattr(store, "engine", "duckdb") != "duckdb":
-        raise DiaglabError(
-            f"dl.trace looks a trace up through DuckDB's trace index and does not run on a "
-            f"{store.engine} store: open the same directory with dl.open(path) for trace lookups; "
-            "dl.span_stats and dl.find_traces(by='slowest' or 'failed') run on it"
-        )
+        return _portable_trace(store, tid, links=links)
     # A point lookup, not an analytical query: the store answers it from the trace_key index
     # with a fixed parameterized statement (Ibis's compile step alone would cost ~20 ms).
     try:
@@ -165,13 +161,42 @@ def trace(store: Any, trace_id: str, *, links: bool = True) -> Trace:
     raw = pd.DataFrame(found.rows, columns=list(SPAN_COLUMNS))
     if raw.empty:
         total, sample = span_store.describe(store.ibis.con)
-        hint = f"; e.g. {', '.join(sample)}" if sample else ""
-        raise UnknownNameError(
-            f"unknown trace id {tid!r}: no span of it is stored ({total} spans in the store{hint})"
-        )
+        _unknown_trace(tid, total, sample)
     extra = found.extra_copies
     copies = {s: int(extra.get(s, 0)) + 1 for s in raw["span_id"]}
     linked = _linked_predictions(store, tid) if links else {}
+    return _layout(tid, raw, copies, linked)
+
+
+def _unknown_trace(tid: str, total: int, sample: list[str]) -> None:
+    hint = f"; e.g. {', '.join(sample)}" if sample else ""
+    raise UnknownNameError(
+        f"unknown trace id {tid!r}: no span of it is stored ({total} spans in the store{hint})"
+    )
+
+
+def _portable_trace(store: Any, tid: str, *, links: bool) -> Trace:
+    """``trace`` on an engine without DuckDB's trace index (Spark): the same answer through Ibis
+    (a filtered scan of the span files; no index)."""
+    spans = store.spans()
+    key = spans.trace_key == span_store.trace_key(tid)
+    found = spans.filter(key & (spans.trace_id == tid)).select(*SPAN_COLUMNS).to_pyarrow()
+    # built from Python values, as the DuckDB lookup's rows are, so both give the same dtypes
+    raw = pd.DataFrame(list(zip(*found.to_pydict().values(), strict=True)), columns=SPAN_COLUMNS)
+    if raw.empty:
+        total = int(spans.count().to_pyarrow().as_py())
+        sample = spans.select("trace_id").limit(3).to_pandas()["trace_id"].tolist()
+        _unknown_trace(tid, total, sample)
+    dups = store.span_copies()
+    extra = dups.filter(dups.trace_id == tid).to_pandas()
+    copies = {str(s): 1 for s in raw["span_id"]}
+    copies.update({str(s): int(n) for s, n in zip(extra["span_id"], extra["copies"], strict=True)})
+    linked: dict[str, tuple[str, ...]] = {}
+    for model in store.models() if links else ():
+        t = store.table(model)
+        ids = t.filter(t.trace_id == tid).select("prediction_id").to_pandas()["prediction_id"]
+        if len(ids):
+            linked[model] = tuple(sorted(str(i) for i in ids))
     return _layout(tid, raw, copies, linked)
 
 

@@ -226,6 +226,17 @@ class SparkStore:
                 found = self._tables[("<spans>", "spans")] = self._spans()
         return found
 
+    def span_copies(self) -> Any:
+        """An Ibis table of the span ids stored more than once: trace_id, span_id, copies (what
+        the DuckDB store keeps in ``spans.duplicates``)."""
+        from diaglab.store import spans as span_store
+
+        raw = self._read(span_store.KIND, span_store.SPANS_DIR)
+        if raw is None:
+            return _empty({"trace_id": dt.string, "span_id": dt.string, "copies": dt.int64})
+        counted = raw.group_by(["trace_id", "span_id"]).aggregate(copies=raw.count())
+        return counted.filter(counted.copies > 1)
+
     def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """``compute()``, cached under ``key`` until :meth:`refresh` sees new segments."""
         full = (self._generation, key)
