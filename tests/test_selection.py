@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import diaglab as dl
-from conftest import START, credit_frame, credit_target
+from conftest import START, credit_frame, credit_target, make_batch
 from diaglab.explorers import drift as drift_module
 from diaglab.explorers import slices as slices_module
 from diaglab.explorers.selection import Selection, as_slice
@@ -378,8 +378,6 @@ def test_a_closed_explorer_is_left_alone(store) -> None:
 
 def test_parts_nobody_set_are_taken_from_the_explorer_that_has_them(tmp_path) -> None:
     """The slice explorer has no model part: linking it first must not unset drift's model."""
-    from conftest import make_batch
-
     store = dl.open(tmp_path / "two")
     try:
         for model in ("credit", "other"):
