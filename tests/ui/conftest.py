@@ -295,8 +295,17 @@ class Notebook7:
 
 @pytest.fixture(scope="session")
 def notebook7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Notebook7]:
-    """``jupyter notebook`` (7) on loopback with a token, root in a temporary folder."""
+    """``jupyter notebook`` (7) on loopback with a token, root in a temporary folder holding
+    copies of ``notebooks/`` and of the sample store (``DIAGLAB_STORE`` points at it)."""
     root = tmp_path_factory.mktemp("nb7-root")
+    shutil.copytree(
+        ROOT / "notebooks",
+        root / "notebooks",
+        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "out"),
+    )
+    store = root / "sample_data" / "credit"
+    sample = _sample_store(tmp_path_factory.mktemp("nb7-sample"))
+    shutil.copytree(sample, store, ignore=shutil.ignore_patterns(".tmp", "*.wal"))
     config = tmp_path_factory.mktemp("nb7-config")
     (config / "labconfig").mkdir()
     (config / "labconfig" / "page_config.json").write_text(json.dumps(PAGE_CONFIG))
@@ -306,6 +315,7 @@ def notebook7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Notebook7]:
         JUPYTER_RUNTIME_DIR=str(tmp_path_factory.mktemp("nb7-runtime")),
         JUPYTERLAB_SETTINGS_DIR=str(tmp_path_factory.mktemp("nb7-settings")),
         JUPYTERLAB_WORKSPACES_DIR=str(tmp_path_factory.mktemp("nb7-workspaces")),
+        DIAGLAB_STORE=str(store),
     )
     port = _free_port()
     log_path = root.parent / f"{root.name}-server.log"
