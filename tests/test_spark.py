@@ -405,7 +405,7 @@ def test_slice_explorer_on_spark_finds_the_same_slices(duck: dl.Store, sparked: 
         assert [str(s) for s in found_s["slice"]] == [str(s) for s in found_d["slice"]]
         on_spark.select(0)
         on_duck.select(0)
-        rows_s, rows_d = on_spark.rows, on_duck.rows
+        rows_s, rows_d = on_spark.wait().rows, on_duck.wait().rows  # rows load off the UI thread
         assert rows_s is not None and rows_d is not None
         assert sorted(rows_s["prediction_id"]) == sorted(rows_d["prediction_id"])
     finally:
