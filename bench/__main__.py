@@ -29,13 +29,15 @@ SUITES: dict[str, list[tuple[str, bool]]] = {
         ("sliceline", True),
     ],
     # issue 5: sizes repeat the sample store's 200k predictions (bench/explain.py)
-    "explain": [("card", True), ("whatif", True), ("explain_window", True)],
+    "explain": [("card", True), ("inspector", True), ("whatif", True), ("explain_window", True)],
     # issue 6 (tracing): exporter ingest (200k SDK spans) and one trace's lookup (bench/traces.py)
     "traces": [("export", False), ("trace", True)],
     # issue 7: store.verify() of chained segments; the hash chain's cost on store.log (<= 1M)
     "audit": [("log_overhead", True), ("verify", True)],
     # issue 9: the same queries on Spark local[2] and DuckDB over the same segments (bench/spark.py)
     "spark": [("duckdb", True), ("spark", True)],
+    # issue 9: Ibis compile time per explorer query, through the store's cache (bench/compile.py)
+    "compile": [("duckdb", True), ("spark", True)],
     # issue 6 (metrics): dl.metrics_over_time, 60 daily windows; NannyML in bench/.venv-nannyml
     "metrics": [("diaglab", True), ("nannyml", True)],
     # issue 7: ten standard findings on a large store and their exports (bench/findings.py)
@@ -51,11 +53,12 @@ PREPARE = {
     ("traces", "trace"): "prepare",
     ("audit", "verify"): "prepare",
     ("spark", "duckdb"): "prepare",
+    ("compile", "duckdb"): "prepare",
     ("metrics", "diaglab"): "prepare",
     ("findings", "export"): "prepare",
 }
 # suites run size by size, so that the tools compared at one size run close together in time
-BY_SIZE = {"drift", "slices", "spark", "metrics"}
+BY_SIZE = {"drift", "slices", "spark", "metrics", "compile"}
 
 
 def run_suite(suite: str, sizes: list[str], workdir: Path) -> list[dict]:

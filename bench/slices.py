@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 import diaglab as dl
 from bench._common import emit, feature_frame, parse_size, timestamps
@@ -31,9 +32,6 @@ CHUNK = 1_000_000
 HERE = Path(__file__).parent
 PEER_PYTHON = HERE / ".venv-sliceline" / "bin" / "python"
 K, MAX_LEVEL = 10, 3
-# sliceline 0.3.0 at level 3 on 100k rows x 30 features ran 3:51 and 8 GB, then asked for a
-# 192 GiB array; the side-by-side comparison runs both tools at level 2.
-PEER_LEVEL = 2
 # sliceline 0.3.0 at level 3 on 100k rows x 30 features ran 3:51 and 8 GB, then asked for a
 # 192 GiB array; the side-by-side comparison runs both tools at level 2.
 PEER_LEVEL = 2
@@ -68,31 +66,66 @@ def prepare(n: int, work: Path) -> Path:
     return path
 
 
-def _timed(fn, repeat: int) -> tuple[float, list[float]]:
-    runs = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - t)
-    return statistics.median(runs), runs
+def _timed(fn, repeat: int, before=None) -> dict:
+    """Median wall and process CPU seconds (DuckDB's threads included) of ``repeat`` calls."""
+    walls, cpus = [], []
+    for i in range(repeat):
+        if before is not None:
+            before(i)
+        c, t = time.process_time(), time.perf_counter()
+        fn(i)
+        walls.append(time.perf_counter() - t)
+        cpus.append(time.process_time() - c)
+    return {
+        "wall_ms": round(statistics.median(walls) * 1000),
+        "cpu_ms": round(statistics.median(cpus) * 1000),
+        "runs_ms": [round(w * 1000) for w in walls],
+    }
+
+
+def _load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def slice_metrics_case(n: int, work: Path, by: list[str], case: str) -> dict:
+    """One process: the first call (cold: bins, facts, compiling); the same call again (the
+    scope's counts come from the store's memo); uncached (the memo cleared, as an ingest clears
+    it: every query runs, the compiled SQL is kept); a new window over the same rows each time
+    (the bins and counts of a new scope); and the explorer's one-metric call, uncached."""
     store = dl.open(prepare(n, work), read_only=False)
-    t = time.perf_counter()
-    dl.slice_metrics(store, "m", by=by)
-    cold = time.perf_counter() - t
-    med, runs = _timed(lambda: dl.slice_metrics(store, "m", by=by), 5)
-    lean, _ = _timed(lambda: dl.slice_metrics(store, "m", by=by, metrics=["error", "roc_auc"]), 5)
+    load_before = _load()
+
+    def call(metrics=None, window=None):
+        return lambda _i: dl.slice_metrics(store, "m", by=by, metrics=metrics, window=window)
+
+    def forget(_i: int) -> None:
+        store._generation += 1  # what an ingest does: the memo's entries no longer match
+
+    cold = _timed(call(), 1)
+    repeat = _timed(call(), 5)
+    uncached = _timed(call(), 3, before=forget)
+    end = timestamps(1).iloc[0] + pd.Timedelta(days=61)
+    windows = _timed(
+        lambda i: dl.slice_metrics(store, "m", by=by, window=(None, end + pd.Timedelta(seconds=i))),
+        3,
+    )
+    lean = _timed(call(["error"]), 3, before=forget)
     store.close()
     return {
         "case": case,
         "rows": n,
         "by": by,
-        "median_ms": round(med * 1000),
-        "cold_ms": round(cold * 1000),
-        "error_auc_only_median_ms": round(lean * 1000),
-        "runs_ms": [round(r * 1000) for r in runs],
+        "uncached_ms": uncached["wall_ms"],
+        "uncached_cpu_ms": uncached["cpu_ms"],
+        "cold_ms": cold["wall_ms"],
+        "cold_cpu_ms": cold["cpu_ms"],
+        "new_window_ms": windows["wall_ms"],
+        "new_window_cpu_ms": windows["cpu_ms"],
+        "repeat_ms": repeat["wall_ms"],
+        "error_only_uncached_ms": lean["wall_ms"],
+        "error_only_uncached_cpu_ms": lean["cpu_ms"],
+        "uncached_runs_ms": uncached["runs_ms"],
+        "load": f"{load_before} → {_load()}",
     }
 
 

@@ -22,33 +22,52 @@ from diaglab.store.segments import write_segment
 CHUNK = 1_000_000
 
 
-def bulk_log(n: int, work: Path) -> dict:
-    """store.log of a 30-feature frame through to query-ready (committed in DuckDB)."""
+def bulk_log(n: int, work: Path, *, raw: bool = False) -> dict:
+    """store.log of a 30-feature frame through to query-ready (committed in DuckDB).
+
+    ``raw``: the numeric features unrounded (all values distinct), as many real features are;
+    the default frame rounds them to 2 decimals (a few thousand distinct values per column).
+    """
     size = min(n, CHUNK)
     frame = feature_frame(size)
+    if raw:
+        rng = np.random.default_rng(7)
+        for col in frame.columns[frame.dtypes == np.float64]:
+            frame[col] = rng.normal(50, 10, size)
     scores = np.random.default_rng(1).random(size)
     ts = timestamps(size)
 
-    def once() -> float:
+    def once() -> tuple[float, float]:
         shutil.rmtree(work / "bulk", ignore_errors=True)
         store = dl.open(work / "bulk")
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         for _ in range(max(1, n // size)):
             store.log(model="m", features=frame, predictions=scores, timestamps=ts)
-        elapsed = time.perf_counter() - t
+        elapsed, cpu = time.perf_counter() - t, time.process_time() - c
         store.close()
-        return elapsed
+        return elapsed, cpu
 
     once()  # warm-up: imports, first DuckDB open
+    load = _load()
     runs = sorted(once() for _ in range(3))
-    med = runs[1]
+    med, med_cpu = runs[1][0], sorted(c for _, c in runs)[1]
     return {
-        "case": "bulk_log",
+        "case": "bulk_log_raw" if raw else "bulk_log",
         "rows": n,
         "median_s": round(med, 3),
-        "runs_s": [round(r, 3) for r in runs],
+        "runs_s": [round(r, 3) for r, _ in runs],
         "rows_per_s": round(n / med),
+        # process CPU (all threads: the checks, the Parquet writer, DuckDB's threads)
+        "cpu_s": round(med_cpu, 3),
+        "cpu_s_per_1M_rows": round(med_cpu / n * 1e6, 3),
+        "load_before": load,
+        "load_after": _load(),
     }
+
+
+def _load() -> str:
+    with open("/proc/loadavg") as fh:
+        return " ".join(fh.read().split()[:3])
 
 
 def logger_latency(n: int, work: Path) -> dict:
@@ -123,6 +142,7 @@ def refresh(n: int, work: Path) -> dict:
 
 CASES = {
     "bulk_log": bulk_log,
+    "bulk_log_raw": lambda n, w: bulk_log(n, w, raw=True),
     "logger_log": logger_latency,
     "refresh": refresh,
     "prepare": lambda n, w: {"case": "prepare", "path": str(prepare_logged(n, w))},

@@ -124,3 +124,35 @@ def test_css_classes_for_the_browser_test(inspector):
     assert "diaglab-inspector-id" in inspector.id_text._dom_classes
     assert "diaglab-inspector-whatif" in inspector.whatif_box._dom_classes
     assert "diaglab-inspector-waterfall" in inspector.chart._dom_classes
+
+
+def test_the_card_is_drawn_before_its_neighbours_and_flags_fill_it_in(
+    inspector, small, monkeypatch
+) -> None:
+    import threading
+
+    from diaglab.explorers import inspector as module
+
+    _, ids = small
+    release = threading.Event()
+    real = module.neighbors
+
+    def slow_neighbors(*args, **kwargs):
+        assert release.wait(timeout=60), "the test never released the neighbours"
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, "neighbors", slow_neighbors)
+    inspector.id_text.value = ids[7]
+    deadline = pd.Timestamp.now() + pd.Timedelta(seconds=60)
+    while inspector.status.value != f"prediction {ids[7]}":  # set once the card is drawn
+        assert pd.Timestamp.now() < deadline, "the card was not drawn"
+        threading.Event().wait(0.01)
+    # drawn while the neighbours are still being found: the waterfall and the table are there
+    assert "percentile" in inspector.table.value and inspector.chart.chart is not None
+    assert "finding similar reference cases" in inspector.neighbors_html.value
+    assert inspector.explanation.table["drifted_in_window"].isna().all()  # flags not yet known
+    release.set()
+    inspector.wait(timeout=120)
+    assert inspector.last_error is None
+    assert inspector.neighbors is not None and len(inspector.neighbors) == inspector.k
+    assert inspector.explanation.table["drifted_in_window"].notna().all()

@@ -177,9 +177,12 @@ def test_brushing_sets_the_current_window_without_a_query(
     assert "2,400 predictions" in explorer.window_label.value
     assert calls.n == 0
     assert explorer.chart.chart is chart  # not redrawn: the brush stays under the mouse
-    explorer.current = ("2026-01-14", "2026-01-19")  # set from Python: redrawn with a shade
-    assert explorer.chart.chart is not chart
-    assert '"start": "2026-01-14T00:00:00+00:00"' in json.dumps(explorer.chart.spec)
+    explorer.current = ("2026-01-14", "2026-01-19")  # set from Python: the shade moves
+    assert explorer.chart.chart is chart
+    lo, hi = (explorer.chart.params.window_lo, explorer.chart.params.window_hi)
+    assert (lo, hi) == (_ms("2026-01-14"), _ms("2026-01-19"))
+    explorer.current = None  # everything: no shade
+    assert explorer.chart.params.window_lo is None
 
 
 def test_split_by_version_and_metric_choice_recompute(

@@ -10,6 +10,7 @@ from sklearn import metrics as skm
 
 import diaglab as dl
 from diaglab.queries.filters import where as apply_where
+from diaglab.stats.log_histogram import RELATIVE_TOLERANCE
 from diaglab.stats.scores import ScoreHistogram, binned_roc_auc_error_bound
 
 START = pd.Timestamp("2026-01-01", tz="UTC")
@@ -131,9 +132,17 @@ def test_latency_quantiles_and_significance_per_slice(planted):
     lat = planted.table("m")
     lat = lat.filter(lat.timestamp >= SLICE_DAY.to_pydatetime())
     raw = lat.select("employment", "latency_ms").to_pandas()
+    # read off log-spaced counts: within RELATIVE_TOLERANCE (0.5%) of numpy's exact quantiles
     for rec in table.to_dict(orient="records"):
         mine = raw[raw.employment == rec["employment"]].latency_ms
-        assert rec["latency_p95"] == pytest.approx(np.quantile(mine, 0.95))
+        for q in (50, 95, 99):
+            exact = np.quantile(mine, q / 100)
+            assert rec[f"latency_p{q}"] == pytest.approx(exact, rel=RELATIVE_TOLERANCE)
+    for q in (50, 95, 99):
+        overall = table[f"latency_p{q}_overall"].iloc[0]
+        assert overall == pytest.approx(
+            np.quantile(raw.latency_ms, q / 100), rel=RELATIVE_TOLERANCE
+        )
     self_row = table[table["employment"] == "self"].iloc[0]
     assert self_row["error_difference"] > 0 and self_row["error_p_adjusted"] < 1e-6
 

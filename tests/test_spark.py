@@ -417,26 +417,22 @@ def test_slice_explorer_on_spark_finds_the_same_slices(duck: dl.Store, sparked: 
 
 
 class Recorder:
-    """Collects every Ibis expression the DuckDB backend is asked to run."""
+    """Collects every Ibis expression the store's backends compile (the cache of compiled
+    templates emptied first, so that each is built and compiled again)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        from ibis.backends.duckdb import Backend
+        from diaglab.store import compiled
 
         self.exprs: list[tuple[str, Any]] = []
         self.label = ""
-        for name in ("to_pyarrow", "execute", "to_pyarrow_batches", "create_table"):
-            real = getattr(Backend, name)
-            monkeypatch.setattr(Backend, name, self._wrap(real, name))
+        real = compiled.compile_cached
 
-    def _wrap(self, real: Callable[..., Any], name: str) -> Callable[..., Any]:
-        import ibis.expr.types as ir
+        def record(cache: Any, compile: Any, expr: Any, *args: Any, **kwargs: Any) -> str:
+            self.exprs.append((self.label, expr))
+            return real(cache, compile, expr, *args, **kwargs)
 
-        def run(backend: Any, *args: Any, **kwargs: Any) -> Any:
-            found = [a for a in (*args, *kwargs.values()) if isinstance(a, ir.Expr)]
-            self.exprs += [(self.label, e) for e in found]
-            return real(backend, *args, **kwargs)
-
-        return run
+        monkeypatch.setattr(compiled, "compile_cached", record)
+        monkeypatch.setattr(compiled, "_TEMPLATES", compiled.SQLCache())
 
 
 def _public_queries(store: dl.Store) -> dict[str, Callable[[], Any]]:

@@ -11,12 +11,16 @@ Every explorer's UI test uses these fixtures (see /work/shared/recipes/jupyterla
   offline). Browser console errors are written to ``test-artifacts/ui/<test>.console.log``.
 - ``artifacts``: ``test-artifacts/ui/`` (git-ignored) for screenshots.
 
+``jupyter_server`` starts JupyterLab and Notebook 7 alike (and ``bench/browser.py``'s servers);
+``chromium_context`` is the guarded browser the ``page`` fixture and the benchmark use.
+
 Tests here are marked ``ui`` and skipped only when no chromium binary exists (``make test`` installs
 Debian's; never ``playwright install``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -138,42 +142,64 @@ def _sample_store(tmp: Path) -> Path:
     return built
 
 
-@pytest.fixture(scope="session")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    root = tmp_path_factory.mktemp("lab-root")
+def notebook_root(tmp: pytest.TempPathFactory, prefix: str) -> Path:
+    """A server root holding a copy of ``notebooks/`` and of the sample store at
+    ``sample_data/credit``."""
+    root = tmp.mktemp(f"{prefix}-root")
     shutil.copytree(
         ROOT / "notebooks",
         root / "notebooks",
         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "out"),
     )
-    store = root / "sample_data" / "credit"
-    sample = _sample_store(tmp_path_factory.mktemp("sample"))
-    shutil.copytree(sample, store, ignore=shutil.ignore_patterns(".tmp", "*.wal"))
-    config = tmp_path_factory.mktemp("jupyter-config")
-    (config / "labconfig").mkdir()
+    source = _sample_store(tmp.mktemp(f"{prefix}-sample"))
+    shutil.copytree(
+        source, root / "sample_data" / "credit", ignore=shutil.ignore_patterns(".tmp", "*.wal")
+    )
+    return root
+
+
+@contextlib.contextmanager
+def jupyter_server(
+    app: str,
+    root: Path,
+    work: Path,
+    *,
+    log_path: Path,
+    args: list[str],
+    settings: dict[str, Any] | None = None,
+    store: Path | None = None,
+) -> Iterator[str]:
+    """``python -m <app>`` (jupyterlab or notebook) on loopback with :data:`TOKEN`, serving
+    ``root``, with its own config (no news toast), runtime, settings and workspaces folders in
+    ``work`` (an empty folder) and ``DIAGLAB_STORE`` set to ``store`` (default
+    ``root/sample_data/credit``). Yields its URL once it answers; stops it by its PID (which
+    shuts its kernels down). The benchmarks (``bench/browser.py``) start their servers here too."""
+    config, settings_dir, runtime, workspaces = (
+        work / d for d in ("config", "settings", "runtime", "workspaces")
+    )
+    for d in (config / "labconfig", settings_dir, runtime, workspaces):
+        d.mkdir(parents=True)
     (config / "labconfig" / "page_config.json").write_text(json.dumps(PAGE_CONFIG))
-    settings = tmp_path_factory.mktemp("lab-settings")
-    for name, values in USER_SETTINGS.items():
-        target = settings / name
+    for name, values in (settings or {}).items():
+        target = settings_dir / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(values))
     env = dict(
         os.environ,
         JUPYTER_CONFIG_DIR=str(config),
-        JUPYTER_RUNTIME_DIR=str(tmp_path_factory.mktemp("jupyter-runtime")),
-        JUPYTERLAB_SETTINGS_DIR=str(settings),
-        JUPYTERLAB_WORKSPACES_DIR=str(tmp_path_factory.mktemp("lab-workspaces")),
-        DIAGLAB_STORE=str(store),
+        JUPYTER_RUNTIME_DIR=str(runtime),
+        JUPYTERLAB_SETTINGS_DIR=str(settings_dir),
+        JUPYTERLAB_WORKSPACES_DIR=str(workspaces),
+        DIAGLAB_STORE=str(store or root / "sample_data" / "credit"),
     )
     port = _free_port()
-    log_path = root / "server.log"
     url = f"http://127.0.0.1:{port}"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
-                "jupyterlab",
+                app,
                 "--no-browser",
                 "--allow-root",
                 f"--port={port}",
@@ -181,9 +207,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
                 "--ServerApp.ip=127.0.0.1",
                 f"--IdentityProvider.token={TOKEN}",
                 f"--ServerApp.root_dir={root}",
-                "--LabApp.expose_app_in_browser=True",
-                "--LabApp.news_url=None",
-                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                *args,
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -199,7 +223,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
                     if proc.poll() is not None or time.monotonic() > deadline:
                         raise RuntimeError(log_path.read_text()[-3000:]) from None
                     time.sleep(0.2)
-            yield Lab(url=url, root=root, log=log_path)
+            yield url
         finally:
             proc.terminate()  # by its PID; the server shuts its kernels down
             try:
@@ -209,6 +233,28 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
                 proc.wait(5)
 
 
+LAB_ARGS = [
+    "--LabApp.expose_app_in_browser=True",
+    "--LabApp.news_url=None",
+    "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+]
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    root = notebook_root(tmp_path_factory, "lab")
+    log_path = root / "server.log"
+    with jupyter_server(
+        "jupyterlab",
+        root,
+        tmp_path_factory.mktemp("lab-server"),
+        log_path=log_path,
+        args=LAB_ARGS,
+        settings=USER_SETTINGS,
+    ) as url:
+        yield Lab(url=url, root=root, log=log_path)
+
+
 @pytest.fixture(scope="session")
 def guard() -> Guard:
     return Guard()
@@ -216,6 +262,14 @@ def guard() -> Guard:
 
 @pytest.fixture(scope="session")
 def browser_context(guard: Guard) -> Iterator[Any]:
+    with chromium_context(guard) as context:
+        yield context
+
+
+@contextlib.contextmanager
+def chromium_context(guard: Guard) -> Iterator[Any]:
+    """Debian's headless Chromium under Playwright, in a fresh profile, with every request that
+    leaves loopback aborted and noted in ``guard``."""
     from playwright.sync_api import Route, sync_playwright
 
     def route(r: Route) -> None:
@@ -297,63 +351,13 @@ class Notebook7:
 def notebook7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Notebook7]:
     """``jupyter notebook`` (7) on loopback with a token, root in a temporary folder holding
     copies of ``notebooks/`` and of the sample store (``DIAGLAB_STORE`` points at it)."""
-    root = tmp_path_factory.mktemp("nb7-root")
-    shutil.copytree(
-        ROOT / "notebooks",
-        root / "notebooks",
-        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "out"),
-    )
-    store = root / "sample_data" / "credit"
-    sample = _sample_store(tmp_path_factory.mktemp("nb7-sample"))
-    shutil.copytree(sample, store, ignore=shutil.ignore_patterns(".tmp", "*.wal"))
-    config = tmp_path_factory.mktemp("nb7-config")
-    (config / "labconfig").mkdir()
-    (config / "labconfig" / "page_config.json").write_text(json.dumps(PAGE_CONFIG))
-    env = dict(
-        os.environ,
-        JUPYTER_CONFIG_DIR=str(config),
-        JUPYTER_RUNTIME_DIR=str(tmp_path_factory.mktemp("nb7-runtime")),
-        JUPYTERLAB_SETTINGS_DIR=str(tmp_path_factory.mktemp("nb7-settings")),
-        JUPYTERLAB_WORKSPACES_DIR=str(tmp_path_factory.mktemp("nb7-workspaces")),
-        DIAGLAB_STORE=str(store),
-    )
-    port = _free_port()
+    root = notebook_root(tmp_path_factory, "nb7")
     log_path = root.parent / f"{root.name}-server.log"
-    url = f"http://127.0.0.1:{port}"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "notebook",
-                "--no-browser",
-                "--allow-root",
-                f"--port={port}",
-                "--ServerApp.port_retries=0",
-                "--ServerApp.ip=127.0.0.1",
-                f"--IdentityProvider.token={TOKEN}",
-                f"--ServerApp.root_dir={root}",
-                "--JupyterNotebookApp.expose_app_in_browser=True",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2)
-                    break
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(log_path.read_text()[-3000:]) from None
-                    time.sleep(0.2)
-            yield Notebook7(url=url, root=root, log=log_path)
-        finally:
-            proc.terminate()  # by its PID; the server shuts its kernels down
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+    with jupyter_server(
+        "notebook",
+        root,
+        tmp_path_factory.mktemp("nb7-server"),
+        log_path=log_path,
+        args=["--JupyterNotebookApp.expose_app_in_browser=True"],
+    ) as url:
+        yield Notebook7(url=url, root=root, log=log_path)

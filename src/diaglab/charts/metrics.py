@@ -27,6 +27,8 @@ BAND_COLOR = "#b7d7a8"
 ALERT_COLOR = "#d64541"
 COVERAGE_COLOR = "#7d5ba6"
 SHADE_COLOR = "#fdf1c7"
+WINDOW_PARAMS = ("window_lo", "window_hi")
+"""Chart parameters holding the current window's ends (epoch ms, or null for none)."""
 WIDTH = 560
 PANEL_HEIGHT = 110
 
@@ -97,17 +99,29 @@ def _color(series: Sequence[str]) -> alt.Color:
     )
 
 
-def _shade(current: tuple[Any, Any] | None, data: pd.DataFrame) -> alt.Chart | None:
-    if current is None or (current[0] is None and current[1] is None) or not len(data):
-        return None
-    starts = pd.to_datetime(data["window_start"], utc=True)
+def window_bounds(current: tuple[Any, Any] | None, windows: pd.DataFrame) -> dict[str, Any]:
+    """The values of the chart's ``WINDOW_PARAMS`` for ``current``: its ends in epoch
+    milliseconds (an open end at the first or last window), or None for no shade."""
+    if current is None or (current[0] is None and current[1] is None) or not len(windows):
+        return dict.fromkeys(WINDOW_PARAMS)
+    starts = pd.to_datetime(windows["window_start"], utc=True)
     lo = pd.Timestamp(current[0]) if current[0] is not None else starts.min()
     hi = pd.Timestamp(current[1]) if current[1] is not None else starts.max()
-    frame = pd.DataFrame({"start": [lo.isoformat()], "end": [hi.isoformat()]})
+    ends = (int(lo.timestamp() * 1000), int(hi.timestamp() * 1000))
+    return dict(zip(WINDOW_PARAMS, ends, strict=True))
+
+
+def _shade() -> alt.Chart:
+    """The current window's shade, placed by the chart's ``WINDOW_PARAMS``: moving the window
+    changes two parameters, not the chart."""
+    lo, hi = WINDOW_PARAMS
     return (
-        alt.Chart(frame)
-        .mark_rect(color=SHADE_COLOR, opacity=0.6)
-        .encode(x=alt.X("start:T", scale=alt.Scale(type="utc")), x2="end:T")
+        alt.Chart(pd.DataFrame({"shade": [0]}))
+        .mark_rect(color=SHADE_COLOR, opacity=alt.ExprRef(f"{lo} === null ? 0 : 0.6"))
+        .encode(
+            x=alt.X(datum=alt.ExprRef(lo), type="temporal", scale=alt.Scale(type="utc")),
+            x2=alt.X2(datum=alt.ExprRef(hi)),
+        )
     )
 
 
@@ -149,7 +163,6 @@ def metric_panel(
     metric: str,
     *,
     series: Sequence[str],
-    current: tuple[Any, Any] | None = None,
     width: int = WIDTH,
     height: int = PANEL_HEIGHT,
     shared: bool = False,
@@ -157,7 +170,8 @@ def metric_panel(
     """One metric over time: band, intervals, realized and estimated lines, alerts.
 
     With ``shared=True`` the panel has no data of its own: it filters ``metric`` from the data
-    of the chart it is placed in (one copy of the rows for every panel).
+    of the chart it is placed in (one copy of the rows for every panel), and shades the current
+    window that chart's ``WINDOW_PARAMS`` hold.
     """
     title = metric_title(metric)
     fmt = ",.0f" if metric == "volume" else ".4g"
@@ -182,9 +196,8 @@ def metric_panel(
         base = alt.Chart(_frame(rows, PANEL_COLUMNS))
     realized = base.transform_filter(alt.datum.kind == "realized")
     layers: list[Any] = []
-    shade = _shade(current, rows)
-    if shade is not None:
-        layers.append(shade)
+    if shared:
+        layers.append(_shade())
     layers += [
         realized.mark_area(color=BAND_COLOR, opacity=0.35, invalid=_GAP, clip=True).encode(
             x=x, y=alt.Y("band_low:Q", scale=y_scale), y2="band_high:Q", detail="series:N"
@@ -321,7 +334,8 @@ def metrics_chart(
     metrics
         The metrics to draw, one panel each, in this order.
     current
-        ``(start, end)`` of the current window, shaded in each metric panel.
+        ``(start, end)`` of the current window, shaded in each metric panel (the chart's
+        ``WINDOW_PARAMS``: set them to move the shade without drawing the chart again).
     brush
         Name of the x-interval selection on the volume bars (None: none).
     """
@@ -334,15 +348,18 @@ def metrics_chart(
         if not len(rows):
             panels.append(message_chart(f"{metric_title(m)}: not computed", width=width))
             continue
-        panels.append(
-            metric_panel(rows, m, series=series, current=current, width=width, shared=True)
-        )
+        panels.append(metric_panel(rows, m, series=series, width=width, shared=True))
     panels.append(coverage_panel(windows, series=series, width=width))
     panels.append(volume_panel(windows, series=series, brush=brush, width=width))
     shown = table[table["metric"].isin(list(metrics))]
-    return alt.vconcat(
-        *panels,
-        data=_frame(shown, PANEL_COLUMNS),
-        title=alt.Title(title, subtitle=subtitle, anchor="start", fontSize=14),
-        spacing=8,
-    ).resolve_scale(x="shared", color="shared", strokeDash="independent")
+    bounds = window_bounds(current, windows)
+    return (
+        alt.vconcat(
+            *panels,
+            data=_frame(shown, PANEL_COLUMNS),
+            title=alt.Title(title, subtitle=subtitle, anchor="start", fontSize=14),
+            spacing=8,
+        )
+        .resolve_scale(x="shared", color="shared", strokeDash="independent")
+        .add_params(*(alt.param(name=name, value=bounds[name]) for name in WINDOW_PARAMS))
+    )

@@ -214,15 +214,17 @@ def latency_chart(
     return alt.vconcat(top, errors)
 
 
-def trace_summary_html(t: Any) -> str:
+def trace_summary_html(t: Any, *, links_pending: bool = False) -> str:
     """One trace (a :class:`diaglab.Trace`) in a few lines: duration, slowest stage, flags and
-    linked predictions."""
+    linked predictions (or that they are still being looked up)."""
     spans = t.spans
     slow = spans.loc[spans["span_id"] == t.slowest_span].iloc[0]
     share = slow["self_ms"] / t.duration_ms if t.duration_ms else float("nan")
     flags = "".join(f"<li style='color:#8a1c1c'>{html.escape(f)}</li>" for f in t.flags)
     links = (
-        ", ".join(
+        "<i>looking them up…</i>"
+        if links_pending
+        else ", ".join(
             f"{html.escape(m)}: {html.escape(', '.join(ids[:5]))}" + (" …" if len(ids) > 5 else "")
             for m, ids in t.prediction_ids.items()
         )

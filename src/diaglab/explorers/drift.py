@@ -23,7 +23,6 @@ import ipywidgets as w
 import pandas as pd
 import traitlets
 
-from diaglab.charts._common import message_chart
 from diaglab.charts.drift import (
     BRUSH,
     detail_chart,
@@ -36,6 +35,16 @@ from diaglab.explorers._base import (
     checked_where,
     enable_offline_charts,
     resolve_model,
+)
+from diaglab.explorers._controls import (
+    CHART_ACTIONS,
+    FREQS,
+    SLICE_HINT,
+    WINDOW_HINT,
+    freq_picker,
+    run_button,
+    text_box,
+    vega_chart,
 )
 from diaglab.explorers._drift_table import (
     CELL,
@@ -61,7 +70,6 @@ from diaglab.queries.filters import Slice
 from diaglab.queries.window import Window
 
 SEVERITY_RANK = {"none": 0, "minor": 1, "moderate": 2, "major": 3}
-FREQS = ("1h", "6h", "1D", "7D")
 STATISTIC = "psi"
 
 Refresh = Literal["report", "all"]
@@ -169,55 +177,20 @@ class DriftExplorer(Explorer):
         self.version_picker = w.Dropdown(
             options=[("all versions", "")], description="version", layout=narrow
         )
-        self.freq_picker = w.Dropdown(
-            options=FREQS,
-            value="1D",
-            description="every",
-            layout=w.Layout(width="130px"),
-            style={"description_width": "44px"},
-        )
-        text = {"continuous_update": False, "style": {"description_width": "70px"}}
-        self.current_text = w.Text(
-            description="current",
-            placeholder="everything, or 2026-02-10 .. 2026-03-02",
-            layout=w.Layout(width="330px"),
-            **text,
-        )
-        self.reference_text = w.Text(
-            description="reference",
-            placeholder="registered reference, or start .. end",
-            layout=w.Layout(width="330px"),
-            **text,
-        )
-        self.where_text = w.Text(
-            description="slice",
-            placeholder="e.g. region = 'north' AND income < 30000",
-            layout=w.Layout(width="672px"),
-            **text,
-        )
-        self.run_button = w.Button(
-            description="Run",
-            icon="refresh",
-            button_style="primary",
-            tooltip="re-read the store and recompute",
-            layout=w.Layout(width="90px"),
-        )
+        self.freq_picker = freq_picker()
+        self.current_text = text_box("current", WINDOW_HINT)
+        self.reference_text = text_box("reference", "registered reference, or start .. end")
+        self.where_text = text_box("slice", SLICE_HINT, width="672px")
+        self.run_button = run_button()
         self.window_label = w.HTML("")
         self.window_label.add_class("diaglab-drift-window")
         self.table = w.VBox(layout=w.Layout(min_width="560px", margin="0 12px 0 0"))
         self.table.add_class("diaglab-drift-table")
         self.feature_label = w.HTML("")
         self.feature_label.add_class("diaglab-drift-feature")
-        self.chart = alt.JupyterChart(
-            message_chart("computing…"),
-            debounce_wait=300,  # a brush reports once the drag pauses, not on every mouse move
-            max_wait=False,
-            embed_options={
-                "renderer": "svg",
-                "actions": {"export": True, "source": False, "compiled": False, "editor": False},
-            },
+        self.chart = vega_chart(
+            "computing…", "diaglab-drift-chart", brush=True, actions=CHART_ACTIONS
         )
-        self.chart.add_class("diaglab-drift-chart")
         for ctrl, handler in (
             (self.model_picker, self._on_model_picker),
             (self.version_picker, self._on_version_picker),

@@ -6,6 +6,10 @@ decision, label, version), the SHAP waterfall (one ``altair.JupyterChart``), the
 reference percentiles and flags, the nearest reference neighbours, what-if controls (edit one or
 more values, see the prediction and the waterfall update), the counterfactual, and the request's
 trace: its spans as a waterfall (the TraceExplorer's chart), or why there is none.
+
+The card is drawn as soon as the explanation is ready; the day's drift flags, the neighbours, the
+trace and the counterfactual take longer (the day's drift alone is a query over that day) and fill
+it in from the side lane a moment later.
 """
 
 from __future__ import annotations
@@ -13,17 +17,16 @@ from __future__ import annotations
 import html
 from typing import Any
 
-import altair as alt
 import ipywidgets as w
 import pandas as pd
 import traitlets
 
-from diaglab.charts._common import message_chart
 from diaglab.charts.explain import feature_table_html, waterfall_chart
 from diaglab.charts.traces import trace_summary_html
 from diaglab.charts.traces import waterfall_chart as trace_waterfall
 from diaglab.errors import InputError
 from diaglab.explorers._base import Explorer, enable_offline_charts, resolve_model
+from diaglab.explorers._controls import text_box, vega_chart
 from diaglab.queries.explain import Explanation, explain, worst_errors
 from diaglab.queries.filters import Slice
 from diaglab.queries.neighbors import neighbors
@@ -101,13 +104,7 @@ class PredictionInspector(Explorer):
     # -- widgets ----------------------------------------------------------------------------
 
     def _build_widgets(self) -> None:
-        self.id_text = w.Text(
-            description="prediction",
-            placeholder="a prediction id",
-            continuous_update=False,
-            layout=w.Layout(width="330px"),
-            style={"description_width": "70px"},
-        )
+        self.id_text = text_box("prediction", "a prediction id")
         self.id_text.add_class("diaglab-inspector-id")
         self.worst_picker = w.Dropdown(
             options=[("worst errors…", "")],
@@ -118,11 +115,7 @@ class PredictionInspector(Explorer):
         self.worst_picker.add_class("diaglab-inspector-worst")
         self.summary = w.HTML("")
         self.summary.add_class("diaglab-inspector-summary")
-        self.chart = alt.JupyterChart(
-            message_chart("pick a prediction"),
-            embed_options={"renderer": "svg", "actions": False},
-        )
-        self.chart.add_class("diaglab-inspector-waterfall")
+        self.chart = vega_chart("pick a prediction", "diaglab-inspector-waterfall", actions=False)
         self.table = w.HTML("")
         self.table.add_class("diaglab-inspector-table")
         self.neighbors_html = w.HTML("")
@@ -151,10 +144,7 @@ class PredictionInspector(Explorer):
         self.counterfactual_html.add_class("diaglab-inspector-counterfactual")
         self.trace = w.HTML(TRACE_NOTE)
         self.trace.add_class("diaglab-inspector-trace")
-        self.trace_chart = alt.JupyterChart(
-            message_chart("no trace"), embed_options={"renderer": "svg"}
-        )
-        self.trace_chart.add_class("diaglab-inspector-trace-chart")
+        self.trace_chart = vega_chart("no trace", "diaglab-inspector-trace-chart")
         self.trace_chart.layout.display = "none"
         self.trace_result: Trace | None = None
         self._edits: dict[str, Any] = {}
@@ -277,37 +267,49 @@ class PredictionInspector(Explorer):
         self.worst_picker.options = opts
 
     def _open(self, pid: str) -> None:
+        """Draw the card as soon as its explanation is ready; then, on the side lane, the day's
+        drift flags, the neighbours, the request's trace and a counterfactual fill it in."""
         store, model, trust, k = self._store, self.model, self.trust, self.k
-        traced: list[tuple[Trace | None, str]] = []
 
-        def work(step: Any) -> tuple[Explanation, pd.DataFrame, Counterfactual | None]:
-            ex = explain(store, model, pid, trust=trust)
-            traced.append(prediction_trace(store, model, pid))
-            step("finding similar reference cases")
-            near = neighbors(store, model, pid, k=k, trust=trust)
-            step("searching a counterfactual")
-            cf = None
-            if ex.threshold is not None:
-                cf = counterfactual(store, model, pid, trust=trust)
-            return ex, near, cf
+        def work(step: Any) -> Explanation:
+            return explain(store, model, pid, drift=False, trust=trust)
 
-        def done(result: tuple[Explanation, pd.DataFrame, Counterfactual | None]) -> None:
-            ex, near, cf = result
-            self.explanation, self.neighbors, self.counterfactual_result = ex, near, cf
+        def done(ex: Explanation) -> None:
+            self.explanation, self.neighbors, self.counterfactual_result = ex, None, None
             self.whatif = None
             self.whatif_result.value = ""
             self._render_explanation(ex)
-            self.neighbors_html.value = _neighbors_html(near)
-            self.counterfactual_html.value = _counterfactual_html(cf)
-            self._render_trace(*traced[0])
+            self.neighbors_html.value = _PENDING.format("finding similar reference cases")
+            self.counterfactual_html.value = _PENDING.format("searching a counterfactual")
             feats = ex.top
             keep = self.whatif_feature.value if self.whatif_feature.value in feats else feats[0]
             self.whatif_feature.options = feats
             self.whatif_feature.value = keep
             self._on_whatif_feature({"new": keep})
             self.status.value = f"prediction {html.escape(pid)}"
+            self._submit_side(context, shown)
 
-        self._submit(f"explaining {pid}", work, done, steps=3)
+        def context() -> tuple[Explanation, tuple[Trace | None, str], pd.DataFrame, Any]:
+            flagged = explain(store, model, pid, trust=trust)  # SHAP from the cache, + flags
+            traced = prediction_trace(store, model, pid)
+            near = neighbors(store, model, pid, k=k, trust=trust)
+            cf = None
+            if flagged.threshold is not None:
+                cf = counterfactual(store, model, pid, trust=trust)
+            return flagged, traced, near, cf
+
+        def shown(result: tuple[Explanation, tuple[Trace | None, str], pd.DataFrame, Any]) -> None:
+            flagged, traced, near, cf = result
+            if self.explanation is None or self.explanation.prediction_id != pid:
+                return  # another prediction was opened meanwhile
+            self.explanation, self.neighbors, self.counterfactual_result = flagged, near, cf
+            if self.whatif is None:
+                self._render_explanation(flagged)
+            self.neighbors_html.value = _neighbors_html(near)
+            self.counterfactual_html.value = _counterfactual_html(cf)
+            self._render_trace(*traced)
+
+        self._submit(f"explaining {pid}", work, done)
 
     def _run_whatif(self) -> None:
         pid, edits = self.prediction_id, dict(self._edits)
@@ -383,6 +385,9 @@ class PredictionInspector(Explorer):
 
     def __repr__(self) -> str:
         return f"<diaglab.PredictionInspector {self.model!r}, prediction {self.prediction_id!r}>"
+
+
+_PENDING = "<i style='color:#777'>{}…</i>"
 
 
 def _changes(changes: Any) -> str:

@@ -17,22 +17,29 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import altair as alt
 import ipywidgets as w
 import numpy as np
 import pandas as pd
 import traitlets
 
-from diaglab.charts._common import message_chart
-from diaglab.charts.metrics import BRUSH, metric_title, metrics_chart
+from diaglab.charts.metrics import BRUSH, metric_title, metrics_chart, window_bounds
 from diaglab.errors import InputError, unknown
 from diaglab.explorers._base import Explorer, checked_where, enable_offline_charts, resolve_model
+from diaglab.explorers._controls import (
+    CHART_ACTIONS,
+    FREQS,
+    SLICE_HINT,
+    WINDOW_HINT,
+    freq_picker,
+    run_button,
+    text_box,
+    vega_chart,
+)
 from diaglab.explorers._windows import WindowTrait, brushed_window, format_window, parse_window
 from diaglab.queries.filters import Slice
 from diaglab.queries.metrics_time import MetricsOverTime, metrics_over_time, valid_metrics
 from diaglab.queries.window import Window, _utc
 
-FREQS = ("1h", "6h", "1D", "7D")
 DEFAULT_CHOICE = {
     "binary": ("accuracy", "roc_auc", "latency_p95"),
     "multiclass": ("accuracy", "latency_p95"),
@@ -144,52 +151,17 @@ class MetricsExplorer(Explorer):
         self.metric_picker = w.SelectMultiple(
             options=[], description="metrics", rows=5, layout=w.Layout(width="300px")
         )
-        self.freq_picker = w.Dropdown(
-            options=FREQS,
-            value="1D",
-            description="every",
-            layout=w.Layout(width="130px"),
-            style={"description_width": "44px"},
-        )
+        self.freq_picker = freq_picker()
         self.by_picker = w.Dropdown(options=[_NONE], description="split by", layout=narrow)
-        text = {"continuous_update": False, "style": {"description_width": "70px"}}
-        self.current_text = w.Text(
-            description="current",
-            placeholder="everything, or 2026-02-10 .. 2026-03-02",
-            layout=w.Layout(width="330px"),
-            **text,
-        )
-        self.as_of_text = w.Text(
-            description="as of",
-            placeholder="now, or a date: labels known then",
-            layout=w.Layout(width="330px"),
-            **text,
-        )
-        self.where_text = w.Text(
-            description="slice",
-            placeholder="e.g. region = 'north' AND income < 30000",
-            layout=w.Layout(width="672px"),
-            **text,
-        )
-        self.run_button = w.Button(
-            description="Run",
-            icon="refresh",
-            button_style="primary",
-            tooltip="re-read the store and recompute",
-            layout=w.Layout(width="90px"),
-        )
+        self.current_text = text_box("current", WINDOW_HINT)
+        self.as_of_text = text_box("as of", "now, or a date: labels known then")
+        self.where_text = text_box("slice", SLICE_HINT, width="672px")
+        self.run_button = run_button()
         self.window_label = w.HTML("")
         self.window_label.add_class("diaglab-metrics-window")
-        self.chart = alt.JupyterChart(
-            message_chart("computing…"),
-            debounce_wait=300,
-            max_wait=False,
-            embed_options={
-                "renderer": "svg",
-                "actions": {"export": True, "source": False, "compiled": False, "editor": False},
-            },
+        self.chart = vega_chart(
+            "computing…", "diaglab-metrics-chart", brush=True, actions=CHART_ACTIONS
         )
-        self.chart.add_class("diaglab-metrics-chart")
         for ctrl, handler in (
             (self.model_picker, self._on_model_picker),
             (self.metric_picker, self._on_metric_picker),
@@ -304,9 +276,11 @@ class MetricsExplorer(Explorer):
         self._sync_controls()
         with self._lock:
             if self._result is not None and not self._batching:
-                # A brush keeps the chart (redrawing would drop the brush under the mouse);
-                # a window set from Python or the text box is shaded in a redrawn chart.
-                self._render(redraw=not self._brushing)
+                # The chart stays (redrawing would drop a brush under the mouse, and costs
+                # seconds); a window set from Python or the text box moves the shade.
+                self._render(redraw=False)
+                if not self._brushing:
+                    self._move_shade()
 
     # -- control callbacks (errors go under the widget) -------------------------------------
 
@@ -449,6 +423,14 @@ class MetricsExplorer(Explorer):
             if BRUSH in self.chart.selections.trait_names():
                 # JupyterChart makes a new ``selections`` object for every chart.
                 self.chart.selections.observe(self._on_brush, names=[BRUSH])
+
+    def _move_shade(self) -> None:
+        assert self._result is not None
+        bounds = window_bounds((self.current.start, self.current.end), self._result.windows)
+        params = self.chart.params
+        for name, value in bounds.items():
+            if name in params.trait_names():  # not on a "no predictions" message
+                setattr(params, name, value)
 
     def _window_summary(self, result: MetricsOverTime, shown: list[str]) -> str:
         windows = result.windows

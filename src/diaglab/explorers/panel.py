@@ -1,11 +1,16 @@
 """``dl.panel(store, model)``: every explorer of a model in tabs, linked by one shared selection.
 
 Layout: a header (the shared selection in one line; a title and note and a Capture button that
-captures the active tab's explorer), then one tab per explorer: drift, slices, the prediction
-inspector, and the metrics and trace explorers when they are available. Brushing a window in the
-drift (or metrics) chart sets the current window everywhere; picking a slice in the slice explorer
-filters the drift (and metrics) and lists the slice's rows; picking a prediction there opens it
-in the inspector.
+captures the active tab's explorer; a format, an optional file name and an Export button that
+writes what was captured in this panel as one report), then one tab per explorer: drift, slices,
+the prediction inspector, and the metrics and trace explorers when they are available. Brushing a
+window in the drift (or metrics) chart sets the current window everywhere; picking a slice in the
+slice explorer filters the drift (and metrics) and lists the slice's rows; picking a prediction
+there opens it in the inspector.
+
+Exports go into one folder (``export_dir``, by default ``findings/`` beside the notebook, i.e. in
+the kernel's working directory), which must stay inside the notebook's or the store's directory;
+a typed file name is checked like a state name and never leaves that folder.
 
 A panel's state (the selection and each explorer's options) is saved in the store
 (``p.save(name)``: ``panels/<model>/<name>.json``) and restored by ``dl.panel(store, model,
@@ -30,10 +35,16 @@ from diaglab.errors import InputError, unknown
 from diaglab.explorers._base import Explorer, error_html, resolve_model
 from diaglab.explorers._windows import parse_window
 from diaglab.explorers.selection import DEBOUNCE_S, Selection
+from diaglab.findings.export import export as export_findings
+from diaglab.findings.export import inside
 from diaglab.queries.window import Window
 
 STATE_FORMAT = 1
 _STATE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+# formats the Export button offers: one file each, no service needed (.parquet holds only the
+# evidence rows, .pdf needs a browser: both stay available through dl.export)
+EXPORT_FORMATS = ("html", "md", "json")
+EXPORT_FOLDER = "findings"
 
 # tab key -> (module, class, title); later explorers are optional (included when importable)
 EXPLORERS: tuple[tuple[str, str, str, str], ...] = (
@@ -57,6 +68,33 @@ def check_state_name(name: object) -> str:
             "starting with a letter or digit"
         )
     return name
+
+
+def check_export_name(name: object, fmt: str) -> str:
+    """``name`` (without a trailing ``.<fmt>``) if it is a safe export file name."""
+    if isinstance(name, str) and name.lower().endswith(f".{fmt}"):
+        name = name[: -len(fmt) - 1]
+    if not isinstance(name, str) or not _STATE_NAME.match(name) or ".." in name:
+        raise InputError(
+            f"invalid export file name {name!r}: use 1-64 letters, digits, '_', '-' or '.', "
+            "starting with a letter or digit (no folders)"
+        )
+    return name
+
+
+def export_folder(store: Any, folder: str | os.PathLike[str] | None = None) -> Path:
+    """The folder panel exports go to: ``folder`` (relative to the working directory, the
+    notebook's), by default ``findings/`` there; refused unless it is inside the working
+    directory or the store's directory."""
+    cwd = Path.cwd().resolve()
+    target = (cwd / EXPORT_FOLDER if folder is None else cwd / Path(folder).expanduser()).resolve()
+    bases = [cwd, Path(store.path).resolve()]
+    if not any(target == b or b in target.parents for b in bases):
+        raise InputError(
+            f"the export folder {target} is outside the notebook's directory ({cwd}) and the "
+            f"store's ({bases[1]}); pick a folder inside one of them"
+        )
+    return target
 
 
 def state_dir(store: Any, model: str) -> Path:
@@ -87,6 +125,10 @@ class Panel(w.VBox):
         Seconds of quiet before a selection change is pushed to the explorers.
     trust : bool
         Passed to the inspector (pickled models need it).
+    export_dir : str or Path, optional
+        Where the Export button writes: a folder inside the notebook's directory (the working
+        directory) or the store's; default ``findings/`` in the working directory. Created on
+        the first export.
 
     Attributes
     ----------
@@ -114,8 +156,10 @@ class Panel(w.VBox):
         explorers: list[str] | tuple[str, ...] | None = None,
         debounce: float | None = DEBOUNCE_S,
         trust: bool = False,
+        export_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         model = resolve_model(store, model)
+        self.export_dir = export_folder(store, export_dir)
         keys = [k for k, *_ in EXPLORERS]
         wanted = list(keys if explorers is None else explorers)
         for k in wanted:
@@ -204,6 +248,25 @@ class Panel(w.VBox):
         self.capture_status = w.HTML("")
         self.capture_status.add_class("diaglab-panel-capture-status")
         self.captured: list[Any] = []
+        self.export_format = w.Dropdown(
+            options=list(EXPORT_FORMATS), value=EXPORT_FORMATS[0], layout=w.Layout(width="80px")
+        )
+        self.export_format.add_class("diaglab-panel-export-format")
+        self.export_name = w.Text(
+            placeholder="file name (optional)", layout=w.Layout(width="200px")
+        )
+        self.export_name.add_class("diaglab-panel-export-name")
+        self.export_button = w.Button(
+            description="Export",
+            icon="download",
+            tooltip="write the findings captured in this panel as one report",
+            layout=w.Layout(width="100px"),
+        )
+        self.export_button.add_class("diaglab-panel-export")
+        self.export_button.on_click(self._on_export)
+        self.export_status = w.HTML("")
+        self.export_status.add_class("diaglab-panel-export-status")
+        self.exported: list[Path] = []
         self.header = w.VBox(
             [
                 self.selection_html,
@@ -212,6 +275,11 @@ class Panel(w.VBox):
                     layout=w.Layout(align_items="center"),
                 ),
                 self.capture_status,
+                w.HBox(
+                    [self.export_format, self.export_name, self.export_button],
+                    layout=w.Layout(align_items="center"),
+                ),
+                self.export_status,
             ],
             layout=w.Layout(border_bottom="1px solid #ddd", padding="2px 0 6px 0"),
         )
@@ -264,6 +332,62 @@ class Panel(w.VBox):
         )
         self.title_text.value = ""
         self.note_text.value = ""
+
+    # -- export -------------------------------------------------------------------------------
+
+    def export(self, fmt: str = "html", name: str | None = None) -> Path:
+        """Write the findings captured in this panel (:attr:`captured`) as one report.
+
+        Parameters
+        ----------
+        fmt : {"html", "md", "json"}
+            HTML report, Markdown (charts in ``<name>_files/`` beside it) or the findings bundle.
+        name : str, optional
+            The file name, without folders; default ``<model>-findings-<UTC time>``.
+
+        Returns
+        -------
+        Path
+            The file written, in :attr:`export_dir`.
+        """
+        if fmt not in EXPORT_FORMATS:
+            raise unknown("export format", fmt, list(EXPORT_FORMATS))
+        if not self.captured:
+            raise InputError("nothing captured in this panel yet: type a title and press Capture")
+        if name is None or not name.strip():
+            name = f"{self.model}-findings-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+        name = check_export_name(name.strip(), fmt)
+        try:
+            self.export_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"cannot create the export folder {self.export_dir}: {exc}") from exc
+        target = inside(self.export_dir, f"{name}.{fmt}")
+        try:
+            path = Path(
+                export_findings(
+                    list(self.captured), target, title=f"{self.model}: findings from the panel"
+                )
+            )
+        except OSError as exc:
+            raise InputError(f"could not write {target}: {exc}") from exc
+        self.exported.append(path)
+        return path
+
+    def _on_export(self, _button: Any = None) -> None:
+        fmt = self.export_format.value
+        try:
+            path = self.export(fmt, self.export_name.value)
+        except Exception as exc:
+            self.export_status.value = error_html(exc)
+            return
+        href = Path(os.path.relpath(path, Path.cwd())).as_posix()
+        n = len(self.captured)
+        self.export_status.value = (
+            f"<span style='color:#2e7d32'>exported {n} finding{'s' if n != 1 else ''} to "
+            f"<a class='diaglab-panel-export-link' href='{html.escape(href, quote=True)}' "
+            "target='_blank' rel='noopener' style='text-decoration:underline'>"
+            f"{html.escape(href)}</a></span>"
+        )
 
     # -- state --------------------------------------------------------------------------------
 
@@ -392,4 +516,11 @@ def panel(store: Any, model: str | None = None, **kwargs: Any) -> Panel:
     return Panel(store, model, **kwargs)
 
 
-__all__ = ["Panel", "check_state_name", "panel", "saved_states"]
+__all__ = [
+    "Panel",
+    "check_export_name",
+    "check_state_name",
+    "export_folder",
+    "panel",
+    "saved_states",
+]

@@ -22,10 +22,10 @@ import ipywidgets as w
 import pandas as pd
 import traitlets
 
-from diaglab.charts._common import message_chart
 from diaglab.charts.slices import PICK, slice_chart
 from diaglab.errors import InputError, unknown
 from diaglab.explorers._base import Explorer, checked_where
+from diaglab.explorers._controls import WINDOW_HINT, run_button, text_box, vega_chart
 from diaglab.explorers._windows import WindowTrait, format_window, parse_window
 from diaglab.queries.filters import Slice
 from diaglab.queries.slice_rows import PAGE_SIZE, slice_rows
@@ -131,24 +131,10 @@ class SliceExplorer(Explorer):
         self.metric_picker = w.Dropdown(options=metrics, description="metric", style=style)
         self.by_picker = w.Dropdown(options=features, description="by", style=style)
         self.by2_picker = w.Dropdown(options=[_NONE, *features], description="and", style=style)
-        text = {"continuous_update": False, "style": style}
-        self.window_text = w.Text(
-            description="window",
-            placeholder="everything, or 2026-02-10 .. 2026-03-02",
-            layout=w.Layout(width="330px"),
-            **text,
-        )
-        self.where_text = w.Text(
-            description="filter",
-            placeholder="e.g. channel = 'web'",
-            layout=w.Layout(width="330px"),
-            **text,
-        )
-        self.run_button = w.Button(description="Run", icon="refresh", button_style="primary")
-        self.chart = alt.JupyterChart(
-            message_chart("computing…"), embed_options={"renderer": "svg"}
-        )
-        self.chart.add_class("diaglab-slices-chart")
+        self.window_text = text_box("window", WINDOW_HINT, label_width="60px")
+        self.where_text = text_box("filter", "e.g. channel = 'web'", label_width="60px")
+        self.run_button = run_button()
+        self.chart = vega_chart("computing…", "diaglab-slices-chart")
         self.found_box = w.VBox()
         self.found_box.add_class("diaglab-slices-table")
         self.selected_label = w.HTML("")
@@ -337,9 +323,7 @@ class SliceExplorer(Explorer):
         assert table is not None and found is not None
         registry = REGRESSION_METRICS if self._task == "regression" else CLASSIFICATION_METRICS
         lower = registry[self.metric].direction == Direction.LOWER_IS_BETTER
-        self.chart.chart = slice_chart(  # type: ignore[assignment]
-            table, self.metric, self.by, lower_is_better=lower
-        )
+        self.chart.chart = slice_chart(table, self.metric, self.by, lower_is_better=lower)
         if PICK in self.chart.selections.trait_names():
             self.chart.selections.observe(self._on_pick, names=[PICK])
         self._render_found(found)

@@ -16,9 +16,9 @@ from __future__ import annotations
 import html
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
-import altair as alt
 import ipywidgets as w
 import pandas as pd
 import traitlets
@@ -27,17 +27,18 @@ from diaglab.charts._common import message_chart
 from diaglab.charts.traces import PICK, latency_chart, trace_summary_html, waterfall_chart
 from diaglab.errors import unknown
 from diaglab.explorers._base import Explorer, enable_offline_charts
+from diaglab.explorers._controls import FREQS, freq_picker, run_button, vega_chart
 from diaglab.queries.traces import (
     FIND,
     SpanStats,
     Trace,
     check_trace_id,
     find_traces,
+    linked_predictions,
     span_stats,
     trace,
 )
 
-FREQS = ("1h", "6h", "1D", "7D")
 LIMIT = 25
 
 
@@ -140,26 +141,16 @@ class TraceExplorer(Explorer):
             continuous_update=False,
             layout=w.Layout(width="220px"),
         )
-        self.freq_picker = w.Dropdown(
-            options=FREQS, value="1D", description="every", layout=w.Layout(width="130px")
-        )
-        self.run_button = w.Button(
-            description="Run", icon="refresh", button_style="primary", layout=w.Layout(width="90px")
-        )
+        self.freq_picker = freq_picker()
+        self.run_button = run_button()
         self.trace_list = w.Select(options=[], rows=8, layout=w.Layout(width="620px"))
         self.trace_list.add_class("diaglab-trace-list")
         self.summary = w.HTML("")
         self.summary.add_class("diaglab-trace-summary")
-        self.waterfall = alt.JupyterChart(
-            message_chart("computing…"), embed_options={"renderer": "svg"}
-        )
-        self.waterfall.add_class("diaglab-trace-waterfall")
+        self.waterfall = vega_chart("computing…", "diaglab-trace-waterfall")
         self.span_html = w.HTML("")
         self.span_html.add_class("diaglab-trace-span")
-        self.latency = alt.JupyterChart(
-            message_chart("computing…"), embed_options={"renderer": "svg"}
-        )
-        self.latency.add_class("diaglab-trace-latency")
+        self.latency = vega_chart("computing…", "diaglab-trace-latency")
         for ctrl, handler in (
             (self.find_picker, self._on_find_picker),
             (self.id_text, self._on_id_text),
@@ -360,10 +351,12 @@ class TraceExplorer(Explorer):
         self._submit(f"span statistics per {freq}", work, done)
 
     def _open(self, tid: str) -> None:
+        """Draw the trace's waterfall from its spans (an indexed lookup); the predictions logged
+        with it (a pass over each model's predictions) fill the summary in from the side lane."""
         store = self._store
 
         def work(step: Any) -> Trace:
-            return trace(store, tid)
+            return trace(store, tid, links=False)
 
         def done(result: Trace) -> None:
             self.result = result
@@ -378,8 +371,14 @@ class TraceExplorer(Explorer):
             self.waterfall.chart = chart
             if PICK in self.waterfall.selections.trait_names():
                 self.waterfall.selections.observe(self._on_pick, names=[PICK])
-            self.summary.value = trace_summary_html(result)
+            self.summary.value = trace_summary_html(result, links_pending=True)
             self.status.value = f"trace {tid}: {len(result.spans)} spans"
+            self._submit_side(lambda: linked_predictions(store, tid), linked)
+
+        def linked(found: dict[str, tuple[str, ...]]) -> None:
+            if self.result is not None and self.result.trace_id == tid:
+                self.result = replace(self.result, prediction_ids=found)
+                self.summary.value = trace_summary_html(self.result)
 
         self._submit(f"reading trace {tid}", work, done)
 

@@ -1,9 +1,10 @@
 """Record the Ibis expressions a store executes, and the SQL they compiled to.
 
 A finding carries the query behind its evidence. diaglab's query functions build Ibis expressions
-and run them on the store's backend (``store.ibis``, one per thread); :func:`recording` wraps
-that backend's executing methods for the calling thread while a query function runs again, so
-what is recorded is exactly what ran, not a reconstruction.
+and run them on the store's backend (``store.ibis``, one per thread), some as SQL compiled once
+per shape (:func:`diaglab.store.compiled.fetch_over`); :func:`recording` wraps that backend's
+executing methods and watches those queries for the calling thread while a query function runs
+again, so what is recorded is exactly what ran, not a reconstruction.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from diaglab.store.compiled import STAND_IN, watching
 
 # The backend methods through which an expression is executed (to_pandas goes through execute).
 _EXECUTING = ("execute", "to_pyarrow", "to_pyarrow_batches", "create_table")
@@ -70,11 +73,16 @@ def recording(store: Any) -> Iterator[Recorded]:
 
         return recorded
 
+    def templated(data: Any, query: Any, sql: str) -> None:
+        rec.ibis.append(f"{STAND_IN} = {_ibis_text(data)}\n\n{_ibis_text(query)}")
+        rec.sql.append(sql)
+
     for name in _EXECUTING:
         setattr(backend, name, wrap(name))
     _ACTIVE.backend = backend
     try:
-        yield rec
+        with watching(backend, templated):
+            yield rec
     finally:
         _ACTIVE.backend = None
         for name, original in originals.items():

@@ -21,6 +21,8 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from diaglab.store.compiled import fetch_over
+
 GRID_BINS = 1000
 SPREAD = 6.0
 # Out-of-reference-range values get these grid indexes, far from any real one.
@@ -65,14 +67,18 @@ def reference_grids(table: ibis.Table, numeric: Sequence[str]) -> dict[str, Grid
     with no non-null reference value gets None."""
     if not numeric:
         return {}
-    aggs = {}
-    for i, f in enumerate(numeric):
-        col = table[f]
-        aggs[f"min{i}"] = col.min()
-        aggs[f"max{i}"] = col.max()
-        aggs[f"std{i}"] = col.std(how="pop")
-        aggs[f"mean{i}"] = col.mean()
-    row = table.aggregate(**aggs).to_pyarrow().to_pylist()[0]
+
+    def profile(rows: ibis.Table) -> ibis.Table:
+        aggs = {}
+        for i, f in enumerate(numeric):
+            col = rows[f]
+            aggs[f"min{i}"] = col.min()
+            aggs[f"max{i}"] = col.max()
+            aggs[f"std{i}"] = col.std(how="pop")
+            aggs[f"mean{i}"] = col.mean()
+        return rows.aggregate(**aggs)
+
+    row = fetch_over(table, ("reference_grids", tuple(numeric)), profile).to_pylist()[0]
     grids: dict[str, Grid | None] = {}
     for i, f in enumerate(numeric):
         if row[f"min{i}"] is None:
@@ -107,14 +113,18 @@ def numeric_counts(table: ibis.Table, grids: dict[str, Grid]) -> dict[str, Numer
     if not grids:
         return {}
     names = list(grids)
-    branches = [
-        table.select(i=ibis.literal(k, "int32"), b=grids[f].index(table[f]))
-        .group_by(["i", "b"])
-        .aggregate(n=ibis._.count())
-        for k, f in enumerate(names)
-    ]
-    counted = ibis.union(*branches, distinct=False) if len(branches) > 1 else branches[0]
-    df = counted.to_pyarrow().to_pandas()
+
+    def count(rows: ibis.Table) -> ibis.Table:
+        # each bin's smallest and largest value: beyond the reference range, the extremes
+        branches = [
+            rows.select(i=ibis.literal(k, "int32"), b=grids[f].index(rows[f]), x=rows[f])
+            .group_by(["i", "b"])
+            .aggregate(n=ibis._.count(), lo=ibis._.x.min(), hi=ibis._.x.max())
+            for k, f in enumerate(names)
+        ]
+        return ibis.union(*branches, distinct=False) if len(branches) > 1 else branches[0]
+
+    df = fetch_over(table, ("numeric_counts", tuple(grids.values())), count).to_pandas()
     out: dict[str, NumericCounts] = {}
     for k, f in enumerate(names):
         g = grids[f]
@@ -132,33 +142,21 @@ def numeric_counts(table: ibis.Table, grids: dict[str, Grid]) -> dict[str, Numer
         counts[0] += int(n[(idx < 0) & (idx != BELOW)].sum())
         counts[-1] += int(n[(idx >= g.bins) & (idx != ABOVE)].sum())
         below, above = int(n[idx == BELOW].sum()), int(n[idx == ABOVE].sum())
+        inside = bool(counts.any())
         out[f] = NumericCounts(
             counts,
             nulls,
             below,
             above,
-            g.ref_min if counts.any() else None,
-            g.ref_max if counts.any() else None,
+            _float(part["lo"].to_numpy()[idx == BELOW].min()) if below else _in(g.ref_min, inside),
+            _float(part["hi"].to_numpy()[idx == ABOVE].max()) if above else _in(g.ref_max, inside),
         )
-    # The extremes matter only beyond the reference range: one small query for those features.
-    outside = [f for f in names if out[f].below or out[f].above]
-    if outside:
-        aggs = {}
-        for k, f in enumerate(outside):
-            aggs[f"min{k}"] = table[f].min()
-            aggs[f"max{k}"] = table[f].max()
-        row = table.aggregate(**aggs).to_pyarrow().to_pylist()[0]
-        for k, f in enumerate(outside):
-            c = out[f]
-            out[f] = NumericCounts(
-                c.grid_counts,
-                c.nulls,
-                c.below,
-                c.above,
-                _float(row[f"min{k}"]) if c.below else c.minimum,
-                _float(row[f"max{k}"]) if c.above else c.maximum,
-            )
     return out
+
+
+def _in(bound: float, inside: bool) -> float | None:
+    """The reference's bound, as the extreme of values that all lie inside its range."""
+    return bound if inside else None
 
 
 def _float(v: object) -> float | None:
@@ -169,14 +167,17 @@ def categorical_counts(table: ibis.Table, features: Sequence[str]) -> dict[str, 
     """Counts per category (None for missing) of every feature: one query."""
     if not features:
         return {}
-    branches = [
-        table.group_by(v=table[f].cast("string"))
-        .aggregate(n=ibis._.count())
-        .mutate(i=ibis.literal(k, "int32"))
-        for k, f in enumerate(features)
-    ]
-    counted = ibis.union(*branches, distinct=False) if len(branches) > 1 else branches[0]
-    df = counted.to_pyarrow().to_pandas()
+
+    def count(rows: ibis.Table) -> ibis.Table:
+        branches = [
+            rows.group_by(v=rows[f].cast("string"))
+            .aggregate(n=ibis._.count())
+            .mutate(i=ibis.literal(k, "int32"))
+            for k, f in enumerate(features)
+        ]
+        return ibis.union(*branches, distinct=False) if len(branches) > 1 else branches[0]
+
+    df = fetch_over(table, ("categorical_counts", tuple(features)), count).to_pandas()
     return {
         f: df.loc[df["i"] == k].set_index("v")["n"].astype(np.int64) for k, f in enumerate(features)
     }

@@ -35,6 +35,7 @@ from diaglab.stats.drift import (
     drift_frame,
     numeric_statistics,
 )
+from diaglab.store.compiled import fetch_over
 
 QUANTILE_BINS = 100
 PREDICTION, LABEL = "prediction", "label"
@@ -258,13 +259,14 @@ def drift(
         st, dist = _categorical(f, p.ref_cats[f], cur_cats[f], ignore_nulls=f == LABEL)
         stats.append(st)
         dists[f] = dist
+    present = _present(p.cur, p.cur_full, missing_in_ref)
     for f in missing_in_ref:
         absent = categorical_statistics(f, reference_counts={}, current_counts={})
         stats.append(
             replace(
                 absent,
                 kind=p.kinds.get(f, "numeric"),
-                n_current=_present(p.cur, p.cur_full, f),
+                n_current=present.get(f, 0),
                 reason="absent from the reference: register a reference that "
                 "has this column to compare it",
             )
@@ -292,13 +294,23 @@ def drift(
     )
 
 
-def _present(*tables_then_column: Any) -> int:
-    """Non-null values of a column in the first of the tables that has it (0 if none has)."""
-    *tables, column = tables_then_column
-    for table in tables:
-        if column in table.columns:
-            return int(table[column].notnull().sum().to_pyarrow().as_py() or 0)
-    return 0
+def _present(cur: Any, cur_full: Any, columns: Sequence[str]) -> dict[str, int]:
+    """Non-null values of each column, counted in ``cur`` when it has the column, else in
+    ``cur_full`` (a column neither has is absent from the result)."""
+    present: dict[str, int] = {}
+    left = list(columns)
+    for table in (cur, cur_full):
+        here = [c for c in left if c in table.columns]
+        left = [c for c in left if c not in here]
+        if not here:
+            continue
+
+        def count(rows: Any, here: list[str] = here) -> Any:
+            return rows.aggregate(**{f"n{k}": rows[c].notnull().sum() for k, c in enumerate(here)})
+
+        row = fetch_over(table, ("present", tuple(here)), count).to_pylist()[0]
+        present.update({c: int(row[f"n{k}"] or 0) for k, c in enumerate(here)})
+    return present
 
 
 def _numeric(
@@ -381,13 +393,14 @@ def _categorical(
         )
         both = pd.concat([head, other])
     bins = both.rename_axis("bin").reset_index()
-    bins["left"] = np.nan
-    bins["right"] = np.nan
-    return st, Distribution(f, "categorical", _shares(bins))
+    edges = pd.DataFrame({"left": np.nan, "right": np.nan}, index=bins.index)
+    return st, Distribution(f, "categorical", _shares(pd.concat([bins, edges], axis=1)))
 
 
 def _shares(df: pd.DataFrame) -> pd.DataFrame:
+    shares = {}
     for side in ("reference", "current"):
         total = df[side].sum()
-        df[f"{side}_share"] = df[side] / total if total else np.nan
-    return df
+        shares[f"{side}_share"] = df[side] / total if total else np.nan
+    # one concatenation: adding columns one by one re-concatenates pandas' column index each time
+    return pd.concat([df, pd.DataFrame(shares, index=df.index)], axis=1)

@@ -25,6 +25,7 @@ from diaglab.queries.filters import Slice
 from diaglab.queries.window import epoch_bucket
 from diaglab.stats.distances import coarsen_bins, js_distance, psi
 from diaglab.stats.drift import alert_band
+from diaglab.store.compiled import fetch_over
 
 STATISTICS = {"psi": psi, "js_distance": js_distance}
 BINS = 10
@@ -61,6 +62,15 @@ def _interval(freq: str) -> tuple[Any, pd.Timedelta]:
     if delta < pd.Timedelta(minutes=1):
         raise InputError(f"freq {freq!r} is shorter than a minute")
     return ibis.interval(seconds=int(delta.total_seconds())), delta
+
+
+def _bin(col: Any, cuts: tuple[float, ...] | None) -> Any:
+    """The bin label of each value: its category, or the index of its decile between ``cuts``."""
+    if cuts is None:
+        return col.cast("string")
+    cases = [(col < c, str(j)) for j, c in enumerate(cuts)]
+    b = ibis.cases(*cases, else_=str(len(cuts))) if cases else ibis.literal("0")
+    return ibis.ifelse(col.isnull(), ibis.null("string"), b)
 
 
 def _band(values: np.ndarray, k: float) -> tuple[float, float]:
@@ -107,42 +117,47 @@ def drift_over_time(
     _, delta = _interval(freq)
     p = prepare(store, model, current, reference, features, where, version)
 
-    # Reference shares per bin, and each feature's engine-side bin expression.
-    specs: list[tuple[str, np.ndarray, list[Any], Any]] = []
+    # Reference shares per bin, and each feature's bin cuts (None for a categorical one).
+    specs: list[tuple[str, np.ndarray, list[Any], tuple[float, ...] | None]] = []
     for f in p.num_cols:
         g = p.grids[f]
         if f == LABEL or g is None:
             continue
         edges, (ref_deciles,) = coarsen_bins(g.edges, p.ref_counts[f].grid_counts, bins=BINS)
         cuts = np.unique(edges)[1:-1]
-        col = p.cur[f]
-        cases = [(col < float(e), str(j)) for j, e in enumerate(cuts)]
-        b = ibis.cases(*cases, else_=str(len(cuts))) if cases else ibis.literal("0")
         labels = [str(j) for j in range(len(cuts) + 1)]
         ref_shares = np.bincount(
             np.searchsorted(cuts, edges[:-1], side="right"),
             weights=ref_deciles,
             minlength=len(labels),
         )
-        specs.append((f, ref_shares, labels, ibis.ifelse(col.isnull(), ibis.null("string"), b)))
+        specs.append((f, ref_shares, labels, tuple(float(c) for c in cuts)))
     for f in p.cat_cols:
         if f == LABEL:
             continue
         counts = p.ref_cats[f]
         counts = counts[counts.index.notna()]
-        specs.append((f, counts.to_numpy(float), list(counts.index), p.cur[f].cast("string")))
+        specs.append((f, counts.to_numpy(float), list(counts.index), None))
     if not specs:
         raise InputError(f"model {model!r} has no feature with reference values to compare")
 
-    key = epoch_bucket(p.cur.timestamp, int(delta.total_seconds()))
-    branches = [
-        p.cur.select(key=key, i=ibis.literal(i, "int32"), b=expr)
-        .group_by(["key", "i", "b"])
-        .aggregate(n=ibis._.count())
-        for i, (_, _, _, expr) in enumerate(specs)
-    ]
-    union = ibis.union(*branches, distinct=False) if len(branches) > 1 else branches[0]
-    counts_df = union.to_pyarrow().to_pandas()
+    seconds = int(delta.total_seconds())
+
+    def count(rows: ibis.Table) -> ibis.Table:
+        branches = [
+            rows.select(
+                key=epoch_bucket(rows.timestamp, seconds),
+                i=ibis.literal(i, "int32"),
+                b=_bin(rows[f], cuts),
+            )
+            .group_by(["key", "i", "b"])
+            .aggregate(n=ibis._.count())
+            for i, (f, _, _, cuts) in enumerate(specs)
+        ]
+        return ibis.union(*branches, distinct=False) if len(branches) > 1 else branches[0]
+
+    shape = tuple((f, cuts) for f, _, _, cuts in specs)
+    counts_df = fetch_over(p.cur, ("drift_over_time", seconds, shape), count).to_pandas()
 
     rng = np.random.default_rng(seed)
     rows, bands = [], {}

@@ -42,6 +42,8 @@ class Binning:
     bins: tuple[Bin, ...]
     edges: tuple[float, ...] = ()
     kept: tuple[str, ...] = ()
+    n_values: int = 0
+    """Distinct non-missing values of a categorical feature in the rows it was binned on."""
 
     def code(self, table: Any) -> Any:
         col = table[self.feature]
@@ -53,6 +55,14 @@ class Binning:
             whens += [(col == v, i) for i, v in enumerate(self.kept)]
             other = len(self.kept)
         return ibis.cases(*whens, else_=other).cast("int16")
+
+    def codes_of(self, values: pd.Series) -> np.ndarray:
+        """The bin code of each raw value of a categorical feature (as text; None is missing),
+        as :meth:`code` computes it in the engine."""
+        index = {v: i for i, v in enumerate(self.kept)}
+        mapped = values.map(index)
+        codes = mapped.fillna(len(self.kept)).to_numpy(dtype=np.int64)
+        return np.where(values.isna().to_numpy(), NULL_CODE, codes)
 
     def bin(self, code: int) -> Bin:
         for b in self.bins:
@@ -126,7 +136,7 @@ def _categorical_binning(
         bins.append(Bin(len(kept), label, (cond,)))
     if nulls:
         bins.append(Bin(NULL_CODE, "(missing)", (Condition(feature, "is null"),)))
-    return Binning(feature, "categorical", tuple(bins), kept=kept)
+    return Binning(feature, "categorical", tuple(bins), kept=kept, n_values=len(values))
 
 
 def _bin_spec(bins: Any, feature: str) -> Any:
@@ -173,9 +183,8 @@ def binnings(
                     given[f] = tuple(sorted({float(e) for e in spec}))
                 except (TypeError, ValueError) as exc:
                     raise InputError(f"bins for {f!r} must be a count or edges: {spec!r}") from exc
-        edges = _quantile_edges(store, model, table, wanted, version)
+        edges, nulls, present = _numeric_facts(store, model, table, wanted, version, numeric)
         edges.update(given)
-        nulls, present = _presence(table, numeric) if numeric else (set(), set())
         counts = categorical_counts(table, categorical)
         out: dict[str, Binning] = {}
         for f in features:
@@ -194,46 +203,49 @@ def binnings(
     return result
 
 
-def _quantile_edges(
-    store: Any, model: str, table: Any, wanted: Mapping[str, int], version: str | None
-) -> dict[str, tuple[float, ...]]:
-    if not wanted:
-        return {}
-    ref = store.reference(model)
-    ref_cols = set(ref.columns)
-    if version is not None:
-        ref = ref.filter(ref.model_version == version)
-    out: dict[str, tuple[float, ...]] = {}
-    from_ref = [f for f in wanted if f in ref_cols]
+def _numeric_facts(
+    store: Any,
+    model: str,
+    table: Any,
+    wanted: Mapping[str, int],
+    version: str | None,
+    numeric: Sequence[str],
+) -> tuple[dict[str, tuple[float, ...]], set[str], set[str]]:
+    """Quantile edges of the ``wanted`` features (the reference's, else ``table``'s), and which
+    ``numeric`` features have missing values and which have any: one query of ``table``."""
     rows: dict[str, Any] = {}
+    from_ref: list[str] = []
+    if wanted:
+        ref = store.reference(model)
+        ref_cols = set(ref.columns)
+        if version is not None:
+            ref = ref.filter(ref.model_version == version)
+        from_ref = [f for f in wanted if f in ref_cols]
     if from_ref:
-        aggs = {
-            f"q{i}": ref[f].quantile(_probs(wanted[f])) for i, f in enumerate(from_ref) if wanted
-        }
-        aggs["n"] = ref.count()
-        row = ref.aggregate(**aggs).to_pyarrow().to_pylist()[0]
-        if row["n"]:
-            rows.update({f: row[f"q{i}"] for i, f in enumerate(from_ref)})
+
+        def reference_quantiles() -> dict[str, Any]:
+            aggs = {f"q{i}": ref[f].quantile(_probs(wanted[f])) for i, f in enumerate(from_ref)}
+            aggs["n"] = ref.count()
+            row = ref.aggregate(**aggs).to_pyarrow().to_pylist()[0]
+            return {f: row[f"q{i}"] for i, f in enumerate(from_ref)} if row["n"] else {}
+
+        # the reference's quantiles do not depend on the window or slice queried: one query
+        # per (model, version, bin counts) until the store ingests anything (a new reference)
+        key = ("slice-reference-quantiles", model, version, tuple((f, wanted[f]) for f in from_ref))
+        rows.update(store.memo(key, reference_quantiles))
     rest = [f for f in wanted if rows.get(f) is None]
-    if rest:
-        aggs = {f"q{i}": table[f].quantile(_probs(wanted[f])) for i, f in enumerate(rest)}
-        row = table.aggregate(**aggs).to_pyarrow().to_pylist()[0]
-        rows.update({f: row[f"q{i}"] for i, f in enumerate(rest)})
-    for f in wanted:
-        out[f] = nice_edges(rows.get(f) or [])
-    return out
+    aggs = {f"q{i}": table[f].quantile(_probs(wanted[f])) for i, f in enumerate(rest)}
+    aggs.update({f"m{i}": table[f].isnull().any() for i, f in enumerate(numeric)})
+    aggs.update({f"v{i}": table[f].notnull().any() for i, f in enumerate(numeric)})
+    row = table.aggregate(**aggs).to_pyarrow().to_pylist()[0] if aggs else {}
+    rows.update({f: row[f"q{i}"] for i, f in enumerate(rest)})
+    edges = {f: nice_edges(rows.get(f) or []) for f in wanted}
+    return (
+        edges,
+        {f for i, f in enumerate(numeric) if row[f"m{i}"]},
+        {f for i, f in enumerate(numeric) if row[f"v{i}"]},
+    )
 
 
 def _probs(count: int) -> list[float]:
     return [i / count for i in range(1, count)] or [0.5]
-
-
-def _presence(table: Any, features: Sequence[str]) -> tuple[set[str], set[str]]:
-    """The features with missing values, and those with any value: one query."""
-    aggs = {f"m{i}": table[f].isnull().any() for i, f in enumerate(features)}
-    aggs.update({f"v{i}": table[f].notnull().any() for i, f in enumerate(features)})
-    row = table.aggregate(**aggs).to_pyarrow().to_pylist()[0]
-    return (
-        {f for i, f in enumerate(features) if row[f"m{i}"]},
-        {f for i, f in enumerate(features) if row[f"v{i}"]},
-    )

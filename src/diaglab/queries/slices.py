@@ -6,11 +6,15 @@ significant digits so predicates read well (``income < 32,000``); categorical va
 ``other_threshold`` are folded into one "other" bin; missing values get a bin of their own. Every
 bin is a :class:`~diaglab.queries.filters.Slice` whose predicate selects exactly its rows.
 
-The engine returns, per slice, the sufficient statistics of :mod:`diaglab.stats.metrics` in one
-``GROUP BY`` (conditional sums: ``tp = sum(prediction = 1 and label = 1)``, ...), and the score
-histogram in a second one; the metrics, their intervals and the slice-vs-rest tests come from
-:func:`~diaglab.stats.metrics.compare_to_rest`, the p-values adjusted across slices with
-Benjamini–Hochberg.
+The engine returns, per slice, only what the requested metrics need
+(:mod:`diaglab.queries.slice_scan`): a binary model's rows counted per (slice, predicted class,
+label, score bin) with a few sums, from which the confusion counts, the sufficient statistics of
+:mod:`diaglab.stats.metrics` and the score histogram all follow; and latency counts in
+log-spaced bins, from which the quantiles are read (within 0.5% of the exact ones, see
+:mod:`diaglab.stats.log_histogram`). The metrics, their intervals and the slice-vs-rest tests
+come from :func:`~diaglab.stats.metrics.compare_to_rest`, the p-values adjusted across slices
+with Benjamini–Hochberg. The bins, whether the model logged scores, and each scope's counts are
+kept in the store's memo until it ingests anything.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from diaglab.errors import InputError, unknown
 from diaglab.queries.filters import Slice
 from diaglab.queries.scope import scoped_table
 from diaglab.queries.slice_bins import Binning, binnings
+from diaglab.queries.slice_scan import Needs, SliceCounts, slice_counts
 from diaglab.stats.comparison import compare_to_rest
 from diaglab.stats.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
 from diaglab.stats.multiple_testing import benjamini_hochberg
@@ -248,7 +253,8 @@ def slice_metrics(
         their own bin.
     metrics : str or list of str, optional
         Names from ``diaglab.stats.metrics`` (``CLASSIFICATION_METRICS`` / ``REGRESSION_METRICS``);
-        default: all that the model's outputs support.
+        default: all that the model's outputs support. Latency quantiles are read off
+        log-spaced counts, within 0.5% of the exact ones (``diaglab.stats.log_histogram``).
     window : dl.Window or (start, end), optional
         Only predictions in this time window (default: all).
     where : dl.Slice or str, optional
@@ -301,34 +307,49 @@ def slice_metrics(
         version=version,
         cache_key=cache_key,
     )
-    scores = task == "binary" and store.memo(
-        ("slice-has-scores", model, cache_key, version), lambda: has_scores(table)
+    # Whether the model logged scores at all is a fact of the store's rows (one query per
+    # generation); whether this scope has any is counted by the scan itself (``n_scored``).
+    model_scores = task == "binary" and bool(
+        store.memo(("slice-model-has-scores", model), lambda: has_scores(store.table(model)))
     )
-    names = resolve_metrics(metrics, task, model, bool(scores))
-    latency = any(m.startswith("latency_") for m in names)
+    names = resolve_metrics(metrics, task, model, model_scores)
+    needs = Needs.of(names, task, model_scores)
     center = label_center(store, model, store.table(model)) if task == "regression" else 0.0
-    keys = {f"_k{i}": plan[f].code(table) for i, f in enumerate(by_list)}
-    keyed = table.mutate(**keys)
-    aggs = statistic_aggregates(keyed, task, scores=bool(scores), latency=latency, center=center)
-    stats = split_latency(keyed.group_by(list(keys)).aggregate(**aggs).to_pyarrow().to_pandas())
-    stats = stats.sort_values(list(keys), kind="stable").reset_index(drop=True)
-    need_hist = any(m in ("roc_auc", "expected_calibration_error") for m in names) and bool(scores)
+    # The counts of this scope, remembered until the store ingests anything: an explorer's
+    # redraw or a metric with the same needs does not scan again.
+    scope = (model, cache_key, version, tuple(by_list), repr(bins), other_threshold)
+    counts: SliceCounts = store.memo(
+        ("slice-counts", *scope, needs, center),
+        lambda: slice_counts(
+            table,
+            task,
+            plan,
+            by_list,
+            needs,
+            lambda keyed: statistic_aggregates(
+                keyed, task, scores=False, latency=False, center=center
+            ),
+            aggregates_key=center,
+        ),
+    )
+    stats = counts.stats
+    if needs.scores and not (stats["n_scored"].sum() > 0):
+        # a scope without scores: the default drops the score metrics, a named one is an error
+        names = resolve_metrics(metrics, task, model, False)
+        needs = Needs.of(names, task, False)
+    keys = [f"_k{i}" for i in range(len(by_list))]
     histogram = overall_histogram = None
-    if need_hist:
-        hist = histogram_query(table, keys).to_pyarrow().to_pandas()
-        index = pd.MultiIndex.from_frame(stats[list(keys)]) if len(keys) > 1 else None
+    if needs.histogram and counts.histogram is not None:
+        index = pd.MultiIndex.from_frame(stats[keys]) if len(keys) > 1 else None
         histogram = ScoreHistogram.from_frame(
-            hist,
-            index=index if index is not None else pd.Index(stats[next(iter(keys))]),
-            by=list(keys),
+            counts.histogram,
+            index=index if index is not None else pd.Index(stats[keys[0]]),
+            by=keys,
         )
         overall_histogram = ScoreHistogram(*(a.sum(axis=0) for a in histogram.arrays()))
-    overall = stats.drop(columns=list(keys)).sum(numeric_only=True, min_count=1)
-    if latency:
-        row = table.aggregate(_latency=table.latency_ms.quantile([0.5, 0.9, 0.95, 0.99]))
-        lat = split_latency(row.to_pyarrow().to_pandas())
-        for col in LATENCY:
-            overall[col] = lat[col].iloc[0]
+    overall = stats.drop(columns=keys).sum(numeric_only=True, min_count=1)
+    for col, value in counts.overall_latency.items():
+        overall[col] = value
     return _slice_frame(
         stats,
         overall,
@@ -336,7 +357,7 @@ def slice_metrics(
         task,
         plan,
         by_list,
-        list(keys),
+        keys,
         histogram,
         overall_histogram,
         confidence,

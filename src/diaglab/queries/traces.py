@@ -26,10 +26,14 @@ import pandas as pd
 
 from diaglab.errors import InputError, UnknownNameError, unknown
 from diaglab.queries.window import Window
+from diaglab.stats.log_histogram import LOG_BINS, log_quantiles
 from diaglab.store import spans as span_store
 
 _TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
 FIND = ("slowest", "failed", "prediction")
+SPAN_QUANTILES = (0.5, 0.95, 0.99)
+MIN_DURATION_MS = 1e-3
+"""Durations below one microsecond (or negative, under clock skew) count as one microsecond."""
 SPAN_COLUMNS = (
     "span_id",
     "parent_span_id",
@@ -164,7 +168,7 @@ def trace(store: Any, trace_id: str, *, links: bool = True) -> Trace:
         _unknown_trace(tid, total, sample)
     extra = found.extra_copies
     copies = {s: int(extra.get(s, 0)) + 1 for s in raw["span_id"]}
-    linked = _linked_predictions(store, tid) if links else {}
+    linked = linked_predictions(store, tid) if links else {}
     return _layout(tid, raw, copies, linked)
 
 
@@ -191,12 +195,7 @@ def _portable_trace(store: Any, tid: str, *, links: bool) -> Trace:
     extra = dups.filter(dups.trace_id == tid).to_pandas()
     copies = {str(s): 1 for s in raw["span_id"]}
     copies.update({str(s): int(n) for s, n in zip(extra["span_id"], extra["copies"], strict=True)})
-    linked: dict[str, tuple[str, ...]] = {}
-    for model in store.models() if links else ():
-        t = store.table(model)
-        ids = t.filter(t.trace_id == tid).select("prediction_id").to_pandas()["prediction_id"]
-        if len(ids):
-            linked[model] = tuple(sorted(str(i) for i in ids))
+    linked = linked_predictions(store, tid) if links else {}
     return _layout(tid, raw, copies, linked)
 
 
@@ -218,13 +217,21 @@ def prediction_trace(store: Any, model: str, prediction_id: str) -> tuple[Trace 
         return None, f"trace {tid} of prediction {prediction_id} has no stored spans"
 
 
-def _linked_predictions(store: Any, tid: str) -> dict[str, tuple[str, ...]]:
+def linked_predictions(store: Any, trace_id: str) -> dict[str, tuple[str, ...]]:
+    """Model -> ids of the predictions logged with ``trace_id``: one pass over each model's
+    ``trace_id`` column (what ``trace(..., links=True)`` adds to a trace)."""
+    tid = check_trace_id(trace_id)
     out: dict[str, tuple[str, ...]] = {}
     for model in store.models():
-        try:
-            found = span_store.predictions_of_trace(store.ibis.con, model, tid)
-        except duckdb.CatalogException:  # a model created since this process last refreshed
-            continue
+        if getattr(store, "engine", "duckdb") != "duckdb":  # through Ibis, where no DuckDB is
+            t = store.table(model)
+            ids = t.filter(t.trace_id == tid).select("prediction_id").to_pandas()["prediction_id"]
+            found = tuple(sorted(str(i) for i in ids))
+        else:
+            try:
+                found = span_store.predictions_of_trace(store.ibis.con, model, tid)
+            except duckdb.CatalogException:  # a model created since this process last refreshed
+                continue
         if found:
             out[model] = found
     return out
@@ -439,8 +446,10 @@ def span_stats(
 ) -> SpanStats:
     """Per span name per ``freq`` window: volume, error rate, latency p50/p95/p99; slowest traces.
 
-    Windows are aligned to the Unix epoch (days start at midnight UTC). The percentiles are exact
-    (DuckDB ``quantile_cont``), computed in the engine: only the aggregates come back.
+    Windows are aligned to the Unix epoch (days start at midnight UTC). The percentiles are read
+    from log-spaced duration histograms counted in the engine (within 0.5% of the exact ones,
+    :mod:`diaglab.stats.log_histogram`): memory stays bounded however many spans a window holds,
+    and only counts come back. Results are kept until the store ingests anything new.
 
     Examples
     --------
@@ -457,29 +466,43 @@ def span_stats(
         if bad:
             raise unknown("span name", bad[0], known)
         spans = spans.filter(spans.name.isin(list(names)))
-    dur = (spans.end_ns - spans.start_ns).cast("float64") / 1e6
-    bucket = (spans.start_ns // step) * step
-    stats = (
-        spans.mutate(bucket=bucket, dur=dur, failed=(spans.status == "error").cast("int64"))
-        .group_by(["bucket", "name"])
-        .aggregate(
+
+    def compute() -> SpanStats:
+        dur = (spans.end_ns - spans.start_ns).cast("float64") / 1e6
+        keyed = spans.mutate(
+            bucket=(spans.start_ns // step) * step,
+            dur=dur,
+            failed=(spans.status == "error").cast("int64"),
+            b=(dur.clip(lower=MIN_DURATION_MS).ln() * LOG_BINS).floor().cast("int32"),
+        )
+        stats = keyed.group_by(["bucket", "name"]).aggregate(
             volume=lambda t: t.count(),
             errors=lambda t: t.failed.sum(),
-            p50_ms=lambda t: t.dur.quantile(0.5),
-            p95_ms=lambda t: t.dur.quantile(0.95),
-            p99_ms=lambda t: t.dur.quantile(0.99),
             mean_ms=lambda t: t.dur.mean(),
         )
-        .order_by(["name", "bucket"])
-    )
-    df = store.ibis.to_pyarrow(stats).to_pandas()
-    df.insert(0, "window_start", pd.to_datetime(df.pop("bucket"), unit="ns", utc=True))
-    df["volume"] = df["volume"].astype("int64")
-    df["errors"] = df["errors"].fillna(0).astype("int64")
-    df["error_rate"] = df["errors"] / df["volume"]
-    order = df.groupby("name")["volume"].sum().sort_values(ascending=False, kind="stable")
-    slowest = find_traces(store, "slowest", window=window, limit=top)
-    return SpanStats(df.reset_index(drop=True), slowest, freq, tuple(order.index))
+        timed = keyed.filter(keyed.dur.notnull())
+        counts = timed.group_by(["bucket", "name", "b"]).aggregate(n=timed.count())
+        df = store.ibis.to_pyarrow(stats).to_pandas().sort_values(["name", "bucket"])
+        quantiles = {
+            key: log_quantiles(part["b"].to_numpy(), part["n"].to_numpy(), SPAN_QUANTILES)
+            for key, part in store.ibis.to_pyarrow(counts).to_pandas().groupby(["bucket", "name"])
+        }
+        for j, q in enumerate(SPAN_QUANTILES):
+            df[f"p{round(q * 100)}_ms"] = [
+                quantiles[k][j] if k in quantiles else np.nan
+                for k in zip(df["bucket"], df["name"], strict=True)
+            ]
+        df = df[["bucket", "name", "volume", "errors", "p50_ms", "p95_ms", "p99_ms", "mean_ms"]]
+        df.insert(0, "window_start", pd.to_datetime(df.pop("bucket"), unit="ns", utc=True))
+        df["volume"] = df["volume"].astype("int64")
+        df["errors"] = df["errors"].fillna(0).astype("int64")
+        df["error_rate"] = df["errors"] / df["volume"]
+        order = df.groupby("name")["volume"].sum().sort_values(ascending=False, kind="stable")
+        slowest = find_traces(store, "slowest", window=window, limit=top)
+        return SpanStats(df.reset_index(drop=True), slowest, freq, tuple(order.index))
+
+    key = ("span_stats", freq, repr(Window.of(window)), tuple(names or ()), top)
+    return store.memo(key, compute)
 
 
 def _names(store: Any) -> list[str]:

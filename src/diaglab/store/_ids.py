@@ -13,7 +13,8 @@ import time
 import numpy as np
 import pyarrow as pa
 
-_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+# the two hex digits of every byte value, as one uint16 each: byte -> its two ASCII digits
+_HEX_PAIRS = np.frombuffer(b"".join(f"{b:02x}".encode() for b in range(256)), dtype=np.uint16)
 ROW_DIGITS = 8
 MAX_ROWS_PER_SEGMENT = 16**ROW_DIGITS
 
@@ -31,9 +32,9 @@ def row_ids(segment_id: str, n: int) -> pa.StringArray:
     width = prefix.size + ROW_DIGITS
     buf = np.empty((n, width), dtype=np.uint8)
     buf[:, : prefix.size] = prefix
-    rows = np.arange(n, dtype=np.uint32)
-    for digit in range(ROW_DIGITS):
-        shift = 4 * (ROW_DIGITS - 1 - digit)
-        buf[:, prefix.size + digit] = _HEX[(rows >> shift) & 0xF]
-    offsets = pa.array(np.arange(0, (n + 1) * width, width, dtype=np.int32))
-    return pa.StringArray.from_buffers(n, offsets.buffers()[1], pa.py_buffer(buf.tobytes()))
+    # the row number's 4 big-endian bytes, each looked up as its two hex digits at once
+    row_bytes = np.arange(n, dtype=">u4").view(np.uint8).reshape(n, 4)
+    buf[:, prefix.size :] = _HEX_PAIRS[row_bytes].view(np.uint8).reshape(n, ROW_DIGITS)
+    offsets = np.arange(0, (n + 1) * width, width, dtype=np.int32)
+    # zero-copy: the Arrow buffers keep the NumPy arrays alive
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(buf))

@@ -48,7 +48,7 @@ def as_arrow_table(features: Any, *, name: str = "features") -> pa.Table:
         if not isinstance(col, str):
             raise InputError(f"{name} column names must be strings; got {col!r}")
         try:
-            cols[col] = pa.array(features[col], from_pandas=True)
+            cols[col] = _column_array(features[col])
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
             kinds = sorted({type(v).__name__ for v in features[col].dropna().head(10_000)})
             raise InputError(
@@ -58,6 +58,27 @@ def as_arrow_table(features: Any, *, name: str = "features") -> pa.Table:
     if not cols:
         raise InputError(f"{name} has no columns; log at least one feature")
     return pa.table(cols)
+
+
+def _column_array(series: pd.Series) -> pa.Array:
+    """One DataFrame column as Arrow; NaN becomes null (``from_pandas``).
+
+    A plain float column without NaN is taken as it is, without the NaN scan's copy.
+    """
+    if series.dtype.kind == "f" and isinstance(series.dtype, np.dtype):
+        values = series.to_numpy(copy=False)
+        if not np.isnan(values).any():
+            return pa.array(values)
+    return pa.array(series, from_pandas=True)
+
+
+def repeated_text(value: str, n: int) -> pa.StringArray:
+    """``n`` copies of ``value`` as an Arrow string array, built from two buffers at once."""
+    data = value.encode()
+    if n * len(data) >= 2**31:  # beyond 32-bit offsets: let Arrow chunk it
+        return pa.array([value] * n, pa.string())
+    offsets = np.arange(n + 1, dtype=np.int32) * np.int32(len(data))
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data * n))
 
 
 def _kind_of(arr: pa.ChunkedArray | pa.Array) -> str | None:

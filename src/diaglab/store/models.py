@@ -78,12 +78,10 @@ class LoadedModel:
                 f"given: {', '.join(absent)}; it was trained on {', '.join(self.feature_names)}"
             )
         frame = X[self.feature_names].copy()
-        categories = self.categories
+        dtypes = self._categorical_dtypes
         for name in frame.columns:
-            if name in categories:
-                frame[name] = pd.Categorical(
-                    frame[name].astype(object), categories=categories[name]
-                )
+            if name in dtypes:
+                frame[name] = pd.Categorical(frame[name].astype(object), dtype=dtypes[name])
             elif not pd.api.types.is_numeric_dtype(frame[name]):
                 try:
                     frame[name] = pd.to_numeric(frame[name])
@@ -101,6 +99,11 @@ class LoadedModel:
         trained = getattr(self.booster, "pandas_categorical", None) or []
         indexes = _lightgbm_categorical_indexes(self.booster.model_to_string())
         return {self.feature_names[i]: list(c) for i, c in zip(indexes, trained, strict=False)}
+
+    @functools.cached_property
+    def _categorical_dtypes(self) -> dict[str, pd.CategoricalDtype]:
+        # one dtype per feature, so pandas builds each categories' lookup table once, not per call
+        return {name: pd.CategoricalDtype(cats) for name, cats in self.categories.items()}
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         frame = self.model_input(X)

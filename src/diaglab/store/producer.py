@@ -73,7 +73,7 @@ def prepare_predictions(
         columns = {
             "prediction_id": ids,
             "timestamp": batch.to_utc(timestamps, n),
-            "model_version": pa.array([model_version] * n, pa.string()),
+            "model_version": batch.repeated_text(model_version, n),
             "prediction": out.prediction,
             "score": out.score,
             "latency_ms": batch.optional_column(

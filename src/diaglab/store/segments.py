@@ -16,17 +16,31 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from diaglab.errors import InputError
 from diaglab.store import audit
 from diaglab.store._ids import new_segment_id
+from diaglab.store.schema import ROLE_TYPES
 
 KINDS = ("predictions", "labels", "reference", "spans", "findings")
 FORMAT_VERSION = 1
 _META_KEY = b"diaglab"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _SEGMENT_FILE = re.compile(r"^[0-9a-f]{24}\.parquet$")
+# Kinds of wide segments (a column per feature), written with two savings:
+# - min/max statistics only for the role columns (ids, timestamps, versions, outputs), which
+#   readers prune row groups by; computing them for every feature column cost ~15% of the write,
+#   and feature values rarely sort by row group;
+# - no dictionary for a float column whose first rows are mostly distinct values: Parquet would
+#   hash ~131k of them per column before giving up on its 1 MB dictionary page (twice the CPU of
+#   the whole write, for a file no smaller).
+FEATURE_KINDS = ("predictions", "reference")
+_DICTIONARY_SAMPLE = 65_536
+# Rows per Parquet row group: a segment of up to ~1M rows is one row group (each row group
+# rebuilds every column's dictionary; 1M-row groups wrote 20% faster and 5% smaller than 256k).
+ROW_GROUP_ROWS = 1 << 20
 
 
 def check_model_name(model: object) -> str:
@@ -90,13 +104,13 @@ def write_segment(
             fh,
             compression=compression,
             compression_level=1 if compression == "zstd" else None,
-            row_group_size=256 * 1024,
-            # Per-column Parquet encodings (e.g. delta for sorted timestamps); these columns
-            # then skip dictionary encoding, which Parquet does not combine with them.
-            use_dictionary=[c for c in table.column_names if c not in column_encoding]
-            if column_encoding
-            else True,
+            row_group_size=ROW_GROUP_ROWS,
+            use_dictionary=_dictionary_columns(table, kind, column_encoding),
+            # Per-column Parquet encodings (e.g. delta for sorted timestamps).
             column_encoding=dict(column_encoding) if column_encoding else None,
+            write_statistics=[c for c in table.column_names if c in ROLE_TYPES]
+            if kind in FEATURE_KINDS
+            else True,
         )
         fh.flush()
         os.fsync(fh.fileno())
@@ -105,6 +119,29 @@ def write_segment(
     _fsync_dir(final_dir)
     audit.append(root, kind, model, final, rows=table.num_rows)  # the stream's hash chain
     return Segment(seg_id, kind, model, final)
+
+
+def _dictionary_columns(
+    table: pa.Table, kind: str, column_encoding: Mapping[str, str] | None
+) -> list[str] | bool:
+    """The columns to dictionary-encode: not those with their own encoding (Parquet does not
+    combine the two), nor, in feature segments, float columns of mostly distinct values."""
+    skip = set(column_encoding or ())
+    if kind in FEATURE_KINDS:
+        skip.update(c for c in table.column_names if not _dictionary_pays(table.column(c)))
+    return [c for c in table.column_names if c not in skip] if skip else True
+
+
+def _dictionary_pays(column: pa.ChunkedArray) -> bool:
+    """False for a float column whose first rows are more than half distinct values."""
+    if not pa.types.is_floating(column.type):
+        return True
+    sample = column.slice(0, _DICTIONARY_SAMPLE)
+    valid = len(sample) - sample.null_count
+    if valid < 4096:
+        return True  # too few rows for the choice to matter
+    distinct = pc.count_distinct(sample, mode="only_valid").as_py()
+    return bool(distinct * 2 <= valid)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -32,6 +32,7 @@ import ibis.expr.datatypes as dt
 
 from diaglab.errors import InputError, ReadOnlyStoreError, unknown
 from diaglab.store import models as registry
+from diaglab.store.compiled import compiling_once
 from diaglab.store.engine import IngestReport, prediction_columns, reference_columns
 from diaglab.store.schema import ModelSchema
 from diaglab.store.segments import KINDS, check_model_name
@@ -82,7 +83,11 @@ class SparkStore:
         self._files = _Files(path)
         self.path = self._files.local  # None for a remote store (s3a://, hdfs://, ...)
         self._session = spark
-        self._backend = ibis.pyspark.connect(spark)
+        from ibis.backends.pyspark import Backend
+
+        if ibis.options.pyspark is None:  # set when ibis.pyspark is first used; not on import
+            Backend.register_options()
+        self._backend = compiling_once(Backend)().connect(spark)
         self._prefix = f"diaglab_{uuid.uuid4().hex[:8]}"
         self._lock = threading.RLock()
         self._generation = 0

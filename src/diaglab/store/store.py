@@ -12,6 +12,7 @@ from typing import Any
 import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
+from ibis.backends.duckdb import Backend as DuckDBBackend
 
 from diaglab.errors import DuplicateIdError, InputError, unknown
 from diaglab.progress import progress_bar
@@ -19,6 +20,7 @@ from diaglab.store import audit, batch
 from diaglab.store import models as registry
 from diaglab.store import spans as span_store
 from diaglab.store._ids import new_segment_id
+from diaglab.store.compiled import compiling_once
 from diaglab.store.engine import Engine, IngestReport
 from diaglab.store.producer import prepare_predictions
 from diaglab.store.schema import TIMESTAMP, ModelSchema, SchemaRegistry, value_type
@@ -105,7 +107,8 @@ class Store:
         local = self._local
         if getattr(local, "engine", None) is not self._engine:
             local.engine = self._engine
-            local.backend = ibis.duckdb.from_connection(self._engine.con.cursor())
+            backend = compiling_once(DuckDBBackend)
+            local.backend = backend.from_connection(self._engine.con.cursor())
         return local.backend
 
     def __repr__(self) -> str:
@@ -199,8 +202,11 @@ class Store:
             return []
         if prediction_ids is not None:
             self._refuse_stored_ids(model, prepared.ids)
+        # A large batch's ids become Python strings (~0.15 s per 1M) on a thread of their own
+        # while the segment is written and DuckDB inserts, both outside the GIL.
+        ids = _in_background(prepared.ids.to_pylist, large=len(prepared.ids) >= 100_000)
         self._store(prepared.schema, "predictions", prepared.table, prepared.segment_id)
-        return prepared.ids.to_pylist()
+        return ids()
 
     def _refuse_stored_ids(self, model: str, ids: pa.Array) -> None:
         if self.read_only:
@@ -334,7 +340,7 @@ class Store:
             )
             table = pa.table(
                 {
-                    "model_version": pa.array([model_version] * n, pa.string()),
+                    "model_version": batch.repeated_text(model_version, n),
                     "prediction": out.prediction if out else pa.nulls(n, vt),
                     "score": out.score if out else pa.nulls(n, pa.float64()),
                     "label": label_col,
@@ -498,20 +504,29 @@ class Store:
                     self._engine.ensure_model_tables(schema)
             self._tabled.add(model)
 
+    def _ibis_table(self, model: str, database: str) -> Any:
+        """``database.model`` on this thread's backend, looked up once per generation (a lookup
+        asks DuckDB for the table's schema, ~10 ms; ingesting may change it)."""
+        self._queryable(model)
+        backend, local = self.ibis, self._local
+        if getattr(local, "tables_of", None) != (backend, self._generation):
+            local.tables, local.tables_of = {}, (backend, self._generation)
+        key = (model, database)
+        if key not in local.tables:
+            local.tables[key] = backend.table(model, database=database)
+        return local.tables[key]
+
     def table(self, model: str) -> Any:
         """An Ibis table of the model's predictions, one row each, with the latest label."""
-        self._queryable(model)
-        return self.ibis.table(model, database="main")
+        return self._ibis_table(model, "main")
 
     def labels(self, model: str) -> Any:
         """An Ibis table of every label logged for the model (the history; ``seq`` orders it)."""
-        self._queryable(model)
-        return self.ibis.table(model, database="labels")
+        return self._ibis_table(model, "labels")
 
     def reference(self, model: str, version: str | None = None) -> Any:
         """An Ibis table of the model's reference rows (one version's, or every version's)."""
-        self._queryable(model)
-        t = self.ibis.table(model, database="reference")
+        t = self._ibis_table(model, "reference")
         return t.filter(t.model_version == version) if version else t
 
     def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
@@ -554,6 +569,22 @@ class Store:
             "SELECT count(*), coalesce(sum(rows), 0), max(segment) FROM meta.ledger"
         ).fetchall()[0]
         return {"segments": int(row[0]), "rows": int(row[1]), "last_segment": row[2]}
+
+
+def _in_background(fn: Callable[[], Any], *, large: bool) -> Callable[[], Any]:
+    """Start ``fn`` on a thread when the work is ``large``; the returned callable gives its
+    result (running ``fn`` there and then when it was not started)."""
+    if not large:
+        return fn
+    out: list[Any] = []
+    thread = threading.Thread(target=lambda: out.append(fn()), daemon=True)
+    thread.start()
+
+    def result() -> Any:
+        thread.join()
+        return out[0] if out else fn()  # fn raised on the thread: raise it here
+
+    return result
 
 
 def _write_into(
