@@ -9,7 +9,8 @@ import pytest
 
 from conftest import START
 from diaglab.findings._recorder import recording
-from diaglab.store.compiled import SQLCache, fetch_over
+from diaglab.store.compiled import fetch_over
+from diaglab.store.lru import LRUCache
 
 
 def _window(table, start_minutes: int, end_minutes: int):
@@ -45,7 +46,7 @@ def test_an_expression_built_again_compiles_from_the_cache(logged) -> None:
 def test_fetch_over_answers_like_ibis_and_builds_once_per_shape(logged) -> None:
     store, _, _ = logged
     built: list[int] = []
-    cache = SQLCache()
+    cache = LRUCache(512)
 
     def build(rows):
         built.append(1)
@@ -68,7 +69,7 @@ def test_fetch_over_answers_like_ibis_and_builds_once_per_shape(logged) -> None:
 
 def test_fetch_over_keys_templates_by_the_rows_schema(logged) -> None:
     store, _, _ = logged
-    cache = SQLCache()
+    cache = LRUCache(512)
     t = store.table("credit")
     full = fetch_over(t, "n", lambda rows: rows.aggregate(n=rows.count()), cache=cache)
     narrow = t.select("region", "income", "timestamp")
@@ -82,12 +83,12 @@ def test_fetch_over_rows_held_in_memory_run_through_ibis(logged) -> None:
     t = store.table("credit")
     local = ibis.memtable(pd.DataFrame({"region": ["north"], "bonus": [1.0]}))
     joined = t.join(local, "region")
-    got = fetch_over(joined, "by-region", _by_region, cache=SQLCache())
+    got = fetch_over(joined, "by-region", _by_region, cache=LRUCache(512))
     assert got.to_pylist()[0]["region"] == "north"
 
 
 def test_sql_cache_forgets_the_least_recently_used() -> None:
-    cache = SQLCache(size=2)
+    cache = LRUCache(2)
     cache.get("a", lambda: 1)
     cache.get("b", lambda: 2)
     cache.get("a", lambda: pytest.fail("a is cached"))
@@ -100,7 +101,7 @@ def test_a_recording_sees_the_sql_that_ran_and_it_runs_again(logged) -> None:
     store, _, _ = logged
     rows = _window(store.table("credit"), 0, 300)
     with recording(store) as rec:
-        got = fetch_over(rows, "by-region", _by_region, cache=SQLCache())
+        got = fetch_over(rows, "by-region", _by_region, cache=LRUCache(512))
     sql = rec.text("sql")
     assert sql is not None and "_diaglab_rows" in sql and "MAKE_TIMESTAMPTZ" in sql
     assert "_diaglab_rows = " in (rec.text("ibis") or "")

@@ -435,7 +435,7 @@ class Recorder:
             return real(cache, compile, expr, *args, **kwargs)
 
         monkeypatch.setattr(compiled, "compile_cached", record)
-        monkeypatch.setattr(compiled, "_TEMPLATES", compiled.SQLCache())
+        monkeypatch.setattr(compiled, "_TEMPLATES", compiled.LRUCache(compiled.CACHE_SIZE))
 
 
 def _public_queries(store: dl.Store) -> dict[str, Callable[[], Any]]:

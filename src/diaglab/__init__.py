@@ -30,7 +30,9 @@ from diaglab.queries.metrics_time import MetricsOverTime, metrics_over_time
 from diaglab.queries.neighbors import neighbors
 from diaglab.queries.slice_search import find_slices
 from diaglab.queries.slices import slice_metrics
-from diaglab.queries.traces import SpanStats, Trace, find_traces, span_stats, trace
+from diaglab.queries.span_stats import SpanStats, span_stats
+from diaglab.queries.trace_search import find_traces
+from diaglab.queries.traces import Trace, trace
 from diaglab.queries.versions import VersionComparison, compare_versions
 from diaglab.queries.whatif import Counterfactual, WhatIf, counterfactual, what_if
 from diaglab.queries.window import Window

@@ -1,7 +1,8 @@
 """Traces as charts: one trace's waterfall (a Gantt of its spans) and span latency over time.
 
-Inputs are the results of :mod:`diaglab.queries.traces` (plain DataFrames): ``Trace.spans`` for
-the waterfall, ``SpanStats.table`` for the latency chart. At most a few hundred marks each.
+Inputs are plain DataFrames from :mod:`diaglab.queries.traces` and
+:mod:`diaglab.queries.span_stats`: ``Trace.spans`` for the waterfall, ``SpanStats.table`` for the
+latency chart. At most a few hundred marks each.
 Clicking a bar of the waterfall sets the point selection :data:`PICK` (field ``span_id``).
 """
 

@@ -28,16 +28,9 @@ from diaglab.charts.traces import PICK, latency_chart, trace_summary_html, water
 from diaglab.errors import unknown
 from diaglab.explorers._base import Explorer, enable_offline_charts
 from diaglab.explorers._controls import FREQS, freq_picker, run_button, vega_chart
-from diaglab.queries.traces import (
-    FIND,
-    SpanStats,
-    Trace,
-    check_trace_id,
-    find_traces,
-    linked_predictions,
-    span_stats,
-    trace,
-)
+from diaglab.queries.span_stats import SpanStats, span_stats
+from diaglab.queries.trace_search import FIND, find_traces
+from diaglab.queries.traces import Trace, check_trace_id, linked_predictions, trace
 
 LIMIT = 25
 

@@ -5,7 +5,7 @@ each), and diaglab's queries are wide: the drift table is one ``GROUP BY`` per f
 compile. Explorers ask the same queries again (a redraw, a linked explorer, a reopened card) or the
 same query over another window or slice. Two things keep that off the interactive path:
 
-- the store's Ibis backends remember the SQL of every expression they compiled (``SQLCache``;
+- the store's Ibis backends remember the SQL of every expression they compiled (an ``LRUCache``;
   expressions compare by structure, so an expression built again from scratch is found);
 - :func:`fetch_over` runs a query on a *stand-in* table, so its SQL does not depend on which rows
   it reads; the rows' data (the table filtered to a window, a slice) is compiled on its own, which
@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
@@ -26,40 +25,14 @@ import ibis.expr.operations as ops
 import pyarrow as pa
 import sqlglot as sg
 
+from diaglab.store.lru import LRUCache
+
 CACHE_SIZE = 512
 STAND_IN = "_diaglab_rows"
 
 
-class SQLCache:
-    """A bounded, thread-safe map from a key to compiled SQL (least recently used goes first)."""
-
-    def __init__(self, size: int = CACHE_SIZE) -> None:
-        self._size = size
-        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
-
-    def get(self, key: Hashable, compile: Callable[[], Any]) -> Any:
-        with self._lock:
-            if key in self._entries:
-                self._entries.move_to_end(key)
-                self.hits += 1
-                return self._entries[key]
-        value = compile()  # outside the lock: another thread may compile something else meanwhile
-        with self._lock:
-            self.misses += 1
-            self._entries[key] = value
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-        return value
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
 def compile_cached(
-    cache: SQLCache,
+    cache: LRUCache,
     compile: Callable[..., str],
     expr: Any,
     limit: Any = None,
@@ -92,7 +65,7 @@ def compiling_once(backend_class: type) -> Any:
         ) -> str:
             cache = self.__dict__.get("_diaglab_sql")
             if cache is None:
-                cache = self.__dict__["_diaglab_sql"] = SQLCache()
+                cache = self.__dict__["_diaglab_sql"] = LRUCache(CACHE_SIZE)
             return compile_cached(cache, super().compile, expr, limit, params, pretty, **kwargs)
 
     Backend.__qualname__ = f"compiling_once({backend_class.__name__})"
@@ -100,7 +73,7 @@ def compiling_once(backend_class: type) -> Any:
 
 
 def fetch_over(
-    rows: Any, key: Hashable, build: Callable[[Any], Any], *, cache: SQLCache | None = None
+    rows: Any, key: Hashable, build: Callable[[Any], Any], *, cache: LRUCache | None = None
 ) -> pa.Table:
     """``build(rows).to_pyarrow()``, with the SQL of ``build``'s part compiled once per ``key``.
 
@@ -172,4 +145,4 @@ _RUNNERS: dict[str, Callable[[Any, str], pa.Table]] = {
 _WATCHERS = threading.local()
 # Templates are keyed by engine, the query's part over the stand-in and the caller's key; they
 # hold no backend, so one process-wide cache serves every store and thread.
-_TEMPLATES = SQLCache()
+_TEMPLATES = LRUCache(CACHE_SIZE)

@@ -22,7 +22,6 @@ import json
 import re
 import threading
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from diaglab.errors import InputError, ReadOnlyStoreError, unknown
 from diaglab.store import models as registry
 from diaglab.store.compiled import compiling_once
 from diaglab.store.engine import IngestReport, prediction_columns, reference_columns
+from diaglab.store.lru import LRUCache
 from diaglab.store.schema import ModelSchema
 from diaglab.store.segments import KINDS, check_model_name
 
@@ -91,7 +91,7 @@ class SparkStore:
         self._prefix = f"diaglab_{uuid.uuid4().hex[:8]}"
         self._lock = threading.RLock()
         self._generation = 0
-        self._memo: OrderedDict[Hashable, Any] = OrderedDict()
+        self._memo = LRUCache(MEMO_ENTRIES)
         self._tables: dict[tuple[str, str], Any] = {}
         self._views: list[str] = []
         self._segments: set[str] = set()
@@ -244,17 +244,7 @@ class SparkStore:
 
     def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """``compute()``, cached under ``key`` until :meth:`refresh` sees new segments."""
-        full = (self._generation, key)
-        with self._lock:
-            if full in self._memo:
-                self._memo.move_to_end(full)
-                return self._memo[full]
-        value = compute()
-        with self._lock:
-            self._memo[full] = value
-            while len(self._memo) > MEMO_ENTRIES:
-                self._memo.popitem(last=False)
-        return value
+        return self._memo.get((self._generation, key), compute)
 
     def watermark(self) -> dict[str, Any]:
         """What the store's queries see: segment count and the newest segment id."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +22,7 @@ from diaglab.store import spans as span_store
 from diaglab.store._ids import new_segment_id
 from diaglab.store.compiled import compiling_once
 from diaglab.store.engine import Engine, IngestReport
+from diaglab.store.lru import LRUCache
 from diaglab.store.producer import prepare_predictions
 from diaglab.store.schema import TIMESTAMP, ModelSchema, SchemaRegistry, value_type
 from diaglab.store.segments import Segment, check_model_name, list_segments, write_segment
@@ -80,7 +81,7 @@ class Store:
         self._local = threading.local()
         self._generation = 0  # bumped whenever this process ingests or rebuilds
         self._write_lock = threading.RLock()
-        self._memo: OrderedDict[Hashable, Any] = OrderedDict()
+        self._memo = LRUCache(MEMO_ENTRIES)
         self._tabled: set[str] = set()  # models whose tables exist in this engine
         if refresh:
             self.refresh(progress=None)
@@ -536,17 +537,7 @@ class Store:
         reference's binned profile. "New" means ingested by this process: a read-only store sees
         other processes' segments only through :meth:`refresh`, which also clears the memo.
         """
-        full = (self._generation, key)
-        with self._write_lock:
-            if full in self._memo:
-                self._memo.move_to_end(full)
-                return self._memo[full]
-        value = compute()
-        with self._write_lock:
-            self._memo[full] = value
-            while len(self._memo) > MEMO_ENTRIES:
-                self._memo.popitem(last=False)
-        return value
+        return self._memo.get((self._generation, key), compute)
 
     def verify(self) -> audit.VerifyReport:
         """Check every segment against its stream's hash chain (see :mod:`diaglab.store.audit`).
