@@ -19,6 +19,7 @@ import threading
 import uuid
 import warnings
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -246,15 +247,16 @@ def cached(store: Any, model: str, key: str, ids: list[str]) -> dict[str, dict[s
     if missing and d.is_dir() and any(d.glob("*.parquet")):
         dataset = pads.dataset(sorted(d.glob("*.parquet")), format="parquet")
         table = dataset.to_table(filter=pads.field("prediction_id").isin(missing))
-        for rec in table.to_pylist():
-            found[rec["prediction_id"]] = rec
-            _remember(root, model, key, rec)
+        recs = table.to_pylist()
+        found.update((rec["prediction_id"], rec) for rec in recs)
+        _remember(root, model, key, recs)
     return found
 
 
-def _remember(root: str, model: str, key: str, rec: dict[str, Any]) -> None:
+def _remember(root: str, model: str, key: str, recs: Iterable[dict[str, Any]]) -> None:
     with _LOCK:
-        _MEMORY[(root, model, key, rec["prediction_id"])] = rec
+        for rec in recs:
+            _MEMORY[(root, model, key, rec["prediction_id"])] = rec
         while len(_MEMORY) > _MEMORY_MAX:
             _MEMORY.popitem(last=False)
 
@@ -272,5 +274,7 @@ def write_cache(store: Any, model: str, key: str, rows: pd.DataFrame) -> None:
         os.fsync(fh.fileno())
     os.replace(tmp, d / f"{name}.parquet")
     root = str(store.path)
-    for rec in rows.to_dict(orient="records"):
-        _remember(root, model, key, {str(k): v for k, v in rec.items()})
+    names = [str(c) for c in rows.columns]
+    columns = [rows[c].tolist() for c in rows.columns]  # plain Python values, column at a time
+    recs = (dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True))
+    _remember(root, model, key, recs)

@@ -11,6 +11,7 @@ encoding, halved). A missing value on either side counts as one unit of differen
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import ibis
@@ -18,7 +19,15 @@ import pandas as pd
 
 from diaglab.errors import InputError
 from diaglab.queries import _explainers as ex_
-from diaglab.queries.explain import _is_missing, _reference_of, fetch_row, reference_version
+from diaglab.queries.explain import (
+    _reference_of,
+    fetch_row,
+    probe,
+    probe_value,
+    reference_version,
+    schema_key,
+)
+from diaglab.store.compiled import fetch_over
 
 Among = Literal["reference", "production"]
 
@@ -53,28 +62,24 @@ def reference_scale(
 
 def distance_expr(
     table: Any,
-    row: dict[str, Any],
+    probe: Mapping[str, str],
     numeric: list[str],
     categorical: list[str],
-    scale: dict[str, tuple[float, float]],
+    scale: Mapping[str, tuple[float, float]],
 ) -> Any:
-    """The Ibis expression of each candidate row's distance to ``row``."""
+    """The Ibis expression of each candidate row's distance to the probe row, whose value of
+    feature ``f`` is ``table[probe[f]]`` (a column joined in, NULL when missing)."""
     total: Any = ibis.literal(0.0)
     for f in numeric:
-        v = row.get(f)
+        col, v = table[f], table[probe[f]]
         _, sd = scale[f]
-        if _is_missing(v):
-            term = table[f].isnull().ifelse(0.0, 1.0)
-        else:
-            term = (((table[f] - float(v)) / sd) ** 2).fill_null(1.0)  # type: ignore[arg-type]
-        total = total + term
+        apart = (((col - v) / sd) ** 2).fill_null(1.0)
+        total = total + v.isnull().ifelse(col.isnull().ifelse(0.0, 1.0), apart)
     for f in categorical:
-        v = row.get(f)
-        if _is_missing(v):
-            term = table[f].isnull().ifelse(0.0, 1.0)
-        else:
-            term = (table[f] == str(v)).ifelse(0.0, 1.0).fill_null(1.0)
-        total = total + term
+        col, v = table[f], table[probe[f]]
+        text = col if col.type().is_string() else col.cast("string")
+        apart = (text == v).ifelse(0.0, 1.0).fill_null(1.0)
+        total = total + v.isnull().ifelse(col.isnull().ifelse(0.0, 1.0), apart)
     return total.sqrt()
 
 
@@ -116,23 +121,33 @@ def neighbors(
     def search() -> pd.DataFrame:
         if among == "reference":
             table, _ = _reference_of(store, model, version)
-            role = ["model_version"]
+            role, tiebreak = ["model_version"], []
         else:
-            t = store.table(model)
-            table = t.filter(t.prediction_id != prediction_id)
-            role = ["prediction_id", "timestamp", "model_version"]
+            table = store.table(model)
+            role, tiebreak = ["prediction_id", "timestamp", "model_version"], ["prediction_id"]
         cols = set(table.columns)
         num = [f for f in numeric if f in cols and f in scale]
         cat = [f for f in schema.categorical if f in cols]
-        dist = distance_expr(table, rec, num, cat, scale)
+        names = {f: f"_diaglab_p{i}" for i, f in enumerate([*num, *cat])}
+        values = {names[f]: probe_value(rec.get(f), f in cat) for f in names}
+        values["_diaglab_pid"] = (prediction_id, "string")
         outs = [c for c in ("score", "prediction", "label") if c in cols]
-        top = (
-            table.mutate(distance=dist)
-            .order_by("distance")
-            .limit(k)
-            .select("distance", *role, *schema.features, *outs)
-        )
-        return top.to_pandas()
+
+        def build(p: Any) -> Any:
+            both = table.cross_join(p)
+            if among == "production":
+                both = both.filter(both.prediction_id != both._diaglab_pid)
+            dist = distance_expr(both, names, num, cat, scale)
+            return (
+                both.mutate(distance=dist)
+                .order_by(["distance", *tiebreak])
+                .limit(k)
+                .select("distance", *role, *schema.features, *outs)
+            )
+
+        scales = tuple((f, scale[f]) for f in num)
+        key = ("neighbors", model, among, version, k, tuple(names), scales, schema_key(table))
+        return fetch_over(probe(table, values), key, build).to_pandas()
 
     # memoised until the next ingest: reopening a card does not search again
     df = store.memo(("neighbors", model, prediction_id, k, among), search).copy()
