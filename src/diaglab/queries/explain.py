@@ -173,7 +173,7 @@ def context_table(
                 col, v = both[f], both[f"_diaglab_p{i}"]
                 aggs[f"n{i}"] = col.notnull().sum()
                 if cat:
-                    aggs[f"eq{i}"] = (_as_text(col) == v).sum()
+                    aggs[f"eq{i}"] = (as_text(col) == v).sum()
                 else:
                     aggs[f"min{i}"] = col.min()
                     aggs[f"max{i}"] = col.max()
@@ -234,7 +234,7 @@ def _is_missing(v: Any) -> bool:
         return False
 
 
-def _as_text(col: Any) -> Any:
+def as_text(col: Any) -> Any:
     return col if col.type().is_string() else col.cast("string")
 
 

@@ -21,6 +21,7 @@ from diaglab.errors import InputError
 from diaglab.queries import _explainers as ex_
 from diaglab.queries.explain import (
     _reference_of,
+    as_text,
     fetch_row,
     probe,
     probe_value,
@@ -77,8 +78,7 @@ def distance_expr(
         total = total + v.isnull().ifelse(col.isnull().ifelse(0.0, 1.0), apart)
     for f in categorical:
         col, v = table[f], table[probe[f]]
-        text = col if col.type().is_string() else col.cast("string")
-        apart = (text == v).ifelse(0.0, 1.0).fill_null(1.0)
+        apart = (as_text(col) == v).ifelse(0.0, 1.0).fill_null(1.0)
         total = total + v.isnull().ifelse(col.isnull().ifelse(0.0, 1.0), apart)
     return total.sqrt()
 

@@ -163,12 +163,13 @@ def _cells(rows: Any, keys: Callable[[Any], dict[str, Any]], needs: Needs) -> An
         )
         group.append("score_bin")
     if needs.log_loss:
-        # ℓ = −ln(clip(s if y = 1 else 1 − s, ε, 1 − ε)), equal to clipping s first; one CASE
-        # (Ibis's clip nests three per side). NULL without a score; rows without a label are
-        # left out of the sums by their cell.
+        # ℓ = −ln(clip(s if y = 1 else 1 − s, ε, 1 − ε)), equal to clipping s first. The clip
+        # is GREATEST/LEAST, which evaluate v once (a CASE per bound evaluates it three times:
+        # ~1/3 of this query at 10M rows); they skip NULLs, hence the guard: NULL without a
+        # score. Rows without a label are left out of the sums by their cell.
         v = ibis.ifelse(y == 1, s, 1 - s)
         lo, hi = LOG_LOSS_CLIP, 1 - LOG_LOSS_CLIP
-        columns["_loss"] = -(ibis.cases((v < lo, lo), (v > hi, hi), else_=v).ln())
+        columns["_loss"] = ibis.cases((s.notnull(), -(ibis.greatest(ibis.least(v, hi), lo).ln())))
     if needs.brier:
         columns["_brier"] = (s - y) * (s - y)
     cells = rows.mutate(**columns)
