@@ -11,6 +11,15 @@ import diaglab as dl
 START = pd.Timestamp("2026-01-01", tz="UTC")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _sql_cache_in_tmp(tmp_path_factory):
+    """Compiled SQL kept across processes (diaglab.store.sql_cache) goes to a temporary
+    directory, never to the user's ~/.cache; subprocesses the tests start inherit it."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DIAGLAB_CACHE_DIR", str(tmp_path_factory.mktemp("sql-cache")))
+        yield
+
+
 def make_batch(n: int, *, seed: int = 0, start: pd.Timestamp = START) -> dict:
     """A small deterministic batch: features, scores, timestamps."""
     rng = np.random.default_rng(seed)

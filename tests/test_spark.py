@@ -418,8 +418,8 @@ def test_slice_explorer_on_spark_finds_the_same_slices(duck: dl.Store, sparked: 
 
 class Recorder:
     """Collects every Ibis expression the store's backends compile (the store's memo bypassed
-    and the cache of compiled templates emptied, so that each query is built and compiled
-    again)."""
+    and the cache of compiled templates emptied and not read from disk, so that each query is
+    built and compiled again)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, store: dl.Store) -> None:
         from diaglab.store import compiled
@@ -436,6 +436,7 @@ class Recorder:
 
         monkeypatch.setattr(compiled, "compile_cached", record)
         monkeypatch.setattr(compiled, "_TEMPLATES", compiled.LRUCache(compiled.CACHE_SIZE))
+        monkeypatch.setattr(compiled, "PERSIST", False)  # no template read from disk unbuilt
 
 
 def _public_queries(store: dl.Store) -> dict[str, Callable[[], Any]]:

@@ -14,6 +14,7 @@ binned KS and Wasserstein bounds are documented in :mod:`diaglab.stats.distances
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -86,10 +87,20 @@ def reference_grids(table: ibis.Table, numeric: Sequence[str]) -> dict[str, Grid
             continue
         ref_min, ref_max = float(row[f"min{i}"]), float(row[f"max{i}"])
         mean, std = float(row[f"mean{i}"]), float(row[f"std{i}"] or 0.0)
-        lo = min(max(mean - SPREAD * std, ref_min), ref_max)
-        hi = max(min(mean + SPREAD * std, ref_max), lo)
+        lo = _steady(min(max(mean - SPREAD * std, ref_min), ref_max), ref_min, ref_max)
+        hi = _steady(max(min(mean + SPREAD * std, ref_max), lo), ref_min, ref_max)
         grids[f] = Grid(f, lo, hi, ref_min, ref_max, std)
     return grids
+
+
+def _steady(x: float, ref_min: float, ref_max: float) -> float:
+    """``x`` on a step of 2**-30 of the reference range. An engine's parallel sums (the mean, the
+    standard deviation) differ in their last bits from run to run; the grid is written into the
+    counting query, whose compiled SQL is kept across processes under the grid's values."""
+    step = (ref_max - ref_min) / 2**30
+    if not (step > 0 and math.isfinite(step)):
+        return x
+    return min(max(ref_min + round((x - ref_min) / step) * step, ref_min), ref_max)
 
 
 @dataclass(frozen=True)
@@ -124,7 +135,9 @@ def numeric_counts(table: ibis.Table, grids: dict[str, Grid]) -> dict[str, Numer
         ]
         return ibis.union(*branches, distinct=False) if len(branches) > 1 else branches[0]
 
-    df = fetch_over(table, ("numeric_counts", tuple(grids.values())), count).to_pandas()
+    # the key names what ``count`` reads of each grid (not its std, which it does not read)
+    shape = tuple((f, g.lo, g.hi, g.ref_min, g.ref_max, g.bins) for f, g in grids.items())
+    df = fetch_over(table, ("numeric_counts", shape), count).to_pandas()
     out: dict[str, NumericCounts] = {}
     for k, f in enumerate(names):
         g = grids[f]
