@@ -18,16 +18,17 @@ Spark lists a directory's files when it is read, so segments written after
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
-import uuid
 from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
 import ibis
 import ibis.expr.datatypes as dt
+import ibis.expr.operations as ops
 
 from diaglab.errors import InputError, ReadOnlyStoreError, unknown
 from diaglab.store import models as registry
@@ -88,7 +89,7 @@ class SparkStore:
         if ibis.options.pyspark is None:  # set when ibis.pyspark is first used; not on import
             Backend.register_options()
         self._backend = compiling_once(Backend)().connect(spark)
-        self._prefix = f"diaglab_{uuid.uuid4().hex[:8]}"
+        self._prefix = _view_prefix(str(self.path or path))
         self._lock = threading.RLock()
         self._generation = 0
         self._memo = LRUCache(MEMO_ENTRIES)
@@ -264,8 +265,22 @@ class SparkStore:
         with self._lock:
             found = self._tables.get((model, kind))
             if found is None:
-                found = self._tables[(model, kind)] = build(schema)
+                found = self._tables[(model, kind)] = self._as_view(build(schema), kind)
         return found
+
+    def _as_view(self, expr: Any, kind: str) -> Any:
+        """``expr`` behind a temporary view, as a table of that name with ``expr``'s schema (the
+        Ibis types it was cast to; Spark's own say less, e.g. no time zone): a query over the
+        store's table then compiles a table name, not the de-duplication and the latest-label
+        join (~20 ms per new window or slice)."""
+        if expr.op().find(ops.InMemoryTable):  # no segments yet: an empty table in memory
+            return expr
+        name = f"{self._prefix}_{kind}_{len(self._views)}"
+        self._session.sql(self._backend.compile(expr)).createOrReplaceTempView(name)
+        self._views.append(name)
+        return ops.DatabaseTable(
+            name, schema=expr.schema(), source=self._backend, namespace=ops.Namespace()
+        ).to_expr()
 
     def _read(self, kind: str, model: str) -> Any | None:
         """The model's segments of one kind as an Ibis table, with the hidden order columns;
@@ -473,6 +488,20 @@ def _empty(cols: dict[str, dt.DataType]) -> Any:
 def open_spark(path: str | Path, *, spark: Any, refresh: bool = True) -> SparkStore:
     """Open the store in ``path`` for queries on ``spark``; see :class:`SparkStore`."""
     return SparkStore(path, spark=spark, refresh=refresh)
+
+
+_PREFIXES: dict[str, int] = {}
+_PREFIXES_LOCK = threading.Lock()
+
+
+def _view_prefix(where: str) -> str:
+    """The prefix of a store's temporary views: the same for the same store in every process (so
+    SQL naming them is found in the compiled-SQL cache), distinct for each store object opened on
+    the same path within this process (its views stay its own)."""
+    key = hashlib.sha256(where.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    with _PREFIXES_LOCK:
+        n = _PREFIXES[key] = _PREFIXES.get(key, -1) + 1
+    return f"diaglab_{key}_{n}"
 
 
 __all__ = ["SparkStore", "open_spark"]
