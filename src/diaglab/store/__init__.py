@@ -2,7 +2,8 @@
 
 from diaglab.store.engine import IngestReport
 from diaglab.store.engines import open
+from diaglab.store.label_report import LabelReport
 from diaglab.store.schema import ModelSchema
-from diaglab.store.store import LabelReport, Store
+from diaglab.store.store import Store
 
 __all__ = ["IngestReport", "LabelReport", "ModelSchema", "Store", "open"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from diaglab.store import spans as span_store
 from diaglab.store._ids import new_segment_id
 from diaglab.store.compiled import compiling_once
 from diaglab.store.engine import Engine, IngestReport
+from diaglab.store.label_report import LabelReport
 from diaglab.store.lru import LRUCache
 from diaglab.store.producer import prepare_predictions
 from diaglab.store.schema import TIMESTAMP, ModelSchema, SchemaRegistry, value_type
@@ -29,28 +29,6 @@ from diaglab.store.segments import Segment, check_model_name, list_segments, wri
 from diaglab.store.sensitive import hash_table, store_key
 
 MEMO_ENTRIES = 64
-
-
-@dataclass(frozen=True)
-class LabelReport:
-    """What :meth:`Store.log_labels` did with each label.
-
-    ``unknown_ids`` lists labels whose prediction is not (yet) in the store: they are kept and
-    joined when the prediction arrives, never dropped.
-    """
-
-    model: str
-    received: int
-    matched: int
-    replaced: int
-    unknown: int
-    unknown_ids: tuple[str, ...]
-
-    def __str__(self) -> str:
-        return (
-            f"{self.received} labels for {self.model!r}: {self.matched} matched a prediction "
-            f"({self.replaced} replaced an earlier label), {self.unknown} for unknown ids (kept)"
-        )
 
 
 class Store:
