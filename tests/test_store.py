@@ -276,3 +276,33 @@ def test_a_model_created_by_a_producer_is_queryable_before_a_refresh(tmp_path):
     assert report.unknown == 1  # the prediction arrives with the next refresh
     store.refresh()
     assert store.table("late").label.execute().tolist() == [1.0]
+
+
+def test_read_only_views_keep_the_first_of_a_repeated_id(tmp_path):
+    path = tmp_path / "s"
+    for score in (0.1, 0.9):  # two producers handed the same request id
+        with dl.Logger(path, model="svc") as logger:
+            logger.log({"x": 1.0}, score, prediction_id="req-1")
+            logger.log({"x": 2.0}, score, prediction_id=f"own-{score}")
+    ro = dl.open(path, read_only=True)
+    t = ro.table("svc")
+    assert t.count().execute() == 3
+    assert t.filter(t.prediction_id == "req-1").score.execute().tolist() == [0.1]
+
+
+def test_read_only_views_join_each_ids_latest_label(tmp_path):
+    path = tmp_path / "s"
+    writer = dl.open(path)
+    writer.log(
+        model="m", features={"x": [1.0, 2.0]}, predictions=[0.2, 0.8], prediction_ids=["a", "b"]
+    )
+    writer.log_labels(model="m", prediction_ids=["a"], labels=[1])
+    ro = dl.open(path, read_only=True)  # each id labelled once: the labels are joined as they are
+    assert ro.table("m").order_by("prediction_id").label.execute().tolist()[0] == 1.0
+    writer.log_labels(model="m", prediction_ids=["a", "b"], labels=[0, 1])  # a's label replaced
+    ro.refresh()
+    labels = ro.table("m").order_by("prediction_id").label.execute().tolist()
+    assert (
+        labels == [0.0, 1.0] == writer.table("m").order_by("prediction_id").label.execute().tolist()
+    )
+    writer.close()
