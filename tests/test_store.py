@@ -254,12 +254,17 @@ def test_register_and_load_models_with_trust(store):
     assert store.model_versions("credit") == ["v1", "v2"]
 
 
-def test_producers_repeating_an_id_keep_the_first_and_report_it(tmp_path):
-    path = tmp_path / "s"
+def _two_producers_repeat_an_id(path):
+    """Two producers handed the same request id ("req-1"): scores 0.1, then 0.9."""
     for score in (0.1, 0.9):  # two producers handed the same request id
         with dl.Logger(path, model="svc") as logger:
             logger.log({"x": 1.0}, score, prediction_id="req-1")
             logger.log({"x": 2.0}, score, prediction_id=f"own-{score}")
+
+
+def test_producers_repeating_an_id_keep_the_first_and_report_it(tmp_path):
+    path = tmp_path / "s"
+    _two_producers_repeat_an_id(path)
     store = dl.open(path, refresh=False)
     report = store.refresh()
     assert (report.rows, report.duplicates) == (3, 1)
@@ -280,10 +285,7 @@ def test_a_model_created_by_a_producer_is_queryable_before_a_refresh(tmp_path):
 
 def test_read_only_views_keep_the_first_of_a_repeated_id(tmp_path):
     path = tmp_path / "s"
-    for score in (0.1, 0.9):  # two producers handed the same request id
-        with dl.Logger(path, model="svc") as logger:
-            logger.log({"x": 1.0}, score, prediction_id="req-1")
-            logger.log({"x": 2.0}, score, prediction_id=f"own-{score}")
+    _two_producers_repeat_an_id(path)
     ro = dl.open(path, read_only=True)
     t = ro.table("svc")
     assert t.count().execute() == 3

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -257,6 +257,27 @@ def ensure_tables(engine: Engine) -> None:
         "CREATE TABLE IF NOT EXISTS spans.duplicates "
         "(trace_id VARCHAR, span_id VARCHAR, copies BIGINT)"
     )
+
+
+def ingest_in_batches(
+    engine: Engine, segments: Sequence[Segment], done: Callable[[int], Any] | None = None
+) -> IngestReport:
+    """Ingest span segments, a transaction per batch of them (``done(n)`` after each)."""
+    from diaglab.store.engine import IngestReport
+
+    report = IngestReport()
+    for group in engine.batches(segments):
+        engine.con.execute("BEGIN TRANSACTION")
+        try:
+            ensure_tables(engine)
+            report = report + ingest(engine, group)
+            engine.con.execute("COMMIT")
+        except BaseException:
+            engine.con.execute("ROLLBACK")
+            raise
+        if done is not None:
+            done(len(group))
+    return report
 
 
 def ingest(engine: Engine, segments: Sequence[Segment]) -> IngestReport:

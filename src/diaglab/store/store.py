@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
@@ -19,6 +21,7 @@ from diaglab.store import audit, batch
 from diaglab.store import models as registry
 from diaglab.store import spans as span_store
 from diaglab.store._ids import new_segment_id
+from diaglab.store.background import in_background
 from diaglab.store.compiled import compiling_once
 from diaglab.store.engine import Engine, IngestReport
 from diaglab.store.label_report import LabelReport
@@ -183,7 +186,7 @@ class Store:
             self._refuse_stored_ids(model, prepared.ids)
         # A large batch's ids become Python strings (~0.15 s per 1M) on a thread of their own
         # while the segment is written and DuckDB inserts, both outside the GIL.
-        ids = _in_background(prepared.ids.to_pylist, large=len(prepared.ids) >= 100_000)
+        ids = in_background(prepared.ids.to_pylist, large=len(prepared.ids) >= 100_000)
         self._store(prepared.schema, "predictions", prepared.table, prepared.segment_id)
         return ids()
 
@@ -210,20 +213,19 @@ class Store:
             try:
                 self._engine.ensure_model_tables(schema)
                 if kind == "predictions":
-                    result: dict[str, Any] = {}
-                    writer = threading.Thread(
-                        target=_write_into,
-                        args=(result, self.path, kind, schema.model, table, seg_id),
+                    written = in_background(
+                        functools.partial(
+                            write_segment, self.path, kind, schema.model, table, segment_id=seg_id
+                        )
                     )
-                    writer.start()
                     placeholder = Segment(seg_id, kind, schema.model, Path())
                     try:
                         self._engine.insert_batch(schema, table, placeholder)
-                    finally:
-                        writer.join()
-                    if "error" in result:
-                        raise result["error"]
-                    segment: Segment = result["segment"]
+                    except BaseException:
+                        with contextlib.suppress(BaseException):
+                            written()  # the insert's error is the one to report
+                        raise
+                    segment = written()
                 else:
                     segment = write_segment(self.path, kind, schema.model, table, segment_id=seg_id)
                     ingest = (
@@ -387,7 +389,7 @@ class Store:
             ) as bar:
                 for (kind, model), segs in todo:
                     if kind == span_store.KIND:
-                        report = report + self._ingest_spans(segs, bar.update)
+                        report = report + span_store.ingest_in_batches(engine, segs, bar.update)
                         continue
                     schema = self._registry.get(model)
                     if schema is None:
@@ -413,21 +415,6 @@ class Store:
                 self._generation += 1
         return report
 
-    def _ingest_spans(self, segments: list[Segment], done: Callable[[int], Any]) -> IngestReport:
-        engine = self._engine
-        report = IngestReport()
-        for group in engine.batches(segments):
-            engine.con.execute("BEGIN TRANSACTION")
-            try:
-                span_store.ensure_tables(engine)
-                report = report + span_store.ingest(engine, group)
-                engine.con.execute("COMMIT")
-            except BaseException:
-                engine.con.execute("ROLLBACK")
-                raise
-            done(len(group))
-        return report
-
     def log_spans(self, spans: Any) -> int:
         """Store trace spans (see :mod:`diaglab.store.spans` for the columns); returns how many
         were given (a span id that repeats one already stored is dropped at ingest, and counted).
@@ -442,7 +429,7 @@ class Store:
         segment = span_store.write_spans(self.path, table)
         if not self.read_only:
             with self._write_lock, self._engine.lock:
-                self._ingest_spans([segment], lambda _n: None)
+                span_store.ingest_in_batches(self._engine, [segment])
                 self._generation += 1
         return int(table.num_rows)
 
@@ -538,31 +525,6 @@ class Store:
             "SELECT count(*), coalesce(sum(rows), 0), max(segment) FROM meta.ledger"
         ).fetchall()[0]
         return {"segments": int(row[0]), "rows": int(row[1]), "last_segment": row[2]}
-
-
-def _in_background(fn: Callable[[], Any], *, large: bool) -> Callable[[], Any]:
-    """Start ``fn`` on a thread when the work is ``large``; the returned callable gives its
-    result (running ``fn`` there and then when it was not started)."""
-    if not large:
-        return fn
-    out: list[Any] = []
-    thread = threading.Thread(target=lambda: out.append(fn()), daemon=True)
-    thread.start()
-
-    def result() -> Any:
-        thread.join()
-        return out[0] if out else fn()  # fn raised on the thread: raise it here
-
-    return result
-
-
-def _write_into(
-    result: dict[str, Any], root: Path, kind: str, model: str, table: pa.Table, seg_id: str
-) -> None:
-    try:
-        result["segment"] = write_segment(root, kind, model, table, segment_id=seg_id)
-    except BaseException as exc:  # re-raised by the caller's thread
-        result["error"] = exc
 
 
 def open(path: str | Path, *, read_only: bool = False, refresh: bool = True) -> Store:
