@@ -7,10 +7,12 @@ RSS, read by /usr/bin/time -v, is its own.
 from __future__ import annotations
 
 import shutil
+import statistics
 import sys
 import time
 from pathlib import Path
 
+import duckdb
 import numpy as np
 
 import diaglab as dl
@@ -23,7 +25,9 @@ CHUNK = 1_000_000
 
 
 def bulk_log(n: int, work: Path, *, raw: bool = False) -> dict:
-    """store.log of a 30-feature frame through to query-ready (committed in DuckDB).
+    """store.log of a 30-feature frame through to query-ready (committed in DuckDB), side by
+    side with DuckDB alone inserting the same checked batches into a table of the same columns
+    in a fresh database file (the engine's floor: no checks, ids or segment file).
 
     ``raw``: the numeric features unrounded (all values distinct), as many real features are;
     the default frame rounds them to 2 decimals (a few thousand distinct values per column).
@@ -36,33 +40,67 @@ def bulk_log(n: int, work: Path, *, raw: bool = False) -> dict:
             frame[col] = rng.normal(50, 10, size)
     scores = np.random.default_rng(1).random(size)
     ts = timestamps(size)
+    batches = max(1, n // size)
 
-    def once() -> tuple[float, float]:
+    def diaglab() -> tuple[float, float]:
         shutil.rmtree(work / "bulk", ignore_errors=True)
         store = dl.open(work / "bulk")
         t, c = time.perf_counter(), time.process_time()
-        for _ in range(max(1, n // size)):
+        for _ in range(batches):
             store.log(model="m", features=frame, predictions=scores, timestamps=ts)
         elapsed, cpu = time.perf_counter() - t, time.process_time() - c
         store.close()
         return elapsed, cpu
 
-    once()  # warm-up: imports, first DuckDB open
+    checked = prepare_predictions(
+        SchemaRegistry(work / "bulk-schema"), "m", frame, scores, timestamps=ts
+    )
+    assert checked is not None
+    batch = checked.table
+
+    def engine() -> tuple[float, float]:
+        path = work / "bulk-engine.duckdb"
+        path.unlink(missing_ok=True)
+        con = duckdb.connect(str(path))
+        con.register("batch", batch)
+        con.execute("CREATE TABLE m AS SELECT * FROM batch LIMIT 0")
+        t, c = time.perf_counter(), time.process_time()
+        for _ in range(batches):
+            con.execute("BEGIN TRANSACTION")
+            con.execute("INSERT INTO m BY NAME SELECT * FROM batch")
+            con.execute("COMMIT")
+        elapsed, cpu = time.perf_counter() - t, time.process_time() - c
+        con.close()
+        return elapsed, cpu
+
+    diaglab(), engine()  # warm-up: imports, first DuckDB open
     load = _load()
-    runs = sorted(once() for _ in range(3))
-    med, med_cpu = runs[1][0], sorted(c for _, c in runs)[1]
+    mine, floor = [], []
+    for _ in range(3):  # alternating, so that both see the same load
+        mine.append(diaglab())
+        floor.append(engine())
+    med, med_cpu = _medians(mine)
+    floor_med, floor_cpu = _medians(floor)
     return {
         "case": "bulk_log_raw" if raw else "bulk_log",
         "rows": n,
         "median_s": round(med, 3),
-        "runs_s": [round(r, 3) for r, _ in runs],
+        "runs_s": sorted(round(r, 3) for r, _ in mine),
         "rows_per_s": round(n / med),
         # process CPU (all threads: the checks, the Parquet writer, DuckDB's threads)
         "cpu_s": round(med_cpu, 3),
         "cpu_s_per_1M_rows": round(med_cpu / n * 1e6, 3),
+        "duckdb_alone_s": round(floor_med, 3),
+        "duckdb_alone_rows_per_s": round(n / floor_med),
+        "duckdb_alone_cpu_s": round(floor_cpu, 3),
+        "ratio_to_duckdb_alone": round(med / floor_med, 2),
         "load_before": load,
         "load_after": _load(),
     }
+
+
+def _medians(runs: list[tuple[float, float]]) -> tuple[float, float]:
+    return statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs)
 
 
 def _load() -> str:
