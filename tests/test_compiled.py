@@ -259,7 +259,7 @@ def test_a_key_must_name_what_the_query_depends_on(logged, monkeypatch, sql_dir)
 
 def test_drift_over_time_keys_its_window_length(logged, monkeypatch) -> None:
     store, _, _ = logged
-    monkeypatch.setattr(store, "memo", lambda key, compute: compute())
+    monkeypatch.setattr(store, "memo", lambda key, compute, **_: compute())
     by = {}
     for freq in ("2h", "4h"):
         _new_process(monkeypatch)

@@ -147,3 +147,46 @@ def test_drift_over_time_flags_windows_after_the_drift(drifted):
         dl.drift_over_time(store, "m", statistic="median")
     with pytest.raises(dl.InputError, match="freq"):
         dl.drift_over_time(store, "m", freq="bogus")
+
+
+def test_the_reference_profile_outlives_new_predictions_not_a_new_reference(tmp_path, monkeypatch):
+    """Logging predictions or labels keeps the registered reference's binned profile; a new
+    reference, and a production window as reference, are profiled again."""
+    from diaglab.queries import drift as drift_queries
+
+    profiled = []
+    real = drift_queries.reference_grids
+    monkeypatch.setattr(
+        drift_queries, "reference_grids", lambda t, cols: profiled.append(1) or real(t, cols)
+    )
+    rng = np.random.default_rng(3)
+    store = dl.open(tmp_path / "s")
+    store.set_reference(model="m", features=frame(rng, 2_000), labels=rng.integers(0, 2, 2_000))
+    ids = store.log(model="m", features=frame(rng, 2_000), predictions=rng.random(2_000))
+    first = dl.drift(store, "m")
+    assert len(profiled) == 1
+    store.log(model="m", features=frame(rng, 500, age_shift=30), predictions=rng.random(500))
+    store.log_labels(model="m", prediction_ids=ids[:100], labels=rng.integers(0, 2, 100))
+    after = dl.drift(store, "m")
+    assert len(profiled) == 1
+    # the current side is new: the shifted rows move age
+    assert (
+        after.table.set_index("feature").loc["age", "psi"]
+        > first.table.set_index("feature").loc["age", "psi"]
+    )
+    window = (START - pd.Timedelta(days=3650), START + pd.Timedelta(days=3650))
+    dl.drift(store, "m", reference=window)
+    dl.drift(store, "m", reference=window)
+    assert len(profiled) == 2  # a production window: kept until the next ingest only
+    store.log(model="m", features=frame(rng, 10), predictions=rng.random(10))
+    dl.drift(store, "m", reference=window)
+    assert len(profiled) == 3
+    shifted = frame(rng, 2_000, age_shift=30)
+    store.set_reference(model="m", features=shifted, labels=rng.integers(0, 2, 2_000))
+    replaced = dl.drift(store, "m")
+    assert len(profiled) == 4
+    assert (
+        replaced.table.set_index("feature").loc["age", "psi"]
+        != after.table.set_index("feature").loc["age", "psi"]
+    )
+    store.close()

@@ -424,7 +424,7 @@ class Recorder:
     def __init__(self, monkeypatch: pytest.MonkeyPatch, store: dl.Store) -> None:
         from diaglab.store import compiled
 
-        monkeypatch.setattr(store, "memo", lambda key, compute: compute())
+        monkeypatch.setattr(store, "memo", lambda key, compute, **_: compute())
 
         self.exprs: list[tuple[str, Any]] = []
         self.label = ""

@@ -184,7 +184,8 @@ def prepare(
         return grids, numeric_counts(sides[0], live), categorical_counts(sides[0], cat_cols)
 
     key = ("drift-reference", model, ref_label, str(where), tuple(num_cols), tuple(cat_cols))
-    grids, ref_counts, ref_cats = store.memo(key, profile)
+    # the registered reference's profile outlives the ingests of predictions and labels
+    grids, ref_counts, ref_cats = store.memo(key, profile, reference_only=reference is None)
     return Prepared(
         sides[0],
         sides[1],

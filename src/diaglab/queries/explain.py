@@ -120,7 +120,7 @@ def reference_version(store: Any, model: str, version: str) -> str:
         ref = store.reference(model)
         return sorted(ref.select("model_version").distinct().to_pandas()["model_version"])
 
-    known = store.memo(("explain-ref-versions", model), versions)
+    known = store.memo(("explain-ref-versions", model), versions, reference_only=True)
     if version in known:
         return version
     return known[-1] if known else ""

@@ -58,7 +58,8 @@ def reference_scale(
             out[f] = (m, s if s > 0 else 1.0)
         return out
 
-    return dict(store.memo(("neighbors-scale", model, ref_version, tuple(numeric)), compute))
+    key = ("neighbors-scale", model, ref_version, tuple(numeric))
+    return dict(store.memo(key, compute, reference_only=True))
 
 
 def distance_expr(

@@ -230,9 +230,9 @@ def _numeric_facts(
             return {f: row[f"q{i}"] for i, f in enumerate(from_ref)} if row["n"] else {}
 
         # the reference's quantiles do not depend on the window or slice queried: one query
-        # per (model, version, bin counts) until the store ingests anything (a new reference)
+        # per (model, version, bin counts) until the store ingests a reference
         key = ("slice-reference-quantiles", model, version, tuple((f, wanted[f]) for f in from_ref))
-        rows.update(store.memo(key, reference_quantiles))
+        rows.update(store.memo(key, reference_quantiles, reference_only=True))
     rest = [f for f in wanted if rows.get(f) is None]
     aggs = {f"q{i}": table[f].quantile(_probs(wanted[f])) for i, f in enumerate(rest)}
     aggs.update({f"m{i}": table[f].isnull().any() for i, f in enumerate(numeric)})

@@ -202,7 +202,11 @@ def _candidates(
         return out
 
     return dict(
-        store.memo(("counterfactual-candidates", model, ref_version, tuple(feats)), compute)
+        store.memo(
+            ("counterfactual-candidates", model, ref_version, tuple(feats)),
+            compute,
+            reference_only=True,
+        )
     )
 
 

@@ -34,7 +34,7 @@ from diaglab.errors import InputError, ReadOnlyStoreError, unknown
 from diaglab.store import models as registry
 from diaglab.store.compiled import compiling_once
 from diaglab.store.engine import IngestReport, prediction_columns, reference_columns
-from diaglab.store.lru import LRUCache
+from diaglab.store.memo import Memo
 from diaglab.store.schema import ModelSchema
 from diaglab.store.segments import KINDS, check_model_name
 
@@ -91,8 +91,7 @@ class SparkStore:
         self._backend = compiling_once(Backend)().connect(spark)
         self._prefix = _view_prefix(str(self.path or path))
         self._lock = threading.RLock()
-        self._generation = 0
-        self._memo = LRUCache(MEMO_ENTRIES)
+        self._memo = Memo(MEMO_ENTRIES)
         self._tables: dict[tuple[str, str], Any] = {}
         self._views: list[str] = []
         self._segments: set[str] = set()
@@ -207,7 +206,7 @@ class SparkStore:
                 self._views.clear()
                 self._tables.clear()
                 self._segments = seen
-                self._generation += 1
+                self._memo.changed()
         return IngestReport(segments=new)
 
     def table(self, model: str) -> Any:
@@ -243,9 +242,11 @@ class SparkStore:
         counted = raw.group_by(["trace_id", "span_id"]).aggregate(copies=raw.count())
         return counted.filter(counted.copies > 1)
 
-    def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+    def memo(
+        self, key: Hashable, compute: Callable[[], Any], *, reference_only: bool = False
+    ) -> Any:
         """``compute()``, cached under ``key`` until :meth:`refresh` sees new segments."""
-        return self._memo.get((self._generation, key), compute)
+        return self._memo.get(key, compute, reference_only=reference_only)
 
     def watermark(self) -> dict[str, Any]:
         """What the store's queries see: segment count and the newest segment id."""

@@ -25,7 +25,7 @@ from diaglab.store.background import in_background
 from diaglab.store.compiled import compiling_once
 from diaglab.store.engine import Engine, IngestReport
 from diaglab.store.label_report import LabelReport
-from diaglab.store.lru import LRUCache
+from diaglab.store.memo import Memo
 from diaglab.store.producer import prepare_predictions
 from diaglab.store.schema import TIMESTAMP, ModelSchema, SchemaRegistry, value_type
 from diaglab.store.segments import Segment, check_model_name, list_segments, write_segment
@@ -60,9 +60,8 @@ class Store:
         self._registry = SchemaRegistry(self.path)
         self._engine = Engine(self.path, read_only=read_only)
         self._local = threading.local()
-        self._generation = 0  # bumped whenever this process ingests or rebuilds
         self._write_lock = threading.RLock()
-        self._memo = LRUCache(MEMO_ENTRIES)
+        self._memo = Memo(MEMO_ENTRIES)  # a new generation whenever this process ingests
         self._tabled: set[str] = set()  # models whose tables exist in this engine
         if refresh:
             self.refresh(progress=None)
@@ -238,7 +237,7 @@ class Store:
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
-            self._generation += 1
+            self._memo.changed(reference=kind == "reference")
         return segment
 
     def log_labels(
@@ -370,7 +369,7 @@ class Store:
                 for m in self.models():
                     engine.create_views(self.schema(m))
                 span_store.create_views(engine)
-                self._generation += 1
+                self._memo.changed()
             return IngestReport()
         with self._write_lock, engine.lock:
             done = engine.ingested()
@@ -412,7 +411,7 @@ class Store:
             for m in self.models():
                 engine.ensure_model_tables(self._registry.get(m) or ModelSchema(m))
             if report.segments:
-                self._generation += 1
+                self._memo.changed(reference=any(kind == "reference" for kind, _ in pending))
         return report
 
     def log_spans(self, spans: Any) -> int:
@@ -430,7 +429,7 @@ class Store:
         if not self.read_only:
             with self._write_lock, self._engine.lock:
                 span_store.ingest_in_batches(self._engine, [segment])
-                self._generation += 1
+                self._memo.changed(reference=False)
         return int(table.num_rows)
 
     def spans(self) -> Any:
@@ -454,7 +453,7 @@ class Store:
                 (self.path / f"diaglab.duckdb{suffix}").unlink(missing_ok=True)
             self._engine = Engine(self.path)
             self._tabled.clear()
-            self._generation += 1
+            self._memo.changed()
         return self.refresh(progress=None)
 
     # -- reading ------------------------------------------------------------------------------
@@ -475,8 +474,8 @@ class Store:
         asks DuckDB for the table's schema, ~10 ms; ingesting may change it)."""
         self._queryable(model)
         backend, local = self.ibis, self._local
-        if getattr(local, "tables_of", None) != (backend, self._generation):
-            local.tables, local.tables_of = {}, (backend, self._generation)
+        if getattr(local, "tables_of", None) != (backend, self._memo.generation):
+            local.tables, local.tables_of = {}, (backend, self._memo.generation)
         key = (model, database)
         if key not in local.tables:
             local.tables[key] = backend.table(model, database=database)
@@ -495,14 +494,17 @@ class Store:
         t = self._ibis_table(model, "reference")
         return t.filter(t.model_version == version) if version else t
 
-    def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        """``compute()``, cached under ``key`` until the store ingests anything new.
+    def memo(
+        self, key: Hashable, compute: Callable[[], Any], *, reference_only: bool = False
+    ) -> Any:
+        """``compute()``, cached under ``key`` until the store ingests anything new (with
+        ``reference_only``, a new reference: for results computed from reference rows alone).
 
         For derived results that are costly and only change with the data, such as a
         reference's binned profile. "New" means ingested by this process: a read-only store sees
         other processes' segments only through :meth:`refresh`, which also clears the memo.
         """
-        return self._memo.get((self._generation, key), compute)
+        return self._memo.get(key, compute, reference_only=reference_only)
 
     def verify(self) -> audit.VerifyReport:
         """Check every segment against its stream's hash chain (see :mod:`diaglab.store.audit`).
