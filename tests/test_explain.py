@@ -99,6 +99,27 @@ def test_second_explain_reads_the_cache_not_the_explainer(small, monkeypatch):
     assert restarted.base_value == first.base_value
 
 
+def test_the_cards_reference_context_outlives_new_predictions(small, monkeypatch):
+    """The card's percentiles come from the reference alone: an ingest of predictions or labels
+    keeps them, a new reference does not."""
+    from diaglab.queries import explain as explain_queries
+
+    store, ids = small
+    first = dl.explain(store, "m", ids[12], drift=False)
+    computed = []
+    real = explain_queries.context_table
+    monkeypatch.setattr(
+        explain_queries, "context_table", lambda *a, **k: computed.append(1) or real(*a, **k)
+    )
+    store._memo.changed(reference=False)  # what an ingest of predictions or labels does
+    again = dl.explain(store, "m", ids[12], drift=False)
+    assert computed == []
+    pd.testing.assert_frame_equal(again.table, first.table)
+    store._memo.changed(reference=True)  # a reference ingested
+    dl.explain(store, "m", ids[12], drift=False)
+    assert computed == [1]
+
+
 def test_percentiles_and_flags_match_numpy_on_the_reference(small):
     store, ids = small
     ex = dl.explain(store, "m", ids[3], drift=False)

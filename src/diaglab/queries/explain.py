@@ -309,7 +309,9 @@ def build(
     else:
         key = ("explain-context", model, ex.version, tuple((f, repr(rec.get(f))) for f in feats))
         table, ref_label = store.memo(
-            key, lambda: context_table(store, model, ex.version, rec, feats, cats)
+            key,
+            lambda: context_table(store, model, ex.version, rec, feats, cats),
+            reference_only=True,
         )
         table = table.copy()
     table.insert(3, "shap", values)
