@@ -22,12 +22,12 @@ import sys
 import time
 from pathlib import Path
 
-import ibis
 import numpy as np
 import pandas as pd
 
 import diaglab as dl
 from bench._common import emit, feature_frame, parse_size, timestamps
+from diaglab.findings._recorder import recording
 
 CHUNK = 1_000_000
 HERE = Path(__file__).parent
@@ -88,22 +88,6 @@ def _load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-class _Recorder:
-    """A DuckDB connection that notes the queries sent through it."""
-
-    def __init__(self, con) -> None:
-        self.con = con
-        self.queries: list[str] = []
-
-    def sql(self, query: str, *args, **kwargs):
-        if query.lstrip().upper().startswith(("SELECT", "WITH")):
-            self.queries.append(query)
-        return self.con.sql(query, *args, **kwargs)
-
-    def __getattr__(self, name: str):
-        return getattr(self.con, name)
-
-
 def slice_metrics_case(n: int, work: Path, by: list[str], case: str) -> dict:
     """One process: the first call (cold: bins, facts, compiling); the same call again (the
     scope's counts come from the store's memo); uncached (the memo cleared, as an ingest clears
@@ -123,19 +107,15 @@ def slice_metrics_case(n: int, work: Path, by: list[str], case: str) -> dict:
     uncached = _timed(call(), 3, before=forget)
     # the engine alone: every query an uncached call sends (bins, aggregates), sent again
     # straight to DuckDB: no Ibis, no Python arithmetic
-    backend = ibis.get_backend(store.table("m"))
-    recorder = _Recorder(backend.con)
     forget(0)
-    backend.con = recorder
-    try:
+    with recording(store) as recorded:
         call()(0)
-    finally:
-        backend.con = recorder.con
-    queries = recorder.queries
+    queries = recorded.sql
+    con = store.ibis.con
 
     def engine_alone(_i: int) -> None:
         for sql in queries:
-            backend.con.sql(sql).to_arrow_table()
+            con.sql(sql).to_arrow_table()
 
     engine = _timed(engine_alone, 3)
     end = timestamps(1).iloc[0] + pd.Timedelta(days=61)
