@@ -134,12 +134,19 @@ def test_findings_are_readable_from_another_process(small: dl.Store) -> None:
     assert "['seen elsewhere']" in out.stdout
 
 
-def test_a_damaged_finding_file_names_the_finding(small: dl.Store) -> None:
+def test_a_damaged_finding_file_is_named_and_the_others_still_load(small: dl.Store) -> None:
+    from diaglab.findings.stored import DamagedFindingWarning
+
+    good = dl.finding("kept", pd.DataFrame({"a": [1]}), store=small, model="credit")
     f = dl.finding("to be damaged", pd.DataFrame({"a": [1]}), store=small, model="credit")
+    later = dl.finding("after it", pd.DataFrame({"a": [2]}), store=small, model="credit")
     path = next((small.path / "segments" / "findings" / "credit").glob(f"{f.id}.parquet"))
     path.write_bytes(b"not parquet at all")
-    with pytest.raises(StoreCorruptionError, match=f.id):
-        dl.findings(small)
+    with pytest.warns(DamagedFindingWarning, match=f.id):
+        found = dl.findings(small)
+    assert [x.id for x in found] == [good.id, later.id]
+    assert len(found.damaged) == 1 and isinstance(found.damaged[0], StoreCorruptionError)
+    assert f.id in str(found.damaged[0]) and str(path) in str(found.damaged[0])
 
 
 def test_a_finding_changed_after_recording_is_refused_naming_it(small: dl.Store) -> None:

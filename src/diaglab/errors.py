@@ -47,6 +47,13 @@ class StoreCorruptionError(DiaglabError, RuntimeError):
     """A segment or ledger that cannot be read back as written."""
 
 
+class StorageError(DiaglabError, OSError):
+    """The disk refused a write (full, I/O error, permission); the call stored nothing.
+
+    ``errno`` is the operating system's code (e.g. ``errno.ENOSPC``) when one is known.
+    """
+
+
 def unknown(
     kind: str, name: object, known: list[str] | tuple[str, ...] | set[str]
 ) -> UnknownNameError:

@@ -17,6 +17,7 @@ import contextlib
 import fcntl
 import json
 import time
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -98,24 +99,54 @@ def _read(path: Path) -> Finding:
     return found
 
 
+class DamagedFindingWarning(UserWarning):
+    """Some stored findings could not be read; ``Findings.damaged`` names them."""
+
+
 def load(store: Any, model: str | None = None) -> Findings:
     """Every finding stored in ``store`` (a Store or its path), oldest first; one model's with
-    ``model=``. A damaged finding raises :class:`~diaglab.errors.StoreCorruptionError` naming
-    it."""
+    ``model=``.
+
+    A damaged finding (unreadable file, or content that no longer matches its hash) does not
+    hide the others: it is left out, named in the result's ``damaged`` (one
+    :class:`~diaglab.errors.StoreCorruptionError` per file, saying what is wrong) and reported
+    by a :class:`DamagedFindingWarning`.
+    """
     root = _root(store)
     if model is not None:
         check_model_name(model)
-    return Findings([_read(s.path) for s in list_segments(root, KIND, model)])
+    good: list[Finding] = []
+    damaged: list[StoreCorruptionError] = []
+    for seg in list_segments(root, KIND, model):
+        try:
+            good.append(_read(seg.path))
+        except StoreCorruptionError as exc:
+            damaged.append(exc)
+    if damaged:
+        warnings.warn(
+            f"{len(damaged)} damaged finding(s) left out: "
+            + "; ".join(str(e) for e in damaged[:3])
+            + ("; ..." if len(damaged) > 3 else "")
+            + " (all in .damaged)",
+            DamagedFindingWarning,
+            stacklevel=3,
+        )
+    return Findings(good, damaged=damaged)
 
 
 class Findings(Sequence[Finding]):
     """A list of findings with a DataFrame view (``.frame()``) and the findings display.
 
     Indexing by position or slice, ``len``, iteration, ``+`` and :meth:`find` by title or id.
+    ``damaged`` lists the stored findings that could not be read (one error per file, naming
+    it and what is wrong); it is empty when every finding read back as written.
     """
 
-    def __init__(self, items: Sequence[Finding] = ()) -> None:
+    def __init__(
+        self, items: Sequence[Finding] = (), *, damaged: Sequence[StoreCorruptionError] = ()
+    ) -> None:
         self._items = list(items)
+        self.damaged: tuple[StoreCorruptionError, ...] = tuple(damaged)
 
     @overload
     def __getitem__(self, i: int) -> Finding: ...
@@ -130,7 +161,8 @@ class Findings(Sequence[Finding]):
         return len(self._items)
 
     def __add__(self, other: Sequence[Finding]) -> Findings:
-        return Findings([*self._items, *other])
+        more = other.damaged if isinstance(other, Findings) else ()
+        return Findings([*self._items, *other], damaged=(*self.damaged, *more))
 
     def find(self, text: str) -> Finding:
         """The finding with this id, or the latest whose title is ``text``."""
@@ -175,7 +207,8 @@ class Findings(Sequence[Finding]):
         return bundle(self._items)
 
     def __repr__(self) -> str:
-        return f"<diaglab.Findings: {len(self)} finding(s)>"
+        bad = f", {len(self.damaged)} damaged" if self.damaged else ""
+        return f"<diaglab.Findings: {len(self)} finding(s){bad}>"
 
     def _repr_html_(self) -> str:
         if not self._items:

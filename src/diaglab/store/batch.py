@@ -7,6 +7,7 @@ touches disk: a batch that fails a check is never partly stored.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +21,8 @@ import pyarrow.compute as pc
 from diaglab.errors import DuplicateIdError, InputError, SchemaError
 from diaglab.store._ids import row_ids
 from diaglab.store.schema import CATEGORICAL, NUMERIC, RESERVED, TASKS, TIMESTAMP, ModelSchema
+
+log = logging.getLogger("diaglab")
 
 
 def _example(values: pa.Array) -> str:
@@ -109,16 +112,10 @@ def check_features(
             f"categorical= names columns not in features: {', '.join(sorted(unknown_declared))}; "
             f"features has: {', '.join(table.column_names)}"
         )
+    check_names(table.column_names, known=schema.features, model=schema.model)
     out: dict[str, pa.ChunkedArray] = {}
     kinds: dict[str, str] = {}
     for name in table.column_names:
-        if not name or "\x00" in name:
-            raise InputError(f"invalid feature name {name!r}: names must be non-empty text")
-        if name in RESERVED:
-            raise InputError(
-                f"feature name {name!r} is reserved for a column diaglab fills itself "
-                f"({', '.join(sorted(RESERVED))}); rename the feature"
-            )
         col = table.column(name)
         found = _kind_of(col)
         known = schema.features.get(name)
@@ -152,11 +149,40 @@ def check_features(
     return pa.table(out) if out else pa.table({}), kinds
 
 
+def check_names(names: Sequence[str], *, known: Mapping[str, object], model: str) -> None:
+    """Refuse feature names that would clash in the engine, before anything is written.
+
+    DuckDB compares identifiers case-insensitively, so ``Score`` is the role column ``score``
+    and ``AGE`` is the feature ``age``: each name is checked against the reserved role columns,
+    against the batch's other names and against the model's known features, ignoring case.
+    """
+    reserved = {r.lower(): r for r in RESERVED}
+    seen = {k.lower(): k for k in known}
+    for name in names:
+        if not name or "\x00" in name:
+            raise InputError(f"invalid feature name {name!r}: names must be non-empty text")
+        low = name.lower()
+        if low in reserved:
+            raise InputError(
+                f"feature name {name!r} clashes with the column {reserved[low]!r} diaglab fills "
+                f"itself (names are compared ignoring case; reserved: "
+                f"{', '.join(sorted(RESERVED))}); rename the feature"
+            )
+        other = seen.get(low)
+        if other is not None and other != name:
+            where = "this batch" if other not in known else f"model {model!r}"
+            raise InputError(
+                f"feature name {name!r} clashes with the feature {other!r} of {where}: names "
+                "are compared ignoring case; rename one of them"
+            )
+        seen[low] = name
+
+
 def _normalise(name: str, col: pa.ChunkedArray, kind: str) -> pa.ChunkedArray:
     if kind == NUMERIC:
         if pa.types.is_null(col.type):
             return col.cast(pa.float64())
-        col = col.cast(pa.float64())
+        col = _as_float(name, col)
         finite = pc.sum(pc.is_finite(col)).as_py() or 0
         if finite == len(col) - col.null_count:
             return col
@@ -173,6 +199,28 @@ def _normalise(name: str, col: pa.ChunkedArray, kind: str) -> pa.ChunkedArray:
     if pa.types.is_boolean(col.type):
         return pc.if_else(col, "True", "False")
     return col.cast(pa.string())
+
+
+FLOAT_EXACT = 2**53
+"""Integers beyond this magnitude are not all representable as float64, diaglab's number type."""
+
+
+def _as_float(name: str, col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A numeric column as float64, refusing integers that float64 would change."""
+    if pa.types.is_integer(col.type) and len(col) - col.null_count:
+        big = pc.or_(pc.greater(col, FLOAT_EXACT), pc.less(col, -FLOAT_EXACT))
+        n_big = pc.sum(big).as_py() or 0
+        if n_big:
+            bad = col.filter(big)[0].as_py()
+            raise InputError(
+                f"feature {name!r} has {n_big} integer(s) beyond +/-2**53, e.g. {bad}: "
+                "diaglab stores numbers as float64, which cannot hold them exactly; log such "
+                "ids or codes as text (categorical=[...] with str values)"
+            )
+    try:
+        return col.cast(pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise InputError(f"feature {name!r} cannot be read as numbers ({exc})") from exc
 
 
 @dataclass(frozen=True)
@@ -288,14 +336,27 @@ def _probabilities(
             pa.array((score >= schema.threshold) * 1.0, mask=missing),
             pa.array(score, mask=missing),
         )
-    classes = schema.classes if len(schema.classes) == k else tuple(str(i) for i in range(k))
+    if schema.classes and len(schema.classes) != k:
+        raise SchemaError(
+            f"predictions has {k} class probabilities per row but model {schema.model!r} has "
+            f"{len(schema.classes)} classes ({', '.join(schema.classes)}); pass one column per "
+            "known class, in that order, or log the new model under another name"
+        )
+    classes = schema.classes or tuple(str(i) for i in range(k))
     idx = np.nan_to_num(proba, nan=0.0).argmax(axis=1)
     pred = pa.array(np.asarray(classes, dtype=object)[idx], pa.string(), mask=missing)
     return Outputs("multiclass", pred, pa.array(proba.max(axis=1), mask=missing), classes)
 
 
+_NANOSECONDS_SAID: list[bool] = []
+
+
 def to_utc(values: Any, n: int, *, name: str = "timestamps") -> pa.Array:
-    """Timestamps as Arrow ``timestamp[us, UTC]``; None means now. Naive values are refused."""
+    """Timestamps as Arrow ``timestamp[us, UTC]``; None means now. Naive values are refused.
+
+    diaglab's time resolution is the microsecond: nanoseconds are floored (the first time in a
+    process, the log says so with an example).
+    """
     if values is None:
         now = datetime.now(UTC)
         return pa.array(np.full(n, np.datetime64(now.replace(tzinfo=None), "us")), TIMESTAMP)
@@ -314,7 +375,19 @@ def to_utc(values: Any, n: int, *, name: str = "timestamps") -> pa.Array:
         )
     if ts.isna().any():
         raise InputError(f"{name} has {int(ts.isna().sum())} missing value(s)")
-    utc = ts.dt.tz_convert("UTC").dt.as_unit("us")
+    utc = ts.dt.tz_convert("UTC")
+    if utc.dt.unit == "ns" and not _NANOSECONDS_SAID:
+        cut = utc.dt.nanosecond != 0
+        if cut.any():
+            _NANOSECONDS_SAID.append(True)
+            log.warning(
+                "diaglab stores timestamps to the microsecond: %d value(s) of %s had nanoseconds, "
+                "cut (floored) to microseconds, e.g. %s (said once per process)",
+                int(cut.sum()),
+                name,
+                utc[cut].iloc[0],
+            )
+    utc = utc.dt.floor("us").dt.as_unit("us")
     return pa.array(utc.to_numpy(dtype="datetime64[us]"), TIMESTAMP)
 
 

@@ -21,10 +21,11 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from diaglab.errors import ReadOnlyStoreError
+from diaglab.errors import ReadOnlyStoreError, StoreCorruptionError
 from diaglab.store.lru import LRUCache
 from diaglab.store.schema import ModelSchema, feature_type, value_type
-from diaglab.store.segments import Segment, segment_dir
+from diaglab.store.segments import Segment, list_segments, segment_dir
+from diaglab.store.storage import storage_error
 
 log = logging.getLogger("diaglab")
 
@@ -109,9 +110,11 @@ class IngestReport:
 class Engine:
     """Owns the DuckDB connection of one store."""
 
-    def __init__(self, root: Path, *, read_only: bool = False) -> None:
+    def __init__(self, root: Path, *, read_only: bool = False, db_file: str = DB_FILE) -> None:
         self.root = root
+        self.db_path = root / db_file
         self.lock = threading.RLock()
+        self._checked_files: set[str] = set()  # read-only: segment files whose footer read back
         self.read_only_reason: str | None = None
         self._unique_ids = LRUCache(UNIQUE_ID_CHECKS)
         spill = root / ".tmp" / "duckdb"
@@ -125,14 +128,14 @@ class Engine:
             self.read_only_reason = "opened with read_only=True"
         else:
             try:
-                self.con = duckdb.connect(str(root / DB_FILE), config=config)
-            except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower():
-                    raise
+                self.con = duckdb.connect(str(self.db_path), config=config)
+            except duckdb.Error as exc:
+                if not is_lock_conflict(exc):
+                    raise damaged_database(self.db_path, exc) from exc
                 holder = _LOCK_HOLDER.search(str(exc))
                 self.read_only_reason = (
                     f"another process (PID {holder.group(1) if holder else '?'}) holds "
-                    f"{root / DB_FILE}"
+                    f"{self.db_path}"
                 )
         if self.read_only_reason is not None:
             self.con = duckdb.connect(":memory:", config=config)
@@ -156,6 +159,21 @@ class Engine:
 
     def close(self) -> None:
         self.con.close()
+
+    def abort(self) -> bool:
+        """Roll back the open transaction; False when the connection is no longer usable (DuckDB
+        invalidates a database after a failed commit, e.g. on a full disk)."""
+        try:
+            self.con.execute("ROLLBACK")
+        except duckdb.TransactionException as exc:
+            return "no transaction is active" in str(exc).lower()
+        except duckdb.Error:
+            return False
+        try:
+            self.con.execute("SELECT 1").fetchall()
+        except duckdb.Error:
+            return False
+        return True
 
     # -- tables -------------------------------------------------------------------------------
 
@@ -273,6 +291,8 @@ class Engine:
             inserted = sum(counts)
         else:
             before = self._count(target)
+            if stored:
+                before -= self._drop_later_copies(schema.model, segments, files)
             self.con.execute(
                 f"INSERT INTO {target} BY NAME "
                 "SELECT * EXCLUDE (filename, file_row_number) FROM read_parquet(?, "
@@ -286,6 +306,45 @@ class Engine:
         self._apply_labels(schema.model, "SELECT prediction_id FROM read_parquet(?)", [files])
         self._ledger(segments, counts)
         return IngestReport(len(segments), inserted, sum(counts) - inserted)
+
+    def _drop_later_copies(
+        self, model: str, segments: Sequence[Segment], files: Sequence[str]
+    ) -> int:
+        """Delete stored rows that these segments precede: the rule for a repeated id is that
+        its copy in the oldest segment (by segment id, then row) wins, whatever order segments
+        reach DuckDB in. Segments arrive out of order only when a producer's older segment is
+        renamed into place after a newer one was ingested; then a stored copy of one of these
+        ids may come from a newer segment and is replaced. Returns how many rows were deleted.
+        """
+        first = min(s.id for s in segments)
+        rows = self.con.execute(
+            "SELECT segment FROM meta.ledger WHERE kind = 'predictions' AND model = ? "
+            "AND segment > ? ORDER BY segment",
+            [model, first],
+        ).fetchall()
+        folder = segment_dir(self.root, "predictions", model)
+        newer = [str(p) for (seg,) in rows if (p := folder / f"{seg}.parquet").is_file()]
+        if not newer:
+            return 0
+        # ids of these segments stored from a newer segment and from no older one
+        older = self.con.execute(
+            "SELECT segment FROM meta.ledger WHERE kind = 'predictions' AND model = ? "
+            "AND segment < ?",
+            [model, first],
+        ).fetchall()
+        older_files = [str(p) for (seg,) in older if (p := folder / f"{seg}.parquet").is_file()]
+        target = f"main.{q(model)}"
+        candidates = (
+            "SELECT prediction_id FROM read_parquet(?, union_by_name=true) "
+            "INTERSECT SELECT prediction_id FROM read_parquet(?, union_by_name=true)"
+        )
+        params: list[object] = [list(files), newer]
+        if older_files:
+            candidates += " EXCEPT SELECT prediction_id FROM read_parquet(?, union_by_name=true)"
+            params.append(older_files)
+        before = self._count(target)
+        self.con.execute(f"DELETE FROM {target} WHERE prediction_id IN ({candidates})", params)
+        return before - self._count(target)
 
     def ingest_labels(self, schema: ModelSchema, segments: Sequence[Segment]) -> IngestReport:
         files = [str(s.path) for s in segments]
@@ -359,12 +418,11 @@ class Engine:
     def create_views(self, schema: ModelSchema) -> None:
         """In read-only mode: views with the same names as the writer's tables."""
         m = schema.model
-        root = self.root
         pred_cols = prediction_columns(schema)
         ref_cols = reference_columns(schema)
-        lab_files = sorted(segment_dir(root, "labels", m).glob("*.parquet"))
-        pred_files = sorted(segment_dir(root, "predictions", m).glob("*.parquet"))
-        ref_files = sorted(segment_dir(root, "reference", m).glob("*.parquet"))
+        lab_files = self._readable_files("labels", m)
+        pred_files = self._readable_files("predictions", m)
+        ref_files = self._readable_files("reference", m)
         vt = pred_cols["label"]
         if lab_files:
             labels = (
@@ -426,6 +484,23 @@ class Engine:
             refs = f"SELECT {ref_select} LIMIT 0"
         self.con.execute(f"CREATE OR REPLACE VIEW reference.{q(m)} AS {refs}")
 
+    def _readable_files(self, kind: str, model: str) -> list[Path]:
+        """The model's segment files of one kind, oldest first, with damaged ones moved aside
+        (each file's footer is read once per process)."""
+        from diaglab.store.quarantine import quarantine, readable
+
+        files = []
+        for seg in list_segments(self.root, kind, model):
+            key = str(seg.path)
+            if key not in self._checked_files:
+                reason = readable(seg)
+                if reason is not None:
+                    quarantine(self.root, seg, reason)
+                    continue
+                self._checked_files.add(key)
+            files.append(seg.path)
+        return files
+
     def _ids_unique(self, files: Sequence[Path]) -> bool:
         """Whether no prediction id occurs twice in these segment files; one scan per set of
         files (a refresh that sees new files checks again)."""
@@ -438,6 +513,24 @@ class Engine:
             return bool(got[0][0])
 
         return bool(self._unique_ids.get(tuple(str(f) for f in files), check))
+
+
+def is_lock_conflict(exc: BaseException) -> bool:
+    """Whether DuckDB refused to open a file because another process holds its lock."""
+    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
+
+
+def damaged_database(path: Path, exc: BaseException) -> Exception:
+    """The error for a DuckDB file that cannot be opened (other than another process's lock)."""
+    disk = storage_error(exc, doing="opening the DuckDB file", path=path)
+    if disk is not None:
+        return disk
+    return StoreCorruptionError(
+        f"the store's DuckDB file {path} cannot be opened ({type(exc).__name__}: "
+        f"{str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ''}); it is only a "
+        f"copy of the segments, which are intact: rebuild it with `diaglab refresh --rebuild "
+        f"{path.parent}` (or diaglab.store.store.rebuild(path)), which never reads the old file"
+    )
 
 
 def _files_sql(files: Sequence[Path]) -> str:

@@ -8,11 +8,10 @@ from typing import Any
 
 import pyarrow as pa
 
-from diaglab.errors import InputError
 from diaglab.store import batch
 from diaglab.store._ids import new_segment_id
 from diaglab.store.schema import ModelSchema, SchemaRegistry
-from diaglab.store.segments import check_model_name
+from diaglab.store.segments import check_model_name, check_version
 from diaglab.store.sensitive import hash_table, sensitive_columns, store_key
 
 
@@ -46,14 +45,7 @@ def prepare_predictions(
 ) -> PreparedBatch | None:
     """Check a batch against the model's schema (extending it under its lock); None if empty."""
     check_model_name(model)
-    if not isinstance(model_version, str):
-        raise InputError(f"model_version must be text, not {type(model_version).__name__}")
-    try:
-        check_model_name(model_version)
-    except InputError:
-        raise InputError(
-            f"invalid model_version {model_version!r}: use 1-64 letters, digits, '_', '-' or '.'"
-        ) from None
+    check_version(model_version)
     feats = batch.as_arrow_table(features)
     n = feats.num_rows
     if n == 0:

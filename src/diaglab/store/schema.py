@@ -48,7 +48,10 @@ ROLE_TYPES: Mapping[str, pa.DataType] = MappingProxyType(
         "label_timestamp": TIMESTAMP,
     }
 )
-RESERVED = frozenset(ROLE_TYPES) | {"segment", "row_number"}
+# "filename" and "file_row_number" are the columns DuckDB's read_parquet adds when ingest orders
+# repeated ids; "segment" and "row_number" name rows in reference tables and evidence.
+RESERVED = frozenset(ROLE_TYPES) | {"segment", "row_number", "filename", "file_row_number"}
+"""Names a feature may not take, compared case-insensitively (DuckDB's identifiers are)."""
 
 
 def value_type(task: str) -> pa.DataType:

@@ -8,6 +8,7 @@ reader lists, so readers only ever see whole segments.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -22,7 +23,9 @@ import pyarrow.parquet as pq
 from diaglab.errors import InputError
 from diaglab.store import audit
 from diaglab.store._ids import new_segment_id
+from diaglab.store.faults import fault_point
 from diaglab.store.schema import ROLE_TYPES
+from diaglab.store.storage import storage_error
 
 KINDS = ("predictions", "labels", "reference", "spans", "findings")
 FORMAT_VERSION = 1
@@ -51,6 +54,21 @@ def check_model_name(model: object) -> str:
             "starting with a letter or digit"
         )
     return model
+
+
+def check_version(version: object) -> str:
+    """Return ``version`` if it is a valid model version (it becomes a directory name too)."""
+    if not isinstance(version, str):
+        raise InputError(
+            f"model_version must be text such as 'v1' or '1', not {type(version).__name__} "
+            f"{version!r}"
+        )
+    if not _NAME.match(version) or ".." in version:
+        raise InputError(
+            f"invalid model_version {version!r}: use 1-64 letters, digits, '_', '-' or '.', "
+            "starting with a letter or digit"
+        )
+    return version
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,31 +112,57 @@ def write_segment(
     table = table.replace_schema_metadata(schema_meta)
 
     tmp_dir = root / ".tmp"
-    tmp_dir.mkdir(parents=True, exist_ok=True)
     final_dir = segment_dir(root, kind, model)
-    final_dir.mkdir(parents=True, exist_ok=True)
     tmp = tmp_dir / f"{seg_id}.parquet"
-    with open(tmp, "wb") as fh:
-        pq.write_table(
-            table,
-            fh,
-            compression=compression,
-            compression_level=1 if compression == "zstd" else None,
-            row_group_size=ROW_GROUP_ROWS,
-            use_dictionary=_dictionary_columns(table, kind, column_encoding),
-            # Per-column Parquet encodings (e.g. delta for sorted timestamps).
-            column_encoding=dict(column_encoding) if column_encoding else None,
-            write_statistics=[c for c in table.column_names if c in ROLE_TYPES]
-            if kind in FEATURE_KINDS
-            else True,
-        )
-        fh.flush()
-        os.fsync(fh.fileno())
     final = final_dir / f"{seg_id}.parquet"
-    os.replace(tmp, final)
-    _fsync_dir(final_dir)
-    audit.append(root, kind, model, final, rows=table.num_rows)  # the stream's hash chain
+    try:
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        final_dir.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as fh:
+            pq.write_table(
+                table,
+                fh,
+                compression=compression,
+                compression_level=1 if compression == "zstd" else None,
+                row_group_size=ROW_GROUP_ROWS,
+                use_dictionary=_dictionary_columns(table, kind, column_encoding),
+                # Per-column Parquet encodings (e.g. delta for sorted timestamps).
+                column_encoding=dict(column_encoding) if column_encoding else None,
+                write_statistics=[c for c in table.column_names if c in ROLE_TYPES]
+                if kind in FEATURE_KINDS
+                else True,
+            )
+            fh.flush()
+            os.fsync(fh.fileno())
+        fault_point("segment-written")
+        os.replace(tmp, final)
+        _fsync_dir(final_dir)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        _raise_storage(exc, doing=f"writing a {kind} segment of {table.num_rows} rows to", path=tmp)
+        raise
+    try:
+        fault_point("segment-renamed")
+        audit.append(root, kind, model, final, rows=table.num_rows)  # the stream's hash chain
+    except BaseException as exc:
+        # Unchained, the segment would be stored without its audit record: take it back so
+        # that a call which raises stores nothing (a reader that listed it in this instant
+        # may still ingest it; docs/reliability.md names this window).
+        with contextlib.suppress(OSError):
+            final.unlink(missing_ok=True)
+            _fsync_dir(final_dir)
+        _raise_storage(
+            exc, doing="chaining the segment in", path=audit.chain_path(root, kind, model)
+        )
+        raise
     return Segment(seg_id, kind, model, final)
+
+
+def _raise_storage(exc: BaseException, *, doing: str, path: Path) -> None:
+    err = storage_error(exc, doing=doing, path=path) if isinstance(exc, Exception) else None
+    if err is not None:
+        raise err from exc
 
 
 def _dictionary_columns(

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import threading
+import warnings
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 from ibis.backends.duckdb import Backend as DuckDBBackend
 
-from diaglab.errors import DuplicateIdError, InputError, unknown
+from diaglab.errors import DuplicateIdError, InputError, ReadOnlyStoreError, unknown
 from diaglab.progress import progress_bar
 from diaglab.store import audit, batch
 from diaglab.store import models as registry
@@ -23,13 +26,22 @@ from diaglab.store import spans as span_store
 from diaglab.store._ids import new_segment_id
 from diaglab.store.background import in_background
 from diaglab.store.compiled import compiling_once
-from diaglab.store.engine import Engine, IngestReport
+from diaglab.store.engine import DB_FILE, Engine, IngestReport, is_lock_conflict
+from diaglab.store.faults import fault_point
 from diaglab.store.label_report import LabelReport
 from diaglab.store.memo import Memo
 from diaglab.store.producer import prepare_predictions
+from diaglab.store.quarantine import DamagedSegment, damaged_segments, quarantine, readable
 from diaglab.store.schema import TIMESTAMP, ModelSchema, SchemaRegistry, value_type
-from diaglab.store.segments import Segment, check_model_name, list_segments, write_segment
+from diaglab.store.segments import (
+    Segment,
+    check_model_name,
+    check_version,
+    list_segments,
+    write_segment,
+)
 from diaglab.store.sensitive import hash_table, store_key
+from diaglab.store.storage import storage_error
 
 MEMO_ENTRIES = 64
 
@@ -151,7 +163,8 @@ class Store:
         prediction_ids : sequence of str, optional
             Unique ids; generated (time-ordered) when omitted.
         timestamps : time-zone-aware timestamps, optional
-            Converted to UTC; now when omitted. Naive timestamps are refused.
+            Converted to UTC; now when omitted. Naive timestamps are refused. Stored to the
+            microsecond: nanoseconds are floored (logged once per process).
         errors : sequence of str or None, optional
             For failed calls: the error text per row (rows with an error may lack an output).
         sensitive : sequence of str, optional
@@ -203,13 +216,21 @@ class Store:
 
     def _store(self, schema: ModelSchema, kind: str, table: pa.Table, seg_id: str) -> Segment:
         """Write the segment and, when writable, ingest it in the same transaction as its
-        ledger row; the DuckDB insert runs while the file is being written."""
+        ledger row; the DuckDB insert runs while the file is being written.
+
+        The segment is the truth: once it is durable the call has stored its rows, exactly
+        once, whatever happens to DuckDB afterwards (a failed insert or commit only defers
+        them to the next refresh, with an :class:`IngestDeferredWarning`). Before that, any
+        failure raises and stores nothing (:class:`~diaglab.errors.StorageError` for a full
+        disk, an I/O error or a refused permission).
+        """
         if self.read_only:
             return write_segment(self.path, kind, schema.model, table, segment_id=seg_id)
+        segment: Segment | None = None
         with self._write_lock, self._engine.lock:
             con = self._engine.con
-            con.execute("BEGIN TRANSACTION")
             try:
+                con.execute("BEGIN TRANSACTION")
                 self._engine.ensure_model_tables(schema)
                 if kind == "predictions":
                     written = in_background(
@@ -221,8 +242,7 @@ class Store:
                     try:
                         self._engine.insert_batch(schema, table, placeholder)
                     except BaseException:
-                        with contextlib.suppress(BaseException):
-                            written()  # the insert's error is the one to report
+                        segment = written()  # a failed write is the error to report
                         raise
                     segment = written()
                 else:
@@ -233,12 +253,39 @@ class Store:
                         else self._engine.ingest_reference
                     )
                     ingest(schema, [segment])
+                fault_point("log-inserted")
                 con.execute("COMMIT")
+            except Exception as exc:
+                self._recover_engine()
+                if segment is None:
+                    disk = storage_error(
+                        exc, doing="writing the DuckDB file", path=self._engine.db_path
+                    )
+                    if disk is not None:
+                        raise disk from exc
+                    raise
+                warnings.warn(
+                    f"{table.num_rows} {kind} row(s) are stored (segment {segment.path}) but the "
+                    f"DuckDB copy could not take them yet "
+                    f"({storage_error(exc, doing='writing', path=self._engine.db_path) or exc}); "
+                    "queries see them after the next refresh(). Do not log them again.",
+                    IngestDeferredWarning,
+                    stacklevel=3,
+                )
             except BaseException:
-                con.execute("ROLLBACK")
+                self._recover_engine()
                 raise
             self._memo.changed(reference=kind == "reference")
         return segment
+
+    def _recover_engine(self) -> None:
+        """Roll back; reopen the DuckDB file when DuckDB invalidated the connection."""
+        if not self._engine.abort():
+            with contextlib.suppress(Exception):
+                self._engine.close()
+            self._engine = Engine(self.path, db_file=self._engine.db_path.name)
+            self._tabled.clear()
+            self._memo.changed()
 
     def log_labels(
         self, model: str, prediction_ids: Any, labels: Any, timestamps: Any = None
@@ -295,6 +342,7 @@ class Store:
         Returns the number of reference rows.
         """
         check_model_name(model)
+        check_version(model_version)
         feats = batch.as_arrow_table(features)
         n = feats.num_rows
         if n == 0:
@@ -354,7 +402,8 @@ class Store:
         return registry.load_model(self.path, model, version, trust=trust)
 
     def model_versions(self, model: str) -> list[str]:
-        return registry.model_versions(self.path, model)
+        """The registered versions of ``model`` (see :meth:`register_model`)."""
+        return registry.model_versions(self.path, check_model_name(model))
 
     # -- ingest -------------------------------------------------------------------------------
 
@@ -386,32 +435,69 @@ class Store:
             with progress_bar(
                 total=total, desc="ingesting segments", unit="segment", disable=not show
             ) as bar:
-                for (kind, model), segs in todo:
+                for (kind, model), found in todo:
+                    segs = self._set_aside_damaged(found)
+                    bar.update(len(found) - len(segs))
                     if kind == span_store.KIND:
                         report = report + span_store.ingest_in_batches(engine, segs, bar.update)
                         continue
                     schema = self._registry.get(model)
                     if schema is None:
                         continue
-                    ingest = {
-                        "predictions": engine.ingest_predictions,
-                        "labels": engine.ingest_labels,
-                        "reference": engine.ingest_reference,
-                    }[kind]
                     for group in engine.batches(segs):
-                        engine.con.execute("BEGIN TRANSACTION")
-                        try:
-                            engine.ensure_model_tables(schema)
-                            report = report + ingest(schema, group)
-                            engine.con.execute("COMMIT")
-                        except BaseException:
-                            engine.con.execute("ROLLBACK")
-                            raise
+                        report = report + self._ingest_group(schema, kind, group)
                         bar.update(len(group))
             for m in self.models():
                 engine.ensure_model_tables(self._registry.get(m) or ModelSchema(m))
             if report.segments:
                 self._memo.changed(reference=any(kind == "reference" for kind, _ in pending))
+        return report
+
+    def _set_aside_damaged(self, segments: list[Segment]) -> list[Segment]:
+        """The segments whose files read back; the others are moved to the quarantine."""
+        good = []
+        for seg in segments:
+            reason = readable(seg)
+            if reason is None:
+                good.append(seg)
+            else:
+                quarantine(self.path, seg, reason)
+        return [s for s in good if s.path.is_file()]
+
+    def _ingest_group(self, schema: ModelSchema, kind: str, group: list[Segment]) -> IngestReport:
+        """Ingest a group of segments in one transaction. A segment that fails to read (damage
+        the footer check cannot see) is found by ingesting the group one segment at a time and
+        is moved aside; a full disk raises a StorageError and leaves the group for next time."""
+        engine = self._engine
+        ingest = {
+            "predictions": engine.ingest_predictions,
+            "labels": engine.ingest_labels,
+            "reference": engine.ingest_reference,
+        }[kind]
+        try:
+            engine.con.execute("BEGIN TRANSACTION")
+            engine.ensure_model_tables(schema)
+            report = ingest(schema, group)
+            fault_point("ingest-inserted")
+            engine.con.execute("COMMIT")
+            return report
+        except Exception as exc:
+            self._recover_engine()
+            disk = storage_error(exc, doing="ingesting segments into", path=engine.db_path)
+            if disk is not None:
+                raise disk from exc
+            transient = (duckdb.OutOfMemoryException, duckdb.InterruptException)
+            if not isinstance(exc, duckdb.Error) or isinstance(exc, transient):
+                raise
+            if len(group) == 1:
+                quarantine(self.path, group[0], f"{type(exc).__name__}: {str(exc)[:300]}")
+                return IngestReport()
+        except BaseException:
+            self._recover_engine()
+            raise
+        report = IngestReport()
+        for seg in group:
+            report = report + self._ingest_group(schema, kind, [seg])
         return report
 
     def log_spans(self, spans: Any) -> int:
@@ -444,17 +530,20 @@ class Store:
         return self.ibis.table("spans", database="spans")
 
     def rebuild(self) -> IngestReport:
-        """Drop the DuckDB file and ingest every segment again (the segments are the truth)."""
+        """Ingest every segment again into a new DuckDB file, then swap it in for the old one
+        (the segments are the truth; see :func:`rebuild` for a store whose DuckDB file is
+        damaged)."""
         if self.read_only:
             self._engine._require_writer()
         with self._write_lock, self._engine.lock:
+            # The old file stays open (and locked) until the new one is complete.
+            report = _build_fresh(self.path, self._registry)
             self._engine.close()
-            for suffix in ("", ".wal"):
-                (self.path / f"diaglab.duckdb{suffix}").unlink(missing_ok=True)
+            _swap_in(self.path)
             self._engine = Engine(self.path)
             self._tabled.clear()
             self._memo.changed()
-        return self.refresh(progress=None)
+        return report
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -506,6 +595,11 @@ class Store:
         """
         return self._memo.get(key, compute, reference_only=reference_only)
 
+    def damaged_segments(self) -> list[DamagedSegment]:
+        """Segment files moved aside because they could not be read (see
+        :mod:`diaglab.store.quarantine`); empty for a healthy store."""
+        return damaged_segments(self.path)
+
     def verify(self) -> audit.VerifyReport:
         """Check every segment against its stream's hash chain (see :mod:`diaglab.store.audit`).
 
@@ -529,9 +623,97 @@ class Store:
         return {"segments": int(row[0]), "rows": int(row[1]), "last_segment": row[2]}
 
 
+REBUILD_FILE = f"{DB_FILE}.rebuild"
+
+
+def _build_fresh(root: Path, registry: SchemaRegistry) -> IngestReport:
+    """Ingest every segment into a new ``diaglab.duckdb.rebuild`` (replacing any left by a
+    crashed rebuild); the old DuckDB file is never read."""
+    for suffix in ("", ".wal"):
+        (root / f"{REBUILD_FILE}{suffix}").unlink(missing_ok=True)
+    fresh = Store.__new__(Store)
+    fresh.path = root
+    fresh._registry = registry
+    fresh._engine = Engine(root, db_file=REBUILD_FILE)
+    fresh._local = threading.local()
+    fresh._write_lock = threading.RLock()
+    fresh._memo = Memo(1)
+    fresh._tabled = set()
+    try:
+        report = fresh.refresh(progress=None)
+        fault_point("rebuild-built")
+    finally:
+        fresh._engine.close()  # a clean close checkpoints: the new file needs no WAL
+    return report
+
+
+def _swap_in(root: Path) -> None:
+    """Replace the store's DuckDB file by the rebuilt one, atomically. The old file's WAL goes
+    first: replayed into the new file it would corrupt it; a crash between the two steps leaves
+    the old file without its WAL, which still opens and is only behind the segments."""
+    (root / f"{DB_FILE}.wal").unlink(missing_ok=True)
+    os.replace(root / REBUILD_FILE, root / DB_FILE)
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def rebuild(path: str | Path) -> IngestReport:
+    """Rebuild the DuckDB file of the store at ``path`` from its segments without opening the
+    old file, so a damaged one is replaced too; refuses while another process holds it.
+
+    Returns what was ingested. ``diaglab refresh --rebuild PATH`` calls this.
+    """
+    root = existing_store(path)
+    db = root / DB_FILE
+    if db.exists():
+        try:
+            duckdb.connect(str(db)).close()
+        except duckdb.Error as exc:
+            if is_lock_conflict(exc):
+                raise ReadOnlyStoreError(
+                    f"cannot rebuild {db}: another process holds it ({str(exc)[:200]}); close "
+                    "it (or call store.rebuild() there)"
+                ) from exc
+            # damaged: rebuilt below without reading it
+    report = _build_fresh(root, SchemaRegistry(root))
+    _swap_in(root)
+    return report
+
+
+def existing_store(path: str | Path) -> Path:
+    """``path`` resolved, if it is a diaglab store; an InputError naming it otherwise (for
+    commands that must not create a store by a typing mistake)."""
+    root = Path(path).expanduser().resolve()
+    if not root.is_dir():
+        raise InputError(f"no store at {root}: the directory does not exist")
+    if not any((root / d).is_dir() for d in ("segments", "models", "audit")):
+        raise InputError(
+            f"{root} is not a diaglab store (no segments/, models/ or audit/ in it); check the path"
+        )
+    return root
+
+
+class IngestDeferredWarning(UserWarning):
+    """Rows were stored (their segment is durable) but DuckDB could not ingest them yet; the
+    next refresh does. Logging them again would store them twice."""
+
+
 def open(path: str | Path, *, read_only: bool = False, refresh: bool = True) -> Store:
     """Open (or create) the store in directory ``path``; see :class:`Store`."""
     return Store(path, read_only=read_only, refresh=refresh)
 
 
-__all__ = ["TIMESTAMP", "LabelReport", "Store", "open"]
+__all__ = [
+    "TIMESTAMP",
+    "DamagedSegment",
+    "IngestDeferredWarning",
+    "LabelReport",
+    "Store",
+    "damaged_segments",
+    "existing_store",
+    "open",
+    "rebuild",
+]
