@@ -214,6 +214,11 @@ def read_otlp_json(
     rows = _Rows(chunk_spans)
     try:
         documents: list[tuple[int | None, Any]] = [(None, json.loads(text))]
+    except RecursionError:
+        raise InputError(
+            f"{path.name}: the JSON nests too deeply to read (attribute values may nest at most "
+            f"{MAX_ATTRIBUTE_DEPTH} levels)"
+        ) from None
     except json.JSONDecodeError as exc:
         if "Extra data" not in exc.msg:
             lines = [ln for ln in text.splitlines() if ln.strip()]
@@ -227,6 +232,11 @@ def read_otlp_json(
                 continue
             try:
                 documents.append((number, json.loads(line)))
+            except RecursionError:
+                raise InputError(
+                    f"{path.name} line {number}: the JSON nests too deeply to read (attribute "
+                    f"values may nest at most {MAX_ATTRIBUTE_DEPTH} levels)"
+                ) from None
             except json.JSONDecodeError as err:
                 raise InputError(
                     f"{path.name} line {number} column {err.colno}: not valid JSON ({err.msg})"
@@ -376,18 +386,27 @@ def _span(span: Any, at: str, service: Any, resource: str | None) -> dict[str, A
     }
 
 
-def _attributes(items: Any, at: str) -> dict[str, Any]:
+MAX_ATTRIBUTE_DEPTH = 64
+"""How deeply kvlist/array attribute values may nest: deeper is refused with an error naming the
+field (OpenTelemetry's SDKs send flat attributes; 64 leaves room for any real structured log)."""
+
+
+def _attributes(items: Any, at: str, depth: int = 0) -> dict[str, Any]:
+    if depth > MAX_ATTRIBUTE_DEPTH:
+        raise _FieldError(
+            at, f"attribute values nest deeper than {MAX_ATTRIBUTE_DEPTH} levels; flatten them"
+        )
     if not isinstance(items, list):
         raise _FieldError(f"{at}.attributes", "expected a list of {key, value} objects")
     out: dict[str, Any] = {}
     for i, kv in enumerate(items):
         if not isinstance(kv, dict) or "key" not in kv:
             raise _FieldError(f"{at}.attributes[{i}]", "expected a {key, value} object")
-        out[str(kv["key"])] = _any_value(kv.get("value"), f"{at}.attributes[{i}].value")
+        out[str(kv["key"])] = _any_value(kv.get("value"), f"{at}.attributes[{i}].value", depth + 1)
     return out
 
 
-def _any_value(value: Any, at: str) -> Any:
+def _any_value(value: Any, at: str, depth: int = 0) -> Any:
     if value is None or value == {}:
         return None
     if not isinstance(value, dict):
@@ -408,9 +427,13 @@ def _any_value(value: Any, at: str) -> Any:
             raise _FieldError(at, f"doubleValue {value['doubleValue']!r} is not a number") from None
     if "arrayValue" in value:
         items = (value["arrayValue"] or {}).get("values", [])
-        return [_any_value(v, f"{at}.arrayValue[{j}]") for j, v in enumerate(items)]
+        if depth > MAX_ATTRIBUTE_DEPTH:
+            raise _FieldError(
+                at, f"attribute values nest deeper than {MAX_ATTRIBUTE_DEPTH} levels; flatten them"
+            )
+        return [_any_value(v, f"{at}.arrayValue[{j}]", depth + 1) for j, v in enumerate(items)]
     if "kvlistValue" in value:
-        return _attributes((value["kvlistValue"] or {}).get("values", []), at)
+        return _attributes((value["kvlistValue"] or {}).get("values", []), at, depth)
     if "bytesValue" in value:
         return base64.b64decode(value["bytesValue"]).hex()
     raise _FieldError(at, f"unknown AnyValue {sorted(value)}")

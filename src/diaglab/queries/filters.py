@@ -97,7 +97,7 @@ Filter = Union[Condition, And, Or, Not]  # noqa: UP007 - a runtime alias of froz
 
 def _fmt(v: Any, readable: bool = False) -> str:
     if isinstance(v, str):
-        return "'" + v.replace("'", "''") + "'"
+        return "'" + v.replace("\\", "\\\\").replace("'", "''") + "'"
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, float) and v.is_integer():
@@ -197,9 +197,9 @@ def _tokens(text: str) -> list[tuple[str, Any]]:
             num = raw.replace("_", "")
             out.append(("value", float(num) if any(c in num for c in ".eE") else int(num)))
         elif kind == "sq":
-            out.append(("value", raw.replace("''", "'").replace("\\'", "'")))
+            out.append(("value", _unescape(raw, "'")))
         elif kind == "dq":
-            out.append(("value", raw.replace('\\"', '"')))
+            out.append(("value", _unescape(raw, '"')))
         elif kind == "bq":
             out.append(("name", raw))
         elif kind == "op":
@@ -211,11 +211,31 @@ def _tokens(text: str) -> list[tuple[str, Any]]:
     return out
 
 
+def _unescape(raw: str, quote: str) -> str:
+    """A quoted value's text: ``\\`` is a backslash, ``\\'`` (``''`` in single quotes) the
+    quote; any other backslash stands for itself."""
+    doubled = quote * 2 if quote == "'" else None
+
+    def one(m: re.Match[str]) -> str:
+        if m.group(0) == doubled:
+            return quote
+        nxt = m.group(1)
+        return nxt if nxt in ("\\", quote) else m.group(0)
+
+    pattern = r"\\(.)" + (f"|{doubled}" if doubled else "")
+    return re.sub(pattern, one, raw, flags=re.S)
+
+
+MAX_DEPTH = 100
+"""How deeply parentheses and NOT may nest in a filter; deeper is refused with a FilterError."""
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.toks = _tokens(text)
         self.i = 0
+        self.depth = 0
 
     def peek(self) -> tuple[str, Any] | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -258,12 +278,22 @@ class _Parser:
         return items[0] if len(items) == 1 else And(tuple(items))
 
     def factor(self) -> Filter:
-        if self.accept(("kw", "not")):
-            return Not(self.factor())
-        if self.accept(("op", "(")):
-            inner = self.expr()
-            self.expect(("op", ")"), "')'")
-            return inner
+        if self.peek() in (("kw", "not"), ("op", "(")):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise FilterError(
+                    f"the filter nests parentheses or NOT more than {MAX_DEPTH} levels deep "
+                    f"(at token {self.i + 1}); write it flatter"
+                )
+            try:
+                if self.accept(("kw", "not")):
+                    return Not(self.factor())
+                self.take()
+                inner = self.expr()
+                self.expect(("op", ")"), "')'")
+                return inner
+            finally:
+                self.depth -= 1
         return self.cond()
 
     def value(self) -> Any:

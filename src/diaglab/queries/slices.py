@@ -395,7 +395,8 @@ def _slice_frame(
         )
         for r in stats.to_dict(orient="records")
     ]
-    total_n = float(overall.get("n", 0) or 0)
+    n_overall = overall.get("n", 0)
+    total_n = 0.0 if n_overall is None or pd.isna(n_overall) else float(n_overall)
     out = pd.DataFrame(
         {
             "slice": slices,
@@ -440,5 +441,10 @@ def _slice_frame(
         for m in names
     }
     attrs["n"] = int(total_n)
+    if not total_n:
+        attrs["empty_reason"] = (
+            f"no predictions in this selection (window {attrs.get('window')}, "
+            f"where {attrs.get('where')}, version {attrs.get('version')}): nothing to compare"
+        )
     out.attrs.update(attrs)
     return out
