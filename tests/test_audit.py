@@ -216,7 +216,7 @@ def test_cli_verify_exit_codes(chained, capsys):
 
 
 def test_cli_verify_refuses_a_non_store(tmp_path, capsys):
-    assert main(["verify", str(tmp_path)]) == 1
+    assert main(["verify", str(tmp_path)]) == 2
     assert "not a diaglab store" in capsys.readouterr().err
 
 

@@ -93,12 +93,12 @@ def test_ingest_errors_name_the_problem_and_exit_non_zero(tmp_path, capsys):
             "score",
         ]
     )
-    assert code == 1
+    assert code == 2
     assert (
         "--prediction-col 'score' is not a column of the file; columns: x"
         in capsys.readouterr().err
     )
-    assert main(["ingest", str(tmp_path / "s"), str(tmp_path / "missing.csv"), "--model", "m"]) == 1
+    assert main(["ingest", str(tmp_path / "s"), str(tmp_path / "missing.csv"), "--model", "m"]) == 2
 
 
 def test_usage_errors_exit_2():

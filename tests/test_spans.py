@@ -333,7 +333,7 @@ def test_cli_ingests_an_otlp_json_document_and_json_lines(tmp_path, capsys):
 def test_malformed_otlp_json_lines_name_the_line_and_field(tmp_path, capsys, bad, expected):
     f = tmp_path / "bad.jsonl"
     f.write_text(json.dumps(otlp(tid(1))) + "\n" + json.dumps(otlp(tid(2), bad=bad)) + "\n")
-    assert main(["ingest", str(tmp_path / "s"), str(f), "--kind", "spans"]) == 1
+    assert main(["ingest", str(tmp_path / "s"), str(f), "--kind", "spans"]) == 2
     err = capsys.readouterr().err
     assert __import__("re").search(expected, err), err
     assert not list(list_segments(tmp_path / "s", "spans"))  # nothing half-imported
@@ -342,11 +342,11 @@ def test_malformed_otlp_json_lines_name_the_line_and_field(tmp_path, capsys, bad
 def test_broken_json_names_the_line(tmp_path, capsys):
     f = tmp_path / "broken.jsonl"
     f.write_text(json.dumps(otlp(tid(1))) + "\n" + '{"resourceSpans": [\n')
-    assert main(["ingest", str(tmp_path / "s"), str(f), "--kind", "spans"]) == 1
+    assert main(["ingest", str(tmp_path / "s"), str(f), "--kind", "spans"]) == 2
     assert "broken.jsonl line 2 column" in capsys.readouterr().err
     g = tmp_path / "other.json"
     g.write_text(json.dumps({"resourceLogs": []}))
-    assert main(["ingest", str(tmp_path / "s"), str(g), "--kind", "spans"]) == 1
+    assert main(["ingest", str(tmp_path / "s"), str(g), "--kind", "spans"]) == 2
     assert "not an OTLP traces document" in capsys.readouterr().err
 
 

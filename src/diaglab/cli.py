@@ -7,65 +7,21 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-
-import pyarrow as pa
 
 from diaglab.errors import DiaglabError, InputError
 
 INGEST_CHUNK_ROWS = 500_000
-
-
-def _batches(path: Path, chunk_rows: int) -> Iterator[pa.Table]:
-    """Stream a Parquet or CSV file in chunks of about ``chunk_rows`` rows."""
-    suffix = path.suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        import pyarrow.parquet as pq
-
-        for rb in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
-            yield pa.Table.from_batches([rb])
-    elif suffix in (".csv", ".tsv"):
-        import pyarrow.csv as pacsv
-
-        parse = pacsv.ParseOptions(delimiter="\t" if suffix == ".tsv" else ",")
-        reader = pacsv.open_csv(
-            path, parse_options=parse, read_options=pacsv.ReadOptions(block_size=64 << 20)
-        )
-        for rb in reader:
-            yield pa.Table.from_batches([rb])
-    else:
-        raise InputError(f"cannot ingest {path.name!r}: use a .parquet or .csv file")
-
-
-def _pop(
-    table: pa.Table, name: str | None, *, flag: str, required: bool
-) -> tuple[pa.Table, object]:
-    if name is None:
-        return table, None
-    if name not in table.column_names:
-        if not required:
-            return table, None
-        raise InputError(
-            f"{flag} {name!r} is not a column of the file; columns: {', '.join(table.column_names)}"
-        )
-    return table.drop_columns([name]), table.column(name).to_pandas()
-
-
-def _timestamps(values: object, assume_utc: bool) -> object:
-    import pandas as pd
-
-    if values is None:
-        return None
-    ts = pd.to_datetime(values)  # type: ignore[call-overload]
-    if ts.dt.tz is None and assume_utc:
-        ts = ts.dt.tz_localize("UTC")
-    return ts
+OK, FAILED, BAD_INPUT = 0, 1, 2
+"""Exit codes: 1 only for a check that failed (``verify``, ``recheck``, ``report --checks``);
+2 for every error (bad input, a path that is not a store, a full disk)."""
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    """Import a file all or nothing (see :mod:`diaglab.store.file_import`)."""
     import diaglab as dl
-    from diaglab.progress import progress_bar
+    from diaglab.store.file_import import FileImport
 
     path = Path(args.file)
     if not path.is_file():
@@ -74,47 +30,28 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         return _ingest_spans(args.store, path)
     if not args.model:
         raise InputError(f"--model is required for --kind {args.kind}")
+    job = FileImport(
+        path,
+        args.kind,
+        args.model,
+        model_version=args.model_version,
+        id_col=args.id_col,
+        timestamp_col=args.timestamp_col,
+        prediction_col=args.prediction_col,
+        label_col=args.label_col,
+        latency_col=args.latency_col,
+        trace_col=args.trace_col,
+        categorical=args.categorical.split(",") if args.categorical else None,
+        assume_utc=args.assume_utc,
+        chunk_rows=args.chunk_rows,
+    )
     store = dl.open(args.store)
-    total = 0
-    categorical = args.categorical.split(",") if args.categorical else None
-    with progress_bar(total=None, desc=f"ingesting {path.name}", unit="rows") as bar:
-        for chunk in _batches(path, args.chunk_rows):
-            t, ids = _pop(chunk, args.id_col, flag="--id-col", required=args.kind == "labels")
-            t, ts = _pop(t, args.timestamp_col, flag="--timestamp-col", required=False)
-            if args.kind == "labels":
-                t, labels = _pop(t, args.label_col, flag="--label-col", required=True)
-                store.log_labels(args.model, ids, labels, _timestamps(ts, args.assume_utc))
-            elif args.kind == "reference":
-                t, labels = _pop(t, args.label_col, flag="--label-col", required=False)
-                t, preds = _pop(t, args.prediction_col, flag="--prediction-col", required=False)
-                store.set_reference(
-                    args.model,
-                    t,
-                    labels=labels,
-                    predictions=preds,
-                    model_version=args.model_version,
-                    categorical=categorical,
-                )
-            else:
-                t, preds = _pop(t, args.prediction_col, flag="--prediction-col", required=True)
-                t, latency = _pop(t, args.latency_col, flag="--latency-col", required=False)
-                t, traces = _pop(t, args.trace_col, flag="--trace-col", required=False)
-                store.log(
-                    args.model,
-                    t,
-                    preds,
-                    prediction_ids=ids,
-                    timestamps=_timestamps(ts, args.assume_utc),
-                    model_version=args.model_version,
-                    latency_ms=latency,
-                    trace_ids=traces,
-                    categorical=categorical,
-                )
-            total += chunk.num_rows
-            bar.update(chunk.num_rows)
+    try:
+        total = job.run(store)
+    finally:
+        store.close()
     print(f"ingested {total} {args.kind} rows for model {args.model!r} into {store.path}")
-    store.close()
-    return 0
+    return OK
 
 
 def _ingest_spans(store_path: str, path: Path) -> int:
@@ -161,21 +98,32 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     import diaglab as dl
+    from diaglab.store.store import existing_store, rebuild
 
-    store = dl.open(args.store, refresh=False)
-    report = store.rebuild() if args.rebuild else store.refresh(progress=True)
-    print(
-        f"{report.segments} segments, {report.rows} predictions, {report.labels} labels "
-        f"ingested; {report.duplicates} duplicate ids skipped"
-    )
-    return 0
+    root = existing_store(args.store)
+    if args.rebuild:  # never opens the old DuckDB file: a damaged one is replaced too
+        report = rebuild(root)
+    else:
+        store = dl.open(root, refresh=False)
+        try:
+            report = store.refresh(progress=True)
+        finally:
+            store.close()
+    print(report)
+    return OK
 
 
 def cmd_info(args: argparse.Namespace) -> int:
     import diaglab as dl
+    from diaglab.store.store import existing_store
 
-    store = dl.open(args.store)
+    store = dl.open(existing_store(args.store))
     print(repr(store))
+    damaged = store.damaged_segments()
+    if damaged:
+        print(f"{len(damaged)} damaged segment(s) moved aside (not queried):")
+        for d in damaged:
+            print(f"    {d}")
     for m in store.models():
         s = store.schema(m)
         n = store.table(m).count().execute()
@@ -317,7 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except DiaglabError as exc:
         print(f"diaglab {args.command}: error: {exc}", file=sys.stderr)
-        return 1
+        return BAD_INPUT
     except KeyboardInterrupt:
         return 130
 

@@ -91,12 +91,23 @@ def reference_columns(schema: ModelSchema) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class IngestReport:
-    """What one refresh ingested."""
+    """What one refresh ingested.
+
+    ``rows`` counts the new rows of every kind that has rows of its own (predictions, reference,
+    spans); ``reference`` and ``spans`` say how many of them were of those kinds (see
+    :attr:`predictions`); ``labels`` counts labels; ``duplicates`` the repeated ids dropped.
+    """
 
     segments: int = 0
     rows: int = 0
     duplicates: int = 0
     labels: int = 0
+    reference: int = 0
+    spans: int = 0
+
+    @property
+    def predictions(self) -> int:
+        return self.rows - self.reference - self.spans
 
     def __add__(self, other: IngestReport) -> IngestReport:
         return IngestReport(
@@ -104,7 +115,23 @@ class IngestReport:
             self.rows + other.rows,
             self.duplicates + other.duplicates,
             self.labels + other.labels,
+            self.reference + other.reference,
+            self.spans + other.spans,
         )
+
+    def __str__(self) -> str:
+        kinds = [
+            f"{n} {what}"
+            for n, what in (
+                (self.predictions, "predictions"),
+                (self.labels, "labels"),
+                (self.reference, "reference rows"),
+                (self.spans, "spans"),
+            )
+            if n
+        ]
+        dup = f"; {self.duplicates} repeated ids skipped" if self.duplicates else ""
+        return f"{self.segments} segments ingested: {', '.join(kinds) or 'no rows'}{dup}"
 
 
 class Engine:
@@ -374,7 +401,7 @@ class Engine:
                 [seg.id, str(seg.path)],
             )
         self._ledger(segments, counts)
-        return IngestReport(len(segments), sum(counts))
+        return IngestReport(len(segments), sum(counts), reference=sum(counts))
 
     def _apply_labels(self, model: str, ids_sql: str, params: list[object] | None = None) -> None:
         """Copy the latest label of each of the given ids into the prediction table."""

@@ -329,7 +329,7 @@ def ingest(engine: Engine, segments: Sequence[Segment]) -> IngestReport:
     finally:
         con.execute("DROP TABLE IF EXISTS _diaglab_spans")
     engine._ledger(segments, counts)
-    return IngestReport(len(segments), inserted, sum(counts) - inserted)
+    return IngestReport(len(segments), inserted, sum(counts) - inserted, spans=inserted)
 
 
 def create_views(engine: Engine) -> None:

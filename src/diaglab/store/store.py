@@ -202,12 +202,18 @@ class Store:
         self._store(prepared.schema, "predictions", prepared.table, prepared.segment_id)
         return ids()
 
-    def _refuse_stored_ids(self, model: str, ids: pa.Array) -> None:
+    def stored_ids(self, model: str, ids: Any, *, limit: int = 5) -> list[str]:
+        """Up to ``limit`` of these prediction ids that the model already has (after ingesting
+        what other processes wrote meanwhile, on a read-only store)."""
+        arr = ids if isinstance(ids, pa.Array) else pa.array([str(i) for i in ids], pa.string())
         if self.read_only:
             if next(list_segments(self.path, "predictions", model), None) is None:
-                return
-            self.refresh()  # the views must see segments other processes wrote meanwhile
-        dup = self._engine.existing_ids(model, ids)
+                return []
+            self.refresh()
+        return self._engine.existing_ids(model, arr, limit)
+
+    def _refuse_stored_ids(self, model: str, ids: pa.Array) -> None:
+        dup = self.stored_ids(model, ids)
         if dup:
             raise DuplicateIdError(
                 f"prediction_ids already stored for model {model!r}: "
@@ -264,19 +270,22 @@ class Store:
                     if disk is not None:
                         raise disk from exc
                     raise
-                warnings.warn(
-                    f"{table.num_rows} {kind} row(s) are stored (segment {segment.path}) but the "
-                    f"DuckDB copy could not take them yet "
-                    f"({storage_error(exc, doing='writing', path=self._engine.db_path) or exc}); "
-                    "queries see them after the next refresh(). Do not log them again.",
-                    IngestDeferredWarning,
-                    stacklevel=3,
-                )
+                self._deferred(exc, kind, table.num_rows, segment)
             except BaseException:
                 self._recover_engine()
                 raise
             self._memo.changed(reference=kind == "reference")
         return segment
+
+    def _deferred(self, exc: Exception, kind: str, rows: int, segment: Segment) -> None:
+        warnings.warn(
+            f"{rows} {kind} row(s) are stored (segment {segment.path}) but the DuckDB copy "
+            f"could not take them yet "
+            f"({storage_error(exc, doing='writing', path=self._engine.db_path) or exc}); "
+            "queries see them after the next refresh(). Do not log them again.",
+            IngestDeferredWarning,
+            stacklevel=4,
+        )
 
     def _recover_engine(self) -> None:
         """Roll back; reopen the DuckDB file when DuckDB invalidated the connection."""
@@ -514,7 +523,11 @@ class Store:
         segment = span_store.write_spans(self.path, table)
         if not self.read_only:
             with self._write_lock, self._engine.lock:
-                span_store.ingest_in_batches(self._engine, [segment])
+                try:
+                    span_store.ingest_in_batches(self._engine, [segment])
+                except Exception as exc:  # the segment is durable: the spans are stored
+                    self._recover_engine()
+                    self._deferred(exc, "spans", table.num_rows, segment)
                 self._memo.changed(reference=False)
         return int(table.num_rows)
 
