@@ -53,6 +53,9 @@ class StorageError(DiaglabError, OSError):
     ``errno`` is the operating system's code (e.g. ``errno.ENOSPC``) when one is known.
     """
 
+    def __str__(self) -> str:  # OSError would print "[Errno 28] None" once errno is set
+        return str(self.args[0]) if self.args else ""
+
 
 def unknown(
     kind: str, name: object, known: list[str] | tuple[str, ...] | set[str]

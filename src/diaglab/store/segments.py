@@ -161,6 +161,8 @@ def write_segment(
 
 def _raise_storage(exc: BaseException, *, doing: str, path: Path) -> None:
     err = storage_error(exc, doing=doing, path=path) if isinstance(exc, Exception) else None
+    if err is exc:
+        raise exc
     if err is not None:
         raise err from exc
 

@@ -42,16 +42,24 @@ def errno_of(exc: BaseException) -> int | None:
     return None
 
 
-def storage_error(exc: BaseException, *, doing: str, path: Path | str) -> StorageError | None:
+def storage_error(
+    exc: BaseException, *, doing: str, path: Path | str, consequence: str | None = None
+) -> StorageError | None:
     """A :class:`StorageError` saying what failed and where, or None when ``exc`` is not the
-    disk's refusal (then the caller re-raises it as it is)."""
+    disk's refusal (then the caller re-raises it as it is). ``consequence`` replaces the
+    default ending ("nothing from this call was stored ...")."""
+    if isinstance(exc, StorageError):
+        return exc
     code = errno_of(exc)
     if code is None:
         return None
     what = _MESSAGES[code][1]
     err = StorageError(
         f"{what} while {doing} {path} ({type(exc).__name__}: {_first_line(exc)}); "
-        "nothing from this call was stored: free space or fix the disk, then retry the call"
+        + (
+            consequence
+            or "nothing from this call was stored: free space or fix the disk, then retry the call"
+        )
     )
     err.errno = code
     err.filename = str(path)

@@ -267,9 +267,9 @@ class Store:
                     disk = storage_error(
                         exc, doing="writing the DuckDB file", path=self._engine.db_path
                     )
-                    if disk is not None:
-                        raise disk from exc
-                    raise
+                    if disk is None or disk is exc:
+                        raise
+                    raise disk from exc
                 self._deferred(exc, kind, table.num_rows, segment)
             except BaseException:
                 self._recover_engine()
@@ -278,11 +278,13 @@ class Store:
         return segment
 
     def _deferred(self, exc: Exception, kind: str, rows: int, segment: Segment) -> None:
+        disk = storage_error(
+            exc, doing="writing", path=self._engine.db_path, consequence="DuckDB rolled back"
+        )
         warnings.warn(
             f"{rows} {kind} row(s) are stored (segment {segment.path}) but the DuckDB copy "
-            f"could not take them yet "
-            f"({storage_error(exc, doing='writing', path=self._engine.db_path) or exc}); "
-            "queries see them after the next refresh(). Do not log them again.",
+            f"could not take them yet ({disk or exc}); queries see them after the next "
+            "refresh() once DuckDB can write again. Do not log them again.",
             IngestDeferredWarning,
             stacklevel=4,
         )
@@ -493,6 +495,8 @@ class Store:
         except Exception as exc:
             self._recover_engine()
             disk = storage_error(exc, doing="ingesting segments into", path=engine.db_path)
+            if disk is exc:
+                raise
             if disk is not None:
                 raise disk from exc
             transient = (duckdb.OutOfMemoryException, duckdb.InterruptException)
