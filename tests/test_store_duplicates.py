@@ -86,7 +86,7 @@ def test_labels_follow_the_winning_row(tmp_path):
 @pytest.mark.spark
 @pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")
 @pytest.mark.filterwarnings("ignore:Series.values returning an ndarray")
-def test_spark_reads_the_same_winner(tmp_path, spark):
+def test_spark_reads_the_same_winner(tmp_path, spark):  # noqa: F811
     root = tmp_path / "s"
     notebook = dl.open(root)
     _produce(root, ["dup", "p1"], 0.1)
