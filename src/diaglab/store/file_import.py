@@ -128,10 +128,13 @@ class FileImport:
                 raise self._conversion_error(exc, names, first + rows) from None
             pending.append(rb)
             rows += rb.num_rows
-            if rows >= self.chunk_rows:
-                yield first, pa.Table.from_batches(pending)
-                first, pending, rows = first + rows, [], 0
-        if pending:
+            while rows >= self.chunk_rows:
+                table = pa.Table.from_batches(pending)
+                yield first, table.slice(0, self.chunk_rows)
+                rest = table.slice(self.chunk_rows)
+                first, rows = first + self.chunk_rows, rest.num_rows
+                pending = rest.to_batches()
+        if rows:
             yield first, pa.Table.from_batches(pending)
 
     def _conversion_error(self, exc: pa.ArrowInvalid, names: list[str], after: int) -> Exception:
