@@ -387,8 +387,8 @@ def to_utc(values: Any, n: int, *, name: str = "timestamps") -> pa.Array:
                 name,
                 utc[cut].iloc[0],
             )
-    utc = utc.dt.floor("us").dt.as_unit("us")
-    return pa.array(utc.to_numpy(dtype="datetime64[us]"), TIMESTAMP)
+    # datetime64[ns] -> [us] truncates toward zero, i.e. floors every timestamp after 1970
+    return pa.array(utc.dt.as_unit("us").to_numpy(dtype="datetime64[us]"), TIMESTAMP)
 
 
 def check_ids(
