@@ -145,3 +145,53 @@ def test_findings_load_around_a_damaged_one(tmp_path):
     assert [f.id for f in found] == [kept.id]
     assert bad.id in str(found.damaged[0])
     store.close()
+
+
+def test_a_segment_the_engine_cannot_take_is_set_aside_not_blocking(tmp_path):
+    """A readable segment whose columns contradict the schema (written by a faulty producer)
+    is quarantined like a damaged one: one batch never leaves the store unopenable."""
+    import pyarrow as pa
+
+    from diaglab.store.segments import write_segment
+
+    root = tmp_path / "s"
+    store = dl.open(root)
+    store.log("m", **batch(100, 0))
+    store.close()
+    good = dl.open(root, read_only=True)
+    table = good.table("m").limit(5).to_pyarrow()
+    good.close()
+    bad = table.set_column(
+        table.column_names.index("f0"), "f0", pa.array(["not a number"] * 5, pa.string())
+    ).set_column(0, "prediction_id", pa.array([f"new{i}" for i in range(5)]))
+    seg = write_segment(root, "predictions", "m", bad)
+    store = dl.open(root)
+    assert store.table("m").count().execute() == 100
+    assert [d.id for d in store.damaged_segments()] == [seg.id]
+    store.close()
+
+
+def test_a_damaged_span_segment_is_set_aside(tmp_path):
+    from diaglab.store.spans import spans_table, write_spans
+
+    root = tmp_path / "s"
+    dl.open(root).close()
+
+    def spans(first: int) -> object:
+        return spans_table(
+            {
+                "trace_id": ["a" * 32] * 3,
+                "span_id": [f"{first + i:016x}" for i in range(3)],
+                "name": ["s"] * 3,
+                "start_ns": [1, 2, 3],
+                "end_ns": [2, 3, 4],
+            }
+        )
+
+    write_spans(root, spans(0))
+    bad = write_spans(root, spans(10))
+    _scramble_middle(bad.path)
+    store = dl.open(root)
+    assert store.spans().count().execute() == 3
+    assert [d.id for d in store.damaged_segments()] == [bad.id]
+    store.close()

@@ -449,17 +449,15 @@ class Store:
                 for (kind, model), found in todo:
                     segs = self._set_aside_damaged(found)
                     bar.update(len(found) - len(segs))
-                    if kind == span_store.KIND:
-                        report = report + span_store.ingest_in_batches(engine, segs, bar.update)
+                    spans = kind == span_store.KIND
+                    schema = None if spans else self._registry.get(model)
+                    if schema is None and not spans:
                         continue
-                    schema = self._registry.get(model)
-                    if schema is None:
-                        continue
-                    for group in engine.batches(segs):
+                    for group in self._engine.batches(segs):
                         report = report + self._ingest_group(schema, kind, group)
                         bar.update(len(group))
-            for m in self.models():
-                engine.ensure_model_tables(self._registry.get(m) or ModelSchema(m))
+            for m in self.models():  # self._engine: a failed group may have reopened it
+                self._engine.ensure_model_tables(self._registry.get(m) or ModelSchema(m))
             if report.segments:
                 self._memo.changed(reference=any(kind == "reference" for kind, _ in pending))
         return report
@@ -475,20 +473,26 @@ class Store:
                 quarantine(self.path, seg, reason)
         return [s for s in good if s.path.is_file()]
 
-    def _ingest_group(self, schema: ModelSchema, kind: str, group: list[Segment]) -> IngestReport:
+    def _ingest_group(
+        self, schema: ModelSchema | None, kind: str, group: list[Segment]
+    ) -> IngestReport:
         """Ingest a group of segments in one transaction. A segment that fails to read (damage
         the footer check cannot see) is found by ingesting the group one segment at a time and
         is moved aside; a full disk raises a StorageError and leaves the group for next time."""
         engine = self._engine
-        ingest = {
-            "predictions": engine.ingest_predictions,
-            "labels": engine.ingest_labels,
-            "reference": engine.ingest_reference,
-        }[kind]
         try:
             engine.con.execute("BEGIN TRANSACTION")
-            engine.ensure_model_tables(schema)
-            report = ingest(schema, group)
+            if schema is None:  # spans, store-wide
+                span_store.ensure_tables(engine)
+                report = span_store.ingest(engine, group)
+            else:
+                engine.ensure_model_tables(schema)
+                ingest = {
+                    "predictions": engine.ingest_predictions,
+                    "labels": engine.ingest_labels,
+                    "reference": engine.ingest_reference,
+                }[kind]
+                report = ingest(schema, group)
             fault_point("ingest-inserted")
             engine.con.execute("COMMIT")
             return report
