@@ -11,6 +11,7 @@ database whose tables are views over the segment files: slower, read-only, but c
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
@@ -146,11 +147,14 @@ class Engine:
         self._unique_ids = LRUCache(UNIQUE_ID_CHECKS)
         spill = root / ".tmp" / "duckdb"
         spill.mkdir(parents=True, exist_ok=True)
+        self.generation = 0
+        """Counts reconnections (:meth:`recover`): cursors of an earlier generation are dead."""
         config: dict[str, str | bool | int | float | list[str]] = {
             "memory_limit": MEMORY_LIMIT,
             "temp_directory": str(spill),
             "preserve_insertion_order": "false",
         }
+        self._config = config
         if read_only:
             self.read_only_reason = "opened with read_only=True"
         else:
@@ -186,6 +190,21 @@ class Engine:
 
     def close(self) -> None:
         self.con.close()
+
+    def recover(self) -> None:
+        """After a failed write: roll back, and reconnect when DuckDB invalidated the database
+        (it does after a failed commit, e.g. on a full disk). Reconnecting replays the WAL, so
+        only the failed transaction is lost; a failure to reconnect is raised (StorageError for
+        a disk that still refuses)."""
+        if self.abort():
+            return
+        with contextlib.suppress(duckdb.Error):
+            self.con.close()
+        try:
+            self.con = duckdb.connect(str(self.db_path), config=self._config)
+        except duckdb.Error as exc:
+            raise damaged_database(self.db_path, exc) from exc
+        self.generation += 1
 
     def abort(self) -> bool:
         """Roll back the open transaction; False when the connection is no longer usable (DuckDB

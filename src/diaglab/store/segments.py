@@ -71,6 +71,19 @@ def check_version(version: object) -> str:
     return version
 
 
+def existing_store(path: str | Path) -> Path:
+    """``path`` resolved, if it is a diaglab store; an InputError naming it otherwise (for
+    commands that must not create a store by a typing mistake)."""
+    root = Path(path).expanduser().resolve()
+    if not root.is_dir():
+        raise InputError(f"no store at {root}: the directory does not exist")
+    if not any((root / d).is_dir() for d in ("segments", "models", "audit")):
+        raise InputError(
+            f"{root} is not a diaglab store (no segments/, models/ or audit/ in it); check the path"
+        )
+    return root
+
+
 @dataclass(frozen=True, slots=True)
 class Segment:
     """One segment file on disk."""

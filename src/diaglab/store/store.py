@@ -2,41 +2,38 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import os
 import threading
 import warnings
-from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 from ibis.backends.duckdb import Backend as DuckDBBackend
 
-from diaglab.errors import DuplicateIdError, InputError, ReadOnlyStoreError, unknown
-from diaglab.progress import progress_bar
+from diaglab.errors import DuplicateIdError, InputError, unknown
 from diaglab.store import audit, batch
 from diaglab.store import models as registry
 from diaglab.store import spans as span_store
 from diaglab.store._ids import new_segment_id
 from diaglab.store.background import in_background
 from diaglab.store.compiled import compiling_once
-from diaglab.store.engine import DB_FILE, Engine, IngestReport, is_lock_conflict
+from diaglab.store.engine import Engine, IngestReport
 from diaglab.store.faults import fault_point
+from diaglab.store.ingest import build_fresh, ingest_pending, rebuild, swap_in
 from diaglab.store.label_report import LabelReport
 from diaglab.store.memo import Memo
 from diaglab.store.producer import prepare_predictions
-from diaglab.store.quarantine import DamagedSegment, damaged_segments, quarantine, readable
+from diaglab.store.quarantine import DamagedSegment, damaged_segments
 from diaglab.store.schema import TIMESTAMP, ModelSchema, SchemaRegistry, value_type
 from diaglab.store.segments import (
     Segment,
     check_model_name,
     check_version,
+    existing_store,
     list_segments,
     write_segment,
 )
@@ -98,8 +95,9 @@ class Store:
         database.
         """
         local = self._local
-        if getattr(local, "engine", None) is not self._engine:
-            local.engine = self._engine
+        current = (self._engine, self._engine.generation)
+        if getattr(local, "engine", None) != current:
+            local.engine = current
             backend = compiling_once(DuckDBBackend)
             local.backend = backend.from_connection(self._engine.con.cursor())
         return local.backend
@@ -290,11 +288,10 @@ class Store:
         )
 
     def _recover_engine(self) -> None:
-        """Roll back; reopen the DuckDB file when DuckDB invalidated the connection."""
-        if not self._engine.abort():
-            with contextlib.suppress(Exception):
-                self._engine.close()
-            self._engine = Engine(self.path, db_file=self._engine.db_path.name)
+        """Roll back; the engine reconnects when DuckDB invalidated the connection."""
+        generation = self._engine.generation
+        self._engine.recover()
+        if self._engine.generation != generation:
             self._tabled.clear()
             self._memo.changed()
 
@@ -432,89 +429,15 @@ class Store:
                 self._memo.changed()
             return IngestReport()
         with self._write_lock, engine.lock:
-            done = engine.ingested()
-            pending: dict[tuple[str, str], list[Segment]] = defaultdict(list)
-            for seg in list_segments(self.path):
-                # findings are read from their segment files, never ingested into DuckDB
-                if seg.id not in done and seg.kind != "findings":
-                    pending[(seg.kind, seg.model)].append(seg)
-            report = IngestReport()
-            order = {"predictions": 0, "labels": 1, "reference": 2, "spans": 3}
-            todo = sorted(pending.items(), key=lambda kv: order[kv[0][0]])
-            total = sum(len(v) for v in pending.values())
-            show = progress if progress is not None else total > 200
-            with progress_bar(
-                total=total, desc="ingesting segments", unit="segment", disable=not show
-            ) as bar:
-                for (kind, model), found in todo:
-                    segs = self._set_aside_damaged(found)
-                    bar.update(len(found) - len(segs))
-                    spans = kind == span_store.KIND
-                    schema = None if spans else self._registry.get(model)
-                    if schema is None and not spans:
-                        continue
-                    for group in self._engine.batches(segs):
-                        report = report + self._ingest_group(schema, kind, group)
-                        bar.update(len(group))
-            for m in self.models():  # self._engine: a failed group may have reopened it
-                self._engine.ensure_model_tables(self._registry.get(m) or ModelSchema(m))
+            generation = engine.generation
+            try:
+                report = ingest_pending(self.path, self._registry, engine, progress=progress)
+            finally:
+                if engine.generation != generation:  # reconnected: tables looked up again
+                    self._tabled.clear()
+                    self._memo.changed()
             if report.segments:
-                self._memo.changed(reference=any(kind == "reference" for kind, _ in pending))
-        return report
-
-    def _set_aside_damaged(self, segments: list[Segment]) -> list[Segment]:
-        """The segments whose files read back; the others are moved to the quarantine."""
-        good = []
-        for seg in segments:
-            reason = readable(seg)
-            if reason is None:
-                good.append(seg)
-            else:
-                quarantine(self.path, seg, reason)
-        return [s for s in good if s.path.is_file()]
-
-    def _ingest_group(
-        self, schema: ModelSchema | None, kind: str, group: list[Segment]
-    ) -> IngestReport:
-        """Ingest a group of segments in one transaction. A segment that fails to read (damage
-        the footer check cannot see) is found by ingesting the group one segment at a time and
-        is moved aside; a full disk raises a StorageError and leaves the group for next time."""
-        engine = self._engine
-        try:
-            engine.con.execute("BEGIN TRANSACTION")
-            if schema is None:  # spans, store-wide
-                span_store.ensure_tables(engine)
-                report = span_store.ingest(engine, group)
-            else:
-                engine.ensure_model_tables(schema)
-                ingest = {
-                    "predictions": engine.ingest_predictions,
-                    "labels": engine.ingest_labels,
-                    "reference": engine.ingest_reference,
-                }[kind]
-                report = ingest(schema, group)
-            fault_point("ingest-inserted")
-            engine.con.execute("COMMIT")
-            return report
-        except Exception as exc:
-            self._recover_engine()
-            disk = storage_error(exc, doing="ingesting segments into", path=engine.db_path)
-            if disk is exc:
-                raise
-            if disk is not None:
-                raise disk from exc
-            transient = (duckdb.OutOfMemoryException, duckdb.InterruptException)
-            if not isinstance(exc, duckdb.Error) or isinstance(exc, transient):
-                raise
-            if len(group) == 1:
-                quarantine(self.path, group[0], f"{type(exc).__name__}: {str(exc)[:300]}")
-                return IngestReport()
-        except BaseException:
-            self._recover_engine()
-            raise
-        report = IngestReport()
-        for seg in group:
-            report = report + self._ingest_group(schema, kind, [seg])
+                self._memo.changed(reference=bool(report.reference))
         return report
 
     def log_spans(self, spans: Any) -> int:
@@ -558,9 +481,9 @@ class Store:
             self._engine._require_writer()
         with self._write_lock, self._engine.lock:
             # The old file stays open (and locked) until the new one is complete.
-            report = _build_fresh(self.path, self._registry)
+            report = build_fresh(self.path, self._registry)
             self._engine.close()
-            _swap_in(self.path)
+            swap_in(self.path)
             self._engine = Engine(self.path)
             self._tabled.clear()
             self._memo.changed()
@@ -642,79 +565,6 @@ class Store:
             "SELECT count(*), coalesce(sum(rows), 0), max(segment) FROM meta.ledger"
         ).fetchall()[0]
         return {"segments": int(row[0]), "rows": int(row[1]), "last_segment": row[2]}
-
-
-REBUILD_FILE = f"{DB_FILE}.rebuild"
-
-
-def _build_fresh(root: Path, registry: SchemaRegistry) -> IngestReport:
-    """Ingest every segment into a new ``diaglab.duckdb.rebuild`` (replacing any left by a
-    crashed rebuild); the old DuckDB file is never read."""
-    for suffix in ("", ".wal"):
-        (root / f"{REBUILD_FILE}{suffix}").unlink(missing_ok=True)
-    fresh = Store.__new__(Store)
-    fresh.path = root
-    fresh._registry = registry
-    fresh._engine = Engine(root, db_file=REBUILD_FILE)
-    fresh._local = threading.local()
-    fresh._write_lock = threading.RLock()
-    fresh._memo = Memo(1)
-    fresh._tabled = set()
-    try:
-        report = fresh.refresh(progress=None)
-        fault_point("rebuild-built")
-    finally:
-        fresh._engine.close()  # a clean close checkpoints: the new file needs no WAL
-    return report
-
-
-def _swap_in(root: Path) -> None:
-    """Replace the store's DuckDB file by the rebuilt one, atomically. The old file's WAL goes
-    first: replayed into the new file it would corrupt it; a crash between the two steps leaves
-    the old file without its WAL, which still opens and is only behind the segments."""
-    (root / f"{DB_FILE}.wal").unlink(missing_ok=True)
-    os.replace(root / REBUILD_FILE, root / DB_FILE)
-    fd = os.open(root, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def rebuild(path: str | Path) -> IngestReport:
-    """Rebuild the DuckDB file of the store at ``path`` from its segments without opening the
-    old file, so a damaged one is replaced too; refuses while another process holds it.
-
-    Returns what was ingested. ``diaglab refresh --rebuild PATH`` calls this.
-    """
-    root = existing_store(path)
-    db = root / DB_FILE
-    if db.exists():
-        try:
-            duckdb.connect(str(db)).close()
-        except duckdb.Error as exc:
-            if is_lock_conflict(exc):
-                raise ReadOnlyStoreError(
-                    f"cannot rebuild {db}: another process holds it ({str(exc)[:200]}); close "
-                    "it (or call store.rebuild() there)"
-                ) from exc
-            # damaged: rebuilt below without reading it
-    report = _build_fresh(root, SchemaRegistry(root))
-    _swap_in(root)
-    return report
-
-
-def existing_store(path: str | Path) -> Path:
-    """``path`` resolved, if it is a diaglab store; an InputError naming it otherwise (for
-    commands that must not create a store by a typing mistake)."""
-    root = Path(path).expanduser().resolve()
-    if not root.is_dir():
-        raise InputError(f"no store at {root}: the directory does not exist")
-    if not any((root / d).is_dir() for d in ("segments", "models", "audit")):
-        raise InputError(
-            f"{root} is not a diaglab store (no segments/, models/ or audit/ in it); check the path"
-        )
-    return root
 
 
 class IngestDeferredWarning(UserWarning):
