@@ -155,3 +155,23 @@ def test_an_invalidated_duckdb_connection_is_reopened(tmp_path, hooks):
     store.refresh()
     assert store.table("m").count().execute() == 300
     store.close()
+
+
+def test_a_schema_that_cannot_be_written_stores_nothing(tmp_path, monkeypatch):
+    from diaglab.store import schema as schema_module
+
+    store = dl.open(tmp_path / "s")
+    store.log("m", **batch(10, 0))
+
+    def full(*args: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(schema_module.os, "replace", full)
+    wider = batch(10, 1, width=9)  # a new feature: the schema must be written first
+    with pytest.raises(StorageError, match="disk full while writing the schema"):
+        store.log("m", **wider)
+    monkeypatch.undo()
+    assert list(store.schema("m").features) == [f"f{i}" for i in range(8)]
+    assert not list((tmp_path / "s" / "models" / "m").glob(".schema.*"))
+    assert store.table("m").count().execute() == 10 == segment_rows(store.path)
+    store.close()

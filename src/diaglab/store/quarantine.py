@@ -88,11 +88,14 @@ def quarantine(root: Path, segment: Segment, reason: str) -> DamagedSegment:
         "reason": reason,
         "quarantined_at": now,
     }
-    tmp = dest_dir / f".{segment.id}.json.tmp"
-    tmp.write_text(json.dumps(note, indent=1))
-    os.replace(tmp, dest_dir / f"{segment.id}.json")
     with contextlib.suppress(FileNotFoundError):  # another process moved it first
-        os.replace(segment.path, dest)
+        os.replace(segment.path, dest)  # a rename: works on a full disk too
+    tmp = dest_dir / f".{segment.id}.json.tmp"
+    try:
+        tmp.write_text(json.dumps(note, indent=1))
+        os.replace(tmp, dest_dir / f"{segment.id}.json")
+    except OSError:  # e.g. a full disk: the file is listed without its note
+        tmp.unlink(missing_ok=True)
     log.warning(
         "diaglab store %s: damaged segment %s moved to %s (%s); the other segments are unaffected",
         root,
@@ -106,10 +109,20 @@ def quarantine(root: Path, segment: Segment, reason: str) -> DamagedSegment:
 def damaged_segments(root: str | Path) -> list[DamagedSegment]:
     """Every segment file of the store at ``root`` that was moved aside as damaged, oldest
     first."""
-    base = Path(root) / QUARANTINE_DIR
+    root_path = Path(root)
+    base = root_path / QUARANTINE_DIR
     found: list[DamagedSegment] = []
     if not base.is_dir():
         return found
+    for orphan in base.glob("*/*/*.parquet"):
+        if not orphan.with_suffix(".json").is_file():
+            kind, model = orphan.parent.parent.name, orphan.parent.name
+            original = root_path / "segments" / kind / model / orphan.name
+            found.append(
+                DamagedSegment(
+                    kind, model, orphan.stem, orphan, original, "unreadable (no note kept)", ""
+                )
+            )
     for note_path in base.glob("*/*/*.json"):
         try:
             note = json.loads(note_path.read_text())
@@ -119,7 +132,7 @@ def damaged_segments(root: str | Path) -> list[DamagedSegment]:
                     str(note["model"]),
                     str(note["segment"]),
                     note_path.with_suffix(".parquet"),
-                    Path(root) / str(note["original"]),
+                    root_path / str(note["original"]),
                     str(note["reason"]),
                     str(note["quarantined_at"]),
                 )

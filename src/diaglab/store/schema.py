@@ -23,6 +23,7 @@ from types import MappingProxyType
 import pyarrow as pa
 
 from diaglab.errors import SchemaError
+from diaglab.store.storage import storage_error
 
 log = logging.getLogger("diaglab")
 
@@ -240,7 +241,14 @@ class SchemaRegistry:
         d = self._dir(schema.model)
         seen = len((self.get(schema.model) or ModelSchema(schema.model)).changes)
         tmp = d / f".schema.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(schema.to_json(), indent=1))
-        os.replace(tmp, d / "schema.json")
+        try:
+            tmp.write_text(json.dumps(schema.to_json(), indent=1))
+            os.replace(tmp, d / "schema.json")
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            err = storage_error(exc, doing="writing the schema", path=d / "schema.json")
+            if err is None or err is exc:
+                raise
+            raise err from exc
         for change in schema.changes[seen:]:
             log.info("diaglab schema change in %s: %s", schema.model, change)
