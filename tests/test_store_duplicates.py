@@ -62,6 +62,20 @@ def test_repeats_inside_one_refresh_and_across_refreshes_agree_with_rebuild(tmp_
     writer.close()
 
 
+def test_segments_arriving_around_a_stored_one_keep_the_oldest_copy(tmp_path):
+    root = tmp_path / "s"
+    notebook = dl.open(root)
+    _produce(root, ["a"], 0.1)  # oldest segment, not yet ingested, without "x"
+    _log(notebook, ["x"], 0.5)  # ingested at once
+    _produce(root, ["x", "c"], 0.9)  # newer than the notebook's: its "x" loses
+    notebook.refresh()  # the producers' two segments in one group, around the stored one
+    live = _rows(notebook)
+    assert live == {"a": 0.1, "x": 0.5, "c": 0.9}
+    notebook.rebuild()
+    assert _rows(notebook) == live
+    notebook.close()
+
+
 def test_a_notebooks_repeat_of_a_stored_id_is_refused(tmp_path):
     store = dl.open(tmp_path / "s")
     _log(store, ["a"], 0.5)

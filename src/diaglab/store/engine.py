@@ -363,33 +363,34 @@ class Engine:
         ids may come from a newer segment and is replaced. Returns how many rows were deleted.
         """
         first = min(s.id for s in segments)
-        rows = self.con.execute(
+        ledger = self.con.execute(
             "SELECT segment FROM meta.ledger WHERE kind = 'predictions' AND model = ? "
-            "AND segment > ? ORDER BY segment",
+            "AND segment <> ? ORDER BY segment",
             [model, first],
         ).fetchall()
         folder = segment_dir(self.root, "predictions", model)
-        newer = [str(p) for (seg,) in rows if (p := folder / f"{seg}.parquet").is_file()]
+        stored = [(seg, folder / f"{seg}.parquet") for (seg,) in ledger]
+        newer = [str(p) for seg, p in stored if seg > first and p.is_file()]
         if not newer:
             return 0
-        # ids of these segments stored from a newer segment and from no older one
-        older = self.con.execute(
-            "SELECT segment FROM meta.ledger WHERE kind = 'predictions' AND model = ? "
-            "AND segment < ?",
-            [model, first],
-        ).fetchall()
-        older_files = [str(p) for (seg,) in older if (p := folder / f"{seg}.parquet").is_file()]
-        target = f"main.{q(model)}"
-        candidates = (
-            "SELECT prediction_id FROM read_parquet(?, union_by_name=true) "
-            "INTERSECT SELECT prediction_id FROM read_parquet(?, union_by_name=true)"
+        # A stored copy came from the oldest ingested segment holding its id; these segments'
+        # copy wins where their oldest segment holding it is older still.
+        oldest = (
+            "SELECT prediction_id, min(parse_filename(filename, true)) AS seg "
+            "FROM read_parquet(?, union_by_name=true, filename=true) GROUP BY prediction_id"
+        )
+        losers = (
+            f"SELECT g.prediction_id FROM ({oldest}) AS g JOIN ({oldest}) AS s "
+            "USING (prediction_id) WHERE g.seg < s.seg"
         )
         params: list[object] = [list(files), newer]
-        if older_files:
-            candidates += " EXCEPT SELECT prediction_id FROM read_parquet(?, union_by_name=true)"
-            params.append(older_files)
+        older = [str(p) for seg, p in stored if seg < first and p.is_file()]
+        if older:
+            losers += " EXCEPT SELECT prediction_id FROM read_parquet(?, union_by_name=true)"
+            params.append(older)
+        target = f"main.{q(model)}"
         before = self._count(target)
-        self.con.execute(f"DELETE FROM {target} WHERE prediction_id IN ({candidates})", params)
+        self.con.execute(f"DELETE FROM {target} WHERE prediction_id IN ({losers})", params)
         return before - self._count(target)
 
     def ingest_labels(self, schema: ModelSchema, segments: Sequence[Segment]) -> IngestReport:
