@@ -135,7 +135,7 @@ def test_findings_are_readable_from_another_process(small: dl.Store) -> None:
 
 
 def test_a_damaged_finding_file_is_named_and_the_others_still_load(small: dl.Store) -> None:
-    from diaglab.findings.stored import DamagedFindingWarning
+    from diaglab.errors import DamagedFindingWarning
 
     good = dl.finding("kept", pd.DataFrame({"a": [1]}), store=small, model="credit")
     f = dl.finding("to be damaged", pd.DataFrame({"a": [1]}), store=small, model="credit")

@@ -57,6 +57,19 @@ class StorageError(DiaglabError, OSError):
         return str(self.args[0]) if self.args else ""
 
 
+class DiaglabWarning(UserWarning):
+    """Base class of the warnings diaglab gives on purpose."""
+
+
+class IngestDeferredWarning(DiaglabWarning):
+    """Rows were stored (their segment is durable) but DuckDB could not ingest them yet; the
+    next refresh does. Logging them again would store them twice."""
+
+
+class DamagedFindingWarning(DiaglabWarning):
+    """Some stored findings could not be read; ``Findings.damaged`` names them."""
+
+
 def unknown(
     kind: str, name: object, known: list[str] | tuple[str, ...] | set[str]
 ) -> UnknownNameError:

@@ -132,7 +132,7 @@ def test_rebuild_refuses_while_another_process_holds_the_file(tmp_path):
 
 
 def test_findings_load_around_a_damaged_one(tmp_path):
-    from diaglab.findings.stored import DamagedFindingWarning
+    from diaglab.errors import DamagedFindingWarning
 
     store = dl.open(tmp_path / "s")
     store.log("m", **batch(100, 0))

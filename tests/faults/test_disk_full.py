@@ -12,7 +12,7 @@ import pytest
 
 import diaglab as dl
 from diaglab.errors import StorageError
-from diaglab.store.store import IngestDeferredWarning
+from diaglab.errors import IngestDeferredWarning
 from faults.conftest import batch, segment_rows
 
 

@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from diaglab.errors import StoreCorruptionError
+from diaglab.errors import DamagedFindingWarning, StoreCorruptionError
 from diaglab.findings.finding import MIME, Finding, bundle, canonical_json, finding_html
 from diaglab.store._ids import new_segment_id
 from diaglab.store.segments import check_model_name, list_segments, write_segment
@@ -97,10 +97,6 @@ def _read(path: Path) -> Finding:
             "or copied from another finding"
         )
     return found
-
-
-class DamagedFindingWarning(UserWarning):
-    """Some stored findings could not be read; ``Findings.damaged`` names them."""
 
 
 def load(store: Any, model: str | None = None) -> Findings:

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from ibis.backends.duckdb import Backend as DuckDBBackend
 
-from diaglab.errors import DuplicateIdError, InputError, unknown
+from diaglab.errors import DuplicateIdError, IngestDeferredWarning, InputError, unknown
 from diaglab.store import audit, batch
 from diaglab.store import models as registry
 from diaglab.store import spans as span_store
@@ -418,6 +418,9 @@ class Store:
     def refresh(self, *, progress: bool | None = None) -> IngestReport:
         """Ingest every segment written since the last refresh (by any process), exactly once.
 
+        A segment that cannot be read, or that the engine cannot take, is moved aside and named
+        (:meth:`damaged_segments`) instead of blocking the others (see docs/reliability.md).
+
         ``progress``: None shows a bar only for large ingests; True/False force it.
         """
         engine = self._engine
@@ -567,11 +570,6 @@ class Store:
         return {"segments": int(row[0]), "rows": int(row[1]), "last_segment": row[2]}
 
 
-class IngestDeferredWarning(UserWarning):
-    """Rows were stored (their segment is durable) but DuckDB could not ingest them yet; the
-    next refresh does. Logging them again would store them twice."""
-
-
 def open(path: str | Path, *, read_only: bool = False, refresh: bool = True) -> Store:
     """Open (or create) the store in directory ``path``; see :class:`Store`."""
     return Store(path, read_only=read_only, refresh=refresh)
@@ -580,7 +578,6 @@ def open(path: str | Path, *, read_only: bool = False, refresh: bool = True) -> 
 __all__ = [
     "TIMESTAMP",
     "DamagedSegment",
-    "IngestDeferredWarning",
     "LabelReport",
     "Store",
     "damaged_segments",
