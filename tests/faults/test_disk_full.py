@@ -11,8 +11,7 @@ import duckdb
 import pytest
 
 import diaglab as dl
-from diaglab.errors import StorageError
-from diaglab.errors import IngestDeferredWarning
+from diaglab.errors import IngestDeferredWarning, StorageError
 from faults.conftest import batch, segment_rows
 
 
