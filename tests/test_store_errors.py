@@ -81,6 +81,16 @@ def test_integers_beyond_2_53_are_refused_naming_the_column(store):
     assert _stored(store, "m") == 2
 
 
+def test_integers_beyond_2_53_as_outputs_or_labels_are_refused(store):
+    big = np.array([1, 2**53 + 1], dtype=np.int64)
+    with pytest.raises(InputError, match=r"predictions has 1 integer\(s\) beyond"):
+        store.log("m", pd.DataFrame({"x": [1.0, 2.0]}), big)
+    ids = store.log("r", pd.DataFrame({"x": [1.0, 2.0]}), [1.5, 2.5])
+    with pytest.raises(InputError, match=r"labels has 1 integer\(s\) beyond"):
+        store.log_labels("r", ids, big)
+    assert store.labels("r").count().execute() == 0
+
+
 def test_nanosecond_timestamps_are_floored_and_said(store, caplog):
     ts = pd.Series(
         pd.to_datetime(["2026-01-01T00:00:00.000001999Z", "2026-01-01T00:00:01.000000000Z"])

@@ -223,6 +223,18 @@ def _as_float(name: str, col: pa.ChunkedArray) -> pa.ChunkedArray:
         raise InputError(f"feature {name!r} cannot be read as numbers ({exc})") from exc
 
 
+def _refuse_inexact(arr: np.ndarray, name: str) -> None:
+    """Integers that float64 would change (beyond +/-2**53) are refused, as in features."""
+    if arr.dtype.kind in "iu" and arr.size:
+        big = (arr > FLOAT_EXACT) | (arr < -FLOAT_EXACT)
+        if big.any():
+            raise InputError(
+                f"{name} has {int(big.sum())} integer(s) beyond +/-2**53, e.g. {arr[big][0]}: "
+                "diaglab stores numbers as float64, which cannot hold them exactly; pass class "
+                "labels as text"
+            )
+
+
 @dataclass(frozen=True)
 class Outputs:
     task: str
@@ -274,6 +286,7 @@ def check_predictions(
     if arr.ndim == 2:
         return _probabilities(arr.astype(float), missing, schema, task)
     if arr.dtype.kind in "fiub" and arr.dtype.kind != "O":
+        _refuse_inexact(arr, "predictions")
         values = arr.astype(float)
         if np.isinf(values).any():
             raise InputError("predictions has infinite values; log finite scores or values")
@@ -474,6 +487,7 @@ def check_labels(labels: Any, n: int, *, task: str | None, model: str) -> pa.Arr
         if pd.isna(arr).any():
             raise InputError("labels has missing values; log only labels that arrived")
         return pa.array([str(v) for v in arr], pa.string())
+    _refuse_inexact(arr, "labels")
     try:
         values = arr.astype(float)
     except (TypeError, ValueError) as exc:
