@@ -45,6 +45,10 @@ def test_a_full_tmpfs_loses_nothing_acknowledged_and_a_retry_stores_once(tiny_di
     assert not list((root / ".tmp").glob("*.parquet"))  # nor a temporary file
     store.close()
 
+    full = dl.open(root)  # a full disk does not stop anyone reading what is ingested
+    assert full.table("m").count().execute() <= acked
+    full.close()
+
     ballast.unlink()
     store = dl.open(root)  # ingests what DuckDB could not take while the disk was full
     assert store.table("m").count().execute() == acked

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 import warnings
 from collections.abc import Callable, Hashable, Sequence
@@ -14,7 +15,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from ibis.backends.duckdb import Backend as DuckDBBackend
 
-from diaglab.errors import DuplicateIdError, IngestDeferredWarning, InputError, unknown
+from diaglab.errors import (
+    DuplicateIdError,
+    IngestDeferredWarning,
+    InputError,
+    StorageError,
+    unknown,
+)
 from diaglab.store import audit, batch
 from diaglab.store import models as registry
 from diaglab.store import spans as span_store
@@ -41,6 +48,7 @@ from diaglab.store.sensitive import hash_table, store_key
 from diaglab.store.storage import storage_error
 
 MEMO_ENTRIES = 64
+log = logging.getLogger("diaglab")
 
 
 class Store:
@@ -73,7 +81,14 @@ class Store:
         self._memo = Memo(MEMO_ENTRIES)  # a new generation whenever this process ingests
         self._tabled: set[str] = set()  # models whose tables exist in this engine
         if refresh:
-            self.refresh(progress=None)
+            try:
+                self.refresh(progress=None)
+            except StorageError as exc:  # a full disk must not stop anyone reading the store
+                log.warning(
+                    "diaglab store %s opened without ingesting its newest segments: %s",
+                    self.path,
+                    exc,
+                )
 
     # -- properties ---------------------------------------------------------------------------
 
