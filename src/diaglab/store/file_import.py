@@ -183,14 +183,14 @@ class FileImport:
         """Check every chunk, then log them; returns the rows logged."""
         for _ in range(64):  # each retry widens one more integer column to float
             try:
+                if self.kind == "reference":  # one set_reference call: all or nothing itself
+                    return self._reference(store)
                 self._check(store)
                 break
             except _Widen as widen:
                 self._csv_types[widen.column] = pa.float64()
         else:
             raise InputError(f"{self.path.name}: too many columns change type")
-        if self.kind == "reference":
-            return self._reference(store, commit=True)
         total = 0
         try:
             for first, chunk in self.chunks():
@@ -204,9 +204,6 @@ class FileImport:
         return total
 
     def _check(self, store: Any) -> None:
-        if self.kind == "reference":
-            self._reference(store, commit=False)
-            return
         scratch = Path(tempfile.mkdtemp(prefix="diaglab-ingest-"))
         try:
             schema_file = store.path / "models" / self.model / "schema.json"
@@ -289,7 +286,7 @@ class FileImport:
             categorical=self.categorical,
         )
 
-    def _reference(self, store: Any, *, commit: bool) -> int:
+    def _reference(self, store: Any) -> int:
         """A reference replaces the version's earlier one, so the whole file is one call."""
         chunks = [c for _, c in self.chunks()]
         if not chunks:
@@ -300,8 +297,6 @@ class FileImport:
             t, preds = _pop(t, self.prediction_col, flag="--prediction-col", required=False)
             for col in (self.id_col, self.timestamp_col):
                 t, _ = _pop(t, col, flag="", required=False)
-            if not commit:
-                return 0
             return int(
                 store.set_reference(
                     self.model,
