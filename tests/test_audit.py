@@ -13,6 +13,7 @@ import diaglab as dl
 from conftest import make_batch
 from diaglab.cli import main
 from diaglab.store.audit import chain_path, read_chain, record_hash, verify
+from diaglab.store.audit_key import find_key
 from diaglab.store.segments import list_segments, write_segment
 
 
@@ -48,7 +49,8 @@ def test_every_segment_kind_is_chained_and_verifies(chained):
     assert [r["seq"] for r in records] == [0, 1, 2]
     assert records[0]["prev"] is None
     assert [r["prev"] for r in records[1:]] == [r["hash"] for r in records[:-1]]
-    assert all(r["hash"] == record_hash(r) for r in records)
+    key = find_key(chained.path)
+    assert all(r["v"] == 2 and r["hash"] == record_hash(r, key) for r in records)
     assert [r["rows"] for r in records] == [200, 200, 200]
     assert [r["segment"] for r in records] == [p.name for p in _preds(chained)]
     assert chain_path(chained.path, "labels", "credit").is_file()
@@ -105,7 +107,8 @@ def test_edited_chain_record_is_caught(chained):
     lines[2] = json.dumps(rec)
     path.write_text("\n".join(lines) + "\n")
     report = chained.verify()
-    assert [p.kind for p in report.problems] == ["broken"]
+    # the edited record, and the newest head recorded beside the key, no longer found as written
+    assert [p.kind for p in report.problems] == ["broken", "removed"]
     assert rec["segment"] in report.problems[0].path
 
 
@@ -115,7 +118,7 @@ def test_rehashed_forged_record_still_breaks_the_link(chained):
     lines = path.read_text().splitlines()
     rec = json.loads(lines[1])
     rec["rows"] = 1
-    rec["hash"] = record_hash(rec)
+    rec["hash"] = record_hash(rec, find_key(chained.path))
     lines[1] = json.dumps(rec)
     path.write_text("\n".join(lines) + "\n")
     report = chained.verify()
