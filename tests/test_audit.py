@@ -356,7 +356,7 @@ def test_deep_verify_catches_an_edited_duckdb_copy(chained, capsys):
 @pytest.mark.parametrize(
     "edit",
     [
-        "DELETE FROM main.credit WHERE prediction_id = (SELECT min(prediction_id) FROM main.credit)",
+        "DELETE FROM main.credit WHERE score = (SELECT min(score) FROM main.credit)",
         "UPDATE labels.credit SET label = 0.0",
         "UPDATE reference.credit SET age = age + 1",
         "DELETE FROM meta.ledger",
