@@ -22,7 +22,7 @@ def _sql_cache_in_tmp(tmp_path_factory):
 
 @pytest.fixture(autouse=True, scope="session")
 def _audit_keys_in_tmp(tmp_path_factory):
-    """Stores' audit keys (diaglab.store.audit_key) go to a temporary directory, never to the
+    """Stores' audit keys (diaglab.store.audit.key) go to a temporary directory, never to the
     user's ~/.config; subprocesses the tests start inherit it."""
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("DIAGLAB_AUDIT_KEY", raising=False)

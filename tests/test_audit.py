@@ -12,8 +12,8 @@ import pytest
 import diaglab as dl
 from conftest import make_batch
 from diaglab.cli import main
-from diaglab.store.audit import chain_path, read_chain, record_hash, verify
-from diaglab.store.audit_key import find_key
+from diaglab.store.audit import chain_path, file_sha256, read_chain, record_hash, verify
+from diaglab.store.audit.key import find_key
 from diaglab.store.segments import list_segments, write_segment
 
 
@@ -274,7 +274,7 @@ def test_an_edited_segment_with_a_recomputed_unkeyed_chain_is_caught(chained):
     pq.write_table(table, victim)
     path = chain_path(chained.path, "predictions", "credit")
     records = read_chain(path)[0]
-    records[1]["sha256"] = dl.store.audit.file_sha256(victim)  # type: ignore[attr-defined]
+    records[1]["sha256"] = file_sha256(victim)
     records[1]["bytes"] = victim.stat().st_size
     path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
     _unkeyed_rewrite(path)
@@ -365,7 +365,7 @@ def test_deep_verify_catches_an_edited_duckdb_copy(chained, capsys):
 def test_deep_verify_catches_each_kind_of_edit(chained, edit):
     import duckdb
 
-    from diaglab.store.audit_copy import verify_copy
+    from diaglab.store.audit.duckdb_copy import verify_copy
 
     chained.close()
     con = duckdb.connect(str(chained.path / "diaglab.duckdb"))

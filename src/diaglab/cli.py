@@ -199,7 +199,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise InputError(f"{root} is not a diaglab store (no segments/ or audit/ in it)")
     report = verify(root, anchors=args.anchor)  # reads files only: works beside a writer
     if args.deep:
-        from diaglab.store.audit_copy import verify_copy
+        from diaglab.store.audit.duckdb_copy import verify_copy
 
         checked, problems = verify_copy(root)
         report = VerifyReport(

@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from diaglab.errors import InputError, StoreCorruptionError, UntrustedModelError, unknown
-from diaglab.store import audit, audit_key, mlflow_models
+from diaglab.store import audit, mlflow_models
+from diaglab.store.audit.key import find_key
 from diaglab.store.segments import check_model_name
 
 
@@ -389,7 +390,7 @@ def load_model(
 def _check_digest(root: Path, info: ModelInfo) -> None:
     """The files must have the SHA-256 the keyed audit trail vouches for (``model.json``'s own
     copy is not evidence: whoever swaps the file can edit it too)."""
-    key = audit_key.find_key(root)
+    key = find_key(root)
     expected = audit.registered_digest(root, info.model, info.version, key)
     where = "chained in the store's audit trail" if key is not None else "in model.json"
     if expected is None:

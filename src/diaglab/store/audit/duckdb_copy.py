@@ -23,7 +23,7 @@ from typing import Any
 
 import duckdb
 
-from diaglab.store.audit import Problem
+from diaglab.store.audit.verify import Problem
 from diaglab.store.engine import DB_FILE, q
 from diaglab.store.segments import list_segments
 
