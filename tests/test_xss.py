@@ -83,7 +83,7 @@ def test_the_exported_page_has_a_strict_csp_naming_its_own_scripts(tmp_path: Pat
     tags = _parse(out.read_text())
     (meta,) = [a for t, a in tags.tags if t == "meta" and a.get("http-equiv")]
     assert meta["http-equiv"] == "Content-Security-Policy"
-    policy = dict((part.split(" ", 1) + [""])[:2] for part in str(meta["content"]).split("; "))
+    policy = dict(part.partition(" ")[::2] for part in str(meta["content"]).split("; "))
     assert policy["default-src"] == "'none'" and policy["connect-src"] == "'none'"
     assert "unsafe-inline" not in policy["script-src"]
     assert "unsafe-eval" not in policy["script-src"]
