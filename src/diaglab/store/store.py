@@ -29,7 +29,7 @@ from diaglab.store.memo import Memo
 from diaglab.store.producer import prepare_predictions
 from diaglab.store.schema import TIMESTAMP, ModelSchema, SchemaRegistry, value_type
 from diaglab.store.segments import Segment, check_model_name, list_segments, write_segment
-from diaglab.store.sensitive import hash_table, store_key
+from diaglab.store.sensitive import hash_table, register_backend, store_key
 
 MEMO_ENTRIES = 64
 
@@ -90,6 +90,7 @@ class Store:
             local.engine = self._engine
             backend = compiling_once(DuckDBBackend)
             local.backend = backend.from_connection(self._engine.con.cursor())
+            register_backend(local.backend, self)  # filters hash sensitive columns' literals
         return local.backend
 
     def __repr__(self) -> str:
