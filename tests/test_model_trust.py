@@ -3,6 +3,7 @@ one the keyed audit trail chained at registration: model.json is not evidence.""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import pickle
 import shutil
@@ -14,7 +15,6 @@ from sklearn.linear_model import LogisticRegression
 
 import diaglab as dl
 from conftest import credit_frame, credit_target
-from diaglab.store.audit import path_sha256
 from diaglab.store.models import ModelInfo
 
 
@@ -58,7 +58,6 @@ def test_a_pickle_needs_trust_whatever_model_json_says(models, tmp_path):
 def test_a_payload_swapped_in_with_its_sha256_is_refused_and_never_run(models, tmp_path):
     """The attack from issue 16: a pickle put in place of a LightGBM model, model.json edited to
     say it needs no trust and to carry the payload's SHA-256."""
-    import hashlib
 
     info = models.model_info("credit", "v1")
     marker = tmp_path / "marker"
@@ -83,7 +82,7 @@ def test_a_model_file_swapped_for_another_real_model_is_caught(models, tmp_path)
         other, credit_target(credit_frame(300, 5), 6)
     ).booster_.save_model(str(tmp_path / "other.txt"))
     shutil.copy(tmp_path / "other.txt", v1.path)
-    _edit(v1, sha256=path_sha256(v1.path))
+    _edit(v1, sha256=hashlib.sha256(v1.path.read_bytes()).hexdigest())
     with pytest.raises(dl.DiaglabError, match="SHA-256"):
         models.load_model("credit", "v1")
     assert not models.verify().ok

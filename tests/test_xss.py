@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import diaglab as dl
-from diaglab.findings.finding import finding_html, svg_image
+from diaglab.findings.finding import finding_html
 from diaglab.findings.html import report_html
 from xss_payloads import SVG_PAYLOADS, USERMETA_SPEC, tampered_findings
 
@@ -58,6 +58,8 @@ def test_a_tampered_chart_svg_is_only_ever_an_image(name: str) -> None:
 
 
 def test_text_that_is_not_svg_is_not_shown() -> None:
+    from diaglab.findings.finding import svg_image
+
     assert svg_image("<script>alert(1)</script>") == ""
     assert svg_image("javascript:alert(1)") == ""
 

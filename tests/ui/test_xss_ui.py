@@ -97,9 +97,9 @@ def test_no_payload_runs_in_the_html_fallback_or_the_export(page: Any, tmp_path:
     )
     with _served(tmp_path) as url:
         page.goto(f"{url}/fallback.html")
-        expect(page.locator("img.diaglab-chart-svg")).to_have_count(len(SVG_PAYLOADS))
         page.wait_for_timeout(2_500)  # <animate dur=1s> would have begun; onload/onerror fired
-        assert page.evaluate(PWNED_JS) == 0
+        assert page.evaluate(PWNED_JS) == 0 and dialogs == []
+        expect(page.locator("img.diaglab-chart-svg")).to_have_count(len(SVG_PAYLOADS))
         page.goto(f"{url}/report.html")
         usermeta_chart = page.locator(f"#chart-{len(SVG_PAYLOADS)} .vega-embed svg")
         expect(usermeta_chart).to_have_count(1, timeout=30_000)  # drawn, under the CSP
