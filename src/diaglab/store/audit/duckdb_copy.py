@@ -131,6 +131,12 @@ def _digest_sql(cols: dict[str, str], file_cols: set[str], cast: bool) -> str:
     return f"count(*), coalesce(sum(hash(struct_pack({', '.join(parts)}))::HUGEINT), 0)"
 
 
+def _table_digest(cols: dict[str, str], file_cols: set[str]) -> str:
+    shared = [c for c in cols if c in file_cols and c not in _DERIVED]
+    parts = [f"{q(c)} := t.{q(c)}" for c in shared]
+    return f"count(*), coalesce(sum(hash(struct_pack({', '.join(parts)}))::HUGEINT), 0)"
+
+
 def _file_columns(con: duckdb.DuckDBPyConnection, path: Path) -> set[str]:
     return {
         r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
@@ -171,25 +177,44 @@ def _predictions(
                 f"{distinct:,} distinct prediction id(s)",
             )
         )
-    repeated = (
-        "(SELECT prediction_id FROM read_parquet(?, union_by_name=true) "
-        "GROUP BY prediction_id HAVING count(*) > 1)"
+    # One pass over the files for every segment's digest, one over the table: ids repeated
+    # across files are set aside first (the ingest rule keeps one of their rows).
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _diaglab_repeated AS SELECT prediction_id "
+        "FROM read_parquet(?, union_by_name=true) GROUP BY prediction_id HAVING count(*) > 1",
+        [files],
     )
+    fcols = {
+        r[0]
+        for r in con.execute(
+            "DESCRIBE SELECT * FROM read_parquet(?, union_by_name=true)", [files]
+        ).fetchall()
+    }
+    unique = (
+        "FROM read_parquet(?, union_by_name=true, filename=true) AS s "
+        "ANTI JOIN _diaglab_repeated USING (prediction_id)"
+    )
+    file_side = {
+        Path(r[0]).name: (r[1], r[2])
+        for r in con.execute(
+            f"SELECT filename, {_digest_sql(cols, fcols, True)} {unique} GROUP BY filename",
+            [files],
+        ).fetchall()
+    }
+    table_side = {
+        Path(r[0]).name: (r[1], r[2])
+        for r in con.execute(
+            f"SELECT s.filename, {_table_digest(cols, fcols)} FROM {target} AS t JOIN "
+            f"(SELECT prediction_id, filename {unique}) AS s USING (prediction_id) "
+            "GROUP BY s.filename",
+            [files],
+        ).fetchall()
+    }
+    con.execute("DROP TABLE _diaglab_repeated")
     for path in paths:
-        fcols = _file_columns(con, path)
-        file_side = con.execute(
-            f"SELECT {_digest_sql(cols, fcols, True)} FROM read_parquet(?) "
-            f"WHERE prediction_id NOT IN {repeated}",
-            [str(path), files],
-        ).fetchall()[0]
-        table_side = con.execute(
-            f"SELECT {_digest_sql(cols, fcols, False)} FROM {target} "
-            "WHERE prediction_id IN (SELECT prediction_id FROM read_parquet(?)) "
-            f"AND prediction_id NOT IN {repeated}",
-            [str(path), files],
-        ).fetchall()[0]
-        if tuple(file_side) != tuple(table_side):
-            problems.append(_differs(where, path, "the rows", file_side, table_side))
+        mine, theirs = file_side.get(path.name, (0, 0)), table_side.get(path.name, (0, 0))
+        if tuple(mine) != tuple(theirs):
+            problems.append(_differs(where, path, "the rows", mine, theirs))
     if "label" in cols and _columns(con, "labels", model):
         wrong = con.execute(
             f"SELECT count(*) FROM {target} AS p LEFT JOIN (SELECT prediction_id, "
@@ -217,25 +242,30 @@ def _labels(
         return [Problem("removed", where, DB_FILE, f"table labels.{model} is gone")]
     cols = {c: t for c, t in cols.items() if c != "seq"}
     problems = []
-    total = 0
+    files = [str(p) for p in paths]
+    cast = ", ".join(f"{q(c)} := CAST({q(c)} AS {t})" for c, t in cols.items())
+    plain = ", ".join(f"{q(c)} := {q(c)}" for c in cols)
+    digest = "count(*), coalesce(sum(hash(struct_pack({}))::HUGEINT), 0)"
+    file_side = {
+        Path(r[0]).stem: (r[1], r[2])
+        for r in con.execute(
+            f"SELECT filename, {digest.format(cast)} FROM read_parquet(?, filename=true) "
+            "GROUP BY filename",
+            [files],
+        ).fetchall()
+    }
+    # a label's seq starts with the id of the segment it came from (engine.ingest_labels)
+    table_side = {
+        r[0]: (r[1], r[2])
+        for r in con.execute(
+            f"SELECT left(seq, 24), {digest.format(plain)} FROM labels.{q(model)} GROUP BY 1"
+        ).fetchall()
+    }
     for path in paths:
-        fcols = _file_columns(con, path) | {"label", "label_timestamp"}
-        shared = {c: t for c, t in cols.items() if c in fcols}
-        parts = ", ".join(f"{q(c)} := CAST({q(c)} AS {t})" for c, t in shared.items())
-        plain = ", ".join(f"{q(c)} := {q(c)}" for c in shared)
-        file_side = con.execute(
-            f"SELECT count(*), coalesce(sum(hash(struct_pack({parts}))::HUGEINT), 0) "
-            "FROM read_parquet(?)",
-            [str(path)],
-        ).fetchall()[0]
-        table_side = con.execute(
-            f"SELECT count(*), coalesce(sum(hash(struct_pack({plain}))::HUGEINT), 0) "
-            f"FROM labels.{q(model)} WHERE starts_with(seq, ?)",
-            [path.stem],
-        ).fetchall()[0]
-        total += file_side[0]
-        if tuple(file_side) != tuple(table_side):
-            problems.append(_differs(where, path, "the labels", file_side, table_side))
+        mine, theirs = file_side.get(path.stem, (0, 0)), table_side.get(path.stem, (0, 0))
+        if tuple(mine) != tuple(theirs):
+            problems.append(_differs(where, path, "the labels", mine, theirs))
+    total = sum(n for n, _ in file_side.values())
     stored = con.execute(f"SELECT count(*) FROM labels.{q(model)}").fetchall()[0][0]
     if stored != total:
         problems.append(
