@@ -94,3 +94,38 @@ def test_code_free_files_load_without_trust_and_verify(models):
     assert loaded.library == "lightgbm"
     assert models.load_model("credit", "v2", trust=True).library == "sklearn"
     assert models.verify().ok, str(models.verify())
+
+
+@pytest.mark.parametrize("keying", ["key file", "environment key"])
+def test_models_registered_before_the_store_was_keyed_still_load(tmp_path, monkeypatch, keying):
+    """The committed sample store was written without a key: its models load after the store's
+    first keyed write, and a file swapped after that is still caught."""
+    from conftest import copy_sample, make_batch
+
+    if keying == "environment key":
+        monkeypatch.setenv("DIAGLAB_AUDIT_KEY", "ef" * 32)
+    store = dl.open(copy_sample(tmp_path))
+    try:
+        batch = make_batch(5)
+        features = store.table("credit").limit(5).to_pandas()[list(store.schema("credit").features)]
+        store.log("credit", features, batch["predictions"], model_version="v2")
+        assert store.load_model("credit", "v2").library == "lightgbm"
+        assert store.verify().ok, str(store.verify())
+        v1 = store.model_info("credit", "v1")
+        shutil.copy(store.model_info("credit", "v2").path, v1.path)
+        if keying == "key file":  # the migration record vouches for v1, not model.json
+            _edit(v1, sha256=hashlib.sha256(v1.path.read_bytes()).hexdigest())
+        with pytest.raises(dl.DiaglabError, match="SHA-256"):
+            store.load_model("credit", "v1")
+    finally:
+        store.close()
+
+
+def test_a_store_whose_key_is_elsewhere_still_loads_its_code_free_models(
+    models, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("DIAGLAB_AUDIT_KEY_DIR", str(tmp_path / "another-machine"))
+    assert models.load_model("credit", "v1").library == "lightgbm"
+    assert not models.verify().ok  # but verify says the keyed records cannot be checked
+    with pytest.raises(dl.UntrustedModelError):
+        models.load_model("credit", "v2")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
 import pickle
 import shutil
@@ -30,7 +31,10 @@ import pandas as pd
 from diaglab.errors import InputError, StoreCorruptionError, UntrustedModelError, unknown
 from diaglab.store import audit, mlflow_models
 from diaglab.store.audit.key import find_key
+from diaglab.store.audit.key import store_id as audit_key_id
 from diaglab.store.segments import check_model_name
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -389,20 +393,27 @@ def load_model(
 
 def _check_digest(root: Path, info: ModelInfo) -> None:
     """The files must have the SHA-256 the keyed audit trail vouches for (``model.json``'s own
-    copy is not evidence: whoever swaps the file can edit it too)."""
+    copy is evidence only where no key is at hand: see
+    :func:`diaglab.store.audit.registered_digest`)."""
     key = find_key(root)
     expected = audit.registered_digest(root, info.model, info.version, key)
-    where = "chained in the store's audit trail" if key is not None else "in model.json"
     if expected is None:
         raise StoreCorruptionError(
-            f"model {info.model!r} version {info.version!r} has no registration in the store's "
-            f"audit trail ({audit.chain_path(root, audit.REGISTRY, info.model)}); register it "
-            "again"
-            + (f" (audit key: {key.where})" if key else " (the store's audit key is missing)")
+            f"model {info.model!r} version {info.version!r} has no registration that the store's "
+            f"audit key ({key.where if key else 'not found'}) vouches for in "
+            f"{audit.chain_path(root, audit.REGISTRY, info.model)}; register it again"
+        )
+    if key is None and audit_key_id(root) is not None:
+        log.warning(
+            "diaglab: the audit key of store %s is not here (see docs/security.md); model %r %s "
+            "is checked against its model.json only",
+            root,
+            info.model,
+            info.version,
         )
     if audit.path_sha256(info.path) != expected:
         raise StoreCorruptionError(
-            f"{info.path} does not match the SHA-256 recorded when it was registered ({where})"
+            f"{info.path} does not match the SHA-256 recorded when it was registered"
         )
 
 

@@ -191,24 +191,24 @@ def registered_digest(
     key: AuditKey | None,
     records: list[dict[str, Any]] | None = None,
 ) -> str | None:
-    """The SHA-256 a registered model version's files must have, from the newest intact record
-    of the model's registry chain (or, for a version registered before the store was keyed, from
-    the key file's migration record; with no key at all, from ``model.json``); None when
-    nothing vouches for it."""
+    """The SHA-256 a registered model version's files must have, and what vouches for it.
+
+    The newest record of the model's registry chain whose HMAC holds; for a version registered
+    before the store was keyed, the key file's migration record. ``model.json`` only where
+    nothing better exists: without any key at hand (``verify`` then reports the store as
+    unkeyed), or, with a key from ``DIAGLAB_AUDIT_KEY`` (which keeps no migration record), for a
+    version no registry record names at all. None when nothing vouches for it.
+    """
     if records is None:
         chain = chain_path(root, REGISTRY, model)
         records = read_chain(chain)[0] if chain.is_file() else []
-    for rec in reversed(records):
-        if (
-            rec.get("version") == version
-            and rec.get("v") == KEYED
-            and key is not None
-            and rec.get("hash") == record_hash(rec, key)
-        ):
+    named = [rec for rec in records if rec.get("version") == version]
+    for rec in reversed(named):
+        if rec.get("v") == KEYED and key is not None and rec.get("hash") == record_hash(rec, key):
             return str(rec.get("sha256"))
-    if key is not None:
+    if key is not None and key.heads is not None:
         return key.legacy_models.get(f"{model}/{version}")
-    if audit_key.store_id(root) is not None:
+    if key is not None and named:
         return None
     try:
         info = json.loads(
