@@ -109,7 +109,7 @@ def _hide_sensitive_literals(
     its keyed hash (``hmac-sha256:…``, which compares the same when re-run): a finding never
     stores a sensitive value in clear (:mod:`diaglab.store.sensitive`)."""
     hidden = sensitive_columns(store, model)
-    if not hidden:
+    if not hidden or getattr(store, "path", None) is None:  # a remote Spark store has no key file
         return query, kwargs, state
     from diaglab.queries.filters import hide_sensitive_in
     from diaglab.store.sensitive import Hashing, store_key
