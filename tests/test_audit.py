@@ -399,3 +399,17 @@ def _sample_batch(store: dl.Store) -> dict:
     ref = store.table("credit").limit(20).to_pandas()
     features = ref[list(store.schema("credit").features)]
     return {"features": features, "predictions": ref["score"].to_numpy(), "model_version": "v2"}
+
+
+def test_rows_are_stored_even_when_no_key_can_be_made(tmp_path, monkeypatch, caplog):
+    """A producer whose key directory cannot be written (a read-only home in a container) still
+    stores its rows, chained unkeyed, and says so; verify does not call that chain keyed."""
+    (tmp_path / "not-a-dir").write_text("")
+    monkeypatch.setenv("DIAGLAB_AUDIT_KEY_DIR", str(tmp_path / "not-a-dir" / "keys"))
+    store = dl.open(tmp_path / "s")
+    ids = store.log(model="credit", **make_batch(30))
+    assert len(ids) == 30 and store.table("credit").count().execute() == 30
+    assert "chained unkeyed" in caplog.text
+    report = store.verify()
+    assert report.ok and not report.keyed and "unkeyed" in str(report)
+    store.close()

@@ -9,10 +9,12 @@ import fcntl
 import hashlib
 import hmac
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Any
 
+from diaglab.errors import InputError
 from diaglab.store.audit import key as audit_key
 from diaglab.store.audit.key import AuditKey
 
@@ -21,6 +23,7 @@ CHAIN_SUFFIX = ".chain"
 REGISTRY = "registry"  # audit/registry/<model>.chain: registered model files, not segments
 KEYED = 2
 _CHUNK = 1 << 20
+log = logging.getLogger(__name__)
 
 
 def chain_path(root: Path, kind: str, model: str) -> Path:
@@ -121,7 +124,14 @@ def append_registration(root: Path, model: str, version: str, path: Path) -> dic
 
 
 def _append(root: Path, path: Path, stream: str, fields: dict[str, Any]) -> dict[str, Any]:
-    key = store_key(root)
+    key: AuditKey | None
+    try:
+        key = store_key(root)
+    except (OSError, InputError) as exc:
+        # The segment is already in place: losing rows over the key is worse than an unkeyed
+        # record, which verify then reports in a keyed store.
+        log.error("diaglab: no audit key for %s (%s); %s is chained unkeyed", root, exc, stream)
+        key = None
     path.parent.mkdir(parents=True, exist_ok=True)
     # The chain file is its own lock (no lock file beside it); O_APPEND writes at the end.
     with open(path, "ab") as fh:
@@ -132,14 +142,20 @@ def _append(root: Path, path: Path, stream: str, fields: dict[str, Any]) -> dict
                 "seq": 0 if last is None else int(last["seq"]) + 1,
                 **fields,
                 "prev": None if last is None else last["hash"],
-                "v": KEYED,
             }
-            record["hash"] = key.mac(_body(record))
+            if key is not None:
+                record["v"] = KEYED
+            body = _body(record)
+            record["hash"] = key.mac(body) if key else hashlib.sha256(body).hexdigest()
             line = json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n"
             fh.write((("\n" if torn else "") + line).encode())
             fh.flush()
             os.fsync(fh.fileno())
-            audit_key.record_head(key, stream, record["seq"], record["hash"])
+            if key is not None:
+                try:
+                    audit_key.record_head(key, stream, record["seq"], record["hash"])
+                except OSError as exc:  # the record is written: the write succeeded
+                    log.error("diaglab: cannot log the audit head of %s: %s", stream, exc)
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
     return record

@@ -92,7 +92,7 @@ def _env_key() -> AuditKey | None:
 def store_id(root: Path) -> str | None:
     try:
         text = (root / "audit" / STORE_ID_FILE).read_text().strip()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
     return text if text.isalnum() and 8 <= len(text) <= 64 else None
 
@@ -105,7 +105,7 @@ def indexed_id(root: Path) -> str | None:
     """The id this machine's key directory remembers for the store at ``root``'s path."""
     try:
         index = json.loads((key_dir() / INDEX_FILE).read_text())
-    except (FileNotFoundError, ValueError):
+    except (OSError, ValueError):
         return None
     found = index.get(_index_key(root)) if isinstance(index, dict) else None
     return str(found) if found else None
@@ -133,7 +133,7 @@ def find_key(root: Path) -> AuditKey | None:
     path = key_dir() / f"{sid}.json"
     try:
         return _read(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
     except (ValueError, KeyError) as exc:
         raise InputError(f"the audit key file {path} is damaged: {exc}") from exc
