@@ -178,7 +178,8 @@ def check_trust(described: MlflowModel, who: str, trust: bool) -> None:
     if described.needs_trust and not trust:
         raise UntrustedModelError(
             f"{who} is saved by MLflow's {described.flavor} flavor as {described.model_class} "
-            "in a format whose loading runs code (pickle, cloudpickle or skops). Pass "
+            "in a form whose loading runs code (a pickle, cloudpickle or skops file, a data file "
+            "that is not a LightGBM/XGBoost model, or code shipped with the model). Pass "
             "trust=True only if you trust whoever logged this model, or log a LightGBM Booster or "
             "an XGBoost model, which load without running code."
         )
