@@ -123,14 +123,9 @@ def _xss_notebook(bundle_file: str) -> nbformat.NotebookNode:
         "for item in bundle['findings']:\n"
         "    display({'text/html': finding_html(Finding.from_json(item))}, raw=True)"
     )
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(show), nbformat.v4.new_code_cell(fallback)]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    return nb
+    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    cells = [nbformat.v4.new_code_cell(c) for c in (show, fallback)]
+    return nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": kernel})
 
 
 def test_no_payload_runs_in_the_extension_or_the_notebook_fallback(lab: Any, page: Any) -> None:

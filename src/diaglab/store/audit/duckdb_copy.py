@@ -123,6 +123,14 @@ def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> dict[st
     return {name: dtype for name, dtype in rows}
 
 
+def _changed(where: str, detail: str) -> Problem:
+    return Problem("changed", where, DB_FILE, detail)
+
+
+def _gone(where: str, schema: str, model: str) -> Problem:
+    return Problem("removed", where, DB_FILE, f"table {schema}.{model} is gone")
+
+
 def _digest_sql(cols: dict[str, str], file_cols: set[str], cast: bool) -> str:
     shared = [c for c in cols if c in file_cols and c not in _DERIVED]
     parts = [
@@ -144,10 +152,8 @@ def _file_columns(con: duckdb.DuckDBPyConnection, path: Path) -> set[str]:
 
 
 def _differs(where: str, path: Path, what: str, file_side: Any, table_side: Any) -> Problem:
-    return Problem(
-        "changed",
+    return _changed(
         where,
-        DB_FILE,
         f"{what} of segment {path.name}: the file has {file_side[0]:,} row(s) (digest "
         f"{file_side[1]}), the copy {table_side[0]:,} (digest {table_side[1]})",
     )
@@ -159,7 +165,7 @@ def _predictions(
     problems: list[Problem] = []
     cols = _columns(con, "main", model)
     if not cols:
-        return [Problem("removed", where, DB_FILE, f"table main.{model} is gone")]
+        return [_gone(where, "main", model)]
     files = [str(p) for p in paths]
     target = f"main.{q(model)}"
     distinct, stored = con.execute(
@@ -169,10 +175,8 @@ def _predictions(
     ).fetchall()[0]
     if distinct != stored:
         problems.append(
-            Problem(
-                "changed",
+            _changed(
                 where,
-                DB_FILE,
                 f"main.{model} holds {stored:,} row(s); its {len(paths)} ingested segment(s) hold "
                 f"{distinct:,} distinct prediction id(s)",
             )
@@ -223,12 +227,10 @@ def _predictions(
         ).fetchall()[0][0]
         if wrong:
             problems.append(
-                Problem(
-                    "changed",
+                _changed(
                     where,
-                    DB_FILE,
                     f"{wrong:,} prediction(s) in main.{model} carry a label other than their "
-                    "newest one in labels.{model}",
+                    f"newest one in labels.{model}",
                 )
             )
     return problems
@@ -239,7 +241,7 @@ def _labels(
 ) -> list[Problem]:
     cols = _columns(con, "labels", model)
     if not cols:
-        return [Problem("removed", where, DB_FILE, f"table labels.{model} is gone")]
+        return [_gone(where, "labels", model)]
     cols = {c: t for c, t in cols.items() if c != "seq"}
     problems = []
     files = [str(p) for p in paths]
@@ -269,10 +271,8 @@ def _labels(
     stored = con.execute(f"SELECT count(*) FROM labels.{q(model)}").fetchall()[0][0]
     if stored != total:
         problems.append(
-            Problem(
-                "changed",
+            _changed(
                 where,
-                DB_FILE,
                 f"labels.{model} holds {stored:,} row(s), its ingested segments {total:,}",
             )
         )
@@ -284,7 +284,7 @@ def _reference(
 ) -> list[Problem]:
     cols = _columns(con, "reference", model)
     if not cols:
-        return [Problem("removed", where, DB_FILE, f"table reference.{model} is gone")]
+        return [_gone(where, "reference", model)]
     problems = []
     target = f"reference.{q(model)}"
     known = {p.stem for p in paths}
