@@ -20,6 +20,16 @@ def _sql_cache_in_tmp(tmp_path_factory):
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _audit_keys_in_tmp(tmp_path_factory):
+    """Stores' audit keys (diaglab.store.audit.key) go to a temporary directory, never to the
+    user's ~/.config; subprocesses the tests start inherit it."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("DIAGLAB_AUDIT_KEY", raising=False)
+        mp.setenv("DIAGLAB_AUDIT_KEY_DIR", str(tmp_path_factory.mktemp("audit-keys")))
+        yield
+
+
 def make_batch(n: int, *, seed: int = 0, start: pd.Timestamp = START) -> dict:
     """A small deterministic batch: features, scores, timestamps."""
     rng = np.random.default_rng(seed)

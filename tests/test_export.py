@@ -86,8 +86,10 @@ def test_html_is_self_contained_escaped_and_has_static_charts(
     assert EVIL in page.h2
     assert any(EVIL_NOTE in t for t in page.text)
     assert not any("alert('pwned')" in s or "alert(1)" in s for s in page.scripts)
-    assert page.refs == []  # no src/href/on* anywhere: no CDN, no external file, no handler
-    assert page.tags.count("svg") >= 2  # the static fallbacks of the two charts
+    # no href/on* anywhere and no src but the charts' data URIs: no CDN, no file, no handler
+    assert [r.split("=")[0] for r in page.refs] == ["img src"] * 2
+    assert all(r.startswith("img src=data:image/svg+xml;base64,") for r in page.refs)
+    assert page.tags.count("svg") == 0  # the static fallbacks are images, not inline SVG
     # One vega-embed bundle, the specs as JSON data, and the embedding script.
     bundles = [s for s in page.scripts if "vegaEmbed" in s and len(s) > 100_000]
     assert len(bundles) == 1

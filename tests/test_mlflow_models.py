@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
@@ -118,3 +120,76 @@ def test_tampered_files_and_bad_uris_are_refused(tracking, store):
     with pytest.raises(dl.InputError, match="MLflow model URI"):
         store.register_model("credit", "credit.pkl", version="v3")
     assert "v3" not in store.model_versions("credit")
+
+
+class _Payload:
+    """Unpickling this writes ``marker``: what an attacker's model file would do."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (exec, (f"open({self.marker!r}, 'w').write('ran')",))
+
+
+def _forged_run(tracking, tmp_path, edit_mlmodel, payload_name="model.lgb", code_dir=False):
+    """A run whose artifact ``forged`` is the logged Booster's MLflow directory with its data
+    file replaced by a pickle payload and its MLmodel edited by ``edit_mlmodel``."""
+    import pickle
+    import shutil
+
+    import yaml
+
+    src = Path(
+        mlflow.artifacts.download_artifacts(
+            artifact_uri=f"runs:/{tracking['run_id']}/booster", dst_path=tmp_path / "dl"
+        )
+    )
+    forged = tmp_path / "forged"
+    shutil.copytree(src, forged)
+    marker = tmp_path / "marker"
+    meta = yaml.safe_load((forged / "MLmodel").read_text())
+    data = meta["flavors"]["lightgbm"]["data"]
+    (forged / data).unlink()
+    (forged / payload_name).write_bytes(pickle.dumps(_Payload(marker)))
+    edit_mlmodel(meta, payload_name)
+    (forged / "MLmodel").write_text(yaml.safe_dump(meta))
+    if code_dir:
+        (forged / "code").mkdir()
+        (forged / "code" / "lightgbm.py").write_text(f"open({str(marker)!r}, 'w')\n")
+    with mlflow.start_run() as run:
+        mlflow.log_artifacts(str(forged), artifact_path="forged")
+    return f"runs:/{run.info.run_id}/forged", marker
+
+
+def _sklearn_wrapper(meta, name):
+    meta["flavors"]["lightgbm"].update(model_class="lightgbm.sklearn.LGBMClassifier", data=name)
+
+
+def _pickle_named_like_text(meta, name):
+    meta["flavors"]["lightgbm"]["data"] = name  # a Booster claim over a pickle in a .txt file
+
+
+def _pyfunc_loader(meta, name):
+    meta["flavors"]["lightgbm"]["data"] = name
+    meta["flavors"]["python_function"]["loader_module"] = "evil_loader"
+
+
+@pytest.mark.parametrize(
+    ("edit", "name", "code_dir"),
+    [
+        (_sklearn_wrapper, "model.lgb", False),
+        (_pickle_named_like_text, "model.txt", False),
+        (_pyfunc_loader, "model.lgb", False),
+        (_sklearn_wrapper, "model.lgb", True),
+    ],
+    ids=["sklearn-wrapper-class", "pickle-in-text-name", "pyfunc-loader", "code-dir"],
+)
+def test_registering_never_runs_a_forged_models_code(
+    tracking, store, tmp_path, edit, name, code_dir
+):
+    uri, marker = _forged_run(tracking, tmp_path, edit, name, code_dir)
+    with pytest.raises(dl.UntrustedModelError, match="trust=True"):
+        store.register_model("credit", uri, version="evil")
+    assert not marker.exists(), "registering ran the model's code"
+    assert "evil" not in store.model_versions("credit")

@@ -137,14 +137,30 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    """Check the store's segments against their hash chains; 1 when anything is wrong."""
-    from diaglab.store.audit import verify
+    """Check the store's segments against their hash chains (and, with ``--deep``, the DuckDB
+    copy against the segments); prints each stream's head to keep as an anchor; 1 when anything
+    is wrong."""
+    from diaglab.store.audit import VerifyReport, verify
 
     root = Path(args.store)
     if not (root / "segments").is_dir() and not (root / "audit").is_dir():
         raise InputError(f"{root} is not a diaglab store (no segments/ or audit/ in it)")
-    report = verify(root)  # reads files only: works while another process holds the store
+    report = verify(root, anchors=args.anchor)  # reads files only: works beside a writer
+    if args.deep:
+        from diaglab.store.audit.duckdb_copy import verify_copy
+
+        checked, problems = verify_copy(root)
+        report = VerifyReport(
+            report.streams,
+            report.segments,
+            report.problems + tuple(problems),
+            heads=report.heads,
+            keyed=report.keyed,
+        )
+        print(f"DuckDB copy: {checked} ingested segment(s) compared with their files")
     print(report)
+    for stream, head in report.heads.items():
+        print(f"head {stream}: {head}")
     return 0 if report.ok else 1
 
 
@@ -239,6 +255,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     ver = sub.add_parser("verify", help="check every segment against the store's hash chains")
     ver.add_argument("store")
+    ver.add_argument(
+        "--anchor",
+        action="append",
+        default=[],
+        metavar="HASH",
+        help="a head hash printed by an earlier verify, kept outside the store: it must still "
+        "be in a chain (repeatable)",
+    )
+    ver.add_argument(
+        "--deep",
+        action="store_true",
+        help="also compare the DuckDB copy with the segments (row counts and a digest per "
+        "segment); needs the store closed by other processes",
+    )
     ver.set_defaults(func=cmd_verify)
 
     demo = sub.add_parser("demo", help="JupyterLab on the tour notebook over the sample store")

@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -95,6 +96,38 @@ def sensitive_columns(store: Any, model: str | None) -> set[str]:
     except Exception:
         return set()
     return {str(c) for c in (getattr(schema, "sensitive", None) or ())}
+
+
+def _hide_sensitive_literals(
+    store: Any,
+    model: str | None,
+    query: Mapping[str, Any],
+    kwargs: dict[str, Any],
+    state: Mapping[str, Any] | None,
+) -> tuple[Mapping[str, Any], dict[str, Any], Mapping[str, Any] | None]:
+    """The query, kwargs and state with every filter literal on a sensitive column replaced by
+    its keyed hash (``hmac-sha256:…``, which compares the same when re-run): a finding never
+    stores a sensitive value in clear (:mod:`diaglab.store.sensitive`)."""
+    hidden = sensitive_columns(store, model)
+    if not hidden or getattr(store, "path", None) is None:  # a remote Spark store has no key file
+        return query, kwargs, state
+    from diaglab.queries.filters import hide_sensitive_in
+    from diaglab.store.sensitive import Hashing, store_key
+
+    hashing = Hashing(frozenset(hidden), store_key(Path(store.path)))
+    kwargs, made = hide_sensitive_in(kwargs, hashing)
+    state, more = hide_sensitive_in(state, hashing)
+    made.update(more)
+    query = dict(query)
+    call = query.get("call")
+    for clear, marked in made.items():
+        if isinstance(call, str):
+            quoted = "'" + clear.replace("'", "''") + "'"
+            call = call.replace(quoted, "'" + marked + "'")
+            if len(clear) >= 4:  # shorter texts would match unrelated parts of the call
+                call = call.replace(clear, marked)
+    query["call"] = call
+    return query, kwargs, state
 
 
 def _model_version(store: Any, model: str | None, state: Mapping[str, Any]) -> str | None:
@@ -213,6 +246,7 @@ def record(
     kwargs = dict(query.get("kwargs") or {})
     function = query.get("function")
     model = model or kwargs.get("model")
+    query, kwargs, state = _hide_sensitive_literals(store, model, query, kwargs, state)
     frame, rec, error = (None, Recorded(), None)
     # A query that already carries its SQL (a finding re-titled) is not run again.
     recorded = table is not None and query.get("sql") is not None

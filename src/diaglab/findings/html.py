@@ -6,18 +6,28 @@ page; a script then replaces it with the interactive Vega-Lite view, drawn by th
 bundle inlined once (from vl-convert: no CDN, works offline). Where scripts don't run (a mail
 client, GitHub's file view, a print), the SVG stays. Every text from a finding is escaped; specs
 are embedded as JSON data blocks that cannot close their ``<script>`` element.
+
+A finding may come from someone else (a shared store, a bundle sent by mail), so nothing in it
+is allowed to run: the SVG is shown as an ``<img>`` (a browser runs no script in an image); a
+spec's ``usermeta`` is dropped, since vega-embed lets ``usermeta.embedOptions`` override the
+page's options (re-enabling "View Source" with a spec-chosen ``sourceHeader``); Vega expressions
+are interpreted (``ast: true``), never compiled with ``Function``; and a Content-Security-Policy
+allows only this page's own two scripts (by hash), no other script, no network, no frames.
 """
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
 import html
 import json
 from collections.abc import Sequence
 from typing import Any
 
-from diaglab.findings.finding import Finding, canonical_json, now_iso, safe_svg, table_html
+from diaglab.findings.finding import Finding, canonical_json, now_iso, svg_image, table_html
 
+NONE = "'none'"
 TABLE_ROWS = 50
 QUERY_CHARS = 20_000
 
@@ -42,13 +52,51 @@ def vega_bundle() -> str:
     import vl_convert as vlc
     from altair.utils._importers import vl_version_for_vl_convert
 
-    snippet = "window.vegaEmbed = vegaEmbed;\n"
+    snippet = (
+        "window.vegaEmbed = vegaEmbed;\n"
+        "window.vegaExpressionInterpreter = vega.expressionInterpreter;\n"
+    )
     return str(vlc.javascript_bundle(snippet, vl_version=vl_version_for_vl_convert()))
 
 
 def _json_block(value: Any) -> str:
     # "</" cannot appear inside the block, so no value can end the <script> element early.
     return canonical_json(value).replace("</", "<\\/").replace("<!--", "<\\!--")
+
+
+_EMBED = (
+    "(function(){var specs=JSON.parse(document.getElementById('diaglab-specs').textContent);"
+    "Object.keys(specs).forEach(function(id){var el=document.getElementById(id);"
+    "if(!el||!window.vegaEmbed)return;var spec=specs[id];delete spec.usermeta;"
+    "var box=document.createElement('div');"
+    "window.vegaEmbed(box,spec,{actions:false,renderer:'svg',ast:true,"
+    "expr:window.vegaExpressionInterpreter})"
+    ".then(function(){el.replaceChildren(box);})"
+    ".catch(function(e){console.warn('diaglab chart',id,e);});});})();"
+)
+
+
+def without_usermeta(spec: Any) -> Any:
+    """A Vega-Lite spec without its top-level ``usermeta``, where vega-embed reads options that
+    override the embedding page's."""
+    if isinstance(spec, dict):
+        return {k: v for k, v in spec.items() if k != "usermeta"}
+    return spec
+
+
+def csp(scripts: Sequence[str]) -> str:
+    """The Content-Security-Policy of a report whose only scripts are ``scripts`` (inline)."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
+        for s in scripts
+    )
+    return (
+        "default-src 'none'; "
+        f"script-src {hashes or NONE}; "
+        "style-src 'unsafe-inline'; img-src data:; font-src data:; "
+        "connect-src 'none'; frame-src 'none'; object-src 'none'; "
+        "base-uri 'none'; form-action 'none'"
+    )
 
 
 def report_html(
@@ -58,8 +106,18 @@ def report_html(
     esc = html.escape
     sections = [_section(i, f) for i, f in enumerate(findings)]
     models = sorted({f.model for f in findings if f.model})
+    body = "".join(sections)
+    specs = {f"chart-{i}": without_usermeta(f.chart) for i, f in enumerate(findings) if f.chart}
+    code = [vega_bundle(), _EMBED] if interactive and specs else []
+    scripts = ""
+    if code:
+        scripts = (
+            f"<script type='application/json' id='diaglab-specs'>{_json_block(specs)}</script>"
+            + "".join(f"<script>{c}</script>" for c in code)
+        )
     head = (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<meta http-equiv='Content-Security-Policy' content=\"{csp(code)}\">"
         "<meta name='viewport' content='width=device-width,initial-scale=1'>"
         "<meta name='generator' content='diaglab'>"
         f"<title>{esc(title)}</title><style>{_CSS}</style></head><body>"
@@ -67,21 +125,6 @@ def report_html(
         + (f" on {esc(', '.join(models))}" if models else "")
         + f" · generated {esc(now_iso())}</p>"
     )
-    body = "".join(sections)
-    scripts = ""
-    specs = {f"chart-{i}": f.chart for i, f in enumerate(findings) if f.chart}
-    if interactive and specs:
-        scripts = (
-            f"<script type='application/json' id='diaglab-specs'>{_json_block(specs)}</script>"
-            f"<script>{vega_bundle()}</script>"
-            "<script>(function(){var specs=JSON.parse("
-            "document.getElementById('diaglab-specs').textContent);"
-            "Object.keys(specs).forEach(function(id){var el=document.getElementById(id);"
-            "if(!el||!window.vegaEmbed)return;var box=document.createElement('div');"
-            "window.vegaEmbed(box,specs[id],{actions:false,renderer:'svg'})"
-            ".then(function(){el.replaceChildren(box);})"
-            ".catch(function(e){console.warn('diaglab chart',id,e);});});})();</script>"
-        )
     return head + body + scripts + "</body></html>"
 
 
@@ -112,7 +155,7 @@ def _section(i: int, f: Finding) -> str:
     if f.note:
         parts.append(f"<p class='note'>{esc(f.note)}</p>")
     if f.chart:
-        svg = safe_svg(f.chart_svg) if f.chart_svg else ""
+        svg = svg_image(f.chart_svg, alt=f"chart: {f.title}") if f.chart_svg else ""
         fallback = svg or "<p><i>(chart: needs scripts to draw)</i></p>"
         parts.append(f"<div class='chart' id='chart-{i}'>{fallback}</div>")
     parts.append(table_html(f.table, max_rows=TABLE_ROWS))

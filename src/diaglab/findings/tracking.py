@@ -16,7 +16,7 @@ from typing import Any
 
 from diaglab.errors import InputError
 from diaglab.findings.export import MissingExtraError, file_names
-from diaglab.findings.finding import Finding, bundle
+from diaglab.findings.finding import Finding, bundle, svg_image
 
 PARAM_CHARS = 500
 
@@ -178,7 +178,8 @@ def to_wandb(findings: Sequence[Finding], target: Any) -> str:
             if len(df.columns):
                 logged[f"{name}/table"] = wandb.Table(dataframe=_flat(df))
             if f.chart_svg:
-                logged[f"{name}/chart"] = wandb.Html(f.chart_svg, inject=False)
+                # as an image: W&B shows Html as a page, where an SVG's script would run
+                logged[f"{name}/chart"] = wandb.Html(svg_image(f.chart_svg), inject=False)
             if logged:
                 run.log(logged)
             # Run files (synced with the run; in offline mode kept under WANDB_DIR).

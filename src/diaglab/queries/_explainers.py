@@ -8,8 +8,10 @@ reference. Both are additive: base value + sum of the values = the model output 
 Cached explanations are diaglab-owned files, ``<store>/cache/explanations/<model>/<key>/*.parquet``
 (one file per batch, written to a temporary name and renamed into place), where ``key`` names the
 model version, the SHA-256 of its registered file and the explainer, so a re-registered version
-never reads stale values. A small in-process map in front of the files makes a repeated card
-instant.
+never reads stale values. Each file is sealed with an HMAC under the store's audit key
+(``<file>.mac``, :func:`diaglab.store.audit.seal`) and read back only while the seal holds: an
+edited cache file is ignored and its explanations computed again, never returned as cached. A
+small in-process map in front of the files makes a repeated card instant.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
 from diaglab.errors import SchemaError
+from diaglab.store import audit
+from diaglab.store.audit.key import find_key
 from diaglab.store.models import LoadedModel, model_info
 
 BACKGROUND_ROWS = 100
@@ -231,6 +235,7 @@ def clear_memory_cache() -> None:
     with _LOCK:
         _MEMORY.clear()
         _MODELS.clear()
+        _SEALED.clear()
 
 
 def cached(store: Any, model: str, key: str, ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -244,13 +249,35 @@ def cached(store: Any, model: str, key: str, ids: list[str]) -> dict[str, dict[s
                 found[i] = hit
     missing = [i for i in ids if i not in found]
     d = cache_dir(store, model, key)
-    if missing and d.is_dir() and any(d.glob("*.parquet")):
-        dataset = pads.dataset(sorted(d.glob("*.parquet")), format="parquet")
+    files = _sealed_files(Path(store.path), d) if missing and d.is_dir() else []
+    if files:
+        dataset = pads.dataset(files, format="parquet")
         table = dataset.to_table(filter=pads.field("prediction_id").isin(missing))
         recs = table.to_pylist()
         found.update((rec["prediction_id"], rec) for rec in recs)
         _remember(root, model, key, recs)
     return found
+
+
+_SEALED: set[tuple[str, int, int]] = set()  # (path, size, mtime_ns) whose seal held
+
+
+def _sealed_files(root: Path, d: Path) -> list[Path]:
+    """The cache files of ``d`` whose seal holds (each checked once per size and mtime)."""
+    key = find_key(root)
+    out = []
+    for path in sorted(d.glob("*.parquet")):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        ident = (str(path), st.st_size, st.st_mtime_ns)
+        if ident not in _SEALED and audit.is_sealed(root, path, key):
+            with _LOCK:
+                _SEALED.add(ident)
+        if ident in _SEALED:
+            out.append(path)
+    return out
 
 
 def _remember(root: str, model: str, key: str, recs: Iterable[dict[str, Any]]) -> None:
@@ -272,7 +299,9 @@ def write_cache(store: Any, model: str, key: str, rows: pd.DataFrame) -> None:
     pq.write_table(pa.Table.from_pandas(rows, preserve_index=False), tmp)
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
-    os.replace(tmp, d / f"{name}.parquet")
+    final = d / f"{name}.parquet"
+    os.replace(tmp, final)
+    audit.seal(Path(store.path), final)  # until sealed, readers skip the file: a cache miss
     root = str(store.path)
     names = [str(c) for c in rows.columns]
     columns = [rows[c].tolist() for c in rows.columns]  # plain Python values, column at a time

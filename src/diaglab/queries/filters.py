@@ -3,7 +3,10 @@
 A filter string such as ``region = 'north' AND (income < 32000 OR age >= 60)`` is tokenised and
 parsed here into a small tree; column names are checked against the table and values against the
 column's type. Nothing the user typed ever reaches SQL as text: the tree compiles to an Ibis
-expression whose literals are bound values.
+expression whose literals are bound values. A literal compared with a sensitive column (stored as
+keyed hashes, :mod:`diaglab.store.sensitive`) is replaced by its keyed hash before it reaches Ibis,
+so it matches and the clear value is in no SQL; :func:`hide_sensitive` writes a filter with those
+literals replaced, for storing.
 
 Grammar (case-insensitive keywords; Python spellings ``==``, ``and``, ``or``, ``not`` work too)::
 
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 from diaglab.errors import FilterError
+from diaglab.store.sensitive import MARK, Hashing, hashing_of
 
 OPS = ("=", "!=", "<", "<=", ">", ">=", "in", "not in", "is null", "is not null")
 _TOKEN = re.compile(
@@ -350,20 +354,52 @@ def _check_column(name: str, columns: Sequence[str]) -> None:
         raise FilterError(f"unknown column {name!r} in filter{hint}; known: {', '.join(columns)}")
 
 
-def _compile(tree: Filter, table: Any) -> Any:
+_EQUALITY = ("=", "!=", "in", "not in", "is null", "is not null")
+
+
+def _hashing(table: Any) -> Hashing | None:
+    """The sensitive columns of the store table ``table`` is drawn from (None: no store's)."""
+    import ibis.expr.operations as ops
+
+    found = table.op().find(ops.DatabaseTable)
+    for db in found:
+        hashing = hashing_of(db.source, db.name)
+        if hashing is not None:
+            return hashing
+    return None
+
+
+def _hashed(tree: Condition, hashing: Hashing | None) -> Condition:
+    """``tree`` comparing a sensitive column's keyed hash, when its column is one."""
+    if hashing is None or tree.column not in hashing.columns:
+        return tree
+    if tree.op not in _EQUALITY:
+        raise FilterError(
+            f"column {tree.column!r} is sensitive (stored as keyed hashes): only =, !=, IN, NOT "
+            f"IN and IS NULL can compare it, not {tree.op!r}"
+        )
+    if tree.op in ("is null", "is not null"):
+        return tree
+    if tree.op in ("in", "not in"):
+        return Condition(tree.column, tree.op, tuple(hashing.literal(v) for v in tree.value))
+    return Condition(tree.column, tree.op, hashing.literal(tree.value))
+
+
+def _compile(tree: Filter, table: Any, hashing: Hashing | None = None) -> Any:
     if isinstance(tree, And):
-        out = _compile(tree.items[0], table)
+        out = _compile(tree.items[0], table, hashing)
         for item in tree.items[1:]:
-            out = out & _compile(item, table)
+            out = out & _compile(item, table, hashing)
         return out
     if isinstance(tree, Or):
-        out = _compile(tree.items[0], table)
+        out = _compile(tree.items[0], table, hashing)
         for item in tree.items[1:]:
-            out = out | _compile(item, table)
+            out = out | _compile(item, table, hashing)
         return out
     if isinstance(tree, Not):
-        return ~_compile(tree.item, table)
+        return ~_compile(tree.item, table, hashing)
     _check_column(tree.column, table.columns)
+    tree = _hashed(tree, hashing)
     col = table[tree.column]
     if tree.op == "is null":
         return col.isnull()
@@ -411,7 +447,7 @@ def predicate(table: Any, spec: Slice | str | Filter) -> Any:
         tree = spec
     else:
         raise FilterError(f"where= takes a dl.Slice or a filter string, not {type(spec).__name__}")
-    return _compile(tree, table)
+    return _compile(tree, table, _hashing(table))
 
 
 def columns_of(spec: Slice | str | Filter | None) -> set[str]:
@@ -430,3 +466,83 @@ def columns_of(spec: Slice | str | Filter | None) -> set[str]:
                 yield from walk(item)
 
     return set(walk(tree))
+
+
+def text_of(tree: Filter) -> str:
+    """Filter text that parses back to ``tree``."""
+    if isinstance(tree, Condition):
+        return tree.text()
+    if isinstance(tree, Not):
+        return f"NOT ({text_of(tree.item)})"
+    joiner = " AND " if isinstance(tree, And) else " OR "
+    return joiner.join(
+        f"({text_of(item)})" if isinstance(item, And | Or) else text_of(item) for item in tree.items
+    )
+
+
+def hide_sensitive(spec: Any, hashing: Hashing | None) -> tuple[Any, dict[str, str]]:
+    """``spec`` (a filter string, a Slice or its JSON) with every literal compared with a
+    sensitive column replaced by ``hmac-sha256:<keyed hash>``, and the replacements made
+    (clear text -> replacement), so a caller can scrub other copies of the same text."""
+    if hashing is None or spec is None or spec == "":
+        return spec, {}
+    replaced: dict[str, str] = {}
+
+    def hide(c: Condition) -> Condition:
+        if c.column not in hashing.columns or c.op in ("is null", "is not null"):
+            return c
+
+        def one(v: Any) -> Any:
+            text = v if isinstance(v, str) else str(v)
+            if text.startswith(MARK):
+                return text
+            replaced[text] = MARK + hashing.literal(text)
+            return replaced[text]
+
+        if c.op in ("in", "not in"):
+            return Condition(c.column, c.op, tuple(one(v) for v in c.value))
+        return Condition(c.column, c.op, one(c.value))
+
+    def walk(node: Filter) -> Filter:
+        if isinstance(node, Condition):
+            return hide(node)
+        if isinstance(node, Not):
+            return Not(walk(node.item))
+        items = tuple(walk(i) for i in node.items)
+        return And(items) if isinstance(node, And) else Or(items)
+
+    if isinstance(spec, Slice):
+        return Slice(*(hide(c) for c in spec.conditions)), replaced
+    if isinstance(spec, str):
+        try:
+            tree = parse(spec)
+        except FilterError:
+            return spec, {}
+        hidden = walk(tree)
+        return (text_of(hidden) if replaced else spec), replaced
+    if isinstance(spec, list) and all(isinstance(c, dict) and "column" in c for c in spec):
+        conds = [hide(Condition(c["column"], c["op"], c.get("value"))) for c in spec]
+        return [c.to_json() for c in conds], replaced
+    return spec, {}
+
+
+def hide_sensitive_in(value: Any, hashing: Hashing | None) -> tuple[Any, dict[str, str]]:
+    """``value`` (JSON: dicts, lists, text) with :func:`hide_sensitive` applied to every text
+    that is a filter, and to every list that is a Slice's JSON; the replacements made."""
+    replaced: dict[str, str] = {}
+    if hashing is None:
+        return value, replaced
+
+    def walk(v: Any) -> Any:
+        if isinstance(v, str | list):
+            hidden, made = hide_sensitive(v, hashing)
+            if made:
+                replaced.update(made)
+                return hidden
+        if isinstance(v, dict):
+            return {k: walk(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [walk(x) for x in v]
+        return v
+
+    return walk(value), replaced

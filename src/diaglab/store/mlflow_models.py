@@ -2,15 +2,19 @@
 
 The model's MLflow directory is downloaded into the store, so the store stays self-contained: the
 version loads later through the MLflow flavor that saved it, without the tracking server. Only
-flavors whose files are data (LightGBM's text model, XGBoost's JSON/UBJ) load without running code;
-pickle, cloudpickle and skops files, and custom pyfunc code, run code chosen by whoever wrote the
-model, so those need ``trust=True`` to register (registration loads the model once, to learn its
-features and classes) and to load.
+models whose files are data load without running code: a LightGBM ``Booster`` saved as LightGBM's
+text model, an XGBoost model saved as JSON/UBJ, both with a plain ``model_class``, a data file that
+really holds that format (read from its bytes), and no ``code`` directory; diaglab then loads the
+file itself, with LightGBM or XGBoost, not through MLflow's loader. Everything else MLflow would
+load by unpickling (the scikit-learn API LightGBM classes, the sklearn flavor's pickle, cloudpickle
+and skops files) or by importing code shipped with the model (``code`` paths, pyfunc loader
+modules) runs code chosen by whoever logged the model: it needs ``trust=True`` to register and to
+load. Registering reads only the ``MLmodel`` file: without ``trust=True`` nothing of the model is
+executed; with it, the model is loaded once to learn its features and classes.
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
 from dataclasses import dataclass
@@ -22,7 +26,16 @@ from diaglab.errors import InputError, UntrustedModelError
 URI_SCHEMES = ("models:/", "runs:/", "mlflow-artifacts:/")
 # Flavors diaglab explains, in the order it prefers them when a model has several.
 FLAVORS = ("lightgbm", "xgboost", "sklearn")
-_DATA_FILES = {"lightgbm": (".lgb", ".txt"), "xgboost": (".json", ".ubj", ".xgb")}
+# model_class values MLflow's LightGBM/XGBoost loaders build without unpickling; any other class
+# makes MLflow's LightGBM loader unpickle, and its XGBoost loader import whatever the text names.
+_NATIVE_CLASSES = {
+    "lightgbm": {"lightgbm.basic.Booster"},
+    "xgboost": {
+        "xgboost.core.Booster",
+        "xgboost.sklearn.XGBClassifier",
+        "xgboost.sklearn.XGBRegressor",
+    },
+}
 
 
 def is_mlflow_uri(value: object) -> bool:
@@ -42,8 +55,22 @@ class MlflowModel:
     model_uuid: str | None
     mlflow_version: str | None
 
+    data: str = ""  # the flavor's data file, relative to ``path``
+
     def load(self) -> Any:
-        """The native model object, through ``mlflow.<flavor>.load_model``."""
+        """The native model object: read by LightGBM or XGBoost themselves when the model is
+        code-free, through ``mlflow.<flavor>.load_model`` otherwise (callers check trust)."""
+        if not self.needs_trust and self.flavor == "lightgbm":
+            import lightgbm
+
+            return lightgbm.Booster(model_file=str(self.path / self.data))
+        if not self.needs_trust and self.flavor == "xgboost":
+            import xgboost
+
+            cls = {"XGBClassifier": xgboost.XGBClassifier, "XGBRegressor": xgboost.XGBRegressor}
+            model = cls.get(self.model_class.rsplit(".", 1)[-1], xgboost.Booster)()
+            model.load_model(str(self.path / self.data))
+            return model
         module = importlib.import_module(f"mlflow.{self.flavor}")
         return module.load_model(str(self.path))
 
@@ -80,7 +107,12 @@ def describe(path: Path, uri: str) -> MlflowModel:
     code from the model's author."""
     import yaml
 
-    meta = yaml.safe_load((path / "MLmodel").read_text()) or {}
+    try:
+        meta = yaml.safe_load((path / "MLmodel").read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise InputError(f"MLflow model {uri!r} has an unreadable MLmodel file: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise InputError(f"MLflow model {uri!r} has an MLmodel file that is not a mapping")
     flavors: dict[str, Any] = meta.get("flavors") or {}
     flavor = next((f for f in FLAVORS if f in flavors), None)
     if flavor is None:
@@ -90,17 +122,48 @@ def describe(path: Path, uri: str) -> MlflowModel:
         )
     conf: dict[str, Any] = flavors[flavor] or {}
     data = str(conf.get("data") or conf.get("pickled_model") or "")
-    native = data.endswith(_DATA_FILES.get(flavor, ())) and not conf.get("code")
+    model_class = str(conf.get("model_class") or "")
     return MlflowModel(
         path=path,
         flavor=flavor,
-        model_class=str(conf.get("model_class") or flavor),
-        needs_trust=not native,
+        model_class=model_class or flavor,
+        needs_trust=_runs_code(path, meta, flavor, conf),
         features=_signature_inputs(meta),
         run_id=meta.get("run_id"),
         model_uuid=meta.get("model_uuid"),
         mlflow_version=meta.get("mlflow_version"),
+        data=data,
     )
+
+
+def _runs_code(path: Path, meta: dict[str, Any], flavor: str, conf: dict[str, Any]) -> bool:
+    """Whether loading this model (by diaglab, or by MLflow for a trusted one) may run code
+    chosen by whoever logged it. Decided from the files, never from a model's own claim."""
+    from diaglab.store.models import file_format
+
+    if flavor not in _NATIVE_CLASSES:
+        return True
+    default = "lightgbm.basic.Booster" if flavor == "lightgbm" else "xgboost.core.Booster"
+    if str(conf.get("model_class") or default) not in _NATIVE_CLASSES[flavor]:
+        return True
+    pyfunc = (meta.get("flavors") or {}).get("python_function") or {}
+    if conf.get("code") or pyfunc.get("code") or (path / "code").exists():
+        return True
+    if pyfunc.get("loader_module") not in (None, f"mlflow.{flavor}"):
+        return True
+    data = str(conf.get("data") or "")
+    target = (path / data).resolve()
+    if not data or not target.is_relative_to(path.resolve()) or not target.is_file():
+        return True
+    return file_format(target) != flavor
+
+
+def needs_trust_at(path: Path) -> bool:
+    """Whether loading the MLflow model directory at ``path`` runs code (True when unreadable)."""
+    try:
+        return describe(path, str(path)).needs_trust
+    except (OSError, ValueError):
+        return True
 
 
 def _signature_inputs(meta: dict[str, Any]) -> tuple[str, ...]:
@@ -115,22 +178,11 @@ def check_trust(described: MlflowModel, who: str, trust: bool) -> None:
     if described.needs_trust and not trust:
         raise UntrustedModelError(
             f"{who} is saved by MLflow's {described.flavor} flavor as {described.model_class} "
-            "in a format whose loading runs code (pickle, cloudpickle or skops). Pass "
+            "in a form whose loading runs code (a pickle, cloudpickle or skops file, a data file "
+            "that is not a LightGBM/XGBoost model, or code shipped with the model). Pass "
             "trust=True only if you trust whoever logged this model, or log a LightGBM Booster or "
             "an XGBoost model, which load without running code."
         )
-
-
-def tree_sha256(path: Path) -> str:
-    """One SHA-256 over a directory: every file's relative path and contents, in sorted order."""
-    h = hashlib.sha256()
-    for file in sorted(p for p in path.rglob("*") if p.is_file()):
-        h.update(file.relative_to(path).as_posix().encode() + b"\0")
-        with open(file, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-        h.update(b"\0")
-    return h.hexdigest()
 
 
 def tracking_uri() -> str:

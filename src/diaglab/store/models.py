@@ -3,15 +3,20 @@
 LightGBM boosters are saved in LightGBM's own text format and XGBoost models as JSON; loading those
 runs no code. Anything else (e.g. a scikit-learn pipeline) is pickled, and because unpickling runs
 arbitrary code, :func:`load_model` refuses it unless the caller passes ``trust=True``. A model can
-also be registered from an MLflow model URI (:mod:`diaglab.store.mlflow_models`). A SHA-256 of every
-model's files is recorded at registration and checked at load, with where the model came from.
+also be registered from an MLflow model URI (:mod:`diaglab.store.mlflow_models`).
+
+Whether loading runs code is decided from the file itself, when loading (:func:`file_format`
+reads its bytes: only a LightGBM text model or an XGBoost JSON/UBJSON model is code-free), never
+from ``model.json``, which anyone who can write the store can edit. The SHA-256 of every model's
+files is chained in the store's keyed audit trail at registration
+(:func:`diaglab.store.audit.append_registration`) and checked against it at every load.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
+import logging
 import os
 import pickle
 import shutil
@@ -24,8 +29,12 @@ import numpy as np
 import pandas as pd
 
 from diaglab.errors import InputError, StoreCorruptionError, UntrustedModelError, unknown
-from diaglab.store import mlflow_models
+from diaglab.store import audit, mlflow_models
+from diaglab.store.audit.key import find_key
+from diaglab.store.audit.key import store_id as audit_key_id
 from diaglab.store.segments import check_model_name
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -42,7 +51,7 @@ class ModelInfo:
     registered_at: str
     path: Path
     sha256: str
-    needs_trust: bool
+    needs_trust: bool  # from the file's bytes (or an MLflow model's MLmodel), not model.json
     source: dict[str, Any]  # where the version came from: a Python object or an MLflow URI
     flavor: str | None = None  # the MLflow flavor that loads it
 
@@ -141,12 +150,26 @@ def _lightgbm_task(booster: Any) -> str:
     return "regression"
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+CODE = "code"  # what file_format calls anything that is not a known code-free model format
+
+
+def file_format(path: Path) -> str:
+    """What a model file holds, judged from its bytes: ``"lightgbm"`` (LightGBM's text model),
+    ``"xgboost"`` (an XGBoost JSON or UBJSON model), or ``"code"`` for anything else (a pickle,
+    joblib or cloudpickle file, or unknown bytes), whose loading may run code."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(256)
+    except OSError:
+        return CODE
+    if head.startswith(b"tree\nversion=v") or head.startswith(b"tree\r\nversion=v"):
+        return "lightgbm"
+    stripped = head.lstrip()
+    if stripped.startswith(b"{") and b"learner" in head:
+        # JSON ({"learner": ...) or UBJSON ({L\x00...\x07learner...): xgboost parses either in
+        # C++, and neither can name a Python object to build.
+        return "xgboost"
+    return CODE
 
 
 def _version_dir(root: Path, model: str, version: str) -> Path:
@@ -226,11 +249,12 @@ def register_model(
             "features": list(features),
             "classes": list(classes),
             "file": path.name,
-            "sha256": _sha256(path),
+            "sha256": audit.path_sha256(path),
             "needs_trust": fmt == "pickle",
             "source": {"type": "python", "class": estimator_name},
         },
     )
+    audit.append_registration(root, model, version, path)
     return model_info(root, model, version)
 
 
@@ -271,7 +295,7 @@ def _register_mlflow(root: Path, model: str, uri: str, version: str, *, trust: b
             "features": list(features),
             "classes": list(classes),
             "file": final.name,
-            "sha256": mlflow_models.tree_sha256(final),
+            "sha256": audit.path_sha256(final),
             "needs_trust": described.needs_trust,
             "source": {
                 "type": "mlflow",
@@ -283,6 +307,7 @@ def _register_mlflow(root: Path, model: str, uri: str, version: str, *, trust: b
             },
         },
     )
+    audit.append_registration(root, model, version, final)
     return model_info(root, model, version)
 
 
@@ -306,6 +331,11 @@ def model_info(root: Path, model: str, version: str | None = None) -> ModelInfo:
         raise unknown(f"version of registered model {model!r}:", version, versions)
     d = _version_dir(root, model, version)
     data = json.loads((d / "model.json").read_text())
+    path = d / Path(str(data["file"])).name
+    if data["format"] == "mlflow":
+        needs_trust = mlflow_models.needs_trust_at(path)
+    else:
+        needs_trust = file_format(path) == CODE
     return ModelInfo(
         model,
         version,
@@ -315,9 +345,9 @@ def model_info(root: Path, model: str, version: str | None = None) -> ModelInfo:
         tuple(data["features"]),
         tuple(data["classes"]),
         data["registered_at"],
-        d / data["file"],
+        path,
         data["sha256"],
-        bool(data.get("needs_trust", data["format"] == "pickle")),
+        needs_trust,
         data.get("source") or {"type": "python", "class": data["estimator"]},
         data.get("flavor"),
     )
@@ -326,25 +356,32 @@ def model_info(root: Path, model: str, version: str | None = None) -> ModelInfo:
 def load_model(
     root: Path, model: str, version: str | None = None, *, trust: bool = False
 ) -> LoadedModel:
-    """Load a registered model; pickles need ``trust=True`` because unpickling runs code."""
+    """Load a registered model; a file whose loading runs code needs ``trust=True``.
+
+    The file's bytes decide (:func:`file_format`), whatever ``model.json`` says, and they must
+    match the SHA-256 chained in the store's audit trail when the version was registered.
+    """
     info = model_info(root, model, version)
+    _check_digest(root, info)
     if info.format == "mlflow":
         return _load_mlflow(info, trust=trust)
-    if info.needs_trust and not trust:
+    actual = file_format(info.path)
+    if actual == CODE and not trust:
         raise UntrustedModelError(
-            f"model {model!r} version {info.version!r} is a pickle ({info.estimator}); loading "
-            "it runs code from the store. Pass trust=True only if you trust whoever wrote this "
-            "store, or register a LightGBM/XGBoost model, which loads without running code."
+            f"model {model!r} version {info.version!r} is stored as {info.path.name}, a file "
+            f"whose loading runs code (a pickle or unknown bytes; model.json says "
+            f"{info.format}). Pass trust=True only if you trust whoever wrote this store, or "
+            "register a LightGBM/XGBoost model, which loads without running code."
         )
-    if _sha256(info.path) != info.sha256:
+    if actual != CODE and info.format != "pickle" and actual != info.format:
         raise StoreCorruptionError(
-            f"{info.path} does not match the SHA-256 recorded when it was registered"
+            f"{info.path} holds a {actual} model but model.json says {info.format}"
         )
-    if info.format == "lightgbm":
+    if actual == "lightgbm":
         import lightgbm
 
         impl: Any = lightgbm.Booster(model_file=str(info.path))
-    elif info.format == "xgboost":
+    elif actual == "xgboost":
         import xgboost
 
         impl = xgboost.XGBClassifier() if info.task != "regression" else xgboost.XGBRegressor()
@@ -354,11 +391,33 @@ def load_model(
     return LoadedModel(info, impl)
 
 
-def _load_mlflow(info: ModelInfo, *, trust: bool) -> LoadedModel:
-    if mlflow_models.tree_sha256(info.path) != info.sha256:
+def _check_digest(root: Path, info: ModelInfo) -> None:
+    """The files must have the SHA-256 the keyed audit trail vouches for (``model.json``'s own
+    copy is evidence only where no key is at hand: see
+    :func:`diaglab.store.audit.registered_digest`)."""
+    key = find_key(root)
+    expected = audit.registered_digest(root, info.model, info.version, key)
+    if expected is None:
+        raise StoreCorruptionError(
+            f"model {info.model!r} version {info.version!r} has no registration that the store's "
+            f"audit key ({key.where if key else 'not found'}) vouches for in "
+            f"{audit.chain_path(root, audit.REGISTRY, info.model)}; register it again"
+        )
+    if key is None and audit_key_id(root) is not None:
+        log.warning(
+            "diaglab: the audit key of store %s is not here (see docs/security.md); model %r %s "
+            "is checked against its model.json only",
+            root,
+            info.model,
+            info.version,
+        )
+    if audit.path_sha256(info.path) != expected:
         raise StoreCorruptionError(
             f"{info.path} does not match the SHA-256 recorded when it was registered"
         )
+
+
+def _load_mlflow(info: ModelInfo, *, trust: bool) -> LoadedModel:
     described = mlflow_models.describe(info.path, str(info.source.get("uri")))
     who = f"model {info.model!r} version {info.version!r} (from {info.source.get('uri')})"
     mlflow_models.check_trust(described, who, trust)

@@ -14,6 +14,15 @@ The key
 writing a store must use the same key, or equal values stop hashing equal; losing the key file
 only means new values no longer match old hashes. Values are hashed as text: ``3`` and ``3.0``
 differ, so log a column with one type.
+
+Filters
+-------
+``where="email = 'ana@example.com'"`` on a sensitive column compares by keyed hash: the filter
+compiler (:mod:`diaglab.queries.filters`) asks :func:`hashing_of` which columns of the queried
+table are sensitive and hashes the literal before it reaches Ibis, so the clear value is in no
+SQL text and no cache entry. A finding stores the filter with the literal replaced by
+``hmac-sha256:<hash>`` (:data:`MARK`), which compares the same way when re-run. Only equality
+(``=``, ``!=``, ``IN``, ``NOT IN``, ``IS NULL``) can compare hashes.
 """
 
 from __future__ import annotations
@@ -22,8 +31,12 @@ import hashlib
 import hmac
 import os
 import secrets
+import threading
+import weakref
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -33,6 +46,7 @@ from diaglab.errors import InputError, SchemaError, unknown
 KEY_ENV = "DIAGLAB_SENSITIVE_KEY"
 KEY_FILE = "sensitive.key"
 DIGEST_HEX = 32
+MARK = "hmac-sha256:"  # a literal already replaced by its keyed hash, in a stored filter
 
 
 def store_key(root: Path) -> bytes:
@@ -127,4 +141,61 @@ def hash_table(table: pa.Table, names: Sequence[str], key: bytes) -> pa.Table:
     return table
 
 
-__all__ = ["KEY_ENV", "KEY_FILE", "hash_column", "hash_table", "keyed_hash", "store_key"]
+@dataclass(frozen=True)
+class Hashing:
+    """The sensitive columns of one table of a store, and the key their values are hashed with."""
+
+    columns: frozenset[str]
+    key: bytes
+
+    def literal(self, value: Any) -> str:
+        """What a filter compares a sensitive column with: the keyed hash of ``value`` as text
+        (a value already written as ``hmac-sha256:<hash>`` gives that hash)."""
+        text = value if isinstance(value, str) else str(value)
+        if text.startswith(MARK):
+            return text[len(MARK) :]
+        return keyed_hash(self.key, text)
+
+
+_STORES: dict[int, tuple[weakref.ref[Any], weakref.ref[Any]]] = {}
+_LOCK = threading.Lock()
+
+
+def register_backend(backend: Any, store: Any) -> None:
+    """Remember which store an Ibis backend queries, so filters over its tables can find the
+    store's sensitive columns."""
+    with _LOCK:
+        for k in [k for k, (b, s) in _STORES.items() if b() is None or s() is None]:
+            del _STORES[k]
+        _STORES[id(backend)] = (weakref.ref(backend), weakref.ref(store))
+
+
+def hashing_of(backend: Any, table: str) -> Hashing | None:
+    """The sensitive columns of ``table`` (a model's predictions or reference) on a store's
+    ``backend``; None when it has none, or the backend is no store's."""
+    with _LOCK:
+        refs = _STORES.get(id(backend))
+    if refs is None or refs[0]() is not backend:
+        return None
+    store = refs[1]()
+    if store is None:
+        return None
+    try:
+        columns = frozenset(store.schema(table).sensitive or ())
+    except LookupError:  # not a model's table (a temporary or stand-in table): nothing hidden
+        return None
+    return Hashing(columns, store_key(Path(store.path))) if columns else None
+
+
+__all__ = [
+    "KEY_ENV",
+    "KEY_FILE",
+    "MARK",
+    "Hashing",
+    "hash_column",
+    "hash_table",
+    "hashing_of",
+    "keyed_hash",
+    "register_backend",
+    "store_key",
+]

@@ -44,7 +44,7 @@ from diaglab.store.segments import (
     list_segments,
     write_segment,
 )
-from diaglab.store.sensitive import hash_table, store_key
+from diaglab.store.sensitive import hash_table, register_backend, store_key
 from diaglab.store.storage import storage_error
 
 MEMO_ENTRIES = 64
@@ -115,6 +115,7 @@ class Store:
             local.engine = current
             backend = compiling_once(DuckDBBackend)
             local.backend = backend.from_connection(self._engine.con.cursor())
+            register_backend(local.backend, self)  # filters hash sensitive columns' literals
         return local.backend
 
     def __repr__(self) -> str:
