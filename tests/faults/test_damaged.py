@@ -11,6 +11,7 @@ import pytest
 import diaglab as dl
 from diaglab.cli import main
 from diaglab.errors import StoreCorruptionError
+from diaglab.store.audit import verify
 from diaglab.store.store import rebuild
 from faults.conftest import batch, segment_rows
 
@@ -66,6 +67,10 @@ def test_a_damaged_segment_is_quarantined_and_named(tmp_path, capsys, kind, dama
     from diaglab.store.quarantine import damaged_segments
 
     assert [d.id for d in damaged_segments(root)] == [bad.stem]
+
+    report = verify(root)  # the evidence is not intact, and verify says why, not just "removed"
+    assert [(p.kind, Path(p.path).name) for p in report.problems] == [("quarantined", bad.name)]
+    assert "damaged" in str(report)
 
 
 def test_a_read_only_process_skips_a_damaged_segment(tmp_path):

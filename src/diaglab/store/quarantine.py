@@ -8,8 +8,8 @@ when, and goes on with the others. Nothing is deleted: the file can be inspected
 moved back, after which the next refresh ingests it.
 
 :func:`damaged_segments` lists what was moved aside (``diaglab info`` prints it, ``verify`` can
-report it); a moved file's audit record remains, so ``verify`` also sees it missing from its
-stream.
+report it); a moved file's audit record remains, and ``verify`` names it as quarantined, with
+the reason, instead of as removed.
 """
 
 from __future__ import annotations
@@ -21,10 +21,12 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow.parquet as pq
 
-from diaglab.store.segments import Segment
+if TYPE_CHECKING:  # segments imports the audit package, whose verify imports this module
+    from diaglab.store.segments import Segment
 
 log = logging.getLogger("diaglab")
 

@@ -23,6 +23,7 @@ from diaglab.store.audit.chain import (
     registered_digest,
 )
 from diaglab.store.audit.key import AuditKey
+from diaglab.store.quarantine import damaged_segments
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class Problem:
     ----------
     kind : str
         ``changed`` (bytes differ from the chained hash), ``removed`` (chained, file missing),
+        ``quarantined`` (chained, moved aside as unreadable by a refresh: see
+        :mod:`diaglab.store.quarantine`),
         ``unchained`` (a segment no record names), ``reordered`` (a file holds the bytes chained
         for another segment, or records are out of order), ``broken`` (a record was edited, its
         line is unreadable, or it is unkeyed where a key is required), ``unkeyed`` (keyed records
@@ -141,6 +144,7 @@ def verify(root: str | Path, *, threads: int = 2, anchors: Sequence[str] = ()) -
     all_records: dict[str, list[dict[str, Any]]] = {}
     checks: list[tuple[str, Path, dict[str, Any]]] = []
     n_segments = 0
+    quarantined = {(d.kind, d.model, d.original.name): d for d in damaged_segments(root)}
     streams = _streams(root)
     for stream, (kind, model) in streams.items():
         seg_dir = root / "segments" / kind / model
@@ -166,9 +170,23 @@ def verify(root: str | Path, *, threads: int = 2, anchors: Sequence[str] = ()) -
                 continue
             chained.add(name)
             if name not in on_disk:
-                problems.append(
-                    Problem("removed", stream, rel, f"chained as record {rec.get('seq')}, missing")
-                )
+                damaged = quarantined.get((kind, model, name))
+                if damaged is not None:
+                    problems.append(
+                        Problem(
+                            "quarantined",
+                            stream,
+                            rel,
+                            f"moved to {damaged.path.relative_to(root)} as damaged: "
+                            f"{damaged.reason}",
+                        )
+                    )
+                else:
+                    problems.append(
+                        Problem(
+                            "removed", stream, rel, f"chained as record {rec.get('seq')}, missing"
+                        )
+                    )
                 continue
             checks.append((stream, seg_dir / name, rec))
         for name in sorted(on_disk - chained):
@@ -217,7 +235,15 @@ def verify(root: str | Path, *, threads: int = 2, anchors: Sequence[str] = ()) -
         problems += [p for p in pool.map(check, checks) if p is not None]
     problems += _check_registry(root, key, all_records)
     problems += _check_heads(root, key, all_records, anchors)
-    order = {"unkeyed": 0, "broken": 1, "reordered": 2, "changed": 3, "removed": 4, "unchained": 5}
+    order = {
+        "unkeyed": 0,
+        "broken": 1,
+        "reordered": 2,
+        "changed": 3,
+        "quarantined": 4,
+        "removed": 4,
+        "unchained": 5,
+    }
     problems.sort(key=lambda p: (p.stream, order.get(p.kind, 9), p.path))
     heads = {
         stream: str(recs[-1].get("hash"))
