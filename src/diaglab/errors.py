@@ -47,6 +47,10 @@ class StoreCorruptionError(DiaglabError, RuntimeError):
     """A segment or ledger that cannot be read back as written."""
 
 
+class DiaglabWarning(UserWarning):
+    """A result that is less than it seems (e.g. alert bands left out for too little baseline)."""
+
+
 def unknown(
     kind: str, name: object, known: list[str] | tuple[str, ...] | set[str]
 ) -> UnknownNameError:
