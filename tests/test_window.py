@@ -350,3 +350,56 @@ def test_months_are_buckets_in_every_time_function(march):
         pd.Timestamp("2026-03-01", tz="UTC"),
         pd.Timestamp("2026-04-01", tz="UTC"),
     ]
+
+
+def test_explanation_drift_gives_seven_day_windows_not_daily_ones(tmp_path):
+    """freq='7D' used to be read by pandas' to_period as daily periods."""
+    lgb = pytest.importorskip("lightgbm")
+    from conftest import credit_frame, credit_target
+
+    store = dl.open(tmp_path / "s")
+    train = credit_frame(600, 1)
+    clf = lgb.LGBMClassifier(n_estimators=10, num_leaves=4, verbose=-1, random_state=0)
+    clf.fit(train.assign(region=train["region"].astype("category")), credit_target(train, 2))
+    store.register_model("m", clf, "v1")
+    prod = credit_frame(300, 3)
+    scores = store.load_model("m", "v1").predict_proba(prod)[:, 1]
+    ts = pd.Timestamp("2026-03-09", tz="UTC") + pd.to_timedelta(np.arange(300) * 2, unit="h")
+    store.log("m", prod, scores, timestamps=ts)
+    d = dl.explanation_drift(store, "m", freq="7D", sample=None, window=("2026-03-09", None))
+    starts = sorted(set(d.table["window_start"]))
+    assert starts == list(pd.date_range("2026-03-09", periods=4, freq="7D", tz="UTC"))
+    w = dl.explanation_drift(store, "m", freq="W", week_start="sunday", sample=None)
+    assert all(s.day_name() == "Sunday" for s in set(w.table["window_start"]))
+    m = dl.explanation_drift(store, "m", freq="M", sample=None)
+    assert sorted(set(m.table["window_start"])) == [
+        pd.Timestamp("2026-03-01", tz="UTC"),
+        pd.Timestamp("2026-04-01", tz="UTC"),
+    ]
+    store.close()
+
+
+def test_span_stats_use_the_same_calendar(tmp_path):
+    store = dl.open(tmp_path / "s")
+    starts = pd.date_range("2026-03-01", periods=40, freq="12h", tz="UTC")
+    spans = pd.DataFrame(
+        {
+            "trace_id": [f"{i:032x}" for i in range(40)],
+            "span_id": [f"{i:016x}" for i in range(40)],
+            "name": "predict",
+            "start_ns": starts.as_unit("ns").asi8,
+            "end_ns": starts.as_unit("ns").asi8 + 5_000_000,
+            "status": "ok",
+        }
+    )
+    store.log_spans(spans)
+    s = dl.span_stats(store, freq="W", window=("2026-03-04", "2026-03-17"))
+    t = s.table
+    assert list(t["window_start"]) == [
+        pd.Timestamp("2026-03-04", tz="UTC"),
+        pd.Timestamp("2026-03-09", tz="UTC"),
+        pd.Timestamp("2026-03-16", tz="UTC"),
+    ]
+    assert list(t["partial"]) == [True, False, True]
+    assert list(t["volume"]) == [10, 14, 2]
+    store.close()
