@@ -90,6 +90,7 @@ def band_for(
     realized: pd.DataFrame,
     baseline: Window | None,
     grid: TimeGrid,
+    cut: pd.DatetimeIndex,
     k: float,
     override: tuple[float | None, float | None] | None,
     center: float,
@@ -139,7 +140,7 @@ def band_for(
     starts = utc_index(realized["_w"]) if len(realized) else pd.DatetimeIndex([], tz="UTC")
     values = realized["value"].to_numpy(float)
     n = realized["n"].to_numpy(float)
-    whole = ~grid.bounds(grid.index_of(starts))["partial"].to_numpy(bool)
+    whole = ~np.asarray(starts.isin(cut), dtype=bool)
     lo: pd.Timestamp | None = None
     hi: pd.Timestamp | None = None
     if baseline is not None and len(starts):

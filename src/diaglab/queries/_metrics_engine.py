@@ -7,6 +7,7 @@ those counts (or on the reference's), never rows.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import ibis
@@ -312,6 +313,7 @@ def _fit_per_version(hist: pd.DataFrame, pos: str, neg: str) -> dict[str, Calibr
     return out
 
 
+@functools.lru_cache(maxsize=256)
 def default_baseline(grid: TimeGrid, first: pd.Timestamp) -> Window:
     """The default baseline of a series whose first window with data starts at ``first``."""
     eighth = grid.starts(grid.index_of([first]) + BASELINE_WINDOWS)[0]

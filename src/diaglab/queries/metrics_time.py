@@ -358,6 +358,7 @@ def metrics_over_time(
     seen = grid.index_of(stats["_w"]) if len(stats) else ()
     shown_idx = grid.indices(seen, until=when)
     starts = grid.starts(shown_idx)
+    cut = starts[grid.bounds(shown_idx)["partial"].to_numpy(bool)]  # windows the window cuts
     series_keys = sorted(stats["_s"].unique(), key=lambda s: (len(s), s) if plan else s)
     if by_name is None:
         series_keys = ["all"]
@@ -479,6 +480,7 @@ def metrics_over_time(
                 realized,
                 baseline_win,
                 grid,
+                cut,
                 k,
                 overrides.get(m),
                 center,
