@@ -24,21 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from bench._common import machine, parse_size
+from bench.metrics import TEN
 
 HERE = Path(__file__).parent
 REFERENCE = ("2026-01-01", "2026-01-15")
-TEN = [
-    "accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "roc_auc",
-    "log_loss",
-    "brier_score",
-    "mean_score",
-    "positive_rate",
-    "label_coverage",
-]
 SHARED = {  # call name -> (function, kwargs); both trees accept these
     "metrics 10, 1D": ("metrics_over_time", {"freq": "1D", "metrics": TEN, "estimate": False}),
     "metrics all + CBPE, 1D": ("metrics_over_time", {"freq": "1D"}),
