@@ -6,8 +6,10 @@ Usage: ``python -m bench.timegrid --base 64f1db6 --sizes 1M,10M [--workdir DIR] 
 The store is the metrics suite's (``bench.metrics.prepare``: 60 days, two versions, late labels).
 The baseline's ``src/`` is exported with ``git archive`` into the work directory; each round runs
 one process per tree (``python -m bench.timegrid case SIZE WORKDIR``, the tree on PYTHONPATH),
-the trees alternating, and each process times every call (median of 3 after a warm-up). Calls
-only this tree understands (calendar weeks and months, a time zone) have no baseline.
+the trees alternating, and each process times every call (3 runs after a warm-up): wall seconds,
+and CPU seconds of the process (all its threads, DuckDB's included), which on a shared, loaded
+machine show the work where the wall time shows the waiting. Calls only this tree understands
+(calendar weeks and months, a time zone) have no baseline.
 """
 
 from __future__ import annotations
@@ -58,13 +60,15 @@ def case(size: int, work: Path, tree: str) -> dict[str, Any]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # band warnings are not what is timed
 
-            def once(run: Any = run, kwargs: dict[str, Any] = kwargs) -> float:
-                t = time.perf_counter()
+            def once(run: Any = run, kwargs: dict[str, Any] = kwargs) -> tuple[float, float]:
+                t, c = time.perf_counter(), time.process_time()
                 run(store, "m", **kwargs)
-                return time.perf_counter() - t
+                return time.perf_counter() - t, time.process_time() - c
 
             once()
-            out[name] = [round(once(), 4) for _ in range(3)]
+            runs = [once() for _ in range(3)]
+            out[name] = [round(w, 4) for w, _ in runs]
+            out[f"{name} cpu"] = [round(c, 4) for _, c in runs]
     store.close()
     return out
 
@@ -103,8 +107,9 @@ def main() -> None:
         f"run {m['load_avg']}; {m['date']}; baseline {args.base}, {args.rounds} rounds "
         "alternating the trees, 3 timed calls per round after a warm-up.",
         "",
-        "| size | call | baseline median s | this tree median s | ratio |",
-        "|---|---|---|---|---|",
+        "| size | call | baseline wall s | this tree wall s | wall ratio | baseline CPU s "
+        "| this tree CPU s | CPU ratio |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for size in args.sizes.split(","):
         subprocess.run(
@@ -123,11 +128,18 @@ def main() -> None:
                         runs[tree].setdefault(name, []).extend(values)
         for name in [*SHARED, *NEW_ONLY]:
             new = statistics.median(runs["new"][name])
+            new_cpu = statistics.median(runs["new"][f"{name} cpu"])
             if name in runs["base"]:
                 base = statistics.median(runs["base"][name])
-                lines.append(f"| {size} | {name} | {base:.3f} | {new:.3f} | {new / base:.2f} |")
+                base_cpu = statistics.median(runs["base"][f"{name} cpu"])
+                lines.append(
+                    f"| {size} | {name} | {base:.3f} | {new:.3f} | {new / base:.2f} "
+                    f"| {base_cpu:.3f} | {new_cpu:.3f} | {new_cpu / base_cpu:.2f} |"
+                )
             else:
-                lines.append(f"| {size} | {name} | (not supported) | {new:.3f} | |")
+                lines.append(
+                    f"| {size} | {name} | (not supported) | {new:.3f} | | | {new_cpu:.3f} | |"
+                )
     print("\n".join(lines))
 
 

@@ -61,8 +61,14 @@ _FIXED = {
     "d": US_PER_DAY,
     "day": US_PER_DAY,
 }
-_CALENDAR = {"w": ("week", 1), "week": ("week", 1), "mo": ("month", 1), "month": ("month", 1)}
-_CALENDAR.update({"q": ("month", 3), "quarter": ("month", 3)})
+_CALENDAR = {
+    "w": ("week", 1),
+    "week": ("week", 1),
+    "mo": ("month", 1),
+    "month": ("month", 1),
+    "q": ("month", 3),
+    "quarter": ("month", 3),
+}
 _MONTH_STEPS = (1, 2, 3, 4, 6, 12)
 _SYNTAX = re.compile(r"^\s*(\d+)?\s*([A-Za-z]+)\s*$")
 EXAMPLES = "'15min', '1h', '6h', '1D', '7D', 'W', 'M' (or '1mo'), 'Q'"
@@ -138,15 +144,6 @@ class Freq:
                 )
             return cls(freq, "month", count * months, zone, start)
         raise InputError(f"freq {freq!r} has an unknown unit {word!r}; valid: {EXAMPLES}")
-
-    @property
-    def nominal(self) -> pd.Timedelta:
-        """The usual length of a bucket (a month counts as 30.44 days)."""
-        if self.kind == "fixed":
-            return pd.Timedelta(self.step, "us")
-        if self.kind == "week":
-            return pd.Timedelta(days=7)
-        return pd.Timedelta(days=30.436875 * self.step)
 
     def grid(self, window: Window, span: Callable[[], tuple[Any, Any]] | None = None) -> TimeGrid:
         """The buckets of this frequency clipped to ``window``.
