@@ -403,3 +403,13 @@ def test_span_stats_use_the_same_calendar(tmp_path):
     assert list(t["partial"]) == [True, False, True]
     assert list(t["volume"]) == [10, 14, 2]
     store.close()
+
+
+def test_a_partial_drift_window_is_judged_at_its_own_size(march):
+    """Three rows of a cut week move far more by chance than a whole week's 168: no false alert."""
+    store = march
+    d = dl.drift_over_time(store, "m", freq="W", current=("2026-03-08 21:00", "2026-04-06"))
+    first = d.feature("x").iloc[0]
+    assert first["partial"] and first["n"] == 3
+    assert first["value"] > d.bands["x"][1]  # above the band of a whole day ...
+    assert not first["alert"]  # ... but within the band of three rows

@@ -7,7 +7,9 @@ reference's own distribution (multinomial samples of its bin shares, so no rows 
 statistic of each chunk against the reference shows how much a window moves by chance, and the
 band is mean ± k·std of the logarithm of those values (these statistics are right-skewed, close to
 a scaled chi-square; see :func:`diaglab.stats.drift.alert_band`). A window above it is flagged.
-The band always has ``CHUNKS`` calibration values, well above the 8 windows a band needs.
+The band always has ``CHUNKS`` calibration values, well above the 8 windows a band needs; it is
+drawn at the median size of the whole windows, and a partial window (cut by ``current``) is
+judged against a band drawn at its own size.
 
 Windows are the buckets of :mod:`diaglab.queries.timegrid` (calendar weeks, months, fixed
 durations laid from the window's first day, in a time zone), clipped to ``current``.
@@ -75,6 +77,16 @@ def _band(values: np.ndarray, k: float) -> tuple[float, float]:
     except InputError:
         return (float("nan"), float("nan"))
     return (float(np.exp(low)), float(np.exp(high)))
+
+
+def _chance_band(
+    rng: np.random.Generator, stat: Any, base: np.ndarray, size: int, k: float
+) -> tuple[float, float]:
+    """The band of windows of ``size`` rows drawn from the reference shares ``base``."""
+    if size <= 0 or base.sum() <= 0:
+        return _band(np.array([]), k)
+    draws = rng.multinomial(size, base / base.sum(), size=CHUNKS)
+    return _band(np.array([stat(base, d) for d in draws]), k)
 
 
 def drift_over_time(
@@ -176,20 +188,20 @@ def drift_over_time(
         windows = sorted(set(part["key"]))
         table = table.reindex(windows, fill_value=0)
         totals = table.sum(axis=1).to_numpy()
-        typical = int(np.median(totals[totals > 0])) if (totals > 0).any() else 0
-        if typical > 0 and base.sum() > 0:
-            draws = rng.multinomial(typical, base / base.sum(), size=CHUNKS)
-            chance = np.array([stat(base, d) for d in draws])
-        else:
-            chance = np.array([])
-        bands[f] = _band(chance, k)
-        high = bands[f][1]
         bounds = grid.bounds(np.asarray(windows, dtype="int64")).to_dict("records")
+        whole = totals[(totals > 0) & ~np.array([b["partial"] for b in bounds], dtype=bool)]
+        sizes = whole if whole.size else totals[totals > 0]
+        typical = int(np.median(sizes)) if sizes.size else 0
+        bands[f] = _chance_band(rng, stat, base, typical, k)
         for w, b, row, n_present in zip(
             windows, bounds, table.to_numpy(float), totals, strict=True
         ):
             n_null = int(nulls.get(w, 0))
             value = stat(base, row) if n_present > 0 else float("nan")
+            # A cut window is smaller, so it moves more by chance: judged at its own size.
+            high = (
+                _chance_band(rng, stat, base, int(n_present), k)[1] if b["partial"] else bands[f][1]
+            )
             n = int(n_present) + n_null
             rows.append(
                 {
