@@ -13,7 +13,7 @@ from sklearn import metrics as skm
 from sklearn.isotonic import IsotonicRegression
 
 import diaglab as dl
-from diaglab.errors import InputError, UnknownNameError
+from diaglab.errors import DiaglabWarning, InputError, UnknownNameError
 from diaglab.stats.bands import calibrate_band, threshold_band
 from diaglab.stats.estimation import cbpe, fit_calibration
 
@@ -185,13 +185,15 @@ def test_a_window_without_labels_is_a_gap_for_label_metrics_only(result):
 def test_as_of_is_not_changed_by_labels_that_arrive_later(tmp_path):
     store, truth = build_store(tmp_path / "s", days=8, n=400, seed=3)
     as_of = DAY0 + pd.Timedelta(days=6)
-    before = dl.metrics_over_time(store, "shop", as_of=as_of)
+    with pytest.warns(DiaglabWarning, match="at least 8 baseline windows"):  # 6 days
+        before = dl.metrics_over_time(store, "shop", as_of=as_of)
     # Labels arriving after as_of: a relabelling of every prediction, and late ones.
     later = as_of + pd.Timedelta(days=5)
     ids = truth["prediction_id"].tolist()
     flipped = 1 - truth["label"].to_numpy()
     store.log_labels("shop", ids, flipped, timestamps=[later] * len(ids))
-    after = dl.metrics_over_time(store, "shop", as_of=as_of)
+    with pytest.warns(DiaglabWarning):
+        after = dl.metrics_over_time(store, "shop", as_of=as_of)
     pd.testing.assert_frame_equal(before.table, after.table)
     pd.testing.assert_frame_equal(before.windows, after.windows)
     now = dl.metrics_over_time(store, "shop")
@@ -241,7 +243,7 @@ def test_unknown_metric_names_the_valid_ones(shop):
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"freq": "daily"}, InputError, "not a fixed frequency"),
+        ({"freq": "daily"}, InputError, "unknown unit 'daily'; valid: '15min'"),
         ({"freq": "10s"}, InputError, "shorter than a minute"),
         ({"by": "colour"}, UnknownNameError, "known: model_version, seg, x"),
         ({"where": "colour = 'red'"}, InputError, "colour"),
@@ -453,12 +455,14 @@ def test_cell_counts_give_the_general_statistics(shop):
     """The binary fast path (counts per cell) equals the general conditional sums."""
     import ibis
 
-    from diaglab.queries._metrics_engine import grouped_statistics, window_index
+    from diaglab.queries._metrics_engine import grouped_statistics
     from diaglab.queries.slices import statistic_aggregates
+    from diaglab.queries.timegrid import Freq, epoch_micros
 
     store, _ = shop
     t = store.table("shop")
-    keyed = t.mutate(_s=ibis.literal("all"), _w=window_index(t, 86400))
+    grid = Freq.parse("1D").grid(dl.Window())
+    keyed = t.mutate(_s=ibis.literal("all"), _w=grid.index(epoch_micros(t.timestamp, "duckdb")))
     fast, hist = grouped_statistics(keyed, "binary", True, 0.0, bins=True)
     aggs = statistic_aggregates(keyed, "binary", scores=True, latency=False)
     general = keyed.group_by(["_s", "_w"]).aggregate(**aggs).to_pyarrow().to_pandas()
@@ -503,9 +507,10 @@ def test_bands_and_calibration_from_a_labelled_reference(tmp_path):
 
 def test_an_asked_window_without_predictions_is_all_gaps(shop):
     store, _ = shop
-    r = dl.metrics_over_time(
-        store, "shop", metrics=["volume", "accuracy"], window=("2025-06-01", "2025-06-04")
-    )
+    with pytest.warns(DiaglabWarning, match="volume"):
+        r = dl.metrics_over_time(
+            store, "shop", metrics=["volume", "accuracy"], window=("2025-06-01", "2025-06-04")
+        )
     assert len(r.windows) == 3 and (r.windows["n"] == 0).all()
     realized = r.table[r.table["kind"] == "realized"]
     assert realized["gap"].all() and (realized["reason"] == "no rows").all()
@@ -525,7 +530,8 @@ def test_regression_metrics_per_window_match_sklearn(tmp_path):
         ids = store.log("price", pd.DataFrame({"x": x}), pred, timestamps=ts, task="regression")
         store.log_labels("price", ids, y, timestamps=ts + pd.Timedelta(hours=2))
         frames.append((y, pred))
-    r = dl.metrics_over_time(store, "price")
+    with pytest.warns(DiaglabWarning, match="mae"):  # 5 days
+        r = dl.metrics_over_time(store, "price")
     assert {"mae", "rmse", "r2"} <= set(r.metrics)
     assert not (r.table["kind"] == "estimated").any()  # no scores: no CBPE
     for day, (y, pred) in enumerate(frames):

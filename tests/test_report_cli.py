@@ -109,7 +109,7 @@ def test_report_checks_fail_with_exit_1_naming_what_failed(
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--current", "last week"], "START..END"),
+        (["--current", "last week"], "a window is 'start .. end'"),
         (["--checks", "{missing}"], "no such checks file"),
         (["--checks", "{bad_kind}"], "unknown check kind"),
         (["--checks", "{bad_option}"], "unknown drift check option 'maximum'"),

@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import diaglab as dl
+from diaglab.errors import DiaglabWarning
 from diaglab.store.segments import list_segments, write_segment
 
 pytestmark = [
@@ -351,6 +352,20 @@ def test_metrics_over_time_matches_duckdb(duck: dl.Store, sparked: Any) -> None:
     _same_frames(a.table[approx], b.table[approx], approx=tuple(a.table.columns))
 
 
+def test_calendar_buckets_in_a_time_zone_match_duckdb(duck: dl.Store, sparked: Any) -> None:
+    """Weeks and months on a time zone's calendar (integer arithmetic and a CASE over its
+    offsets in the engine): the same buckets and counts on Spark."""
+    for freq, tz in (("W", "America/New_York"), ("M", "Europe/Paris")):
+        a = dl.drift_over_time(duck, "credit", freq=freq, features=["income"], tz=tz)
+        b = dl.drift_over_time(sparked, "credit", freq=freq, features=["income"], tz=tz)
+        _same_frames(a.table, b.table)
+        with pytest.warns(DiaglabWarning):  # 20 days hold fewer than 8 weeks or months
+            ma = dl.metrics_over_time(duck, "credit", freq=freq, metrics=["volume"], tz=tz)
+        with pytest.warns(DiaglabWarning):
+            mb = dl.metrics_over_time(sparked, "credit", freq=freq, metrics=["volume"], tz=tz)
+        _same_frames(ma.windows, mb.windows)
+
+
 def test_spans_and_span_stats_match_duckdb(duck: dl.Store, sparked: Any) -> None:
     a, b = duck.spans(), sparked.spans()
     assert a.schema() == b.schema()
@@ -460,6 +475,9 @@ def _public_queries(store: dl.Store) -> dict[str, Callable[[], Any]]:
     calls["slice_rows"] = lambda: slice_rows(store, "credit", where="region = 'north'")
     calls["metrics_over_time"] = lambda: dl.metrics_over_time(store, "credit", freq="2D")
     calls["span_stats"] = lambda: dl.span_stats(store, freq="2D")
+    calls["drift_over_time(months in a time zone)"] = lambda: dl.drift_over_time(
+        store, "credit", freq="M", tz="Europe/Paris"
+    )
     # dl.trace is a parameterised DuckDB point lookup by design (see docs/spark.md): not here.
     return calls
 

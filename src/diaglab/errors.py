@@ -58,7 +58,8 @@ class StorageError(DiaglabError, OSError):
 
 
 class DiaglabWarning(UserWarning):
-    """Base class of the warnings diaglab gives on purpose."""
+    """Base class of the warnings diaglab gives on purpose: a result that is less than it seems
+    (e.g. alert bands left out for too little baseline), rows stored but not yet queryable."""
 
 
 class IngestDeferredWarning(DiaglabWarning):

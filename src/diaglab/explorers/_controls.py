@@ -10,7 +10,7 @@ import ipywidgets as w
 
 from diaglab.charts._common import message_chart
 
-FREQS = ("1h", "6h", "1D", "7D")
+FREQS = ("1h", "6h", "1D", "7D", "W", "M")
 WINDOW_HINT = "everything, or 2026-02-10 .. 2026-03-02"
 SLICE_HINT = "e.g. region = 'north' AND income < 30000"
 CHART_ACTIONS = {"export": True, "source": False, "compiled": False, "editor": False}

@@ -1,52 +1,26 @@
-"""Windows in explorer controls: text a person types, brushes, and traits holding a dl.Window."""
+"""Windows in explorer controls: brushes and traits holding a dl.Window.
+
+The text a person types is read by :func:`diaglab.queries.window.parse_window` (the one window
+grammar) and written back by :func:`~diaglab.queries.window.format_window`.
+"""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pandas as pd
 import traitlets
 
-from diaglab.errors import InputError
-from diaglab.queries.window import Window
-
-_SEP = re.compile(r"\s*(?:\.\.|→|–|—|\bto\b)\s*")
-
-
-def parse_window(text: str | None) -> Window | None:
-    """``"2026-02-10 .. 2026-03-02"`` (or ``→``, ``to``) as a Window; empty text is None.
-
-    Either side may be left empty for an open end: ``"2026-02-10 .."``.
-    """
-    if text is None or not text.strip():
-        return None
-    parts = _SEP.split(text.strip(), maxsplit=1)
-    if len(parts) == 1:
-        raise InputError(
-            f"a window is 'start .. end' (e.g. 2026-02-10 .. 2026-03-02), got {text!r}"
-        )
-    start, end = (p.strip() or None for p in parts)
-    return Window(start, end)
-
-
-def format_window(window: Window | None) -> str:
-    """The text :func:`parse_window` reads back; ``""`` for None or an unbounded window."""
-    if window is None or (window.start is None and window.end is None):
-        return ""
-
-    def side(ts: pd.Timestamp | None) -> str:
-        if ts is None:
-            return ""
-        return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.strftime("%Y-%m-%d %H:%M")
-
-    return f"{side(window.start)} .. {side(window.end)}".strip()
+from diaglab.queries.timegrid import US_PER_DAY, Freq
+from diaglab.queries.window import Window, format_window, parse_window
 
 
 def brushed_window(value: dict[str, Any], freq: str) -> Window | None:
-    """The Window a brush selects, widened to whole ``freq`` windows; None for an empty brush.
+    """The Window a brush selects, widened to whole ``freq`` buckets; None for an empty brush.
 
     Vega sends the brushed interval of a temporal axis as epoch milliseconds (or ISO text).
+    Buckets are those of :mod:`diaglab.queries.timegrid` in UTC; a fixed duration longer than a
+    day, whose buckets depend on the window shown, widens to whole days.
     """
     if not value:
         return None
@@ -55,9 +29,13 @@ def brushed_window(value: dict[str, Any], freq: str) -> Window | None:
         return None
     lo, hi = (_timestamp(v) for v in interval)
     lo, hi = min(lo, hi), max(lo, hi)
-    start, end = lo.floor(freq), hi.ceil(freq)
+    f = Freq.parse(freq)
+    if f.kind == "fixed" and US_PER_DAY % f.step:
+        f = Freq.parse("1D")
+    grid = f.grid(Window())
+    start, end = grid.floor(lo), grid.ceil(hi)
     if end <= start:
-        end = start + pd.Timedelta(freq)
+        end = grid.ends(grid.index_of([start]))[0]
     return Window(start, end)
 
 
@@ -82,3 +60,6 @@ class OptionalWindowTrait(traitlets.TraitType[Window | None, Any]):
 
     def validate(self, obj: Any, value: Any) -> Window | None:
         return None if value is None else Window.of(value)
+
+
+__all__ = ["OptionalWindowTrait", "WindowTrait", "brushed_window", "format_window", "parse_window"]

@@ -30,10 +30,13 @@ def _open_store(path: str) -> Any:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from diaglab.findings.export import export
-    from diaglab.findings.report import load_checks, parse_window, run_checks, standard_findings
+    from diaglab.findings.report import load_checks, run_checks, standard_findings
+    from diaglab.queries.timegrid import Freq
+    from diaglab.queries.window import parse_window
 
     try:
         current = parse_window(args.current)
+        Freq.parse(args.freq)
         checks = load_checks(args.checks) if args.checks else []
         out = Path(args.out)
         store = _open_store(args.store)
@@ -102,9 +105,15 @@ def add_commands(sub: Any) -> None:
     rep.add_argument("store")
     rep.add_argument("--model", required=True)
     rep.add_argument("--out", required=True, help="report path: .html, .md, .json or .pdf")
-    rep.add_argument("--current", help="the window judged, START..END (default: everything)")
+    rep.add_argument(
+        "--current", help="the window judged, 'START .. END' (or START to END; default: everything)"
+    )
     rep.add_argument("--checks", help="a YAML file of checks (see docs/findings.md)")
-    rep.add_argument("--freq", default="7D", help="window length of metrics over time")
+    rep.add_argument(
+        "--freq",
+        default="7D",
+        help="window length of metrics over time: 1h, 1D, 7D (fixed), W (weeks), M (months), Q",
+    )
     rep.add_argument("--save", action="store_true", help="also store the findings in the store")
     rep.set_defaults(func=cmd_report)
 

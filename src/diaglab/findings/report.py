@@ -10,7 +10,7 @@ Checks are a small YAML list; each item is one check::
 
     - drift: {statistic: psi, max: 0.2, features: numeric}  # numeric|categorical|all|[names]
     - metric: {name: accuracy, where: "region = 'north'", min: 0.8}
-    - metric: {name: log_loss, max: 0.45, window: "2026-02-01..2026-03-02"}
+    - metric: {name: log_loss, max: 0.45, window: "2026-02-01 .. 2026-03-02"}
 
 ``drift`` fails when a feature's statistic (a column of ``dl.drift(...).table``: psi,
 js_distance, wasserstein, ks_statistic, effect, ...) exceeds ``max``; ``metric`` when the metric
@@ -20,6 +20,7 @@ uses the report's ``--current`` window.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,22 +28,11 @@ from typing import Any
 
 import pandas as pd
 
-from diaglab.errors import InputError, UnknownNameError, unknown
+from diaglab.errors import DiaglabWarning, InputError, UnknownNameError, unknown
 from diaglab.findings._charts import drift_chart, metrics_chart, slices_chart
 from diaglab.findings.capture import record
 from diaglab.findings.finding import Finding
-from diaglab.queries.window import Window
-
-
-def parse_window(text: str | None) -> Window | None:
-    """``"2026-02-10..2026-03-02"`` (either side may be empty) as a Window; None for blank."""
-    if text is None or not str(text).strip():
-        return None
-    raw = str(text).strip()
-    if ".." not in raw:
-        raise InputError(f"a window is START..END, e.g. 2026-02-10..2026-03-02; got {raw!r}")
-    start, end = (s.strip() or None for s in raw.split("..", 1))
-    return Window(start, end)
+from diaglab.queries.window import Window, parse_window
 
 
 def _wjson(win: Window | None) -> dict[str, str | None] | None:
@@ -193,17 +183,21 @@ def _metrics_finding(
     if task == "multiclass":
         names = ["accuracy"]
     kw = {"model": model, "freq": freq, "metrics": names, "window": _wjson(current)}
-    found = record(
-        store,
-        "metrics over time",
-        query={
-            "call": f"dl.metrics_over_time(store, {model!r}, freq={freq!r}, metrics={names!r}, "
-            f"window={_wcall(current)})",
-            "function": "diaglab.metrics_over_time",
-            "kwargs": kw,
-        },
-        **common,
-    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DiaglabWarning)
+        found = record(
+            store,
+            "metrics over time",
+            query={
+                "call": f"dl.metrics_over_time(store, {model!r}, freq={freq!r}, "
+                f"metrics={names!r}, window={_wcall(current)})",
+                "function": "diaglab.metrics_over_time",
+                "kwargs": kw,
+            },
+            **common,
+        )
+    # Too few baseline windows leave no band: say so rather than "no alert".
+    note = " ".join(str(w.message) for w in caught if issubclass(w.category, DiaglabWarning))
     full = found.frame()
     alerts = full[full["alert"] == True]  # noqa: E712 - a column of bools
     evidence = alerts if len(alerts) else full.groupby("metric", sort=False).tail(1)
@@ -212,12 +206,14 @@ def _metrics_finding(
         if len(alerts)
         else f"Metrics over time: no alert ({', '.join(names)}, per {freq})"
     )
+    if note and not len(alerts):
+        title = f"Metrics over time: no alert band ({', '.join(names)}, per {freq}): see note"
     chart = metrics_chart(full)
     return record(
         store,
         title,
         query=found.query,
-        note="",
+        note=note,
         author=common["author"],
         model=model,
         table=evidence.reset_index(drop=True),

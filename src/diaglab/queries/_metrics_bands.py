@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 
 from diaglab.errors import InputError
-from diaglab.queries._metrics_engine import BASELINE, reference_chunks, utc_index
+from diaglab.queries._metrics_engine import default_baseline, reference_chunks, utc_index
 from diaglab.queries.slices import metric_task
+from diaglab.queries.timegrid import TimeGrid
 from diaglab.queries.window import Window
 from diaglab.stats.bands import Band, calibrate_band, threshold_band
 from diaglab.stats.metrics import metric_table
@@ -88,7 +89,8 @@ def band_for(
     s_flat: pd.DataFrame,
     realized: pd.DataFrame,
     baseline: Window | None,
-    delta: pd.Timedelta,
+    grid: TimeGrid,
+    cut: pd.DatetimeIndex,
     k: float,
     override: tuple[float | None, float | None] | None,
     center: float,
@@ -134,22 +136,24 @@ def band_for(
                     )
                     if band.source != "none":
                         return band
-    # Baseline: the series' first production windows.
+    # Baseline: the series' first whole production windows.
     starts = utc_index(realized["_w"]) if len(realized) else pd.DatetimeIndex([], tz="UTC")
     values = realized["value"].to_numpy(float)
     n = realized["n"].to_numpy(float)
+    whole = ~np.asarray(starts.isin(cut), dtype=bool)
     lo: pd.Timestamp | None = None
     hi: pd.Timestamp | None = None
     if baseline is not None and len(starts):
         lo = baseline.start if baseline.start is not None else starts.min()
-        hi = baseline.end if baseline.end is not None else starts.max() + delta
+        hi = baseline.end if baseline.end is not None else grid.ends(grid.index_of(starts)).max()
     elif baseline is None:
-        have = starts[np.isfinite(values)]
-        lo = have.min() if len(have) else None
-        hi = lo + max(BASELINE, 3 * delta) if lo is not None else None
+        have = starts[np.isfinite(values) & whole]
+        if len(have):
+            first = default_baseline(grid, have.min())
+            lo, hi = first.start, first.end
     if lo is None or hi is None:
         return Band(math.nan, math.nan, math.nan, k, "none", limits=limits)
-    pick = np.asarray((starts >= lo) & (starts < hi))
+    pick = np.asarray((starts >= lo) & (starts < hi)) & whole
     return calibrate_band(
         values[pick], n[pick] if scaled else None, k=k, source="baseline", limits=limits
     )

@@ -7,10 +7,10 @@ those counts (or on the reference's), never rows.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import ibis
-import ibis.expr.datatypes as dt
 import numpy as np
 import pandas as pd
 
@@ -18,7 +18,9 @@ from diaglab.errors import InputError, unknown
 from diaglab.queries.filters import where as apply_where
 from diaglab.queries.slice_bins import binnings
 from diaglab.queries.slices import statistic_aggregates
+from diaglab.queries.timegrid import TimeGrid, epoch_micros
 from diaglab.queries.window import Window
+from diaglab.stats.bands import MIN_WINDOWS
 from diaglab.stats.estimation import Calibration, fit_calibration
 from diaglab.stats.log_histogram import LOG_BINS, log_quantiles
 from diaglab.stats.scores import DEFAULT_SCORE_BINS, ScoreHistogram
@@ -27,12 +29,13 @@ from diaglab.stats.sufficient import LOG_LOSS_CLIP
 LATENCY_Q = (0.5, 0.9, 0.95, 0.99)
 DELAY_Q = (0.5, 0.9)
 BASELINE = pd.Timedelta(days=14)
-"""Default baseline: the first 14 days of each series (or version)."""
+BASELINE_WINDOWS = 8
+"""Default baseline: the first 14 days of each series (or version), or its first 8 windows when
+those are longer, so that a band has enough windows (:data:`diaglab.stats.bands.MIN_WINDOWS`)."""
 MIN_LATENCY_MS = 1e-3
 MIN_DELAY_DAYS = 1 / 86400
 CHUNKS = 50
 """At most this many reference chunks calibrate a band."""
-_ORIGIN = pd.Timestamp("1970-01-01", tz="UTC")  # windows count from the epoch (epoch_bucket)
 
 
 def by_expr(
@@ -74,38 +77,6 @@ def scoped(
             raise unknown(f"version of model {model!r}:", version, list(schema.versions))
         table = table.filter(table.model_version == version)
     return apply_where(window.filter(table), where)
-
-
-@ibis.udf.scalar.builtin(name="epoch_us")
-def _epoch_us(ts: dt.Timestamp(timezone="UTC")) -> dt.int64:  # type: ignore[valid-type]
-    """DuckDB's microseconds since the epoch of a TIMESTAMPTZ, read from its integer."""
-
-
-def epoch_micros(column: Any, backend: str) -> Any:
-    """Microseconds since the Unix epoch of a UTC timestamp column.
-
-    On DuckDB, Ibis's ``epoch_seconds()`` casts TIMESTAMPTZ to TIMESTAMP (a time-zone
-    conversion per row) and floors a division: 0.22 s per million rows against 0.02 s for
-    ``epoch_us``, most of a ``metrics_over_time`` query. Other backends get the portable form.
-    """
-    if backend == "duckdb":
-        return _epoch_us(column)
-    return (column.epoch_seconds() * 1_000_000).cast("int64")
-
-
-def window_index(table: Any, seconds: int, backend: str = "duckdb") -> Any:
-    """Each row's window as an integer: whole ``seconds``-long windows since the Unix epoch.
-
-    Grouping by an integer is cheaper than by a timestamp (DuckDB's ``time_bucket`` on a
-    TIMESTAMPTZ costs ~1 s per million rows), and every Ibis backend compiles it.
-    """
-    return epoch_micros(table.timestamp, backend) // (seconds * 1_000_000)
-
-
-def window_start(index: Any, seconds: int) -> pd.DatetimeIndex:
-    """The start of each integer window of :func:`window_index`, in UTC."""
-    values = np.asarray(index, dtype="int64") * seconds
-    return pd.DatetimeIndex(pd.to_datetime(values, unit="s", utc=True))
 
 
 def _score_bin(s: Any, usable: Any) -> Any:
@@ -342,18 +313,24 @@ def _fit_per_version(hist: pd.DataFrame, pos: str, neg: str) -> dict[str, Calibr
     return out
 
 
-def baseline_calibrations(hist: pd.DataFrame, baseline: Window | None) -> dict[str, Calibration]:
+@functools.lru_cache(maxsize=256)
+def default_baseline(grid: TimeGrid, first: pd.Timestamp) -> Window:
+    """The default baseline of a series whose first window with data starts at ``first``."""
+    eighth = grid.starts(grid.index_of([first]) + BASELINE_WINDOWS)[0]
+    return Window(first, max(first + BASELINE, eighth))
+
+
+def baseline_calibrations(
+    hist: pd.DataFrame, baseline: Window | None, grid: TimeGrid
+) -> dict[str, Calibration]:
     """Per version, an isotonic calibration on the labelled rows of its baseline windows."""
     labelled = hist[(hist["bin_positives"].fillna(0) + hist["bin_negatives"].fillna(0)) > 0]
     picked = []
     for _, part in labelled.groupby("model_version"):
         starts = utc_index(part["_w"])
-        if baseline is not None:
-            lo = baseline.start if baseline.start is not None else starts.min()
-            hi = baseline.end if baseline.end is not None else starts.max() + pd.Timedelta(1, "us")
-        else:
-            lo = starts.min()
-            hi = lo + BASELINE
+        span = baseline if baseline is not None else default_baseline(grid, starts.min())
+        lo = span.start if span.start is not None else starts.min()
+        hi = span.end if span.end is not None else starts.max() + pd.Timedelta(1, "us")
         picked.append(part[np.asarray((starts >= lo) & (starts < hi))])
     if not picked:
         return {}
@@ -370,7 +347,7 @@ def reference_chunks(
         ref = ref.filter(ref.model_version == version)
         total = int(ref.count().to_pyarrow().as_py())
         chunks = min(CHUNKS, total // max(size, 1))
-        if chunks < 3:
+        if chunks < MIN_WINDOWS:
             return None
         # A fixed pseudo-random chunk per row: the reference may be stored sorted.
         rn = ibis.row_number().cast("int64")
@@ -393,7 +370,3 @@ def utc_index(values: Any) -> pd.DatetimeIndex:
     """``values`` as a DatetimeIndex in UTC (naive values are read as UTC)."""
     idx = pd.DatetimeIndex(values)
     return idx.tz_localize("UTC") if idx.tz is None else idx.tz_convert("UTC")
-
-
-def floor_window(ts: pd.Timestamp, delta: pd.Timedelta) -> pd.Timestamp:
-    return _ORIGIN + ((ts - _ORIGIN) // delta) * delta

@@ -73,15 +73,21 @@ def tidy(
     long: pd.DataFrame,
     flat: pd.DataFrame,
     names: Sequence[str],
-    delta: pd.Timedelta,
+    bounds: Callable[[Any], pd.DataFrame],
     label_of: Callable[[Any], Any] | None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``MetricsOverTime.table`` from the long rows, and ``.windows`` from the statistics."""
+    """``MetricsOverTime.table`` from the long rows, and ``.windows`` from the statistics.
+
+    ``bounds`` gives the clipped ``window_start``, ``window_end`` and ``partial`` of bucket starts.
+    """
     order = {m: i for i, m in enumerate(names)}
+    edges = bounds(utc_index(long["_w"]))
     out = pd.DataFrame(
         {
             "series": [label_of(s) for s in long["_s"]] if label_of is not None else long["_s"],
-            "window_start": utc_index(long["_w"]),
+            "window_start": pd.DatetimeIndex(edges["window_start"]),
+            "window_end": pd.DatetimeIndex(edges["window_end"]),
+            "partial": edges["partial"].to_numpy(bool),
             "metric": long["metric"].to_numpy(),
             "kind": long["kind"].to_numpy(),
             "value": long["value"].to_numpy(float),
@@ -100,20 +106,21 @@ def tidy(
             "_series": long["_s"].to_numpy(),
         }
     )
-    out.insert(2, "window_end", out["window_start"] + delta)
     out["reason"] = out["reason"].where(out["reason"].notna(), None)
     out = out.sort_values(["_series", "_order", "_kind", "window_start"], kind="stable")
     out = out.drop(columns=["_order", "_kind", "_series"]).reset_index(drop=True)
+    edges = bounds(utc_index(flat["_w"]))
     windows = pd.DataFrame(
         {
             "series": [label_of(s) for s in flat["_s"]] if label_of is not None else flat["_s"],
-            "window_start": utc_index(flat["_w"]),
+            "window_start": pd.DatetimeIndex(edges["window_start"]),
+            "window_end": pd.DatetimeIndex(edges["window_end"]),
+            "partial": edges["partial"].to_numpy(bool),
             "n": flat["n"].to_numpy("int64"),
             "n_failed": flat["n_failed"].to_numpy("int64"),
             "n_labelled": flat["n_labelled"].to_numpy("int64"),
         }
     )
-    windows.insert(2, "window_end", windows["window_start"] + delta)
     served = (windows["n"] - windows["n_failed"]).to_numpy(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         windows["label_coverage"] = np.where(served > 0, windows["n_labelled"] / served, np.nan)

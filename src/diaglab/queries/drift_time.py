@@ -7,6 +7,12 @@ reference's own distribution (multinomial samples of its bin shares, so no rows 
 statistic of each chunk against the reference shows how much a window moves by chance, and the
 band is mean ± k·std of the logarithm of those values (these statistics are right-skewed, close to
 a scaled chi-square; see :func:`diaglab.stats.drift.alert_band`). A window above it is flagged.
+The band always has ``CHUNKS`` calibration values, well above the 8 windows a band needs; it is
+drawn at the median size of the whole windows, and a partial window (cut by ``current``) is
+judged against a band drawn at its own size.
+
+Windows are the buckets of :mod:`diaglab.queries.timegrid` (calendar weeks, months, fixed
+durations laid from the window's first day, in a time zone), clipped to ``current``.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import pandas as pd
 from diaglab.errors import InputError, unknown
 from diaglab.queries.drift import LABEL, prepare
 from diaglab.queries.filters import Slice
-from diaglab.queries.window import epoch_bucket
+from diaglab.queries.timegrid import Freq, epoch_micros, span_of
 from diaglab.stats.distances import coarsen_bins, js_distance, psi
 from diaglab.stats.drift import alert_band
 from diaglab.store.compiled import fetch_over
@@ -36,7 +42,8 @@ CHUNKS = 50
 class DriftOverTime:
     """A drift statistic per feature per window.
 
-    ``table`` has columns feature, window_start, window_end, value, n, missing_rate, alert;
+    ``table`` has columns feature, window_start, window_end, partial, value, n, missing_rate,
+    alert (``partial``: the window is cut by the asked ``current`` window's start or end);
     ``bands`` maps each feature to the (low, high) band calibrated on the reference.
     """
 
@@ -50,18 +57,6 @@ class DriftOverTime:
         if name not in self.bands:
             raise unknown("feature", name, list(self.bands))
         return self.table[self.table["feature"] == name].reset_index(drop=True)
-
-
-def _interval(freq: str) -> tuple[Any, pd.Timedelta]:
-    try:
-        delta = pd.Timedelta(freq)
-    except (ValueError, TypeError) as exc:
-        raise InputError(
-            f"freq {freq!r} is not a fixed frequency such as '1h', '6h', '1D', '7D'"
-        ) from exc
-    if delta < pd.Timedelta(minutes=1):
-        raise InputError(f"freq {freq!r} is shorter than a minute")
-    return ibis.interval(seconds=int(delta.total_seconds())), delta
 
 
 def _bin(col: Any, cuts: tuple[float, ...] | None) -> Any:
@@ -84,6 +79,16 @@ def _band(values: np.ndarray, k: float) -> tuple[float, float]:
     return (float(np.exp(low)), float(np.exp(high)))
 
 
+def _chance_band(
+    rng: np.random.Generator, stat: Any, base: np.ndarray, size: int, k: float
+) -> tuple[float, float]:
+    """The band of windows of ``size`` rows drawn from the reference shares ``base``."""
+    if size <= 0 or base.sum() <= 0:
+        return _band(np.array([]), k)
+    draws = rng.multinomial(size, base / base.sum(), size=CHUNKS)
+    return _band(np.array([stat(base, d) for d in draws]), k)
+
+
 def drift_over_time(
     store: Any,
     model: str,
@@ -97,24 +102,31 @@ def drift_over_time(
     version: str | None = None,
     k: float = 3.0,
     seed: int = 0,
+    tz: str = "UTC",
+    week_start: str = "monday",
 ) -> DriftOverTime:
     """The drift statistic of each feature (and the prediction) per ``freq`` window.
 
     Parameters
     ----------
     freq : str
-        A fixed window length: '1h', '6h', '1D', '7D', ...
+        Window length in the grammar of :mod:`diaglab.queries.timegrid`: '1h', '1D', '7D'
+        (fixed), 'W' (calendar weeks), 'M' or '1mo' (months), 'Q' (quarters).
     statistic : {"psi", "js_distance"}
         Computed on reference deciles (numeric) or categories.
     k : float
         Width of the alert band, in standard deviations of the chance statistic.
     seed : int
         Seed of the reference chunks drawn for the band.
+    tz : str
+        Time zone whose calendar the windows follow (default UTC).
+    week_start : str
+        First day of a calendar week (``freq="W"``), default Monday.
     """
     if statistic not in STATISTICS:
         raise unknown("statistic", statistic, list(STATISTICS))
     stat = STATISTICS[statistic]
-    _, delta = _interval(freq)
+    period = Freq.parse(freq, tz=tz, week_start=week_start)
     p = prepare(store, model, current, reference, features, where, version)
 
     # Reference shares per bin, and each feature's bin cuts (None for a categorical one).
@@ -141,12 +153,14 @@ def drift_over_time(
     if not specs:
         raise InputError(f"model {model!r} has no feature with reference values to compare")
 
-    seconds = int(delta.total_seconds())
+    grid = period.grid(p.window, span=lambda: span_of(p.cur))
+    backend = str(getattr(store.ibis, "name", "duckdb"))
 
     def count(rows: ibis.Table) -> ibis.Table:
+        key = grid.index(epoch_micros(rows.timestamp, backend))
         branches = [
             rows.select(
-                key=epoch_bucket(rows.timestamp, seconds),
+                key=key,
                 i=ibis.literal(i, "int32"),
                 b=_bin(rows[f], cuts),
             )
@@ -157,7 +171,7 @@ def drift_over_time(
         return ibis.union(*branches, distinct=False) if len(branches) > 1 else branches[0]
 
     shape = tuple((f, cuts) for f, _, _, cuts in specs)
-    counts_df = fetch_over(p.cur, ("drift_over_time", seconds, shape), count).to_pandas()
+    counts_df = fetch_over(p.cur, ("drift_over_time", grid.key, shape), count).to_pandas()
 
     rng = np.random.default_rng(seed)
     rows, bands = [], {}
@@ -168,40 +182,38 @@ def drift_over_time(
         extra = sorted(set(present["b"]) - set(labels), key=str)
         keys = labels + extra
         base = np.concatenate([ref_counts, np.zeros(len(extra))])
-        grid = present.pivot_table(
+        table = present.pivot_table(
             index="key", columns="b", values="n", aggfunc="sum", fill_value=0
         ).reindex(columns=keys, fill_value=0)
         windows = sorted(set(part["key"]))
-        grid = grid.reindex(windows, fill_value=0)
-        totals = grid.sum(axis=1).to_numpy()
-        typical = int(np.median(totals[totals > 0])) if (totals > 0).any() else 0
-        if typical > 0 and base.sum() > 0:
-            draws = rng.multinomial(typical, base / base.sum(), size=CHUNKS)
-            chance = np.array([stat(base, d) for d in draws])
-        else:
-            chance = np.array([])
-        bands[f] = _band(chance, k)
-        high = bands[f][1]
-        for w, row, n_present in zip(windows, grid.to_numpy(float), totals, strict=True):
+        table = table.reindex(windows, fill_value=0)
+        totals = table.sum(axis=1).to_numpy()
+        bounds = grid.bounds(np.asarray(windows, dtype="int64")).to_dict("records")
+        whole = totals[(totals > 0) & ~np.array([b["partial"] for b in bounds], dtype=bool)]
+        sizes = whole if whole.size else totals[totals > 0]
+        typical = int(np.median(sizes)) if sizes.size else 0
+        bands[f] = _chance_band(rng, stat, base, typical, k)
+        for w, b, row, n_present in zip(
+            windows, bounds, table.to_numpy(float), totals, strict=True
+        ):
             n_null = int(nulls.get(w, 0))
             value = stat(base, row) if n_present > 0 else float("nan")
-            start = pd.Timestamp(w)
-            start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
+            # A cut window is smaller, so it moves more by chance: judged at its own size.
+            high = (
+                _chance_band(rng, stat, base, int(n_present), k)[1] if b["partial"] else bands[f][1]
+            )
             n = int(n_present) + n_null
             rows.append(
                 {
                     "feature": f,
-                    "window_start": start,
-                    "window_end": start + delta,
+                    **b,
                     "value": value,
                     "n": n,
                     "missing_rate": n_null / n if n else float("nan"),
                     "alert": bool(np.isfinite(high) and value > high),
                 }
             )
-    table = pd.DataFrame(
-        rows,
-        columns=["feature", "window_start", "window_end", "value", "n", "missing_rate", "alert"],
-    )
-    table = table.sort_values(["feature", "window_start"]).reset_index(drop=True)
-    return DriftOverTime(model, statistic, freq, table, bands)
+    columns = ["feature", "window_start", "window_end", "partial", "value", "n", "missing_rate"]
+    out = pd.DataFrame(rows, columns=[*columns, "alert"])
+    out = out.sort_values(["feature", "window_start"]).reset_index(drop=True)
+    return DriftOverTime(model, statistic, freq, out, bands)

@@ -25,6 +25,7 @@ from diaglab.queries import found_slices
 from diaglab.queries.drift import DriftReport, drift
 from diaglab.queries.filters import Slice
 from diaglab.queries.filters import where as apply_where
+from diaglab.queries.timegrid import Freq
 from diaglab.queries.window import Window
 from diaglab.store.compiled import fetch_over
 
@@ -544,19 +545,18 @@ def explanation_drift(
     sample: int | None = 10_000,
     where: Slice | str | None = None,
     trust: bool = False,
+    tz: str = "UTC",
+    week_start: str = "monday",
 ) -> ExplanationDrift:
     """Which features' contributions changed over time and across versions.
 
     Explains a deterministic sample of the window (cached, see :func:`explain_window`) and
-    averages |SHAP| per ``freq`` window and model version.
+    averages |SHAP| per ``freq`` window and model version. ``freq`` follows the grammar of
+    :mod:`diaglab.queries.timegrid` ('1D', '7D', 'W' or '1W' for calendar weeks from
+    ``week_start``, 'M' for months, ... in ``tz``); ``window_start`` is each window's start
+    clipped to ``window``.
     """
-    try:
-        pd.Timedelta(freq)
-    except ValueError:
-        try:
-            pd.tseries.frequencies.to_offset(freq)
-        except ValueError as exc:
-            raise InputError(f"freq {freq!r} is not a pandas frequency (e.g. '1D', '1W')") from exc
+    period = Freq.parse(freq, tz=tz, week_start=week_start)
     rows = explain_window(store, model, window, sample, where=where, trust=trust)
     shap_cols = [c for c in rows.columns if c.startswith("shap:")]
     if rows.empty:
@@ -566,8 +566,9 @@ def explanation_drift(
     ).dropna(subset=["value"])
     long["feature"] = long["feature"].str.removeprefix("shap:")
     long["abs"] = long["value"].abs()
-    naive = long["timestamp"].dt.tz_convert("UTC").dt.tz_localize(None)
-    long["window_start"] = naive.dt.to_period(freq).dt.start_time.dt.tz_localize("UTC")
+    stamps = long["timestamp"]
+    grid = period.grid(Window.of(window), span=lambda: (stamps.min(), stamps.max()))
+    long["window_start"] = grid.bounds(grid.index_of(stamps))["window_start"].to_numpy()
     table = (
         long.groupby(["window_start", "model_version", "feature"])
         .agg(mean_abs_shap=("abs", "mean"), n=("abs", "size"))

@@ -17,6 +17,7 @@ Alerts: see :func:`metrics_over_time`. Label-free estimates: :mod:`diaglab.stats
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,24 +25,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from diaglab.errors import InputError, unknown
+from diaglab.errors import DiaglabWarning, InputError, unknown
 from diaglab.queries._metrics_bands import band_for, typical_n
 from diaglab.queries._metrics_engine import (
     baseline_calibrations,
     by_expr,
-    floor_window,
     grouped_statistics,
     histogram_arrays,
     quantiles,
     reference_calibrations,
     scoped,
-    window_index,
-    window_start,
 )
 from diaglab.queries._metrics_table import estimate_parts, reasons, rows, tidy
 from diaglab.queries.filters import Slice
 from diaglab.queries.slices import label_center, metric_task
+from diaglab.queries.timegrid import Freq, epoch_micros, span_of
 from diaglab.queries.window import Window, _utc
+from diaglab.stats.bands import MIN_WINDOWS
 from diaglab.stats.estimation import ESTIMATED_METRICS, cbpe
 from diaglab.stats.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS, metric_table
 from diaglab.stats.scores import ScoreHistogram
@@ -82,6 +82,7 @@ TABLE_COLUMNS = (
     "series",
     "window_start",
     "window_end",
+    "partial",
     "metric",
     "kind",
     "value",
@@ -108,7 +109,8 @@ class MetricsOverTime:
         The metric names, in order.
     table
         Tidy, one row per series, window, metric and kind: ``series`` (the ``by`` value, or
-        ``"all"``), ``window_start``, ``window_end``, ``metric``, ``kind`` (``"realized"`` from
+        ``"all"``), ``window_start``, ``window_end`` (clipped to ``window``), ``partial`` (the
+        window is cut by the asked window's start or end), ``metric``, ``kind`` (``"realized"`` from
         labels or logs, ``"estimated"`` from scores alone), ``value``, ``low``, ``high`` (the
         interval), ``n`` (the sample behind it), ``reason`` (why a value or bound is NaN),
         ``band_low``, ``band_high`` (the alert band at this window's size), ``alert`` (True
@@ -123,6 +125,9 @@ class MetricsOverTime:
         Per version, the reference rows the label-free estimate was calibrated on.
     query
         The call that recomputes this result.
+    warnings
+        What makes the result less than it seems, e.g. bands left out for too few baseline
+        windows (each is also issued as a :class:`diaglab.errors.DiaglabWarning`).
     """
 
     model: str
@@ -136,6 +141,7 @@ class MetricsOverTime:
     bands: pd.DataFrame = field(repr=False)
     calibration: dict[str, int] = field(repr=False)
     query: dict[str, Any] = field(repr=False)
+    warnings: tuple[str, ...] = ()
 
     @property
     def series(self) -> list[str]:
@@ -171,18 +177,6 @@ class MetricsOverTime:
 
 
 # -- arguments --------------------------------------------------------------------------------
-
-
-def _freq(freq: str) -> pd.Timedelta:
-    try:
-        delta = pd.Timedelta(freq)
-    except (ValueError, TypeError) as exc:
-        raise InputError(
-            f"freq {freq!r} is not a fixed frequency such as '1h', '6h', '1D', '7D'"
-        ) from exc
-    if delta < pd.Timedelta(minutes=1):
-        raise InputError(f"freq {freq!r} is shorter than a minute")
-    return delta
 
 
 def valid_metrics(task: str, scores: bool) -> list[str]:
@@ -231,6 +225,8 @@ def metrics_over_time(
     bands_from: str = "baseline",
     calibrate_on: str = "baseline",
     confidence: float = 0.95,
+    tz: str = "UTC",
+    week_start: str = "monday",
 ) -> MetricsOverTime:
     """Volume, failures, latency, labels and model quality per time window, with alert bands.
 
@@ -239,7 +235,8 @@ def metrics_over_time(
     store : diaglab.Store
     model : str
     freq : str
-        Window length: '1h', '6h', '1D' (default), '7D', ...
+        Window length in the grammar of :mod:`diaglab.queries.timegrid`: '1h', '6h', '1D'
+        (default), '7D' (fixed durations), 'W' (calendar weeks), 'M' or '1mo' (months), 'Q'.
     metrics : str or list of str, optional
         Default for a binary model: volume, failure_rate, latency_p50/p95/p99, label_coverage,
         label_delay_p50/p90 (days), mean_score, positive_rate, accuracy, precision, recall, f1,
@@ -263,7 +260,8 @@ def metrics_over_time(
         Fixed bounds that replace a metric's calibrated band (None: no bound on that side).
     baseline : dl.Window or (start, end), optional
         The production windows bands (and the label-free estimate) are calibrated on; default:
-        each series' (each version's) first 14 days with data.
+        each series' (each version's) first 14 days with data, or its first 8 windows when
+        those are longer (``freq`` of a week or more). Partial windows are left out.
     estimate : bool
         Add label-free estimates (CBPE, :mod:`diaglab.stats.estimation`) of accuracy and ROC AUC
         (binary models with scores).
@@ -275,6 +273,10 @@ def metrics_over_time(
         baseline windows, or its registered reference.
     confidence : float
         Level of the intervals.
+    tz : str
+        Time zone whose calendar the windows follow (default UTC).
+    week_start : str
+        First day of a calendar week (``freq="W"``), default Monday.
 
     Returns
     -------
@@ -285,11 +287,12 @@ def metrics_over_time(
     -----
     The alert rule. Each series' metric is judged against a band ``center ± k·s`` calibrated on
     *calibration windows* of the size of a monitoring window. By default these are the series'
-    first production windows (``baseline``: its first 14 days), the reference period of a
-    store whose reference rows carry no time. ``bands_from="reference"`` calibrates the quality
-    metrics a labelled reference can give (accuracy, ROC AUC, log loss, ..., mean score,
-    positive rate) on the reference of the series' version (else the newest version's) cut into
-    up to 50 pseudo-random chunks as large as the series' median window; volume, failures,
+    first production windows (``baseline``: its first 14 days, or its first 8 windows when
+    longer), the reference period of a store whose reference rows carry no time.
+    ``bands_from="reference"`` calibrates the quality metrics a labelled reference can give
+    (accuracy, ROC AUC, log loss, ..., mean score, positive rate) on the reference of the
+    series' version (else the newest version's) cut into up to 50 pseudo-random chunks as large
+    as the series' median window; volume, failures,
     latency, label coverage and delay always use the baseline. The reference is not the default
     because it is often the training set, whose in-sample metrics are optimistic (the sample
     store's reference gives ROC AUC 0.85 where production starts at 0.79), so every production
@@ -301,14 +304,15 @@ def metrics_over_time(
     error keep a fixed width. A window outside its band is flagged (``alert``); both sides are
     flagged, since a jump in e.g. volume or positive rate is news either way. Estimated values are
     judged against the same band as the realized ones. ``thresholds`` replaces a band by fixed
-    bounds.
+    bounds. A band needs at least 8 calibration windows: with fewer, the metric gets no band and
+    no alerts, and the result says so (``warnings``, and a ``DiaglabWarning``).
 
     Examples
     --------
     >>> m = dl.metrics_over_time(store, "credit", metrics=["accuracy", "roc_auc"])  # doctest: +SKIP
     >>> m.alerts()[["window_start", "metric", "value", "band_low"]]  # doctest: +SKIP
     """
-    delta = _freq(freq)
+    period = Freq.parse(freq, tz=tz, week_start=week_start)
     schema = store.schema(model)
     task = schema.task or "binary"
     win = Window.of(window)
@@ -331,9 +335,9 @@ def metrics_over_time(
     baseline_win = Window.of(baseline) if baseline is not None else None
     cache = (str(win), str(where) if where is not None else None, version, str(when))
     key_expr, plan, by_name = by_expr(store, model, table, by, cache)
-    seconds = int(delta.total_seconds())
+    grid = period.grid(win, span=lambda: span_of(table))
     backend = str(getattr(store.ibis, "name", "duckdb"))
-    keyed = table.mutate(_s=key_expr, _w=window_index(table, seconds, backend))
+    keyed = table.mutate(_s=key_expr, _w=grid.index(epoch_micros(table.timestamp, backend)))
     center = label_center(store, model, store.table(model)) if task == "regression" else 0.0
 
     need_hist = scores and (
@@ -347,27 +351,18 @@ def metrics_over_time(
         stats = stats.merge(q, on=["_s", "_w"], how="left")
     for frame in (stats, hist):
         if frame is not None:
-            frame["_w"] = window_start(frame["_w"], seconds)
+            frame["_w"] = grid.starts(frame["_w"])
             frame["_s"] = frame["_s"].astype("string").fillna("(missing)").astype(str)
     label_of = (lambda c: plan.bin(int(c)).label) if plan is not None else (lambda c: c)
-    # The grid: every window from the first to the last (or the asked window's), per series.
-    if len(stats):
-        first = floor_window(win.start, delta) if win.start is not None else stats["_w"].min()
-        last_end = win.end if win.end is not None else stats["_w"].max() + delta
-        if when is not None and win.end is None:
-            last_end = max(stats["_w"].max() + delta, floor_window(when, delta) + delta)
-        grid = pd.date_range(
-            first, floor_window(last_end - pd.Timedelta(1, "us"), delta), freq=delta
-        )
-    elif win.start is not None and win.end is not None:  # an asked window with no rows: gaps
-        last = floor_window(win.end - pd.Timedelta(1, "us"), delta)
-        grid = pd.date_range(floor_window(win.start, delta), last, freq=delta)
-    else:
-        grid = pd.DatetimeIndex([], tz="UTC")
+    # Every window from the first to the last (or the asked window's), per series.
+    seen = grid.index_of(stats["_w"]) if len(stats) else ()
+    shown_idx = grid.indices(seen, until=when)
+    starts = grid.starts(shown_idx)
+    cut = starts[grid.bounds(shown_idx)["partial"].to_numpy(bool)]  # windows the window cuts
     series_keys = sorted(stats["_s"].unique(), key=lambda s: (len(s), s) if plan else s)
     if by_name is None:
         series_keys = ["all"]
-    full = pd.MultiIndex.from_product([series_keys, grid], names=["_s", "_w"])
+    full = pd.MultiIndex.from_product([series_keys, starts], names=["_s", "_w"])
     stats = stats.set_index(["_s", "_w"]).reindex(full)
     counts = [c for c in stats.columns if c.startswith("n") or c in ("tp", "fp", "tn", "fn")]
     stats[counts] = stats[counts].fillna(0)
@@ -417,7 +412,7 @@ def metrics_over_time(
         calibrations = (
             reference_calibrations(store, model)
             if calibrate_on == "reference"
-            else baseline_calibrations(hist, baseline_win)
+            else baseline_calibrations(hist, baseline_win, grid)
         )
         parts, calibration_rows = estimate_parts(per_version, calibrations)
         if parts:
@@ -466,6 +461,7 @@ def metrics_over_time(
     groups: dict[Any, Any] = dict(long.groupby(["_s", "metric"], sort=False).indices)
     flat_groups: dict[Any, Any] = dict(flat.groupby("_s", sort=False).indices)
     empty = np.array([], dtype=int)
+    short: list[tuple[str, int]] = []
     for s in series_keys:
         s_flat = flat.iloc[flat_groups.get(s, empty)]
         for m in names:
@@ -483,7 +479,8 @@ def metrics_over_time(
                 s_flat,
                 realized,
                 baseline_win,
-                delta,
+                grid,
+                cut,
                 k,
                 overrides.get(m),
                 center,
@@ -506,15 +503,29 @@ def metrics_over_time(
                 }
             )
             band_low[at], band_high[at], alerts[at] = band.judge(values[at], sizes[at])
+            if band.source == "none" and m not in overrides and np.isfinite(values[at]).any():
+                short.append((m, band.windows))
     long["band_low"], long["band_high"], long["alert"] = band_low, band_high, alerts
 
-    out, windows = tidy(long, flat, names, delta, label_of if plan is not None else None)
-    shown = Window(grid[0], grid[-1] + delta) if len(grid) else win
+    def bounds(w: Any) -> pd.DataFrame:
+        return grid.bounds(grid.index_of(w))
+
+    out, windows = tidy(long, flat, names, bounds, label_of if plan is not None else None)
+    if len(shown_idx):
+        edges = grid.bounds(shown_idx[[0, -1]])
+        shown = Window(edges["window_start"].iloc[0], edges["window_end"].iloc[-1])
+    else:
+        shown = win
+    notes = _band_warnings(short, freq)
     query = _call(model, freq, names, by, where, when, win, version, k, overrides, baseline_win)
     if bands_from != "baseline":
         query["kwargs"]["bands_from"] = bands_from
     if calibrate_on != "baseline":
         query["kwargs"]["calibrate_on"] = calibrate_on
+    if period.tz != "UTC":
+        query["kwargs"]["tz"] = period.tz
+    if period.week_start != 0:
+        query["kwargs"]["week_start"] = week_start
     return MetricsOverTime(
         model=model,
         freq=freq,
@@ -527,7 +538,23 @@ def metrics_over_time(
         bands=pd.DataFrame(band_rows),
         calibration=calibration_rows,
         query=query,
+        warnings=notes,
     )
+
+
+def _band_warnings(short: list[tuple[str, int]], freq: str) -> tuple[str, ...]:
+    """A warning (issued, and returned for the result) naming the metrics with values but no
+    band because their baseline holds fewer than ``MIN_WINDOWS`` windows."""
+    if not short:
+        return ()
+    named = ", ".join(f"{m} ({n})" for m, n in sorted(set(short))[:8])
+    text = (
+        f"alert bands need at least {MIN_WINDOWS} baseline windows; {len(short)} metric series "
+        f"have fewer per {freq!r} (windows in parentheses), so they get no band and no alerts: "
+        f"{named}. Pass a longer baseline=(start, end), a shorter freq, or thresholds="
+    )
+    warnings.warn(text, DiaglabWarning, stacklevel=3)
+    return (text,)
 
 
 def _call(

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from diaglab.errors import InputError, unknown
+from diaglab.queries.timegrid import Freq, span_of
 from diaglab.queries.trace_search import find_traces, window_filter
 from diaglab.queries.window import Window
 from diaglab.stats.log_histogram import LOG_BINS, log_quantiles
@@ -22,18 +23,6 @@ MIN_DURATION_MS = 1e-3
 """Durations below one microsecond (or negative, under clock skew) count as one microsecond."""
 
 
-def _freq_ns(freq: str) -> int:
-    try:
-        step = pd.Timedelta(freq)
-    except (ValueError, TypeError):
-        raise InputError(
-            f"freq {freq!r} is not a duration such as '1h', '6h', '1D' or '7D'"
-        ) from None
-    if step <= pd.Timedelta(0):
-        raise InputError(f"freq {freq!r} must be a positive duration")
-    return int(step.value)
-
-
 @dataclass(frozen=True)
 class SpanStats:
     """Per span name and window: volume, errors and latency percentiles; and the slowest traces.
@@ -41,7 +30,8 @@ class SpanStats:
     Attributes
     ----------
     table : pandas.DataFrame
-        Columns ``window_start`` (UTC), ``name``, ``volume``, ``errors``, ``error_rate``,
+        Columns ``window_start``, ``window_end`` (UTC, clipped to the window), ``partial`` (cut
+        by the window's start or end), ``name``, ``volume``, ``errors``, ``error_rate``,
         ``p50_ms``, ``p95_ms``, ``p99_ms``, ``mean_ms``. Windows without spans of a name are
         absent (gaps), never zeros.
     slowest : pandas.DataFrame
@@ -80,10 +70,13 @@ def span_stats(
     window: Any = None,
     names: list[str] | None = None,
     top: int = 20,
+    tz: str = "UTC",
+    week_start: str = "monday",
 ) -> SpanStats:
     """Per span name per ``freq`` window: volume, error rate, latency p50/p95/p99; slowest traces.
 
-    Windows are aligned to the Unix epoch (days start at midnight UTC). The percentiles are read
+    ``freq`` follows the grammar of :mod:`diaglab.queries.timegrid` ('1h', '1D', '7D', 'W', 'M',
+    ...; calendar periods in ``tz``, weeks from ``week_start``). The percentiles are read
     from log-spaced duration histograms counted in the engine (within 0.5% of the exact ones,
     :mod:`diaglab.stats.log_histogram`): memory stays bounded however many spans a window holds,
     and only counts come back. Results are kept until the store ingests anything new.
@@ -93,10 +86,11 @@ def span_stats(
     >>> stats = dl.span_stats(store, freq="1D")  # doctest: +SKIP
     >>> stats.summary()  # doctest: +SKIP
     """
-    step = _freq_ns(freq)
+    period = Freq.parse(freq, tz=tz, week_start=week_start)
     if not isinstance(top, int) or top < 1:
         raise InputError(f"top must be a positive integer, got {top!r}")
-    spans = window_filter(store.spans(), Window.of(window))
+    win = Window.of(window)
+    spans = window_filter(store.spans(), win)
     if names is not None:
         known = _names(store)
         bad = [n for n in names if n not in known]
@@ -104,10 +98,18 @@ def span_stats(
             raise unknown("span name", bad[0], known)
         spans = spans.filter(spans.name.isin(list(names)))
 
+    def first_last() -> tuple[Any, Any]:
+        lo, hi = span_of(spans, "start_ns")
+        return (
+            None if lo is None else pd.Timestamp(lo, unit="ns", tz="UTC"),
+            None if hi is None else pd.Timestamp(hi, unit="ns", tz="UTC"),
+        )
+
     def compute() -> SpanStats:
+        grid = period.grid(win, span=first_last)
         dur = (spans.end_ns - spans.start_ns).cast("float64") / 1e6
         keyed = spans.mutate(
-            bucket=(spans.start_ns // step) * step,
+            bucket=grid.index(spans.start_ns // 1000),
             dur=dur,
             failed=(spans.status == "error").cast("int64"),
             b=(dur.clip(lower=MIN_DURATION_MS).ln() * LOG_BINS).floor().cast("int32"),
@@ -130,7 +132,9 @@ def span_stats(
                 for k in zip(df["bucket"], df["name"], strict=True)
             ]
         df = df[["bucket", "name", "volume", "errors", "p50_ms", "p95_ms", "p99_ms", "mean_ms"]]
-        df.insert(0, "window_start", pd.to_datetime(df.pop("bucket"), unit="ns", utc=True))
+        edges = grid.bounds(df.pop("bucket").to_numpy("int64"))
+        for i, column in enumerate(("window_start", "window_end", "partial")):
+            df.insert(i, column, edges[column].to_numpy())
         df["volume"] = df["volume"].astype("int64")
         df["errors"] = df["errors"].fillna(0).astype("int64")
         df["error_rate"] = df["errors"] / df["volume"]
@@ -138,7 +142,15 @@ def span_stats(
         slowest = find_traces(store, "slowest", window=window, limit=top)
         return SpanStats(df.reset_index(drop=True), slowest, freq, tuple(order.index))
 
-    key = ("span_stats", freq, repr(Window.of(window)), tuple(names or ()), top)
+    key = (
+        "span_stats",
+        repr(period),
+        period.tz,
+        period.week_start,
+        repr(win),
+        tuple(names or ()),
+        top,
+    )
     return store.memo(key, compute)
 
 

@@ -1,7 +1,17 @@
-"""``Window``: a half-open time range [start, end) in UTC."""
+"""``Window``: a half-open time range [start, end) in UTC, and the one grammar for its text.
+
+A window is written as two bounds around a separator, either side empty for an open end::
+
+    2026-02-10 .. 2026-03-02      2026-02-10 to 2026-03-02      2026-02-10 → 2026-03-02
+    2026-02-10 ..                 .. 2026-03-02                 2026-02-10T06:00 .. 2026-02-11
+
+(``..``, ``to``, ``→``, or an en or em dash). Every function's ``window=``, the explorers' text
+boxes, findings checks and the CLI read it with :func:`parse_window`.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,13 +34,8 @@ def _utc(value: Any, name: str) -> pd.Timestamp | None:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
-def epoch_bucket(column: Any, seconds: int) -> Any:
-    """The start of the ``seconds``-long window (counted from the Unix epoch) of each timestamp.
-
-    The windows of Ibis's ``bucket`` on DuckDB (``time_bucket`` from the epoch), written with
-    operations every Ibis backend compiles: Spark has no ``TimestampBucket``. Whole seconds.
-    """
-    return ((column.epoch_seconds() // seconds) * seconds).as_timestamp("s")
+_SEP = re.compile(r"\s*(?:\.\.|→|–|—|\bto\b)\s*")
+GRAMMAR = "'start .. end' (or 'start to end', 'start → end'), e.g. 2026-02-10 .. 2026-03-02"
 
 
 @dataclass(frozen=True)
@@ -57,14 +62,19 @@ class Window:
 
     @classmethod
     def of(cls, value: Any) -> Window:
-        """A Window from a Window, a (start, end) pair, or None (everything)."""
+        """A Window from a Window, a (start, end) pair, text (see the module), or None
+        (everything)."""
         if value is None:
             return cls()
         if isinstance(value, Window):
             return value
         if isinstance(value, tuple | list) and len(value) == 2:
             return cls(*value)
-        raise InputError(f"a window is dl.Window(start, end) or a (start, end) pair, not {value!r}")
+        if isinstance(value, str):
+            return parse_window(value) or cls()
+        raise InputError(
+            f"a window is dl.Window(start, end), a (start, end) pair or {GRAMMAR}; not {value!r}"
+        )
 
     def filter(self, table: Any, column: str = "timestamp") -> Any:
         """``table`` restricted to this window on ``column``."""
@@ -101,3 +111,36 @@ class Window:
             None if self.start is None else self.start.to_pydatetime(),
             None if self.end is None else self.end.to_pydatetime(),
         )
+
+
+def parse_window(text: str | None) -> Window | None:
+    """Text in the grammar of this module as a Window; None for empty text.
+
+    Examples
+    --------
+    >>> parse_window("2026-02-10 to 2026-03-02")
+    Window('2026-02-10 00:00:00+00:00', '2026-03-02 00:00:00+00:00')
+    >>> parse_window("2026-02-10 ..")
+    Window('2026-02-10 00:00:00+00:00', None)
+    """
+    if text is None or not str(text).strip():
+        return None
+    raw = str(text).strip()
+    parts = _SEP.split(raw, maxsplit=1)
+    if len(parts) == 1:
+        raise InputError(f"a window is {GRAMMAR}; got {raw!r}")
+    start, end = (p.strip() or None for p in parts)
+    return Window(start, end)
+
+
+def format_window(window: Window | None) -> str:
+    """The text :func:`parse_window` reads back; ``""`` for None or an unbounded window."""
+    if window is None or (window.start is None and window.end is None):
+        return ""
+
+    def side(ts: pd.Timestamp | None) -> str:
+        if ts is None:
+            return ""
+        return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.strftime("%Y-%m-%d %H:%M")
+
+    return f"{side(window.start)} .. {side(window.end)}".strip()
