@@ -137,11 +137,12 @@ class Chunk:
 
 def frame_columns(df: pd.DataFrame) -> dict[str, list[Any]]:
     """A DataFrame's columns as Python lists, in one conversion for the whole frame."""
-    names = [str(c) if not isinstance(c, str) else c for c in df.columns]
+    names = df.columns.to_numpy().tolist()
+    if not all(type(c) is str for c in names):
+        names = [str(c) for c in names]
     if len(set(names)) != len(names) or not names:
         return {name: df.iloc[:, i].tolist() for i, name in enumerate(names)}
-    values = df.to_numpy(dtype=object)
-    return dict(zip(names, values.T.tolist(), strict=True))
+    return dict(zip(names, df.to_numpy(dtype=object).T.tolist(), strict=True))
 
 
 def per_row(value: Any, n: int) -> list[Any]:
