@@ -58,6 +58,14 @@ _PRODUCERS: weakref.WeakSet[Any] = weakref.WeakSet()
 _FLUSHERS: dict[str, Callable[[float], None]] = {}
 _PREVIOUS: dict[int, Any] = {}
 _DEFERRED: list[int] = []
+# the process whose SIGTERM handler is known to be installed (a forked child must check again:
+# servers reset signal handlers in their workers)
+_INSTALLED_IN: list[int] = [0]
+
+
+def installed() -> bool:
+    """Whether this process's SIGTERM handler is installed (cheap: for the hot path)."""
+    return _INSTALLED_IN[0] == os.getpid()
 
 
 def register(producer: Producer) -> None:
@@ -78,25 +86,26 @@ def register_flusher(name: str, flush: Callable[[float], None]) -> None:
 
 def install_signal_handler() -> bool:
     """Install the SIGTERM handler in this process if it is not installed; True when it is."""
-    if signal.getsignal(signal.SIGTERM) is _on_sigterm:
-        return True
     if threading.current_thread() is not threading.main_thread():
         return _install_from_event_loop()
-    try:
-        _PREVIOUS[signal.SIGTERM] = signal.signal(signal.SIGTERM, _on_sigterm)
-    except (ValueError, OSError):  # not the main interpreter, or no signals here
-        return False
+    if signal.getsignal(signal.SIGTERM) is not _on_sigterm:
+        try:
+            _PREVIOUS[signal.SIGTERM] = signal.signal(signal.SIGTERM, _on_sigterm)
+        except (ValueError, OSError):  # not the main interpreter, or no signals here
+            return False
+    _INSTALLED_IN[0] = os.getpid()
     return True
 
 
 def _install_from_event_loop() -> bool:
     """From a thread an anyio event loop (Starlette, FastAPI) runs sync endpoints in: ask the
     loop's thread, the main thread, to install the handler."""
-    anyio = sys.modules.get("anyio.from_thread")
-    if anyio is None:
+    if "anyio" not in sys.modules:
         return False
     try:
-        return bool(anyio.run_sync(install_signal_handler))
+        import anyio.from_thread
+
+        return bool(anyio.from_thread.run_sync(install_signal_handler))
     except Exception:  # not a worker thread of a running loop
         return False
 

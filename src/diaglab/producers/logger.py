@@ -290,6 +290,8 @@ class Logger:
             raise InputError(f"this Logger for {self.model!r} is closed")
         if self._thread is None:
             self._start()
+        if not lifecycle.installed():
+            lifecycle.install_signal_handler()
         if self._pending == 0 or self._pending + n <= self.max_pending_rows:
             return True
         if self.when_full == "drop_oldest":
@@ -341,7 +343,6 @@ class Logger:
     def _start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="diaglab-logger", daemon=True)
         self._thread.start()
-        lifecycle.install_signal_handler()
 
     def _seal(self) -> None:
         """Under the lock: the hot chunk joins the chunks to write."""
