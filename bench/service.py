@@ -53,18 +53,32 @@ rng = np.random.default_rng(0)
 X = pd.DataFrame(rng.normal(size=(500, 20)), columns=FEATURES)
 model = LogisticRegression().fit(X, (X["f0"] + X["f1"] > 0).astype(int))
 
-if VARIANT == "instrumented":
+# "spans", "logger": one part alone, to apportion; "sdk": spans exported nowhere (SDK cost)
+SPANS = VARIANT in ("instrumented", "spans", "sdk")
+LOGGER = VARIANT in ("instrumented", "logger")
+if SPANS:
     from opentelemetry import trace
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-    import diaglab as dl
     from diaglab.otel import StoreSpanExporter
 
     provider = TracerProvider()
-    provider.add_span_processor(BatchSpanProcessor(StoreSpanExporter(STORE)))
+    if VARIANT == "sdk":
+        from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+
+        class Nowhere(SpanExporter):
+            def export(self, spans):
+                return SpanExportResult.SUCCESS
+
+        provider.add_span_processor(BatchSpanProcessor(Nowhere()))
+    else:
+        provider.add_span_processor(BatchSpanProcessor(StoreSpanExporter(STORE)))
     trace.set_tracer_provider(provider)
     tracer = trace.get_tracer("bench")
+if LOGGER:
+    import diaglab as dl
+
     model = dl.instrument(model, dl.Logger(STORE, model="svc"))
 
 app = FastAPI()
@@ -78,15 +92,15 @@ async def health():
 @app.post("/predict")
 def predict(body: dict):
     frame = pd.DataFrame(body["rows"], columns=FEATURES)
-    if VARIANT == "instrumented":
+    out = {}
+    if SPANS:
         with tracer.start_as_current_span("predict") as span:
             scores = model.predict_proba(frame)[:, 1]
-            out = {"trace_id": f"{span.get_span_context().trace_id:032x}"}
-        if RETURN_IDS:
-            out["ids"] = model.last_prediction_ids
+            out["trace_id"] = f"{span.get_span_context().trace_id:032x}"
     else:
         scores = model.predict_proba(frame)[:, 1]
-        out = {}
+    if RETURN_IDS:
+        out["ids"] = model.last_prediction_ids
     out["scores"] = scores.tolist()
     return out
 """
@@ -339,7 +353,25 @@ def queryable(work: Path) -> dict[str, Any]:
     }
 
 
+def parts(work: Path) -> dict[str, Any]:
+    """Where the cost goes: each part alone, single rows, one window each, in this order."""
+    out: dict[str, Any] = {"case": "parts"}
+    for variant in ("plain", "logger", "sdk", "spans", "instrumented"):
+        server = Server(work, variant)
+        try:
+            result, _ = _window(server, 1)
+        finally:
+            server.terminate()
+        out[variant] = {
+            "rps": round(result["rps"], 1),
+            "p99_ms": round(result["p99_ms"], 1),
+            "cpu_ms_per_request": round(result["cpu_ms_per_request"], 2),
+        }
+    return out
+
+
 CASES = {
+    "parts": parts,
     "rows_1": lambda work: compare(1, work),
     "rows_100": lambda work: compare(100, work),
     "queryable": queryable,
@@ -361,7 +393,7 @@ def markdown_table(results: list[dict[str, Any]]) -> list[str]:
         "|---|---|---|---|---|---|",
     ]
     for r in results:
-        if r["case"] == "queryable":
+        if r["case"] in ("queryable", "parts"):
             continue
         checks = "; ".join(
             f"{c['acked_rows']} / {c['stored_rows']} / {c['distinct_ids']}, "
@@ -376,6 +408,23 @@ def markdown_table(results: list[dict[str, Any]]) -> list[str]:
             f"(**{r['cpu_per_request_ratio']}x**) | {checks} |"
         )
     for r in results:
+        if r["case"] == "parts":
+            names = {
+                "plain": "plain",
+                "logger": "Logger + instrument only",
+                "sdk": "OpenTelemetry SDK span, exported nowhere",
+                "spans": "span into StoreSpanExporter only",
+                "instrumented": "both",
+            }
+            lines += [
+                "",
+                "Where the cost goes (single rows, one window each, run in this order): "
+                + "; ".join(
+                    f"{label} {r[v]['rps']} req/s, {r[v]['cpu_ms_per_request']} ms CPU/request"
+                    for v, label in names.items()
+                )
+                + ".",
+            ]
         if r["case"] == "queryable":
             lines += [
                 "",

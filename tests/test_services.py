@@ -245,38 +245,16 @@ def check_everything_acknowledged_is_stored(service: Service, acks: Acks) -> Non
     assert acks.traces <= traces, f"{len(acks.traces - traces)} traces without spans"
 
 
+def gunicorn(*options: str, app: str = "service_app:app") -> list[str]:
+    return ["gunicorn", *options, "-w", "2", "-b", "127.0.0.1:PORT", app]
+
+
+UVICORN_WORKER = ("-k", "uvicorn.workers.UvicornWorker")
 SERVERS = {
     "uvicorn": ["uvicorn", "service_app:app", "--workers", "2", "--port", "PORT"],
-    "gunicorn-uvicorn-worker": [
-        "gunicorn",
-        "-w",
-        "2",
-        "-k",
-        "uvicorn.workers.UvicornWorker",
-        "-b",
-        "127.0.0.1:PORT",
-        "service_app:app",
-    ],
-    "gunicorn-uvicorn-worker-preload": [
-        "gunicorn",
-        "--preload",
-        "-w",
-        "2",
-        "-k",
-        "uvicorn.workers.UvicornWorker",
-        "-b",
-        "127.0.0.1:PORT",
-        "service_app:app",
-    ],
-    "gunicorn-sync-preload": [
-        "gunicorn",
-        "--preload",
-        "-w",
-        "2",
-        "-b",
-        "127.0.0.1:PORT",
-        "service_app:wsgi",
-    ],
+    "gunicorn-uvicorn-worker": gunicorn(*UVICORN_WORKER),
+    "gunicorn-uvicorn-worker-preload": gunicorn("--preload", *UVICORN_WORKER),
+    "gunicorn-sync-preload": gunicorn("--preload", app="service_app:wsgi"),
 }
 
 

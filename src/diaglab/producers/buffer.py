@@ -67,22 +67,16 @@ class Chunk:
         trace_id: Any,
         error: Any,
     ) -> None:
-        n = self.n
-        cols = self.features
+        column = self._column
         for name, value in features.items():
-            col = cols.get(name)
-            if col is None:
-                col = cols[name] = [None] * n
-            elif len(col) < n:
-                col.extend([None] * (n - len(col)))
-            col.append(value)
+            column(name).append(value)
         self.predictions.append(prediction)
         self.ids.append(prediction_id)
         self.timestamps.append(timestamp)
         self.latency.append(latency_ms)
         self.traces.append(trace_id)
         self.errors.append(error)
-        self.n = n + 1
+        self.n += 1
 
     def add_columns(
         self,
@@ -95,22 +89,25 @@ class Chunk:
         trace_ids: list[Any],
         errors: list[Any],
     ) -> None:
-        n = self.n
-        cols = self.features
+        column = self._column
         for name, values in columns.items():
-            col = cols.get(name)
-            if col is None:
-                col = cols[name] = [None] * n
-            elif len(col) < n:
-                col.extend([None] * (n - len(col)))
-            col.extend(values)
+            column(name).extend(values)
         self.predictions.extend(predictions)
         self.ids.extend(ids)
         self.timestamps.extend(timestamps)
         self.latency.extend(latency_ms)
         self.traces.extend(trace_ids)
         self.errors.extend(errors)
-        self.n = n + rows
+        self.n += rows
+
+    def _column(self, name: str) -> list[Any]:
+        """A feature's values so far, padded with missing values to the chunk's rows."""
+        col = self.features.get(name)
+        if col is None:
+            col = self.features[name] = [None] * self.n
+        elif len(col) < self.n:
+            col.extend([None] * (self.n - len(col)))
+        return col
 
     def batch(self, rows: Sequence[int] | None = None) -> dict[str, Any]:
         """The chunk (or the given rows of it) as the arguments of one ``prepare_predictions``."""
