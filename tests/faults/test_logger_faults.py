@@ -145,12 +145,18 @@ def test_a_failing_disk_keeps_the_rows_and_retries(tmp_path, monkeypatch, code, 
 
 
 def test_close_says_how_many_rows_were_not_written_and_why(tmp_path, monkeypatch):
+    import prometheus_client
+
     path = tmp_path / "s"
     fault = Faulty(monkeypatch, errno.ENOSPC)
-    logger = dl.Logger(path, model="svc", flush_seconds=60)
+    registry = prometheus_client.CollectorRegistry()
+    logger = dl.Logger(path, model="svc", flush_seconds=60, prometheus=registry)
     ids = [logger.log({"x": float(i)}, 0.5) for i in range(1_200)]
     with pytest.raises(LogWriteError, match=r"1200 row\(s\) of 'svc' could not be written.*disk"):
         logger.close(timeout=0.2)
+    labels = {"model": "svc", "model_version": "v1"}
+    assert registry.get_sample_value("diaglab_write_errors_total", labels) >= 1
+    assert registry.get_sample_value("diaglab_pending_rows", labels) == 1_200
     with pytest.raises(dl.InputError, match="closed"):
         logger.log({"x": 1.0}, 0.5)
     fault.failing = False
