@@ -246,3 +246,23 @@ def test_a_real_full_disk_loses_nothing_and_duplicates_nothing(small_disk):
     got = stored_ids(path)
     assert len(got) == 2_001 and len(set(got)) == 2_001
     assert set(ids) <= set(got)
+
+
+def test_close_is_bounded_when_a_write_hangs(tmp_path, monkeypatch):
+    release, started = threading.Event(), threading.Event()
+    real = flush_module.write_segment
+
+    def stalled(*args, **kwargs):  # a stalled network file system
+        started.set()
+        release.wait(60)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(flush_module, "write_segment", stalled)
+    logger = dl.Logger(tmp_path / "s", model="svc", flush_rows=100, flush_seconds=60)
+    ids = [logger.log({"x": float(i)}, 0.5) for i in range(100)]  # a full chunk: written now
+    wait_for(started.is_set, "being written")
+    with pytest.raises(LogWriteError, match="still in progress"):
+        logger.close(timeout=0.2)
+    release.set()
+    logger.close()
+    assert sorted(stored_ids(tmp_path / "s")) == sorted(ids)

@@ -488,10 +488,12 @@ class Logger:
     def close(self, *, timeout: float | None = 10.0) -> None:
         """Write everything and stop the writer; further ``log`` calls raise.
 
-        Retries a failing store for up to ``timeout`` seconds, then raises
+        Retries a failing store for up to ``timeout`` seconds (None: 10 s), then raises
         :class:`~diaglab.errors.LogWriteError` naming how many rows were not written and why
         (they stay in memory: calling ``close()`` again retries them).
         """
+        limit = 10.0 if timeout is None else timeout
+        deadline = time.monotonic() + limit
         with self._lock:
             if self._closed and not self._pending:
                 return
@@ -500,8 +502,13 @@ class Logger:
             self._room.notify_all()
             thread = self._thread
         if thread is not None and thread is not threading.current_thread():
-            thread.join()
-        left = self.drain(timeout=10.0 if timeout is None else timeout)
+            thread.join(limit)
+            if thread.is_alive():  # a write that hangs (e.g. a stalled network file system)
+                raise LogWriteError(
+                    f"{self._pending} row(s) of {self.model!r} are not written: a write to "
+                    f"{self.path} was still in progress after {limit} s"
+                )
+        left = self.drain(timeout=max(deadline - time.monotonic(), 0.0))
         if left:
             raise LogWriteError(
                 f"{left} row(s) of {self.model!r} could not be written to {self.path}: "
