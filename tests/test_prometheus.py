@@ -95,8 +95,8 @@ with dl.Logger(sys.argv[1], model="m", prometheus=True, flush_seconds=60) as lg:
 """
 
 
-def test_multiprocess_mode_aggregates_every_worker(tmp_path):
-    from prometheus_client.multiprocess import MultiProcessCollector
+def test_multiprocess_mode_aggregates_every_worker(tmp_path, monkeypatch):
+    from diaglab.producers.prometheus import exposition_registry
 
     metrics_dir = tmp_path / "prom"
     metrics_dir.mkdir()
@@ -107,8 +107,8 @@ def test_multiprocess_mode_aggregates_every_worker(tmp_path):
         for n in (30, 70)
     ]
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
-    registry = prometheus_client.CollectorRegistry()
-    MultiProcessCollector(registry, path=str(metrics_dir))
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))
+    registry = exposition_registry()  # what the app serves on /metrics: every worker's sum
     labels = {"model": "m", "model_version": "v1"}
     assert registry.get_sample_value("diaglab_predictions_total", labels) == 100
     assert registry.get_sample_value("diaglab_calls_total", labels) == 100
