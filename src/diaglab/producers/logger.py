@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import errno
 import threading
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,6 +15,7 @@ from diaglab.errors import InputError, LoggerFullError, LogWriteError
 from diaglab.producers import lifecycle
 from diaglab.producers.buffer import Chunk, frame_columns, per_row, prediction_rows
 from diaglab.producers.flush import ChunkWriter
+from diaglab.producers.health import LoggerStats, describe, health_report
 from diaglab.store._ids import MAX_ROWS_PER_SEGMENT, new_segment_id
 from diaglab.store.schema import SchemaRegistry
 from diaglab.store.segments import check_model_name
@@ -26,37 +25,6 @@ DEFAULT_MAX_PENDING = 200_000
 # Seconds between retries of a write that failed for a reason outside the rows (disk full, I/O):
 # from the first to the last, doubling.
 RETRY_SECONDS = (0.05, 5.0)
-
-
-@dataclass(frozen=True)
-class LoggerStats:
-    """A Logger's counters, for a health check or a dashboard.
-
-    Attributes
-    ----------
-    written, rejected, dropped : int
-        Rows stored; rows quarantined in ``rejected/``; rows dropped by ``when_full="drop_oldest"``.
-    pending : int
-        Rows buffered, not yet durable (a crash would lose them).
-    oldest_pending_seconds : float
-        Age of the oldest pending row (0.0 when none).
-    write_errors : int
-        Writes that failed for a reason outside the rows (disk full, I/O error, permission) and
-        were retried.
-    writer_alive : bool
-    last_error : str or None
-        The last write failure, e.g. ``"disk full at /data/store (...)"``; None once a later
-        write succeeded.
-    """
-
-    written: int
-    rejected: int
-    dropped: int
-    pending: int
-    oldest_pending_seconds: float
-    write_errors: int
-    writer_alive: bool
-    last_error: str | None
 
 
 class Logger:
@@ -393,7 +361,7 @@ class Logger:
                     with self._lock:
                         self._inflight = None
                         self.write_errors += 1
-                        self.last_error = _describe(exc, self.path)
+                        self.last_error = describe(exc, self.path)
                         self._backoff = min(
                             max(RETRY_SECONDS[0], self._backoff * 2), RETRY_SECONDS[1]
                         )
@@ -466,22 +434,11 @@ class Logger:
             )
 
     def health(self) -> dict[str, Any]:
-        """For a service's health endpoint: ``{"ok": bool, "problems": [...], **stats}``.
-
-        Not ok when the writer thread died, when the last write failed with rows pending, or
-        when the buffer is over 90% full or its oldest row older than 10 x ``flush_seconds``.
-        """
-        s = self.stats()
-        problems = []
-        if not s.writer_alive:
-            problems.append("the writer thread is not running")
-        if s.last_error is not None and s.pending:
-            problems.append(f"cannot write: {s.last_error}")
-        if s.pending > 0.9 * self.max_pending_rows:
-            problems.append(f"buffer {s.pending}/{self.max_pending_rows} rows full")
-        if s.oldest_pending_seconds > 10 * self.flush_seconds:
-            problems.append(f"oldest pending row is {s.oldest_pending_seconds:.1f} s old")
-        return {"ok": not problems, "problems": problems, **asdict(s)}
+        """For a service's health endpoint: ``{"ok": bool, "problems": [...], **stats}`` (see
+        :func:`diaglab.producers.health.health_report` for what is a problem)."""
+        return health_report(
+            self.stats(), max_pending_rows=self.max_pending_rows, flush_seconds=self.flush_seconds
+        )
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -544,22 +501,6 @@ class Logger:
             + (f"; last error: {s.last_error}" if s.last_error else "")
             + ">"
         )
-
-
-_ERRNO_WORDS = {
-    errno.ENOSPC: "disk full",
-    errno.EDQUOT: "disk quota exceeded",
-    errno.EIO: "I/O error",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "permission denied",
-    errno.EROFS: "read-only file system",
-}
-
-
-def _describe(exc: OSError, path: Path) -> str:
-    what = _ERRNO_WORDS.get(exc.errno or 0, type(exc).__name__)
-    where = exc.filename or path
-    return f"{what} at {where} ({exc.strerror or exc})"
 
 
 def _prometheus_metrics(prometheus: Any, model: str, version: str) -> Any:
