@@ -42,6 +42,14 @@ SUITES: dict[str, list[tuple[str, bool]]] = {
     "metrics": [("diaglab", True), ("nannyml", True)],
     # issue 7: ten standard findings on a large store and their exports (bench/findings.py)
     "findings": [("export", True)],
+    # issue 21: a real uvicorn service, instrumented vs plain, alternated (bench/service.py)
+    "service": [
+        ("rows_1", False),
+        ("rows_100", False),
+        ("queryable", False),
+        ("parts", False),
+        ("sigkill", False),
+    ],
 }
 # (suite, case) -> an untimed case run first in its own process, to prepare the case's data
 PREPARE = {

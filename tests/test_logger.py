@@ -105,3 +105,122 @@ def test_instrument_logs_outputs_latency_and_errors(tmp_path):
     failed = t[t.error.notna()]
     assert len(failed) == 1 and failed.error.iloc[0].startswith("ValueError")
     assert failed.prediction.isna().all()
+
+
+def test_instrument_writes_one_segment_per_flush_not_per_call(tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    from diaglab.store.segments import list_segments
+
+    X = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0], "b": [1.0, 0.0, 1.0, 0.0]})
+    clf = LogisticRegression().fit(X, [0, 0, 1, 1])
+    logger = dl.Logger(tmp_path / "s", model="clf", flush_rows=10_000, flush_seconds=60)
+    model = dl.instrument(clf, logger)
+    ids = []
+    for i in range(5_000):
+        model.predict_proba(X.iloc[[i % 4]])
+        ids += model.last_prediction_ids
+    assert "0 written, 5000 pending" in repr(logger)  # the real backlog
+    logger.close()
+    segments = list(list_segments(tmp_path / "s", "predictions", "clf"))
+    assert len(segments) == 1  # one segment per flush, not 5,000 files
+    t = dl.open(tmp_path / "s").table("clf")
+    assert sorted(t.prediction_id.execute()) == sorted(ids)
+
+
+def test_instrumented_calls_expose_their_prediction_ids_per_thread(tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    X = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0], "b": [1.0, 0.0, 1.0, 0.0]})
+    clf = LogisticRegression().fit(X, [0, 0, 1, 1])
+    logger = dl.Logger(tmp_path / "s", model="clf")
+    model = dl.instrument(clf, logger)
+    assert model.last_prediction_ids is None
+    seen: dict[int, list[str]] = {}
+
+    def call(k: int) -> None:
+        model.predict(X.iloc[: k + 1])
+        seen[k] = model.last_prediction_ids
+
+    threads = [threading.Thread(target=call, args=(k,)) for k in range(3)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert [len(seen[k]) for k in range(3)] == [1, 2, 3]
+    assert model.last_prediction_ids is None  # this thread made no call
+    model.predict(X, prediction_ids=["r1", "r2", "r3", "r4"])
+    assert model.last_prediction_ids == ["r1", "r2", "r3", "r4"]
+    logger.close()
+    store = dl.open(tmp_path / "s")
+    report = store.log_labels("clf", seen[2], [0, 0, 1])
+    assert report is not None
+    assert store.table("clf").count().execute() == 10
+
+
+LOGGER_BEFORE_FORK: dl.Logger | None = None
+
+
+def _child_logs(n: int) -> None:
+    assert LOGGER_BEFORE_FORK is not None
+    for i in range(n):
+        LOGGER_BEFORE_FORK.log({"x": float(i)}, 0.5)
+    # returns without close(): multiprocessing ends the child with os._exit
+
+
+def test_a_logger_survives_fork_with_unique_ids_and_nothing_twice(tmp_path):
+    import multiprocessing as mp
+
+    global LOGGER_BEFORE_FORK
+    logger = LOGGER_BEFORE_FORK = dl.Logger(tmp_path / "s", model="svc", flush_seconds=60)
+    before = [logger.log({"x": float(i)}, 0.5) for i in range(100)]  # buffered at fork
+    try:
+        ctx = mp.get_context("fork")
+        children = [ctx.Process(target=_child_logs, args=(n,)) for n in (1_000, 2_000)]
+        for c in children:
+            c.start()
+        for c in children:
+            c.join(120)
+        assert [c.exitcode for c in children] == [0, 0]
+        after = logger.log({"x": 1.0}, 0.5)
+        logger.close()
+    finally:
+        LOGGER_BEFORE_FORK = None
+    ids = list(dl.open(tmp_path / "s").table("svc").prediction_id.execute())
+    assert len(ids) == 100 + 1_000 + 2_000 + 1
+    assert len(set(ids)) == len(ids)  # the children's ids differ from the parent's and each other's
+    assert set(before) | {after} <= set(ids)
+
+
+SIGTERM_SCRIPT = """
+import os, signal, sys, time
+import diaglab as dl
+
+if sys.argv[2] == "app-handler":
+    def app_handler(sig, frame):
+        open(sys.argv[1] + ".app", "w").write("ran")
+        sys.exit(3)
+    signal.signal(signal.SIGTERM, app_handler)
+logger = dl.Logger(sys.argv[1], model="svc", flush_seconds=60)
+for i in range(500):
+    logger.log({"x": float(i)}, 0.5)
+os.kill(os.getpid(), signal.SIGTERM)
+time.sleep(30)
+sys.exit(9)
+"""
+
+
+@pytest.mark.parametrize(("previous", "code"), [("default", -15), ("app-handler", 3)])
+def test_sigterm_writes_the_buffer_and_chains_to_the_previous_handler(tmp_path, previous, code):
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "s"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run(
+        [sys.executable, "-c", SIGTERM_SCRIPT, str(path), previous], env=env, timeout=120
+    )
+    assert done.returncode == code  # the signal still ends the process as it would have
+    assert dl.open(path).table("svc").count().execute() == 500
+    assert (path.parent / "s.app").exists() == (previous == "app-handler")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import urllib.request
 
 import numpy as np
@@ -41,42 +44,76 @@ def endpoint():
     thread.join(timeout=10)
 
 
-def test_scraped_counters_and_histogram_match_the_store(tmp_path, endpoint):
+def test_counters_move_at_log_time_once_per_call(tmp_path, endpoint):
     registry, port = endpoint
     rng = np.random.default_rng(0)
-    latency = rng.lognormal(3, 1, 300)  # ms, some above 10 s buckets' reach are fine
-    with dl.Logger(tmp_path / "s", model="credit", model_version="v2", prometheus=registry) as lg:
-        for i in range(250):
-            lg.log({"x": float(i)}, 0.5, latency_ms=float(latency[i]))
-        for i in range(250, 300):
-            lg.log({"x": float(i)}, None, latency_ms=float(latency[i]), error="Timeout")
-        lg.log({"x": "not a number"}, 0.5, latency_ms=1.0)  # rejected: never counted
-    with dl.Logger(tmp_path / "s", model="credit", model_version="v1", prometheus=registry) as lg:
-        lg.log(pd.DataFrame({"x": [1.0, 2.0]}), [0.1, 0.2], latency_ms=[5.0, 7.0])
+    latency = rng.lognormal(3, 1, 300)  # ms
+    lg = dl.Logger(
+        tmp_path / "s", model="credit", model_version="v2", prometheus=registry, flush_seconds=60
+    )
+    for i in range(250):
+        lg.log({"x": float(i)}, 0.5, latency_ms=float(latency[i]))
+    for i in range(250, 300):
+        lg.log({"x": float(i)}, None, latency_ms=float(latency[i]), error="Timeout")
+    lg.log(pd.DataFrame({"x": np.arange(100.0)}), np.full(100, 0.2), latency_ms=12.0)
+    labels = (("model", "credit"), ("model_version", "v2"))
+    got = scrape(port)  # nothing written yet: the call counters already follow the traffic
+    assert lg.stats().written == 0
+    assert got[("diaglab_calls_total", labels)] == 301
+    assert got[("diaglab_predictions_total", labels)] == 400
+    assert got[("diaglab_prediction_errors_total", labels)] == 50
+    # one latency observation per call, the 100-row call counted once
+    assert got[("diaglab_prediction_latency_seconds_count", labels)] == 301
+    expected = np.append(latency, 12.0) / 1000
+    assert got[("diaglab_prediction_latency_seconds_sum", labels)] == pytest.approx(expected.sum())
+    le = tuple(sorted((*labels, ("le", "0.05"))))
+    assert got[("diaglab_prediction_latency_seconds_bucket", le)] == (expected <= 0.05).sum()
+    assert got[("diaglab_written_rows_total", labels)] == 0
 
+    lg.log({"x": "not a number"}, 0.5, latency_ms=1.0)  # rejected when written
+    lg.close()
+    got = scrape(port)
+    assert got[("diaglab_written_rows_total", labels)] == 400
+    assert got[("diaglab_rejected_rows_total", labels)] == 1
+    assert got[("diaglab_pending_rows", labels)] == 0
     store = dl.open(tmp_path / "s")
     try:
-        df = store.table("credit").to_pandas()
+        assert store.table("credit").count().execute() == 400
     finally:
         store.close()
-    got = scrape(port)
-    for version, rows in df.groupby("model_version"):
-        labels = (("model", "credit"), ("model_version", version))
-        assert got[("diaglab_predictions_total", labels)] == len(rows)
-        assert got[("diaglab_prediction_errors_total", labels)] == rows["error"].notna().sum()
-        lat = rows["latency_ms"].dropna() / 1000
-        assert got[("diaglab_prediction_latency_seconds_count", labels)] == len(lat)
-        assert got[("diaglab_prediction_latency_seconds_sum", labels)] == pytest.approx(lat.sum())
-        le = dict((*labels, ("le", "0.05")))
-        key = ("diaglab_prediction_latency_seconds_bucket", tuple(sorted(le.items())))
-        assert got[key] == (lat <= 0.05).sum()
-    assert len(df) == 302  # the rejected row is not in the store either
-    # model and version only: no per-request labels
-    names = {name for name, labels in got if name.startswith("diaglab_")}
-    for name, labels in got:
+    for name, sample_labels in got:  # model and version only: no per-request labels
         if name.startswith("diaglab_"):
-            assert {k for k, _ in labels} <= {"model", "model_version", "le"}
-    assert names
+            assert {k for k, _ in sample_labels} <= {"model", "model_version", "le"}
+
+
+WORKER = """
+import sys
+import diaglab as dl
+with dl.Logger(sys.argv[1], model="m", prometheus=True, flush_seconds=60) as lg:
+    for i in range(int(sys.argv[2])):
+        lg.log({"x": float(i)}, 0.5, latency_ms=3.0)
+"""
+
+
+def test_multiprocess_mode_aggregates_every_worker(tmp_path, monkeypatch):
+    from diaglab.producers.prometheus import exposition_registry
+
+    metrics_dir = tmp_path / "prom"
+    metrics_dir.mkdir()
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+    env["PYTHONPATH"] = os.pathsep.join(sys.path)
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WORKER, str(tmp_path / "s"), str(n)], env=env)
+        for n in (30, 70)
+    ]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))
+    registry = exposition_registry()  # what the app serves on /metrics: every worker's sum
+    labels = {"model": "m", "model_version": "v1"}
+    assert registry.get_sample_value("diaglab_predictions_total", labels) == 100
+    assert registry.get_sample_value("diaglab_calls_total", labels) == 100
+    assert registry.get_sample_value("diaglab_written_rows_total", labels) == 100
+    assert registry.get_sample_value("diaglab_prediction_latency_seconds_count", labels) == 100
 
 
 def test_default_registry_and_two_loggers_share_the_metrics(tmp_path):

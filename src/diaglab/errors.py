@@ -43,6 +43,14 @@ class UntrustedModelError(DiaglabError, PermissionError):
     """Loading a pickled model, which runs code, without ``trust=True``."""
 
 
+class LogWriteError(DiaglabError, OSError):
+    """Rows a Logger could not write (disk full, I/O error, permission): kept in memory, retried."""
+
+
+class LoggerFullError(DiaglabError, RuntimeError):
+    """A Logger's buffer stayed full for ``block_seconds``: the call was not logged."""
+
+
 class StoreCorruptionError(DiaglabError, RuntimeError):
     """A segment or ledger that cannot be read back as written."""
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sys
 import time
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from diaglab.errors import InputError
 from diaglab.producers.logger import Logger
 
 
@@ -17,11 +19,28 @@ class Instrumented:
 
     Any other attribute is the wrapped model's. A call that raises is logged as one error row
     per input row (the error text, no output) and the exception is re-raised unchanged.
+
+    The ids of the rows a call logged are ``last_prediction_ids`` (one per input row), kept per
+    thread and per asyncio task, so a service can return them and ``store.log_labels`` them
+    later; or pass your own ids with ``prediction_ids=``.
+
+    Examples
+    --------
+    >>> proba = model.predict_proba(X)                                   # doctest: +SKIP
+    >>> ids = model.last_prediction_ids  # e.g. returned in the response  # doctest: +SKIP
     """
 
     def __init__(self, estimator: Any, logger: Logger) -> None:
         self.estimator = estimator
         self.logger = logger
+        self._ids: ContextVar[list[str] | None] = ContextVar(
+            f"diaglab_ids_{id(self)}", default=None
+        )
+
+    @property
+    def last_prediction_ids(self) -> list[str] | None:
+        """The prediction ids of this thread's (or task's) last call, None before any."""
+        return self._ids.get()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.estimator, name)
@@ -37,32 +56,35 @@ class Instrumented:
         n = len(frame)
         if trace_id is None:
             trace_id = current_trace_id()
-        traces = [trace_id] * n if trace_id is None or isinstance(trace_id, str) else trace_id
+        traces = trace_id if trace_id is None or isinstance(trace_id, str) else list(trace_id)
+        if isinstance(traces, list) and len(traces) != n:
+            raise InputError(f"trace_id has {len(traces)} values; expected {n} (one per row)")
         start = time.perf_counter()
         try:
             out = getattr(self.estimator, method)(X)
         except Exception as exc:
             elapsed = (time.perf_counter() - start) * 1000
-            self.logger.log(
+            ids = self.logger.log(
                 frame,
-                [None] * n,
+                None,
                 prediction_ids,
                 None,
-                [elapsed] * n,
+                elapsed,
                 traces,
                 error=f"{type(exc).__name__}: {exc}",
             )
+            self._ids.set(ids)
             raise
         elapsed = (time.perf_counter() - start) * 1000
         logged = np.asarray(out)
         if method == "predict_proba" and logged.ndim == 2 and logged.shape[1] == 2:
             logged = logged[:, 1]
-        self.logger.log(frame, logged, prediction_ids, None, [elapsed] * n, traces)
+        self._ids.set(self.logger.log(frame, logged, prediction_ids, None, elapsed, traces))
         return out
 
     def _frame(self, X: Any) -> pd.DataFrame:
         if isinstance(X, pd.DataFrame):
-            return X.reset_index(drop=True)
+            return X
         arr = np.asarray(X)
         if arr.ndim == 1:
             arr = arr.reshape(1, -1)

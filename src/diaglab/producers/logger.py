@@ -1,62 +1,49 @@
-"""``Logger``: thread-safe, buffered logging of single predictions from a live service."""
+"""``Logger``: thread-safe, buffered logging of predictions from a live service."""
 
 from __future__ import annotations
 
-import atexit
-import json
-import logging
-import os
 import threading
 import time
-import weakref
+from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-import numpy as np
 import pandas as pd
 
-from diaglab.errors import InputError
+from diaglab.errors import InputError, LoggerFullError, LogWriteError
+from diaglab.producers import lifecycle
+from diaglab.producers.buffer import Chunk, frame_columns, per_row, prediction_rows
+from diaglab.producers.flush import ChunkWriter
+from diaglab.producers.health import LoggerStats, describe, health_report
 from diaglab.store._ids import MAX_ROWS_PER_SEGMENT, new_segment_id
-from diaglab.store.producer import prepare_predictions
 from diaglab.store.schema import SchemaRegistry
-from diaglab.store.segments import check_model_name, write_segment
-from diaglab.store.sensitive import keyed_hash, store_key
+from diaglab.store.segments import check_model_name
 
-log = logging.getLogger("diaglab")
-
-_LIVE: weakref.WeakSet[Logger] = weakref.WeakSet()
-
-
-@atexit.register
-def _flush_all_at_exit() -> None:
-    for logger in list(_LIVE):
-        logger.close()
-
-
-@dataclass
-class _Row:
-    features: Mapping[str, Any]
-    prediction: Any
-    prediction_id: str
-    timestamp: Any
-    latency_ms: float | None
-    trace_id: str | None
-    error: str | None
+WHEN_FULL = ("block", "drop_oldest")
+DEFAULT_MAX_PENDING = 200_000
+# Seconds between retries of a write that failed for a reason outside the rows (disk full, I/O):
+# from the first to the last, doubling.
+RETRY_SECONDS = (0.05, 5.0)
 
 
 class Logger:
-    """Log predictions one at a time from a service; rows reach the store in segments.
+    """Log predictions from a service; rows reach the store in segments.
 
-    ``log`` only appends to an in-memory buffer (microseconds, safe from many threads). A
-    background thread writes a segment when ``flush_rows`` rows are waiting or every
-    ``flush_seconds``; ``flush()``, ``close()``, leaving a ``with`` block and interpreter exit
-    flush too. Many processes may log into one store at once: each writes its own segments.
+    ``log`` appends to an in-memory columnar buffer (microseconds, safe from many threads). A
+    background thread writes one segment when ``flush_rows`` rows are waiting or the oldest is
+    ``flush_seconds`` old, so a crash (SIGKILL, power loss) loses at most the last
+    ``flush_seconds`` of traffic and the number of segments per minute is bounded by the flush
+    policy, not by the traffic. A SIGTERM (uvicorn, gunicorn, Kubernetes), ``close()``, leaving a
+    ``with`` block and interpreter exit write everything (see :mod:`diaglab.producers.lifecycle`).
+    Many processes may log into one store at once, and a Logger survives ``fork``.
 
-    Rows that fail validation (e.g. text in a numeric feature) are never silently dropped: they
-    are written to ``rejected/<model>/<segment>.jsonl`` with the reason, and counted in
-    ``rejected``.
+    Rows are released from the buffer only once their segment is durable. Rows that cannot be
+    stored (e.g. text in a numeric feature) are quarantined with the reason in
+    ``rejected/<model>/<chunk>.jsonl`` (one WARNING per batch) and counted in ``rejected``. A
+    failure that is not the rows' fault (disk full, I/O error, permission) keeps them buffered
+    and retries with backoff; ``close()`` raises :class:`~diaglab.errors.LogWriteError` naming how
+    many rows could not be written and why.
 
     Parameters
     ----------
@@ -64,12 +51,24 @@ class Logger:
         The store directory.
     model, model_version : str
     flush_rows : int, default 10_000
-    flush_seconds : float, default 5.0
+        Rows per segment at most (a bigger DataFrame logged at once stays one segment).
+    flush_seconds : float, default 1.0
+        Age of the oldest buffered row that triggers a write.
+    max_pending_rows : int, optional
+        Bound of the buffer (rows not yet durable), at least ``flush_rows``; by default
+        200,000 (or ``flush_rows``, if larger): about 200 MB for rows of 20 features.
+    when_full : {"block", "drop_oldest"}, default "block"
+        What ``log`` does when the buffer is full (the store cannot be written fast enough, or
+        not at all): ``"block"`` waits up to ``block_seconds`` for room, then raises
+        :class:`~diaglab.errors.LoggerFullError` (the call is not logged, the caller decides);
+        ``"drop_oldest"`` never waits: it drops the oldest buffered rows, counted in ``dropped``.
+    block_seconds : float, default 1.0
     categorical : sequence of str, optional
         Features to store as categories even when their values are numbers.
     prometheus : bool or prometheus_client.CollectorRegistry, optional
-        Also count predictions, errors and latency as Prometheus metrics labelled by model and
-        version (``True``: the default registry); see :mod:`diaglab.producers.prometheus`.
+        Also count calls, rows, errors, latency, rejected and dropped rows, write errors and the
+        backlog as Prometheus metrics labelled by model and version (``True``: the default
+        registry); see :mod:`diaglab.producers.prometheus`.
     sensitive : sequence of str, optional
         Features stored as keyed hashes, never in clear (see ``Store.log``).
 
@@ -86,36 +85,70 @@ class Logger:
         model_version: str = "v1",
         *,
         flush_rows: int = 10_000,
-        flush_seconds: float = 5.0,
+        flush_seconds: float = 1.0,
+        max_pending_rows: int | None = None,
+        when_full: Literal["block", "drop_oldest"] = "block",
+        block_seconds: float = 1.0,
         categorical: Sequence[str] | None = None,
         prometheus: Any = None,
         sensitive: Sequence[str] | None = None,
     ) -> None:
         if flush_rows < 1 or flush_seconds <= 0:
             raise InputError("flush_rows must be >= 1 and flush_seconds > 0")
+        if max_pending_rows is None:
+            max_pending_rows = max(DEFAULT_MAX_PENDING, flush_rows)
+        if max_pending_rows < flush_rows:
+            raise InputError(
+                f"max_pending_rows ({max_pending_rows}) must be at least flush_rows ({flush_rows})"
+            )
+        if when_full not in WHEN_FULL:
+            raise InputError(f"when_full must be one of {', '.join(WHEN_FULL)}; not {when_full!r}")
+        if block_seconds < 0:
+            raise InputError(f"block_seconds must be >= 0, not {block_seconds}")
         self.path = Path(path).expanduser().resolve()
         self.model = check_model_name(model)
         self.model_version = model_version
         self.flush_rows = flush_rows
         self.flush_seconds = flush_seconds
+        self.max_pending_rows = max_pending_rows
+        self.when_full = when_full
+        self.block_seconds = block_seconds
         self.categorical = list(categorical or ())
-        self._prometheus = _prometheus_metrics(prometheus, self.model, model_version)
         self.sensitive = [sensitive] if isinstance(sensitive, str) else list(sensitive or ())
-        self._registry = SchemaRegistry(self.path)
-        self._rows: list[_Row] = []
-        self._frames: list[dict[str, Any]] = []
+        self._prometheus = _prometheus_metrics(prometheus, self.model, model_version)
+        self._writer = ChunkWriter(
+            self.path,
+            self.model,
+            model_version,
+            self.categorical,
+            self.sensitive,
+            SchemaRegistry(self.path),
+        )
+        self._reset()
+        lifecycle.register(self)
+
+    def _reset(self) -> None:
+        """A fresh buffer, locks and counters (at creation and in a forked child)."""
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
+        self._room = threading.Condition(self._lock)
         self._write_lock = threading.Lock()
+        self._hot: Chunk | None = None
+        self._sealed: deque[Chunk] = deque()
+        self._inflight: Chunk | None = None
+        self._pending = 0
         self._prefix = new_segment_id()
         self._counter = 0
         self._closed = False
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self._retry_at = 0.0
+        self._backoff = 0.0
         self.written = 0
         self.rejected = 0
-        self._pid = os.getpid()
-        self._thread = threading.Thread(target=self._run, name="diaglab-logger", daemon=True)
-        self._thread.start()
-        _LIVE.add(self)
+        self.dropped = 0
+        self.write_errors = 0
+        self.last_error: str | None = None
 
     # -- the hot path -----------------------------------------------------------------------
 
@@ -132,37 +165,42 @@ class Logger:
     ) -> Any:
         """Buffer one prediction (``features`` a dict) or a batch (a DataFrame).
 
-        Returns the prediction id (a list of ids for a batch). Validation happens at flush.
+        Returns the prediction id (a list of ids for a batch). Values are checked when their
+        segment is written; a row that fails goes to ``rejected/``. For a batch, ``latency_ms``
+        is the call's latency (one number) or one per row; ``timestamp``, ``trace_id`` and
+        ``error`` one value for all rows or one per row.
         """
         if isinstance(features, pd.DataFrame):
             return self._log_frame(
                 features, prediction, prediction_id, timestamp, latency_ms, trace_id, error
             )
-        with self._lock:
-            if self._closed:
-                raise InputError(f"this Logger for {self.model!r} is closed")
-            if prediction_id is None:
-                prediction_id = self._next_id()
-            self._rows.append(
-                _Row(
-                    features,
-                    prediction,
-                    str(prediction_id),
-                    timestamp if timestamp is not None else time.time_ns(),
-                    latency_ms,
-                    trace_id,
-                    error,
-                )
+        if not isinstance(features, Mapping):
+            raise InputError(
+                f"features must be a dict of one row or a DataFrame, not {type(features).__name__}"
             )
-            if len(self._rows) >= self.flush_rows:
-                self._wake.notify()
+        with self._lock:
+            if not self._admit(1):
+                return None if prediction_id is None else prediction_id
+            if prediction_id is None:
+                prediction_id = self._next_ids(1)[0]
+            chunk = self._hot
+            if chunk is None:
+                chunk = self._hot = Chunk()
+            chunk.add_row(
+                features,
+                prediction,
+                str(prediction_id),
+                time.time_ns() if timestamp is None else timestamp,
+                latency_ms,
+                trace_id,
+                error,
+            )
+            self._pending += 1
+            if chunk.n >= self.flush_rows:
+                self._seal()
+        if self._prometheus is not None:
+            self._prometheus.observe_call(1, latency_ms, int(error is not None))
         return prediction_id
-
-    def _next_id(self) -> str:
-        if self._counter >= MAX_ROWS_PER_SEGMENT:
-            self._prefix, self._counter = new_segment_id(), 0
-        self._counter += 1
-        return f"{self._prefix}{self._counter - 1:08x}"
 
     def _log_frame(
         self,
@@ -175,145 +213,278 @@ class Logger:
         error: Any,
     ) -> list[str]:
         n = len(df)
+        if n == 0:
+            return []
+        columns = frame_columns(df)
+        rows = {
+            "prediction": prediction_rows(predictions, n),
+            "timestamp": [time.time_ns()] * n if timestamps is None else per_row(timestamps, n),
+            "latency_ms": per_row(latency_ms, n),
+            "trace_id": per_row(trace_ids, n),
+            "error": per_row(error, n),
+        }
+        given = None if ids is None else [str(i) for i in per_row(ids, n)]
+        for name, values in (*rows.items(), ("prediction_id", given or [None] * n)):
+            if len(values) != n:
+                raise InputError(f"{name} has {len(values)} values; expected {n} (one per row)")
         with self._lock:
-            if self._closed:
-                raise InputError(f"this Logger for {self.model!r} is closed")
-            ids = [self._next_id() for _ in range(n)] if ids is None else [str(i) for i in ids]
-            self._frames.append(
-                {
-                    "features": df,
-                    "predictions": predictions,
-                    "prediction_ids": ids,
-                    "timestamps": timestamps,
-                    "latency_ms": latency_ms,
-                    "trace_ids": trace_ids,
-                    "errors": [error] * n if isinstance(error, str) or error is None else error,
-                }
+            if not self._admit(n):
+                return given or []
+            out = given or self._next_ids(n)
+            chunk = self._hot
+            if chunk is None:
+                chunk = self._hot = Chunk()
+            chunk.add_columns(
+                columns,
+                n,
+                rows["prediction"],
+                out,
+                rows["timestamp"],
+                rows["latency_ms"],
+                rows["trace_id"],
+                rows["error"],
             )
-            self._wake.notify()
-        return ids
+            self._pending += n
+            if chunk.n >= self.flush_rows:
+                self._seal()
+        if self._prometheus is not None:
+            failed = sum(e is not None for e in rows["error"])
+            self._prometheus.observe_call(n, latency_ms, failed)
+        return out
 
-    # -- flushing -----------------------------------------------------------------------------
+    def _admit(self, n: int) -> bool:
+        """Under the lock: whether ``n`` more rows may be buffered now (see ``when_full``)."""
+        if self._closed:
+            raise InputError(f"this Logger for {self.model!r} is closed")
+        if self._thread is None:
+            self._start()
+        if not lifecycle.installed():
+            lifecycle.install_signal_handler()
+        if self._pending == 0 or self._pending + n <= self.max_pending_rows:
+            return True
+        if self.when_full == "drop_oldest":
+            return self._drop_oldest(n)
+        deadline = time.monotonic() + self.block_seconds
+        while self._pending and self._pending + n > self.max_pending_rows:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self._closed:
+                raise LoggerFullError(
+                    f"the Logger of {self.model!r} holds {self._pending} unwritten rows "
+                    f"(max_pending_rows={self.max_pending_rows}) and could not write any for "
+                    f"{self.block_seconds} s"
+                    + (f": {self.last_error}" if self.last_error else "")
+                    + "; this call was not logged (when_full='drop_oldest' drops old rows instead)"
+                )
+            self._room.wait(remaining)
+        return True
+
+    def _drop_oldest(self, n: int) -> bool:
+        for chunk in [*self._sealed, *([self._hot] if self._hot else [])]:
+            if self._pending + n <= self.max_pending_rows:
+                break
+            if chunk is self._inflight:
+                continue
+            if chunk is self._hot:
+                self._hot = None
+            else:
+                self._sealed.remove(chunk)
+            self._pending -= chunk.n
+            self.dropped += chunk.n
+            if self._prometheus is not None:
+                self._prometheus.dropped(chunk.n)
+        if self._pending and self._pending + n > self.max_pending_rows:
+            self.dropped += n
+            if self._prometheus is not None:
+                self._prometheus.dropped(n)
+            return False
+        return True
+
+    def _next_ids(self, n: int) -> list[str]:
+        if self._counter + n > MAX_ROWS_PER_SEGMENT:
+            self._prefix, self._counter = new_segment_id(), 0
+        start, self._counter = self._counter, self._counter + n
+        prefix = self._prefix
+        return [f"{prefix}{i:08x}" for i in range(start, start + n)]
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="diaglab-logger", daemon=True)
+        self._thread.start()
+
+    def _seal(self) -> None:
+        """Under the lock: the hot chunk joins the chunks to write."""
+        if self._hot is not None and self._hot.n:
+            self._sealed.append(self._hot)
+            self._wake.notify()
+        self._hot = None
 
     def _run(self) -> None:
         while True:
             with self._lock:
-                if not self._closed and len(self._rows) < self.flush_rows and not self._frames:
-                    self._wake.wait(self.flush_seconds)
-                closed = self._closed
-            self.flush()
-            if closed:
-                return
+                while True:
+                    if self._stopping:
+                        return
+                    now = time.monotonic()
+                    hot = self._hot
+                    if hot is not None and now - hot.started >= self.flush_seconds:
+                        self._seal()
+                    if self._sealed and now >= self._retry_at:
+                        break
+                    wait = self.flush_seconds if hot is None else hot.started + self.flush_seconds
+                    if hot is not None:
+                        wait -= now
+                    if self._sealed:
+                        wait = min(wait, self._retry_at - now)
+                    self._wake.wait(max(wait, 0.001))
+            try:
+                self._write_sealed()
+            except LogWriteError:
+                pass  # counted and kept; retried after the backoff
+            except Exception:  # never let the writer die: the rows stay buffered
+                lifecycle.log.exception("diaglab Logger(%s) writer", self.model)
+                with self._lock:
+                    self._retry_at = time.monotonic() + RETRY_SECONDS[1]
+
+    def _write_sealed(self) -> int:
+        """Write every sealed chunk, oldest first; raises LogWriteError (rows kept) on OSError."""
+        total = 0
+        with self._write_lock:
+            while True:
+                with self._lock:
+                    if not self._sealed:
+                        return total
+                    chunk = self._inflight = self._sealed[0]
+                try:
+                    written, rejected = self._writer.write(chunk)
+                except OSError as exc:
+                    with self._lock:
+                        self._inflight = None
+                        self.write_errors += 1
+                        self.last_error = describe(exc, self.path)
+                        self._backoff = min(
+                            max(RETRY_SECONDS[0], self._backoff * 2), RETRY_SECONDS[1]
+                        )
+                        self._retry_at = time.monotonic() + self._backoff
+                        pending = self._pending
+                    if self._prometheus is not None:
+                        self._prometheus.write_error(pending)
+                    raise LogWriteError(
+                        f"{pending} row(s) of {self.model!r} are not written yet "
+                        f"(kept in memory, retried): {self.last_error}"
+                    ) from exc
+                with self._lock:
+                    self._inflight = None
+                    if self._sealed and self._sealed[0] is chunk:
+                        self._sealed.popleft()
+                    self._pending -= chunk.n
+                    self.written += written
+                    self.rejected += rejected
+                    self.last_error = None
+                    self._backoff = 0.0
+                    self._retry_at = 0.0
+                    pending = self._pending
+                    self._room.notify_all()
+                if self._prometheus is not None:
+                    self._prometheus.wrote(written, rejected, pending)
+                total += written
 
     def flush(self) -> int:
-        """Write everything buffered now; returns the number of rows written."""
-        with self._write_lock:
-            with self._lock:
-                rows, self._rows = self._rows, []
-                frames, self._frames = self._frames, []
-            written = 0
-            if rows:
-                written += self._write(self._rows_to_batch(rows))
-            for frame in frames:
-                written += self._write(frame)
-            return written
+        """Write everything buffered now; returns the number of rows written.
 
-    def _rows_to_batch(self, rows: list[_Row]) -> dict[str, Any]:
-        stamps = [
-            pd.Timestamp(r.timestamp, tz="UTC") if isinstance(r.timestamp, int) else r.timestamp
-            for r in rows
-        ]
-        return {
-            "features": pd.DataFrame.from_records([dict(r.features) for r in rows]),
-            "predictions": _stack([r.prediction for r in rows]),
-            "prediction_ids": [r.prediction_id for r in rows],
-            "timestamps": stamps,
-            "latency_ms": [np.nan if r.latency_ms is None else r.latency_ms for r in rows],
-            "trace_ids": [r.trace_id for r in rows],
-            "errors": [r.error for r in rows],
-        }
+        Raises :class:`~diaglab.errors.LogWriteError` when the store cannot be written (the rows
+        stay buffered and are retried).
+        """
+        with self._lock:
+            self._seal()
+        return self._write_sealed()
 
-    def _write(self, batch: dict[str, Any]) -> int:
-        try:
-            return self._write_checked(batch)
-        except InputError as exc:
-            n = len(batch["prediction_ids"])
-            if n == 1:
-                self._reject(batch, str(exc))
-                return 0
-            # Bisect so a few bad rows cost a few extra segments, not one per row.
-            half = n // 2
-            return self._write(_take(batch, list(range(half)))) + self._write(
-                _take(batch, list(range(half, n)))
+    def drain(self, *, timeout: float) -> int:
+        """Write everything buffered now, retrying until ``timeout`` seconds have passed;
+        returns the rows still pending (0 when all are durable)."""
+        deadline = time.monotonic() + timeout
+        delay = RETRY_SECONDS[0]
+        while True:
+            try:
+                self.flush()
+                return self._pending
+            except LogWriteError:
+                if time.monotonic() + delay > deadline:
+                    return self._pending
+                time.sleep(delay)
+                delay = min(delay * 2, RETRY_SECONDS[1])
+
+    # -- health ----------------------------------------------------------------------------
+
+    def stats(self) -> LoggerStats:
+        """The Logger's counters now (see :class:`LoggerStats`)."""
+        with self._lock:
+            chunks = [*self._sealed, *([self._hot] if self._hot else [])]
+            oldest = min((c.started for c in chunks), default=None)
+            alive = self._closed or self._thread is None or self._thread.is_alive()
+            return LoggerStats(
+                written=self.written,
+                rejected=self.rejected,
+                dropped=self.dropped,
+                pending=self._pending,
+                oldest_pending_seconds=0.0 if oldest is None else time.monotonic() - oldest,
+                write_errors=self.write_errors,
+                writer_alive=alive,
+                last_error=self.last_error,
             )
 
-    def _write_checked(self, batch: dict[str, Any]) -> int:
-        prepared = prepare_predictions(
-            self._registry,
-            self.model,
-            batch["features"],
-            batch["predictions"],
-            prediction_ids=batch["prediction_ids"],
-            timestamps=batch["timestamps"],
-            model_version=self.model_version,
-            latency_ms=batch["latency_ms"],
-            trace_ids=batch["trace_ids"],
-            errors=batch["errors"],
-            categorical=[c for c in self.categorical if c in batch["features"].columns],
-            unique_ids=False,
-            sensitive=[c for c in self.sensitive if c in batch["features"].columns],
+    def health(self) -> dict[str, Any]:
+        """For a service's health endpoint: ``{"ok": bool, "problems": [...], **stats}`` (see
+        :func:`diaglab.producers.health.health_report` for what is a problem)."""
+        return health_report(
+            self.stats(), max_pending_rows=self.max_pending_rows, flush_seconds=self.flush_seconds
         )
-        if prepared is None:
-            return 0
-        write_segment(
-            self.path, "predictions", self.model, prepared.table, segment_id=prepared.segment_id
-        )
-        self.written += prepared.table.num_rows
-        if self._prometheus is not None:
-            self._prometheus.observe(prepared.table)
-        return int(prepared.table.num_rows)
 
-    def _hidden(self, features: pd.DataFrame) -> pd.DataFrame:
-        """``features`` with the sensitive columns as keyed hashes: rejects stay hashed too."""
-        schema = self._registry.get(self.model)
-        names = dict.fromkeys((*self.sensitive, *(schema.sensitive if schema else ())))
-        hidden = [c for c in names if c in features.columns]
-        if not hidden:
-            return features
-        key = store_key(self.path)
-        out = features.copy()
-        for c in hidden:
-            out[c] = [None if pd.isna(v) else keyed_hash(key, str(v)) for v in out[c]]
-        return out
+    # -- lifecycle -----------------------------------------------------------------------------
 
-    def _reject(self, batch: dict[str, Any], reason: str) -> None:
-        d = self.path / "rejected" / self.model
-        d.mkdir(parents=True, exist_ok=True)
-        record = {
-            "reason": reason,
-            "model_version": self.model_version,
-            "features": self._hidden(batch["features"]).to_dict("records"),
-            "prediction": np.asarray(batch["predictions"]).tolist(),
-            "prediction_ids": batch["prediction_ids"],
-        }
-        with open(d / f"{new_segment_id()}.jsonl", "a") as fh:
-            fh.write(json.dumps(record, default=str, ensure_ascii=False) + "\n")
-        self.rejected += len(batch["prediction_ids"])
-        log.warning("diaglab Logger(%s) rejected a row: %s", self.model, reason)
+    def close(self, *, timeout: float | None = 10.0) -> None:
+        """Write everything and stop the writer; further ``log`` calls raise.
 
-    # -- lifecycle ----------------------------------------------------------------------------
-
-    def close(self) -> None:
-        """Flush and stop the background writer. Further ``log`` calls raise."""
+        Retries a failing store for up to ``timeout`` seconds (None: 10 s), then raises
+        :class:`~diaglab.errors.LogWriteError` naming how many rows were not written and why
+        (they stay in memory: calling ``close()`` again retries them).
+        """
+        limit = 10.0 if timeout is None else timeout
+        deadline = time.monotonic() + limit
         with self._lock:
-            if self._closed:
+            if self._closed and not self._pending:
                 return
-            self._closed = True
-            self._wake.notify()
-        if os.getpid() == self._pid and self._thread.is_alive():
-            self._thread.join()
-        self.flush()
-        _LIVE.discard(self)
+            self._closed = self._stopping = True
+            self._wake.notify_all()
+            self._room.notify_all()
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(limit)
+            if thread.is_alive():  # a write that hangs (e.g. a stalled network file system)
+                raise LogWriteError(
+                    f"{self._pending} row(s) of {self.model!r} are not written: a write to "
+                    f"{self.path} was still in progress after {limit} s"
+                )
+        left = self.drain(timeout=max(deadline - time.monotonic(), 0.0))
+        if left:
+            raise LogWriteError(
+                f"{left} row(s) of {self.model!r} could not be written to {self.path}: "
+                f"{self.last_error}; they are still in this process's memory (close() again "
+                f"retries) and are lost when it exits"
+            )
+        lifecycle.unregister(self)
+
+    def _before_fork(self) -> None:
+        self._lock.acquire()
+
+    def _after_fork_in_parent(self) -> None:
+        self._lock.release()
+
+    def _after_fork_in_child(self) -> None:
+        # the parent writes what was buffered at fork; the child starts empty, with new ids
+        closed = self._closed
+        self._reset()
+        self._closed = closed
 
     def __enter__(self) -> Logger:
         return self
@@ -322,9 +493,13 @@ class Logger:
         self.close()
 
     def __repr__(self) -> str:
+        s = self.stats()
         return (
             f"<diaglab.Logger {self.model!r} {self.model_version!r} into {str(self.path)!r}: "
-            f"{self.written} written, {len(self._rows)} buffered, {self.rejected} rejected>"
+            f"{s.written} written, {s.pending} pending, {s.rejected} rejected"
+            + (f", {s.dropped} dropped" if s.dropped else "")
+            + (f"; last error: {s.last_error}" if s.last_error else "")
+            + ">"
         )
 
 
@@ -334,30 +509,3 @@ def _prometheus_metrics(prometheus: Any, model: str, version: str) -> Any:
     from diaglab.producers.prometheus import PrometheusMetrics
 
     return PrometheusMetrics(prometheus, model, version)
-
-
-def _stack(predictions: list[Any]) -> Any:
-    """One prediction per row as an array: 2-D when rows are probability vectors."""
-    first = next((p for p in predictions if p is not None), None)
-    if first is not None and np.ndim(first) == 1:
-        width = len(first)
-        return np.array([p if p is not None else [np.nan] * width for p in predictions], float)
-    return np.array(predictions, dtype=object)
-
-
-def _take(batch: dict[str, Any], rows: list[int]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in batch.items():
-        if key == "features":
-            out[key] = value.iloc[rows].reset_index(drop=True)
-        elif value is None or isinstance(value, str):
-            out[key] = value
-        elif isinstance(value, pd.Series | pd.DataFrame):
-            out[key] = value.iloc[rows]
-        else:
-            out[key] = (
-                np.asarray(value, dtype=object)[rows]
-                if np.ndim(value) == 1
-                else np.asarray(value)[rows]
-            )
-    return out
