@@ -207,3 +207,53 @@ def test_recheck_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["recheck", str(tmp_path / "junk.json"), path]) == 2
     assert "is not JSON" in capsys.readouterr().err
     assert main(["recheck", str(tmp_path / "f.json"), str(tmp_path / "nowhere")]) == 2
+
+
+def test_report_then_recheck_holds_on_an_unchanged_store_and_fails_after_a_change(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A quiet week: no slice degraded beyond the overall change, so one finding is "nothing
+    # found"; it is a claim that holds (exit 0), not a finding without a claim (exit 1).
+    path = str(copy_sample(tmp_path))
+    out = tmp_path / "r.json"
+    assert (
+        main(
+            [
+                "report",
+                path,
+                "--model",
+                "credit",
+                "--out",
+                str(out),
+                "--current",
+                "2026-01-08..2026-01-15",
+            ]
+        )
+        == 0
+    )
+    assert "Degraded slices: none beyond the overall change" in capsys.readouterr().out
+    degraded = next(
+        f for f in json.loads(out.read_text())["findings"] if f["title"].startswith("Degraded")
+    )
+    assert degraded["claim"]["rows"] == [] and degraded["claim"]["empty"] is True
+    assert main(["recheck", str(out), path]) == 0
+    assert "0 changed, 0 cannot be evaluated" in capsys.readouterr().out
+
+    # Planted: in that week every prediction in the north is now wrong.
+    store = dl.open(path)
+    try:
+        rng = np.random.default_rng(3)
+        n = 3000
+        rows = store.table("credit").limit(n).execute()
+        features = rows[list(store.schema("credit").features)].reset_index(drop=True)
+        features["region"] = "north"
+        score = rng.uniform(0.6, 1.0, n)
+        when = pd.Timestamp("2026-01-10", tz="UTC") + pd.to_timedelta(rng.uniform(0, 3, n), "D")
+        ids = store.log(model="credit", features=features, predictions=score, timestamps=when)
+        store.log_labels("credit", ids, np.zeros(n))
+    finally:
+        store.close()
+    assert main(["recheck", str(out), path]) == 1
+    text = capsys.readouterr().out
+    assert "CHANGED: Degraded slices: none beyond the overall change" in text
+    assert "nothing was found; now" in text and "region = 'north'" in text

@@ -14,6 +14,8 @@ A claim is the top rows of the evidence, reduced to their key and compared colum
 
 ``recheck`` re-runs the query on today's data and, per claimed row, finds the row with the same
 key: missing, a different exact value, or a number outside ``abs + rel * |old|`` means changed.
+An empty result is claimed as ``"rows": [], "empty": true`` ("nothing found"): it holds while
+today's result is empty too and changes as soon as a row appears.
 """
 
 from __future__ import annotations
@@ -253,10 +255,21 @@ def make_claim(
     except DiaglabError:
         return None
     key, exact, approx = spec.columns(kwargs)
+    if frame.empty:
+        # "Nothing found" is a claim too: it holds while today's result is still empty.
+        return {
+            "function": function,
+            "key": list(key),
+            "exact": list(exact),
+            "approx": list(approx),
+            "tolerance": dict(TOLERANCE),
+            "rows": [],
+            "empty": True,
+        }
     key = [c for c in key if c in frame.columns]
     exact = [c for c in exact if c in frame.columns]
     approx = [c for c in approx if c in frame.columns]
-    if not key or not (exact or approx) or frame.empty:
+    if not key or not (exact or approx):
         return None
     head = frame.head(rows)
     return {
@@ -309,6 +322,15 @@ def recheck(finding: Finding, store: Any) -> Check:
 
 def _compare(claim: Mapping[str, Any], frame: pd.DataFrame) -> tuple[str, tuple[str, ...]]:
     key = list(claim.get("key", []))
+    if claim.get("empty"):
+        if frame.empty:
+            return HOLDS, ("nothing found, as claimed",)
+        shown = [c for c in key if c in frame.columns]
+        found = [
+            ", ".join(f"{c}={plain(v)!r}" for c, v in zip(shown, rec, strict=True))
+            for rec in frame[shown].head(CLAIM_ROWS).itertuples(index=False, name=None)
+        ]
+        return CHANGED, (f"nothing was found; now {len(frame)} row(s)", *found)
     exact, approx = list(claim.get("exact", [])), list(claim.get("approx", []))
     missing = [c for c in key + exact + approx if c not in frame.columns]
     if missing:
