@@ -5,7 +5,7 @@ run it (:meth:`Explorer._submit`, on a worker thread, with a progress bar) → r
 :meth:`Explorer.capture` it as a finding. Errors raised in callbacks or in the worker are shown
 under the widget (after lonboard's ``_exception_display``) and kept in ``last_error``; never lost.
 
-Subclasses implement :meth:`data`, :meth:`_state`, :meth:`_query` and :meth:`_chart_spec`.
+Subclasses implement :meth:`data`, :attr:`spec` and :attr:`state`.
 """
 
 from __future__ import annotations
@@ -294,20 +294,28 @@ class Explorer(w.VBox):
         """The result table behind what the explorer shows."""
         raise NotImplementedError
 
-    def _state(self) -> dict[str, Any]:
-        """The explorer's selection as JSON-safe values."""
+    @property
+    def spec(self) -> Any:
+        """The spec (``dl.Spec``) of what the explorer shows: ``explorer.spec.run(store)``
+        recomputes ``data()``, ``explorer.spec.call()`` is the ``dl.`` call that does it."""
         raise NotImplementedError
 
-    def _query(self) -> dict[str, Any]:
-        """How to recompute the result: ``{"call": "dl.f(...)", "function", "kwargs"}``."""
+    @property
+    def state(self) -> dict[str, Any]:
+        """The explorer's selection and view (the spec's scope plus what is on screen, e.g. the
+        selected feature) as JSON-safe values."""
         raise NotImplementedError
 
-    def _chart_spec(self) -> dict[str, Any] | None:
+    @property
+    def store(self) -> Any:
+        """The store explored (read-only)."""
+        return self._store
+
+    def chart_json(self) -> dict[str, Any] | None:
         """The Vega-Lite spec of the chart shown, or None."""
-        return None
-
-    def _model(self) -> str | None:
-        return None
+        chart = getattr(self, "chart", None)
+        spec = getattr(chart, "spec", None)
+        return None if spec is None else dict(spec)
 
     # -- shared selection (diaglab.explorers.selection: dl.link, dl.panel) -------------------
 

@@ -31,6 +31,7 @@ from diaglab.explorers._controls import FREQS, freq_picker, run_button, vega_cha
 from diaglab.queries.span_stats import SpanStats, span_stats
 from diaglab.queries.trace_search import FIND, find_traces
 from diaglab.queries.traces import Trace, check_trace_id, linked_predictions, trace
+from diaglab.specs.catalog import FindTracesSpec, TraceSpec
 
 LIMIT = 25
 
@@ -310,7 +311,7 @@ class TraceExplorer(Explorer):
                 else find_traces(store, find, name=name, limit=LIMIT)  # type: ignore[arg-type]
             )
             step("span statistics")
-            return found, span_stats(store, freq, top=LIMIT)
+            return found, span_stats(store, freq=freq, top=LIMIT)
 
         def done(result: tuple[pd.DataFrame, SpanStats]) -> None:
             found, stats = result
@@ -334,7 +335,7 @@ class TraceExplorer(Explorer):
         freq, store = self.freq, self._store
 
         def work(step: Any) -> SpanStats:
-            return span_stats(store, freq, top=LIMIT)
+            return span_stats(store, freq=freq, top=LIMIT)
 
         def done(stats: SpanStats) -> None:
             self.stats = stats
@@ -427,7 +428,9 @@ class TraceExplorer(Explorer):
                 return self.result.spans.copy()
             return self.traces.copy()
 
-    def _state(self) -> dict[str, Any]:
+    @property
+    def state(self) -> dict[str, Any]:
+        """The view: how traces are found, the trace and span shown, ``freq``."""
         return {
             "find": self.find,
             "prediction_id": self.prediction_id,
@@ -437,30 +440,21 @@ class TraceExplorer(Explorer):
             "freq": self.freq,
         }
 
-    def _query(self) -> dict[str, Any]:
+    @property
+    def spec(self) -> TraceSpec | FindTracesSpec:
+        """The spec of what ``data()`` holds: ``dl.trace`` of the trace shown, else
+        ``dl.find_traces`` of the list."""
         if self.trace_id is not None:
-            return {
-                "call": f"dl.trace(store, {self.trace_id!r})",
-                "function": "diaglab.trace",
-                "kwargs": {"trace_id": self.trace_id},
-            }
-        kwargs: dict[str, Any] = {"by": self.find}
+            return TraceSpec(trace_id=self.trace_id)
         if self.find == "prediction":
-            kwargs["prediction_id"] = self.prediction_id
-        elif self.name:
-            kwargs["name"] = self.name
-        args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
-        return {
-            "call": f"dl.find_traces(store, {args})",
-            "function": "diaglab.find_traces",
-            "kwargs": kwargs,
-        }
+            return FindTracesSpec(by="prediction", prediction_id=self.prediction_id)
+        return FindTracesSpec(by=self.find, name=self.name or None, limit=LIMIT)
 
-    def _chart_spec(self) -> dict[str, Any] | None:
+    def chart_json(self) -> dict[str, Any] | None:
         return None if self.waterfall.spec is None else dict(self.waterfall.spec)
 
     def __repr__(self) -> str:
-        return f"<diaglab.TraceExplorer {self._state()}>"
+        return f"<diaglab.TraceExplorer {self.state}>"
 
 
 def _find_text(find: str, pid: str | None, name: str | None) -> str:

@@ -5,8 +5,9 @@ deciles (numeric) or categories; the engine returns counts per (window, bin). Th
 calibrated on the reference itself: chunks the size of a typical window are drawn from the
 reference's own distribution (multinomial samples of its bin shares, so no rows are needed), the
 statistic of each chunk against the reference shows how much a window moves by chance, and the
-band is mean ± k·std of the logarithm of those values (these statistics are right-skewed, close to
-a scaled chi-square; see :func:`diaglab.stats.drift.alert_band`). A window above it is flagged.
+band is mean ± band_sigma·std of the logarithm of those values (these statistics are right-skewed,
+close to a scaled chi-square; see :func:`diaglab.stats.drift.alert_band`). A window above it is
+flagged.
 """
 
 from __future__ import annotations
@@ -87,15 +88,15 @@ def _band(values: np.ndarray, k: float) -> tuple[float, float]:
 def drift_over_time(
     store: Any,
     model: str,
+    *,
+    window: Any = None,
+    reference: Any = None,
+    where: Slice | str | None = None,
+    version: str | None = None,
     freq: str = "1D",
     statistic: str = "psi",
     features: Sequence[str] | None = None,
-    current: Any = None,
-    reference: Any = None,
-    where: Slice | str | None = None,
-    *,
-    version: str | None = None,
-    k: float = 3.0,
+    band_sigma: float = 3.0,
     seed: int = 0,
 ) -> DriftOverTime:
     """The drift statistic of each feature (and the prediction) per ``freq`` window.
@@ -106,7 +107,7 @@ def drift_over_time(
         A fixed window length: '1h', '6h', '1D', '7D', ...
     statistic : {"psi", "js_distance"}
         Computed on reference deciles (numeric) or categories.
-    k : float
+    band_sigma : float
         Width of the alert band, in standard deviations of the chance statistic.
     seed : int
         Seed of the reference chunks drawn for the band.
@@ -115,7 +116,7 @@ def drift_over_time(
         raise unknown("statistic", statistic, list(STATISTICS))
     stat = STATISTICS[statistic]
     _, delta = _interval(freq)
-    p = prepare(store, model, current, reference, features, where, version)
+    p = prepare(store, model, window, reference, features, where, version)
 
     # Reference shares per bin, and each feature's bin cuts (None for a categorical one).
     specs: list[tuple[str, np.ndarray, list[Any], tuple[float, ...] | None]] = []
@@ -180,7 +181,7 @@ def drift_over_time(
             chance = np.array([stat(base, d) for d in draws])
         else:
             chance = np.array([])
-        bands[f] = _band(chance, k)
+        bands[f] = _band(chance, band_sigma)
         high = bands[f][1]
         for w, row, n_present in zip(windows, grid.to_numpy(float), totals, strict=True):
             n_null = int(nulls.get(w, 0))
