@@ -75,7 +75,7 @@ import diaglab as dl
 store = dl.open(os.environ["DIAGLAB_STORE"])"""
 
 SETUP = {
-    "drift": 'ex = dl.DriftExplorer(store, "credit", current=("2026-02-10", "2026-03-02"))\nex',
+    "drift": 'ex = dl.DriftExplorer(store, "credit", window=("2026-02-10", "2026-03-02"))\nex',
     "slices": 'ex = dl.SliceExplorer(store, "credit", metric="error", by=["region"])\nex',
     "metrics": (
         'ex = dl.MetricsExplorer(store, "credit", metrics=["accuracy", "roc_auc", "latency_p95"],'

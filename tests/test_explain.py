@@ -141,7 +141,7 @@ def test_percentiles_and_flags_match_numpy_on_the_reference(small):
 
 def test_drifted_in_window_comes_from_the_drift_report(small):
     store, ids = small
-    rep = dl.drift(store, "m", current=("2026-01-10", "2026-01-20"))
+    rep = dl.drift(store, "m", window=("2026-01-10", "2026-01-20"))
     ex = dl.explain(store, "m", ids[5], drift=rep)
     flags = dict(zip(ex.table["feature"], ex.table["drifted_in_window"], strict=True))
     assert flags == {f: f in rep.drifted for f in ex.values}

@@ -78,7 +78,7 @@ def store(store_path: Path) -> Iterator[Any]:
 
 @pytest.fixture
 def explorer(store: Any) -> Iterator[dl.DriftExplorer]:
-    ex = dl.DriftExplorer(store, "credit", current=AFTER)
+    ex = dl.DriftExplorer(store, "credit", window=AFTER)
     ex.wait()
     yield ex
     ex.close()
@@ -161,7 +161,7 @@ def test_explorer_is_a_displayable_widget_with_css_hooks(explorer: dl.DriftExplo
 
 def test_controls_show_the_initial_state(store: Any) -> None:
     ex = dl.DriftExplorer(
-        store, "credit", current=AFTER, freq="6h", version="v2", where="region = 'east'"
+        store, "credit", window=AFTER, freq="6h", version="v2", where="region = 'east'"
     )
     try:
         assert ex.model_picker.value == "credit"
@@ -186,9 +186,9 @@ def test_controls_show_the_initial_state(store: Any) -> None:
 def test_data_is_the_drift_table_of_the_current_state(
     explorer: dl.DriftExplorer, store: Any
 ) -> None:
-    expected = dl.drift(store, "credit", current=AFTER).table
+    expected = dl.drift(store, "credit", window=AFTER).table
     pd.testing.assert_frame_equal(explorer.data(), expected)
-    assert explorer.current == dl.Window(*AFTER)
+    assert explorer.window == dl.Window(*AFTER)
 
 
 def test_table_lists_features_prediction_and_label_most_severe_first(
@@ -253,24 +253,24 @@ def test_brushing_the_over_time_chart_sets_the_current_window(
     assert getattr(explorer.chart.selections, "window").value["window_start"]  # noqa: B009
     explorer.wait()
     window = dl.Window("2026-01-05", "2026-01-12")  # widened to whole days
-    assert explorer.current == window
+    assert explorer.window == window
     assert explorer.current_text.value == "2026-01-05 .. 2026-01-12"
     assert "[2026-01-05, 2026-01-12)" in explorer.window_label.value
     assert (calls.drift, calls.over_time) == (1, 0)  # the series over time is reused
-    pd.testing.assert_frame_equal(explorer.data(), dl.drift(store, "credit", current=window).table)
+    pd.testing.assert_frame_equal(explorer.data(), dl.drift(store, "credit", window=window).table)
     assert explorer.feature == "income"  # the selected row survives a recompute
     assert "2026-01-05" in str(explorer.chart.spec)  # the current window is shaded
 
 
 def test_brush_values_as_iso_text_and_empty_brushes(explorer: dl.DriftExplorer) -> None:
     explorer.feature = "income"
-    before = explorer.current
+    before = explorer.window
     explorer.chart._vl_selections = {"window": {"value": {}, "store": []}}
     explorer.wait()
-    assert explorer.current == before  # clearing a brush keeps the window
+    assert explorer.window == before  # clearing a brush keeps the window
     _brush(explorer, "2026-01-25T00:00:00.000Z", "2026-01-27T12:00:00.000Z")
     explorer.wait()
-    assert explorer.current == dl.Window("2026-01-25", "2026-01-28")
+    assert explorer.window == dl.Window("2026-01-25", "2026-01-28")
 
 
 def test_a_bad_filter_is_shown_under_the_widget(explorer: dl.DriftExplorer) -> None:
@@ -288,20 +288,17 @@ def test_a_bad_filter_is_shown_under_the_widget(explorer: dl.DriftExplorer) -> N
 
 def test_a_slice_object_filters_both_sides(store: Any) -> None:
     north = dl.Slice.of("region = 'north' AND income < 32000")
-    ex = dl.DriftExplorer(store, "credit", current=AFTER, where=north)
+    ex = dl.DriftExplorer(store, "credit", window=AFTER, where=north)
     try:
         ex.wait()
         assert ex.last_error is None
         assert ex.where == north
         assert ex.where_text.value == str(north)  # shown, not re-parsed
-        expected = dl.drift(store, "credit", current=AFTER, where=north).table
+        expected = dl.drift(store, "credit", window=AFTER, where=north).table
         pd.testing.assert_frame_equal(ex.data(), expected)
         state = ex.capture("north, low income").state
-        assert state["slice"] == north.to_json()
-        assert (
-            "dl.Slice(('region', '=', 'north'), ('income', '<', 32000))"
-            in (ex.capture("again").query["call"])
-        )
+        assert state["where"] == {"slice": north.to_json()}
+        assert "where=\"region = 'north' AND income < 32000\"" in ex.capture("again").query["call"]
     finally:
         ex.close()
 
@@ -315,7 +312,7 @@ def test_a_bad_window_is_shown_under_the_widget(explorer: dl.DriftExplorer) -> N
     explorer.current_text.value = "yesterday .. today"
     assert isinstance(explorer.last_error, dl.InputError)
     assert "is not a date" in explorer.error_area.value
-    assert explorer.current == dl.Window(*AFTER)
+    assert explorer.window == dl.Window(*AFTER)
 
 
 def test_an_error_in_the_background_is_shown_with_its_traceback(
@@ -325,7 +322,7 @@ def test_an_error_in_the_background_is_shown_with_its_traceback(
         raise RuntimeError("engine fell over")
 
     monkeypatch.setattr(explorer_module, "drift", broken)
-    explorer.current = ("2026-01-10", "2026-01-20")
+    explorer.window = ("2026-01-10", "2026-01-20")
     explorer.wait()
     assert isinstance(explorer.last_error, RuntimeError)
     assert "engine fell over" in explorer.error_area.value
@@ -338,7 +335,7 @@ def test_state_traits_and_controls_stay_in_step(explorer: dl.DriftExplorer, stor
     explorer.version_picker.value = "v2"
     explorer.wait()
     assert explorer.version == "v2"
-    explorer.current = ("2026-01-10", "2026-01-20")  # a pair becomes a Window
+    explorer.window = ("2026-01-10", "2026-01-20")  # a pair becomes a Window
     explorer.reference = ("2026-01-01", "2026-01-10")
     explorer.wait()
     assert explorer.current_text.value == "2026-01-10 .. 2026-01-20"
@@ -346,7 +343,7 @@ def test_state_traits_and_controls_stay_in_step(explorer: dl.DriftExplorer, stor
     expected = dl.drift(
         store,
         "credit",
-        current=("2026-01-10", "2026-01-20"),
+        window=("2026-01-10", "2026-01-20"),
         reference=("2026-01-01", "2026-01-10"),
         version="v2",
     )
@@ -385,10 +382,8 @@ def test_capture_returns_a_finding_with_plain_json(explorer: dl.DriftExplorer) -
     }
     assert found["explorer"] == "DriftExplorer" and found["model"] == "credit"
     assert found["state"]["feature"] == "channel"
-    assert found["state"]["current"]["start"].startswith("2026-01-21")
-    assert (
-        "dl.drift(store, 'credit', current=('2026-01-21', '2026-02-01')" in found["query"]["call"]
-    )
+    assert found["state"]["window"]["start"].startswith("2026-01-21")
+    assert "dl.drift(store, 'credit', window=('2026-01-21', '2026-02-01')" in found["query"]["call"]
     assert len(found["table"]["rows"]) == len(explorer.data())
     assert found["chart"]["title"]["text"].startswith("channel:")
     assert "vconcat" in found["chart"]

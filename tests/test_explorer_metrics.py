@@ -171,17 +171,17 @@ def test_brushing_sets_the_current_window_without_a_query(
     calls = Calls(monkeypatch)
     chart = explorer.chart.chart
     _brush(explorer, _ms("2026-01-15 03:00"), _ms("2026-01-18 20:00"))
-    assert explorer.current == dl.Window("2026-01-15", "2026-01-19")
+    assert explorer.window == dl.Window("2026-01-15", "2026-01-19")
     assert explorer.current_text.value == "2026-01-15 .. 2026-01-19"
     assert "[2026-01-15, 2026-01-19)" in explorer.window_label.value
     assert "2,400 predictions" in explorer.window_label.value
     assert calls.n == 0
     assert explorer.chart.chart is chart  # not redrawn: the brush stays under the mouse
-    explorer.current = ("2026-01-14", "2026-01-19")  # set from Python: the shade moves
+    explorer.window = ("2026-01-14", "2026-01-19")  # set from Python: the shade moves
     assert explorer.chart.chart is chart
     lo, hi = (explorer.chart.params.window_lo, explorer.chart.params.window_hi)
     assert (lo, hi) == (_ms("2026-01-14"), _ms("2026-01-19"))
-    explorer.current = None  # everything: no shade
+    explorer.window = None  # everything: no shade
     assert explorer.chart.params.window_lo is None
 
 
@@ -240,7 +240,7 @@ def test_an_error_in_the_worker_is_shown_and_kept(
 
 
 def test_capture_holds_state_query_table_and_chart(explorer: dl.MetricsExplorer) -> None:
-    explorer.current = ("2026-01-14", "2026-01-21")
+    explorer.window = ("2026-01-14", "2026-01-21")
     found = explorer.capture("accuracy fell", note="north region")
     assert found.explorer == "MetricsExplorer" and found.model == "credit"
     assert found.state is not None and found.state["current"]["start"].startswith("2026-01-14")

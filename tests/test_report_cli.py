@@ -34,7 +34,7 @@ def test_report_writes_the_standard_findings(
 ) -> None:
     out = tmp_path / "report.json"
     code = main(
-        ["report", str(sample), "--model", "credit", "--out", str(out), "--current", CURRENT]
+        ["report", str(sample), "--model", "credit", "--out", str(out), "--window", CURRENT]
     )
     printed = capsys.readouterr().out
     assert code == 0, printed
@@ -52,7 +52,7 @@ def test_report_writes_the_standard_findings(
     assert "credit_utilization" in titles[0] and "income" in titles[0]
     drift = obj["findings"][0]
     assert drift["query"]["function"] == "diaglab.drift"
-    assert drift["query"]["kwargs"]["current"]["start"].startswith("2026-02-10")
+    assert drift["query"]["spec"]["scope"]["window"]["start"].startswith("2026-02-10")
     assert drift["query"]["sql"] and drift["chart"] and drift["chart_svg"].startswith("<svg")
     assert f"wrote 5 findings to {out}" in printed
     assert len(dl.findings(sample)) == 0  # not stored unless --save
@@ -88,7 +88,7 @@ def test_report_checks_fail_with_exit_1_naming_what_failed(
         "- metric: {name: accuracy, min: 0.5}\n",
     )
     args = ["report", str(sample), "--model", "credit", "--out", str(tmp_path / "r.md")]
-    code = main([*args, "--current", CURRENT, "--checks", str(checks)])
+    code = main([*args, "--window", CURRENT, "--checks", str(checks)])
     printed = capsys.readouterr()
     assert code == 1
     lines = printed.out.splitlines()
@@ -102,14 +102,14 @@ def test_report_checks_fail_with_exit_1_naming_what_failed(
         tmp_path / "ok.yaml",
         "- drift: {statistic: psi, max: 5, features: all}\n- metric: {name: accuracy, min: 0.5}\n",
     )
-    assert main([*args, "--current", CURRENT, "--checks", str(passing)]) == 0
+    assert main([*args, "--window", CURRENT, "--checks", str(passing)]) == 0
     assert "all 2 checks passed" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--current", "last week"], "START..END"),
+        (["--window", "last week"], "START..END"),
         (["--checks", "{missing}"], "no such checks file"),
         (["--checks", "{bad_kind}"], "unknown check kind"),
         (["--checks", "{bad_option}"], "unknown drift check option 'maximum'"),
@@ -225,7 +225,7 @@ def test_report_then_recheck_holds_on_an_unchanged_store_and_fails_after_a_chang
                 "credit",
                 "--out",
                 str(out),
-                "--current",
+                "--window",
                 "2026-01-08..2026-01-15",
             ]
         )

@@ -111,7 +111,7 @@ def test_nothing_found_is_a_claim_that_holds_on_unchanged_data(sample_store: Any
 
 def test_the_rendered_call_reproduces_the_result(sample_store: Any) -> None:
     spec = dl.slice_metrics.spec("credit", "region", window=WINDOW, where=NORTH, metrics="accuracy")
-    rendered = eval(spec.call(), {"dl": dl, "store": sample_store})  # noqa: S307 - our own text
+    rendered = eval(spec.call(), {"dl": dl, "store": sample_store})
     pd.testing.assert_frame_equal(rendered, spec.run(sample_store))
     assert spec.call() == (
         "dl.slice_metrics(store, 'credit', ('region',), window=('2026-02-10', '2026-03-02'), "
