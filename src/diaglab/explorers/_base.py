@@ -29,6 +29,8 @@ import pandas as pd
 from diaglab.errors import DiaglabError, unknown
 from diaglab.queries.filters import Slice
 from diaglab.queries.filters import where as apply_where
+from diaglab.specs.catalog import RENAMED
+from diaglab.specs.scope import Scope, where_text
 
 R = TypeVar("R")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -49,6 +51,24 @@ def resolve_model(store: Any, model: str | None) -> str:
     if model not in models:
         raise unknown("model", model, models)
     return model
+
+
+def refuse_renamed(explorer: str, given: dict[str, Any]) -> None:
+    """A TypeError for arguments an explorer no longer takes, naming today's name."""
+    if not given:
+        return
+    name = next(iter(given))
+    if name in RENAMED:
+        raise TypeError(f"{explorer}() has no argument {name!r} any more: it is {RENAMED[name]!r}")
+    raise TypeError(f"{explorer}() got an unexpected keyword argument {name!r}")
+
+
+def scope_state(scope: Scope) -> dict[str, Any]:
+    """A scope as an explorer's JSON state: ``where`` as filter text, readable in a saved panel."""
+    out = scope.to_json()
+    if scope.where is not None:
+        out["where"] = where_text(scope.where)
+    return out
 
 
 def checked_where(store: Any, model: str, value: Any) -> Any:
@@ -279,7 +299,8 @@ class Explorer(w.VBox):
     def close(self) -> None:
         """Drop queued work, wait for a query under way (so the store can be closed after),
         and close the widget."""
-        self._generation += 1  # whatever finishes now is not rendered
+        # absent when __init__ failed early; whatever finishes now is not rendered
+        self._generation = getattr(self, "_generation", 0) + 1
         self._side_generation = getattr(self, "_side_generation", 0) + 1
         in_worker = threading.current_thread().name.startswith(_WORKER)  # e.g. GC there
         for name in ("_executor", "_side_executor"):

@@ -35,7 +35,9 @@ from diaglab.explorers._base import (
     Explorer,
     checked_where,
     enable_offline_charts,
+    refuse_renamed,
     resolve_model,
+    scope_state,
 )
 from diaglab.explorers._controls import (
     CHART_ACTIONS,
@@ -144,7 +146,9 @@ class DriftExplorer(Explorer):
         version: str | None = None,
         freq: str = "1D",
         feature: str | None = None,
+        **renamed: Any,
     ) -> None:
+        refuse_renamed("DriftExplorer", renamed)
         model = resolve_model(store, model)
         enable_offline_charts()
         super().__init__(store)
@@ -560,4 +564,4 @@ class DriftExplorer(Explorer):
     @property
     def state(self) -> dict[str, Any]:
         """The selection and view: the spec's scope, the row shown and ``freq``."""
-        return {**self.spec.scope.to_json(), "feature": self.feature, "freq": self.freq}
+        return {**scope_state(self.spec.scope), "feature": self.feature, "freq": self.freq}

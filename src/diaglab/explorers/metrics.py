@@ -24,7 +24,14 @@ import traitlets
 
 from diaglab.charts.metrics import BRUSH, metric_title, metrics_chart, window_bounds
 from diaglab.errors import InputError, unknown
-from diaglab.explorers._base import Explorer, checked_where, enable_offline_charts, resolve_model
+from diaglab.explorers._base import (
+    Explorer,
+    checked_where,
+    enable_offline_charts,
+    refuse_renamed,
+    resolve_model,
+    scope_state,
+)
 from diaglab.explorers._controls import (
     CHART_ACTIONS,
     FREQS,
@@ -120,7 +127,9 @@ class MetricsExplorer(Explorer):
         where: Any = None,
         as_of: Any = None,
         window: Any = None,
+        **renamed: Any,
     ) -> None:
+        refuse_renamed("MetricsExplorer", renamed)
         model = resolve_model(store, model)
         enable_offline_charts()
         super().__init__(store)
@@ -509,7 +518,7 @@ class MetricsExplorer(Explorer):
         """The selection and view: the spec's scope, metrics, freq, by and the window shown."""
         spec = self.spec
         return {
-            **spec.scope.to_json(),
+            **scope_state(spec.scope),
             "metrics": list(self.metrics),
             "freq": self.freq,
             "by": self.by,

@@ -24,7 +24,7 @@ import traitlets
 
 from diaglab.charts.slices import PICK, slice_chart
 from diaglab.errors import InputError, unknown
-from diaglab.explorers._base import Explorer, checked_where
+from diaglab.explorers._base import Explorer, checked_where, scope_state
 from diaglab.explorers._controls import WINDOW_HINT, run_button, text_box, vega_chart
 from diaglab.explorers._windows import WindowTrait, format_window, parse_window
 from diaglab.queries.filters import Slice
@@ -435,7 +435,7 @@ class SliceExplorer(Explorer):
     def state(self) -> dict[str, Any]:
         """The selection and view: the spec's scope, metric, by and the selected slice."""
         return {
-            **self._scope().to_json(),
+            **scope_state(self._scope()),
             "metric": self.metric,
             "by": list(self.by),
             "selected_slice": None
