@@ -86,7 +86,7 @@ def test_capture_button_captures_the_active_tab(panel: Panel) -> None:
 
 
 def test_state_saved_in_the_store_and_restored(panel: Panel, store: dl.Store) -> None:
-    panel.selection.update({"current": "2026-01-05 .. 2026-01-09", "slice": "region = 'north'"})
+    panel.selection.update({"window": "2026-01-05 .. 2026-01-09", "slice": "region = 'north'"})
     panel.explorers["drift"].freq = "6h"
     panel.explorers["slices"].by = ["region", "age"]
     panel.show("slices")

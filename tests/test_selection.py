@@ -14,9 +14,9 @@ import pytest
 
 import diaglab as dl
 from conftest import START, credit_frame, credit_target, make_batch
-from diaglab.explorers import drift as drift_module
-from diaglab.explorers import slices as slices_module
 from diaglab.explorers.selection import Selection, as_slice
+from diaglab.queries import drift as drift_module
+from diaglab.queries import slices as slices_module
 
 NORTH = dl.Slice.of("region = 'north'")
 WINDOW = dl.Window("2026-01-05", "2026-01-09")
@@ -140,14 +140,14 @@ def test_selection_json_round_trip_and_unknown_parts() -> None:
         "model": "credit",
         "version": None,
         "reference": None,
-        "current": "2026-01-05 .. 2026-01-09",
+        "window": "2026-01-05 .. 2026-01-09",
         "slice": "region = 'north'",
         "prediction_id": "r1",
     }
     other = Selection(debounce=None).update(data)
-    assert other.to_json() == data and other.current == WINDOW and other.slice == NORTH
+    assert other.to_json() == data and other.window == WINDOW and other.slice == NORTH
     with pytest.raises(TypeError, match="known: model"):
-        Selection(window=WINDOW)
+        Selection(current=WINDOW)
     with pytest.raises(dl.InputError, match="unknown selection part"):
         sel.update({"windw": "x"})
 
@@ -305,7 +305,7 @@ def test_stale_results_are_dropped(trio, monkeypatch) -> None:
     seen: list[Any] = []
 
     def slow_first(*a: Any, **k: Any) -> Any:
-        seen.append(k.get("current"))
+        seen.append(k.get("window"))
         if len(seen) == 1:
             started.set()
             assert gate.wait(60)

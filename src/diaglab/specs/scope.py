@@ -86,9 +86,16 @@ def _condition(obj: Any) -> tuple[str, str, Any]:
 
 
 def _timestamp(value: Any) -> pd.Timestamp | None:
+    """``as_of`` as a UTC timestamp (a naive one is UTC, as in windows)."""
     if value is None:
         return None
-    return Window(value, None).start  # the same parsing (naive is UTC) as windows
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"as_of {value!r} is not a date or timestamp") from exc
+    if ts is pd.NaT:
+        raise InputError("as_of is missing (NaT)")
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 @dataclass(frozen=True)
