@@ -25,8 +25,10 @@ from typing import Any, ClassVar, TypeVar
 
 import ipywidgets as w
 import pandas as pd
+import traitlets
 
 from diaglab.errors import DiaglabError, unknown
+from diaglab.explorers._controls import FREQS
 from diaglab.queries.filters import Slice
 from diaglab.queries.filters import where as apply_where
 from diaglab.specs.catalog import RENAMED
@@ -308,6 +310,22 @@ class Explorer(w.VBox):
             if executor is not None:
                 executor.shutdown(wait=not in_worker, cancel_futures=True)
         super().close()
+
+    @traitlets.validate("freq")
+    def _valid_freq(self, proposal: Any) -> str:
+        """An explorer's ``freq`` (when it has one) is one of the window sizes it offers."""
+        value = proposal["value"]
+        if value not in FREQS:
+            raise unknown("freq", value, FREQS)
+        return str(value)
+
+    def _wire(self, name: str, *controls: str) -> None:
+        """Observe each control's value with its ``_on_<control>`` method, run ``_on_run`` on
+        the Run button, and mark the status line ``diaglab-<name>-status``."""
+        for control in controls:
+            getattr(self, control).observe(getattr(self, f"_on_{control}"), names="value")
+        self.run_button.on_click(self._on_run)
+        self.status.add_class(f"diaglab-{name}-status")
 
     # -- what subclasses provide -------------------------------------------------------------
 

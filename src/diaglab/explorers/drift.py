@@ -41,7 +41,6 @@ from diaglab.explorers._base import (
 )
 from diaglab.explorers._controls import (
     CHART_ACTIONS,
-    FREQS,
     SLICE_HINT,
     WINDOW_HINT,
     freq_picker,
@@ -197,17 +196,11 @@ class DriftExplorer(Explorer):
         self.chart = vega_chart(
             "computing…", "diaglab-drift-chart", brush=True, actions=CHART_ACTIONS
         )
-        for ctrl, handler in (
-            (self.model_picker, self._on_model_picker),
-            (self.version_picker, self._on_version_picker),
-            (self.freq_picker, self._on_freq_picker),
-            (self.window_text, self._on_window_text),
-            (self.reference_text, self._on_reference_text),
-            (self.where_text, self._on_where_text),
-        ):
-            ctrl.observe(handler, names="value")
-        self.run_button.on_click(self._on_run)
-        self.status.add_class("diaglab-drift-status")
+        self._wire(
+            "drift",
+            *("model_picker", "version_picker", "freq_picker"),
+            *("window_text", "reference_text", "where_text"),
+        )
         controls = w.VBox(
             [
                 w.HBox([self.model_picker, self.version_picker, self.freq_picker, self.run_button]),
@@ -240,13 +233,6 @@ class DriftExplorer(Explorer):
     @traitlets.validate("where")
     def _valid_where(self, proposal: Any) -> str | Slice | None:
         return checked_where(self._store, self.model, proposal["value"])
-
-    @traitlets.validate("freq")
-    def _valid_freq(self, proposal: Any) -> str:
-        value = proposal["value"]
-        if value not in FREQS:
-            raise unknown("freq", value, FREQS)
-        return str(value)
 
     @traitlets.observe("model")
     def _model_changed(self, change: Any) -> None:

@@ -34,7 +34,6 @@ from diaglab.explorers._base import (
 )
 from diaglab.explorers._controls import (
     CHART_ACTIONS,
-    FREQS,
     SLICE_HINT,
     WINDOW_HINT,
     freq_picker,
@@ -173,18 +172,11 @@ class MetricsExplorer(Explorer):
         self.chart = vega_chart(
             "computing…", "diaglab-metrics-chart", brush=True, actions=CHART_ACTIONS
         )
-        for ctrl, handler in (
-            (self.model_picker, self._on_model_picker),
-            (self.metric_picker, self._on_metric_picker),
-            (self.freq_picker, self._on_freq_picker),
-            (self.by_picker, self._on_by_picker),
-            (self.window_text, self._on_window_text),
-            (self.as_of_text, self._on_as_of_text),
-            (self.where_text, self._on_where_text),
-        ):
-            ctrl.observe(handler, names="value")
-        self.run_button.on_click(self._on_run)
-        self.status.add_class("diaglab-metrics-status")
+        self._wire(
+            "metrics",
+            *("model_picker", "metric_picker", "freq_picker", "by_picker"),
+            *("window_text", "as_of_text", "where_text"),
+        )
         controls = w.VBox(
             [
                 w.HBox(
@@ -223,13 +215,6 @@ class MetricsExplorer(Explorer):
             if m not in valid:
                 raise unknown("metric", m, valid)
         return value
-
-    @traitlets.validate("freq")
-    def _valid_freq(self, proposal: Any) -> str:
-        value = proposal["value"]
-        if value not in FREQS:
-            raise unknown("freq", value, FREQS)
-        return str(value)
 
     @traitlets.validate("by")
     def _valid_by(self, proposal: Any) -> str | None:

@@ -27,7 +27,7 @@ from diaglab.charts._common import message_chart
 from diaglab.charts.traces import PICK, latency_chart, trace_summary_html, waterfall_chart
 from diaglab.errors import unknown
 from diaglab.explorers._base import Explorer, enable_offline_charts
-from diaglab.explorers._controls import FREQS, freq_picker, run_button, vega_chart
+from diaglab.explorers._controls import freq_picker, run_button, vega_chart
 from diaglab.queries.span_stats import SpanStats, span_stats
 from diaglab.queries.trace_search import FIND, find_traces
 from diaglab.queries.traces import Trace, check_trace_id, linked_predictions, trace
@@ -145,16 +145,7 @@ class TraceExplorer(Explorer):
         self.span_html = w.HTML("")
         self.span_html.add_class("diaglab-trace-span")
         self.latency = vega_chart("computing…", "diaglab-trace-latency")
-        for ctrl, handler in (
-            (self.find_picker, self._on_find_picker),
-            (self.id_text, self._on_id_text),
-            (self.name_text, self._on_name_text),
-            (self.freq_picker, self._on_freq_picker),
-            (self.trace_list, self._on_trace_list),
-        ):
-            ctrl.observe(handler, names="value")
-        self.run_button.on_click(self._on_run)
-        self.status.add_class("diaglab-trace-status")
+        self._wire("trace", "find_picker", "id_text", "name_text", "freq_picker", "trace_list")
         controls = w.HBox(
             [self.find_picker, self.id_text, self.name_text, self.freq_picker, self.run_button],
             layout=w.Layout(flex_flow="row wrap"),
@@ -192,13 +183,6 @@ class TraceExplorer(Explorer):
         value = proposal["value"]
         if value not in FIND:
             raise unknown("way to find traces", value, FIND)
-        return str(value)
-
-    @traitlets.validate("freq")
-    def _valid_freq(self, proposal: Any) -> str:
-        value = proposal["value"]
-        if value not in FREQS:
-            raise unknown("freq", value, FREQS)
         return str(value)
 
     @traitlets.validate("trace_id")

@@ -270,7 +270,7 @@ def _window(check: Mapping[str, Any], default: Window | None) -> Window | None:
 def _drift_check(
     store: Any, model: str, check: Mapping[str, Any], window: Window | None
 ) -> CheckResult:
-    from diaglab.specs import drift
+    from diaglab.specs.api import drift
 
     stat = str(check.get("statistic", "psi"))
     if "max" not in check:
@@ -306,7 +306,7 @@ def _drift_check(
 def _metric_check(
     store: Any, model: str, check: Mapping[str, Any], window: Window | None
 ) -> CheckResult:
-    from diaglab.specs import slice_metrics
+    from diaglab.specs.api import slice_metrics
 
     name = check.get("name")
     if not isinstance(name, str):

@@ -31,12 +31,6 @@ def _renamed(*old: str) -> dict[str, str]:
     return {name: RENAMED[name] for name in old}
 
 
-def _tuple(value: Any) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    return (value,) if isinstance(value, str) else tuple(str(v) for v in value)
-
-
 # -- drift ------------------------------------------------------------------------------------
 
 
@@ -46,6 +40,7 @@ class DriftSpec(Spec):
     """``dl.drift``: each feature, the prediction and the label against the reference."""
 
     kind = "drift"
+    lists = ("features",)
     implementation = "diaglab.queries.drift:drift"
     scope_fields = REFERENCED
     renamed = _renamed("current", "model_version")
@@ -56,10 +51,6 @@ class DriftSpec(Spec):
     correction: str = "holm"
     thresholds: Any = None
     overrides: Mapping[str, Any] | None = None
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        object.__setattr__(self, "features", _tuple(self.features))
 
     @classmethod
     def decode(cls, params: dict[str, Any]) -> dict[str, Any]:
@@ -79,6 +70,7 @@ class DriftOverTimeSpec(Spec):
     """``dl.drift_over_time``: the drift statistic per ``freq`` window, with alert bands."""
 
     kind = "drift_over_time"
+    lists = ("features",)
     implementation = "diaglab.queries.drift_time:drift_over_time"
     scope_fields = REFERENCED
     renamed = _renamed("current", "model_version", "k")
@@ -89,10 +81,6 @@ class DriftOverTimeSpec(Spec):
     features: tuple[str, ...] | None = None
     band_sigma: float = 3.0
     seed: int = 0
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        object.__setattr__(self, "features", _tuple(self.features))
 
 
 @register
@@ -172,6 +160,7 @@ class SliceMetricsSpec(Spec):
     """``dl.slice_metrics``: metrics per value (or bin) of ``by``, with intervals."""
 
     kind = "slice_metrics"
+    lists = ("by", "metrics")
     implementation = "diaglab.queries.slices:slice_metrics"
     scope_fields = WINDOWED
     subject = ("by",)
@@ -183,11 +172,6 @@ class SliceMetricsSpec(Spec):
     other_threshold: float = 0.01
     confidence: float = 0.95
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        object.__setattr__(self, "by", _tuple(self.by))
-        object.__setattr__(self, "metrics", _tuple(self.metrics))
-
     def claim_columns(self) -> Columns:
         return ["slice"], [], list(self.metrics or [])
 
@@ -198,6 +182,7 @@ class FindSlicesSpec(Spec):
     """``dl.find_slices``: the slices where ``metrics`` is worst (or got worst, ``compare``)."""
 
     kind = "find_slices"
+    lists = ("features",)
     implementation = "diaglab.queries.slice_search:find_slices"
     scope_fields = WINDOWED
     renamed = _renamed("metric", "model_version")
@@ -215,10 +200,6 @@ class FindSlicesSpec(Spec):
 
     options = ("progress",)
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        object.__setattr__(self, "features", _tuple(self.features))
-
     def claim_columns(self) -> Columns:
         return ["slice"], [], ["did"] if self.compare is not None else ["value"]
 
@@ -229,6 +210,7 @@ class CompareVersionsSpec(Spec):
     """``dl.compare_versions``: version ``b`` against ``a`` on the same window and slice."""
 
     kind = "compare_versions"
+    lists = ("metrics",)
     implementation = "diaglab.queries.versions:compare_versions"
     scope_fields = ("model", "window", "where")
     subject = ("a", "b")
@@ -240,10 +222,6 @@ class CompareVersionsSpec(Spec):
     metrics: tuple[str, ...] | None = None
     confidence: float = 0.95
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        object.__setattr__(self, "metrics", _tuple(self.metrics))
-
 
 # -- over time --------------------------------------------------------------------------------
 
@@ -254,6 +232,7 @@ class MetricsOverTimeSpec(Spec):
     """``dl.metrics_over_time``: metrics per ``freq`` window with alert bands."""
 
     kind = "metrics_over_time"
+    lists = ("metrics",)
     implementation = "diaglab.queries.metrics_time:metrics_over_time"
     scope_fields = ("model", "version", "window", "where", "as_of")
     renamed = _renamed("metric", "model_version", "k")
@@ -270,10 +249,6 @@ class MetricsOverTimeSpec(Spec):
     bands_from: str = "baseline"
     calibrate_on: str = "baseline"
     confidence: float = 0.95
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        object.__setattr__(self, "metrics", _tuple(self.metrics))
 
 
 # -- explanations and single predictions ------------------------------------------------------
@@ -385,6 +360,7 @@ class WhatIfSpec(Spec):
     """``dl.what_if``: the prediction again with some inputs changed."""
 
     kind = "what_if"
+    table_attribute = "after.table"
     implementation = "diaglab.queries.whatif:what_if"
     subject = ("prediction_id", "changes")
     columns = (["feature"], [], ["shap"])
@@ -394,10 +370,6 @@ class WhatIfSpec(Spec):
 
     options = ("trust",)
 
-    def table(self, result: Any) -> pd.DataFrame:
-        table: pd.DataFrame = result.after.table
-        return table
-
 
 @register
 @dataclass(frozen=True, kw_only=True)
@@ -405,6 +377,8 @@ class CounterfactualSpec(Spec):
     """``dl.counterfactual``: a small set of changes that flips the decision."""
 
     kind = "counterfactual"
+    table_attribute = "steps"
+    lists = ("immutable",)
     implementation = "diaglab.queries.whatif:counterfactual"
     subject = ("prediction_id",)
     columns = (["feature"], [], ["score"])
@@ -416,14 +390,6 @@ class CounterfactualSpec(Spec):
 
     options = ("trust",)
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        object.__setattr__(self, "immutable", _tuple(self.immutable) or ())
-
-    def table(self, result: Any) -> pd.DataFrame:
-        steps: pd.DataFrame = result.steps
-        return steps
-
 
 # -- traces -----------------------------------------------------------------------------------
 
@@ -434,6 +400,7 @@ class TraceSpec(Spec):
     """``dl.trace``: one request's spans across the pipeline."""
 
     kind = "trace"
+    table_attribute = "spans"
     implementation = "diaglab.queries.traces:trace"
     scope_fields = ()
     subject = ("trace_id",)
@@ -442,10 +409,6 @@ class TraceSpec(Spec):
     trace_id: str
     links: bool = True
 
-    def table(self, result: Any) -> pd.DataFrame:
-        spans: pd.DataFrame = result.spans
-        return spans
-
 
 @register
 @dataclass(frozen=True, kw_only=True)
@@ -453,6 +416,7 @@ class SpanStatsSpec(Spec):
     """``dl.span_stats``: span latency and errors per name and ``freq`` window."""
 
     kind = "span_stats"
+    lists = ("names",)
     implementation = "diaglab.queries.span_stats:span_stats"
     scope_fields = ("window",)
     columns = (["window_start", "name"], [], ["p95_ms"])
@@ -460,10 +424,6 @@ class SpanStatsSpec(Spec):
     freq: str = "1D"
     names: tuple[str, ...] | None = None
     top: int = 20
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        object.__setattr__(self, "names", _tuple(self.names))
 
 
 @register

@@ -86,16 +86,11 @@ def _condition(obj: Any) -> tuple[str, str, Any]:
 
 
 def _timestamp(value: Any) -> pd.Timestamp | None:
-    """``as_of`` as a UTC timestamp (a naive one is UTC, as in windows)."""
-    if value is None:
-        return None
+    """``as_of`` as a UTC timestamp, parsed as window bounds are (a naive one is UTC)."""
     try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
-        raise InputError(f"as_of {value!r} is not a date or timestamp") from exc
-    if ts is pd.NaT:
-        raise InputError("as_of is missing (NaT)")
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+        return Window(value, None).start
+    except InputError:
+        raise InputError(f"as_of {value!r} is not a date or timestamp") from None
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,8 @@ class Spec:
     renamed: ClassVar[Mapping[str, str]] = {}
     windows: ClassVar[tuple[str, ...]] = ()  # parameters holding a window (JSON {"start","end"})
     options: ClassVar[tuple[str, ...]] = ()  # run-time arguments (trust, progress): never stored
+    lists: ClassVar[tuple[str, ...]] = ()  # parameters holding names: a str or a list, kept a tuple
+    table_attribute: ClassVar[str] = "table"  # where the result keeps its table ("after.table")
     columns: ClassVar[Columns] = ([], [], [])
 
     scope: Scope = Scope()  # noqa: RUF009 - a frozen value, shared safely
@@ -100,6 +102,8 @@ class Spec:
             raise InputError(f"{self.kind} needs a model")
         for name in self.windows:
             object.__setattr__(self, name, _window_param(getattr(self, name)))
+        for name in self.lists:
+            object.__setattr__(self, name, _names(getattr(self, name)))
 
     model_required: ClassVar[bool] = True
 
@@ -193,7 +197,9 @@ class Spec:
         """The result's table (what a finding shows and ``recheck`` compares)."""
         if isinstance(result, pd.DataFrame):
             return result
-        table = getattr(result, "table", None)
+        table = result
+        for name in self.table_attribute.split("."):
+            table = getattr(table, name, None)
         if not isinstance(table, pd.DataFrame):
             raise InputError(f"a {self.kind} result has no table: {type(result).__name__}")
         return table
@@ -357,6 +363,12 @@ def _same(a: Any, b: Any) -> bool:
         return bool(_json(a) == _json(b))
     except Exception:
         return False
+
+
+def _names(value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return (value,) if isinstance(value, str) else tuple(str(v) for v in value)
 
 
 def _window_param(value: Any) -> Any:
