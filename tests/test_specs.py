@@ -36,6 +36,7 @@ def every_spec(ids: dict[str, str]) -> list[Spec]:
     pid, tid = ids["prediction_id"], ids["trace_id"]
     return [
         dl.drift.spec("credit", window=WINDOW, where=NORTH, features=["income", "age"]),
+        dl.drift.spec("credit", window=WINDOW, thresholds=dl.DriftThresholds(psi_major=0.3)),
         dl.drift_over_time.spec("credit", freq="7D", features=["income"], band_sigma=2.5),
         dl.domain_classifier.spec("credit", window=WINDOW, reference=BEFORE, sample=1500),
         dl.drift_impact.spec("credit", window=WINDOW, sample=300),
@@ -89,6 +90,15 @@ def test_every_spec_round_trips_runs_and_its_finding_holds_on_unchanged_data(
         again = Spec.from_json(json.loads(text))
         assert again == spec and again.to_json() == spec.to_json(), spec.kind
         assert spec.call().startswith(f"dl.{spec.kind}(store")
+        assert (
+            eval(
+                spec.call()
+                .replace("store, ", "", 1)
+                .replace(f"dl.{spec.kind}(", f"dl.{spec.kind}.spec(", 1),
+                {"dl": dl},
+            )
+            == spec
+        )
         table = spec.table(runner(spec.kind)(sample_store, again))
         assert isinstance(table, pd.DataFrame), spec.kind
         found = record(sample_store, spec.kind, spec=spec, save=False)

@@ -47,6 +47,7 @@ from diaglab.specs.api import (
     what_if,
     worst_errors,
 )
+from diaglab.stats.drift import DriftThresholds
 from diaglab.store import IngestReport, LabelReport, ModelSchema, Store, open
 
 if TYPE_CHECKING:
@@ -98,6 +99,7 @@ __all__ = [
     "DriftExplorer",
     "DriftOverTime",
     "DriftReport",
+    "DriftThresholds",
     "DuplicateIdError",
     "Explanation",
     "ExplanationDrift",
