@@ -308,9 +308,9 @@ def test_refresh_sees_segments_logged_since(tmp_path: Path, spark: Any) -> None:
 
 def test_drift_matches_duckdb(duck: dl.Store, sparked: Any) -> None:
     for kwargs in (
-        {"current": AFTER},
-        {"current": AFTER, "reference": ("2026-01-01", "2026-01-12"), "where": "region = 'north'"},
-        {"current": AFTER, "version": "v2"},
+        {"window": AFTER},
+        {"window": AFTER, "reference": ("2026-01-01", "2026-01-12"), "where": "region = 'north'"},
+        {"window": AFTER, "version": "v2"},
     ):
         a, b = dl.drift(duck, "credit", **kwargs), dl.drift(sparked, "credit", **kwargs)
         _same_frames(a.table, b.table)
