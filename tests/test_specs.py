@@ -4,9 +4,11 @@ new ones; the reproducing call is rendered from the spec and runs."""
 
 from __future__ import annotations
 
+import ast
 import inspect
 import json
 from dataclasses import MISSING, fields
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -198,3 +200,26 @@ def test_findings_written_before_specs_are_migrated_when_read() -> None:
         {"function": "diaglab.metrics_over_time", "kwargs": {"model": "credit", "k": 2.0}}
     )
     assert band == dl.metrics_over_time.spec("credit", band_sigma=2.0)
+
+
+def test_drift_impact_takes_a_drift_report_and_keeps_its_scope(sample_store: Any) -> None:
+    rep = dl.drift(sample_store, "credit", window=WINDOW, where=NORTH)
+    impact = dl.drift_impact(sample_store, rep, sample=300)
+    assert dl.spec_of(impact) == dl.drift_impact.spec(
+        "credit", window=WINDOW, where=NORTH, sample=300
+    )
+    assert set(impact["feature"]) == set(rep.table.loc[rep.table.role == "feature", "feature"])
+
+
+def test_findings_use_only_the_explorers_public_api() -> None:
+    src = Path(dl.__file__).parent / "findings"
+    private = [
+        f"{path.name}: explorer.{node.attr}"
+        for path in src.glob("*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "explorer"
+        and node.attr.startswith("_")
+    ]
+    assert private == []
