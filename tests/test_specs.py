@@ -200,6 +200,21 @@ def test_findings_written_before_specs_are_migrated_when_read() -> None:
         {"function": "diaglab.metrics_over_time", "kwargs": {"model": "credit", "k": 2.0}}
     )
     assert band == dl.metrics_over_time.spec("credit", band_sigma=2.0)
+    # a SliceExplorer's old query: its whole state as kwargs, one metric, the slice as text
+    explorer_state = {
+        "model": "credit",
+        "metric": "accuracy",
+        "by": ["region"],
+        "window": {"start": None, "end": None},
+        "where": NORTH,
+        "selected_slice": None,
+    }
+    old_slices = spec_from_query({"function": "diaglab.slice_metrics", "kwargs": explorer_state})
+    assert old_slices == dl.slice_metrics.spec("credit", "region", metrics="accuracy", where=NORTH)
+    worst = spec_from_query(
+        {"function": "diaglab.worst_errors", "kwargs": {"model": "credit", "n": 10}}
+    )
+    assert worst == dl.worst_errors.spec("credit", k=10)
 
 
 def test_drift_impact_takes_a_drift_report_and_keeps_its_scope(sample_store: Any) -> None:

@@ -31,7 +31,6 @@ from diaglab.errors import DiaglabError, unknown
 from diaglab.explorers._controls import FREQS
 from diaglab.queries.filters import Slice
 from diaglab.queries.filters import where as apply_where
-from diaglab.specs.catalog import RENAMED
 from diaglab.specs.scope import Scope, where_text
 
 R = TypeVar("R")
@@ -53,6 +52,9 @@ def resolve_model(store: Any, model: str | None) -> str:
     if model not in models:
         raise unknown("model", model, models)
     return model
+
+
+RENAMED = {"current": "window"}  # explorers' arguments before issue 17
 
 
 def refuse_renamed(explorer: str, given: dict[str, Any]) -> None:

@@ -17,10 +17,6 @@ from diaglab.errors import DiaglabError, InputError
 from diaglab.specs import Spec, spec_class
 from diaglab.specs.scope import SCOPE_FIELDS
 
-# old argument name -> today's, per kind where it differs ("k" is top-k in find_slices)
-_RENAMED = {"current": "window", "metric": "metrics", "n": "k", "model_version": "version"}
-_BAND_WIDTH = {"drift_over_time", "metrics_over_time"}
-
 
 def spec_from_query(query: Mapping[str, Any]) -> Spec:
     """The spec of a finding's ``query``: ``query["spec"]``, or migrated from the old
@@ -35,16 +31,12 @@ def spec_from_query(query: Mapping[str, Any]) -> Spec:
     known = set(cls.scope_fields) | set(cls.param_names())
     args: dict[str, Any] = {}
     for name, value in kwargs.items():
-        new = _RENAMED.get(name, name)
-        if name == "k" and cls.kind in _BAND_WIDTH:
-            new = "band_sigma"
+        new = cls.renamed.get(name, name)  # "k" is a band width only where the spec says so
         if new in known and value is not None and new not in args:
             args[new] = value
     conds = kwargs.get("slice")
     if "where" in known and isinstance(conds, list) and conds:
         args["where"] = {"slice": conds}
-    if cls.kind == "slice_metrics" and isinstance(args.get("metrics"), str):
-        args["metrics"] = [args["metrics"]]
     scope = {k: args.pop(k) for k in list(args) if k in SCOPE_FIELDS}
     try:
         return cls.build(**scope, **cls.decode(args))

@@ -16,7 +16,7 @@ import contextlib
 import importlib
 import inspect
 from collections.abc import Callable, Mapping
-from dataclasses import MISSING, dataclass, fields, replace
+from dataclasses import MISSING, dataclass, fields
 from typing import Any, ClassVar, Generic, TypeVar
 
 import pandas as pd
@@ -68,8 +68,15 @@ class Spec:
         Parameters passed positionally after ``store`` (and ``model``), e.g. ``prediction_id``.
     renamed : dict
         Old argument names and their new ones (a TypeError names the new one).
-    columns : (key, exact, approx)
-        The claim of a finding: the columns that identify a row and those ``recheck`` compares.
+    windows, lists : tuple of str
+        Parameters holding windows, or names (a str or a list, kept as a tuple).
+    options : tuple of str
+        Run-time arguments passed to the implementation but never stored (``trust``).
+    model_required : bool
+        False when ``model`` is an optional filter (``find_traces``).
+    columns, table_attribute
+        The claim of a finding: the columns that identify a row and those ``recheck`` compares;
+        where the result keeps its table (``"table"``, ``"after.table"``).
     """
 
     kind: ClassVar[str]
@@ -82,6 +89,7 @@ class Spec:
     lists: ClassVar[tuple[str, ...]] = ()  # parameters holding names: a str or a list, kept a tuple
     table_attribute: ClassVar[str] = "table"  # where the result keeps its table ("after.table")
     columns: ClassVar[Columns] = ([], [], [])
+    model_required: ClassVar[bool] = True
 
     scope: Scope = Scope()  # noqa: RUF009 - a frozen value, shared safely
 
@@ -104,8 +112,6 @@ class Spec:
             object.__setattr__(self, name, _window_param(getattr(self, name)))
         for name in self.lists:
             object.__setattr__(self, name, _names(getattr(self, name)))
-
-    model_required: ClassVar[bool] = True
 
     # -- parameters ------------------------------------------------------------------------
 
@@ -258,12 +264,6 @@ class Spec:
                 continue
             args.append(f"{name}={_code(value)}")
         return f"dl.{self.kind}({', '.join(args)})"
-
-    def replace(self, **changes: Any) -> Spec:
-        """This spec with scope fields or parameters changed."""
-        scope_changes = {k: changes.pop(k) for k in list(changes) if k in SCOPE_FIELDS}
-        scope = replace(self.scope, **scope_changes) if scope_changes else self.scope
-        return replace(self, scope=scope, **changes)
 
 
 S = TypeVar("S", bound=Spec)
