@@ -27,14 +27,14 @@ from diaglab.charts.traces import waterfall_chart as trace_waterfall
 from diaglab.errors import InputError
 from diaglab.explorers._base import Explorer, enable_offline_charts, resolve_model
 from diaglab.explorers._controls import text_box, vega_chart
-from diaglab.queries.explain import Explanation, explain, worst_errors
+from diaglab.queries.explain import Explanation, explain
 from diaglab.queries.filters import Slice
 from diaglab.queries.neighbors import neighbors
 from diaglab.queries.traces import Trace, prediction_trace
 from diaglab.queries.whatif import Counterfactual, WhatIf, counterfactual, what_if
 from diaglab.queries.window import Window
 from diaglab.specs import Scope
-from diaglab.specs.catalog import ExplainSpec, WhatIfSpec
+from diaglab.specs.catalog import ExplainSpec, WhatIfSpec, WorstErrorsSpec
 
 TRACE_NOTE = "<i style='color:#777'>The request's trace appears here.</i>"
 
@@ -254,9 +254,8 @@ class PredictionInspector(Explorer):
 
     def _load_worst(self) -> None:
         try:
-            rows = worst_errors(
-                self._store, self.model, window=self.window, where=self.where, k=self.worst
-            )
+            scope = Scope(self.model, window=self.window, where=self.where)
+            rows = WorstErrorsSpec(scope=scope, k=self.worst).run(self._store)
         except InputError:
             return
         opts = [("worst errors…", "")]

@@ -26,7 +26,6 @@ from diaglab.findings._recorder import Recorded, recording
 from diaglab.findings.finding import Finding, now_iso, plain, table_json
 from diaglab.findings.replay import make_claim, query_of
 from diaglab.specs import Spec, runner, spec_of
-from diaglab.specs.scope import where_text
 from diaglab.store._ids import new_segment_id
 
 log = logging.getLogger("diaglab")
@@ -70,8 +69,7 @@ def selection_of(spec: Spec | None, state: Mapping[str, Any] | None = None) -> d
     """The contract's ``selection``: the spec's scope (and an explorer's prediction)."""
     scope = spec.scope if spec is not None else None
     takes_reference = spec is not None and "reference" in spec.scope_fields
-    where = where_text(scope.where) if scope is not None else None
-    slice_text = str(scope.where) if scope is not None and where else None
+    slice_text = str(scope.where) if scope is not None and scope.where is not None else None
     return {
         "model": scope.model if scope else None,
         "version": scope.version if scope else None,
