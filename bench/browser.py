@@ -13,7 +13,7 @@ explorer  interaction (a trusted input event from Playwright)  what is waited fo
 drift     click another feature in the table                   the chart's new SVG marks
 slices    click one of the slices found                        the slice's rows table (the
                                                                explorer draws no chart for it)
-metrics   type another window in "current" and press Enter     the window's shade moved in place
+metrics   type another window in "window" and press Enter      the window's shade moved in place
 inspector type another what-if value and press Enter           the waterfall's new SVG marks
 traces    pick another trace in the list                       the waterfall's new SVG marks
 ========= ==================================================== ===================================
@@ -75,7 +75,7 @@ import diaglab as dl
 store = dl.open(os.environ["DIAGLAB_STORE"])"""
 
 SETUP = {
-    "drift": 'ex = dl.DriftExplorer(store, "credit", current=("2026-02-10", "2026-03-02"))\nex',
+    "drift": 'ex = dl.DriftExplorer(store, "credit", window=("2026-02-10", "2026-03-02"))\nex',
     "slices": 'ex = dl.SliceExplorer(store, "credit", metric="error", by=["region"])\nex',
     "metrics": (
         'ex = dl.MetricsExplorer(store, "credit", metrics=["accuracy", "roc_auc", "latency_p95"],'

@@ -85,7 +85,7 @@ def _run(engine: str, size: str, work: Path) -> dict:
     calls: dict[str, list[Callable[[], Any]]] = {
         "drift: first": [lambda: dl.drift(store, MODEL)],
         "drift: again": [lambda: dl.drift(store, MODEL)],
-        "drift: another window": [lambda w=w: dl.drift(store, MODEL, current=w) for w in windows],
+        "drift: another window": [lambda w=w: dl.drift(store, MODEL, window=w) for w in windows],
         "drift: a slice": [lambda: dl.drift(store, MODEL, where=where)],
         "drift over time: first": [lambda: dl.drift_over_time(store, MODEL, freq="1W")],
         "drift over time: again": [lambda: dl.drift_over_time(store, MODEL, freq="1W")],

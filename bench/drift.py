@@ -196,7 +196,7 @@ def run_diaglab(size: str, work: Path) -> dict:
 
         def once() -> tuple[float, Any]:
             t = time.perf_counter()
-            report = dl.drift(store, MODEL, current=None, reference=None)
+            report = dl.drift(store, MODEL, window=None, reference=None)
             return time.perf_counter() - t, report
 
         first_s, report = once()  # warm-up

@@ -192,7 +192,7 @@ def explain_window(n: int, work: Path) -> dict:
     ours, direct, ratios = [], [], []
 
     def by_diaglab(window: dl.Window) -> int:
-        return len(dl.explain_window(store, "credit", window, sample=10_000))
+        return len(dl.explain_window(store, "credit", window=window, sample=10_000))
 
     def by_shap(window: dl.Window) -> int:
         scoped = window.filter(t)
@@ -213,7 +213,7 @@ def explain_window(n: int, work: Path) -> dict:
             times.append(time.perf_counter() - began)
         ratios.append(ours[-1] / direct[-1])
     began = time.perf_counter()
-    dl.explain_window(store, "credit", window, sample=10_000)
+    dl.explain_window(store, "credit", window=window, sample=10_000)
     cached = time.perf_counter() - began
     store.close()
     return {

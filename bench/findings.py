@@ -58,7 +58,7 @@ def export_case(n: int, work: Path) -> dict:
     t = time.perf_counter()
     found = []
     for start, end in (("2026-02-10", "2026-03-02"), ("2026-01-20", "2026-02-10")):
-        found += standard_findings(store, MODEL, current=dl.Window(start, end))
+        found += standard_findings(store, MODEL, window=dl.Window(start, end))
     compute = time.perf_counter() - t
     store.close()
     out: dict = {"case": "export", "findings": len(found), "findings_s": round(compute, 1)}

@@ -263,10 +263,10 @@ def test_drift_over_time_keys_its_window_length(logged, monkeypatch) -> None:
     by = {}
     for freq in ("2h", "4h"):
         _new_process(monkeypatch)
-        by[freq] = dl.drift_over_time(store, "credit", freq=freq, reference=REF, current=CUR)
+        by[freq] = dl.drift_over_time(store, "credit", freq=freq, reference=REF, window=CUR)
     monkeypatch.setattr(compiled, "PERSIST", False)
     _new_process(monkeypatch)
-    alone = dl.drift_over_time(store, "credit", freq="4h", reference=REF, current=CUR)
+    alone = dl.drift_over_time(store, "credit", freq="4h", reference=REF, window=CUR)
     pd.testing.assert_frame_equal(by["4h"].table, alone.table)
     assert len(by["2h"].table) > len(by["4h"].table)
 

@@ -56,7 +56,7 @@ def drifted(tmp_path_factory):
 
 def test_planted_drift_ranks_first_and_calm_features_stay_calm(drifted):
     store, *_ = drifted
-    rep = dl.drift(store, "m", current=("2026-01-31", "2026-03-02"))
+    rep = dl.drift(store, "m", window=("2026-01-31", "2026-03-02"))
     table = rep.table.set_index("feature")
     assert list(rep.table.feature[:2]) == ["age", "region"]  # most severe first
     assert table.loc["age", "severity"] in ("moderate", "major")
@@ -69,13 +69,13 @@ def test_planted_drift_ranks_first_and_calm_features_stay_calm(drifted):
 
 def test_before_the_drift_nothing_moves(drifted):
     store, *_ = drifted
-    rep = dl.drift(store, "m", current=("2026-01-01", "2026-01-29"))
+    rep = dl.drift(store, "m", window=("2026-01-01", "2026-01-29"))
     assert (rep.table.severity == "none").all(), rep.table[["feature", "severity"]]
 
 
 def test_binned_ks_brackets_scipy_on_the_same_rows(drifted):
     store, ref, *_ = drifted
-    rep = dl.drift(store, "m", current=("2026-01-31", "2026-03-02"))
+    rep = dl.drift(store, "m", window=("2026-01-31", "2026-03-02"))
     cur = store.table("m")
     cur = cur.filter(cur.timestamp >= pd.Timestamp("2026-01-31", tz="UTC").to_pydatetime())
     income = cur.income.execute().to_numpy()
@@ -88,7 +88,7 @@ def test_binned_ks_brackets_scipy_on_the_same_rows(drifted):
 
 def test_where_narrows_both_sides(drifted):
     store, *_ = drifted
-    rep = dl.drift(store, "m", current=("2026-01-31", "2026-03-02"), where="region = 'north'")
+    rep = dl.drift(store, "m", window=("2026-01-31", "2026-03-02"), where="region = 'north'")
     assert rep["age"].n_reference < 40_000 and rep["age"].severity != "none"
     with pytest.raises(dl.FilterError, match="unknown column 'regon'"):
         dl.drift(store, "m", where="regon = 'north'")
@@ -98,15 +98,15 @@ def test_where_narrows_both_sides(drifted):
 
 def test_bad_input_gives_a_clear_result_or_error(drifted):
     store, *_ = drifted
-    rep = dl.drift(store, "m", current=("2027-01-01", "2027-02-01"))  # no rows
+    rep = dl.drift(store, "m", window=("2027-01-01", "2027-02-01"))  # no rows
     assert (rep.table.n_current == 0).all() and (rep.table.severity == "none").all()
     assert rep.table.reason.notna().all()
-    empty = dl.drift(store, "m", current=("2026-01-31", "2026-03-02"))["empty"]
+    empty = dl.drift(store, "m", window=("2026-01-31", "2026-03-02"))["empty"]
     assert empty.severity == "none" and empty.reason
     with pytest.raises(dl.UnknownNameError, match="unknown feature 'agee'"):
         dl.drift(store, "m", features=["agee"])
     with pytest.raises(dl.InputError, match="not after its start"):
-        dl.drift(store, "m", current=("2026-02-01", "2026-01-01"))
+        dl.drift(store, "m", window=("2026-02-01", "2026-01-01"))
     with pytest.raises(dl.UnknownNameError, match="unknown model"):
         dl.drift(store, "nope")
 
@@ -127,7 +127,7 @@ def test_feature_absent_from_the_reference_is_reported(drifted, tmp_path):
 def test_production_window_as_reference(drifted):
     store, *_ = drifted
     rep = dl.drift(
-        store, "m", current=("2026-02-05", "2026-03-02"), reference=("2026-01-01", "2026-01-25")
+        store, "m", window=("2026-02-05", "2026-03-02"), reference=("2026-01-01", "2026-01-25")
     )
     assert rep.table.set_index("feature").loc["age", "drifted"]
     assert rep.reference.startswith("production window")

@@ -141,7 +141,7 @@ def test_percentiles_and_flags_match_numpy_on_the_reference(small):
 
 def test_drifted_in_window_comes_from_the_drift_report(small):
     store, ids = small
-    rep = dl.drift(store, "m", current=("2026-01-10", "2026-01-20"))
+    rep = dl.drift(store, "m", window=("2026-01-10", "2026-01-20"))
     ex = dl.explain(store, "m", ids[5], drift=rep)
     flags = dict(zip(ex.table["feature"], ex.table["drifted_in_window"], strict=True))
     assert flags == {f: f in rep.drifted for f in ex.values}
@@ -242,7 +242,7 @@ def test_counterfactual_reaches_a_target_score(small):
 
 def test_explain_window_is_cached_and_explanation_drift_ranks_features(small, monkeypatch):
     store, _ = small
-    rows = dl.explain_window(store, "m", ("2026-01-01", "2026-01-15"), sample=100)
+    rows = dl.explain_window(store, "m", window=("2026-01-01", "2026-01-15"), sample=100)
     assert len(rows) == 100 and rows["prediction_id"].is_unique
     want, _ = _tree_values(
         store,
@@ -257,7 +257,7 @@ def test_explain_window_is_cached_and_explanation_drift_ranks_features(small, mo
     got = rows[[f"shap:{f}" for f in ["age", "income", "region"]]].to_numpy()
     np.testing.assert_allclose(got, want, atol=1e-12)
     monkeypatch.setattr(_explainers, "shap_values", lambda *a: pytest.fail("not cached"))
-    again = dl.explain_window(store, "m", ("2026-01-01", "2026-01-15"), sample=100)
+    again = dl.explain_window(store, "m", window=("2026-01-01", "2026-01-15"), sample=100)
     pd.testing.assert_frame_equal(rows, again)
     monkeypatch.undo()
     d = dl.explanation_drift(store, "m", freq="1W", sample=300)

@@ -93,7 +93,7 @@ def test_typing_an_id_and_editing_a_what_if_value_updates_the_card(inspector, sm
     assert inspector.summary.value != before and "what-if" in inspector.summary.value
     assert inspector.data()["feature"].tolist()
     cap = inspector.capture("cheaper income", "what if")
-    assert cap.query["function"] == "what_if" and cap.chart is not None
+    assert cap.query["function"] == "diaglab.what_if" and cap.chart is not None
     assert cap.state["what_if"] == {"income": 5000.0}
     inspector.whatif_reset.click()
     assert inspector.whatif is None and "what-if" not in inspector.summary.value

@@ -15,7 +15,7 @@ import pytest
 
 import diaglab as dl
 from diaglab.errors import UnknownNameError
-from diaglab.explorers import metrics as explorer_module
+from diaglab.queries import metrics_time as metrics_module
 
 START = pd.Timestamp("2026-01-01", tz="UTC")
 WORSE = 14  # the model gets worse from this day
@@ -73,13 +73,13 @@ class Calls:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.n = 0
-        real = explorer_module.metrics_over_time
+        real = metrics_module.metrics_over_time
 
         def counted(*args: Any, **kwargs: Any) -> Any:
             self.n += 1
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(explorer_module, "metrics_over_time", counted)
+        monkeypatch.setattr(metrics_module, "metrics_over_time", counted)
 
 
 def _brush(ex: dl.MetricsExplorer, lo: Any, hi: Any) -> None:
@@ -171,17 +171,17 @@ def test_brushing_sets_the_current_window_without_a_query(
     calls = Calls(monkeypatch)
     chart = explorer.chart.chart
     _brush(explorer, _ms("2026-01-15 03:00"), _ms("2026-01-18 20:00"))
-    assert explorer.current == dl.Window("2026-01-15", "2026-01-19")
-    assert explorer.current_text.value == "2026-01-15 .. 2026-01-19"
+    assert explorer.window == dl.Window("2026-01-15", "2026-01-19")
+    assert explorer.window_text.value == "2026-01-15 .. 2026-01-19"
     assert "[2026-01-15, 2026-01-19)" in explorer.window_label.value
     assert "2,400 predictions" in explorer.window_label.value
     assert calls.n == 0
     assert explorer.chart.chart is chart  # not redrawn: the brush stays under the mouse
-    explorer.current = ("2026-01-14", "2026-01-19")  # set from Python: the shade moves
+    explorer.window = ("2026-01-14", "2026-01-19")  # set from Python: the shade moves
     assert explorer.chart.chart is chart
     lo, hi = (explorer.chart.params.window_lo, explorer.chart.params.window_hi)
     assert (lo, hi) == (_ms("2026-01-14"), _ms("2026-01-19"))
-    explorer.current = None  # everything: no shade
+    explorer.window = None  # everything: no shade
     assert explorer.chart.params.window_lo is None
 
 
@@ -217,7 +217,7 @@ def test_bad_input_is_shown_under_the_widget(explorer: dl.MetricsExplorer) -> No
     explorer.where_text.value = "colour = 'red'"
     assert explorer.last_error is not None and "colour" in str(explorer.last_error)
     assert "colour" in explorer.error_area.value
-    explorer.current_text.value = "yesterday"
+    explorer.window_text.value = "yesterday"
     assert "start .. end" in explorer.error_area.value
     with pytest.raises(UnknownNameError, match=r"known: .*accuracy"):
         explorer.metrics = ["accurcy"]
@@ -231,7 +231,7 @@ def test_an_error_in_the_worker_is_shown_and_kept(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("engine went away")
 
-    monkeypatch.setattr(explorer_module, "metrics_over_time", broken)
+    monkeypatch.setattr(metrics_module, "metrics_over_time", broken)
     explorer.freq = "6h"
     explorer.wait()
     assert isinstance(explorer.last_error, RuntimeError)
@@ -240,10 +240,10 @@ def test_an_error_in_the_worker_is_shown_and_kept(
 
 
 def test_capture_holds_state_query_table_and_chart(explorer: dl.MetricsExplorer) -> None:
-    explorer.current = ("2026-01-14", "2026-01-21")
+    explorer.window = ("2026-01-14", "2026-01-21")
     found = explorer.capture("accuracy fell", note="north region")
     assert found.explorer == "MetricsExplorer" and found.model == "credit"
-    assert found.state is not None and found.state["current"]["start"].startswith("2026-01-14")
+    assert found.state is not None and found.state["window"]["start"].startswith("2026-01-14")
     assert found.query["function"] == "diaglab.metrics_over_time"
     assert "dl.metrics_over_time(store, 'credit'" in found.query["call"]
     assert {"metric", "value", "alert"} <= set(found.table["columns"])

@@ -29,7 +29,7 @@ def items(tmp_path_factory: pytest.TempPathFactory) -> list[dl.Finding]:
     """Three findings on a small store: a drift report (chart), a crafted title, a table."""
     s = build(tmp_path_factory.mktemp("export") / "store")
     try:
-        rep = dl.drift(s, "credit", current=(HALF, None))
+        rep = dl.drift(s, "credit", window=(HALF, None))
         a = dl.finding("income drifted", rep, store=s, note="second half")
         ex = dl.SliceExplorer(s, "credit", by="region").wait()
         try:
@@ -125,8 +125,8 @@ def test_html_charts_draw_offline_in_a_browser(items: list[dl.Finding], tmp_path
 def test_html_of_ten_findings_on_the_sample_store_stays_small(tmp_path: Path) -> None:
     s = dl.open(copy_sample(tmp_path))
     try:
-        found = standard_findings(s, "credit", current=Window("2026-02-10", "2026-03-02"))
-        found += standard_findings(s, "credit", current=Window("2026-01-10", "2026-02-10"))
+        found = standard_findings(s, "credit", window=Window("2026-02-10", "2026-03-02"))
+        found += standard_findings(s, "credit", window=Window("2026-01-10", "2026-02-10"))
     finally:
         s.close()
     assert len(found) == 10

@@ -52,7 +52,7 @@ def validate(obj: dict[str, Any]) -> None:
 
 
 def test_capture_stores_a_finding_with_the_query_that_ran(small: dl.Store) -> None:
-    ex = dl.DriftExplorer(small, "credit", current=(HALF, None)).wait()
+    ex = dl.DriftExplorer(small, "credit", window=(HALF, None)).wait()
     try:
         f = ex.capture("income drifted", note="a new partner", author="ana")
     finally:
@@ -84,7 +84,7 @@ def test_capture_stores_a_finding_with_the_query_that_ran(small: dl.Store) -> No
 
 
 def test_findings_are_chained_by_hash_in_the_store(small: dl.Store) -> None:
-    rep = dl.drift(small, "credit", current=(HALF, None))
+    rep = dl.drift(small, "credit", window=(HALF, None))
     a = dl.finding("first", rep, store=small)
     b = dl.finding("second", small.table("credit").limit(3).to_pandas(), store=small)
     listed = dl.findings(small)
@@ -113,16 +113,19 @@ def test_hash_is_over_canonical_json_without_the_hash(small: dl.Store) -> None:
 def test_a_finding_from_a_drift_report_outside_explorers_can_be_rechecked(
     small: dl.Store,
 ) -> None:
-    rep = dl.drift(small, "credit", current=(HALF, None), where="region = 'north'")
+    rep = dl.drift(small, "credit", window=(HALF, None), where="region = 'north'")
     f = dl.finding("income drifted in the north", rep, store=small, note="by hand")
-    assert f.query["kwargs"]["where"] == "region = 'north'"
+    assert f.query["spec"]["scope"]["where"] == {
+        "slice": [{"column": "region", "op": "=", "value": "north"}]
+    }
+    assert f.query["call"].endswith("where=\"region = 'north'\")")
     assert "'north'" in f.query["sql"]
     check = recheck(f, small)
     assert check.status == "holds", check
 
 
 def test_findings_are_readable_from_another_process(small: dl.Store) -> None:
-    dl.finding("seen elsewhere", dl.drift(small, "credit", current=(HALF, None)), store=small)
+    dl.finding("seen elsewhere", dl.drift(small, "credit", window=(HALF, None)), store=small)
     code = "import sys, diaglab as dl\nprint([f.title for f in dl.findings(sys.argv[1])])\n"
     out = subprocess.run(
         [sys.executable, "-c", code, str(small.path)],
@@ -222,13 +225,16 @@ def test_recheck_says_changed_when_todays_data_differs(small: dl.Store) -> None:
 def test_recheck_cannot_evaluate_what_it_cannot_rerun(small: dl.Store) -> None:
     no_query = dl.finding("no query", pd.DataFrame({"a": [1]}), store=small)
     assert recheck(no_query, small).status == "cannot be evaluated"
-    rep = dl.drift(small, "credit", current=(HALF, None))
+    rep = dl.drift(small, "credit", window=(HALF, None))
     f = dl.finding("drift", rep, store=small)
     moved = Finding.from_json({**f.to_json(), "hash": ""})
     broken = Finding(
         **{
             **{k: getattr(moved, k) for k in moved.__dataclass_fields__},
-            "query": {**moved.query, "kwargs": {**moved.query["kwargs"], "model": "gone"}},
+            "query": {
+                **moved.query,
+                "spec": {**moved.query["spec"], "scope": {"model": "gone"}},
+            },
         }
     )
     check = recheck(broken, small)

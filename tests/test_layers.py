@@ -60,6 +60,14 @@ FORBIDDEN = {
         "ibis",
         "ipywidgets",
     ),
+    "diaglab.specs": (
+        "diaglab.charts",
+        "diaglab.explorers",
+        "diaglab.panels",
+        "diaglab.findings",
+        "ipywidgets",
+        "altair",
+    ),
     "diaglab.explorers": ("diaglab.panels", "duckdb"),
 }
 

@@ -295,7 +295,7 @@ def test_thresholds_override_the_band(shop):
 
 def test_a_narrower_k_flags_more_windows(shop, result):
     store, _ = shop
-    narrow = dl.metrics_over_time(store, "shop", metrics=["accuracy", "roc_auc"], k=1.0)
+    narrow = dl.metrics_over_time(store, "shop", metrics=["accuracy", "roc_auc"], band_sigma=1.0)
     default = result.alerts().query("metric in ['accuracy', 'roc_auc']")
     assert len(narrow.alerts()) > len(default)
 

@@ -49,13 +49,13 @@ def test_panel_shows_every_available_explorer_in_tabs(panel: Panel) -> None:
 def test_the_panel_selection_drives_every_tab(panel: Panel, store: dl.Store) -> None:
     sel = panel.selection
     with sel.hold():
-        sel.current = WINDOW
+        sel.window = WINDOW
         sel.slice = "region = 'north'"
     assert "region = &#x27;north&#x27;" in panel.selection_html.value  # the header at once
     panel.wait(120)
     drift, slices = panel.explorers["drift"], panel.explorers["slices"]
     pd.testing.assert_frame_equal(
-        drift.data(), dl.drift(store, "credit", current=WINDOW, where=NORTH).table
+        drift.data(), dl.drift(store, "credit", window=WINDOW, where=NORTH).table
     )
     pd.testing.assert_frame_equal(
         slices.data(),
@@ -86,7 +86,7 @@ def test_capture_button_captures_the_active_tab(panel: Panel) -> None:
 
 
 def test_state_saved_in_the_store_and_restored(panel: Panel, store: dl.Store) -> None:
-    panel.selection.update({"current": "2026-01-05 .. 2026-01-09", "slice": "region = 'north'"})
+    panel.selection.update({"window": "2026-01-05 .. 2026-01-09", "slice": "region = 'north'"})
     panel.explorers["drift"].freq = "6h"
     panel.explorers["slices"].by = ["region", "age"]
     panel.show("slices")
@@ -100,9 +100,9 @@ def test_state_saved_in_the_store_and_restored(panel: Panel, store: dl.Store) ->
     again = dl.panel(store, "credit", state="north-jan")
     try:
         again.wait(120)
-        assert again.selection.current == WINDOW and again.selection.slice == NORTH
+        assert again.selection.window == WINDOW and again.selection.slice == NORTH
         drift, slices = again.explorers["drift"], again.explorers["slices"]
-        assert (drift.freq, drift.current, drift.where) == ("6h", WINDOW, NORTH)
+        assert (drift.freq, drift.window, drift.where) == ("6h", WINDOW, NORTH)
         assert slices.by == ["region", "age"] and slices.selected_slice == NORTH
         assert again.active is slices
         pd.testing.assert_frame_equal(slices.data(), panel.explorers["slices"].data())

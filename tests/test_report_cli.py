@@ -34,7 +34,7 @@ def test_report_writes_the_standard_findings(
 ) -> None:
     out = tmp_path / "report.json"
     code = main(
-        ["report", str(sample), "--model", "credit", "--out", str(out), "--current", CURRENT]
+        ["report", str(sample), "--model", "credit", "--out", str(out), "--window", CURRENT]
     )
     printed = capsys.readouterr().out
     assert code == 0, printed
@@ -52,7 +52,7 @@ def test_report_writes_the_standard_findings(
     assert "credit_utilization" in titles[0] and "income" in titles[0]
     drift = obj["findings"][0]
     assert drift["query"]["function"] == "diaglab.drift"
-    assert drift["query"]["kwargs"]["current"]["start"].startswith("2026-02-10")
+    assert drift["query"]["spec"]["scope"]["window"]["start"].startswith("2026-02-10")
     assert drift["query"]["sql"] and drift["chart"] and drift["chart_svg"].startswith("<svg")
     assert f"wrote 5 findings to {out}" in printed
     assert len(dl.findings(sample)) == 0  # not stored unless --save
@@ -88,7 +88,7 @@ def test_report_checks_fail_with_exit_1_naming_what_failed(
         "- metric: {name: accuracy, min: 0.5}\n",
     )
     args = ["report", str(sample), "--model", "credit", "--out", str(tmp_path / "r.md")]
-    code = main([*args, "--current", CURRENT, "--checks", str(checks)])
+    code = main([*args, "--window", CURRENT, "--checks", str(checks)])
     printed = capsys.readouterr()
     assert code == 1
     lines = printed.out.splitlines()
@@ -102,14 +102,14 @@ def test_report_checks_fail_with_exit_1_naming_what_failed(
         tmp_path / "ok.yaml",
         "- drift: {statistic: psi, max: 5, features: all}\n- metric: {name: accuracy, min: 0.5}\n",
     )
-    assert main([*args, "--current", CURRENT, "--checks", str(passing)]) == 0
+    assert main([*args, "--window", CURRENT, "--checks", str(passing)]) == 0
     assert "all 2 checks passed" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--current", "last week"], "a window is 'start .. end'"),
+        (["--window", "last week"], "a window is 'start .. end'"),
         (["--checks", "{missing}"], "no such checks file"),
         (["--checks", "{bad_kind}"], "unknown check kind"),
         (["--checks", "{bad_option}"], "unknown drift check option 'maximum'"),
@@ -207,3 +207,53 @@ def test_recheck_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["recheck", str(tmp_path / "junk.json"), path]) == 2
     assert "is not JSON" in capsys.readouterr().err
     assert main(["recheck", str(tmp_path / "f.json"), str(tmp_path / "nowhere")]) == 2
+
+
+def test_report_then_recheck_holds_on_an_unchanged_store_and_fails_after_a_change(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A quiet week: no slice degraded beyond the overall change, so one finding is "nothing
+    # found"; it is a claim that holds (exit 0), not a finding without a claim (exit 1).
+    path = str(copy_sample(tmp_path))
+    out = tmp_path / "r.json"
+    assert (
+        main(
+            [
+                "report",
+                path,
+                "--model",
+                "credit",
+                "--out",
+                str(out),
+                "--window",
+                "2026-01-08..2026-01-15",
+            ]
+        )
+        == 0
+    )
+    assert "Degraded slices: none beyond the overall change" in capsys.readouterr().out
+    degraded = next(
+        f for f in json.loads(out.read_text())["findings"] if f["title"].startswith("Degraded")
+    )
+    assert degraded["claim"]["rows"] == [] and degraded["claim"]["empty"] is True
+    assert main(["recheck", str(out), path]) == 0
+    assert "0 changed, 0 cannot be evaluated" in capsys.readouterr().out
+
+    # Planted: in that week every prediction in the north is now wrong.
+    store = dl.open(path)
+    try:
+        rng = np.random.default_rng(3)
+        n = 3000
+        rows = store.table("credit").limit(n).execute()
+        features = rows[list(store.schema("credit").features)].reset_index(drop=True)
+        features["region"] = "north"
+        score = rng.uniform(0.6, 1.0, n)
+        when = pd.Timestamp("2026-01-10", tz="UTC") + pd.to_timedelta(rng.uniform(0, 3, n), "D")
+        ids = store.log(model="credit", features=features, predictions=score, timestamps=when)
+        store.log_labels("credit", ids, np.zeros(n))
+    finally:
+        store.close()
+    assert main(["recheck", str(out), path]) == 1
+    text = capsys.readouterr().out
+    assert "CHANGED: Degraded slices: none beyond the overall change" in text
+    assert "nothing was found; now" in text and "region = 'north'" in text

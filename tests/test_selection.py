@@ -14,9 +14,9 @@ import pytest
 
 import diaglab as dl
 from conftest import START, credit_frame, credit_target, make_batch
-from diaglab.explorers import drift as drift_module
-from diaglab.explorers import slices as slices_module
 from diaglab.explorers.selection import Selection, as_slice
+from diaglab.queries import drift as drift_module
+from diaglab.queries import slices as slices_module
 
 NORTH = dl.Slice.of("region = 'north'")
 WINDOW = dl.Window("2026-01-05", "2026-01-09")
@@ -134,20 +134,20 @@ def test_slice_text_becomes_a_slice_and_or_filters_stay_text() -> None:
 
 
 def test_selection_json_round_trip_and_unknown_parts() -> None:
-    sel = Selection(model="credit", debounce=None, current=WINDOW, slice=NORTH, prediction_id="r1")
+    sel = Selection(model="credit", debounce=None, window=WINDOW, slice=NORTH, prediction_id="r1")
     data = sel.to_json()
     assert data == {
         "model": "credit",
         "version": None,
         "reference": None,
-        "current": "2026-01-05 .. 2026-01-09",
+        "window": "2026-01-05 .. 2026-01-09",
         "slice": "region = 'north'",
         "prediction_id": "r1",
     }
     other = Selection(debounce=None).update(data)
-    assert other.to_json() == data and other.current == WINDOW and other.slice == NORTH
+    assert other.to_json() == data and other.window == WINDOW and other.slice == NORTH
     with pytest.raises(TypeError, match="known: model"):
-        Selection(window=WINDOW)
+        Selection(current=WINDOW)
     with pytest.raises(dl.InputError, match="unknown selection part"):
         sel.update({"windw": "x"})
 
@@ -171,12 +171,12 @@ def test_a_brush_in_drift_sets_the_current_window_everywhere(trio, store) -> Non
         "window": {"value": {"window_start": ms}, "store": [{"values": [ms]}]}
     }
     sel.wait(120)
-    assert drift.current == WINDOW == sel.current == slices.window
+    assert drift.window == WINDOW == sel.window == slices.window
     assert slices.window_text.value == "2026-01-05 .. 2026-01-09"
     expected = dl.slice_metrics(store, "credit", by=["region"], metrics=["error"], window=WINDOW)
     pd.testing.assert_frame_equal(slices.data(), expected)
     assert slices.data().attrs["n"] == 576  # 4 days of one prediction every 10 minutes
-    assert "2026-01-05" in slices._query()["call"]
+    assert "2026-01-05" in slices.spec.call()
 
 
 def test_choosing_a_slice_filters_drift_and_lists_its_rows(trio, store) -> None:
@@ -191,7 +191,7 @@ def test_choosing_a_slice_filters_drift_and_lists_its_rows(trio, store) -> None:
     assert drift.where_text.value == "region = 'north'"
     expected = dl.drift(store, "credit", where=NORTH).table
     pd.testing.assert_frame_equal(drift.data(), expected)
-    assert "region" in drift._query()["call"]
+    assert "region" in drift.spec.call()
     # the rows table lists the slice's rows, and a row opens in the inspector
     assert slices.wait().rows is not None and set(slices.rows["region"]) == {"north"}
     assert len(slices.row_picker.options) == len(slices.rows) + 1
@@ -219,13 +219,13 @@ def test_a_selection_set_from_python_reaches_every_explorer(trio, store) -> None
     drift, slices, inspector = trio
     sel = dl.link(drift, slices, inspector)
     with sel.hold():
-        sel.current = WINDOW
+        sel.window = WINDOW
         sel.slice = "region = 'north'"
         sel.version = "v1"
     sel.wait(120)
-    assert (drift.current, drift.where, drift.version) == (WINDOW, NORTH, "v1")
+    assert (drift.window, drift.where, drift.version) == (WINDOW, NORTH, "v1")
     assert (slices.window, slices.selected_slice) == (WINDOW, NORTH)
-    report = dl.drift(store, "credit", current=WINDOW, where=NORTH, version="v1")
+    report = dl.drift(store, "credit", window=WINDOW, where=NORTH, version="v1")
     pd.testing.assert_frame_equal(drift.data(), report.table)
 
 
@@ -243,9 +243,9 @@ def test_unlink_stops_following(trio) -> None:
     drift, slices, _ = trio
     sel = dl.link(drift, slices)
     sel.unlink(slices)
-    sel.current = WINDOW
+    sel.window = WINDOW
     sel.wait(120)
-    assert drift.current == WINDOW and slices.window == dl.Window()
+    assert drift.window == WINDOW and slices.window == dl.Window()
     assert slices.selection is None and drift.selection is sel
 
 
@@ -270,7 +270,7 @@ def test_a_burst_of_changes_gives_one_computation(trio, monkeypatch) -> None:
     counts = Counts(monkeypatch)
     days = ["2026-01-02", "2026-01-03", "2026-01-04", "2026-01-05"]
     for day in days:  # e.g. a brush being dragged: each move restarts the quiet period
-        sel.current = (day, "2026-01-09")
+        sel.window = (day, "2026-01-09")
     sel.slice = "region = 'south'"
     assert timer.started == 5 and timer.cancelled == 4
     assert (counts.drift, counts.slices) == (0, 0)  # nothing ran while the burst went on
@@ -278,21 +278,21 @@ def test_a_burst_of_changes_gives_one_computation(trio, monkeypatch) -> None:
     sel.wait(120)
     assert sel.pushes == 1
     assert (counts.drift, counts.slices) == (1, 1)
-    assert drift.current == slices.window == WINDOW
+    assert drift.window == slices.window == WINDOW
     assert drift.where == dl.Slice.of("region = 'south'")
 
 
 def test_the_real_timer_pushes_after_the_quiet_period(trio) -> None:
     drift, slices, _ = trio
     sel = dl.link(drift, slices)
-    sel.current = WINDOW
+    sel.window = WINDOW
     timer = sel._timer
     assert isinstance(timer, threading.Timer) and timer.daemon
     timer.join(30)  # its thread has run: the change was pushed from there, not the caller's
     drift.wait(120)
     slices.wait(120)
     assert sel.pushes == 1
-    assert drift.current == WINDOW == slices.window
+    assert drift.window == WINDOW == slices.window
 
 
 def test_stale_results_are_dropped(trio, monkeypatch) -> None:
@@ -305,24 +305,24 @@ def test_stale_results_are_dropped(trio, monkeypatch) -> None:
     seen: list[Any] = []
 
     def slow_first(*a: Any, **k: Any) -> Any:
-        seen.append(k.get("current"))
+        seen.append(k.get("window"))
         if len(seen) == 1:
             started.set()
             assert gate.wait(60)
         return real(*a, **k)
 
     monkeypatch.setattr(drift_module, "drift", slow_first)
-    sel.current = ("2026-01-02", "2026-01-04")
+    sel.window = ("2026-01-02", "2026-01-04")
     sel.flush()
     assert started.wait(60)  # the first computation is under way
-    sel.current = ("2026-01-03", "2026-01-04")
+    sel.window = ("2026-01-03", "2026-01-04")
     sel.flush()
-    sel.current = WINDOW
+    sel.window = WINDOW
     sel.flush()  # the second never starts: superseded while queued
     gate.set()
     drift.wait(120)
     assert seen == [dl.Window("2026-01-02", "2026-01-04"), WINDOW]
-    assert drift.report is not None and drift.report.current == WINDOW  # not the stale one
+    assert drift.report is not None and drift.report.window == WINDOW  # not the stale one
 
 
 def test_a_brush_in_the_metrics_explorer_sets_the_window_and_slices_filter_it(trio, store) -> None:
@@ -334,9 +334,9 @@ def test_a_brush_in_the_metrics_explorer_sets_the_window_and_slices_filter_it(tr
         sel = dl.link(metrics, drift, slices)
         brush = {"window_start": [_ms("2026-01-05 03:00"), _ms("2026-01-08 20:00")]}
         metrics._on_brush({"new": SimpleNamespace(value=brush)})
-        assert metrics.current == WINDOW == sel.current
+        assert metrics.window == WINDOW == sel.window
         sel.wait(120)
-        assert drift.current == WINDOW == slices.window
+        assert drift.window == WINDOW == slices.window
         slices.selected_slice = NORTH
         sel.wait(120)
         assert metrics.where == NORTH and metrics.last_error is None
@@ -369,9 +369,9 @@ def test_a_closed_explorer_is_left_alone(store) -> None:
     try:
         sel = dl.link(drift, slices)
         slices.close()
-        sel.current = WINDOW
+        sel.window = WINDOW
         sel.wait(120)
-        assert drift.current == WINDOW and slices.last_error is None
+        assert drift.window == WINDOW and slices.last_error is None
     finally:
         drift.close()
 

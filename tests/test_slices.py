@@ -164,7 +164,7 @@ def test_regression_metrics_match_sklearn(tmp_path):
         assert rec["rmse"] == pytest.approx(np.sqrt(skm.mean_squared_error(yy, pp)))
         assert rec["r2"] == pytest.approx(skm.r2_score(yy, pp))
         assert rec["mape"] == pytest.approx(skm.mean_absolute_percentage_error(yy, pp))
-    found = dl.find_slices(store, "m", metric="rmse")
+    found = dl.find_slices(store, "m", metrics="rmse")
     assert found.empty or (found["metric"] == "rmse").all()
     store.close()
 
@@ -278,7 +278,7 @@ def test_score_metrics_with_class_only_predictions_name_what_to_log(tmp_path):
     with pytest.raises(dl.InputError, match="probability of the positive class"):
         dl.slice_metrics(store, "m", by="region", metrics=["roc_auc"])
     with pytest.raises(dl.InputError, match="probability of the positive class"):
-        dl.find_slices(store, "m", metric="log_loss")
+        dl.find_slices(store, "m", metrics="log_loss")
     store.close()
 
 
@@ -288,7 +288,7 @@ def test_unknown_names_list_the_valid_ones(planted):
     with pytest.raises(dl.UnknownNameError, match=r"known: .*accuracy"):
         dl.slice_metrics(planted, "m", by="region", metrics=["acuracy"])
     with pytest.raises(dl.UnknownNameError, match="known: brier_score, error, log_loss"):
-        dl.find_slices(planted, "m", metric="auc")
+        dl.find_slices(planted, "m", metrics="auc")
     with pytest.raises(dl.UnknownNameError, match=r"known: .*region"):
         dl.find_slices(planted, "m", features=["regoin"])
     with pytest.raises(dl.InputError, match="one or two"):

@@ -309,14 +309,14 @@ def test_refresh_sees_segments_logged_since(tmp_path: Path, spark: Any) -> None:
 
 def test_drift_matches_duckdb(duck: dl.Store, sparked: Any) -> None:
     for kwargs in (
-        {"current": AFTER},
-        {"current": AFTER, "reference": ("2026-01-01", "2026-01-12"), "where": "region = 'north'"},
-        {"current": AFTER, "version": "v2"},
+        {"window": AFTER},
+        {"window": AFTER, "reference": ("2026-01-01", "2026-01-12"), "where": "region = 'north'"},
+        {"window": AFTER, "version": "v2"},
     ):
         a, b = dl.drift(duck, "credit", **kwargs), dl.drift(sparked, "credit", **kwargs)
         _same_frames(a.table, b.table)
         assert a.drifted == b.drifted
-    assert "income" in a.drifted or "income" in dl.drift(duck, "credit", current=AFTER).drifted
+    assert "income" in a.drifted or "income" in dl.drift(duck, "credit", window=AFTER).drifted
 
 
 def test_drift_over_time_matches_duckdb(duck: dl.Store, sparked: Any) -> None:
@@ -393,8 +393,8 @@ def test_spans_and_span_stats_match_duckdb(duck: dl.Store, sparked: Any) -> None
 def test_drift_explorer_on_spark_shows_what_it_shows_on_duckdb(
     duck: dl.Store, sparked: Any
 ) -> None:
-    on_spark = dl.DriftExplorer(sparked, "credit", current=AFTER, freq="7D").wait()
-    on_duck = dl.DriftExplorer(duck, "credit", current=AFTER, freq="7D").wait()
+    on_spark = dl.DriftExplorer(sparked, "credit", window=AFTER, freq="7D").wait()
+    on_duck = dl.DriftExplorer(duck, "credit", window=AFTER, freq="7D").wait()
     try:
         assert on_spark.last_error is None
         _same_frames(on_spark.data(), on_duck.data())
@@ -458,9 +458,9 @@ def _public_queries(store: dl.Store) -> dict[str, Callable[[], Any]]:
     """Each public query function, called the ways the explorers call it."""
     first_id = store.table("credit").prediction_id.min().to_pyarrow().as_py()
     calls: dict[str, Callable[[], Any]] = {
-        "drift": lambda: dl.drift(store, "credit", current=AFTER, where="region = 'north'"),
+        "drift": lambda: dl.drift(store, "credit", window=AFTER, where="region = 'north'"),
         "drift(production reference)": lambda: dl.drift(
-            store, "credit", current=AFTER, reference=("2026-01-01", "2026-01-12")
+            store, "credit", window=AFTER, reference=("2026-01-01", "2026-01-12")
         ),
         "drift_over_time": lambda: dl.drift_over_time(store, "credit", freq="2D"),
         "slice_metrics": lambda: dl.slice_metrics(store, "credit", by=["region", "income"]),

@@ -15,27 +15,39 @@ from diaglab.errors import (
 )
 from diaglab.findings import Finding, Findings, export, finding, findings
 from diaglab.producers import Logger, instrument
-from diaglab.queries.drift import DriftReport, drift
-from diaglab.queries.drift_impact import DomainClassifierResult, domain_classifier, drift_impact
-from diaglab.queries.drift_time import DriftOverTime, drift_over_time
-from diaglab.queries.explain import (
-    Explanation,
-    ExplanationDrift,
+from diaglab.queries.drift import DriftReport
+from diaglab.queries.drift_impact import DomainClassifierResult
+from diaglab.queries.drift_time import DriftOverTime
+from diaglab.queries.explain import Explanation, ExplanationDrift
+from diaglab.queries.filters import Slice
+from diaglab.queries.metrics_time import MetricsOverTime
+from diaglab.queries.span_stats import SpanStats
+from diaglab.queries.traces import Trace
+from diaglab.queries.versions import VersionComparison
+from diaglab.queries.whatif import Counterfactual, WhatIf
+from diaglab.queries.window import Window
+from diaglab.specs import Scope, Spec, spec_of
+from diaglab.specs.api import (
+    compare_versions,
+    counterfactual,
+    domain_classifier,
+    drift,
+    drift_impact,
+    drift_over_time,
     explain,
     explain_window,
     explanation_drift,
+    find_slices,
+    find_traces,
+    metrics_over_time,
+    neighbors,
+    slice_metrics,
+    span_stats,
+    trace,
+    what_if,
+    worst_errors,
 )
-from diaglab.queries.filters import Slice
-from diaglab.queries.metrics_time import MetricsOverTime, metrics_over_time
-from diaglab.queries.neighbors import neighbors
-from diaglab.queries.slice_search import find_slices
-from diaglab.queries.slices import slice_metrics
-from diaglab.queries.span_stats import SpanStats, span_stats
-from diaglab.queries.trace_search import find_traces
-from diaglab.queries.traces import Trace, trace
-from diaglab.queries.versions import VersionComparison, compare_versions
-from diaglab.queries.whatif import Counterfactual, WhatIf, counterfactual, what_if
-from diaglab.queries.window import Window
+from diaglab.stats.drift import DriftThresholds
 from diaglab.store import IngestReport, LabelReport, ModelSchema, Store, open
 
 if TYPE_CHECKING:
@@ -87,6 +99,7 @@ __all__ = [
     "DriftExplorer",
     "DriftOverTime",
     "DriftReport",
+    "DriftThresholds",
     "DuplicateIdError",
     "Explanation",
     "ExplanationDrift",
@@ -104,10 +117,12 @@ __all__ = [
     "PredictionInspector",
     "ReadOnlyStoreError",
     "SchemaError",
+    "Scope",
     "Selection",
     "Slice",
     "SliceExplorer",
     "SpanStats",
+    "Spec",
     "Store",
     "Trace",
     "TraceExplorer",
@@ -138,6 +153,8 @@ __all__ = [
     "panel",
     "slice_metrics",
     "span_stats",
+    "spec_of",
     "trace",
     "what_if",
+    "worst_errors",
 ]

@@ -5,7 +5,7 @@ run it (:meth:`Explorer._submit`, on a worker thread, with a progress bar) → r
 :meth:`Explorer.capture` it as a finding. Errors raised in callbacks or in the worker are shown
 under the widget (after lonboard's ``_exception_display``) and kept in ``last_error``; never lost.
 
-Subclasses implement :meth:`data`, :meth:`_state`, :meth:`_query` and :meth:`_chart_spec`.
+Subclasses implement :meth:`data`, :attr:`spec` and :attr:`state`.
 """
 
 from __future__ import annotations
@@ -25,10 +25,13 @@ from typing import Any, ClassVar, TypeVar
 
 import ipywidgets as w
 import pandas as pd
+import traitlets
 
 from diaglab.errors import DiaglabError, unknown
+from diaglab.explorers._controls import FREQS
 from diaglab.queries.filters import Slice
 from diaglab.queries.filters import where as apply_where
+from diaglab.specs.scope import Scope, where_text
 
 R = TypeVar("R")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -49,6 +52,27 @@ def resolve_model(store: Any, model: str | None) -> str:
     if model not in models:
         raise unknown("model", model, models)
     return model
+
+
+RENAMED = {"current": "window"}  # explorers' arguments before issue 17
+
+
+def refuse_renamed(explorer: str, given: dict[str, Any]) -> None:
+    """A TypeError for arguments an explorer no longer takes, naming today's name."""
+    if not given:
+        return
+    name = next(iter(given))
+    if name in RENAMED:
+        raise TypeError(f"{explorer}() has no argument {name!r} any more: it is {RENAMED[name]!r}")
+    raise TypeError(f"{explorer}() got an unexpected keyword argument {name!r}")
+
+
+def scope_state(scope: Scope) -> dict[str, Any]:
+    """A scope as an explorer's JSON state: ``where`` as filter text, readable in a saved panel."""
+    out = scope.to_json()
+    if scope.where is not None:
+        out["where"] = where_text(scope.where)
+    return out
 
 
 def checked_where(store: Any, model: str, value: Any) -> Any:
@@ -279,7 +303,8 @@ class Explorer(w.VBox):
     def close(self) -> None:
         """Drop queued work, wait for a query under way (so the store can be closed after),
         and close the widget."""
-        self._generation += 1  # whatever finishes now is not rendered
+        # absent when __init__ failed early; whatever finishes now is not rendered
+        self._generation = getattr(self, "_generation", 0) + 1
         self._side_generation = getattr(self, "_side_generation", 0) + 1
         in_worker = threading.current_thread().name.startswith(_WORKER)  # e.g. GC there
         for name in ("_executor", "_side_executor"):
@@ -288,26 +313,50 @@ class Explorer(w.VBox):
                 executor.shutdown(wait=not in_worker, cancel_futures=True)
         super().close()
 
+    @traitlets.validate("freq")
+    def _valid_freq(self, proposal: Any) -> str:
+        """An explorer's ``freq`` (when it has one) is one of the window sizes it offers."""
+        value = proposal["value"]
+        if value not in FREQS:
+            raise unknown("freq", value, FREQS)
+        return str(value)
+
+    def _wire(self, name: str, *controls: str) -> None:
+        """Observe each control's value with its ``_on_<control>`` method, run ``_on_run`` on
+        the Run button, and mark the status line ``diaglab-<name>-status``."""
+        for control in controls:
+            getattr(self, control).observe(getattr(self, f"_on_{control}"), names="value")
+        self.run_button.on_click(self._on_run)
+        self.status.add_class(f"diaglab-{name}-status")
+
     # -- what subclasses provide -------------------------------------------------------------
 
     def data(self) -> pd.DataFrame:
         """The result table behind what the explorer shows."""
         raise NotImplementedError
 
-    def _state(self) -> dict[str, Any]:
-        """The explorer's selection as JSON-safe values."""
+    @property
+    def spec(self) -> Any:
+        """The spec (``dl.Spec``) of what the explorer shows: ``explorer.spec.run(store)``
+        recomputes ``data()``, ``explorer.spec.call()`` is the ``dl.`` call that does it."""
         raise NotImplementedError
 
-    def _query(self) -> dict[str, Any]:
-        """How to recompute the result: ``{"call": "dl.f(...)", "function", "kwargs"}``."""
+    @property
+    def state(self) -> dict[str, Any]:
+        """The explorer's selection and view (the spec's scope plus what is on screen, e.g. the
+        selected feature) as JSON-safe values."""
         raise NotImplementedError
 
-    def _chart_spec(self) -> dict[str, Any] | None:
+    @property
+    def store(self) -> Any:
+        """The store explored (read-only)."""
+        return self._store
+
+    def chart_json(self) -> dict[str, Any] | None:
         """The Vega-Lite spec of the chart shown, or None."""
-        return None
-
-    def _model(self) -> str | None:
-        return None
+        chart = getattr(self, "chart", None)
+        spec = getattr(chart, "spec", None)
+        return None if spec is None else dict(spec)
 
     # -- shared selection (diaglab.explorers.selection: dl.link, dl.panel) -------------------
 

@@ -1,12 +1,10 @@
-"""The drift explorer's feature table and labels as HTML, and its state as dl calls."""
+"""The drift explorer's feature table and labels as HTML."""
 
 from __future__ import annotations
 
 import html
 import math
 from typing import Any
-
-import pandas as pd
 
 from diaglab.charts.drift import SEVERITY_COLORS, effect_label
 from diaglab.queries.filters import Slice
@@ -27,21 +25,8 @@ def where_text(where: str | Slice | None) -> str:
     return "" if where is None else str(where)
 
 
-def where_repr(where: str | Slice | None) -> str:
-    if isinstance(where, Slice):
-        conditions = ", ".join(repr((c.column, c.op, c.value)) for c in where.conditions)
-        return f"dl.Slice({conditions})"
-    return repr(where)
-
-
 def describe_window(window: Window) -> str:
     return "everything logged" if window.bounds == (None, None) else str(window)
-
-
-def iso_or_none(ts: pd.Timestamp | None) -> str | None:
-    if ts is None:
-        return None
-    return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.isoformat()
 
 
 def number_text(v: Any) -> str:
@@ -122,29 +107,3 @@ def feature_summary(rec: dict[Any, Any]) -> str:
     if isinstance(reason, str) and reason:
         parts.append(f"<i>{html.escape(reason)}</i>")
     return " · ".join(parts)
-
-
-def _window_arg(win: Window | None) -> str:
-    if win is None or win.bounds == (None, None):
-        return "None"
-    return repr(tuple(iso_or_none(t) for t in (win.start, win.end)))
-
-
-def drift_calls(
-    model: str,
-    current: Window,
-    reference: Window | None,
-    where: str | Slice | None,
-    version: str | None,
-    freq: str,
-    statistic: str,
-) -> dict[str, str]:
-    """The dl.drift / dl.drift_over_time calls that reproduce an explorer's state, as text."""
-    common = f"reference={_window_arg(reference)}, where={where_repr(where)}, version={version!r}"
-    return {
-        "call": f"dl.drift(store, {model!r}, current={_window_arg(current)}, {common})",
-        "over_time": (
-            f"dl.drift_over_time(store, {model!r}, freq={freq!r}, statistic={statistic!r}, "
-            f"{common})"
-        ),
-    }

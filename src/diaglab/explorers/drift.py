@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import replace
 from typing import Any, Literal
 
 import altair as alt
@@ -34,11 +35,12 @@ from diaglab.explorers._base import (
     Explorer,
     checked_where,
     enable_offline_charts,
+    refuse_renamed,
     resolve_model,
+    scope_state,
 )
 from diaglab.explorers._controls import (
     CHART_ACTIONS,
-    FREQS,
     SLICE_HINT,
     WINDOW_HINT,
     freq_picker,
@@ -51,7 +53,6 @@ from diaglab.explorers._drift_table import (
     COLUMNS,
     ROLE_TAG,
     describe_window,
-    drift_calls,
     feature_summary,
     number_text,
     row_cells,
@@ -64,10 +65,12 @@ from diaglab.explorers._windows import (
     format_window,
     parse_window,
 )
-from diaglab.queries.drift import DriftReport, drift
-from diaglab.queries.drift_time import DriftOverTime, drift_over_time
+from diaglab.queries.drift import DriftReport
+from diaglab.queries.drift_time import DriftOverTime
 from diaglab.queries.filters import Slice
 from diaglab.queries.window import Window
+from diaglab.specs import Scope
+from diaglab.specs.catalog import DriftOverTimeSpec, DriftSpec
 
 SEVERITY_RANK = {"none": 0, "minor": 1, "moderate": 2, "major": 3}
 STATISTIC = "psi"
@@ -83,8 +86,8 @@ class DriftExplorer(Explorer):
     store : diaglab.Store
     model : str, optional
         The model; may be omitted when the store holds only one.
-    current : dl.Window or (start, end), optional
-        The window judged; default: everything logged.
+    window : dl.Window or (start, end), optional
+        The period judged; default: everything logged.
     reference : dl.Window or (start, end), optional
         A production window to compare with; default: the registered reference.
     where : str or dl.Slice, optional
@@ -99,7 +102,7 @@ class DriftExplorer(Explorer):
     Examples
     --------
     >>> window = ("2026-02-10", "2026-03-02")
-    >>> ex = dl.DriftExplorer(store, "credit", current=window)  # doctest: +SKIP
+    >>> ex = dl.DriftExplorer(store, "credit", window=window)  # doctest: +SKIP
     >>> ex  # the widget, in a notebook                                     # doctest: +SKIP
     >>> ex.feature = "income"  # select a row from Python                   # doctest: +SKIP
     >>> ex.data().head()  # the drift table                                 # doctest: +SKIP
@@ -110,7 +113,7 @@ class DriftExplorer(Explorer):
         "model": "model",
         "version": "version",
         "reference": "reference",
-        "current": "current",
+        "window": "window",
         "slice": "where",
     }
 
@@ -120,8 +123,8 @@ class DriftExplorer(Explorer):
     """Only this model version's predictions (str), or None for all versions."""
     feature = traitlets.Unicode(None, allow_none=True)
     """The row shown in the chart (str): a feature, ``"prediction"`` or ``"label"``."""
-    current = WindowTrait(Window())
-    """The current window (dl.Window; ``Window()`` is everything). Accepts (start, end)."""
+    window = WindowTrait(Window())
+    """The period judged (dl.Window; ``Window()`` is everything). Accepts (start, end)."""
     reference = OptionalWindowTrait(None, allow_none=True)
     """A production reference window (dl.Window), or None for the registered reference."""
     where = traitlets.Union(
@@ -136,19 +139,21 @@ class DriftExplorer(Explorer):
         store: Any,
         model: str | None = None,
         *,
-        current: Any = None,
+        window: Any = None,
         reference: Any = None,
         where: Any = None,
         version: str | None = None,
         freq: str = "1D",
         feature: str | None = None,
+        **renamed: Any,
     ) -> None:
+        refuse_renamed("DriftExplorer", renamed)
         model = resolve_model(store, model)
         enable_offline_charts()
         super().__init__(store)
         self._report: DriftReport | None = None
         self._over_time: DriftOverTime | None = None
-        self._over_time_key: tuple[Any, ...] | None = None
+        self._over_time_key: DriftOverTimeSpec | None = None
         self._details: dict[str, Any] = {}
         self._rows: dict[str, tuple[w.HBox, w.Button, w.HTML]] = {}
         self._batching = 0
@@ -160,7 +165,7 @@ class DriftExplorer(Explorer):
                 self.model = model
                 self.version = version
                 self.freq = freq
-                self.current = Window.of(current)
+                self.window = Window.of(window)
                 self.reference = None if reference is None else Window.of(reference)
                 self.where = where
                 self._sync_controls()
@@ -178,7 +183,7 @@ class DriftExplorer(Explorer):
             options=[("all versions", "")], description="version", layout=narrow
         )
         self.freq_picker = freq_picker()
-        self.current_text = text_box("current", WINDOW_HINT)
+        self.window_text = text_box("window", WINDOW_HINT)
         self.reference_text = text_box("reference", "registered reference, or start .. end")
         self.where_text = text_box("slice", SLICE_HINT, width="672px")
         self.run_button = run_button()
@@ -191,21 +196,15 @@ class DriftExplorer(Explorer):
         self.chart = vega_chart(
             "computing…", "diaglab-drift-chart", brush=True, actions=CHART_ACTIONS
         )
-        for ctrl, handler in (
-            (self.model_picker, self._on_model_picker),
-            (self.version_picker, self._on_version_picker),
-            (self.freq_picker, self._on_freq_picker),
-            (self.current_text, self._on_current_text),
-            (self.reference_text, self._on_reference_text),
-            (self.where_text, self._on_where_text),
-        ):
-            ctrl.observe(handler, names="value")
-        self.run_button.on_click(self._on_run)
-        self.status.add_class("diaglab-drift-status")
+        self._wire(
+            "drift",
+            *("model_picker", "version_picker", "freq_picker"),
+            *("window_text", "reference_text", "where_text"),
+        )
         controls = w.VBox(
             [
                 w.HBox([self.model_picker, self.version_picker, self.freq_picker, self.run_button]),
-                w.HBox([self.current_text, self.reference_text]),
+                w.HBox([self.window_text, self.reference_text]),
                 self.where_text,
             ]
         )
@@ -235,13 +234,6 @@ class DriftExplorer(Explorer):
     def _valid_where(self, proposal: Any) -> str | Slice | None:
         return checked_where(self._store, self.model, proposal["value"])
 
-    @traitlets.validate("freq")
-    def _valid_freq(self, proposal: Any) -> str:
-        value = proposal["value"]
-        if value not in FREQS:
-            raise unknown("freq", value, FREQS)
-        return str(value)
-
     @traitlets.observe("model")
     def _model_changed(self, change: Any) -> None:
         with self._batch():
@@ -257,7 +249,7 @@ class DriftExplorer(Explorer):
         self.model_picker.value = self.model
         self.version_picker.value = self.version or ""
         self.freq_picker.value = self.freq
-        self.current_text.value = format_window(self.current)
+        self.window_text.value = format_window(self.window)
         self.reference_text.value = format_window(self.reference)
         self.where_text.value = where_text(self.where)
 
@@ -266,8 +258,8 @@ class DriftExplorer(Explorer):
         self._sync_controls()
         self._request("all")
 
-    @traitlets.observe("current")
-    def _current_changed(self, change: Any) -> None:
+    @traitlets.observe("window")
+    def _window_changed(self, change: Any) -> None:
         self._sync_controls()
         self._request("report")
 
@@ -301,8 +293,8 @@ class DriftExplorer(Explorer):
         self.freq = change["new"]
 
     @Explorer._guard
-    def _on_current_text(self, change: Any) -> None:
-        self.current = parse_window(change["new"]) or Window()
+    def _on_window_text(self, change: Any) -> None:
+        self.window = parse_window(change["new"]) or Window()
 
     @Explorer._guard
     def _on_reference_text(self, change: Any) -> None:
@@ -318,7 +310,7 @@ class DriftExplorer(Explorer):
         self._clear_error()
         self._batching += 1  # apply the boxes' text, then run once, with fresh data
         try:
-            self._on_current_text({"new": self.current_text.value})
+            self._on_window_text({"new": self.window_text.value})
             self._on_reference_text({"new": self.reference_text.value})
             self._on_where_text({"new": self.where_text.value})
         finally:
@@ -329,9 +321,9 @@ class DriftExplorer(Explorer):
 
     @Explorer._guard
     def _on_brush(self, change: Any) -> None:
-        window = brushed_window(change["new"].value, self.freq)
-        if window is not None:
-            self.current = window
+        brushed = brushed_window(change["new"].value, self.freq)
+        if brushed is not None:
+            self.window = brushed
 
     # -- computing --------------------------------------------------------------------------
 
@@ -364,35 +356,23 @@ class DriftExplorer(Explorer):
         if not self.model:
             return
         store = self._store
-        model, version, freq = self.model, self.version, self.freq
-        current, reference, where = self.current, self.reference, self.where
-        key = (model, version, reference, where, freq)
-        need_series = force or self._over_time is None or self._over_time_key != key
+        spec, series_spec = self.spec, self.over_time_spec
+        need_series = force or self._over_time is None or self._over_time_key != series_spec
 
         def work(step: Any) -> tuple[DriftReport, DriftOverTime | None]:
             if force:
                 store.refresh(progress=False)
-            step(f"comparing {current} with the reference…")
-            report = drift(
-                store, model, current=current, reference=reference, where=where, version=version
-            )
+            step(f"comparing {spec.scope.window} with the reference…")
+            report = spec.run(store)
             series = self._over_time if not need_series else None
             if need_series:
-                step(f"{effect_label(STATISTIC)} per {freq} window…")
-                series = drift_over_time(
-                    store,
-                    model,
-                    freq=freq,
-                    statistic=STATISTIC,
-                    reference=reference,
-                    where=where,
-                    version=version,
-                )
+                step(f"{effect_label(STATISTIC)} per {series_spec.freq} window…")
+                series = series_spec.run(store)
             return report, series
 
         def done(result: tuple[DriftReport, DriftOverTime | None]) -> None:
             self._report, self._over_time = result
-            self._over_time_key = key
+            self._over_time_key = series_spec
             self._render()
 
         label = "recomputing drift" if kind == "report" else "computing drift"
@@ -418,7 +398,7 @@ class DriftExplorer(Explorer):
             + f"; {html.escape(outputs)}"
         )
         self.window_label.value = (
-            f"current window <b>{html.escape(describe_window(report.current))}</b> "
+            f"current window <b>{html.escape(describe_window(report.window))}</b> "
             f"({n_cur:,} predictions) vs <b>{html.escape(report.reference)}</b>"
             + (f", slice <code>{html.escape(report.where)}</code>" if report.where else "")
             + (f", version {html.escape(report.version)}" if report.version else "")
@@ -510,16 +490,16 @@ class DriftExplorer(Explorer):
         title = f"{name}: {verdict}" + (f" ({role})" if role else "")
         subtitle = (
             f"{effect_label(str(rec['effect_statistic']))} {number_text(rec['effect'])}, "
-            f"current {describe_window(report.current)} vs {report.reference}"
+            f"current {describe_window(report.window)} vs {report.reference}"
         )
-        bounds = (self.current.start, self.current.end)
+        bounds = (self.window.start, self.window.end)
         return detail_chart(
             dist, series, band, title=title, subtitle=subtitle, statistic=STATISTIC, current=bounds
         )
 
     def __repr__(self) -> str:
         return (
-            f"<DriftExplorer {self.model!r}, current {self.current}, feature {self.feature!r}"
+            f"<DriftExplorer {self.model!r}, window {self.window}, feature {self.feature!r}"
             + (f", where {where_text(self.where)!r}" if self.where else "")
             + ">"
         )
@@ -547,37 +527,27 @@ class DriftExplorer(Explorer):
             )
         return self._report.table.copy()
 
-    def _model(self) -> str | None:
-        return self.model
+    @property
+    def spec(self) -> DriftSpec:
+        """The spec of the drift table shown (``dl.drift``)."""
+        return DriftSpec(scope=self._scope())
 
-    def _state(self) -> dict[str, Any]:
-        return {
-            "model": self.model,
-            "version": self.version,
-            "feature": self.feature,
-            "current": self.current.to_json(),
-            "reference": None if self.reference is None else self.reference.to_json(),
-            "where": where_text(self.where) or None,
-            "slice": self.where.to_json() if isinstance(self.where, Slice) else None,
-            "freq": self.freq,
-        }
+    @property
+    def over_time_spec(self) -> DriftOverTimeSpec:
+        """The spec of the statistic over time behind the charts (``dl.drift_over_time``)."""
+        scope = replace(self._scope(), window=None)
+        return DriftOverTimeSpec(scope=scope, freq=self.freq, statistic=STATISTIC)
 
-    def _query(self) -> dict[str, Any]:
-        calls = drift_calls(
-            self.model, self.current, self.reference, self.where, self.version, self.freq, STATISTIC
+    def _scope(self) -> Scope:
+        return Scope(
+            self.model,
+            version=self.version,
+            window=self.window,
+            reference=self.reference,
+            where=self.where,
         )
-        return {
-            **calls,
-            "function": "diaglab.drift",
-            "kwargs": {
-                "model": self.model,
-                **{
-                    k: v
-                    for k, v in self._state().items()
-                    if k in ("current", "reference", "where", "slice", "version")
-                },
-            },
-        }
 
-    def _chart_spec(self) -> dict[str, Any] | None:
-        return None if self.chart.spec is None else dict(self.chart.spec)
+    @property
+    def state(self) -> dict[str, Any]:
+        """The selection and view: the spec's scope, the row shown and ``freq``."""
+        return {**scope_state(self.spec.scope), "feature": self.feature, "freq": self.freq}

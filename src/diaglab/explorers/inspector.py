@@ -27,12 +27,14 @@ from diaglab.charts.traces import waterfall_chart as trace_waterfall
 from diaglab.errors import InputError
 from diaglab.explorers._base import Explorer, enable_offline_charts, resolve_model
 from diaglab.explorers._controls import text_box, vega_chart
-from diaglab.queries.explain import Explanation, explain, worst_errors
+from diaglab.queries.explain import Explanation, explain
 from diaglab.queries.filters import Slice
 from diaglab.queries.neighbors import neighbors
 from diaglab.queries.traces import Trace, prediction_trace
 from diaglab.queries.whatif import Counterfactual, WhatIf, counterfactual, what_if
 from diaglab.queries.window import Window
+from diaglab.specs import Scope
+from diaglab.specs.catalog import ExplainSpec, WhatIfSpec, WorstErrorsSpec
 
 TRACE_NOTE = "<i style='color:#777'>The request's trace appears here.</i>"
 
@@ -252,7 +254,8 @@ class PredictionInspector(Explorer):
 
     def _load_worst(self) -> None:
         try:
-            rows = worst_errors(self._store, self.model, self.window, self.where, self.worst)
+            scope = Scope(self.model, window=self.window, where=self.where)
+            rows = WorstErrorsSpec(scope=scope, k=self.worst).run(self._store)
         except InputError:
             return
         opts = [("worst errors…", "")]
@@ -355,10 +358,22 @@ class PredictionInspector(Explorer):
         shown = self.whatif.after if self.whatif is not None else self.explanation
         return pd.DataFrame() if shown is None else shown.table.copy()
 
-    def _model(self) -> str | None:
-        return self.model
+    @property
+    def spec(self) -> ExplainSpec | WhatIfSpec | None:
+        """The spec of the card shown: ``dl.what_if`` when edits are applied, else
+        ``dl.explain``; None before a prediction is opened."""
+        if not self.prediction_id:
+            return None
+        scope = Scope(self.model)
+        if self._edits:
+            return WhatIfSpec(
+                scope=scope, prediction_id=self.prediction_id, changes=dict(self._edits)
+            )
+        return ExplainSpec(scope=scope, prediction_id=self.prediction_id)
 
-    def _state(self) -> dict[str, Any]:
+    @property
+    def state(self) -> dict[str, Any]:
+        """The selection and view: model, prediction, the worst-errors window and slice, edits."""
         return {
             "model": self.model,
             "prediction_id": self.prediction_id,
@@ -367,16 +382,7 @@ class PredictionInspector(Explorer):
             "what_if": {k: v for k, v in self._edits.items()},
         }
 
-    def _query(self) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"model": self.model, "prediction_id": self.prediction_id}
-        if self._edits:
-            kwargs["changes"] = dict(self._edits)
-            call = f"dl.what_if(store, {self.model!r}, {self.prediction_id!r}, {self._edits!r})"
-            return {"call": call, "function": "what_if", "kwargs": kwargs}
-        call = f"dl.explain(store, {self.model!r}, {self.prediction_id!r})"
-        return {"call": call, "function": "explain", "kwargs": kwargs}
-
-    def _chart_spec(self) -> dict[str, Any] | None:
+    def chart_json(self) -> dict[str, Any] | None:
         chart = self.chart.chart
         if self.explanation is None or chart is None:
             return None

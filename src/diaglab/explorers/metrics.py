@@ -24,10 +24,16 @@ import traitlets
 
 from diaglab.charts.metrics import BRUSH, metric_title, metrics_chart, window_bounds
 from diaglab.errors import InputError, unknown
-from diaglab.explorers._base import Explorer, checked_where, enable_offline_charts, resolve_model
+from diaglab.explorers._base import (
+    Explorer,
+    checked_where,
+    enable_offline_charts,
+    refuse_renamed,
+    resolve_model,
+    scope_state,
+)
 from diaglab.explorers._controls import (
     CHART_ACTIONS,
-    FREQS,
     SLICE_HINT,
     WINDOW_HINT,
     freq_picker,
@@ -37,8 +43,10 @@ from diaglab.explorers._controls import (
 )
 from diaglab.explorers._windows import WindowTrait, brushed_window, format_window, parse_window
 from diaglab.queries.filters import Slice
-from diaglab.queries.metrics_time import MetricsOverTime, metrics_over_time, valid_metrics
+from diaglab.queries.metrics_time import MetricsOverTime, valid_metrics
 from diaglab.queries.window import Window, _utc
+from diaglab.specs import Scope
+from diaglab.specs.catalog import MetricsOverTimeSpec
 
 DEFAULT_CHOICE = {
     "binary": ("accuracy", "roc_auc", "latency_p95"),
@@ -73,7 +81,7 @@ class MetricsExplorer(Explorer):
         A slice filter, e.g. ``"region = 'north'"``.
     as_of : date, optional
         Show what could be known then (labels that had arrived by that date).
-    current : dl.Window or (start, end), optional
+    window : dl.Window or (start, end), optional
         The window highlighted and summarised (also set by brushing the volume bars).
 
     Examples
@@ -86,7 +94,7 @@ class MetricsExplorer(Explorer):
     explorer_name = "MetricsExplorer"
     selection_traits = {  # noqa: RUF012 - read-only class data (dl.link, dl.panel)
         "model": "model",
-        "current": "current",
+        "window": "window",
         "slice": "where",
     }
 
@@ -104,8 +112,8 @@ class MetricsExplorer(Explorer):
     """The slice filter: a filter string, a dl.Slice, or None."""
     as_of = traitlets.Any(None, allow_none=True)
     """Only labels that had arrived by this date (pandas.Timestamp, UTC), or None for all."""
-    current = WindowTrait(Window())
-    """The current window (dl.Window; ``Window()`` is everything). Brushing sets it."""
+    window = WindowTrait(Window())
+    """The window highlighted (dl.Window; ``Window()`` is everything). Brushing sets it."""
 
     def __init__(
         self,
@@ -117,8 +125,10 @@ class MetricsExplorer(Explorer):
         by: str | None = None,
         where: Any = None,
         as_of: Any = None,
-        current: Any = None,
+        window: Any = None,
+        **renamed: Any,
     ) -> None:
+        refuse_renamed("MetricsExplorer", renamed)
         model = resolve_model(store, model)
         enable_offline_charts()
         super().__init__(store)
@@ -136,7 +146,7 @@ class MetricsExplorer(Explorer):
                 self.by = by
                 self.where = where
                 self.as_of = as_of
-                self.current = Window.of(current)
+                self.window = Window.of(window)
                 self._sync_controls()
                 self._request()
         except Exception:
@@ -153,7 +163,7 @@ class MetricsExplorer(Explorer):
         )
         self.freq_picker = freq_picker()
         self.by_picker = w.Dropdown(options=[_NONE], description="split by", layout=narrow)
-        self.current_text = text_box("current", WINDOW_HINT)
+        self.window_text = text_box("window", WINDOW_HINT)
         self.as_of_text = text_box("as of", "now, or a date: labels known then")
         self.where_text = text_box("slice", SLICE_HINT, width="672px")
         self.run_button = run_button()
@@ -162,18 +172,11 @@ class MetricsExplorer(Explorer):
         self.chart = vega_chart(
             "computing…", "diaglab-metrics-chart", brush=True, actions=CHART_ACTIONS
         )
-        for ctrl, handler in (
-            (self.model_picker, self._on_model_picker),
-            (self.metric_picker, self._on_metric_picker),
-            (self.freq_picker, self._on_freq_picker),
-            (self.by_picker, self._on_by_picker),
-            (self.current_text, self._on_current_text),
-            (self.as_of_text, self._on_as_of_text),
-            (self.where_text, self._on_where_text),
-        ):
-            ctrl.observe(handler, names="value")
-        self.run_button.on_click(self._on_run)
-        self.status.add_class("diaglab-metrics-status")
+        self._wire(
+            "metrics",
+            *("model_picker", "metric_picker", "freq_picker", "by_picker"),
+            *("window_text", "as_of_text", "where_text"),
+        )
         controls = w.VBox(
             [
                 w.HBox(
@@ -183,7 +186,7 @@ class MetricsExplorer(Explorer):
                         self.run_button,
                     ]
                 ),
-                w.HBox([self.current_text, self.as_of_text]),
+                w.HBox([self.window_text, self.as_of_text]),
                 self.where_text,
             ]
         )
@@ -212,13 +215,6 @@ class MetricsExplorer(Explorer):
             if m not in valid:
                 raise unknown("metric", m, valid)
         return value
-
-    @traitlets.validate("freq")
-    def _valid_freq(self, proposal: Any) -> str:
-        value = proposal["value"]
-        if value not in FREQS:
-            raise unknown("freq", value, FREQS)
-        return str(value)
 
     @traitlets.validate("by")
     def _valid_by(self, proposal: Any) -> str | None:
@@ -262,7 +258,7 @@ class MetricsExplorer(Explorer):
         self.metric_picker.value = tuple(self.metrics)
         self.freq_picker.value = self.freq
         self.by_picker.value = self.by or _NONE
-        self.current_text.value = format_window(self.current)
+        self.window_text.value = format_window(self.window)
         self.as_of_text.value = "" if self.as_of is None else _day(self.as_of)
         self.where_text.value = _where_text(self.where)
 
@@ -271,8 +267,8 @@ class MetricsExplorer(Explorer):
         self._sync_controls()
         self._request()
 
-    @traitlets.observe("current")
-    def _current_changed(self, change: Any) -> None:
+    @traitlets.observe("window")
+    def _window_changed(self, change: Any) -> None:
         self._sync_controls()
         with self._lock:
             if self._result is not None and not self._batching:
@@ -302,8 +298,8 @@ class MetricsExplorer(Explorer):
         self.by = None if change["new"] == _NONE else change["new"]
 
     @Explorer._guard
-    def _on_current_text(self, change: Any) -> None:
-        self.current = parse_window(change["new"]) or Window()
+    def _on_window_text(self, change: Any) -> None:
+        self.window = parse_window(change["new"]) or Window()
 
     @Explorer._guard
     def _on_as_of_text(self, change: Any) -> None:
@@ -318,7 +314,7 @@ class MetricsExplorer(Explorer):
     def _on_run(self, _button: Any = None) -> None:
         self._clear_error()
         with self._batch():
-            self._on_current_text({"new": self.current_text.value})
+            self._on_window_text({"new": self.window_text.value})
             self._on_as_of_text({"new": self.as_of_text.value})
             self._on_where_text({"new": self.where_text.value})
         if self.last_error is None:
@@ -330,7 +326,7 @@ class MetricsExplorer(Explorer):
         if window is not None:
             self._brushing = True
             try:
-                self.current = window
+                self.window = window
             finally:
                 self._brushing = False
 
@@ -361,17 +357,14 @@ class MetricsExplorer(Explorer):
     def _refresh(self, *, force: bool = False) -> None:
         if not self.model or not self.metrics:
             return
-        store = self._store
-        model, metrics, freq, by = self.model, list(self.metrics), self.freq, self.by
-        where, as_of = self.where, self.as_of
+        store, spec = self._store, self.spec
 
         def work(step: Any) -> MetricsOverTime:
             if force:
                 store.refresh(progress=False)
-            step(f"{len(metrics)} metrics per {freq} window…")
-            return metrics_over_time(
-                store, model, freq=freq, metrics=metrics, by=by, where=where, as_of=as_of
-            )
+            step(f"{len(spec.metrics or ())} metrics per {spec.freq} window…")
+            result: MetricsOverTime = spec.run(store)
+            return result
 
         def done(result: MetricsOverTime) -> None:
             self._result = result
@@ -410,7 +403,7 @@ class MetricsExplorer(Explorer):
         )
         self.window_label.value = self._window_summary(result, shown)
         if redraw:
-            bounds = (self.current.start, self.current.end)
+            bounds = (self.window.start, self.window.end)
             spec_current = None if bounds == (None, None) else bounds
             title = f"{result.model}: metrics per {result.freq} window"
             subtitle = (
@@ -426,7 +419,7 @@ class MetricsExplorer(Explorer):
 
     def _move_shade(self) -> None:
         assert self._result is not None
-        bounds = window_bounds((self.current.start, self.current.end), self._result.windows)
+        bounds = window_bounds((self.window.start, self.window.end), self._result.windows)
         params = self.chart.params
         for name, value in bounds.items():
             if name in params.trait_names():  # not on a "no predictions" message
@@ -436,17 +429,17 @@ class MetricsExplorer(Explorer):
         windows = result.windows
         starts = pd.to_datetime(windows["window_start"], utc=True)
         inside = np.ones(len(windows), dtype=bool)
-        if self.current.start is not None:
-            inside &= np.asarray(starts >= self.current.start)
-        if self.current.end is not None:
-            inside &= np.asarray(starts < self.current.end)
+        if self.window.start is not None:
+            inside &= np.asarray(starts >= self.window.start)
+        if self.window.end is not None:
+            inside &= np.asarray(starts < self.window.end)
         part = windows[inside]
         n = int(part["n"].sum())
         labelled = int(part["n_labelled"].sum())
         served = int((part["n"] - part["n_failed"]).sum())
         coverage = f"{labelled / served:.0%}" if served else "–"
         text = (
-            f"current window <b>{html.escape(str(self.current))}</b> ({n:,} predictions, "
+            f"window <b>{html.escape(str(self.window))}</b> ({n:,} predictions, "
             f"{coverage} labelled)"
         )
         t = result.table
@@ -472,7 +465,7 @@ class MetricsExplorer(Explorer):
         return (
             f"<MetricsExplorer {self.model!r}, metrics {self.metrics}, per {self.freq}"
             + (f", by {self.by}" if self.by else "")
-            + f", current {self.current}>"
+            + f", window {self.window}>"
         )
 
     # -- results ----------------------------------------------------------------------------
@@ -494,32 +487,28 @@ class MetricsExplorer(Explorer):
         t = self._result.table
         return t[t["metric"].isin(self.metrics)].reset_index(drop=True)
 
-    def _model(self) -> str | None:
-        return self.model
+    @property
+    def spec(self) -> MetricsOverTimeSpec:
+        """The spec of the series shown (``dl.metrics_over_time`` over everything logged; the
+        highlighted ``window`` only summarises it)."""
+        return MetricsOverTimeSpec(
+            scope=Scope(self.model, where=self.where, as_of=self.as_of),
+            freq=self.freq,
+            metrics=tuple(self.metrics),
+            by=self.by,
+        )
 
-    def _state(self) -> dict[str, Any]:
+    @property
+    def state(self) -> dict[str, Any]:
+        """The selection and view: the spec's scope, metrics, freq, by and the window shown."""
+        spec = self.spec
         return {
-            "model": self.model,
+            **scope_state(spec.scope),
             "metrics": list(self.metrics),
             "freq": self.freq,
             "by": self.by,
-            "where": _where_text(self.where) or None,
-            "slice": self.where.to_json() if isinstance(self.where, Slice) else None,
-            "as_of": None if self.as_of is None else self.as_of.isoformat(),
-            "current": self.current.to_json(),
+            "window": self.window.to_json(),
         }
-
-    def _query(self) -> dict[str, Any]:
-        if self._result is not None:
-            return dict(self._result.query)
-        return {
-            "call": f"dl.metrics_over_time(store, {self.model!r}, freq={self.freq!r})",
-            "function": "diaglab.metrics_over_time",
-            "kwargs": {"model": self.model, "freq": self.freq, "metrics": list(self.metrics)},
-        }
-
-    def _chart_spec(self) -> dict[str, Any] | None:
-        return None if self.chart.spec is None else dict(self.chart.spec)
 
 
 def _day(ts: pd.Timestamp) -> str:

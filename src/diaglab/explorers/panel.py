@@ -396,7 +396,7 @@ class Panel(w.VBox):
         explorers: dict[str, Any] = {}
         for key, explorer in self.explorers.items():
             try:
-                explorers[key] = explorer._state()
+                explorers[key] = explorer.state
             except NotImplementedError:
                 continue
         return {

@@ -1,9 +1,9 @@
 """One shared selection that linked explorers read and write (``dl.link``, ``dl.panel``).
 
-A :class:`Selection` holds what a person is looking at: the model and version, the reference and
-current windows, a slice and a prediction. Every explorer declares how its own traits map onto it
-(``Explorer.selection_traits``, e.g. the SliceExplorer's ``window`` is the selection's
-``current``); an explorer without a trait for some part simply ignores that part.
+A :class:`Selection` holds what a person is looking at: the model and version, the reference
+and the window analysed, a slice and a prediction. Every explorer declares how its own traits
+map onto it (``Explorer.selection_traits``, e.g. the SliceExplorer's ``selected_slice`` is the
+selection's ``slice``); an explorer without a trait for some part simply ignores that part.
 
 Data flow (after Mosaic's coordinator): a change in one explorer (a brush, a click, a typed filter)
 sets the selection at once; the selection then pushes the change to the other explorers after a
@@ -35,7 +35,7 @@ from diaglab.explorers._windows import (
 from diaglab.queries.filters import Slice
 from diaglab.queries.window import Window
 
-NAMES = ("model", "version", "reference", "current", "slice", "prediction_id")
+NAMES = ("model", "version", "reference", "window", "slice", "prediction_id")
 DEBOUNCE_S = 0.15
 
 Timer = Callable[[float, Callable[[], None]], Any]
@@ -84,7 +84,7 @@ class Selection(traitlets.HasTraits):
 
     Parameters
     ----------
-    model, version, reference, current, slice, prediction_id : optional
+    model, version, reference, window, slice, prediction_id : optional
         Initial values (see the traits).
     debounce : float or None
         Seconds of quiet before a change is pushed to the explorers (default 0.15). None pushes
@@ -93,7 +93,7 @@ class Selection(traitlets.HasTraits):
     Examples
     --------
     >>> sel = Selection(model="credit", debounce=None)
-    >>> sel.current = ("2026-02-10", "2026-03-02")
+    >>> sel.window = ("2026-02-10", "2026-03-02")
     >>> sel.slice = "region = 'north'"
     >>> sel.to_json()["slice"]
     "region = 'north'"
@@ -105,8 +105,8 @@ class Selection(traitlets.HasTraits):
     """One model version (str), or None for all versions."""
     reference = OptionalWindowTrait(None, allow_none=True)
     """A production reference window (dl.Window), or None for the registered reference."""
-    current = WindowTrait(Window())
-    """The current window (dl.Window; ``Window()`` is everything). Accepts (start, end)."""
+    window = WindowTrait(Window())
+    """The period analysed (dl.Window; ``Window()`` is everything). Accepts (start, end)."""
     slice = traitlets.Union(
         [traitlets.Instance(Slice), traitlets.Unicode()], default_value=None, allow_none=True
     )
@@ -278,21 +278,23 @@ class Selection(traitlets.HasTraits):
             "model": self.model,
             "version": self.version,
             "reference": format_window(self.reference) or None,
-            "current": format_window(self.current),
+            "window": format_window(self.window),
             "slice": _slice_text(self.slice),
             "prediction_id": self.prediction_id,
         }
 
     def update(self, data: dict[str, Any]) -> Selection:
         """Set the parts in ``data`` (as :meth:`to_json` writes them), pushed as one change."""
+        if "current" in data and "window" not in data:  # panel states saved before 0.2
+            data = {("window" if k == "current" else k): v for k, v in data.items()}
         unknown = set(data) - set(NAMES)
         if unknown:
             raise InputError(f"unknown selection part(s) {sorted(unknown)}; known: {NAMES}")
         with self.hold():
             for name, value in data.items():
-                if name in ("current", "reference"):
+                if name in ("window", "reference"):
                     value = _window(value)
-                    if name == "current" and value is None:
+                    if name == "window" and value is None:
                         value = Window()
                 setattr(self, name, value)
         return self
@@ -302,7 +304,7 @@ class Selection(traitlets.HasTraits):
         parts = [
             f"model <b>{html.escape(self.model or '–')}</b>",
             f"version {html.escape(self.version or 'all')}",
-            f"current <b>{html.escape(format_window(self.current) or 'everything')}</b>",
+            f"window <b>{html.escape(format_window(self.window) or 'everything')}</b>",
             "reference " + html.escape(format_window(self.reference) or "registered"),
             "slice "
             + (

@@ -24,14 +24,16 @@ import traitlets
 
 from diaglab.charts.slices import PICK, slice_chart
 from diaglab.errors import InputError, unknown
-from diaglab.explorers._base import Explorer, checked_where
+from diaglab.explorers._base import Explorer, checked_where, scope_state
 from diaglab.explorers._controls import WINDOW_HINT, run_button, text_box, vega_chart
 from diaglab.explorers._windows import WindowTrait, format_window, parse_window
 from diaglab.queries.filters import Slice
 from diaglab.queries.slice_rows import PAGE_SIZE, slice_rows
-from diaglab.queries.slice_search import SEARCH_METRICS, find_slices
-from diaglab.queries.slices import DEFAULT_METRICS, slice_metrics
+from diaglab.queries.slice_search import SEARCH_METRICS
+from diaglab.queries.slices import DEFAULT_METRICS
 from diaglab.queries.window import Window
+from diaglab.specs import Scope
+from diaglab.specs.catalog import FindSlicesSpec, SliceMetricsSpec
 from diaglab.stats.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS, Direction
 
 _NONE = "(none)"
@@ -60,7 +62,7 @@ class SliceExplorer(Explorer):
 
     explorer_name = "SliceExplorer"
     selection_traits = {  # noqa: RUF012 - read-only class data
-        "current": "window",
+        "window": "window",
         "slice": "selected_slice",
         "prediction_id": "prediction_id",
     }
@@ -300,16 +302,15 @@ class SliceExplorer(Explorer):
         return self.metric if self.metric in allowed else "error"
 
     def _refresh(self, *, force: bool = False) -> None:
-        store, model, metric, by = self._store, self.model, self.metric, list(self.by)
-        window, where, search = self.window, self.where, self._search_metric()
+        store, spec, find = self._store, self.spec, self.find_spec
 
         def work(step: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
             if force:
                 store.refresh(progress=False)
-            step(f"{metric} by {' × '.join(by)}…")
-            table = slice_metrics(store, model, by=by, metrics=[metric], window=window, where=where)
-            step(f"searching for the slices with the worst {search}…")
-            found = find_slices(store, model, metric=search, window=window, where=where)
+            step(f"{self.metric} by {' × '.join(spec.by)}…")
+            table = spec.run(store)
+            step(f"searching for the slices with the worst {find.metrics}…")
+            found = find.run(store)
             return table, found
 
         def done(result: tuple[pd.DataFrame, pd.DataFrame]) -> None:
@@ -417,36 +418,30 @@ class SliceExplorer(Explorer):
             )
         return self._table.copy()
 
-    def _model(self) -> str | None:
-        return self.model
+    @property
+    def spec(self) -> SliceMetricsSpec:
+        """The spec of the metric per slice shown (``dl.slice_metrics``)."""
+        return SliceMetricsSpec(scope=self._scope(), by=tuple(self.by), metrics=(self.metric,))
 
-    def _state(self) -> dict[str, Any]:
+    @property
+    def find_spec(self) -> FindSlicesSpec:
+        """The spec of the reported slices (``dl.find_slices``)."""
+        return FindSlicesSpec(scope=self._scope(), metrics=self._search_metric())
+
+    def _scope(self) -> Scope:
+        return Scope(self.model, window=self.window, where=self.where)
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """The selection and view: the spec's scope, metric, by and the selected slice."""
         return {
-            "model": self.model,
+            **scope_state(self._scope()),
             "metric": self.metric,
             "by": list(self.by),
-            "window": self.window.to_json(),
-            "where": self.where,
             "selected_slice": None
             if self.selected_slice is None
             else self.selected_slice.expression,
         }
-
-    def _query(self) -> dict[str, Any]:
-        win = self.window.bounds
-        window = "None" if win == (None, None) else repr(tuple(str(t) if t else None for t in win))
-        common = f"window={window}, where={self.where!r}"
-        return {
-            "call": f"dl.slice_metrics(store, {self.model!r}, by={list(self.by)!r}, "
-            f"metrics=[{self.metric!r}], {common})",
-            "find": f"dl.find_slices(store, {self.model!r}, metric={self._search_metric()!r}, "
-            f"{common})",
-            "function": "diaglab.slice_metrics",
-            "kwargs": self._state(),
-        }
-
-    def _chart_spec(self) -> dict[str, Any] | None:
-        return None if self.chart.spec is None else dict(self.chart.spec)
 
 
 def _num(v: Any) -> str:

@@ -27,10 +27,11 @@ from diaglab.charts._common import message_chart
 from diaglab.charts.traces import PICK, latency_chart, trace_summary_html, waterfall_chart
 from diaglab.errors import unknown
 from diaglab.explorers._base import Explorer, enable_offline_charts
-from diaglab.explorers._controls import FREQS, freq_picker, run_button, vega_chart
+from diaglab.explorers._controls import freq_picker, run_button, vega_chart
 from diaglab.queries.span_stats import SpanStats, span_stats
 from diaglab.queries.trace_search import FIND, find_traces
 from diaglab.queries.traces import Trace, check_trace_id, linked_predictions, trace
+from diaglab.specs.catalog import FindTracesSpec, TraceSpec
 
 LIMIT = 25
 
@@ -144,16 +145,7 @@ class TraceExplorer(Explorer):
         self.span_html = w.HTML("")
         self.span_html.add_class("diaglab-trace-span")
         self.latency = vega_chart("computing…", "diaglab-trace-latency")
-        for ctrl, handler in (
-            (self.find_picker, self._on_find_picker),
-            (self.id_text, self._on_id_text),
-            (self.name_text, self._on_name_text),
-            (self.freq_picker, self._on_freq_picker),
-            (self.trace_list, self._on_trace_list),
-        ):
-            ctrl.observe(handler, names="value")
-        self.run_button.on_click(self._on_run)
-        self.status.add_class("diaglab-trace-status")
+        self._wire("trace", "find_picker", "id_text", "name_text", "freq_picker", "trace_list")
         controls = w.HBox(
             [self.find_picker, self.id_text, self.name_text, self.freq_picker, self.run_button],
             layout=w.Layout(flex_flow="row wrap"),
@@ -191,13 +183,6 @@ class TraceExplorer(Explorer):
         value = proposal["value"]
         if value not in FIND:
             raise unknown("way to find traces", value, FIND)
-        return str(value)
-
-    @traitlets.validate("freq")
-    def _valid_freq(self, proposal: Any) -> str:
-        value = proposal["value"]
-        if value not in FREQS:
-            raise unknown("freq", value, FREQS)
         return str(value)
 
     @traitlets.validate("trace_id")
@@ -310,7 +295,7 @@ class TraceExplorer(Explorer):
                 else find_traces(store, find, name=name, limit=LIMIT)  # type: ignore[arg-type]
             )
             step("span statistics")
-            return found, span_stats(store, freq, top=LIMIT)
+            return found, span_stats(store, freq=freq, top=LIMIT)
 
         def done(result: tuple[pd.DataFrame, SpanStats]) -> None:
             found, stats = result
@@ -334,7 +319,7 @@ class TraceExplorer(Explorer):
         freq, store = self.freq, self._store
 
         def work(step: Any) -> SpanStats:
-            return span_stats(store, freq, top=LIMIT)
+            return span_stats(store, freq=freq, top=LIMIT)
 
         def done(stats: SpanStats) -> None:
             self.stats = stats
@@ -427,7 +412,9 @@ class TraceExplorer(Explorer):
                 return self.result.spans.copy()
             return self.traces.copy()
 
-    def _state(self) -> dict[str, Any]:
+    @property
+    def state(self) -> dict[str, Any]:
+        """The view: how traces are found, the trace and span shown, ``freq``."""
         return {
             "find": self.find,
             "prediction_id": self.prediction_id,
@@ -437,30 +424,21 @@ class TraceExplorer(Explorer):
             "freq": self.freq,
         }
 
-    def _query(self) -> dict[str, Any]:
+    @property
+    def spec(self) -> TraceSpec | FindTracesSpec:
+        """The spec of what ``data()`` holds: ``dl.trace`` of the trace shown, else
+        ``dl.find_traces`` of the list."""
         if self.trace_id is not None:
-            return {
-                "call": f"dl.trace(store, {self.trace_id!r})",
-                "function": "diaglab.trace",
-                "kwargs": {"trace_id": self.trace_id},
-            }
-        kwargs: dict[str, Any] = {"by": self.find}
+            return TraceSpec(trace_id=self.trace_id)
         if self.find == "prediction":
-            kwargs["prediction_id"] = self.prediction_id
-        elif self.name:
-            kwargs["name"] = self.name
-        args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
-        return {
-            "call": f"dl.find_traces(store, {args})",
-            "function": "diaglab.find_traces",
-            "kwargs": kwargs,
-        }
+            return FindTracesSpec(by="prediction", prediction_id=self.prediction_id)
+        return FindTracesSpec(by=self.find, name=self.name or None, limit=LIMIT)
 
-    def _chart_spec(self) -> dict[str, Any] | None:
+    def chart_json(self) -> dict[str, Any] | None:
         return None if self.waterfall.spec is None else dict(self.waterfall.spec)
 
     def __repr__(self) -> str:
-        return f"<diaglab.TraceExplorer {self._state()}>"
+        return f"<diaglab.TraceExplorer {self.state}>"
 
 
 def _find_text(find: str, pid: str | None, name: str | None) -> str:

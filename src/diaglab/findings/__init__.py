@@ -17,7 +17,7 @@ from diaglab.errors import InputError
 from diaglab.findings.capture import default_author, finding
 from diaglab.findings.export import MissingExtraError, export
 from diaglab.findings.finding import MIME, Finding, bundle, read_bundle
-from diaglab.findings.replay import Check, Query, recheck, register
+from diaglab.findings.replay import Check, recheck
 from diaglab.findings.stored import Findings, load
 
 
@@ -48,7 +48,6 @@ __all__ = [
     "Finding",
     "Findings",
     "MissingExtraError",
-    "Query",
     "bundle",
     "default_author",
     "export",
@@ -56,5 +55,4 @@ __all__ = [
     "findings",
     "read",
     "recheck",
-    "register",
 ]

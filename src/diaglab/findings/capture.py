@@ -1,6 +1,6 @@
 """Making findings: from what an explorer shows, or from a result outside explorers.
 
-Both paths end in :func:`record`: the finding's query function runs again under
+Both paths end in :func:`record`: the finding's spec runs again (``registry[spec.kind]``) under
 :func:`~diaglab.findings._recorder.recording`, so the Ibis expressions and SQL stored with it are
 the ones that produced the evidence; the evidence table is trimmed to :data:`MAX_ROWS` rows and
 stripped of the model's sensitive columns; the chart gets a static SVG; the claim is derived for
@@ -25,7 +25,8 @@ from diaglab.errors import InputError, unknown
 from diaglab.findings import stored
 from diaglab.findings._recorder import Recorded, recording
 from diaglab.findings.finding import Finding, now_iso, plain, table_json
-from diaglab.findings.replay import make_claim, query_for, window_of
+from diaglab.findings.replay import make_claim, query_of
+from diaglab.specs import Spec, runner, spec_of
 from diaglab.store._ids import new_segment_id
 
 log = logging.getLogger("diaglab")
@@ -59,32 +60,31 @@ def default_author() -> str:
         return "unknown"
 
 
-def _window_text(value: Any) -> str | None:
-    try:
-        win = window_of(value)
-    except InputError:
-        return str(value)
+def _window_text(win: Any, default: str | None) -> str | None:
     if win is None:
-        return None
+        return default
     return "everything logged" if win.bounds == (None, None) else str(win)
 
 
-def selection_of(state: Mapping[str, Any], model: str | None) -> dict[str, Any]:
-    """The contract's ``selection`` from an explorer's (or a query's) state."""
-    current = state.get("current", state.get("window"))
-    reference = state.get("reference")
-    slice_text = state.get("where") or state.get("selected_slice")
+def selection_of(spec: Spec | None, state: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The contract's ``selection``: the spec's scope (and an explorer's prediction)."""
+    scope = spec.scope if spec is not None else None
+    takes_reference = spec is not None and "reference" in spec.scope_fields
+    slice_text = str(scope.where) if scope is not None and scope.where is not None else None
     return {
-        "model": model,
-        "version": state.get("version"),
-        "reference": (
-            _window_text(reference)
-            if reference is not None
-            else ("the registered reference" if "reference" in state else None)
+        "model": scope.model if scope else None,
+        "version": scope.version if scope else None,
+        "reference": _window_text(
+            scope.reference if scope else None,
+            "the registered reference" if takes_reference else None,
         ),
-        "current": _window_text(current),
-        "slice": str(slice_text) if slice_text else None,
-        "prediction_id": state.get("prediction_id"),
+        "current": _window_text(
+            scope.window if scope else None,
+            "everything logged" if spec is not None and "window" in spec.scope_fields else None,
+        ),
+        "slice": slice_text,
+        "prediction_id": (state or {}).get("prediction_id")
+        or (getattr(spec, "prediction_id", None) if spec is not None else None),
     }
 
 
@@ -99,40 +99,30 @@ def sensitive_columns(store: Any, model: str | None) -> set[str]:
 
 
 def _hide_sensitive_literals(
-    store: Any,
-    model: str | None,
-    query: Mapping[str, Any],
-    kwargs: dict[str, Any],
-    state: Mapping[str, Any] | None,
-) -> tuple[Mapping[str, Any], dict[str, Any], Mapping[str, Any] | None]:
-    """The query, kwargs and state with every filter literal on a sensitive column replaced by
-    its keyed hash (``hmac-sha256:…``, which compares the same when re-run): a finding never
-    stores a sensitive value in clear (:mod:`diaglab.store.sensitive`)."""
+    store: Any, model: str | None, spec: Spec | None, state: Mapping[str, Any] | None
+) -> tuple[Spec | None, Mapping[str, Any] | None]:
+    """The spec and state with every filter literal on a sensitive column replaced by its keyed
+    hash (``hmac-sha256:…``, which compares the same when re-run): a finding never stores a
+    sensitive value in clear (:mod:`diaglab.store.sensitive`), and its reproducing call, rendered
+    from the spec, shows the hash."""
     hidden = sensitive_columns(store, model)
     if not hidden or getattr(store, "path", None) is None:  # a remote Spark store has no key file
-        return query, kwargs, state
+        return spec, state
     from diaglab.queries.filters import hide_sensitive_in
     from diaglab.store.sensitive import Hashing, store_key
 
     hashing = Hashing(frozenset(hidden), store_key(Path(store.path)))
-    kwargs, made = hide_sensitive_in(kwargs, hashing)
-    state, more = hide_sensitive_in(state, hashing)
-    made.update(more)
-    query = dict(query)
-    call = query.get("call")
-    for clear, marked in made.items():
-        if isinstance(call, str):
-            quoted = "'" + clear.replace("'", "''") + "'"
-            call = call.replace(quoted, "'" + marked + "'")
-            if len(clear) >= 4:  # shorter texts would match unrelated parts of the call
-                call = call.replace(clear, marked)
-    query["call"] = call
-    return query, kwargs, state
+    if spec is not None:
+        spec_json, made = hide_sensitive_in(spec.to_json(), hashing)
+        if made:
+            spec = Spec.from_json(spec_json)
+    state, _ = hide_sensitive_in(state, hashing)
+    return spec, state
 
 
-def _model_version(store: Any, model: str | None, state: Mapping[str, Any]) -> str | None:
-    if state.get("version"):
-        return str(state["version"])
+def _model_version(store: Any, model: str | None, spec: Spec | None) -> str | None:
+    if spec is not None and spec.scope.version:
+        return spec.scope.version
     if store is None or model is None:
         return None
     try:
@@ -200,18 +190,12 @@ def _vl_version(spec: Mapping[str, Any]) -> str | None:
     return None
 
 
-def rerun(
-    store: Any, function: str | None, kwargs: Mapping[str, Any]
-) -> tuple[pd.DataFrame | None, Recorded, str | None]:
-    """Run a finding's query again, recording what executes: (result, recorded, error)."""
+def rerun(store: Any, spec: Spec) -> tuple[pd.DataFrame | None, Recorded, str | None]:
+    """Run a finding's spec again, recording what executes: (table, recorded, error)."""
     rec = Recorded()
     try:
-        spec = query_for(function)
-    except Exception as exc:
-        return None, rec, str(exc)
-    try:
         with recording(store) as rec:
-            frame = spec.run(store, kwargs)
+            frame = spec.table(runner(spec.kind)(store, spec))
     except Exception as exc:
         return None, rec, f"{type(exc).__name__}: {exc}"
     return frame, rec, None
@@ -221,7 +205,7 @@ def record(
     store: Any,
     title: str,
     *,
-    query: Mapping[str, Any],
+    spec: Spec | None,
     note: str = "",
     author: str | None = None,
     model: str | None = None,
@@ -229,13 +213,14 @@ def record(
     table: pd.DataFrame | None = None,
     chart: Mapping[str, Any] | None = None,
     state: Mapping[str, Any] | None = None,
+    recorded: Mapping[str, Any] | None = None,
     save: bool = True,
 ) -> Finding:
-    """Build a finding from a query (re-run and recorded here) and save it in ``store``.
+    """Build a finding from a spec (re-run and recorded here) and save it in ``store``.
 
-    ``query`` holds at least ``function`` and ``kwargs`` (JSON values) and usually ``call``
-    (the ``dl.`` call that reproduces it). ``table`` is the evidence shown; when None, the
-    re-run's result is the evidence.
+    ``table`` is the evidence shown; when None, the re-run's result is the evidence.
+    ``recorded`` is the query of a finding already computed (a finding re-titled): its Ibis and
+    SQL are kept and nothing runs again. Without a spec the finding has no claim.
     """
     if not isinstance(title, str) or not title.strip():
         raise TypeError("a finding needs a non-empty title")
@@ -243,37 +228,33 @@ def record(
         raise TypeError(f"note is text, not {type(note).__name__}")
     if author is not None and not isinstance(author, str):
         raise TypeError(f"author is text, not {type(author).__name__}")
-    kwargs = dict(query.get("kwargs") or {})
-    function = query.get("function")
-    model = model or kwargs.get("model")
-    query, kwargs, state = _hide_sensitive_literals(store, model, query, kwargs, state)
+    if spec is not None and not isinstance(spec, Spec):
+        raise TypeError(f"a finding's spec is a diaglab Spec, not {type(spec).__name__}")
+    model = model or (spec.scope.model if spec is not None else None)
+    spec, state = _hide_sensitive_literals(store, model, spec, state)
     frame, rec, error = (None, Recorded(), None)
-    # A query that already carries its SQL (a finding re-titled) is not run again.
-    recorded = table is not None and query.get("sql") is not None
-    if store is not None and function and not recorded:
-        frame, rec, error = rerun(store, function, kwargs)
+    if store is not None and spec is not None and recorded is None:
+        frame, rec, error = rerun(store, spec)
     if table is None:
         if frame is None:
             raise InputError(f"cannot compute the evidence of {title!r}: {error}")
         table = frame
     hidden = sensitive_columns(store, model)
     evidence = table.drop(columns=[c for c in table.columns if str(c) in hidden])
-    spec = redact_spec(plain(chart), hidden) if chart else None
-    full_query = {
-        **{k: plain(v) for k, v in query.items()},
-        "kwargs": plain(kwargs),
-        "ibis": query.get("ibis") if recorded else rec.text("ibis"),
-        "sql": query.get("sql") if recorded else rec.text("sql"),
-    }
+    chart_json = redact_spec(plain(chart), hidden) if chart else None
+    query: dict[str, Any] = query_of(spec) if spec is not None else {}
+    if recorded is not None:
+        query.update(ibis=recorded.get("ibis"), sql=recorded.get("sql"))
+    else:
+        query.update(ibis=rec.text("ibis"), sql=rec.text("sql"))
     if error and store is not None:
-        full_query["rerun_error"] = error
+        query["rerun_error"] = error
     watermark = None
     if store is not None:
         try:
             watermark = plain(store.watermark())
         except Exception:  # context, not a reason to lose the finding
             watermark = None
-    the_state = dict(state or kwargs)
     found = Finding(
         id=new_segment_id(),
         title=title,
@@ -282,14 +263,14 @@ def record(
         created_at=now_iso(),
         explorer=explorer,
         model=model,
-        model_version=_model_version(store, model, the_state),
-        selection=selection_of(the_state, model),
-        query=full_query,
+        model_version=_model_version(store, model, spec),
+        selection=selection_of(spec, state),
+        query=query,
         table=table_json(evidence),
-        chart=spec,
-        chart_svg=chart_svg(spec),
+        chart=chart_json,
+        chart_svg=chart_svg(chart_json),
         watermark=watermark,
-        claim=make_claim(function, kwargs, evidence),
+        claim=make_claim(spec, evidence) if spec is not None else None,
         state=plain(state) if state is not None else None,
     )
     if save and store is not None:
@@ -306,21 +287,22 @@ def from_explorer(
     table: pd.DataFrame | None = None,
 ) -> Finding:
     """What ``explorer`` shows, as a finding stored in its store (``explorer.capture``);
-    ``table`` is its ``data()`` when the caller already has it."""
+    ``table`` is its ``data()`` when the caller already has it. Uses the explorer's public
+    ``spec``, ``state``, ``store`` and ``chart_json()`` only."""
     if table is None:
         table = explorer.data()
-    state = explorer._state()
+    spec = explorer.spec
     return record(
-        explorer._store,
+        explorer.store,
         title,
-        query=explorer._query(),
+        spec=spec,
         note=note,
         author=author,
-        model=explorer._model(),
+        model=spec.scope.model if spec is not None else None,
         explorer=explorer.explorer_name,
         table=table,
-        chart=explorer._chart_spec(),
-        state=state,
+        chart=explorer.chart_json(),
+        state=explorer.state,
     )
 
 
@@ -332,83 +314,61 @@ def finding(
     author: str | None = None,
     store: Any = None,
     model: str | None = None,
-    query: Mapping[str, Any] | None = None,
+    spec: Spec | None = None,
     chart: Any = None,
+    query: Any = None,
 ) -> Finding:
     """A finding from a result outside the explorers; saved in ``store`` when given.
 
     Parameters
     ----------
     title : str
-    result : dl.DriftReport, pandas.DataFrame, or an object with a ``.table`` DataFrame
-        The evidence. A DriftReport also gives the query (``dl.drift`` with its window, slice
-        and version), so the finding can be rechecked.
+    result : the result of a ``dl.`` diagnostic, a pandas.DataFrame, or an object with a
+        ``.table`` DataFrame
+        The evidence. A diagnostic's result carries its spec (``dl.spec_of(result)``), so the
+        finding can be rechecked.
     store : diaglab.Store, optional
-        Where the query is re-run (to record its Ibis expression and SQL) and the finding saved.
+        Where the spec is re-run (to record its Ibis expression and SQL) and the finding saved.
     model : str, optional
-        Default: the result's model, or the store's only model.
-    query : dict, optional
-        ``{"function": "diaglab.find_slices", "kwargs": {...}, "call": "dl.find_slices(...)"}``
-        for a DataFrame result, to make it re-runnable.
+        Default: the spec's model, or the store's only model.
+    spec : dl.Spec, optional
+        For a result without one, e.g. ``dl.find_slices.spec(...)`` for a table you filtered.
     chart : altair chart or Vega-Lite dict, optional
 
     Examples
     --------
-    >>> rep = dl.drift(store, "credit", current=("2026-02-10", "2026-03-02"))   # doctest: +SKIP
+    >>> rep = dl.drift(store, "credit", window=("2026-02-10", "2026-03-02"))    # doctest: +SKIP
     >>> dl.finding("income drifted", rep, store=store, note="new partner")      # doctest: +SKIP
     """
-    q = dict(query or {})
-    if type(result).__name__ == "DriftReport" and not query:
-        q = _drift_query(result)
+    if query is not None:
+        raise TypeError("finding() takes spec= (e.g. dl.find_slices.spec(...)), not query=")
+    spec = spec if spec is not None else spec_of(result)
     table = result if isinstance(result, pd.DataFrame) else getattr(result, "table", None)
+    if spec is not None and not isinstance(table, pd.DataFrame):
+        table = spec.table(result)
     if not isinstance(table, pd.DataFrame):
         raise InputError(
             f"a finding's result is a DataFrame or has a .table DataFrame, not "
             f"{type(result).__name__}"
         )
-    model = model or getattr(result, "model", None) or (q.get("kwargs") or {}).get("model")
+    model = model or (spec.scope.model if spec is not None else None)
     if model is None and store is not None:
         models = store.models()
         if len(models) != 1:
             raise unknown("model (pass model=...)", None, models)
         model = models[0]
-    if model is not None:
-        q.setdefault("kwargs", {})
-        q["kwargs"] = {"model": model, **q["kwargs"]}
-    spec = chart.to_dict() if hasattr(chart, "to_dict") else chart
-    if spec is None and type(result).__name__ == "DriftReport":
+    chart_json = chart.to_dict() if hasattr(chart, "to_dict") else chart
+    if chart_json is None and spec is not None and spec.kind == "drift":
         from diaglab.findings._charts import drift_chart
 
-        spec = drift_chart(table)
+        chart_json = drift_chart(table)
     return record(
         store,
         title,
-        query=q,
+        spec=spec,
         note=note,
         author=author,
         model=model,
         table=table,
-        chart=spec,
+        chart=chart_json,
     )
-
-
-def _drift_query(report: Any) -> dict[str, Any]:
-    ref = report.reference
-    where = report.where
-    kwargs: dict[str, Any] = {
-        "model": report.model,
-        "current": report.current.to_json(),
-        "version": report.version,
-        "where": where,
-    }
-    call = f"dl.drift(store, {report.model!r}, current={report.current!r}, where={where!r}, " + (
-        f"version={report.version!r})"
-    )
-    prefix = "production window "
-    if isinstance(ref, str) and ref.startswith(prefix):  # e.g. "production window [a, b)"
-        sides = ref.removeprefix(prefix).strip("[)").split(", ")
-        if len(sides) == 2:
-            start, end = (None if s == "…" else s for s in sides)
-            kwargs["reference"] = {"start": start, "end": end}
-            call = call.replace(", where=", f", reference=({start!r}, {end!r}), where=", 1)
-    return {"call": call, "function": "diaglab.drift", "kwargs": kwargs}

@@ -35,7 +35,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     from diaglab.queries.window import parse_window
 
     try:
-        current = parse_window(args.current)
+        if args.current is not None:
+            raise InputError("--current is now --window (the period the report judges)")
+        window = parse_window(args.window)
         Freq.parse(args.freq)
         checks = load_checks(args.checks) if args.checks else []
         out = Path(args.out)
@@ -46,9 +48,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     try:
         try:
             # Checks first: a bad check is bad input, reported before the longer work.
-            results = run_checks(store, args.model, checks, current=current)
+            results = run_checks(store, args.model, checks, window=window)
             items = standard_findings(
-                store, args.model, current=current, freq=args.freq, save=args.save
+                store, args.model, window=window, freq=args.freq, save=args.save
             )
             export(items, out, title=f"diaglab report: {args.model}")
         except DiaglabError as exc:
@@ -106,8 +108,9 @@ def add_commands(sub: Any) -> None:
     rep.add_argument("--model", required=True)
     rep.add_argument("--out", required=True, help="report path: .html, .md, .json or .pdf")
     rep.add_argument(
-        "--current", help="the window judged, 'START .. END' (or START to END; default: everything)"
+        "--window", help="the period judged, 'START .. END' (or START to END; default: everything)"
     )
+    rep.add_argument("--current", help=argparse.SUPPRESS)
     rep.add_argument("--checks", help="a YAML file of checks (see docs/findings.md)")
     rep.add_argument(
         "--freq",

@@ -15,7 +15,7 @@ Checks are a small YAML list; each item is one check::
 ``drift`` fails when a feature's statistic (a column of ``dl.drift(...).table``: psi,
 js_distance, wasserstein, ks_statistic, effect, ...) exceeds ``max``; ``metric`` when the metric
 on the rows (``where``, ``window``) is below ``min`` or above ``max``. Without ``window`` a check
-uses the report's ``--current`` window.
+uses the report's ``--window``.
 """
 
 from __future__ import annotations
@@ -32,18 +32,10 @@ from diaglab.errors import DiaglabWarning, InputError, UnknownNameError, unknown
 from diaglab.findings._charts import drift_chart, metrics_chart, slices_chart
 from diaglab.findings.capture import record
 from diaglab.findings.finding import Finding
+from diaglab.findings.replay import spec_of_finding
 from diaglab.queries.window import Window, parse_window
-
-
-def _wjson(win: Window | None) -> dict[str, str | None] | None:
-    return None if win is None else win.to_json()
-
-
-def _wcall(win: Window | None) -> str:
-    if win is None:
-        return "None"
-    return repr(tuple(None if t is None else str(t) for t in (win.start, win.end)))
-
+from diaglab.specs import Scope
+from diaglab.specs.catalog import DriftSpec, FindSlicesSpec, MetricsOverTimeSpec, WorstErrorsSpec
 
 # -- standard findings ----------------------------------------------------------------------------
 
@@ -52,7 +44,7 @@ def standard_findings(
     store: Any,
     model: str,
     *,
-    current: Window | None = None,
+    window: Window | None = None,
     freq: str = "7D",
     author: str | None = None,
     save: bool = False,
@@ -60,21 +52,11 @@ def standard_findings(
     """The report's findings for ``model`` (see the module docstring)."""
     if model not in store.models():
         raise unknown("model", model, store.models())
-    # Each query runs once (recorded) under a working title; the final finding reuses it.
+    # Each spec runs once (recorded) under a working title; the final finding reuses it.
     common: dict[str, Any] = {"author": author, "model": model, "save": False}
     out: list[Finding] = []
 
-    drift_kw = {"model": model, "current": _wjson(current)}
-    drift = record(
-        store,
-        "drift",
-        query={
-            "call": f"dl.drift(store, {model!r}, current={_wcall(current)})",
-            "function": "diaglab.drift",
-            "kwargs": drift_kw,
-        },
-        **common,
-    )
+    drift = record(store, "drift", spec=DriftSpec(scope=Scope(model, window=window)), **common)
     table = drift.frame()
     drifted = table[table["drifted"] == True]  # noqa: E712 - a column of bools
     names = ", ".join(drifted["feature"].head(5))
@@ -85,17 +67,8 @@ def standard_findings(
     )
     out.append(_retitle(drift, title, drift_chart(table), store, save))
 
-    worst_kw = {"model": model, "metric": "error", "window": _wjson(current), "k": 10}
-    worst = record(
-        store,
-        "worst slices",
-        query={
-            "call": f"dl.find_slices(store, {model!r}, metric='error', window={_wcall(current)})",
-            "function": "diaglab.find_slices",
-            "kwargs": worst_kw,
-        },
-        **common,
-    )
+    worst_spec = FindSlicesSpec(scope=Scope(model, window=window), metrics="error", k=10)
+    worst = record(store, "worst slices", spec=worst_spec, **common)
     wt = worst.frame()
     title = (
         f"Worst slice: {wt['slice'].iloc[0]} (error {wt['value'].iloc[0]:.3g} vs "
@@ -106,25 +79,12 @@ def standard_findings(
     chart = slices_chart(wt, "value", "lower", "upper", "error per slice") if len(wt) else None
     out.append(_retitle(worst, title, chart, store, save))
 
-    before, after = _halves(store, model, current)
+    before, after = _halves(store, model, window)
     if before is not None and after is not None:
-        cmp_kw = {
-            "model": model,
-            "metric": "error",
-            "compare": [before.to_json(), after.to_json()],
-            "k": 10,
-        }
-        degraded = record(
-            store,
-            "degraded slices",
-            query={
-                "call": f"dl.find_slices(store, {model!r}, compare=({_wcall(before)}, "
-                f"{_wcall(after)}))",
-                "function": "diaglab.find_slices",
-                "kwargs": cmp_kw,
-            },
-            **common,
+        cmp_spec = FindSlicesSpec(
+            scope=Scope(model), metrics="error", k=10, compare=(before, after)
         )
+        degraded = record(store, "degraded slices", spec=cmp_spec, **common)
         dt = degraded.frame()
         title = (
             f"Degraded most: {dt['slice'].iloc[0]} (error {dt['value_a'].iloc[0]:.3g} → "
@@ -139,22 +99,11 @@ def standard_findings(
         )
         out.append(_retitle(degraded, title, chart, store, save))
 
-    metrics = _metrics_finding(store, model, current, freq, common, save)
-    if metrics is not None:
-        out.append(metrics)
+    out.append(_metrics_finding(store, model, window, freq, common, save))
 
     if store.schema(model).task in ("binary", "regression"):
-        notable = record(
-            store,
-            "notable predictions",
-            query={
-                "call": f"diaglab.queries.explain.worst_errors(store, {model!r}, "
-                f"window={_wcall(current)}, n=10)",
-                "function": "diaglab.worst_errors",
-                "kwargs": {"model": model, "window": _wjson(current), "n": 10},
-            },
-            **common,
-        )
+        notable_spec = WorstErrorsSpec(scope=Scope(model, window=window), k=10)
+        notable = record(store, "notable predictions", spec=notable_spec, **common)
         nt = notable.frame()
         title = (
             f"Notable predictions: {len(nt)} most confident wrong ones "
@@ -169,33 +118,19 @@ def standard_findings(
 def _metrics_finding(
     store: Any,
     model: str,
-    current: Window | None,
+    window: Window | None,
     freq: str,
     common: dict[str, Any],
     save: bool,
-) -> Finding | None:
-    try:
-        from diaglab.queries.metrics_time import metrics_over_time  # noqa: F401
-    except ImportError:
-        return None
+) -> Finding:
     task = store.schema(model).task
     names = ["mae", "rmse"] if task == "regression" else ["accuracy", "roc_auc"]
     if task == "multiclass":
         names = ["accuracy"]
-    kw = {"model": model, "freq": freq, "metrics": names, "window": _wjson(current)}
+    spec = MetricsOverTimeSpec(scope=Scope(model, window=window), freq=freq, metrics=tuple(names))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DiaglabWarning)
-        found = record(
-            store,
-            "metrics over time",
-            query={
-                "call": f"dl.metrics_over_time(store, {model!r}, freq={freq!r}, "
-                f"metrics={names!r}, window={_wcall(current)})",
-                "function": "diaglab.metrics_over_time",
-                "kwargs": kw,
-            },
-            **common,
-        )
+        found = record(store, "metrics over time", spec=spec, **common)
     # Too few baseline windows leave no band: say so rather than "no alert".
     note = " ".join(str(w.message) for w in caught if issubclass(w.category, DiaglabWarning))
     full = found.frame()
@@ -208,16 +143,16 @@ def _metrics_finding(
     )
     if note and not len(alerts):
         title = f"Metrics over time: no alert band ({', '.join(names)}, per {freq}): see note"
-    chart = metrics_chart(full)
     return record(
         store,
         title,
-        query=found.query,
+        spec=spec,
+        recorded=found.query,
         note=note,
         author=common["author"],
         model=model,
         table=evidence.reset_index(drop=True),
-        chart=chart,
+        chart=metrics_chart(full),
         save=save,
     )
 
@@ -227,7 +162,8 @@ def _retitle(f: Finding, title: str, chart: Any, store: Any, save: bool) -> Find
     return record(
         store,
         title,
-        query=f.query,
+        spec=spec_of_finding(f),
+        recorded=f.query,
         note=f.note,
         author=f.author,
         model=f.model,
@@ -237,17 +173,17 @@ def _retitle(f: Finding, title: str, chart: Any, store: Any, save: bool) -> Find
     )
 
 
-def _halves(store: Any, model: str, current: Window | None) -> tuple[Window | None, Window | None]:
-    """Before/after windows for "what got worse": the window before ``current`` of the same
-    length and ``current``; without ``current``, the two halves of the logged time range."""
-    if current is not None and current.start is not None and current.end is not None:
-        return Window(current.start - (current.end - current.start), current.start), current
+def _halves(store: Any, model: str, window: Window | None) -> tuple[Window | None, Window | None]:
+    """Before/after windows for "what got worse": the window before ``window`` of the same
+    length and ``window``; without ``window``, the two halves of the logged time range."""
+    if window is not None and window.start is not None and window.end is not None:
+        return Window(window.start - (window.end - window.start), window.start), window
     t = store.table(model)
     row = store.ibis.to_pyarrow(t.aggregate(lo=t.timestamp.min(), hi=t.timestamp.max()))
     lo, hi = row.column("lo")[0].as_py(), row.column("hi")[0].as_py()
     if lo is None or hi is None or hi <= lo:
         return None, None
-    start = pd.Timestamp(lo) if current is None or current.start is None else current.start
+    start = pd.Timestamp(lo) if window is None or window.start is None else window.start
     end = pd.Timestamp(hi) + pd.Timedelta(microseconds=1)
     mid = start + (end - start) / 2
     return Window(start, mid), Window(mid, end)
@@ -311,33 +247,33 @@ _EXAMPLES = {
 
 
 def run_checks(
-    store: Any, model: str, checks: Sequence[Mapping[str, Any]], *, current: Window | None
+    store: Any, model: str, checks: Sequence[Mapping[str, Any]], *, window: Window | None
 ) -> list[CheckResult]:
     """Evaluate ``checks`` (from :func:`load_checks`); bad options raise InputError."""
     results = []
     for check in checks:
         if check["kind"] == "drift":
-            results.append(_drift_check(store, model, check, current))
+            results.append(_drift_check(store, model, check, window))
         else:
-            results.append(_metric_check(store, model, check, current))
+            results.append(_metric_check(store, model, check, window))
     return results
 
 
-def _window(check: Mapping[str, Any], current: Window | None) -> Window | None:
-    return parse_window(check["window"]) if check.get("window") else current
+def _window(check: Mapping[str, Any], default: Window | None) -> Window | None:
+    return parse_window(check["window"]) if check.get("window") else default
 
 
 def _drift_check(
-    store: Any, model: str, check: Mapping[str, Any], current: Window | None
+    store: Any, model: str, check: Mapping[str, Any], window: Window | None
 ) -> CheckResult:
-    from diaglab.queries.drift import drift
+    from diaglab.specs.api import drift
 
     stat = str(check.get("statistic", "psi"))
     if "max" not in check:
         raise InputError(f"drift check on {stat} needs max: e.g. {_EXAMPLES['drift']}")
     limit = float(check["max"])
-    window = _window(check, current)
-    table = drift(store, model, current=window, where=check.get("where")).table
+    window = _window(check, window)
+    table = drift(store, model, window=window, where=check.get("where")).table
     if stat not in table.columns:
         numeric = [c for c in table.columns if pd.api.types.is_float_dtype(table[c])]
         raise unknown("drift statistic", stat, numeric)
@@ -364,16 +300,16 @@ def _drift_check(
 
 
 def _metric_check(
-    store: Any, model: str, check: Mapping[str, Any], current: Window | None
+    store: Any, model: str, check: Mapping[str, Any], window: Window | None
 ) -> CheckResult:
-    from diaglab.queries.slices import slice_metrics
+    from diaglab.specs.api import slice_metrics
 
     name = check.get("name")
     if not isinstance(name, str):
         raise InputError(f"metric check needs name: e.g. {_EXAMPLES['metric']}")
     if "min" not in check and "max" not in check:
         raise InputError(f"metric check on {name} needs min or max")
-    window = _window(check, current)
+    window = _window(check, window)
     where = check.get("where")
     schema = store.schema(model)
     by = next(iter(schema.features), None)

@@ -53,7 +53,7 @@ class Distribution:
 
 @dataclass(frozen=True)
 class DriftReport:
-    """The drift of one model between a reference and a current window.
+    """The drift of one model between a reference and a window (``window``: the period judged).
 
     Attributes
     ----------
@@ -65,7 +65,7 @@ class DriftReport:
     """
 
     model: str
-    current: Window
+    window: Window
     reference: str
     where: str | None
     version: str | None
@@ -90,7 +90,7 @@ class DriftReport:
 
     def _repr_html_(self) -> str:
         head = (
-            f"<b>drift of {self.model!r}</b>: current {self.current}, reference "
+            f"<b>drift of {self.model!r}</b>: window {self.window}, reference "
             f"{self.reference}" + (f", where {self.where}" if self.where else "")
         )
         cols = [
@@ -205,12 +205,12 @@ def prepare(
 def drift(
     store: Any,
     model: str,
-    current: Any = None,
-    reference: Any = None,
-    features: Sequence[str] | None = None,
-    where: Slice | str | None = None,
     *,
+    window: Any = None,
+    reference: Any = None,
+    where: Slice | str | None = None,
     version: str | None = None,
+    features: Sequence[str] | None = None,
     alpha: float = 0.01,
     correction: str = "holm",
     thresholds: DriftThresholds | None = None,
@@ -222,8 +222,8 @@ def drift(
     ----------
     store : diaglab.Store
     model : str
-    current : dl.Window, (start, end) or None
-        The window to judge; None means every logged prediction.
+    window : dl.Window, (start, end) or None
+        The period judged; None means every logged prediction.
     reference : dl.Window, (start, end) or None
         None compares with the registered reference (of ``version`` when given, else the latest
         version that has one); a window compares with production rows of that time.
@@ -239,10 +239,10 @@ def drift(
 
     Examples
     --------
-    >>> rep = dl.drift(store, "credit", current=("2026-02-10", "2026-03-01"))  # doctest: +SKIP
+    >>> rep = dl.drift(store, "credit", window=("2026-02-10", "2026-03-01"))  # doctest: +SKIP
     >>> rep.table[["feature", "severity", "effect"]].head()                     # doctest: +SKIP
     """
-    p = prepare(store, model, current, reference, features, where, version)
+    p = prepare(store, model, window, reference, features, where, version)
     missing_in_ref = list(p.missing_in_ref)
     stats: list[FeatureStatistics] = []
     dists: dict[str, Distribution] = {}

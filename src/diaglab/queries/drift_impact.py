@@ -56,10 +56,10 @@ class DomainClassifierResult:
 def domain_classifier(
     store: Any,
     model: str,
-    current: Any = None,
+    *,
+    window: Any = None,
     reference: Any = None,
     where: Slice | str | None = None,
-    *,
     version: str | None = None,
     sample: int = 10_000,
     folds: int = 5,
@@ -73,7 +73,7 @@ def domain_classifier(
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold
 
-    p = prepare(store, model, current, reference, None, where, version)
+    p = prepare(store, model, window, reference, None, where, version)
     features = [f for f in (*p.num_cols, *p.cat_cols) if f not in (PREDICTION, LABEL)]
     ref = _sample(p.ref.select(*features), sample, seed)
     cur = _sample(p.cur.select(*features), sample, seed + 1)

@@ -4,15 +4,15 @@ Each window's statistic compares that window's distribution with the reference, 
 deciles (numeric) or categories; the engine returns counts per (window, bin). The alert band is
 calibrated on the reference itself: chunks the size of a typical window are drawn from the
 reference's own distribution (multinomial samples of its bin shares, so no rows are needed), the
-statistic of each chunk against the reference shows how much a window moves by chance, and the
-band is mean ± k·std of the logarithm of those values (these statistics are right-skewed, close to
-a scaled chi-square; see :func:`diaglab.stats.drift.alert_band`). A window above it is flagged.
+statistic of each chunk against the reference shows how much a window moves by chance, and the band
+is mean ± band_sigma·std of the logarithm of those values (these statistics are right-skewed, close
+to a scaled chi-square; see :func:`diaglab.stats.drift.alert_band`). A window above it is flagged.
 The band always has ``CHUNKS`` calibration values, well above the 8 windows a band needs; it is
-drawn at the median size of the whole windows, and a partial window (cut by ``current``) is
-judged against a band drawn at its own size.
+drawn at the median size of the whole windows, and a partial window (cut by ``window``) is judged
+against a band drawn at its own size.
 
 Windows are the buckets of :mod:`diaglab.queries.timegrid` (calendar weeks, months, fixed
-durations laid from the window's first day, in a time zone), clipped to ``current``.
+durations laid from the window's first day, in a time zone), clipped to ``window``.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class DriftOverTime:
     """A drift statistic per feature per window.
 
     ``table`` has columns feature, window_start, window_end, partial, value, n, missing_rate,
-    alert (``partial``: the window is cut by the asked ``current`` window's start or end);
+    alert (``partial``: the window is cut by the asked ``window``'s start or end);
     ``bands`` maps each feature to the (low, high) band calibrated on the reference.
     """
 
@@ -68,39 +68,39 @@ def _bin(col: Any, cuts: tuple[float, ...] | None) -> Any:
     return ibis.ifelse(col.isnull(), ibis.null("string"), b)
 
 
-def _band(values: np.ndarray, k: float) -> tuple[float, float]:
+def _band(values: np.ndarray, band_sigma: float) -> tuple[float, float]:
     v = values[np.isfinite(values)]
     if v.size and not (v > 0).any():
         return (0.0, 0.0)
     try:
-        low, high = alert_band(np.log(v[v > 0]), k=k)
+        low, high = alert_band(np.log(v[v > 0]), k=band_sigma)
     except InputError:
         return (float("nan"), float("nan"))
     return (float(np.exp(low)), float(np.exp(high)))
 
 
 def _chance_band(
-    rng: np.random.Generator, stat: Any, base: np.ndarray, size: int, k: float
+    rng: np.random.Generator, stat: Any, base: np.ndarray, size: int, band_sigma: float
 ) -> tuple[float, float]:
     """The band of windows of ``size`` rows drawn from the reference shares ``base``."""
     if size <= 0 or base.sum() <= 0:
-        return _band(np.array([]), k)
+        return _band(np.array([]), band_sigma)
     draws = rng.multinomial(size, base / base.sum(), size=CHUNKS)
-    return _band(np.array([stat(base, d) for d in draws]), k)
+    return _band(np.array([stat(base, d) for d in draws]), band_sigma)
 
 
 def drift_over_time(
     store: Any,
     model: str,
+    *,
+    window: Any = None,
+    reference: Any = None,
+    where: Slice | str | None = None,
+    version: str | None = None,
     freq: str = "1D",
     statistic: str = "psi",
     features: Sequence[str] | None = None,
-    current: Any = None,
-    reference: Any = None,
-    where: Slice | str | None = None,
-    *,
-    version: str | None = None,
-    k: float = 3.0,
+    band_sigma: float = 3.0,
     seed: int = 0,
     tz: str = "UTC",
     week_start: str = "monday",
@@ -114,7 +114,7 @@ def drift_over_time(
         (fixed), 'W' (calendar weeks), 'M' or '1mo' (months), 'Q' (quarters).
     statistic : {"psi", "js_distance"}
         Computed on reference deciles (numeric) or categories.
-    k : float
+    band_sigma : float
         Width of the alert band, in standard deviations of the chance statistic.
     seed : int
         Seed of the reference chunks drawn for the band.
@@ -127,7 +127,7 @@ def drift_over_time(
         raise unknown("statistic", statistic, list(STATISTICS))
     stat = STATISTICS[statistic]
     period = Freq.parse(freq, tz=tz, week_start=week_start)
-    p = prepare(store, model, current, reference, features, where, version)
+    p = prepare(store, model, window, reference, features, where, version)
 
     # Reference shares per bin, and each feature's bin cuts (None for a categorical one).
     specs: list[tuple[str, np.ndarray, list[Any], tuple[float, ...] | None]] = []
@@ -192,7 +192,7 @@ def drift_over_time(
         whole = totals[(totals > 0) & ~np.array([b["partial"] for b in bounds], dtype=bool)]
         sizes = whole if whole.size else totals[totals > 0]
         typical = int(np.median(sizes)) if sizes.size else 0
-        bands[f] = _chance_band(rng, stat, base, typical, k)
+        bands[f] = _chance_band(rng, stat, base, typical, band_sigma)
         for w, b, row, n_present in zip(
             windows, bounds, table.to_numpy(float), totals, strict=True
         ):
@@ -200,7 +200,9 @@ def drift_over_time(
             value = stat(base, row) if n_present > 0 else float("nan")
             # A cut window is smaller, so it moves more by chance: judged at its own size.
             high = (
-                _chance_band(rng, stat, base, int(n_present), k)[1] if b["partial"] else bands[f][1]
+                _chance_band(rng, stat, base, int(n_present), band_sigma)[1]
+                if b["partial"]
+                else bands[f][1]
             )
             n = int(n_present) + n_null
             rows.append(

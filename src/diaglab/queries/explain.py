@@ -250,7 +250,7 @@ def _day_drift(store: Any, model: str, ts: pd.Timestamp | None, version: str) ->
     day = pd.Timestamp(ts).tz_convert("UTC").normalize()
 
     def compute() -> list[str]:
-        rep = drift(store, model, current=Window(day, day + pd.Timedelta("1D")), version=version)
+        rep = drift(store, model, window=Window(day, day + pd.Timedelta("1D")), version=version)
         return rep.drifted
 
     return set(store.memo(("explain-day-drift", model, str(day), version), compute))
@@ -439,11 +439,11 @@ def explain(
 def explain_window(
     store: Any,
     model: str,
-    window: Any = None,
-    sample: int | None = 10_000,
     *,
+    window: Any = None,
     where: Slice | str | None = None,
     version: str | None = None,
+    sample: int | None = 10_000,
     trust: bool = False,
 ) -> pd.DataFrame:
     """SHAP values of (a deterministic sample of) the predictions in a window, cached.
@@ -492,14 +492,15 @@ def explain_window(
 def worst_errors(
     store: Any,
     model: str,
+    *,
     window: Any = None,
     where: Slice | str | None = None,
-    n: int = 20,
+    k: int = 20,
 ) -> pd.DataFrame:
-    """The ``n`` labelled predictions with the largest |label - score| (or |label - prediction|
+    """The ``k`` labelled predictions with the largest |label - score| (or |label - prediction|
     for regression) in a window and slice, found in the engine (``order_by().limit()``)."""
-    if not isinstance(n, int) or n <= 0:
-        raise InputError(f"n is a positive number of rows, not {n!r}")
+    if not isinstance(k, int) or k <= 0:
+        raise InputError(f"k is a positive number of rows, not {k!r}")
     schema = store.schema(model)
     if schema.task == "multiclass":
         raise InputError("worst errors need a score: binary and regression models only")
@@ -510,7 +511,7 @@ def worst_errors(
     keep = ["prediction_id", "timestamp", "model_version", "score", "prediction", "label"]
     return (
         t.order_by([ibis.desc("error_size"), "prediction_id"])
-        .limit(n)
+        .limit(k)
         .select(*keep, "error_size")
         .to_pandas()
     )
@@ -539,11 +540,11 @@ class ExplanationDrift:
 def explanation_drift(
     store: Any,
     model: str,
-    freq: str = "1W",
     *,
     window: Any = None,
-    sample: int | None = 10_000,
     where: Slice | str | None = None,
+    freq: str = "1W",
+    sample: int | None = 10_000,
     trust: bool = False,
     tz: str = "UTC",
     week_start: str = "monday",
@@ -557,7 +558,7 @@ def explanation_drift(
     clipped to ``window``.
     """
     period = Freq.parse(freq, tz=tz, week_start=week_start)
-    rows = explain_window(store, model, window, sample, where=where, trust=trust)
+    rows = explain_window(store, model, window=window, sample=sample, where=where, trust=trust)
     shap_cols = [c for c in rows.columns if c.startswith("shap:")]
     if rows.empty:
         return ExplanationDrift(model, freq, sample, pd.DataFrame())

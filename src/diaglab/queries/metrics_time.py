@@ -123,8 +123,6 @@ class MetricsOverTime:
         ``windows``, ``low``, ``high`` (at the typical window size).
     calibration
         Per version, the reference rows the label-free estimate was calibrated on.
-    query
-        The call that recomputes this result.
     warnings
         What makes the result less than it seems, e.g. bands left out for too few baseline
         windows (each is also issued as a :class:`diaglab.errors.DiaglabWarning`).
@@ -140,7 +138,6 @@ class MetricsOverTime:
     windows: pd.DataFrame = field(repr=False)
     bands: pd.DataFrame = field(repr=False)
     calibration: dict[str, int] = field(repr=False)
-    query: dict[str, Any] = field(repr=False)
     warnings: tuple[str, ...] = ()
 
     @property
@@ -210,15 +207,15 @@ def resolve_metric_names(metrics: str | Sequence[str] | None, task: str, scores:
 def metrics_over_time(
     store: Any,
     model: str,
+    *,
+    window: Any = None,
+    where: Slice | str | None = None,
+    version: str | None = None,
+    as_of: Any = None,
     freq: str = "1D",
     metrics: str | Sequence[str] | None = None,
     by: str | None = None,
-    where: Slice | str | None = None,
-    as_of: Any = None,
-    *,
-    window: Any = None,
-    version: str | None = None,
-    k: float = 3.0,
+    band_sigma: float = 3.0,
     thresholds: Mapping[str, tuple[float | None, float | None]] | None = None,
     baseline: Any = None,
     estimate: bool = True,
@@ -254,7 +251,7 @@ def metrics_over_time(
         Only these windows (default: from the first to the last prediction).
     version : str, optional
         Only this model version's predictions.
-    k : float
+    band_sigma : float
         Half-width of the alert bands in standard deviations (default 3).
     thresholds : mapping metric -> (low, high), optional
         Fixed bounds that replace a metric's calibrated band (None: no bound on that side).
@@ -285,27 +282,26 @@ def metrics_over_time(
 
     Notes
     -----
-    The alert rule. Each series' metric is judged against a band ``center ± k·s`` calibrated on
-    *calibration windows* of the size of a monitoring window. By default these are the series'
-    first production windows (``baseline``: its first 14 days, or its first 8 windows when
+    The alert rule. Each series' metric is judged against a band ``center ± band_sigma·s``
+    calibrated on *calibration windows* of the size of a monitoring window. By default these are the
+    series' first production windows (``baseline``: its first 14 days, or its first 8 windows when
     longer), the reference period of a store whose reference rows carry no time.
     ``bands_from="reference"`` calibrates the quality metrics a labelled reference can give
-    (accuracy, ROC AUC, log loss, ..., mean score, positive rate) on the reference of the
-    series' version (else the newest version's) cut into up to 50 pseudo-random chunks as large
-    as the series' median window; volume, failures,
-    latency, label coverage and delay always use the baseline. The reference is not the default
-    because it is often the training set, whose in-sample metrics are optimistic (the sample
-    store's reference gives ROC AUC 0.85 where production starts at 0.79), so every production
-    window would leave its band.
+    (accuracy, ROC AUC, log loss, ..., mean score, positive rate) on the reference of the series'
+    version (else the newest version's) cut into up to 50 pseudo-random chunks as large as the
+    series' median window; volume, failures, latency, label coverage and delay always use the
+    baseline. The reference is not the default because it is often the training set, whose in-sample
+    metrics are optimistic (the sample store's reference gives ROC AUC 0.85 where production starts
+    at 0.79), so every production window would leave its band.
 
     For metrics estimated from a sample (proportions and means) the half-width is rescaled to each
-    window's own sample size, ``k·s·sqrt(m / n)`` (:mod:`diaglab.stats.bands`), so a window thin
-    in labels gets a wider band instead of a false alarm; quantiles, volume and binned calibration
-    error keep a fixed width. A window outside its band is flagged (``alert``); both sides are
-    flagged, since a jump in e.g. volume or positive rate is news either way. Estimated values are
-    judged against the same band as the realized ones. ``thresholds`` replaces a band by fixed
-    bounds. A band needs at least 8 calibration windows: with fewer, the metric gets no band and
-    no alerts, and the result says so (``warnings``, and a ``DiaglabWarning``).
+    window's own sample size, ``band_sigma·s·sqrt(m / n)`` (:mod:`diaglab.stats.bands`), so a window
+    thin in labels gets a wider band instead of a false alarm; quantiles, volume and binned
+    calibration error keep a fixed width. A window outside its band is flagged (``alert``); both
+    sides are flagged, since a jump in e.g. volume or positive rate is news either way. Estimated
+    values are judged against the same band as the realized ones. ``thresholds`` replaces a band by
+    fixed bounds. A band needs at least 8 calibration windows: with fewer, the metric gets no band
+    and no alerts, and the result says so (``warnings``, and a ``DiaglabWarning``).
 
     Examples
     --------
@@ -481,7 +477,7 @@ def metrics_over_time(
                 baseline_win,
                 grid,
                 cut,
-                k,
+                band_sigma,
                 overrides.get(m),
                 center,
                 confidence,
@@ -517,15 +513,6 @@ def metrics_over_time(
     else:
         shown = win
     notes = _band_warnings(short, freq)
-    query = _call(model, freq, names, by, where, when, win, version, k, overrides, baseline_win)
-    if bands_from != "baseline":
-        query["kwargs"]["bands_from"] = bands_from
-    if calibrate_on != "baseline":
-        query["kwargs"]["calibrate_on"] = calibrate_on
-    if period.tz != "UTC":
-        query["kwargs"]["tz"] = period.tz
-    if period.week_start != 0:
-        query["kwargs"]["week_start"] = week_start
     return MetricsOverTime(
         model=model,
         freq=freq,
@@ -537,7 +524,6 @@ def metrics_over_time(
         windows=windows,
         bands=pd.DataFrame(band_rows),
         calibration=calibration_rows,
-        query=query,
         warnings=notes,
     )
 
@@ -555,41 +541,3 @@ def _band_warnings(short: list[tuple[str, int]], freq: str) -> tuple[str, ...]:
     )
     warnings.warn(text, DiaglabWarning, stacklevel=3)
     return (text,)
-
-
-def _call(
-    model: str,
-    freq: str,
-    names: list[str],
-    by: str | None,
-    where: Any,
-    when: pd.Timestamp | None,
-    win: Window,
-    version: str | None,
-    k: float,
-    overrides: dict[str, Any],
-    baseline: Window | None,
-) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {"freq": freq, "metrics": names}
-    if by is not None:
-        kwargs["by"] = by
-    if where is not None:
-        kwargs["where"] = str(where)
-    if when is not None:
-        kwargs["as_of"] = when.isoformat()
-    if win.start is not None or win.end is not None:
-        kwargs["window"] = tuple(None if t is None else t.isoformat() for t in win.bounds)
-    if version is not None:
-        kwargs["version"] = version
-    if k != 3.0:
-        kwargs["k"] = k
-    if overrides:
-        kwargs["thresholds"] = overrides
-    if baseline is not None:
-        kwargs["baseline"] = tuple(None if t is None else t.isoformat() for t in baseline.bounds)
-    args = ", ".join(f"{key}={value!r}" for key, value in kwargs.items())
-    return {
-        "call": f"dl.metrics_over_time(store, {model!r}, {args})",
-        "function": "diaglab.metrics_over_time",
-        "kwargs": {"model": model, **kwargs},
-    }

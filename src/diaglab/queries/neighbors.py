@@ -88,9 +88,9 @@ def neighbors(
     store: Any,
     model: str,
     prediction_id: str,
+    *,
     k: int = 10,
     among: Among = "reference",
-    *,
     trust: bool = False,
 ) -> pd.DataFrame:
     """The ``k`` rows most similar to a prediction, with their predictions and labels.

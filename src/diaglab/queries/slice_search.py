@@ -86,17 +86,17 @@ def lattice_size(cards: Sequence[int], levels: int) -> int:
 def find_slices(
     store: Any,
     model: str,
-    metric: str = "error",
+    *,
     window: Any = None,
+    where: Any = None,
+    version: str | None = None,
+    metrics: str | Sequence[str] = "error",
     k: int = 10,
     max_conditions: int = 3,
     min_support: int | None = None,
-    *,
     compare: tuple[Any, Any] | None = None,
     alpha: float = 0.05,
-    where: Any = None,
     features: Sequence[str] | None = None,
-    version: str | None = None,
     bins: Any = None,
     other_threshold: float = 0.01,
     progress: Callable[[str], None] | None = None,
@@ -107,7 +107,7 @@ def find_slices(
     ----------
     store : diaglab.Store
     model : str
-    metric : str
+    metrics : str (or a list of one)
         What to rank by: ``"error"`` (misclassification rate; MAE for regression),
         ``"log_loss"``, ``"brier_score"`` (binary models with scores), ``"mae"``, ``"rmse"``.
     window : dl.Window or (start, end), optional
@@ -152,6 +152,7 @@ def find_slices(
     >>> dl.find_slices(store, "credit", compare=(("2026-01-01", "2026-01-20"),
     ...                                           ("2026-01-20", "2026-03-02")))  # doctest: +SKIP
     """
+    metric = one_metric(metrics)
     if not isinstance(k, int) or k < 1:
         raise InputError(f"k must be a positive integer, got {k!r}")
     if not isinstance(max_conditions, int) or not 1 <= max_conditions <= 4:
@@ -414,3 +415,13 @@ def _children(
     out.sort(key=lambda t: -t[0])
     cut = len(out) > cap
     return [c for _, c in out[:cap]], cut
+
+
+def one_metric(metrics: str | Sequence[str]) -> str:
+    """The one metric a slice search ranks by, from ``metrics=`` (a name or a list of one)."""
+    if isinstance(metrics, str):
+        return metrics
+    names = list(metrics)
+    if len(names) != 1:
+        raise InputError(f"find_slices ranks by one metric; got metrics={names!r}")
+    return str(names[0])

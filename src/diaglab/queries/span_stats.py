@@ -65,9 +65,9 @@ class SpanStats:
 
 def span_stats(
     store: Any,
-    freq: str = "1D",
     *,
     window: Any = None,
+    freq: str = "1D",
     names: list[str] | None = None,
     top: int = 20,
     tz: str = "UTC",

@@ -68,8 +68,6 @@ class VersionComparison:
         predicted class differs) with ``disagreement_low/high``, ``mean_abs_score_difference``,
         and on the ``n_shared_labelled`` ones ``accuracy_delta`` (b − a, paired) with its
         interval and McNemar's ``mcnemar_p_value``. NaN when there are no shared requests.
-    query
-        The call that recomputes it.
     """
 
     model: str
@@ -78,7 +76,6 @@ class VersionComparison:
     window: Window
     table: pd.DataFrame = field(repr=False)
     shared: dict[str, float] = field(repr=False)
-    query: dict[str, Any] = field(repr=False)
 
     def __str__(self) -> str:
         n = int(self.shared.get("n_shared", 0) or 0)
@@ -156,10 +153,10 @@ def compare_versions(
     model: str,
     a: str,
     b: str,
-    window: Any = None,
-    metrics: str | Sequence[str] | None = None,
-    where: Slice | str | None = None,
     *,
+    window: Any = None,
+    where: Slice | str | None = None,
+    metrics: str | Sequence[str] | None = None,
     confidence: float = 0.95,
 ) -> VersionComparison:
     """Compare model versions ``a`` and ``b``: metric deltas (b − a) and shadow disagreement.
@@ -266,17 +263,4 @@ def compare_versions(
         }
     )
     shared = _shared(table, a, b, task, confidence)
-    kwargs: dict[str, Any] = {"a": a, "b": b}
-    if win.start is not None or win.end is not None:
-        kwargs["window"] = tuple(None if t is None else t.isoformat() for t in win.bounds)
-    if metrics is not None:
-        kwargs["metrics"] = names
-    if where is not None:
-        kwargs["where"] = str(where)
-    args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
-    query = {
-        "call": f"dl.compare_versions(store, {model!r}, {args})",
-        "function": "diaglab.compare_versions",
-        "kwargs": {"model": model, **kwargs},
-    }
-    return VersionComparison(model, a, b, win, out, shared, query)
+    return VersionComparison(model, a, b, win, out, shared)

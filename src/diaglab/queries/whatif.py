@@ -214,10 +214,10 @@ def counterfactual(
     store: Any,
     model: str,
     prediction_id: str,
+    *,
     target: float | None = None,
     max_changes: int = 3,
     immutable: Iterable[str] = (),
-    *,
     trust: bool = False,
 ) -> Counterfactual:
     """A small, plausible set of changes that flips the decision or reaches ``target``.

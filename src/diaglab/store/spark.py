@@ -71,7 +71,7 @@ class SparkStore:
     >>> from pyspark.sql import SparkSession                                  # doctest: +SKIP
     >>> spark = SparkSession.builder.master("local[2]").getOrCreate()          # doctest: +SKIP
     >>> store = dl.open("/data/diaglab-store", engine="spark", spark=spark)     # doctest: +SKIP
-    >>> dl.drift(store, "credit", current=("2026-02-01", "2026-03-01"))       # doctest: +SKIP
+    >>> dl.drift(store, "credit", window=("2026-02-01", "2026-03-01"))       # doctest: +SKIP
     """
 
     engine = "spark"
