@@ -25,8 +25,8 @@ from diaglab.errors import InputError, unknown
 from diaglab.findings import stored
 from diaglab.findings._recorder import Recorded, recording
 from diaglab.findings.finding import Finding, now_iso, plain, table_json
-from diaglab.findings.replay import make_claim, query_of
-from diaglab.specs import Spec, runner, spec_of
+from diaglab.findings.replay import evaluate, make_claim, query_of
+from diaglab.specs import Spec, spec_of
 from diaglab.store._ids import new_segment_id
 
 log = logging.getLogger("diaglab")
@@ -190,15 +190,18 @@ def _vl_version(spec: Mapping[str, Any]) -> str | None:
     return None
 
 
-def rerun(store: Any, spec: Spec) -> tuple[pd.DataFrame | None, Recorded, str | None]:
-    """Run a finding's spec again, recording what executes: (table, recorded, error)."""
+def rerun(
+    store: Any, spec: Spec
+) -> tuple[pd.DataFrame | None, Recorded, str | None, tuple[str, ...]]:
+    """Run a finding's spec again, recording what executes: (table, recorded, error, notes), the
+    notes being what its run warned of (:func:`diaglab.findings.replay.evaluate`)."""
     rec = Recorded()
     try:
         with recording(store) as rec:
-            frame = spec.table(runner(spec.kind)(store, spec))
+            frame, notes = evaluate(store, spec)
     except Exception as exc:
-        return None, rec, f"{type(exc).__name__}: {exc}"
-    return frame, rec, None
+        return None, rec, f"{type(exc).__name__}: {exc}", ()
+    return frame, rec, None, notes
 
 
 def record(
@@ -220,7 +223,8 @@ def record(
 
     ``table`` is the evidence shown; when None, the re-run's result is the evidence.
     ``recorded`` is the query of a finding already computed (a finding re-titled): its Ibis and
-    SQL are kept and nothing runs again. Without a spec the finding has no claim.
+    SQL are kept and nothing runs again. Without a spec the finding has no claim. What the run
+    warns of (a :class:`diaglab.errors.DiaglabWarning`) is added to ``note``.
     """
     if not isinstance(title, str) or not title.strip():
         raise TypeError("a finding needs a non-empty title")
@@ -232,9 +236,10 @@ def record(
         raise TypeError(f"a finding's spec is a diaglab Spec, not {type(spec).__name__}")
     model = model or (spec.scope.model if spec is not None else None)
     spec, state = _hide_sensitive_literals(store, model, spec, state)
-    frame, rec, error = (None, Recorded(), None)
+    frame, rec, error, notes = (None, Recorded(), None, ())
     if store is not None and spec is not None and recorded is None:
-        frame, rec, error = rerun(store, spec)
+        frame, rec, error, notes = rerun(store, spec)
+    note = " ".join([note, *(n for n in notes if n not in note)]).strip()
     if table is None:
         if frame is None:
             raise InputError(f"cannot compute the evidence of {title!r}: {error}")

@@ -21,13 +21,14 @@ today's result is empty too and changes as soon as a row appears.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from diaglab.errors import DiaglabError
+from diaglab.errors import DiaglabError, DiaglabWarning
 from diaglab.findings.finding import Finding, plain
 from diaglab.findings.legacy import spec_from_query
 from diaglab.specs import Spec, runner
@@ -114,12 +115,28 @@ def recheck(finding: Finding, store: Any) -> Check:
     except DiaglabError as exc:
         return Check(finding.id, finding.title, CANNOT, (str(exc),))
     try:
-        frame = spec.table(runner(spec.kind)(store, spec))
+        frame, _ = evaluate(store, spec)
     except Exception as exc:
         return Check(
             finding.id, finding.title, CANNOT, (f"re-running {spec.call()} failed: {exc}",)
         )
     return Check(finding.id, finding.title, *_compare(claim, frame))
+
+
+def evaluate(store: Any, spec: Spec) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """``spec`` run on ``store``: its table, and the text of each :class:`DiaglabWarning` the run
+    gave (what makes the result less than it seems, e.g. too few windows for alert bands), which
+    belongs in a finding's note rather than on stderr; other warnings pass through."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DiaglabWarning)
+        frame = spec.table(runner(spec.kind)(store, spec))
+    notes: dict[str, None] = {}
+    for w in caught:
+        if issubclass(w.category, DiaglabWarning):
+            notes[str(w.message)] = None
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return frame, tuple(notes)
 
 
 def _compare(claim: Mapping[str, Any], frame: pd.DataFrame) -> tuple[str, tuple[str, ...]]:

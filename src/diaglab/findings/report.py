@@ -20,7 +20,6 @@ uses the report's ``--window``.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from diaglab.errors import DiaglabWarning, InputError, UnknownNameError, unknown
+from diaglab.errors import InputError, UnknownNameError, unknown
 from diaglab.findings._charts import drift_chart, metrics_chart, slices_chart
 from diaglab.findings.capture import record
 from diaglab.findings.finding import Finding
@@ -128,11 +127,9 @@ def _metrics_finding(
     if task == "multiclass":
         names = ["accuracy"]
     spec = MetricsOverTimeSpec(scope=Scope(model, window=window), freq=freq, metrics=tuple(names))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", DiaglabWarning)
-        found = record(store, "metrics over time", spec=spec, **common)
-    # Too few baseline windows leave no band: say so rather than "no alert".
-    note = " ".join(str(w.message) for w in caught if issubclass(w.category, DiaglabWarning))
+    found = record(store, "metrics over time", spec=spec, **common)
+    # Too few baseline windows leave no band: the run's warning is the note, not "no alert".
+    note = found.note
     full = found.frame()
     alerts = full[full["alert"] == True]  # noqa: E712 - a column of bools
     evidence = alerts if len(alerts) else full.groupby("metric", sort=False).tail(1)
