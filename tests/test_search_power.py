@@ -97,7 +97,7 @@ def test_single_feature_degradation_power_beats_plain_bh_over_the_lattice():
     assert found["uniform"] <= 0.4 * 60
 
 
-def _wages_like(path, *, seed: int = 22):
+def _wages_like(path, *, seed: int = 22, effect: float = 0.035):
     """Eight features like a wage model's (gender, age in years, education, region, hours,
     married, race, tenure); the model errs ~15% of the time; in the second 30 days the error
     among women (~8,000 rows over both windows) rises by +0.035, the rest's by 0.005."""
@@ -120,7 +120,7 @@ def _wages_like(path, *, seed: int = 22):
     truth = (score >= 0.5).astype(int)
     later = np.asarray(ts >= MIDDLE)
     female = (feats["gender"] == "Female").to_numpy()
-    flip = rng.random(n) < 0.15 + later * (0.005 + 0.035 * female)
+    flip = rng.random(n) < 0.15 + later * (0.005 + effect * female)
     labels = np.where(flip, 1 - truth, truth)
     store = dl.open(path)
     ids = store.log(model="wages", features=feats, predictions=score, timestamps=ts)
@@ -153,3 +153,24 @@ def test_plain_bh_loses_it_and_the_result_names_the_nearest_miss(wages):
     assert female["p_value"] < 0.001 and female["p_adjusted"] >= 0.05
     assert female["labelled"] > 7_000 and female["effect"] > 0.02
     assert "adjusted p" in female["why_not"] and "needed p <=" in female["why_not"]
+
+
+def test_an_empty_report_prints_the_nearest_misses_and_why(tmp_path):
+    from diaglab.findings.report import standard_findings
+
+    store = _wages_like(tmp_path / "s", seed=5, effect=0.01)
+    try:
+        store.set_reference(
+            model="wages",
+            features=store.table("wages")
+            .select("gender", "age", "education", "region", "hours", "married", "race", "tenure")
+            .to_pandas(),
+        )
+        titles = {f.title: f for f in standard_findings(store, "wages")}
+    finally:
+        store.close()
+    degraded = [f for t, f in titles.items() if t.startswith("Degraded slices: none")]
+    assert degraded, list(titles)
+    assert "nearest miss: " in degraded[0].title
+    assert degraded[0].note.startswith("Nearest misses (not reported):")
+    assert "adjusted p" in degraded[0].note and "needed p <=" in degraded[0].note

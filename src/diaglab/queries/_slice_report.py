@@ -348,15 +348,3 @@ def nearest_misses(
             }
         )
     return out
-
-
-def misses_text(attrs: dict[str, Any], *, limit: int = 3) -> list[str]:
-    """One line per nearest miss of a ``find_slices`` result, for reports and explorers."""
-    lines = []
-    for miss in list(attrs.get("nearest_misses") or [])[:limit]:
-        lines.append(
-            f"{miss['predicate']}: effect {miss['effect']:+.3g} on {miss['labelled']:,} "
-            f"labelled rows, p {miss['p_value']:.2g}, adjusted {miss['p_adjusted']:.2g} "
-            f"({miss['why_not']})"
-        )
-    return lines
