@@ -8,6 +8,7 @@ slices' statistics would be stale).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import ibis
@@ -112,7 +113,7 @@ def containing(store: Any, model: str, prediction_id: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
-def misses_text(attrs: dict[str, Any], *, limit: int = 3) -> list[str]:
+def misses_text(attrs: Mapping[Any, Any], *, limit: int = 3) -> list[str]:
     """One line per nearest miss of a ``find_slices`` result, for reports and explorers."""
     lines = []
     for miss in list(attrs.get("nearest_misses") or [])[:limit]:
