@@ -6,6 +6,7 @@ come from :mod:`diaglab.stats.drift`.
 
 from __future__ import annotations
 
+import html
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -31,9 +32,11 @@ from diaglab.stats.drift import (
     DriftThresholds,
     FeatureDrift,
     FeatureStatistics,
+    Severity,
     assess_drift,
     categorical_statistics,
     drift_frame,
+    drift_summary,
     numeric_statistics,
 )
 from diaglab.store.compiled import fetch_over
@@ -59,9 +62,14 @@ class DriftReport:
     ----------
     table : pandas.DataFrame
         One row per feature (and for the prediction and the label), most severe first, with the
-        statistics, ``n_reference``, ``n_current``, the thresholds used, ``severity`` and
-        ``drifted``. ``role`` says feature, prediction or label.
+        statistics, ``n_reference``, ``n_current``, the thresholds used, ``severity``,
+        ``drifted`` and ``min_severity``. ``role`` says feature, prediction or label.
+        Significance decides whether a column shifted, effect size how much; ``drifted`` means
+        the severity reached ``min_severity`` (moderate by default), so a significant ``minor``
+        shift has ``drifted = False``: :attr:`summary` names those too.
     results : tuple of FeatureDrift
+    min_severity : str
+        The least severity counted as drifted.
     """
 
     model: str
@@ -72,6 +80,7 @@ class DriftReport:
     results: tuple[FeatureDrift, ...]
     distributions: Mapping[str, Distribution] = field(repr=False)
     table: pd.DataFrame = field(repr=False)
+    min_severity: Severity = "moderate"
 
     def __getitem__(self, feature: str) -> FeatureDrift:
         for r in self.results:
@@ -81,7 +90,14 @@ class DriftReport:
 
     @property
     def drifted(self) -> list[str]:
+        """Columns whose severity reached ``min_severity`` (moderate or major by default)."""
         return [r.feature for r in self.results if r.drifted]
+
+    @property
+    def summary(self) -> str:
+        """ "3 of 13 features drifted (moderate or above: …); 2 more show a minor, significant
+        shift: …", over the features (the prediction and label are judged apart)."""
+        return drift_summary(self.table[self.table["role"] == "feature"])
 
     def distribution(self, feature: str) -> Distribution:
         if feature not in self.distributions:
@@ -91,7 +107,9 @@ class DriftReport:
     def _repr_html_(self) -> str:
         head = (
             f"<b>drift of {self.model!r}</b>: current {self.current}, reference "
-            f"{self.reference}" + (f", where {self.where}" if self.where else "")
+            f"{self.reference}"
+            + (f", where {self.where}" if self.where else "")
+            + f"<br>{html.escape(self.summary)}"
         )
         cols = [
             "feature",
@@ -215,6 +233,7 @@ def drift(
     correction: str = "holm",
     thresholds: DriftThresholds | None = None,
     overrides: Mapping[str, DriftThresholds] | None = None,
+    min_severity: Severity = "moderate",
 ) -> DriftReport:
     """Drift of every feature, the prediction and the label between a reference and a window.
 
@@ -236,6 +255,9 @@ def drift(
     alpha, correction, thresholds, overrides
         Verdict settings (see :func:`diaglab.stats.drift.assess_drift`): significance decides
         whether there is drift (p-values corrected across the report), effect size how much.
+    min_severity : {"minor", "moderate", "major"}
+        The least severity counted as ``drifted`` (default ``"moderate"``); a significant shift
+        below it keeps ``drifted = False`` and is named in ``summary``.
 
     Examples
     --------
@@ -280,6 +302,7 @@ def drift(
         correction=correction,  # type: ignore[arg-type]
         thresholds=thresholds,
         overrides=overrides,
+        min_severity=min_severity,
     )
     table = drift_frame(results)
     roles = {PREDICTION: "prediction", LABEL: "label"}
@@ -293,6 +316,7 @@ def drift(
         tuple(results),
         dists,
         table,
+        min_severity,
     )
 
 
