@@ -52,6 +52,8 @@ class Distribution:
     feature: str
     kind: str
     bins: pd.DataFrame  # columns: bin, left, right, reference, current, new
+    binning: str = "per category"
+    """How the bins were made, in words (a chart's subtitle says it)."""
 
 
 @dataclass(frozen=True)
@@ -355,8 +357,10 @@ def _numeric(
         current_above=cur.above,
         current_min=cur.minimum,
         current_max=cur.maximum,
+        whole_numbers=g.integer,
     )
-    # Charts get ~20 bins of equal reference mass, plus out-of-range bins when present.
+    # Charts get ~20 bins of about equal reference mass (integer features: merged at whole
+    # numbers), plus out-of-range bins when present.
     cedges, (rc20, cc20) = coarsen_bins(edges, rc, cc, bins=20)
     labels = [f"[{a:.4g}, {b:.4g})" for a, b in itertools.pairwise(cedges)]
     left, right = list(cedges[:-1]), list(cedges[1:])
@@ -377,7 +381,7 @@ def _numeric(
         current.append(cur.above)
         new.append(True)
     frame = _bins_frame(labels, reference, current, new, left=left, right=right)
-    return st, Distribution(f, "numeric", frame)
+    return st, Distribution(f, "numeric", frame, g.binning)
 
 
 def _categorical(

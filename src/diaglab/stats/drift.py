@@ -299,6 +299,7 @@ def numeric_statistics(
     current_min: float | None = None,
     current_max: float | None = None,
     psi_bins: int = DEFAULT_PSI_BINS,
+    whole_numbers: bool = False,
 ) -> FeatureStatistics:
     """Drift statistics of a numeric feature from counts in bins at reference quantiles.
 
@@ -324,6 +325,9 @@ def numeric_statistics(
         reference edges, and the Wasserstein error bound becomes ``inf``.
     psi_bins
         Bins for PSI, Jensen–Shannon and total variation (default 10).
+    whole_numbers
+        The values are whole numbers and the edges too: a bin ``[k, k + 1)`` holds the one value
+        ``k``, a point mass, so the Wasserstein distance over such bins is exact.
     """
     ref = _counts(reference_counts, "reference_counts")
     cur = _counts(current_counts, "current_counts")
@@ -338,6 +342,8 @@ def numeric_statistics(
     if n_ref == 0 or n_cur == 0:
         return FeatureStatistics(**common)
     e, (ref, cur), point_mass = merge_duplicate_edges(e, ref, cur)
+    if whole_numbers:
+        point_mass = point_mass | (np.diff(e) == 1)
     low, high = float(e[0]), float(e[-1])
     # The extremes matter only with values out of range, and then they must lie outside it.
     if (below and current_min is not None and not -math.inf < current_min <= low) or (
