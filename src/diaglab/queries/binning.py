@@ -34,6 +34,12 @@ from diaglab.store.compiled import fetch_over
 
 GRID_BINS = 1000
 SPREAD = 6.0
+FEATURES_PER_QUERY = 32
+"""Memory budget: one query profiles or counts at most this many features. A query's UNION ALL
+branches run side by side, each with its own scan buffers and hash table, so one query over every
+feature grows with the width: 250 features at 20k rows exhausted the store's DuckDB memory limit
+(issue 16). In chunks of 32 a query's memory is bounded whatever the width, and Python keeps only
+the small counts (~1,000 bins per numeric feature)."""
 DISTINCT_VALUES = 100
 """An integer feature spanning at most this many values is binned on its values (the drift
 statistics' ~100 bins then merge nothing)."""
@@ -87,9 +93,23 @@ class Grid:
         )
 
 
+def chunks(names: Sequence[str]) -> list[list[str]]:
+    """``names`` in runs of at most ``FEATURES_PER_QUERY`` (the memory budget of one query)."""
+    return [
+        list(names[i : i + FEATURES_PER_QUERY]) for i in range(0, len(names), FEATURES_PER_QUERY)
+    ]
+
+
 def reference_grids(table: ibis.Table, numeric: Sequence[str]) -> dict[str, Grid | None]:
-    """One aggregate over the reference: range and spread of every numeric feature. A feature
-    with no non-null reference value gets None."""
+    """Range and spread of every numeric feature over the reference, one aggregate per
+    ``FEATURES_PER_QUERY`` features. A feature with no non-null reference value gets None."""
+    grids: dict[str, Grid | None] = {}
+    for part in chunks(numeric):
+        grids.update(_reference_grids(table, part))
+    return grids
+
+
+def _reference_grids(table: ibis.Table, numeric: Sequence[str]) -> dict[str, Grid | None]:
     if not numeric:
         return {}
 
@@ -157,7 +177,15 @@ class NumericCounts:
 
 
 def numeric_counts(table: ibis.Table, grids: dict[str, Grid]) -> dict[str, NumericCounts]:
-    """Grid counts of every feature in ``grids`` over ``table``, in one query."""
+    """Grid counts of every feature in ``grids`` over ``table``, one query per
+    ``FEATURES_PER_QUERY`` features."""
+    out: dict[str, NumericCounts] = {}
+    for part in chunks(list(grids)):
+        out.update(_numeric_counts(table, {f: grids[f] for f in part}))
+    return out
+
+
+def _numeric_counts(table: ibis.Table, grids: dict[str, Grid]) -> dict[str, NumericCounts]:
     if not grids:
         return {}
     names = list(grids)
@@ -216,7 +244,15 @@ def _float(v: object) -> float | None:
 
 
 def categorical_counts(table: ibis.Table, features: Sequence[str]) -> dict[str, pd.Series]:
-    """Counts per category (None for missing) of every feature: one query."""
+    """Counts per category (None for missing) of every feature: one query per
+    ``FEATURES_PER_QUERY`` features."""
+    out: dict[str, pd.Series] = {}
+    for part in chunks(features):
+        out.update(_categorical_counts(table, part))
+    return out
+
+
+def _categorical_counts(table: ibis.Table, features: Sequence[str]) -> dict[str, pd.Series]:
     if not features:
         return {}
 
