@@ -110,7 +110,11 @@ def test_classification_metrics_match_sklearn_on_the_slice_rows(planted):
         )
         bound = float(binned_roc_auc_error_bound(hist)[0])
         assert abs(rec["roc_auc"] - skm.roc_auc_score(y, s)) <= bound + 1e-12
+        # the result carries that bound, and says what the value is
+        assert rec["roc_auc_error_bound"] == pytest.approx(bound)
         assert rec["error_lower"] <= rec["error"] <= rec["error_upper"]
+    assert "score histogram" in table.attrs["footnotes"]["roc_auc"]
+    assert "error_error_bound" not in table  # exact metrics claim no bound
 
 
 def test_two_features_with_quantile_bins_partition_the_rows(planted):
@@ -293,3 +297,12 @@ def test_unknown_names_list_the_valid_ones(planted):
         dl.find_slices(planted, "m", features=["regoin"])
     with pytest.raises(dl.InputError, match="one or two"):
         dl.slice_metrics(planted, "m", by=["region", "income", "age"])
+
+
+def test_a_histogram_metric_chart_carries_its_error_bound_footnote(planted):
+    from diaglab.charts.slices import slice_chart
+
+    table = dl.slice_metrics(planted, "m", by="region", metrics=["roc_auc"])
+    spec = slice_chart(table, "roc_auc", ["region"], lower_is_better=False).to_dict()
+    assert "score histogram" in spec["title"]["subtitle"]
+    assert "within ±" in spec["title"]["subtitle"]

@@ -32,6 +32,7 @@ from diaglab.queries.scope import scoped_table
 from diaglab.queries.slice_bins import Binning, binnings
 from diaglab.queries.slice_scan import Needs, SliceCounts, slice_counts
 from diaglab.stats.comparison import compare_to_rest
+from diaglab.stats.log_histogram import RELATIVE_TOLERANCE
 from diaglab.stats.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
 from diaglab.stats.multiple_testing import benjamini_hochberg
 from diaglab.stats.scores import DEFAULT_SCORE_BINS, ScoreHistogram
@@ -277,8 +278,11 @@ def slice_metrics(
         column per ``by`` feature with the bin label, ``n``, ``share``, ``n_labelled``, then per
         metric ``<m>``, ``<m>_lower``, ``<m>_upper``, ``<m>_overall``, ``<m>_difference`` (slice −
         overall), ``<m>_p_value`` (slice vs the rest), ``<m>_p_adjusted`` (Benjamini–Hochberg
-        across the slices) and ``<m>_reason`` (why a value is NaN, e.g. "no labelled rows").
-        ``attrs`` holds the overall values, the bins and the query.
+        across the slices) and ``<m>_reason`` (why a value is NaN, e.g. "no labelled rows");
+        a metric read off a histogram (``roc_auc``, latency quantiles) also has
+        ``<m>_error_bound``, the largest gap to its value on the raw rows, and a sentence in
+        ``attrs["footnotes"][m]`` for charts and exports. ``attrs`` holds the overall values,
+        the bins and the query.
 
     Examples
     --------
@@ -372,6 +376,19 @@ def slice_metrics(
     )
 
 
+def _footnote(metric: str, largest: float) -> str:
+    """What a metric read off a histogram is, and how far from the exact value it can be."""
+    if metric == "roc_auc":
+        return (
+            f"ROC AUC from a {DEFAULT_SCORE_BINS}-bin score histogram (a pair of rows in one bin "
+            f"counts half): within ±{largest:.2g} of the exact AUC here (roc_auc_error_bound)"
+        )
+    return (
+        f"{metric} read off log-spaced latency bins: within {RELATIVE_TOLERANCE:.1%} of the exact "
+        f"quantile (±{largest:.3g} ms here, {metric}_error_bound)"
+    )
+
+
 def _slice_frame(
     stats: pd.DataFrame,
     overall: pd.Series,
@@ -433,6 +450,10 @@ def _slice_frame(
             columns[f"{m}_p_value"] = p
             columns[f"{m}_p_adjusted"] = benjamini_hochberg(p)
             columns[f"{m}_reason"] = part["reason"].to_numpy(dtype=object)
+            bound = part["error_bound"].to_numpy(dtype=float)
+            if np.isfinite(bound).any():
+                columns[f"{m}_error_bound"] = bound
+                attrs.setdefault("footnotes", {})[m] = _footnote(m, float(np.nanmax(bound)))
         out = pd.concat([out, pd.DataFrame(columns, index=out.index)], axis=1)
     out = out.sort_values("n", ascending=False, kind="stable").reset_index(drop=True)
     attrs["overall"] = {
