@@ -306,3 +306,20 @@ def test_a_histogram_metric_chart_carries_its_error_bound_footnote(planted):
     spec = slice_chart(table, "roc_auc", ["region"], lower_is_better=False).to_dict()
     assert "score histogram" in spec["title"]["subtitle"]
     assert "within ±" in spec["title"]["subtitle"]
+
+
+def test_the_level_join_is_bounded_whatever_the_width():
+    from diaglab.queries import slice_search
+
+    # 1,500 promising one-condition slices (500 features x 3 bins): 1.1M pairs unbounded
+    keys = [((f, b),) for f in range(500) for b in range(3)]
+    score = np.linspace(10, 1, len(keys))
+    promising = pd.DataFrame({"key": keys, "score": score, "ub": score + 5})
+    known = dict(zip(keys, score + 5, strict=True))
+    children, truncated = slice_search._children(
+        promising, known, dict(zip(keys, score, strict=True)), 0.0, slice_search.MAX_CANDIDATES
+    )
+    assert truncated and 0 < len(children) <= slice_search.MAX_CANDIDATES
+    top = set(keys[: slice_search.MAX_PARENTS])
+    assert all(c[:1] in top and c[1:] in top for c in children)
+    assert children[0] == (*keys[0], *keys[3])  # the two best parents on distinct features

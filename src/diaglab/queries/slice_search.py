@@ -75,6 +75,11 @@ MAX_CANDIDATES = 20_000
 MAX_DEEP_CANDIDATES = 1_500
 """Candidates counted at level 2 (and at levels 3+) at most, those whose weakest parent scores
 highest first; beyond it the search is no longer exhaustive and says so (``attrs["truncated"]``)."""
+MAX_PARENTS = 2 * math.isqrt(2 * MAX_CANDIDATES)
+"""Promising slices joined into the next level at most, the highest scoring first (400). The
+``MAX_CANDIDATES`` children with the best weakest parent are pairs of the top ~200 parents, so
+joining only the top 400 keeps them while bounding the join's work and memory whatever the width:
+500 features give ~1,250 promising one-condition slices and ~780,000 pairs to rank otherwise."""
 
 SEARCH_METRICS: dict[str, tuple[str, ...]] = {
     "binary": ("error", "log_loss", "brier_score"),
@@ -419,7 +424,13 @@ def _children(
 ) -> tuple[list[tuple[tuple[int, int], ...]], bool]:
     """Apriori join: L+1-condition slices all of whose L-condition parents are promising, whose
     bound beats the k-th best score and every parent's score (else it could never be reported),
-    at most ``cap`` of them, those whose weakest parent scores highest first."""
+    at most ``cap`` of them, those whose weakest parent scores highest first. Only the
+    ``MAX_PARENTS`` best-scoring promising slices are joined (the search then says it was
+    truncated)."""
+    parents_cut = len(promising) > MAX_PARENTS
+    if parents_cut:
+        promising = promising.sort_values("score", ascending=False, kind="stable")
+        promising = promising.head(MAX_PARENTS)
     keys = sorted(promising["key"])
     by_prefix: dict[tuple[tuple[int, int], ...], list[tuple[int, int]]] = {}
     for key in keys:
@@ -438,5 +449,5 @@ def _children(
             if ub >= threshold and ub > max(parents):
                 out.append((min(parents), child))
     out.sort(key=lambda t: -t[0])
-    cut = len(out) > cap
+    cut = len(out) > cap or parents_cut
     return [c for _, c in out[:cap]], cut
