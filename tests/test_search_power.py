@@ -174,3 +174,27 @@ def test_an_empty_report_prints_the_nearest_misses_and_why(tmp_path):
     assert "nearest miss: " in degraded[0].title
     assert degraded[0].note.startswith("Nearest misses (not reported):")
     assert "adjusted p" in degraded[0].note and "needed p <=" in degraded[0].note
+
+
+def test_the_lattice_adjustment_never_materialises_the_untested_hypotheses():
+    import tracemalloc
+
+    from diaglab.queries._slice_report import lattice_p_adjusted
+    from diaglab.queries.slice_search import level_sizes
+    from diaglab.stats.multiple_testing import benjamini_hochberg
+
+    p = np.random.default_rng(3).random(2_000) ** 4
+    levels = np.repeat([1, 2, 3], [500, 1000, 500])
+    # uniform weighting is 64f1db6's BH over the lattice with the untested padded as p = 1
+    small = level_sizes([5] * 12, 3)
+    padded = benjamini_hochberg(np.concatenate([p, np.ones(sum(small) - p.size)]))[: p.size]
+    uniform = lattice_p_adjusted(p, levels, small, weighting="uniform")
+    assert np.allclose(uniform, padded)
+    # 500 features of 5 bins: 2.6e9 conjunctions, which 64f1db6 padded into a 19.3 GiB array
+    wide = level_sizes([5] * 500, 3)
+    assert sum(wide) > 2.5e9
+    tracemalloc.start()
+    adjusted = lattice_p_adjusted(p, levels, wide)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 5_000_000 and np.isfinite(adjusted).all()

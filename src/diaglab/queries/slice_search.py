@@ -11,6 +11,12 @@ engine returns only ``n`` (labelled rows), ``Σℓ``, ``Σℓ²`` and ``max ℓ`
 
 Counting runs in the engine (:mod:`diaglab.queries.slice_counts`); rows never leave it.
 
+Memory is bounded whatever the width: the engine returns small cell counts per block of features
+(``BLOCK_CELLS``, ``BRANCHES_PER_QUERY`` blocks per query), the level join pairs at most
+``MAX_PARENTS`` slices into at most ``MAX_CANDIDATES`` (then ``MAX_DEEP_CANDIDATES``) children,
+and the lattice's untested hypotheses are counted, not stored. Measured peak RSS: bench/RESULTS.md
+("Bounded memory").
+
 Score: ``(mean ℓ in the slice − mean ℓ overall) · √n`` — the effect in the metric's units times the
 square root of the slice's labelled rows, i.e. proportional to the z-statistic of the gap: it
 prefers a large slice with a clear gap to a tiny slice with a larger one. Its upper bound over the
