@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from bench._common import START, machine
+from bench.drift import _rss_mb
 
 HERE = Path(__file__).parent
 CAP_GB = float(os.environ.get("BENCH_MEMORY_CAP_GB", 8))
@@ -88,16 +89,6 @@ def case(kind: str, path: Path) -> dict[str, Any]:
     store.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"seconds": round(seconds, 1), "detail": detail, "self_peak_mb": round(peak)}
-
-
-def _rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except (OSError, ValueError):
-        pass
-    return 0.0
 
 
 def measure(kind: str, path: Path, src: Path) -> dict[str, Any]:
