@@ -23,6 +23,7 @@ import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -96,12 +97,15 @@ def measure(kind: str, path: Path, src: Path) -> dict[str, Any]:
     ``wait4`` (also when the watchdog killed it)."""
     env = {**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{HERE.parent}"}
     cmd = [sys.executable, "-m", "bench.memory", "case", kind, str(path)]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out_file, err_file = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+    proc = subprocess.Popen(cmd, env=env, stdout=out_file, stderr=err_file)
     killed: list[str] = []
+    done = threading.Event()
 
     def watch() -> None:
+        # never proc.poll(): it would reap the child before wait4 reads its rusage
         start = time.perf_counter()
-        while proc.poll() is None:
+        while not done.wait(0.1):
             rss, elapsed = _rss_mb(proc.pid), time.perf_counter() - start
             if rss > CAP_GB * 1024 or elapsed > TIMEOUT:
                 killed.append(
@@ -109,15 +113,17 @@ def measure(kind: str, path: Path, src: Path) -> dict[str, Any]:
                 )
                 os.kill(proc.pid, signal.SIGKILL)
                 return
-            time.sleep(0.1)
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
     t0 = time.perf_counter()
-    out, err = proc.stdout.read(), proc.stderr.read()  # type: ignore[union-attr]
     _, status, usage = os.wait4(proc.pid, 0)
+    done.set()
     proc.returncode = os.waitstatus_to_exitcode(status)
     watcher.join()
+    out_file.seek(0)
+    err_file.seek(0)
+    out, err = out_file.read(), err_file.read()
     result: dict[str, Any] = {
         "peak_rss_mb": round(usage.ru_maxrss / 1024),
         "wall": round(time.perf_counter() - t0, 1),
