@@ -92,47 +92,51 @@ def case(kind: str, path: Path) -> dict[str, Any]:
     return {"seconds": round(seconds, 1), "detail": detail, "self_peak_mb": round(peak)}
 
 
+def _watched(cmd: list[str], env: dict[str, str]) -> tuple[int, Any, bytes, bytes, str | None]:
+    """Run ``cmd``, killing it past the memory cap or the timeout; its exit code, rusage (from
+    ``wait4``, so also when killed), stdout, stderr and why it was killed."""
+    with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
+        proc = subprocess.Popen(cmd, env=env, stdout=out_file, stderr=err_file)
+        killed: list[str] = []
+        done = threading.Event()
+
+        def watch() -> None:
+            # never proc.poll(): it would reap the child before wait4 reads its rusage
+            start = time.perf_counter()
+            while not done.wait(0.1):
+                rss, elapsed = _rss_mb(proc.pid), time.perf_counter() - start
+                if rss > CAP_GB * 1024 or elapsed > TIMEOUT:
+                    over = rss > CAP_GB * 1024
+                    killed.append(f"killed at {rss / 1024:.1f} GB RSS" if over else "timed out")
+                    os.kill(proc.pid, signal.SIGKILL)
+                    return
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        done.set()
+        watcher.join()
+        out_file.seek(0)
+        err_file.seek(0)
+        code = os.waitstatus_to_exitcode(status)
+        return code, usage, out_file.read(), err_file.read(), killed[0] if killed else None
+
+
 def measure(kind: str, path: Path, src: Path) -> dict[str, Any]:
-    """Run one case in a child process with ``src`` first on its path; its peak RSS from
-    ``wait4`` (also when the watchdog killed it)."""
+    """Run one case in a child process with ``src`` first on its path; its peak RSS."""
     env = {**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{HERE.parent}"}
     cmd = [sys.executable, "-m", "bench.memory", "case", kind, str(path)]
-    out_file, err_file = tempfile.TemporaryFile(), tempfile.TemporaryFile()
-    proc = subprocess.Popen(cmd, env=env, stdout=out_file, stderr=err_file)
-    killed: list[str] = []
-    done = threading.Event()
-
-    def watch() -> None:
-        # never proc.poll(): it would reap the child before wait4 reads its rusage
-        start = time.perf_counter()
-        while not done.wait(0.1):
-            rss, elapsed = _rss_mb(proc.pid), time.perf_counter() - start
-            if rss > CAP_GB * 1024 or elapsed > TIMEOUT:
-                killed.append(
-                    f"killed at {rss / 1024:.1f} GB RSS" if rss > CAP_GB * 1024 else "timed out"
-                )
-                os.kill(proc.pid, signal.SIGKILL)
-                return
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
     t0 = time.perf_counter()
-    _, status, usage = os.wait4(proc.pid, 0)
-    done.set()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    watcher.join()
-    out_file.seek(0)
-    err_file.seek(0)
-    out, err = out_file.read(), err_file.read()
+    code, usage, out, err, killed = _watched(cmd, env)
     result: dict[str, Any] = {
         "peak_rss_mb": round(usage.ru_maxrss / 1024),
         "wall": round(time.perf_counter() - t0, 1),
     }
     if killed:
-        result["outcome"] = killed[0]
-    elif proc.returncode != 0:
+        result["outcome"] = killed
+    elif code != 0:
         last = err.decode(errors="replace").strip().splitlines()
-        result["outcome"] = "failed: " + (last[-1][:200] if last else f"exit {proc.returncode}")
+        result["outcome"] = "failed: " + (last[-1][:200] if last else f"exit {code}")
     else:
         result.update(json.loads(out.decode().strip().splitlines()[-1]))
         result["outcome"] = "ok"
