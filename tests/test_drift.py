@@ -190,3 +190,62 @@ def test_the_reference_profile_outlives_new_predictions_not_a_new_reference(tmp_
         != after.table.set_index("feature").loc["age", "psi"]
     )
     store.close()
+
+
+def test_integer_features_are_binned_on_whole_numbers_and_say_so(tmp_path):
+    from scipy.stats import wasserstein_distance
+
+    rng = np.random.default_rng(4)
+    ref_age = rng.integers(18, 81, 5_000).astype(float)
+    cur_age = np.minimum(rng.integers(18, 81, 4_000) + 1, 80).astype(float)
+    store = dl.open(tmp_path / "s")
+    store.set_reference(
+        model="m", features=pd.DataFrame({"age": ref_age, "x": rng.normal(size=5_000)})
+    )
+    ts = pd.Timestamp("2026-01-01", tz="UTC") + pd.to_timedelta(np.arange(4_000), unit="min")
+    store.log(
+        model="m",
+        features=pd.DataFrame({"age": cur_age, "x": rng.normal(size=4_000)}),
+        predictions=rng.random(4_000),
+        timestamps=ts,
+    )
+    rep = dl.drift(store, "m")
+    age = rep.distribution("age")
+    edges = np.concatenate([age.bins["left"], age.bins["right"]])
+    assert np.all(edges == np.round(edges)), edges  # no 21.053
+    assert age.binning == "one bin per distinct whole-number value"
+    assert rep.distribution("x").binning == "quantile bins of about equal reference mass"
+    # the values are point masses: the Wasserstein distance is exact, not a binned bound
+    exact = wasserstein_distance(ref_age, cur_age) / ref_age.std()
+    assert rep["age"].wasserstein == pytest.approx(exact, rel=1e-9)
+    store.close()
+
+
+def test_wide_drift_counts_features_in_bounded_chunks_with_the_same_result(tmp_path, monkeypatch):
+    from diaglab.queries import binning
+
+    rng = np.random.default_rng(6)
+    names = [f"f{i:02d}" for i in range(40)]
+    ref = pd.DataFrame(rng.normal(0, 1, (1_000, 40)), columns=names)
+    ref["c"] = rng.choice(["a", "b"], 1_000)
+    cur = pd.DataFrame(rng.normal(0.2, 1, (800, 40)), columns=names)
+    cur["c"] = rng.choice(["a", "b"], 800)
+    store = dl.open(tmp_path / "s")
+    store.set_reference(model="m", features=ref)
+    store.log(model="m", features=cur, predictions=rng.random(800))
+    widest: list[int] = []
+    fetch = binning.fetch_over
+
+    def spy(table, key, build):
+        if key[0] in ("numeric_counts", "categorical_counts", "reference_grids"):
+            widest.append(len(key[1]))
+        return fetch(table, key, build)
+
+    monkeypatch.setattr(binning, "fetch_over", spy)
+    chunked = dl.drift(store, "m").table.set_index("feature")
+    assert 0 < max(widest) <= binning.FEATURES_PER_QUERY < 40
+    monkeypatch.setattr(binning, "FEATURES_PER_QUERY", 1_000)
+    whole = dl.drift(store, "m").table.set_index("feature")
+    assert max(widest) == 40  # counted in one query this time
+    pd.testing.assert_frame_equal(chunked.sort_index(), whole.sort_index())
+    store.close()

@@ -108,3 +108,12 @@ def test_errors_show_under_the_widget_and_capture_has_the_query(store):
     assert cap.table["rows"] and cap.chart is not None
     with pytest.raises(dl.UnknownNameError, match="known: employment, income, region"):
         dl.SliceExplorer(store, "m", by="incme")
+
+
+def test_an_empty_search_shows_its_nearest_misses(store):
+    ex = dl.SliceExplorer(store, "m", by="employment", where="region = 'south'").wait()
+    assert ex.last_error is None and ex.found is not None and ex.found.empty
+    assert "nearest miss: " in ex.status.value
+    shown = " ".join(getattr(c, "value", "") for c in ex.found_box.children)
+    assert "no slice is significantly worse" in shown and "nearest misses (not reported)" in shown
+    assert "adjusted p" in shown and "needed p &lt;=" in shown

@@ -102,6 +102,26 @@ def test_classification_metrics_match_sklearn_on_the_slice_rows(planted):
         assert rec["f1"] == pytest.approx(skm.f1_score(y, pred))
         assert rec["log_loss"] == pytest.approx(skm.log_loss(y, s), rel=1e-9)
         assert rec["brier_score"] == pytest.approx(skm.brier_score_loss(y, s), rel=1e-9)
+        # a selection this small (< 50,000 labelled, scored rows) gets the exact AUC
+        assert rec["roc_auc"] == pytest.approx(skm.roc_auc_score(y, s), abs=1e-12)
+        assert rec["roc_auc_error_bound"] == 0
+        assert rec["error_lower"] <= rec["error"] <= rec["error_upper"]
+    assert "exactly" in table.attrs["footnotes"]["roc_auc"] and table.attrs["exact"] == ["roc_auc"]
+    assert "error_error_bound" not in table  # exact metrics claim no bound
+
+
+def test_a_large_selection_reads_auc_off_the_histogram_within_its_stated_bound(
+    planted, monkeypatch
+):
+    from diaglab.queries import slice_scan
+
+    monkeypatch.setattr(slice_scan, "EXACT_ROWS", 1_000)
+    monkeypatch.setattr(dl.queries.slices, "EXACT_ROWS", 1_000)
+    table = dl.slice_metrics(planted, "m", by="region", metrics=["roc_auc"])
+    assert "exact" not in table.attrs
+    for rec in table.to_dict(orient="records"):
+        rows = _rows(planted, rec["slice"])
+        y, s = rows.label.to_numpy(), rows.score.to_numpy()
         bins = np.minimum(np.floor(s * 100), 99).astype(int)
         hist = ScoreHistogram(
             np.bincount(bins, weights=y, minlength=100),
@@ -109,8 +129,9 @@ def test_classification_metrics_match_sklearn_on_the_slice_rows(planted):
             np.bincount(bins, weights=s, minlength=100),
         )
         bound = float(binned_roc_auc_error_bound(hist)[0])
+        assert rec["roc_auc_error_bound"] == pytest.approx(bound) and bound > 0
         assert abs(rec["roc_auc"] - skm.roc_auc_score(y, s)) <= bound + 1e-12
-        assert rec["error_lower"] <= rec["error"] <= rec["error_upper"]
+    assert "score histogram" in table.attrs["footnotes"]["roc_auc"]
 
 
 def test_two_features_with_quantile_bins_partition_the_rows(planted):
@@ -293,3 +314,30 @@ def test_unknown_names_list_the_valid_ones(planted):
         dl.find_slices(planted, "m", features=["regoin"])
     with pytest.raises(dl.InputError, match="one or two"):
         dl.slice_metrics(planted, "m", by=["region", "income", "age"])
+
+
+def test_the_auc_chart_says_how_the_auc_was_computed(planted):
+    from diaglab.charts.slices import slice_chart
+
+    table = dl.slice_metrics(planted, "m", by="region", metrics=["roc_auc"])
+    spec = slice_chart(table, "roc_auc", ["region"], lower_is_better=False).to_dict()
+    # the subtitle says how the AUC was computed (exactly, for a selection this small)
+    assert spec["title"]["subtitle"] == table.attrs["footnotes"]["roc_auc"]
+    assert "computed exactly from the scores" in spec["title"]["subtitle"]
+
+
+def test_the_level_join_is_bounded_whatever_the_width():
+    from diaglab.queries import slice_search
+
+    # 1,500 promising one-condition slices (500 features x 3 bins): 1.1M pairs unbounded
+    keys = [((f, b),) for f in range(500) for b in range(3)]
+    score = np.linspace(10, 1, len(keys))
+    promising = pd.DataFrame({"key": keys, "score": score, "ub": score + 5})
+    known = dict(zip(keys, score + 5, strict=True))
+    children, truncated = slice_search._children(
+        promising, known, dict(zip(keys, score, strict=True)), 0.0, slice_search.MAX_CANDIDATES
+    )
+    assert truncated and 0 < len(children) <= slice_search.MAX_CANDIDATES
+    top = set(keys[: slice_search.MAX_PARENTS])
+    assert all(c[:1] in top and c[1:] in top for c in children)
+    assert children[0] == (*keys[0], *keys[3])  # the two best parents on distinct features

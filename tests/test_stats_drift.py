@@ -671,3 +671,43 @@ def test_merging_duplicate_edges_preserves_totals(data: st.DataObject) -> None:
     assert merged.sum() == sum(a)
     assert merged.size == e.size - 1 == point_mass.size
     assert np.all(np.diff(e)[:-1] > 0)
+
+
+def _three_shifts():
+    from diaglab.stats.drift import categorical_statistics
+
+    def cat(name, cur):
+        return categorical_statistics(
+            name,
+            reference_counts={"a": 50_000, "b": 50_000},
+            current_counts={"a": cur, "b": 100_000 - cur},
+        )
+
+    # none, minor (JS ~0.035: significant at this size, small), major (JS ~0.22)
+    return [cat("same", 50_000), cat("subtle", 54_000), cat("large", 75_000)]
+
+
+def test_drifted_follows_min_severity_and_every_row_says_which():
+    from diaglab.stats.drift import RULE, assess_drift, drift_frame
+
+    default = {r.feature: r for r in assess_drift(_three_shifts())}
+    assert default["subtle"].severity == "minor" and not default["subtle"].drifted
+    assert default["large"].drifted and not default["same"].drifted
+    every = {r.feature: r.drifted for r in assess_drift(_three_shifts(), min_severity="minor")}
+    assert every == {"same": False, "subtle": True, "large": True}
+    frame = drift_frame(assess_drift(_three_shifts(), min_severity="major"))
+    assert set(frame["min_severity"]) == {"major"} and frame.attrs["drifted_rule"] == RULE
+    with pytest.raises(UnknownNameError, match="known: major, minor, moderate"):
+        assess_drift(_three_shifts(), min_severity="none")
+
+
+def test_the_summary_line_never_hides_a_minor_significant_shift():
+    from diaglab.stats.drift import assess_drift, drift_frame, drift_summary
+
+    text = drift_summary(drift_frame(assess_drift(_three_shifts())))
+    assert text == (
+        "1 of 3 features drifted (moderate or above: large); "
+        "1 more shows a minor, significant shift: subtle"
+    )
+    minor = drift_summary(drift_frame(assess_drift(_three_shifts(), min_severity="minor")))
+    assert minor == "2 of 3 features drifted (minor or above: large, subtle)"

@@ -97,7 +97,7 @@ def distribution_chart(
     )
     unseen = "outside the reference range" if dist.kind == "numeric" else "new category"
     subtitle = (
-        "bins of equal reference mass; red: " + unseen
+        f"{getattr(dist, 'binning', 'quantile bins')}; red: " + unseen
         if dist.kind == "numeric"
         else "share per category; red: " + unseen
     )

@@ -140,5 +140,10 @@ def slice_chart(
     frame = chart_frame(table, metric, by, lower_is_better=lower_is_better, alpha=alpha)
     text = title or f"{metric} by {' × '.join(by)}"
     if len(by) == 2:
-        return heatmap(frame, metric=metric, by=by, title=text)
-    return bar_chart(frame, metric=metric, title=text)
+        chart = heatmap(frame, metric=metric, by=by, title=text)
+    else:
+        chart = bar_chart(frame, metric=metric, title=text)
+    footnote = table.attrs.get("footnotes", {}).get(metric)
+    if footnote:  # a value read off a histogram says so, with its bound
+        chart = chart.properties(title=alt.Title(text, subtitle=footnote, anchor="start"))
+    return chart

@@ -71,6 +71,7 @@ from diaglab.queries.filters import Slice
 from diaglab.queries.window import Window
 from diaglab.specs import Scope
 from diaglab.specs.catalog import DriftOverTimeSpec, DriftSpec
+from diaglab.stats.drift import RULE, drift_summary
 
 SEVERITY_RANK = {"none": 0, "minor": 1, "moderate": 2, "major": 3}
 STATISTIC = "psi"
@@ -386,17 +387,13 @@ class DriftExplorer(Explorer):
         self._details = {}
         table = self._sorted(report.table)
         self._render_table(table)
-        drifted = table[(table["role"] == "feature") & table["drifted"]]["feature"].tolist()
-        n_features = int((table["role"] == "feature").sum())
         n_cur = int(table["n_current"].max()) if len(table) else 0
         outputs = "; ".join(
             f"{r.feature}: {r.severity}" for r in table.itertuples() if r.role != "feature"
         )
-        self.status.value = (
-            f"{len(drifted)} of {n_features} features drifted"
-            + (f" ({html.escape(', '.join(drifted))})" if drifted else "")
-            + f"; {html.escape(outputs)}"
-        )
+        self.status.value = html.escape(
+            f"{drift_summary(table[table['role'] == 'feature'])}; {outputs}"
+        ) + (f" <span title='{html.escape(RULE)}' style='cursor:help'>ⓘ</span>")
         self.window_label.value = (
             f"current window <b>{html.escape(describe_window(report.window))}</b> "
             f"({n_cur:,} predictions) vs <b>{html.escape(report.reference)}</b>"

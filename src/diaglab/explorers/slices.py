@@ -28,6 +28,7 @@ from diaglab.explorers._base import Explorer, checked_where, scope_state
 from diaglab.explorers._controls import WINDOW_HINT, run_button, text_box, vega_chart
 from diaglab.explorers._windows import WindowTrait, format_window, parse_window
 from diaglab.queries.filters import Slice
+from diaglab.queries.found_slices import misses_text
 from diaglab.queries.slice_rows import PAGE_SIZE, slice_rows
 from diaglab.queries.slice_search import SEARCH_METRICS
 from diaglab.queries.slices import DEFAULT_METRICS
@@ -333,6 +334,7 @@ class SliceExplorer(Explorer):
             f"{len(table)} slices of {table.attrs.get('n', 0):,} predictions; {self.metric} "
             f"overall {_num(overall)}; {len(found)} slice(s) found significantly worse in "
             f"{found.attrs.get('tested', 0):,} tested (FDR {found.attrs.get('alpha', 0.05)})"
+            + ("" if len(found) else _nearest_miss(found))
         )
 
     def _render_found(self, found: pd.DataFrame) -> None:
@@ -354,6 +356,15 @@ class SliceExplorer(Explorer):
         if not rows:
             note = "no slice is significantly worse than the rest (after FDR control)"
             rows.append(w.HTML(f"<i>{note}</i>"))
+            lines = misses_text(found.attrs)
+            if lines:
+                items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+                rows.append(
+                    w.HTML(
+                        "<span style='font-size:12px'>nearest misses (not reported):"
+                        f"<ul style='margin:2px 0'>{items}</ul></span>"
+                    )
+                )
         self.found_box.children = rows
 
     @Explorer._guard
@@ -476,3 +487,14 @@ def _cell(v: Any) -> str:
     if isinstance(v, pd.Timestamp):
         return v.strftime("%Y-%m-%d %H:%M")
     return str(v)
+
+
+def _nearest_miss(found: pd.DataFrame) -> str:
+    """The status line's note on an empty search: the slice that came nearest."""
+    missed = found.attrs.get("nearest_misses") or []
+    if not missed:
+        return ""
+    m = missed[0]
+    return html.escape(
+        f"; nearest miss: {m['predicate']} (p {m['p_value']:.2g}, adjusted {m['p_adjusted']:.2g})"
+    )

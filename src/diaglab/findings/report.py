@@ -32,6 +32,7 @@ from diaglab.findings._charts import drift_chart, metrics_chart, slices_chart
 from diaglab.findings.capture import record
 from diaglab.findings.finding import Finding
 from diaglab.findings.replay import spec_of_finding
+from diaglab.queries import found_slices
 from diaglab.queries.window import Window, parse_window
 from diaglab.specs import Scope
 from diaglab.specs.catalog import DriftSpec, FindSlicesSpec, MetricsOverTimeSpec, WorstErrorsSpec
@@ -69,14 +70,15 @@ def standard_findings(
     worst_spec = FindSlicesSpec(scope=Scope(model, window=window), metrics="error", k=10)
     worst = record(store, "worst slices", spec=worst_spec, **common)
     wt = worst.frame()
+    missed = [] if len(wt) else found_slices.misses(store, model, window=window)
     title = (
         f"Worst slice: {wt['slice'].iloc[0]} (error {wt['value'].iloc[0]:.3g} vs "
         f"{wt['overall'].iloc[0]:.3g} overall)"
         if len(wt)
-        else "Worst slices: none significantly worse than overall"
+        else "Worst slices: none significantly worse than overall" + _nearest(missed)
     )
     chart = slices_chart(wt, "value", "lower", "upper", "error per slice") if len(wt) else None
-    out.append(_retitle(worst, title, chart, store, save))
+    out.append(_retitle(worst, title, chart, store, save, note=_misses_note(missed)))
 
     before, after = _halves(store, model, window)
     if before is not None and after is not None:
@@ -85,18 +87,20 @@ def standard_findings(
         )
         degraded = record(store, "degraded slices", spec=cmp_spec, **common)
         dt = degraded.frame()
+        missed = [] if len(dt) else found_slices.misses(store, model, compare=(before, after))
         title = (
             f"Degraded most: {dt['slice'].iloc[0]} (error {dt['value_a'].iloc[0]:.3g} → "
             f"{dt['value_b'].iloc[0]:.3g}, {before} → {after})"
             if len(dt)
             else f"Degraded slices: none beyond the overall change ({before} → {after})"
+            + _nearest(missed)
         )
         chart = (
             slices_chart(dt, "did", "did_lower", "did_upper", "error change beyond overall")
             if len(dt)
             else None
         )
-        out.append(_retitle(degraded, title, chart, store, save))
+        out.append(_retitle(degraded, title, chart, store, save, note=_misses_note(missed)))
 
     out.append(_metrics_finding(store, model, window, freq, common, save))
 
@@ -154,14 +158,37 @@ def _metrics_finding(
     )
 
 
-def _retitle(f: Finding, title: str, chart: Any, store: Any, save: bool) -> Finding:
+def _nearest(missed: list[dict[str, Any]]) -> str:
+    """The nearest miss of an empty search, for a title."""
+    if not missed:
+        return ""
+    m = missed[0]
+    return (
+        f"; nearest miss: {m['predicate']} ({m['effect']:+.3g}, p {m['p_value']:.2g}, "
+        f"adjusted {m['p_adjusted']:.2g})"
+    )
+
+
+def _misses_note(missed: list[dict[str, Any]]) -> str:
+    """An empty search's nearest misses and why each was not reported, for a finding's note."""
+    if not missed:
+        return ""
+    return "Nearest misses (not reported):\n" + "\n".join(
+        f"- {line}"
+        for line in found_slices.misses_text({"nearest_misses": missed}, limit=len(missed))
+    )
+
+
+def _retitle(
+    f: Finding, title: str, chart: Any, store: Any, save: bool, *, note: str = ""
+) -> Finding:
     """The finding under its final title and chart (its evidence computed once)."""
     return record(
         store,
         title,
         spec=spec_of_finding(f),
         recorded=f.query,
-        note=f.note,
+        note=note or f.note,
         author=f.author,
         model=f.model,
         table=f.frame(),

@@ -2,7 +2,12 @@
 
 Every slice the search counted with enough support is tested (slice vs the rest with
 :func:`~diaglab.stats.metrics.compare_to_rest`; with ``compare``, a difference in differences
-against the rest over four independent groups) and Benjamini–Hochberg runs over all of them.
+against the rest over four independent groups). The false-discovery budget is spread over the
+whole lattice by weighted Benjamini–Hochberg with level weights
+(:func:`~diaglab.stats.multiple_testing.level_weights`): the slices of one condition share half
+or more of it, so a single-feature effect competes with its own level rather than with the
+thousands of conjunctions below it. When nothing passes, the result still says which slices
+came nearest and why they did not pass (``attrs["nearest_misses"]``).
 """
 
 from __future__ import annotations
@@ -22,7 +27,17 @@ from diaglab.queries.slice_bins import Binning
 from diaglab.queries.slices import metric_task
 from diaglab.stats.comparison import compare_to_rest
 from diaglab.stats.intervals import z_value
-from diaglab.stats.multiple_testing import benjamini_hochberg
+from diaglab.stats.multiple_testing import (
+    level_weights,
+    weighted_benjamini_hochberg,
+)
+
+WEIGHTINGS = ("levels", "uniform")
+"""How find_slices spreads the false-discovery budget over the lattice's levels: ``levels``
+(weighted BH, :func:`~diaglab.stats.multiple_testing.level_weights`) or ``uniform`` (plain BH
+over every conjunction, as before: each level gets a share in proportion to its size)."""
+MISSES = 5
+"""Nearest misses kept in a result."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +49,9 @@ class Setup:
     min_support: int
     n_total: float
     compare: bool
+    level_sizes: tuple[int, ...] = ()
+    """Conjunctions of 1, 2, … conditions in the lattice (hypotheses per level)."""
+    weighting: str = "levels"
 
 
 def metric_columns(metric: str, task: str, n: Any, s1: Any, s2: Any) -> pd.DataFrame:
@@ -81,15 +99,12 @@ def report(
         frame = _compare_stats(tested, setup, totals)
     else:
         frame = _rest_stats(tested, setup, totals)
-    if len(frame):
-        # Every conjunction the search could have examined counts as a test (the untested as
-        # p = 1): which slices get tested depends on the data, so counting only those would let
-        # pruning make noise look significant.
-        p = frame["p_value"].to_numpy(dtype=float)
-        padding = max(0, int(attrs.get("hypotheses", 0)) - int(np.isfinite(p).sum()))
-        frame["p_adjusted"] = benjamini_hochberg(np.concatenate([p, np.ones(padding)]))[: len(p)]
-    else:
-        frame["p_adjusted"] = []
+    frame["p_adjusted"] = lattice_p_adjusted(
+        frame["p_value"].to_numpy(dtype=float),
+        frame["level"].to_numpy(dtype=int),
+        setup.level_sizes,
+        weighting=setup.weighting,
+    )
     effect = frame["did"] if setup.compare else frame["difference"]
     # A sub-slice that scores no higher than one of its parents adds nothing: the parent says it.
     score_of = dict(zip(evaluated["key"], evaluated["score"], strict=True))
@@ -102,10 +117,10 @@ def report(
         ]
     )
     frame["dominated"] = frame["score"].to_numpy() <= parent_best
-    chosen = frame[
-        (frame["p_adjusted"] < alpha) & (effect > 0) & (frame["score"] > 0) & ~frame["dominated"]
-    ]
-    chosen = chosen.sort_values("score", ascending=False, kind="stable").head(k)
+    worse = (effect > 0) & (frame["score"] > 0)
+    passed = worse & (frame["p_adjusted"] < alpha) & ~frame["dominated"]
+    chosen = frame[passed].sort_values("score", ascending=False, kind="stable").head(k)
+    attrs["nearest_misses"] = nearest_misses(frame[worse & ~passed], setup, alpha, score_of)
     chosen = chosen.reset_index(drop=True)
     slices = [slice_of(key, setup) for key in chosen["key"]]
     counts = _support(table, slices, setup.compare)
@@ -249,3 +264,89 @@ def _why(r: dict[str, Any], metric: str, compare: bool, alpha: float) -> str:
         f"{pct(r['overall'])} overall, {r['difference']:+.3g}; adjusted p {p_text} "
         f"< {alpha} on {r['labelled']:,} labelled rows ({r['support_share']:.1%} of rows)"
     )
+
+
+def lattice_p_adjusted(
+    p_values: np.ndarray,
+    levels: np.ndarray,
+    level_sizes: tuple[int, ...],
+    *,
+    weighting: str = "levels",
+) -> np.ndarray:
+    """Adjusted p-values of the tested slices of a lattice with ``level_sizes`` conjunctions per
+    level; every conjunction the search pruned or never reached counts as a hypothesis that is
+    never rejected (which slices get tested depends on the data, so counting only those would let
+    pruning pass noise off as a finding). They are counted, never materialised: 500 features of 5
+    bins make 2.6e9 conjunctions of up to three conditions (64f1db6 padded them into a 19.3 GiB
+    array)."""
+    if not len(p_values):
+        return np.array([], dtype=float)
+    return weighted_benjamini_hochberg(
+        p_values, _weights(levels, level_sizes, weighting), hypotheses=sum(level_sizes)
+    )
+
+
+def _weights(levels: np.ndarray, level_sizes: tuple[int, ...], weighting: str) -> np.ndarray:
+    per_level = level_weights(level_sizes) if weighting == "levels" else np.ones(len(level_sizes))
+    return np.asarray(per_level[np.asarray(levels, dtype=int) - 1], dtype=float)
+
+
+def _shares(level_sizes: tuple[int, ...], weighting: str) -> np.ndarray:
+    sizes = np.asarray(level_sizes, dtype=float)
+    if weighting == "levels":
+        return np.asarray(level_weights(sizes) * sizes / sizes.sum())
+    return sizes / sizes.sum()
+
+
+def nearest_misses(
+    frame: pd.DataFrame, setup: Setup, alpha: float, score_of: dict[Any, float]
+) -> list[dict[str, Any]]:
+    """The ``MISSES`` slices worse than the rest that came nearest to being reported (smallest
+    adjusted, then raw p-value), each with why it was not: its adjusted p-value against
+    ``alpha`` (and the raw p-value it would have needed on its own), or a parent slice that
+    scores as high."""
+    if not len(frame):
+        return []
+    near = frame.sort_values(["p_adjusted", "p_value"], kind="stable", na_position="last")
+    near = near.head(MISSES)
+    m = float(sum(setup.level_sizes))
+    shares = _shares(setup.level_sizes, setup.weighting)
+    weights = _weights(near["level"].to_numpy(dtype=int), setup.level_sizes, setup.weighting)
+    out = []
+    for (_, r), weight in zip(near.iterrows(), weights, strict=True):
+        level = int(r["level"])
+        key = r["key"]
+        needed = weight * alpha / m
+        p, pa = float(r["p_value"]), float(r["p_adjusted"])
+        if math.isnan(p):
+            why = "no test: the loss does not vary in one of the groups"
+        elif pa >= alpha:
+            plural = "condition" if level == 1 else "conditions"
+            why = (
+                f"adjusted p {pa:.2g} >= alpha {alpha}: one of "
+                f"{setup.level_sizes[level - 1]:,} slices of {level} {plural}, which share "
+                f"{shares[level - 1]:.0%} of the false-discovery budget; on its own it needed "
+                f"p <= {needed:.2g}, it has p = {p:.2g}"
+            )
+        else:
+            parents = [key[:j] + key[j + 1 :] for j in range(len(key))]
+            parent = max(parents, key=lambda q: score_of.get(q, -np.inf))
+            why = (
+                f"significant, but its parent slice {slice_of(parent, setup)} scores as high: "
+                "the extra condition adds nothing"
+            )
+        effect = float(r["did"] if setup.compare else r["difference"])
+        labelled = float(r["n_a"] + r["n_b"]) if setup.compare else float(r["n"])
+        out.append(
+            {
+                "predicate": str(slice_of(key, setup)),
+                "level": level,
+                "labelled": int(labelled),
+                "effect": effect,
+                "p_value": p,
+                "p_adjusted": pa,
+                "p_needed": needed,
+                "why_not": why,
+            }
+        )
+    return out

@@ -7,9 +7,17 @@ range (counted apart). The engine only computes ``floor((x - lo) / width)`` and 
 query for all features, which is portable to any Ibis backend. (Tail quantiles would place the
 grid better for very skewed features, but approximate quantiles cost ~10x a mean and a standard
 deviation here.)
-Python then merges the fine bins into ~100 bins of equal reference mass (quantile bins) that both
-sides share exactly, so PSI, Jensen–Shannon and the chi-square test are exact for those bins; the
-binned KS and Wasserstein bounds are documented in :mod:`diaglab.stats.distances`.
+Python then merges the fine bins into ~100 bins of about equal reference mass (quantile bins)
+that both sides share exactly, so PSI, Jensen–Shannon and the chi-square test are exact for those
+bins; the binned KS and Wasserstein bounds are documented in :mod:`diaglab.stats.distances`.
+
+Integer features (every reference value a whole number, e.g. an age in years) get a grid of their
+own (``Grid.integer``): one bin per value when the reference range spans at most ``GRID_BINS``
+values, else bins of a whole-number width, always starting at a whole number. Merged bins then
+end at whole numbers (``[21, 27)``, never ``21.053``), and a feature with at most ~100 values is
+binned on its distinct values, each a point mass (the Wasserstein distance is then exact). Their
+bins hold whatever share of the reference their values hold, so they are only as equal as the
+values allow (``Grid.binning`` says which scheme a feature got).
 """
 
 from __future__ import annotations
@@ -26,6 +34,15 @@ from diaglab.store.compiled import fetch_over
 
 GRID_BINS = 1000
 SPREAD = 6.0
+FEATURES_PER_QUERY = 32
+"""Memory budget: one query profiles or counts at most this many features. A query's UNION ALL
+branches run side by side, each with its own scan buffers and hash table, so one query over every
+feature grows with the width: 250 features at 20k rows exhausted the store's DuckDB memory limit
+(issue 16). In chunks of 32 a query's memory is bounded whatever the width, and Python keeps only
+the small counts (~1,000 bins per numeric feature)."""
+DISTINCT_VALUES = 100
+"""An integer feature spanning at most this many values is binned on its values (the drift
+statistics' ~100 bins then merge nothing)."""
 # Out-of-reference-range values get these grid indexes, far from any real one.
 BELOW, ABOVE = -(2**40), 2**40
 
@@ -41,6 +58,8 @@ class Grid:
     ref_max: float
     std: float
     bins: int = GRID_BINS
+    integer: bool = False
+    """Every reference value is a whole number; the grid's edges are whole numbers."""
 
     @property
     def width(self) -> float:
@@ -53,7 +72,18 @@ class Grid:
             inner = np.full(self.bins + 1, self.lo)
         else:
             inner = np.linspace(self.lo, self.hi, self.bins + 1)
-        return np.concatenate([[self.ref_min], inner, [self.ref_max]])
+        if self.integer:
+            inner = np.round(inner)
+        return np.concatenate([[min(self.ref_min, self.lo)], inner, [max(self.ref_max, self.hi)]])
+
+    @property
+    def binning(self) -> str:
+        """How the feature is binned, in words (for charts and results)."""
+        if not self.integer:
+            return "quantile bins of about equal reference mass"
+        if self.width == 1 and self.bins <= DISTINCT_VALUES:
+            return "one bin per distinct whole-number value"
+        return "quantile bins merged at whole numbers (shares as equal as the values allow)"
 
     def index(self, column: ibis.Value) -> ibis.Value:
         """The grid index of each value; BELOW / ABOVE outside the reference range."""
@@ -63,9 +93,23 @@ class Grid:
         )
 
 
+def chunks(names: Sequence[str]) -> list[list[str]]:
+    """``names`` in runs of at most ``FEATURES_PER_QUERY`` (the memory budget of one query)."""
+    return [
+        list(names[i : i + FEATURES_PER_QUERY]) for i in range(0, len(names), FEATURES_PER_QUERY)
+    ]
+
+
 def reference_grids(table: ibis.Table, numeric: Sequence[str]) -> dict[str, Grid | None]:
-    """One aggregate over the reference: range and spread of every numeric feature. A feature
-    with no non-null reference value gets None."""
+    """Range and spread of every numeric feature over the reference, one aggregate per
+    ``FEATURES_PER_QUERY`` features. A feature with no non-null reference value gets None."""
+    grids: dict[str, Grid | None] = {}
+    for part in chunks(numeric):
+        grids.update(_reference_grids(table, part))
+    return grids
+
+
+def _reference_grids(table: ibis.Table, numeric: Sequence[str]) -> dict[str, Grid | None]:
     if not numeric:
         return {}
 
@@ -77,9 +121,10 @@ def reference_grids(table: ibis.Table, numeric: Sequence[str]) -> dict[str, Grid
             aggs[f"max{i}"] = col.max()
             aggs[f"std{i}"] = col.std(how="pop")
             aggs[f"mean{i}"] = col.mean()
+            aggs[f"int{i}"] = (col.cast("float64").floor() == col.cast("float64")).all()
         return rows.aggregate(**aggs)
 
-    row = fetch_over(table, ("reference_grids", tuple(numeric)), profile).to_pylist()[0]
+    row = fetch_over(table, ("reference_grids", tuple(numeric), "int"), profile).to_pylist()[0]
     grids: dict[str, Grid | None] = {}
     for i, f in enumerate(numeric):
         if row[f"min{i}"] is None:
@@ -87,10 +132,22 @@ def reference_grids(table: ibis.Table, numeric: Sequence[str]) -> dict[str, Grid
             continue
         ref_min, ref_max = float(row[f"min{i}"]), float(row[f"max{i}"])
         mean, std = float(row[f"mean{i}"]), float(row[f"std{i}"] or 0.0)
+        if row[f"int{i}"] and abs(ref_min) < 2**52 and abs(ref_max) < 2**52:
+            grids[f] = _integer_grid(f, ref_min, ref_max, std)
+            continue
         lo = _steady(min(max(mean - SPREAD * std, ref_min), ref_max), ref_min, ref_max)
         hi = _steady(max(min(mean + SPREAD * std, ref_max), lo), ref_min, ref_max)
         grids[f] = Grid(f, lo, hi, ref_min, ref_max, std)
     return grids
+
+
+def _integer_grid(feature: str, ref_min: float, ref_max: float, std: float) -> Grid:
+    """A grid of whole-number edges from the reference minimum: one bin per value when the range
+    spans at most ``GRID_BINS`` values, else bins ``ceil(span / GRID_BINS)`` values wide."""
+    span = ref_max - ref_min + 1
+    width = max(1, math.ceil(span / GRID_BINS))
+    bins = math.ceil(span / width)
+    return Grid(feature, ref_min, ref_min + bins * width, ref_min, ref_max, std, bins, True)
 
 
 def _steady(x: float, ref_min: float, ref_max: float) -> float:
@@ -120,7 +177,15 @@ class NumericCounts:
 
 
 def numeric_counts(table: ibis.Table, grids: dict[str, Grid]) -> dict[str, NumericCounts]:
-    """Grid counts of every feature in ``grids`` over ``table``, in one query."""
+    """Grid counts of every feature in ``grids`` over ``table``, one query per
+    ``FEATURES_PER_QUERY`` features."""
+    out: dict[str, NumericCounts] = {}
+    for part in chunks(list(grids)):
+        out.update(_numeric_counts(table, {f: grids[f] for f in part}))
+    return out
+
+
+def _numeric_counts(table: ibis.Table, grids: dict[str, Grid]) -> dict[str, NumericCounts]:
     if not grids:
         return {}
     names = list(grids)
@@ -136,7 +201,9 @@ def numeric_counts(table: ibis.Table, grids: dict[str, Grid]) -> dict[str, Numer
         return ibis.union(*branches, distinct=False) if len(branches) > 1 else branches[0]
 
     # the key names what ``count`` reads of each grid (not its std, which it does not read)
-    shape = tuple((f, g.lo, g.hi, g.ref_min, g.ref_max, g.bins) for f, g in grids.items())
+    shape = tuple(
+        (f, g.lo, g.hi, g.ref_min, g.ref_max, g.bins, g.integer) for f, g in grids.items()
+    )
     df = fetch_over(table, ("numeric_counts", shape), count).to_pandas()
     out: dict[str, NumericCounts] = {}
     for k, f in enumerate(names):
@@ -177,7 +244,15 @@ def _float(v: object) -> float | None:
 
 
 def categorical_counts(table: ibis.Table, features: Sequence[str]) -> dict[str, pd.Series]:
-    """Counts per category (None for missing) of every feature: one query."""
+    """Counts per category (None for missing) of every feature: one query per
+    ``FEATURES_PER_QUERY`` features."""
+    out: dict[str, pd.Series] = {}
+    for part in chunks(features):
+        out.update(_categorical_counts(table, part))
+    return out
+
+
+def _categorical_counts(table: ibis.Table, features: Sequence[str]) -> dict[str, pd.Series]:
     if not features:
         return {}
 

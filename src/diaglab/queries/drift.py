@@ -2,10 +2,17 @@
 
 The engine returns binned counts (see :mod:`diaglab.queries.binning`); the statistics and verdicts
 come from :mod:`diaglab.stats.drift`.
+
+Memory budget, whatever the width: each query profiles or counts at most
+``binning.FEATURES_PER_QUERY`` (32) features, inside the engine's own limit
+(``store.engine.MEMORY_LIMIT``, 1.2 GB, spilling beyond it); Python keeps ~1,000 bin counts per
+numeric feature and the category counts. Measured peak RSS (1,000 features x 1M rows, and
+64f1db6 beside it): bench/RESULTS.md, "Bounded memory".
 """
 
 from __future__ import annotations
 
+import html
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -31,9 +38,11 @@ from diaglab.stats.drift import (
     DriftThresholds,
     FeatureDrift,
     FeatureStatistics,
+    Severity,
     assess_drift,
     categorical_statistics,
     drift_frame,
+    drift_summary,
     numeric_statistics,
 )
 from diaglab.store.compiled import fetch_over
@@ -49,6 +58,8 @@ class Distribution:
     feature: str
     kind: str
     bins: pd.DataFrame  # columns: bin, left, right, reference, current, new
+    binning: str = "per category"
+    """How the bins were made, in words (a chart's subtitle says it)."""
 
 
 @dataclass(frozen=True)
@@ -59,9 +70,14 @@ class DriftReport:
     ----------
     table : pandas.DataFrame
         One row per feature (and for the prediction and the label), most severe first, with the
-        statistics, ``n_reference``, ``n_current``, the thresholds used, ``severity`` and
-        ``drifted``. ``role`` says feature, prediction or label.
+        statistics, ``n_reference``, ``n_current``, the thresholds used, ``severity``,
+        ``drifted`` and ``min_severity``. ``role`` says feature, prediction or label.
+        Significance decides whether a column shifted, effect size how much; ``drifted`` means
+        the severity reached ``min_severity`` (moderate by default), so a significant ``minor``
+        shift has ``drifted = False``: :attr:`summary` names those too.
     results : tuple of FeatureDrift
+    min_severity : str
+        The least severity counted as drifted.
     """
 
     model: str
@@ -72,6 +88,7 @@ class DriftReport:
     results: tuple[FeatureDrift, ...]
     distributions: Mapping[str, Distribution] = field(repr=False)
     table: pd.DataFrame = field(repr=False)
+    min_severity: Severity = "moderate"
 
     def __getitem__(self, feature: str) -> FeatureDrift:
         for r in self.results:
@@ -81,7 +98,14 @@ class DriftReport:
 
     @property
     def drifted(self) -> list[str]:
+        """Columns whose severity reached ``min_severity`` (moderate or major by default)."""
         return [r.feature for r in self.results if r.drifted]
+
+    @property
+    def summary(self) -> str:
+        """ "3 of 13 features drifted (moderate or above: …); 2 more show a minor, significant
+        shift: …", over the features (the prediction and label are judged apart)."""
+        return drift_summary(self.table[self.table["role"] == "feature"])
 
     def distribution(self, feature: str) -> Distribution:
         if feature not in self.distributions:
@@ -91,7 +115,9 @@ class DriftReport:
     def _repr_html_(self) -> str:
         head = (
             f"<b>drift of {self.model!r}</b>: window {self.window}, reference "
-            f"{self.reference}" + (f", where {self.where}" if self.where else "")
+            f"{self.reference}"
+            + (f", where {self.where}" if self.where else "")
+            + f"<br>{html.escape(self.summary)}"
         )
         cols = [
             "feature",
@@ -215,6 +241,7 @@ def drift(
     correction: str = "holm",
     thresholds: DriftThresholds | None = None,
     overrides: Mapping[str, DriftThresholds] | None = None,
+    min_severity: Severity = "moderate",
 ) -> DriftReport:
     """Drift of every feature, the prediction and the label between a reference and a window.
 
@@ -236,6 +263,9 @@ def drift(
     alpha, correction, thresholds, overrides
         Verdict settings (see :func:`diaglab.stats.drift.assess_drift`): significance decides
         whether there is drift (p-values corrected across the report), effect size how much.
+    min_severity : {"minor", "moderate", "major"}
+        The least severity counted as ``drifted`` (default ``"moderate"``); a significant shift
+        below it keeps ``drifted = False`` and is named in ``summary``.
 
     Examples
     --------
@@ -280,6 +310,7 @@ def drift(
         correction=correction,  # type: ignore[arg-type]
         thresholds=thresholds,
         overrides=overrides,
+        min_severity=min_severity,
     )
     table = drift_frame(results)
     roles = {PREDICTION: "prediction", LABEL: "label"}
@@ -293,6 +324,7 @@ def drift(
         tuple(results),
         dists,
         table,
+        min_severity,
     )
 
 
@@ -331,8 +363,10 @@ def _numeric(
         current_above=cur.above,
         current_min=cur.minimum,
         current_max=cur.maximum,
+        whole_numbers=g.integer,
     )
-    # Charts get ~20 bins of equal reference mass, plus out-of-range bins when present.
+    # Charts get ~20 bins of about equal reference mass (integer features: merged at whole
+    # numbers), plus out-of-range bins when present.
     cedges, (rc20, cc20) = coarsen_bins(edges, rc, cc, bins=20)
     labels = [f"[{a:.4g}, {b:.4g})" for a, b in itertools.pairwise(cedges)]
     left, right = list(cedges[:-1]), list(cedges[1:])
@@ -353,7 +387,7 @@ def _numeric(
         current.append(cur.above)
         new.append(True)
     frame = _bins_frame(labels, reference, current, new, left=left, right=right)
-    return st, Distribution(f, "numeric", frame)
+    return st, Distribution(f, "numeric", frame, g.binning)
 
 
 def _categorical(

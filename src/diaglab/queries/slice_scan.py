@@ -31,7 +31,7 @@ import pandas as pd
 
 from diaglab.queries.slice_bins import Binning
 from diaglab.stats.log_histogram import LOG_BINS, log_quantiles
-from diaglab.stats.scores import DEFAULT_SCORE_BINS
+from diaglab.stats.scores import DEFAULT_SCORE_BINS, ScoreHistogram
 from diaglab.stats.sufficient import LATENCY_COLUMNS, LOG_LOSS_CLIP
 from diaglab.store.compiled import fetch_over
 
@@ -275,3 +275,37 @@ def _with_latency(
         counts["_b"].to_numpy(), counts["_n"].to_numpy(float), LATENCY_QUANTILES
     )
     return stats, dict(zip(LATENCY_COLUMNS, overall.tolist(), strict=True))
+
+
+EXACT_ROWS = 50_000
+"""At most this many labelled, scored rows in a selection: ROC AUC is computed exactly from the
+rows' scores (one narrow fetch of bin codes, score and label) instead of the score histogram."""
+
+
+def exact_score_histogram(
+    table: Any, plan: Mapping[str, Binning], by: Sequence[str], stats: pd.DataFrame
+) -> ScoreHistogram | None:
+    """A histogram with one bin per distinct score, rows aligned with ``stats`` (key columns
+    ``_k0``/``_k1``), over the labelled, scored rows of ``table``; None above ``EXACT_ROWS``.
+
+    With every bin holding one score value, the binned ROC AUC (pairs in one bin count half) *is*
+    the exact AUC, ties counted half as scikit-learn counts them."""
+    rows = table.filter(table.label.notnull() & table.score.notnull())
+    keys = {f"_k{i}": plan[f].code(rows) for i, f in enumerate(by)}
+    narrow = rows.select(**keys, _s=rows.score, _y=rows.label).limit(EXACT_ROWS + 1)
+    frame = narrow.to_pyarrow().to_pandas()
+    if len(frame) > EXACT_ROWS:
+        return None
+    names = list(keys)
+    index = pd.MultiIndex.from_frame(stats[names]) if len(names) > 1 else pd.Index(stats[names[0]])
+    at = pd.MultiIndex.from_frame(frame[names]) if len(names) > 1 else pd.Index(frame[names[0]])
+    group = np.asarray(index.get_indexer(at))
+    values, bins = np.unique(frame["_s"].to_numpy(float), return_inverse=True)
+    y = frame["_y"].to_numpy(float)
+    keep = group >= 0
+    arrays = []
+    for weights in (y, 1 - y, frame["_s"].to_numpy(float)):
+        array = np.zeros((len(stats), max(len(values), 1)))
+        np.add.at(array, (group[keep], bins[keep]), weights[keep])
+        arrays.append(array)
+    return ScoreHistogram(*arrays)

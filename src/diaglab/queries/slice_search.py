@@ -11,6 +11,12 @@ engine returns only ``n`` (labelled rows), ``Σℓ``, ``Σℓ²`` and ``max ℓ`
 
 Counting runs in the engine (:mod:`diaglab.queries.slice_counts`); rows never leave it.
 
+Memory is bounded whatever the width: the engine returns small cell counts per block of features
+(``BLOCK_CELLS``, ``BRANCHES_PER_QUERY`` blocks per query), the level join pairs at most
+``MAX_PARENTS`` slices into at most ``MAX_CANDIDATES`` (then ``MAX_DEEP_CANDIDATES``) children,
+and the lattice's untested hypotheses are counted, not stored. Measured peak RSS: bench/RESULTS.md
+("Bounded memory").
+
 Score: ``(mean ℓ in the slice − mean ℓ overall) · √n`` — the effect in the metric's units times the
 square root of the slice's labelled rows, i.e. proportional to the z-statistic of the gap: it
 prefers a large slice with a clear gap to a tiny slice with a larger one. Its upper bound over the
@@ -24,11 +30,24 @@ independent groups, normal test).
 
 False discoveries: every slice the search counted with enough support gets a two-sided p-value
 (slice vs the rest: :func:`~diaglab.stats.metrics.compare_to_rest`; with ``compare`` the
-difference-in-differences test), and Benjamini–Hochberg runs over the *whole lattice*: every
-conjunction of up to ``max_conditions`` bins counts as a hypothesis, the ones the search pruned
-or never reached as p = 1 (which slices get counted depends on the data, so counting only those
-would let the pruning pass noise off as a finding). Only slices worse than the rest, scoring
-higher than each of their parents, with an adjusted p below ``alpha`` are reported.
+difference-in-differences test), and weighted Benjamini–Hochberg
+(:func:`~diaglab.stats.multiple_testing.weighted_benjamini_hochberg`, Genovese, Roeder &
+Wasserman 2006) runs over the *whole lattice*: every conjunction of up to ``max_conditions`` bins
+counts as a hypothesis, the ones the search pruned or never reached as never rejected (which
+slices get counted depends on the data, so counting only those would let the pruning pass noise
+off as a finding). The weights spend the budget where a person looks first: level ``L`` of the
+lattice (``m_L`` conjunctions of ``L`` conditions) gets the share ``2^−L`` (normalised; 4/7, 2/7,
+1/7 for three levels), spread evenly over its ``m_L`` hypotheses
+(:func:`~diaglab.stats.multiple_testing.level_weights`). The weights depend only on the bin counts
+and the depth, never on the losses, so the procedure keeps the false discovery rate at ``alpha``
+under the conditions its docstring proves it (valid p-values, independent or positively
+dependent); slices overlap and the pruning looks at parents, so ``tests/test_search_power.py``
+also checks the rate by simulation on the lattice's real shape. A single-condition slice then
+needs ``p ≤ π_1 α R / m_1`` instead of ``p ≤ α R / m`` over the whole lattice: with 8 features of
+6 bins and 3 levels, ~150 times less strict at one condition and ~4 times at two, ~6 times
+stricter at three. ``weighting="uniform"`` restores plain BH over the lattice. Only slices worse
+than the rest, scoring higher than each of their parents, with an adjusted p below ``alpha`` are
+reported; the nearest misses are kept with why they missed (``attrs["nearest_misses"]``).
 """
 
 from __future__ import annotations
@@ -44,7 +63,7 @@ import pandas as pd
 
 from diaglab.errors import InputError, unknown
 from diaglab.queries import found_slices
-from diaglab.queries._slice_report import Setup, report, report_metric
+from diaglab.queries._slice_report import WEIGHTINGS, Setup, report, report_metric
 from diaglab.queries.scope import scoped_table
 from diaglab.queries.slice_bins import binnings
 from diaglab.queries.slice_counts import (
@@ -62,6 +81,11 @@ MAX_CANDIDATES = 20_000
 MAX_DEEP_CANDIDATES = 1_500
 """Candidates counted at level 2 (and at levels 3+) at most, those whose weakest parent scores
 highest first; beyond it the search is no longer exhaustive and says so (``attrs["truncated"]``)."""
+MAX_PARENTS = 2 * math.isqrt(2 * MAX_CANDIDATES)
+"""Promising slices joined into the next level at most, the highest scoring first (400). The
+``MAX_CANDIDATES`` children with the best weakest parent are pairs of the top ~200 parents, so
+joining only the top 400 keeps them while bounding the join's work and memory whatever the width:
+500 features give ~1,250 promising one-condition slices and ~780,000 pairs to rank otherwise."""
 
 SEARCH_METRICS: dict[str, tuple[str, ...]] = {
     "binary": ("error", "log_loss", "brier_score"),
@@ -70,14 +94,14 @@ SEARCH_METRICS: dict[str, tuple[str, ...]] = {
 }
 
 
-def lattice_size(cards: Sequence[int], levels: int) -> int:
-    """Conjunctions of 1..``levels`` conditions on distinct features with these bin counts (the
-    elementary symmetric polynomials of ``cards``)."""
+def level_sizes(cards: Sequence[int], levels: int) -> tuple[int, ...]:
+    """Conjunctions of exactly 1, 2, …, ``levels`` conditions on distinct features with these bin
+    counts (the elementary symmetric polynomials of ``cards``)."""
     e = [1] + [0] * levels
     for c in cards:
         for j in range(levels, 0, -1):
             e[j] += e[j - 1] * c
-    return sum(e[1:])
+    return tuple(e[1:])
 
 
 # -- the search --------------------------------------------------------------------------------
@@ -100,6 +124,7 @@ def find_slices(
     bins: Any = None,
     other_threshold: float = 0.01,
     progress: Callable[[str], None] | None = None,
+    weighting: str = "levels",
 ) -> pd.DataFrame:
     """The slices where the model is worst (or, with ``compare``, got worse), most severe first.
 
@@ -123,7 +148,8 @@ def find_slices(
         ``(before, after)``, each a ``dl.Window`` or a ``(start, end)`` pair: rank the slices
         whose metric degraded most from ``before`` to ``after`` beyond the overall change.
     alpha : float
-        False discovery rate: only slices with a Benjamini–Hochberg adjusted p below it.
+        False discovery rate: only slices with a weighted Benjamini–Hochberg adjusted p below it
+        (module docstring: one-condition slices get 4/7 of the budget at three levels).
     where : dl.Slice or str, optional
         Search only these rows.
     features : list of str, optional
@@ -134,6 +160,10 @@ def find_slices(
         Binning, as in :func:`diaglab.slice_metrics`.
     progress : callable, optional
         Called with a short text after each level.
+    weighting : {"levels", "uniform"}
+        How the false-discovery budget is spread over the lattice: ``levels`` (default) gives
+        level ``L`` the share ``2^−L``; ``uniform`` is plain Benjamini–Hochberg over every
+        conjunction, which loses single-feature effects among the thousands of conjunctions.
 
     Returns
     -------
@@ -143,8 +173,11 @@ def find_slices(
         ``overall``, ``difference``, ``p_value``, ``p_adjusted``, ``score``, ``why``; with
         ``compare``: ``value_a``, ``value_b``, ``overall_a``, ``overall_b``, ``did`` (difference
         in differences) with ``did_lower``/``did_upper`` instead of value/interval. ``attrs`` says
-        how many slices were counted and tested, the minimum support and whether the search was
-        truncated.
+        how many slices were counted and tested, the hypotheses per level, the minimum support,
+        whether the search was truncated, and ``nearest_misses``: the slices worse than the rest
+        that came nearest to passing (``predicate``, ``level``, ``labelled``, ``effect``,
+        ``p_value``, ``p_adjusted``, ``p_needed``, ``why_not``), so an empty result still says
+        what was closest and why it was not reported.
 
     Examples
     --------
@@ -159,6 +192,8 @@ def find_slices(
         raise InputError(f"max_conditions must be 1..4, got {max_conditions!r}")
     if not 0 < alpha < 1:
         raise InputError(f"alpha must lie in (0, 1), got {alpha!r}")
+    if weighting not in WEIGHTINGS:
+        raise unknown("weighting", weighting, WEIGHTINGS)
     schema = store.schema(model)
     task = schema.task or "binary"
     allowed = SEARCH_METRICS[task]
@@ -209,7 +244,8 @@ def find_slices(
         cache_key=None,
     )
     usable = [f for f in names if plan[f].cardinality > 1]
-    setup = Setup(metric, task, usable, plan, support, n_total, is_compare)
+    sizes = level_sizes([plan[f].cardinality for f in usable], max_conditions)
+    setup = Setup(metric, task, usable, plan, support, n_total, is_compare, sizes, weighting)
     attrs: dict[str, Any] = {
         "model": model,
         "metric": report_metric(metric, task),
@@ -228,8 +264,9 @@ def find_slices(
             + (" in one of the compared windows" if is_compare else "")
             + ": slices are judged on labelled predictions (store.log_labels)"
         )
-    cards = [plan[f].cardinality for f in usable]
-    attrs["hypotheses"] = lattice_size(cards, max_conditions)
+    attrs["hypotheses"] = sum(sizes)
+    attrs["level_hypotheses"] = list(sizes)
+    attrs["weighting"] = weighting
     evaluated, truncated = _search(store, labelled, setup, totals, k, max_conditions, progress)
     attrs["evaluated"] = len(evaluated)
     attrs["truncated"] = truncated
@@ -394,7 +431,13 @@ def _children(
 ) -> tuple[list[tuple[tuple[int, int], ...]], bool]:
     """Apriori join: L+1-condition slices all of whose L-condition parents are promising, whose
     bound beats the k-th best score and every parent's score (else it could never be reported),
-    at most ``cap`` of them, those whose weakest parent scores highest first."""
+    at most ``cap`` of them, those whose weakest parent scores highest first. Only the
+    ``MAX_PARENTS`` best-scoring promising slices are joined (the search then says it was
+    truncated)."""
+    parents_cut = len(promising) > MAX_PARENTS
+    if parents_cut:
+        promising = promising.sort_values("score", ascending=False, kind="stable")
+        promising = promising.head(MAX_PARENTS)
     keys = sorted(promising["key"])
     by_prefix: dict[tuple[tuple[int, int], ...], list[tuple[int, int]]] = {}
     for key in keys:
@@ -413,7 +456,7 @@ def _children(
             if ub >= threshold and ub > max(parents):
                 out.append((min(parents), child))
     out.sort(key=lambda t: -t[0])
-    cut = len(out) > cap
+    cut = len(out) > cap or parents_cut
     return [c for _, c in out[:cap]], cut
 
 

@@ -30,8 +30,15 @@ from diaglab.errors import InputError, unknown
 from diaglab.queries.filters import Slice
 from diaglab.queries.scope import scoped_table
 from diaglab.queries.slice_bins import Binning, binnings
-from diaglab.queries.slice_scan import Needs, SliceCounts, slice_counts
+from diaglab.queries.slice_scan import (
+    EXACT_ROWS,
+    Needs,
+    SliceCounts,
+    exact_score_histogram,
+    slice_counts,
+)
 from diaglab.stats.comparison import compare_to_rest
+from diaglab.stats.log_histogram import RELATIVE_TOLERANCE
 from diaglab.stats.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
 from diaglab.stats.multiple_testing import benjamini_hochberg
 from diaglab.stats.scores import DEFAULT_SCORE_BINS, ScoreHistogram
@@ -255,6 +262,9 @@ def slice_metrics(
         Names from ``diaglab.stats.metrics`` (``CLASSIFICATION_METRICS`` / ``REGRESSION_METRICS``);
         default: all that the model's outputs support. Latency quantiles are read off
         log-spaced counts, within 0.5% of the exact ones (``diaglab.stats.log_histogram``).
+        ROC AUC comes from a 100-bin score histogram (``roc_auc_error_bound`` bounds the gap),
+        or exactly from the scores when the selection has at most 50,000 labelled, scored rows
+        (``attrs["exact"]``, bound 0).
     window : dl.Window or (start, end), optional
         Only predictions in this time window (default: all).
     where : dl.Slice or str, optional
@@ -277,8 +287,11 @@ def slice_metrics(
         column per ``by`` feature with the bin label, ``n``, ``share``, ``n_labelled``, then per
         metric ``<m>``, ``<m>_lower``, ``<m>_upper``, ``<m>_overall``, ``<m>_difference`` (slice −
         overall), ``<m>_p_value`` (slice vs the rest), ``<m>_p_adjusted`` (Benjamini–Hochberg
-        across the slices) and ``<m>_reason`` (why a value is NaN, e.g. "no labelled rows").
-        ``attrs`` holds the overall values, the bins and the query.
+        across the slices) and ``<m>_reason`` (why a value is NaN, e.g. "no labelled rows");
+        a metric read off a histogram (``roc_auc``, latency quantiles) also has
+        ``<m>_error_bound``, the largest gap to its value on the raw rows, and a sentence in
+        ``attrs["footnotes"][m]`` for charts and exports. ``attrs`` holds the overall values,
+        the bins and the query.
 
     Examples
     --------
@@ -350,6 +363,13 @@ def slice_metrics(
     overall = stats.drop(columns=keys).sum(numeric_only=True, min_count=1)
     for col, value in counts.overall_latency.items():
         overall[col] = value
+    exact = None
+    if histogram is not None and "roc_auc" in names and len(stats):
+        # a small selection's AUC from its scores, not the histogram (remembered like the counts)
+        exact = store.memo(
+            ("slice-exact-scores", *scope, EXACT_ROWS),
+            lambda: exact_score_histogram(table, plan, by_list, stats),
+        )
     return _slice_frame(
         stats,
         overall,
@@ -369,6 +389,50 @@ def slice_metrics(
             "metrics": names,
             "bins": {f: [b.label for b in plan[f].bins] for f in by_list},
         },
+        exact=exact,
+    )
+
+
+def _compared(
+    frame: pd.DataFrame,
+    overall: pd.Series,
+    names: list[str],
+    task: str,
+    histogram: ScoreHistogram | None,
+    overall_histogram: ScoreHistogram | None,
+    confidence: float,
+) -> dict[str, pd.DataFrame]:
+    """``compare_to_rest`` per metric, each metric's rows in slice order."""
+    if not names:
+        return {}
+    long = compare_to_rest(
+        frame,
+        overall,
+        names,
+        task=metric_task(task),  # type: ignore[arg-type]
+        histogram=histogram,
+        overall_histogram=overall_histogram,
+        confidence=confidence,
+    )
+    size = len(frame)
+    return {m: long.iloc[i * size : (i + 1) * size] for i, m in enumerate(names)}
+
+
+def _footnote(metric: str, largest: float) -> str:
+    """What a metric read off a histogram is, and how far from the exact value it can be."""
+    if metric == "roc_auc" and largest == 0:
+        return (
+            f"ROC AUC computed exactly from the scores (at most {EXACT_ROWS:,} labelled rows "
+            "with a score in this selection)"
+        )
+    if metric == "roc_auc":
+        return (
+            f"ROC AUC from a {DEFAULT_SCORE_BINS}-bin score histogram (a pair of rows in one bin "
+            f"counts half): within ±{largest:.2g} of the exact AUC here (roc_auc_error_bound)"
+        )
+    return (
+        f"{metric} read off log-spaced latency bins: within {RELATIVE_TOLERANCE:.1%} of the exact "
+        f"quantile (±{largest:.3g} ms here, {metric}_error_bound)"
     )
 
 
@@ -384,6 +448,7 @@ def _slice_frame(
     overall_histogram: ScoreHistogram | None,
     confidence: float,
     attrs: dict[str, Any],
+    exact: ScoreHistogram | None = None,
 ) -> pd.DataFrame:
     slices = [
         Slice(
@@ -412,19 +477,16 @@ def _slice_frame(
     )
     if len(stats):
         frame = stats.drop(columns=keys)
-        long = compare_to_rest(
-            frame,
-            overall,
-            names,
-            task=metric_task(task),  # type: ignore[arg-type]
-            histogram=histogram,
-            overall_histogram=overall_histogram,
-            confidence=confidence,
-        )
-        size = len(frame)
+        parts = _compared(frame, overall, names, task, histogram, overall_histogram, confidence)
+        if exact is not None:
+            total = ScoreHistogram(*(a.sum(axis=0) for a in exact.arrays()))
+            exact_auc = _compared(frame, overall, ["roc_auc"], task, exact, total, confidence)
+            auc = exact_auc["roc_auc"]
+            parts["roc_auc"] = auc.assign(error_bound=np.where(auc["value"].notna(), 0.0, np.nan))
+            attrs["exact"] = ["roc_auc"]
         columns: dict[str, Any] = {}
-        for i, m in enumerate(names):
-            part = long.iloc[i * size : (i + 1) * size]
+        for m in names:
+            part = parts[m]
             p = part["p_value"].to_numpy(dtype=float)
             columns[m] = part["value"].to_numpy(dtype=float)
             columns[f"{m}_lower"] = part["lower"].to_numpy(dtype=float)
@@ -434,6 +496,10 @@ def _slice_frame(
             columns[f"{m}_p_value"] = p
             columns[f"{m}_p_adjusted"] = benjamini_hochberg(p)
             columns[f"{m}_reason"] = part["reason"].to_numpy(dtype=object)
+            bound = part["error_bound"].to_numpy(dtype=float)
+            if np.isfinite(bound).any():
+                columns[f"{m}_error_bound"] = bound
+                attrs.setdefault("footnotes", {})[m] = _footnote(m, float(np.nanmax(bound)))
         out = pd.concat([out, pd.DataFrame(columns, index=out.index)], axis=1)
     out = out.sort_values("n", ascending=False, kind="stable").reset_index(drop=True)
     attrs["overall"] = {

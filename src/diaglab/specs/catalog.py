@@ -51,6 +51,7 @@ class DriftSpec(Spec):
     correction: str = "holm"
     thresholds: Any = None
     overrides: Mapping[str, Any] | None = None
+    min_severity: str = "moderate"
 
     @classmethod
     def decode(cls, params: dict[str, Any]) -> dict[str, Any]:
@@ -199,6 +200,7 @@ class FindSlicesSpec(Spec):
     features: tuple[str, ...] | None = None
     bins: Any = None
     other_threshold: float = 0.01
+    weighting: str = "levels"
 
     options = ("progress",)
 

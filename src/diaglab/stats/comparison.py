@@ -17,6 +17,7 @@ from diaglab.stats.intervals import Estimate, FloatArray, compare_estimates
 from diaglab.stats.metrics import (
     MetricSpec,
     Task,
+    _bound,
     _estimates,
     _stack,
 )
@@ -145,8 +146,10 @@ def compare_to_rest(
     -------
     pandas.DataFrame
         The index of ``slices`` repeated per metric; columns ``metric, value, lower, upper, n,
-        overall_value, rest_value, difference`` (slice − overall), ``p_value`` (slice vs rest) and
-        ``reason`` (why a value, bound or p-value is NaN; "rest: …" for the rest's side).
+        overall_value, rest_value, difference`` (slice − overall), ``error_bound`` (of a value
+        read off a histogram, see :func:`~diaglab.stats.metrics.metric_table`), ``p_value``
+        (slice vs rest) and ``reason`` (why a value, bound or p-value is NaN; "rest: …" for the
+        rest's side).
     """
     if isinstance(overall, pd.DataFrame):
         if len(overall) != 1:
@@ -174,6 +177,7 @@ def compare_to_rest(
                 "overall_value": o.value[0],
                 "rest_value": r.value,
                 "difference": s.value - o.value[0],
+                "error_bound": _bound(s),
                 "p_value": p,
                 "reason": np.where(pd.isna(reason), reason_s, reason),
             }

@@ -391,7 +391,8 @@ def merge_duplicate_edges(
 def coarsen_bins(
     edges: ArrayLike, reference: ArrayLike, *others: ArrayLike, bins: int = DEFAULT_PSI_BINS
 ) -> tuple[FloatArray, tuple[FloatArray, ...]]:
-    """Merge adjacent fine bins into about ``bins`` bins of equal reference mass.
+    """Merge adjacent fine bins into about ``bins`` bins of about equal reference mass (as equal
+    as the fine bins allow: a fine bin is never split).
 
     PSI grows with the number of bins, and its usual thresholds were set on about 10 (the default),
     so 100 quantile bins are coarsened before PSI. Each fine bin joins the coarse bin in which the

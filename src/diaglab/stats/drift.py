@@ -21,7 +21,12 @@ The rule: significance decides *whether*, effect size decides *how much*
    10M-row log never reaches ``moderate``. Numeric effects: the Wasserstein distance in reference
    standard deviations, and PSI on 10 reference-decile bins. Categorical effects: the Jensen–Shannon
    distance, and PSI. For both, the change of the missing rate. The highest level reached by any of
-   them sets the severity; ``drifted`` means ``moderate`` or ``major``.
+   them sets the severity.
+4. ``drifted`` means the severity reached ``min_severity``: ``moderate`` or ``major`` by default
+   (``min_severity="minor"`` counts every significant shift, ``"major"`` only the largest). A
+   significant shift below it is not hidden: :func:`drift_summary` names it ("3 of 13 features
+   drifted; 2 more show a minor, significant shift: age, region"), and every row of a drift table
+   carries its ``min_severity``, so an export says which rule ``drifted`` followed (``RULE``).
 
 Limits
 ------
@@ -64,6 +69,13 @@ Severity = Literal["none", "minor", "moderate", "major"]
 SEVERITIES: tuple[Severity, ...] = ("none", "minor", "moderate", "major")
 DEFAULT_ALPHA = 0.01
 """Family-wise significance level of one report (see the module docstring)."""
+DEFAULT_MIN_SEVERITY: Severity = "moderate"
+"""The least severity counted as ``drifted`` unless a caller chooses another."""
+RULE = (
+    "significance (p-values adjusted across the report) decides whether a column shifted, effect "
+    "size decides how much (minor, moderate, major); drifted = severity at least min_severity"
+)
+"""The rule behind ``drifted``, in one sentence, for tables, exports and explorers."""
 
 # Effect statistics per kind, the headline effect first; each has thresholds named after it.
 _EFFECTS: dict[str, tuple[str, ...]] = {
@@ -200,7 +212,9 @@ class FeatureDrift(FeatureStatistics):
     severity
         ``none`` (not significant or not testable), ``minor``, ``moderate`` or ``major``.
     drifted
-        Severity is moderate or major.
+        Severity is at least ``min_severity`` (moderate or major by default).
+    min_severity
+        The least severity counted as drifted in this report.
     effect, effect_statistic
         The effect statistic that set the severity (the headline one — Wasserstein or Jensen–Shannon
         — unless another reached a higher level) and its value.
@@ -216,6 +230,7 @@ class FeatureDrift(FeatureStatistics):
     effect: float
     effect_statistic: str
     thresholds: DriftThresholds
+    min_severity: Severity = DEFAULT_MIN_SEVERITY
 
 
 def _count(value: float, name: str) -> float:
@@ -284,6 +299,7 @@ def numeric_statistics(
     current_min: float | None = None,
     current_max: float | None = None,
     psi_bins: int = DEFAULT_PSI_BINS,
+    whole_numbers: bool = False,
 ) -> FeatureStatistics:
     """Drift statistics of a numeric feature from counts in bins at reference quantiles.
 
@@ -309,6 +325,9 @@ def numeric_statistics(
         reference edges, and the Wasserstein error bound becomes ``inf``.
     psi_bins
         Bins for PSI, Jensen–Shannon and total variation (default 10).
+    whole_numbers
+        The values are whole numbers and the edges too: a bin ``[k, k + 1)`` holds the one value
+        ``k``, a point mass, so the Wasserstein distance over such bins is exact.
     """
     ref = _counts(reference_counts, "reference_counts")
     cur = _counts(current_counts, "current_counts")
@@ -323,6 +342,8 @@ def numeric_statistics(
     if n_ref == 0 or n_cur == 0:
         return FeatureStatistics(**common)
     e, (ref, cur), point_mass = merge_duplicate_edges(e, ref, cur)
+    if whole_numbers:
+        point_mass = point_mass | (np.diff(e) == 1)
     low, high = float(e[0]), float(e[-1])
     # The extremes matter only with values out of range, and then they must lie outside it.
     if (below and current_min is not None and not -math.inf < current_min <= low) or (
@@ -425,6 +446,7 @@ def assess_drift(
     correction: Correction = "holm",
     thresholds: DriftThresholds | None = None,
     overrides: Mapping[str, DriftThresholds] | None = None,
+    min_severity: Severity = DEFAULT_MIN_SEVERITY,
 ) -> tuple[FeatureDrift, ...]:
     """Verdicts for the features of one report, in input order (module docstring: the rule).
 
@@ -440,10 +462,15 @@ def assess_drift(
         Effect thresholds for every feature (default :class:`DriftThresholds()`).
     overrides
         Thresholds for particular features, by name.
+    min_severity
+        The least severity counted as ``drifted``: ``"minor"`` (every significant shift),
+        ``"moderate"`` (default) or ``"major"``.
     """
     stats = list(features)
     if not 0 < alpha < 1:
         raise InputError(f"alpha must be in (0, 1), got {alpha}")
+    if min_severity not in SEVERITIES[1:]:
+        raise unknown("min_severity", min_severity, SEVERITIES[1:])
     names = [s.feature for s in stats]
     if len(set(names)) != len(names):
         raise InputError(
@@ -476,10 +503,11 @@ def assess_drift(
                 correction=correction,
                 alpha=alpha,
                 severity=severity,
-                drifted=severity in ("moderate", "major"),
+                drifted=SEVERITIES.index(severity) >= SEVERITIES.index(min_severity),
                 effect=float(effect),
                 effect_statistic=effect_statistic,
                 thresholds=used,
+                min_severity=min_severity,
             )
         )
     return tuple(results)
@@ -519,7 +547,34 @@ def drift_frame(results: Iterable[FeatureDrift]) -> pd.DataFrame:
     order = np.lexsort(
         (frame["feature"].to_numpy(), -frame["effect"].fillna(-np.inf).to_numpy(), -rank.to_numpy())
     )
-    return frame.iloc[order].reset_index(drop=True)
+    out = frame.iloc[order].reset_index(drop=True)
+    out.attrs["drifted_rule"] = RULE
+    return out
+
+
+def drift_summary(table: pd.DataFrame, *, noun: str = "features") -> str:
+    """One line that never hides a significant shift below the ``drifted`` rule.
+
+    ``table`` has ``feature``, ``severity``, ``drifted`` and ``min_severity`` columns (a
+    :func:`drift_frame`), one row per column compared; e.g. "3 of 13 features drifted (moderate
+    or above: income, age, region); 2 more show a minor, significant shift: tenure, hours".
+    """
+    n = len(table)
+    if not n:
+        return f"no {noun} compared"
+    floor = str(table["min_severity"].iloc[0]) if "min_severity" in table else "moderate"
+    drifted = table[table["drifted"].astype(bool)]
+    below = table[~table["drifted"].astype(bool) & (table["severity"] != "none")]
+    rule = f"{floor} or above" if floor != "major" else "major"
+    text = f"{len(drifted)} of {n} {noun} drifted ({rule}"
+    text += f": {', '.join(map(str, drifted['feature']))})" if len(drifted) else ")"
+    if len(below):
+        kinds = " or ".join(s for s in ("moderate", "minor") if s in set(below["severity"]))
+        text += (
+            f"; {len(below)} more show{'s' if len(below) == 1 else ''} a {kinds}, significant "
+            f"shift: {', '.join(map(str, below['feature']))}"
+        )
+    return text
 
 
 def alert_band(values: ArrayLike, *, k: float = 3.0) -> tuple[float, float]:

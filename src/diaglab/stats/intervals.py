@@ -306,6 +306,9 @@ class Estimate:
         ``"normal"`` (value, standard error, degrees of freedom) or ``"none"``.
     counts
         The counts the ``"proportion"`` and ``"auc"`` tests need.
+    error_bound
+        For a value read off a histogram (ROC AUC from score bins, a quantile from log bins): the
+        largest possible gap to the value on the raw rows; None when the value is exact.
     """
 
     value: FloatArray
@@ -316,6 +319,7 @@ class Estimate:
     degrees_of_freedom: FloatArray | float = np.inf
     test: TestKind = "normal"
     counts: tuple[FloatArray, FloatArray] | None = None
+    error_bound: FloatArray | None = None
 
 
 def _floats(*arrays: ArrayLike) -> list[FloatArray]:

@@ -38,10 +38,12 @@ from diaglab.stats.intervals import (
     r2_estimate,
     rmse_estimate,
 )
+from diaglab.stats.log_histogram import RELATIVE_TOLERANCE
 from diaglab.stats.scores import (
     ScoreHistogram,
     binned_calibration_error,
     binned_roc_auc,
+    binned_roc_auc_error_bound,
 )
 from diaglab.stats.sufficient import (
     CONFUSION_COLUMNS,
@@ -180,7 +182,7 @@ def _roc_auc(c: _Columns, h: ScoreHistogram | None, conf: float) -> _Outcome:
         (negatives == 0, "no negative labels"),
     ]
     estimate = auc_estimate(binned_roc_auc(h), positives, negatives, confidence=conf)
-    return _Outcome(estimate, reasons)
+    return _Outcome(replace(estimate, error_bound=binned_roc_auc_error_bound(h)), reasons)
 
 
 def _no_interval(value: FloatArray, n: FloatArray) -> Estimate:
@@ -202,7 +204,8 @@ def _latency(column: str) -> _Compute:
         n = c.get("n", np.full(np.shape(c[column]), np.nan))
         always = np.ones(np.shape(n), dtype=bool)
         no_interval = [(always, "no interval: quantile from the engine")]
-        return _Outcome(_no_interval(c[column], n), [(n == 0, "no rows")], [], no_interval)
+        estimate = replace(_no_interval(c[column], n), error_bound=c[column] * RELATIVE_TOLERANCE)
+        return _Outcome(estimate, [(n == 0, "no rows")], [], no_interval)
 
     return latency
 
@@ -423,7 +426,12 @@ def _estimates(
         bounds = (estimate.lower, estimate.upper, estimate.std_error)
         lower, upper, std_error = (np.where(no_interval, np.nan, a) for a in bounds)
         value = np.where(void, np.nan, estimate.value)
-        estimate = replace(estimate, value=value, lower=lower, upper=upper, std_error=std_error)
+        bound = (
+            None if estimate.error_bound is None else np.where(void, np.nan, estimate.error_bound)
+        )
+        estimate = replace(
+            estimate, value=value, lower=lower, upper=upper, std_error=std_error, error_bound=bound
+        )
         results.append((spec, estimate, reason))
     return results
 
@@ -456,8 +464,11 @@ def metric_table(
     -------
     pandas.DataFrame
         Long format, the group index repeated per metric, columns ``metric, value, lower, upper,
-        std_error, n, reason``: ``n`` is the sample size behind the estimate (its denominator);
-        ``reason`` says why value or bounds are NaN and is missing (NA) when all are finite.
+        std_error, n, error_bound, reason``: ``n`` is the sample size behind the estimate (its
+        denominator); ``error_bound`` the largest gap to the value on the raw rows of a metric
+        read off a histogram (``roc_auc``: pairs in one score bin; latency quantiles: one log bin,
+        0.5%), NaN for exact ones; ``reason`` says why value or bounds are NaN and is missing
+        (NA) when all are finite.
 
     Raises
     ------
@@ -483,11 +494,17 @@ def metric_table(
             "upper": e.upper,
             "std_error": e.std_error,
             "n": e.n,
+            "error_bound": _bound(e),
             "reason": reason,
         }
         for spec, e, reason in _estimates(statistics, metrics, task, histogram, confidence)
     ]
     return _stack(statistics.index, parts)
+
+
+def _bound(e: Estimate) -> FloatArray:
+    """The estimate's histogram error bound, NaN where it is exact."""
+    return np.full(np.shape(e.value), np.nan) if e.error_bound is None else e.error_bound
 
 
 def _stack(index: pd.Index, parts: Sequence[Mapping[str, object]]) -> pd.DataFrame:
