@@ -236,7 +236,8 @@ def record(
         raise TypeError(f"a finding's spec is a diaglab Spec, not {type(spec).__name__}")
     model = model or (spec.scope.model if spec is not None else None)
     spec, state = _hide_sensitive_literals(store, model, spec, state)
-    frame, rec, error, notes = (None, Recorded(), None, ())
+    notes: tuple[str, ...] = ()
+    frame, rec, error = (None, Recorded(), None)
     if store is not None and spec is not None and recorded is None:
         frame, rec, error, notes = rerun(store, spec)
     note = " ".join([note, *(n for n in notes if n not in note)]).strip()
