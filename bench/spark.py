@@ -260,6 +260,94 @@ def markdown_table(results: list[dict]) -> list[str]:
     return lines
 
 
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "credit"
+SAMPLE_MODEL = "credit"
+
+
+def cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process and its live descendants (Spark's JVM)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = defaultdict(list)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children[int(fields[1])].append(int(entry.name))
+    total, todo = 0.0, [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def _documented_session() -> Any:
+    """The session docs/spark.md showed before diaglab built its own: getOrCreate with Spark's
+    default 200 shuffle partitions."""
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.host", "127.0.0.1")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def find_slices(session: str, work: Path) -> dict:
+    """``find_slices`` on a copy of the 200k-row sample store in local[2]; ``session`` is
+    "default" (the one ``dl.open(engine="spark")`` builds) or "documented" (see above). Wall and
+    CPU seconds (Python and JVM) of the first call on a freshly opened store, which includes its
+    first scan of the segments; the result is checked against DuckDB's."""
+    import diaglab as dl
+
+    path = work / "credit-sample"
+    if not (path / "ready").exists():
+        shutil.rmtree(path, ignore_errors=True)
+        shutil.copytree(SAMPLE, path)
+        dl.open(path).close()
+        (path / "ready").touch()
+    with dl.open(path, read_only=True) as duck:
+        t = time.perf_counter()
+        expected = dl.find_slices(duck, SAMPLE_MODEL)
+        duck_s = time.perf_counter() - t
+    t, cpu = time.perf_counter(), cpu_seconds()
+    spark_session = _documented_session() if session == "documented" else None
+    store = dl.open(path, engine="spark", spark=spark_session)
+    startup_s, startup_cpu = time.perf_counter() - t, cpu_seconds() - cpu
+    conf = store.spark.conf
+    t, cpu = time.perf_counter(), cpu_seconds()
+    found = dl.find_slices(store, SAMPLE_MODEL)
+    seconds, cpu_s = time.perf_counter() - t, cpu_seconds() - cpu
+    same = list(found["slice"]) == list(expected["slice"]) and bool(
+        (found["value"] - expected["value"]).abs().max() < 1e-9
+    )
+    store.close()
+    return {
+        "case": f"find_slices ({session} session)",
+        "master": store.spark.sparkContext.master,
+        "shuffle_partitions": conf.get("spark.sql.shuffle.partitions"),
+        "session_s": round(startup_s, 1),
+        "session_cpu_s": round(startup_cpu, 1),
+        "find_slices_s": round(seconds, 1),
+        "find_slices_cpu_s": round(cpu_s, 1),
+        "duckdb_s": round(duck_s, 2),
+        "slices": len(found),
+        "equal_to_duckdb": same,
+    }
+
+
 if __name__ == "__main__":
     case, size, work = sys.argv[1], sys.argv[2], Path(sys.argv[3])
-    emit({"prepare": prepare, "duckdb": duckdb, "spark": spark}[case](size, work))
+    cases = {"prepare": prepare, "duckdb": duckdb, "spark": spark, "find_slices": find_slices}
+    emit(cases[case](size, work))

@@ -172,8 +172,9 @@ def chart_png(svg: str) -> bytes | None:
 
     A Markdown report's chart is a file a reader may open in a browser, where an SVG would run
     any script it holds; a PNG holds none. Every reference other than ``#fragment`` and an
-    inline raster image (``data:image/png``...) is removed before drawing, or ``<image href="/home/me/...">`` in a tampered
-    finding would copy a local image into the report.
+    inline raster image (``data:image/png``...) is removed before drawing, or
+    ``<image href="/home/me/...">`` in a tampered finding would copy a local image into the
+    report.
     """
     text = svg.strip()
     if not text.lower().startswith(("<svg", "<?xml")):
