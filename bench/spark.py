@@ -15,6 +15,11 @@ dominate at scale. Compile time is ``ibis.to_sql`` of each expression the explor
 through Ibis, for the duckdb and the pyspark dialects; the queries compiled once per shape
 (``diaglab.store.compiled.fetch_over``) are timed but not recompiled here — ``bench/compile.py``
 measures what an explorer pays for compiling, cache included.
+
+``python -m bench.spark find_slices SESSION WORKDIR`` (issue 23): ``find_slices`` on a copy of the
+committed 200k-row sample store in local[2], with the session ``dl.open(engine="spark")`` builds
+("default"), the same settings built here for older code ("sized"), or the ``getOrCreate()`` the
+docs showed before (Spark's 200 shuffle partitions: "documented"); wall and CPU seconds.
 """
 
 from __future__ import annotations

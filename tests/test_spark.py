@@ -612,6 +612,7 @@ def test_slice_cells_are_one_grouping_sets_query_and_equal_duckdbs(
         count_cells,
         cover,
     )
+    from diaglab.store import spark_cells
 
     rng = np.random.default_rng(3)
     n, width = 3000, 10
@@ -620,7 +621,8 @@ def test_slice_cells_are_one_grouping_sets_query_and_equal_duckdbs(
     frame["w"] = rng.integers(0, 2, n).astype("int8")
     cards = [6] * width
     combos = [tuple(c) for c in itertools.combinations(range(width), 3)]
-    assert len(cover(combos, cards, size=BLOCK_FEATURES, cells=BLOCK_CELLS)) > BRANCHES_PER_QUERY
+    blocks = cover(combos, cards, size=BLOCK_FEATURES, cells=BLOCK_CELLS)
+    assert len(blocks) > BRANCHES_PER_QUERY
     spark.createDataFrame(frame).createOrReplaceTempView("diaglab_test_cells")
     on_spark = sparked.ibis.table("diaglab_test_cells")
     on_duck = ibis.memtable(frame)
@@ -633,10 +635,14 @@ def test_slice_cells_are_one_grouping_sets_query_and_equal_duckdbs(
         return real(self, query, **kwargs)
 
     monkeypatch.setattr(backend, "raw_sql", counted)
-    for compare in (False, True):
+    for compare, batch in ((False, None), (True, None), (False, (5, 7))):
         queries.clear()
+        if batch is not None:  # a query holds at most so many feature columns and sets
+            monkeypatch.setattr(spark_cells, "MAX_GROUPING_COLUMNS", batch[0])
+            monkeypatch.setattr(spark_cells, "MAX_GROUPING_SETS", batch[1])
         got = count_cells(on_spark, combos, cards, 3, compare, None)
-        assert len(queries) == 1 and "GROUPING SETS" in queries[0]
+        assert all("GROUPING SETS" in q for q in queries)
+        assert len(queries) == 1 if batch is None else len(queries) > len(blocks) / batch[1]
         want = count_cells(on_duck, combos, cards, 3, compare, None)
         assert len(got) == len(want) == len(combos) * 6**3
         got, want = (f.sort_values("key", ignore_index=True) for f in (got, want))

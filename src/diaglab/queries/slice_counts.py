@@ -19,15 +19,12 @@ import numpy as np
 import pandas as pd
 
 from diaglab.stats.sufficient import LOG_LOSS_CLIP
+from diaglab.store.spark_cells import spark_cells
 
 BLOCK_FEATURES = 4
 BLOCK_CELLS = 4096
 BRANCHES_PER_QUERY = 24
 STAT_COLUMNS = ("n", "s1", "s2", "emax")
-MAX_GROUPING_COLUMNS = 60
-MAX_GROUPING_SETS = 128
-"""Per Spark query: feature columns (``grouping_id()`` is a 64-bit mask) and grouping sets (each
-row is expanded once per set before the map-side aggregation)."""
 
 
 def loss(table: Any, task: str, metric: str) -> Any:
@@ -126,7 +123,7 @@ def count_cells(
     stats = list(aggregates(temp, compare))
     results: list[pd.DataFrame] = []
     if _engine(temp) == "pyspark":
-        results = _grouping_sets(temp, [m for m, _ in blocks], width, stats, compare)
+        results = spark_cells(temp, [m for m, _ in blocks], width, stats)
     for start in range(0 if not results else len(blocks), len(blocks), BRANCHES_PER_QUERY):
         batch = blocks[start : start + BRANCHES_PER_QUERY]
         branches = []
@@ -187,59 +184,3 @@ def _engine(temp: Any) -> str | None:
         return str(temp._find_backend().name)
     except Exception:  # an expression over in-memory tables only
         return None
-
-
-def _grouping_sets(
-    temp: Any, blocks: list[tuple[int, ...]], width: int, stats: list[str], compare: bool
-) -> list[pd.DataFrame]:
-    """The blocks' cells on Spark: one scan and one shuffle per query for up to
-    ``MAX_GROUPING_SETS`` blocks (``GROUP BY GROUPING SETS``), where a ``UNION ALL`` of ``GROUP
-    BY``s costs Spark a scan, a shuffle and their tasks per block. Same columns as the union."""
-    backend = temp._find_backend()
-    source = backend.compile(temp)
-    # The SQL of ``aggregates`` (compare included); tests/test_spark.py holds both to DuckDB's.
-    sql_stats = {
-        "n": "COUNT(*)",
-        "s1": "SUM(l)",
-        "s2": "SUM(l * l)",
-        "emax": "MAX(l)",
-        "n_b": "SUM(CAST(w AS BIGINT))",
-        "s1_b": "SUM(IF(w = 1, l, NULL))",
-        "s2_b": "SUM(IF(w = 1, l * l, NULL))",
-        "emax_b": "MAX(IF(w = 1, l, NULL))",
-    }
-    assert set(stats) <= set(sql_stats), stats
-    batches: list[list[int]] = [[]]
-    used: set[int] = set()
-    for b, members in enumerate(blocks):
-        wider = used | set(members)
-        if batches[-1] and (
-            len(wider) > MAX_GROUPING_COLUMNS or len(batches[-1]) >= MAX_GROUPING_SETS
-        ):
-            batches.append([])
-            wider = set(members)
-        batches[-1].append(b)
-        used = wider
-    out: list[pd.DataFrame] = []
-    for batch in batches:
-        cols = sorted({f for b in batch for f in blocks[b]})
-        sets = ", ".join("(" + ", ".join(f"c{f}" for f in blocks[b]) + ")" for b in batch)
-        query = (
-            f"SELECT grouping_id() AS gid, {', '.join(f'c{f}' for f in cols)}, "
-            + ", ".join(f"{sql_stats[c]} AS {c}" for c in stats)
-            + f" FROM ({source}) AS cells GROUP BY GROUPING SETS ({sets})"
-        )
-        cells = backend.raw_sql(query).toPandas()
-        gid = cells["gid"].to_numpy()
-        for b in batch:
-            # grouping_id(): bit (len(cols) - 1 - i) is set when cols[i] is not in the set.
-            mask = sum(1 << (len(cols) - 1 - i) for i, f in enumerate(cols) if f not in blocks[b])
-            rows = cells[gid == mask]
-            keys = {f"k{p}": rows[f"c{f}"] for p, f in enumerate(blocks[b])}
-            pad = {f"k{p}": np.nan for p in range(len(blocks[b]), width)}
-            out.append(
-                pd.DataFrame(
-                    {"block": b, **keys, **pad, **{c: rows[c] for c in stats}}
-                ).reset_index(drop=True)
-            )
-    return out
