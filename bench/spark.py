@@ -66,22 +66,35 @@ def prepare(size: str, work: Path) -> dict:
     return {"case": "prepare", "path": str(target), "seconds": round(time.perf_counter() - t, 1)}
 
 
-def spark_session() -> Any:
+def _session(settings: dict[str, str]) -> Any:
     from pyspark.sql import SparkSession
 
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("diaglab-bench")
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.memory", "2g")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
-    )
+    builder = SparkSession.builder
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+_LOCAL = {
+    "spark.master": "local[2]",
+    "spark.ui.enabled": "false",
+    "spark.driver.bindAddress": "127.0.0.1",
+    "spark.driver.host": "127.0.0.1",
+}
+
+
+def spark_session() -> Any:
+    return _session(
+        _LOCAL
+        | {
+            "spark.app.name": "diaglab-bench",
+            "spark.driver.memory": "2g",
+            "spark.sql.shuffle.partitions": "4",
+            "spark.sql.session.timeZone": "UTC",
+        }
+    )
 
 
 class QueryLog:
@@ -296,17 +309,7 @@ def cpu_seconds() -> float:
 def _documented_session() -> Any:
     """The session docs/spark.md showed before diaglab built its own: getOrCreate with Spark's
     default 200 shuffle partitions."""
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.driver.host", "127.0.0.1")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    return session
+    return _session(_LOCAL)
 
 
 def _sized_session() -> Any:
@@ -315,19 +318,12 @@ def _sized_session() -> Any:
     ``spark_session.py`` by path."""
     import importlib.util
 
-    from pyspark.sql import SparkSession
-
     where = Path(__file__).resolve().parent.parent / "src/diaglab/store/spark_session.py"
     spec = importlib.util.spec_from_file_location("_bench_spark_session", where)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    builder = SparkSession.builder
-    for key, value in module.local_settings().items():
-        builder = builder.config(key, value)
-    session = builder.getOrCreate()
-    session.sparkContext.setLogLevel("ERROR")
-    return session
+    return _session(module.local_settings())
 
 
 FIND_SLICES_LIMIT_S = 480

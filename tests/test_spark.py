@@ -9,7 +9,6 @@ quantiles, which get ``APPROX_RTOL`` (see docs/spark.md).
 from __future__ import annotations
 
 import itertools
-import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
@@ -40,26 +39,14 @@ APPROX_RTOL = 0.05
 FEATURES = ["age", "income", "region"]
 
 
-def _java_major() -> int | None:
-    java = shutil.which("java")
-    if java is None:
-        return None
-    try:
-        out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    found = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
-    if not found:
-        return None
-    major = int(found.group(1))
-    return int(found.group(2) or 0) if major == 1 else major
-
-
 @pytest.fixture(scope="session")
 def spark() -> Iterator[Any]:
     """A local[2] SparkSession shared by every Spark test (UI off, bound to 127.0.0.1)."""
     pytest.importorskip("pyspark", reason="pyspark is not installed: pip install 'diaglab[spark]'")
-    major = _java_major()
+    from diaglab.store.spark_session import java_version
+
+    java = shutil.which("java")
+    major = java_version(java) if java else None
     if major is None or major < 17:
         pytest.skip(f"Spark needs Java 17+ (found: {major or 'no java on PATH'})")
     from pyspark.sql import SparkSession
