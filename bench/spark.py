@@ -15,6 +15,11 @@ dominate at scale. Compile time is ``ibis.to_sql`` of each expression the explor
 through Ibis, for the duckdb and the pyspark dialects; the queries compiled once per shape
 (``diaglab.store.compiled.fetch_over``) are timed but not recompiled here — ``bench/compile.py``
 measures what an explorer pays for compiling, cache included.
+
+``python -m bench.spark find_slices SESSION WORKDIR`` (issue 23): ``find_slices`` on a copy of the
+committed 200k-row sample store in local[2], with the session ``dl.open(engine="spark")`` builds
+("default"), the same settings built here for older code ("sized"), or the ``getOrCreate()`` the
+docs showed before (Spark's 200 shuffle partitions: "documented"); wall and CPU seconds.
 """
 
 from __future__ import annotations
@@ -61,22 +66,35 @@ def prepare(size: str, work: Path) -> dict:
     return {"case": "prepare", "path": str(target), "seconds": round(time.perf_counter() - t, 1)}
 
 
-def spark_session() -> Any:
+def _session(settings: dict[str, str]) -> Any:
     from pyspark.sql import SparkSession
 
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("diaglab-bench")
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.memory", "2g")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
-    )
+    builder = SparkSession.builder
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+_LOCAL = {
+    "spark.master": "local[2]",
+    "spark.ui.enabled": "false",
+    "spark.driver.bindAddress": "127.0.0.1",
+    "spark.driver.host": "127.0.0.1",
+}
+
+
+def spark_session() -> Any:
+    return _session(
+        _LOCAL
+        | {
+            "spark.app.name": "diaglab-bench",
+            "spark.driver.memory": "2g",
+            "spark.sql.shuffle.partitions": "4",
+            "spark.sql.session.timeZone": "UTC",
+        }
+    )
 
 
 class QueryLog:
@@ -260,6 +278,120 @@ def markdown_table(results: list[dict]) -> list[str]:
     return lines
 
 
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "credit"
+SAMPLE_MODEL = "credit"
+
+
+def cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process and its live descendants (Spark's JVM)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = defaultdict(list)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children[int(fields[1])].append(int(entry.name))
+    total, todo = 0.0, [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def _documented_session() -> Any:
+    """The session docs/spark.md showed before diaglab built its own: getOrCreate with Spark's
+    default 200 shuffle partitions."""
+    return _session(_LOCAL)
+
+
+def _sized_session() -> Any:
+    """A session with diaglab's local settings, built here so that older diaglab code (which
+    cannot build one) runs on the same settings: the settings are read from this tree's
+    ``spark_session.py`` by path."""
+    import importlib.util
+
+    where = Path(__file__).resolve().parent.parent / "src/diaglab/store/spark_session.py"
+    spec = importlib.util.spec_from_file_location("_bench_spark_session", where)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return _session(module.local_settings())
+
+
+FIND_SLICES_LIMIT_S = 480
+
+
+def find_slices(session: str, work: Path) -> dict:
+    """``find_slices`` on a copy of the 200k-row sample store in local[2]; ``session`` is
+    "default" (the one ``dl.open(engine="spark")`` builds), "sized" (the same settings, for code
+    that cannot build it) or "documented" (see above). Wall and CPU seconds (Python and JVM) of
+    the first call on a freshly opened store, which includes its first scan of the segments; the
+    result is checked against DuckDB's. A call still running after ``FIND_SLICES_LIMIT_S`` is
+    reported as unfinished with the seconds spent until then."""
+    import threading
+
+    import diaglab as dl
+
+    path = work / "credit-sample"
+    if not (path / "ready").exists():
+        shutil.rmtree(path, ignore_errors=True)
+        shutil.copytree(SAMPLE, path)
+        dl.open(path).close()
+        (path / "ready").touch()
+    with dl.open(path, read_only=True) as duck:
+        t = time.perf_counter()
+        expected = dl.find_slices(duck, SAMPLE_MODEL)
+        duck_s = time.perf_counter() - t
+    t, cpu = time.perf_counter(), cpu_seconds()
+    build = {"documented": _documented_session, "sized": _sized_session}.get(session)
+    store = dl.open(path, engine="spark", spark=build() if build else None)
+    startup_s, startup_cpu = time.perf_counter() - t, cpu_seconds() - cpu
+    conf = store.spark.conf
+    result: dict[str, Any] = {
+        "case": f"find_slices ({session} session)",
+        "master": store.spark.sparkContext.master,
+        "shuffle_partitions": conf.get("spark.sql.shuffle.partitions"),
+        "session_s": round(startup_s, 1),
+        "session_cpu_s": round(startup_cpu, 1),
+        "duckdb_s": round(duck_s, 2),
+    }
+    t, cpu = time.perf_counter(), cpu_seconds()
+
+    def give_up() -> None:
+        result["find_slices_s"] = f"> {FIND_SLICES_LIMIT_S} (stopped)"
+        result["find_slices_cpu_s"] = round(cpu_seconds() - cpu, 1)
+        emit(result)
+        sys.stdout.flush()
+        os._exit(3)
+
+    watchdog = threading.Timer(FIND_SLICES_LIMIT_S, give_up)
+    watchdog.daemon = True
+    watchdog.start()
+    found = dl.find_slices(store, SAMPLE_MODEL)
+    seconds, cpu_s = time.perf_counter() - t, cpu_seconds() - cpu
+    watchdog.cancel()
+    same = list(found["slice"]) == list(expected["slice"]) and bool(
+        (found["value"] - expected["value"]).abs().max() < 1e-9
+    )
+    store.close()
+    result.update(
+        find_slices_s=round(seconds, 1),
+        find_slices_cpu_s=round(cpu_s, 1),
+        slices=len(found),
+        equal_to_duckdb=same,
+    )
+    return result
+
+
 if __name__ == "__main__":
     case, size, work = sys.argv[1], sys.argv[2], Path(sys.argv[3])
-    emit({"prepare": prepare, "duckdb": duckdb, "spark": spark}[case](size, work))
+    cases = {"prepare": prepare, "duckdb": duckdb, "spark": spark, "find_slices": find_slices}
+    emit(cases[case](size, work))

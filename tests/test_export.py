@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -147,15 +148,42 @@ def test_markdown_puts_charts_beside_it_and_no_title_escapes_the_folder(
     text = out.read_text()
     written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
     assert all(w.startswith("out/") for w in written), written
-    assert "out/findings_files/02-script-alert-pwned-script-x.svg" in written
+    assert "out/findings_files/02-script-alert-pwned-script-x.png" in written
+    assert not [w for w in written if w.endswith(".svg")], written
     images = [line for line in text.splitlines() if line.startswith("![")]
     assert len(images) == 2
     for line in images:
         target = line[line.index("](") + 2 : -1]
         assert (folder / target).resolve().parent == (folder / "findings_files").resolve()
-        assert (folder / target).read_text().startswith("<svg")
+        assert (folder / target).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert "<script>" not in text and "\\<script\\>" in text
     assert not (tmp_path / "x").exists() and not Path("/abs/path").exists()
+
+
+def test_markdown_charts_are_images_that_run_nothing_and_read_no_local_file(
+    items: list[dl.Finding], tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    secret = tmp_path / "secret.png"
+    Image.new("RGB", (40, 40), (255, 0, 0)).save(secret)
+    plain = "<svg xmlns='http://www.w3.org/2000/svg' width='40' height='40'>%s</svg>"
+    hostile = {
+        "script": plain % "<script>alert(1)</script><g onload='x()'/>",
+        "local image": plain % f"<image href='{secret}' width='40' height='40'/>",
+        "prefixed href": plain.replace("<svg ", "<svg xmlns:q='http://www.w3.org/1999/xlink' ")
+        % f"<image q:href='file://{secret}' width='40' height='40'/>",
+    }
+    found = [replace(items[0], title=name, chart_svg=svg) for name, svg in hostile.items()]
+    found.append(replace(items[0], title="no svg", chart_svg="x"))
+    out = dl.export(found, tmp_path / "report.md")
+    files = sorted((tmp_path / "report_files").iterdir())
+    assert [p.suffix for p in files] == [".png"] * 3
+    for p in files:
+        pixels = Image.open(p).convert("RGBA")
+        assert pixels.getextrema()[3] == (0, 0), f"{p.name} drew something"  # all transparent
+    text = out.read_text()
+    assert "<script" not in text and "data:image/svg" not in text
 
 
 def test_json_validates_against_the_schema_and_reads_back(

@@ -8,7 +8,7 @@ quantiles, which get ``APPROX_RTOL`` (see docs/spark.md).
 
 from __future__ import annotations
 
-import re
+import itertools
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
@@ -40,26 +40,14 @@ APPROX_RTOL = 0.05
 FEATURES = ["age", "income", "region"]
 
 
-def _java_major() -> int | None:
-    java = shutil.which("java")
-    if java is None:
-        return None
-    try:
-        out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    found = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
-    if not found:
-        return None
-    major = int(found.group(1))
-    return int(found.group(2) or 0) if major == 1 else major
-
-
 @pytest.fixture(scope="session")
 def spark() -> Iterator[Any]:
     """A local[2] SparkSession shared by every Spark test (UI off, bound to 127.0.0.1)."""
     pytest.importorskip("pyspark", reason="pyspark is not installed: pip install 'diaglab[spark]'")
-    major = _java_major()
+    from diaglab.store.spark_session import java_version
+
+    java = shutil.which("java")
+    major = java_version(java) if java else None
     if major is None or major < 17:
         pytest.skip(f"Spark needs Java 17+ (found: {major or 'no java on PATH'})")
     from pyspark.sql import SparkSession
@@ -258,7 +246,7 @@ def test_open_checks_engine_and_session(path: Path, spark: Any) -> None:
     with pytest.raises(dl.InputError, match="unknown engine 'trino'; known: duckdb, spark"):
         dl.open(path, engine="trino")
     with pytest.raises(dl.InputError, match=r"needs spark=<a pyspark\.sql\.SparkSession>"):
-        dl.open(path, engine="spark")
+        dl.open(path, engine="spark", spark="local[2]")
     with pytest.raises(dl.InputError, match="only used with engine='spark'"):
         dl.open(path, spark=spark)
     with pytest.raises(dl.InputError, match="no diaglab store"):
@@ -513,3 +501,168 @@ def test_compile_check_catches_a_duckdb_only_construct(duck: dl.Store) -> None:
     ibis.to_sql(duckdb_only, dialect="duckdb")
     with pytest.raises(ibis.common.exceptions.OperationNotDefinedError, match="TimestampBucket"):
         ibis.to_sql(duckdb_only, dialect="pyspark")
+
+
+# -- the session diaglab builds ----------------------------------------------------------------
+
+_DEFAULT_SESSION = """
+import json, sys
+import diaglab as dl
+store = dl.open(sys.argv[1], engine="spark")
+conf = store.spark.conf
+keys = json.loads(sys.argv[2])
+out = {k: conf.get(k) for k in keys}
+out["spark.master"] = store.spark.sparkContext.master
+m = dl.slice_metrics(store, "credit", by="region")
+out["slices"] = [str(s) for s in m["slice"]]
+out["n"] = [int(n) for n in m["n"]]
+print("RESULT " + json.dumps(out))
+"""
+
+
+def test_open_without_a_session_builds_one_for_this_machine(
+    path: Path, duck: dl.Store, spark: Any
+) -> None:
+    """In a fresh process (one SparkContext per JVM: this one's is the fixture's)."""
+    import json
+    import os
+    import sys
+
+    from diaglab.store.spark_session import local_settings
+
+    wanted = local_settings()
+    assert wanted["spark.master"] == f"local[{os.cpu_count()}]"
+    assert wanted["spark.sql.shuffle.partitions"] == str(2 * (os.cpu_count() or 1))
+    run = subprocess.run(
+        [sys.executable, "-c", _DEFAULT_SESSION, str(path), json.dumps(sorted(wanted))],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=os.environ.copy(),
+    )
+    line = [x for x in run.stdout.splitlines() if x.startswith("RESULT ")]
+    assert line, run.stderr[-3000:]
+    got = json.loads(line[0][len("RESULT ") :])
+    for key, value in wanted.items():
+        assert got[key] == value, key
+    assert got["spark.ui.enabled"] == "false"
+    assert got["spark.driver.bindAddress"] == got["spark.driver.host"] == "127.0.0.1"
+    assert got["spark.sql.adaptive.enabled"] == "true"
+    expected = dl.slice_metrics(duck, "credit", by="region")
+    assert got["slices"] == [str(s) for s in expected["slice"]]
+    assert got["n"] == [int(n) for n in expected["n"]]
+
+
+def test_open_without_a_session_uses_the_active_one(path: Path, spark: Any) -> None:
+    with dl.open(path, engine="spark") as store:
+        assert store.spark is spark
+        assert store.spark.conf.get("spark.sql.shuffle.partitions") == "4"  # left as it was
+
+
+def test_no_java_or_no_pyspark_says_what_to_install(
+    path: Path, spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from pyspark.sql import SparkSession
+
+    monkeypatch.setattr(SparkSession, "getActiveSession", classmethod(lambda cls: None))
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "no-jdk"))
+    with pytest.raises(dl.InputError, match=r"Java 17\+ runtime, but none was found.*JAVA_HOME"):
+        dl.open(path, engine="spark")
+    old = tmp_path / "jdk8" / "bin" / "java"
+    old.parent.mkdir(parents=True)
+    old.write_text("#!/bin/sh\necho 'openjdk version \"1.8.0_402\"' >&2\n")
+    old.chmod(0o755)
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "jdk8"))
+    with pytest.raises(dl.InputError, match=r"is Java 8: install Java 17\+"):
+        dl.open(path, engine="spark")
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    with pytest.raises(
+        dl.InputError, match=r"pyspark and a Java 17\+ runtime: pip install 'diaglab"
+    ):
+        dl.open(path, engine="spark")
+
+
+def test_the_predictions_table_is_cached_until_refresh_or_close(path: Path, spark: Any) -> None:
+    from diaglab.store.spark import open_spark
+
+    store = dl.open(path, engine="spark", spark=spark)
+    t = store.table("credit")
+    assert t.count().to_pyarrow().as_py() == 3000
+    assert spark.catalog.isCached(t.get_name())
+    frames = list(store._persisted)
+    store.close()
+    assert frames and not any(f.is_cached for f in frames)
+    assert t.get_name() not in {v.name for v in spark.catalog.listTables()}
+    plain = open_spark(path, spark=spark, cache=False)
+    assert not spark.catalog.isCached(plain.table("credit").get_name())
+    plain.close()
+
+
+# -- counting slices -----------------------------------------------------------------------------
+
+
+def test_slice_cells_are_one_grouping_sets_query_and_equal_duckdbs(
+    sparked: Any, spark: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blocks enough for two UNION ALL queries of GROUP BYs on the old path (a scan, a shuffle and
+    their tasks each) are one query; the cells equal DuckDB's, the compare stats too."""
+    import ibis
+
+    from diaglab.queries.slice_counts import (
+        BLOCK_CELLS,
+        BLOCK_FEATURES,
+        BRANCHES_PER_QUERY,
+        count_cells,
+        cover,
+    )
+    from diaglab.store import spark_cells
+
+    rng = np.random.default_rng(3)
+    n, width = 3000, 10
+    frame = pd.DataFrame({f"c{i}": rng.integers(0, 6, n).astype("int16") for i in range(width)})
+    frame["l"] = rng.random(n).round(3)
+    frame["w"] = rng.integers(0, 2, n).astype("int8")
+    cards = [6] * width
+    combos = [tuple(c) for c in itertools.combinations(range(width), 3)]
+    blocks = cover(combos, cards, size=BLOCK_FEATURES, cells=BLOCK_CELLS)
+    assert len(blocks) > BRANCHES_PER_QUERY
+    spark.createDataFrame(frame).createOrReplaceTempView("diaglab_test_cells")
+    on_spark = sparked.ibis.table("diaglab_test_cells")
+    on_duck = ibis.memtable(frame)
+    backend = type(sparked.ibis)
+    queries: list[str] = []
+    real = backend.raw_sql
+
+    def counted(self: Any, query: Any, **kwargs: Any) -> Any:
+        queries.append(str(query))
+        return real(self, query, **kwargs)
+
+    monkeypatch.setattr(backend, "raw_sql", counted)
+    for compare, batch in ((False, None), (True, None), (False, (5, 7))):
+        queries.clear()
+        if batch is not None:  # a query holds at most so many feature columns and sets
+            monkeypatch.setattr(spark_cells, "MAX_GROUPING_COLUMNS", batch[0])
+            monkeypatch.setattr(spark_cells, "MAX_GROUPING_SETS", batch[1])
+        got = count_cells(on_spark, combos, cards, 3, compare, None)
+        assert all("GROUPING SETS" in q for q in queries)
+        assert len(queries) == 1 if batch is None else len(queries) > len(blocks) / batch[1]
+        want = count_cells(on_duck, combos, cards, 3, compare, None)
+        assert len(got) == len(want) == len(combos) * 6**3
+        got, want = (f.sort_values("key", ignore_index=True) for f in (got, want))
+        assert got["key"].tolist() == want["key"].tolist()
+        for c in got.columns.drop(["key", "level"]):
+            np.testing.assert_allclose(
+                got[c].to_numpy(float), want[c].to_numpy(float), rtol=RTOL, err_msg=c
+            )
+    spark.catalog.dropTempView("diaglab_test_cells")
+
+
+def test_find_slices_three_levels_and_compare_match_duckdb(duck: dl.Store, sparked: Any) -> None:
+    for kwargs in ({"max_conditions": 3}, {"compare": (("2026-01-01", "2026-01-12"), AFTER)}):
+        a = dl.find_slices(duck, "credit", k=5, **kwargs)
+        b = dl.find_slices(sparked, "credit", k=5, **kwargs)
+        _same_frames(a.drop(columns="slice"), b.drop(columns="slice"))
+        assert [str(s) for s in a["slice"]] == [str(s) for s in b["slice"]]
+        assert a.attrs == b.attrs

@@ -1,6 +1,6 @@
 """``dl.export(findings, path)``: HTML, Markdown, JSON, Parquet or PDF by the path's suffix.
 
-The path is used exactly as given; files beside it (a Markdown report's chart images) go into
+The path is used exactly as given; files beside it (a Markdown report's charts, as PNG) go into
 ``<name>_files/`` next to it, under names made from the finding's position and a slug of its
 title, so no title can place a file anywhere else. Tracking servers (``mlflow=``, ``wandb=``)
 are in :mod:`diaglab.findings.tracking`.
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from diaglab.errors import DiaglabError, InputError
-from diaglab.findings.finding import Finding, bundle, now_iso, read_bundle
+from diaglab.findings.finding import Finding, bundle, now_iso, read_bundle, svg_image
 from diaglab.findings.html import report_html
 
 SUFFIXES = (".html", ".md", ".json", ".parquet", ".pdf")
@@ -160,6 +160,38 @@ def _md_cell(v: Any) -> str:
     return _md_escape(str(v))
 
 
+_HREF = re.compile(r"""\s[\w.-]*:?href\s*=\s*("[^"]*"|'[^']*')""", re.IGNORECASE)
+
+
+# A nested SVG (data:image/svg+xml) would be drawn with its own references.
+_RASTER_DATA = tuple(f"data:image/{t}" for t in ("png", "jpeg", "gif", "webp"))
+
+
+def chart_png(svg: str) -> bytes | None:
+    """A finding's chart as PNG (None when the text is not an SVG document or does not render).
+
+    A Markdown report's chart is a file a reader may open in a browser, where an SVG would run
+    any script it holds; a PNG holds none. Every reference other than ``#fragment`` and an
+    inline raster image (``data:image/png``...) is removed before drawing, or
+    ``<image href="/home/me/...">`` in a tampered finding would copy a local image into the
+    report.
+    """
+    text = svg.strip()
+    if not text.lower().startswith(("<svg", "<?xml")):
+        return None
+
+    def local_only(m: re.Match[str]) -> str:
+        value = m.group(1)[1:-1].strip().lower()
+        return m.group(0) if value.startswith(("#", *_RASTER_DATA)) else ""
+
+    try:
+        import vl_convert as vlc
+
+        return bytes(vlc.svg_to_png(_HREF.sub(local_only, text), scale=2))
+    except Exception:  # no vl-convert, or an SVG it cannot draw: the caller inlines svg_image
+        return None
+
+
 def _markdown(items: Sequence[Finding], path: Path, title: str) -> None:
     folder_name = f"{slug(path.stem, limit=60)}_files"
     folder = path.parent / folder_name
@@ -179,9 +211,13 @@ def _markdown(items: Sequence[Finding], path: Path, title: str) -> None:
             if not made_folder:
                 folder.mkdir(exist_ok=True)
                 made_folder = True
-            target = inside(folder, f"{name}.svg")
-            target.write_text(f.chart_svg, encoding="utf-8")
-            lines += [f"![chart: {_md_escape(f.title)}]({folder_name}/{target.name})", ""]
+            png = chart_png(f.chart_svg)
+            if png is not None:
+                target = inside(folder, f"{name}.png")
+                target.write_bytes(png)
+                lines += [f"![chart: {_md_escape(f.title)}]({folder_name}/{target.name})", ""]
+            elif image := svg_image(f.chart_svg, alt=f"chart: {f.title}"):
+                lines += [image, ""]
         cols = list(f.table.get("columns", []))
         rows = list(f.table.get("rows", []))
         if cols:

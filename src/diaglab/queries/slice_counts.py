@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from diaglab.stats.sufficient import LOG_LOSS_CLIP
+from diaglab.store.spark_cells import spark_cells
 
 BLOCK_FEATURES = 4
 BLOCK_CELLS = 4096
@@ -121,7 +122,9 @@ def count_cells(
     width = max(len(b) for b, _ in blocks)
     stats = list(aggregates(temp, compare))
     results: list[pd.DataFrame] = []
-    for start in range(0, len(blocks), BRANCHES_PER_QUERY):
+    if _engine(temp) == "pyspark":
+        results = spark_cells(temp, [m for m, _ in blocks], width, stats)
+    for start in range(0 if not results else len(blocks), len(blocks), BRANCHES_PER_QUERY):
         batch = blocks[start : start + BRANCHES_PER_QUERY]
         branches = []
         for j, (members, _) in enumerate(batch):
@@ -174,3 +177,10 @@ def count_cells(
     )
     frame["level"] = level
     return frame
+
+
+def _engine(temp: Any) -> str | None:
+    try:
+        return str(temp._find_backend().name)
+    except Exception:  # an expression over in-memory tables only
+        return None

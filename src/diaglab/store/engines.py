@@ -74,7 +74,7 @@ def open(
     read_only: bool = ...,
     refresh: bool = ...,
     engine: Literal["spark"],
-    spark: Any,
+    spark: Any = ...,
 ) -> SparkStore: ...
 
 
@@ -93,13 +93,17 @@ def open(
     engine : {"duckdb", "spark"}
         ``"duckdb"`` (default): the embedded engine, which also writes (see :class:`Store`).
         ``"spark"``: read the same segment files with Spark through Ibis (read-only, see
-        :class:`~diaglab.store.spark.SparkStore`); needs ``spark=`` a SparkSession.
+        :class:`~diaglab.store.spark.SparkStore`).
     spark : pyspark.sql.SparkSession, optional
-        The session for ``engine="spark"``.
+        The session for ``engine="spark"``. Default: the active session, else a local session
+        built for this machine (``local[<cores>]``, shuffle partitions from the core count,
+        adaptive execution, no UI, bound to 127.0.0.1; see docs/spark.md). Needs pyspark
+        (``pip install 'diaglab[spark]'``) and Java 17+.
 
     Examples
     --------
     >>> store = dl.open("/data/store")                                        # doctest: +SKIP
+    >>> store = dl.open("/data/store", engine="spark")                        # doctest: +SKIP
     >>> store = dl.open("/data/store", engine="spark", spark=spark_session)    # doctest: +SKIP
     """
     if engine == "duckdb":
@@ -111,7 +115,8 @@ def open(
             from diaglab.store.spark import SparkStore
         except ImportError as exc:  # pyspark is the optional extra "spark"
             raise InputError(
-                f"engine='spark' needs pyspark: pip install 'diaglab[spark]' ({exc})"
+                f"engine='spark' needs pyspark and a Java 17+ runtime: "
+                f"pip install 'diaglab[spark]' ({exc})"
             ) from exc
         return SparkStore(path, spark=spark, refresh=refresh)
     raise InputError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")

@@ -37,6 +37,7 @@ from diaglab.store.engine import IngestReport, prediction_columns, reference_col
 from diaglab.store.memo import Memo
 from diaglab.store.schema import ModelSchema
 from diaglab.store.segments import KINDS, check_model_name
+from diaglab.store.spark_session import default_session
 
 MEMO_ENTRIES = 64
 _IBIS_TYPES: dict[str, dt.DataType] = {
@@ -61,23 +62,31 @@ class SparkStore:
     ----------
     path : str or Path
         The store's directory (the one a DuckDB store or a ``dl.Logger`` writes).
-    spark : pyspark.sql.SparkSession
+    spark : pyspark.sql.SparkSession, optional
         The session to query with: local mode or a cluster whose executors can read ``path``.
+        Default: the active session, else a local one built for this machine
+        (:func:`~diaglab.store.spark_session.default_session`).
     refresh : bool
         List the segment files now (otherwise on first use).
+    cache : bool
+        Keep each model's predictions table (segments read, repeated ids dropped, latest labels
+        joined) in Spark's cache (memory, spilling to disk) from its first query until the next
+        :meth:`refresh` or :meth:`close`; False rebuilds it in every query.
 
     Examples
     --------
-    >>> from pyspark.sql import SparkSession                                  # doctest: +SKIP
-    >>> spark = SparkSession.builder.master("local[2]").getOrCreate()          # doctest: +SKIP
-    >>> store = dl.open("/data/diaglab-store", engine="spark", spark=spark)     # doctest: +SKIP
+    >>> store = dl.open("/data/diaglab-store", engine="spark")                 # doctest: +SKIP
     >>> dl.drift(store, "credit", window=("2026-02-01", "2026-03-01"))       # doctest: +SKIP
     """
 
     engine = "spark"
 
-    def __init__(self, path: str | Path, *, spark: Any, refresh: bool = True) -> None:
-        if spark is None or not hasattr(spark, "read") or not hasattr(spark, "sql"):
+    def __init__(
+        self, path: str | Path, *, spark: Any = None, refresh: bool = True, cache: bool = True
+    ) -> None:
+        if spark is None:
+            spark = default_session()
+        if not hasattr(spark, "read") or not hasattr(spark, "sql"):
             raise InputError(
                 f"engine='spark' needs spark=<a pyspark.sql.SparkSession>, got {spark!r}"
             )
@@ -94,6 +103,8 @@ class SparkStore:
         self._memo = Memo(MEMO_ENTRIES)
         self._tables: dict[tuple[str, str], Any] = {}
         self._views: list[str] = []
+        self._persisted: list[Any] = []
+        self._cache = cache
         self._segments: set[str] = set()
         if refresh:
             self.refresh()
@@ -125,10 +136,7 @@ class SparkStore:
     def close(self) -> None:
         """Drop this store's temporary views (the SparkSession stays open: it is the caller's)."""
         with self._lock:
-            for name in self._views:
-                self._session.catalog.dropTempView(name)
-            self._views.clear()
-            self._tables.clear()
+            self._drop_views()
 
     def __enter__(self) -> SparkStore:
         return self
@@ -201,10 +209,7 @@ class SparkStore:
         with self._lock:
             new = len(seen - self._segments)
             if new or not self._segments:
-                for name in self._views:
-                    self._session.catalog.dropTempView(name)
-                self._views.clear()
-                self._tables.clear()
+                self._drop_views()
                 self._segments = seen
                 self._memo.changed()
         return IngestReport(segments=new)
@@ -259,6 +264,15 @@ class SparkStore:
         cached = expr.cache()
         return cached, cached.release
 
+    def _drop_views(self) -> None:
+        for name in self._views:
+            self._session.catalog.dropTempView(name)
+        for frame in self._persisted:
+            frame.unpersist()
+        self._views.clear()
+        self._persisted.clear()
+        self._tables.clear()
+
     # -- building the tables ------------------------------------------------------------------
 
     def _cached(self, model: str, kind: str, build: Callable[[ModelSchema], Any]) -> Any:
@@ -277,7 +291,15 @@ class SparkStore:
         if expr.op().find(ops.InMemoryTable):  # no segments yet: an empty table in memory
             return expr
         name = f"{self._prefix}_{kind}_{len(self._views)}"
-        self._session.sql(self._backend.compile(expr)).createOrReplaceTempView(name)
+        frame = self._session.sql(self._backend.compile(expr))
+        if kind == "predictions" and self._cache:
+            # Every diagnostic scans this table, and building it reads all the segments and
+            # joins the latest labels: once per refresh, not once per query.
+            from pyspark import StorageLevel
+
+            frame = frame.persist(StorageLevel.MEMORY_AND_DISK)
+            self._persisted.append(frame)
+        frame.createOrReplaceTempView(name)
         self._views.append(name)
         return ops.DatabaseTable(
             name, schema=expr.schema(), source=self._backend, namespace=ops.Namespace()
@@ -486,9 +508,11 @@ def _empty(cols: dict[str, dt.DataType]) -> Any:
     return ibis.memtable(pa.Table.from_pylist([], schema=schema.to_pyarrow()))
 
 
-def open_spark(path: str | Path, *, spark: Any, refresh: bool = True) -> SparkStore:
+def open_spark(
+    path: str | Path, *, spark: Any = None, refresh: bool = True, cache: bool = True
+) -> SparkStore:
     """Open the store in ``path`` for queries on ``spark``; see :class:`SparkStore`."""
-    return SparkStore(path, spark=spark, refresh=refresh)
+    return SparkStore(path, spark=spark, refresh=refresh, cache=cache)
 
 
 _PREFIXES: dict[str, int] = {}
