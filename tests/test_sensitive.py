@@ -146,19 +146,12 @@ def test_a_finding_filtered_on_a_sensitive_value_never_stores_it(store, tmp_path
     clear = "ada@example.com"
     result = dl.slice_metrics(store, "credit", by="region", where=f"email = '{clear}'")
     assert result["n"].sum() == 30
-    f = dl.finding(
-        "ada's rows",
-        result,
-        store=store,
-        query={
-            "call": f"dl.slice_metrics(store, 'credit', by='region', where=\"email = '{clear}'\")",
-            "function": "diaglab.slice_metrics",
-            "kwargs": {"model": "credit", "by": "region", "where": f"email = '{clear}'"},
-        },
-    )
+    f = dl.finding("ada's rows", result, store=store)  # the spec comes with the result
     text = json.dumps(f.to_json())
     assert clear not in text and "ada@" not in text
-    assert "hmac-sha256:" in f.query["kwargs"]["where"]
+    stored_where = f.query["spec"]["scope"]["where"]
+    assert "hmac-sha256:" in json.dumps(stored_where)
+    assert "hmac-sha256:" in f.query["call"]
     assert f.query["sql"] and clear not in f.query["sql"]
     segments = b"".join(p.read_bytes() for p in store.path.rglob("*") if p.is_file())
     assert clear.encode() not in segments
@@ -166,5 +159,7 @@ def test_a_finding_filtered_on_a_sensitive_value_never_stores_it(store, tmp_path
     for path in (p for p in Path(cache).rglob("*") if p.is_file()):
         assert clear.encode() not in path.read_bytes(), path
     # the stored filter compares the same when run again (as recheck and replay do)
-    again = dl.slice_metrics(store, "credit", by="region", where=f.query["kwargs"]["where"])
-    assert again["n"].sum() == 30
+    from diaglab.findings.replay import evaluate
+
+    table, _ = evaluate(store, dl.Spec.from_json(f.query["spec"]))
+    assert table["n"].sum() == 30

@@ -178,4 +178,4 @@ def test_slice_metrics_on_an_empty_selection_says_why(logged):
     out = dl.slice_metrics(store, "credit", by="region", where="age > 1000")
     assert len(out) == 0 and out.attrs["n"] == 0
     assert "no predictions in this selection" in out.attrs["empty_reason"]
-    assert "age > 1000" in out.attrs["empty_reason"]
+    assert str(dl.Slice.of("age > 1000")) in out.attrs["empty_reason"]  # the slice, as shown

@@ -248,7 +248,7 @@ def test_fixed_windows_start_with_the_window_not_on_epoch_thursdays(march):
     assert starts[0] == pd.Timestamp("2026-03-09", tz="UTC")  # was 2026-03-05, a Thursday
     assert all(s.day_name() == "Monday" for s in starts)
     assert (m.windows["n"] == 7 * 24).all() and not m.windows["partial"].any()
-    d = dl.drift_over_time(store, "m", freq="7D", current=window)
+    d = dl.drift_over_time(store, "m", freq="7D", window=window)
     assert d.table["window_start"].min() == pd.Timestamp("2026-03-09", tz="UTC")
     # without a window, fixed durations start on the day of the first row
     m = _quiet(dl.metrics_over_time, store, "m", freq="7D", metrics=["volume"])
@@ -274,7 +274,7 @@ def test_grid_is_clipped_to_the_window_and_cut_windows_are_partial(march):
     assert list(w["n"]) == [4 * 24 + 12, 7 * 24, 2 * 24]
     assert m.window == Window("2026-03-11 12:00", "2026-03-25")
     assert set(m.table.groupby("window_start")["partial"].first()) == {True, False}
-    d = dl.drift_over_time(store, "m", freq="W", current=window)
+    d = dl.drift_over_time(store, "m", freq="W", window=window)
     assert list(d.feature("x")["partial"]) == [True, False, True]
     assert list(d.feature("x")["n"]) == [4 * 24 + 12, 7 * 24, 2 * 24]
 
@@ -408,7 +408,7 @@ def test_span_stats_use_the_same_calendar(tmp_path):
 def test_a_partial_drift_window_is_judged_at_its_own_size(march):
     """Three rows of a cut week move far more by chance than a whole week's 168: no false alert."""
     store = march
-    d = dl.drift_over_time(store, "m", freq="W", current=("2026-03-08 21:00", "2026-04-06"))
+    d = dl.drift_over_time(store, "m", freq="W", window=("2026-03-08 21:00", "2026-04-06"))
     first = d.feature("x").iloc[0]
     assert first["partial"] and first["n"] == 3
     assert first["value"] > d.bands["x"][1]  # above the band of a whole day ...
