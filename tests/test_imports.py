@@ -29,7 +29,7 @@ def test_import_diaglab_alone_loads_only_the_errors():
 
 def test_findings_stays_the_function_after_its_subpackage_loads():
     import diaglab as dl
-    import diaglab.findings.capture  # noqa: F401 - loading the subpackage must not rebind it
+    import diaglab.findings.capture  # loading the subpackage must not rebind dl.findings
 
     assert callable(dl.findings) and dl.findings.__module__ == "diaglab.findings"
     from diaglab import findings

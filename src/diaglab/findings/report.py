@@ -36,6 +36,7 @@ from diaglab.queries import found_slices
 from diaglab.queries.window import Window, parse_window
 from diaglab.specs import Scope
 from diaglab.specs.catalog import DriftSpec, FindSlicesSpec, MetricsOverTimeSpec, WorstErrorsSpec
+from diaglab.stats.drift import drift_summary
 
 # -- standard findings ----------------------------------------------------------------------------
 
@@ -58,13 +59,7 @@ def standard_findings(
 
     drift = record(store, "drift", spec=DriftSpec(scope=Scope(model, window=window)), **common)
     table = drift.frame()
-    drifted = table[table["drifted"] == True]  # noqa: E712 - a column of bools
-    names = ", ".join(drifted["feature"].head(5))
-    title = (
-        f"Drift: {len(drifted)} of {len(table)} columns drifted (top: {names})"
-        if len(drifted)
-        else f"Drift: no column drifted ({len(table)} compared)"
-    )
+    title = f"Drift: {drift_summary(table, noun='columns')}"  # minor shifts named too
     out.append(_retitle(drift, title, drift_chart(table), store, save))
 
     worst_spec = FindSlicesSpec(scope=Scope(model, window=window), metrics="error", k=10)
