@@ -50,6 +50,8 @@ SUITES: dict[str, list[tuple[str, bool]]] = {
         ("parts", False),
         ("sigkill", False),
     ],
+    # issue 21: the producers' CPU per call in process, before and after (bench/producer.py)
+    "producer": [("hot_path", False), ("paced", False)],
 }
 # (suite, case) -> an untimed case run first in its own process, to prepare the case's data
 PREPARE = {

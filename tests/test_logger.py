@@ -224,3 +224,40 @@ def test_sigterm_writes_the_buffer_and_chains_to_the_previous_handler(tmp_path, 
     assert done.returncode == code  # the signal still ends the process as it would have
     assert dl.open(path).table("svc").count().execute() == 500
     assert (path.parent / "s.app").exists() == (previous == "app-handler")
+
+
+def test_numeric_frames_are_buffered_as_copied_blocks_and_stored_exactly(tmp_path):
+    from diaglab.producers.buffer import Block, frame_columns
+
+    floats = pd.DataFrame({"a": [1.5, 2.5], "b": [3.0, 4.0]})
+    ints = pd.DataFrame({"b": [5, 6], "n": [7, 8]})
+    mixed = pd.DataFrame({"a": [0.5], "n": [9]})
+    assert isinstance(frame_columns(floats), Block) and isinstance(frame_columns(ints), Block)
+    assert not isinstance(frame_columns(mixed), Block)  # two dtypes: no upcast of n to float
+    with dl.Logger(tmp_path / "s", model="svc", flush_seconds=60) as logger:
+        ids = logger.log(floats, np.array([0.1, 0.2]))
+        floats.loc[0, "a"] = -1.0  # the caller reuses its frame: the logged copy is unchanged
+        ids.append(logger.log({"a": 9.0, "c": 7.0}, 0.5))
+        ids += logger.log(ints, np.array([0.3, 0.4]))
+        ids += logger.log(mixed, np.array([0.6]))
+    t = dl.open(tmp_path / "s").table("svc").execute().set_index("prediction_id").loc[ids]
+    assert t.a.tolist()[:3] == [1.5, 2.5, 9.0] and t.a.isna().tolist()[3:5] == [True, True]
+    assert t.b.tolist()[:2] == [3.0, 4.0] and t.b.tolist()[3:5] == [5.0, 6.0]
+    assert t.c.isna().tolist() == [True, True, False, True, True, True]
+    assert t.n.tolist()[3:] == [7, 8, 9] and t.score.tolist() == [0.1, 0.2, 0.5, 0.3, 0.4, 0.6]
+
+
+def test_blocks_of_one_chunk_stack_into_one_frame_of_their_dtype(tmp_path):
+    from diaglab.producers.buffer import Chunk, frame_columns
+
+    chunk = Chunk()
+    for k in range(3):
+        frame = pd.DataFrame([[k, k + 1]], columns=["x", "y"])
+        chunk.add_columns(frame_columns(frame), 1, [0.5], [str(k)], [0], [None], [None], [None])
+    features = chunk.batch()["features"]
+    assert features.dtypes.tolist() == [np.dtype("int64")] * 2
+    assert features.to_numpy().tolist() == [[0, 1], [1, 2], [2, 3]]
+    assert chunk.batch([2, 0])["features"].to_numpy().tolist() == [[2, 3], [0, 1]]
+    dup = pd.DataFrame([[1.0, 2.0]], columns=["x", "x"])  # a repeated name keeps its last column
+    chunk.add_columns(frame_columns(dup), 1, [0.5], ["3"], [0], [None], [None], [None])
+    assert chunk.batch()["features"]["x"].tolist() == [0, 1, 2, 2.0]

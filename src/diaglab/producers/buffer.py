@@ -3,20 +3,30 @@
 A :class:`Chunk` holds up to ``flush_rows`` rows as one Python list per column (features and the
 role columns). ``Logger.log`` appends to the newest chunk under the Logger's lock; the writer
 seals a chunk when it is full or old enough, turns it into one batch (:meth:`Chunk.batch`) and
-writes it as one segment. A sealed chunk is never changed again, so the writer reads it without
-the lock, and it stays in the buffer (counted as pending) until its segment is durable.
+writes it as one segment. A DataFrame of one numeric dtype (the usual model input) is kept as a
+:class:`Block` (its column labels and a copy of its values): the per-call cost is one array copy,
+and the writer stacks the blocks into the batch's frame (or, mixed with other rows, into lists).
+A sealed chunk gets no more rows and only the writer touches it, so the writer reads it without
+the lock; it stays in the buffer (counted as pending) until its segment is durable.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from diaglab.store._ids import new_segment_id
+
+
+class Block(NamedTuple):
+    """A logged DataFrame of one numeric dtype: its column labels and a copy of its values."""
+
+    labels: pd.Index  # immutable: a later ``df.columns = ...`` replaces it, never changes it
+    values: np.ndarray  # rows x columns
 
 
 class Chunk:
@@ -28,6 +38,7 @@ class Chunk:
     """
 
     __slots__ = (
+        "blocks",
         "done",
         "errors",
         "features",
@@ -45,6 +56,7 @@ class Chunk:
     def __init__(self) -> None:
         self.key = new_segment_id()  # names this chunk's rejects file, so a retry rewrites it
         self.features: dict[str, list[Any]] = {}
+        self.blocks: list[tuple[int, Block]] = []  # (first row, block), not yet in features
         self.predictions: list[Any] = []
         self.ids: list[str] = []
         self.timestamps: list[Any] = []
@@ -67,6 +79,8 @@ class Chunk:
         trace_id: Any,
         error: Any,
     ) -> None:
+        if self.blocks:
+            self._flatten()
         column = self._column
         for name, value in features.items():
             column(name).append(value)
@@ -80,7 +94,7 @@ class Chunk:
 
     def add_columns(
         self,
-        columns: Mapping[str, list[Any]],
+        columns: Mapping[str, list[Any]] | Block,
         rows: int,
         predictions: list[Any],
         ids: list[str],
@@ -89,9 +103,14 @@ class Chunk:
         trace_ids: list[Any],
         errors: list[Any],
     ) -> None:
-        column = self._column
-        for name, values in columns.items():
-            column(name).extend(values)
+        if isinstance(columns, Block):
+            self.blocks.append((self.n, columns))
+        else:
+            if self.blocks:
+                self._flatten()
+            column = self._column
+            for name, values in columns.items():
+                column(name).extend(values)
         self.predictions.extend(predictions)
         self.ids.extend(ids)
         self.timestamps.extend(timestamps)
@@ -109,18 +128,54 @@ class Chunk:
             col.extend([None] * (self.n - len(col)))
         return col
 
+    def _flatten(self) -> None:
+        """Move the blocks into the per-column lists (rows of other shapes join them)."""
+        blocks, self.blocks = self.blocks, []
+        for start, block in blocks:
+            for name, values in block_columns(block).items():
+                col = self.features.get(name)
+                if col is None:
+                    col = self.features[name] = [None] * start
+                elif len(col) < start:
+                    col.extend([None] * (start - len(col)))
+                col.extend(values)
+
+    def _stacked(self) -> pd.DataFrame | None:
+        """The features as one frame when every row came in blocks of the same columns and
+        dtype (no per-value conversion), else None."""
+        if self.features or not self.blocks:
+            return None
+        first = self.blocks[0][1]
+        names = labels(first.labels)
+        if len(set(names)) != len(names):
+            return None
+        for _, block in self.blocks:
+            if block.values.dtype != first.values.dtype:
+                return None
+            if block.labels is not first.labels and labels(block.labels) != names:
+                return None
+        values = np.concatenate([block.values for _, block in self.blocks])
+        return pd.DataFrame(values, columns=names)
+
     def batch(self, rows: Sequence[int] | None = None) -> dict[str, Any]:
         """The chunk (or the given rows of it) as the arguments of one ``prepare_predictions``."""
         n = self.n
-        for col in self.features.values():
-            if len(col) < n:
-                col.extend([None] * (n - len(col)))
+        features = self._stacked()
+        if features is None:
+            self._flatten()
+            for col in self.features.values():
+                if len(col) < n:
+                    col.extend([None] * (n - len(col)))
 
         def pick(values: list[Any]) -> list[Any]:
             return values if rows is None else [values[i] for i in rows]
 
+        if features is None:
+            features = pd.DataFrame({k: pick(v) for k, v in self.features.items()})
+        elif rows is not None:
+            features = features.iloc[list(rows)].reset_index(drop=True)
         return {
-            "features": pd.DataFrame({k: pick(v) for k, v in self.features.items()}),
+            "features": features,
             "predictions": stack(pick(self.predictions)),
             "prediction_ids": pick(self.ids),
             "timestamps": utc_timestamps(pick(self.timestamps)),
@@ -132,14 +187,38 @@ class Chunk:
         }
 
 
-def frame_columns(df: pd.DataFrame) -> dict[str, list[Any]]:
-    """A DataFrame's columns as Python lists, in one conversion for the whole frame."""
-    names = df.columns.to_numpy().tolist()
-    if not all(type(c) is str for c in names):
-        names = [str(c) for c in names]
+def frame_columns(df: pd.DataFrame) -> dict[str, list[Any]] | Block:
+    """A DataFrame as logged: a :class:`Block` when its values are one numeric (or bool) array,
+    else its columns as Python lists, in one conversion for the whole frame."""
+    blocks: Any = getattr(getattr(df, "_mgr", None), "blocks", ())  # pandas' internal block manager
+    dtype = getattr(blocks[0], "dtype", None) if len(blocks) == 1 else None
+    if isinstance(dtype, np.dtype) and dtype in _BLOCK_DTYPES:
+        values = df.to_numpy(copy=True)
+        if values.dtype in _BLOCK_DTYPES and values.ndim == 2:
+            return Block(df.columns, values)
+    names = labels(df.columns)
     if len(set(names)) != len(names) or not names:
         return {name: df.iloc[:, i].tolist() for i, name in enumerate(names)}
     return dict(zip(names, df.to_numpy(dtype=object).T.tolist(), strict=True))
+
+
+_BLOCK_DTYPES = frozenset(
+    np.dtype(t) for t in ("float64", "float32", "int64", "int32", "int16", "int8", "bool")
+)
+
+
+def labels(index: pd.Index) -> list[str]:
+    """Column labels as feature names (str)."""
+    names = index.to_numpy().tolist()
+    return names if all(type(c) is str for c in names) else [str(c) for c in names]
+
+
+def block_columns(block: Block) -> dict[str, list[Any]]:
+    """A block's columns as Python lists (a repeated name keeps its last column, as a dict)."""
+    names = labels(block.labels)
+    if len(set(names)) != len(names):
+        return {name: block.values[:, i].tolist() for i, name in enumerate(names)}
+    return dict(zip(names, block.values.T.tolist(), strict=True))
 
 
 def per_row(value: Any, n: int) -> list[Any]:
