@@ -202,9 +202,11 @@ def _halves(store: Any, model: str, window: Window | None) -> tuple[Window | Non
     lo, hi = row.column("lo")[0].as_py(), row.column("hi")[0].as_py()
     if lo is None or hi is None or hi <= lo:
         return None, None
-    start = pd.Timestamp(lo) if window is None or window.start is None else window.start
-    end = pd.Timestamp(hi) + pd.Timedelta(microseconds=1)
+    start = pd.Timestamp(lo).floor("D") if window is None or window.start is None else window.start
+    end = pd.Timestamp(hi).floor("D") + pd.Timedelta(days=1)
     mid = start + (end - start) / 2
+    if mid.floor("D") > start:  # whole days read better in a title and a reproducing call
+        mid = mid.floor("D")
     return Window(start, mid), Window(mid, end)
 
 
