@@ -33,13 +33,13 @@ def test_report_writes_the_standard_findings(
     sample: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "report.json"
-    code = main(
-        ["report", str(sample), "--model", "credit", "--out", str(out), "--window", CURRENT]
-    )
+    args = ["report", str(sample), "--model", "credit", "--out", str(out), "--window", CURRENT]
+    code = main([*args, "--author", "Ada Lovelace"])
     printed = capsys.readouterr().out
     assert code == 0, printed
     obj = json.loads(out.read_text())
     validate(obj)
+    assert {f["author"] for f in obj["findings"]} == {"Ada Lovelace"}
     titles = [f["title"] for f in obj["findings"]]
     assert [t.split(":")[0] for t in titles] == [
         "Drift",

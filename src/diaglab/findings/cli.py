@@ -50,7 +50,12 @@ def cmd_report(args: argparse.Namespace) -> int:
             # Checks first: a bad check is bad input, reported before the longer work.
             results = run_checks(store, args.model, checks, window=window)
             items = standard_findings(
-                store, args.model, window=window, freq=args.freq, save=args.save
+                store,
+                args.model,
+                window=window,
+                freq=args.freq,
+                author=args.author,
+                save=args.save,
             )
             export(items, out, title=f"diaglab report: {args.model}")
         except DiaglabError as exc:
@@ -116,6 +121,9 @@ def add_commands(sub: Any) -> None:
         "--freq",
         default="7D",
         help="window length of metrics over time: 1h, 1D, 7D (fixed), W (weeks), M (months), Q",
+    )
+    rep.add_argument(
+        "--author", help="who the findings are by (default: git's user.name, else the login)"
     )
     rep.add_argument("--save", action="store_true", help="also store the findings in the store")
     rep.set_defaults(func=cmd_report)
