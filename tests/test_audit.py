@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import diaglab as dl
-from conftest import make_batch
+from conftest import SAMPLE, copy_sample, make_batch
 from diaglab.cli import main
 from diaglab.store.audit import chain_path, file_sha256, read_chain, record_hash, verify
 from diaglab.store.audit.key import find_key
@@ -375,7 +375,6 @@ def test_deep_verify_catches_each_kind_of_edit(chained, edit):
 
 
 def test_the_committed_sample_store_still_verifies_and_migrates(tmp_path):
-    from conftest import SAMPLE, copy_sample
 
     out = subprocess.run(
         [sys.executable, "-m", "diaglab.cli", "verify", str(SAMPLE)],

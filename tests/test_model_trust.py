@@ -14,7 +14,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 import diaglab as dl
-from conftest import credit_frame, credit_target
+from conftest import copy_sample, credit_frame, credit_target, make_batch
 from diaglab.store.models import ModelInfo
 
 
@@ -100,7 +100,6 @@ def test_code_free_files_load_without_trust_and_verify(models):
 def test_models_registered_before_the_store_was_keyed_still_load(tmp_path, monkeypatch, keying):
     """The committed sample store was written without a key: its models load after the store's
     first keyed write, and a file swapped after that is still caught."""
-    from conftest import copy_sample, make_batch
 
     if keying == "environment key":
         monkeypatch.setenv("DIAGLAB_AUDIT_KEY", "ef" * 32)

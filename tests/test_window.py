@@ -14,6 +14,7 @@ import pyarrow as pa
 import pytest
 
 import diaglab as dl
+from conftest import credit_frame, credit_target
 from diaglab.errors import DiaglabWarning, InputError
 from diaglab.explorers import _windows
 from diaglab.findings import report
@@ -355,7 +356,6 @@ def test_months_are_buckets_in_every_time_function(march):
 def test_explanation_drift_gives_seven_day_windows_not_daily_ones(tmp_path):
     """freq='7D' used to be read by pandas' to_period as daily periods."""
     lgb = pytest.importorskip("lightgbm")
-    from conftest import credit_frame, credit_target
 
     store = dl.open(tmp_path / "s")
     train = credit_frame(600, 1)
