@@ -13,12 +13,10 @@ strictly increase along the chain.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, overload
@@ -30,6 +28,7 @@ import pyarrow.parquet as pq
 from diaglab.errors import DamagedFindingWarning, StoreCorruptionError
 from diaglab.findings.finding import MIME, Finding, bundle, canonical_json, finding_html
 from diaglab.store._ids import new_segment_id
+from diaglab.store.file_lock import file_lock
 from diaglab.store.segments import check_model_name, list_segments, write_segment
 
 KIND = "findings"
@@ -42,22 +41,11 @@ def _root(store: Any) -> Path:
     return Path(getattr(store, "path", store)).expanduser().resolve()
 
 
-@contextlib.contextmanager
-def _locked(root: Path) -> Iterator[None]:
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / _LOCK, "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def save(store: Any, finding: Finding) -> Finding:
     """Store ``finding`` (a new id, linked to the newest stored finding) and return it sealed."""
     root = _root(store)
     model = check_model_name(finding.model) if finding.model else STORE_WIDE
-    with _locked(root):
+    with file_lock(root / _LOCK):
         segs = list(list_segments(root, KIND))
         last = segs[-1] if segs else None
         prev = _read(last.path).hash if last else None

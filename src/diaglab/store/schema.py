@@ -10,7 +10,6 @@ producer, before anything is stored.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
 import os
@@ -23,6 +22,7 @@ from types import MappingProxyType
 import pyarrow as pa
 
 from diaglab.errors import SchemaError
+from diaglab.store.file_lock import file_lock
 from diaglab.store.storage import storage_error
 
 log = logging.getLogger("diaglab")
@@ -227,14 +227,8 @@ class SchemaRegistry:
     @contextlib.contextmanager
     def locked(self, model: str) -> Iterator[ModelSchema]:
         """Hold the model's lock; yields the current schema (empty when new)."""
-        d = self._dir(model)
-        d.mkdir(parents=True, exist_ok=True)
-        with open(d / ".lock", "a+") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield self.get(model) or ModelSchema(model)
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        with file_lock(self._dir(model) / ".lock"):
+            yield self.get(model) or ModelSchema(model)
 
     def write(self, schema: ModelSchema) -> None:
         """Atomically replace the schema file; call while holding :meth:`locked`."""

@@ -20,19 +20,17 @@ chain, with its segment, is caught: the store directory alone no longer holds al
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import hmac
 import json
 import os
 import secrets
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from diaglab.errors import InputError
+from diaglab.store.file_lock import file_lock
 
 KEY_ENV = "DIAGLAB_AUDIT_KEY"
 KEY_DIR_ENV = "DIAGLAB_AUDIT_KEY_DIR"
@@ -139,17 +137,6 @@ def find_key(root: Path) -> AuditKey | None:
         raise InputError(f"the audit key file {path} is damaged: {exc}") from exc
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def ensure_key(root: Path, legacy: Any) -> AuditKey:
     """The store's audit key, made (with the store's id) on first use.
 
@@ -162,7 +149,7 @@ def ensure_key(root: Path, legacy: Any) -> AuditKey:
     kdir = key_dir()
     audit_dir = root / "audit"
     audit_dir.mkdir(parents=True, exist_ok=True)
-    with _locked(audit_dir / ".store-id.lock"):
+    with file_lock(audit_dir / ".store-id.lock"):
         found = find_key(root)
         if found is not None:
             return found
@@ -183,7 +170,7 @@ def ensure_key(root: Path, legacy: Any) -> AuditKey:
             fh.flush()
             os.fsync(fh.fileno())
         _write_atomic(audit_dir / STORE_ID_FILE, sid + "\n")
-        with _locked(kdir / f".{INDEX_FILE}.lock"):
+        with file_lock(kdir / f".{INDEX_FILE}.lock"):
             try:
                 index = json.loads((kdir / INDEX_FILE).read_text())
             except (FileNotFoundError, ValueError):
