@@ -393,7 +393,10 @@ class DriftExplorer(Explorer):
         )
         self.status.value = html.escape(
             f"{drift_summary(table[table['role'] == 'feature'])}; {outputs}"
-        ) + (f" <span title='{html.escape(RULE)}' style='cursor:help'>ⓘ</span>")
+        ) + (
+            f" <span title='{html.escape(RULE)}' "
+            "style='cursor:help;text-decoration:underline dotted'>(rule)</span>"
+        )
         self.window_label.value = (
             f"current window <b>{html.escape(describe_window(report.window))}</b> "
             f"({n_cur:,} predictions) vs <b>{html.escape(report.reference)}</b>"
