@@ -335,3 +335,17 @@ def test_the_card_lists_the_found_slices_that_contain_the_prediction(sample_stor
     ex = dl.explain(sample_store, "credit", pid["prediction_id"].iloc[0], drift=False)
     assert str(top) in set(ex.slices["predicate"])
     assert ex.slices.columns.tolist()[:4] == ["predicate", "metric", "value", "overall"]
+
+
+def test_unseen_categories_become_missing_without_a_pandas_warning(sample_store):
+    loaded = sample_store.load_model("credit", "v2")
+    name, known = next(iter(loaded.categories.items()))
+    t = sample_store.table("credit")
+    row = t.filter(t.model_version == "v2").limit(1).to_pandas()
+    row[name] = row[name].astype(object)
+    row.loc[row.index[0], name] = "a value never seen in training"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        frame = loaded.model_input(row)
+    assert frame[name].isna().all()
+    assert list(frame[name].cat.categories) == list(known)

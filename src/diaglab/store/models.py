@@ -90,7 +90,9 @@ class LoadedModel:
         dtypes = self._categorical_dtypes
         for name in frame.columns:
             if name in dtypes:
-                frame[name] = pd.Categorical(frame[name].astype(object), dtype=dtypes[name])
+                values = frame[name].astype(object)
+                unseen_as_missing = values.where(values.isin(dtypes[name].categories))
+                frame[name] = pd.Categorical(unseen_as_missing, dtype=dtypes[name])
             elif not pd.api.types.is_numeric_dtype(frame[name]):
                 try:
                     frame[name] = pd.to_numeric(frame[name])
