@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from diaglab.errors import InputError
-from diaglab.store import audit
+from diaglab.store import audit, layout
 from diaglab.store._ids import new_segment_id
 from diaglab.store.faults import fault_point
 from diaglab.store.schema import ROLE_TYPES
@@ -77,7 +77,7 @@ def existing_store(path: str | Path) -> Path:
     root = Path(path).expanduser().resolve()
     if not root.is_dir():
         raise InputError(f"no store at {root}: the directory does not exist")
-    if not any((root / d).is_dir() for d in ("segments", "models", "audit")):
+    if not layout.is_store(root):
         raise InputError(
             f"{root} is not a diaglab store (no segments/, models/ or audit/ in it); check the path"
         )
@@ -94,8 +94,7 @@ class Segment:
     path: Path
 
 
-def segment_dir(root: Path, kind: str, model: str) -> Path:
-    return root / "segments" / kind / model
+segment_dir = layout.segment_dir
 
 
 def write_segment(
@@ -124,7 +123,7 @@ def write_segment(
     schema_meta[_META_KEY] = json.dumps(header, sort_keys=True).encode()
     table = table.replace_schema_metadata(schema_meta)
 
-    tmp_dir = root / ".tmp"
+    tmp_dir = layout.tmp_dir(root)
     final_dir = segment_dir(root, kind, model)
     tmp = tmp_dir / f"{seg_id}.parquet"
     final = final_dir / f"{seg_id}.parquet"
@@ -215,7 +214,7 @@ def list_segments(
     root: Path, kind: str | None = None, model: str | None = None
 ) -> Iterator[Segment]:
     """Every complete segment under ``root``, optionally of one kind and model, oldest first."""
-    base = root / "segments"
+    base = root / layout.SEGMENTS
     kinds = [kind] if kind else [k for k in KINDS if (base / k).is_dir()]
     found: list[Segment] = []
     for k in kinds:

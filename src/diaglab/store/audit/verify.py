@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from diaglab.store import layout
 from diaglab.store.audit import key as audit_key
 from diaglab.store.audit.chain import (
     AUDIT_DIR,
@@ -83,7 +84,7 @@ class VerifyReport:
 def _streams(root: Path) -> dict[str, tuple[str, str]]:
     """Every ``kind/model`` with segments or a chain: stream name -> (kind, model)."""
     found: dict[str, tuple[str, str]] = {}
-    seg_root = root / "segments"
+    seg_root = root / layout.SEGMENTS
     if seg_root.is_dir():
         for kdir in sorted(seg_root.iterdir()):
             if kdir.is_dir() and not kdir.name.startswith("."):
@@ -147,7 +148,7 @@ def verify(root: str | Path, *, threads: int = 2, anchors: Sequence[str] = ()) -
     quarantined = {(d.kind, d.model, d.original.name): d for d in damaged_segments(root)}
     streams = _streams(root)
     for stream, (kind, model) in streams.items():
-        seg_dir = root / "segments" / kind / model
+        seg_dir = layout.segment_dir(root, kind, model)
         chain = chain_path(root, kind, model)
         rel_chain = str(chain.relative_to(root))
         records: list[dict[str, Any]] = []
@@ -349,7 +350,7 @@ def _check_registry(
 ) -> list[Problem]:
     """Every registered model version's files against the digest chained when registered."""
     problems: list[Problem] = []
-    base = root / "models"
+    base = root / layout.MODELS
     for info_path in sorted(base.glob("*/versions/*/model.json")) if base.is_dir() else []:
         model, version = info_path.parents[2].name, info_path.parent.name
         stream = f"{REGISTRY}/{model}"
