@@ -41,6 +41,7 @@ SENSITIVE_KEY_FILE = "sensitive.key"
 FINDINGS_LOCK = ".findings.lock"
 # A local directory that mirrors a store on object storage names its URL here.
 REMOTE_FILE = "remote.json"
+SYNC_FILE = ".remote-sync.json"  # per writer, the next record a mirror has not read yet
 # Names inside an object-storage prefix.
 MARKER_OBJECT = "diaglab-store.json"
 LOG = "log"
@@ -92,6 +93,10 @@ def remote_file(root: Path) -> Path:
     return root / REMOTE_FILE
 
 
+def sync_file(root: Path) -> Path:
+    return root / SYNC_FILE
+
+
 def is_store(root: Path) -> bool:
     """Whether ``root`` holds any of a store's directories."""
     return any((root / d).is_dir() for d in STORE_DIRS)
@@ -102,6 +107,12 @@ def is_store(root: Path) -> bool:
 
 def segment_key(kind: str, model: str, segment_id: str) -> str:
     return f"{SEGMENTS}/{kind}/{model}/{segment_id}.parquet"
+
+
+def writer_key(writer: str) -> str:
+    """Who a writer is (host, process, start): written when it opens the store, which also
+    proves early that the credentials may write."""
+    return f"{LOG}/{writer}/writer.json"
 
 
 def record_key(writer: str, seq: int) -> str:

@@ -21,10 +21,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from diaglab.errors import InputError
-from diaglab.store import audit, layout
+from diaglab.store import audit, layout, object_store
 from diaglab.store._ids import new_segment_id
 from diaglab.store.faults import fault_point
-from diaglab.store.schema import ROLE_TYPES
+from diaglab.store.schema import ROLE_TYPES, SchemaRegistry
 from diaglab.store.storage import storage_error
 
 KINDS = ("predictions", "labels", "reference", "spans", "findings")
@@ -119,6 +119,13 @@ def write_segment(
     seg_id = segment_id or new_segment_id()
     header = {"format": FORMAT_VERSION, "kind": kind, "model": model, "segment": seg_id}
     header.update(meta or {})
+    remote = object_store.attached(root)
+    if remote is not None and kind not in ("spans", "findings"):
+        # Hosts share no schema file: each segment carries its writer's schema of the model,
+        # which a mirror merges into its own when it reads the segment.
+        known = SchemaRegistry(root).get(model)
+        if known is not None:
+            header["schema"] = known.to_json()
     schema_meta = dict(table.schema.metadata or {})
     schema_meta[_META_KEY] = json.dumps(header, sort_keys=True).encode()
     table = table.replace_schema_metadata(schema_meta)
@@ -147,6 +154,9 @@ def write_segment(
             fh.flush()
             os.fsync(fh.fileno())
         fault_point("segment-written")
+        if remote is not None:
+            remote.publish(kind, model, seg_id, tmp, final, rows=table.num_rows)
+            return Segment(seg_id, kind, model, final)
         os.replace(tmp, final)
         _fsync_dir(final_dir)
     except BaseException as exc:

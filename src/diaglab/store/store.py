@@ -6,7 +6,7 @@ import functools
 import logging
 import threading
 import warnings
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from diaglab.errors import (
     StorageError,
     unknown,
 )
-from diaglab.store import audit, batch
+from diaglab.store import audit, batch, object_store
 from diaglab.store import models as registry
 from diaglab.store import spans as span_store
 from diaglab.store._ids import new_segment_id
@@ -57,12 +57,19 @@ class Store:
     Parameters
     ----------
     path : str or Path
-        The store's directory; created when missing.
+        The store's directory; created when missing. Or the URL of a store on object storage
+        (``s3://bucket/prefix``, ``gs://…``, any pyarrow/fsspec filesystem; see
+        :mod:`diaglab.store.object_store` and docs/storage.md): its DuckDB copy then lives in a
+        local mirror directory (``store.path``), and ``store.url`` names the store.
     read_only : bool
         Open without taking the DuckDB file's write lock. A store whose DuckDB file is held by
-        another process opens read-only automatically and says so.
+        another process opens read-only automatically and says so. For a URL: never write to the
+        object store (the local copy is this process's own and still ingests).
     refresh : bool
         Ingest segments written since the last refresh when opening.
+    storage_options : mapping, optional
+        For a URL only: options of its filesystem, e.g. ``{"endpoint_url": "http://…"}`` or
+        timeouts (never stored). Credentials come from the standard chains.
 
     Examples
     --------
@@ -71,11 +78,27 @@ class Store:
     >>> ids = store.log(model="credit", features=df, predictions=scores)  # doctest: +SKIP
     """
 
-    def __init__(self, path: str | Path, *, read_only: bool = False, refresh: bool = True) -> None:
-        self.path = Path(path).expanduser().resolve()
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        read_only: bool = False,
+        refresh: bool = True,
+        storage_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.remote = (
+            object_store.attach(str(path), storage_options=storage_options, read_only=read_only)
+            if object_store.is_url(path)
+            else None
+        )
+        self.path = object_store.local_root(
+            self.remote.mirror if self.remote else path, storage_options=None
+        )
+        if storage_options and self.remote is None:
+            raise InputError(f"storage_options are for URLs such as s3://bucket/prefix, not {path}")
         self.path.mkdir(parents=True, exist_ok=True)
         self._registry = SchemaRegistry(self.path)
-        self._engine = Engine(self.path, read_only=read_only)
+        self._engine = Engine(self.path, read_only=read_only and self.remote is None)
         self._local = threading.local()
         self._write_lock = threading.RLock()
         self._memo = Memo(MEMO_ENTRIES)  # a new generation whenever this process ingests
@@ -91,6 +114,11 @@ class Store:
                 )
 
     # -- properties ---------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """Where the store is: its object-storage URL, or its directory."""
+        return self.remote.url if self.remote else str(self.path)
 
     @property
     def read_only(self) -> bool:
@@ -120,7 +148,7 @@ class Store:
 
     def __repr__(self) -> str:
         mode = f", read-only: {self.read_only_reason}" if self.read_only else ""
-        return f"<diaglab.Store {str(self.path)!r}, models: {self.models()}{mode}>"
+        return f"<diaglab.Store {self.url!r}, models: {self.models()}{mode}>"
 
     def close(self) -> None:
         self._engine.close()
@@ -440,6 +468,8 @@ class Store:
         ``progress``: None shows a bar only for large ingests; True/False force it.
         """
         engine = self._engine
+        if self.remote is not None:
+            self.remote.sync()
         if engine.read_only:
             with engine.lock:
                 for m in self.models():
@@ -569,6 +599,8 @@ class Store:
         The report names each changed, removed, unchained or reordered segment; ``report.ok``
         is True when the audit trail is intact.
         """
+        if self.remote is not None:
+            return self.remote.verify()
         return audit.verify(self.path)
 
     def watermark(self) -> dict[str, Any]:
@@ -586,9 +618,15 @@ class Store:
         return {"segments": int(row[0]), "rows": int(row[1]), "last_segment": row[2]}
 
 
-def open(path: str | Path, *, read_only: bool = False, refresh: bool = True) -> Store:
-    """Open (or create) the store in directory ``path``; see :class:`Store`."""
-    return Store(path, read_only=read_only, refresh=refresh)
+def open(
+    path: str | Path,
+    *,
+    read_only: bool = False,
+    refresh: bool = True,
+    storage_options: Mapping[str, Any] | None = None,
+) -> Store:
+    """Open (or create) the store in directory ``path`` or at a URL; see :class:`Store`."""
+    return Store(path, read_only=read_only, refresh=refresh, storage_options=storage_options)
 
 
 __all__ = [

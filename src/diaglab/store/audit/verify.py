@@ -66,6 +66,9 @@ class VerifyReport:
     problems: tuple[Problem, ...] = field(default=())
     heads: dict[str, str] = field(default_factory=dict)  # stream -> its last record's hash
     keyed: bool = False
+    # On object storage: segment objects no record publishes (a writer died between the two
+    # writes); readers never see them, so they are no problem of the audit trail.
+    unpublished: tuple[str, ...] = field(default=())
 
     @property
     def ok(self) -> bool:
@@ -75,7 +78,8 @@ class VerifyReport:
         head = f"{self.segments} segment(s) in {self.streams} stream(s) checked: "
         if self.ok:
             how = "keyed" if self.keyed else "unkeyed: consistent, but not proof against edits"
-            return head + f"the audit trail is intact ({how})"
+            tail = f"; {len(self.unpublished)} unpublished object(s)" if self.unpublished else ""
+            return head + f"the audit trail is intact ({how}){tail}"
         lines = [head + f"{len(self.problems)} problem(s)"]
         lines += [f"  {p}" for p in self.problems]
         return "\n".join(lines)
