@@ -5,6 +5,7 @@ a reader, a producer killed mid-write, a dropped connection, and each kind of ba
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
@@ -245,6 +246,27 @@ def test_verify_names_a_changed_segment_and_a_removed_record(s3: S3Server, bucke
     assert "changed" in kinds and "reordered" in kinds, str(report)
 
 
+def test_verify_catches_records_cut_from_the_end_of_a_chain(
+    s3: S3Server, bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DIAGLAB_AUDIT_KEY")  # a key file, beside which heads are logged
+    monkeypatch.setenv("DIAGLAB_AUDIT_KEY_DIR", str(tmp_path / "keys"))
+    url = f"s3://{bucket}/cut"
+    store = dl.open(url)
+    for i in range(3):
+        store.log("m", {"x": [float(i)]}, [0.5])
+    assert store.verify().ok
+    client = s3.client()
+    last = [k for k in _objects(s3, bucket) if k.endswith("000000000002.json")]
+    record = json.loads(client.get_object(Bucket=bucket, Key=last[0])["Body"].read())  # type: ignore[attr-defined]
+    segment = f"cut/segments/predictions/m/{record['segment']}"
+    client.delete_object(Bucket=bucket, Key=last[0])  # type: ignore[attr-defined]
+    client.delete_object(Bucket=bucket, Key=segment)  # type: ignore[attr-defined]
+    report = store.verify()
+    assert [p.kind for p in report.problems] == ["removed"], str(report)
+    assert "cut from its end" in report.problems[0].detail
+
+
 # -- bad input: a clear error at dl.open naming the URL, nothing written ----------------------
 
 
@@ -315,3 +337,23 @@ def test_a_read_only_open_of_an_empty_prefix_creates_nothing(s3: S3Server, bucke
 def test_storage_options_are_refused_for_a_local_path(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="storage_options"):
         dl.open(tmp_path / "local", storage_options={"endpoint_url": "http://x"})
+
+
+def test_the_opentelemetry_exporter_writes_spans_to_object_storage(bucket: str) -> None:
+    pytest.importorskip("opentelemetry.sdk")
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+
+    from diaglab.otel import StoreSpanExporter
+
+    url = f"s3://{bucket}/traces"
+    dl.open(url).close()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(StoreSpanExporter(url)))
+    tracer = provider.get_tracer("t")
+    with tracer.start_as_current_span("request"), tracer.start_as_current_span("predict"):
+        pass
+    provider.shutdown()
+    store = dl.open(url)
+    assert sorted(store.spans().name.execute()) == ["predict", "request"]
+    assert store.verify().ok

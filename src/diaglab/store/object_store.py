@@ -40,6 +40,7 @@ import pyarrow.fs as pafs
 
 from diaglab.errors import InputError, ReadOnlyStoreError, StorageError
 from diaglab.store import layout
+from diaglab.store.audit.key import record_head
 from diaglab.store.audit.writer_chain import (
     SegmentObject,
     WriterChain,
@@ -436,6 +437,11 @@ class ObjectStore:
             ) from exc
         self._chain.advance(record)
         self._pending = None
+        if self._chain.key is not None:
+            with contextlib.suppress(OSError):  # the record is stored: the write succeeded
+                record_head(
+                    self._chain.key, f"log/{record['writer']}", record["seq"], record["hash"]
+                )
         return layout.segment_key(record["kind"], record["model"], record["segment"][:-8])
 
     def _upload(self, local: Path, name: str) -> tuple[str, int]:
@@ -560,7 +566,7 @@ class ObjectStore:
 
     def verify(self) -> Any:
         """Check every writer's chain and every segment against it (see :func:`verify_records`)."""
-        from diaglab.store.audit.key import find_key
+        from diaglab.store.audit.key import find_key, recorded_heads
         from diaglab.store.audit.verify import VerifyReport
 
         key = find_key(self.mirror)
@@ -576,7 +582,11 @@ class ObjectStore:
             if info.type == pafs.FileType.File:
                 segments[info.path[cut:]] = SegmentObject(info.size, self._hasher(info.path))
         problems, heads, checked, unpublished = verify_records(
-            chains, segments, key=key, hash_all=_in_parallel
+            chains,
+            segments,
+            key=key,
+            hash_all=_in_parallel,
+            recorded=recorded_heads(key) if key is not None else {},
         )
         return VerifyReport(
             streams=len(chains),

@@ -93,6 +93,7 @@ def verify_records(
     *,
     key: AuditKey | None,
     hash_all: Callable[[Iterable[Callable[[], str]]], list[str]],
+    recorded: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> tuple[list[Problem], dict[str, str], int, list[str]]:
     """Check every writer's chain and the segment each record names.
 
@@ -103,6 +104,8 @@ def verify_records(
     segments : mapping of segment name (``<kind>/<model>/<id>.parquet``) to its object
     key : the store's audit key, None when this process has none
     hash_all : runs the given hash functions (in parallel) and returns their digests in order
+    recorded : the heads this host's writers logged beside the audit key (``log/<writer>`` ->
+        ``{"seq", "hash"}``): each must still be in its chain, so a chain cut back is caught
 
     Returns
     -------
@@ -164,6 +167,23 @@ def verify_records(
                 to_hash.append((name, stream, rec))
         if prev is not None:
             heads[stream] = prev
+    for stream, head in (recorded or {}).items():
+        if not stream.startswith("log/"):
+            continue
+        writer = stream.removeprefix("log/")
+        chain = records.get(writer, [])
+        seq = int(head.get("seq", -1))
+        held = chain[seq] if 0 <= seq < len(chain) else None
+        if not isinstance(held, dict) or held.get("hash") != head.get("hash"):
+            problems.append(
+                Problem(
+                    "removed",
+                    stream,
+                    f"log/{writer}/{seq:012d}.json",
+                    "the chain no longer holds the head recorded beside the audit key "
+                    "(records were cut from its end)",
+                )
+            )
     digests = hash_all(segments[name].sha256 for name, _, _ in to_hash)
     for (name, stream, rec), digest in zip(to_hash, digests, strict=True):
         if digest != rec.get("sha256"):
