@@ -155,6 +155,7 @@ def test_a_reader_on_another_host_sees_rows_labels_spans_and_schema(
     assert store.schema("m").categorical == ["c"]
     assert sorted(_ids(store)) == sorted(f"w-{i}" for i in range(rows))
     store.log_labels("m", ["w-1", "w-2"], [1.0, 0.0])
+    key = (store.path / "sensitive.key").read_bytes().hex()
     span = {"trace_id": ["ab" * 16], "span_id": ["cd" * 8], "name": ["predict"]}
     store.log_spans({**span, "start_ns": [1], "end_ns": [2]})
     store.close()
@@ -163,7 +164,8 @@ def test_a_reader_on_another_host_sees_rows_labels_spans_and_schema(
     code = (
         f"import diaglab as dl; s = dl.open({url!r}, read_only=True); t = s.table('m');"
         "print(t.count().execute(), int(t.label.notnull().sum().execute()),"
-        " s.spans().count().execute(), s.verify().ok)"
+        " s.spans().count().execute(), s.verify().ok,"
+        " (s.path / 'sensitive.key').read_bytes().hex())"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],
@@ -173,7 +175,33 @@ def test_a_reader_on_another_host_sees_rows_labels_spans_and_schema(
         timeout=120,
     )
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == [str(rows), "2", "1", "True"]
+    # the same rows, labels, spans; and the same key for hashed columns, so hashes agree
+    assert out.stdout.split() == [str(rows), "2", "1", "True", key]
+
+
+def test_hosts_whose_schemas_conflict_lose_no_other_rows(
+    s3: S3Server, bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"s3://{bucket}/conflict"
+    with dl.open(url) as store:
+        store.log("m", {"x": [1.0, 2.0], "y": [1.0, 1.0]}, [0.1, 0.2])
+    # another host, which has not read the first one's schema, logs x as text
+    code = (
+        f"import diaglab as dl; s = dl.open({url!r}, refresh=False);"
+        "s.log('m', {'x': ['a', 'b', 'c'], 'y': [1.0, 2.0, 3.0]}, [0.1, 0.2, 0.3])"
+    )
+    env = {**os.environ, "PYTHONPATH": str(SRC), "DIAGLAB_CACHE_DIR": str(tmp_path / "other")}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    monkeypatch.setenv("DIAGLAB_CACHE_DIR", str(tmp_path / "third"))
+    # a third host reads both
+    reader = dl.open(url, read_only=True)
+    damaged = reader.damaged_segments()
+    assert len(damaged) == 1 and "'x'" in damaged[0].reason, damaged
+    rows = 2 if "x" in reader.schema("m").numeric else 3
+    assert reader.table("m").count().execute() == rows
 
 
 def test_a_record_whose_answer_was_lost_publishes_its_segment_once(
@@ -307,7 +335,7 @@ def test_a_prefix_holding_something_else_is_refused(s3: S3Server, bucket: str) -
 
 
 def test_a_read_only_bucket_refuses_a_writer_and_serves_a_reader(
-    s3: S3Server, bucket: str, monkeypatch: pytest.MonkeyPatch
+    s3: S3Server, bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = f"s3://{bucket}/ro"
     with dl.open(url) as store:
@@ -315,7 +343,7 @@ def test_a_read_only_bucket_refuses_a_writer_and_serves_a_reader(
     before = _objects(s3, bucket)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", s3.reader[0])
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", s3.reader[1])
-    object_store._attached.clear()  # a fresh process's view
+    monkeypatch.setenv("DIAGLAB_CACHE_DIR", str(tmp_path / "read-only-host"))
     with pytest.raises(ReadOnlyStoreError, match="read_only=True") as err:
         dl.open(url)
     assert url in str(err.value)

@@ -92,12 +92,13 @@ def attach(
     url: str, *, storage_options: Mapping[str, Any] | None = None, read_only: bool = False
 ) -> ObjectStore:
     """The store at ``url``, checked (created when the prefix is empty and ``read_only`` is
-    False), with its local mirror. One per URL and process."""
+    False), with its local mirror. One per URL, endpoint and cache directory in a process."""
     url = url.rstrip("/")
     fs, base, endpoint = filesystem(url, storage_options)
+    cache = cache_root().resolve()
     with _lock:
         for found in _attached.values():
-            if found.url == url and found.endpoint == endpoint:
+            if (found.url, found.endpoint, found.mirror.parents[1]) == (url, endpoint, cache):
                 if found.read_only and not read_only:
                     found.become_writer()
                 return found

@@ -86,16 +86,14 @@ class Store:
         refresh: bool = True,
         storage_options: Mapping[str, Any] | None = None,
     ) -> None:
-        self.remote = (
-            object_store.attach(str(path), storage_options=storage_options, read_only=read_only)
-            if object_store.is_url(path)
-            else None
-        )
-        self.path = object_store.local_root(
-            self.remote.mirror if self.remote else path, storage_options=None
-        )
-        if storage_options and self.remote is None:
-            raise InputError(f"storage_options are for URLs such as s3://bucket/prefix, not {path}")
+        self.remote: object_store.ObjectStore | None = None
+        if object_store.is_url(path):
+            self.remote = object_store.attach(
+                str(path), storage_options=storage_options, read_only=read_only
+            )
+            self.path = self.remote.mirror
+        else:
+            self.path = object_store.local_root(path, storage_options=storage_options)
         self.path.mkdir(parents=True, exist_ok=True)
         self._registry = SchemaRegistry(self.path)
         self._engine = Engine(self.path, read_only=read_only and self.remote is None)
