@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import diaglab as dl
+from diaglab.cli import main
 from diaglab.errors import InputError, ReadOnlyStoreError, StorageError
 from diaglab.store import faults, object_store
 
@@ -261,6 +262,8 @@ def test_verify_names_a_changed_segment_and_a_removed_record(s3: S3Server, bucke
     store = dl.open(url)
     for i in range(3):
         store.log("m", {"x": [float(i)]}, [0.5])
+    assert main(["verify", url]) == 0
+    assert main(["verify", str(store.path)]) == 0  # the mirror verifies the bucket
     client = s3.client()
     keys = _objects(s3, bucket)
     seg = next(k for k in keys if k.startswith("tamper/segments/"))
@@ -272,6 +275,7 @@ def test_verify_names_a_changed_segment_and_a_removed_record(s3: S3Server, bucke
     kinds = {p.kind for p in report.problems}
     assert not report.ok
     assert "changed" in kinds and "reordered" in kinds, str(report)
+    assert main(["verify", url]) == 1
 
 
 def test_verify_catches_records_cut_from_the_end_of_a_chain(

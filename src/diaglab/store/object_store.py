@@ -107,7 +107,7 @@ def attach(
         return store
 
 
-def attached(root: Path) -> ObjectStore | None:
+def attached(root: Path, *, read_only: bool = False) -> ObjectStore | None:
     """The object store whose mirror is ``root``, if it is one (attached again from the mirror's
     ``remote.json`` in a process that did not open it)."""
     found = _attached.get(root)
@@ -120,7 +120,9 @@ def attached(root: Path) -> ObjectStore | None:
         return None
     except (OSError, ValueError) as exc:
         raise StorageError(f"cannot read {layout.remote_file(root)}: {exc}") from exc
-    return attach(str(info["url"]), storage_options=info.get("options") or None)
+    return attach(
+        str(info["url"]), storage_options=info.get("options") or None, read_only=read_only
+    )
 
 
 def filesystem(
@@ -565,10 +567,12 @@ class ObjectStore:
 
     # -- verifying ----------------------------------------------------------------------------
 
-    def verify(self) -> Any:
-        """Check every writer's chain and every segment against it (see :func:`verify_records`)."""
+    def verify(self, *, anchors: Iterable[str] = ()) -> Any:
+        """Check every writer's chain and every segment against it (see :func:`verify_records`);
+        each of ``anchors`` (record hashes kept from an earlier ``verify``) must still be the hash
+        of a record."""
         from diaglab.store.audit.key import find_key, recorded_heads
-        from diaglab.store.audit.verify import VerifyReport
+        from diaglab.store.audit.verify import Problem, VerifyReport
 
         key = find_key(self.mirror)
         by_writer = self._records({})
@@ -589,6 +593,10 @@ class ObjectStore:
             hash_all=_in_parallel,
             recorded=recorded_heads(key) if key is not None else {},
         )
+        hashes = {r.get("hash") for recs in chains.values() for r in recs if isinstance(r, dict)}
+        for anchor in anchors:
+            if anchor not in hashes:
+                problems.append(Problem("removed", "*", anchor, "no record has this hash any more"))
         return VerifyReport(
             streams=len(chains),
             segments=checked,

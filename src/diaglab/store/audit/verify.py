@@ -106,7 +106,9 @@ def _streams(root: Path) -> dict[str, tuple[str, str]]:
 
 
 def verify(root: str | Path, *, threads: int = 2, anchors: Sequence[str] = ()) -> VerifyReport:
-    """Check every segment of the store at ``root`` against its stream's hash chain.
+    """Check every segment of the store at ``root`` (a directory, or a URL such as
+    ``s3://bucket/prefix``: see :meth:`diaglab.store.object_store.ObjectStore.verify`) against
+    its stream's hash chain.
 
     Each chained file is hashed again (``threads`` at a time: hashlib releases the GIL, so the
     reads and the hashing of two files overlap). Returns a :class:`VerifyReport` naming every
@@ -123,6 +125,15 @@ def verify(root: str | Path, *, threads: int = 2, anchors: Sequence[str] = ()) -
         still be the hash of an intact record, so cutting a chain back past it is caught even
         without the key.
     """
+    from diaglab.store import object_store  # here: object_store imports this package
+
+    remote = (
+        object_store.attach(str(root), read_only=True)
+        if object_store.is_url(root)
+        else object_store.attached(Path(root), read_only=True)
+    )
+    if remote is not None:  # a URL, or the local mirror of one
+        return remote.verify(anchors=anchors)
     root = Path(root)
     problems: list[Problem] = []
     key = audit_key.find_key(root)
