@@ -205,6 +205,30 @@ def test_hosts_whose_schemas_conflict_lose_no_other_rows(
     assert reader.table("m").count().execute() == rows
 
 
+def test_a_reader_cut_off_mid_refresh_gets_a_clear_error_then_every_row(
+    s3: S3Server, bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"s3://{bucket}/drop"
+    writer = dl.open(url)
+    writer.log("m", {"x": [1.0]}, [0.5])
+    monkeypatch.setenv("DIAGLAB_CACHE_DIR", str(tmp_path / "reader-host"))
+    quick = {"max_attempts": 2, "connect_timeout": 1, "request_timeout": 5}
+    reader = dl.open(url, storage_options=quick)
+    for i in range(20):
+        writer.log("m", {"x": [float(i)]}, [0.5], prediction_ids=[f"late-{i}"])
+    s3.proxy.cut()
+    try:
+        with pytest.raises(StorageError, match="cannot reach the object store") as err:
+            reader.refresh()
+        assert url in str(err.value)
+    finally:
+        s3.proxy.restore()
+    reader.refresh()
+    ids = _ids(reader)
+    assert len(ids) == len(set(ids)) == 21
+    assert reader.verify().ok
+
+
 def test_a_record_whose_answer_was_lost_publishes_its_segment_once(
     s3: S3Server, bucket: str
 ) -> None:

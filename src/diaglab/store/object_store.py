@@ -486,42 +486,54 @@ class ObjectStore:
     def sync(self) -> int:
         """Copy every newly published segment into the mirror; returns how many were copied.
 
-        A copy whose bytes differ from its record's SHA-256 is not kept (``verify`` names it);
-        a segment whose schema conflicts with the mirror's is set aside in its quarantine.
+        Segments are fetched ``_THREADS`` at a time, then placed in each writer's order. A copy
+        whose bytes differ from its record's SHA-256 is not kept (``verify`` names it); a segment
+        whose schema conflicts with the mirror's is set aside in its quarantine. After a failed
+        request, what was placed stays placed and the rest is fetched by the next sync.
         """
-        from diaglab.store.segments import Segment
-
         root = self.mirror
         with file_lock(root / ".sync.lock"):
             try:
                 state: dict[str, int] = json.loads(layout.sync_file(root).read_text())
             except FileNotFoundError:
                 state = {}
-            copied = 0
+            plan: list[tuple[str, str]] = []
+            for writer, names in self._records(state).items():
+                expected = state.get(writer, 0)
+                for seq, name in names:
+                    if seq != expected:
+                        break  # the writer is still writing the record before this one
+                    plan.append((writer, name))
+                    expected += 1
+            records = self._read_records([name for _, name in plan])
+            with ThreadPoolExecutor(_THREADS) as pool:
+                fetched = list(pool.map(self._fetch, records))
+            copied, failed, error = 0, set(), None
             try:
-                for writer, names in self._records(state).items():
-                    expected = state.get(writer, 0)
-                    todo = []
-                    for seq, name in names:
-                        if seq != expected:
-                            break  # the writer is still writing the record before this one
-                        todo.append(name)
-                        expected += 1
-                    for rec in self._read_records(todo):
-                        if isinstance(rec, dict):
-                            copied += self._copy_in(rec, Segment)
-                        state[writer] = state.get(writer, 0) + 1
+                for (writer, _), rec, got in zip(plan, records, fetched, strict=True):
+                    if writer in failed or isinstance(got, Exception):
+                        failed.add(writer)
+                        error = error or got
+                        if isinstance(got, Path):
+                            got.unlink(missing_ok=True)
+                        continue
+                    if isinstance(got, Path) and isinstance(rec, dict):
+                        copied += self._place_copy(rec, got)
+                    state[writer] = state.get(writer, 0) + 1
             finally:
                 _write_atomic(layout.sync_file(root), json.dumps(state))
+        if isinstance(error, Exception):
+            raise error
         return copied
 
-    def _copy_in(self, rec: Mapping[str, Any], segment_type: Any) -> int:
-        from diaglab.store.quarantine import quarantine
-
+    def _fetch(self, rec: dict[str, Any] | str) -> Path | Exception | None:
+        """The segment a record publishes, copied into the mirror's ``.tmp`` and checked against
+        the record; None when there is nothing to copy (already here, removed or changed)."""
+        if not isinstance(rec, dict):
+            return None
         kind, model, file = str(rec["kind"]), str(rec["model"]), str(rec["segment"])
-        final = layout.segment_dir(self.mirror, kind, model) / file
-        if final.is_file():
-            return 0  # written from this host
+        if (layout.segment_dir(self.mirror, kind, model) / file).is_file():
+            return None  # written from this host
         tmp = layout.tmp_dir(self.mirror) / f"sync-{file}"
         tmp.parent.mkdir(parents=True, exist_ok=True)
         h = hashlib.sha256()
@@ -532,18 +544,26 @@ class ObjectStore:
                     h.update(chunk)
                     out.write(chunk)
         except FileNotFoundError:
-            return 0  # removed: verify names it
+            tmp.unlink(missing_ok=True)
+            return None  # removed: verify names it
         except OSError as exc:
             tmp.unlink(missing_ok=True)
-            raise self._error(exc, "reading the segment", name) from exc
+            return self._error(exc, "reading the segment", name)
         if h.hexdigest() != rec.get("sha256"):
             tmp.unlink()
-            return 0  # changed: verify names it
+            return None  # changed: verify names it
+        return tmp
+
+    def _place_copy(self, rec: Mapping[str, Any], tmp: Path) -> int:
+        from diaglab.store.quarantine import quarantine
+        from diaglab.store.segments import Segment
+
+        kind, model, file = str(rec["kind"]), str(rec["model"]), str(rec["segment"])
         reason = self._merge_schema(tmp)
         if reason is not None:
-            quarantine(self.mirror, segment_type(file[:-8], kind, model, tmp), reason)
+            quarantine(self.mirror, Segment(file[:-8], kind, model, tmp), reason)
             return 0
-        _place(tmp, final)
+        _place(tmp, layout.segment_dir(self.mirror, kind, model) / file)
         return 1
 
     def _merge_schema(self, path: Path) -> str | None:
