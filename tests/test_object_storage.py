@@ -413,3 +413,25 @@ def test_the_opentelemetry_exporter_writes_spans_to_object_storage(bucket: str) 
     store = dl.open(url)
     assert sorted(store.spans().name.execute()) == ["predict", "request"]
     assert store.verify().ok
+
+
+def test_any_pyarrow_filesystem_holds_a_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same layout and chains through pyarrow's local filesystem (``file://``), which has
+    folders to make, unlike a bucket."""
+    monkeypatch.setenv("DIAGLAB_CACHE_DIR", str(tmp_path / "host-a"))
+    monkeypatch.setenv("DIAGLAB_AUDIT_KEY", "5e" * 16)
+    url = f"file://{tmp_path}/shared/store"
+    with dl.open(url) as store:
+        store.log("m", {"x": [1.0, 2.0]}, [0.1, 0.2])
+    monkeypatch.setenv("DIAGLAB_CACHE_DIR", str(tmp_path / "host-b"))
+    reader = dl.open(url, read_only=True)
+    assert reader.table("m").count().execute() == 2
+    assert reader.verify().ok
+    assert (tmp_path / "shared" / "store" / "diaglab-store.json").is_file()
+
+
+def test_an_unknown_scheme_names_what_to_install(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no filesystem for nosuch://bucket/x"):
+        dl.open("nosuch://bucket/x")

@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.fs as pafs
 
 from diaglab.errors import InputError, ReadOnlyStoreError, StorageError
@@ -165,7 +166,7 @@ def filesystem(
         except (TypeError, ValueError) as exc:
             raise InputError(f"storage_options for {url} are not valid: {exc}") from exc
     if not opts:
-        with contextlib.suppress(pafs.ArrowInvalid, OSError, ValueError):
+        with contextlib.suppress(pa.ArrowInvalid, OSError, ValueError):
             fs, path = pafs.FileSystem.from_uri(url)
             return fs, path.rstrip("/"), scheme
     try:
@@ -204,6 +205,8 @@ class ObjectStore:
     ) -> None:
         self.url, self.fs, self.base, self.endpoint = url, fs, base, endpoint
         self.read_only = read_only
+        # Filesystems with real directories need each object's folder made first.
+        self._folders = fs.type_name not in ("s3", "gcs", "abfs")
         self._lock = threading.Lock()
         self._pending: dict[str, Any] | None = None
         self._chain: WriterChain | None = None
@@ -260,9 +263,14 @@ class ObjectStore:
 
     # -- small objects ------------------------------------------------------------------------
 
+    def _output(self, key: str) -> Any:
+        if self._folders:
+            self.fs.create_dir(key.rsplit("/", 1)[0], recursive=True)
+        return self.fs.open_output_stream(key)
+
     def _put(self, name: str, data: bytes, doing: str) -> None:
         try:
-            with self.fs.open_output_stream(self._key(name)) as out:
+            with self._output(self._key(name)) as out:
                 out.write(data)
         except OSError as exc:
             raise self._error(exc, doing, name) from exc
@@ -451,7 +459,7 @@ class ObjectStore:
         h = hashlib.sha256()
         size = 0
         try:
-            with open(local, "rb") as src, self.fs.open_output_stream(self._key(name)) as out:
+            with open(local, "rb") as src, self._output(self._key(name)) as out:
                 for chunk in iter(lambda: src.read(_CHUNK), b""):
                     h.update(chunk)
                     out.write(chunk)
