@@ -42,6 +42,7 @@ FINDINGS_LOCK = ".findings.lock"
 # A local directory that mirrors a store on object storage names its URL here.
 REMOTE_FILE = "remote.json"
 SYNC_FILE = ".remote-sync.json"  # per writer, the next record a mirror has not read yet
+SYNC_LOCK = ".remote-sync.lock"
 # Names inside an object-storage prefix.
 MARKER_OBJECT = "diaglab-store.json"
 LOG = "log"
@@ -79,6 +80,15 @@ def audit_dir(root: Path) -> Path:
 
 def model_dir(root: Path, model: str) -> Path:
     return root / MODELS / model
+
+
+def versions_dir(root: Path, model: str) -> Path:
+    """Where a model's registered versions live, one folder each."""
+    return model_dir(root, model) / "versions"
+
+
+def version_dir(root: Path, model: str, version: str) -> Path:
+    return versions_dir(root, model) / version
 
 
 def schema_path(root: Path, model: str) -> Path:

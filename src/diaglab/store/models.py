@@ -180,7 +180,7 @@ def _version_dir(root: Path, model: str, version: str) -> Path:
         raise InputError(
             f"invalid model version {version!r}: use 1-64 letters, digits, '_', '-' or '.'"
         ) from None
-    return layout.model_dir(root, model) / "versions" / version
+    return layout.version_dir(root, model, version)
 
 
 def _describe(estimator: Any) -> tuple[str, tuple[Any, ...], tuple[str, ...]]:
@@ -312,7 +312,7 @@ def _register_mlflow(root: Path, model: str, uri: str, version: str, *, trust: b
 
 
 def model_versions(root: Path, model: str) -> list[str]:
-    base = layout.model_dir(root, model) / "versions"
+    base = layout.versions_dir(root, model)
     if not base.is_dir():
         return []
     return sorted(p.name for p in base.iterdir() if (p / "model.json").is_file())

@@ -500,7 +500,7 @@ class ObjectStore:
         request, what was placed stays placed and the rest is fetched by the next sync.
         """
         root = self.mirror
-        with file_lock(root / ".sync.lock"):
+        with file_lock(root / layout.SYNC_LOCK):
             try:
                 state: dict[str, int] = json.loads(layout.sync_file(root).read_text())
             except FileNotFoundError:

@@ -121,7 +121,7 @@ def damaged_segments(root: str | Path) -> list[DamagedSegment]:
     for orphan in base.glob("*/*/*.parquet"):
         if not orphan.with_suffix(".json").is_file():
             kind, model = orphan.parent.parent.name, orphan.parent.name
-            original = root_path / "segments" / kind / model / orphan.name
+            original = layout.segment_dir(root_path, kind, model) / orphan.name
             found.append(
                 DamagedSegment(
                     kind, model, orphan.stem, orphan, original, "unreadable (no note kept)", ""

@@ -228,9 +228,7 @@ def registered_digest(
     if key is not None and named:
         return None
     try:
-        info = json.loads(
-            (layout.model_dir(root, model) / "versions" / version / "model.json").read_text()
-        )
+        info = json.loads((layout.version_dir(root, model, version) / "model.json").read_text())
         return str(info["sha256"])
     except (OSError, ValueError, KeyError):
         return None
