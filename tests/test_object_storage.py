@@ -384,6 +384,19 @@ def test_a_read_only_bucket_refuses_a_writer_and_serves_a_reader(
     assert _objects(s3, bucket) == before
 
 
+def test_a_read_only_store_never_writes_even_beside_a_writer_in_its_process(
+    s3: S3Server, bucket: str
+) -> None:
+    url = f"s3://{bucket}/both"
+    writer = dl.open(url)
+    writer.log("m", {"x": [1.0]}, [0.5])
+    before = _objects(s3, bucket)
+    reader = dl.open(url, read_only=True)
+    with pytest.raises(ReadOnlyStoreError, match="read_only"):
+        reader.log("m", {"x": [2.0]}, [0.5])
+    assert _objects(s3, bucket) == before
+
+
 def test_a_read_only_open_of_an_empty_prefix_creates_nothing(s3: S3Server, bucket: str) -> None:
     with pytest.raises(InputError, match="no diaglab store"):
         dl.open(f"s3://{bucket}/empty", read_only=True)

@@ -19,6 +19,7 @@ from diaglab.errors import (
     DuplicateIdError,
     IngestDeferredWarning,
     InputError,
+    ReadOnlyStoreError,
     StorageError,
     unknown,
 )
@@ -87,6 +88,8 @@ class Store:
         storage_options: Mapping[str, Any] | None = None,
     ) -> None:
         self.remote: object_store.ObjectStore | None = None
+        # this process may hold a writer for the URL too: a read-only Store never uses it
+        self._remote_read_only = read_only
         if object_store.is_url(path):
             self.remote = object_store.attach(
                 str(path), storage_options=storage_options, read_only=read_only
@@ -260,6 +263,12 @@ class Store:
                 f"{', '.join(map(repr, dup))}; nothing from this batch was stored"
             )
 
+    def _require_remote_writer(self) -> None:
+        if self.remote is not None and self._remote_read_only:
+            raise ReadOnlyStoreError(
+                f"{self.url} was opened read_only=True: open it without read_only to log"
+            )
+
     def _store(self, schema: ModelSchema, kind: str, table: pa.Table, seg_id: str) -> Segment:
         """Write the segment and, when writable, ingest it in the same transaction as its
         ledger row; the DuckDB insert runs while the file is being written.
@@ -270,6 +279,7 @@ class Store:
         failure raises and stores nothing (:class:`~diaglab.errors.StorageError` for a full
         disk, an I/O error or a refused permission).
         """
+        self._require_remote_writer()
         if self.read_only:
             return write_segment(self.path, kind, schema.model, table, segment_id=seg_id)
         segment: Segment | None = None
@@ -498,6 +508,7 @@ class Store:
         table = span_store.spans_table(spans)
         if table.num_rows == 0:
             return 0
+        self._require_remote_writer()
         segment = span_store.write_spans(self.path, table)
         if not self.read_only:
             with self._write_lock, self._engine.lock:
