@@ -10,7 +10,7 @@ Readers list ``log/``, never ``segments/``. No rename, no lock, no conditional w
 Everything that is not shared lives in a local *mirror* directory (``$DIAGLAB_CACHE_DIR``, else
 ``~/.cache/diaglab``, ``stores/<bucket-prefix>-<hash>``), laid out as a local store: the DuckDB copy
 and its ledger, the schemas, the quarantine, registered models, and a copy of each segment read
-(checked against its record's SHA-256 on the way in). :func:`ObjectStore.sync` brings new
+(checked against its record's SHA-256 on the way in). :mod:`diaglab.store.mirror` brings new
 published segments into the mirror; the usual ingest then takes them exactly once.
 
 Credentials come from the standard chains (environment, ``~/.aws``, instance roles); the
@@ -22,7 +22,6 @@ secret is written into the store or the mirror. Every request is bounded: see
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import json
 import os
@@ -30,8 +29,7 @@ import re
 import secrets
 import socket
 import threading
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -41,15 +39,12 @@ import pyarrow.fs as pafs
 
 from diaglab.errors import InputError, ReadOnlyStoreError, StorageError
 from diaglab.store import layout
+from diaglab.store import mirror as mirroring
 from diaglab.store.audit.key import record_head
 from diaglab.store.audit.writer_chain import (
-    SegmentObject,
     WriterChain,
-    parse_record_name,
-    verify_records,
 )
 from diaglab.store.faults import fault_point
-from diaglab.store.file_lock import file_lock
 
 # Bounds on every request, so a dead endpoint is an error within seconds, never a hang: a
 # connection is given CONNECT_TIMEOUT, a request REQUEST_TIMEOUT, and a failed request is tried
@@ -62,7 +57,6 @@ FORMAT_VERSION = 1
 CACHE_ENV = "DIAGLAB_CACHE_DIR"
 _URL = re.compile(r"^([a-z][a-z0-9+.-]*)://(.*)$")
 _CHUNK = 1 << 20
-_THREADS = 8
 _SECRET = re.compile(r"key|secret|token|password|credential|session", re.I)
 
 _lock = threading.Lock()
@@ -222,13 +216,13 @@ class ObjectStore:
 
     # -- naming and errors --------------------------------------------------------------------
 
-    def _key(self, name: str) -> str:
+    def key(self, name: str) -> str:
         return f"{self.base}/{name}" if name else self.base
 
     def where(self, name: str = "") -> str:
         return f"{self.url}/{name}" if name else self.url
 
-    def _error(self, exc: OSError, doing: str, name: str = "") -> Exception:
+    def error(self, exc: OSError, doing: str, name: str = "") -> Exception:
         """A diaglab error for a failed request: what, where, and what to do."""
         text = str(exc)
         first = text.strip().splitlines()[0][:300] if text.strip() else type(exc).__name__
@@ -270,30 +264,30 @@ class ObjectStore:
 
     def _put(self, name: str, data: bytes, doing: str) -> None:
         try:
-            with self._output(self._key(name)) as out:
+            with self._output(self.key(name)) as out:
                 out.write(data)
         except OSError as exc:
-            raise self._error(exc, doing, name) from exc
+            raise self.error(exc, doing, name) from exc
 
-    def _get(self, name: str, doing: str) -> bytes:
+    def get(self, name: str, doing: str) -> bytes:
         try:
-            with self.fs.open_input_stream(self._key(name)) as src:
+            with self.fs.open_input_stream(self.key(name)) as src:
                 return bytes(src.read())
         except OSError as exc:
-            raise self._error(exc, doing, name) from exc
+            raise self.error(exc, doing, name) from exc
 
     def _info(self, name: str, doing: str) -> pafs.FileInfo:
         try:
-            return self.fs.get_file_info(self._key(name) if name else self.base)
+            return self.fs.get_file_info(self.key(name) if name else self.base)
         except OSError as exc:
-            raise self._error(exc, doing, name) from exc
+            raise self.error(exc, doing, name) from exc
 
-    def _list(self, name: str, doing: str, *, recursive: bool) -> list[pafs.FileInfo]:
+    def list_objects(self, name: str, doing: str, *, recursive: bool) -> list[pafs.FileInfo]:
         try:
-            sel = pafs.FileSelector(self._key(name), recursive=recursive, allow_not_found=True)
+            sel = pafs.FileSelector(self.key(name), recursive=recursive, allow_not_found=True)
             return list(self.fs.get_file_info(sel))
         except OSError as exc:
-            raise self._error(exc, doing, name) from exc
+            raise self.error(exc, doing, name) from exc
 
     # -- opening ------------------------------------------------------------------------------
 
@@ -305,13 +299,13 @@ class ObjectStore:
             try:
                 found = self.fs.get_file_info(bucket)
             except OSError as exc:
-                raise self._error(exc, "opening", "") from exc
+                raise self.error(exc, "opening", "") from exc
             if found.type == pafs.FileType.NotFound:
                 raise self._no_bucket()
         marker = self._info(layout.MARKER_OBJECT, "opening")
         if marker.type == pafs.FileType.File:
             try:
-                data = json.loads(self._get(layout.MARKER_OBJECT, "opening"))
+                data = json.loads(self.get(layout.MARKER_OBJECT, "opening"))
                 assert data.get("format") == FORMAT and str(data["store_id"]).isalnum()
             except (ValueError, KeyError, AssertionError) as exc:
                 raise InputError(
@@ -326,7 +320,7 @@ class ObjectStore:
             return dict(data)
         others = [
             i.path[len(self.base) + 1 :]
-            for i in self._list("", "opening", recursive=False)
+            for i in self.list_objects("", "opening", recursive=False)
             if i.path[len(self.base) + 1 :] != layout.SENSITIVE_KEY_FILE
         ]
         if others:
@@ -363,13 +357,13 @@ class ObjectStore:
 
         root = self.mirror
         layout.audit_dir(root).mkdir(parents=True, exist_ok=True)
-        _write_atomic(layout.audit_dir(root) / STORE_ID_FILE, self.store_id + "\n")
-        key = self._get(layout.SENSITIVE_KEY_FILE, "reading the key of hashed columns of")
+        mirroring.write_atomic(layout.audit_dir(root) / STORE_ID_FILE, self.store_id + "\n")
+        key = self.get(layout.SENSITIVE_KEY_FILE, "reading the key of hashed columns of")
         target = root / layout.SENSITIVE_KEY_FILE
         if not target.is_file() or target.read_bytes() != key:
-            _write_atomic(target, key, mode=0o600)
+            mirroring.write_atomic(target, key, mode=0o600)
         info = {"url": self.url, "store_id": self.store_id, "options": dict(options)}
-        _write_atomic(layout.remote_file(root), json.dumps(info, indent=1))
+        mirroring.write_atomic(layout.remote_file(root), json.dumps(info, indent=1))
 
     def become_writer(self) -> None:
         """Start this process's chain, and prove now that the credentials may write."""
@@ -414,7 +408,7 @@ class ObjectStore:
             if self._chain.forked():
                 self.become_writer()
             if self._write_pending() == name:
-                _place(local, final)
+                mirroring.place_file(local, final)
                 return
             assert self._chain is not None
             self._pending = self._chain.next_record(
@@ -428,7 +422,7 @@ class ObjectStore:
                 }
             )
             self._write_pending()
-        _place(local, final)
+        mirroring.place_file(local, final)
 
     def _write_pending(self) -> str | None:
         """Write the record that is still pending, if any; the segment name it published."""
@@ -459,222 +453,21 @@ class ObjectStore:
         h = hashlib.sha256()
         size = 0
         try:
-            with open(local, "rb") as src, self._output(self._key(name)) as out:
+            with open(local, "rb") as src, self._output(self.key(name)) as out:
                 for chunk in iter(lambda: src.read(_CHUNK), b""):
                     h.update(chunk)
                     out.write(chunk)
                     size += len(chunk)
         except OSError as exc:
-            raise self._error(exc, "writing the segment", name) from exc
+            raise self.error(exc, "writing the segment", name) from exc
         return h.hexdigest(), size
 
-    # -- reading ------------------------------------------------------------------------------
-
-    def _records(self, start: Mapping[str, int]) -> dict[str, list[tuple[int, str]]]:
-        """Per writer, the names of its records from ``start[writer]`` on, in seq order."""
-        found: dict[str, list[tuple[int, str]]] = {}
-        prefix = len(self.base) + len(layout.LOG) + 2
-        for info in self._list(layout.LOG, "listing the segments of", recursive=True):
-            parsed = parse_record_name(info.path[prefix:])
-            if parsed and parsed[1] >= start.get(parsed[0], 0):
-                found.setdefault(parsed[0], []).append((parsed[1], info.path[len(self.base) + 1 :]))
-        return {w: sorted(v) for w, v in found.items()}
-
-    def _read_records(self, names: list[str]) -> list[dict[str, Any] | str]:
-        def read(name: str) -> dict[str, Any] | str:
-            try:
-                rec = json.loads(self._get(name, "reading"))
-            except ValueError as exc:
-                return f"not a record ({exc})"
-            return rec if isinstance(rec, dict) else "not a record (not an object)"
-
-        with ThreadPoolExecutor(_THREADS) as pool:
-            return list(pool.map(read, names))
+    # -- reading (diaglab.store.mirror) -------------------------------------------------------
 
     def sync(self) -> int:
-        """Copy every newly published segment into the mirror; returns how many were copied.
-
-        Segments are fetched ``_THREADS`` at a time, then placed in each writer's order. A copy
-        whose bytes differ from its record's SHA-256 is not kept (``verify`` names it); a segment
-        whose schema conflicts with the mirror's is set aside in its quarantine. After a failed
-        request, what was placed stays placed and the rest is fetched by the next sync.
-        """
-        root = self.mirror
-        with file_lock(root / layout.SYNC_LOCK):
-            try:
-                state: dict[str, int] = json.loads(layout.sync_file(root).read_text())
-            except FileNotFoundError:
-                state = {}
-            plan: list[tuple[str, str]] = []
-            for writer, names in self._records(state).items():
-                expected = state.get(writer, 0)
-                for seq, name in names:
-                    if seq != expected:
-                        break  # the writer is still writing the record before this one
-                    plan.append((writer, name))
-                    expected += 1
-            records = self._read_records([name for _, name in plan])
-            with ThreadPoolExecutor(_THREADS) as pool:
-                fetched = list(pool.map(self._fetch, records))
-            copied, failed, error = 0, set(), None
-            try:
-                for (writer, _), rec, got in zip(plan, records, fetched, strict=True):
-                    if writer in failed or isinstance(got, Exception):
-                        failed.add(writer)
-                        error = error or got
-                        if isinstance(got, Path):
-                            got.unlink(missing_ok=True)
-                        continue
-                    if isinstance(got, Path) and isinstance(rec, dict):
-                        copied += self._place_copy(rec, got)
-                    state[writer] = state.get(writer, 0) + 1
-            finally:
-                _write_atomic(layout.sync_file(root), json.dumps(state))
-        if isinstance(error, Exception):
-            raise error
-        return copied
-
-    def _fetch(self, rec: dict[str, Any] | str) -> Path | Exception | None:
-        """The segment a record publishes, copied into the mirror's ``.tmp`` and checked against
-        the record; None when there is nothing to copy (already here, removed or changed)."""
-        if not isinstance(rec, dict):
-            return None
-        kind, model, file = str(rec["kind"]), str(rec["model"]), str(rec["segment"])
-        if (layout.segment_dir(self.mirror, kind, model) / file).is_file():
-            return None  # written from this host
-        tmp = layout.tmp_dir(self.mirror) / f"sync-{file}"
-        tmp.parent.mkdir(parents=True, exist_ok=True)
-        h = hashlib.sha256()
-        name = f"{layout.SEGMENTS}/{kind}/{model}/{file}"
-        try:
-            with self.fs.open_input_stream(self._key(name)) as src, open(tmp, "wb") as out:
-                while chunk := src.read(_CHUNK):
-                    h.update(chunk)
-                    out.write(chunk)
-        except FileNotFoundError:
-            tmp.unlink(missing_ok=True)
-            return None  # removed: verify names it
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            return self._error(exc, "reading the segment", name)
-        if h.hexdigest() != rec.get("sha256"):
-            tmp.unlink()
-            return None  # changed: verify names it
-        return tmp
-
-    def _place_copy(self, rec: Mapping[str, Any], tmp: Path) -> int:
-        from diaglab.store.quarantine import quarantine
-        from diaglab.store.segments import Segment
-
-        kind, model, file = str(rec["kind"]), str(rec["model"]), str(rec["segment"])
-        reason = self._merge_schema(tmp)
-        if reason is not None:
-            quarantine(self.mirror, Segment(file[:-8], kind, model, tmp), reason)
-            return 0
-        _place(tmp, layout.segment_dir(self.mirror, kind, model) / file)
-        return 1
-
-    def _merge_schema(self, path: Path) -> str | None:
-        """Extend the mirror's schema by the one the segment's writer had; the conflict, if any."""
-        from diaglab.errors import SchemaError
-        from diaglab.store.schema import SchemaRegistry
-        from diaglab.store.segments import segment_header
-
-        data = segment_header(path).get("schema")
-        if not isinstance(data, dict):
-            return None
-        registry = SchemaRegistry(self.mirror)
-        try:
-            with registry.locked(str(data["model"])) as schema:
-                merged = _merged_schemas(schema, data)
-                if merged != schema:
-                    registry.write(merged)
-        except SchemaError as exc:
-            return f"SchemaError: {exc}"
-        return None
-
-    # -- verifying ----------------------------------------------------------------------------
+        """Copy every newly published segment into the mirror (see :func:`.mirror.sync`)."""
+        return mirroring.sync(self)
 
     def verify(self, *, anchors: Iterable[str] = ()) -> Any:
-        """Check every writer's chain and every segment against it (see :func:`verify_records`);
-        each of ``anchors`` (record hashes kept from an earlier ``verify``) must still be the hash
-        of a record."""
-        from diaglab.store.audit.key import find_key, recorded_heads
-        from diaglab.store.audit.verify import Problem, VerifyReport
-
-        key = find_key(self.mirror)
-        by_writer = self._records({})
-        chains: dict[str, list[dict[str, Any] | str]] = {}
-        for writer, names in by_writer.items():
-            recs = self._read_records([n for _, n in names])
-            # a gap in the seqs is a removed record: verify_records sees it as out of order
-            chains[writer] = recs
-        segments: dict[str, SegmentObject] = {}
-        cut = len(self.base) + len(layout.SEGMENTS) + 2
-        for info in self._list(layout.SEGMENTS, "listing the segments of", recursive=True):
-            if info.type == pafs.FileType.File:
-                segments[info.path[cut:]] = SegmentObject(info.size, self._hasher(info.path))
-        problems, heads, checked, unpublished = verify_records(
-            chains,
-            segments,
-            key=key,
-            hash_all=_in_parallel,
-            recorded=recorded_heads(key) if key is not None else {},
-        )
-        hashes = {r.get("hash") for recs in chains.values() for r in recs if isinstance(r, dict)}
-        for anchor in anchors:
-            if anchor not in hashes:
-                problems.append(Problem("removed", "*", anchor, "no record has this hash any more"))
-        return VerifyReport(
-            streams=len(chains),
-            segments=checked,
-            problems=tuple(problems),
-            heads=heads,
-            keyed=key is not None,
-            unpublished=tuple(f"segments/{n}" for n in unpublished),
-        )
-
-    def _hasher(self, path: str) -> Callable[[], str]:
-        def digest() -> str:
-            h = hashlib.sha256()
-            with self.fs.open_input_stream(path) as src:
-                while chunk := src.read(_CHUNK):
-                    h.update(chunk)
-            return h.hexdigest()
-
-        return digest
-
-
-def _merged_schemas(schema: Any, data: Mapping[str, Any]) -> Any:
-    """``schema`` extended by another host's schema of the same model (as a writer extends it by
-    a batch); raises SchemaError where the two disagree."""
-    from diaglab.store.schema import ModelSchema
-
-    incoming = ModelSchema.from_json(data)
-    out = schema
-    for version, names in incoming.versions.items():
-        kinds = {n: incoming.features[n].kind for n in names if n in incoming.features}
-        out = out.merged(kinds, version=version, task=incoming.task, classes=incoming.classes)
-    extra = [c for c in incoming.sensitive if c not in out.sensitive]
-    if extra:
-        out = dataclasses.replace(out, sensitive=(*out.sensitive, *extra))
-    return out
-
-
-def _in_parallel(jobs: Iterable[Callable[[], str]]) -> list[str]:
-    with ThreadPoolExecutor(_THREADS) as pool:
-        return list(pool.map(lambda job: job(), jobs))
-
-
-def _place(local: Path, final: Path) -> None:
-    final.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(local, final)
-
-
-def _write_atomic(path: Path, data: str | bytes, *, mode: int = 0o644) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data.encode() if isinstance(data, str) else data)
-    os.replace(tmp, path)
+        """Check every writer's chain and every segment (see :func:`.mirror.verify`)."""
+        return mirroring.verify(self, anchors=anchors)
