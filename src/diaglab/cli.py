@@ -141,11 +141,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
     copy against the segments); prints each stream's head to keep as an anchor; 1 when anything
     is wrong."""
     from diaglab.store.audit import VerifyReport, verify
+    from diaglab.store.object_store import is_url, local_root
 
-    root = Path(args.store)
+    url = is_url(args.store)
+    root = local_root(args.store, read_only=True) if url else Path(args.store)
     if not (root / "segments").is_dir() and not (root / "audit").is_dir():
         raise InputError(f"{root} is not a diaglab store (no segments/ or audit/ in it)")
-    report = verify(root, anchors=args.anchor)  # reads files only: works beside a writer
+    report = verify(
+        args.store if url else root, anchors=args.anchor
+    )  # reads files only: works beside a writer
     if args.deep:
         from diaglab.store.audit.duckdb_copy import verify_copy
 

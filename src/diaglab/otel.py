@@ -40,6 +40,7 @@ import pyarrow as pa
 
 from diaglab.errors import InputError
 from diaglab.producers import lifecycle
+from diaglab.store import object_store
 from diaglab.store.spans import SCHEMA, check_spans, write_spans
 
 log = logging.getLogger("diaglab")
@@ -107,7 +108,7 @@ class StoreSpanExporter(SpanExporter):
                 "diaglab.otel.StoreSpanExporter needs the OpenTelemetry SDK: "
                 "pip install 'diaglab[otel]'"
             ) from _SDK_ERROR
-        self.path = Path(path).expanduser().resolve()
+        self.path = object_store.local_root(path)
         self.path.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._shutdown = False

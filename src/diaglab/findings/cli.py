@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from diaglab.errors import DiaglabError, InputError
+from diaglab.store import layout
 
 OK, FAILED, BAD_INPUT = 0, 1, 2
 
@@ -23,7 +24,7 @@ def _open_store(path: str) -> Any:
     import diaglab as dl
 
     root = Path(path)
-    if not (root / "segments").is_dir():
+    if not (root / layout.SEGMENTS).is_dir():
         raise InputError(f"{root} is not a diaglab store (no segments/ in it)")
     return dl.open(root)
 

@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 
 from diaglab.errors import DamagedFindingWarning, StoreCorruptionError
 from diaglab.findings.finding import MIME, Finding, bundle, canonical_json, finding_html
+from diaglab.store import layout
 from diaglab.store._ids import new_segment_id
 from diaglab.store.file_lock import file_lock
 from diaglab.store.segments import check_model_name, list_segments, write_segment
@@ -34,7 +35,7 @@ from diaglab.store.segments import check_model_name, list_segments, write_segmen
 KIND = "findings"
 # The folder of findings that belong to no one model (e.g. a trace across services).
 STORE_WIDE = "store-wide"
-_LOCK = ".findings.lock"
+_LOCK = layout.FINDINGS_LOCK
 
 
 def _root(store: Any) -> Path:

@@ -31,6 +31,7 @@ import pyarrow as pa
 from diaglab.errors import InputError
 from diaglab.producers.buffer import Chunk
 from diaglab.store import batch as checks
+from diaglab.store import layout
 from diaglab.store.producer import PreparedBatch, prepare_predictions
 from diaglab.store.schema import ModelSchema, SchemaRegistry
 from diaglab.store.segments import write_segment
@@ -170,7 +171,7 @@ class ChunkWriter:
     # -- quarantine ---------------------------------------------------------------------------
 
     def _write_rejects(self, chunk: Chunk, rejected: list[tuple[list[int], str]]) -> None:
-        directory = self.path / "rejected" / self.model
+        directory = layout.rejected_dir(self.path, self.model)
         directory.mkdir(parents=True, exist_ok=True)
         lines = []
         for rows, reason in rejected:

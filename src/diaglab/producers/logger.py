@@ -16,6 +16,7 @@ from diaglab.producers import lifecycle
 from diaglab.producers.buffer import Chunk, frame_columns, per_row, prediction_rows
 from diaglab.producers.flush import ChunkWriter
 from diaglab.producers.health import LoggerStats, describe, health_report
+from diaglab.store import object_store
 from diaglab.store._ids import MAX_ROWS_PER_SEGMENT, new_segment_id
 from diaglab.store.schema import SchemaRegistry
 from diaglab.store.segments import check_model_name
@@ -105,7 +106,7 @@ class Logger:
             raise InputError(f"when_full must be one of {', '.join(WHEN_FULL)}; not {when_full!r}")
         if block_seconds < 0:
             raise InputError(f"block_seconds must be >= 0, not {block_seconds}")
-        self.path = Path(path).expanduser().resolve()
+        self.path = object_store.local_root(path)
         self.model = check_model_name(model)
         self.model_version = model_version
         self.flush_rows = flush_rows

@@ -23,6 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from diaglab.errors import ReadOnlyStoreError, StoreCorruptionError
+from diaglab.store import layout
 from diaglab.store.lru import LRUCache
 from diaglab.store.schema import ModelSchema, feature_type, value_type
 from diaglab.store.segments import Segment, list_segments, segment_dir
@@ -30,7 +31,7 @@ from diaglab.store.storage import storage_error
 
 log = logging.getLogger("diaglab")
 
-DB_FILE = "diaglab.duckdb"
+DB_FILE = layout.DB_FILE
 _LOCK_HOLDER = re.compile(r"PID (\d+)")
 # Bounds DuckDB's own memory so refresh of tens of millions of rows stays within ~2 GB RSS;
 # larger intermediate results spill to the store's .tmp directory.
@@ -140,12 +141,12 @@ class Engine:
 
     def __init__(self, root: Path, *, read_only: bool = False, db_file: str = DB_FILE) -> None:
         self.root = root
-        self.db_path = root / db_file
+        self.db_path = layout.db_path(root, db_file)
         self.lock = threading.RLock()
         self._checked_files: set[str] = set()  # read-only: segment files whose footer read back
         self.read_only_reason: str | None = None
         self._unique_ids = LRUCache(UNIQUE_ID_CHECKS)
-        spill = root / ".tmp" / "duckdb"
+        spill = layout.spill_dir(root)
         spill.mkdir(parents=True, exist_ok=True)
         self.generation = 0
         """Counts reconnections (:meth:`recover`): cursors of an earlier generation are dead."""

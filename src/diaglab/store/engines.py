@@ -10,11 +10,12 @@ temporary table for a multi-query search, sits behind :func:`materialize`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, overload, runtime_checkable
 
 from diaglab.errors import InputError
+from diaglab.store import object_store
 from diaglab.store.schema import ModelSchema
 from diaglab.store.store import Store
 from diaglab.store.store import open as open_duckdb
@@ -64,6 +65,7 @@ def open(
     refresh: bool = ...,
     engine: Literal["duckdb"] = ...,
     spark: None = ...,
+    storage_options: Mapping[str, Any] | None = ...,
 ) -> Store: ...
 
 
@@ -75,6 +77,7 @@ def open(
     refresh: bool = ...,
     engine: Literal["spark"],
     spark: Any = ...,
+    storage_options: Mapping[str, Any] | None = ...,
 ) -> SparkStore: ...
 
 
@@ -85,8 +88,10 @@ def open(
     refresh: bool = True,
     engine: str = "duckdb",
     spark: Any = None,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> Store | SparkStore:
-    """Open (or create) the store in directory ``path``.
+    """Open (or create) the store in directory ``path``, or at a URL such as
+    ``s3://bucket/prefix`` (see docs/storage.md).
 
     Parameters
     ----------
@@ -109,7 +114,9 @@ def open(
     if engine == "duckdb":
         if spark is not None:
             raise InputError("spark= is only used with engine='spark'")
-        return open_duckdb(path, read_only=read_only, refresh=refresh)
+        return open_duckdb(
+            path, read_only=read_only, refresh=refresh, storage_options=storage_options
+        )
     if engine == "spark":
         try:
             from diaglab.store.spark import SparkStore
@@ -118,6 +125,11 @@ def open(
                 f"engine='spark' needs pyspark and a Java 17+ runtime: "
                 f"pip install 'diaglab[spark]' ({exc})"
             ) from exc
+        if object_store.is_url(path):
+            # Spark reads the mirror's copies: its s3a connector needs Hadoop jars from Maven.
+            found = object_store.attach(str(path), storage_options=storage_options, read_only=True)
+            found.sync()
+            path = found.mirror
         return SparkStore(path, spark=spark, refresh=refresh)
     raise InputError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
 

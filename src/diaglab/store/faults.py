@@ -11,6 +11,10 @@ Steps, in the order a write reaches them:
     a segment's temporary file is complete and fsynced, not yet renamed into place.
 ``segment-renamed``
     the segment is in place, its audit record not yet appended.
+``segment-uploaded``
+    on object storage: the segment is stored under its final name, its record not yet written.
+``record-written``
+    on object storage: the record publishing a segment is stored, its writer not yet told so.
 ``ingest-inserted``
     a refresh inserted a group of segments into DuckDB, not yet committed.
 ``log-inserted``
@@ -25,7 +29,15 @@ import os
 import signal
 from collections.abc import Callable
 
-STEPS = ("segment-written", "segment-renamed", "ingest-inserted", "log-inserted", "rebuild-built")
+STEPS = (
+    "segment-written",
+    "segment-renamed",
+    "segment-uploaded",
+    "record-written",
+    "ingest-inserted",
+    "log-inserted",
+    "rebuild-built",
+)
 KILL_ENV = "DIAGLAB_FAULT_KILL_AT"
 hooks: dict[str, Callable[[], None]] = {}
 """Step name -> callable run when a write reaches it (tests only)."""

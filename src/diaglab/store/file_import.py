@@ -30,7 +30,7 @@ from typing import Any
 import pyarrow as pa
 
 from diaglab.errors import DiaglabError, DuplicateIdError, InputError, StorageError, unknown
-from diaglab.store import batch
+from diaglab.store import batch, layout
 from diaglab.store.producer import prepare_predictions
 from diaglab.store.schema import SchemaRegistry
 
@@ -206,10 +206,10 @@ class FileImport:
     def _check(self, store: Any) -> None:
         scratch = Path(tempfile.mkdtemp(prefix="diaglab-ingest-"))
         try:
-            schema_file = store.path / "models" / self.model / "schema.json"
+            schema_file = layout.schema_path(store.path, self.model)
             if schema_file.is_file():
-                (scratch / "models" / self.model).mkdir(parents=True)
-                shutil.copy(schema_file, scratch / "models" / self.model / "schema.json")
+                layout.model_dir(scratch, self.model).mkdir(parents=True)
+                shutil.copy(schema_file, layout.schema_path(scratch, self.model))
             elif self.kind == "labels":
                 raise unknown("model", self.model, store.models())
             registry = SchemaRegistry(scratch)

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from diaglab.errors import InputError, StoreCorruptionError, UntrustedModelError, unknown
-from diaglab.store import audit, mlflow_models
+from diaglab.store import audit, layout, mlflow_models
 from diaglab.store.audit.key import find_key
 from diaglab.store.audit.key import store_id as audit_key_id
 from diaglab.store.segments import check_model_name
@@ -182,7 +182,7 @@ def _version_dir(root: Path, model: str, version: str) -> Path:
         raise InputError(
             f"invalid model version {version!r}: use 1-64 letters, digits, '_', '-' or '.'"
         ) from None
-    return root / "models" / model / "versions" / version
+    return layout.version_dir(root, model, version)
 
 
 def _describe(estimator: Any) -> tuple[str, tuple[Any, ...], tuple[str, ...]]:
@@ -314,7 +314,7 @@ def _register_mlflow(root: Path, model: str, uri: str, version: str, *, trust: b
 
 
 def model_versions(root: Path, model: str) -> list[str]:
-    base = root / "models" / model / "versions"
+    base = layout.versions_dir(root, model)
     if not base.is_dir():
         return []
     return sorted(p.name for p in base.iterdir() if (p / "model.json").is_file())
@@ -326,7 +326,7 @@ def model_info(root: Path, model: str, version: str | None = None) -> ModelInfo:
         raise unknown(
             "registered model",
             model,
-            [p.parent.parent.name for p in (root / "models").glob("*/versions/*/model.json")],
+            [p.parent.parent.name for p in (root / layout.MODELS).glob("*/versions/*/model.json")],
         )
     version = version or versions[-1]
     if version not in versions:

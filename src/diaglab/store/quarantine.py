@@ -25,12 +25,14 @@ from typing import TYPE_CHECKING
 
 import pyarrow.parquet as pq
 
+from diaglab.store import layout
+
 if TYPE_CHECKING:  # segments imports the audit package, whose verify imports this module
     from diaglab.store.segments import Segment
 
 log = logging.getLogger("diaglab")
 
-QUARANTINE_DIR = "quarantine"
+QUARANTINE_DIR = layout.QUARANTINE
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ def readable(segment: Segment) -> str | None:
 
 def quarantine(root: Path, segment: Segment, reason: str) -> DamagedSegment:
     """Move ``segment`` to the store's quarantine with a note saying why; return the record."""
-    dest_dir = root / QUARANTINE_DIR / segment.kind / segment.model
+    dest_dir = layout.quarantine_dir(root, segment.kind, segment.model)
     dest_dir.mkdir(parents=True, exist_ok=True)
     dest = dest_dir / f"{segment.id}.parquet"
     now = datetime.now(UTC).isoformat(timespec="seconds")
@@ -119,7 +121,7 @@ def damaged_segments(root: str | Path) -> list[DamagedSegment]:
     for orphan in base.glob("*/*/*.parquet"):
         if not orphan.with_suffix(".json").is_file():
             kind, model = orphan.parent.parent.name, orphan.parent.name
-            original = root_path / "segments" / kind / model / orphan.name
+            original = layout.segment_dir(root_path, kind, model) / orphan.name
             found.append(
                 DamagedSegment(
                     kind, model, orphan.stem, orphan, original, "unreadable (no note kept)", ""

@@ -22,6 +22,7 @@ from types import MappingProxyType
 import pyarrow as pa
 
 from diaglab.errors import SchemaError
+from diaglab.store import layout
 from diaglab.store.file_lock import file_lock
 from diaglab.store.storage import storage_error
 
@@ -209,16 +210,16 @@ class SchemaRegistry:
         self.root = root
 
     def _dir(self, model: str) -> Path:
-        return self.root / "models" / model
+        return layout.model_dir(self.root, model)
 
     def models(self) -> list[str]:
-        base = self.root / "models"
+        base = self.root / layout.MODELS
         if not base.is_dir():
             return []
-        return sorted(p.name for p in base.iterdir() if (p / "schema.json").is_file())
+        return sorted(p.name for p in base.iterdir() if (p / layout.SCHEMA_FILE).is_file())
 
     def get(self, model: str) -> ModelSchema | None:
-        path = self._dir(model) / "schema.json"
+        path = layout.schema_path(self.root, model)
         try:
             return ModelSchema.from_json(json.loads(path.read_text()))
         except FileNotFoundError:
@@ -237,10 +238,12 @@ class SchemaRegistry:
         tmp = d / f".schema.{os.getpid()}.tmp"
         try:
             tmp.write_text(json.dumps(schema.to_json(), indent=1))
-            os.replace(tmp, d / "schema.json")
+            os.replace(tmp, layout.schema_path(self.root, schema.model))
         except OSError as exc:
             tmp.unlink(missing_ok=True)
-            err = storage_error(exc, doing="writing the schema", path=d / "schema.json")
+            err = storage_error(
+                exc, doing="writing the schema", path=layout.schema_path(self.root, schema.model)
+            )
             if err is None or err is exc:
                 raise
             raise err from exc

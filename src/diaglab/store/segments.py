@@ -21,10 +21,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from diaglab.errors import InputError
-from diaglab.store import audit
+from diaglab.store import audit, layout, object_store
 from diaglab.store._ids import new_segment_id
 from diaglab.store.faults import fault_point
-from diaglab.store.schema import ROLE_TYPES
+from diaglab.store.schema import ROLE_TYPES, SchemaRegistry
 from diaglab.store.storage import storage_error
 
 KINDS = ("predictions", "labels", "reference", "spans", "findings")
@@ -77,7 +77,7 @@ def existing_store(path: str | Path) -> Path:
     root = Path(path).expanduser().resolve()
     if not root.is_dir():
         raise InputError(f"no store at {root}: the directory does not exist")
-    if not any((root / d).is_dir() for d in ("segments", "models", "audit")):
+    if not layout.is_store(root):
         raise InputError(
             f"{root} is not a diaglab store (no segments/, models/ or audit/ in it); check the path"
         )
@@ -94,8 +94,7 @@ class Segment:
     path: Path
 
 
-def segment_dir(root: Path, kind: str, model: str) -> Path:
-    return root / "segments" / kind / model
+segment_dir = layout.segment_dir
 
 
 def write_segment(
@@ -120,11 +119,18 @@ def write_segment(
     seg_id = segment_id or new_segment_id()
     header = {"format": FORMAT_VERSION, "kind": kind, "model": model, "segment": seg_id}
     header.update(meta or {})
+    remote = object_store.attached(root)
+    if remote is not None and kind not in ("spans", "findings"):
+        # Hosts share no schema file: each segment carries its writer's schema of the model,
+        # which a mirror merges into its own when it reads the segment.
+        known = SchemaRegistry(root).get(model)
+        if known is not None:
+            header["schema"] = known.to_json()
     schema_meta = dict(table.schema.metadata or {})
     schema_meta[_META_KEY] = json.dumps(header, sort_keys=True).encode()
     table = table.replace_schema_metadata(schema_meta)
 
-    tmp_dir = root / ".tmp"
+    tmp_dir = layout.tmp_dir(root)
     final_dir = segment_dir(root, kind, model)
     tmp = tmp_dir / f"{seg_id}.parquet"
     final = final_dir / f"{seg_id}.parquet"
@@ -148,6 +154,9 @@ def write_segment(
             fh.flush()
             os.fsync(fh.fileno())
         fault_point("segment-written")
+        if remote is not None:
+            remote.publish(kind, model, seg_id, tmp, final, rows=table.num_rows)
+            return Segment(seg_id, kind, model, final)
         os.replace(tmp, final)
         _fsync_dir(final_dir)
     except BaseException as exc:
@@ -215,7 +224,7 @@ def list_segments(
     root: Path, kind: str | None = None, model: str | None = None
 ) -> Iterator[Segment]:
     """Every complete segment under ``root``, optionally of one kind and model, oldest first."""
-    base = root / "segments"
+    base = root / layout.SEGMENTS
     kinds = [kind] if kind else [k for k in KINDS if (base / k).is_dir()]
     found: list[Segment] = []
     for k in kinds:

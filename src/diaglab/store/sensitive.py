@@ -42,9 +42,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from diaglab.errors import InputError, SchemaError, unknown
+from diaglab.store import layout
 
 KEY_ENV = "DIAGLAB_SENSITIVE_KEY"
-KEY_FILE = "sensitive.key"
+KEY_FILE = layout.SENSITIVE_KEY_FILE
 DIGEST_HEX = 32
 MARK = "hmac-sha256:"  # a literal already replaced by its keyed hash, in a stored filter
 

@@ -6,7 +6,7 @@ import functools
 import logging
 import threading
 import warnings
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +19,11 @@ from diaglab.errors import (
     DuplicateIdError,
     IngestDeferredWarning,
     InputError,
+    ReadOnlyStoreError,
     StorageError,
     unknown,
 )
-from diaglab.store import audit, batch
+from diaglab.store import audit, batch, object_store
 from diaglab.store import models as registry
 from diaglab.store import spans as span_store
 from diaglab.store._ids import new_segment_id
@@ -57,12 +58,19 @@ class Store:
     Parameters
     ----------
     path : str or Path
-        The store's directory; created when missing.
+        The store's directory; created when missing. Or the URL of a store on object storage
+        (``s3://bucket/prefix``, ``gs://…``, any pyarrow/fsspec filesystem; see
+        :mod:`diaglab.store.object_store` and docs/storage.md): its DuckDB copy then lives in a
+        local mirror directory (``store.path``), and ``store.url`` names the store.
     read_only : bool
         Open without taking the DuckDB file's write lock. A store whose DuckDB file is held by
-        another process opens read-only automatically and says so.
+        another process opens read-only automatically and says so. For a URL: never write to the
+        object store (the local copy is this process's own and still ingests).
     refresh : bool
         Ingest segments written since the last refresh when opening.
+    storage_options : mapping, optional
+        For a URL only: options of its filesystem, e.g. ``{"endpoint_url": "http://…"}`` or
+        timeouts (never stored). Credentials come from the standard chains.
 
     Examples
     --------
@@ -71,11 +79,27 @@ class Store:
     >>> ids = store.log(model="credit", features=df, predictions=scores)  # doctest: +SKIP
     """
 
-    def __init__(self, path: str | Path, *, read_only: bool = False, refresh: bool = True) -> None:
-        self.path = Path(path).expanduser().resolve()
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        read_only: bool = False,
+        refresh: bool = True,
+        storage_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.remote: object_store.ObjectStore | None = None
+        # this process may hold a writer for the URL too: a read-only Store never uses it
+        self._remote_read_only = read_only
+        if object_store.is_url(path):
+            self.remote = object_store.attach(
+                str(path), storage_options=storage_options, read_only=read_only
+            )
+            self.path = self.remote.mirror
+        else:
+            self.path = object_store.local_root(path, storage_options=storage_options)
         self.path.mkdir(parents=True, exist_ok=True)
         self._registry = SchemaRegistry(self.path)
-        self._engine = Engine(self.path, read_only=read_only)
+        self._engine = Engine(self.path, read_only=read_only and self.remote is None)
         self._local = threading.local()
         self._write_lock = threading.RLock()
         self._memo = Memo(MEMO_ENTRIES)  # a new generation whenever this process ingests
@@ -91,6 +115,11 @@ class Store:
                 )
 
     # -- properties ---------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """Where the store is: its object-storage URL, or its directory."""
+        return self.remote.url if self.remote else str(self.path)
 
     @property
     def read_only(self) -> bool:
@@ -120,7 +149,7 @@ class Store:
 
     def __repr__(self) -> str:
         mode = f", read-only: {self.read_only_reason}" if self.read_only else ""
-        return f"<diaglab.Store {str(self.path)!r}, models: {self.models()}{mode}>"
+        return f"<diaglab.Store {self.url!r}, models: {self.models()}{mode}>"
 
     def close(self) -> None:
         self._engine.close()
@@ -234,6 +263,12 @@ class Store:
                 f"{', '.join(map(repr, dup))}; nothing from this batch was stored"
             )
 
+    def _require_remote_writer(self) -> None:
+        if self.remote is not None and self._remote_read_only:
+            raise ReadOnlyStoreError(
+                f"{self.url} was opened read_only=True: open it without read_only to log"
+            )
+
     def _store(self, schema: ModelSchema, kind: str, table: pa.Table, seg_id: str) -> Segment:
         """Write the segment and, when writable, ingest it in the same transaction as its
         ledger row; the DuckDB insert runs while the file is being written.
@@ -244,6 +279,7 @@ class Store:
         failure raises and stores nothing (:class:`~diaglab.errors.StorageError` for a full
         disk, an I/O error or a refused permission).
         """
+        self._require_remote_writer()
         if self.read_only:
             return write_segment(self.path, kind, schema.model, table, segment_id=seg_id)
         segment: Segment | None = None
@@ -440,6 +476,8 @@ class Store:
         ``progress``: None shows a bar only for large ingests; True/False force it.
         """
         engine = self._engine
+        if self.remote is not None:
+            self.remote.sync()
         if engine.read_only:
             with engine.lock:
                 for m in self.models():
@@ -470,6 +508,7 @@ class Store:
         table = span_store.spans_table(spans)
         if table.num_rows == 0:
             return 0
+        self._require_remote_writer()
         segment = span_store.write_spans(self.path, table)
         if not self.read_only:
             with self._write_lock, self._engine.lock:
@@ -569,6 +608,8 @@ class Store:
         The report names each changed, removed, unchained or reordered segment; ``report.ok``
         is True when the audit trail is intact.
         """
+        if self.remote is not None:
+            return self.remote.verify()
         return audit.verify(self.path)
 
     def watermark(self) -> dict[str, Any]:
@@ -586,9 +627,15 @@ class Store:
         return {"segments": int(row[0]), "rows": int(row[1]), "last_segment": row[2]}
 
 
-def open(path: str | Path, *, read_only: bool = False, refresh: bool = True) -> Store:
-    """Open (or create) the store in directory ``path``; see :class:`Store`."""
-    return Store(path, read_only=read_only, refresh=refresh)
+def open(
+    path: str | Path,
+    *,
+    read_only: bool = False,
+    refresh: bool = True,
+    storage_options: Mapping[str, Any] | None = None,
+) -> Store:
+    """Open (or create) the store in directory ``path`` or at a URL; see :class:`Store`."""
+    return Store(path, read_only=read_only, refresh=refresh, storage_options=storage_options)
 
 
 __all__ = [

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from diaglab.errors import InputError
+from diaglab.store import layout
 from diaglab.store.audit import key as audit_key
 from diaglab.store.audit.key import AuditKey
 
-AUDIT_DIR = "audit"
+AUDIT_DIR = layout.AUDIT
 CHAIN_SUFFIX = ".chain"
 REGISTRY = "registry"  # audit/registry/<model>.chain: registered model files, not segments
 KEYED = 2
@@ -171,7 +172,7 @@ def _legacy_state(root: Path) -> tuple[dict[str, dict[str, Any]], dict[str, str]
             stream = f"{chain.parent.name}/{chain.name[: -len(CHAIN_SUFFIX)]}"
             streams[stream] = {"seq": last.get("seq"), "hash": last.get("hash")}
     models: dict[str, str] = {}
-    for info in sorted((root / "models").glob("*/versions/*/model.json")):
+    for info in sorted((root / layout.MODELS).glob("*/versions/*/model.json")):
         try:
             models[f"{info.parents[2].name}/{info.parent.name}"] = str(
                 json.loads(info.read_text())["sha256"]
@@ -227,9 +228,7 @@ def registered_digest(
     if key is not None and named:
         return None
     try:
-        info = json.loads(
-            (root / "models" / model / "versions" / version / "model.json").read_text()
-        )
+        info = json.loads((layout.version_dir(root, model, version) / "model.json").read_text())
         return str(info["sha256"])
     except (OSError, ValueError, KeyError):
         return None

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from diaglab.errors import InputError
+from diaglab.store import layout
 from diaglab.store.file_lock import file_lock
 
 KEY_ENV = "DIAGLAB_AUDIT_KEY"
@@ -89,7 +90,7 @@ def _env_key() -> AuditKey | None:
 
 def store_id(root: Path) -> str | None:
     try:
-        text = (root / "audit" / STORE_ID_FILE).read_text().strip()
+        text = (layout.audit_dir(root) / STORE_ID_FILE).read_text().strip()
     except (FileNotFoundError, NotADirectoryError):
         return None
     return text if text.isalnum() and 8 <= len(text) <= 64 else None
@@ -147,7 +148,7 @@ def ensure_key(root: Path, legacy: Any) -> AuditKey:
     if found is not None:
         return found
     kdir = key_dir()
-    audit_dir = root / "audit"
+    audit_dir = layout.audit_dir(root)
     audit_dir.mkdir(parents=True, exist_ok=True)
     with file_lock(audit_dir / ".store-id.lock"):
         found = find_key(root)

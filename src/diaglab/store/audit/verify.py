@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from diaglab.store import layout
 from diaglab.store.audit import key as audit_key
 from diaglab.store.audit.chain import (
     AUDIT_DIR,
@@ -65,6 +66,9 @@ class VerifyReport:
     problems: tuple[Problem, ...] = field(default=())
     heads: dict[str, str] = field(default_factory=dict)  # stream -> its last record's hash
     keyed: bool = False
+    # On object storage: segment objects no record publishes (a writer died between the two
+    # writes); readers never see them, so they are no problem of the audit trail.
+    unpublished: tuple[str, ...] = field(default=())
 
     @property
     def ok(self) -> bool:
@@ -74,7 +78,8 @@ class VerifyReport:
         head = f"{self.segments} segment(s) in {self.streams} stream(s) checked: "
         if self.ok:
             how = "keyed" if self.keyed else "unkeyed: consistent, but not proof against edits"
-            return head + f"the audit trail is intact ({how})"
+            tail = f"; {len(self.unpublished)} unpublished object(s)" if self.unpublished else ""
+            return head + f"the audit trail is intact ({how}){tail}"
         lines = [head + f"{len(self.problems)} problem(s)"]
         lines += [f"  {p}" for p in self.problems]
         return "\n".join(lines)
@@ -83,7 +88,7 @@ class VerifyReport:
 def _streams(root: Path) -> dict[str, tuple[str, str]]:
     """Every ``kind/model`` with segments or a chain: stream name -> (kind, model)."""
     found: dict[str, tuple[str, str]] = {}
-    seg_root = root / "segments"
+    seg_root = root / layout.SEGMENTS
     if seg_root.is_dir():
         for kdir in sorted(seg_root.iterdir()):
             if kdir.is_dir() and not kdir.name.startswith("."):
@@ -101,7 +106,9 @@ def _streams(root: Path) -> dict[str, tuple[str, str]]:
 
 
 def verify(root: str | Path, *, threads: int = 2, anchors: Sequence[str] = ()) -> VerifyReport:
-    """Check every segment of the store at ``root`` against its stream's hash chain.
+    """Check every segment of the store at ``root`` (a directory, or a URL such as
+    ``s3://bucket/prefix``: see :meth:`diaglab.store.object_store.ObjectStore.verify`) against
+    its stream's hash chain.
 
     Each chained file is hashed again (``threads`` at a time: hashlib releases the GIL, so the
     reads and the hashing of two files overlap). Returns a :class:`VerifyReport` naming every
@@ -118,6 +125,15 @@ def verify(root: str | Path, *, threads: int = 2, anchors: Sequence[str] = ()) -
         still be the hash of an intact record, so cutting a chain back past it is caught even
         without the key.
     """
+    from diaglab.store import object_store  # here: object_store imports this package
+
+    remote = (
+        object_store.attach(str(root), read_only=True)
+        if object_store.is_url(root)
+        else object_store.attached(Path(root), read_only=True)
+    )
+    if remote is not None:  # a URL, or the local mirror of one
+        return remote.verify(anchors=anchors)
     root = Path(root)
     problems: list[Problem] = []
     key = audit_key.find_key(root)
@@ -147,7 +163,7 @@ def verify(root: str | Path, *, threads: int = 2, anchors: Sequence[str] = ()) -
     quarantined = {(d.kind, d.model, d.original.name): d for d in damaged_segments(root)}
     streams = _streams(root)
     for stream, (kind, model) in streams.items():
-        seg_dir = root / "segments" / kind / model
+        seg_dir = layout.segment_dir(root, kind, model)
         chain = chain_path(root, kind, model)
         rel_chain = str(chain.relative_to(root))
         records: list[dict[str, Any]] = []
@@ -349,7 +365,7 @@ def _check_registry(
 ) -> list[Problem]:
     """Every registered model version's files against the digest chained when registered."""
     problems: list[Problem] = []
-    base = root / "models"
+    base = root / layout.MODELS
     for info_path in sorted(base.glob("*/versions/*/model.json")) if base.is_dir() else []:
         model, version = info_path.parents[2].name, info_path.parent.name
         stream = f"{REGISTRY}/{model}"

@@ -1,0 +1,473 @@
+"""Stores on object storage: ``dl.open("s3://bucket/prefix")``, and any pyarrow/fsspec filesystem.
+
+Many hosts with no shared disk log into one prefix. The invariant: **a segment is visible once its
+record is stored, and never before**. A writer puts the segment under its final unique name
+(``segments/<kind>/<model>/<id>.parquet``: a single PUT, or a multipart upload that is invisible
+until completed, so a killed writer leaves no half-object anyone reads), then the record
+``log/<writer>/<seq>.json`` that publishes and chains it (:mod:`.audit.writer_chain`).
+Readers list ``log/``, never ``segments/``. No rename, no lock, no conditional write is needed.
+
+Everything that is not shared lives in a local *mirror* directory (``$DIAGLAB_CACHE_DIR``, else
+``~/.cache/diaglab``, ``stores/<bucket-prefix>-<hash>``), laid out as a local store: the DuckDB copy
+and its ledger, the schemas, the quarantine, registered models, and a copy of each segment read
+(checked against its record's SHA-256 on the way in). :mod:`diaglab.store.mirror` brings new
+published segments into the mirror; the usual ingest then takes them exactly once.
+
+Credentials come from the standard chains (environment, ``~/.aws``, instance roles); the
+endpoint from ``AWS_ENDPOINT_URL`` (or ``AWS_ENDPOINT_URL_S3``) or ``storage_options``. Nothing
+secret is written into the store or the mirror. Every request is bounded: see
+:data:`CONNECT_TIMEOUT`, :data:`REQUEST_TIMEOUT` and :data:`MAX_ATTEMPTS`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import secrets
+import socket
+import threading
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.fs as pafs
+
+from diaglab.errors import InputError, ReadOnlyStoreError, StorageError
+from diaglab.store import layout
+from diaglab.store import mirror as mirroring
+from diaglab.store.audit.key import record_head
+from diaglab.store.audit.writer_chain import (
+    WriterChain,
+)
+from diaglab.store.faults import fault_point
+
+# Bounds on every request, so a dead endpoint is an error within seconds, never a hang: a
+# connection is given CONNECT_TIMEOUT, a request REQUEST_TIMEOUT, and a failed request is tried
+# MAX_ATTEMPTS times in all (AWS's standard back-off). storage_options may override each.
+CONNECT_TIMEOUT = 5.0
+REQUEST_TIMEOUT = 30.0
+MAX_ATTEMPTS = 4
+FORMAT = "diaglab-store"
+FORMAT_VERSION = 1
+CACHE_ENV = "DIAGLAB_CACHE_DIR"
+_URL = re.compile(r"^([a-z][a-z0-9+.-]*)://(.*)$")
+_CHUNK = 1 << 20
+_SECRET = re.compile(r"key|secret|token|password|credential|session", re.I)
+
+_lock = threading.Lock()
+_attached: dict[Path, ObjectStore] = {}
+_plain: set[Path] = set()
+
+
+def is_url(path: object) -> bool:
+    """Whether ``path`` names a store on a filesystem other than the local one."""
+    return isinstance(path, str) and _URL.match(path) is not None
+
+
+def local_root(
+    path: str | Path, *, storage_options: Mapping[str, Any] | None = None, read_only: bool = False
+) -> Path:
+    """The local directory a store's files are reached through: ``path`` itself, or the mirror
+    of the store at URL ``path`` (attached and checked, see :func:`attach`)."""
+    if is_url(path):
+        return attach(str(path), storage_options=storage_options, read_only=read_only).mirror
+    if storage_options:
+        raise InputError(
+            f"storage_options are for stores on object storage (s3://…); {path} is a local path"
+        )
+    return Path(path).expanduser().resolve()
+
+
+def attach(
+    url: str, *, storage_options: Mapping[str, Any] | None = None, read_only: bool = False
+) -> ObjectStore:
+    """The store at ``url``, checked (created when the prefix is empty and ``read_only`` is
+    False), with its local mirror. One per URL, endpoint and cache directory in a process."""
+    url = url.rstrip("/")
+    fs, base, endpoint = filesystem(url, storage_options)
+    cache = cache_root().resolve()
+    with _lock:
+        for found in _attached.values():
+            if (found.url, found.endpoint, found.mirror.parents[1]) == (url, endpoint, cache):
+                if found.read_only and not read_only:
+                    found.become_writer()
+                return found
+        store = ObjectStore(url, fs, base, endpoint, storage_options or {}, read_only=read_only)
+        _attached[store.mirror] = store
+        return store
+
+
+def attached(root: Path, *, read_only: bool = False) -> ObjectStore | None:
+    """The object store whose mirror is ``root``, if it is one (attached again from the mirror's
+    ``remote.json`` in a process that did not open it)."""
+    found = _attached.get(root)
+    if found is not None or root in _plain:
+        return found
+    try:
+        info = json.loads(layout.remote_file(root).read_text())
+    except FileNotFoundError:
+        _plain.add(root)
+        return None
+    except (OSError, ValueError) as exc:
+        raise StorageError(f"cannot read {layout.remote_file(root)}: {exc}") from exc
+    return attach(
+        str(info["url"]), storage_options=info.get("options") or None, read_only=read_only
+    )
+
+
+def filesystem(
+    url: str, storage_options: Mapping[str, Any] | None
+) -> tuple[pafs.FileSystem, str, str]:
+    """``(filesystem, base path, endpoint)`` for ``url``: pyarrow's S3 client for ``s3://``
+    with diaglab's timeouts, else pyarrow's own filesystem for the scheme, else fsspec's."""
+    m = _URL.match(url)
+    if m is None:
+        raise InputError(f"{url!r} is not a URL such as s3://bucket/prefix")
+    scheme, rest = m.group(1), m.group(2).strip("/")
+    opts = dict(storage_options or {})
+    if not rest:
+        raise InputError(f"{url} names no bucket: use {scheme}://bucket/prefix")
+    if scheme in ("s3", "s3a"):
+        endpoint = str(
+            opts.pop("endpoint_url", None)
+            or os.environ.get("AWS_ENDPOINT_URL_S3")
+            or os.environ.get("AWS_ENDPOINT_URL")
+            or ""
+        )
+        kwargs: dict[str, Any] = {
+            "connect_timeout": float(opts.pop("connect_timeout", CONNECT_TIMEOUT)),
+            "request_timeout": float(opts.pop("request_timeout", REQUEST_TIMEOUT)),
+            "retry_strategy": pafs.AwsStandardS3RetryStrategy(
+                max_attempts=int(opts.pop("max_attempts", MAX_ATTEMPTS))
+            ),
+        }
+        if endpoint:
+            em = _URL.match(endpoint)
+            kwargs["scheme"], kwargs["endpoint_override"] = (
+                (em.group(1), em.group(2).rstrip("/")) if em else ("https", endpoint)
+            )
+        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+        if region:
+            kwargs["region"] = region
+        kwargs.update(opts)
+        try:
+            return pafs.S3FileSystem(**kwargs), rest, endpoint or "aws"
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"storage_options for {url} are not valid: {exc}") from exc
+    if not opts:
+        with contextlib.suppress(pa.ArrowInvalid, OSError, ValueError):
+            fs, path = pafs.FileSystem.from_uri(url)
+            return fs, path.rstrip("/"), scheme
+    try:
+        import fsspec
+        from pyarrow.fs import FSSpecHandler, PyFileSystem
+
+        spec = fsspec.filesystem(scheme, **opts)
+    except (ImportError, ValueError, TypeError) as exc:
+        raise InputError(
+            f"no filesystem for {url}: pyarrow does not know {scheme}:// and fsspec cannot make "
+            f"one ({exc}); install the fsspec package for it (e.g. gcsfs, adlfs)"
+        ) from exc
+    return PyFileSystem(FSSpecHandler(spec)), str(spec._strip_protocol(url)).rstrip("/"), scheme
+
+
+def cache_root() -> Path:
+    explicit = os.environ.get(CACHE_ENV)
+    if explicit:
+        return Path(explicit).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "diaglab"
+
+
+class ObjectStore:
+    """A store under a prefix of object storage, and its local mirror (see the module's text)."""
+
+    def __init__(
+        self,
+        url: str,
+        fs: pafs.FileSystem,
+        base: str,
+        endpoint: str,
+        options: Mapping[str, Any],
+        *,
+        read_only: bool,
+    ) -> None:
+        self.url, self.fs, self.base, self.endpoint = url, fs, base, endpoint
+        self.read_only = read_only
+        # Filesystems with real directories need each object's folder made first.
+        self._folders = fs.type_name not in ("s3", "gcs", "abfs")
+        self._lock = threading.Lock()
+        self._pending: dict[str, Any] | None = None
+        self._chain: WriterChain | None = None
+        marker = self._open_checked()
+        self.store_id = str(marker["store_id"])
+        slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", base)[-60:].strip("-")
+        digest = hashlib.sha256(f"{endpoint}|{url}|{self.store_id}".encode()).hexdigest()[:16]
+        self.mirror = (cache_root() / "stores" / f"{slug}-{digest}").resolve()
+        public = {k: v for k, v in options.items() if not _SECRET.search(k)}
+        self._prepare_mirror(public)
+        if not read_only:
+            self.become_writer()
+
+    # -- naming and errors --------------------------------------------------------------------
+
+    def key(self, name: str) -> str:
+        return f"{self.base}/{name}" if name else self.base
+
+    def where(self, name: str = "") -> str:
+        return f"{self.url}/{name}" if name else self.url
+
+    def error(self, exc: OSError, doing: str, name: str = "") -> Exception:
+        """A diaglab error for a failed request: what, where, and what to do."""
+        text = str(exc)
+        first = text.strip().splitlines()[0][:300] if text.strip() else type(exc).__name__
+        where = self.where(name)
+        if re.search(r"NETWORK_CONNECTION|curlCode|[Cc]ould not connect|[Tt]imed? ?out", text):
+            return StorageError(
+                f"cannot reach the object store while {doing} {where} (endpoint {self.endpoint}; "
+                f"connect timeout {CONNECT_TIMEOUT:g} s, request timeout {REQUEST_TIMEOUT:g} s, "
+                f"{MAX_ATTEMPTS} attempts): {first}. Check the endpoint (AWS_ENDPOINT_URL or "
+                "storage_options={'endpoint_url': ...}) and that the server is up"
+            )
+        if re.search(
+            r"ACCESS_DENIED|AccessDenied|InvalidAccessKeyId|SignatureDoesNotMatch|"
+            r"Forbidden|\b403\b",
+            text,
+        ):
+            return ReadOnlyStoreError(
+                f"access denied while {doing} {where}: {first}. Check the credentials "
+                "(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or the instance role) and "
+                "that they may read (and, to log, write) this bucket and prefix"
+            )
+        if re.search(r"NO_SUCH_BUCKET|NoSuchBucket", text):
+            return self._no_bucket()
+        return StorageError(f"{doing} {where} failed: {first}")
+
+    def _no_bucket(self) -> InputError:
+        bucket = self.base.split("/", 1)[0]
+        return InputError(
+            f"the bucket {bucket!r} of {self.url} does not exist at {self.endpoint}: create it "
+            f"first (e.g. `aws s3 mb s3://{bucket}`); diaglab does not create buckets"
+        )
+
+    # -- small objects ------------------------------------------------------------------------
+
+    def _output(self, key: str) -> Any:
+        if self._folders:
+            self.fs.create_dir(key.rsplit("/", 1)[0], recursive=True)
+        return self.fs.open_output_stream(key)
+
+    def _put(self, name: str, data: bytes, doing: str) -> None:
+        try:
+            with self._output(self.key(name)) as out:
+                out.write(data)
+        except OSError as exc:
+            raise self.error(exc, doing, name) from exc
+
+    def get(self, name: str, doing: str) -> bytes:
+        try:
+            with self.fs.open_input_stream(self.key(name)) as src:
+                return bytes(src.read())
+        except OSError as exc:
+            raise self.error(exc, doing, name) from exc
+
+    def _info(self, name: str, doing: str) -> pafs.FileInfo:
+        try:
+            return self.fs.get_file_info(self.key(name) if name else self.base)
+        except OSError as exc:
+            raise self.error(exc, doing, name) from exc
+
+    def list_objects(self, name: str, doing: str, *, recursive: bool) -> list[pafs.FileInfo]:
+        try:
+            sel = pafs.FileSelector(self.key(name), recursive=recursive, allow_not_found=True)
+            return list(self.fs.get_file_info(sel))
+        except OSError as exc:
+            raise self.error(exc, doing, name) from exc
+
+    # -- opening ------------------------------------------------------------------------------
+
+    def _open_checked(self) -> dict[str, Any]:
+        """The store's marker, after checking the bucket and the prefix; creates the store in
+        an empty prefix (the key of hashed columns first, the marker last)."""
+        bucket = self.base.split("/", 1)[0]
+        if isinstance(self.fs, pafs.S3FileSystem):
+            try:
+                found = self.fs.get_file_info(bucket)
+            except OSError as exc:
+                raise self.error(exc, "opening", "") from exc
+            if found.type == pafs.FileType.NotFound:
+                raise self._no_bucket()
+        marker = self._info(layout.MARKER_OBJECT, "opening")
+        if marker.type == pafs.FileType.File:
+            try:
+                data = json.loads(self.get(layout.MARKER_OBJECT, "opening"))
+                assert data.get("format") == FORMAT and str(data["store_id"]).isalnum()
+            except (ValueError, KeyError, AssertionError) as exc:
+                raise InputError(
+                    f"{self.where(layout.MARKER_OBJECT)} is not a diaglab store marker; the "
+                    "prefix holds something else: choose another prefix"
+                ) from exc
+            if int(data.get("version", 0)) > FORMAT_VERSION:
+                raise InputError(
+                    f"{self.url} was written by a newer diaglab (store format "
+                    f"{data.get('version')}); upgrade diaglab to open it"
+                )
+            return dict(data)
+        others = [
+            i.path[len(self.base) + 1 :]
+            for i in self.list_objects("", "opening", recursive=False)
+            if i.path[len(self.base) + 1 :] != layout.SENSITIVE_KEY_FILE
+        ]
+        if others:
+            raise InputError(
+                f"{self.url} holds {len(others)} object(s) that are not a diaglab store (e.g. "
+                f"{sorted(others)[0]!r}): choose an empty prefix for a new store, or the prefix "
+                "of an existing one"
+            )
+        if self.read_only:
+            raise InputError(
+                f"there is no diaglab store at {self.url} yet: open it once without "
+                "read_only=True (with credentials that may write) to create it"
+            )
+        key = self._info(layout.SENSITIVE_KEY_FILE, "creating the store at")
+        if key.type != pafs.FileType.File:
+            self._put(layout.SENSITIVE_KEY_FILE, secrets.token_bytes(32), "creating the store at")
+        marker_data = {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "store_id": secrets.token_hex(16),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        self._put(
+            layout.MARKER_OBJECT,
+            json.dumps(marker_data, indent=1).encode(),
+            "creating the store at",
+        )
+        return marker_data
+
+    def _prepare_mirror(self, options: Mapping[str, Any]) -> None:
+        """The mirror knows its URL, the store's id (its audit key is found by it) and the key
+        of hashed columns, so producers of every host hash alike."""
+        from diaglab.store.audit.key import STORE_ID_FILE
+
+        root = self.mirror
+        layout.audit_dir(root).mkdir(parents=True, exist_ok=True)
+        mirroring.write_atomic(layout.audit_dir(root) / STORE_ID_FILE, self.store_id + "\n")
+        key = self.get(layout.SENSITIVE_KEY_FILE, "reading the key of hashed columns of")
+        target = root / layout.SENSITIVE_KEY_FILE
+        if not target.is_file() or target.read_bytes() != key:
+            mirroring.write_atomic(target, key, mode=0o600)
+        info = {"url": self.url, "store_id": self.store_id, "options": dict(options)}
+        mirroring.write_atomic(layout.remote_file(root), json.dumps(info, indent=1))
+
+    def become_writer(self) -> None:
+        """Start this process's chain, and prove now that the credentials may write."""
+        from diaglab.store.audit.chain import store_key
+
+        chain = WriterChain(key=store_key(self.mirror))
+        about = {
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        try:
+            self._put(layout.writer_key(chain.writer), json.dumps(about).encode(), "writing to")
+        except ReadOnlyStoreError as exc:
+            raise ReadOnlyStoreError(
+                f"{self.url} cannot be written with these credentials ({exc}). Open it with "
+                "read_only=True to read it, or grant s3:PutObject on "
+                f"{self.base}/* to log into it"
+            ) from exc
+        self._chain, self._pending, self.read_only = chain, None, False
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def publish(
+        self, kind: str, model: str, segment_id: str, local: Path, final: Path, *, rows: int
+    ) -> None:
+        """Put the segment file ``local`` under its final name, publish it with this writer's
+        next record, then move ``local`` to ``final`` in the mirror.
+
+        Raises StorageError when the store cannot be written: the segment is then not published
+        by this call. A record whose write failed is written again before this writer's next
+        one, so a retry with the same ``segment_id`` (as the Logger makes) publishes it once.
+        """
+        if self.read_only or self._chain is None:
+            raise ReadOnlyStoreError(
+                f"{self.url} was opened read_only=True: open it without read_only to log"
+            )
+        name = layout.segment_key(kind, model, segment_id)
+        digest, size = self._upload(local, name)
+        fault_point("segment-uploaded")
+        with self._lock:
+            if self._chain.forked():
+                self.become_writer()
+            if self._write_pending() == name:
+                mirroring.place_file(local, final)
+                return
+            assert self._chain is not None
+            self._pending = self._chain.next_record(
+                {
+                    "kind": kind,
+                    "model": model,
+                    "segment": f"{segment_id}.parquet",
+                    "sha256": digest,
+                    "bytes": size,
+                    "rows": rows,
+                }
+            )
+            self._write_pending()
+        mirroring.place_file(local, final)
+
+    def _write_pending(self) -> str | None:
+        """Write the record that is still pending, if any; the segment name it published."""
+        record = self._pending
+        if record is None or self._chain is None:
+            return None
+        name = layout.record_key(record["writer"], record["seq"])
+        body = json.dumps(record, sort_keys=True, separators=(",", ":")).encode()
+        try:
+            self._put(name, body, "publishing a segment in")
+            fault_point("record-written")
+        except OSError as exc:
+            raise StorageError(
+                f"{exc}. The segment is not published yet: this writer writes its record again "
+                "before anything else (a Logger retries by itself; after store.log, log the "
+                "rows again with the same prediction_ids, which are then stored once)"
+            ) from exc
+        self._chain.advance(record)
+        self._pending = None
+        if self._chain.key is not None:
+            with contextlib.suppress(OSError):  # the record is stored: the write succeeded
+                record_head(
+                    self._chain.key, f"log/{record['writer']}", record["seq"], record["hash"]
+                )
+        return layout.segment_key(record["kind"], record["model"], record["segment"][:-8])
+
+    def _upload(self, local: Path, name: str) -> tuple[str, int]:
+        h = hashlib.sha256()
+        size = 0
+        try:
+            with open(local, "rb") as src, self._output(self.key(name)) as out:
+                for chunk in iter(lambda: src.read(_CHUNK), b""):
+                    h.update(chunk)
+                    out.write(chunk)
+                    size += len(chunk)
+        except OSError as exc:
+            raise self.error(exc, "writing the segment", name) from exc
+        return h.hexdigest(), size
+
+    # -- reading (diaglab.store.mirror) -------------------------------------------------------
+
+    def sync(self) -> int:
+        """Copy every newly published segment into the mirror (see :func:`.mirror.sync`)."""
+        return mirroring.sync(self)
+
+    def verify(self, *, anchors: Iterable[str] = ()) -> Any:
+        """Check every writer's chain and every segment (see :func:`.mirror.verify`)."""
+        return mirroring.verify(self, anchors=anchors)
