@@ -25,6 +25,7 @@ from diaglab.queries import found_slices
 from diaglab.queries.drift import DriftReport, drift
 from diaglab.queries.filters import Slice
 from diaglab.queries.filters import where as apply_where
+from diaglab.queries.scope import decided
 from diaglab.queries.timegrid import Freq
 from diaglab.queries.window import Window
 from diaglab.store.compiled import fetch_over
@@ -504,7 +505,7 @@ def worst_errors(
     schema = store.schema(model)
     if schema.task == "multiclass":
         raise InputError("worst errors need a score: binary and regression models only")
-    t = apply_where(Window.of(window).filter(store.table(model)), where)
+    t = apply_where(Window.of(window).filter(decided(store.table(model), schema)), where)
     out = t["prediction"] if schema.task == "regression" else t["score"]
     t = t.filter(t.label.notnull() & out.notnull())
     t = t.mutate(error_size=(t.label - out).abs())

@@ -18,6 +18,7 @@ from diaglab.specs.spec import Columns, Spec, register
 
 WINDOWED = ("model", "version", "window", "where")
 REFERENCED = ("model", "version", "window", "reference", "where")
+THRESHOLDED = (*WINDOWED, "threshold")
 RENAMED = {
     "current": "window",
     "model_version": "version",
@@ -165,7 +166,7 @@ class SliceMetricsSpec(Spec):
     kind = "slice_metrics"
     lists = ("by", "metrics")
     implementation = "diaglab.queries.slices:slice_metrics"
-    scope_fields = WINDOWED
+    scope_fields = THRESHOLDED
     subject = ("by",)
     renamed = _renamed("metric", "model_version")
 
@@ -187,7 +188,7 @@ class FindSlicesSpec(Spec):
     kind = "find_slices"
     lists = ("features",)
     implementation = "diaglab.queries.slice_search:find_slices"
-    scope_fields = WINDOWED
+    scope_fields = THRESHOLDED
     renamed = _renamed("metric", "model_version")
     windows = ("compare",)
 
@@ -216,7 +217,7 @@ class CompareVersionsSpec(Spec):
     kind = "compare_versions"
     lists = ("metrics",)
     implementation = "diaglab.queries.versions:compare_versions"
-    scope_fields = ("model", "window", "where")
+    scope_fields = ("model", "window", "where", "threshold")
     subject = ("a", "b")
     renamed = _renamed("metric")
     columns = (["metric"], [], ["value_a", "value_b"])
@@ -238,7 +239,7 @@ class MetricsOverTimeSpec(Spec):
     kind = "metrics_over_time"
     lists = ("metrics",)
     implementation = "diaglab.queries.metrics_time:metrics_over_time"
-    scope_fields = ("model", "version", "window", "where", "as_of")
+    scope_fields = ("model", "version", "window", "where", "as_of", "threshold")
     renamed = _renamed("metric", "model_version", "k")
     windows = ("baseline",)
     columns = (["series", "window_start", "metric", "kind"], ["alert"], ["value"])
