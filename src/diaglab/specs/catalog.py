@@ -455,7 +455,7 @@ class FindTracesSpec(Spec):
     limit: int = 20
 
 
-SPECS = tuple(
+SPECS: tuple[type[Spec], ...] = tuple(
     cls
     for cls in (
         DriftSpec,
@@ -479,3 +479,85 @@ SPECS = tuple(
     )
 )
 """Every diagnostic's spec, in the order the docs list them."""
+
+
+# -- decision thresholds and fairness ---------------------------------------------------------
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class ThresholdAnalysisSpec(Spec):
+    """``dl.threshold_analysis``: precision, recall and cost at every threshold, per version."""
+
+    kind = "threshold_analysis"
+    implementation = "diaglab.queries.thresholds:threshold_analysis"
+    scope_fields = THRESHOLDED
+    columns = (["model_version", "threshold"], ["current"], ["precision", "recall", "cost"])
+
+    bins: int = 100
+    cost_fp: float = 1.0
+    cost_fn: float = 1.0
+    confidence: float = 0.95
+
+    def table(self, result: Any) -> pd.DataFrame:
+        """The threshold in use and the cheapest one per version first, then the grid."""
+        t = result.table
+        first = t[t["current"]]
+        best = t.merge(result.best[["model_version", "threshold"]], how="inner")
+        rest = t.drop(index=first.index)
+        return pd.concat([first, best, rest]).drop_duplicates(
+            ["model_version", "threshold"], ignore_index=True
+        )
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class FairnessSpec(Spec):
+    """``dl.fairness``: group metrics and disparities over sensitive features."""
+
+    kind = "fairness"
+    lists = ("sensitive", "metrics")
+    implementation = "diaglab.queries.fairness:fairness"
+    scope_fields = THRESHOLDED
+    columns = (["sensitive", "measure"], ["within"], ["difference"])
+
+    sensitive: tuple[str, ...]
+    metrics: tuple[str, ...] | None = None
+    reference: Any = "largest"
+    min_support: int = 30
+    max_difference: float = 0.1
+    confidence: float = 0.95
+
+    options = ("group_names",)
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class FairnessOverTimeSpec(Spec):
+    """``dl.fairness_over_time``: disparity measures per ``freq`` window with alert bands."""
+
+    kind = "fairness_over_time"
+    lists = ("sensitive", "metrics")
+    implementation = "diaglab.queries.fairness_time:fairness_over_time"
+    scope_fields = THRESHOLDED
+    windows = ("baseline",)
+    renamed = _renamed("k")
+    columns = (["sensitive", "measure", "window_start"], ["alert"], ["difference"])
+
+    sensitive: tuple[str, ...]
+    freq: str = "1D"
+    metrics: tuple[str, ...] | None = None
+    reference: Any = "largest"
+    min_support: int = 30
+    max_difference: float = 0.1
+    band_sigma: float = 3.0
+    bounds: Mapping[str, tuple[float | None, float | None]] | None = None
+    baseline: Any = None
+    confidence: float = 0.95
+    tz: str = "UTC"
+    week_start: str = "monday"
+
+    options = ("group_names",)
+
+
+SPECS = (*SPECS, ThresholdAnalysisSpec, FairnessSpec, FairnessOverTimeSpec)

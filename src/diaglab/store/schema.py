@@ -126,8 +126,9 @@ class ModelSchema:
         Per-version decision thresholds (``store.set_threshold(model, t, version=...)``).
     class_thresholds : mapping of class to float
         A multiclass model's per-class thresholds: a row's class is the one whose probability
-        exceeds its threshold by the most (``argmax(p_k - t_k)``); empty: the argmax. Applied
-        when a batch is logged, since only the top probability is stored.
+        exceeds its threshold by the most (``argmax(p_k - t_k)``, ``t_k = 1/K`` for a class
+        without one); empty: the argmax. Applied when a batch is logged, since only the top
+        probability is stored.
     """
 
     model: str

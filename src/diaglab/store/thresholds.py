@@ -107,12 +107,12 @@ def class_decision(
     proba: np.ndarray, classes: tuple[str, ...], class_thresholds: Mapping[str, float]
 ) -> np.ndarray:
     """Per row, the index of the class whose probability exceeds its threshold by the most
-    (``argmax(p_k − t_k)``; classes without a threshold have ``t_k = 0``); the plain argmax when
-    there are no thresholds."""
+    (``argmax(p_k − t_k)``; a class without a threshold has ``t_k = 1/K``, so equal thresholds
+    give the argmax); the plain argmax when there are no thresholds."""
     p = np.nan_to_num(proba, nan=0.0)
     if not class_thresholds:
         return np.asarray(p.argmax(axis=1))
-    t = np.array([class_thresholds.get(c, 0.0) for c in classes])
+    t = np.array([class_thresholds.get(c, 1.0 / len(classes)) for c in classes])
     return np.asarray((p - t).argmax(axis=1))
 
 
