@@ -124,7 +124,7 @@ def test_group_metrics_and_disparities_equal_fairlearns_metricframe(planted):
 
 
 def test_planted_selection_gap_is_found_with_an_interval_that_covers_it(planted):
-    store, rows = planted
+    store, _ = planted
     report = dl.fairness(store, "m", sensitive="sex", max_difference=0.05, confidence=0.999)
     dp = report.disparities.set_index("measure").loc["demographic_parity"]
     truth = SELECT["m"] - SELECT["f"]
@@ -171,7 +171,7 @@ def test_before_labels_arrive_only_the_selection_rate_disparity_is_known(store):
 
 
 def test_small_groups_are_shown_but_left_out_of_the_disparities(planted):
-    store, rows = planted
+    store, _ = planted
     report = dl.fairness(store, "m", sensitive=["sex", "race"], min_support=700)
     inter = report.groups[report.groups["sensitive"] == "sex & race"]
     small = set(inter.loc[inter["n_labelled"] < 700, "group"])
@@ -233,10 +233,17 @@ def test_fairness_over_time_flags_the_windows_where_a_planted_gap_opens(store):
     assert (late["alert"] == 1.0).mean() > 0.8
     assert late["difference"].mean() == pytest.approx(0.0, abs=0.05)
     fixed = dl.fairness_over_time(
-        store, "m", sensitive="sex", metrics=["selection_rate"], bounds={"demographic_parity": (None, 0.1)}
+        store,
+        "m",
+        sensitive="sex",
+        metrics=["selection_rate"],
+        bounds={"demographic_parity": (None, 0.1)},
     )
     judged = fixed.table.set_index("window_start")
     assert (judged["alert"] == (judged["difference"] > 0.1).astype(float)).all()
+    # windows where no two groups have enough rows have no disparity, and no error
+    none = dl.fairness_over_time(store, "m", sensitive="sex", min_support=10**6)
+    assert none.table["difference"].isna().all() and none.table["alert"].isna().all()
 
 
 def test_bad_sensitive_features_are_named_with_the_valid_ones(planted):
@@ -249,3 +256,52 @@ def test_bad_sensitive_features_are_named_with_the_valid_ones(planted):
         dl.fairness(store, "m", sensitive="race", reference="z")
     with pytest.raises(dl.UnknownNameError, match="selection_rate"):
         dl.fairness(store, "m", sensitive="race", metrics=["accuracy"])
+
+
+def _pick(explorer, key: int) -> None:
+    """What the browser sends when a group is clicked (Altair's private wire format)."""
+    explorer.chart._vl_selections = {
+        "group_pick": {
+            "value": {"vlPoint": {"or": [{"key": key}]}},
+            "store": [{"unit": "", "fields": [{"field": "key", "type": "E"}], "values": [key]}],
+        }
+    }
+
+
+def test_explorer_shows_groups_with_the_threshold_used_and_a_click_selects_the_groups_rows(
+    planted,
+):
+    store, rows = planted
+    ex = dl.FairnessExplorer(store, "m", sensitive=["sex", "race"]).wait()
+    assert ex.last_error is None
+    pd.testing.assert_frame_equal(ex.data(), dl.fairness(store, "m", **ex.spec.params()).groups)
+    assert "threshold 0.5" in ex.status.value
+    assert ex.over_time is not None and not ex.over_time.table.empty
+    assert "equalized_odds" in ex.table_html.value
+    f = int(np.flatnonzero(ex.data()["group"] == "f & a")[0])
+    _pick(ex, f)
+    assert str(ex.selected_slice) == "sex = 'f' AND race = 'a'"
+    in_slice = dl.slice_metrics(store, "m", by="x", where=ex.selected_slice, metrics=["accuracy"])
+    assert in_slice["n"].sum() == ((rows["sex"] == "f") & (rows["race"] == "a")).sum()
+
+    ex.threshold_text.value = "0.7"
+    ex.wait()
+    assert ex.threshold == 0.7 and "threshold 0.7 (override)" in ex.status.value
+    sr = ex.data().set_index("group").loc["m", "selection_rate"]
+    assert sr == pytest.approx((rows.loc[rows["sex"] == "m", "score"] >= 0.7).mean())
+    ex.threshold_text.value = "2"
+    assert isinstance(ex.last_error, dl.InputError)
+    ex.close()
+
+
+def test_the_panel_has_a_fairness_tab_linked_to_the_shared_slice(planted):
+    store, _ = planted
+    p = dl.panel(store, "m", explorers=["slices", "fairness"])
+    try:
+        p.wait(120)
+        ex = p.explorers["fairness"]
+        assert "Fairness" in [p.tabs.get_title(i) for i in range(len(p.tabs.children))]
+        _pick(ex, 0)
+        assert str(p.selection.slice) == str(ex.data()["slice"].iloc[0])
+    finally:
+        p.close()

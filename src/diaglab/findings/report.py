@@ -403,7 +403,8 @@ def _fairness_check(
     what = f"{measure} difference <= {limit:g} over {' & '.join(names)}" + (
         f" in {window}" if window else ""
     )
-    failed, shown = [], []
+    failed: list[str] = []
+    shown: list[str] = []
     for r in rows.to_dict(orient="records"):
         d = float(r["difference"])
         if np.isnan(d):

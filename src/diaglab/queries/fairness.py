@@ -51,10 +51,10 @@ class FairnessReport:
     groups : pandas.DataFrame
         One row per group: ``sensitive`` (a feature, or ``"a & b"`` for the intersection),
         ``group`` (its stable key: the value, or ``#`` + hash prefix for a hashed feature),
-        ``name`` (shown), ``slice`` (a ``dl.Slice`` of its rows), ``n``, ``share``, ``n_labelled``, ``supported``, ``reference``, and per
-        metric ``<m>``, ``<m>_lower``, ``<m>_upper`` (Wilson), ``<m>_difference`` with
-        ``_lower``/``_upper`` (group − reference group, Newcombe) and ``<m>_ratio`` (group /
-        reference).
+        ``name`` (shown), ``slice`` (a ``dl.Slice`` of its rows), ``n``, ``share``,
+        ``n_labelled``, ``supported``, ``reference``, and per metric ``<m>``, ``<m>_lower``,
+        ``<m>_upper`` (Wilson), ``<m>_difference`` with ``_lower``/``_upper`` (group − reference
+        group, Newcombe) and ``<m>_ratio`` (group / reference).
     disparities : pandas.DataFrame
         One row per (``sensitive``, ``measure``): ``difference`` (largest − smallest group
         value, Fairlearn's ``between_groups``) with ``difference_lower/upper`` (Newcombe, for
@@ -290,22 +290,28 @@ def group_frame(
     counts = _counts(cells)
     sets = [[i] for i in range(len(attrs))] + ([list(range(len(attrs)))] if len(attrs) > 1 else [])
     frames = []
+    # each distinct value is labelled once; cells take their labels by code
+    coded = [
+        pd.factorize(cells[f"_g{i}"].astype(object), use_na_sentinel=False)
+        for i in range(len(attrs))
+    ]
+    labelled = [[label(attrs[i], v) for v in uniques] for i, (_, uniques) in enumerate(coded)]
     for idx in sets:
-        labels = [
-            [label(attrs[i], v) for v in cells[f"_g{i}"].astype(object).to_numpy()] for i in idx
-        ]
-        gkey = [" & ".join(parts[0] for parts in row) for row in zip(*labels, strict=True)]
-        gname = [" & ".join(parts[1] for parts in row) for row in zip(*labels, strict=True)]
+        keys_of = [np.array([t[0] for t in labelled[i]], dtype=object)[coded[i][0]] for i in idx]
+        names_of = [np.array([t[1] for t in labelled[i]], dtype=object)[coded[i][0]] for i in idx]
+        gkey = list(_joined(keys_of))
+        gname = list(_joined(names_of))
+        combos = pd.DataFrame({str(i): coded[i][0] for i in idx}).assign(_key=gkey)
         slices = {
-            k: Slice(*(parts[2] for parts in row))
-            for k, row in zip(gkey, zip(*labels, strict=True), strict=True)
+            str(r["_key"]): Slice(*(labelled[i][int(r[str(i)])][2] for i in idx))
+            for r in combos.drop_duplicates("_key").to_dict(orient="records")
         }
         part = counts.assign(_key=gkey, _name=gname, **{k: cells[k] for k in keys})
         summed = part.groupby([*keys, "_key", "_name"], sort=True, dropna=False).sum()
         hist = _histograms(cells, gkey, pd.MultiIndex.from_frame(summed.index.to_frame()), keys)
         frame = summed.reset_index().rename(columns={"_key": "group", "_name": "name"})
         frame.insert(len(keys), "sensitive", " & ".join(attrs[i] for i in idx))
-        frame["slice"] = [slices[k] for k in frame["group"]]
+        frame["slice"] = pd.Series([slices[k] for k in frame["group"]], dtype=object)
         total = frame.groupby(list(keys))["n"].transform("sum") if keys else frame["n"].sum()
         frame["share"] = frame["n"] / total
         frames.append(_with_metrics(frame, hist, names, confidence))
@@ -313,6 +319,13 @@ def group_frame(
     for c in COUNTS:
         out[c] = out[c].astype("int64")
     return out
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    out = parts[0]
+    for p in parts[1:]:
+        out = out + " & " + p
+    return np.asarray(out)
 
 
 def _histograms(

@@ -178,12 +178,13 @@ def _smaller_group(groups: pd.DataFrame, table: pd.DataFrame) -> np.ndarray:
         )
     }
     out = np.full(len(table), np.nan)
-    for i, r in enumerate(table.itertuples(index=False)):
-        if r.group_high is None or r.group_low is None:
+    for i, r in enumerate(table.to_dict(orient="records")):
+        high, low = r["group_high"], r["group_low"]
+        if not isinstance(high, str) or not isinstance(low, str):  # no pair this window
             continue
-        column = 0 if r.measure == "demographic_parity" else 1
-        hi = sizes[(r.window_start, r.sensitive, r.group_high)][column]
-        lo = sizes[(r.window_start, r.sensitive, r.group_low)][column]
+        column = 0 if r["measure"] == "demographic_parity" else 1
+        hi = sizes[(r["window_start"], r["sensitive"], high)][column]
+        lo = sizes[(r["window_start"], r["sensitive"], low)][column]
         out[i] = min(hi, lo)
     return out
 
