@@ -4,6 +4,7 @@ on planted group rates, label-free before labels arrive, and working on hashed s
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -242,7 +243,8 @@ def test_fairness_over_time_flags_the_windows_where_a_planted_gap_opens(store):
     judged = fixed.table.set_index("window_start")
     assert (judged["alert"] == (judged["difference"] > 0.1).astype(float)).all()
     # windows where no two groups have enough rows have no disparity, and no error
-    none = dl.fairness_over_time(store, "m", sensitive="sex", min_support=10**6)
+    with pytest.warns(dl.errors.DiaglabWarning, match="baseline window"):
+        none = dl.fairness_over_time(store, "m", sensitive="sex", min_support=10**6)
     assert none.table["difference"].isna().all() and none.table["alert"].isna().all()
 
 
@@ -269,16 +271,18 @@ def _pick(explorer, key: int) -> None:
 
 
 def test_explorer_shows_groups_with_the_threshold_used_and_a_click_selects_the_groups_rows(
-    planted,
+    planted, tmp_path
 ):
     store, rows = planted
     ex = dl.FairnessExplorer(store, "m", sensitive=["sex", "race"]).wait()
     assert ex.last_error is None
-    pd.testing.assert_frame_equal(ex.data(), dl.fairness(store, "m", **ex.spec.params()).groups)
+    again = dl.fairness(store, "m", **ex.spec.params())
+    pd.testing.assert_frame_equal(ex.data(), again.disparities)
+    pd.testing.assert_frame_equal(ex.result.groups, again.groups)
     assert "threshold 0.5" in ex.status.value
     assert ex.over_time is not None and not ex.over_time.table.empty
     assert "equalized_odds" in ex.table_html.value
-    f = int(np.flatnonzero(ex.data()["group"] == "f & a")[0])
+    f = int(np.flatnonzero(ex.result.groups["group"] == "f & a")[0])
     _pick(ex, f)
     assert str(ex.selected_slice) == "sex = 'f' AND race = 'a'"
     in_slice = dl.slice_metrics(store, "m", by="x", where=ex.selected_slice, metrics=["accuracy"])
@@ -287,10 +291,15 @@ def test_explorer_shows_groups_with_the_threshold_used_and_a_click_selects_the_g
     ex.threshold_text.value = "0.7"
     ex.wait()
     assert ex.threshold == 0.7 and "threshold 0.7 (override)" in ex.status.value
-    sr = ex.data().set_index("group").loc["m", "selection_rate"]
+    sr = ex.result.groups.set_index("group").loc["m", "selection_rate"]
     assert sr == pytest.approx((rows.loc[rows["sex"] == "m", "score"] >= 0.7).mean())
     ex.threshold_text.value = "2"
     assert isinstance(ex.last_error, dl.InputError)
+    captured = ex.capture("groups by sex and race at 0.7")
+    assert captured.claim["key"] == ["sensitive", "measure"]
+    for suffix in ("html", "md", "json", "parquet"):
+        written = dl.export([captured], tmp_path / f"fair.{suffix}")
+        assert Path(written).stat().st_size > 0
     ex.close()
 
 
@@ -302,6 +311,6 @@ def test_the_panel_has_a_fairness_tab_linked_to_the_shared_slice(planted):
         ex = p.explorers["fairness"]
         assert "Fairness" in [p.tabs.get_title(i) for i in range(len(p.tabs.children))]
         _pick(ex, 0)
-        assert str(p.selection.slice) == str(ex.data()["slice"].iloc[0])
+        assert str(p.selection.slice) == str(ex.result.groups["slice"].iloc[0])
     finally:
         p.close()

@@ -179,3 +179,14 @@ def test_schema_features_is_a_list_that_still_looks_features_up(store):
     assert schema.features == ["region", "x"]
     assert schema.features["region"].kind == "categorical"
     assert schema.numeric == ["x"] and schema.categorical == ["region"]
+
+
+def test_explorers_say_which_threshold_their_numbers_use(store):
+    _planted(store)  # 4,000 minutes: 11 windows of 6 h, enough for the metrics' bands
+    store.set_threshold("m", 0.3)
+    ex = dl.SliceExplorer(store, "m", by="region").wait()
+    assert "threshold 0.3" in ex.status.value
+    ex.close()
+    mx = dl.MetricsExplorer(store, "m", metrics=["accuracy"], freq="6h").wait()
+    assert "threshold 0.3" in mx.status.value
+    mx.close()

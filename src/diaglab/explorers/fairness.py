@@ -382,7 +382,8 @@ class FairnessExplorer(Explorer):
         return self._over_time
 
     def data(self) -> pd.DataFrame:
-        """The groups' metrics (waits for a computation under way)."""
+        """The disparities, the table of ``dl.fairness`` and of a captured finding's claim
+        (waits for a computation under way); the groups' metrics are ``result.groups``."""
         self.wait()
         if self._report is None:
             raise InputError(
@@ -390,7 +391,7 @@ class FairnessExplorer(Explorer):
                 if self.last_error
                 else "no fairness computed yet"
             )
-        return self._report.groups
+        return self._report.disparities
 
     @property
     def spec(self) -> FairnessSpec:

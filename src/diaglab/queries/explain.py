@@ -288,7 +288,8 @@ def build(
         cls = int(ex.classes_of(row, proba)[0])
         probability = None if proba is None else float(proba[0, cls])
     if ex.task == "binary":
-        decision: Any = int(probability is not None and probability >= schema.threshold)
+        cut = schema.threshold_of(ex.version)
+        decision: Any = int(probability is not None and probability >= cut)
         classes = ex.loaded.info.classes
         if len(classes) == 2:
             decision = classes[decision]
@@ -339,7 +340,7 @@ def build(
         prediction=output,
         probability=probability,
         decision=decision,
-        threshold=schema.threshold if ex.task == "binary" else None,
+        threshold=schema.threshold_of(ex.version) if ex.task == "binary" else None,
         label=None if _is_missing(label) else label,
         timestamp=None if _is_missing(ts) else pd.Timestamp(ts),  # type: ignore[arg-type]
         values=dict(zip(feats, (float(v) for v in values), strict=True)),

@@ -146,14 +146,7 @@ def fairness(
     >>> f = dl.fairness(store, "credit", sensitive=["region"])  # doctest: +SKIP
     >>> f.disparities[["sensitive", "measure", "difference", "ratio"]]  # doctest: +SKIP
     """
-    schema = store.schema(model)
-    if schema.task not in (None, "binary"):
-        raise InputError(f"fairness needs a binary model; {model!r} is {schema.task}")
-    attrs = [sensitive] if isinstance(sensitive, str) else list(sensitive)
-    check_sensitive(schema, attrs)
-    names = metric_names(metrics)
-    if not isinstance(min_support, int) or min_support < 0:
-        raise InputError(f"min_support is a whole number of rows >= 0, not {min_support!r}")
+    schema, attrs, names = checked(store, model, sensitive, metrics, min_support)
     table, win = scoped_table(store, model, window, where, version, threshold)
     cells = store.memo(
         ("fairness-cells", model, str(win), str(where), version, threshold, tuple(attrs)),
@@ -177,6 +170,24 @@ def fairness(
         str(win),
         label_free,
     )
+
+
+def checked(
+    store: Any,
+    model: str,
+    sensitive: str | Sequence[str],
+    metrics: str | Sequence[str] | None,
+    min_support: int,
+) -> tuple[Any, list[str], list[str]]:
+    """The model's schema, the sensitive features and the metric names, checked."""
+    schema = store.schema(model)
+    if schema.task not in (None, "binary"):
+        raise InputError(f"fairness needs a binary model; {model!r} is {schema.task}")
+    attrs = [sensitive] if isinstance(sensitive, str) else list(sensitive)
+    check_sensitive(schema, attrs)
+    if not isinstance(min_support, int) or min_support < 0:
+        raise InputError(f"min_support is a whole number of rows >= 0, not {min_support!r}")
+    return schema, attrs, metric_names(metrics)
 
 
 def check_sensitive(schema: Any, attrs: list[str]) -> None:

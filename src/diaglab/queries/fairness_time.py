@@ -21,12 +21,11 @@ import pandas as pd
 from diaglab.errors import DiaglabWarning, InputError, unknown
 from diaglab.queries._metrics_engine import default_baseline, utc_index
 from diaglab.queries.fairness import (
-    check_sensitive,
+    checked,
     disparity_frame,
     fairness_cells,
     group_frame,
     group_labeller,
-    metric_names,
     reference_groups,
     with_reference,
 )
@@ -101,12 +100,7 @@ def fairness_over_time(
     >>> ft = dl.fairness_over_time(store, "credit", sensitive="region", freq="7D")  # doctest: +SKIP
     >>> ft.alerts()[["window_start", "measure", "difference", "band_high"]]  # doctest: +SKIP
     """
-    schema = store.schema(model)
-    if schema.task not in (None, "binary"):
-        raise InputError(f"fairness needs a binary model; {model!r} is {schema.task}")
-    attrs = [sensitive] if isinstance(sensitive, str) else list(sensitive)
-    check_sensitive(schema, attrs)
-    names = metric_names(metrics)
+    schema, attrs, names = checked(store, model, sensitive, metrics, min_support)
     fixed = dict(bounds or {})
     for m in fixed:
         if m not in MEASURES:

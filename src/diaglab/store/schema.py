@@ -75,7 +75,8 @@ class Feature:
 
 class FeatureList(list[str]):
     """A model's feature names, in first-seen order, that also look up each one's
-    :class:`Feature` by name (``features["age"].kind``, ``.get``, ``.values()``, ``.items()``)."""
+    :class:`Feature` by name (``features["age"].kind``, ``.get``, ``.keys()``, ``.values()``,
+    ``.items()``), so code written for the mapping it was keeps working."""
 
     def __init__(self, features: Mapping[str, Feature] | None = None) -> None:
         info = dict(features or {})
@@ -89,6 +90,9 @@ class FeatureList(list[str]):
 
     def get(self, name: str, default: Feature | None = None) -> Feature | None:
         return self._info.get(name, default)
+
+    def keys(self) -> Any:
+        return self._info.keys()
 
     def values(self) -> list[Feature]:
         return list(self._info.values())
