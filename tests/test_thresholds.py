@@ -190,3 +190,9 @@ def test_explorers_say_which_threshold_their_numbers_use(store):
     mx = dl.MetricsExplorer(store, "m", metrics=["accuracy"], freq="6h").wait()
     assert "threshold 0.3" in mx.status.value
     mx.close()
+
+
+def test_threshold_analysis_without_labels_says_it_needs_them(store):
+    store.log("m", pd.DataFrame({"x": [1.0, 2.0]}), np.array([0.2, 0.8]), timestamps=[START] * 2)
+    with pytest.raises(dl.InputError, match="needs labels"):
+        dl.threshold_analysis(store, "m")

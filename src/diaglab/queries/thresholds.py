@@ -105,23 +105,29 @@ def threshold_analysis(
         ("threshold-cells", model, str(window), str(where), version, tuple(current.items()), bins),
         lambda: _cells(table, bins),
     )
-    parts, best = [], []
+    if counts.empty:
+        raise InputError(
+            f"no labelled, scored predictions of {model!r} in this scope (window {window}, "
+            f"where {where}, version {version}): a threshold analysis needs labels"
+        )
+    parts = []
     for v, part in counts.groupby("model_version", sort=True):
         rows = _curve(part, bins, current.get(str(v), schema.threshold_of(str(v))))
         rows.insert(0, "model_version", str(v))
         parts.append(rows)
-    out = pd.concat(parts, ignore_index=True) if parts else _curve(counts, bins, 0.5).iloc[:0]
-    if parts:
-        out = _rates(out, cost_fp, cost_fn, confidence)
-        grid = out[~out["off_grid"]]
-        best = [
+    out = _rates(pd.concat(parts, ignore_index=True), cost_fp, cost_fn, confidence)
+    grid = out[~out["off_grid"]]
+    best = pd.DataFrame(
+        [
             g.iloc[int(np.argmin(g["cost"].to_numpy()))]
             for _, g in grid.groupby("model_version", sort=True)
         ]
-    out = out.drop(columns=["off_grid"]) if "off_grid" in out else out
-    best_frame = pd.DataFrame(best).drop(columns=["off_grid"], errors="ignore")
+    )
     return ThresholdAnalysis(
-        model, out, best_frame.reset_index(drop=True), threshold_text(schema, threshold, version)
+        model,
+        out.drop(columns=["off_grid"]),
+        best.drop(columns=["off_grid"]).reset_index(drop=True),
+        threshold_text(schema, threshold, version),
     )
 
 
