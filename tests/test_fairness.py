@@ -314,3 +314,22 @@ def test_the_panel_has_a_fairness_tab_linked_to_the_shared_slice(planted):
         assert str(p.selection.slice) == str(ex.result.groups["slice"].iloc[0])
     finally:
         p.close()
+
+
+def test_difference_and_ratio_intervals_match_the_published_values():
+    from diaglab.stats.fairness import difference_interval, ratio_interval
+
+    # Newcombe (1998), Stat. Med. 17:873, table II, method 10
+    for counts, expected in (
+        ((56, 70, 48, 80), (0.0524, 0.3339)),
+        ((9, 10, 3, 10), (0.1705, 0.8090)),
+    ):
+        _, lo, hi = difference_interval(*counts)
+        assert (round(float(lo), 4), round(float(hi), 4)) == expected
+    # Katz: exp(ln r ± z·sqrt(1/k1 − 1/n1 + 1/k2 − 1/n2))
+    r, lo, hi = ratio_interval(40, 100, 25, 100)
+    se = np.sqrt(1 / 40 - 1 / 100 + 1 / 25 - 1 / 100)
+    assert float(r) == pytest.approx(1.6)
+    assert (float(lo), float(hi)) == pytest.approx(
+        (1.6 * np.exp(-1.959964 * se), 1.6 * np.exp(1.959964 * se))
+    )

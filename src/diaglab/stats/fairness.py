@@ -24,7 +24,7 @@ the largest group value minus the smallest, the ratio the smallest over the larg
 
 >>> d, lo, hi = difference_interval(40, 100, 25, 100)
 >>> round(float(d), 2), round(float(lo), 3), round(float(hi), 3)
-(0.15, 0.021, 0.271)
+(0.15, 0.02, 0.273)
 """
 
 from __future__ import annotations
