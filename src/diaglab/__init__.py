@@ -24,6 +24,7 @@ from diaglab.errors import (
 
 if TYPE_CHECKING:
     from diaglab.explorers.drift import DriftExplorer
+    from diaglab.explorers.fairness import FairnessExplorer
     from diaglab.explorers.inspector import PredictionInspector
     from diaglab.explorers.metrics import MetricsExplorer
     from diaglab.explorers.panel import Panel, panel
@@ -42,9 +43,12 @@ if TYPE_CHECKING:
     from diaglab.queries.drift_impact import DomainClassifierResult
     from diaglab.queries.drift_time import DriftOverTime
     from diaglab.queries.explain import Explanation, ExplanationDrift
+    from diaglab.queries.fairness import FairnessReport
+    from diaglab.queries.fairness_time import FairnessOverTime
     from diaglab.queries.filters import Slice
     from diaglab.queries.metrics_time import MetricsOverTime
     from diaglab.queries.span_stats import SpanStats
+    from diaglab.queries.thresholds import ThresholdAnalysis
     from diaglab.queries.traces import Trace
     from diaglab.queries.versions import VersionComparison
     from diaglab.queries.whatif import Counterfactual, WhatIf
@@ -60,12 +64,15 @@ if TYPE_CHECKING:
         explain,
         explain_window,
         explanation_drift,
+        fairness,
+        fairness_over_time,
         find_slices,
         find_traces,
         metrics_over_time,
         neighbors,
         slice_metrics,
         span_stats,
+        threshold_analysis,
         trace,
         what_if,
         worst_errors,
@@ -88,6 +95,9 @@ _LAZY = {
     "DriftOverTime": "diaglab.queries.drift_time",
     "Explanation": "diaglab.queries.explain",
     "ExplanationDrift": "diaglab.queries.explain",
+    "FairnessReport": "diaglab.queries.fairness",
+    "FairnessOverTime": "diaglab.queries.fairness_time",
+    "ThresholdAnalysis": "diaglab.queries.thresholds",
     "Slice": "diaglab.queries.filters",
     "MetricsOverTime": "diaglab.queries.metrics_time",
     "SpanStats": "diaglab.queries.span_stats",
@@ -108,6 +118,9 @@ _LAZY = {
     "explain": "diaglab.specs.api",
     "explain_window": "diaglab.specs.api",
     "explanation_drift": "diaglab.specs.api",
+    "fairness": "diaglab.specs.api",
+    "fairness_over_time": "diaglab.specs.api",
+    "threshold_analysis": "diaglab.specs.api",
     "find_slices": "diaglab.specs.api",
     "find_traces": "diaglab.specs.api",
     "metrics_over_time": "diaglab.specs.api",
@@ -132,6 +145,7 @@ _LAZY = {
     "link": "diaglab.explorers.selection",
     "SliceExplorer": "diaglab.explorers.slices",
     "TraceExplorer": "diaglab.explorers.traces",
+    "FairnessExplorer": "diaglab.explorers.fairness",
 }
 
 
@@ -179,6 +193,9 @@ __all__ = [
     "DuplicateIdError",
     "Explanation",
     "ExplanationDrift",
+    "FairnessExplorer",
+    "FairnessOverTime",
+    "FairnessReport",
     "FilterError",
     "Finding",
     "Findings",
@@ -200,6 +217,7 @@ __all__ = [
     "SpanStats",
     "Spec",
     "Store",
+    "ThresholdAnalysis",
     "Trace",
     "TraceExplorer",
     "UnknownNameError",
@@ -217,6 +235,8 @@ __all__ = [
     "explain_window",
     "explanation_drift",
     "export",
+    "fairness",
+    "fairness_over_time",
     "find_slices",
     "find_traces",
     "finding",
@@ -230,6 +250,7 @@ __all__ = [
     "slice_metrics",
     "span_stats",
     "spec_of",
+    "threshold_analysis",
     "trace",
     "what_if",
     "worst_errors",

@@ -44,6 +44,7 @@ from diaglab.explorers._controls import (
 from diaglab.explorers._windows import WindowTrait, brushed_window, format_window, parse_window
 from diaglab.queries.filters import Slice
 from diaglab.queries.metrics_time import MetricsOverTime, valid_metrics
+from diaglab.queries.scope import threshold_text
 from diaglab.queries.window import Window, _utc
 from diaglab.specs import Scope
 from diaglab.specs.catalog import MetricsOverTimeSpec
@@ -383,11 +384,13 @@ class MetricsExplorer(Explorer):
         alerts = chosen[chosen["alert"].fillna(False).astype(bool)]
         per_metric = alerts.groupby("metric").size()
         series = result.series
+        cut = threshold_text(self._store.schema(result.model), None)  # what decides the class
         self.status.value = (
             f"{len(shown)} metrics per {html.escape(result.freq)} window over "
             f"{html.escape(str(result.window))}"
             + (f", {len(series)} series by {html.escape(str(result.by))}" if result.by else "")
             + (f", as of {_day(result.as_of)}" if result.as_of is not None else "")
+            + (f"; {html.escape(cut)}" if cut else "")
             + f"; {len(alerts)} alerts"
             + (
                 " ("

@@ -53,8 +53,9 @@ EXPLORERS: tuple[tuple[str, str, str, str], ...] = (
     ("metrics", "diaglab.explorers.metrics", "MetricsExplorer", "Metrics"),
     ("inspector", "diaglab.explorers.inspector", "PredictionInspector", "Prediction"),
     ("traces", "diaglab.explorers.traces", "TraceExplorer", "Traces"),
+    ("fairness", "diaglab.explorers.fairness", "FairnessExplorer", "Fairness"),
 )
-OPTIONAL = frozenset({"metrics", "traces"})
+OPTIONAL = frozenset({"metrics", "traces", "fairness"})  # fairness: binary models only
 STORE_WIDE = frozenset({"traces"})  # traces span every model of the store: no model argument
 # options restored from a saved state: simple traits that are not part of the selection
 _OPTION_TRAITS = (traitlets.Unicode, traitlets.Int, traitlets.Float, traitlets.Bool, traitlets.List)
@@ -119,8 +120,8 @@ class Panel(w.VBox):
     state : str, optional
         The name of a state saved with :meth:`save`, restored after the explorers are built.
     explorers : sequence of str, optional
-        Which tabs (keys of ``EXPLORERS``: drift, slices, metrics, inspector, traces); default all
-        that are available.
+        Which tabs (keys of ``EXPLORERS``: drift, slices, metrics, inspector, traces,
+        fairness); default all that are available.
     debounce : float or None
         Seconds of quiet before a selection change is pushed to the explorers.
     trust : bool

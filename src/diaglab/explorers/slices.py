@@ -335,6 +335,7 @@ class SliceExplorer(Explorer):
             f"overall {_num(overall)}; {len(found)} slice(s) found significantly worse in "
             f"{found.attrs.get('tested', 0):,} tested (FDR {found.attrs.get('alpha', 0.05)})"
             + ("" if len(found) else _nearest_miss(found))
+            + (f"; {html.escape(table.attrs['threshold'])}" if table.attrs.get("threshold") else "")
         )
 
     def _render_found(self, found: pd.DataFrame) -> None:

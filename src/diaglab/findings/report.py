@@ -11,11 +11,15 @@ Checks are a small YAML list; each item is one check::
     - drift: {statistic: psi, max: 0.2, features: numeric}  # numeric|categorical|all|[names]
     - metric: {name: accuracy, where: "region = 'north'", min: 0.8}
     - metric: {name: log_loss, max: 0.45, window: "2026-02-01 .. 2026-03-02"}
+    - fairness: {sensitive: [sex, race], measure: equalized_odds, max: 0.05}
 
 ``drift`` fails when a feature's statistic (a column of ``dl.drift(...).table``: psi,
 js_distance, wasserstein, ks_statistic, effect, ...) exceeds ``max``; ``metric`` when the metric
 on the rows (``where``, ``window``) is below ``min`` or above ``max``. Without ``window`` a check
-uses the report's ``--window``.
+uses the report's ``--window``. ``fairness`` fails when a disparity measure's difference
+(``dl.fairness``: demographic_parity, equalized_odds, equal_opportunity, predictive_parity)
+exceeds ``max`` for a sensitive feature (or their intersection), or cannot be computed. A
+``threshold`` option judges a ``metric`` or ``fairness`` check at that decision threshold.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from diaglab.errors import InputError, UnknownNameError, unknown
@@ -259,11 +264,13 @@ def load_checks(path: str | Path) -> list[dict[str, Any]]:
 
 _KEYS = {
     "drift": {"statistic", "max", "features", "window", "where"},
-    "metric": {"name", "min", "max", "where", "window"},
+    "metric": {"name", "min", "max", "where", "window", "threshold"},
+    "fairness": {"sensitive", "measure", "max", "where", "window", "threshold", "min_support"},
 }
 _EXAMPLES = {
     "drift": "{statistic: psi, max: 0.2, features: numeric}",
     "metric": "{name: accuracy, where: \"region = 'north'\", min: 0.8}",
+    "fairness": "{sensitive: [sex], measure: equalized_odds, max: 0.05}",
 }
 
 
@@ -275,6 +282,8 @@ def run_checks(
     for check in checks:
         if check["kind"] == "drift":
             results.append(_drift_check(store, model, check, window))
+        elif check["kind"] == "fairness":
+            results.append(_fairness_check(store, model, check, window))
         else:
             results.append(_metric_check(store, model, check, window))
     return results
@@ -336,7 +345,15 @@ def _metric_check(
     by = next(iter(schema.features), None)
     if by is None:
         raise InputError(f"model {model!r} has no features to compute {name} over")
-    table = slice_metrics(store, model, by=[by], metrics=[name], window=window, where=where)
+    table = slice_metrics(
+        store,
+        model,
+        by=[by],
+        metrics=[name],
+        window=window,
+        where=where,
+        threshold=check.get("threshold"),
+    )
     col = f"{name}_overall"
     if table.empty or col not in table.columns:
         return CheckResult(f"{name} on {where or 'all rows'}", False, "no labelled rows")
@@ -354,3 +371,50 @@ def _metric_check(
         and ("max" not in check or value <= float(check["max"]))
     )
     return CheckResult(what, ok, f"{name} = {value:.4g}")
+
+
+def _fairness_check(
+    store: Any, model: str, check: Mapping[str, Any], window: Window | None
+) -> CheckResult:
+    from diaglab.specs.api import fairness
+    from diaglab.stats.fairness import MEASURES
+
+    sensitive = check.get("sensitive")
+    measure = check.get("measure", "equalized_odds")
+    if sensitive is None or "max" not in check:
+        raise InputError(f"fairness check needs sensitive and max: e.g. {_EXAMPLES['fairness']}")
+    if measure not in MEASURES:
+        raise unknown("fairness measure", measure, list(MEASURES))
+    names = [sensitive] if isinstance(sensitive, str) else list(sensitive)
+    limit = float(check["max"])
+    window = _window(check, window)
+    result = fairness(
+        store,
+        model,
+        sensitive=names,
+        window=window,
+        where=check.get("where"),
+        threshold=check.get("threshold"),
+        min_support=int(check.get("min_support", 30)),
+        max_difference=limit,
+    )
+    rows = result.disparities
+    rows = rows[rows["measure"] == measure] if len(rows) else rows
+    what = f"{measure} difference <= {limit:g} over {' & '.join(names)}" + (
+        f" in {window}" if window else ""
+    )
+    failed: list[str] = []
+    shown: list[str] = []
+    for r in rows.to_dict(orient="records"):
+        d = float(r["difference"])
+        if np.isnan(d):
+            failed.append(f"{r['sensitive']}: cannot be computed ({r['reason']})")
+            continue
+        text = (
+            f"{r['sensitive']}: {r['group_high']} vs {r['group_low']} {d:.3g} "
+            f"[{float(r['difference_lower']):.3g}, {float(r['difference_upper']):.3g}]"
+        )
+        (failed if d > limit else shown).append(text)
+    if failed:
+        return CheckResult(what, False, "; ".join(failed))
+    return CheckResult(what, True, "; ".join(shown))

@@ -16,6 +16,7 @@ import pandas as pd
 
 from diaglab.errors import InputError, unknown
 from diaglab.queries.filters import where as apply_where
+from diaglab.queries.scope import decided
 from diaglab.queries.slice_bins import binnings
 from diaglab.queries.slices import statistic_aggregates
 from diaglab.queries.timegrid import TimeGrid, epoch_micros
@@ -54,10 +55,16 @@ def by_expr(
 
 
 def scoped(
-    store: Any, model: str, window: Window, where: Any, version: str | None, as_of: Any
+    store: Any,
+    model: str,
+    window: Window,
+    where: Any,
+    version: str | None,
+    as_of: Any,
+    threshold: float | None = None,
 ) -> Any:
     schema = store.schema(model)
-    table = store.table(model)
+    table = decided(store.table(model), schema, threshold)
     if as_of is not None:
         labels = store.labels(model)
         known = labels.filter(labels.label_timestamp <= as_of.to_pydatetime())
@@ -269,7 +276,8 @@ def histogram_arrays(
 
 
 def reference_rows(store: Any, model: str, scores: bool) -> Any:
-    ref = store.reference(model)
+    """The reference's labelled rows, decided at the registered thresholds."""
+    ref = decided(store.reference(model), store.schema(model))
     ref = ref.filter(ref.prediction.notnull() & ref.label.notnull())
     if scores:
         ref = ref.filter(ref.score.notnull())
@@ -361,7 +369,8 @@ def reference_chunks(
             histogram = ScoreHistogram.from_frame(hist, index=pd.Index(stats["_w"]), by=["_w"])
         return stats.drop(columns=["_s", "_w"]), histogram
 
-    key = ("mot-reference-chunks", model, version, size, task, scores)
+    cut = store.schema(model).threshold_of(version)
+    key = ("mot-reference-chunks", model, version, size, task, scores, cut)
     result: tuple[pd.DataFrame, ScoreHistogram | None] | None = store.memo(key, compute)
     return result
 

@@ -25,6 +25,7 @@ from diaglab.queries import found_slices
 from diaglab.queries.drift import DriftReport, drift
 from diaglab.queries.filters import Slice
 from diaglab.queries.filters import where as apply_where
+from diaglab.queries.scope import decided
 from diaglab.queries.timegrid import Freq
 from diaglab.queries.window import Window
 from diaglab.store.compiled import fetch_over
@@ -287,7 +288,8 @@ def build(
         cls = int(ex.classes_of(row, proba)[0])
         probability = None if proba is None else float(proba[0, cls])
     if ex.task == "binary":
-        decision: Any = int(probability is not None and probability >= schema.threshold)
+        cut = schema.threshold_of(ex.version)
+        decision: Any = int(probability is not None and probability >= cut)
         classes = ex.loaded.info.classes
         if len(classes) == 2:
             decision = classes[decision]
@@ -338,7 +340,7 @@ def build(
         prediction=output,
         probability=probability,
         decision=decision,
-        threshold=schema.threshold if ex.task == "binary" else None,
+        threshold=schema.threshold_of(ex.version) if ex.task == "binary" else None,
         label=None if _is_missing(label) else label,
         timestamp=None if _is_missing(ts) else pd.Timestamp(ts),  # type: ignore[arg-type]
         values=dict(zip(feats, (float(v) for v in values), strict=True)),
@@ -504,7 +506,7 @@ def worst_errors(
     schema = store.schema(model)
     if schema.task == "multiclass":
         raise InputError("worst errors need a score: binary and regression models only")
-    t = apply_where(Window.of(window).filter(store.table(model)), where)
+    t = apply_where(Window.of(window).filter(decided(store.table(model), schema)), where)
     out = t["prediction"] if schema.task == "regression" else t["score"]
     t = t.filter(t.label.notnull() & out.notnull())
     t = t.mutate(error_size=(t.label - out).abs())

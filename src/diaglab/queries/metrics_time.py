@@ -212,6 +212,7 @@ def metrics_over_time(
     where: Slice | str | None = None,
     version: str | None = None,
     as_of: Any = None,
+    threshold: float | None = None,
     freq: str = "1D",
     metrics: str | Sequence[str] | None = None,
     by: str | None = None,
@@ -251,6 +252,9 @@ def metrics_over_time(
         Only these windows (default: from the first to the last prediction).
     version : str, optional
         Only this model version's predictions.
+    threshold : float, optional
+        Decide the binary class at this score threshold for every version (default: each
+        version's registered one, ``store.set_threshold``).
     band_sigma : float
         Half-width of the alert bands in standard deviations (default 3).
     thresholds : mapping metric -> (low, high), optional
@@ -313,7 +317,7 @@ def metrics_over_time(
     task = schema.task or "binary"
     win = Window.of(window)
     when = _utc(as_of, "as_of") if as_of is not None else None
-    table = scoped(store, model, win, where, version, when)
+    table = scoped(store, model, win, where, version, when, threshold)
     scores = task == "binary" and bool(
         store.memo(
             ("mot-has-scores", model),
@@ -329,7 +333,7 @@ def metrics_over_time(
         if m not in names:
             raise unknown("metric in thresholds (not among metrics)", m, names)
     baseline_win = Window.of(baseline) if baseline is not None else None
-    cache = (str(win), str(where) if where is not None else None, version, str(when))
+    cache = (str(win), str(where) if where is not None else None, version, str(when), threshold)
     key_expr, plan, by_name = by_expr(store, model, table, by, cache)
     grid = period.grid(win, span=lambda: span_of(table))
     backend = str(getattr(store.ibis, "name", "duckdb"))

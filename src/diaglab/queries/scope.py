@@ -4,20 +4,75 @@ from __future__ import annotations
 
 from typing import Any
 
+import ibis
+
 from diaglab.errors import unknown
 from diaglab.queries.filters import where as apply_where
 from diaglab.queries.window import Window
 
 
 def scoped_table(
-    store: Any, model: str, window: Any, where: Any, version: str | None
+    store: Any,
+    model: str,
+    window: Any,
+    where: Any,
+    version: str | None,
+    threshold: float | None = None,
 ) -> tuple[Any, Window]:
-    """The model's predictions in ``window``, narrowed by ``where`` and ``version``."""
+    """The model's predictions in ``window``, narrowed by ``where`` and ``version``, decided at
+    the registered thresholds (or ``threshold``, see :func:`decided`)."""
     schema = store.schema(model)
-    table = store.table(model)
+    table = decided(store.table(model), schema, threshold)
     if version is not None:
         if version not in schema.versions:
             raise unknown(f"version of model {model!r}:", version, list(schema.versions))
         table = table.filter(table.model_version == version)
     win = Window.of(window)
     return apply_where(win.filter(table), where), win
+
+
+def resolved_thresholds(
+    schema: Any, threshold: float | None, version: str | None = None
+) -> dict[str, float]:
+    """The decision threshold each version of the model is judged at: ``threshold`` for all
+    when given (a diagnostic's ``threshold=``), else each version's registered one."""
+    versions = [version] if version is not None else list(schema.versions) or ["*"]
+    if threshold is not None:
+        return dict.fromkeys(versions, float(threshold))
+    return {v: schema.threshold_of(None if v == "*" else v) for v in versions}
+
+
+def threshold_text(schema: Any, threshold: float | None, version: str | None = None) -> str:
+    """Which threshold the numbers use, for a header: "threshold 0.3 (override)",
+    "threshold 0.5", or per version "thresholds v1 0.5 · v2 0.3"; "" for non-binary models."""
+    if schema.task not in (None, "binary"):
+        return (
+            "argmax"
+            if schema.task == "multiclass" and not schema.class_thresholds
+            else ("per-class thresholds" if schema.task == "multiclass" else "")
+        )
+    per = resolved_thresholds(schema, threshold, version)
+    if threshold is not None:
+        return f"threshold {threshold:g} (override)"
+    values = set(per.values())
+    if len(values) == 1:
+        return f"threshold {values.pop():g}"
+    return "thresholds " + " · ".join(f"{v} {t:g}" for v, t in per.items())
+
+
+def decided(table: Any, schema: Any, threshold: float | None = None) -> Any:
+    """``table`` with a binary model's ``prediction`` decided now from its score: ``score >=``
+    the version's threshold (or ``threshold`` for every version). Rows logged as classes without
+    a score keep their logged class; other tasks are returned unchanged."""
+    if schema.task != "binary":
+        return table
+    per = resolved_thresholds(schema, threshold)
+    values = set(per.values())
+    if len(values) == 1:
+        cut: Any = ibis.literal(values.pop(), "float64")
+    else:
+        cut = table.model_version.cases(*[(v, t) for v, t in per.items()], else_=schema.threshold)
+    decision = ibis.ifelse(
+        table.score.isnull(), table.prediction, (table.score >= cut).cast("float64")
+    )
+    return table.mutate(prediction=decision)

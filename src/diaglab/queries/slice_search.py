@@ -114,6 +114,7 @@ def find_slices(
     window: Any = None,
     where: Any = None,
     version: str | None = None,
+    threshold: float | None = None,
     metrics: str | Sequence[str] = "error",
     k: int = 10,
     max_conditions: int = 3,
@@ -156,6 +157,8 @@ def find_slices(
         Features to slice on (default: all the model's features).
     version : str, optional
         Only this model version's predictions.
+    threshold : float, optional
+        Decide the binary class at this score threshold (default: each version's registered one).
     bins, other_threshold
         Binning, as in :func:`diaglab.slice_metrics`.
     progress : callable, optional
@@ -203,7 +206,7 @@ def find_slices(
     for f in names:
         if f not in schema.features:
             raise unknown("feature", f, list(schema.features))
-    table, win = scoped_table(store, model, None if compare else window, where, version)
+    table, win = scoped_table(store, model, None if compare else window, where, version, threshold)
     if compare is not None:
         if not isinstance(compare, tuple | list) or len(compare) != 2:
             raise InputError("compare= takes a pair of windows: (before, after)")

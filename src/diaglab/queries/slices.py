@@ -28,7 +28,7 @@ import pandas as pd
 
 from diaglab.errors import InputError, unknown
 from diaglab.queries.filters import Slice
-from diaglab.queries.scope import scoped_table
+from diaglab.queries.scope import resolved_thresholds, scoped_table, threshold_text
 from diaglab.queries.slice_bins import Binning, binnings
 from diaglab.queries.slice_scan import (
     EXACT_ROWS,
@@ -243,6 +243,7 @@ def slice_metrics(
     window: Any = None,
     where: Any = None,
     version: str | None = None,
+    threshold: float | None = None,
     metrics: str | Sequence[str] | None = None,
     bins: Any = None,
     other_threshold: float = 0.01,
@@ -275,6 +276,8 @@ def slice_metrics(
         of kept values.
     version : str, optional
         Only this model version's predictions.
+    threshold : float, optional
+        Decide the binary class at this score threshold (default: each version's registered one).
     other_threshold : float
         Categories with a smaller share of the rows than this are folded into "other".
     confidence : float
@@ -308,7 +311,7 @@ def slice_metrics(
         if f not in schema.features:
             raise unknown("feature", f, list(schema.features))
     task = schema.task or "binary"
-    table, win = scoped_table(store, model, window, where, version)
+    table, win = scoped_table(store, model, window, where, version, threshold)
     cache_key = (str(win), str(where) if where is not None else None)
     plan = binnings(
         store,
@@ -330,7 +333,8 @@ def slice_metrics(
     center = label_center(store, model, store.table(model)) if task == "regression" else 0.0
     # The counts of this scope, remembered until the store ingests anything: an explorer's
     # redraw or a metric with the same needs does not scan again.
-    scope = (model, cache_key, version, tuple(by_list), repr(bins), other_threshold)
+    cuts = tuple(resolved_thresholds(schema, threshold, version).items())
+    scope = (model, cache_key, version, tuple(by_list), repr(bins), other_threshold, cuts)
     counts: SliceCounts = store.memo(
         ("slice-counts", *scope, needs, center),
         lambda: slice_counts(
@@ -386,6 +390,7 @@ def slice_metrics(
             "window": str(win),
             "where": None if where is None else str(where),
             "version": version,
+            "threshold": threshold_text(schema, threshold, version),
             "metrics": names,
             "bins": {f: [b.label for b in plan[f].bins] for f in by_list},
         },

@@ -30,6 +30,7 @@ from scipy import stats as scipy_stats
 from diaglab.errors import InputError, unknown
 from diaglab.queries.filters import Slice
 from diaglab.queries.filters import where as apply_where
+from diaglab.queries.scope import decided
 from diaglab.queries.slices import (
     has_scores,
     histogram_query,
@@ -156,6 +157,7 @@ def compare_versions(
     *,
     window: Any = None,
     where: Slice | str | None = None,
+    threshold: float | None = None,
     metrics: str | Sequence[str] | None = None,
     confidence: float = 0.95,
 ) -> VersionComparison:
@@ -175,6 +177,8 @@ def compare_versions(
         (regression: MAE, RMSE, R², failures, latency).
     where : dl.Slice or str, optional
         Only these rows.
+    threshold : float, optional
+        Decide both versions' classes at this score threshold (default: each one's registered).
     confidence : float
         Level of the intervals.
 
@@ -198,7 +202,7 @@ def compare_versions(
             raise unknown(f"version of model {model!r}:", v, list(schema.versions))
     task = schema.task or "binary"
     win = Window.of(window)
-    table = store.table(model)
+    table = decided(store.table(model), schema, threshold)
     table = apply_where(win.filter(table), where)
     table = table.filter(table.model_version.isin([a, b]))
     scores = task == "binary" and bool(

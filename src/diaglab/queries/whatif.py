@@ -226,7 +226,7 @@ def counterfactual(
     ----------
     target : float, optional
         A score to reach (a probability of the positive class, or a regression value). None
-        flips a binary decision at the model's threshold (``store.schema(model).threshold``).
+        flips a binary decision at the version's threshold (``store.set_threshold``).
     max_changes : int
         At most this many features change.
     immutable : iterable of str
@@ -257,11 +257,12 @@ def counterfactual(
 
     start = float(score(row)[0])
     if target is None:
-        up = start < schema.threshold
-        goal = f"score {'>=' if up else '<'} {schema.threshold}"
+        cut = schema.threshold_of(version)
+        up = start < cut
+        goal = f"score {'>=' if up else '<'} {cut}"
 
         def reached(s: float) -> bool:
-            return s >= schema.threshold if up else s < schema.threshold
+            return s >= cut if up else s < cut
     else:
         up = target > start
         goal = f"score {'>=' if up else '<='} {target}"

@@ -12,8 +12,11 @@ from diaglab.queries.drift import DriftReport
 from diaglab.queries.drift_impact import DomainClassifierResult
 from diaglab.queries.drift_time import DriftOverTime
 from diaglab.queries.explain import Explanation, ExplanationDrift
+from diaglab.queries.fairness import FairnessReport
+from diaglab.queries.fairness_time import FairnessOverTime
 from diaglab.queries.metrics_time import MetricsOverTime
 from diaglab.queries.span_stats import SpanStats
+from diaglab.queries.thresholds import ThresholdAnalysis
 from diaglab.queries.traces import Trace
 from diaglab.queries.versions import VersionComparison
 from diaglab.queries.whatif import Counterfactual, WhatIf
@@ -38,3 +41,6 @@ counterfactual: Diagnostic[Counterfactual] = Diagnostic(c.CounterfactualSpec)
 trace: Diagnostic[Trace] = Diagnostic(c.TraceSpec)
 span_stats: Diagnostic[SpanStats] = Diagnostic(c.SpanStatsSpec)
 find_traces: Diagnostic[pd.DataFrame] = Diagnostic(c.FindTracesSpec)
+threshold_analysis: Diagnostic[ThresholdAnalysis] = Diagnostic(c.ThresholdAnalysisSpec)
+fairness: Diagnostic[FairnessReport] = Diagnostic(c.FairnessSpec)
+fairness_over_time: Diagnostic[FairnessOverTime] = Diagnostic(c.FairnessOverTimeSpec)

@@ -18,6 +18,7 @@ from diaglab.specs.spec import Columns, Spec, register
 
 WINDOWED = ("model", "version", "window", "where")
 REFERENCED = ("model", "version", "window", "reference", "where")
+THRESHOLDED = (*WINDOWED, "threshold")
 RENAMED = {
     "current": "window",
     "model_version": "version",
@@ -165,7 +166,7 @@ class SliceMetricsSpec(Spec):
     kind = "slice_metrics"
     lists = ("by", "metrics")
     implementation = "diaglab.queries.slices:slice_metrics"
-    scope_fields = WINDOWED
+    scope_fields = THRESHOLDED
     subject = ("by",)
     renamed = _renamed("metric", "model_version")
 
@@ -187,7 +188,7 @@ class FindSlicesSpec(Spec):
     kind = "find_slices"
     lists = ("features",)
     implementation = "diaglab.queries.slice_search:find_slices"
-    scope_fields = WINDOWED
+    scope_fields = THRESHOLDED
     renamed = _renamed("metric", "model_version")
     windows = ("compare",)
 
@@ -216,7 +217,7 @@ class CompareVersionsSpec(Spec):
     kind = "compare_versions"
     lists = ("metrics",)
     implementation = "diaglab.queries.versions:compare_versions"
-    scope_fields = ("model", "window", "where")
+    scope_fields = ("model", "window", "where", "threshold")
     subject = ("a", "b")
     renamed = _renamed("metric")
     columns = (["metric"], [], ["value_a", "value_b"])
@@ -238,7 +239,7 @@ class MetricsOverTimeSpec(Spec):
     kind = "metrics_over_time"
     lists = ("metrics",)
     implementation = "diaglab.queries.metrics_time:metrics_over_time"
-    scope_fields = ("model", "version", "window", "where", "as_of")
+    scope_fields = ("model", "version", "window", "where", "as_of", "threshold")
     renamed = _renamed("metric", "model_version", "k")
     windows = ("baseline",)
     columns = (["series", "window_start", "metric", "kind"], ["alert"], ["value"])
@@ -454,7 +455,7 @@ class FindTracesSpec(Spec):
     limit: int = 20
 
 
-SPECS = tuple(
+SPECS: tuple[type[Spec], ...] = tuple(
     cls
     for cls in (
         DriftSpec,
@@ -478,3 +479,85 @@ SPECS = tuple(
     )
 )
 """Every diagnostic's spec, in the order the docs list them."""
+
+
+# -- decision thresholds and fairness ---------------------------------------------------------
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class ThresholdAnalysisSpec(Spec):
+    """``dl.threshold_analysis``: precision, recall and cost at every threshold, per version."""
+
+    kind = "threshold_analysis"
+    implementation = "diaglab.queries.thresholds:threshold_analysis"
+    scope_fields = THRESHOLDED
+    columns = (["model_version", "threshold"], ["current"], ["precision", "recall", "cost"])
+
+    bins: int = 100
+    cost_fp: float = 1.0
+    cost_fn: float = 1.0
+    confidence: float = 0.95
+
+    def table(self, result: Any) -> pd.DataFrame:
+        """The threshold in use and the cheapest one per version first, then the grid."""
+        t = result.table
+        first = t[t["current"]]
+        best = t.merge(result.best[["model_version", "threshold"]], how="inner")
+        rest = t.drop(index=first.index)
+        return pd.concat([first, best, rest]).drop_duplicates(
+            ["model_version", "threshold"], ignore_index=True
+        )
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class FairnessSpec(Spec):
+    """``dl.fairness``: group metrics and disparities over sensitive features."""
+
+    kind = "fairness"
+    lists = ("sensitive", "metrics")
+    implementation = "diaglab.queries.fairness:fairness"
+    scope_fields = THRESHOLDED
+    columns = (["sensitive", "measure"], ["within"], ["difference"])
+
+    sensitive: tuple[str, ...]
+    metrics: tuple[str, ...] | None = None
+    reference: Any = "largest"
+    min_support: int = 30
+    max_difference: float = 0.1
+    confidence: float = 0.95
+
+    options = ("group_names",)
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class FairnessOverTimeSpec(Spec):
+    """``dl.fairness_over_time``: disparity measures per ``freq`` window with alert bands."""
+
+    kind = "fairness_over_time"
+    lists = ("sensitive", "metrics")
+    implementation = "diaglab.queries.fairness_time:fairness_over_time"
+    scope_fields = THRESHOLDED
+    windows = ("baseline",)
+    renamed = _renamed("k")
+    columns = (["sensitive", "measure", "window_start"], ["alert"], ["difference"])
+
+    sensitive: tuple[str, ...]
+    freq: str = "1D"
+    metrics: tuple[str, ...] | None = None
+    reference: Any = "largest"
+    min_support: int = 30
+    max_difference: float = 0.1
+    band_sigma: float = 3.0
+    bounds: Mapping[str, tuple[float | None, float | None]] | None = None
+    baseline: Any = None
+    confidence: float = 0.95
+    tz: str = "UTC"
+    week_start: str = "monday"
+
+    options = ("group_names",)
+
+
+SPECS = (*SPECS, ThresholdAnalysisSpec, FairnessSpec, FairnessOverTimeSpec)

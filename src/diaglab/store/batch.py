@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 from diaglab.errors import DuplicateIdError, InputError, SchemaError
 from diaglab.store._ids import row_ids
 from diaglab.store.schema import CATEGORICAL, NUMERIC, RESERVED, TASKS, TIMESTAMP, ModelSchema
+from diaglab.store.thresholds import class_decision
 
 log = logging.getLogger("diaglab")
 
@@ -149,7 +150,7 @@ def check_features(
     return pa.table(out) if out else pa.table({}), kinds
 
 
-def check_names(names: Sequence[str], *, known: Mapping[str, object], model: str) -> None:
+def check_names(names: Sequence[str], *, known: Iterable[str], model: str) -> None:
     """Refuse feature names that would clash in the engine, before anything is written.
 
     DuckDB compares identifiers case-insensitively, so ``Score`` is the role column ``score``
@@ -356,9 +357,10 @@ def _probabilities(
             "known class, in that order, or log the new model under another name"
         )
     classes = schema.classes or tuple(str(i) for i in range(k))
-    idx = np.nan_to_num(proba, nan=0.0).argmax(axis=1)
+    idx = class_decision(proba, classes, schema.class_thresholds)
     pred = pa.array(np.asarray(classes, dtype=object)[idx], pa.string(), mask=missing)
-    return Outputs("multiclass", pred, pa.array(proba.max(axis=1), mask=missing), classes)
+    top = proba[np.arange(len(idx)), idx]
+    return Outputs("multiclass", pred, pa.array(top, mask=missing), classes)
 
 
 _NANOSECONDS_SAID: list[bool] = []

@@ -58,8 +58,9 @@ def prepare_predictions(
             registry, schema, feats, sensitive, categorical
         )
         ftable, kinds = batch.check_features(feats, schema=schema, categorical=categorical)
+        decide = replace(schema, threshold=schema.threshold_of(model_version))
         out = batch.check_predictions(
-            predictions, n, schema=schema, task=task, allow_missing=failed
+            predictions, n, schema=decide, task=task, allow_missing=failed
         )
         ids = batch.check_ids(prediction_ids, n, segment_id=seg_id, unique=unique_ids)
         columns = {

@@ -14,10 +14,11 @@ import json
 import logging
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import pyarrow as pa
 
@@ -73,6 +74,41 @@ class Feature:
     first_seen: str
 
 
+class FeatureList(list[str]):
+    """A model's feature names, in first-seen order, that also look up each one's
+    :class:`Feature` by name (``features["age"].kind``, ``.get``, ``.keys()``, ``.values()``,
+    ``.items()``), so code written for the mapping it was keeps working."""
+
+    def __init__(self, features: Mapping[str, Feature] | None = None) -> None:
+        info = dict(features or {})
+        super().__init__(info)
+        self._info = info
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            return self._info[key]
+        return super().__getitem__(key)
+
+    def get(self, name: str, default: Feature | None = None) -> Feature | None:
+        return self._info.get(name, default)
+
+    def keys(self) -> Any:
+        return self._info.keys()
+
+    def values(self) -> list[Feature]:
+        return list(self._info.values())
+
+    def items(self) -> list[tuple[str, Feature]]:
+        return list(self._info.items())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FeatureList):
+            return self._info == other._info
+        return list.__eq__(self, other)
+
+    __hash__ = None
+
+
 @dataclass(frozen=True)
 class ModelSchema:
     """What a store knows about one model's columns.
@@ -82,23 +118,43 @@ class ModelSchema:
     model : str
     task : str or None
         ``binary``, ``multiclass`` or ``regression``; None until the first prediction is logged.
-    features : mapping of name to Feature, in first-seen order.
+    features : FeatureList
+        The feature names in first-seen order, a list like ``numeric`` and ``categorical``;
+        ``features[name]`` is that feature's :class:`Feature`.
     versions : mapping of version to the tuple of feature names it logged.
     changes : tuple of str
         Human-readable schema events (a new feature, a version with other features).
     threshold : float
-        Decision threshold turning a binary score into the ``prediction`` class.
+        Decision threshold turning a binary score into the ``prediction`` class (``score >=
+        threshold``), for versions without one of their own.
+    thresholds : mapping of version to float
+        Per-version decision thresholds (``store.set_threshold(model, t, version=...)``).
+    class_thresholds : mapping of class to float
+        A multiclass model's per-class thresholds: a row's class is the one whose probability
+        exceeds its threshold by the most (``argmax(p_k - t_k)``, ``t_k = 1/K`` for a class
+        without one); empty: the argmax. Applied when a batch is logged, since only the top
+        probability is stored.
     """
 
     model: str
     task: str | None = None
-    features: Mapping[str, Feature] = field(default_factory=dict)
+    features: FeatureList = field(default_factory=FeatureList)
     versions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     changes: tuple[str, ...] = ()
     threshold: float = 0.5
     classes: tuple[str, ...] = ()
     sensitive: tuple[str, ...] = ()
     """Features stored as keyed hashes, never in clear (``store.log(..., sensitive=[...])``)."""
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+    class_thresholds: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.features, FeatureList):
+            object.__setattr__(self, "features", FeatureList(self.features))
+
+    def threshold_of(self, version: str | None) -> float:
+        """The decision threshold of ``version`` (the model's default when it has none)."""
+        return float(self.thresholds.get(version, self.threshold)) if version else self.threshold
 
     @property
     def numeric(self) -> list[str]:
@@ -126,6 +182,8 @@ class ModelSchema:
             "versions": {v: list(names) for v, names in self.versions.items()},
             "changes": list(self.changes),
             "sensitive": list(self.sensitive),
+            "thresholds": dict(self.thresholds),
+            "class_thresholds": dict(self.class_thresholds),
         }
 
     @classmethod
@@ -138,12 +196,20 @@ class ModelSchema:
         return cls(
             model=str(data["model"]),
             task=data.get("task"),  # type: ignore[arg-type]
-            features=feats,
+            features=FeatureList(feats),
             versions=versions,
             changes=tuple(data.get("changes", ())),  # type: ignore[arg-type]
             threshold=float(data.get("threshold", 0.5)),  # type: ignore[arg-type]
             classes=tuple(data.get("classes", ())),  # type: ignore[arg-type]
             sensitive=tuple(data.get("sensitive", ())),  # type: ignore[arg-type]
+            thresholds={
+                str(k): float(v)
+                for k, v in data.get("thresholds", {}).items()  # type: ignore[attr-defined]
+            },
+            class_thresholds={
+                str(k): float(v)
+                for k, v in data.get("class_thresholds", {}).items()  # type: ignore[attr-defined]
+            },
         )
 
     def merged(
@@ -160,7 +226,7 @@ class ModelSchema:
                 f"model {self.model!r} logs {self.task} predictions; this batch looks like {task} "
                 f"(pass predictions of the same shape, or log under another model name)"
             )
-        features = dict(self.features)
+        features = dict(self.features.items())
         changes = list(self.changes)
         now = datetime.now(UTC).isoformat(timespec="seconds")
         for name, kind in kinds.items():
@@ -191,15 +257,13 @@ class ModelSchema:
         elif set(names) - set(versions[version]):
             versions[version] = tuple(dict.fromkeys((*versions[version], *names)))
         merged_classes = tuple(dict.fromkeys((*self.classes, *classes)))
-        return ModelSchema(
-            self.model,
-            self.task or task,
-            features,
-            versions,
-            tuple(changes),
-            self.threshold,
-            merged_classes,
-            self.sensitive,
+        return replace(
+            self,
+            task=self.task or task,
+            features=FeatureList(features),
+            versions=versions,
+            changes=tuple(changes),
+            classes=merged_classes,
         )
 
 

@@ -47,6 +47,7 @@ from diaglab.store.segments import (
 )
 from diaglab.store.sensitive import hash_table, register_backend, store_key
 from diaglab.store.storage import storage_error
+from diaglab.store.thresholds import check_threshold, set_threshold, threshold_history
 
 MEMO_ENTRIES = 64
 log = logging.getLogger("diaglab")
@@ -441,15 +442,54 @@ class Store:
         return n
 
     def register_model(
-        self, model: str, estimator: Any, version: str = "v1", *, trust: bool = False
+        self,
+        model: str,
+        estimator: Any,
+        version: str = "v1",
+        *,
+        trust: bool = False,
+        threshold: float | Mapping[str, float] | None = None,
     ) -> registry.ModelInfo:
         """Save a fitted model (LightGBM, XGBoost, scikit-learn) as a version of ``model``.
 
         ``estimator`` may also be an MLflow model URI (``"models:/credit/1"``, ``"runs:/<id>/m"``),
         resolved against MLflow's tracking URI; its files are copied into the store and load
         through MLflow later. ``trust=True`` is needed when that model's files run code on loading.
+        ``threshold``: this version's decision threshold (see :meth:`set_threshold`).
         """
-        return registry.register_model(self.path, model, estimator, version, trust=trust)
+        if threshold is not None and not isinstance(threshold, Mapping):
+            check_threshold(threshold)
+        info = registry.register_model(self.path, model, estimator, version, trust=trust)
+        if threshold is not None:
+            per_class = isinstance(threshold, Mapping)
+            self.set_threshold(model, threshold, version=None if per_class else version)
+        return info
+
+    def set_threshold(
+        self,
+        model: str,
+        threshold: float | Mapping[str, float],
+        *,
+        version: str | None = None,
+        by: str | None = None,
+    ) -> ModelSchema:
+        """Record the decision threshold of ``model`` (``version``'s own, or the default of every
+        version without one); who and when go to the audit trail (:meth:`threshold_history`).
+
+        A binary model's class is ``score >= threshold``, decided when queried, so the new value
+        applies to rows already logged. A multiclass model takes ``{class: threshold}``: the class
+        whose probability exceeds its threshold most, for batches logged from now on. Every
+        diagnostic's ``threshold=`` overrides it for one call.
+        """
+        schema = set_threshold(
+            self.path, self._registry, check_model_name(model), threshold, version=version, by=by
+        )
+        self._memo.changed(reference=False)
+        return schema
+
+    def threshold_history(self, model: str) -> list[dict[str, Any]]:
+        """Every threshold change of ``model``, oldest first (version, threshold, by, at)."""
+        return threshold_history(self.path, check_model_name(model))
 
     def model_info(self, model: str, version: str | None = None) -> registry.ModelInfo:
         """How a registered version is stored and where it came from (``.source``)."""

@@ -34,6 +34,7 @@ from diaglab.store.audit.chain import (
     REGISTRY,
     append,
     append_registration,
+    append_threshold,
     chain_path,
     file_sha256,
     is_sealed,
@@ -43,6 +44,7 @@ from diaglab.store.audit.chain import (
     registered_digest,
     seal,
     store_key,
+    threshold_records,
 )
 from diaglab.store.audit.verify import Problem, VerifyReport, verify
 
@@ -54,6 +56,7 @@ __all__ = [
     "VerifyReport",
     "append",
     "append_registration",
+    "append_threshold",
     "chain_path",
     "file_sha256",
     "is_sealed",
@@ -63,5 +66,6 @@ __all__ = [
     "registered_digest",
     "seal",
     "store_key",
+    "threshold_records",
     "verify",
 ]

@@ -11,6 +11,7 @@ import hmac
 import json
 import logging
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +125,27 @@ def append_registration(root: Path, model: str, version: str, path: Path) -> dic
     return _append(root, chain_path(root, REGISTRY, model), f"{REGISTRY}/{model}", fields)
 
 
+def append_threshold(
+    root: Path, model: str, version: str | None, threshold: Any, by: str
+) -> dict[str, Any]:
+    """Chain a decision-threshold change (who, when, which version: ``"*"`` for the model's
+    default) beside the model's registrations, so the history of cut-offs is tamper-evident."""
+    fields = {
+        "version": version or "*",
+        "threshold": threshold,
+        "by": by,
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    return _append(root, chain_path(root, REGISTRY, model), f"{REGISTRY}/{model}", fields)
+
+
+def threshold_records(root: Path, model: str) -> list[dict[str, Any]]:
+    """The model's chained threshold changes, oldest first."""
+    chain = chain_path(root, REGISTRY, model)
+    records = read_chain(chain)[0] if chain.is_file() else []
+    return [rec for rec in records if "threshold" in rec]
+
+
 def _append(root: Path, path: Path, stream: str, fields: dict[str, Any]) -> dict[str, Any]:
     key: AuditKey | None
     try:
@@ -219,7 +241,7 @@ def registered_digest(
     if records is None:
         chain = chain_path(root, REGISTRY, model)
         records = read_chain(chain)[0] if chain.is_file() else []
-    named = [rec for rec in records if rec.get("version") == version]
+    named = [rec for rec in records if rec.get("version") == version and "sha256" in rec]
     for rec in reversed(named):
         if rec.get("v") == KEYED and key is not None and rec.get("hash") == record_hash(rec, key):
             return str(rec.get("sha256"))

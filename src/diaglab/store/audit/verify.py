@@ -366,8 +366,11 @@ def _check_registry(
     """Every registered model version's files against the digest chained when registered."""
     problems: list[Problem] = []
     base = root / layout.MODELS
-    for info_path in sorted(base.glob("*/versions/*/model.json")) if base.is_dir() else []:
-        model, version = info_path.parents[2].name, info_path.parent.name
+    infos = sorted(base.glob("*/versions/*/model.json")) if base.is_dir() else []
+    # a registry chain may hold threshold changes only (no registered model file)
+    chained = sorted((root / AUDIT_DIR / REGISTRY).glob(f"*{CHAIN_SUFFIX}"))
+    models = [p.parents[2].name for p in infos] + [p.name[: -len(CHAIN_SUFFIX)] for p in chained]
+    for model in dict.fromkeys(models):
         stream = f"{REGISTRY}/{model}"
         if stream not in all_records:
             chain = chain_path(root, REGISTRY, model)
@@ -376,6 +379,9 @@ def _check_registry(
             problems += [Problem("broken", stream, rel_chain, e) for e in errors]
             problems += _check_links(stream, rel_chain, records, key)
             all_records[stream] = records
+    for info_path in infos:
+        model, version = info_path.parents[2].name, info_path.parent.name
+        stream = f"{REGISTRY}/{model}"
         rel = str(info_path.parent.relative_to(root))
         try:
             data = json.loads(info_path.read_text())

@@ -1,0 +1,198 @@
+"""Decision thresholds: recorded per version with who/when, applied by every metric at read time,
+overridable per call, and analysed per threshold from one aggregate query."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import diaglab as dl
+from diaglab.findings.report import run_checks, standard_findings
+
+START = pd.Timestamp("2026-01-01", tz="UTC")
+
+
+def _planted(store, n: int = 4000, seed: int = 3, version: str = "v1", offset: int = 0):
+    rng = np.random.default_rng(seed)
+    region = rng.choice(["north", "south"], n)
+    score = rng.random(n)
+    # labels from the score, so accuracy depends strongly on where the cut falls
+    label = (rng.random(n) < np.where(region == "north", score, score**2)).astype(float)
+    ts = START + pd.to_timedelta(np.arange(n) + offset, unit="min")
+    features = pd.DataFrame({"region": region, "x": rng.normal(size=n)})
+    ids = store.log("m", features, score, timestamps=ts, model_version=version)
+    store.log_labels("m", ids, label)
+    return pd.DataFrame({"region": region, "score": score, "label": label, "version": version})
+
+
+def _accuracy(rows: pd.DataFrame, t: float) -> float:
+    return float(((rows["score"] >= t).astype(float) == rows["label"]).mean())
+
+
+def test_set_threshold_changes_accuracy_slices_and_the_report_as_computed_by_hand(store):
+    rows = _planted(store)
+    before = dl.slice_metrics(store, "m", by="region", metrics=["accuracy"])
+    assert before["accuracy_overall"].iloc[0] == pytest.approx(_accuracy(rows, 0.5))
+
+    store.set_threshold("m", 0.3)
+    assert store.schema("m").threshold == 0.3
+    table = dl.slice_metrics(store, "m", by="region", metrics=["accuracy", "recall"])
+    assert table["accuracy_overall"].iloc[0] == pytest.approx(_accuracy(rows, 0.3))
+    for region in ("north", "south"):
+        part = rows[rows["region"] == region]
+        got = table[table["region"] == region].iloc[0]
+        assert got["accuracy"] == pytest.approx(_accuracy(part, 0.3))
+        positives = part[part["label"] == 1]
+        assert got["recall"] == pytest.approx(float((positives["score"] >= 0.3).mean()))
+    assert table.attrs["threshold"] == "threshold 0.3"
+    assert _accuracy(rows, 0.3) != pytest.approx(_accuracy(rows, 0.5))
+
+    # the report's checks and its worst-slices finding use the same threshold
+    ref = rows.sample(500, random_state=0)
+    features = pd.DataFrame({"region": ref["region"], "x": 0.0})
+    store.set_reference("m", features, labels=ref["label"], predictions=ref["score"])
+    (check,) = run_checks(
+        store, "m", [{"kind": "metric", "name": "accuracy", "min": 0}], window=None
+    )
+    assert check.detail == f"accuracy = {_accuracy(rows, 0.3):.4g}"
+    worst = next(f for f in standard_findings(store, "m") if f.title.startswith("Worst slice"))
+    frame = worst.frame()
+    if len(frame):
+        region = frame["slice"].iloc[0].split("'")[1]
+        part = rows[rows["region"] == region]
+        assert frame["value"].iloc[0] == pytest.approx(1 - _accuracy(part, 0.3))
+
+    over_time = dl.metrics_over_time(store, "m", freq="6h", metrics=["accuracy"])
+    realized = over_time.table[over_time.table["kind"] == "realized"]
+    assert realized["value"].iloc[0] == pytest.approx(_accuracy(rows.iloc[:360], 0.3))
+
+
+def test_threshold_is_per_version_and_a_call_overrides_it_without_recording(store):
+    a = _planted(store, version="v1")
+    b = _planted(store, seed=4, version="v2", offset=10_000)
+    store.set_threshold("m", 0.7, version="v2")
+    schema = store.schema("m")
+    assert (schema.threshold_of("v1"), schema.threshold_of("v2")) == (0.5, 0.7)
+    cmp = dl.compare_versions(store, "m", "v1", "v2", metrics=["accuracy"]).table.iloc[0]
+    assert cmp["value_a"] == pytest.approx(_accuracy(a, 0.5))
+    assert cmp["value_b"] == pytest.approx(_accuracy(b, 0.7))
+
+    once = dl.slice_metrics(store, "m", by="region", metrics=["accuracy"], threshold=0.2)
+    both = pd.concat([a, b])
+    assert once["accuracy_overall"].iloc[0] == pytest.approx(_accuracy(both, 0.2))
+    assert once.attrs["threshold"] == "threshold 0.2 (override)"
+    assert store.schema("m").threshold_of("v2") == 0.7  # nothing recorded by the call
+    again = dl.slice_metrics(store, "m", by="region", metrics=["accuracy"])
+    expected = (a.pipe(_correct, 0.5).sum() + b.pipe(_correct, 0.7).sum()) / len(both)
+    assert again["accuracy_overall"].iloc[0] == pytest.approx(expected)
+
+
+def _correct(rows: pd.DataFrame, t: float) -> pd.Series:
+    return (rows["score"] >= t).astype(float) == rows["label"]
+
+
+def test_threshold_changes_are_in_the_audit_trail_with_who_and_when(store):
+    _planted(store, n=200)
+    store.set_threshold("m", 0.3, by="ana")
+    store.set_threshold("m", 0.6, version="v1", by="ben")
+    history = store.threshold_history("m")
+    assert [(h["version"], h["threshold"], h["by"]) for h in history] == [
+        ("*", 0.3, "ana"),
+        ("v1", 0.6, "ben"),
+    ]
+    assert all(h["at"] for h in history)
+    assert store.verify().ok
+
+
+def test_register_model_records_the_versions_threshold(store):
+    from sklearn.linear_model import LogisticRegression
+
+    _planted(store, n=300)
+    x = pd.DataFrame({"x": np.arange(20.0)})
+    est = LogisticRegression().fit(x, np.arange(20) % 2)
+    store.register_model("m", est, "v1", threshold=0.25)
+    assert store.schema("m").threshold_of("v1") == 0.25
+    assert store.threshold_history("m")[-1]["version"] == "v1"
+
+
+def test_bad_thresholds_are_refused_with_the_valid_range(store):
+    _planted(store, n=100)
+    with pytest.raises(dl.InputError, match="between 0 and 1"):
+        store.set_threshold("m", 1.5)
+    with pytest.raises(dl.UnknownNameError, match="v1"):
+        store.set_threshold("m", 0.4, version="v9")
+    with pytest.raises(dl.InputError, match="between 0 and 1"):
+        dl.slice_metrics(store, "m", by="region", threshold=-0.1)
+
+
+def test_threshold_is_part_of_the_scope_and_round_trips(store):
+    _planted(store, n=300)
+    result = dl.slice_metrics(store, "m", by="region", threshold=0.35)
+    spec = dl.spec_of(result)
+    assert spec.scope.threshold == 0.35
+    assert type(spec).from_json(spec.to_json()) == spec
+    assert "threshold=0.35" in spec.call()
+
+
+def test_multiclass_per_class_thresholds_decide_at_log_time(store):
+    proba = np.array([[0.5, 0.3, 0.2], [0.45, 0.1, 0.45], [0.2, 0.5, 0.3]])
+    feats = pd.DataFrame({"x": [1.0, 2.0, 3.0]})
+    store.log("mc", feats, proba, timestamps=[START] * 3)
+    store.set_threshold("mc", {"2": 0.1})
+    store.log("mc", feats, proba, timestamps=[START] * 3)
+    preds = store.table("mc").order_by("prediction_id").prediction.to_pandas().tolist()
+    # argmax first (ties: the first class); then the largest p_k - t_k, t_k = 1/3 unless set:
+    # [0.17, -0.03, 0.1] -> 0, [0.12, -0.23, 0.35] -> 2, [-0.13, 0.17, 0.2] -> 2
+    assert sorted(preds[:3]) == ["0", "0", "1"]
+    assert sorted(preds[3:]) == ["0", "2", "2"]
+    with pytest.raises(dl.InputError, match="multiclass"):
+        store.set_threshold("mc", 0.3)
+
+
+def test_threshold_analysis_matches_numpy_at_every_threshold(store):
+    rows = _planted(store, n=3000)
+    store.set_threshold("m", 0.333)
+    ta = dl.threshold_analysis(store, "m", bins=20, cost_fp=1.0, cost_fn=4.0)
+    table = ta.table
+    assert len(table) == 22  # 21 grid thresholds and the off-grid one in use
+    y = rows["label"].to_numpy() == 1
+    for r in table.itertuples():
+        pred = rows["score"].to_numpy() >= r.threshold
+        assert (r.tp, r.fp, r.fn, r.tn) == (
+            int((pred & y).sum()),
+            int((pred & ~y).sum()),
+            int((~pred & y).sum()),
+            int((~pred & ~y).sum()),
+        )
+        assert r.cost == pytest.approx((r.fp + 4 * r.fn) / len(rows))
+    current = table[table["current"]]
+    assert list(current["threshold"]) == [0.333]
+    best = ta.best.iloc[0]
+    assert best["cost"] == pytest.approx(table["cost"].min())
+    assert ta.threshold == "threshold 0.333"
+
+
+def test_schema_features_is_a_list_that_still_looks_features_up(store):
+    _planted(store, n=50)
+    schema = store.schema("m")
+    assert schema.features == ["region", "x"]
+    assert schema.features["region"].kind == "categorical"
+    assert schema.numeric == ["x"] and schema.categorical == ["region"]
+
+
+def test_explorers_say_which_threshold_their_numbers_use(store):
+    _planted(store)  # 4,000 minutes: 11 windows of 6 h, enough for the metrics' bands
+    store.set_threshold("m", 0.3)
+    ex = dl.SliceExplorer(store, "m", by="region").wait()
+    assert "threshold 0.3" in ex.status.value
+    ex.close()
+    mx = dl.MetricsExplorer(store, "m", metrics=["accuracy"], freq="6h").wait()
+    assert "threshold 0.3" in mx.status.value
+    mx.close()
+
+
+def test_threshold_analysis_without_labels_says_it_needs_them(store):
+    store.log("m", pd.DataFrame({"x": [1.0, 2.0]}), np.array([0.2, 0.8]), timestamps=[START] * 2)
+    with pytest.raises(dl.InputError, match="needs labels"):
+        dl.threshold_analysis(store, "m")
