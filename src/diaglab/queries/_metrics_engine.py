@@ -47,7 +47,7 @@ def by_expr(
     if by in ("version", "model_version"):
         return table.model_version, None, "model_version"
     schema = store.schema(model)
-    if by not in schema.features:
+    if by not in schema.features and by not in schema.columns.values():
         raise unknown("by (a feature, or 'model_version')", by, ["model_version", *schema.features])
     plan = binnings(store, model, table, [by], cache_key=cache)[by]
     return plan.code(table).cast("string"), plan, by

@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from diaglab.errors import ReadOnlyStoreError, StoreCorruptionError
 from diaglab.store.lru import LRUCache
-from diaglab.store.schema import ModelSchema, feature_type, value_type
+from diaglab.store.schema import ModelSchema, feature_column, feature_type, value_type
 from diaglab.store.segments import Segment, list_segments, segment_dir
 from diaglab.store.storage import storage_error
 
@@ -72,7 +72,7 @@ def prediction_columns(schema: ModelSchema) -> dict[str, str]:
         "label_timestamp": "TIMESTAMPTZ",
     }
     for f in schema.features.values():
-        cols[f.name] = _duck_type(feature_type(f.kind))
+        cols[feature_column(f.name)] = _duck_type(feature_type(f.kind))
     return cols
 
 
@@ -86,7 +86,7 @@ def reference_columns(schema: ModelSchema) -> dict[str, str]:
         "segment": "VARCHAR",
     }
     for f in schema.features.values():
-        cols[f.name] = _duck_type(feature_type(f.kind))
+        cols[feature_column(f.name)] = _duck_type(feature_type(f.kind))
     return cols
 
 

@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from diaglab.store import batch
 from diaglab.store._ids import new_segment_id
-from diaglab.store.schema import ModelSchema, SchemaRegistry
+from diaglab.store.schema import ModelSchema, SchemaRegistry, feature_column
 from diaglab.store.segments import check_model_name, check_version
 from diaglab.store.sensitive import hash_table, sensitive_columns, store_key
 
@@ -80,7 +80,8 @@ def prepare_predictions(
             new_schema = replace(
                 new_schema, sensitive=tuple(dict.fromkeys((*new_schema.sensitive, *hashed)))
             )
-        table = pa.table({**columns, **{c: ftable.column(c) for c in ftable.column_names}})
+        stored = {feature_column(c): ftable.column(c) for c in ftable.column_names}
+        table = pa.table({**columns, **stored})
         if new_schema != schema:
             registry.write(new_schema)
     return PreparedBatch(seg_id, table, new_schema, ids)

@@ -21,7 +21,7 @@ from types import MappingProxyType
 
 import pyarrow as pa
 
-from diaglab.errors import SchemaError
+from diaglab.errors import SchemaError, unknown
 from diaglab.store.file_lock import file_lock
 from diaglab.store.storage import storage_error
 
@@ -52,7 +52,36 @@ ROLE_TYPES: Mapping[str, pa.DataType] = MappingProxyType(
 # "filename" and "file_row_number" are the columns DuckDB's read_parquet adds when ingest orders
 # repeated ids; "segment" and "row_number" name rows in reference tables and evidence.
 RESERVED = frozenset(ROLE_TYPES) | {"segment", "row_number", "filename", "file_row_number"}
-"""Names a feature may not take, compared case-insensitively (DuckDB's identifiers are)."""
+"""Names of diaglab's own columns, compared case-insensitively (DuckDB's identifiers are).
+
+A feature may take any of them: it is then stored under :data:`FEATURE_PREFIX` (see
+:func:`feature_column`)."""
+
+FEATURE_PREFIX = "feature:"
+_RESERVED_LOWER = frozenset(r.lower() for r in RESERVED)
+
+
+def feature_column(name: str) -> str:
+    """The column in segments and engine tables that holds the feature ``name``.
+
+    Features live in their own namespace: a feature whose name is one of diaglab's columns
+    (:data:`RESERVED`, ignoring case) or starts with ``feature:`` is stored as
+    ``feature:<name>``; any other feature under its own name, as stores have always held it, so
+    existing stores read unchanged. Users name features by their own names everywhere
+    (``features=["score"]``, ``where="segment == 'a'"``); results that set a feature beside
+    diaglab's columns (rows, drift and slice tables) show the stored name.
+    """
+    low = name.lower()
+    if low in _RESERVED_LOWER or low.startswith(FEATURE_PREFIX):
+        return FEATURE_PREFIX + name
+    return name
+
+
+def feature_of_column(column: str) -> str:
+    """The feature name stored in ``column`` (the inverse of :func:`feature_column`)."""
+    if column.startswith(FEATURE_PREFIX):
+        return column[len(FEATURE_PREFIX) :]
+    return column
 
 
 def value_type(task: str) -> pa.DataType:
@@ -106,6 +135,32 @@ class ModelSchema:
     @property
     def categorical(self) -> list[str]:
         return [f.name for f in self.features.values() if f.kind == CATEGORICAL]
+
+    def column(self, name: str) -> str:
+        """The stored column of feature ``name`` (:func:`feature_column`)."""
+        return feature_column(name)
+
+    @property
+    def columns(self) -> dict[str, str]:
+        """Each feature's name -> its stored column, in first-seen order."""
+        return {f: feature_column(f) for f in self.features}
+
+    def resolve(self, name: str) -> str:
+        """The stored column of a feature named by the user: its own name (``"score"``) or its
+        stored column (``"feature:score"``, as results show it); raises UnknownNameError."""
+        if name in self.features:
+            return feature_column(name)
+        base = feature_of_column(name)
+        if base != name and base in self.features and feature_column(base) == name:
+            return name
+        raise unknown("feature", name, list(self.features))
+
+    def kind(self, column: str) -> str:
+        """``numeric`` or ``categorical``: the kind of the feature stored in ``column``."""
+        base = feature_of_column(column)
+        if base in self.features and feature_column(base) == column:
+            return self.features[base].kind
+        return self.features[column].kind
 
     def to_json(self) -> dict[str, object]:
         return {
