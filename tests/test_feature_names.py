@@ -206,3 +206,24 @@ def test_spark_reads_the_namespace_as_duckdb_does(path, store):
         assert [str(s) for s in fa["slice"]] == [str(s) for s in fb["slice"]]
     finally:
         sparked.close()
+
+
+def test_explain_and_neighbors_read_features_named_like_roles(tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame({"score": rng.normal(600, 50, 400), "label": rng.normal(0, 1, 400)})
+    y = (X["score"] > 600).astype(int)
+    clf = LogisticRegression().fit(X, y)
+    store = dl.open(tmp_path / "s")
+    store.set_reference("m", X, labels=y)
+    store.register_model("m", clf)
+    ids = store.log("m", features=X.iloc[:50], predictions=clf.predict_proba(X.iloc[:50])[:, 1])
+    ex = dl.explain(store, "m", ids[0], trust=True)
+    assert set(ex.table["feature"]) == {"score", "label"}
+    assert ex.features["score"] == pytest.approx(X["score"].iloc[0])
+    high = dl.what_if(store, "m", ids[0], {"score": 900.0}, trust=True)
+    assert high.probability > 0.99  # the feature "score" changed, not the model's score
+    near = dl.neighbors(store, "m", ids[0], k=3, trust=True)
+    assert len(near) == 3 and "feature:score" in near.columns
+    store.close()

@@ -28,6 +28,7 @@ from diaglab.queries.explain import (
     explain,
     fetch_row,
 )
+from diaglab.store.schema import columns_for
 
 DECILES = tuple(q / 10 for q in range(1, 10))
 MAX_CATEGORIES = 30
@@ -130,12 +131,13 @@ def what_if(
     row = fetch_row(store, model, prediction_id)
     categorical = set(ex.categorical) | set(store.schema(model).categorical)
     for f, v in clean.items():
+        c = columns_for([f], row.columns)[0]  # "feature:score" in a row read from the store
         # model_input tells categorical from numeric columns by dtype: keep numbers numeric
         if f in categorical:
-            row[f] = row[f].astype(object)
-            row.loc[row.index[0], f] = v
+            row[c] = row[c].astype(object)
+            row.loc[row.index[0], c] = v
         else:
-            row[f] = np.nan if v is None else float(v)
+            row[c] = np.nan if v is None else float(v)
     vals, bases = ex.shap(row)
     after = build(
         store,

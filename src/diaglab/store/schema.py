@@ -13,7 +13,7 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,9 +49,27 @@ ROLE_TYPES: Mapping[str, pa.DataType] = MappingProxyType(
         "label_timestamp": TIMESTAMP,
     }
 )
+# What the call that made a row cost (see diaglab.producers.resources); NULL when not measured
+# (rows of store.log, stores written before them).
+RESOURCE_TYPES: Mapping[str, pa.DataType] = MappingProxyType(
+    {
+        "cpu_ms": pa.float64(),
+        "wall_ms": pa.float64(),
+        "rss_peak_mb": pa.float64(),
+        "rss_peak_delta_mb": pa.float64(),
+        "gpu_memory_mb": pa.float64(),
+        "gpu_utilization": pa.float64(),
+        "batch_rows": pa.float64(),
+        "input_values": pa.float64(),
+    }
+)
 # "filename" and "file_row_number" are the columns DuckDB's read_parquet adds when ingest orders
 # repeated ids; "segment" and "row_number" name rows in reference tables and evidence.
-RESERVED = frozenset(ROLE_TYPES) | {"segment", "row_number", "filename", "file_row_number"}
+RESERVED = (
+    frozenset(ROLE_TYPES)
+    | frozenset(RESOURCE_TYPES)
+    | {"segment", "row_number", "filename", "file_row_number"}
+)
 """Names of diaglab's own columns, compared case-insensitively (DuckDB's identifiers are).
 
 A feature may take any of them: it is then stored under :data:`FEATURE_PREFIX` (see
@@ -75,6 +93,12 @@ def feature_column(name: str) -> str:
     if low in _RESERVED_LOWER or low.startswith(FEATURE_PREFIX):
         return FEATURE_PREFIX + name
     return name
+
+
+def columns_for(names: Sequence[str], present: Collection[str]) -> list[str]:
+    """The columns of ``present`` (a frame's columns) that hold the features ``names``: the
+    stored column when the frame was read from a store table, else the name itself."""
+    return [c if (c := feature_column(f)) in present else f for f in names]
 
 
 def feature_of_column(column: str) -> str:

@@ -1,0 +1,145 @@
+"""What a model call costs: CPU time, wall time, memory and (with NVML) GPU, per call.
+
+:class:`Probe` is read around each instrumented call (``dl.instrument``) and at each
+``Logger.log``; the figures become the row's resource columns (:data:`RESOURCE_COLUMNS`), with
+the row's id and timestamp:
+
+- ``cpu_ms``: CPU time of the calling thread during the model call, divided among the call's
+  rows (so a sum over rows is the CPU the calls took; work the model hands to other threads,
+  e.g. BLAS or LightGBM's OpenMP pool, is not counted);
+- ``wall_ms``: the call's wall time;
+- ``rss_peak_mb`` and ``rss_peak_delta_mb``: the process's peak resident memory after the call,
+  and how much the call raised it (0 when it stayed under an earlier peak);
+- ``gpu_memory_mb`` and ``gpu_utilization`` (percent): device 0 as NVML last reported it, sampled
+  at most once per :data:`GPU_SAMPLE_SECONDS` (an NVML query costs tens of microseconds); NULL
+  without ``pynvml`` or a GPU, never an error;
+- ``batch_rows`` and ``input_values``: the call's rows, and rows x columns of its input.
+
+A plain ``Logger.log`` (no model call around it) records the memory, batch and input figures;
+CPU and wall time need ``instrument``.
+"""
+
+from __future__ import annotations
+
+import resource
+import threading
+import time
+from typing import Any, NamedTuple
+
+GPU_SAMPLE_SECONDS = 1.0
+RESOURCE_COLUMNS = (
+    "cpu_ms",
+    "wall_ms",
+    "rss_peak_mb",
+    "rss_peak_delta_mb",
+    "gpu_memory_mb",
+    "gpu_utilization",
+    "batch_rows",
+    "input_values",
+)
+_KB = 1024.0  # ru_maxrss is in kilobytes on Linux
+
+
+class Usage(NamedTuple):
+    """One call's figures; None where not measured."""
+
+    cpu_ms: float | None
+    wall_ms: float | None
+    rss_peak_mb: float
+    rss_peak_delta_mb: float | None
+    gpu_memory_mb: float | None
+    gpu_utilization: float | None
+    batch_rows: int
+    input_values: int
+
+    def row_values(self) -> tuple[Any, ...]:
+        """The values of one of the call's rows, in :data:`RESOURCE_COLUMNS` order."""
+        cpu = None if self.cpu_ms is None else self.cpu_ms / max(self.batch_rows, 1)
+        return (cpu, *self[1:])
+
+
+class _Gpu:
+    """NVML's device 0, sampled at most once per GPU_SAMPLE_SECONDS; absent without pynvml."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._handle: Any = None
+        self._tried = False
+        self._at = 0.0
+        self._last: tuple[float | None, float | None] = (None, None)
+
+    def _open(self) -> Any:
+        self._tried = True
+        try:
+            import pynvml  # type: ignore[import-not-found]
+
+            pynvml.nvmlInit()
+            self._handle = (pynvml, pynvml.nvmlDeviceGetHandleByIndex(0))
+        except Exception:  # no pynvml, no driver, no device: no GPU columns
+            self._handle = None
+        return self._handle
+
+    def sample(self) -> tuple[float | None, float | None]:
+        now = time.monotonic()
+        if self._tried and (self._handle is None or now - self._at < GPU_SAMPLE_SECONDS):
+            return self._last
+        with self._lock:
+            if not self._tried:
+                self._open()
+            if self._handle is None:
+                return self._last
+            nvml, handle = self._handle
+            try:
+                memory = nvml.nvmlDeviceGetMemoryInfo(handle).used / (_KB * _KB)
+                utilization = float(nvml.nvmlDeviceGetUtilizationRates(handle).gpu)
+                self._last = (memory, utilization)
+            except Exception:
+                self._last = (None, None)
+            self._at = now
+            return self._last
+
+
+GPU = _Gpu()
+
+
+def peak_rss_mb() -> float:
+    """The process's peak resident memory so far, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / _KB
+
+
+class Probe(NamedTuple):
+    """Readings before a call; :meth:`stop` turns them into the call's :class:`Usage`."""
+
+    cpu_ns: int
+    wall_ns: int
+    rss_kb: int
+
+    @classmethod
+    def start(cls) -> Probe:
+        return cls(
+            time.thread_time_ns(),
+            time.perf_counter_ns(),
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        )
+
+    def stop(self, rows: int, columns: int) -> Usage:
+        cpu = (time.thread_time_ns() - self.cpu_ns) / 1e6
+        wall = (time.perf_counter_ns() - self.wall_ns) / 1e6
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        gpu_memory, gpu_utilization = GPU.sample()
+        return Usage(
+            cpu,
+            wall,
+            rss / _KB,
+            (rss - self.rss_kb) / _KB,
+            gpu_memory,
+            gpu_utilization,
+            rows,
+            rows * columns,
+        )
+
+
+def logged_usage(rows: int, columns: int) -> Usage:
+    """What a plain ``Logger.log`` knows of a batch: memory, GPU, rows and input size."""
+    gpu_memory, gpu_utilization = GPU.sample()
+    return Usage(None, None, peak_rss_mb(), None, gpu_memory, gpu_utilization, rows, rows * columns)
