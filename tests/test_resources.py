@@ -54,7 +54,8 @@ def test_instrument_stores_each_calls_cost_with_its_rows(tmp_path, no_gpu):
     assert single["cpu_ms"] == pytest.approx(2, rel=0.5)
     assert (big["wall_ms"] >= big["cpu_ms"].sum() * 0.95).all()
     assert (big["latency_ms"] == big["wall_ms"]).all()
-    # the first call raised the process's peak memory by (most of) its 128 MB array; the second did not
+    # the first call raised the process's peak memory by (most of) its 128 MB array; not the
+    # second
     assert big["rss_peak_delta_mb"].iloc[0] >= 64 and single["rss_peak_delta_mb"] < 5
     assert single["rss_peak_mb"] >= big["rss_peak_mb"].iloc[0] > 128
     assert t["gpu_memory_mb"].isna().all() and t["gpu_utilization"].isna().all()

@@ -71,7 +71,7 @@ class _Gpu:
     def _open(self) -> Any:
         self._tried = True
         try:
-            import pynvml  # type: ignore[import-not-found]
+            import pynvml
 
             pynvml.nvmlInit()
             self._handle = (pynvml, pynvml.nvmlDeviceGetHandleByIndex(0))
