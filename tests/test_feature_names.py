@@ -112,6 +112,9 @@ def test_drift_names_the_features_by_their_stored_column(store):
     by = rep.table.set_index("feature")
     assert {"feature:score", "feature:segment", "prediction", "label"} <= set(by.index)
     assert "feature:score" in rep.drifted and "feature:segment" not in rep.drifted
+    late = (START + pd.Timedelta(minutes=1000), None)
+    domain = dl.domain_classifier(store, "m", window=late, sample=1000, folds=3)
+    assert domain.drivers["feature"].iloc[0] == "feature:score"  # the feature that moved
     only = dl.drift(store, "m", features=["score", "label"])
     names = set(only.table["feature"])
     assert {"feature:score", "feature:label"} <= names

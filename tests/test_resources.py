@@ -112,3 +112,41 @@ def test_a_failing_nvml_is_no_error(tmp_path, monkeypatch):
         dl.instrument(Busy(), logger).predict_proba(pd.DataFrame({"a": [1.0]}))
     t = dl.open(tmp_path / "s").table("m").execute()
     assert t["gpu_memory_mb"].isna().all() and t["cpu_ms"].notna().all()
+
+
+@pytest.mark.filterwarnings("ignore::diaglab.errors.DiaglabWarning")  # one-window bands
+def test_metrics_over_time_has_throughput_cpu_per_prediction_and_memory(tmp_path):
+    """Planted: minute k has 30 + 30 * (k == 9) calls of 2 rows, each call 4 ms of CPU and a
+    peak RSS of 100 + k MB; the last minute's CPU per call jumps to 40 ms."""
+    start = pd.Timestamp("2026-05-01 10:00", tz="UTC")
+    with dl.Logger(tmp_path / "s", model="m", flush_seconds=60) as logger:
+        for k in range(12):
+            calls = 60 if k == 9 else 30
+            cpu = 40.0 if k == 11 else 4.0
+            for c in range(calls):
+                ts = start + pd.Timedelta(minutes=k, seconds=c)
+                usage = resources.Usage(cpu, cpu + 1, 100.0 + k, 0.0, None, None, 2, 2)
+                frame = pd.DataFrame({"x": [1.0, 2.0]})
+                logger.log(frame, [0.2, 0.7], timestamp=ts, usage=usage)
+    store = dl.open(tmp_path / "s")
+    m = dl.metrics_over_time(
+        store, "m", freq="1min", baseline=(start, start + pd.Timedelta(minutes=9))
+    )
+    assert {"throughput", "cpu_ms_per_prediction", "memory_mb"} <= set(m.metrics)
+    t = m.table.set_index(["metric", "window_start"])
+    at = lambda metric, k: t.loc[(metric, start + pd.Timedelta(minutes=k))]  # noqa: E731
+    assert at("throughput", 0)["value"] == pytest.approx(60 / 60)
+    assert at("throughput", 9)["value"] == pytest.approx(120 / 60)
+    assert at("cpu_ms_per_prediction", 3)["value"] == pytest.approx(2.0)  # 4 ms per 2 rows
+    assert at("cpu_ms_per_prediction", 11)["value"] == pytest.approx(20.0)
+    assert at("memory_mb", 5)["value"] == pytest.approx(105.0)
+    assert bool(at("cpu_ms_per_prediction", 11)["alert"])
+    assert not bool(at("cpu_ms_per_prediction", 10)["alert"])
+    assert bool(at("throughput", 9)["alert"])
+    store.close()
+    # a model logged without any probe has no resource metrics unless asked, then gaps
+    plain = dl.open(tmp_path / "p")
+    plain.log("q", features=pd.DataFrame({"x": [1.0]}), predictions=[0.5])
+    assert "throughput" not in dl.metrics_over_time(plain, "q").metrics
+    got = dl.metrics_over_time(plain, "q", metrics=["cpu_ms_per_prediction"]).table
+    assert got["value"].isna().all() and "no resource figures" in got["reason"].iloc[0]

@@ -193,6 +193,18 @@ def grouped_statistics(
     return keyed.group_by(["_s", "_w"]).aggregate(**aggs).to_pyarrow().to_pandas(), None
 
 
+def resource_sums(keyed: Any) -> pd.DataFrame:
+    """Per series and window: the calls' CPU ms summed over the rows that have it, how many do,
+    and the largest peak RSS (MB) of the window."""
+    agg = keyed.group_by(["_s", "_w"]).aggregate(
+        cpu_ms_sum=keyed.cpu_ms.sum(),
+        n_cpu=keyed.cpu_ms.count(),
+        memory_mb=keyed.rss_peak_mb.max(),
+        n_memory=keyed.rss_peak_mb.count(),
+    )
+    return agg.to_pyarrow().to_pandas()
+
+
 def quantiles(keyed: Any, latency: bool, delay: bool, backend: str = "duckdb") -> pd.DataFrame:
     """Latency (ms) and label-delay (days) quantiles per (series, window), from histograms.
 
