@@ -18,6 +18,7 @@ import pytest
 import diaglab as dl
 from diaglab.store.schema import feature_column
 from diaglab.store.segments import list_segments
+from test_spark import spark  # noqa: F401  # the session-wide SparkSession fixture
 
 START = pd.Timestamp("2026-03-01", tz="UTC")
 CLASHING = ["segment", "score", "prediction", "timestamp", "label"]
@@ -171,28 +172,7 @@ def test_rejected_rows_keep_ids_as_json_lists_with_trace_ids_and_timestamps(tmp_
 
 
 @pytest.mark.spark
-def test_spark_reads_the_namespace_as_duckdb_does(path, store):
-    pytest.importorskip("pyspark", reason="pyspark is not installed: pip install 'diaglab[spark]'")
-    import shutil
-
-    from diaglab.store.spark_session import java_version
-
-    java = shutil.which("java")
-    major = java_version(java) if java else None
-    if major is None or major < 17:
-        pytest.skip(f"Spark needs Java 17+ (found: {major or 'no java on PATH'})")
-    from pyspark.sql import SparkSession
-
-    spark = (
-        SparkSession.builder.master("local[2]")
-        .appName("diaglab-feature-names")
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
-    )
+def test_spark_reads_the_namespace_as_duckdb_does(path, store, spark):  # noqa: F811
     sparked = dl.open(path, engine="spark", spark=spark)
     try:
         assert sparked.table("m").schema() == store.table("m").schema()
@@ -230,3 +210,13 @@ def test_explain_and_neighbors_read_features_named_like_roles(tmp_path):
     near = dl.neighbors(store, "m", ids[0], k=3, trust=True)
     assert len(near) == 3 and "feature:score" in near.columns
     store.close()
+
+
+def test_the_slice_explorer_charts_a_feature_named_like_a_role(store):
+    ex = dl.SliceExplorer(store, "m", by="segment").wait()
+    assert ex.last_error is None
+    assert set(ex.data()["feature:segment"]) == {"a", "b"}
+    assert ex.chart.spec["layer"][0]["mark"]["type"] == "bar"
+    ex.select(0)
+    rows = ex.wait().rows
+    assert ex.last_error is None and rows is not None and len(rows)
