@@ -207,6 +207,9 @@ def test_explain_and_neighbors_read_features_named_like_roles(tmp_path):
     assert ex.features["score"] == pytest.approx(X["score"].iloc[0])
     high = dl.what_if(store, "m", ids[0], {"score": 900.0}, trust=True)
     assert high.probability > 0.99  # the feature "score" changed, not the model's score
+    low = int(np.argmin(clf.predict_proba(X.iloc[:50])[:, 1]))
+    cf = dl.counterfactual(store, "m", ids[low], trust=True)
+    assert cf.found and set(cf.changes) <= {"score", "label"} and "score" in cf.changes
     near = dl.neighbors(store, "m", ids[0], k=3, trust=True)
     assert len(near) == 3 and "feature:score" in near.columns
     store.close()
