@@ -200,12 +200,17 @@ def resource_columns(usage: list[Usage | None]) -> dict[str, list[Any]] | None:
     None when no row has any."""
     if not any(u is not None for u in usage):
         return None
-    empty = (None,) * len(RESOURCE_COLUMNS)
-    rows = [empty if u is None else u.row_values() for u in usage]
-    return {
-        name: list(values)
-        for name, values in zip(RESOURCE_COLUMNS, zip(*rows, strict=True), strict=True)
-    }
+    # one list per column and no tuple per row: a chunk's rows allocate no tracked objects
+    out: dict[str, list[Any]] = {}
+    for k, name in enumerate(RESOURCE_COLUMNS):
+        if name == "cpu_ms":
+            out[name] = [
+                None if u is None or u.cpu_ms is None else u.cpu_ms / max(u.batch_rows, 1)
+                for u in usage
+            ]
+        else:
+            out[name] = [None if u is None else u[k] for u in usage]
+    return out
 
 
 def frame_columns(df: pd.DataFrame) -> dict[str, list[Any]] | Block:

@@ -42,7 +42,8 @@ _RSS_PER_MB = 1024.0  # ru_maxrss units per MB: kilobytes on Linux
 
 
 class Usage(NamedTuple):
-    """One call's figures; None where not measured."""
+    """One call's figures, in :data:`RESOURCE_COLUMNS` order; None where not measured.
+    ``cpu_ms`` is the whole call's (a row stores its share)."""
 
     cpu_ms: float | None
     wall_ms: float | None
@@ -52,11 +53,6 @@ class Usage(NamedTuple):
     gpu_utilization: float | None
     batch_rows: int
     input_values: int
-
-    def row_values(self) -> tuple[Any, ...]:
-        """The values of one of the call's rows, in :data:`RESOURCE_COLUMNS` order."""
-        cpu = None if self.cpu_ms is None else self.cpu_ms / max(self.batch_rows, 1)
-        return (cpu, *self[1:])
 
 
 class _Gpu:
