@@ -13,8 +13,10 @@ trees compared ran minutes apart on the same machine:
   thread, so the Logger's writer and the span processor count) per call, including the final
   flush. Variants: bare, Logger + instrument, span into ``StoreSpanExporter``, both.
 
-Trees: the source at ``64f1db6`` (before issue 21's work), the previous head of this branch
-(``89223ba``) and the working tree, extracted with ``git archive`` into ``bench/data``.
+Trees: main at ``0400676`` (before the resource probe and the feature namespace) and the working
+tree, extracted with ``git archive`` into ``bench/data``. ``hot_path`` also times each
+``Logger.log`` call on its own (wall clock, ``perf_counter_ns``) for the p99 per logged row, which
+includes the resource probe (``getrusage`` and the cached NVML sample) in this change.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-TREES = {"64f1db6": "64f1db6", "previous head 89223ba": "89223ba", "this change": None}
+TREES = {"main 0400676": "0400676", "this change": None}
 FEATURES = [f"f{i}" for i in range(20)]
 ROUNDS, PER_ROUND, LOG_CALLS = 9, 400, 20_000
 RATE, SECONDS = 170, 8.0
@@ -113,6 +115,17 @@ def _hot(store: str) -> dict[str, Any]:
         ),
         2,
     )
+    for name, fn in (
+        ("dict", lambda: logger.log(row, 0.3)),
+        ("frame", lambda: logger.log(one, prediction)),
+    ):
+        times = []
+        for _ in range(LOG_CALLS):
+            t0 = time.perf_counter_ns()
+            fn()
+            times.append(time.perf_counter_ns() - t0)
+        times.sort()
+        out[f"log_{name}_p99_us"] = round(times[int(len(times) * 0.99)] / 1e3, 2)
     logger.close()
     return out
 
@@ -196,8 +209,9 @@ def markdown_table(results: list[dict[str, Any]]) -> list[str]:
                 "calls), one-row DataFrame of 20 floats, default Logger:",
                 "",
                 "| tree | predict bare → instrumented | predict_proba bare → instrumented | "
-                "Logger.log dict | Logger.log 1-row DataFrame |",
-                "|---|---|---|---|---|",
+                "Logger.log dict | Logger.log 1-row DataFrame | p99 wall per log, dict / "
+                "DataFrame |",
+                "|---|---|---|---|---|---|",
             ]
             for t in trees:
                 h = r[t]
@@ -207,7 +221,8 @@ def markdown_table(results: list[dict[str, Any]]) -> list[str]:
                     f"(+{round(p['instrumented_us'] - p['bare_us'], 1)}) | "
                     f"{pp['bare_us']} → {pp['instrumented_us']} "
                     f"(+{round(pp['instrumented_us'] - pp['bare_us'], 1)}) | "
-                    f"{h['log_dict_us']} | {h['log_frame_us']} |"
+                    f"{h['log_dict_us']} | {h['log_frame_us']} | "
+                    f"{h.get('log_dict_p99_us')} / {h.get('log_frame_p99_us')} µs |"
                 )
             lines.append("")
         else:

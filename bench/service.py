@@ -224,10 +224,12 @@ def _stored(store: Path) -> tuple[int, int, set[str]]:
 
 
 def compare(rows: int, work: Path) -> dict[str, Any]:
-    runs: dict[str, list[dict[str, Any]]] = {"plain": [], "instrumented": []}
+    # "sdk" is the floor: the plain service plus an OpenTelemetry SDK span per request exported
+    # nowhere, i.e. what any OpenTelemetry user pays before diaglab does anything
+    runs: dict[str, list[dict[str, Any]]] = {"plain": [], "sdk": [], "instrumented": []}
     checks = []
     for _ in range(ROUNDS):
-        for variant in ("plain", "instrumented"):
+        for variant in ("plain", "sdk", "instrumented"):
             server = Server(work, variant)
             try:
                 # every acknowledged request in warm-up and window counts for the SIGTERM check
@@ -254,8 +256,14 @@ def compare(rows: int, work: Path) -> dict[str, Any]:
         | {"cpu": statistics.median(r["cpu_ms_per_request"] for r in rs)}
         for v, rs in runs.items()
     }
-    plain, inst = med["plain"], med["instrumented"]
+    plain, inst, floor = med["plain"], med["instrumented"], med["sdk"]
     return {
+        "floor_rps": round(floor["rps"], 1),
+        "floor_p99_ms": round(floor["p99_ms"], 1),
+        "floor_cpu_ms_per_request": round(floor["cpu"], 2),
+        "over_floor_throughput": round(inst["rps"] / floor["rps"], 3),
+        "over_floor_p99": round(inst["p99_ms"] / floor["p99_ms"], 3),
+        "over_floor_cpu": round(inst["cpu"] / floor["cpu"], 3),
         "case": f"rows_{rows}",
         "rows_per_request": rows,
         "plain_rps": round(plain["rps"], 1),
@@ -439,7 +447,7 @@ def markdown_table(results: list[dict[str, Any]]) -> list[str]:
         f"process on the same 2 cores), {WINDOW_S:.0f} s per window after {WARMUP_S:.0f} s "
         f"warm-up; plain and instrumented (Logger + instrument + OpenTelemetry span per request "
         f"into StoreSpanExporter) alternated, {ROUNDS} windows each, medians. The machine is "
-        f"shared with five other sessions: single windows vary by ±20% or more; the ratios, "
+        f"shared with seven other sessions: single windows vary by ±20% or more; the ratios, "
         f"measured close together in time, are what to read.",
         "",
         "| rows/request | throughput plain → instrumented (ratio) | p99 ms (ratio) | "
@@ -476,6 +484,27 @@ def markdown_table(results: list[dict[str, Any]]) -> list[str]:
             )
     if targets:
         lines += ["", "Issue 21's targets in this run: " + "; ".join(targets) + "."]
+    floors = [r for r in results if r["case"].startswith("rows_") and "floor_rps" in r]
+    if floors:
+        lines += [
+            "",
+            "The floor, alternated in the same rounds: the plain service plus an OpenTelemetry "
+            "SDK span per request exported nowhere (what OpenTelemetry costs before diaglab does "
+            "anything). Instrumented over the floor is diaglab's own cost:",
+            "",
+            "| rows/request | floor req/s | floor p99 ms | floor CPU ms/request | instrumented / "
+            "floor: throughput, p99, CPU/request | floor / plain: throughput, p99, CPU/request |",
+            "|---|---|---|---|---|---|",
+        ]
+        for r in floors:
+            lines.append(
+                f"| {r['rows_per_request']} | {r['floor_rps']} | {r['floor_p99_ms']} | "
+                f"{r['floor_cpu_ms_per_request']} | **{r['over_floor_throughput']}x, "
+                f"{r['over_floor_p99']}x, {r['over_floor_cpu']}x** | "
+                f"{round(r['floor_rps'] / r['plain_rps'], 3)}x, "
+                f"{round(r['floor_p99_ms'] / r['plain_p99_ms'], 3)}x, "
+                f"{round(r['floor_cpu_ms_per_request'] / r['plain_cpu_ms_per_request'], 3)}x |"
+            )
     for r in results:
         if r["case"] == "sigkill":
             lines += [

@@ -132,3 +132,27 @@ def test_default_registry_and_two_loggers_share_the_metrics(tmp_path):
 def test_prometheus_argument_is_checked(tmp_path):
     with pytest.raises(InputError, match="CollectorRegistry"):
         dl.Logger(tmp_path / "s", model="m", prometheus="yes")
+
+
+def test_resource_counters_and_the_process_collector(tmp_path, endpoint):
+    registry, port = endpoint
+
+    class Spin:
+        def predict(self, X):
+            end = __import__("time").thread_time() + 0.01
+            while __import__("time").thread_time() < end:
+                pass
+            return np.full(len(X), 0.5)
+
+    logger = dl.Logger(tmp_path / "s", model="m", prometheus=registry, flush_seconds=60)
+    model = dl.instrument(Spin(), logger)
+    for _ in range(3):
+        model.predict(pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0]}))
+    got = scrape(port)
+    labels = (("model", "m"), ("model_version", "v1"))
+    assert got[("diaglab_model_cpu_seconds_total", labels)] == pytest.approx(0.03, rel=0.3)
+    assert got[("diaglab_input_values_total", labels)] == 12
+    assert got[("diaglab_process_peak_resident_memory_bytes", labels)] > 2**20
+    assert ("diaglab_gpu_memory_used_bytes", labels) not in got  # no NVML here: no zero
+    assert got[("process_cpu_seconds_total", ())] > 0  # the process collector, as expected
+    logger.close()

@@ -204,9 +204,9 @@ def test_sql_like_column_names_unicode_and_long_strings_are_stored(store):
     assert "credit" not in store.models()
 
 
-def test_reserved_and_invalid_names(store):
-    with pytest.raises(dl.InputError, match="reserved"):
-        store.log(model="m", features=pd.DataFrame({"label": [1.0]}), predictions=[0.5])
+def test_role_names_are_features_and_invalid_model_names_are_refused(store):
+    store.log(model="m", features=pd.DataFrame({"label": [1.0]}), predictions=[0.5])
+    assert store.table("m")["feature:label"].execute().tolist() == [1.0]
     with pytest.raises(dl.InputError, match="invalid model name"):
         store.log(model="../evil", features=pd.DataFrame({"x": [1.0]}), predictions=[0.5])
 

@@ -36,6 +36,7 @@ from diaglab.queries.window import Window
 from diaglab.specs import Scope
 from diaglab.specs.catalog import FindSlicesSpec, SliceMetricsSpec
 from diaglab.stats.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS, Direction
+from diaglab.store.schema import columns_for
 
 _NONE = "(none)"
 
@@ -325,7 +326,8 @@ class SliceExplorer(Explorer):
         assert table is not None and found is not None
         registry = REGRESSION_METRICS if self._task == "regression" else CLASSIFICATION_METRICS
         lower = registry[self.metric].direction == Direction.LOWER_IS_BETTER
-        self.chart.chart = slice_chart(table, self.metric, self.by, lower_is_better=lower)
+        by = columns_for(self.by, table.columns)  # the feature "error" is "feature:error"
+        self.chart.chart = slice_chart(table, self.metric, by, lower_is_better=lower)
         if PICK in self.chart.selections.trait_names():
             self.chart.selections.observe(self._on_pick, names=[PICK])
         self._render_found(found)

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from diaglab.producers.resources import RESOURCE_COLUMNS, Usage
 from diaglab.store._ids import new_segment_id
 
 
@@ -51,6 +52,7 @@ class Chunk:
         "started",
         "timestamps",
         "traces",
+        "usage",
     )
 
     def __init__(self) -> None:
@@ -63,6 +65,7 @@ class Chunk:
         self.latency: list[Any] = []
         self.traces: list[Any] = []
         self.errors: list[Any] = []
+        self.usage: list[Usage | None] = []  # the call's resource figures, one per row
         self.n = 0
         self.started = time.monotonic()
         # set by the writer: what a first attempt decided, so a retry writes the same thing
@@ -78,6 +81,7 @@ class Chunk:
         latency_ms: Any,
         trace_id: Any,
         error: Any,
+        usage: Usage | None = None,
     ) -> None:
         if self.blocks:
             self._flatten()
@@ -90,6 +94,7 @@ class Chunk:
         self.latency.append(latency_ms)
         self.traces.append(trace_id)
         self.errors.append(error)
+        self.usage.append(usage)
         self.n += 1
 
     def add_columns(
@@ -102,6 +107,7 @@ class Chunk:
         latency_ms: list[Any],
         trace_ids: list[Any],
         errors: list[Any],
+        usage: Usage | None = None,
     ) -> None:
         if isinstance(columns, Block):
             self.blocks.append((self.n, columns))
@@ -117,6 +123,7 @@ class Chunk:
         self.latency.extend(latency_ms)
         self.traces.extend(trace_ids)
         self.errors.extend(errors)
+        self.usage.extend([usage] * rows)
         self.n += rows
 
     def _column(self, name: str) -> list[Any]:
@@ -184,7 +191,26 @@ class Chunk:
             ),
             "trace_ids": pick(self.traces),
             "errors": pick(self.errors),
+            "resources": resource_columns(pick(self.usage)),
         }
+
+
+def resource_columns(usage: list[Usage | None]) -> dict[str, list[Any]] | None:
+    """Per-row resource columns (:data:`RESOURCE_COLUMNS`) of rows logged with ``usage``;
+    None when no row has any."""
+    if not any(u is not None for u in usage):
+        return None
+    # one list per column and no tuple per row: a chunk's rows allocate no tracked objects
+    out: dict[str, list[Any]] = {}
+    for k, name in enumerate(RESOURCE_COLUMNS):
+        if name == "cpu_ms":
+            out[name] = [
+                None if u is None or u.cpu_ms is None else u.cpu_ms / max(u.batch_rows, 1)
+                for u in usage
+            ]
+        else:
+            out[name] = [None if u is None else u[k] for u in usage]
+    return out
 
 
 def frame_columns(df: pd.DataFrame) -> dict[str, list[Any]] | Block:

@@ -105,6 +105,7 @@ class ChunkWriter:
             categorical=[c for c in self.categorical if c in columns],
             unique_ids=False,
             sensitive=[c for c in self.sensitive if c in columns],
+            resources=b["resources"],
         )
 
     def _decide(self, chunk: Chunk) -> Outcome:

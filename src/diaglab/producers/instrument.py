@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from contextvars import ContextVar
 from typing import Any
 
@@ -12,6 +11,7 @@ import pandas as pd
 
 from diaglab.errors import InputError
 from diaglab.producers.logger import Logger
+from diaglab.producers.resources import Probe
 
 
 class Instrumented:
@@ -59,27 +59,30 @@ class Instrumented:
         traces = trace_id if trace_id is None or isinstance(trace_id, str) else list(trace_id)
         if isinstance(traces, list) and len(traces) != n:
             raise InputError(f"trace_id has {len(traces)} values; expected {n} (one per row)")
-        start = time.perf_counter()
+        probe = Probe.start()
         try:
             out = getattr(self.estimator, method)(X)
         except Exception as exc:
-            elapsed = (time.perf_counter() - start) * 1000
+            usage = probe.stop(n, frame.shape[1])
             ids = self.logger.log(
                 frame,
                 None,
                 prediction_ids,
                 None,
-                elapsed,
+                usage.wall_ms,
                 traces,
                 error=f"{type(exc).__name__}: {exc}",
+                usage=usage,
             )
             self._ids.set(ids)
             raise
-        elapsed = (time.perf_counter() - start) * 1000
+        usage = probe.stop(n, frame.shape[1])
         logged = np.asarray(out)
         if method == "predict_proba" and logged.ndim == 2 and logged.shape[1] == 2:
             logged = logged[:, 1]
-        self._ids.set(self.logger.log(frame, logged, prediction_ids, None, elapsed, traces))
+        self._ids.set(
+            self.logger.log(frame, logged, prediction_ids, None, usage.wall_ms, traces, usage=usage)
+        )
         return out
 
     def _frame(self, X: Any) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from diaglab.producers import lifecycle
 from diaglab.producers.buffer import Chunk, frame_columns, per_row, prediction_rows
 from diaglab.producers.flush import ChunkWriter
 from diaglab.producers.health import LoggerStats, describe, health_report
+from diaglab.producers.resources import Usage, logged_usage
 from diaglab.store import object_store
 from diaglab.store._ids import MAX_ROWS_PER_SEGMENT, new_segment_id
 from diaglab.store.schema import SchemaRegistry
@@ -163,22 +164,29 @@ class Logger:
         trace_id: Any = None,
         *,
         error: str | None = None,
+        usage: Usage | None = None,
     ) -> Any:
         """Buffer one prediction (``features`` a dict) or a batch (a DataFrame).
 
         Returns the prediction id (a list of ids for a batch). Values are checked when their
         segment is written; a row that fails goes to ``rejected/``. For a batch, ``latency_ms``
         is the call's latency (one number) or one per row; ``timestamp``, ``trace_id`` and
-        ``error`` one value for all rows or one per row.
+        ``error`` one value for all rows or one per row. ``usage`` is what the call cost
+        (:mod:`diaglab.producers.resources`; ``instrument`` measures it); without it the
+        process's peak memory, the rows and the input size are recorded.
         """
         if isinstance(features, pd.DataFrame):
+            if usage is None:
+                usage = logged_usage(len(features), features.shape[1])
             return self._log_frame(
-                features, prediction, prediction_id, timestamp, latency_ms, trace_id, error
+                features, prediction, prediction_id, timestamp, latency_ms, trace_id, error, usage
             )
         if not isinstance(features, Mapping):
             raise InputError(
                 f"features must be a dict of one row or a DataFrame, not {type(features).__name__}"
             )
+        if usage is None:
+            usage = logged_usage(1, len(features))
         with self._lock:
             if not self._admit(1):
                 return None if prediction_id is None else prediction_id
@@ -195,12 +203,13 @@ class Logger:
                 latency_ms,
                 trace_id,
                 error,
+                usage,
             )
             self._pending += 1
             if chunk.n >= self.flush_rows:
                 self._seal()
         if self._prometheus is not None:
-            self._prometheus.observe_call(1, latency_ms, int(error is not None))
+            self._prometheus.observe_call(1, latency_ms, int(error is not None), usage)
         return prediction_id
 
     def _log_frame(
@@ -212,6 +221,7 @@ class Logger:
         latency_ms: Any,
         trace_ids: Any,
         error: Any,
+        usage: Usage | None,
     ) -> list[str]:
         n = len(df)
         if n == 0:
@@ -244,13 +254,14 @@ class Logger:
                 rows["latency_ms"],
                 rows["trace_id"],
                 rows["error"],
+                usage,
             )
             self._pending += n
             if chunk.n >= self.flush_rows:
                 self._seal()
         if self._prometheus is not None:
             failed = sum(e is not None for e in rows["error"])
-            self._prometheus.observe_call(n, latency_ms, failed)
+            self._prometheus.observe_call(n, latency_ms, failed, usage)
         return out
 
     def _admit(self, n: int) -> bool:

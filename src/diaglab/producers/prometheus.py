@@ -15,7 +15,14 @@ Prometheus:
   ``when_full="drop_oldest"``;
 - ``diaglab_write_errors_total`` (counter): writes that failed for a reason outside the rows (disk
   full, I/O error) and were retried;
-- ``diaglab_pending_rows`` (gauge): rows buffered, not yet durable (updated at each write).
+- ``diaglab_pending_rows`` (gauge): rows buffered, not yet durable (updated at each write);
+- ``diaglab_model_cpu_seconds_total`` and ``diaglab_input_values_total`` (counters): CPU time of
+  instrumented model calls (the calling thread's) and their input size (rows x columns), so
+  ``rate(cpu) / rate(predictions)`` is the CPU per prediction;
+- ``diaglab_process_peak_resident_memory_bytes`` and ``diaglab_gpu_memory_used_bytes`` (gauges,
+  the latest call's; GPU only with NVML); a registry passed as ``prometheus=`` also gets
+  prometheus_client's process collector (``process_cpu_seconds_total``,
+  ``process_resident_memory_bytes`` ...), which the default registry has already.
 
 The call counters move when the call is logged, so ``rate()`` follows the traffic.
 
@@ -30,6 +37,7 @@ with gunicorn, also call ``prometheus_client.multiprocess.mark_process_dead(work
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import threading
@@ -52,6 +60,12 @@ COUNTERS = {
     "dropped": ("diaglab_dropped_rows", "Rows dropped by when_full='drop_oldest'"),
     "write_errors": ("diaglab_write_errors", "Failed writes (disk full, I/O), retried"),
 }
+RESOURCE_COUNTERS = {
+    "cpu": ("diaglab_model_cpu_seconds", "CPU time of instrumented model calls (calling thread)"),
+    "input_values": ("diaglab_input_values", "Input values (rows x columns) of logged calls"),
+}
+PEAK_RSS = "diaglab_process_peak_resident_memory_bytes"
+GPU_MEMORY = "diaglab_gpu_memory_used_bytes"
 LATENCY = "diaglab_prediction_latency_seconds"
 PENDING = "diaglab_pending_rows"
 
@@ -113,6 +127,16 @@ def _metrics(registry: Any) -> dict[str, Any]:
                 buckets=BUCKETS,
                 registry=registry,
             )
+            for key, (name, doc) in RESOURCE_COUNTERS.items():
+                metrics[key] = Counter(name, doc, LABELS, registry=registry)
+            for key, name, doc in (
+                ("peak_rss", PEAK_RSS, "Peak resident memory of the logging process"),
+                ("gpu_memory", GPU_MEMORY, "GPU memory in use (NVML, device 0) at the last call"),
+            ):
+                metrics[key] = Gauge(
+                    name, doc, LABELS, registry=registry, multiprocess_mode="livemax"
+                )
+            _process_collector(registry)
             metrics["pending"] = Gauge(
                 PENDING,
                 "Rows buffered by diaglab Loggers, not yet durable",
@@ -130,12 +154,25 @@ class PrometheusMetrics:
     def __init__(self, prometheus: Any, model: str, model_version: str) -> None:
         self.registry = _registry(prometheus)
         metrics = _metrics(self.registry)
-        self._m = {key: m.labels(model, model_version) for key, m in metrics.items()}
+        # the GPU gauge appears only once NVML gave a value (a 0 would read as "no memory used")
+        self._gpu = (metrics["gpu_memory"], (model, model_version))
+        self._m = {
+            key: m.labels(model, model_version) for key, m in metrics.items() if key != "gpu_memory"
+        }
 
-    def observe_call(self, rows: int, latency_ms: Any, failed: int) -> None:
-        """Count one logged call of ``rows`` rows, ``failed`` of them errors."""
+    def observe_call(self, rows: int, latency_ms: Any, failed: int, usage: Any = None) -> None:
+        """Count one logged call of ``rows`` rows, ``failed`` of them errors, and what it cost
+        (a :class:`~diaglab.producers.resources.Usage`)."""
         m = self._m
         m["calls"].inc()
+        if usage is not None:
+            if usage.cpu_ms is not None:
+                m["cpu"].inc(usage.cpu_ms / 1_000.0)
+            m["input_values"].inc(usage.input_values)
+            m["peak_rss"].set(usage.rss_peak_mb * 2**20)
+            if usage.gpu_memory_mb is not None:
+                gauge, labels = self._gpu
+                gauge.labels(*labels).set(usage.gpu_memory_mb * 2**20)
         m["predictions"].inc(rows)
         if failed:
             m["errors"].inc(failed)
@@ -156,6 +193,18 @@ class PrometheusMetrics:
     def write_error(self, pending: int) -> None:
         self._m["write_errors"].inc()
         self._m["pending"].set(pending)
+
+
+def _process_collector(registry: Any) -> None:
+    """The process collector (``process_cpu_seconds_total``, ``process_resident_memory_bytes``
+    ...) in ``registry``, as the ecosystem expects; the default registry has it already, and in
+    multiprocess mode prometheus_client cannot collect other processes' figures."""
+    import prometheus_client
+
+    if registry is prometheus_client.REGISTRY or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    with contextlib.suppress(ValueError):  # already registered there by the application
+        prometheus_client.ProcessCollector(registry=registry)
 
 
 def _call_seconds(latency_ms: Any) -> float | None:

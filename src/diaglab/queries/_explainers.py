@@ -36,6 +36,7 @@ from diaglab.errors import SchemaError
 from diaglab.store import audit
 from diaglab.store.audit.key import find_key
 from diaglab.store.models import LoadedModel, model_info
+from diaglab.store.schema import columns_for, feature_column
 
 BACKGROUND_ROWS = 100
 _MODELS: OrderedDict[tuple[Any, ...], Explained] = OrderedDict()
@@ -101,7 +102,7 @@ class Explained:
         return shap_values(self, X)
 
     def encode(self, X: pd.DataFrame) -> np.ndarray:
-        frame = X[self.features].copy()
+        frame = X[columns_for(self.features, X.columns)].set_axis(self.features, axis=1)
         for c in self.categorical:
             lookup = {v: i for i, v in enumerate(self.categories[c])}
             frame[c] = [lookup.get(v, np.nan) for v in frame[c].astype(object)]
@@ -199,8 +200,8 @@ def _generic_explainer(store: Any, ex: Explained) -> None:
     if int(ref.count().to_pyarrow().as_py()) == 0:
         ref = store.reference(ex.model)
     background = (
-        ref.order_by(ref.model_version, ref[ex.features[0]])
-        .select(*ex.features)
+        ref.order_by(ref.model_version, ref[feature_column(ex.features[0])])
+        .select(*(ref[feature_column(f)].name(f) for f in ex.features))
         .limit(BACKGROUND_ROWS)
         .to_pandas()
     )

@@ -30,6 +30,9 @@ UNSCALED = frozenset(
         "label_delay_p50",
         "label_delay_p90",
         "expected_calibration_error",
+        "throughput",
+        "cpu_ms_per_prediction",
+        "memory_mb",
     }
 )
 _OPERATIONS = (
@@ -42,6 +45,9 @@ _OPERATIONS = (
     "label_coverage",
     "label_delay_p50",
     "label_delay_p90",
+    "throughput",
+    "cpu_ms_per_prediction",
+    "memory_mb",
 )
 NOT_FROM_REFERENCE = frozenset(_OPERATIONS)
 """Metrics the reference cannot give (it has no time, latency or label arrival)."""

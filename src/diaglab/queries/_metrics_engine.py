@@ -48,7 +48,7 @@ def by_expr(
     if by in ("version", "model_version"):
         return table.model_version, None, "model_version"
     schema = store.schema(model)
-    if by not in schema.features:
+    if by not in schema.features and by not in schema.columns.values():
         raise unknown("by (a feature, or 'model_version')", by, ["model_version", *schema.features])
     plan = binnings(store, model, table, [by], cache_key=cache)[by]
     return plan.code(table).cast("string"), plan, by
@@ -198,6 +198,18 @@ def grouped_statistics(
         return _from_cells(binary_cells(keyed), bins)
     aggs = statistic_aggregates(keyed, task, scores=scores, latency=False, center=center)
     return keyed.group_by(["_s", "_w"]).aggregate(**aggs).to_pyarrow().to_pandas(), None
+
+
+def resource_sums(keyed: Any) -> pd.DataFrame:
+    """Per series and window: the calls' CPU ms summed over the rows that have it, how many do,
+    and the largest peak RSS (MB) of the window."""
+    agg = keyed.group_by(["_s", "_w"]).aggregate(
+        cpu_ms_sum=keyed.cpu_ms.sum(),
+        n_cpu=keyed.cpu_ms.count(),
+        memory_mb=keyed.rss_peak_mb.max(),
+        n_memory=keyed.rss_peak_mb.count(),
+    )
+    return agg.to_pyarrow().to_pandas()
 
 
 def quantiles(keyed: Any, latency: bool, delay: bool, backend: str = "duckdb") -> pd.DataFrame:

@@ -183,14 +183,11 @@ def prepare(
 ) -> Prepared:
     """Check the arguments, build both sides and profile the reference (once per data state)."""
     schema = store.schema(model)
-    known = list(schema.features)
-    chosen = list(features) if features is not None else known
-    for f in chosen:
-        if f not in schema.features:
-            raise unknown("feature", f, known)
+    # features by their stored columns: a feature called "prediction" is "feature:prediction"
+    chosen = [schema.resolve(f) for f in (schema.features if features is None else features)]
     ref, cur, window, ref_label = _sides(store, model, current, reference, version, where)
     ref_cols = set(ref.columns)
-    kinds = {f: schema.features[f].kind for f in chosen}
+    kinds = {f: schema.kind(f) for f in chosen}
     numeric = [f for f in chosen if kinds[f] == "numeric" and f in ref_cols]
     categorical = [f for f in chosen if kinds[f] == "categorical" and f in ref_cols]
     output = "prediction" if schema.task == "regression" else "score"

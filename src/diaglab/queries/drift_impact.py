@@ -19,6 +19,7 @@ from diaglab.errors import InputError
 from diaglab.queries.drift import LABEL, PREDICTION, DriftReport, prepare
 from diaglab.queries.filters import Slice
 from diaglab.stats.intervals import newcombe_auc_interval
+from diaglab.store.schema import feature_column
 
 
 def _sample(table: Any, n: int, seed: int) -> pd.DataFrame:
@@ -85,6 +86,8 @@ def domain_classifier(
     for f in p.cat_cols:
         if f in X:
             X[f] = X[f].astype("category")
+    # LightGBM refuses JSON's special characters in names, e.g. the ":" of "feature:score"
+    X.columns = [f"c{i}" for i in range(X.shape[1])]
     y = np.r_[np.zeros(len(ref)), np.ones(len(cur))]
     oof = np.zeros(len(X))
     gains = np.zeros(len(features))
@@ -127,7 +130,8 @@ def drift_impact(
 
     loaded = store.load_model(report.model, version)
     ref = store.reference(report.model)
-    rows = _sample(ref.select(*[f for f in loaded.feature_names if f in ref.columns]), sample, seed)
+    present = [f for f in loaded.feature_names if feature_column(f) in ref.columns]
+    rows = _sample(ref.select(*(ref[feature_column(f)].name(f) for f in present)), sample, seed)
     X = loaded.model_input(rows)
     values = np.asarray(shap.TreeExplainer(loaded.impl).shap_values(X))
     if values.ndim == 3:  # (classes, rows, features) or (rows, features, classes)
@@ -135,7 +139,10 @@ def drift_impact(
             values[-1] if values.shape[0] <= 10 and values.shape[1] == len(X) else values[..., -1]
         )
     importance = np.abs(values).mean(axis=0)
-    share = pd.Series(importance / max(importance.sum(), 1e-12), index=loaded.feature_names)
+    share = pd.Series(  # by stored column, as the report names features
+        importance / max(importance.sum(), 1e-12),
+        index=[feature_column(f) for f in loaded.feature_names],
+    )
     table = report.table[report.table.role == "feature"][["feature", "effect", "severity"]]
     table = table.assign(importance=table.feature.map(share).fillna(0.0))
     table["impact"] = table["effect"].fillna(0.0) * table["importance"]

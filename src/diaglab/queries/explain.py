@@ -29,6 +29,7 @@ from diaglab.queries.scope import decided
 from diaglab.queries.timegrid import Freq
 from diaglab.queries.window import Window
 from diaglab.store.compiled import fetch_over
+from diaglab.store.schema import columns_for, feature_column
 
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="diaglab-explain")
 ROLE_COLUMNS = ("prediction_id", "timestamp", "model_version", "score", "prediction", "label")
@@ -160,19 +161,24 @@ def context_table(
     features: list[str],
     categorical: set[str],
 ) -> tuple[pd.DataFrame, str]:
-    """Each feature's value against the reference: one aggregate query for all features,
-    compiled once per model version and feature list (the values are its probe row)."""
+    """Each feature's value (``row``: feature -> value) against the reference: one aggregate
+    query for all features, compiled once per model version and feature list (the values are
+    its probe row)."""
     ref, ref_version = _reference_of(store, model, version)
     got: dict[str, Any] = {}
     if ref is not None:
-        present = [(i, f, f in categorical) for i, f in enumerate(features) if f in ref.columns]
+        present = [
+            (i, f, f in categorical)
+            for i, f in enumerate(features)
+            if feature_column(f) in ref.columns
+        ]
         values = {f"_diaglab_p{i}": probe_value(row.get(f), cat) for i, f, cat in present}
 
         def build(p: Any) -> Any:
             both = ref.cross_join(p)
             aggs: dict[str, Any] = {}
             for i, f, cat in present:
-                col, v = both[f], both[f"_diaglab_p{i}"]
+                col, v = both[feature_column(f)], both[f"_diaglab_p{i}"]
                 aggs[f"n{i}"] = col.notnull().sum()
                 if cat:
                     aggs[f"eq{i}"] = (as_text(col) == v).sum()
@@ -279,6 +285,7 @@ def build(
     schema = store.schema(model)
     rec = {str(k): v for k, v in row.iloc[0].to_dict().items()}
     feats = ex.features
+    values_of = {f: rec.get(c) for f, c in zip(feats, columns_for(feats, rec), strict=True)}
     if known is not None and ex.task == "binary":
         output, probability = known
         cls = 1
@@ -305,15 +312,15 @@ def build(
     if context_from is not None:
         # a what-if: only the changed features need the reference again
         before, changed = context_from
-        fresh, ref_label = context_table(store, model, ex.version, rec, changed, cats)
+        fresh, ref_label = context_table(store, model, ex.version, values_of, changed, cats)
         keep = before[~before["feature"].isin(changed)]
         table = pd.concat([keep[list(fresh.columns)], fresh], ignore_index=True)
         table = table.set_index("feature").loc[feats].reset_index()
     else:
-        key = ("explain-context", model, ex.version, tuple((f, repr(rec.get(f))) for f in feats))
+        key = ("explain-context", model, ex.version, tuple((f, repr(values_of[f])) for f in feats))
         table, ref_label = store.memo(
             key,
-            lambda: context_table(store, model, ex.version, rec, feats, cats),
+            lambda: context_table(store, model, ex.version, values_of, feats, cats),
             reference_only=True,
         )
         table = table.copy()
@@ -344,7 +351,7 @@ def build(
         label=None if _is_missing(label) else label,
         timestamp=None if _is_missing(ts) else pd.Timestamp(ts),  # type: ignore[arg-type]
         values=dict(zip(feats, (float(v) for v in values), strict=True)),
-        features={f: (None if _is_missing(rec.get(f)) else rec.get(f)) for f in feats},
+        features={f: (None if _is_missing(v) else v) for f, v in values_of.items()},
         table=table,
         cached=cached,
         reference=ref_label,

@@ -23,10 +23,11 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Union
 
 from diaglab.errors import FilterError
+from diaglab.store.schema import feature_column
 from diaglab.store.sensitive import MARK, Hashing, hashing_of
 
 OPS = ("=", "!=", "<", "<=", ">", ">=", "in", "not in", "is null", "is not null")
@@ -347,11 +348,18 @@ def parse(text: str) -> Filter:
 # -- compiling to Ibis --------------------------------------------------------------------------
 
 
-def _check_column(name: str, columns: Sequence[str]) -> None:
+def resolve_column(name: str, columns: Sequence[str]) -> str:
+    """The column of ``columns`` a filter's ``name`` means: a feature by its own name first
+    (stored as ``feature:<name>`` when diaglab has a column of that name), else the column
+    itself; raises FilterError naming the known columns."""
+    stored = feature_column(name)
+    if stored != name and stored in columns:
+        return stored
     if name not in columns:
         close = difflib.get_close_matches(name, columns, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise FilterError(f"unknown column {name!r} in filter{hint}; known: {', '.join(columns)}")
+    return name
 
 
 _EQUALITY = ("=", "!=", "in", "not in", "is null", "is not null")
@@ -371,7 +379,7 @@ def _hashing(table: Any) -> Hashing | None:
 
 def _hashed(tree: Condition, hashing: Hashing | None) -> Condition:
     """``tree`` comparing a sensitive column's keyed hash, when its column is one."""
-    if hashing is None or tree.column not in hashing.columns:
+    if hashing is None or tree.column not in {feature_column(c) for c in hashing.columns}:
         return tree
     if tree.op not in _EQUALITY:
         raise FilterError(
@@ -398,8 +406,8 @@ def _compile(tree: Filter, table: Any, hashing: Hashing | None = None) -> Any:
         return out
     if isinstance(tree, Not):
         return ~_compile(tree.item, table, hashing)
-    _check_column(tree.column, table.columns)
-    tree = _hashed(tree, hashing)
+    named = tree.column
+    tree = _hashed(replace(tree, column=resolve_column(named, table.columns)), hashing)
     col = table[tree.column]
     if tree.op == "is null":
         return col.isnull()
@@ -409,11 +417,9 @@ def _compile(tree: Filter, table: Any, hashing: Hashing | None = None) -> Any:
     numeric = col.type().is_numeric()
     for v in values:
         if numeric and isinstance(v, str | bool):
-            raise FilterError(
-                f"column {tree.column!r} is numeric; compare it with a number, not {v!r}"
-            )
+            raise FilterError(f"column {named!r} is numeric; compare it with a number, not {v!r}")
         if col.type().is_string() and not isinstance(v, str):
-            raise FilterError(f"column {tree.column!r} holds text; quote the value: '{v}'")
+            raise FilterError(f"column {named!r} holds text; quote the value: '{v}'")
     if tree.op == "in":
         return col.isin(list(values))
     if tree.op == "not in":

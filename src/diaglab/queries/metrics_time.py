@@ -34,6 +34,7 @@ from diaglab.queries._metrics_engine import (
     histogram_arrays,
     quantiles,
     reference_calibrations,
+    resource_sums,
     scoped,
 )
 from diaglab.queries._metrics_table import estimate_parts, reasons, rows, tidy
@@ -46,7 +47,10 @@ from diaglab.stats.estimation import ESTIMATED_METRICS, cbpe
 from diaglab.stats.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS, metric_table
 from diaglab.stats.scores import ScoreHistogram
 
-OWN_METRICS = ("volume", "label_delay_p50", "label_delay_p90")
+RESOURCE_METRICS = ("throughput", "cpu_ms_per_prediction", "memory_mb")
+"""From the resource columns (:mod:`diaglab.producers.resources`): predictions per second of the
+window, the calls' CPU ms per prediction, and the largest peak RSS (MB) a row reported."""
+OWN_METRICS = ("volume", "label_delay_p50", "label_delay_p90", *RESOURCE_METRICS)
 """Metrics computed here rather than in :mod:`diaglab.stats.metrics`."""
 _OPERATIONS = (
     "volume",
@@ -325,6 +329,11 @@ def metrics_over_time(
         )
     )
     names = resolve_metric_names(metrics, task, scores)
+    if metrics is None and store.memo(
+        ("mot-has-resources", model),
+        lambda: store.table(model).rss_peak_mb.notnull().any().to_pyarrow().as_py(),
+    ):
+        names += list(RESOURCE_METRICS)  # a model logged through a Logger or instrument
     for option, choice in (("bands_from", bands_from), ("calibrate_on", calibrate_on)):
         if choice not in ("baseline", "reference"):
             raise unknown(option, choice, ("baseline", "reference"))
@@ -349,6 +358,8 @@ def metrics_over_time(
     if latency or delay:
         q = quantiles(keyed, latency, delay, backend)
         stats = stats.merge(q, on=["_s", "_w"], how="left")
+    if any(m in RESOURCE_METRICS for m in names):
+        stats = stats.merge(resource_sums(keyed), on=["_s", "_w"], how="left")
     for frame in (stats, hist):
         if frame is not None:
             frame["_w"] = grid.starts(frame["_w"])
@@ -394,6 +405,8 @@ def metrics_over_time(
             value = flat["n"].to_numpy(float)
             n = value
             why = reasons(empty, "no rows")
+        elif m in RESOURCE_METRICS:
+            value, n, why = _resource_metric(m, flat, grid)
         else:
             value = flat[m].to_numpy(float)
             n = flat["n_labelled"].to_numpy(float)
@@ -530,6 +543,31 @@ def metrics_over_time(
         calibration=calibration_rows,
         warnings=notes,
     )
+
+
+def _resource_metric(
+    m: str, flat: pd.DataFrame, grid: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Value, sample size and reasons of a resource metric per window."""
+    rows_n = flat["n"].to_numpy(float)
+    if m == "throughput":
+        edges = grid.bounds(grid.index_of(flat["_w"]))
+        seconds = (edges["window_end"] - edges["window_start"]).dt.total_seconds().to_numpy()
+        return rows_n / seconds, rows_n, reasons(rows_n == 0, "no rows")
+    measured = flat["n_cpu" if m == "cpu_ms_per_prediction" else "n_memory"].to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = (
+            flat["cpu_ms_sum"].to_numpy(float) / measured
+            if m == "cpu_ms_per_prediction"
+            else flat["memory_mb"].to_numpy(float)
+        )
+    why = reasons(
+        rows_n == 0,
+        "no rows",
+        measured == 0,
+        "no resource figures (rows logged through dl.instrument have them)",
+    )
+    return np.where(measured > 0, value, np.nan), measured, why
 
 
 def _band_warnings(short: list[tuple[str, int]], freq: str) -> tuple[str, ...]:

@@ -29,6 +29,7 @@ from diaglab.queries.explain import (
     schema_key,
 )
 from diaglab.store.compiled import fetch_over
+from diaglab.store.schema import feature_column
 
 Among = Literal["reference", "production"]
 
@@ -46,11 +47,11 @@ def reference_scale(
 
     def compute() -> dict[str, tuple[float, float]]:
         ref = store.reference(model, ref_version)
-        cols = [f for f in numeric if f in ref.columns]
+        cols = [f for f in numeric if feature_column(f) in ref.columns]
         aggs: dict[str, Any] = {}
         for i, f in enumerate(cols):
-            aggs[f"m{i}"] = ref[f].mean()
-            aggs[f"s{i}"] = ref[f].std()
+            aggs[f"m{i}"] = ref[feature_column(f)].mean()
+            aggs[f"s{i}"] = ref[feature_column(f)].std()
         got = ref.aggregate(**aggs).to_pandas().iloc[0] if aggs else {}
         out = {}
         for i, f in enumerate(cols):
@@ -73,12 +74,12 @@ def distance_expr(
     feature ``f`` is ``table[probe[f]]`` (a column joined in, NULL when missing)."""
     total: Any = ibis.literal(0.0)
     for f in numeric:
-        col, v = table[f], table[probe[f]]
+        col, v = table[feature_column(f)], table[probe[f]]
         _, sd = scale[f]
         apart = (((col - v) / sd) ** 2).fill_null(1.0)
         total = total + v.isnull().ifelse(col.isnull().ifelse(0.0, 1.0), apart)
     for f in categorical:
-        col, v = table[f], table[probe[f]]
+        col, v = table[feature_column(f)], table[probe[f]]
         apart = (as_text(col) == v).ifelse(0.0, 1.0).fill_null(1.0)
         total = total + v.isnull().ifelse(col.isnull().ifelse(0.0, 1.0), apart)
     return total.sqrt()
@@ -127,10 +128,10 @@ def neighbors(
             table = store.table(model)
             role, tiebreak = ["prediction_id", "timestamp", "model_version"], ["prediction_id"]
         cols = set(table.columns)
-        num = [f for f in numeric if f in cols and f in scale]
-        cat = [f for f in schema.categorical if f in cols]
+        num = [f for f in numeric if feature_column(f) in cols and f in scale]
+        cat = [f for f in schema.categorical if feature_column(f) in cols]
         names = {f: f"_diaglab_p{i}" for i, f in enumerate([*num, *cat])}
-        values = {names[f]: probe_value(rec.get(f), f in cat) for f in names}
+        values = {names[f]: probe_value(rec.get(feature_column(f)), f in cat) for f in names}
         values["_diaglab_pid"] = (prediction_id, "string")
         outs = [c for c in ("score", "prediction", "label") if c in cols]
 
@@ -143,7 +144,7 @@ def neighbors(
                 both.mutate(distance=dist)
                 .order_by(["distance", *tiebreak])
                 .limit(k)
-                .select("distance", *role, *schema.features, *outs)
+                .select("distance", *role, *schema.columns.values(), *outs)
             )
 
         scales = tuple((f, scale[f]) for f in num)

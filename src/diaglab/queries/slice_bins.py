@@ -15,7 +15,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from diaglab.errors import InputError, unknown
+from diaglab.errors import InputError
 from diaglab.queries.binning import categorical_counts
 from diaglab.queries.filters import Condition
 
@@ -139,9 +139,9 @@ def _categorical_binning(
     return Binning(feature, "categorical", tuple(bins), kept=kept, n_values=len(values))
 
 
-def _bin_spec(bins: Any, feature: str) -> Any:
+def _bin_spec(bins: Any, feature: str, column: str) -> Any:
     if isinstance(bins, Mapping):
-        return bins.get(feature)
+        return bins.get(feature, bins.get(column))
     return bins
 
 
@@ -160,19 +160,19 @@ def binnings(
     reference lacks the feature), or at given edges; categorical ones from ``table``'s counts.
     One query for all quantiles, one for all category counts; cached until the store changes."""
     schema = store.schema(model)
-    for f in features:
-        if f not in schema.features:
-            raise unknown("feature", f, list(schema.features))
+    # each feature as named -> its stored column, which the bins' conditions and codes read
+    stored = {f: schema.resolve(f) for f in features}
+    named = {c: f for f, c in stored.items()}
     if not 0 <= other_threshold < 1:
         raise InputError(f"other_threshold is a share in [0, 1), got {other_threshold!r}")
 
     def compute() -> dict[str, Binning]:
-        numeric = [f for f in features if schema.features[f].kind == "numeric"]
-        categorical = [f for f in features if schema.features[f].kind != "numeric"]
+        numeric = [c for c in stored.values() if schema.kind(c) == "numeric"]
+        categorical = [c for c in stored.values() if schema.kind(c) != "numeric"]
         wanted: dict[str, int] = {}
         given: dict[str, tuple[float, ...]] = {}
         for f in numeric:
-            spec = _bin_spec(bins, f)
+            spec = _bin_spec(bins, named[f], f)
             if spec is None or isinstance(spec, int | np.integer):
                 count = DEFAULT_BINS if spec is None else int(spec)
                 if not 1 <= count <= MAX_BINS:
@@ -187,13 +187,13 @@ def binnings(
         edges.update(given)
         counts = categorical_counts(table, categorical)
         out: dict[str, Binning] = {}
-        for f in features:
+        for name, f in stored.items():
             if f in categorical:
-                limit = _bin_spec(bins, f)
+                limit = _bin_spec(bins, name, f)
                 max_values = int(limit) if isinstance(limit, int | np.integer) else MAX_BINS
-                out[f] = _categorical_binning(f, counts[f], other_threshold, max_values)
+                out[name] = _categorical_binning(f, counts[f], other_threshold, max_values)
             else:
-                out[f] = _numeric_binning(f, edges.get(f, ()), f in nulls, f in present)
+                out[name] = _numeric_binning(f, edges.get(f, ()), f in nulls, f in present)
         return out
 
     if cache_key is None:

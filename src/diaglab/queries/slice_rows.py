@@ -41,17 +41,20 @@ def slice_rows(
     """One page of a slice's predictions, highest error first, and the slice's row count.
 
     Sorting and paging run in the engine (``ORDER BY error DESC LIMIT page_size OFFSET …``);
-    unlabelled rows come last. ``columns`` adds feature columns to the role columns.
+    unlabelled rows come last. ``columns`` adds feature columns to the role columns (a feature
+    named like a role column comes as ``feature:<name>``).
     """
     if page < 0 or page_size < 1:
         raise InputError(f"page must be >= 0 and page_size >= 1, got {page}, {page_size}")
-    task = store.schema(model).task or "binary"
+    schema = store.schema(model)
+    task = schema.task or "binary"
     table, _ = scoped_table(store, model, window, where, version)
     table = apply_where(table, slice)
     err = row_error(table, task)
     total = int(table.count().to_pyarrow().as_py())
     roles = ["prediction_id", "timestamp", "model_version", "prediction", "score", "label"]
-    extra = [c for c in (columns or []) if c not in roles]
+    # features by their stored columns: the feature "score" is "feature:score" beside the score
+    extra = [c for c in (schema.columns.get(c, c) for c in columns or []) if c not in roles]
     ordered = (
         table.mutate(error=err)
         .order_by([ibis._.error.isnull(), ibis.desc("error"), "prediction_id"])

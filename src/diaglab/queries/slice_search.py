@@ -202,10 +202,7 @@ def find_slices(
     allowed = SEARCH_METRICS[task]
     if metric not in allowed:
         raise unknown(f"metric for find_slices on a {task} model", metric, allowed)
-    names = list(features) if features is not None else list(schema.features)
-    for f in names:
-        if f not in schema.features:
-            raise unknown("feature", f, list(schema.features))
+    names = [schema.resolve(f) for f in (schema.features if features is None else features)]
     table, win = scoped_table(store, model, None if compare else window, where, version, threshold)
     if compare is not None:
         if not isinstance(compare, tuple | list) or len(compare) != 2:

@@ -307,9 +307,7 @@ def slice_metrics(
     if len(set(by_list)) != len(by_list):
         raise InputError(f"by= names a feature twice: {by_list}")
     schema = store.schema(model)
-    for f in by_list:
-        if f not in schema.features:
-            raise unknown("feature", f, list(schema.features))
+    by_list = [schema.resolve(f) for f in by_list]  # the stored columns (feature namespace)
     task = schema.task or "binary"
     table, win = scoped_table(store, model, window, where, version, threshold)
     cache_key = (str(win), str(where) if where is not None else None)

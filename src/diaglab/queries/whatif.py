@@ -28,6 +28,7 @@ from diaglab.queries.explain import (
     explain,
     fetch_row,
 )
+from diaglab.store.schema import columns_for, feature_column
 
 DECILES = tuple(q / 10 for q in range(1, 10))
 MAX_CATEGORIES = 30
@@ -130,12 +131,13 @@ def what_if(
     row = fetch_row(store, model, prediction_id)
     categorical = set(ex.categorical) | set(store.schema(model).categorical)
     for f, v in clean.items():
+        c = columns_for([f], row.columns)[0]  # "feature:score" in a row read from the store
         # model_input tells categorical from numeric columns by dtype: keep numbers numeric
         if f in categorical:
-            row[f] = row[f].astype(object)
-            row.loc[row.index[0], f] = v
+            row[c] = row[c].astype(object)
+            row.loc[row.index[0], c] = v
         else:
-            row[f] = np.nan if v is None else float(v)
+            row[c] = np.nan if v is None else float(v)
     vals, bases = ex.shap(row)
     after = build(
         store,
@@ -180,12 +182,12 @@ def _candidates(
             f"model {model!r} has no registered reference, so plausible values are unknown: "
             "call store.set_reference(...)"
         )
-    feats = [f for f in features if f in ref.columns]
+    feats = [f for f in features if feature_column(f) in ref.columns]
 
     def compute() -> dict[str, list[Any]]:
         out: dict[str, list[Any]] = {}
         aggs = {
-            f"q{i}_{j}": ref[f].quantile(q)
+            f"q{i}_{j}": ref[feature_column(f)].quantile(q)
             for i, f in enumerate(feats)
             if f not in categorical
             for j, q in enumerate(DECILES)
@@ -193,7 +195,7 @@ def _candidates(
         got = ref.aggregate(**aggs).to_pandas().iloc[0] if aggs else {}
         for i, f in enumerate(feats):
             if f in categorical:
-                counts = ref[f].value_counts().to_pandas()
+                counts = ref[feature_column(f)].name(f).value_counts().to_pandas()
                 counts = counts.dropna().sort_values(counts.columns[1], ascending=False)
                 out[f] = counts[f].head(MAX_CATEGORIES).tolist()
             else:
@@ -273,7 +275,9 @@ def counterfactual(
     sign = 1.0 if up else -1.0
     cands = _candidates(store, model, version, ex.features, categorical)
     mutable = [f for f in ex.features if f not in frozen and cands.get(f)]
-    base = row.iloc[[0]].copy()
+    # the model's features under their own names ("score", not the stored "feature:score")
+    base = row[columns_for(ex.features, row.columns)].set_axis(ex.features, axis=1).iloc[[0]]
+    base = base.copy()
     for f in categorical & set(base.columns):
         base[f] = base[f].astype(object)
     beam: list[tuple[float, dict[str, Any]]] = [(start, {})]

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from diaglab.errors import DuplicateIdError, InputError, SchemaError
 from diaglab.store._ids import row_ids
-from diaglab.store.schema import CATEGORICAL, NUMERIC, RESERVED, TASKS, TIMESTAMP, ModelSchema
+from diaglab.store.schema import CATEGORICAL, NUMERIC, TASKS, TIMESTAMP, ModelSchema
 from diaglab.store.thresholds import class_decision
 
 log = logging.getLogger("diaglab")
@@ -153,22 +153,16 @@ def check_features(
 def check_names(names: Sequence[str], *, known: Iterable[str], model: str) -> None:
     """Refuse feature names that would clash in the engine, before anything is written.
 
-    DuckDB compares identifiers case-insensitively, so ``Score`` is the role column ``score``
-    and ``AGE`` is the feature ``age``: each name is checked against the reserved role columns,
-    against the batch's other names and against the model's known features, ignoring case.
+    DuckDB compares identifiers case-insensitively, so ``AGE`` is the feature ``age``: each name
+    is checked against the batch's other names and the model's known features, ignoring case.
+    A name of diaglab's own columns (``score``, ``segment`` ...) is fine: the feature is stored
+    in its own namespace (:func:`diaglab.store.schema.feature_column`).
     """
-    reserved = {r.lower(): r for r in RESERVED}
     seen = {k.lower(): k for k in known}
     for name in names:
         if not name or "\x00" in name:
             raise InputError(f"invalid feature name {name!r}: names must be non-empty text")
         low = name.lower()
-        if low in reserved:
-            raise InputError(
-                f"feature name {name!r} clashes with the column {reserved[low]!r} diaglab fills "
-                f"itself (names are compared ignoring case; reserved: "
-                f"{', '.join(sorted(RESERVED))}); rename the feature"
-            )
         other = seen.get(low)
         if other is not None and other != name:
             where = "this batch" if other not in known else f"model {model!r}"

@@ -25,7 +25,13 @@ import pyarrow as pa
 from diaglab.errors import ReadOnlyStoreError, StoreCorruptionError
 from diaglab.store import layout
 from diaglab.store.lru import LRUCache
-from diaglab.store.schema import ModelSchema, feature_type, value_type
+from diaglab.store.schema import (
+    RESOURCE_TYPES,
+    ModelSchema,
+    feature_column,
+    feature_type,
+    value_type,
+)
 from diaglab.store.segments import Segment, list_segments, segment_dir
 from diaglab.store.storage import storage_error
 
@@ -71,9 +77,10 @@ def prediction_columns(schema: ModelSchema) -> dict[str, str]:
         "metadata": "VARCHAR",
         "label": vt,
         "label_timestamp": "TIMESTAMPTZ",
+        **{name: _duck_type(t) for name, t in RESOURCE_TYPES.items()},
     }
     for f in schema.features.values():
-        cols[f.name] = _duck_type(feature_type(f.kind))
+        cols[feature_column(f.name)] = _duck_type(feature_type(f.kind))
     return cols
 
 
@@ -87,7 +94,7 @@ def reference_columns(schema: ModelSchema) -> dict[str, str]:
         "segment": "VARCHAR",
     }
     for f in schema.features.values():
-        cols[f.name] = _duck_type(feature_type(f.kind))
+        cols[feature_column(f.name)] = _duck_type(feature_type(f.kind))
     return cols
 
 
@@ -484,10 +491,22 @@ class Engine:
                 "NULL::TIMESTAMPTZ AS label_timestamp, NULL::VARCHAR AS seq LIMIT 0"
             )
         self.con.execute(f"CREATE OR REPLACE VIEW labels.{q(m)} AS {labels}")
+        # resource columns are in no segment of a model logged without a probe
+        have = (
+            {
+                row[0]
+                for row in self.con.execute(
+                    "DESCRIBE SELECT * FROM read_parquet("
+                    f"{_files_sql(pred_files)}, union_by_name=true)"
+                ).fetchall()
+            }
+            if pred_files
+            else set()
+        )
         select = ", ".join(
             f"CAST(l.{q(c)} AS {t}) AS {q(c)}"
             if c in ("label", "label_timestamp")
-            else (f"CAST(p.{q(c)} AS {t}) AS {q(c)}" if pred_files else f"NULL::{t} AS {q(c)}")
+            else (f"CAST(p.{q(c)} AS {t}) AS {q(c)}" if c in have else f"NULL::{t} AS {q(c)}")
             for c, t in pred_cols.items()
         )
         if pred_files:

@@ -32,6 +32,7 @@ from diaglab.errors import InputError, StoreCorruptionError, UntrustedModelError
 from diaglab.store import audit, layout, mlflow_models
 from diaglab.store.audit.key import find_key
 from diaglab.store.audit.key import store_id as audit_key_id
+from diaglab.store.schema import columns_for
 from diaglab.store.segments import check_model_name
 
 log = logging.getLogger(__name__)
@@ -80,13 +81,14 @@ class LoadedModel:
     def model_input(self, X: pd.DataFrame) -> pd.DataFrame:
         """``X``'s model features, in the model's order, with each categorical feature turned
         into the categories the model was trained with (unseen values become missing)."""
-        absent = [f for f in self.feature_names if f not in X.columns]
+        stored = columns_for(self.feature_names, X.columns)
+        absent = [f for f, c in zip(self.feature_names, stored, strict=True) if c not in X.columns]
         if absent:
             raise InputError(
                 f"model {self.info.model!r} {self.info.version} needs features that are not "
                 f"given: {', '.join(absent)}; it was trained on {', '.join(self.feature_names)}"
             )
-        frame = X[self.feature_names].copy()
+        frame = X[stored].set_axis(self.feature_names, axis=1)
         dtypes = self._categorical_dtypes
         for name in frame.columns:
             if name in dtypes:

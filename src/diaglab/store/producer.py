@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import pyarrow as pa
 
+from diaglab.errors import InputError
 from diaglab.store import batch
 from diaglab.store._ids import new_segment_id
-from diaglab.store.schema import ModelSchema, SchemaRegistry
+from diaglab.store.schema import RESOURCE_TYPES, ModelSchema, SchemaRegistry, feature_column
 from diaglab.store.segments import check_model_name, check_version
 from diaglab.store.sensitive import hash_table, sensitive_columns, store_key
 
@@ -42,8 +43,12 @@ def prepare_predictions(
     task: str | None = None,
     unique_ids: bool = True,
     sensitive: Sequence[str] | None = None,
+    resources: Mapping[str, Any] | None = None,
 ) -> PreparedBatch | None:
-    """Check a batch against the model's schema (extending it under its lock); None if empty."""
+    """Check a batch against the model's schema (extending it under its lock); None if empty.
+
+    ``resources`` holds what the calls cost, one value per row for some of
+    :data:`~diaglab.store.schema.RESOURCE_TYPES` (the Logger's probe)."""
     check_model_name(model)
     check_version(model_version)
     feats = batch.as_arrow_table(features)
@@ -76,12 +81,19 @@ def prepare_predictions(
             "error": error_col,
             "metadata": batch.metadata_column(metadata, n),
         }
+        for name, values in (resources or {}).items():
+            if name not in RESOURCE_TYPES:
+                raise InputError(
+                    f"unknown resource column {name!r}; known: {', '.join(RESOURCE_TYPES)}"
+                )
+            columns[name] = batch.optional_column(values, n, name=name, type_=RESOURCE_TYPES[name])
         new_schema = schema.merged(kinds, version=model_version, task=out.task, classes=out.classes)
         if set(hashed) - set(new_schema.sensitive):
             new_schema = replace(
                 new_schema, sensitive=tuple(dict.fromkeys((*new_schema.sensitive, *hashed)))
             )
-        table = pa.table({**columns, **{c: ftable.column(c) for c in ftable.column_names}})
+        stored = {feature_column(c): ftable.column(c) for c in ftable.column_names}
+        table = pa.table({**columns, **stored})
         if new_schema != schema:
             registry.write(new_schema)
     return PreparedBatch(seg_id, table, new_schema, ids)

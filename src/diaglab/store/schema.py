@@ -13,7 +13,7 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +22,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from diaglab.errors import SchemaError
+from diaglab.errors import SchemaError, unknown
 from diaglab.store import layout
 from diaglab.store.file_lock import file_lock
 from diaglab.store.storage import storage_error
@@ -51,10 +51,63 @@ ROLE_TYPES: Mapping[str, pa.DataType] = MappingProxyType(
         "label_timestamp": TIMESTAMP,
     }
 )
+# What the call that made a row cost (see diaglab.producers.resources); NULL when not measured
+# (rows of store.log, stores written before them).
+RESOURCE_TYPES: Mapping[str, pa.DataType] = MappingProxyType(
+    {
+        "cpu_ms": pa.float64(),
+        "wall_ms": pa.float64(),
+        "rss_peak_mb": pa.float64(),
+        "rss_peak_delta_mb": pa.float64(),
+        "gpu_memory_mb": pa.float64(),
+        "gpu_utilization": pa.float64(),
+        "batch_rows": pa.float64(),
+        "input_values": pa.float64(),
+    }
+)
 # "filename" and "file_row_number" are the columns DuckDB's read_parquet adds when ingest orders
 # repeated ids; "segment" and "row_number" name rows in reference tables and evidence.
-RESERVED = frozenset(ROLE_TYPES) | {"segment", "row_number", "filename", "file_row_number"}
-"""Names a feature may not take, compared case-insensitively (DuckDB's identifiers are)."""
+RESERVED = (
+    frozenset(ROLE_TYPES)
+    | frozenset(RESOURCE_TYPES)
+    | {"segment", "row_number", "filename", "file_row_number"}
+)
+"""Names of diaglab's own columns, compared case-insensitively (DuckDB's identifiers are).
+
+A feature may take any of them: it is then stored under :data:`FEATURE_PREFIX` (see
+:func:`feature_column`)."""
+
+FEATURE_PREFIX = "feature:"
+_RESERVED_LOWER = frozenset(r.lower() for r in RESERVED)
+
+
+def feature_column(name: str) -> str:
+    """The column in segments and engine tables that holds the feature ``name``.
+
+    Features live in their own namespace: a feature whose name is one of diaglab's columns
+    (:data:`RESERVED`, ignoring case) or starts with ``feature:`` is stored as
+    ``feature:<name>``; any other feature under its own name, as stores have always held it, so
+    existing stores read unchanged. Users name features by their own names everywhere
+    (``features=["score"]``, ``where="segment == 'a'"``); results that set a feature beside
+    diaglab's columns (rows, drift and slice tables) show the stored name.
+    """
+    low = name.lower()
+    if low in _RESERVED_LOWER or low.startswith(FEATURE_PREFIX):
+        return FEATURE_PREFIX + name
+    return name
+
+
+def columns_for(names: Sequence[str], present: Collection[str]) -> list[str]:
+    """The columns of ``present`` (a frame's columns) that hold the features ``names``: the
+    stored column when the frame was read from a store table, else the name itself."""
+    return [c if (c := feature_column(f)) in present else f for f in names]
+
+
+def feature_of_column(column: str) -> str:
+    """The feature name stored in ``column`` (the inverse of :func:`feature_column`)."""
+    if column.startswith(FEATURE_PREFIX):
+        return column[len(FEATURE_PREFIX) :]
+    return column
 
 
 def value_type(task: str) -> pa.DataType:
@@ -163,6 +216,32 @@ class ModelSchema:
     @property
     def categorical(self) -> list[str]:
         return [f.name for f in self.features.values() if f.kind == CATEGORICAL]
+
+    def column(self, name: str) -> str:
+        """The stored column of feature ``name`` (:func:`feature_column`)."""
+        return feature_column(name)
+
+    @property
+    def columns(self) -> dict[str, str]:
+        """Each feature's name -> its stored column, in first-seen order."""
+        return {f: feature_column(f) for f in self.features}
+
+    def resolve(self, name: str) -> str:
+        """The stored column of a feature named by the user: its own name (``"score"``) or its
+        stored column (``"feature:score"``, as results show it); raises UnknownNameError."""
+        if name in self.features:
+            return feature_column(name)
+        base = feature_of_column(name)
+        if base != name and base in self.features and feature_column(base) == name:
+            return name
+        raise unknown("feature", name, list(self.features))
+
+    def kind(self, column: str) -> str:
+        """``numeric`` or ``categorical``: the kind of the feature stored in ``column``."""
+        base = feature_of_column(column)
+        if base in self.features and feature_column(base) == column:
+            return self.features[base].kind
+        return self.features[column].kind
 
     def to_json(self) -> dict[str, object]:
         return {

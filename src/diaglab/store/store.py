@@ -36,7 +36,13 @@ from diaglab.store.label_report import LabelReport
 from diaglab.store.memo import Memo
 from diaglab.store.producer import prepare_predictions
 from diaglab.store.quarantine import DamagedSegment, damaged_segments
-from diaglab.store.schema import TIMESTAMP, ModelSchema, SchemaRegistry, value_type
+from diaglab.store.schema import (
+    TIMESTAMP,
+    ModelSchema,
+    SchemaRegistry,
+    feature_column,
+    value_type,
+)
 from diaglab.store.segments import (
     Segment,
     check_model_name,
@@ -433,7 +439,7 @@ class Store:
                     "prediction": out.prediction if out else pa.nulls(n, vt),
                     "score": out.score if out else pa.nulls(n, pa.float64()),
                     "label": label_col,
-                    **{c: ftable.column(c) for c in ftable.column_names},
+                    **{feature_column(c): ftable.column(c) for c in ftable.column_names},
                 }
             )
             if new_schema != schema:
