@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 import types
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -35,15 +38,34 @@ def no_gpu(monkeypatch):
     monkeypatch.setitem(sys.modules, "pynvml", None)  # import fails: no NVML
 
 
-def test_instrument_stores_each_calls_cost_with_its_rows(tmp_path, no_gpu):
-    logger = dl.Logger(tmp_path / "s", model="m", flush_rows=10**6, flush_seconds=60)
+def _log_two_calls(path: str) -> None:
+    """One call of 10 rows, then one of 1 row, through dl.instrument; prints their ids."""
+    resources.GPU = resources._Gpu()
+    sys.modules["pynvml"] = None  # type: ignore[assignment]  # import fails: no NVML
+    logger = dl.Logger(path, model="m", flush_rows=10**6, flush_seconds=60)
     model = dl.instrument(Busy(mb=128), logger)
     X = pd.DataFrame({"a": np.arange(10.0), "b": np.arange(10.0), "c": np.arange(10.0)})
-    model.predict_proba(X)  # one call of 10 rows
+    model.predict_proba(X)
     ids_10 = model.last_prediction_ids
     model.predict_proba(X.iloc[:1])
     one = model.last_prediction_ids
     logger.close()
+    print(json.dumps([list(ids_10), list(one)]), flush=True)
+
+
+def test_instrument_stores_each_calls_cost_with_its_rows(tmp_path):
+    # Linux carries a parent's peak RSS into a child across exec (getrusage's ru_maxrss), so
+    # the calls run in a fork of a freshly started interpreter: its peak is its own
+    script = (
+        f"import os, sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+        "from test_resources import _log_two_calls; pid = os.fork()\n"
+        f"if pid == 0: _log_two_calls({str(tmp_path / 's')!r}); os._exit(0)\n"
+        "sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300
+    )
+    ids_10, one = json.loads(out.stdout.strip().splitlines()[-1])
     t = dl.open(tmp_path / "s").table("m").execute().set_index("prediction_id")
     big, single = t.loc[ids_10], t.loc[one[0]]
     assert (big["batch_rows"] == 10).all() and single["batch_rows"] == 1
