@@ -23,6 +23,7 @@ from diaglab.errors import (
 )
 
 if TYPE_CHECKING:
+    from diaglab.explorers.change import ChangeExplorer
     from diaglab.explorers.drift import DriftExplorer
     from diaglab.explorers.inspector import PredictionInspector
     from diaglab.explorers.metrics import MetricsExplorer
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
         findings,
     )
     from diaglab.producers import Logger, instrument
+    from diaglab.queries.change_result import ChangeExplanation
     from diaglab.queries.drift import DriftReport
     from diaglab.queries.drift_impact import DomainClassifierResult
     from diaglab.queries.drift_time import DriftOverTime
@@ -58,6 +60,7 @@ if TYPE_CHECKING:
         drift_impact,
         drift_over_time,
         explain,
+        explain_change,
         explain_window,
         explanation_drift,
         find_slices,
@@ -106,6 +109,7 @@ _LAZY = {
     "drift_impact": "diaglab.specs.api",
     "drift_over_time": "diaglab.specs.api",
     "explain": "diaglab.specs.api",
+    "explain_change": "diaglab.specs.api",
     "explain_window": "diaglab.specs.api",
     "explanation_drift": "diaglab.specs.api",
     "find_slices": "diaglab.specs.api",
@@ -124,6 +128,8 @@ _LAZY = {
     "Store": "diaglab.store",
     "open": "diaglab.store",
     "DriftExplorer": "diaglab.explorers.drift",
+    "ChangeExplorer": "diaglab.explorers.change",
+    "ChangeExplanation": "diaglab.queries.change_result",
     "PredictionInspector": "diaglab.explorers.inspector",
     "MetricsExplorer": "diaglab.explorers.metrics",
     "Panel": "diaglab.explorers.panel",
@@ -169,6 +175,8 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 
 
 __all__ = [
+    "ChangeExplanation",
+    "ChangeExplorer",
     "Counterfactual",
     "DiaglabError",
     "DomainClassifierResult",
@@ -214,6 +222,7 @@ __all__ = [
     "drift_impact",
     "drift_over_time",
     "explain",
+    "explain_change",
     "explain_window",
     "explanation_drift",
     "export",

@@ -69,9 +69,7 @@ def domain_classifier(
 
     Each side contributes a sample of at most ``sample`` rows drawn by the engine.
     """
-    import lightgbm
     from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import StratifiedKFold
 
     p = prepare(store, model, window, reference, None, where, version)
     features = [f for f in (*p.num_cols, *p.cat_cols) if f not in (PREDICTION, LABEL)]
@@ -86,8 +84,26 @@ def domain_classifier(
         if f in X:
             X[f] = X[f].astype("category")
     y = np.r_[np.zeros(len(ref)), np.ones(len(cur))]
+    oof, gains = out_of_fold(X, y, folds=folds, seed=seed)
+    auc = float(roc_auc_score(y, oof))
+    lower, upper = newcombe_auc_interval(auc, len(cur), len(ref))
+    drivers = pd.DataFrame({"feature": features, "gain_share": gains / max(gains.sum(), 1e-12)})
+    drivers = drivers.sort_values("gain_share", ascending=False).reset_index(drop=True)
+    return DomainClassifierResult(
+        auc, float(lower), float(upper), len(ref), len(cur), folds, drivers
+    )
+
+
+def out_of_fold(
+    X: pd.DataFrame, y: np.ndarray, *, folds: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The domain classifier's out-of-fold probability of class 1 for every row of ``X`` (each
+    row scored by a model that did not see it), and the features' summed split gains."""
+    import lightgbm
+    from sklearn.model_selection import StratifiedKFold
+
     oof = np.zeros(len(X))
-    gains = np.zeros(len(features))
+    gains = np.zeros(X.shape[1])
     for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y):
         clf = lightgbm.LGBMClassifier(
             n_estimators=60,
@@ -100,13 +116,7 @@ def domain_classifier(
         clf.fit(X.iloc[train], y[train])
         oof[test] = np.asarray(clf.predict_proba(X.iloc[test]))[:, 1]
         gains += clf.booster_.feature_importance(importance_type="gain")
-    auc = float(roc_auc_score(y, oof))
-    lower, upper = newcombe_auc_interval(auc, len(cur), len(ref))
-    drivers = pd.DataFrame({"feature": features, "gain_share": gains / max(gains.sum(), 1e-12)})
-    drivers = drivers.sort_values("gain_share", ascending=False).reset_index(drop=True)
-    return DomainClassifierResult(
-        auc, float(lower), float(upper), len(ref), len(cur), folds, drivers
-    )
+    return oof, gains
 
 
 def drift_impact(

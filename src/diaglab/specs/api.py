@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from diaglab.queries.change_result import ChangeExplanation
 from diaglab.queries.drift import DriftReport
 from diaglab.queries.drift_impact import DomainClassifierResult
 from diaglab.queries.drift_time import DriftOverTime
@@ -38,3 +39,4 @@ counterfactual: Diagnostic[Counterfactual] = Diagnostic(c.CounterfactualSpec)
 trace: Diagnostic[Trace] = Diagnostic(c.TraceSpec)
 span_stats: Diagnostic[SpanStats] = Diagnostic(c.SpanStatsSpec)
 find_traces: Diagnostic[pd.DataFrame] = Diagnostic(c.FindTracesSpec)
+explain_change: Diagnostic[ChangeExplanation] = Diagnostic(c.ExplainChangeSpec)

@@ -478,3 +478,29 @@ SPECS = tuple(
     )
 )
 """Every diagnostic's spec, in the order the docs list them."""
+
+
+# -- why a metric changed ---------------------------------------------------------------------
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class ExplainChangeSpec(Spec):
+    """``dl.explain_change``: the change of a metric from ``reference`` to ``window``, by cause."""
+
+    kind = "explain_change"
+    lists = ("by",)
+    implementation = "diaglab.queries.explain_change:explain_change"
+    scope_fields = REFERENCED
+    renamed = _renamed("metric", "model_version", "current")
+    columns = (["part", "name"], [], ["value"])
+
+    metrics: str = "error"
+    by: tuple[str, ...] | None = None
+    k: int = 5
+    sample: int = 20_000
+    confidence: float = 0.95
+    seed: int = 0
+
+
+SPECS: tuple[type[Spec], ...] = (*SPECS, ExplainChangeSpec)  # type: ignore[no-redef]
