@@ -182,7 +182,10 @@ def summary(r: ChangeExplanation) -> str:
         )
         found = _top(t, "conditional")
         if found is not None:
-            text += f", most within {found['name']} ({_signed(found['value'])})"
+            text += (
+                f"; the slice whose own {r.metric} moved the change most is {found['name']} "
+                f"({_signed(found['value'])})"
+            )
         out.append(text + ".")
     else:
         out.append(f"The covariate split was refused: {r.covariate.refused}.")

@@ -4,7 +4,7 @@ waterfall that adds up to the change.
 A feature's mix term is the change its bins' shares moving would explain on their own; features
 are correlated, so the terms of several features do not add up. The waterfall shows the ``k``
 largest and one remainder bar per part ("other inputs", "elsewhere"), so its bars add up to the
-change exactly whatever the overlap.
+change exactly whatever the overlap; of the found slices it shows only disjoint ones.
 """
 
 from __future__ import annotations
@@ -186,13 +186,18 @@ def contributions(
     add("conditional", cond_name, None, cond, *cond_ci)
     picked = 0.0
     if not found.empty:
-        for _, s in found.head(k).iterrows():
+        chosen: list[Any] = []
+        for _, s in found.iterrows():
+            if len(chosen) == k or not all(disjoint(s["slice"], c) for c in chosen):
+                continue
+            chosen.append(s["slice"])
             add("conditional", str(s["predicate"]), s["predicate"], s["contribution"], nan, nan)
             picked += float(s["contribution"])
     elif not slices.empty:
-        pool = (
-            slices if not split.refused else slices[slices["feature"] == shown.iloc[0]["feature"]]
-        )
+        # one feature's bins are disjoint: that of the largest rate term (or, refused, the
+        # feature standing in for the covariate part, whose rates add up to the rest)
+        feature = shown.iloc[0]["feature"] if split.refused else slices.iloc[0]["feature"]
+        pool = slices[slices["feature"] == feature]
         for _, s in pool.head(k).iterrows():
             add(
                 "conditional",
@@ -206,6 +211,17 @@ def contributions(
     add("conditional", "elsewhere", None, cond - picked, nan, nan)
     add("total", "change", None, total, *total_interval)
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
+
+
+def disjoint(a: Any, b: Any) -> bool:
+    """Whether two slices share no row for certain: each pins one column to different values.
+    Found slices often nest (``region = 'north'`` holds ``region = 'north' AND ...``), and the
+    waterfall's bars must not count a row's change twice."""
+    pinned_a = {c.column: c.value for c in getattr(a, "conditions", ()) if c.op == "="}
+    return any(
+        c.op == "=" and c.column in pinned_a and pinned_a[c.column] != c.value
+        for c in getattr(b, "conditions", ())
+    )
 
 
 def waterfall_bars(table: pd.DataFrame) -> pd.DataFrame:

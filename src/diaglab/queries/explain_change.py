@@ -111,7 +111,8 @@ def explain_change(
     metrics: str = "error",
     by: str | Sequence[str] | None = None,
     k: int = 5,
-    sample: int = 20_000,
+    sample: int = 5_000,
+    search: bool = True,
     confidence: float = 0.95,
     seed: int = 0,
 ) -> ChangeExplanation:
@@ -155,6 +156,9 @@ def explain_change(
         Contributors shown per part of the waterfall.
     sample : int
         Rows per period for the domain classifier, drawn in the engine.
+    search : bool
+        Whether to run ``find_slices(compare=(reference, window))`` for the slices that got
+        worse (up to two conditions) and add them with their contribution.
     confidence : float
         Level of the intervals (bootstrap over time blocks for the mix/rate terms and the
         change, over the sample's rows for the covariate part).
@@ -243,8 +247,10 @@ def explain_change(
     )
     if split.refused:
         notes.append(split.refused)
-    found = _found(
-        store, model, ref_win, win, where, version, decomposed, task, k, n_a, s_a, n_b, s_b
+    found = (
+        _found(store, model, ref_win, win, where, version, decomposed, k, n_a, s_a, n_b, s_b)
+        if search
+        else found_contributions(pd.DataFrame(), decomposed, (0.0, 0.0, 0.0, 0.0))
     )
     ci = np.quantile(replicates, [(1 - confidence) / 2, (1 + confidence) / 2])
     table = contributions(
@@ -515,7 +521,6 @@ def _found(
     where: Any,
     version: str | None,
     metric: str,
-    task: str,
     k: int,
     n_a: np.ndarray,
     s_a: np.ndarray,

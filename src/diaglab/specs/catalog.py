@@ -498,7 +498,8 @@ class ExplainChangeSpec(Spec):
     metrics: str = "error"
     by: tuple[str, ...] | None = None
     k: int = 5
-    sample: int = 20_000
+    sample: int = 5_000
+    search: bool = True
     confidence: float = 0.95
     seed: int = 0
 
