@@ -315,3 +315,38 @@ def test_too_little_overlap_refuses_the_covariate_split_and_keeps_the_slices(tmp
     assert "refused" in r.summary
     _exact(r)
     store.close()
+
+
+# -- the explorer ------------------------------------------------------------------------------
+
+
+def test_the_change_explorer_shows_the_waterfall_and_opens_a_bar(scenarios) -> None:
+    from diaglab.explorers.drift import DriftExplorer
+
+    store, *_ = scenarios["both"]
+    ex = dl.ChangeExplorer(store, "m", reference=REFERENCE, window=WINDOW).wait(300)
+    assert ex.last_error is None, ex.last_error
+    r = ex.result
+    assert r is not None and ex.data() is r.table
+    assert r.summary in ex.summary.value.replace("&#x27;", "'").replace("&quot;", '"')
+    spec = ex.chart.chart.to_dict()
+    assert any(p["name"] == "bar" for p in spec["params"])
+    assert "brush" in ex.window_chart.selections.trait_names()
+    assert ex.spec == dl.explain_change.spec("m", reference=REFERENCE, window=WINDOW)
+    shown = ex.open_bar("utilization")
+    assert isinstance(shown, DriftExplorer) and ex.opened == "utilization"
+    rows = ex.open_bar("region = 'north'")
+    assert len(rows) == 20 and ex.state["opened"] == "region = 'north'"
+    # a new window reruns the explanation; going back redraws from the cache
+    ex.window = ("2026-03-15", "2026-03-21")
+    ex.wait(300)
+    assert ex.result is not r and ex.result.window.startswith("[2026-03-15")
+    ex.window = WINDOW
+    assert ex.result is r
+    ex.close()
+
+
+def test_the_explorer_refuses_a_metric_it_cannot_split(scenarios) -> None:
+    store, *_ = scenarios["both"]
+    with pytest.raises(dl.InputError, match="explains one of: error, accuracy"):
+        dl.ChangeExplorer(store, "m", metrics="roc_auc")
