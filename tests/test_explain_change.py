@@ -350,3 +350,23 @@ def test_the_explorer_refuses_a_metric_it_cannot_split(scenarios) -> None:
     store, *_ = scenarios["both"]
     with pytest.raises(dl.InputError, match="explains one of: error, accuracy"):
         dl.ChangeExplorer(store, "m", metrics="roc_auc")
+
+
+def test_the_panel_has_a_why_tab_following_the_shared_periods(scenarios) -> None:
+    store, *_ = scenarios["both"]
+    p = dl.panel(store, "m", explorers=["drift", "why"])
+    try:
+        p.wait(300)
+        titles = [p.tabs.get_title(i) for i in range(len(p.tabs.children))]
+        assert titles[-1] == "Why"
+        why = p.show("why")
+        assert why.result is None and "brush" in why.status.value
+        with p.selection.hold():
+            p.selection.reference = REFERENCE
+            p.selection.window = WINDOW
+        p.selection.flush()
+        p.wait(300)
+        assert why.last_error is None, why.last_error
+        assert why.result is not None and why.result.window == str(dl.Window.of(WINDOW))
+    finally:
+        p.close()

@@ -293,7 +293,7 @@ class ChangeExplorer(Explorer):
         return (self.model, self.metrics, str(self.where), str(self.reference), str(self.window))
 
     def _explain(self) -> None:
-        if self.reference is None or self.window is None:
+        if not (_picked(self.reference) and _picked(self.window)):
             self.status.value = "brush the reference on the left chart and the window on the right"
             return
         key = self._key()
@@ -419,3 +419,9 @@ class ChangeExplorer(Explorer):
             f"<ChangeExplorer {self.model!r}, {self.metrics}, reference {self.reference}, "
             f"window {self.window}>"
         )
+
+
+def _picked(period: Any) -> bool:
+    """A period is picked when it has a bound (a panel's selection shares ``Window()``,
+    everything, until someone brushes)."""
+    return period is not None and (period.start is not None or period.end is not None)

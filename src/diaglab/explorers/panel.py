@@ -53,8 +53,9 @@ EXPLORERS: tuple[tuple[str, str, str, str], ...] = (
     ("metrics", "diaglab.explorers.metrics", "MetricsExplorer", "Metrics"),
     ("inspector", "diaglab.explorers.inspector", "PredictionInspector", "Prediction"),
     ("traces", "diaglab.explorers.traces", "TraceExplorer", "Traces"),
+    ("why", "diaglab.explorers.change", "ChangeExplorer", "Why"),
 )
-OPTIONAL = frozenset({"metrics", "traces"})
+OPTIONAL = frozenset({"metrics", "traces", "why"})
 STORE_WIDE = frozenset({"traces"})  # traces span every model of the store: no model argument
 # options restored from a saved state: simple traits that are not part of the selection
 _OPTION_TRAITS = (traitlets.Unicode, traitlets.Int, traitlets.Float, traitlets.Bool, traitlets.List)
