@@ -48,8 +48,10 @@ def _probability(f: pd.DataFrame) -> np.ndarray:
     return 1 / (1 + np.exp(-z))
 
 
-def _scenario(path, *, mix: bool, conditional: bool, delay: bool = False, seed: int = 0):
-    """Reference 10 days, window 10 days. ``mix``: the window's utilization moves; the labels
+def _scenario(
+    path, *, mix: bool, conditional: bool, delay: bool = False, seed: int = 0, days: int = 10
+):
+    """Reference ``days`` days, window 10 days. ``mix``: the window's utilization moves; the labels
     still follow the reference's P(y | x). ``conditional``: in region 'north' the window's labels
     flip with probability 0.45 (the model is worse there on the same inputs). ``delay``: nothing
     changes, but the window's labels arrived mostly for high scores.
@@ -68,7 +70,7 @@ def _scenario(path, *, mix: bool, conditional: bool, delay: bool = False, seed: 
         y_win = np.where(north & (rng.random(N) < flip), 1 - y_win, y_win)
     feats = pd.concat([ref, win], ignore_index=True)
     ts = START + pd.to_timedelta(
-        np.r_[np.sort(rng.random(N)), 1 + np.sort(rng.random(N))] * 10, "D"
+        np.r_[np.sort(rng.random(N)) * days, days + np.sort(rng.random(N)) * 10], "D"
     )
     store = dl.open(path)
     ids = store.log(model="m", features=feats, predictions=np.r_[p_ref, p_win], timestamps=ts)
@@ -343,6 +345,12 @@ def test_the_change_explorer_shows_the_waterfall_and_opens_a_bar(scenarios) -> N
     assert ex.result is not r and ex.result.window.startswith("[2026-03-15")
     ex.window = WINDOW
     assert ex.result is r
+    # a captured finding claims the waterfall (covariate share, top contributors): it rechecks
+    from diaglab.findings.replay import recheck
+
+    found = ex.capture("why error rose")
+    assert {"covariate", "conditional", "total"} <= set(found.frame()["part"])
+    assert recheck(found, store).status == "holds"
     ex.close()
 
 
@@ -370,3 +378,23 @@ def test_the_panel_has_a_why_tab_following_the_shared_periods(scenarios) -> None
         assert why.result is not None and why.result.window == str(dl.Window.of(WINDOW))
     finally:
         p.close()
+
+
+def test_the_report_says_why_the_metric_changed_when_a_metric_alert_fires(tmp_path) -> None:
+    from diaglab.findings.replay import recheck
+    from diaglab.findings.report import standard_findings
+
+    store, *_ = _scenario(tmp_path / "s", mix=True, conditional=True, seed=2, days=20)
+    rng = np.random.default_rng(7)
+    f = _features(rng, 5000, False)
+    p = _probability(f)
+    store.set_reference("m", features=f, predictions=p, labels=(rng.random(5000) < p).astype(int))
+    found = standard_findings(store, "m", freq="1D")
+    titles = [x.title for x in found]
+    metrics = next(i for i, t in enumerate(titles) if t.startswith("Metrics over time"))
+    assert "alert(s)" in titles[metrics]
+    why = found[metrics + 1]
+    assert why.title.startswith("Why the metric changed: error +")
+    assert "from the inputs moving" in why.title and "inputs moving" in why.note
+    assert recheck(why, store).status == "holds"
+    store.close()

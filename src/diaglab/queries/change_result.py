@@ -201,7 +201,8 @@ def summary(r: ChangeExplanation) -> str:
         f"({lab.coverage_reference:.0%} of the reference)"
     )
     feature, apparent = lab.apparent
-    if feature is not None and np.isfinite(apparent):
+    complete = lab.coverage_window == 1 and lab.coverage_reference == 1
+    if feature is not None and np.isfinite(apparent) and not complete:
         text += (
             f"; which rows are labelled could account for {_signed(apparent)} (through {feature})"
         )

@@ -493,7 +493,7 @@ class ExplainChangeSpec(Spec):
     implementation = "diaglab.queries.explain_change:explain_change"
     scope_fields = REFERENCED
     renamed = _renamed("metric", "model_version", "current")
-    columns = (["part", "name"], [], ["value"])
+    columns = (["part", "name"], [], ["value", "share"])
 
     metrics: str = "error"
     by: tuple[str, ...] | None = None
