@@ -476,21 +476,13 @@ def _covariate(
         "folds": FOLDS,
         "drawn_in": "engine (Bernoulli sampling)",
     }
-    nan = float("nan")
     if min(len(ref), len(cur)) < max(FOLDS, MIN_EFFECTIVE_SAMPLE):
-        info["auc"] = nan
-        return CovariateSplit(
-            nan,
-            nan,
-            nan,
-            nan,
-            nan,
-            nan,
-            0.0,
-            0.0,
-            refused=f"too few rows for the domain classifier ({len(ref)} reference, {len(cur)} "
-            f"window; it needs {MIN_EFFECTIVE_SAMPLE} in each)",
-        ), info
+        info["auc"] = float("nan")
+        reason = (
+            f"too few rows for the domain classifier ({len(ref)} reference, {len(cur)} window; "
+            f"it needs {MIN_EFFECTIVE_SAMPLE} in each)"
+        )
+        return CovariateSplit.refusal(reason, 0.0, 0.0), info
     from sklearn.metrics import roc_auc_score
 
     oof, _ = out_of_fold(X[names], y, folds=FOLDS, seed=seed)

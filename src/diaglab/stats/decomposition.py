@@ -234,6 +234,12 @@ class CovariateSplit:
     clipped: float
     refused: str = ""
 
+    @classmethod
+    def refusal(cls, reason: str, effective_sample: float, clipped: float) -> CovariateSplit:
+        """No split (NaN parts), and why."""
+        nan = float("nan")
+        return cls(nan, nan, nan, nan, nan, nan, effective_sample, clipped, refused=reason)
+
 
 def _weighted_gap(
     loss_a: FloatArray, w_a: FloatArray, loss_b: FloatArray, v_b: FloatArray
@@ -292,20 +298,11 @@ def covariate_split(
     # overlap is judged on the weights before clipping: clipped ones would hide a lack of it
     ess = min(effective_sample_size(ra), effective_sample_size(1 / np.maximum(rb, 1e-12)))
     if ess < min_effective_sample:
-        nan = float("nan")
-        return CovariateSplit(
-            nan,
-            nan,
-            nan,
-            nan,
-            nan,
-            nan,
+        return CovariateSplit.refusal(
+            f"the periods' inputs overlap too little: effective sample size {ess:.0f} is "
+            f"below the floor of {min_effective_sample:.0f} rows",
             ess,
             clipped,
-            refused=(
-                f"the periods' inputs overlap too little: effective sample size {ess:.0f} is "
-                f"below the floor of {min_effective_sample:.0f} rows"
-            ),
         )
     covariate = float(_weighted_gap(la, wa, lb, vb))
     rng = np.random.default_rng(seed)
