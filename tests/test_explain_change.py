@@ -398,3 +398,17 @@ def test_the_report_says_why_the_metric_changed_when_a_metric_alert_fires(tmp_pa
     assert "from the inputs moving" in why.title and "inputs moving" in why.note
     assert recheck(why, store).status == "holds"
     store.close()
+
+
+def test_the_arithmetic_bin_code_is_the_binnings_own() -> None:
+    import ibis
+
+    from diaglab.queries.explain_change import _code
+    from diaglab.queries.slice_bins import _numeric_binning
+
+    binning = _numeric_binning("x", (1.0, 2.5, 10.0), True, True)
+    values = [None, float("nan"), -5.0, 1.0, 2.4, 2.5, 9.99, 10.0, 1e9]
+    t = ibis.memtable({"x": values}, schema={"x": "float64"})
+    got = t.select(a=_code(t, binning), b=binning.code(t)).to_pandas()
+    assert got["a"].tolist() == got["b"].tolist()
+    assert got["a"].tolist()[0] == -1

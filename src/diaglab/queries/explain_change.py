@@ -32,8 +32,9 @@ from diaglab.queries.change_result import ChangeExplanation, LabelCoverage
 from diaglab.queries.change_tables import contributions, found_contributions, slice_table
 from diaglab.queries.drift_impact import _sample, out_of_fold
 from diaglab.queries.scope import scoped_table
-from diaglab.queries.slice_bins import binnings
+from diaglab.queries.slice_bins import NULL_CODE, binnings
 from diaglab.queries.slice_counts import loss
+from diaglab.queries.slice_scan import grouped_by_value
 from diaglab.queries.slices import has_scores
 from diaglab.queries.window import Window
 from diaglab.stats.decomposition import (
@@ -370,25 +371,53 @@ def _cells(
         t.w == 1, totals[1]["t1"] - totals[1]["t0"], totals[0]["t1"] - totals[0]["t0"]
     )
     block = ibis.least(((t.t - t0) * BLOCKS / (span + 1)).floor(), BLOCKS - 1).cast("int16")
-    codes = {f"c{i}": plan[f].code(t) for i, f in enumerate(names)}
+    raw = [i for i, f in enumerate(names) if grouped_by_value(plan[f])]
+    codes = {
+        f"c{i}": t[f].cast("string") if i in raw else _code(t, plan[f]) for i, f in enumerate(names)
+    }
     narrow = t.select(**codes, v=t.v, w=t.w, blk=block)
     temp, release = materialize(store, narrow)
     try:
         frames = []
-        for start in range(0, len(names), BRANCHES):
-            branches = [
-                temp.group_by(w=temp.w, blk=temp.blk, code=temp[f"c{i}"])
-                .aggregate(n=temp.count(), n_lab=temp.v.count(), s=temp.v.sum())
-                .mutate(feature=ibis.literal(i, "int32"))
-                for i in range(start, min(start + BRANCHES, len(names)))
-            ]
-            query = ibis.union(*branches, distinct=False) if len(branches) > 1 else branches[0]
-            frames.append(query.to_pyarrow().to_pandas())
+        # grouped by value and by code apart: a UNION needs one type per column
+        for group in (raw, [i for i in range(len(names)) if i not in raw]):
+            for start in range(0, len(group), BRANCHES):
+                branches = [
+                    temp.group_by(w=temp.w, blk=temp.blk, code=temp[f"c{i}"])
+                    .aggregate(n=temp.count(), n_lab=temp.v.count(), s=temp.v.sum())
+                    .mutate(feature=ibis.literal(i, "int32"))
+                    for i in group[start : start + BRANCHES]
+                ]
+                query = ibis.union(*branches, distinct=False) if len(branches) > 1 else branches[0]
+                frame = query.to_pyarrow().to_pandas()
+                if group is raw:
+                    frame["code"] = _value_codes(frame, plan, names)
+                frames.append(frame)
     finally:
         release()
     cells = pd.concat(frames, ignore_index=True)
     cells["s"] = cells["s"].fillna(0.0)
     return cells
+
+
+def _value_codes(frame: pd.DataFrame, plan: dict[str, Any], names: list[str]) -> np.ndarray:
+    """Bin codes of the rows of cells grouped by a categorical feature's raw value."""
+    codes = np.zeros(len(frame), dtype=np.int64)
+    for i in frame["feature"].unique():
+        rows = (frame["feature"] == i).to_numpy()
+        values = frame.loc[rows, "code"].astype(object)
+        codes[rows] = plan[names[int(i)]].codes_of(values.where(values.notna(), None))
+    return codes
+
+
+def _code(t: Any, binning: Any) -> Any:
+    """A numeric feature's bin code as :meth:`Binning.code` gives it, by arithmetic: the number
+    of edges at or below the value (a CASE of comparisons per row costs more), -1 when missing."""
+    if binning.kind != "numeric" or not binning.edges:
+        return binning.code(t)
+    col = t[binning.feature]
+    count = sum((col >= e).cast("int16") for e in binning.edges)
+    return ibis.ifelse(col.isnull(), NULL_CODE, count).cast("int16")
 
 
 def _arrays(cells: pd.DataFrame, bins: Sequence[Any]) -> dict[str, np.ndarray]:
