@@ -4,12 +4,14 @@ The engine does the counting; the split is :mod:`diaglab.stats.decomposition`'s.
 over the two periods' rows, and one sample:
 
 1. **totals** per period: rows, labelled rows, first and last timestamp (the blocks' span);
-2. **cells**: the binned features and the per-row value ``ℓ`` of the metric go into one narrow
+2. **cells**: the bin codes (categorical features with few values as the values themselves,
+   mapped to bins on the small result) and the per-row value ``ℓ`` of the metric go into one narrow
    temporary table; one ``GROUP BY (period, time block, bin)`` per feature (``UNION ALL``) gives
    rows, labelled rows and ``Σℓ`` per cell. Every feature's exact mix/rate terms, their
    block-bootstrap intervals and the label-coverage view follow from these cells;
 3. **scores** (binary models with scores): per period and score bin, the scored rows, those
-   predicted positive, and the reference period's labelled positives and negatives, for CBPE;
+   predicted positive, and the reference period's labelled positives and negatives, for CBPE
+   (:mod:`diaglab.queries.change_labels`);
 4. the domain classifier's **sample**: at most ``sample`` rows of each period, drawn by the engine
    (Bernoulli sampling), with their features and ``ℓ``; the classifier's out-of-fold probabilities
    weight the rows (:func:`~diaglab.stats.decomposition.covariate_split`).
@@ -28,7 +30,8 @@ import numpy as np
 import pandas as pd
 
 from diaglab.errors import InputError, unknown
-from diaglab.queries.change_result import ChangeExplanation, LabelCoverage
+from diaglab.queries.change_labels import estimated_values, label_coverage
+from diaglab.queries.change_result import ChangeExplanation
 from diaglab.queries.change_tables import contributions, found_contributions, slice_table
 from diaglab.queries.drift_impact import _sample, out_of_fold
 from diaglab.queries.scope import scoped_table
@@ -42,11 +45,8 @@ from diaglab.stats.decomposition import (
     CovariateSplit,
     covariate_split,
     density_ratio,
-    label_selection,
     mix_rate,
 )
-from diaglab.stats.estimation import cbpe, fit_calibration
-from diaglab.stats.scores import DEFAULT_SCORE_BINS
 from diaglab.store.engines import materialize
 
 SUPPORTED = {
@@ -218,7 +218,10 @@ def explain_change(
     notes: list[str] = []
     basis = "realized"
     if totals[1]["n_lab"] == 0 or totals[0]["n_lab"] == 0:
-        served, basis = _estimated(served, task, decomposed, model, totals), "estimated (CBPE)"
+        served, basis = (
+            estimated_values(served, task, decomposed, model, totals),
+            "estimated (CBPE)",
+        )
         notes.append(
             f"the {'window' if totals[1]['n_lab'] == 0 else 'reference'} has no labels: every "
             "number is of the CBPE estimate (calibrated on the reference's labelled rows)"
@@ -242,7 +245,7 @@ def explain_change(
         s_b.sum(keepdims=True),
     )
     features, slices, replicates = slice_table(per, plan, confidence=confidence, seed=seed)
-    labels = _label_coverage(per, totals, served, task, decomposed)
+    labels = label_coverage(per, totals, served, task, decomposed)
     split, sample_info = _covariate(
         served, names, schema, whole.total, replicates, sample, confidence, seed
     )
@@ -300,62 +303,6 @@ def _totals(served: Any) -> dict[int, dict[str, float]]:
     for r in rows:
         out[int(r["w"])] = {k: float(r[k] or 0) for k in ("n", "n_lab", "t0", "t1")}
     return out
-
-
-def _estimated(
-    served: Any, task: str, metric: str, model: str, totals: dict[int, dict[str, float]]
-) -> Any:
-    """``served`` with ``v`` the CBPE expected value of each scored row (no labels needed)."""
-    if task != "binary" or metric not in ("error", "accuracy") or not has_scores(served):
-        raise InputError(
-            "a period has no labels, and a label-free (CBPE) estimate needs a binary model with "
-            f"scores and metric 'error' or 'accuracy' (model {model!r}, metric {metric!r}); log "
-            "labels with store.log_labels, or compare periods that have them"
-        )
-    if totals[0]["n_lab"] == 0:
-        raise InputError(
-            "neither period can be judged: the reference has no labels to calibrate CBPE on"
-        )
-    calibration = _calibration(served)
-    b = _score_bin(served.score)
-    p = ibis.cases(*[(b == i, float(q)) for i, q in enumerate(calibration.probability)])
-    wrong = ibis.ifelse(served.prediction == 1, 1 - p, p)
-    v = wrong if metric == "error" else 1 - wrong
-    return served.mutate(v=ibis.ifelse(served.score.notnull(), v, ibis.null("float64")))
-
-
-def _score_bin(score: Any) -> Any:
-    top = DEFAULT_SCORE_BINS - 1
-    return ibis.ifelse(score >= 1, top, (score * DEFAULT_SCORE_BINS).floor()).cast("int16")
-
-
-def _score_counts(served: Any) -> pd.DataFrame:
-    rows = served.filter(served.score.notnull())
-    rows = rows.mutate(b=_score_bin(rows.score))
-    lab = rows.label.notnull()
-    return (
-        rows.group_by(["w", "b"])
-        .aggregate(
-            n=rows.count(),
-            pp=(rows.prediction == 1).cast("int64").sum(),
-            pos=(lab & (rows.label == 1)).cast("int64").sum(),
-            neg=(lab & (rows.label == 0)).cast("int64").sum(),
-        )
-        .to_pyarrow()
-        .to_pandas()
-    )
-
-
-def _grid(counts: pd.DataFrame, w: int, column: str) -> np.ndarray:
-    out = np.zeros(DEFAULT_SCORE_BINS)
-    part = counts[counts["w"] == w]
-    np.add.at(out, part["b"].to_numpy(int), part[column].fillna(0).to_numpy(float))
-    return out
-
-
-def _calibration(served: Any) -> Any:
-    counts = _score_counts(served)
-    return fit_calibration(_grid(counts, 0, "pos"), _grid(counts, 0, "neg"))
 
 
 def _cells(
@@ -434,51 +381,6 @@ def _arrays(cells: pd.DataFrame, bins: Sequence[Any]) -> dict[str, np.ndarray]:
             np.add.at(grid, (blk, j), part[column].to_numpy(float)[keep])
             out[f"{key}_{side}"] = grid
     return out
-
-
-def _label_coverage(
-    per: dict[str, dict[str, np.ndarray]],
-    totals: dict[int, dict[str, float]],
-    served: Any,
-    task: str,
-    metric: str,
-) -> LabelCoverage:
-    rows = []
-    for f, a in per.items():
-        sel_a = float(
-            np.nansum(label_selection(a["all_a"].sum(0), a["n_a"].sum(0), a["s_a"].sum(0)))
-        )
-        sel_b = float(
-            np.nansum(label_selection(a["all_b"].sum(0), a["n_b"].sum(0), a["s_b"].sum(0)))
-        )
-        rows.append(
-            {
-                "feature": f,
-                "selection_reference": sel_a,
-                "selection_window": sel_b,
-                "apparent": sel_b - sel_a,
-            }
-        )
-    selection = pd.DataFrame(
-        rows, columns=["feature", "selection_reference", "selection_window", "apparent"]
-    )
-    coverage = [totals[w]["n_lab"] / totals[w]["n"] for w in (0, 1)]
-    estimates: list[float] = [float("nan")] * 4
-    if task == "binary" and metric in ("error", "accuracy") and totals[0]["n_lab"] > 0:
-        counts = _score_counts(served)
-        try:
-            calibration = fit_calibration(_grid(counts, 0, "pos"), _grid(counts, 0, "neg"))
-        except InputError:
-            calibration = None
-        if calibration is not None:
-            scored = np.vstack([_grid(counts, w, "n") for w in (0, 1)])
-            pp = np.vstack([_grid(counts, w, "pp") for w in (0, 1)])
-            acc = cbpe([(calibration, scored, pp)])["accuracy"]
-            value = acc.value if metric == "accuracy" else 1 - acc.value
-            half = np.sqrt((acc.std_error**2).sum()) * 1.959963984540054
-            change = float(value[1] - value[0])
-            estimates = [float(value[0]), float(value[1]), change - half, change + half]
-    return LabelCoverage(coverage[0], coverage[1], selection, *estimates)
 
 
 def _covariate(
