@@ -100,7 +100,7 @@ def by_hand(ref: pd.DataFrame, win: pd.DataFrame) -> dict[str, float]:
             ka, kb = a[f].astype(str).to_numpy(), b[f].astype(str).to_numpy()
         ga = ea.groupby(ka).agg(["size", "mean"])
         gb = eb.groupby(kb).agg(["size", "mean"])
-        g = ga.join(gb, lsuffix="_a", rsuffix="_b", how="outer").fillna(0)
+        g = ga.join(gb, suffixes=("_a", "_b"), how="outer").fillna(0)
         sa, sb = g["size_a"] / g["size_a"].sum(), g["size_b"] / g["size_b"].sum()
         mixes[f] = float(((sb - sa) * (g["mean_a"] + g["mean_b"]) / 2).sum())
     cols = [c for c in ref.columns if c.startswith(("num_", "cat_"))]
