@@ -135,28 +135,33 @@ def main() -> None:
     store = dl.open(path)
     store.refresh(progress=False)
     runs: dict[str, list[float]] = {"split": [], "search": []}
+    cpu: dict[str, list[float]] = {"split": [], "search": [], "load": [], "compute": []}
     result = None
     for case, search in (("split", False), ("search", True)):
         for _ in range(args.repeat):
-            t = time.perf_counter()
+            c, t = time.process_time(), time.perf_counter()
             result = dl.explain_change(
                 store, "m", reference=REFERENCE, window=WINDOW, search=search
             )
             runs[case].append(time.perf_counter() - t)
+            cpu[case].append(time.process_time() - c)
     assert result is not None
     hand_load, hand_compute, hand = [], [], None
     for _ in range(args.repeat):
-        t = time.perf_counter()
+        c, t = time.process_time(), time.perf_counter()
         ref, win = by_hand_load(store)
         hand_load.append(time.perf_counter() - t)
-        t = time.perf_counter()
+        cpu["load"].append(time.process_time() - c)
+        c, t = time.process_time(), time.perf_counter()
         hand = by_hand(ref, win)
         hand_compute.append(time.perf_counter() - t)
+        cpu["compute"].append(time.process_time() - c)
         del ref, win
     assert hand is not None
     after = machine()
     store.close()
     med = {k: statistics.median(v) for k, v in runs.items()}
+    cpu_med = {k: statistics.median(v) for k, v in cpu.items()}
     hl, hc = statistics.median(hand_load), statistics.median(hand_compute)
     top = result.features.iloc[0]
     text = "\n".join(
@@ -171,19 +176,23 @@ def main() -> None:
             f"eight sessions: read the ratios). Store prepared once in {prepared:.0f} s. Medians "
             f"of {args.repeat} runs each, wall seconds; the first call of each row included.",
             "",
-            "| what | runs (s) | median (s) | vs explain_change (split) |",
-            "|---|---|---|---|",
+            "| what | runs (s) | median (s) | vs explain_change (split) | process CPU s "
+            "(median; DuckDB's threads included) |",
+            "|---|---|---|---|---|",
             f"| `dl.explain_change` (all 30 features' mix/rate terms with block-bootstrap "
             f"intervals, covariate/conditional split on 5,000 + 5,000 rows, label coverage, "
-            f"CBPE), `search=False` | {_runs(runs['split'])} | **{med['split']:.2f}** | 1.00x |",
+            f"CBPE), `search=False` | {_runs(runs['split'])} | **{med['split']:.2f}** | 1.00x | "
+            f"{cpu_med['split']:.2f} |",
             f"| the same with `find_slices(compare=...)`'s slices (`search=True`, the default) "
             f"| {_runs(runs['search'])} | {med['search']:.2f} | "
-            f"{med['search'] / med['split']:.2f}x |",
+            f"{med['search'] / med['split']:.2f}x | {cpu_med['search']:.2f} |",
             f"| by hand in pandas: load both windows' rows | {_runs(hand_load)} | {hl:.2f} | "
-            f"{hl / med['split']:.2f}x |",
+            f"{hl / med['split']:.2f}x | {cpu_med['load']:.2f} |",
             f"| by hand in pandas: mix per feature + weighted covariate part | "
-            f"{_runs(hand_compute)} | {hc:.2f} | {hc / med['split']:.2f}x |",
-            f"| by hand, whole | | {hl + hc:.2f} | **{(hl + hc) / med['split']:.2f}x** |",
+            f"{_runs(hand_compute)} | {hc:.2f} | {hc / med['split']:.2f}x | "
+            f"{cpu_med['compute']:.2f} |",
+            f"| by hand, whole | | {hl + hc:.2f} | **{(hl + hc) / med['split']:.2f}x** | "
+            f"{cpu_med['load'] + cpu_med['compute']:.2f} |",
             "",
             f"Same answer: change {result.change:+.4f} (pandas {hand['total']:+.4f}); covariate "
             f"part {result.covariate.covariate:+.4f} (pandas, one direction only, no interval: "
