@@ -204,6 +204,7 @@ def test_a_pure_conditional_shift_is_the_model_doing_worse_in_its_slice(scenario
     assert top["feature"] == "region" and top["bin"] == "north"
     bars = r.table[r.table["part"] == "conditional"]
     assert any("north" in str(t) for t in bars["target"].dropna())
+    assert "most by" not in r.summary  # no feature is named for a covariate part of about 0
 
 
 def test_both_causes_at_once_are_split_in_their_true_shares(scenarios) -> None:

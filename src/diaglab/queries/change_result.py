@@ -172,7 +172,8 @@ def summary(r: ChangeExplanation) -> str:
         c = cov.iloc[0]
         text = f"About {_signed(c['value'])} ({c['share']:.0%}) is explained by the inputs moving"
         top = _top(t, "covariate")
-        if top is not None:
+        # a covariate part of a tenth of the change or less has no "most" worth naming
+        if top is not None and abs(c["value"]) > 0.1 * abs(total["value"]):
             text += f", most by {top['name']}'s shift ({_signed(top['value'])} on its own)"
         cond = t[(t["part"] == "conditional") & (t["name"] == "same inputs")].iloc[0]
         text += (
