@@ -666,3 +666,20 @@ def test_find_slices_three_levels_and_compare_match_duckdb(duck: dl.Store, spark
         _same_frames(a.drop(columns="slice"), b.drop(columns="slice"))
         assert [str(s) for s in a["slice"]] == [str(s) for s in b["slice"]]
         assert a.attrs == b.attrs
+
+
+def test_explain_change_matches_duckdb(duck: dl.Store, sparked: Any) -> None:
+    """The exact parts (the change, every feature's mix/rate terms and their block-bootstrap
+    intervals, label coverage, CBPE) are sums over the same rows: equal on both engines. The
+    covariate split rests on each engine's own Bernoulli sample, so it is only checked to exist."""
+    kwargs = {"reference": ("2026-01-01", "2026-01-12"), "window": AFTER, "search": False}
+    a = dl.explain_change(duck, "credit", **kwargs)
+    b = dl.explain_change(sparked, "credit", **kwargs)
+    assert a.change == pytest.approx(b.change, rel=RTOL) and a.n_window == b.n_window
+    _same_frames(a.features, b.features)
+    _same_frames(a.slices, b.slices)
+    for name in ("coverage_reference", "coverage_window", "cbpe_reference", "cbpe_window"):
+        assert getattr(a.labels, name) == pytest.approx(
+            getattr(b.labels, name), rel=RTOL, nan_ok=True
+        )
+    assert abs(b.sample["window"] - a.sample["window"]) < 0.2 * a.sample["window"]

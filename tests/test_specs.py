@@ -58,6 +58,7 @@ def every_spec(ids: dict[str, str]) -> list[Spec]:
         dl.trace.spec(tid),
         dl.span_stats.spec(freq="7D", window=WINDOW),
         dl.find_traces.spec("failed", window=WINDOW),
+        dl.explain_change.spec("credit", window=WINDOW, reference=BEFORE, k=3, sample=2000),
     ]
 
 

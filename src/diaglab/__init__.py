@@ -23,6 +23,7 @@ from diaglab.errors import (
 )
 
 if TYPE_CHECKING:
+    from diaglab.explorers.change import ChangeExplorer
     from diaglab.explorers.drift import DriftExplorer
     from diaglab.explorers.fairness import FairnessExplorer
     from diaglab.explorers.inspector import PredictionInspector
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
         findings,
     )
     from diaglab.producers import Logger, instrument
+    from diaglab.queries.change_result import ChangeExplanation
     from diaglab.queries.drift import DriftReport
     from diaglab.queries.drift_impact import DomainClassifierResult
     from diaglab.queries.drift_time import DriftOverTime
@@ -62,6 +64,7 @@ if TYPE_CHECKING:
         drift_impact,
         drift_over_time,
         explain,
+        explain_change,
         explain_window,
         explanation_drift,
         fairness,
@@ -116,6 +119,7 @@ _LAZY = {
     "drift_impact": "diaglab.specs.api",
     "drift_over_time": "diaglab.specs.api",
     "explain": "diaglab.specs.api",
+    "explain_change": "diaglab.specs.api",
     "explain_window": "diaglab.specs.api",
     "explanation_drift": "diaglab.specs.api",
     "fairness": "diaglab.specs.api",
@@ -137,6 +141,8 @@ _LAZY = {
     "Store": "diaglab.store",
     "open": "diaglab.store",
     "DriftExplorer": "diaglab.explorers.drift",
+    "ChangeExplorer": "diaglab.explorers.change",
+    "ChangeExplanation": "diaglab.queries.change_result",
     "PredictionInspector": "diaglab.explorers.inspector",
     "MetricsExplorer": "diaglab.explorers.metrics",
     "Panel": "diaglab.explorers.panel",
@@ -183,6 +189,8 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 
 
 __all__ = [
+    "ChangeExplanation",
+    "ChangeExplorer",
     "Counterfactual",
     "DiaglabError",
     "DomainClassifierResult",
@@ -232,6 +240,7 @@ __all__ = [
     "drift_impact",
     "drift_over_time",
     "explain",
+    "explain_change",
     "explain_window",
     "explanation_drift",
     "export",

@@ -54,8 +54,9 @@ EXPLORERS: tuple[tuple[str, str, str, str], ...] = (
     ("inspector", "diaglab.explorers.inspector", "PredictionInspector", "Prediction"),
     ("traces", "diaglab.explorers.traces", "TraceExplorer", "Traces"),
     ("fairness", "diaglab.explorers.fairness", "FairnessExplorer", "Fairness"),
+    ("why", "diaglab.explorers.change", "ChangeExplorer", "Why"),
 )
-OPTIONAL = frozenset({"metrics", "traces", "fairness"})  # fairness: binary models only
+OPTIONAL = frozenset({"metrics", "traces", "fairness", "why"})  # fairness: binary models only
 STORE_WIDE = frozenset({"traces"})  # traces span every model of the store: no model argument
 # options restored from a saved state: simple traits that are not part of the selection
 _OPTION_TRAITS = (traitlets.Unicode, traitlets.Int, traitlets.Float, traitlets.Bool, traitlets.List)

@@ -2,7 +2,9 @@
 
 Standard findings for one model: the top drift (``dl.drift``), the worst slices and the slices
 that degraded (``dl.find_slices``), model quality over time with its alerts
-(``dl.metrics_over_time``) and notable predictions (the most confident wrong ones). Each is a
+(``dl.metrics_over_time``), why the metric changed when an alert fired (``dl.explain_change``
+between the halves compared for degraded slices) and notable predictions (the most confident
+wrong ones). Each is a
 :class:`~diaglab.findings.Finding` with its recorded query and claim, so the report's ``.json``
 can be rechecked later.
 
@@ -40,7 +42,13 @@ from diaglab.findings.replay import spec_of_finding
 from diaglab.queries import found_slices
 from diaglab.queries.window import Window, parse_window
 from diaglab.specs import Scope
-from diaglab.specs.catalog import DriftSpec, FindSlicesSpec, MetricsOverTimeSpec, WorstErrorsSpec
+from diaglab.specs.catalog import (
+    DriftSpec,
+    ExplainChangeSpec,
+    FindSlicesSpec,
+    MetricsOverTimeSpec,
+    WorstErrorsSpec,
+)
 from diaglab.stats.drift import drift_summary
 
 # -- standard findings ----------------------------------------------------------------------------
@@ -102,7 +110,10 @@ def standard_findings(
         )
         out.append(_retitle(degraded, title, chart, store, save, note=_misses_note(missed)))
 
-    out.append(_metrics_finding(store, model, window, freq, common, save))
+    metrics = _metrics_finding(store, model, window, freq, common, save)
+    out.append(metrics)
+    if before is not None and after is not None and _alerted(metrics):
+        out.append(_why_finding(store, model, before, after, common, save))
 
     if store.schema(model).task in ("binary", "regression"):
         notable_spec = WorstErrorsSpec(scope=Scope(model, window=window), k=10)
@@ -154,6 +165,51 @@ def _metrics_finding(
         model=model,
         table=evidence.reset_index(drop=True),
         chart=metrics_chart(full),
+        save=save,
+    )
+
+
+def _alerted(metrics: Finding) -> bool:
+    table = metrics.frame()
+    return "alert" in table and bool((table["alert"] == True).any())  # noqa: E712
+
+
+def _why_finding(
+    store: Any, model: str, before: Window, after: Window, common: dict[str, Any], save: bool
+) -> Finding:
+    """Why the metric changed from ``before`` to ``after`` (``dl.explain_change``), when a
+    metric alert fired: the waterfall is the evidence, the written summary the note."""
+    task = store.schema(model).task
+    spec = ExplainChangeSpec(
+        scope=Scope(model, window=after, reference=before),
+        metrics="mae" if task == "regression" else "error",
+    )
+    try:
+        result = spec.run(store)
+    except InputError as exc:
+        return record(
+            store,
+            f"Why the metric changed: not split ({exc})",
+            spec=None,
+            author=common["author"],
+            model=model,
+            table=pd.DataFrame({"reason": [str(exc)]}),
+            save=save,
+        )
+    share = result.covariate_share
+    cause = f"{share:.0%} from the inputs moving" if share == share else "covariate split refused"
+    title = (
+        f"Why the metric changed: {result.metric} {result.change:+.3g} ({before} → {after}), "
+        f"{cause}"
+    )
+    return record(
+        store,
+        title,
+        spec=spec,
+        note=result.summary,
+        author=common["author"],
+        model=model,
+        table=result.table,
         save=save,
     )
 

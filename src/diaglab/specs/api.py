@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from diaglab.queries.change_result import ChangeExplanation
 from diaglab.queries.drift import DriftReport
 from diaglab.queries.drift_impact import DomainClassifierResult
 from diaglab.queries.drift_time import DriftOverTime
@@ -44,3 +45,5 @@ find_traces: Diagnostic[pd.DataFrame] = Diagnostic(c.FindTracesSpec)
 threshold_analysis: Diagnostic[ThresholdAnalysis] = Diagnostic(c.ThresholdAnalysisSpec)
 fairness: Diagnostic[FairnessReport] = Diagnostic(c.FairnessSpec)
 fairness_over_time: Diagnostic[FairnessOverTime] = Diagnostic(c.FairnessOverTimeSpec)
+
+explain_change: Diagnostic[ChangeExplanation] = Diagnostic(c.ExplainChangeSpec)

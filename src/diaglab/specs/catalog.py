@@ -561,3 +561,30 @@ class FairnessOverTimeSpec(Spec):
 
 
 SPECS = (*SPECS, ThresholdAnalysisSpec, FairnessSpec, FairnessOverTimeSpec)
+
+
+# -- why a metric changed ---------------------------------------------------------------------
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class ExplainChangeSpec(Spec):
+    """``dl.explain_change``: the change of a metric from ``reference`` to ``window``, by cause."""
+
+    kind = "explain_change"
+    lists = ("by",)
+    implementation = "diaglab.queries.explain_change:explain_change"
+    scope_fields = REFERENCED
+    renamed = _renamed("metric", "model_version", "current")
+    columns = (["part", "name"], [], ["value", "share"])
+
+    metrics: str = "error"
+    by: tuple[str, ...] | None = None
+    k: int = 5
+    sample: int = 5_000
+    search: bool = True
+    confidence: float = 0.95
+    seed: int = 0
+
+
+SPECS = (*SPECS, ExplainChangeSpec)

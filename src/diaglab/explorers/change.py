@@ -1,0 +1,427 @@
+"""``dl.ChangeExplorer``: why a metric changed between two periods, in one widget.
+
+Layout: controls (model, metric, reference, window, slice, Run), the metric over time twice (brush
+the reference on the first, the window on the second; the other period is shaded), the written
+summary, the waterfall of contributions and, under it, what a clicked bar opens: a feature's
+:class:`~diaglab.explorers.drift.DriftExplorer` on the two periods, or a slice's rows in the
+window, worst first.
+
+The metric over time is computed once per model, metric and slice (``dl.metrics_over_time``); a
+brush only reruns ``dl.explain_change`` on the worker thread. Its result is cached per pair of
+periods, so brushing back to a pair seen before redraws without a query.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import ipywidgets as w
+import pandas as pd
+import traitlets
+
+from diaglab.charts.change import change_chart, period_chart
+from diaglab.errors import InputError
+from diaglab.explorers._base import (
+    Explorer,
+    checked_where,
+    enable_offline_charts,
+    refuse_renamed,
+    resolve_model,
+    scope_state,
+)
+from diaglab.explorers._controls import SLICE_HINT, WINDOW_HINT, run_button, text_box, vega_chart
+from diaglab.explorers._windows import (
+    OptionalWindowTrait,
+    brushed_window,
+    format_window,
+    parse_window,
+)
+from diaglab.queries.change_result import LOWER_IS_BETTER, ChangeExplanation
+from diaglab.queries.explain_change import SUPPORTED
+from diaglab.queries.filters import Slice
+from diaglab.queries.slice_rows import slice_rows
+from diaglab.specs import Scope
+from diaglab.specs.catalog import ExplainChangeSpec, MetricsOverTimeSpec
+
+OVER_TIME = {"mse": "rmse"}
+"""The series brushed for a metric ``metrics_over_time`` does not chart itself."""
+FREQ = "1D"
+
+
+class ChangeExplorer(Explorer):
+    """Pick two periods on the metric over time and see why the metric changed between them.
+
+    Parameters
+    ----------
+    store : diaglab.Store
+    model : str, optional
+        The model; may be omitted when the store holds only one.
+    metrics : str
+        One of ``dl.explain_change``'s metrics (default ``"error"``).
+    reference, window : dl.Window or (start, end), optional
+        The earlier and the later period (also set by brushing the two charts).
+    where : str or dl.Slice, optional
+        Only these rows.
+
+    Examples
+    --------
+    >>> ex = dl.ChangeExplorer(store, "credit", reference=("2026-01-01", "2026-01-29"),
+    ...                        window=("2026-02-05", "2026-03-02"))   # doctest: +SKIP
+    >>> ex.result.summary                                             # doctest: +SKIP
+    >>> ex.open_bar("credit_utilization")   # what clicking its bar does  # doctest: +SKIP
+    """
+
+    explorer_name = "ChangeExplorer"
+    selection_traits = {  # noqa: RUF012 - read-only class data (dl.link, dl.panel)
+        "model": "model",
+        "window": "window",
+        "reference": "reference",
+        "slice": "where",
+    }
+
+    model = traitlets.Unicode(help="The model explored (str).")
+    """The model explored (str)."""
+    metrics = traitlets.Unicode("error")
+    """The metric explained (str), one of ``dl.explain_change``'s."""
+    reference = OptionalWindowTrait(None)
+    """The earlier period (dl.Window or None); brushing the first chart sets it."""
+    window = OptionalWindowTrait(None)
+    """The later period (dl.Window or None); brushing the second chart sets it."""
+    where = traitlets.Union(
+        [traitlets.Unicode(), traitlets.Instance(Slice)], default_value=None, allow_none=True
+    )
+    """The slice filter: a filter string, a dl.Slice, or None."""
+    opened = traitlets.Unicode(None, allow_none=True)
+    """The feature or slice predicate whose bar was clicked (str), or None."""
+
+    def __init__(
+        self,
+        store: Any,
+        model: str | None = None,
+        *,
+        metrics: str = "error",
+        reference: Any = None,
+        window: Any = None,
+        where: Any = None,
+        **renamed: Any,
+    ) -> None:
+        refuse_renamed("ChangeExplorer", renamed)
+        model = resolve_model(store, model)
+        enable_offline_charts()
+        super().__init__(store)
+        self._series: pd.DataFrame | None = None
+        self._results: dict[tuple[str, ...], ChangeExplanation] = {}
+        self._result: ChangeExplanation | None = None
+        self._quiet = False
+        self._build_widgets(store.models())
+        try:
+            self._quiet = True
+            self.model = model
+            self.metrics = metrics
+            self.reference = reference
+            self.window = window
+            self.where = where
+            self._quiet = False
+            self._sync_controls()
+            self._load_series()
+        except Exception:
+            self.close()
+            raise
+
+    # -- widgets ----------------------------------------------------------------------------
+
+    def _build_widgets(self, models: list[str]) -> None:
+        narrow = w.Layout(width="190px")
+        self.model_picker = w.Dropdown(options=models, description="model", layout=narrow)
+        self.metric_picker = w.Dropdown(options=[], description="metric", layout=narrow)
+        self.reference_text = text_box("reference", WINDOW_HINT)
+        self.window_text = text_box("window", WINDOW_HINT)
+        self.where_text = text_box("slice", SLICE_HINT, width="672px")
+        self.run_button = run_button()
+        self.reference_chart = vega_chart("computing…", "diaglab-change-reference", brush=True)
+        self.window_chart = vega_chart("computing…", "diaglab-change-window", brush=True)
+        self.chart = vega_chart("brush both periods", "diaglab-change-chart")
+        self.summary = w.HTML("")
+        self.summary.add_class("diaglab-change-summary")
+        self.detail = w.VBox([])
+        self.detail.add_class("diaglab-change-detail")
+        self._wire(
+            "change",
+            *("model_picker", "metric_picker", "reference_text", "window_text", "where_text"),
+        )
+        controls = w.VBox(
+            [
+                w.HBox([self.model_picker, self.metric_picker, self.run_button]),
+                w.HBox([self.reference_text, self.window_text]),
+                self.where_text,
+            ]
+        )
+        status = w.HBox([self.progress, self.status], layout=w.Layout(align_items="center"))
+        self.children = [
+            controls,
+            status,
+            self.error_area,
+            w.HBox([self.reference_chart, self.window_chart]),
+            self.summary,
+            self.chart,
+            self.detail,
+        ]
+        self.add_class("diaglab-change")
+
+    def _sync_controls(self) -> None:
+        task = self._store.schema(self.model).task or "binary"
+        self.model_picker.value = self.model
+        self.metric_picker.options = list(SUPPORTED[task])
+        self.metric_picker.value = self.metrics
+        self.reference_text.value = format_window(self.reference) if self.reference else ""
+        self.window_text.value = format_window(self.window) if self.window else ""
+        self.where_text.value = "" if self.where is None else str(self.where)
+
+    # -- state ------------------------------------------------------------------------------
+
+    @traitlets.validate("model")
+    def _valid_model(self, proposal: Any) -> str:
+        return resolve_model(self._store, proposal["value"])
+
+    @traitlets.validate("metrics")
+    def _valid_metrics(self, proposal: Any) -> str:
+        task = self._store.schema(self.model).task or "binary"
+        value = str(proposal["value"])
+        if value not in SUPPORTED[task]:
+            raise InputError(
+                f"ChangeExplorer explains one of: {', '.join(SUPPORTED[task])}; got {value!r}"
+            )
+        return value
+
+    @traitlets.validate("where")
+    def _valid_where(self, proposal: Any) -> str | Slice | None:
+        return checked_where(self._store, self.model, proposal["value"])
+
+    @traitlets.observe("model", "metrics", "where")
+    def _scope_changed(self, change: Any) -> None:
+        if self._quiet:
+            return
+        self._series = None
+        self._results.clear()
+        self._sync_controls()
+        self._load_series()
+
+    @traitlets.observe("reference", "window")
+    def _periods_changed(self, change: Any) -> None:
+        if self._quiet:
+            return
+        self._sync_controls()
+        self._draw_periods()
+        self._explain()
+
+    # -- callbacks --------------------------------------------------------------------------
+
+    @Explorer._guard
+    def _on_model_picker(self, change: Any) -> None:
+        self.model = change["new"]
+
+    @Explorer._guard
+    def _on_metric_picker(self, change: Any) -> None:
+        if change["new"] and change["new"] != self.metrics:
+            self.metrics = change["new"]
+
+    @Explorer._guard
+    def _on_reference_text(self, change: Any) -> None:
+        self.reference = parse_window(change["new"]) if change["new"].strip() else None
+
+    @Explorer._guard
+    def _on_window_text(self, change: Any) -> None:
+        self.window = parse_window(change["new"]) if change["new"].strip() else None
+
+    @Explorer._guard
+    def _on_where_text(self, change: Any) -> None:
+        if change["new"] != ("" if self.where is None else str(self.where)):
+            self.where = change["new"] or None
+
+    @Explorer._guard
+    def _on_run(self, _button: Any = None) -> None:
+        self._store.refresh(progress=False)
+        self._series = None
+        self._results.clear()
+        self._load_series()
+
+    @Explorer._guard
+    def _on_reference_brush(self, change: Any) -> None:
+        period = brushed_window(change["new"].value, FREQ)
+        if period is not None:
+            self.reference = period
+
+    @Explorer._guard
+    def _on_window_brush(self, change: Any) -> None:
+        period = brushed_window(change["new"].value, FREQ)
+        if period is not None:
+            self.window = period
+
+    @Explorer._guard
+    def _on_bar(self, change: Any) -> None:
+        picked = change["new"].value or []
+        targets = [p.get("target") for p in picked if isinstance(p, dict) and p.get("target")]
+        if targets:
+            self.open_bar(str(targets[0]))
+
+    # -- computing --------------------------------------------------------------------------
+
+    def _load_series(self) -> None:
+        store, spec = self._store, self._series_spec()
+
+        def work() -> pd.DataFrame:
+            table = spec.run(store).table
+            rows = table[(table["kind"] == "realized") & table["value"].notna()]
+            return rows[["window_start", "value"]].reset_index(drop=True)
+
+        def done(series: pd.DataFrame) -> None:
+            self._series = series
+            self._draw_periods()
+
+        # the side lane: a brush's explanation on the main lane must not supersede the series
+        self._submit_side(work, done)
+        self._explain()
+
+    def _series_spec(self) -> MetricsOverTimeSpec:
+        name = OVER_TIME.get(self.metrics, self.metrics)
+        return MetricsOverTimeSpec(
+            scope=Scope(self.model, where=self.where), freq=FREQ, metrics=(name,), estimate=False
+        )
+
+    def _key(self) -> tuple[str, ...]:
+        return (self.model, self.metrics, str(self.where), str(self.reference), str(self.window))
+
+    def _explain(self) -> None:
+        if not (_picked(self.reference) and _picked(self.window)):
+            self.status.value = "brush the reference on the left chart and the window on the right"
+            return
+        key = self._key()
+        if key in self._results:
+            self._result = self._results[key]
+            self._render()
+            return
+        store, spec = self._store, self.spec
+
+        def work(step: Any) -> ChangeExplanation:
+            step("splitting the change into its causes…")
+            result: ChangeExplanation = spec.run(store)
+            return result
+
+        def done(result: ChangeExplanation) -> None:
+            self._results[key] = result
+            self._result = result
+            self._render()
+
+        self._submit("explaining the change", work, done)
+
+    # -- rendering --------------------------------------------------------------------------
+
+    def _draw_periods(self) -> None:
+        if self._series is None:
+            return
+        name = OVER_TIME.get(self.metrics, self.metrics)
+        for chart, which, other in (
+            (self.reference_chart, "reference", self.window),
+            (self.window_chart, "window", self.reference),
+        ):
+            shade = None if other is None else (other.start, other.end)
+            chart.chart = period_chart(self._series, metric=name, shaded=shade, name=which)
+            handler = self._on_reference_brush if which == "reference" else self._on_window_brush
+            if "brush" in chart.selections.trait_names():
+                chart.selections.observe(handler, names=["brush"])
+
+    def _render(self) -> None:
+        r = self._result
+        assert r is not None
+        self.status.value = (
+            f"{html.escape(r.metric)} from {html.escape(r.reference)} to {html.escape(r.window)}"
+            f": {r.change:+.4f}; classifier sample {r.sample.get('reference', 0):,} + "
+            f"{r.sample.get('window', 0):,} rows"
+        )
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in r.notes)
+        self.summary.value = f"<p>{html.escape(r.summary)}</p>" + (
+            f"<ul style='color:#8a5a00'>{notes}</ul>" if notes else ""
+        )
+        self.chart.chart = change_chart(
+            r.table,
+            start=r.value_reference,
+            metric=r.decomposed,
+            lower_is_better=r.decomposed in LOWER_IS_BETTER,
+            title=f"why {r.metric} changed (click a bar to open it)",
+        )
+        if "bar" in self.chart.selections.trait_names():
+            self.chart.selections.observe(self._on_bar, names=["bar"])
+
+    def open_bar(self, target: str) -> Any:
+        """Open a bar's target under the waterfall: a feature's DriftExplorer on the two periods,
+        or the window's rows of a slice (a predicate), worst first. Returns what is shown."""
+        from diaglab.explorers.drift import DriftExplorer
+
+        features = self._store.schema(self.model).features
+        self.opened = target
+        for child in self.detail.children:
+            if isinstance(child, Explorer):
+                child.close()
+        if target in features:
+            shown: Any = DriftExplorer(
+                self._store,
+                self.model,
+                window=self.window,
+                reference=self.reference,
+                where=self.where,
+                feature=target,
+            )
+            self.detail.children = [shown]
+            return shown
+        rows, total = slice_rows(self._store, self.model, Slice.of(target), self.window, self.where)
+        head = w.HTML(
+            f"<b>{html.escape(target)}</b> in the window {html.escape(str(self.window))}: "
+            f"{total:,} rows, the 20 with the largest error first"
+        )
+        table = w.HTML(rows.to_html(index=False, max_rows=20, float_format="{:.4g}".format))
+        self.detail.children = [head, table]
+        return rows
+
+    # -- results ----------------------------------------------------------------------------
+
+    @property
+    def result(self) -> ChangeExplanation | None:
+        """The explanation shown (None before both periods are picked)."""
+        return self._result
+
+    def data(self) -> pd.DataFrame:
+        """The waterfall's table (waits for a computation under way)."""
+        self.wait()
+        if self._result is None:
+            raise InputError(
+                f"no change explained: {self.last_error}"
+                if self.last_error
+                else "no change explained yet: pick the reference and the window"
+            )
+        return self._result.table
+
+    @property
+    def spec(self) -> ExplainChangeSpec:
+        """The spec of the explanation shown (``dl.explain_change``)."""
+        return ExplainChangeSpec(
+            scope=Scope(self.model, window=self.window, reference=self.reference, where=self.where),
+            metrics=self.metrics,
+        )
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """The selection and view: the spec's scope, the metric and the opened bar."""
+        return {**scope_state(self.spec.scope), "metrics": self.metrics, "opened": self.opened}
+
+    def __repr__(self) -> str:
+        return (
+            f"<ChangeExplorer {self.model!r}, {self.metrics}, reference {self.reference}, "
+            f"window {self.window}>"
+        )
+
+
+def _picked(period: Any) -> bool:
+    """A period is picked when it has a bound (a panel's selection shares ``Window()``,
+    everything, until someone brushes)."""
+    return period is not None and (period.start is not None or period.end is not None)
