@@ -22,9 +22,10 @@ import duckdb
 import pyarrow as pa
 
 from diaglab.errors import ReadOnlyStoreError, StoreCorruptionError
+from diaglab.store import compaction
 from diaglab.store.lru import LRUCache
 from diaglab.store.schema import ModelSchema, value_type
-from diaglab.store.segments import Segment, segment_dir
+from diaglab.store.segments import Segment, list_segments
 from diaglab.store.storage import storage_error
 from diaglab.store.tables import (
     IngestReport,
@@ -206,10 +207,12 @@ class Engine(ReadOnlyViews):
             )
 
     def _ledger(self, segments: Sequence[Segment], rows: Sequence[int]) -> None:
-        self.con.executemany(
-            "INSERT INTO meta.ledger VALUES (?, ?, ?, ?, now())",
-            [[s.id, s.kind, s.model, n] for s, n in zip(segments, rows, strict=True)],
-        )
+        entries = []
+        for s, n in zip(segments, rows, strict=True):
+            # a merged segment enters its original segments: the ledger's ids never change
+            parts = compaction.sources(s.path) if compaction.is_merged(s.id) else [(s.id, n)]
+            entries += [[part, s.kind, s.model, k] for part, k in parts]
+        self.con.executemany("INSERT INTO meta.ledger VALUES (?, ?, ?, ?, now())", entries)
 
     def insert_batch(self, schema: ModelSchema, table: pa.Table, segment: Segment) -> None:
         """Insert a freshly logged, already checked batch and record its segment."""
@@ -274,7 +277,7 @@ class Engine(ReadOnlyViews):
                 "union_by_name=true, filename=true, file_row_number=true) AS s "
                 f"ANTI JOIN {target} AS t USING (prediction_id) "
                 "QUALIFY row_number() OVER (PARTITION BY s.prediction_id "
-                "ORDER BY s.filename, s.file_row_number) = 1",
+                "ORDER BY parse_filename(s.filename, true), s.file_row_number) = 1",
                 [files],
             )
             inserted = self._count(target) - before
@@ -297,9 +300,13 @@ class Engine(ReadOnlyViews):
             "AND segment <> ? ORDER BY segment",
             [model, first],
         ).fetchall()
-        folder = segment_dir(self.root, "predictions", model)
-        stored = [(seg, folder / f"{seg}.parquet") for (seg,) in ledger]
-        newer = [str(p) for seg, p in stored if seg > first and p.is_file()]
+        holding: dict[str, Path] = {}  # ledger id -> the file its rows are in (merged or not)
+        for held in list_segments(self.root, "predictions", model):
+            merged = compaction.is_merged(held.id)
+            for part in [s for s, _ in compaction.sources(held.path)] if merged else [held.id]:
+                holding[part] = held.path
+        stored = [(seg, holding.get(seg)) for (seg,) in ledger]
+        newer = sorted({str(p) for seg, p in stored if seg > first and p is not None})
         if not newer:
             return 0
         # A stored copy came from the oldest ingested segment holding its id; these segments'
@@ -313,7 +320,7 @@ class Engine(ReadOnlyViews):
             "USING (prediction_id) WHERE g.seg < s.seg"
         )
         params: list[object] = [list(files), newer]
-        older = [str(p) for seg, p in stored if seg < first and p.is_file()]
+        older = sorted({str(p) for seg, p in stored if seg < first and p is not None})
         if older:
             losers += " EXCEPT SELECT prediction_id FROM read_parquet(?, union_by_name=true)"
             params.append(older)

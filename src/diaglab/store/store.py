@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from diaglab.errors import StorageError
+from diaglab.store import compaction
 from diaglab.store import models as registry
 from diaglab.store.engine import Engine, IngestReport
 from diaglab.store.ingest import build_fresh, rebuild, swap_in
@@ -100,6 +101,24 @@ class Store(StoreWrites):
     def model_versions(self, model: str) -> list[str]:
         """The registered versions of ``model`` (see :meth:`register_model`)."""
         return registry.model_versions(self.path, check_model_name(model))
+
+    def compact(
+        self,
+        *,
+        target_size: int | str = compaction.DEFAULT_TARGET_BYTES,
+        min_age: float = compaction.DEFAULT_MIN_AGE,
+        grace: float = compaction.DEFAULT_GRACE,
+        models: list[str] | None = None,
+    ) -> compaction.CompactionReport:
+        """Merge small segments of each kind and model into segments of about ``target_size``
+        (``"128MB"``), then refresh; see :func:`diaglab.store.compaction.compact` for the
+        options and :mod:`diaglab.store.compaction` for what stays exactly as it was (rows,
+        ids, the duplicate rule, the audit chain)."""
+        report = compaction.compact(
+            self.path, target_size=target_size, min_age=min_age, grace=grace, models=models
+        )
+        self.refresh(progress=None)
+        return report
 
     def rebuild(self) -> IngestReport:
         """Ingest every segment again into a new DuckDB file, then swap it in for the old one
