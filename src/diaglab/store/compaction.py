@@ -41,7 +41,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -296,17 +296,8 @@ def compact(
 
 
 def _add(a: CompactionReport, b: CompactionReport) -> CompactionReport:
-    return CompactionReport(
-        a.merged + b.merged,
-        a.segments + b.segments,
-        a.rows + b.rows,
-        a.bytes_in + b.bytes_in,
-        a.bytes_out + b.bytes_out,
-        a.deleted + b.deleted,
-        a.rolled_back + b.rolled_back,
-        a.skipped + b.skipped,
-        a.seconds + b.seconds,
-    )
+    """Field by field: counts add up, ``skipped`` tuples join."""
+    return CompactionReport(*(x + y for x, y in zip(astuple(a), astuple(b), strict=True)))
 
 
 def _compact_stream(
