@@ -110,12 +110,14 @@ def write_segment(
     compression: str = "zstd",
     column_encoding: Mapping[str, str] | None = None,
     audit_fields: Mapping[str, object] | None = None,
+    row_group_rows: int = ROW_GROUP_ROWS,
 ) -> Segment:
     """Write ``table`` as a new segment atomically and return it.
 
     The file is complete and fsynced before it appears under its final name; the directory is
     fsynced after the rename so the name survives a power loss. ``audit_fields`` join the
-    segment's audit record (a merged segment's ``compacts``).
+    segment's audit record (a merged segment's ``compacts``); ``row_group_rows`` bounds its
+    Parquet row groups.
     """
     if kind not in KINDS:
         raise InputError(f"unknown segment kind {kind!r}; known: {', '.join(KINDS)}")
@@ -140,7 +142,7 @@ def write_segment(
                 fh,
                 compression=compression,
                 compression_level=1 if compression == "zstd" else None,
-                row_group_size=ROW_GROUP_ROWS,
+                row_group_size=row_group_rows,
                 use_dictionary=_dictionary_columns(table, kind, column_encoding),
                 # Per-column Parquet encodings (e.g. delta for sorted timestamps).
                 column_encoding=dict(column_encoding) if column_encoding else None,
