@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -145,6 +144,8 @@ def _measure(root: Path, what: str) -> dict[str, Any]:
     report = audit.verify(root)
     out["verify_s"] = round(time.perf_counter() - t, 2)
     out["verify_ok"] = report.ok
+    if not report.ok:
+        out["verify_problems"] = [str(p) for p in report.problems[:3]]
     return out
 
 
@@ -165,8 +166,7 @@ def _compact(root: Path) -> dict[str, Any]:
 
 
 def small(work: Path, segments: int) -> dict[str, Any]:
-    root = work / f"small-{segments}"
-    shutil.rmtree(root, ignore_errors=True)
+    root = work / f"small-{segments}-{os.getpid()}"  # a new path: the audit key logs a path's heads
     result: dict[str, Any] = {"case": "small", "segments": segments, "rows": segments * 100}
     result["write_s"] = round(_log_segments(root, segments, 100), 1)
     result["before"] = _measure(root, "slices")
@@ -179,8 +179,7 @@ def small(work: Path, segments: int) -> dict[str, Any]:
 def drift(work: Path, rows: int) -> dict[str, Any]:
     import diaglab as dl
 
-    root = work / f"drift-{rows}"
-    shutil.rmtree(root, ignore_errors=True)
+    root = work / f"drift-{rows}-{os.getpid()}"
     seg = 100_000
     result: dict[str, Any] = {"case": "drift", "rows": rows, "segment_rows": seg}
     with dl.open(root, read_only=True, refresh=False) as store:
