@@ -1,4 +1,5 @@
-"""Peak memory of wide drift and slice searches (issue 16, "Bounded resources").
+"""Peak memory of wide and long drift, slice metrics, slice searches and metrics over time
+(issue 16, "Bounded resources"; issue 23, "Wide and long on one machine").
 
 Every case runs in its own process, so its peak RSS (``ru_maxrss`` from ``os.wait4``) is its
 own; a watchdog polls the RSS and kills a case past ``BENCH_MEMORY_CAP_GB`` (default 8), which is
@@ -9,7 +10,7 @@ table holds both side by side from one run.
 Usage::
 
     python -m bench.memory build DIR FEATURES ROWS        # a store with numeric features
-    python -m bench.memory case drift|find_slices DIR     # one case (child process)
+    python -m bench.memory case drift|find_slices|slice_metrics|metrics_over_time DIR
     python -m bench.memory run --work /tmp/b --cases drift:250:20000,find_slices:100:20000 \\
         [--baseline-src /tmp/base/src] [--record]
 """
@@ -84,8 +85,16 @@ def case(kind: str, path: Path) -> dict[str, Any]:
     elif kind == "find_slices":
         found = dl.find_slices(store, "m")
         detail = f"{found.attrs.get('evaluated', 0):,} slices counted, {len(found)} reported"
+    elif kind == "slice_metrics":
+        table = dl.slice_metrics(store, "m", by="f0001")
+        detail = f"{len(table)} slices of f0001"
+    elif kind == "metrics_over_time":
+        over = dl.metrics_over_time(store, "m", freq="1D")
+        detail = f"{len(over.table)} rows over {len(over.windows)} daily windows"
     else:
-        raise SystemExit(f"unknown case {kind!r}; known: drift, find_slices")
+        raise SystemExit(
+            f"unknown case {kind!r}; known: drift, find_slices, slice_metrics, metrics_over_time"
+        )
     seconds = time.perf_counter() - t0
     store.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

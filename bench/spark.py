@@ -16,6 +16,9 @@ through Ibis, for the duckdb and the pyspark dialects; the queries compiled once
 (``diaglab.store.compiled.fetch_over``) are timed but not recompiled here — ``bench/compile.py``
 measures what an explorer pays for compiling, cache included.
 
+``BENCH_SPARK_SESSION=default`` runs the Spark case on the session ``dl.open(path, engine="spark")``
+builds for the machine (issue 23) instead of the explicit local[2] session of issue 9.
+
 ``python -m bench.spark find_slices SESSION WORKDIR`` (issue 23): ``find_slices`` on a copy of the
 committed 200k-row sample store in local[2], with the session ``dl.open(engine="spark")`` builds
 ("default"), the same settings built here for older code ("sized"), or the ``getOrCreate()`` the
@@ -180,11 +183,13 @@ def _run(engine: str, size: str, work: Path) -> dict:
     if engine == "spark":
         from ibis.backends.pyspark import Backend
 
-        t = time.perf_counter()
-        session = spark_session()
-        startup = time.perf_counter() - t
         log = QueryLog(Backend)
-        store: Any = dl.open(path, engine="spark", spark=session)
+        t = time.perf_counter()
+        if os.environ.get("BENCH_SPARK_SESSION") == "default":  # the session dl.open builds
+            store: Any = dl.open(path, engine="spark")
+        else:
+            store = dl.open(path, engine="spark", spark=spark_session())
+        startup = time.perf_counter() - t
     else:
         from ibis.backends.duckdb import Backend
 

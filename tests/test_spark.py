@@ -683,3 +683,121 @@ def test_explain_change_matches_duckdb(duck: dl.Store, sparked: Any) -> None:
             getattr(b.labels, name), rel=RTOL, nan_ok=True
         )
     assert abs(b.sample["window"] - a.sample["window"]) < 0.2 * a.sample["window"]
+
+
+# -- the other diagnostics, the explanations and the other explorers ---------------------------
+
+
+def test_compare_versions_and_worst_errors_match_duckdb(duck: dl.Store, sparked: Any) -> None:
+    a = dl.compare_versions(duck, "credit", "v1", "v2")
+    b = dl.compare_versions(sparked, "credit", "v1", "v2")
+    _same_frames(a.table, b.table)
+    a_worst = dl.worst_errors(duck, "credit", k=10)
+    b_worst = dl.worst_errors(sparked, "credit", k=10)
+    _same_frames(a_worst, b_worst)
+
+
+def test_domain_classifier_matches_duckdb(duck: dl.Store, sparked: Any) -> None:
+    a = dl.domain_classifier(duck, "credit", window=AFTER, sample=800, folds=3)
+    b = dl.domain_classifier(sparked, "credit", window=AFTER, sample=800, folds=3)
+    # Bernoulli samples of ~800 rows a side, seeded on DuckDB, not on Spark (docs/spark.md)
+    for n in (a.n_reference, a.n_current, b.n_reference, b.n_current):
+        assert 600 < n < 1000
+    assert a.auc == pytest.approx(b.auc, abs=0.08) and a.drifted == b.drifted
+
+
+@pytest.fixture(scope="module")
+def explained(path: Path, duck: dl.Store) -> str:
+    """A LightGBM model registered for the store's features; returns a prediction id."""
+    lgb = pytest.importorskip("lightgbm")
+    rng = np.random.default_rng(5)
+    train = _frame(1500, rng, START, 10)[FEATURES]
+    train["region"] = train["region"].astype("category")
+    y = (train["income"] < 35_000).astype(int) ^ (rng.random(1500) < 0.1)
+    clf = lgb.LGBMClassifier(n_estimators=20, num_leaves=8, verbose=-1, random_state=0)
+    clf.fit(train, y)
+    duck.register_model("credit", clf, "v1")
+    t = duck.table("credit")
+    return str(t.filter(t.model_version == "v1").prediction_id.min().execute())
+
+
+def test_explanations_match_duckdb(duck: dl.Store, sparked: Any, explained: str) -> None:
+    pid = explained
+    a, b = (
+        dl.explain(duck, "credit", pid, drift=False),
+        dl.explain(sparked, "credit", pid, drift=False),
+    )
+    _same_frames(a.table, b.table)
+    changes = {"income": 20_000.0, "region": "north"}
+    wa, wb = (
+        dl.what_if(duck, "credit", pid, changes=changes),
+        dl.what_if(sparked, "credit", pid, changes=changes),
+    )
+    assert wa.probability == pytest.approx(wb.probability)
+    _same_frames(wa.after.table, wb.after.table)
+    ca = dl.counterfactual(duck, "credit", pid, max_changes=2)
+    cb = dl.counterfactual(sparked, "credit", pid, max_changes=2)
+    assert ca.changes == cb.changes
+    _same_frames(
+        dl.neighbors(duck, "credit", pid, k=3),
+        dl.neighbors(sparked, "credit", pid, k=3),
+    )
+    window = ("2026-01-01", "2026-01-10")
+    ea = dl.explain_window(duck, "credit", window=window, version="v1", sample=60)
+    eb = dl.explain_window(sparked, "credit", window=window, version="v1", sample=60)
+    assert len(ea) == len(eb) == 60
+    report = dl.drift(duck, "credit", window=AFTER, version="v1")
+    ia = dl.drift_impact(duck, report, sample=200)
+    ib = dl.drift_impact(
+        sparked, dl.drift(sparked, "credit", window=AFTER, version="v1"), sample=200
+    )
+    assert list(ia["feature"]) == list(ib["feature"])
+
+
+def test_metrics_inspector_and_trace_explorers_on_spark(
+    duck: dl.Store, sparked: Any, explained: str
+) -> None:
+    made = []
+    try:
+        for cls, kwargs in (
+            (dl.MetricsExplorer, {"freq": "1D"}),
+            (dl.PredictionInspector, {"prediction_id": explained}),
+        ):
+            on_spark = cls(sparked, "credit", **kwargs).wait()
+            on_duck = cls(duck, "credit", **kwargs).wait()
+            made += [on_spark, on_duck]
+            assert on_spark.last_error is None, cls.__name__
+            da, db = on_duck.data(), on_spark.data()
+            assert list(da.columns) == list(db.columns) and len(da) == len(db), cls.__name__
+        spark_traces, duck_traces = dl.TraceExplorer(sparked).wait(), dl.TraceExplorer(duck).wait()
+        made += [spark_traces, duck_traces]
+        assert spark_traces.last_error is None
+        _same_frames(spark_traces.data(), duck_traces.data())
+        board = dl.panel(sparked, "credit").wait()
+        made.append(board)
+    finally:
+        for widget in made:
+            widget.close()
+
+
+def test_a_compacted_store_reads_the_same_on_spark(tmp_path: Path, spark: Any) -> None:
+    """Spark lists the merged segments, not the files they replace (still on disk)."""
+    from diaglab.store.compaction import compact
+
+    root = tmp_path / "s"
+    with dl.open(root) as store:
+        rng = np.random.default_rng(3)
+        for i in range(6):
+            part = _frame(50, rng, START + pd.Timedelta(days=i), 1)
+            store.log("credit", part[FEATURES], rng.random(50), timestamps=part["timestamp"])
+    before = dl.open(root, engine="spark", spark=spark)
+    counted = before.table("credit").count().execute()
+    before.close()
+    assert compact(root, min_age=0, grace=3600).merged == 1
+    after = dl.open(root, engine="spark", spark=spark)
+    try:
+        t = after.table("credit")
+        assert t.count().execute() == counted == 300
+        assert t.prediction_id.nunique().execute() == 300
+    finally:
+        after.close()

@@ -168,6 +168,23 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_compact(args: argparse.Namespace) -> int:
+    """Merge small segments into large ones (see :mod:`diaglab.store.compaction`); reads and
+    writes segment files only, so it runs beside a process holding the store open."""
+    from diaglab.store.compaction import compact
+    from diaglab.store.segments import existing_store
+
+    report = compact(
+        existing_store(args.store),
+        target_size=args.target_size,
+        min_age=args.min_age,
+        grace=args.grace,
+        models=args.model or None,
+    )
+    print(report)
+    return OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     notebooks = Path(args.notebooks).resolve()
     tour = notebooks / "01-tour.ipynb"
@@ -274,6 +291,24 @@ def build_parser() -> argparse.ArgumentParser:
         "segment); needs the store closed by other processes",
     )
     ver.set_defaults(func=cmd_verify)
+
+    cmp = sub.add_parser("compact", help="merge small segments into large ones")
+    cmp.add_argument("store")
+    cmp.add_argument("--target-size", default="128MB", help="size of a merged segment (128MB)")
+    cmp.add_argument(
+        "--min-age",
+        type=float,
+        default=60.0,
+        help="merge only segments older than this many seconds (60)",
+    )
+    cmp.add_argument(
+        "--grace",
+        type=float,
+        default=300.0,
+        help="seconds the merged files stay on disk for readers that listed them (300)",
+    )
+    cmp.add_argument("--model", action="append", default=[], help="only this model (repeatable)")
+    cmp.set_defaults(func=cmd_compact)
 
     demo = sub.add_parser("demo", help="JupyterLab on the tour notebook over the sample store")
     demo.add_argument("--store", default="sample_data/credit")

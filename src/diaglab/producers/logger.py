@@ -19,6 +19,7 @@ from diaglab.producers.health import LoggerStats, describe, health_report
 from diaglab.producers.resources import Usage, logged_usage
 from diaglab.store import object_store
 from diaglab.store._ids import MAX_ROWS_PER_SEGMENT, new_segment_id
+from diaglab.store.compaction import BackgroundCompaction
 from diaglab.store.schema import SchemaRegistry
 from diaglab.store.segments import check_model_name
 
@@ -73,6 +74,10 @@ class Logger:
         registry); see :mod:`diaglab.producers.prometheus`.
     sensitive : sequence of str, optional
         Features stored as keyed hashes, never in clear (see ``Store.log``).
+    compact_every : float, optional
+        Also merge the model's small segments every this many seconds, on a thread of its own
+        (:class:`~diaglab.store.compaction.BackgroundCompaction`; one producer per store is
+        enough). Off by default.
 
     Examples
     --------
@@ -94,6 +99,7 @@ class Logger:
         categorical: Sequence[str] | None = None,
         prometheus: Any = None,
         sensitive: Sequence[str] | None = None,
+        compact_every: float | None = None,
     ) -> None:
         if flush_rows < 1 or flush_seconds <= 0:
             raise InputError("flush_rows must be >= 1 and flush_seconds > 0")
@@ -128,6 +134,11 @@ class Logger:
         )
         self._reset()
         lifecycle.register(self)
+        self._compaction = (
+            BackgroundCompaction(self.path, every=compact_every, models=[self.model])
+            if compact_every is not None
+            else None
+        )
 
     def _reset(self) -> None:
         """A fresh buffer, locks and counters (at creation and in a forked child)."""
@@ -485,6 +496,8 @@ class Logger:
                 f"retries) and are lost when it exits"
             )
         lifecycle.unregister(self)
+        if self._compaction is not None:
+            self._compaction.close()
 
     def _before_fork(self) -> None:
         self._lock.acquire()

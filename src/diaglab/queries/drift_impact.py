@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from ibis.common.exceptions import UnsupportedOperationError
 
 from diaglab.errors import InputError
 from diaglab.queries.drift import LABEL, PREDICTION, DriftReport, prepare
@@ -28,7 +29,11 @@ def _sample(table: Any, n: int, seed: int) -> pd.DataFrame:
     if total == 0:
         return table.limit(0).to_pandas()
     if total > n:
-        table = table.sample(n / total, seed=seed)
+        try:
+            return table.sample(n / total, seed=seed).to_pyarrow().to_pandas()
+        except UnsupportedOperationError:
+            # Spark: Ibis compiles no seeded TABLESAMPLE there, so the draw is not repeatable
+            table = table.sample(n / total)
     return table.to_pyarrow().to_pandas()
 
 

@@ -16,24 +16,38 @@ import logging
 import re
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
 from diaglab.errors import ReadOnlyStoreError, StoreCorruptionError
-from diaglab.store import layout
+from diaglab.store import compaction, layout
 from diaglab.store.lru import LRUCache
-from diaglab.store.schema import (
-    RESOURCE_TYPES,
-    ModelSchema,
-    feature_column,
-    feature_type,
-    value_type,
-)
-from diaglab.store.segments import Segment, list_segments, segment_dir
+from diaglab.store.schema import ModelSchema, value_type
+from diaglab.store.segments import Segment, list_segments
 from diaglab.store.storage import storage_error
+from diaglab.store.tables import (
+    IngestReport,
+    _duck_type,
+    prediction_columns,
+    q,
+    reference_columns,
+)
+from diaglab.store.views import ReadOnlyViews
+
+__all__ = [
+    "DB_FILE",
+    "INGEST_BATCH_ROWS",
+    "MEMORY_LIMIT",
+    "Engine",
+    "IngestReport",
+    "damaged_database",
+    "is_lock_conflict",
+    "prediction_columns",
+    "q",
+    "reference_columns",
+]
 
 log = logging.getLogger("diaglab")
 
@@ -51,99 +65,7 @@ UNIQUE_ID_CHECKS = 16
 """Read-only views: how many sets of segment files' "no id repeats" checks are remembered."""
 
 
-def q(identifier: str) -> str:
-    """Quote an identifier for DuckDB (column names may be anything, e.g. ``a; drop table x``)."""
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def _duck_type(t: pa.DataType) -> str:
-    if pa.types.is_timestamp(t):
-        return "TIMESTAMPTZ"
-    return "DOUBLE" if pa.types.is_floating(t) else "VARCHAR"
-
-
-def prediction_columns(schema: ModelSchema) -> dict[str, str]:
-    """Column name -> DuckDB type of a model's prediction table, roles first."""
-    vt = _duck_type(value_type(schema.task or "binary"))
-    cols = {
-        "prediction_id": "VARCHAR",
-        "timestamp": "TIMESTAMPTZ",
-        "model_version": "VARCHAR",
-        "prediction": vt,
-        "score": "DOUBLE",
-        "latency_ms": "DOUBLE",
-        "trace_id": "VARCHAR",
-        "error": "VARCHAR",
-        "metadata": "VARCHAR",
-        "label": vt,
-        "label_timestamp": "TIMESTAMPTZ",
-        **{name: _duck_type(t) for name, t in RESOURCE_TYPES.items()},
-    }
-    for f in schema.features.values():
-        cols[feature_column(f.name)] = _duck_type(feature_type(f.kind))
-    return cols
-
-
-def reference_columns(schema: ModelSchema) -> dict[str, str]:
-    vt = _duck_type(value_type(schema.task or "binary"))
-    cols = {
-        "model_version": "VARCHAR",
-        "prediction": vt,
-        "score": "DOUBLE",
-        "label": vt,
-        "segment": "VARCHAR",
-    }
-    for f in schema.features.values():
-        cols[feature_column(f.name)] = _duck_type(feature_type(f.kind))
-    return cols
-
-
-@dataclass(frozen=True)
-class IngestReport:
-    """What one refresh ingested.
-
-    ``rows`` counts the new rows of every kind that has rows of its own (predictions, reference,
-    spans); ``reference`` and ``spans`` say how many of them were of those kinds (see
-    :attr:`predictions`); ``labels`` counts labels; ``duplicates`` the repeated ids dropped.
-    """
-
-    segments: int = 0
-    rows: int = 0
-    duplicates: int = 0
-    labels: int = 0
-    reference: int = 0
-    spans: int = 0
-
-    @property
-    def predictions(self) -> int:
-        return self.rows - self.reference - self.spans
-
-    def __add__(self, other: IngestReport) -> IngestReport:
-        return IngestReport(
-            self.segments + other.segments,
-            self.rows + other.rows,
-            self.duplicates + other.duplicates,
-            self.labels + other.labels,
-            self.reference + other.reference,
-            self.spans + other.spans,
-        )
-
-    def __str__(self) -> str:
-        kinds = [
-            f"{n} {what}"
-            for n, what in (
-                (self.predictions, "predictions"),
-                (self.labels, "labels"),
-                (self.reference, "reference rows"),
-                (self.spans, "spans"),
-            )
-            if n
-        ]
-        dup = f"; {self.duplicates} repeated ids skipped" if self.duplicates else ""
-        return f"{self.segments} segments ingested: {', '.join(kinds) or 'no rows'}{dup}"
-
-
-class Engine:
+class Engine(ReadOnlyViews):
     """Owns the DuckDB connection of one store."""
 
     def __init__(self, root: Path, *, read_only: bool = False, db_file: str = DB_FILE) -> None:
@@ -285,10 +207,12 @@ class Engine:
             )
 
     def _ledger(self, segments: Sequence[Segment], rows: Sequence[int]) -> None:
-        self.con.executemany(
-            "INSERT INTO meta.ledger VALUES (?, ?, ?, ?, now())",
-            [[s.id, s.kind, s.model, n] for s, n in zip(segments, rows, strict=True)],
-        )
+        entries = []
+        for s, n in zip(segments, rows, strict=True):
+            # a merged segment enters its original segments: the ledger's ids never change
+            parts = compaction.sources(s.path) if compaction.is_merged(s.id) else [(s.id, n)]
+            entries += [[part, s.kind, s.model, k] for part, k in parts]
+        self.con.executemany("INSERT INTO meta.ledger VALUES (?, ?, ?, ?, now())", entries)
 
     def insert_batch(self, schema: ModelSchema, table: pa.Table, segment: Segment) -> None:
         """Insert a freshly logged, already checked batch and record its segment."""
@@ -353,7 +277,7 @@ class Engine:
                 "union_by_name=true, filename=true, file_row_number=true) AS s "
                 f"ANTI JOIN {target} AS t USING (prediction_id) "
                 "QUALIFY row_number() OVER (PARTITION BY s.prediction_id "
-                "ORDER BY s.filename, s.file_row_number) = 1",
+                "ORDER BY parse_filename(s.filename, true), s.file_row_number) = 1",
                 [files],
             )
             inserted = self._count(target) - before
@@ -376,9 +300,13 @@ class Engine:
             "AND segment <> ? ORDER BY segment",
             [model, first],
         ).fetchall()
-        folder = segment_dir(self.root, "predictions", model)
-        stored = [(seg, folder / f"{seg}.parquet") for (seg,) in ledger]
-        newer = [str(p) for seg, p in stored if seg > first and p.is_file()]
+        holding: dict[str, Path] = {}  # ledger id -> the file its rows are in (merged or not)
+        for held in list_segments(self.root, "predictions", model):
+            merged = compaction.is_merged(held.id)
+            for part in [s for s, _ in compaction.sources(held.path)] if merged else [held.id]:
+                holding[part] = held.path
+        stored = [(seg, holding.get(seg)) for (seg,) in ledger]
+        newer = sorted({str(p) for seg, p in stored if seg > first and p is not None})
         if not newer:
             return 0
         # A stored copy came from the oldest ingested segment holding its id; these segments'
@@ -392,7 +320,7 @@ class Engine:
             "USING (prediction_id) WHERE g.seg < s.seg"
         )
         params: list[object] = [list(files), newer]
-        older = [str(p) for seg, p in stored if seg < first and p.is_file()]
+        older = sorted({str(p) for seg, p in stored if seg < first and p is not None})
         if older:
             losers += " EXCEPT SELECT prediction_id FROM read_parquet(?, union_by_name=true)"
             params.append(older)
@@ -468,119 +396,6 @@ class Engine:
         if group:
             yield group
 
-    # -- read-only views over the segment files ----------------------------------------------
-
-    def create_views(self, schema: ModelSchema) -> None:
-        """In read-only mode: views with the same names as the writer's tables."""
-        m = schema.model
-        pred_cols = prediction_columns(schema)
-        ref_cols = reference_columns(schema)
-        lab_files = self._readable_files("labels", m)
-        pred_files = self._readable_files("predictions", m)
-        ref_files = self._readable_files("reference", m)
-        vt = pred_cols["label"]
-        if lab_files:
-            labels = (
-                "SELECT prediction_id, label, label_timestamp, parse_filename(filename, true) || "
-                "lpad(printf('%x', file_row_number), 10, '0') AS seq FROM read_parquet("
-                f"{_files_sql(lab_files)}, filename=true, file_row_number=true)"
-            )
-        else:
-            labels = (
-                f"SELECT NULL::VARCHAR AS prediction_id, NULL::{vt} AS label, "
-                "NULL::TIMESTAMPTZ AS label_timestamp, NULL::VARCHAR AS seq LIMIT 0"
-            )
-        self.con.execute(f"CREATE OR REPLACE VIEW labels.{q(m)} AS {labels}")
-        # resource columns are in no segment of a model logged without a probe
-        have = (
-            {
-                row[0]
-                for row in self.con.execute(
-                    "DESCRIBE SELECT * FROM read_parquet("
-                    f"{_files_sql(pred_files)}, union_by_name=true)"
-                ).fetchall()
-            }
-            if pred_files
-            else set()
-        )
-        select = ", ".join(
-            f"CAST(l.{q(c)} AS {t}) AS {q(c)}"
-            if c in ("label", "label_timestamp")
-            else (f"CAST(p.{q(c)} AS {t}) AS {q(c)}" if c in have else f"NULL::{t} AS {q(c)}")
-            for c, t in pred_cols.items()
-        )
-        if pred_files:
-            # De-duplicating ids (a repeated one keeps its first row, as at ingest) and taking
-            # each id's latest label cost a window and a GROUP BY over every id in every query
-            # (~3.4 s and ~3 s at 10M rows); one check per set of files spares them when no id
-            # repeats, as it rarely does.
-            read = f"read_parquet({_files_sql(pred_files)}, union_by_name=true"
-            if self._ids_unique(pred_files):
-                rows = f"(SELECT * FROM {read})) AS p"
-            else:
-                rows = (
-                    f"(SELECT * FROM {read}, filename=true, file_row_number=true) QUALIFY "
-                    "row_number() OVER (PARTITION BY prediction_id ORDER BY filename, "
-                    "file_row_number) = 1) AS p"
-                )
-            if not lab_files or self._ids_unique(lab_files):
-                latest = f"SELECT prediction_id, label, label_timestamp FROM labels.{q(m)}"
-            else:
-                latest = (
-                    "SELECT prediction_id, arg_max(label, seq) AS label, "
-                    f"arg_max(label_timestamp, seq) AS label_timestamp FROM labels.{q(m)} "
-                    "GROUP BY prediction_id"
-                )
-            preds = f"SELECT {select} FROM {rows} LEFT JOIN ({latest}) AS l USING (prediction_id)"
-        else:
-            preds = (
-                f"SELECT {select} FROM (SELECT NULL AS label, NULL AS label_timestamp) l LIMIT 0"
-            )
-        self.con.execute(f"CREATE OR REPLACE VIEW main.{q(m)} AS {preds}")
-        ref_select = ", ".join(
-            f"CAST({q(c)} AS {t}) AS {q(c)}" if ref_files else f"NULL::{t} AS {q(c)}"
-            for c, t in ref_cols.items()
-        )
-        if ref_files:
-            refs = (
-                f"SELECT {ref_select} FROM (SELECT *, parse_filename(filename, true) AS segment "
-                f"FROM read_parquet({_files_sql(ref_files)}, union_by_name=true, filename=true) "
-                "QUALIFY segment = max(segment) OVER (PARTITION BY model_version))"
-            )
-        else:
-            refs = f"SELECT {ref_select} LIMIT 0"
-        self.con.execute(f"CREATE OR REPLACE VIEW reference.{q(m)} AS {refs}")
-
-    def _readable_files(self, kind: str, model: str) -> list[Path]:
-        """The model's segment files of one kind, oldest first, with damaged ones moved aside
-        (each file's footer is read once per process)."""
-        from diaglab.store.quarantine import quarantine, readable
-
-        files = []
-        for seg in list_segments(self.root, kind, model):
-            key = str(seg.path)
-            if key not in self._checked_files:
-                reason = readable(seg)
-                if reason is not None:
-                    quarantine(self.root, seg, reason)
-                    continue
-                self._checked_files.add(key)
-            files.append(seg.path)
-        return files
-
-    def _ids_unique(self, files: Sequence[Path]) -> bool:
-        """Whether no prediction id occurs twice in these segment files; one scan per set of
-        files (a refresh that sees new files checks again)."""
-
-        def check() -> bool:
-            got = self.con.execute(
-                "SELECT count(*) = count(DISTINCT prediction_id) "
-                f"FROM read_parquet({_files_sql(files)}, union_by_name=true)"
-            ).fetchall()
-            return bool(got[0][0])
-
-        return bool(self._unique_ids.get(tuple(str(f) for f in files), check))
-
 
 def is_lock_conflict(exc: BaseException) -> bool:
     """Whether DuckDB refused to open a file because another process holds its lock."""
@@ -598,9 +413,3 @@ def damaged_database(path: Path, exc: BaseException) -> Exception:
         f"copy of the segments, which are intact: rebuild it with `diaglab refresh --rebuild "
         f"{path.parent}` (or diaglab.store.store.rebuild(path)), which never reads the old file"
     )
-
-
-def _files_sql(files: Sequence[Path]) -> str:
-    # Segment paths are built by diaglab from checked model names and hex ids; quoting is
-    # belt and braces.
-    return "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]"

@@ -21,6 +21,10 @@ Steps, in the order a write reaches them:
     ``Store.log`` inserted its batch into DuckDB, not yet committed.
 ``rebuild-built``
     ``rebuild`` filled the new DuckDB file, not yet swapped in for the old one.
+``compaction-merged``
+    compaction chained a merged segment; the files it replaces not yet deleted.
+``compaction-deleting``
+    compaction is about to delete one replaced file.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ STEPS = (
     "ingest-inserted",
     "log-inserted",
     "rebuild-built",
+    "compaction-merged",
+    "compaction-deleting",
 )
 KILL_ENV = "DIAGLAB_FAULT_KILL_AT"
 hooks: dict[str, Callable[[], None]] = {}

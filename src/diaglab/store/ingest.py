@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 from collections import defaultdict
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import duckdb
 
 from diaglab.errors import ReadOnlyStoreError
 from diaglab.progress import progress_bar
+from diaglab.store import compaction
 from diaglab.store import spans as span_store
 from diaglab.store.engine import DB_FILE, Engine, IngestReport
 from diaglab.store.faults import fault_point
@@ -45,10 +47,34 @@ def ingest_pending(
     """
     done = engine.ingested()
     pending: dict[tuple[str, str], list[Segment]] = defaultdict(list)
+    split = root / ".tmp" / "split" / f"{os.getpid()}-{id(engine)}"
     for seg in list_segments(root):
         # findings are read from their segment files, never ingested into DuckDB
-        if seg.id not in done and seg.kind != "findings":
-            pending[(seg.kind, seg.model)].append(seg)
+        if seg.kind == "findings":
+            continue
+        if compaction.is_merged(seg.id):
+            parts = [part for part, _ in compaction.sources(seg.path)]
+            missing = [part for part in parts if part not in done]
+            if len(missing) < len(parts):  # partly ingested before it was merged
+                for part, path in compaction.split_sources(seg.path, missing, split):
+                    pending[(seg.kind, seg.model)].append(Segment(part, seg.kind, seg.model, path))
+                continue
+        elif seg.id in done:
+            continue
+        pending[(seg.kind, seg.model)].append(seg)
+    try:
+        return _ingest(root, registry, engine, pending, progress)
+    finally:
+        shutil.rmtree(split, ignore_errors=True)
+
+
+def _ingest(
+    root: Path,
+    registry: SchemaRegistry,
+    engine: Engine,
+    pending: dict[tuple[str, str], list[Segment]],
+    progress: bool | None,
+) -> IngestReport:
     report = IngestReport()
     todo = sorted(pending.items(), key=lambda kv: _ORDER[kv[0][0]])
     total = sum(len(v) for v in pending.values())

@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 from diaglab.errors import InputError
 from diaglab.store import audit, layout, object_store
 from diaglab.store._ids import new_segment_id
+from diaglab.store.compaction import hide_replaced
 from diaglab.store.faults import fault_point
 from diaglab.store.schema import ROLE_TYPES, SchemaRegistry
 from diaglab.store.storage import storage_error
@@ -31,7 +32,7 @@ KINDS = ("predictions", "labels", "reference", "spans", "findings")
 FORMAT_VERSION = 1
 _META_KEY = b"diaglab"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_SEGMENT_FILE = re.compile(r"^[0-9a-f]{24}\.parquet$")
+_SEGMENT_FILE = re.compile(r"^[0-9a-f]{24}(-[0-9a-f]{24})?\.parquet$")  # -: merged (compaction)
 # Kinds of wide segments (a column per feature), written with two savings:
 # - min/max statistics only for the role columns (ids, timestamps, versions, outputs), which
 #   readers prune row groups by; computing them for every feature column cost ~15% of the write,
@@ -107,11 +108,15 @@ def write_segment(
     meta: Mapping[str, object] | None = None,
     compression: str = "zstd",
     column_encoding: Mapping[str, str] | None = None,
+    audit_fields: Mapping[str, object] | None = None,
+    row_group_rows: int = ROW_GROUP_ROWS,
 ) -> Segment:
     """Write ``table`` as a new segment atomically and return it.
 
     The file is complete and fsynced before it appears under its final name; the directory is
-    fsynced after the rename so the name survives a power loss.
+    fsynced after the rename so the name survives a power loss. ``audit_fields`` join the
+    segment's audit record (a merged segment's ``compacts``); ``row_group_rows`` bounds its
+    Parquet row groups.
     """
     if kind not in KINDS:
         raise InputError(f"unknown segment kind {kind!r}; known: {', '.join(KINDS)}")
@@ -143,7 +148,7 @@ def write_segment(
                 fh,
                 compression=compression,
                 compression_level=1 if compression == "zstd" else None,
-                row_group_size=ROW_GROUP_ROWS,
+                row_group_size=row_group_rows,
                 use_dictionary=_dictionary_columns(table, kind, column_encoding),
                 # Per-column Parquet encodings (e.g. delta for sorted timestamps).
                 column_encoding=dict(column_encoding) if column_encoding else None,
@@ -166,7 +171,9 @@ def write_segment(
         raise
     try:
         fault_point("segment-renamed")
-        audit.append(root, kind, model, final, rows=table.num_rows)  # the stream's hash chain
+        audit.append(
+            root, kind, model, final, rows=table.num_rows, extra=audit_fields
+        )  # the stream's hash chain
     except BaseException as exc:
         # Unchained, the segment would be stored without its audit record: take it back so
         # that a call which raises stores nothing (a reader that listed it in this instant
@@ -221,9 +228,15 @@ def _fsync_dir(path: Path) -> None:
 
 
 def list_segments(
-    root: Path, kind: str | None = None, model: str | None = None
+    root: Path,
+    kind: str | None = None,
+    model: str | None = None,
+    *,
+    include_replaced: bool = False,
 ) -> Iterator[Segment]:
-    """Every complete segment under ``root``, optionally of one kind and model, oldest first."""
+    """Every complete segment under ``root``, optionally of one kind and model, oldest first;
+    without those a merged segment replaces (:mod:`diaglab.store.compaction`) unless
+    ``include_replaced``."""
     base = root / layout.SEGMENTS
     kinds = [kind] if kind else [k for k in KINDS if (base / k).is_dir()]
     found: list[Segment] = []
@@ -239,8 +252,10 @@ def list_segments(
             with os.scandir(mdir) as entries:
                 for e in entries:
                     if _SEGMENT_FILE.match(e.name):
-                        found.append(Segment(e.name[:24], k, m, Path(e.path)))
+                        found.append(Segment(e.name[: -len(".parquet")], k, m, Path(e.path)))
     found.sort(key=lambda s: s.id)
+    if not include_replaced:
+        found = hide_replaced(found, id_of=lambda s: s.id, path_of=lambda s: str(s.path))
     return iter(found)
 
 

@@ -32,6 +32,7 @@ import ibis.expr.operations as ops
 
 from diaglab.errors import InputError, ReadOnlyStoreError, unknown
 from diaglab.store import models as registry
+from diaglab.store.compaction import hide_replaced
 from diaglab.store.compiled import compiling_once
 from diaglab.store.engine import IngestReport, prediction_columns, reference_columns
 from diaglab.store.memo import Memo
@@ -314,11 +315,10 @@ class SparkStore:
 
         meta = F.col("_metadata")
         segment = F.regexp_replace(meta.getField("file_name"), r"\.parquet$", "")
-        frame = (
-            self._session.read.option("mergeSchema", "true")
-            .option("pathGlobFilter", "*.parquet")
-            .parquet(self._files.folder(kind, model))
-        )
+        folder = self._files.folder(kind, model)
+        # the listed files, not the folder: a merged segment's sources may still be beside it
+        files = [f"{folder}/{name}" for name in self._files.segments(kind, model)]
+        frame = self._session.read.option("mergeSchema", "true").parquet(*files)
         extra = []
         if kind == "spans":  # the trace id's first 15 hex digits, DuckDB's ``trace_key``
             hex_key = F.substring(F.col("trace_id"), 1, 15)
@@ -431,7 +431,7 @@ class SparkStore:
         return raw.select(**out)
 
 
-_SEGMENT_FILE = re.compile(r"^[0-9a-f]{24}\.parquet$")
+_SEGMENT_FILE = re.compile(r"^[0-9a-f]{24}(-[0-9a-f]{24})?\.parquet$")
 
 
 class _Files:
@@ -496,8 +496,26 @@ class _Files:
         """Names of the complete segment files of one kind (and model), oldest first."""
         base = f"{self.root}/segments/{kind}"
         dirs = [f"{base}/{model}"] if model else [d.path for d in self._list(base) if not d.is_file]
-        names = [f.base_name for d in dirs for f in self._list(d) if f.is_file]
-        return sorted(n for n in names if _SEGMENT_FILE.match(n))
+        found = [
+            f.path
+            for d in dirs
+            for f in self._list(d)
+            if f.is_file and _SEGMENT_FILE.match(f.base_name)
+        ]
+        found.sort(key=lambda path: path.rsplit("/", 1)[-1])
+        shown = hide_replaced(
+            found,
+            id_of=lambda path: path.rsplit("/", 1)[-1][: -len(".parquet")],
+            path_of=str,
+            read=self._header,
+        )
+        return [path.rsplit("/", 1)[-1] for path in shown]
+
+    def _header(self, path: str) -> dict[str, Any]:
+        import pyarrow.parquet as pq
+
+        raw = (pq.read_schema(path, filesystem=self.fs).metadata or {}).get(b"diaglab")
+        return json.loads(raw) if raw else {}
 
 
 def _empty(cols: dict[str, dt.DataType]) -> Any:

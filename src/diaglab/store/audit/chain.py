@@ -11,6 +11,7 @@ import hmac
 import json
 import logging
 import os
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -103,7 +104,15 @@ def store_key(root: Path) -> AuditKey:
     return audit_key.ensure_key(root, lambda: _legacy_state(root))
 
 
-def append(root: Path, kind: str, model: str, segment: Path, *, rows: int | None) -> dict[str, Any]:
+def append(
+    root: Path,
+    kind: str,
+    model: str,
+    segment: Path,
+    *,
+    rows: int | None,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """Chain ``segment`` (already in place under ``segments/<kind>/<model>/``) to its stream.
 
     Returns the record appended. Safe from any number of processes: the chain is extended under an
@@ -114,6 +123,7 @@ def append(root: Path, kind: str, model: str, segment: Path, *, rows: int | None
         "sha256": file_sha256(segment),
         "bytes": segment.stat().st_size,
         "rows": rows,
+        **(extra or {}),
     }
     return _append(root, chain_path(root, kind, model), f"{kind}/{model}", fields)
 

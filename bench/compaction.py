@@ -1,0 +1,213 @@
+"""Compaction (issue 23, item 2): small segments merged, and what readers gain.
+
+Two cases, each measured before and after ``diaglab.store.compaction.compact`` on the same store:
+
+``small``
+    ``SEGMENTS`` segments of 100 rows (30 features, ``bench._common.feature_frame``), written as
+    producers write them (``Store.log`` on a store open read-only: the segment file and its audit
+    record, no DuckDB). Timed: a read-only process's open plus ``slice_metrics`` (views over the
+    segment files), the writer's ingest of every segment (a fresh DuckDB file), ``verify``, and
+    the compaction itself (segments, rows and MB per second).
+``drift``
+    ``ROWS`` rows logged as 100k-row segments (plus a 100k-row reference): ``dl.drift`` in a fresh
+    process, on the writer's DuckDB copy and on a read-only process's views over the files.
+
+Every timed query runs in a child process of its own (no memo, no page cache of DuckDB's own
+between runs; the OS page cache is warm for both sides alike); medians of ``REPEAT`` runs.
+
+Usage::
+
+    python -m bench.compaction small WORK [--segments 5000]
+    python -m bench.compaction drift WORK [--rows 10M]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench._common import feature_frame, machine, parse_size, timestamps
+
+HERE = Path(__file__).parent
+REPEAT = 3
+MODEL = "m"
+
+
+def _log_segments(root: Path, segments: int, rows: int) -> float:
+    """``segments`` segments of ``rows`` rows each, written as a producer writes them."""
+    import diaglab as dl
+
+    rng = np.random.default_rng(0)
+    frame = feature_frame(rows * min(segments, 50), seed=1)
+    ts = timestamps(rows * segments)
+    t = time.perf_counter()
+    with dl.open(root, read_only=True, refresh=False) as store:
+        for i in range(segments):
+            part = frame.iloc[(i % 50) * rows : (i % 50 + 1) * rows]
+            store.log(
+                MODEL,
+                part,
+                rng.random(rows),
+                timestamps=ts.iloc[i * rows : (i + 1) * rows].to_numpy(),
+            )
+    return time.perf_counter() - t
+
+
+def _child(code: str, *args: str) -> dict[str, Any]:
+    env_path = f"{HERE.parent / 'src'}:{HERE.parent}"
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": env_path},
+        check=False,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-2000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+_READ_ONLY_QUERY = """
+import json, sys, time
+import diaglab as dl
+import diaglab.queries.drift, diaglab.queries.slices, diaglab.store.store  # imports not timed
+t = time.perf_counter()
+store = dl.open(sys.argv[1], read_only=True)
+opened = time.perf_counter() - t
+t = time.perf_counter()
+what = sys.argv[2]
+if what == "drift":
+    n = len(dl.drift(store, "m").results)
+else:
+    n = int(dl.slice_metrics(store, "m", by="cat_0")["n"].sum())
+print(json.dumps({"open": opened, "query": time.perf_counter() - t, "n": n}))
+"""
+
+_WRITER_QUERY = """
+import json, sys, time
+import diaglab as dl
+import diaglab.queries.drift
+store = dl.open(sys.argv[1])
+t = time.perf_counter()
+n = len(dl.drift(store, "m").results)
+print(json.dumps({"query": time.perf_counter() - t, "n": n}))
+"""
+
+_INGEST = """
+import json, sys, time
+import diaglab as dl
+import diaglab.store.store
+t = time.perf_counter()
+store = dl.open(sys.argv[1], refresh=False)
+report = store.refresh(progress=False)
+print(json.dumps({"ingest": time.perf_counter() - t, "rows": report.rows}))
+"""
+
+
+def _median(runs: list[dict[str, Any]], key: str) -> float:
+    return round(statistics.median(r[key] for r in runs), 3)
+
+
+def _fresh_copy(root: Path) -> None:
+    """Remove the DuckDB copy, so that the next writer ingests every segment again."""
+    for name in ("diaglab.duckdb", "diaglab.duckdb.wal"):
+        (root / name).unlink(missing_ok=True)
+
+
+def _measure(root: Path, what: str) -> dict[str, Any]:
+    from diaglab.store import audit
+    from diaglab.store.segments import list_segments
+
+    files = list(list_segments(root, "predictions", MODEL))
+    out: dict[str, Any] = {
+        "segments": len(files),
+        "mb": round(sum(f.path.stat().st_size for f in files) / 1e6, 1),
+    }
+    _fresh_copy(root)
+    ingest = [_child(_INGEST, str(root))]
+    out["ingest_s"] = round(ingest[0]["ingest"], 2)
+    ro = [_child(_READ_ONLY_QUERY, str(root), what) for _ in range(REPEAT)]
+    out["read_only_open_s"], out["read_only_query_s"] = _median(ro, "open"), _median(ro, "query")
+    if what == "drift":
+        wr = [_child(_WRITER_QUERY, str(root)) for _ in range(REPEAT)]
+        out["writer_query_s"] = _median(wr, "query")
+    t = time.perf_counter()
+    report = audit.verify(root)
+    out["verify_s"] = round(time.perf_counter() - t, 2)
+    out["verify_ok"] = report.ok
+    if not report.ok:
+        out["verify_problems"] = [str(p) for p in report.problems[:3]]
+    return out
+
+
+def _compact(root: Path) -> dict[str, Any]:
+    from diaglab.store.compaction import compact
+
+    report = compact(root, min_age=0, grace=0)
+    s = report.seconds
+    return {
+        "seconds": round(s, 2),
+        "merged_into": report.merged,
+        "segments_per_s": round(report.segments / s, 1),
+        "rows_per_s": round(report.rows / s),
+        "mb_in_per_s": round(report.bytes_in / 1e6 / s, 2),
+        "mb_in": round(report.bytes_in / 1e6, 1),
+        "mb_out": round(report.bytes_out / 1e6, 1),
+    }
+
+
+def small(work: Path, segments: int) -> dict[str, Any]:
+    root = work / f"small-{segments}-{os.getpid()}"  # a new path: the audit key logs a path's heads
+    result: dict[str, Any] = {"case": "small", "segments": segments, "rows": segments * 100}
+    result["write_s"] = round(_log_segments(root, segments, 100), 1)
+    result["before"] = _measure(root, "slices")
+    result["compaction"] = _compact(root)
+    result["after"] = _measure(root, "slices")
+    result["machine"] = machine()
+    return result
+
+
+def drift(work: Path, rows: int) -> dict[str, Any]:
+    import diaglab as dl
+
+    root = work / f"drift-{rows}-{os.getpid()}"
+    seg = 100_000
+    result: dict[str, Any] = {"case": "drift", "rows": rows, "segment_rows": seg}
+    with dl.open(root, read_only=True, refresh=False) as store:
+        store.set_reference(MODEL, feature_frame(seg, seed=7), labels=np.zeros(seg, int))
+    result["write_s"] = round(_log_segments(root, rows // seg, seg), 1)
+    result["before"] = _measure(root, "drift")
+    result["compaction"] = _compact(root)
+    result["after"] = _measure(root, "drift")
+    for side in ("read_only_query_s", "writer_query_s"):
+        result[f"ratio_{side}"] = round(result["before"][side] / result["after"][side], 2)
+    result["machine"] = machine()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.compaction")
+    parser.add_argument("case", choices=["small", "drift"])
+    parser.add_argument("work")
+    parser.add_argument("--segments", type=int, default=5_000)
+    parser.add_argument("--rows", default="10M")
+    args = parser.parse_args()
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    if args.case == "small":
+        print(json.dumps(small(work, args.segments)))
+    else:
+        print(json.dumps(drift(work, parse_size(args.rows))))
+
+
+if __name__ == "__main__":
+    main()
