@@ -169,8 +169,7 @@ def _misses_note(missed: list[dict[str, Any]]) -> str:
     if not missed:
         return ""
     return "Nearest misses (not reported):\n" + "\n".join(
-        f"- {line}"
-        for line in found_slices.misses_text({"nearest_misses": missed}, limit=len(missed))
+        f"- {line}" for line in found_slices.misses_text(missed, limit=len(missed))
     )
 
 
@@ -336,7 +335,7 @@ def _metric_check(
     by = next(iter(schema.features), None)
     if by is None:
         raise InputError(f"model {model!r} has no features to compute {name} over")
-    table = slice_metrics(store, model, by=[by], metrics=[name], window=window, where=where)
+    table = slice_metrics(store, model, by=[by], metrics=[name], window=window, where=where).table
     col = f"{name}_overall"
     if table.empty or col not in table.columns:
         return CheckResult(f"{name} on {where or 'all rows'}", False, "no labelled rows")
