@@ -174,8 +174,8 @@ def test_a_brush_in_drift_sets_the_current_window_everywhere(trio, store) -> Non
     assert drift.window == WINDOW == sel.window == slices.window
     assert slices.window_text.value == "2026-01-05 .. 2026-01-09"
     expected = dl.slice_metrics(store, "credit", by=["region"], metrics=["error"], window=WINDOW)
-    pd.testing.assert_frame_equal(slices.data(), expected)
-    assert slices.data().attrs["n"] == 576  # 4 days of one prediction every 10 minutes
+    pd.testing.assert_frame_equal(slices.data(), expected.table)
+    assert expected.n == 576  # 4 days of one prediction every 10 minutes
     assert "2026-01-05" in slices.spec.call()
 
 

@@ -232,7 +232,9 @@ def test_drift_impact_takes_a_drift_report_and_keeps_its_scope(sample_store: Any
     assert dl.spec_of(impact) == dl.drift_impact.spec(
         "credit", window=WINDOW, where=NORTH, sample=300
     )
-    assert set(impact.table["feature"]) == set(rep.table.loc[rep.table.role == "feature", "feature"])
+    assert set(impact.table["feature"]) == set(
+        rep.table.loc[rep.table.role == "feature", "feature"]
+    )
 
 
 def test_findings_use_only_the_explorers_public_api() -> None:
