@@ -32,7 +32,7 @@ UNSCALED = frozenset(
         "expected_calibration_error",
     }
 )
-_OPERATIONS = (
+OPERATIONS = (
     "volume",
     "failure_rate",
     "latency_p50",
@@ -43,7 +43,8 @@ _OPERATIONS = (
     "label_delay_p50",
     "label_delay_p90",
 )
-NOT_FROM_REFERENCE = frozenset(_OPERATIONS)
+"""The operational metrics: known from the log at once, without labels."""
+NOT_FROM_REFERENCE = frozenset(OPERATIONS)
 """Metrics the reference cannot give (it has no time, latency or label arrival)."""
 PROPORTIONS = frozenset(
     {

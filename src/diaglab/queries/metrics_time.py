@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from diaglab.errors import DiaglabWarning, InputError, unknown
-from diaglab.queries._metrics_bands import band_for, typical_n
+from diaglab.queries._metrics_bands import OPERATIONS, band_for, typical_n
 from diaglab.queries._metrics_engine import (
     baseline_calibrations,
     by_expr,
@@ -38,7 +38,7 @@ from diaglab.queries._metrics_engine import (
 )
 from diaglab.queries._metrics_table import estimate_parts, reasons, rows, tidy
 from diaglab.queries.result import Result
-from diaglab.queries.slices import label_center, metric_task
+from diaglab.queries.slices import BINARY_QUALITY, label_center, metric_task
 from diaglab.queries.timegrid import Freq, epoch_micros, span_of
 from diaglab.queries.window import Window, _utc
 from diaglab.stats.bands import MIN_WINDOWS
@@ -51,30 +51,9 @@ if TYPE_CHECKING:
 
 OWN_METRICS = ("volume", "label_delay_p50", "label_delay_p90")
 """Metrics computed here rather than in :mod:`diaglab.stats.metrics`."""
-_OPERATIONS = (
-    "volume",
-    "failure_rate",
-    "latency_p50",
-    "latency_p95",
-    "latency_p99",
-    "label_coverage",
-    "label_delay_p50",
-    "label_delay_p90",
-)
+_OPERATIONS = tuple(m for m in OPERATIONS if m != "latency_p90")  # p90: on request
 DEFAULT_METRICS = {
-    "binary": (
-        *_OPERATIONS,
-        "mean_score",
-        "positive_rate",
-        "accuracy",
-        "precision",
-        "recall",
-        "f1",
-        "roc_auc",
-        "log_loss",
-        "brier_score",
-        "expected_calibration_error",
-    ),
+    "binary": (*_OPERATIONS, "mean_score", "positive_rate", "accuracy", *BINARY_QUALITY),
     "multiclass": (*_OPERATIONS, "accuracy", "error"),
     "regression": (*_OPERATIONS, "mae", "rmse", "r2"),
 }

@@ -53,17 +53,21 @@ LATENCY = ("latency_p50", "latency_p90", "latency_p95", "latency_p99")
 _SCORE_METRICS = frozenset(
     n for n, s in CLASSIFICATION_METRICS.items() if s.needs_scores or s.needs_histogram
 )
+BINARY_QUALITY = (
+    "precision",
+    "recall",
+    "f1",
+    "roc_auc",
+    "log_loss",
+    "brier_score",
+    "expected_calibration_error",
+)
+"""A binary model's quality metrics beyond accuracy, in the order tables show them."""
 DEFAULT_METRICS = {
     "binary": (
         "accuracy",
         "error",
-        "precision",
-        "recall",
-        "f1",
-        "roc_auc",
-        "log_loss",
-        "brier_score",
-        "expected_calibration_error",
+        *BINARY_QUALITY,
         "positive_rate",
         "mean_score",
         "label_coverage",
