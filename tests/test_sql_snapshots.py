@@ -13,18 +13,22 @@ and read the diff before committing it.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 import diaglab as dl
+import diaglab.store.compiled as compiled
 from conftest import copy_sample
 from diaglab.findings._recorder import recording
 from diaglab.specs import SPECS, Spec
 from diaglab.store.compiled import STAND_IN
+from diaglab.store.lru import LRUCache
 
 SNAPSHOTS = Path(__file__).parent / "sql"
 UPDATE = os.environ.get("DIAGLAB_UPDATE_SQL") == "1"
@@ -123,7 +127,7 @@ def joined(statements: list[str], dialect: str) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def compiled(path: Path, spec: Spec) -> tuple[str, str]:
+def compile_spec(path: Path, spec: Spec) -> tuple[str, str]:
     """The DuckDB SQL ``spec`` ran on a fresh open of the store, and the Spark SQL of the same
     expressions."""
     store = dl.open(path)
@@ -175,7 +179,7 @@ def test_the_sql_of_a_spec_is_its_checked_in_snapshot(sample_path: Path, kind: s
         spec = spec_list(store)[KINDS.index(kind)]
     finally:
         store.close()
-    duckdb_sql, spark = compiled(sample_path, spec)
+    duckdb_sql, spark = compile_spec(sample_path, spec)
     for engine, text in (("duckdb", duckdb_sql), ("spark", spark)):
         snapshot = SNAPSHOTS / f"{spec.kind}.{engine}.sql"
         if UPDATE:
@@ -188,3 +192,48 @@ def test_the_sql_of_a_spec_is_its_checked_in_snapshot(sample_path: Path, kind: s
             f"the {engine} SQL of {spec.call()} changed; if intended, regenerate the snapshots "
             "with DIAGLAB_UPDATE_SQL=1 and review the diff of tests/sql/"
         )
+
+
+def _templates(directory: Path) -> set[str]:
+    """The compiled-SQL cache's template entries (those saved with a result schema)."""
+    return {
+        p.name
+        for p in directory.glob("*.json")
+        if json.loads(p.read_text(encoding="utf-8")).get("schema") is not None
+    }
+
+
+def test_the_compiled_sql_cache_is_keyed_by_the_spec(
+    sample_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Templates are kept per spec (kind and parameters): the same spec over another window
+    reuses them, a spec with other parameters keeps its own, and a new process (the in-memory
+    cache emptied) reads them back from disk instead of compiling."""
+    cache = tmp_path / "sql"
+    monkeypatch.setenv("DIAGLAB_CACHE_DIR", str(cache))
+    monkeypatch.setattr(compiled, "_TEMPLATES", LRUCache(compiled.CACHE_SIZE))
+    spec = dl.drift.spec("credit", window=WINDOW, features=["age"])
+    store = dl.open(sample_path)
+    try:
+        first = spec.run(store).table
+        kept = _templates(cache)
+        assert kept
+        dl.drift.spec("credit", window=EARLY, features=["age"]).run(store)
+        assert _templates(cache) == kept  # another window is data, not another shape
+        dl.drift.spec("credit", window=WINDOW, features=["age"], alpha=0.05).run(store)
+        assert _templates(cache) > kept  # other parameters: their own templates
+        monkeypatch.setattr(compiled, "_TEMPLATES", LRUCache(compiled.CACHE_SIZE))
+        built: list[Any] = []
+        real = compiled._template
+
+        def counting(*args: Any) -> Any:
+            template = real(*args)
+            built.append(template.query)  # None when the SQL was read from disk
+            return template
+
+        monkeypatch.setattr(compiled, "_template", counting)
+        again = spec.run(store).table
+    finally:
+        store.close()
+    assert built and all(query is None for query in built)
+    pd.testing.assert_frame_equal(first, again)

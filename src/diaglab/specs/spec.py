@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, fields
 from typing import Any, ClassVar, Generic, Self, TypeVar
@@ -26,6 +27,7 @@ from diaglab.errors import InputError, UnknownNameError, unknown
 from diaglab.queries.result import Result, TableResult
 from diaglab.queries.window import Window
 from diaglab.specs.scope import SCOPE_FIELDS, Scope, where_text, window_value
+from diaglab.store.compiled import for_spec
 
 Columns = tuple[list[str], list[str], list[str]]
 R = TypeVar("R")
@@ -195,13 +197,21 @@ class Spec:
         """The result of this spec on ``store``, carrying the spec (``result.spec``).
         ``options`` are run-time only (``trust``, ``progress``) and never stored with the
         spec."""
-        result = self.execute(store, **options)
+        with for_spec(self.cache_key()):
+            result = self.execute(store, **options)
         if isinstance(result, pd.DataFrame):
             result = TableResult(table=result)
         return attach(result, self)
 
     def execute(self, store: Any, **options: Any) -> Any:
         return self.function()(store, self, **options)
+
+    def cache_key(self) -> str:
+        """What keys the compiled SQL this spec's queries keep (:func:`~diaglab.store.compiled.
+        for_spec`): its kind and parameters as JSON, not its scope (a window or a slice is a
+        query's data, compiled on each call, not the shape of its SQL)."""
+        own = {"kind": self.kind, "params": self.to_json()["params"]}
+        return json.dumps(own, sort_keys=True, default=str)
 
     @classmethod
     def run_on(cls, store: Any, spec: Spec, **options: Any) -> Any:
