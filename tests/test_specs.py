@@ -59,7 +59,16 @@ def every_spec(ids: dict[str, str]) -> list[Spec]:
         dl.trace.spec(tid),
         dl.span_stats.spec(freq="7D", window=WINDOW),
         dl.find_traces.spec("failed", window=WINDOW),
+        # empty results: "nothing found" is a claim that holds on unchanged data
+        dl.slice_metrics.spec("credit", "region", where=NOBODY),
+        dl.worst_errors.spec("credit", where=NOBODY),
+        dl.find_traces.spec("slowest", window=LATER),
+        dl.span_stats.spec(window=LATER),
     ]
+
+
+NOBODY = "age > 1000"  # no row of the sample
+LATER = ("2030-01-01", "2030-02-01")  # after the sample's last prediction
 
 
 def test_every_diagnostic_has_a_spec_in_the_registry() -> None:
@@ -92,6 +101,7 @@ def test_an_implementation_takes_the_spec_and_only_run_time_options(cls: type[Sp
 def test_every_spec_round_trips_runs_and_its_finding_holds_on_unchanged_data(
     sample_store: Any, ids: dict[str, str]
 ) -> None:
+    empties = 0
     for spec in every_spec(ids):
         text = json.dumps(spec.to_json())
         again = Spec.from_json(json.loads(text))
@@ -112,11 +122,13 @@ def test_every_spec_round_trips_runs_and_its_finding_holds_on_unchanged_data(
         assert all(isinstance(w, str) for w in result.warnings)
         assert repr(result) and "<b>" in result._repr_html_(), spec.kind
         table = result.table
+        empties += table.empty
         found = record(sample_store, spec.kind, spec=spec, save=False)
         assert found.claim is not None, spec.kind
         assert found.claim["empty"] if table.empty else found.claim["rows"], spec.kind
         check = recheck(found, sample_store)
         assert check.status == "holds", (spec.kind, check.details)
+    assert empties >= 5  # the planted empty results did come back empty
 
 
 QUIET = (("2026-01-01", "2026-01-08"), ("2026-01-08", "2026-01-15"))  # no slice degraded
