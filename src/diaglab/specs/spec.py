@@ -24,7 +24,7 @@ from typing import Any, ClassVar, Generic, Self, TypeVar
 import pandas as pd
 
 from diaglab.errors import InputError, UnknownNameError, unknown
-from diaglab.queries.result import Result, TableResult
+from diaglab.queries.result import TableResult
 from diaglab.queries.window import Window
 from diaglab.specs.scope import SCOPE_FIELDS, Scope, where_text, window_value
 from diaglab.store.compiled import for_spec
@@ -204,7 +204,18 @@ class Spec:
         return attach(result, self)
 
     def execute(self, store: Any, **options: Any) -> Any:
-        return self.function()(store, self, **options)
+        function = self.function()
+        if _takes_spec(function):
+            return function(store, self, **options)
+        # an implementation written before specs were passed whole (a project's own
+        # diagnostic): its keyword arguments, under the spec's names
+        return function(store, **self.arguments(), **options)
+
+    def arguments(self) -> dict[str, Any]:
+        """The scope's fields and the parameters as keyword arguments (for an implementation
+        that takes keywords rather than the spec)."""
+        scope = {n: getattr(self.scope, n) for n in self.scope_fields}
+        return {**scope, **self.params()}
 
     def cache_key(self) -> str:
         """What keys the compiled SQL this spec's queries keep (:func:`~diaglab.store.compiled.
@@ -285,13 +296,20 @@ S = TypeVar("S", bound=Spec)
 
 def attach(result: R, spec: Spec) -> R:
     """``result`` marked with the spec that produced it (see :func:`spec_of`)."""
-    if not isinstance(result, Result):
+    try:
+        object.__setattr__(result, "spec", spec)
+    except AttributeError:
         raise TypeError(
-            f"{spec.kind}'s implementation returned a {type(result).__name__}, not a "
-            "diaglab Result (a table, typed metadata, spec and warnings)"
-        )
-    object.__setattr__(result, "spec", spec)
+            f"{spec.kind}'s implementation returned a {type(result).__name__}, which cannot "
+            "carry its spec: return a diaglab Result (a table, typed metadata, spec, warnings)"
+        ) from None
     return result
+
+
+def _takes_spec(function: Callable[..., Any]) -> bool:
+    """Whether an implementation takes ``(store, spec, ...)``."""
+    names = list(inspect.signature(function).parameters)
+    return len(names) > 1 and names[1] == "spec"
 
 
 def spec_of(result: Any) -> Spec | None:
