@@ -305,7 +305,7 @@ def test_stale_results_are_dropped(trio, monkeypatch) -> None:
     seen: list[Any] = []
 
     def slow_first(*a: Any, **k: Any) -> Any:
-        seen.append(k.get("window"))
+        seen.append(a[1].scope.window)  # drift(store, spec)
         if len(seen) == 1:
             started.set()
             assert gate.wait(60)

@@ -307,9 +307,12 @@ def attach(result: R, spec: Spec) -> R:
 
 
 def _takes_spec(function: Callable[..., Any]) -> bool:
-    """Whether an implementation takes ``(store, spec, ...)``."""
-    names = list(inspect.signature(function).parameters)
-    return len(names) > 1 and names[1] == "spec"
+    """Whether an implementation takes ``(store, spec, ...)``: its second parameter is named
+    ``spec``, or it passes any positional arguments on (a wrapper, ``(*args, **kwargs)``)."""
+    params = list(inspect.signature(function).parameters.values())
+    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params):
+        return True
+    return len(params) > 1 and params[1].name == "spec"
 
 
 def spec_of(result: Any) -> Spec | None:
