@@ -158,7 +158,9 @@ def neighbors(store: Any, spec: NeighborsSpec, *, trust: bool = False) -> Neighb
 
         scales = tuple((f, scale[f]) for f in num)
         key = ("neighbors", model, among, version, k, tuple(names), scales, schema_key(table))
-        return fetch_over(probe(table, values), key, build).to_pandas()
+        found = fetch_over(probe(table, values), key, build).to_pandas()
+        found.insert(0, "rank", range(1, len(found) + 1))  # nearest first
+        return found
 
     # memoised until the next ingest: reopening a card does not search again
     df = store.memo(("neighbors", model, prediction_id, k, among), search).copy()
@@ -171,5 +173,4 @@ def neighbors(store: Any, spec: NeighborsSpec, *, trust: bool = False) -> Neighb
         except Exception:  # scores are context here; the neighbours stand without them
             pass
     df = df.reset_index(drop=True)
-    df.insert(0, "rank", range(1, len(df) + 1))
     return Neighbors(table=df, prediction_id=prediction_id, among=among, version=version)
