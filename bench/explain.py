@@ -192,7 +192,7 @@ def explain_window(n: int, work: Path) -> dict:
     ours, direct, ratios = [], [], []
 
     def by_diaglab(window: dl.Window) -> int:
-        return len(dl.explain_window(store, "credit", window=window, sample=10_000))
+        return len(dl.explain_window(store, "credit", window=window, sample=10_000).table)
 
     def by_shap(window: dl.Window) -> int:
         scoped = window.filter(t)

@@ -83,7 +83,8 @@ def case(kind: str, path: Path) -> dict[str, Any]:
         rep = dl.drift(store, "m")
         detail = f"{len(rep.results)} columns, {len(rep.drifted)} drifted"
     elif kind == "find_slices":
-        found = dl.find_slices(store, "m")
+        found_result = dl.find_slices(store, "m")
+        found = found_result.table
         detail = f"{found.attrs.get('evaluated', 0):,} slices counted, {len(found)} reported"
     elif kind == "slice_metrics":
         table = dl.slice_metrics(store, "m", by="f0001")

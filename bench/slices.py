@@ -150,7 +150,8 @@ def find_case(n: int, work: Path) -> dict:
     store = dl.open(prepare(n, work))
     levels: list[str] = []
     t = time.perf_counter()
-    found = dl.find_slices(store, "m", k=K, max_conditions=MAX_LEVEL, progress=levels.append)
+    found_result = dl.find_slices(store, "m", k=K, max_conditions=MAX_LEVEL, progress=levels.append)
+    found = found_result.table
     elapsed = time.perf_counter() - t
     store.close()
     top = found.head(3)
@@ -158,10 +159,10 @@ def find_case(n: int, work: Path) -> dict:
         "case": "find_slices",
         "rows": n,
         "seconds": round(elapsed, 2),
-        "evaluated": found.attrs["evaluated"],
-        "tested": found.attrs["tested"],
-        "min_support": found.attrs["min_support"],
-        "truncated": found.attrs["truncated"],
+        "evaluated": found_result.evaluated,
+        "tested": found_result.tested,
+        "min_support": found_result.min_support,
+        "truncated": found_result.truncated,
         "levels": levels,
         "top3": [
             {"slice": p, "error": round(v, 3), "labelled": int(n_)}
@@ -218,7 +219,8 @@ def sliceline_case(n: int, work: Path) -> dict:
         sliceline_export(n, work)
     store = dl.open(prepare(n, work))
     t = time.perf_counter()
-    found = dl.find_slices(store, "m", k=K, max_conditions=PEER_LEVEL)
+    found_result = dl.find_slices(store, "m", k=K, max_conditions=PEER_LEVEL)
+    found = found_result.table
     ours_s = time.perf_counter() - t
     store.close()
     mine = [

@@ -353,7 +353,7 @@ def find_slices(session: str, work: Path) -> dict:
         (path / "ready").touch()
     with dl.open(path, read_only=True) as duck:
         t = time.perf_counter()
-        expected = dl.find_slices(duck, SAMPLE_MODEL)
+        expected = dl.find_slices(duck, SAMPLE_MODEL).table
         duck_s = time.perf_counter() - t
     t, cpu = time.perf_counter(), cpu_seconds()
     build = {"documented": _documented_session, "sized": _sized_session}.get(session)
@@ -380,7 +380,7 @@ def find_slices(session: str, work: Path) -> dict:
     watchdog = threading.Timer(FIND_SLICES_LIMIT_S, give_up)
     watchdog.daemon = True
     watchdog.start()
-    found = dl.find_slices(store, SAMPLE_MODEL)
+    found = dl.find_slices(store, SAMPLE_MODEL).table
     seconds, cpu_s = time.perf_counter() - t, cpu_seconds() - cpu
     watchdog.cancel()
     same = list(found["slice"]) == list(expected["slice"]) and bool(

@@ -161,13 +161,13 @@ def _brute_force(store, ids, pid, candidates: pd.DataFrame, k: int) -> np.ndarra
 def test_neighbors_equal_a_brute_force_numpy_search(small):
     store, ids = small
     pid = ids[42]
-    near = dl.neighbors(store, "m", pid, k=7)
+    near = dl.neighbors(store, "m", pid, k=7).table
     ref = store.reference("m", "v1").to_pandas()
     np.testing.assert_allclose(near["distance"], _brute_force(store, ids, pid, ref, 7), atol=1e-9)
     assert {"score", "label", "age", "region"} <= set(near.columns)
     prod = store.table("m").to_pandas()
     others = prod[prod["prediction_id"] != pid]
-    near_prod = dl.neighbors(store, "m", pid, k=5, among="production")
+    near_prod = dl.neighbors(store, "m", pid, k=5, among="production").table
     np.testing.assert_allclose(
         near_prod["distance"], _brute_force(store, ids, pid, others, 5), atol=1e-9
     )
@@ -242,7 +242,7 @@ def test_counterfactual_reaches_a_target_score(small):
 
 def test_explain_window_is_cached_and_explanation_drift_ranks_features(small, monkeypatch):
     store, _ = small
-    rows = dl.explain_window(store, "m", window=("2026-01-01", "2026-01-15"), sample=100)
+    rows = dl.explain_window(store, "m", window=("2026-01-01", "2026-01-15"), sample=100).table
     assert len(rows) == 100 and rows["prediction_id"].is_unique
     want, _ = _tree_values(
         store,
@@ -257,7 +257,7 @@ def test_explain_window_is_cached_and_explanation_drift_ranks_features(small, mo
     got = rows[[f"shap:{f}" for f in ["age", "income", "region"]]].to_numpy()
     np.testing.assert_allclose(got, want, atol=1e-12)
     monkeypatch.setattr(_explainers, "shap_values", lambda *a: pytest.fail("not cached"))
-    again = dl.explain_window(store, "m", window=("2026-01-01", "2026-01-15"), sample=100)
+    again = dl.explain_window(store, "m", window=("2026-01-01", "2026-01-15"), sample=100).table
     pd.testing.assert_frame_equal(rows, again)
     monkeypatch.undo()
     d = dl.explanation_drift(store, "m", freq="1W", sample=300)
@@ -327,7 +327,7 @@ def test_pickled_models_need_trust_and_get_the_generic_explainer(tmp_path: Path)
 
 
 def test_the_card_lists_the_found_slices_that_contain_the_prediction(sample_store):
-    found = dl.find_slices(sample_store, "credit", k=5, max_conditions=2)
+    found = dl.find_slices(sample_store, "credit", k=5, max_conditions=2).table
     assert not found.empty
     top = found["slice"].iloc[0]
     t = sample_store.table("credit")

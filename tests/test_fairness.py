@@ -255,7 +255,7 @@ def test_bad_sensitive_features_are_named_with_the_valid_ones(planted):
     with pytest.raises(dl.InputError, match="numeric"):
         dl.fairness(store, "m", sensitive="x")
     with pytest.raises(dl.UnknownNameError, match="a, b, c"):
-        dl.fairness(store, "m", sensitive="race", reference="z")
+        dl.fairness(store, "m", sensitive="race", reference_group="z")
     with pytest.raises(dl.UnknownNameError, match="selection_rate"):
         dl.fairness(store, "m", sensitive="race", metrics=["accuracy"])
 

@@ -59,7 +59,7 @@ def test_the_panel_selection_drives_every_tab(panel: Panel, store: dl.Store) -> 
     )
     pd.testing.assert_frame_equal(
         slices.data(),
-        dl.slice_metrics(store, "credit", by=["region"], metrics=["error"], window=WINDOW),
+        dl.slice_metrics(store, "credit", by=["region"], metrics=["error"], window=WINDOW).table,
     )
     assert slices.wait().rows is not None and set(slices.rows["region"]) == {"north"}
     pid = slices.row_picker.options[1][1]

@@ -39,7 +39,7 @@ def test_domain_classifier_separates_drifted_windows_only(sample_store, sample_t
 def test_drift_impact_weighs_drift_by_model_importance(sample_store, sample_truth):
     start, now = sample_truth["drift"]["start"], sample_truth["now"]
     rep = dl.drift(sample_store, "credit", window=(start, now))
-    impact = dl.drift_impact(sample_store, rep, sample=500)
+    impact = dl.drift_impact(sample_store, rep, sample=500).table
     assert abs(impact.importance.sum() - 1) < 1e-9
     assert impact.feature.iloc[0] in sample_truth["drifted_features"]
     assert {"rank_by_drift", "rank_by_impact"} <= set(impact.columns)

@@ -136,7 +136,7 @@ def wages(tmp_path_factory):
 
 
 def test_wages_like_single_feature_degradation_is_found_at_default_settings(wages):
-    found = dl.find_slices(wages, "wages", compare=((START, MIDDLE), (MIDDLE, END)))
+    found = dl.find_slices(wages, "wages", compare=((START, MIDDLE), (MIDDLE, END))).table
     assert "gender = 'Female'" in found["predicate"].tolist()
     row = found[found["predicate"] == "gender = 'Female'"].iloc[0]
     # +0.035 against the rest is ~+0.026 beyond the overall change, which includes the slice
@@ -144,11 +144,12 @@ def test_wages_like_single_feature_degradation_is_found_at_default_settings(wage
 
 
 def test_plain_bh_loses_it_and_the_result_names_the_nearest_miss(wages):
-    lost = dl.find_slices(
+    lost_result = dl.find_slices(
         wages, "wages", compare=((START, MIDDLE), (MIDDLE, END)), weighting="uniform"
     )
+    lost = lost_result.table
     assert lost.empty
-    misses = {m["predicate"]: m for m in lost.attrs["nearest_misses"]}
+    misses = {m["predicate"]: m for m in lost_result.nearest_misses}
     female = misses["gender = 'Female'"]
     assert female["p_value"] < 0.001 and female["p_adjusted"] >= 0.05
     assert female["labelled"] > 7_000 and female["effect"] > 0.02

@@ -174,8 +174,8 @@ def test_a_brush_in_drift_sets_the_current_window_everywhere(trio, store) -> Non
     assert drift.window == WINDOW == sel.window == slices.window
     assert slices.window_text.value == "2026-01-05 .. 2026-01-09"
     expected = dl.slice_metrics(store, "credit", by=["region"], metrics=["error"], window=WINDOW)
-    pd.testing.assert_frame_equal(slices.data(), expected)
-    assert slices.data().attrs["n"] == 576  # 4 days of one prediction every 10 minutes
+    pd.testing.assert_frame_equal(slices.data(), expected.table)
+    assert expected.n == 576  # 4 days of one prediction every 10 minutes
     assert "2026-01-05" in slices.spec.call()
 
 
@@ -305,7 +305,7 @@ def test_stale_results_are_dropped(trio, monkeypatch) -> None:
     seen: list[Any] = []
 
     def slow_first(*a: Any, **k: Any) -> Any:
-        seen.append(k.get("window"))
+        seen.append(a[1].scope.window)  # drift(store, spec)
         if len(seen) == 1:
             started.set()
             assert gate.wait(60)

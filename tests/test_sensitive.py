@@ -145,7 +145,7 @@ def test_a_finding_filtered_on_a_sensitive_value_never_stores_it(store, tmp_path
     _logged_with_emails(store)
     clear = "ada@example.com"
     result = dl.slice_metrics(store, "credit", by="region", where=f"email = '{clear}'")
-    assert result["n"].sum() == 30
+    assert result.table["n"].sum() == 30
     f = dl.finding("ada's rows", result, store=store)  # the spec comes with the result
     text = json.dumps(f.to_json())
     assert clear not in text and "ada@" not in text

@@ -95,13 +95,13 @@ def test_grouping_by_value_and_by_bin_code_agree(tmp_path, monkeypatch):
 
 def test_counts_are_remembered_until_the_store_ingests(tmp_path):
     store = _store(tmp_path / "s", n=5_000)
-    first = dl.slice_metrics(store, "m", by="region")
-    again = dl.slice_metrics(store, "m", by="region")
+    first = dl.slice_metrics(store, "m", by="region").table
+    again = dl.slice_metrics(store, "m", by="region").table
     pd.testing.assert_frame_equal(first.drop(columns="slice"), again.drop(columns="slice"))
     rng = np.random.default_rng(9)
     more = pd.DataFrame({"region": ["north"] * 500, "income": rng.lognormal(10, 0.5, 500)})
     store.log(model="m", features=more, predictions=rng.random(500))
-    after = dl.slice_metrics(store, "m", by="region")
+    after = dl.slice_metrics(store, "m", by="region").table
     assert after["n"].sum() == first["n"].sum() + 500
     north = after.set_index("region").loc["north"]
     assert north["n"] == first.set_index("region").loc["north", "n"] + 500

@@ -89,7 +89,8 @@ def _rows(store, s) -> pd.DataFrame:
 
 
 def test_classification_metrics_match_sklearn_on_the_slice_rows(planted):
-    table = dl.slice_metrics(planted, "m", by="region")
+    table_result = dl.slice_metrics(planted, "m", by="region")
+    table = table_result.table
     assert set(table["region"]) == {"north", "south", "east", "west"}
     for rec in table.to_dict(orient="records"):
         rows = _rows(planted, rec["slice"])
@@ -106,7 +107,7 @@ def test_classification_metrics_match_sklearn_on_the_slice_rows(planted):
         assert rec["roc_auc"] == pytest.approx(skm.roc_auc_score(y, s), abs=1e-12)
         assert rec["roc_auc_error_bound"] == 0
         assert rec["error_lower"] <= rec["error"] <= rec["error_upper"]
-    assert "exactly" in table.attrs["footnotes"]["roc_auc"] and table.attrs["exact"] == ["roc_auc"]
+    assert "exactly" in table_result.footnotes["roc_auc"] and table_result.exact == ("roc_auc",)
     assert "error_error_bound" not in table  # exact metrics claim no bound
 
 
@@ -117,8 +118,9 @@ def test_a_large_selection_reads_auc_off_the_histogram_within_its_stated_bound(
 
     monkeypatch.setattr(slice_scan, "EXACT_ROWS", 1_000)
     monkeypatch.setattr(dl.queries.slices, "EXACT_ROWS", 1_000)
-    table = dl.slice_metrics(planted, "m", by="region", metrics=["roc_auc"])
-    assert "exact" not in table.attrs
+    table_result = dl.slice_metrics(planted, "m", by="region", metrics=["roc_auc"])
+    table = table_result.table
+    assert table_result.exact == ()
     for rec in table.to_dict(orient="records"):
         rows = _rows(planted, rec["slice"])
         y, s = rows.label.to_numpy(), rows.score.to_numpy()
@@ -131,11 +133,12 @@ def test_a_large_selection_reads_auc_off_the_histogram_within_its_stated_bound(
         bound = float(binned_roc_auc_error_bound(hist)[0])
         assert rec["roc_auc_error_bound"] == pytest.approx(bound) and bound > 0
         assert abs(rec["roc_auc"] - skm.roc_auc_score(y, s)) <= bound + 1e-12
-    assert "score histogram" in table.attrs["footnotes"]["roc_auc"]
+    assert "score histogram" in table_result.footnotes["roc_auc"]
 
 
 def test_two_features_with_quantile_bins_partition_the_rows(planted):
-    table = dl.slice_metrics(planted, "m", by=["region", "income"], metrics=["error"])
+    table_result = dl.slice_metrics(planted, "m", by=["region", "income"], metrics=["error"])
+    table = table_result.table
     total = planted.table("m").count().to_pyarrow().as_py()
     assert table["n"].sum() == total
     assert len(table) == 4 * 5
@@ -143,13 +146,16 @@ def test_two_features_with_quantile_bins_partition_the_rows(planted):
     text = north_low["predicate"]
     assert text.startswith("region = 'north' AND income < ") and "," in text  # 32,000-style
     # A dl.Slice is accepted as where= everywhere: the same rows come back.
-    again = dl.slice_metrics(planted, "m", by="region", metrics=["error"], where=north_low["slice"])
+    again = dl.slice_metrics(
+        planted, "m", by="region", metrics=["error"], where=north_low["slice"]
+    ).table
     assert again["n"].sum() == north_low["n"]
     assert again["error"].iloc[0] == pytest.approx(north_low["error"])
 
 
 def test_latency_quantiles_and_significance_per_slice(planted):
-    table = dl.slice_metrics(planted, "m", by="employment", window=(SLICE_DAY, None))
+    table_result = dl.slice_metrics(planted, "m", by="employment", window=(SLICE_DAY, None))
+    table = table_result.table
     lat = planted.table("m")
     lat = lat.filter(lat.timestamp >= SLICE_DAY.to_pydatetime())
     raw = lat.select("employment", "latency_ms").to_pandas()
@@ -177,7 +183,8 @@ def test_regression_metrics_match_sklearn(tmp_path):
     store = dl.open(tmp_path / "reg")
     ids = store.log(model="m", features=feats, predictions=pred.to_numpy(), task="regression")
     store.log_labels(model="m", prediction_ids=ids, labels=y.to_numpy())
-    table = dl.slice_metrics(store, "m", by="noise_b")
+    table_result = dl.slice_metrics(store, "m", by="noise_b")
+    table = table_result.table
     for rec in table.to_dict(orient="records"):
         rows = _rows(store, rec["slice"])
         yy, pp = rows.label.to_numpy(), rows.prediction.to_numpy()
@@ -185,27 +192,30 @@ def test_regression_metrics_match_sklearn(tmp_path):
         assert rec["rmse"] == pytest.approx(np.sqrt(skm.mean_squared_error(yy, pp)))
         assert rec["r2"] == pytest.approx(skm.r2_score(yy, pp))
         assert rec["mape"] == pytest.approx(skm.mean_absolute_percentage_error(yy, pp))
-    found = dl.find_slices(store, "m", metrics="rmse")
+    found_result = dl.find_slices(store, "m", metrics="rmse")
+    found = found_result.table
     assert found.empty or (found["metric"] == "rmse").all()
     store.close()
 
 
 def test_planted_slice_is_found_in_the_top_three(planted):
-    found = dl.find_slices(planted, "m")
+    found_result = dl.find_slices(planted, "m")
+    found = found_result.table
     top = [set(s.columns) for s in found["slice"].head(3)]
     assert {"region", "employment"} in top, found[["predicate", "score"]]
     row = found[[set(s.columns) == {"region", "employment"} for s in found["slice"]]].iloc[0]
     assert "region = 'north'" in row["predicate"] and "employment = 'self'" in row["predicate"]
     assert row["p_adjusted"] < 0.05 and row["value"] > row["overall"]
     assert row["lower"] <= row["value"] <= row["upper"]
-    assert row["support"] >= row["labelled"] >= found.attrs["min_support"]
+    assert row["support"] >= row["labelled"] >= found_result.min_support
     assert "vs" in row["why"]
 
 
 def test_a_prediction_card_lists_the_found_slices_that_contain_it(planted):
     from diaglab.queries import found_slices
 
-    found = dl.find_slices(planted, "m")
+    found_result = dl.find_slices(planted, "m")
+    found = found_result.table
     planted_slice = next(s for s in found["slice"] if set(s.columns) == {"region", "employment"})
     t = planted.table("m")
     inside = dl.queries.filters.where(t, planted_slice).select("prediction_id").limit(1)
@@ -223,9 +233,10 @@ def test_a_prediction_card_lists_the_found_slices_that_contain_it(planted):
 
 
 def test_planted_slice_is_found_by_compare_before_and_after(planted):
-    found = dl.find_slices(
+    found_result = dl.find_slices(
         planted, "m", compare=((START, SLICE_DAY), (SLICE_DAY, START + pd.Timedelta(days=40)))
     )
+    found = found_result.table
     top = found.head(3)
     hits = [
         i
@@ -240,9 +251,9 @@ def test_planted_slice_is_found_by_compare_before_and_after(planted):
 
 def test_no_false_alarm_on_noise(noise):
     """Labels follow calibrated scores that ignore the features: no slice differs."""
-    assert dl.find_slices(noise, "m").empty
+    assert dl.find_slices(noise, "m").table.empty
     half = START + pd.Timedelta(days=20)
-    assert dl.find_slices(noise, "m", compare=((START, half), (half, None))).empty
+    assert dl.find_slices(noise, "m", compare=((START, half), (half, None))).table.empty
 
 
 def test_slice_with_no_labelled_rows_reports_coverage_zero(tmp_path):
@@ -256,7 +267,7 @@ def test_slice_with_no_labelled_rows_reports_coverage_zero(tmp_path):
         prediction_ids=[i for i, k in zip(ids, keep, strict=True) if k],
         labels=rng.integers(0, 2, int(keep.sum())),
     )
-    table = dl.slice_metrics(store, "m", by="region").set_index("region")
+    table = dl.slice_metrics(store, "m", by="region").table.set_index("region")
     east = table.loc["east"]
     assert east["n"] > 0 and east["n_labelled"] == 0
     assert east["label_coverage"] == 0
@@ -279,22 +290,24 @@ def test_high_cardinality_and_all_null_features(tmp_path):
     store = dl.open(tmp_path / "s")
     ids = store.log(model="m", features=feats, predictions=rng.random(n))
     store.log_labels(model="m", prediction_ids=ids, labels=rng.integers(0, 2, n))
-    cust = dl.slice_metrics(store, "m", by="customer", metrics=["error"])
+    cust = dl.slice_metrics(store, "m", by="customer", metrics=["error"]).table
     assert len(cust) == 1 and cust["customer"].iloc[0] == "all 100,000 values"
     assert str(cust["slice"].iloc[0]) == "customer IS NOT NULL"
-    amount = dl.slice_metrics(store, "m", by="amount", metrics=["error"])
+    amount = dl.slice_metrics(store, "m", by="amount", metrics=["error"]).table
     assert len(amount) == 5 and amount["n"].sum() == n
-    empty = dl.slice_metrics(store, "m", by="empty", metrics=["error"])
+    empty = dl.slice_metrics(store, "m", by="empty", metrics=["error"]).table
     assert list(empty["empty"]) == ["(missing)"] and empty["n"].iloc[0] == n
-    found = dl.find_slices(store, "m", max_conditions=2)
-    assert {"customer", "empty"} <= set(found.attrs["skipped_features"])
+    found_result = dl.find_slices(store, "m", max_conditions=2)
+    found = found_result.table
+    assert {"customer", "empty"} <= set(found_result.skipped_features)
     assert found.empty
     store.close()
 
 
 def test_score_metrics_with_class_only_predictions_name_what_to_log(tmp_path):
     store = _build(tmp_path / "s", planted=False, n=3000, scores=False)
-    table = dl.slice_metrics(store, "m", by="region")  # default: what classes support
+    table_result = dl.slice_metrics(store, "m", by="region")  # default: what classes support
+    table = table_result.table
     assert "accuracy" in table and "roc_auc" not in table
     with pytest.raises(dl.InputError, match="probability of the positive class"):
         dl.slice_metrics(store, "m", by="region", metrics=["roc_auc"])
@@ -319,10 +332,13 @@ def test_unknown_names_list_the_valid_ones(planted):
 def test_the_auc_chart_says_how_the_auc_was_computed(planted):
     from diaglab.charts.slices import slice_chart
 
-    table = dl.slice_metrics(planted, "m", by="region", metrics=["roc_auc"])
-    spec = slice_chart(table, "roc_auc", ["region"], lower_is_better=False).to_dict()
+    table_result = dl.slice_metrics(planted, "m", by="region", metrics=["roc_auc"])
+    table = table_result.table
+    footnote = table_result.footnotes["roc_auc"]
+    spec = slice_chart(table, "roc_auc", ["region"], lower_is_better=False, footnote=footnote)
+    spec = spec.to_dict()
     # the subtitle says how the AUC was computed (exactly, for a selection this small)
-    assert spec["title"]["subtitle"] == table.attrs["footnotes"]["roc_auc"]
+    assert spec["title"]["subtitle"] == table_result.footnotes["roc_auc"]
     assert "computed exactly from the scores" in spec["title"]["subtitle"]
 
 

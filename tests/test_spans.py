@@ -239,7 +239,7 @@ def test_span_stats_bad_arguments(store):
 
 def test_find_traces_slowest_failed_and_by_prediction(store):
     truth = _traffic(store, n_days=1)
-    failed = dl.find_traces(store, "failed", limit=100)
+    failed = dl.find_traces(store, "failed", limit=100).table
     assert set(failed["trace_id"]) == {tid(k) for k in truth.loc[truth.status == "error", "trace"]}
     store.log(
         "credit",
@@ -248,7 +248,7 @@ def test_find_traces_slowest_failed_and_by_prediction(store):
         prediction_ids=["a", "b"],
         trace_ids=[tid(3), None],
     )
-    got = dl.find_traces(store, "prediction", prediction_id="a")
+    got = dl.find_traces(store, "prediction", prediction_id="a").table
     assert got["trace_id"].tolist() == [tid(3)]
     assert dl.trace(store, tid(3)).prediction_ids == {"credit": ("a",)}
     with pytest.raises(UnknownNameError, match="logged without a trace id"):
@@ -369,5 +369,5 @@ def test_sample_traces_plant_a_slow_feature_lookup_on_the_slow_path(sample_store
         assert dl.trace(sample_store, row.trace_id).slowest_stage == "model"
     stats = dl.span_stats(sample_store, freq="7D").summary().set_index("name")
     assert stats.loc["postprocess", "errors"] == traces["failed"]["traces"] > 0
-    failed = dl.find_traces(sample_store, "failed", limit=1000)
+    failed = dl.find_traces(sample_store, "failed", limit=1000).table
     assert sorted(failed["trace_id"]) == traces["failed"]["trace_ids"]

@@ -12,6 +12,7 @@ import itertools
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -315,18 +316,26 @@ def test_drift_over_time_matches_duckdb(duck: dl.Store, sparked: Any) -> None:
 
 def test_slice_metrics_match_duckdb(duck: dl.Store, sparked: Any) -> None:
     for by in ("region", ["region", "age"], "income"):
-        a = dl.slice_metrics(duck, "credit", by=by)
-        b = dl.slice_metrics(sparked, "credit", by=by)
+        a = dl.slice_metrics(duck, "credit", by=by).table
+        b = dl.slice_metrics(sparked, "credit", by=by).table
         _same_frames(a.drop(columns="slice"), b.drop(columns="slice"))
         assert [str(s) for s in a["slice"]] == [str(s) for s in b["slice"]]
 
 
+def _metadata(result: Any) -> dict[str, Any]:
+    """A result's typed metadata (all but its table and spec)."""
+    return {
+        f.name: getattr(result, f.name) for f in fields(result) if f.name not in ("table", "spec")
+    }
+
+
 def test_find_slices_matches_duckdb(duck: dl.Store, sparked: Any) -> None:
-    a = dl.find_slices(duck, "credit", k=5, max_conditions=2)
-    b = dl.find_slices(sparked, "credit", k=5, max_conditions=2)
+    a_result = dl.find_slices(duck, "credit", k=5, max_conditions=2)
+    b_result = dl.find_slices(sparked, "credit", k=5, max_conditions=2)
+    a, b = a_result.table, b_result.table
     assert len(a) > 0 and "region = 'north'" in str(a["slice"].iloc[0])
     _same_frames(a.drop(columns="slice"), b.drop(columns="slice"))
-    assert {k: v for k, v in a.attrs.items()} == {k: v for k, v in b.attrs.items()}
+    assert _metadata(a_result) == _metadata(b_result)
     # the temporary table of the search is gone afterwards
     assert not [v for v in sparked.spark.catalog.listTables() if "cache" in v.name.lower()]
 
@@ -548,7 +557,7 @@ def test_open_without_a_session_builds_one_for_this_machine(
     assert got["spark.ui.enabled"] == "false"
     assert got["spark.driver.bindAddress"] == got["spark.driver.host"] == "127.0.0.1"
     assert got["spark.sql.adaptive.enabled"] == "true"
-    expected = dl.slice_metrics(duck, "credit", by="region")
+    expected = dl.slice_metrics(duck, "credit", by="region").table
     assert got["slices"] == [str(s) for s in expected["slice"]]
     assert got["n"] == [int(n) for n in expected["n"]]
 
@@ -661,11 +670,12 @@ def test_slice_cells_are_one_grouping_sets_query_and_equal_duckdbs(
 
 def test_find_slices_three_levels_and_compare_match_duckdb(duck: dl.Store, sparked: Any) -> None:
     for kwargs in ({"max_conditions": 3}, {"compare": (("2026-01-01", "2026-01-12"), AFTER)}):
-        a = dl.find_slices(duck, "credit", k=5, **kwargs)
-        b = dl.find_slices(sparked, "credit", k=5, **kwargs)
+        a_result = dl.find_slices(duck, "credit", k=5, **kwargs)
+        b_result = dl.find_slices(sparked, "credit", k=5, **kwargs)
+        a, b = a_result.table, b_result.table
         _same_frames(a.drop(columns="slice"), b.drop(columns="slice"))
         assert [str(s) for s in a["slice"]] == [str(s) for s in b["slice"]]
-        assert a.attrs == b.attrs
+        assert _metadata(a_result) == _metadata(b_result)
 
 
 def test_explain_change_matches_duckdb(duck: dl.Store, sparked: Any) -> None:

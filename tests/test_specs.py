@@ -18,6 +18,7 @@ import diaglab as dl
 from diaglab.findings.capture import record
 from diaglab.findings.legacy import spec_from_query
 from diaglab.findings.replay import recheck
+from diaglab.queries.result import Result
 from diaglab.specs import REGISTRY, SPECS, Spec, runner
 from diaglab.specs import catalog as c
 
@@ -59,7 +60,19 @@ def every_spec(ids: dict[str, str]) -> list[Spec]:
         dl.span_stats.spec(freq="7D", window=WINDOW),
         dl.find_traces.spec("failed", window=WINDOW),
         dl.explain_change.spec("credit", window=WINDOW, reference=BEFORE, k=3, sample=2000),
+        dl.threshold_analysis.spec("credit", window=WINDOW, threshold=0.3, cost_fn=5.0),
+        dl.fairness.spec("credit", sensitive=["region"], window=WINDOW, reference_group="north"),
+        dl.fairness_over_time.spec("credit", sensitive="region", freq="7D", band_sigma=2.5),
+        # empty results: "nothing found" is a claim that holds on unchanged data
+        dl.slice_metrics.spec("credit", "region", where=NOBODY),
+        dl.worst_errors.spec("credit", where=NOBODY),
+        dl.find_traces.spec("slowest", window=LATER),
+        dl.span_stats.spec(window=LATER),
     ]
+
+
+NOBODY = "age > 1000"  # no row of the sample
+LATER = ("2030-01-01", "2030-02-01")  # after the sample's last prediction
 
 
 def test_every_diagnostic_has_a_spec_in_the_registry() -> None:
@@ -69,25 +82,30 @@ def test_every_diagnostic_has_a_spec_in_the_registry() -> None:
         assert isinstance(getattr(dl, name), dl.specs.Diagnostic), name
 
 
+RUN_TIME = {"drift_report", "report"}  # a DriftReport to reuse, passed at run time only
+
+
 @pytest.mark.parametrize("cls", SPECS, ids=lambda cls: cls.kind)
-def test_a_spec_declares_exactly_the_implementations_parameters(cls: type[Spec]) -> None:
+def test_an_implementation_takes_the_spec_and_only_run_time_options(cls: type[Spec]) -> None:
+    """A parameter is declared once, on the spec: the implementation reads it from there."""
     impl = inspect.signature(cls.function()).parameters
-    declared = set(cls.param_names()) | set(cls.scope_fields) | set(cls.options) | {"store"}
-    if cls.kind == "drift_impact":  # runs dl.drift on its scope for the report it ranks
-        declared = {"store", "report", "version", "sample", "seed"}
-        assert set(impl) == declared
-        return
-    assert set(impl) == declared, cls.kind
+    names = list(impl)
+    assert names[:2] == ["store", "spec"], cls.kind
+    for name in names[2:]:
+        assert impl[name].kind is inspect.Parameter.KEYWORD_ONLY, (cls.kind, name)
+        assert name in set(cls.options) | RUN_TIME, (cls.kind, name)
+        assert name not in cls.param_names(), (cls.kind, name)
+    shown = inspect.signature(getattr(dl, cls.kind)).parameters
+    assert set(shown) == {"store", *cls.scope_fields, *cls.param_names(), *cls.options}
     for f in fields(cls):
-        if f.name == "scope" or f.default is MISSING:
-            continue
-        default = impl[f.name].default
-        assert f.default == (tuple(default) if isinstance(default, list) else default), f.name
+        if f.name != "scope" and f.default is not MISSING:
+            assert shown[f.name].default == f.default, (cls.kind, f.name)
 
 
 def test_every_spec_round_trips_runs_and_its_finding_holds_on_unchanged_data(
     sample_store: Any, ids: dict[str, str]
 ) -> None:
+    empties = 0
     for spec in every_spec(ids):
         text = json.dumps(spec.to_json())
         again = Spec.from_json(json.loads(text))
@@ -102,13 +120,19 @@ def test_every_spec_round_trips_runs_and_its_finding_holds_on_unchanged_data(
             )
             == spec
         )
-        table = spec.table(runner(spec.kind)(sample_store, again))
-        assert isinstance(table, pd.DataFrame), spec.kind
+        result = runner(spec.kind)(sample_store, again)
+        assert isinstance(result, Result) and result.spec == spec, spec.kind
+        assert isinstance(result.table, pd.DataFrame) and spec.table(result) is not None
+        assert all(isinstance(w, str) for w in result.warnings)
+        assert repr(result) and "<b>" in result._repr_html_(), spec.kind
+        table = result.table
+        empties += table.empty
         found = record(sample_store, spec.kind, spec=spec, save=False)
         assert found.claim is not None, spec.kind
         assert found.claim["empty"] if table.empty else found.claim["rows"], spec.kind
         check = recheck(found, sample_store)
         assert check.status == "holds", (spec.kind, check.details)
+    assert empties >= 5  # the planted empty results did come back empty
 
 
 QUIET = (("2026-01-01", "2026-01-08"), ("2026-01-08", "2026-01-15"))  # no slice degraded
@@ -116,7 +140,7 @@ QUIET = (("2026-01-01", "2026-01-08"), ("2026-01-08", "2026-01-15"))  # no slice
 
 def test_nothing_found_is_a_claim_that_holds_on_unchanged_data(sample_store: Any) -> None:
     spec = dl.find_slices.spec("credit", compare=QUIET)
-    assert dl.find_slices(sample_store, "credit", compare=QUIET).empty
+    assert dl.find_slices(sample_store, "credit", compare=QUIET).table.empty
     found = record(sample_store, "no slice degraded", spec=spec, save=False)
     assert found.claim is not None and found.claim["rows"] == [] and found.claim["empty"]
     assert recheck(found, sample_store).status == "holds"
@@ -125,7 +149,7 @@ def test_nothing_found_is_a_claim_that_holds_on_unchanged_data(sample_store: Any
 def test_the_rendered_call_reproduces_the_result(sample_store: Any) -> None:
     spec = dl.slice_metrics.spec("credit", "region", window=WINDOW, where=NORTH, metrics="accuracy")
     rendered = eval(spec.call(), {"dl": dl, "store": sample_store})
-    pd.testing.assert_frame_equal(rendered, spec.run(sample_store))
+    pd.testing.assert_frame_equal(rendered.table, spec.run(sample_store).table)
     assert spec.call() == (
         "dl.slice_metrics(store, 'credit', ('region',), window=('2026-02-10', '2026-03-02'), "
         "where=\"region = 'north'\", metrics=('accuracy',))"
@@ -224,7 +248,9 @@ def test_drift_impact_takes_a_drift_report_and_keeps_its_scope(sample_store: Any
     assert dl.spec_of(impact) == dl.drift_impact.spec(
         "credit", window=WINDOW, where=NORTH, sample=300
     )
-    assert set(impact["feature"]) == set(rep.table.loc[rep.table.role == "feature", "feature"])
+    assert set(impact.table["feature"]) == set(
+        rep.table.loc[rep.table.role == "feature", "feature"]
+    )
 
 
 def test_findings_use_only_the_explorers_public_api() -> None:

@@ -175,7 +175,8 @@ def test_deeply_nested_otlp_attributes_get_a_clear_error(tmp_path):
 
 def test_slice_metrics_on_an_empty_selection_says_why(logged):
     store, _, _ = logged
-    out = dl.slice_metrics(store, "credit", by="region", where="age > 1000")
-    assert len(out) == 0 and out.attrs["n"] == 0
-    assert "no predictions in this selection" in out.attrs["empty_reason"]
-    assert str(dl.Slice.of("age > 1000")) in out.attrs["empty_reason"]  # the slice, as shown
+    out_result = dl.slice_metrics(store, "credit", by="region", where="age > 1000")
+    out = out_result.table
+    assert len(out) == 0 and out_result.n == 0
+    assert "no predictions in this selection" in out_result.empty_reason
+    assert str(dl.Slice.of("age > 1000")) in out_result.empty_reason  # the slice, as shown

@@ -42,15 +42,25 @@ if TYPE_CHECKING:
     from diaglab.producers import Logger, instrument
     from diaglab.queries.change_result import ChangeExplanation
     from diaglab.queries.drift import DriftReport
-    from diaglab.queries.drift_impact import DomainClassifierResult
+    from diaglab.queries.drift_impact import DomainClassifierResult, DriftImpact
     from diaglab.queries.drift_time import DriftOverTime
-    from diaglab.queries.explain import Explanation, ExplanationDrift
+    from diaglab.queries.explain import (
+        Explanation,
+        ExplanationDrift,
+        WindowExplanation,
+        WorstErrors,
+    )
     from diaglab.queries.fairness import FairnessReport
     from diaglab.queries.fairness_time import FairnessOverTime
     from diaglab.queries.filters import Slice
+    from diaglab.queries.found_slices import FoundSlices
     from diaglab.queries.metrics_time import MetricsOverTime
+    from diaglab.queries.neighbors import Neighbors
+    from diaglab.queries.result import Result
+    from diaglab.queries.slices import SliceMetrics
     from diaglab.queries.span_stats import SpanStats
     from diaglab.queries.thresholds import ThresholdAnalysis
+    from diaglab.queries.trace_search import FoundTraces
     from diaglab.queries.traces import Trace
     from diaglab.queries.versions import VersionComparison
     from diaglab.queries.whatif import Counterfactual, WhatIf
@@ -109,6 +119,14 @@ _LAZY = {
     "Counterfactual": "diaglab.queries.whatif",
     "WhatIf": "diaglab.queries.whatif",
     "Window": "diaglab.queries.window",
+    "Result": "diaglab.queries.result",
+    "SliceMetrics": "diaglab.queries.slices",
+    "FoundSlices": "diaglab.queries.found_slices",
+    "WindowExplanation": "diaglab.queries.explain",
+    "WorstErrors": "diaglab.queries.explain",
+    "Neighbors": "diaglab.queries.neighbors",
+    "DriftImpact": "diaglab.queries.drift_impact",
+    "FoundTraces": "diaglab.queries.trace_search",
     "Scope": "diaglab.specs",
     "Spec": "diaglab.specs",
     "spec_of": "diaglab.specs",
@@ -195,6 +213,7 @@ __all__ = [
     "DiaglabError",
     "DomainClassifierResult",
     "DriftExplorer",
+    "DriftImpact",
     "DriftOverTime",
     "DriftReport",
     "DriftThresholds",
@@ -207,6 +226,8 @@ __all__ = [
     "FilterError",
     "Finding",
     "Findings",
+    "FoundSlices",
+    "FoundTraces",
     "IngestReport",
     "InputError",
     "LabelReport",
@@ -214,14 +235,17 @@ __all__ = [
     "MetricsExplorer",
     "MetricsOverTime",
     "ModelSchema",
+    "Neighbors",
     "Panel",
     "PredictionInspector",
     "ReadOnlyStoreError",
+    "Result",
     "SchemaError",
     "Scope",
     "Selection",
     "Slice",
     "SliceExplorer",
+    "SliceMetrics",
     "SpanStats",
     "Spec",
     "Store",
@@ -233,6 +257,8 @@ __all__ = [
     "VersionComparison",
     "WhatIf",
     "Window",
+    "WindowExplanation",
+    "WorstErrors",
     "compare_versions",
     "counterfactual",
     "domain_classifier",

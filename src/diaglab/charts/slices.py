@@ -133,8 +133,10 @@ def slice_chart(
     lower_is_better: bool = True,
     alpha: float = 0.05,
     title: str | None = None,
+    footnote: str | None = None,
 ) -> alt.TopLevelMixin:
-    """The bar chart (one feature) or the heatmap (two) of a ``slice_metrics`` table."""
+    """The bar chart (one feature) or the heatmap (two) of a ``slice_metrics`` table;
+    ``footnote`` is the result's note on ``metric`` (``result.footnotes.get(metric)``)."""
     if table.empty:
         return message_chart("no rows in this selection")
     frame = chart_frame(table, metric, by, lower_is_better=lower_is_better, alpha=alpha)
@@ -143,7 +145,6 @@ def slice_chart(
         chart = heatmap(frame, metric=metric, by=by, title=text)
     else:
         chart = bar_chart(frame, metric=metric, title=text)
-    footnote = table.attrs.get("footnotes", {}).get(metric)
     if footnote:  # a value read off a histogram says so, with its bound
         chart = chart.properties(title=alt.Title(text, subtitle=footnote, anchor="start"))
     return chart

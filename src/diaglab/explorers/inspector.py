@@ -27,13 +27,13 @@ from diaglab.charts.traces import waterfall_chart as trace_waterfall
 from diaglab.errors import InputError
 from diaglab.explorers._base import Explorer, enable_offline_charts, resolve_model
 from diaglab.explorers._controls import text_box, vega_chart
-from diaglab.queries.explain import Explanation, explain
+from diaglab.queries.explain import Explanation
 from diaglab.queries.filters import Slice
-from diaglab.queries.neighbors import neighbors
 from diaglab.queries.traces import Trace, prediction_trace
-from diaglab.queries.whatif import Counterfactual, WhatIf, counterfactual, what_if
+from diaglab.queries.whatif import Counterfactual, WhatIf
 from diaglab.queries.window import Window
 from diaglab.specs import Scope
+from diaglab.specs.api import counterfactual, explain, neighbors, what_if
 from diaglab.specs.catalog import ExplainSpec, WhatIfSpec, WorstErrorsSpec
 
 TRACE_NOTE = "<i style='color:#777'>The request's trace appears here.</i>"
@@ -259,7 +259,7 @@ class PredictionInspector(Explorer):
         except InputError:
             return
         opts = [("worst errors…", "")]
-        for r in rows.to_dict(orient="records"):
+        for r in rows.table.to_dict(orient="records"):
             ts = pd.Timestamp(r["timestamp"]).strftime("%Y-%m-%d %H:%M")
             opts.append(
                 (
@@ -295,7 +295,7 @@ class PredictionInspector(Explorer):
         def context() -> tuple[Explanation, tuple[Trace | None, str], pd.DataFrame, Any]:
             flagged = explain(store, model, pid, trust=trust)  # SHAP from the cache, + flags
             traced = prediction_trace(store, model, pid)
-            near = neighbors(store, model, pid, k=k, trust=trust)
+            near = neighbors(store, model, pid, k=k, trust=trust).table
             cf = None
             if flagged.threshold is not None:
                 cf = counterfactual(store, model, pid, trust=trust)

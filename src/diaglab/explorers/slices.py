@@ -28,10 +28,10 @@ from diaglab.explorers._base import Explorer, checked_where, scope_state
 from diaglab.explorers._controls import WINDOW_HINT, run_button, text_box, vega_chart
 from diaglab.explorers._windows import WindowTrait, format_window, parse_window
 from diaglab.queries.filters import Slice
-from diaglab.queries.found_slices import misses_text
+from diaglab.queries.found_slices import FoundSlices, misses_text
 from diaglab.queries.slice_rows import PAGE_SIZE, slice_rows
 from diaglab.queries.slice_search import SEARCH_METRICS
-from diaglab.queries.slices import DEFAULT_METRICS
+from diaglab.queries.slices import DEFAULT_METRICS, SliceMetrics
 from diaglab.queries.window import Window
 from diaglab.specs import Scope
 from diaglab.specs.catalog import FindSlicesSpec, SliceMetricsSpec
@@ -105,6 +105,7 @@ class SliceExplorer(Explorer):
             metric = "mae"
         self._table: pd.DataFrame | None = None
         self._found: pd.DataFrame | None = None
+        self._results: tuple[SliceMetrics, FoundSlices] | None = None
         self._rows: pd.DataFrame | None = None
         self._total_rows = 0
         self._ready = False
@@ -306,7 +307,7 @@ class SliceExplorer(Explorer):
     def _refresh(self, *, force: bool = False) -> None:
         store, spec, find = self._store, self.spec, self.find_spec
 
-        def work(step: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+        def work(step: Any) -> tuple[SliceMetrics, FoundSlices]:
             if force:
                 store.refresh(progress=False)
             step(f"{self.metric} by {' × '.join(spec.by)}…")
@@ -315,34 +316,39 @@ class SliceExplorer(Explorer):
             found = find.run(store)
             return table, found
 
-        def done(result: tuple[pd.DataFrame, pd.DataFrame]) -> None:
-            self._table, self._found = result
+        def done(result: tuple[SliceMetrics, FoundSlices]) -> None:
+            self._results = result
+            self._table, self._found = result[0].table, result[1].table
             self._render()
 
         self._submit("computing slices", work, done, steps=2)
 
     def _render(self) -> None:
-        table, found = self._table, self._found
-        assert table is not None and found is not None
+        assert self._results is not None
+        metrics, search = self._results
+        table, found = metrics.table, search.table
         registry = REGRESSION_METRICS if self._task == "regression" else CLASSIFICATION_METRICS
         lower = registry[self.metric].direction == Direction.LOWER_IS_BETTER
         by = columns_for(self.by, table.columns)  # the feature "error" is "feature:error"
-        self.chart.chart = slice_chart(table, self.metric, by, lower_is_better=lower)
+        footnote = metrics.footnotes.get(self.metric)
+        self.chart.chart = slice_chart(
+            table, self.metric, by, lower_is_better=lower, footnote=footnote
+        )
         if PICK in self.chart.selections.trait_names():
             self.chart.selections.observe(self._on_pick, names=[PICK])
-        self._render_found(found)
-        overall = table.attrs.get("overall", {}).get(self.metric, float("nan"))
+        self._render_found(search)
+        overall = metrics.overall.get(self.metric, float("nan"))
         self.status.value = (
-            f"{len(table)} slices of {table.attrs.get('n', 0):,} predictions; {self.metric} "
+            f"{len(table)} slices of {metrics.n:,} predictions; {self.metric} "
             f"overall {_num(overall)}; {len(found)} slice(s) found significantly worse in "
-            f"{found.attrs.get('tested', 0):,} tested (FDR {found.attrs.get('alpha', 0.05)})"
-            + ("" if len(found) else _nearest_miss(found))
-            + (f"; {html.escape(table.attrs['threshold'])}" if table.attrs.get("threshold") else "")
+            f"{search.tested:,} tested (FDR {search.alpha})"
+            + ("" if len(found) else _nearest_miss(search))
+            + (f"; {html.escape(metrics.threshold)}" if metrics.threshold else "")
         )
 
-    def _render_found(self, found: pd.DataFrame) -> None:
+    def _render_found(self, search: FoundSlices) -> None:
         rows: list[w.Widget] = []
-        for i, rec in enumerate(found.to_dict(orient="records")):
+        for i, rec in enumerate(search.table.to_dict(orient="records")):
             button = w.Button(
                 description=f"#{i + 1}",
                 tooltip=str(rec["predicate"]),
@@ -359,7 +365,7 @@ class SliceExplorer(Explorer):
         if not rows:
             note = "no slice is significantly worse than the rest (after FDR control)"
             rows.append(w.HTML(f"<i>{note}</i>"))
-            lines = misses_text(found.attrs)
+            lines = misses_text(search.nearest_misses)
             if lines:
                 items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
                 rows.append(
@@ -492,9 +498,9 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
-def _nearest_miss(found: pd.DataFrame) -> str:
+def _nearest_miss(search: FoundSlices) -> str:
     """The status line's note on an empty search: the slice that came nearest."""
-    missed = found.attrs.get("nearest_misses") or []
+    missed = search.nearest_misses
     if not missed:
         return ""
     m = missed[0]

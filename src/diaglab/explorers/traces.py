@@ -28,9 +28,10 @@ from diaglab.charts.traces import PICK, latency_chart, trace_summary_html, water
 from diaglab.errors import unknown
 from diaglab.explorers._base import Explorer, enable_offline_charts
 from diaglab.explorers._controls import freq_picker, run_button, vega_chart
-from diaglab.queries.span_stats import SpanStats, span_stats
-from diaglab.queries.trace_search import FIND, find_traces
-from diaglab.queries.traces import Trace, check_trace_id, linked_predictions, trace
+from diaglab.queries.span_stats import SpanStats
+from diaglab.queries.trace_search import FIND
+from diaglab.queries.traces import Trace, check_trace_id, linked_predictions
+from diaglab.specs.api import find_traces, span_stats, trace
 from diaglab.specs.catalog import FindTracesSpec, TraceSpec
 
 LIMIT = 25
@@ -292,8 +293,8 @@ class TraceExplorer(Explorer):
             found = (
                 find_traces(store, "prediction", prediction_id=pid)
                 if find == "prediction"
-                else find_traces(store, find, name=name, limit=LIMIT)  # type: ignore[arg-type]
-            )
+                else find_traces(store, find, name=name, limit=LIMIT)
+            ).table
             step("span statistics")
             return found, span_stats(store, freq=freq, top=LIMIT)
 

@@ -24,10 +24,16 @@ _ACTIVE = threading.local()
 
 @dataclass
 class Recorded:
-    """The expressions executed while recording: their Ibis text and SQL, in order."""
+    """The expressions executed while recording: their Ibis text and SQL, in order.
+
+    ``exprs`` holds the expressions themselves, to compile for another engine: an expression, or
+    for a query run over the stand-in table (:func:`~diaglab.store.compiled.fetch_over`) the pair
+    ``(rows, query)``.
+    """
 
     ibis: list[str] = field(default_factory=list)
     sql: list[str] = field(default_factory=list)
+    exprs: list[Any] = field(default_factory=list)
 
     def text(self, kind: str, *, limit: int = 40_000) -> str | None:
         """All recorded statements of one kind as one text (None when nothing ran)."""
@@ -76,6 +82,7 @@ def recording(store: Any) -> Iterator[Recorded]:
     def templated(data: Any, query: Any, sql: str) -> None:
         rec.ibis.append(f"{STAND_IN} = {_ibis_text(data)}\n\n{_ibis_text(query)}")
         rec.sql.append(sql)
+        rec.exprs.append((data, query))
 
     for name in _EXECUTING:
         setattr(backend, name, wrap(name))
@@ -105,6 +112,7 @@ def _note(backend: Any, rec: Recorded, expr: Any, kwargs: dict[str, Any]) -> Non
         sql = f"-- could not compile: {exc}"
     rec.ibis.append(_ibis_text(expr))
     rec.sql.append(str(sql))
+    rec.exprs.append(expr.as_table())
 
 
 def _ibis_text(expr: Any) -> str:

@@ -124,13 +124,15 @@ def recheck(finding: Finding, store: Any) -> Check:
 
 
 def evaluate(store: Any, spec: Spec) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    """``spec`` run on ``store``: its table, and the text of each :class:`DiaglabWarning` the run
-    gave (what makes the result less than it seems, e.g. too few windows for alert bands), which
-    belongs in a finding's note rather than on stderr; other warnings pass through."""
+    """``spec`` run on ``store``: its table, and the result's ``warnings`` with the text of each
+    :class:`DiaglabWarning` the run gave (what makes the result less than it seems, e.g. too few
+    windows for alert bands), which belong in a finding's note rather than on stderr; other
+    warnings pass through."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DiaglabWarning)
-        frame = spec.table(runner(spec.kind)(store, spec))
-    notes: dict[str, None] = {}
+        result = runner(spec.kind)(store, spec)
+        frame = spec.table(result)
+    notes: dict[str, None] = dict.fromkeys(getattr(result, "warnings", ()))
     for w in caught:
         if issubclass(w.category, DiaglabWarning):
             notes[str(w.message)] = None

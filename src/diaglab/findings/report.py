@@ -230,8 +230,7 @@ def _misses_note(missed: list[dict[str, Any]]) -> str:
     if not missed:
         return ""
     return "Nearest misses (not reported):\n" + "\n".join(
-        f"- {line}"
-        for line in found_slices.misses_text({"nearest_misses": missed}, limit=len(missed))
+        f"- {line}" for line in found_slices.misses_text(missed, limit=len(missed))
     )
 
 
@@ -409,7 +408,7 @@ def _metric_check(
         window=window,
         where=where,
         threshold=check.get("threshold"),
-    )
+    ).table
     col = f"{name}_overall"
     if table.empty or col not in table.columns:
         return CheckResult(f"{name} on {where or 'all rows'}", False, "no labelled rows")
@@ -444,8 +443,7 @@ def _fairness_check(
     names = [sensitive] if isinstance(sensitive, str) else list(sensitive)
     limit = float(check["max"])
     window = _window(check, window)
-    result = fairness(
-        store,
+    result = fairness.spec(
         model,
         sensitive=names,
         window=window,
@@ -453,7 +451,7 @@ def _fairness_check(
         threshold=check.get("threshold"),
         min_support=int(check.get("min_support", 30)),
         max_difference=limit,
-    )
+    ).run(store)
     rows = result.disparities
     rows = rows[rows["measure"] == measure] if len(rows) else rows
     what = f"{measure} difference <= {limit:g} over {' & '.join(names)}" + (

@@ -35,7 +35,7 @@ UNSCALED = frozenset(
         "memory_mb",
     }
 )
-_OPERATIONS = (
+OPERATIONS = (
     "volume",
     "failure_rate",
     "latency_p50",
@@ -49,7 +49,8 @@ _OPERATIONS = (
     "cpu_ms_per_prediction",
     "memory_mb",
 )
-NOT_FROM_REFERENCE = frozenset(_OPERATIONS)
+"""The operational metrics: known from the log at once, without labels."""
+NOT_FROM_REFERENCE = frozenset(OPERATIONS)
 """Metrics the reference cannot give (it has no time, latency or label arrival)."""
 PROPORTIONS = frozenset(
     {

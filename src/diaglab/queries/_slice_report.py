@@ -7,7 +7,7 @@ whole lattice by weighted Benjamini–Hochberg with level weights
 (:func:`~diaglab.stats.multiple_testing.level_weights`): the slices of one condition share half
 or more of it, so a single-feature effect competes with its own level rather than with the
 thousands of conjunctions below it. When nothing passes, the result still says which slices
-came nearest and why they did not pass (``attrs["nearest_misses"]``).
+came nearest and why they did not pass (``FoundSlices.nearest_misses``).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import html
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -31,11 +31,11 @@ from diaglab.queries.binning import (
 )
 from diaglab.queries.filters import Slice
 from diaglab.queries.filters import where as apply_where
+from diaglab.queries.result import Result
 from diaglab.queries.scope import scoped_table
 from diaglab.queries.window import Window
 from diaglab.stats.distances import coarsen_bins
 from diaglab.stats.drift import (
-    DriftThresholds,
     FeatureDrift,
     FeatureStatistics,
     Severity,
@@ -46,6 +46,9 @@ from diaglab.stats.drift import (
     numeric_statistics,
 )
 from diaglab.store.compiled import fetch_over
+
+if TYPE_CHECKING:
+    from diaglab.specs.catalog import DriftSpec
 
 QUANTILE_BINS = 100
 PREDICTION, LABEL = "prediction", "label"
@@ -62,8 +65,8 @@ class Distribution:
     """How the bins were made, in words (a chart's subtitle says it)."""
 
 
-@dataclass(frozen=True)
-class DriftReport:
+@dataclass(frozen=True, repr=False)
+class DriftReport(Result):
     """The drift of one model between a reference and a window (``window``: the period judged).
 
     Attributes
@@ -225,24 +228,10 @@ def prepare(
     )
 
 
-def drift(
-    store: Any,
-    model: str,
-    *,
-    window: Any = None,
-    reference: Any = None,
-    where: Slice | str | None = None,
-    version: str | None = None,
-    features: Sequence[str] | None = None,
-    alpha: float = 0.01,
-    correction: str = "holm",
-    thresholds: DriftThresholds | None = None,
-    overrides: Mapping[str, DriftThresholds] | None = None,
-    min_severity: Severity = "moderate",
-) -> DriftReport:
+def drift(store: Any, spec: DriftSpec) -> DriftReport:
     """Drift of every feature, the prediction and the label between a reference and a window.
 
-    Parameters
+    Parameters (of ``dl.drift``, held by the :class:`~diaglab.specs.catalog.DriftSpec`)
     ----------
     store : diaglab.Store
     model : str
@@ -269,7 +258,9 @@ def drift(
     >>> rep = dl.drift(store, "credit", window=("2026-02-10", "2026-03-01"))  # doctest: +SKIP
     >>> rep.table[["feature", "severity", "effect"]].head()                     # doctest: +SKIP
     """
-    p = prepare(store, model, window, reference, features, where, version)
+    model, scope = spec.model, spec.scope
+    where, version = scope.where, scope.version
+    p = prepare(store, model, scope.window, scope.reference, spec.features, where, version)
     missing_in_ref = list(p.missing_in_ref)
     stats: list[FeatureStatistics] = []
     dists: dict[str, Distribution] = {}
@@ -303,11 +294,11 @@ def drift(
 
     results = assess_drift(
         stats,
-        alpha=alpha,
-        correction=correction,  # type: ignore[arg-type]
-        thresholds=thresholds,
-        overrides=overrides,
-        min_severity=min_severity,
+        alpha=spec.alpha,
+        correction=spec.correction,  # type: ignore[arg-type]
+        thresholds=spec.thresholds,
+        overrides=spec.overrides,
+        min_severity=spec.min_severity,  # type: ignore[arg-type]
     )
     table = drift_frame(results)
     roles = {PREDICTION: "prediction", LABEL: "label"}
@@ -321,7 +312,7 @@ def drift(
         tuple(results),
         dists,
         table,
-        min_severity,
+        spec.min_severity,  # type: ignore[arg-type]
     )
 
 

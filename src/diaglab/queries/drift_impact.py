@@ -10,7 +10,7 @@ ranking: a large shift in a feature the model ignores matters less than a small 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -18,9 +18,12 @@ from ibis.common.exceptions import UnsupportedOperationError
 
 from diaglab.errors import InputError
 from diaglab.queries.drift import LABEL, PREDICTION, DriftReport, prepare
-from diaglab.queries.filters import Slice
+from diaglab.queries.result import Result
 from diaglab.stats.intervals import newcombe_auc_interval
 from diaglab.store.schema import feature_column
+
+if TYPE_CHECKING:
+    from diaglab.specs.catalog import DomainClassifierSpec, DriftImpactSpec
 
 
 def _sample(table: Any, n: int, seed: int) -> pd.DataFrame:
@@ -37,8 +40,8 @@ def _sample(table: Any, n: int, seed: int) -> pd.DataFrame:
     return table.to_pyarrow().to_pandas()
 
 
-@dataclass(frozen=True)
-class DomainClassifierResult:
+@dataclass(frozen=True, repr=False)
+class DomainClassifierResult(Result):
     """How well a classifier tells current rows from reference rows.
 
     ``auc`` is the out-of-fold ROC AUC with its 95% interval; ``drivers`` lists the features the
@@ -58,23 +61,30 @@ class DomainClassifierResult:
         """True when the interval excludes 0.5 by more than chance-level fitting (AUC > 0.55)."""
         return bool(self.lower > 0.55)
 
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row: the classifier's cross-validated AUC, its interval and sample sizes."""
+        return pd.DataFrame(
+            {
+                "statistic": ["auc"],
+                "value": [self.auc],
+                "lower": [self.lower],
+                "upper": [self.upper],
+                "drifted": [self.drifted],
+                "n_reference": [self.n_reference],
+                "n_current": [self.n_current],
+            }
+        )
 
-def domain_classifier(
-    store: Any,
-    model: str,
-    *,
-    window: Any = None,
-    reference: Any = None,
-    where: Slice | str | None = None,
-    version: str | None = None,
-    sample: int = 10_000,
-    folds: int = 5,
-    seed: int = 0,
-) -> DomainClassifierResult:
+
+def domain_classifier(store: Any, spec: DomainClassifierSpec) -> DomainClassifierResult:
     """Multivariate drift: cross-validated AUC of a reference-vs-current classifier.
 
     Each side contributes a sample of at most ``sample`` rows drawn by the engine.
     """
+    model, window, reference = spec.model, spec.scope.window, spec.scope.reference
+    where, version, sample, folds = spec.scope.where, spec.scope.version, spec.sample, spec.folds
+    seed = spec.seed
     from sklearn.metrics import roc_auc_score
 
     p = prepare(store, model, window, reference, None, where, version)
@@ -129,21 +139,34 @@ def out_of_fold(
     return oof, gains
 
 
+@dataclass(frozen=True, kw_only=True, repr=False)
+class DriftImpact(Result):
+    """Drifted features ranked by how much they move the model (``dl.drift_impact``).
+
+    ``table``: one row per feature, ``effect, severity, importance, impact`` (effect x
+    importance share) and both ranks, highest impact first; ``report`` the drift it ranks.
+    """
+
+    table: pd.DataFrame
+    report: DriftReport = field(compare=False)
+
+
 def drift_impact(
-    store: Any,
-    report: DriftReport,
-    *,
-    version: str | None = None,
-    sample: int = 2_000,
-    seed: int = 0,
-) -> pd.DataFrame:
+    store: Any, spec: DriftImpactSpec, *, report: DriftReport | None = None
+) -> DriftImpact:
     """Rank the report's features by drift effect x importance to the model.
 
     Importance is the mean |SHAP| of each feature on a reference sample, from the registered
-    model (``version``, default the latest), normalised to shares. Returns one row per feature:
-    effect, severity, importance, impact (effect x importance share) and both ranks.
+    model (``version``, default the latest), normalised to shares. ``report`` (run time only) is
+    a DriftReport of the same scope to reuse; without one, ``dl.drift`` runs on the spec's scope.
     """
     import shap
+
+    from diaglab.specs.catalog import DriftSpec
+
+    if report is None:
+        report = DriftSpec(scope=spec.scope).run(store)
+    version, sample, seed = spec.scope.version, spec.sample, spec.seed
 
     loaded = store.load_model(report.model, version)
     ref = store.reference(report.model)
@@ -165,4 +188,5 @@ def drift_impact(
     table["impact"] = table["effect"].fillna(0.0) * table["importance"]
     table["rank_by_drift"] = table["effect"].rank(ascending=False, method="min")
     table["rank_by_impact"] = table["impact"].rank(ascending=False, method="min")
-    return table.sort_values("impact", ascending=False).reset_index(drop=True)
+    table = table.sort_values("impact", ascending=False).reset_index(drop=True)
+    return DriftImpact(table=table, report=report)

@@ -17,9 +17,8 @@ durations laid from the window's first day, in a time zone), clipped to ``window
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import numpy as np
@@ -27,19 +26,22 @@ import pandas as pd
 
 from diaglab.errors import InputError, unknown
 from diaglab.queries.drift import LABEL, prepare
-from diaglab.queries.filters import Slice
+from diaglab.queries.result import Result
 from diaglab.queries.timegrid import Freq, epoch_micros, span_of
 from diaglab.stats.distances import coarsen_bins, js_distance, psi
 from diaglab.stats.drift import alert_band
 from diaglab.store.compiled import fetch_over
+
+if TYPE_CHECKING:
+    from diaglab.specs.catalog import DriftOverTimeSpec
 
 STATISTICS = {"psi": psi, "js_distance": js_distance}
 BINS = 10
 CHUNKS = 50
 
 
-@dataclass(frozen=True)
-class DriftOverTime:
+@dataclass(frozen=True, repr=False)
+class DriftOverTime(Result):
     """A drift statistic per feature per window.
 
     ``table`` has columns feature, window_start, window_end, partial, value, n, missing_rate,
@@ -89,22 +91,7 @@ def _chance_band(
     return _band(np.array([stat(base, d) for d in draws]), band_sigma)
 
 
-def drift_over_time(
-    store: Any,
-    model: str,
-    *,
-    window: Any = None,
-    reference: Any = None,
-    where: Slice | str | None = None,
-    version: str | None = None,
-    freq: str = "1D",
-    statistic: str = "psi",
-    features: Sequence[str] | None = None,
-    band_sigma: float = 3.0,
-    seed: int = 0,
-    tz: str = "UTC",
-    week_start: str = "monday",
-) -> DriftOverTime:
+def drift_over_time(store: Any, spec: DriftOverTimeSpec) -> DriftOverTime:
     """The drift statistic of each feature (and the prediction) per ``freq`` window.
 
     Parameters
@@ -123,6 +110,10 @@ def drift_over_time(
     week_start : str
         First day of a calendar week (``freq="W"``), default Monday.
     """
+    model, window, reference = spec.model, spec.scope.window, spec.scope.reference
+    where, version, freq = spec.scope.where, spec.scope.version, spec.freq
+    statistic, features, band_sigma = spec.statistic, spec.features, spec.band_sigma
+    seed, tz, week_start = spec.seed, spec.tz, spec.week_start
     if statistic not in STATISTICS:
         raise unknown("statistic", statistic, list(STATISTICS))
     stat = STATISTICS[statistic]

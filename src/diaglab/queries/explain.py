@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import numpy as np
@@ -22,12 +22,20 @@ import pandas as pd
 from diaglab.errors import InputError, UnknownNameError
 from diaglab.queries import _explainers as ex_
 from diaglab.queries import found_slices
-from diaglab.queries.drift import DriftReport, drift
-from diaglab.queries.filters import Slice
+from diaglab.queries.drift import DriftReport
 from diaglab.queries.filters import where as apply_where
+from diaglab.queries.result import Result
 from diaglab.queries.scope import decided
 from diaglab.queries.timegrid import Freq
 from diaglab.queries.window import Window
+
+if TYPE_CHECKING:
+    from diaglab.specs.catalog import (
+        ExplainSpec,
+        ExplainWindowSpec,
+        ExplanationDriftSpec,
+        WorstErrorsSpec,
+    )
 from diaglab.store.compiled import fetch_over
 from diaglab.store.schema import columns_for, feature_column
 
@@ -35,8 +43,8 @@ _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="diaglab-explain")
 ROLE_COLUMNS = ("prediction_id", "timestamp", "model_version", "score", "prediction", "label")
 
 
-@dataclass(frozen=True)
-class Explanation:
+@dataclass(frozen=True, repr=False)
+class Explanation(Result):
     """One prediction explained.
 
     Attributes
@@ -257,8 +265,11 @@ def _day_drift(store: Any, model: str, ts: pd.Timestamp | None, version: str) ->
     day = pd.Timestamp(ts).tz_convert("UTC").normalize()
 
     def compute() -> list[str]:
-        rep = drift(store, model, window=Window(day, day + pd.Timedelta("1D")), version=version)
-        return rep.drifted
+        from diaglab.specs.catalog import DriftSpec
+
+        window = Window(day, day + pd.Timedelta("1D"))
+        rep = DriftSpec.build(model, window=window, version=version).run(store)
+        return list(rep.drifted)
 
     return set(store.memo(("explain-day-drift", model, str(day), version), compute))
 
@@ -382,10 +393,9 @@ def _from_cache(ex: ex_.Explained, rec: Mapping[str, Any]) -> tuple[np.ndarray, 
 
 def explain(
     store: Any,
-    model: str,
-    prediction_id: str,
+    spec: ExplainSpec,
     *,
-    drift: DriftReport | bool | None = None,
+    drift_report: DriftReport | None = None,
     trust: bool = False,
     cache: bool = True,
 ) -> Explanation:
@@ -398,8 +408,9 @@ def explain(
     prediction_id : str
     drift : DriftReport, bool or None
         Where ``drifted_in_window`` comes from: None (default) runs ``dl.drift`` on the
-        prediction's UTC day against the reference; a DriftReport is used as given; False skips
-        the flag (None in the table).
+        prediction's UTC day against the reference; a DriftReport is used as given (at run
+        time, ``drift_report``: it is not stored with the spec); False skips the flag (None in
+        the table).
     trust : bool
         Needed for models stored as pickles (loading them runs code).
     cache : bool
@@ -410,6 +421,8 @@ def explain(
     >>> ex = dl.explain(store, "credit", pid)          # doctest: +SKIP
     >>> ex.base_value + sum(ex.values.values())        # doctest: +SKIP
     """
+    model, prediction_id = spec.model, spec.prediction_id
+    drift = spec.drift if drift_report is None else drift_report
     row = fetch_row(store, model, prediction_id)
     version = str(row["model_version"].iloc[0])
     ex = ex_.explained(store, model, version, trust=trust)
@@ -445,16 +458,24 @@ def explain(
     return result
 
 
+@dataclass(frozen=True, kw_only=True, repr=False)
+class WindowExplanation(Result):
+    """SHAP values of a window's predictions (``dl.explain_window``).
+
+    ``table``: ``prediction_id, timestamp, model_version, score, label, base_value`` and one
+    ``shap:<feature>`` column per feature of the row's model version; ``sample`` the most rows
+    explained (None: all), ``versions`` the model versions explained.
+    """
+
+    table: pd.DataFrame
+    model: str
+    sample: int | None
+    versions: tuple[str, ...] = ()
+
+
 def explain_window(
-    store: Any,
-    model: str,
-    *,
-    window: Any = None,
-    where: Slice | str | None = None,
-    version: str | None = None,
-    sample: int | None = 10_000,
-    trust: bool = False,
-) -> pd.DataFrame:
+    store: Any, spec: ExplainWindowSpec, *, trust: bool = False
+) -> WindowExplanation:
     """SHAP values of (a deterministic sample of) the predictions in a window, cached.
 
     The sample is the ``sample`` rows with the smallest hash of their id, chosen in the engine, so
@@ -462,16 +483,15 @@ def explain_window(
 
     Returns
     -------
-    pandas.DataFrame
-        ``prediction_id, timestamp, model_version, score, label, base_value`` and one
-        ``shap:<feature>`` column per feature of the row's model version.
+    WindowExplanation
     """
+    model, scope, sample = spec.model, spec.scope, spec.sample
     if sample is not None and (not isinstance(sample, int) or sample <= 0):
         raise InputError(f"sample is a positive number of rows or None, not {sample!r}")
     t = store.table(model)
-    t = apply_where(Window.of(window).filter(t), where)
-    if version is not None:
-        t = t.filter(t.model_version == version)
+    t = apply_where(Window.of(scope.window).filter(t), scope.where)
+    if scope.version is not None:
+        t = t.filter(t.model_version == scope.version)
     if sample is not None:
         t = t.order_by(t.prediction_id.hash()).limit(sample)
     rows = t.to_pandas()
@@ -493,41 +513,57 @@ def explain_window(
         got = got[["prediction_id", "base_value", *[f"shap:{f}" for f in ex.features]]]
         keep = [c for c in ROLE_COLUMNS if c in group.columns]
         parts.append(group[keep].merge(got, on="prediction_id", how="left"))
+    versions = tuple(str(v) for v in sorted(rows["model_version"].unique()))
     if not parts:
-        return pd.DataFrame(columns=[*ROLE_COLUMNS, "base_value"])
-    return pd.concat(parts, ignore_index=True).sort_values("timestamp", ignore_index=True)
+        empty = pd.DataFrame(columns=[*ROLE_COLUMNS, "base_value"])
+        return WindowExplanation(table=empty, model=model, sample=sample, versions=versions)
+    table = pd.concat(parts, ignore_index=True).sort_values("timestamp", ignore_index=True)
+    return WindowExplanation(table=table, model=model, sample=sample, versions=versions)
 
 
-def worst_errors(
-    store: Any,
-    model: str,
-    *,
-    window: Any = None,
-    where: Slice | str | None = None,
-    k: int = 20,
-) -> pd.DataFrame:
+@dataclass(frozen=True, kw_only=True, repr=False)
+class WorstErrors(Result):
+    """The most confident wrong predictions (``dl.worst_errors``).
+
+    ``table``: ``prediction_id, timestamp, model_version, score, prediction, label,
+    error_size``, largest error first; ``error_of`` says what the error is measured on
+    (``"score"``, or ``"prediction"`` for regression).
+    """
+
+    table: pd.DataFrame
+    model: str
+    error_of: str
+
+
+def worst_errors(store: Any, spec: WorstErrorsSpec) -> WorstErrors:
     """The ``k`` labelled predictions with the largest |label - score| (or |label - prediction|
     for regression) in a window and slice, found in the engine (``order_by().limit()``)."""
+    model, k = spec.model, spec.k
     if not isinstance(k, int) or k <= 0:
         raise InputError(f"k is a positive number of rows, not {k!r}")
     schema = store.schema(model)
     if schema.task == "multiclass":
         raise InputError("worst errors need a score: binary and regression models only")
-    t = apply_where(Window.of(window).filter(decided(store.table(model), schema)), where)
-    out = t["prediction"] if schema.task == "regression" else t["score"]
+    t = apply_where(
+        Window.of(spec.scope.window).filter(decided(store.table(model), schema)),
+        spec.scope.where,
+    )
+    error_of = "prediction" if schema.task == "regression" else "score"
+    out = t[error_of]
     t = t.filter(t.label.notnull() & out.notnull())
     t = t.mutate(error_size=(t.label - out).abs())
     keep = ["prediction_id", "timestamp", "model_version", "score", "prediction", "label"]
-    return (
+    table = (
         t.order_by([ibis.desc("error_size"), "prediction_id"])
         .limit(k)
         .select(*keep, "error_size")
         .to_pandas()
     )
+    return WorstErrors(table=table, model=model, error_of=error_of)
 
 
-@dataclass(frozen=True)
-class ExplanationDrift:
+@dataclass(frozen=True, repr=False)
+class ExplanationDrift(Result):
     """Mean |SHAP| per feature, per time window and model version, with rank changes.
 
     ``table`` columns: ``window_start, model_version, feature, mean_abs_shap, rank, n,
@@ -547,16 +583,7 @@ class ExplanationDrift:
 
 
 def explanation_drift(
-    store: Any,
-    model: str,
-    *,
-    window: Any = None,
-    where: Slice | str | None = None,
-    freq: str = "1W",
-    sample: int | None = 10_000,
-    trust: bool = False,
-    tz: str = "UTC",
-    week_start: str = "monday",
+    store: Any, spec: ExplanationDriftSpec, *, trust: bool = False
 ) -> ExplanationDrift:
     """Which features' contributions changed over time and across versions.
 
@@ -566,8 +593,12 @@ def explanation_drift(
     ``week_start``, 'M' for months, ... in ``tz``); ``window_start`` is each window's start
     clipped to ``window``.
     """
-    period = Freq.parse(freq, tz=tz, week_start=week_start)
-    rows = explain_window(store, model, window=window, sample=sample, where=where, trust=trust)
+    from diaglab.specs.catalog import ExplainWindowSpec
+
+    model, window, freq, sample = spec.model, spec.scope.window, spec.freq, spec.sample
+    period = Freq.parse(freq, tz=spec.tz, week_start=spec.week_start)
+    sampled = ExplainWindowSpec(scope=spec.scope, sample=sample)
+    rows = explain_window(store, sampled, trust=trust).table
     shap_cols = [c for c in rows.columns if c.startswith("shap:")]
     if rows.empty:
         return ExplanationDrift(model, freq, sample, pd.DataFrame())

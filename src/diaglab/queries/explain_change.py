@@ -23,7 +23,7 @@ computed from their labelled counts and values in both periods (no further scan)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import numpy as np
@@ -48,6 +48,9 @@ from diaglab.stats.decomposition import (
     mix_rate,
 )
 from diaglab.store.engines import materialize
+
+if TYPE_CHECKING:
+    from diaglab.specs.catalog import ExplainChangeSpec
 
 SUPPORTED = {
     "binary": ("error", "accuracy", "log_loss", "brier_score"),
@@ -101,22 +104,7 @@ def _windows(reference: Any, window: Any) -> tuple[Window, Window]:
     return ref, win
 
 
-def explain_change(
-    store: Any,
-    model: str,
-    *,
-    window: Any = None,
-    reference: Any = None,
-    where: Any = None,
-    version: str | None = None,
-    metrics: str = "error",
-    by: str | Sequence[str] | None = None,
-    k: int = 5,
-    sample: int = 5_000,
-    search: bool = True,
-    confidence: float = 0.95,
-    seed: int = 0,
-) -> ChangeExplanation:
+def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
     """Why ``metrics`` changed from ``reference`` (earlier) to ``window`` (later), by cause.
 
     The change of an additive metric is split two ways, with intervals:
@@ -177,6 +165,15 @@ def explain_change(
     ...                       window=("2026-02-05", "2026-03-02"))  # doctest: +SKIP
     >>> print(r.summary)  # doctest: +SKIP
     """
+    model, window, reference = spec.model, spec.scope.window, spec.scope.reference
+    where, version, metrics, by = spec.scope.where, spec.scope.version, spec.metrics, spec.by
+    k, sample, search, confidence, seed = (
+        spec.k,
+        spec.sample,
+        spec.search,
+        spec.confidence,
+        spec.seed,
+    )
     schema = store.schema(model)
     task = schema.task or "binary"
     metric = _metric(metrics, task)
@@ -451,19 +448,22 @@ def _found(
     s_b: np.ndarray,
 ) -> pd.DataFrame:
     """The slices find_slices reports as got worse, with their contribution to the change."""
-    from diaglab.queries.slice_search import find_slices
+    from diaglab.specs.catalog import FindSlicesSpec
 
     search = {"error": "error", "accuracy": "error", "mse": "rmse"}.get(metric, metric)
     try:
-        found = find_slices(
-            store,
-            model,
-            metrics=search,
-            compare=(ref_win, win),
-            where=where,
-            version=version,
-            k=k,
-            max_conditions=2,
+        found = (
+            FindSlicesSpec.build(
+                model,
+                metrics=search,
+                compare=(ref_win, win),
+                where=where,
+                version=version,
+                k=k,
+                max_conditions=2,
+            )
+            .run(store)
+            .table
         )
     except InputError:
         found = pd.DataFrame()

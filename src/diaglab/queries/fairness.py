@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import numpy as np
@@ -36,6 +36,9 @@ from diaglab.stats.fairness import (
 )
 from diaglab.stats.scores import DEFAULT_SCORE_BINS, ScoreHistogram, binned_calibration_error
 from diaglab.store.sensitive import MARK, keyed_hash, store_key
+
+if TYPE_CHECKING:
+    from diaglab.specs.catalog import FairnessSpec
 
 MISSING = "(missing)"
 COUNTS = ("n", "n_positive_predicted", "n_labelled", "tp", "fp", "tn", "fn")
@@ -99,18 +102,8 @@ class FairnessReport:
 
 def fairness(
     store: Any,
-    model: str,
+    spec: FairnessSpec,
     *,
-    sensitive: str | Sequence[str],
-    window: Any = None,
-    where: Any = None,
-    version: str | None = None,
-    threshold: float | None = None,
-    metrics: str | Sequence[str] | None = None,
-    reference: str | Mapping[str, str] | None = "largest",
-    min_support: int = 30,
-    max_difference: float = 0.1,
-    confidence: float = 0.95,
     group_names: Mapping[str, Mapping[str, str]] | None = None,
 ) -> FairnessReport:
     """Selection rate, TPR, FPR, precision, error and calibration per group, and disparities.
@@ -146,6 +139,10 @@ def fairness(
     >>> f = dl.fairness(store, "credit", sensitive=["region"])  # doctest: +SKIP
     >>> f.disparities[["sensitive", "measure", "difference", "ratio"]]  # doctest: +SKIP
     """
+    model, window, where = spec.model, spec.scope.window, spec.scope.where
+    version, threshold, sensitive = spec.scope.version, spec.scope.threshold, spec.sensitive
+    metrics, reference, min_support = spec.metrics, spec.reference_group, spec.min_support
+    max_difference, confidence = spec.max_difference, spec.confidence
     schema, attrs, names = checked(store, model, sensitive, metrics, min_support)
     table, win = scoped_table(store, model, window, where, version, threshold)
     cells = store.memo(
@@ -387,7 +384,7 @@ def reference_groups(
     elif isinstance(reference, str):
         if len(attrs) != 1:
             raise InputError(
-                "with several sensitive features, reference= is 'largest' or a mapping "
+                "with several sensitive features, reference_group= is 'largest' or a mapping "
                 "{feature: group}"
             )
         given, rule = {attrs[0]: reference}, "given"

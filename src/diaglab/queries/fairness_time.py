@@ -11,9 +11,9 @@ replaces a band by fixed limits, e.g. ``{"equalized_odds": (None, 0.05)}``.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,9 @@ from diaglab.queries.timegrid import Freq, epoch_micros, span_of
 from diaglab.queries.window import Window
 from diaglab.stats.bands import Band, calibrate_band, threshold_band
 from diaglab.stats.fairness import MEASURES
+
+if TYPE_CHECKING:
+    from diaglab.specs.catalog import FairnessOverTimeSpec
 
 
 @dataclass(frozen=True)
@@ -68,24 +71,8 @@ class FairnessOverTime:
 
 def fairness_over_time(
     store: Any,
-    model: str,
+    spec: FairnessOverTimeSpec,
     *,
-    sensitive: str | Sequence[str],
-    window: Any = None,
-    where: Any = None,
-    version: str | None = None,
-    threshold: float | None = None,
-    freq: str = "1D",
-    metrics: str | Sequence[str] | None = None,
-    reference: str | Mapping[str, str] | None = "largest",
-    min_support: int = 30,
-    max_difference: float = 0.1,
-    band_sigma: float = 3.0,
-    bounds: Mapping[str, tuple[float | None, float | None]] | None = None,
-    baseline: Any = None,
-    confidence: float = 0.95,
-    tz: str = "UTC",
-    week_start: str = "monday",
     group_names: Mapping[str, Mapping[str, str]] | None = None,
 ) -> FairnessOverTime:
     """Demographic parity, equalized odds, equal opportunity and predictive parity per window.
@@ -100,6 +87,12 @@ def fairness_over_time(
     >>> ft = dl.fairness_over_time(store, "credit", sensitive="region", freq="7D")  # doctest: +SKIP
     >>> ft.alerts()[["window_start", "measure", "difference", "band_high"]]  # doctest: +SKIP
     """
+    model, window, where = spec.model, spec.scope.window, spec.scope.where
+    version, threshold, sensitive = spec.scope.version, spec.scope.threshold, spec.sensitive
+    freq, metrics, reference = spec.freq, spec.metrics, spec.reference_group
+    min_support, max_difference, band_sigma = spec.min_support, spec.max_difference, spec.band_sigma
+    bounds, baseline, confidence = spec.bounds, spec.baseline, spec.confidence
+    tz, week_start = spec.tz, spec.week_start
     schema, attrs, names = checked(store, model, sensitive, metrics, min_support)
     fixed = dict(bounds or {})
     for m in fixed:

@@ -8,17 +8,69 @@ slices' statistics would be stale).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import ibis
 import pandas as pd
 
 from diaglab.queries.filters import Slice, predicate
+from diaglab.queries.result import Result
 from diaglab.queries.window import Window
 
 COLUMNS = ("predicate", "metric", "value", "overall", "support", "p_adjusted", "compared")
 _MOST = 50
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class FoundSlices(Result):
+    """The slices ``dl.find_slices`` reported, and what the search did.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per reported slice (columns under ``dl.find_slices``); empty when none passed.
+    model, metric, window, compare, where
+        What was searched (windows and ``where`` as text; ``window`` is None with ``compare``).
+    alpha : float
+        The false discovery rate.
+    min_support : int
+        Fewest labelled rows a slice needed.
+    labelled : int
+        Labelled rows searched.
+    features, skipped_features : list of str
+        Features sliced on, and those left out (a single value: nothing to slice).
+    hypotheses : int
+        Slices the lattice holds; ``level_hypotheses`` per level.
+    weighting : str
+        How the false-discovery budget was spread over the levels.
+    evaluated, tested : int
+        Slices counted, and those with enough support to be tested.
+    truncated : bool
+        True when the search stopped short of the whole lattice (``MAX_DEEP_CANDIDATES``).
+    nearest_misses : list of dict
+        The slices worse than the rest that came nearest to passing, with why they did not.
+    """
+
+    table: pd.DataFrame
+    model: str
+    metric: str
+    window: str | None
+    compare: list[str] | None
+    where: str | None
+    alpha: float
+    min_support: int
+    labelled: int
+    features: list[str] = field(default_factory=list)
+    skipped_features: list[str] = field(default_factory=list)
+    hypotheses: int = 0
+    level_hypotheses: list[int] = field(default_factory=list)
+    weighting: str = "levels"
+    evaluated: int = 0
+    tested: int = 0
+    truncated: bool = False
+    nearest_misses: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _found(store: Any, model: str) -> dict[str, dict[str, Any]]:
@@ -29,7 +81,7 @@ def _found(store: Any, model: str) -> dict[str, dict[str, Any]]:
 def _request(
     metric: str | None, window: Any, compare: Any, where: Any
 ) -> tuple[Any, str | None, tuple[str, ...] | None, str | None]:
-    """What a search was asked, as ``find_slices`` writes it in its ``attrs``."""
+    """What a search was asked, as ``find_slices`` records it in its result."""
     return (
         metric,
         None if window is None else str(window),
@@ -59,14 +111,14 @@ def misses(
     return list(kept.get(request, []))
 
 
-def remember(store: Any, model: str, found: pd.DataFrame) -> None:
+def remember(store: Any, model: str, result: FoundSlices) -> None:
     """Keep ``find_slices``' result rows (the latest result of a predicate wins) and its
     nearest misses."""
-    a = found.attrs
-    request = _request(a.get("metric"), a.get("window"), a.get("compare"), a.get("where"))
+    request = _request(result.metric, result.window, result.compare, result.where)
     kept: dict[Any, list[dict[str, Any]]] = store.memo(("slice-misses", model), dict)
     kept.pop(request, None)
-    kept[request] = list(a.get("nearest_misses") or [])
+    kept[request] = list(result.nearest_misses)
+    found = result.table
     while len(kept) > _MOST:
         kept.pop(next(iter(kept)))
     if found.empty or "slice" not in found.columns:
@@ -113,10 +165,11 @@ def containing(store: Any, model: str, prediction_id: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
-def misses_text(attrs: Mapping[Any, Any], *, limit: int = 3) -> list[str]:
-    """One line per nearest miss of a ``find_slices`` result, for reports and explorers."""
+def misses_text(nearest_misses: Sequence[dict[str, Any]], *, limit: int = 3) -> list[str]:
+    """One line per nearest miss of a ``find_slices`` result (``result.nearest_misses``), for
+    reports and explorers."""
     lines = []
-    for miss in list(attrs.get("nearest_misses") or [])[:limit]:
+    for miss in list(nearest_misses)[:limit]:
         lines.append(
             f"{miss['predicate']}: effect {miss['effect']:+.3g} on {miss['labelled']:,} "
             f"labelled rows, p {miss['p_value']:.2g}, adjusted {miss['p_adjusted']:.2g} "

@@ -18,15 +18,15 @@ Alerts: see :func:`metrics_over_time`. Label-free estimates: :mod:`diaglab.stats
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from diaglab.errors import DiaglabWarning, InputError, unknown
-from diaglab.queries._metrics_bands import band_for, typical_n
+from diaglab.queries._metrics_bands import OPERATIONS, band_for, typical_n
 from diaglab.queries._metrics_engine import (
     baseline_calibrations,
     by_expr,
@@ -38,8 +38,8 @@ from diaglab.queries._metrics_engine import (
     scoped,
 )
 from diaglab.queries._metrics_table import estimate_parts, reasons, rows, tidy
-from diaglab.queries.filters import Slice
-from diaglab.queries.slices import label_center, metric_task
+from diaglab.queries.result import Result
+from diaglab.queries.slices import BINARY_QUALITY, label_center, metric_task
 from diaglab.queries.timegrid import Freq, epoch_micros, span_of
 from diaglab.queries.window import Window, _utc
 from diaglab.stats.bands import MIN_WINDOWS
@@ -47,35 +47,17 @@ from diaglab.stats.estimation import ESTIMATED_METRICS, cbpe
 from diaglab.stats.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS, metric_table
 from diaglab.stats.scores import ScoreHistogram
 
+if TYPE_CHECKING:
+    from diaglab.specs.catalog import MetricsOverTimeSpec
+
 RESOURCE_METRICS = ("throughput", "cpu_ms_per_prediction", "memory_mb")
 """From the resource columns (:mod:`diaglab.producers.resources`): predictions per second of the
 window, the calls' CPU ms per prediction, and the largest peak RSS (MB) a row reported."""
 OWN_METRICS = ("volume", "label_delay_p50", "label_delay_p90", *RESOURCE_METRICS)
 """Metrics computed here rather than in :mod:`diaglab.stats.metrics`."""
-_OPERATIONS = (
-    "volume",
-    "failure_rate",
-    "latency_p50",
-    "latency_p95",
-    "latency_p99",
-    "label_coverage",
-    "label_delay_p50",
-    "label_delay_p90",
-)
+_OPERATIONS = tuple(m for m in OPERATIONS if m != "latency_p90")  # p90: on request
 DEFAULT_METRICS = {
-    "binary": (
-        *_OPERATIONS,
-        "mean_score",
-        "positive_rate",
-        "accuracy",
-        "precision",
-        "recall",
-        "f1",
-        "roc_auc",
-        "log_loss",
-        "brier_score",
-        "expected_calibration_error",
-    ),
+    "binary": (*_OPERATIONS, "mean_score", "positive_rate", "accuracy", *BINARY_QUALITY),
     "multiclass": (*_OPERATIONS, "accuracy", "error"),
     "regression": (*_OPERATIONS, "mae", "rmse", "r2"),
 }
@@ -101,8 +83,8 @@ TABLE_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class MetricsOverTime:
+@dataclass(frozen=True, repr=False)
+class MetricsOverTime(Result):
     """Metrics per time window, with intervals, alert bands and label-free estimates.
 
     Attributes
@@ -142,7 +124,6 @@ class MetricsOverTime:
     windows: pd.DataFrame = field(repr=False)
     bands: pd.DataFrame = field(repr=False)
     calibration: dict[str, int] = field(repr=False)
-    warnings: tuple[str, ...] = ()
 
     @property
     def series(self) -> list[str]:
@@ -208,28 +189,7 @@ def resolve_metric_names(metrics: str | Sequence[str] | None, task: str, scores:
 # -- metrics_over_time ------------------------------------------------------------------------
 
 
-def metrics_over_time(
-    store: Any,
-    model: str,
-    *,
-    window: Any = None,
-    where: Slice | str | None = None,
-    version: str | None = None,
-    as_of: Any = None,
-    threshold: float | None = None,
-    freq: str = "1D",
-    metrics: str | Sequence[str] | None = None,
-    by: str | None = None,
-    band_sigma: float = 3.0,
-    thresholds: Mapping[str, tuple[float | None, float | None]] | None = None,
-    baseline: Any = None,
-    estimate: bool = True,
-    bands_from: str = "baseline",
-    calibrate_on: str = "baseline",
-    confidence: float = 0.95,
-    tz: str = "UTC",
-    week_start: str = "monday",
-) -> MetricsOverTime:
+def metrics_over_time(store: Any, spec: MetricsOverTimeSpec) -> MetricsOverTime:
     """Volume, failures, latency, labels and model quality per time window, with alert bands.
 
     Parameters
@@ -316,6 +276,12 @@ def metrics_over_time(
     >>> m = dl.metrics_over_time(store, "credit", metrics=["accuracy", "roc_auc"])  # doctest: +SKIP
     >>> m.alerts()[["window_start", "metric", "value", "band_low"]]  # doctest: +SKIP
     """
+    model, window, where = spec.model, spec.scope.window, spec.scope.where
+    threshold = spec.scope.threshold
+    version, as_of, freq, metrics = spec.scope.version, spec.scope.as_of, spec.freq, spec.metrics
+    by, band_sigma, thresholds, baseline = spec.by, spec.band_sigma, spec.thresholds, spec.baseline
+    estimate, bands_from, calibrate_on = spec.estimate, spec.bands_from, spec.calibrate_on
+    confidence, tz, week_start = spec.confidence, spec.tz, spec.week_start
     period = Freq.parse(freq, tz=tz, week_start=week_start)
     schema = store.schema(model)
     task = schema.task or "binary"

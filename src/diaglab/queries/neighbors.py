@@ -12,7 +12,8 @@ encoding, halved). A missing value on either side counts as one unit of differen
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 import ibis
 import pandas as pd
@@ -28,8 +29,12 @@ from diaglab.queries.explain import (
     reference_version,
     schema_key,
 )
+from diaglab.queries.result import Result
 from diaglab.store.compiled import fetch_over
 from diaglab.store.schema import feature_column
+
+if TYPE_CHECKING:
+    from diaglab.specs.catalog import NeighborsSpec
 
 Among = Literal["reference", "production"]
 
@@ -85,15 +90,22 @@ def distance_expr(
     return total.sqrt()
 
 
-def neighbors(
-    store: Any,
-    model: str,
-    prediction_id: str,
-    *,
-    k: int = 10,
-    among: Among = "reference",
-    trust: bool = False,
-) -> pd.DataFrame:
+@dataclass(frozen=True, kw_only=True, repr=False)
+class Neighbors(Result):
+    """The rows nearest a prediction (``dl.neighbors``).
+
+    ``table``: ``rank`` (1 = nearest), ``distance``, then (production) ``prediction_id,
+    timestamp, model_version`` or (reference) ``model_version``, the features, ``score,
+    prediction, label``. Reference rows registered without scores get the model's score.
+    """
+
+    table: pd.DataFrame
+    prediction_id: str
+    among: str
+    version: str
+
+
+def neighbors(store: Any, spec: NeighborsSpec, *, trust: bool = False) -> Neighbors:
     """The ``k`` rows most similar to a prediction, with their predictions and labels.
 
     Parameters
@@ -104,11 +116,9 @@ def neighbors(
 
     Returns
     -------
-    pandas.DataFrame
-        ``distance`` first, then (production) ``prediction_id, timestamp, model_version`` or
-        (reference) ``model_version``, the features, ``score, prediction, label``. Reference
-        rows registered without scores get the model's score.
+    Neighbors
     """
+    model, prediction_id, k, among = spec.model, spec.prediction_id, spec.k, spec.among
     if among not in ("reference", "production"):
         raise InputError(f"unknown among {among!r}; known: production, reference")
     if not isinstance(k, int) or isinstance(k, bool) or k <= 0:
@@ -149,7 +159,9 @@ def neighbors(
 
         scales = tuple((f, scale[f]) for f in num)
         key = ("neighbors", model, among, version, k, tuple(names), scales, schema_key(table))
-        return fetch_over(probe(table, values), key, build).to_pandas()
+        found = fetch_over(probe(table, values), key, build).to_pandas()
+        found.insert(0, "rank", range(1, len(found) + 1))  # nearest first
+        return found
 
     # memoised until the next ingest: reopening a card does not search again
     df = store.memo(("neighbors", model, prediction_id, k, among), search).copy()
@@ -161,4 +173,5 @@ def neighbors(
                 df["score"] = proba[:, 1]
         except Exception:  # scores are context here; the neighbours stand without them
             pass
-    return df.reset_index(drop=True)
+    df = df.reset_index(drop=True)
+    return Neighbors(table=df, prediction_id=prediction_id, among=among, version=version)

@@ -47,7 +47,7 @@ needs ``p ≤ π_1 α R / m_1`` instead of ``p ≤ α R / m`` over the whole lat
 6 bins and 3 levels, ~150 times less strict at one condition and ~4 times at two, ~6 times
 stricter at three. ``weighting="uniform"`` restores plain BH over the lattice. Only slices worse
 than the rest, scoring higher than each of their parents, with an adjusted p below ``alpha`` are
-reported; the nearest misses are kept with why they missed (``attrs["nearest_misses"]``).
+reported; the nearest misses are kept with why they missed (``result.nearest_misses``).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import numpy as np
@@ -77,10 +77,14 @@ from diaglab.queries.slices import has_scores
 from diaglab.queries.window import Window
 from diaglab.store.engines import materialize
 
+if TYPE_CHECKING:
+    from diaglab.queries.found_slices import FoundSlices
+    from diaglab.specs.catalog import FindSlicesSpec
+
 MAX_CANDIDATES = 20_000
 MAX_DEEP_CANDIDATES = 1_500
 """Candidates counted at level 2 (and at levels 3+) at most, those whose weakest parent scores
-highest first; beyond it the search is no longer exhaustive and says so (``attrs["truncated"]``)."""
+highest first; beyond it the search is no longer exhaustive and says so (``result.truncated``)."""
 MAX_PARENTS = 2 * math.isqrt(2 * MAX_CANDIDATES)
 """Promising slices joined into the next level at most, the highest scoring first (400). The
 ``MAX_CANDIDATES`` children with the best weakest parent are pairs of the top ~200 parents, so
@@ -108,25 +112,8 @@ def level_sizes(cards: Sequence[int], levels: int) -> tuple[int, ...]:
 
 
 def find_slices(
-    store: Any,
-    model: str,
-    *,
-    window: Any = None,
-    where: Any = None,
-    version: str | None = None,
-    threshold: float | None = None,
-    metrics: str | Sequence[str] = "error",
-    k: int = 10,
-    max_conditions: int = 3,
-    min_support: int | None = None,
-    compare: tuple[Any, Any] | None = None,
-    alpha: float = 0.05,
-    features: Sequence[str] | None = None,
-    bins: Any = None,
-    other_threshold: float = 0.01,
-    progress: Callable[[str], None] | None = None,
-    weighting: str = "levels",
-) -> pd.DataFrame:
+    store: Any, spec: FindSlicesSpec, *, progress: Callable[[str], None] | None = None
+) -> FoundSlices:
     """The slices where the model is worst (or, with ``compare``, got worse), most severe first.
 
     Parameters
@@ -170,12 +157,13 @@ def find_slices(
 
     Returns
     -------
-    pandas.DataFrame
-        One row per reported slice: ``slice`` (dl.Slice), ``predicate``, ``level``, ``support``
-        (rows), ``support_share``, ``labelled``, ``metric``, ``value``, ``lower``, ``upper``,
+    FoundSlices
+        ``table``: one row per reported slice: ``slice`` (dl.Slice), ``predicate``, ``level``,
+        ``support`` (rows), ``support_share``, ``labelled``, ``metric``, ``value``, ``lower``,
+        ``upper``,
         ``overall``, ``difference``, ``p_value``, ``p_adjusted``, ``score``, ``why``; with
         ``compare``: ``value_a``, ``value_b``, ``overall_a``, ``overall_b``, ``did`` (difference
-        in differences) with ``did_lower``/``did_upper`` instead of value/interval. ``attrs`` says
+        in differences) with ``did_lower``/``did_upper`` instead of value/interval. The result says
         how many slices were counted and tested, the hypotheses per level, the minimum support,
         whether the search was truncated, and ``nearest_misses``: the slices worse than the rest
         that came nearest to passing (``predicate``, ``level``, ``labelled``, ``effect``,
@@ -184,10 +172,17 @@ def find_slices(
 
     Examples
     --------
-    >>> dl.find_slices(store, "credit", k=5)[["predicate", "value", "overall"]]  # doctest: +SKIP
+    >>> found = dl.find_slices(store, "credit", k=5)                      # doctest: +SKIP
+    >>> found.table[["predicate", "value", "overall"]]                   # doctest: +SKIP
     >>> dl.find_slices(store, "credit", compare=(("2026-01-01", "2026-01-20"),
     ...                                           ("2026-01-20", "2026-03-02")))  # doctest: +SKIP
     """
+    model, window, where = spec.model, spec.scope.window, spec.scope.where
+    threshold = spec.scope.threshold
+    version, metrics, k = spec.scope.version, spec.metrics, spec.k
+    max_conditions, min_support, compare = spec.max_conditions, spec.min_support, spec.compare
+    alpha, features, bins = spec.alpha, spec.features, spec.bins
+    other_threshold, weighting = spec.other_threshold, spec.weighting
     metric = one_metric(metrics)
     if not isinstance(k, int) or k < 1:
         raise InputError(f"k must be a positive integer, got {k!r}")
@@ -270,8 +265,8 @@ def find_slices(
     evaluated, truncated = _search(store, labelled, setup, totals, k, max_conditions, progress)
     attrs["evaluated"] = len(evaluated)
     attrs["truncated"] = truncated
-    result = report(store, table, evaluated, setup, totals, k, alpha, attrs)
-    result.attrs.update(attrs)
+    table = report(store, table, evaluated, setup, totals, k, alpha, attrs)
+    result = found_slices.FoundSlices(table=table, **attrs)
     found_slices.remember(store, model, result)
     return result
 

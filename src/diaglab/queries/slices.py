@@ -20,7 +20,8 @@ kept in the store's memo until it ingests anything.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import numpy as np
@@ -28,6 +29,7 @@ import pandas as pd
 
 from diaglab.errors import InputError, unknown
 from diaglab.queries.filters import Slice
+from diaglab.queries.result import Result
 from diaglab.queries.scope import resolved_thresholds, scoped_table, threshold_text
 from diaglab.queries.slice_bins import Binning, binnings
 from diaglab.queries.slice_scan import (
@@ -44,21 +46,28 @@ from diaglab.stats.multiple_testing import benjamini_hochberg
 from diaglab.stats.scores import DEFAULT_SCORE_BINS, ScoreHistogram
 from diaglab.stats.sufficient import LOG_LOSS_CLIP
 
+if TYPE_CHECKING:
+    from diaglab.specs.catalog import SliceMetricsSpec
+
 LATENCY = ("latency_p50", "latency_p90", "latency_p95", "latency_p99")
 _SCORE_METRICS = frozenset(
     n for n, s in CLASSIFICATION_METRICS.items() if s.needs_scores or s.needs_histogram
 )
+BINARY_QUALITY = (
+    "precision",
+    "recall",
+    "f1",
+    "roc_auc",
+    "log_loss",
+    "brier_score",
+    "expected_calibration_error",
+)
+"""A binary model's quality metrics beyond accuracy, in the order tables show them."""
 DEFAULT_METRICS = {
     "binary": (
         "accuracy",
         "error",
-        "precision",
-        "recall",
-        "f1",
-        "roc_auc",
-        "log_loss",
-        "brier_score",
-        "expected_calibration_error",
+        *BINARY_QUALITY,
         "positive_rate",
         "mean_score",
         "label_coverage",
@@ -235,20 +244,49 @@ def resolve_metrics(
 # -- slice_metrics ----------------------------------------------------------------------------
 
 
-def slice_metrics(
-    store: Any,
-    model: str,
-    by: str | Sequence[str],
-    *,
-    window: Any = None,
-    where: Any = None,
-    version: str | None = None,
-    threshold: float | None = None,
-    metrics: str | Sequence[str] | None = None,
-    bins: Any = None,
-    other_threshold: float = 0.01,
-    confidence: float = 0.95,
-) -> pd.DataFrame:
+@dataclass(frozen=True, kw_only=True, repr=False)
+class SliceMetrics(Result):
+    """Metrics per slice (``dl.slice_metrics``).
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per slice, largest first (the columns are listed under ``dl.slice_metrics``).
+    model, window, where, version
+        What was asked (``window`` and ``where`` as text).
+    metrics : list of str
+        The metrics computed, in order.
+    bins : dict
+        Per ``by`` feature, the labels of its bins.
+    overall : dict
+        Each metric over the whole selection.
+    n : int
+        Predictions in the selection.
+    footnotes : dict
+        Per metric read off a histogram, a sentence saying how close it is to the exact value.
+    exact : tuple of str
+        Metrics computed exactly from the scores although a histogram was asked for (small
+        selections' ROC AUC).
+    empty_reason : str or None
+        Why the table is empty (no predictions in the selection), else None.
+    """
+
+    table: pd.DataFrame
+    model: str
+    window: str
+    where: str | None
+    version: str | None
+    metrics: list[str]
+    bins: dict[str, list[str]] = field(default_factory=dict)
+    overall: dict[str, float] = field(default_factory=dict)
+    n: int = 0
+    footnotes: dict[str, str] = field(default_factory=dict)
+    exact: tuple[str, ...] = ()
+    empty_reason: str | None = None
+    threshold: str | None = None
+
+
+def slice_metrics(store: Any, spec: SliceMetricsSpec) -> SliceMetrics:
     """Metrics per slice of one or two features, with intervals and the gap to the overall value.
 
     Parameters
@@ -265,7 +303,7 @@ def slice_metrics(
         log-spaced counts, within 0.5% of the exact ones (``diaglab.stats.log_histogram``).
         ROC AUC comes from a 100-bin score histogram (``roc_auc_error_bound`` bounds the gap),
         or exactly from the scores when the selection has at most 50,000 labelled, scored rows
-        (``attrs["exact"]``, bound 0).
+        (``result.exact``, bound 0).
     window : dl.Window or (start, end), optional
         Only predictions in this time window (default: all).
     where : dl.Slice or str, optional
@@ -285,22 +323,28 @@ def slice_metrics(
 
     Returns
     -------
-    pandas.DataFrame
-        One row per slice, largest first: ``slice`` (a :class:`dl.Slice`), ``predicate``, one
-        column per ``by`` feature with the bin label, ``n``, ``share``, ``n_labelled``, then per
+    SliceMetrics
+        ``table``: one row per slice, largest first: ``slice`` (a :class:`dl.Slice`),
+        ``predicate``, one column per ``by`` feature with the bin label, ``n``, ``share``,
+        ``n_labelled``, then per
         metric ``<m>``, ``<m>_lower``, ``<m>_upper``, ``<m>_overall``, ``<m>_difference`` (slice −
         overall), ``<m>_p_value`` (slice vs the rest), ``<m>_p_adjusted`` (Benjamini–Hochberg
         across the slices) and ``<m>_reason`` (why a value is NaN, e.g. "no labelled rows");
         a metric read off a histogram (``roc_auc``, latency quantiles) also has
         ``<m>_error_bound``, the largest gap to its value on the raw rows, and a sentence in
-        ``attrs["footnotes"][m]`` for charts and exports. ``attrs`` holds the overall values,
-        the bins and the query.
+        ``footnotes[m]`` for charts and exports. The result also holds the overall values
+        (``overall``), the bins and the query.
 
     Examples
     --------
-    >>> df = dl.slice_metrics(store, "credit", by=["region", "income"])  # doctest: +SKIP
-    >>> df[["predicate", "n", "error", "error_lower", "error_upper"]]        # doctest: +SKIP
+    >>> r = dl.slice_metrics(store, "credit", by=["region", "income"])  # doctest: +SKIP
+    >>> r.table[["predicate", "n", "error", "error_lower", "error_upper"]]  # doctest: +SKIP
     """
+    asked = spec.scope
+    threshold = asked.threshold
+    model, window, where, version = spec.model, asked.window, asked.where, asked.version
+    by, metrics, bins = spec.by, spec.metrics, spec.bins
+    other_threshold, confidence = spec.other_threshold, spec.confidence
     by_list = [by] if isinstance(by, str) else list(by)
     if not 1 <= len(by_list) <= 2:
         raise InputError(f"slice by one or two features, got {len(by_list)}")
@@ -452,7 +496,7 @@ def _slice_frame(
     confidence: float,
     attrs: dict[str, Any],
     exact: ScoreHistogram | None = None,
-) -> pd.DataFrame:
+) -> SliceMetrics:
     slices = [
         Slice(
             *(
@@ -486,7 +530,7 @@ def _slice_frame(
             exact_auc = _compared(frame, overall, ["roc_auc"], task, exact, total, confidence)
             auc = exact_auc["roc_auc"]
             parts["roc_auc"] = auc.assign(error_bound=np.where(auc["value"].notna(), 0.0, np.nan))
-            attrs["exact"] = ["roc_auc"]
+            attrs["exact"] = ("roc_auc",)
         columns: dict[str, Any] = {}
         for m in names:
             part = parts[m]
@@ -515,5 +559,4 @@ def _slice_frame(
             f"no predictions in this selection (window {attrs.get('window')}, "
             f"where {attrs.get('where')}, version {attrs.get('version')}): nothing to compare"
         )
-    out.attrs.update(attrs)
-    return out
+    return SliceMetrics(table=out, **attrs)

@@ -7,24 +7,28 @@ percentiles come from log-spaced duration histograms (:mod:`diaglab.stats.log_hi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from diaglab.errors import InputError, unknown
+from diaglab.queries.result import Result
 from diaglab.queries.timegrid import Freq, span_of
 from diaglab.queries.trace_search import find_traces, window_filter
 from diaglab.queries.window import Window
 from diaglab.stats.log_histogram import LOG_BINS, log_quantiles
+
+if TYPE_CHECKING:
+    from diaglab.specs.catalog import SpanStatsSpec
 
 SPAN_QUANTILES = (0.5, 0.95, 0.99)
 MIN_DURATION_MS = 1e-3
 """Durations below one microsecond (or negative, under clock skew) count as one microsecond."""
 
 
-@dataclass(frozen=True)
-class SpanStats:
+@dataclass(frozen=True, repr=False)
+class SpanStats(Result):
     """Per span name and window: volume, errors and latency percentiles; and the slowest traces.
 
     Attributes
@@ -63,16 +67,7 @@ class SpanStats:
         return out.loc[list(self.names)].reset_index()
 
 
-def span_stats(
-    store: Any,
-    *,
-    window: Any = None,
-    freq: str = "1D",
-    names: list[str] | None = None,
-    top: int = 20,
-    tz: str = "UTC",
-    week_start: str = "monday",
-) -> SpanStats:
+def span_stats(store: Any, spec: SpanStatsSpec) -> SpanStats:
     """Per span name per ``freq`` window: volume, error rate, latency p50/p95/p99; slowest traces.
 
     ``freq`` follows the grammar of :mod:`diaglab.queries.timegrid` ('1h', '1D', '7D', 'W', 'M',
@@ -86,6 +81,8 @@ def span_stats(
     >>> stats = dl.span_stats(store, freq="1D")  # doctest: +SKIP
     >>> stats.summary()  # doctest: +SKIP
     """
+    window, freq, names, top, tz = spec.scope.window, spec.freq, spec.names, spec.top, spec.tz
+    week_start = spec.week_start
     period = Freq.parse(freq, tz=tz, week_start=week_start)
     if not isinstance(top, int) or top < 1:
         raise InputError(f"top must be a positive integer, got {top!r}")
@@ -139,7 +136,10 @@ def span_stats(
         df["errors"] = df["errors"].fillna(0).astype("int64")
         df["error_rate"] = df["errors"] / df["volume"]
         order = df.groupby("name")["volume"].sum().sort_values(ascending=False, kind="stable")
-        slowest = find_traces(store, "slowest", window=window, limit=top)
+        from diaglab.specs.catalog import FindTracesSpec
+
+        found = find_traces(store, FindTracesSpec.build("slowest", window=window, limit=top))
+        slowest = found.table
         return SpanStats(df.reset_index(drop=True), slowest, freq, tuple(order.index))
 
     key = (

@@ -11,7 +11,7 @@ rounds across an edge, so ``bin >= k`` is exactly ``score >= k / bins``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import numpy as np
@@ -20,6 +20,9 @@ import pandas as pd
 from diaglab.errors import InputError
 from diaglab.queries.scope import resolved_thresholds, scoped_table, threshold_text
 from diaglab.stats.intervals import proportion_estimate
+
+if TYPE_CHECKING:
+    from diaglab.specs.catalog import ThresholdAnalysisSpec
 
 
 @dataclass(frozen=True)
@@ -55,19 +58,7 @@ class ThresholdAnalysis:
         return rows.iloc[int(np.argmin(np.abs(rows["threshold"].to_numpy() - threshold)))]
 
 
-def threshold_analysis(
-    store: Any,
-    model: str,
-    *,
-    window: Any = None,
-    where: Any = None,
-    version: str | None = None,
-    threshold: float | None = None,
-    bins: int = 100,
-    cost_fp: float = 1.0,
-    cost_fn: float = 1.0,
-    confidence: float = 0.95,
-) -> ThresholdAnalysis:
+def threshold_analysis(store: Any, spec: ThresholdAnalysisSpec) -> ThresholdAnalysis:
     """Precision, recall, selection rate and cost at every threshold ``k / bins``, per version.
 
     Parameters
@@ -91,6 +82,9 @@ def threshold_analysis(
     >>> ta = dl.threshold_analysis(store, "credit", cost_fn=5)  # doctest: +SKIP
     >>> ta.best                                                  # doctest: +SKIP
     """
+    model, window, where = spec.model, spec.scope.window, spec.scope.where
+    version, threshold, bins = spec.scope.version, spec.scope.threshold, spec.bins
+    cost_fp, cost_fn, confidence = spec.cost_fp, spec.cost_fn, spec.confidence
     schema = store.schema(model)
     if schema.task not in (None, "binary"):
         raise InputError(f"threshold_analysis needs a binary model; {model!r} is {schema.task}")

@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import pandas as pd
 
 from diaglab.errors import InputError, UnknownNameError, unknown
+from diaglab.queries.result import Result
 from diaglab.queries.traces import trace
 from diaglab.queries.window import Window
 
+if TYPE_CHECKING:
+    from diaglab.specs.catalog import FindTracesSpec
+
 FIND = ("slowest", "failed", "prediction")
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class FoundTraces(Result):
+    """Traces worth opening (``dl.find_traces``): ``table`` has ``trace_id``, ``name`` (of the
+    root), ``start``, ``duration_ms``, ``status``, ``errors`` (error spans in the trace; for
+    ``"failed"``), and ``prediction_id`` for ``"prediction"``; ``by`` says how they were found."""
+
+    table: pd.DataFrame
+    by: str
 
 
 def window_filter(spans: Any, window: Window) -> Any:
@@ -22,16 +37,7 @@ def window_filter(spans: Any, window: Window) -> Any:
     return spans
 
 
-def find_traces(
-    store: Any,
-    by: Literal["slowest", "failed", "prediction"] = "slowest",
-    *,
-    prediction_id: str | None = None,
-    model: str | None = None,
-    name: str | None = None,
-    window: Any = None,
-    limit: int = 20,
-) -> pd.DataFrame:
+def find_traces(store: Any, spec: FindTracesSpec) -> FoundTraces:
     """Traces worth opening, one row each: the slowest, the failed, or a prediction's.
 
     Parameters
@@ -47,17 +53,17 @@ def find_traces(
 
     Returns
     -------
-    pandas.DataFrame
-        ``trace_id``, ``name`` (of the root), ``start``, ``duration_ms``, ``status``, ``errors``
-        (error spans in the trace; for ``"failed"``), and ``prediction_id`` for ``"prediction"``.
+    FoundTraces
     """
+    by, prediction_id, model, name = spec.by, spec.prediction_id, spec.scope.model, spec.name
+    window, limit = spec.scope.window, spec.limit
     if by not in FIND:
         raise unknown("way to find traces", by, FIND)
     if not isinstance(limit, int) or limit < 1:
         raise InputError(f"limit must be a positive integer, got {limit!r}")
     spans = window_filter(store.spans(), Window.of(window))
     if by == "prediction":
-        return _by_prediction(store, prediction_id, model)
+        return FoundTraces(table=_by_prediction(store, prediction_id, model), by=by)
     if by == "slowest":
         roots = spans.filter(spans.parent_span_id.isnull())
         if name is not None:
@@ -91,7 +97,7 @@ def find_traces(
         df["status"] = "error"
     df.insert(2, "start", pd.to_datetime(df.pop("start_ns"), unit="ns", utc=True))
     df["status"] = df["status"].fillna("unset")
-    return df.reset_index(drop=True)
+    return FoundTraces(table=df.reset_index(drop=True), by=by)
 
 
 def _by_prediction(store: Any, prediction_id: Any, model: str | None) -> pd.DataFrame:
@@ -111,7 +117,9 @@ def _by_prediction(store: Any, prediction_id: Any, model: str | None) -> pd.Data
             raise UnknownNameError(
                 f"prediction {pid!r} of model {m!r} was logged without a trace id"
             )
-        t_ = trace(store, tid, links=False)
+        from diaglab.specs.catalog import TraceSpec
+
+        t_ = trace(store, TraceSpec(trace_id=tid, links=False))
         root = t_.spans.iloc[0]
         return pd.DataFrame(
             {
@@ -129,4 +137,4 @@ def _by_prediction(store: Any, prediction_id: Any, model: str | None) -> pd.Data
     )
 
 
-__all__ = ["FIND", "find_traces", "window_filter"]
+__all__ = ["FIND", "FoundTraces", "find_traces", "window_filter"]

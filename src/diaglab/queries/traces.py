@@ -16,14 +16,18 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
 import pandas as pd
 
 from diaglab.errors import InputError, UnknownNameError, unknown
+from diaglab.queries.result import Result
 from diaglab.store import spans as span_store
+
+if TYPE_CHECKING:
+    from diaglab.specs.catalog import TraceSpec
 
 _TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
 FIND = ("slowest", "failed", "prediction")
@@ -55,8 +59,8 @@ def check_trace_id(trace_id: object) -> str:
     return trace_id.strip().lower()
 
 
-@dataclass(frozen=True)
-class Trace:
+@dataclass(frozen=True, repr=False)
+class Trace(Result):
     """The spans of one trace, ordered for a waterfall.
 
     Attributes
@@ -101,6 +105,11 @@ class Trace:
     errors: tuple[str, ...]
 
     @property
+    def table(self) -> pd.DataFrame:
+        """The spans (:attr:`spans`): what a finding on a trace shows and compares."""
+        return self.spans
+
+    @property
     def flags(self) -> list[str]:
         """Plain-language notes on what is odd about this trace (empty when nothing is)."""
         notes = []
@@ -124,7 +133,7 @@ class Trace:
         )
 
 
-def trace(store: Any, trace_id: str, *, links: bool = True) -> Trace:
+def trace(store: Any, spec: TraceSpec) -> Trace:
     """The spans of one trace, laid out for a waterfall; see :class:`Trace`.
 
     Parameters
@@ -148,6 +157,7 @@ def trace(store: Any, trace_id: str, *, links: bool = True) -> Trace:
     >>> t = dl.trace(store, "4bf92f3577b34da6a3ce929d0e0e4736")  # doctest: +SKIP
     >>> t.slowest_stage, t.spans[["name", "offset_ms", "duration_ms"]]  # doctest: +SKIP
     """
+    trace_id, links = spec.trace_id, spec.links
     tid = check_trace_id(trace_id)
     if getattr(store, "engine", "duckdb") != "duckdb":
         return _portable_trace(store, tid, links=links)
@@ -207,8 +217,10 @@ def prediction_trace(store: Any, model: str, prediction_id: str) -> tuple[Trace 
     tid = rows[0]["trace_id"]
     if not tid:
         return None, f"prediction {prediction_id} was logged without a trace id"
+    from diaglab.specs.catalog import TraceSpec
+
     try:
-        return trace(store, tid), ""
+        return trace(store, TraceSpec(trace_id=tid)), ""
     except (InputError, UnknownNameError):
         return None, f"trace {tid} of prediction {prediction_id} has no stored spans"
 

@@ -18,9 +18,8 @@ for the shared requests one join aggregated to a handful of counts.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import numpy as np
@@ -28,8 +27,8 @@ import pandas as pd
 from scipy import stats as scipy_stats
 
 from diaglab.errors import InputError, unknown
-from diaglab.queries.filters import Slice
 from diaglab.queries.filters import where as apply_where
+from diaglab.queries.result import Result
 from diaglab.queries.scope import decided
 from diaglab.queries.slices import (
     has_scores,
@@ -45,6 +44,9 @@ from diaglab.stats.intervals import wilson_interval, z_value
 from diaglab.stats.metrics import Task, metric_table
 from diaglab.stats.scores import ScoreHistogram
 
+if TYPE_CHECKING:
+    from diaglab.specs.catalog import CompareVersionsSpec
+
 _DEFAULT = {
     "binary": ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "brier_score",
                "positive_rate", "mean_score", "failure_rate", "latency_p50", "latency_p99"),
@@ -53,8 +55,8 @@ _DEFAULT = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True)
-class VersionComparison:
+@dataclass(frozen=True, repr=False)
+class VersionComparison(Result):
     """Two versions of a model compared.
 
     Attributes
@@ -149,18 +151,7 @@ def _shared(table: Any, a: str, b: str, task: str, confidence: float) -> dict[st
     }
 
 
-def compare_versions(
-    store: Any,
-    model: str,
-    a: str,
-    b: str,
-    *,
-    window: Any = None,
-    where: Slice | str | None = None,
-    threshold: float | None = None,
-    metrics: str | Sequence[str] | None = None,
-    confidence: float = 0.95,
-) -> VersionComparison:
+def compare_versions(store: Any, spec: CompareVersionsSpec) -> VersionComparison:
     """Compare model versions ``a`` and ``b``: metric deltas (b − a) and shadow disagreement.
 
     Parameters
@@ -194,6 +185,9 @@ def compare_versions(
     >>> c.table[["metric", "value_a", "value_b", "delta", "delta_low", "delta_high"]]
     ... # doctest: +SKIP
     """
+    model, a, b, window, where = spec.model, spec.a, spec.b, spec.scope.window, spec.scope.where
+    threshold = spec.scope.threshold
+    metrics, confidence = spec.metrics, spec.confidence
     if a == b:
         raise InputError(f"compare two different versions, got {a!r} twice")
     schema = store.schema(model)

@@ -13,7 +13,7 @@ import math
 import numbers
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -28,20 +28,32 @@ from diaglab.queries.explain import (
     explain,
     fetch_row,
 )
+from diaglab.queries.result import Result
 from diaglab.store.schema import columns_for, feature_column
+
+if TYPE_CHECKING:
+    from diaglab.specs.catalog import CounterfactualSpec
+
+if TYPE_CHECKING:
+    from diaglab.specs.catalog import WhatIfSpec
 
 DECILES = tuple(q / 10 for q in range(1, 10))
 MAX_CATEGORIES = 30
 BEAM = 4
 
 
-@dataclass(frozen=True)
-class WhatIf:
+@dataclass(frozen=True, repr=False)
+class WhatIf(Result):
     """A prediction before and after changing some inputs."""
 
     changes: Mapping[str, Any]
     before: Explanation = field(repr=False)
     after: Explanation = field(repr=False)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The explanation after the changes (``after.table``)."""
+        return self.after.table
 
     @property
     def probability_before(self) -> float | None:
@@ -110,14 +122,7 @@ def _trained_categories(ex: ex_.Explained) -> dict[str, list[Any]]:
     return {f: list(c) for f, c in zip(ex.categorical, cats, strict=False)}
 
 
-def what_if(
-    store: Any,
-    model: str,
-    prediction_id: str,
-    changes: Mapping[str, Any],
-    *,
-    trust: bool = False,
-) -> WhatIf:
+def what_if(store: Any, spec: WhatIfSpec, *, trust: bool = False) -> WhatIf:
     """The prediction and explanation of a logged request with some inputs changed.
 
     Examples
@@ -125,7 +130,10 @@ def what_if(
     >>> r = dl.what_if(store, "credit", pid, changes={"income": 52000})  # doctest: +SKIP
     >>> r.probability_before, r.probability                             # doctest: +SKIP
     """
-    before = explain(store, model, prediction_id, trust=trust)
+    model, prediction_id, changes = spec.model, spec.prediction_id, spec.changes
+    from diaglab.specs.catalog import ExplainSpec
+
+    before = explain(store, ExplainSpec.build(model, prediction_id), trust=trust)
     ex = ex_.explained(store, model, before.model_version, trust=trust)
     clean = check_changes(ex, store.schema(model), changes)
     row = fetch_row(store, model, prediction_id)
@@ -154,8 +162,8 @@ def what_if(
     return WhatIf(clean, before, after)
 
 
-@dataclass(frozen=True)
-class Counterfactual:
+@dataclass(frozen=True, repr=False)
+class Counterfactual(Result):
     """A small set of changes that flips the decision (or reaches a target score).
 
     ``found`` is False when no combination of at most ``max_changes`` changes did; ``changes``
@@ -170,6 +178,11 @@ class Counterfactual:
     score: float
     goal: str
     steps: pd.DataFrame = field(repr=False)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The steps (:attr:`steps`), one row per change."""
+        return self.steps
 
 
 def _candidates(
@@ -212,16 +225,7 @@ def _candidates(
     )
 
 
-def counterfactual(
-    store: Any,
-    model: str,
-    prediction_id: str,
-    *,
-    target: float | None = None,
-    max_changes: int = 3,
-    immutable: Iterable[str] = (),
-    trust: bool = False,
-) -> Counterfactual:
+def counterfactual(store: Any, spec: CounterfactualSpec, *, trust: bool = False) -> Counterfactual:
     """A small, plausible set of changes that flips the decision or reaches ``target``.
 
     Parameters
@@ -237,6 +241,8 @@ def counterfactual(
     The changed values are reference deciles (numeric) or reference categories, so every
     proposed input is one the model has seen plenty of.
     """
+    model, prediction_id, target = spec.model, spec.prediction_id, spec.target
+    max_changes, immutable = spec.max_changes, spec.immutable
     if not isinstance(max_changes, int) or max_changes < 1:
         raise InputError(f"max_changes is a positive integer, not {max_changes!r}")
     schema = store.schema(model)

@@ -6,18 +6,20 @@ functions that compute them.
 
 from __future__ import annotations
 
-import pandas as pd
-
 from diaglab.queries.change_result import ChangeExplanation
 from diaglab.queries.drift import DriftReport
-from diaglab.queries.drift_impact import DomainClassifierResult
+from diaglab.queries.drift_impact import DomainClassifierResult, DriftImpact
 from diaglab.queries.drift_time import DriftOverTime
-from diaglab.queries.explain import Explanation, ExplanationDrift
+from diaglab.queries.explain import Explanation, ExplanationDrift, WindowExplanation, WorstErrors
 from diaglab.queries.fairness import FairnessReport
 from diaglab.queries.fairness_time import FairnessOverTime
+from diaglab.queries.found_slices import FoundSlices
 from diaglab.queries.metrics_time import MetricsOverTime
+from diaglab.queries.neighbors import Neighbors
+from diaglab.queries.slices import SliceMetrics
 from diaglab.queries.span_stats import SpanStats
 from diaglab.queries.thresholds import ThresholdAnalysis
+from diaglab.queries.trace_search import FoundTraces
 from diaglab.queries.traces import Trace
 from diaglab.queries.versions import VersionComparison
 from diaglab.queries.whatif import Counterfactual, WhatIf
@@ -27,21 +29,21 @@ from diaglab.specs.spec import Diagnostic
 drift: Diagnostic[DriftReport] = Diagnostic(c.DriftSpec)
 drift_over_time: Diagnostic[DriftOverTime] = Diagnostic(c.DriftOverTimeSpec)
 domain_classifier: Diagnostic[DomainClassifierResult] = Diagnostic(c.DomainClassifierSpec)
-drift_impact: Diagnostic[pd.DataFrame] = Diagnostic(c.DriftImpactSpec)
-slice_metrics: Diagnostic[pd.DataFrame] = Diagnostic(c.SliceMetricsSpec)
-find_slices: Diagnostic[pd.DataFrame] = Diagnostic(c.FindSlicesSpec)
+drift_impact: Diagnostic[DriftImpact] = Diagnostic(c.DriftImpactSpec)
+slice_metrics: Diagnostic[SliceMetrics] = Diagnostic(c.SliceMetricsSpec)
+find_slices: Diagnostic[FoundSlices] = Diagnostic(c.FindSlicesSpec)
 compare_versions: Diagnostic[VersionComparison] = Diagnostic(c.CompareVersionsSpec)
 metrics_over_time: Diagnostic[MetricsOverTime] = Diagnostic(c.MetricsOverTimeSpec)
 explain: Diagnostic[Explanation] = Diagnostic(c.ExplainSpec)
-explain_window: Diagnostic[pd.DataFrame] = Diagnostic(c.ExplainWindowSpec)
+explain_window: Diagnostic[WindowExplanation] = Diagnostic(c.ExplainWindowSpec)
 explanation_drift: Diagnostic[ExplanationDrift] = Diagnostic(c.ExplanationDriftSpec)
-worst_errors: Diagnostic[pd.DataFrame] = Diagnostic(c.WorstErrorsSpec)
-neighbors: Diagnostic[pd.DataFrame] = Diagnostic(c.NeighborsSpec)
+worst_errors: Diagnostic[WorstErrors] = Diagnostic(c.WorstErrorsSpec)
+neighbors: Diagnostic[Neighbors] = Diagnostic(c.NeighborsSpec)
 what_if: Diagnostic[WhatIf] = Diagnostic(c.WhatIfSpec)
 counterfactual: Diagnostic[Counterfactual] = Diagnostic(c.CounterfactualSpec)
 trace: Diagnostic[Trace] = Diagnostic(c.TraceSpec)
 span_stats: Diagnostic[SpanStats] = Diagnostic(c.SpanStatsSpec)
-find_traces: Diagnostic[pd.DataFrame] = Diagnostic(c.FindTracesSpec)
+find_traces: Diagnostic[FoundTraces] = Diagnostic(c.FindTracesSpec)
 threshold_analysis: Diagnostic[ThresholdAnalysis] = Diagnostic(c.ThresholdAnalysisSpec)
 fairness: Diagnostic[FairnessReport] = Diagnostic(c.FairnessSpec)
 fairness_over_time: Diagnostic[FairnessOverTime] = Diagnostic(c.FairnessOverTimeSpec)

@@ -2,8 +2,9 @@
 that runs it and the columns a finding's claim compares.
 
 A parameter is declared here once; ``dl.<kind>``'s signature, the JSON form, the reproducing call
-and ``recheck`` follow from it (``tests/test_specs.py`` checks that each implementation takes
-exactly these names, with the same defaults).
+and ``recheck`` follow from it, and the implementation reads it from the spec it is given
+(``function(store, spec, **options)``; ``tests/test_specs.py`` checks that each implementation
+takes the spec and only run-time options besides).
 """
 
 from __future__ import annotations
@@ -102,20 +103,6 @@ class DomainClassifierSpec(Spec):
     folds: int = 5
     seed: int = 0
 
-    def table(self, result: Any) -> pd.DataFrame:
-        """One row: the classifier's cross-validated AUC, its interval and sample sizes."""
-        return pd.DataFrame(
-            {
-                "statistic": ["auc"],
-                "value": [result.auc],
-                "lower": [result.lower],
-                "upper": [result.upper],
-                "drifted": [result.drifted],
-                "n_reference": [result.n_reference],
-                "n_current": [result.n_current],
-            }
-        )
-
 
 @register
 @dataclass(frozen=True, kw_only=True)
@@ -146,13 +133,6 @@ class DriftImpactSpec(Spec):
             kwargs.pop("as_of", None)
             options["report"] = report
         return args, kwargs, options
-
-    def execute(self, store: Any, *, report: Any = None, **options: Any) -> Any:
-        if report is None:
-            report = DriftSpec(scope=self.scope).run(store)
-        return self.function()(
-            store, report, version=self.scope.version, sample=self.sample, seed=self.seed, **options
-        )
 
 
 # -- slices -----------------------------------------------------------------------------------
@@ -280,17 +260,12 @@ class ExplainSpec(Spec):
     def split(
         cls, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> tuple[tuple[Any, ...], dict[str, Any], dict[str, Any]]:
-        """A DriftReport passed as ``drift=`` is reused at run time, not stored."""
+        """A DriftReport passed as ``drift=`` is reused at run time (``drift_report``), not
+        stored."""
         args, kwargs, options = super().split(args, kwargs)
         if kwargs.get("drift") is not None and not isinstance(kwargs["drift"], bool):
-            options["drift"] = kwargs.pop("drift")
+            options["drift_report"] = kwargs.pop("drift")
         return args, kwargs, options
-
-    def execute(self, store: Any, **options: Any) -> Any:
-        args = self.arguments()
-        if "drift" in options:
-            args["drift"] = options.pop("drift")
-        return self.function()(store, **args, **options)
 
 
 @register
@@ -355,11 +330,6 @@ class NeighborsSpec(Spec):
     k: int = 10
     among: str = "reference"
 
-    def table(self, result: Any) -> pd.DataFrame:
-        """The neighbours, nearest first, with their ``rank`` (1 = nearest): reference rows
-        have no id of their own."""
-        return result.reset_index(drop=True).assign(rank=range(1, len(result) + 1))
-
     options = ("trust",)
 
 
@@ -369,7 +339,6 @@ class WhatIfSpec(Spec):
     """``dl.what_if``: the prediction again with some inputs changed."""
 
     kind = "what_if"
-    table_attribute = "after.table"
     implementation = "diaglab.queries.whatif:what_if"
     subject = ("prediction_id", "changes")
     columns = (["feature"], [], ["shap"])
@@ -386,7 +355,6 @@ class CounterfactualSpec(Spec):
     """``dl.counterfactual``: a small set of changes that flips the decision."""
 
     kind = "counterfactual"
-    table_attribute = "steps"
     lists = ("immutable",)
     implementation = "diaglab.queries.whatif:counterfactual"
     subject = ("prediction_id",)
@@ -409,7 +377,6 @@ class TraceSpec(Spec):
     """``dl.trace``: one request's spans across the pipeline."""
 
     kind = "trace"
-    table_attribute = "spans"
     implementation = "diaglab.queries.traces:trace"
     scope_fields = ()
     subject = ("trace_id",)
@@ -523,7 +490,7 @@ class FairnessSpec(Spec):
 
     sensitive: tuple[str, ...]
     metrics: tuple[str, ...] | None = None
-    reference: Any = "largest"
+    reference_group: Any = "largest"
     min_support: int = 30
     max_difference: float = 0.1
     confidence: float = 0.95
@@ -547,7 +514,7 @@ class FairnessOverTimeSpec(Spec):
     sensitive: tuple[str, ...]
     freq: str = "1D"
     metrics: tuple[str, ...] | None = None
-    reference: Any = "largest"
+    reference_group: Any = "largest"
     min_support: int = 30
     max_difference: float = 0.1
     band_sigma: float = 3.0

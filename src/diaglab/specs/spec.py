@@ -3,8 +3,10 @@
 A spec is a :class:`~diaglab.specs.scope.Scope` plus the diagnostic's own parameters. It
 round-trips through JSON (``{"kind", "scope", "params"}``), renders the ``dl.`` call that
 reproduces it (:meth:`Spec.call`), and runs through :data:`REGISTRY` ``[kind]``: the
-implementation named by the spec class is called with the scope's fields and the parameters
-under the same names, so a parameter is declared once, on the spec.
+implementation named by the spec class is called with the spec itself
+(``function(store, spec, **options)``), so a parameter is declared once, on the spec. Every
+result is a :class:`~diaglab.queries.result.Result` (``.table``, typed metadata, ``.spec``,
+``.warnings``).
 
 ``dl.drift`` and the other diagnostics are :class:`Diagnostic` objects: they build the spec from
 their arguments (old argument names raise a TypeError naming the new one) and run it.
@@ -12,18 +14,20 @@ their arguments (old argument names raise a TypeError naming the new one) and ru
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import inspect
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, fields
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 import pandas as pd
 
 from diaglab.errors import InputError, UnknownNameError, unknown
+from diaglab.queries.result import TableResult
 from diaglab.queries.window import Window
 from diaglab.specs.scope import SCOPE_FIELDS, Scope, where_text, window_value
+from diaglab.store.compiled import for_spec
 
 Columns = tuple[list[str], list[str], list[str]]
 R = TypeVar("R")
@@ -61,7 +65,9 @@ class Spec:
     kind : str
         The registry key and the name of the ``dl.`` function.
     implementation : str
-        ``"module:function"`` called as ``function(store, **arguments)``.
+        ``"module:function"`` called as ``function(store, spec, **options)``; it reads the
+        scope (``spec.scope``, ``spec.model``) and the parameters from the spec and returns a
+        :class:`~diaglab.queries.result.Result` (a bare DataFrame is wrapped in one).
     scope_fields : tuple of str
         The Scope fields this diagnostic takes (others must stay None).
     subject : tuple of str
@@ -71,12 +77,12 @@ class Spec:
     windows, lists : tuple of str
         Parameters holding windows, or names (a str or a list, kept as a tuple).
     options : tuple of str
-        Run-time arguments passed to the implementation but never stored (``trust``).
+        Run-time arguments passed to the implementation by keyword but never stored (``trust``).
     model_required : bool
         False when ``model`` is an optional filter (``find_traces``).
-    columns, table_attribute
-        The claim of a finding: the columns that identify a row and those ``recheck`` compares;
-        where the result keeps its table (``"table"``, ``"after.table"``).
+    columns
+        The claim of a finding: the columns of ``result.table`` that identify a row, those
+        ``recheck`` compares exactly and those it compares within a tolerance.
     """
 
     kind: ClassVar[str]
@@ -87,7 +93,6 @@ class Spec:
     windows: ClassVar[tuple[str, ...]] = ()  # parameters holding a window (JSON {"start","end"})
     options: ClassVar[tuple[str, ...]] = ()  # run-time arguments (trust, progress): never stored
     lists: ClassVar[tuple[str, ...]] = ()  # parameters holding names: a str or a list, kept a tuple
-    table_attribute: ClassVar[str] = "table"  # where the result keeps its table ("after.table")
     columns: ClassVar[Columns] = ([], [], [])
     model_required: ClassVar[bool] = True
 
@@ -113,6 +118,13 @@ class Spec:
         for name in self.lists:
             object.__setattr__(self, name, _names(getattr(self, name)))
 
+    @property
+    def model(self) -> str:
+        """The scope's model (a spec whose model is optional has ``scope.model``)."""
+        if self.scope.model is None:
+            raise InputError(f"{self.kind} needs a model")
+        return self.scope.model
+
     # -- parameters ------------------------------------------------------------------------
 
     @classmethod
@@ -123,11 +135,6 @@ class Spec:
         """The diagnostic's own parameters (not the scope)."""
         return {n: getattr(self, n) for n in self.param_names()}
 
-    def arguments(self) -> dict[str, Any]:
-        """Keyword arguments of the implementation: the scope's fields and the parameters."""
-        scope = {n: getattr(self.scope, n) for n in self.scope_fields}
-        return {**scope, **self.params()}
-
     @classmethod
     def split(
         cls, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -137,7 +144,7 @@ class Spec:
         return args, kwargs, options
 
     @classmethod
-    def build(cls, *args: Any, **kwargs: Any) -> Spec:
+    def build(cls, *args: Any, **kwargs: Any) -> Self:
         """A spec from a ``dl.`` call's arguments (after ``store``)."""
         positional = cls.positional()
         if len(args) > len(positional):
@@ -187,13 +194,35 @@ class Spec:
         return fn
 
     def run(self, store: Any, **options: Any) -> Any:
-        """The result of this spec on ``store``, carrying the spec (``result.spec``; a DataFrame
-        result in ``.attrs["spec"]`` as JSON). ``options`` are run-time only (``trust``,
-        ``progress``) and never stored with the spec."""
-        return attach(self.execute(store, **options), self)
+        """The result of this spec on ``store``, carrying the spec (``result.spec``).
+        ``options`` are run-time only (``trust``, ``progress``) and never stored with the
+        spec."""
+        with for_spec(self.cache_key()):
+            result = self.execute(store, **options)
+        if isinstance(result, pd.DataFrame):
+            result = TableResult(table=result)
+        return attach(result, self)
 
     def execute(self, store: Any, **options: Any) -> Any:
-        return self.function()(store, **self.arguments(), **options)
+        function = self.function()
+        if _takes_spec(function):
+            return function(store, self, **options)
+        # an implementation written before specs were passed whole (a project's own
+        # diagnostic): its keyword arguments, under the spec's names
+        return function(store, **self.arguments(), **options)
+
+    def arguments(self) -> dict[str, Any]:
+        """The scope's fields and the parameters as keyword arguments (for an implementation
+        that takes keywords rather than the spec)."""
+        scope = {n: getattr(self.scope, n) for n in self.scope_fields}
+        return {**scope, **self.params()}
+
+    def cache_key(self) -> str:
+        """What keys the compiled SQL this spec's queries keep (:func:`~diaglab.store.compiled.
+        for_spec`): its kind and parameters as JSON, not its scope (a window or a slice is a
+        query's data, compiled on each call, not the shape of its SQL)."""
+        own = {"kind": self.kind, "params": self.to_json()["params"]}
+        return json.dumps(own, sort_keys=True, default=str)
 
     @classmethod
     def run_on(cls, store: Any, spec: Spec, **options: Any) -> Any:
@@ -201,11 +230,7 @@ class Spec:
 
     def table(self, result: Any) -> pd.DataFrame:
         """The result's table (what a finding shows and ``recheck`` compares)."""
-        if isinstance(result, pd.DataFrame):
-            return result
-        table = result
-        for name in self.table_attribute.split("."):
-            table = getattr(table, name, None)
+        table = result if isinstance(result, pd.DataFrame) else getattr(result, "table", None)
         if not isinstance(table, pd.DataFrame):
             raise InputError(f"a {self.kind} result has no table: {type(result).__name__}")
         return table
@@ -271,19 +296,27 @@ S = TypeVar("S", bound=Spec)
 
 def attach(result: R, spec: Spec) -> R:
     """``result`` marked with the spec that produced it (see :func:`spec_of`)."""
-    if isinstance(result, pd.DataFrame):
-        result.attrs["spec"] = spec.to_json()
-    else:
-        with contextlib.suppress(AttributeError):  # a result type with __slots__ keeps none
-            object.__setattr__(result, "spec", spec)
+    try:
+        object.__setattr__(result, "spec", spec)
+    except AttributeError:
+        raise TypeError(
+            f"{spec.kind}'s implementation returned a {type(result).__name__}, which cannot "
+            "carry its spec: return a diaglab Result (a table, typed metadata, spec, warnings)"
+        ) from None
     return result
+
+
+def _takes_spec(function: Callable[..., Any]) -> bool:
+    """Whether an implementation takes ``(store, spec, ...)``: its second parameter is named
+    ``spec``, or it passes any positional arguments on (a wrapper, ``(*args, **kwargs)``)."""
+    params = list(inspect.signature(function).parameters.values())
+    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params):
+        return True
+    return len(params) > 1 and params[1].name == "spec"
 
 
 def spec_of(result: Any) -> Spec | None:
     """The spec a ``dl.`` diagnostic's result came from, or None."""
-    if isinstance(result, pd.DataFrame):
-        obj = result.attrs.get("spec")
-        return Spec.from_json(obj) if obj else None
     found = getattr(result, "spec", None)
     return found if isinstance(found, Spec) else None
 
@@ -316,7 +349,13 @@ class Diagnostic(Generic[R]):
     @property
     def __signature__(self) -> inspect.Signature:
         cls = self.spec_class
-        impl = inspect.signature(cls.function()).parameters
+        impl = {
+            **{f.name: f.type for f in fields(Scope)},
+            **{f.name: f.type for f in fields(cls) if f.name != "scope"},
+        }
+        if cls.model_required:
+            impl["model"] = "str"
+        options = inspect.signature(cls.function()).parameters
         P = inspect.Parameter
         params = [P("store", P.POSITIONAL_OR_KEYWORD)]
         positional = cls.positional()
@@ -334,7 +373,7 @@ class Diagnostic(Generic[R]):
         for name in [*cls.scope_fields, *cls.param_names(), *cls.options]:
             if name in positional or name in cls.subject:
                 continue
-            default = defaults.get(name, impl[name].default if name in impl else None)
+            default = defaults.get(name, options[name].default if name in options else None)
             params.append(
                 P(name, P.KEYWORD_ONLY, default=default, annotation=_annotation(impl, name))
             )
@@ -344,8 +383,8 @@ class Diagnostic(Generic[R]):
         return f"<diaglab diagnostic {self.__name__}{self.__signature__}>"
 
 
-def _annotation(params: Mapping[str, inspect.Parameter], name: str) -> Any:
-    return params[name].annotation if name in params else inspect.Parameter.empty
+def _annotation(types: Mapping[str, Any], name: str) -> Any:
+    return types.get(name, inspect.Parameter.empty)
 
 
 def _defaults(cls: type[Spec]) -> dict[str, Any]:

@@ -14,11 +14,17 @@ same query over another window or slice. Two things keep that off the interactiv
 Both outlive the process: :mod:`diaglab.store.sql_cache` keeps the templates and the compiled
 expressions on disk, keyed by everything their SQL depends on, so a new kernel's first query of a
 shape reads its SQL instead of building and compiling it.
+
+A template's key is made by the query function that builds it, and a key that names too little
+would return another query's SQL; so while a diagnostic's spec runs (:func:`for_spec`, entered by
+``Spec.run``), its kind and parameters (the spec's JSON without its scope: windows and slices
+are the template's data, not its shape) are part of every template's key as well.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import sys
 import threading
@@ -124,6 +130,7 @@ def fetch_over(
         return build(rows).to_pyarrow()  # an engine without a runner, or rows not in the engine
     cache = _TEMPLATES if cache is None else cache
     data, shaped = _split(rows)
+    key = (_SPEC.get(), key)
     template = cache.get(
         (backend.name, shaped.op(), key), lambda: _template(backend, shaped, key, build)
     )
@@ -258,6 +265,23 @@ def _disk() -> SqlCache | None:
 
 
 @contextlib.contextmanager
+def for_spec(text: str) -> Iterator[None]:
+    """Inside the block (in this thread), every template :func:`fetch_over` keeps is keyed by
+    ``text`` as well: a spec's kind and parameters, as JSON. Nested blocks (a spec whose
+    implementation runs another spec) key by the innermost."""
+    token = _SPEC.set(text)
+    try:
+        yield
+    finally:
+        _SPEC.reset(token)
+
+
+def spec_key() -> str:
+    """The spec text templates are keyed by here ("" outside any :func:`for_spec` block)."""
+    return _SPEC.get()
+
+
+@contextlib.contextmanager
 def watching(backend: Any, watcher: Callable[[Any, Any, str], None]) -> Iterator[None]:
     """Inside the block, ``watcher(data, query, sql)`` sees each query :func:`fetch_over` runs on
     ``backend`` in this thread: the rows' data, the query over the stand-in for them, and the
@@ -294,6 +318,7 @@ _RUNNERS: dict[str, Callable[[Any, str], pa.Table]] = {
 }
 _WATCHERS = threading.local()
 _LOCAL = threading.local()
+_SPEC: contextvars.ContextVar[str] = contextvars.ContextVar("diaglab_spec", default="")
 # Templates are keyed by engine, the query's part over the stand-in and the caller's key; they
 # hold no backend, so one process-wide cache serves every store and thread.
 _TEMPLATES = LRUCache(CACHE_SIZE)

@@ -1,0 +1,601 @@
+-- [1/8]
+SELECT DISTINCT
+  `t0`.`model_version`
+FROM `reference`.`credit` AS `t0`
+
+-- [2/8]
+WITH `_diaglab_rows` AS (
+  SELECT
+    *
+  FROM `reference`.`credit` AS `t0`
+  WHERE
+    `t0`.`model_version` = 'v2'
+)
+SELECT
+  *
+FROM (
+  SELECT
+    MIN(`t1`.`age`) AS `min0`,
+    MAX(`t1`.`age`) AS `max0`,
+    STDDEV_POP(`t1`.`age`) AS `std0`,
+    AVG(`t1`.`age`) AS `mean0`,
+    BOOL_AND(CAST(FLOOR(`t1`.`age`) AS BIGINT) = `t1`.`age`) AS `int0`,
+    MIN(`t1`.`income`) AS `min1`,
+    MAX(`t1`.`income`) AS `max1`,
+    STDDEV_POP(`t1`.`income`) AS `std1`,
+    AVG(`t1`.`income`) AS `mean1`,
+    BOOL_AND(CAST(FLOOR(`t1`.`income`) AS BIGINT) = `t1`.`income`) AS `int1`,
+    MIN(`t1`.`debt_to_income`) AS `min2`,
+    MAX(`t1`.`debt_to_income`) AS `max2`,
+    STDDEV_POP(`t1`.`debt_to_income`) AS `std2`,
+    AVG(`t1`.`debt_to_income`) AS `mean2`,
+    BOOL_AND(CAST(FLOOR(`t1`.`debt_to_income`) AS BIGINT) = `t1`.`debt_to_income`) AS `int2`,
+    MIN(`t1`.`credit_utilization`) AS `min3`,
+    MAX(`t1`.`credit_utilization`) AS `max3`,
+    STDDEV_POP(`t1`.`credit_utilization`) AS `std3`,
+    AVG(`t1`.`credit_utilization`) AS `mean3`,
+    BOOL_AND(CAST(FLOOR(`t1`.`credit_utilization`) AS BIGINT) = `t1`.`credit_utilization`) AS `int3`,
+    MIN(`t1`.`loan_amount`) AS `min4`,
+    MAX(`t1`.`loan_amount`) AS `max4`,
+    STDDEV_POP(`t1`.`loan_amount`) AS `std4`,
+    AVG(`t1`.`loan_amount`) AS `mean4`,
+    BOOL_AND(CAST(FLOOR(`t1`.`loan_amount`) AS BIGINT) = `t1`.`loan_amount`) AS `int4`,
+    MIN(`t1`.`loan_term_months`) AS `min5`,
+    MAX(`t1`.`loan_term_months`) AS `max5`,
+    STDDEV_POP(`t1`.`loan_term_months`) AS `std5`,
+    AVG(`t1`.`loan_term_months`) AS `mean5`,
+    BOOL_AND(CAST(FLOOR(`t1`.`loan_term_months`) AS BIGINT) = `t1`.`loan_term_months`) AS `int5`,
+    MIN(`t1`.`num_credit_lines`) AS `min6`,
+    MAX(`t1`.`num_credit_lines`) AS `max6`,
+    STDDEV_POP(`t1`.`num_credit_lines`) AS `std6`,
+    AVG(`t1`.`num_credit_lines`) AS `mean6`,
+    BOOL_AND(CAST(FLOOR(`t1`.`num_credit_lines`) AS BIGINT) = `t1`.`num_credit_lines`) AS `int6`,
+    MIN(`t1`.`employment_years`) AS `min7`,
+    MAX(`t1`.`employment_years`) AS `max7`,
+    STDDEV_POP(`t1`.`employment_years`) AS `std7`,
+    AVG(`t1`.`employment_years`) AS `mean7`,
+    BOOL_AND(CAST(FLOOR(`t1`.`employment_years`) AS BIGINT) = `t1`.`employment_years`) AS `int7`,
+    MIN(`t1`.`prediction`) AS `min8`,
+    MAX(`t1`.`prediction`) AS `max8`,
+    STDDEV_POP(`t1`.`prediction`) AS `std8`,
+    AVG(`t1`.`prediction`) AS `mean8`,
+    BOOL_AND(CAST(FLOOR(`t1`.`prediction`) AS BIGINT) = `t1`.`prediction`) AS `int8`,
+    MIN(`t1`.`label`) AS `min9`,
+    MAX(`t1`.`label`) AS `max9`,
+    STDDEV_POP(`t1`.`label`) AS `std9`,
+    AVG(`t1`.`label`) AS `mean9`,
+    BOOL_AND(CAST(FLOOR(`t1`.`label`) AS BIGINT) = `t1`.`label`) AS `int9`
+  FROM (
+    SELECT
+      `t0`.`age`,
+      `t0`.`income`,
+      `t0`.`debt_to_income`,
+      `t0`.`credit_utilization`,
+      `t0`.`loan_amount`,
+      `t0`.`loan_term_months`,
+      `t0`.`num_credit_lines`,
+      `t0`.`employment_years`,
+      `t0`.`region`,
+      `t0`.`employment`,
+      `t0`.`purpose`,
+      `t0`.`channel`,
+      `t0`.`home_ownership`,
+      `t0`.`score` AS `prediction`,
+      `t0`.`label`
+    FROM `_diaglab_rows` AS `t0`
+  ) AS `t1`
+) AS `_q`
+
+-- [3/8]
+WITH `_diaglab_rows` AS (
+  SELECT
+    *
+  FROM `reference`.`credit` AS `t0`
+  WHERE
+    `t0`.`model_version` = 'v2'
+)
+SELECT
+  *
+FROM (
+  SELECT
+    *
+  FROM (
+    SELECT
+      *
+    FROM (
+      SELECT
+        *
+      FROM (
+        SELECT
+          `t1`.`i`,
+          `t1`.`b`,
+          COUNT(*) AS `n`,
+          MIN(`t1`.`x`) AS `lo`,
+          MAX(`t1`.`x`) AS `hi`
+        FROM (
+          SELECT
+            4 AS `i`,
+            CASE
+              WHEN `t0`.`loan_amount` < 1000.0
+              THEN -1099511627776
+              WHEN `t0`.`loan_amount` > 100000.0
+              THEN 1099511627776
+              ELSE CAST(FLOOR((
+                `t0`.`loan_amount` - 1000.0
+              ) / 100.0) AS BIGINT)
+            END AS `b`,
+            `t0`.`loan_amount` AS `x`
+          FROM `_diaglab_rows` AS `t0`
+        ) AS `t1`
+        GROUP BY
+          1,
+          2
+      ) AS `t11`
+      UNION ALL
+      SELECT
+        *
+      FROM (
+        SELECT
+          `t2`.`i`,
+          `t2`.`b`,
+          COUNT(*) AS `n`,
+          MIN(`t2`.`x`) AS `lo`,
+          MAX(`t2`.`x`) AS `hi`
+        FROM (
+          SELECT
+            5 AS `i`,
+            CASE
+              WHEN `t0`.`loan_term_months` < 12.0
+              THEN -1099511627776
+              WHEN `t0`.`loan_term_months` > 60.0
+              THEN 1099511627776
+              ELSE CAST(FLOOR((
+                `t0`.`loan_term_months` - 12.0
+              ) / 1.0) AS BIGINT)
+            END AS `b`,
+            `t0`.`loan_term_months` AS `x`
+          FROM `_diaglab_rows` AS `t0`
+        ) AS `t2`
+        GROUP BY
+          1,
+          2
+      ) AS `t12`
+    ) AS `t21`
+    UNION ALL
+    SELECT
+      *
+    FROM (
+      SELECT
+        *
+      FROM (
+        SELECT
+          `t3`.`i`,
+          `t3`.`b`,
+          COUNT(*) AS `n`,
+          MIN(`t3`.`x`) AS `lo`,
+          MAX(`t3`.`x`) AS `hi`
+        FROM (
+          SELECT
+            6 AS `i`,
+            CASE
+              WHEN `t0`.`num_credit_lines` < 1.0
+              THEN -1099511627776
+              WHEN `t0`.`num_credit_lines` > 21.0
+              THEN 1099511627776
+              ELSE CAST(FLOOR((
+                `t0`.`num_credit_lines` - 1.0
+              ) / 1.0) AS BIGINT)
+            END AS `b`,
+            `t0`.`num_credit_lines` AS `x`
+          FROM `_diaglab_rows` AS `t0`
+        ) AS `t3`
+        GROUP BY
+          1,
+          2
+      ) AS `t13`
+      UNION ALL
+      SELECT
+        *
+      FROM (
+        SELECT
+          `t4`.`i`,
+          `t4`.`b`,
+          COUNT(*) AS `n`,
+          MIN(`t4`.`x`) AS `lo`,
+          MAX(`t4`.`x`) AS `hi`
+        FROM (
+          SELECT
+            7 AS `i`,
+            CASE
+              WHEN `t0`.`employment_years` < 0.0
+              THEN -1099511627776
+              WHEN `t0`.`employment_years` > 61.8
+              THEN 1099511627776
+              ELSE CAST(FLOOR((
+                `t0`.`employment_years` - 0.0
+              ) / 0.06089235117975622) AS BIGINT)
+            END AS `b`,
+            `t0`.`employment_years` AS `x`
+          FROM `_diaglab_rows` AS `t0`
+        ) AS `t4`
+        GROUP BY
+          1,
+          2
+      ) AS `t14`
+    ) AS `t22`
+  ) AS `t26`
+  UNION ALL
+  SELECT
+    *
+  FROM (
+    SELECT
+      *
+    FROM (
+      SELECT
+        *
+      FROM (
+        SELECT
+          `t5`.`i`,
+          `t5`.`b`,
+          COUNT(*) AS `n`,
+          MIN(`t5`.`x`) AS `lo`,
+          MAX(`t5`.`x`) AS `hi`
+        FROM (
+          SELECT
+            8 AS `i`,
+            CASE
+              WHEN `t0`.`score` < 0.004407032955538922
+              THEN -1099511627776
+              WHEN `t0`.`score` > 0.9809641117101271
+              THEN 1099511627776
+              ELSE CAST(FLOOR((
+                `t0`.`score` - 0.004407032955538922
+              ) / 0.0009765570787545882) AS BIGINT)
+            END AS `b`,
+            `t0`.`score` AS `x`
+          FROM `_diaglab_rows` AS `t0`
+        ) AS `t5`
+        GROUP BY
+          1,
+          2
+      ) AS `t15`
+      UNION ALL
+      SELECT
+        *
+      FROM (
+        SELECT
+          `t6`.`i`,
+          `t6`.`b`,
+          COUNT(*) AS `n`,
+          MIN(`t6`.`x`) AS `lo`,
+          MAX(`t6`.`x`) AS `hi`
+        FROM (
+          SELECT
+            9 AS `i`,
+            CASE
+              WHEN `t0`.`label` < 0.0
+              THEN -1099511627776
+              WHEN `t0`.`label` > 1.0
+              THEN 1099511627776
+              ELSE CAST(FLOOR((
+                `t0`.`label` - 0.0
+              ) / 1.0) AS BIGINT)
+            END AS `b`,
+            `t0`.`label` AS `x`
+          FROM `_diaglab_rows` AS `t0`
+        ) AS `t6`
+        GROUP BY
+          1,
+          2
+      ) AS `t16`
+    ) AS `t23`
+    UNION ALL
+    SELECT
+      *
+    FROM (
+      SELECT
+        *
+      FROM (
+        SELECT
+          *
+        FROM (
+          SELECT
+            `t7`.`i`,
+            `t7`.`b`,
+            COUNT(*) AS `n`,
+            MIN(`t7`.`x`) AS `lo`,
+            MAX(`t7`.`x`) AS `hi`
+          FROM (
+            SELECT
+              0 AS `i`,
+              CASE
+                WHEN `t0`.`age` < 18.0
+                THEN -1099511627776
+                WHEN `t0`.`age` > 89.0
+                THEN 1099511627776
+                ELSE CAST(FLOOR((
+                  `t0`.`age` - 18.0
+                ) / 1.0) AS BIGINT)
+              END AS `b`,
+              `t0`.`age` AS `x`
+            FROM `_diaglab_rows` AS `t0`
+          ) AS `t7`
+          GROUP BY
+            1,
+            2
+        ) AS `t17`
+        UNION ALL
+        SELECT
+          *
+        FROM (
+          SELECT
+            `t8`.`i`,
+            `t8`.`b`,
+            COUNT(*) AS `n`,
+            MIN(`t8`.`x`) AS `lo`,
+            MAX(`t8`.`x`) AS `hi`
+          FROM (
+            SELECT
+              1 AS `i`,
+              CASE
+                WHEN `t0`.`income` < 5000.0
+                THEN -1099511627776
+                WHEN `t0`.`income` > 524700.0
+                THEN 1099511627776
+                ELSE CAST(FLOOR((
+                  `t0`.`income` - 5000.0
+                ) / 520.0) AS BIGINT)
+              END AS `b`,
+              `t0`.`income` AS `x`
+            FROM `_diaglab_rows` AS `t0`
+          ) AS `t8`
+          GROUP BY
+            1,
+            2
+        ) AS `t18`
+      ) AS `t24`
+      UNION ALL
+      SELECT
+        *
+      FROM (
+        SELECT
+          *
+        FROM (
+          SELECT
+            `t9`.`i`,
+            `t9`.`b`,
+            COUNT(*) AS `n`,
+            MIN(`t9`.`x`) AS `lo`,
+            MAX(`t9`.`x`) AS `hi`
+          FROM (
+            SELECT
+              2 AS `i`,
+              CASE
+                WHEN `t0`.`debt_to_income` < 0.002
+                THEN -1099511627776
+                WHEN `t0`.`debt_to_income` > 0.907
+                THEN 1099511627776
+                ELSE CAST(FLOOR((
+                  `t0`.`debt_to_income` - 0.002
+                ) / 0.000905) AS BIGINT)
+              END AS `b`,
+              `t0`.`debt_to_income` AS `x`
+            FROM `_diaglab_rows` AS `t0`
+          ) AS `t9`
+          GROUP BY
+            1,
+            2
+        ) AS `t19`
+        UNION ALL
+        SELECT
+          *
+        FROM (
+          SELECT
+            `t10`.`i`,
+            `t10`.`b`,
+            COUNT(*) AS `n`,
+            MIN(`t10`.`x`) AS `lo`,
+            MAX(`t10`.`x`) AS `hi`
+          FROM (
+            SELECT
+              3 AS `i`,
+              CASE
+                WHEN `t0`.`credit_utilization` < 0.002
+                THEN -1099511627776
+                WHEN `t0`.`credit_utilization` > 0.995
+                THEN 1099511627776
+                ELSE CAST(FLOOR((
+                  `t0`.`credit_utilization` - 0.002
+                ) / 0.000993) AS BIGINT)
+              END AS `b`,
+              `t0`.`credit_utilization` AS `x`
+            FROM `_diaglab_rows` AS `t0`
+          ) AS `t10`
+          GROUP BY
+            1,
+            2
+        ) AS `t20`
+      ) AS `t25`
+    ) AS `t27`
+  ) AS `t28`
+) AS `_q`
+
+-- [4/8]
+WITH `_diaglab_rows` AS (
+  SELECT
+    *
+  FROM `reference`.`credit` AS `t0`
+  WHERE
+    `t0`.`model_version` = 'v2'
+), `t1` AS (
+  SELECT
+    `t0`.`age`,
+    `t0`.`income`,
+    `t0`.`debt_to_income`,
+    `t0`.`credit_utilization`,
+    `t0`.`loan_amount`,
+    `t0`.`loan_term_months`,
+    `t0`.`num_credit_lines`,
+    `t0`.`employment_years`,
+    `t0`.`region`,
+    `t0`.`employment`,
+    `t0`.`purpose`,
+    `t0`.`channel`,
+    `t0`.`home_ownership`,
+    `t0`.`score` AS `prediction`,
+    `t0`.`label`
+  FROM `_diaglab_rows` AS `t0`
+)
+SELECT
+  *
+FROM (
+  SELECT
+    *
+  FROM (
+    SELECT
+      *
+    FROM (
+      SELECT
+        `t3`.`v`,
+        `t3`.`n`,
+        2 AS `i`
+      FROM (
+        SELECT
+          `t2`.`purpose` AS `v`,
+          COUNT(*) AS `n`
+        FROM `t1` AS `t2`
+        GROUP BY
+          1
+      ) AS `t3`
+    ) AS `t8`
+    UNION ALL
+    SELECT
+      *
+    FROM (
+      SELECT
+        `t4`.`v`,
+        `t4`.`n`,
+        3 AS `i`
+      FROM (
+        SELECT
+          `t2`.`channel` AS `v`,
+          COUNT(*) AS `n`
+        FROM `t1` AS `t2`
+        GROUP BY
+          1
+      ) AS `t4`
+    ) AS `t9`
+  ) AS `t13`
+  UNION ALL
+  SELECT
+    *
+  FROM (
+    SELECT
+      *
+    FROM (
+      SELECT
+        `t5`.`v`,
+        `t5`.`n`,
+        4 AS `i`
+      FROM (
+        SELECT
+          `t2`.`home_ownership` AS `v`,
+          COUNT(*) AS `n`
+        FROM `t1` AS `t2`
+        GROUP BY
+          1
+      ) AS `t5`
+    ) AS `t10`
+    UNION ALL
+    SELECT
+      *
+    FROM (
+      SELECT
+        *
+      FROM (
+        SELECT
+          `t6`.`v`,
+          `t6`.`n`,
+          0 AS `i`
+        FROM (
+          SELECT
+            `t2`.`region` AS `v`,
+            COUNT(*) AS `n`
+          FROM `t1` AS `t2`
+          GROUP BY
+            1
+        ) AS `t6`
+      ) AS `t11`
+      UNION ALL
+      SELECT
+        *
+      FROM (
+        SELECT
+          `t7`.`v`,
+          `t7`.`n`,
+          1 AS `i`
+        FROM (
+          SELECT
+            `t2`.`employment` AS `v`,
+            COUNT(*) AS `n`
+          FROM `t1` AS `t2`
+          GROUP BY
+            1
+        ) AS `t7`
+      ) AS `t12`
+    ) AS `t14`
+  ) AS `t15`
+) AS `_q`
+
+-- [5/8]
+SELECT
+  COUNT(*) AS `CountStar()`
+FROM (
+  SELECT
+    `t0`.`age`,
+    `t0`.`income`,
+    `t0`.`debt_to_income`,
+    `t0`.`credit_utilization`,
+    `t0`.`loan_amount`,
+    `t0`.`loan_term_months`,
+    `t0`.`num_credit_lines`,
+    `t0`.`employment_years`,
+    `t0`.`region`,
+    `t0`.`employment`,
+    `t0`.`purpose`,
+    `t0`.`channel`,
+    `t0`.`home_ownership`
+  FROM `reference`.`credit` AS `t0`
+  WHERE
+    `t0`.`model_version` = 'v2'
+) AS `t1`
+
+-- [6/8]
+-- does not compile for Spark: `Table.sample` with a random seed is unsupported for this backend
+
+-- [7/8]
+SELECT
+  COUNT(*) AS `CountStar()`
+FROM (
+  SELECT
+    `t0`.`age`,
+    `t0`.`income`,
+    `t0`.`debt_to_income`,
+    `t0`.`credit_utilization`,
+    `t0`.`loan_amount`,
+    `t0`.`loan_term_months`,
+    `t0`.`num_credit_lines`,
+    `t0`.`employment_years`,
+    `t0`.`region`,
+    `t0`.`employment`,
+    `t0`.`purpose`,
+    `t0`.`channel`,
+    `t0`.`home_ownership`
+  FROM `main`.`credit` AS `t0`
+  WHERE
+    `t0`.`timestamp` >= CAST('2026-02-10T00:00:00+00:00' AS TIMESTAMP)
+    AND `t0`.`timestamp` < CAST('2026-03-02T00:00:00+00:00' AS TIMESTAMP)
+) AS `t1`
+
+-- [8/8]
+-- does not compile for Spark: `Table.sample` with a random seed is unsupported for this backend

@@ -1,0 +1,1 @@
+-- no query through Ibis (the engine is read directly)
