@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from diaglab.queries.result import Result
 from diaglab.stats.decomposition import CovariateSplit
 
 LOWER_IS_BETTER = frozenset({"error", "log_loss", "brier_score", "mae", "mse", "rmse"})
@@ -57,8 +58,8 @@ class LabelCoverage:
         return str(row["feature"]), float(row["apparent"])
 
 
-@dataclass(frozen=True)
-class ChangeExplanation:
+@dataclass(frozen=True, kw_only=True, repr=False)
+class ChangeExplanation(Result):
     """Why ``metric`` changed from ``reference`` to ``window``, and how much of it is due to what.
 
     Attributes

@@ -23,6 +23,7 @@ import pandas as pd
 
 from diaglab.errors import InputError, unknown
 from diaglab.queries.filters import Slice
+from diaglab.queries.result import Result
 from diaglab.queries.scope import scoped_table, threshold_text
 from diaglab.stats.fairness import (
     GROUP_METRICS,
@@ -45,8 +46,8 @@ COUNTS = ("n", "n_positive_predicted", "n_labelled", "tp", "fp", "tn", "fn")
 HASH_PREFIX = 8
 
 
-@dataclass(frozen=True)
-class FairnessReport:
+@dataclass(frozen=True, kw_only=True, repr=False)
+class FairnessReport(Result):
     """Per-group metrics and disparities of one model.
 
     Attributes
@@ -156,16 +157,16 @@ def fairness(
     groups = with_reference(groups, refs, names, min_support, confidence)
     disparities = disparity_frame(groups, names, refs, min_support, max_difference, confidence)
     return FairnessReport(
-        model,
-        tuple(attrs),
-        groups,
-        disparities,
-        refs,
-        rule,
-        min_support,
-        threshold_text(schema, threshold, version),
-        str(win),
-        label_free,
+        model=model,
+        sensitive=tuple(attrs),
+        groups=groups,
+        disparities=disparities,
+        reference=refs,
+        reference_rule=rule,
+        min_support=min_support,
+        threshold=threshold_text(schema, threshold, version),
+        window=str(win),
+        label_free=label_free,
     )
 
 

@@ -29,6 +29,7 @@ from diaglab.queries.fairness import (
     reference_groups,
     with_reference,
 )
+from diaglab.queries.result import Result
 from diaglab.queries.scope import scoped_table, threshold_text
 from diaglab.queries.timegrid import Freq, epoch_micros, span_of
 from diaglab.queries.window import Window
@@ -39,8 +40,8 @@ if TYPE_CHECKING:
     from diaglab.specs.catalog import FairnessOverTimeSpec
 
 
-@dataclass(frozen=True)
-class FairnessOverTime:
+@dataclass(frozen=True, kw_only=True, repr=False)
+class FairnessOverTime(Result):
     """Disparities per window.
 
     Attributes
@@ -139,14 +140,14 @@ def fairness_over_time(
     first = ["sensitive", "measure", "window_start"]
     table_out = table_out[first + [c for c in table_out.columns if c not in first]]
     return FairnessOverTime(
-        model,
-        str(period),
-        tuple(attrs),
-        table_out.sort_values(first, ignore_index=True),
-        groups,
-        bands,
-        threshold_text(schema, threshold, version),
-        tuple(notes),
+        model=model,
+        freq=str(period),
+        sensitive=tuple(attrs),
+        table=table_out.sort_values(first, ignore_index=True),
+        groups=groups,
+        bands=bands,
+        threshold=threshold_text(schema, threshold, version),
+        warnings=tuple(notes),
     )
 
 

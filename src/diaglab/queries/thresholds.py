@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from diaglab.errors import InputError
+from diaglab.queries.result import Result
 from diaglab.queries.scope import resolved_thresholds, scoped_table, threshold_text
 from diaglab.stats.intervals import proportion_estimate
 
@@ -25,8 +26,8 @@ if TYPE_CHECKING:
     from diaglab.specs.catalog import ThresholdAnalysisSpec
 
 
-@dataclass(frozen=True)
-class ThresholdAnalysis:
+@dataclass(frozen=True, kw_only=True, repr=False)
+class ThresholdAnalysis(Result):
     """Precision, recall and cost per threshold, per model version.
 
     Attributes
@@ -118,10 +119,10 @@ def threshold_analysis(store: Any, spec: ThresholdAnalysisSpec) -> ThresholdAnal
         ]
     )
     return ThresholdAnalysis(
-        model,
-        out.drop(columns=["off_grid"]),
-        best.drop(columns=["off_grid"]).reset_index(drop=True),
-        threshold_text(schema, threshold, version),
+        model=model,
+        table=out.drop(columns=["off_grid"]),
+        best=best.drop(columns=["off_grid"]).reset_index(drop=True),
+        threshold=threshold_text(schema, threshold, version),
     )
 
 
