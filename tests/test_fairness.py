@@ -285,7 +285,9 @@ def test_explorer_shows_groups_with_the_threshold_used_and_a_click_selects_the_g
     f = int(np.flatnonzero(ex.result.groups["group"] == "f & a")[0])
     _pick(ex, f)
     assert str(ex.selected_slice) == "sex = 'f' AND race = 'a'"
-    in_slice = dl.slice_metrics(store, "m", by="x", where=ex.selected_slice, metrics=["accuracy"])
+    in_slice = dl.slice_metrics(
+        store, "m", by="x", where=ex.selected_slice, metrics=["accuracy"]
+    ).table
     assert in_slice["n"].sum() == ((rows["sex"] == "f") & (rows["race"] == "a")).sum()
 
     ex.threshold_text.value = "0.7"

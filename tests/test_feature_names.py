@@ -99,9 +99,9 @@ def test_clashes_between_features_ignoring_case_are_still_refused(store):
 def test_where_filters_mean_the_feature(store):
     t = store.table("m")
     a = int((t["feature:segment"] == "a").sum().execute())
-    got = dl.slice_metrics(store, "m", by="segment", where="segment == 'a'")
+    got = dl.slice_metrics(store, "m", by="segment", where="segment == 'a'").table
     assert int(got["n"].sum()) == a
-    lo = dl.slice_metrics(store, "m", by="segment", where="score < 500 and label = 'gold'")
+    lo = dl.slice_metrics(store, "m", by="segment", where="score < 500 and label = 'gold'").table
     expected = t.filter((t["feature:score"] < 500) & (t["feature:label"] == "gold")).count()
     assert int(lo["n"].sum()) == int(expected.execute())
     with pytest.raises(dl.FilterError, match="numeric"):
@@ -123,12 +123,12 @@ def test_drift_names_the_features_by_their_stored_column(store):
 
 
 def test_slices_rows_and_the_spec_round_trip(store):
-    found = dl.find_slices(store, "m", k=3, max_conditions=1)
+    found = dl.find_slices(store, "m", k=3, max_conditions=1).table
     assert "segment" in str(found["slice"].iloc[0])
     worst = found["slice"].iloc[0]
-    again = dl.slice_metrics(store, "m", by="segment", where=worst)
+    again = dl.slice_metrics(store, "m", by="segment", where=worst).table
     assert int(again["n"].sum()) == int(found["support"].iloc[0])
-    by_score = dl.slice_metrics(store, "m", by="score")
+    by_score = dl.slice_metrics(store, "m", by="score").table
     assert len(by_score) > 1
     from diaglab.queries.slice_rows import slice_rows
 
@@ -177,15 +177,16 @@ def test_spark_reads_the_namespace_as_duckdb_does(path, store, spark):  # noqa: 
     try:
         assert sparked.table("m").schema() == store.table("m").schema()
         kwargs = {"by": "segment", "where": "score < 560 and label = 'gold'"}
-        a, b = dl.slice_metrics(store, "m", **kwargs), dl.slice_metrics(sparked, "m", **kwargs)
+        a = dl.slice_metrics(store, "m", **kwargs).table
+        b = dl.slice_metrics(sparked, "m", **kwargs).table
         assert a["n"].tolist() == b["n"].tolist() and a["n"].sum() > 0
         np.testing.assert_allclose(a["error"], b["error"], rtol=1e-9)
         da = dl.drift(store, "m", features=["score", "segment"])
         db = dl.drift(sparked, "m", features=["score", "segment"])
         assert da.table["feature"].tolist() == db.table["feature"].tolist()
         np.testing.assert_allclose(da.table["effect"], db.table["effect"], rtol=1e-9)
-        fa = dl.find_slices(store, "m", k=3, max_conditions=1)
-        fb = dl.find_slices(sparked, "m", k=3, max_conditions=1)
+        fa = dl.find_slices(store, "m", k=3, max_conditions=1).table
+        fb = dl.find_slices(sparked, "m", k=3, max_conditions=1).table
         assert [str(s) for s in fa["slice"]] == [str(s) for s in fb["slice"]]
     finally:
         sparked.close()
@@ -210,7 +211,7 @@ def test_explain_and_neighbors_read_features_named_like_roles(tmp_path):
     low = int(np.argmin(clf.predict_proba(X.iloc[:50])[:, 1]))
     cf = dl.counterfactual(store, "m", ids[low], trust=True)
     assert cf.found and set(cf.changes) <= {"score", "label"} and "score" in cf.changes
-    near = dl.neighbors(store, "m", ids[0], k=3, trust=True)
+    near = dl.neighbors(store, "m", ids[0], k=3, trust=True).table
     assert len(near) == 3 and "feature:score" in near.columns
     store.close()
 

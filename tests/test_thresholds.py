@@ -32,12 +32,13 @@ def _accuracy(rows: pd.DataFrame, t: float) -> float:
 
 def test_set_threshold_changes_accuracy_slices_and_the_report_as_computed_by_hand(store):
     rows = _planted(store)
-    before = dl.slice_metrics(store, "m", by="region", metrics=["accuracy"])
+    before = dl.slice_metrics(store, "m", by="region", metrics=["accuracy"]).table
     assert before["accuracy_overall"].iloc[0] == pytest.approx(_accuracy(rows, 0.5))
 
     store.set_threshold("m", 0.3)
     assert store.schema("m").threshold == 0.3
-    table = dl.slice_metrics(store, "m", by="region", metrics=["accuracy", "recall"])
+    result = dl.slice_metrics(store, "m", by="region", metrics=["accuracy", "recall"])
+    table = result.table
     assert table["accuracy_overall"].iloc[0] == pytest.approx(_accuracy(rows, 0.3))
     for region in ("north", "south"):
         part = rows[rows["region"] == region]
@@ -45,7 +46,7 @@ def test_set_threshold_changes_accuracy_slices_and_the_report_as_computed_by_han
         assert got["accuracy"] == pytest.approx(_accuracy(part, 0.3))
         positives = part[part["label"] == 1]
         assert got["recall"] == pytest.approx(float((positives["score"] >= 0.3).mean()))
-    assert table.attrs["threshold"] == "threshold 0.3"
+    assert result.threshold == "threshold 0.3"
     assert _accuracy(rows, 0.3) != pytest.approx(_accuracy(rows, 0.5))
 
     # the report's checks and its worst-slices finding use the same threshold
@@ -78,12 +79,13 @@ def test_threshold_is_per_version_and_a_call_overrides_it_without_recording(stor
     assert cmp["value_a"] == pytest.approx(_accuracy(a, 0.5))
     assert cmp["value_b"] == pytest.approx(_accuracy(b, 0.7))
 
-    once = dl.slice_metrics(store, "m", by="region", metrics=["accuracy"], threshold=0.2)
+    once_result = dl.slice_metrics(store, "m", by="region", metrics=["accuracy"], threshold=0.2)
+    once = once_result.table
     both = pd.concat([a, b])
     assert once["accuracy_overall"].iloc[0] == pytest.approx(_accuracy(both, 0.2))
-    assert once.attrs["threshold"] == "threshold 0.2 (override)"
+    assert once_result.threshold == "threshold 0.2 (override)"
     assert store.schema("m").threshold_of("v2") == 0.7  # nothing recorded by the call
-    again = dl.slice_metrics(store, "m", by="region", metrics=["accuracy"])
+    again = dl.slice_metrics(store, "m", by="region", metrics=["accuracy"]).table
     expected = (a.pipe(_correct, 0.5).sum() + b.pipe(_correct, 0.7).sum()) / len(both)
     assert again["accuracy_overall"].iloc[0] == pytest.approx(expected)
 

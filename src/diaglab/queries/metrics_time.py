@@ -55,7 +55,8 @@ RESOURCE_METRICS = ("throughput", "cpu_ms_per_prediction", "memory_mb")
 window, the calls' CPU ms per prediction, and the largest peak RSS (MB) a row reported."""
 OWN_METRICS = ("volume", "label_delay_p50", "label_delay_p90", *RESOURCE_METRICS)
 """Metrics computed here rather than in :mod:`diaglab.stats.metrics`."""
-_OPERATIONS = tuple(m for m in OPERATIONS if m != "latency_p90")  # p90: on request
+# p90 on request; the resource metrics by default only for a model that has resource figures
+_OPERATIONS = tuple(m for m in OPERATIONS if m != "latency_p90" and m not in RESOURCE_METRICS)
 DEFAULT_METRICS = {
     "binary": (*_OPERATIONS, "mean_score", "positive_rate", "accuracy", *BINARY_QUALITY),
     "multiclass": (*_OPERATIONS, "accuracy", "error"),
