@@ -21,6 +21,7 @@ import ipywidgets as w
 import pandas as pd
 import traitlets
 
+from diaglab import format as fmt
 from diaglab.charts.explain import feature_table_html, waterfall_chart
 from diaglab.charts.traces import trace_summary_html
 from diaglab.charts.traces import waterfall_chart as trace_waterfall
@@ -263,7 +264,8 @@ class PredictionInspector(Explorer):
             ts = pd.Timestamp(r["timestamp"]).strftime("%Y-%m-%d %H:%M")
             opts.append(
                 (
-                    f"{r['prediction_id']} · {ts} · score {r['score']:.2f} · label {r['label']:g}",
+                    f"{r['prediction_id']} · {ts} · score {fmt.number(r['score'])} · "
+                    f"label {fmt.label(r['label'])}",
                     str(r["prediction_id"]),
                 )
             )
@@ -397,12 +399,12 @@ _PENDING = "<i style='color:#777'>{}…</i>"
 
 
 def _changes(changes: Any) -> str:
-    return ", ".join(f"{k} = {v}" for k, v in dict(changes).items())
+    return ", ".join(f"{k} = {fmt.value(v, digits=4)}" for k, v in dict(changes).items())
 
 
 def _summary_html(ex: Explanation, *, what_if: bool = False) -> str:
-    prob = "" if ex.probability is None else f"probability <b>{ex.probability:.3f}</b> · "
-    label = "not arrived" if ex.label is None else f"{ex.label}"
+    prob = "" if ex.probability is None else f"probability <b>{fmt.number(ex.probability)}</b> · "
+    label = "not arrived" if ex.label is None else fmt.label(ex.label)
     wrong = ex.label is not None and ex.threshold is not None and ex.label != ex.decision
     flag = " <span style='color:#c0392b'>(wrong)</span>" if wrong and not what_if else ""
     when = "" if ex.timestamp is None else f" · {ex.timestamp:%Y-%m-%d %H:%M} UTC"
@@ -411,7 +413,8 @@ def _summary_html(ex: Explanation, *, what_if: bool = False) -> str:
         f"<div class='diaglab-inspector-prediction'>{who}<b>{html.escape(ex.model)}</b> "
         f"{html.escape(ex.model_version)}{when}<br>{prob}decision <b>{ex.decision}</b> · "
         f"label {html.escape(label)}{flag} · {html.escape(ex.output_space)} "
-        f"{ex.prediction:.3f} = base {ex.base_value:.3f} + SHAP{_slices_html(ex)}</div>"
+        f"{fmt.number(ex.prediction)} = base {fmt.number(ex.base_value)} + "
+        f"SHAP{_slices_html(ex)}</div>"
     )
 
 
@@ -421,7 +424,7 @@ def _slices_html(ex: Explanation) -> str:
         return ""
     items = "".join(
         f"<li>{html.escape(str(s['predicate']))}: {html.escape(str(s['metric']))} "
-        f"{s['value']:.3f} vs {s['overall']:.3f} overall</li>"
+        f"{fmt.number(s['value'])} vs {fmt.number(s['overall'])} overall</li>"
         for s in ex.slices.to_dict(orient="records")
     )
     return (
@@ -434,9 +437,9 @@ def _whatif_html(r: WhatIf) -> str:
     before = r.before.probability
     after = r.after.probability
     if before is None or after is None:
-        move = f"{r.before.prediction:.4g} → {r.after.prediction:.4g}"
+        move = fmt.change(r.before.prediction, r.after.prediction)
     else:
-        move = f"probability {before:.3f} → <b>{after:.3f}</b>"
+        move = f"probability {fmt.number(before)} → <b>{fmt.number(after)}</b>"
     flip = " · <b>decision flips</b>" if r.flipped else ""
     return f"{html.escape(_changes(r.changes))}: {move}{flip}"
 
@@ -447,7 +450,10 @@ def _neighbors_html(df: pd.DataFrame) -> str:
     cols = [c for c in df.columns if c not in ("segment",)]
     return str(
         df[cols].to_html(
-            index=False, float_format=lambda v: f"{v:.6g}", classes="diaglab-neighbors", border=0
+            index=False,
+            float_format=lambda v: fmt.number(v, digits=4),
+            classes="diaglab-neighbors",
+            border=0,
         )
     )
 
@@ -459,11 +465,11 @@ def _counterfactual_html(cf: Counterfactual | None) -> str:
         return "<i>no plausible change found</i>"
     verdict = "flips the decision" if cf.found else "best found (does not reach the goal)"
     steps = "".join(
-        f"<li>{html.escape(str(s['feature']))}: {html.escape(str(s['from']))} → "
-        f"<b>{html.escape(str(s['to']))}</b> (score {s['score']:.3f})</li>"
+        f"<li>{html.escape(str(s['feature']))}: {html.escape(fmt.value(s['from'], digits=4))} → "
+        f"<b>{html.escape(fmt.value(s['to'], digits=4))}</b> (score {fmt.number(s['score'])})</li>"
         for s in cf.steps.to_dict(orient="records")
     )
     return (
-        f"<div>{verdict}: score {cf.score_before:.3f} → <b>{cf.score:.3f}</b> "
+        f"<div>{verdict}: score {fmt.number(cf.score_before)} → <b>{fmt.number(cf.score)}</b> "
         f"({html.escape(cf.goal)})<ol style='margin:2px 0'>{steps}</ol></div>"
     )

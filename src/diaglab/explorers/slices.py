@@ -22,6 +22,7 @@ import ipywidgets as w
 import pandas as pd
 import traitlets
 
+from diaglab import format as fmt
 from diaglab.charts.slices import PICK, slice_chart
 from diaglab.errors import InputError, unknown
 from diaglab.explorers._base import Explorer, checked_where, scope_state
@@ -456,11 +457,7 @@ class SliceExplorer(Explorer):
 
 
 def _num(v: Any) -> str:
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return "–"
-    return f"{x:.4g}" if math.isfinite(x) else "–"
+    return fmt.number(v)
 
 
 def _rows_table(rows: pd.DataFrame) -> str:
@@ -480,13 +477,7 @@ def _rows_table(rows: pd.DataFrame) -> str:
 
 
 def _cell(v: Any) -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "–"
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    if isinstance(v, pd.Timestamp):
-        return v.strftime("%Y-%m-%d %H:%M")
-    return str(v)
+    return fmt.value(v, digits=4)
 
 
 def _nearest_miss(found: pd.DataFrame) -> str:
