@@ -31,6 +31,9 @@ VEGA_PERCENT = ".3~p"
 """d3-format for a share as a percentage: three significant digits, no trailing zeros."""
 VEGA_COUNT = ",d"
 """d3-format for a count."""
+DAY_MS = 86_400_000
+"""A day in milliseconds: the smallest step of a date axis labelled by day (``Jan 05``), so no
+two ticks carry the same label."""
 SCIENTIFIC_BELOW = 1e-4
 SCIENTIFIC_FROM = 1e15
 

@@ -311,8 +311,14 @@ def page(
 ) -> Iterator[Any]:
     page = browser_context.new_page()
     console: list[str] = []
+    uncaught: list[str] = []
     page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
-    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+
+    def on_page_error(e: Any) -> None:
+        console.append(f"pageerror: {e}")
+        uncaught.append(str(e))
+
+    page.on("pageerror", on_page_error)
     page.set_default_timeout(60_000)
     before = len(guard.blocked)
     try:
@@ -322,6 +328,8 @@ def page(
         page.close()
     leaked = guard.blocked[before:]
     assert not leaked, f"requests that tried to leave the machine: {leaked}"
+    # an uncaught error in the page (e.g. a chart's 'Unrecognized signal name') fails the test
+    assert not uncaught, f"uncaught errors in the page: {uncaught}"
 
 
 # Notebook 7 has no left area to fold; otherwise as OPEN_JS.

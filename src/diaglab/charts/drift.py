@@ -164,7 +164,7 @@ def over_time_chart(
         "window_start:T",
         title=None,
         scale=alt.Scale(type="utc"),
-        axis=alt.Axis(format="%b %d", labelAngle=0),
+        axis=alt.Axis(format="%b %d", labelAngle=0, tickMinStep=fmt.DAY_MS),
     )
     name = effect_label(statistic)
     tooltip = [
@@ -224,7 +224,7 @@ def missing_rate_chart(series: pd.DataFrame, *, width: int = WIDTH, height: int 
                 "window_start:T",
                 title=None,
                 scale=alt.Scale(type="utc"),
-                axis=alt.Axis(format="%b %d", labelAngle=0),
+                axis=alt.Axis(format="%b %d", labelAngle=0, tickMinStep=fmt.DAY_MS),
             ),
             y=alt.Y(
                 "missing_rate:Q",

@@ -65,7 +65,7 @@ def _x(title: str | None = None, *, axis: bool = True) -> alt.X:
         "window_start:T",
         title=title,
         scale=alt.Scale(type="utc"),
-        axis=alt.Axis(format="%b %d", labelAngle=0)
+        axis=alt.Axis(format="%b %d", labelAngle=0, tickMinStep=fmt.DAY_MS)
         if axis
         else alt.Axis(labels=False, ticks=False),
     )
@@ -220,7 +220,11 @@ def metric_panel(
         base.mark_area(opacity=0.18, invalid=_GAP, clip=True).encode(
             x=x, y=alt.Y("low:Q", scale=y_scale), y2="high:Q", color=color, detail="kind:N"
         ),
-        base.mark_line(invalid=_GAP, point=alt.OverlayMarkDef(size=10), clip=True).encode(
+        base.mark_point(filled=True, size=10, opacity=1, clip=True).encode(
+            x=x, y=alt.Y("value:Q", scale=y_scale), color=color, tooltip=tooltip
+        ),
+        # points in their own layer: on the line they would make the dash legend two dots
+        base.mark_line(invalid=_GAP, clip=True).encode(
             x=x,
             y=alt.Y("value:Q", title=title, scale=y_scale),
             color=color,
@@ -228,7 +232,6 @@ def metric_panel(
                 "kind:N",
                 title=None,
                 scale=alt.Scale(domain=["realized", "estimated"], range=[[1, 0], [5, 3]]),
-                # a dash per kind, drawn as a stroke: the line's points would draw two dots
                 legend=alt.Legend(
                     orient="top",
                     direction="horizontal",

@@ -183,7 +183,7 @@ def latency_chart(
         x=alt.X("window_start:T", title=None),
         color=alt.Color("name:N", legend=legend),
     )
-    lines = base.mark_line(point=True, strokeWidth=1.5).encode(
+    lines = base.mark_line(strokeWidth=1.5, clip=True).encode(
         y=alt.Y(
             "ms:Q",
             title="latency (ms)",
@@ -191,7 +191,6 @@ def latency_chart(
         ),
         strokeDash=alt.StrokeDash(
             "percentile:N",
-            # strokes, not the line's points: three dots would look the same
             legend=alt.Legend(
                 title="percentile",
                 symbolType="stroke",

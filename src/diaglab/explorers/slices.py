@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import altair as alt
 import ipywidgets as w
 import pandas as pd
 import traitlets
@@ -25,7 +24,7 @@ import traitlets
 from diaglab import format as fmt
 from diaglab.charts.slices import PICK, slice_chart
 from diaglab.errors import InputError, unknown
-from diaglab.explorers._base import Explorer, checked_where, scope_state
+from diaglab.explorers._base import Explorer, checked_where, enable_offline_charts, scope_state
 from diaglab.explorers._controls import WINDOW_HINT, run_button, text_box, vega_chart
 from diaglab.explorers._windows import WindowTrait, format_window, parse_window
 from diaglab.queries.filters import Slice
@@ -97,7 +96,7 @@ class SliceExplorer(Explorer):
         where: Any = None,
     ) -> None:
         schema = store.schema(model)
-        alt.JupyterChart.enable_offline()  # no CDN: notebooks work offline (~2 s once)
+        enable_offline_charts()  # no CDN: notebooks work offline (~2 s once)
         super().__init__(store)
         self._schema = schema
         self._task = schema.task or "binary"
