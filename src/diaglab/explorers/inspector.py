@@ -161,7 +161,16 @@ class PredictionInspector(Explorer):
         self.status.add_class("diaglab-inspector-status")
 
         status = w.HBox([self.progress, self.status], layout=w.Layout(align_items="center"))
-        left = w.VBox([self.summary, self.chart, self.whatif_box], layout=w.Layout(width="560px"))
+        # Two columns that share the width they are given and wrap below ~1,100 px; wide
+        # content (tables, the trace) scrolls inside its column instead of being cut.
+        column = {"flex": "1 1 480px", "min_width": "0", "max_width": "100%"}
+        scroll = {"overflow_x": "auto", "max_width": "100%"}
+        for part in (self.table, self.neighbors_html, self.counterfactual_html, self.trace):
+            part.layout = w.Layout(**scroll)
+        self.trace_chart.layout.overflow_x = "auto"
+        self.trace_chart.layout.max_width = "100%"
+        self.chart.layout = w.Layout(**scroll)
+        left = w.VBox([self.summary, self.chart, self.whatif_box], layout=w.Layout(**column))
         right = w.VBox(
             [
                 w.HTML("<b>features against the reference</b>"),
@@ -174,9 +183,9 @@ class PredictionInspector(Explorer):
                 self.trace,
                 self.trace_chart,
             ],
-            layout=w.Layout(width="520px"),
+            layout=w.Layout(**column),
         )
-        body = w.HBox([left, right], layout=w.Layout(flex_flow="row wrap"))
+        body = w.HBox([left, right], layout=w.Layout(flex_flow="row wrap", width="100%"))
         self.children = [
             w.HBox([self.id_text, self.worst_picker]),
             status,

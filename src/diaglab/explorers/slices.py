@@ -171,7 +171,8 @@ class SliceExplorer(Explorer):
             ]
         )
         status = w.HBox([self.progress, self.status], layout=w.Layout(align_items="center"))
-        found = w.VBox([w.HTML("<b>slices found</b> (worst first)"), self.found_box])
+        self.found_title = w.HTML("<b>slices found</b> (worst first)")
+        found = w.VBox([self.found_title, self.found_box])
         pager = w.HBox([self.prev_button, self.page_label, self.next_button, self.row_picker])
         rows = w.VBox([self.selected_label, pager, self.rows_html])
         self.children = [controls, status, self.error_area, self.chart, found, rows]
@@ -338,12 +339,21 @@ class SliceExplorer(Explorer):
         )
 
     def _render_found(self, found: pd.DataFrame) -> None:
+        searched = self._search_metric()
+        note = (
+            ""
+            if searched == self.metric
+            else f"; {html.escape(self.metric)} is not searched row by row, so by {searched}"
+        )
+        self.found_title.value = (
+            f"<b>slices found</b> by {html.escape(searched)} (worst first){note}"
+        )
         rows: list[w.Widget] = []
         for i, rec in enumerate(found.to_dict(orient="records")):
             button = w.Button(
                 description=f"#{i + 1}",
                 tooltip=str(rec["predicate"]),
-                layout=w.Layout(width="48px", height="26px"),
+                layout=w.Layout(min_width="52px", width="auto", height="26px"),  # "#10" whole
             )
             button.on_click(lambda _b, i=i: self._pick_found(i))
             text = w.HTML(
