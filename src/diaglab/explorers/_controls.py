@@ -45,7 +45,7 @@ def run_button() -> w.Button:
         icon="refresh",
         button_style="primary",
         tooltip="re-read the store and recompute",
-        layout=w.Layout(width="90px"),
+        layout=w.Layout(width="90px", flex="0 0 auto"),  # never squeezed in a narrow row
     )
 
 

@@ -72,6 +72,13 @@ class Chart(alt.JupyterChart):
     front end imports the chart library from the shared :func:`runtime`."""
 
     _esm = (_HERE / "_vega.js").read_text()
+    # A chart wider than the cell or panel it sits in scrolls inside its own box (the
+    # wrapper takes the chart's width), instead of running under its neighbours or being cut.
+    _css = """
+    .vega-embed { overflow-x: auto; max-width: 100%; }
+    .vega-embed .chart-wrapper { width: max-content; }
+    .vega-embed details[title="Click to view actions"] { position: sticky; }
+    """
     _runtime = traitlets.Instance(VegaRuntime).tag(sync=True, **widget_serialization)
 
     def __init__(self, chart: Any, **kwargs: Any) -> None:

@@ -130,14 +130,16 @@ class PredictionInspector(Explorer):
             placeholder="new value", continuous_update=False, layout=w.Layout(width="160px")
         )
         self.whatif_value.add_class("diaglab-inspector-whatif-value")
-        self.whatif_button = w.Button(description="Apply", layout=w.Layout(width="80px"))
-        self.whatif_reset = w.Button(description="Reset", layout=w.Layout(width="80px"))
+        fixed = {"width": "80px", "flex": "0 0 auto"}  # never squeezed in a narrow row
+        self.whatif_button = w.Button(description="Apply", layout=w.Layout(**fixed))
+        self.whatif_reset = w.Button(description="Reset", layout=w.Layout(**fixed))
         self.whatif_result = w.HTML("")
         self.whatif_result.add_class("diaglab-inspector-whatif-result")
         self.whatif_box = w.VBox(
             [
                 w.HBox(
-                    [self.whatif_feature, self.whatif_value, self.whatif_button, self.whatif_reset]
+                    [self.whatif_feature, self.whatif_value, self.whatif_button, self.whatif_reset],
+                    layout=w.Layout(flex_flow="row wrap"),
                 ),
                 self.whatif_result,
             ]
@@ -164,10 +166,9 @@ class PredictionInspector(Explorer):
         # Two columns that share the width they are given and wrap below ~1,100 px; wide
         # content (tables, the trace) scrolls inside its column instead of being cut.
         column = {"flex": "1 1 480px", "min_width": "0", "max_width": "100%"}
-        scroll = {"overflow_x": "auto", "max_width": "100%"}
+        scroll = {"overflow": "auto hidden", "max_width": "100%"}
         for part in (self.table, self.neighbors_html, self.counterfactual_html, self.trace):
             part.layout = w.Layout(**scroll)
-        self.trace_chart.layout.overflow_x = "auto"
         self.trace_chart.layout.max_width = "100%"
         self.chart.layout = w.Layout(**scroll)
         left = w.VBox([self.summary, self.chart, self.whatif_box], layout=w.Layout(**column))
@@ -187,7 +188,7 @@ class PredictionInspector(Explorer):
         )
         body = w.HBox([left, right], layout=w.Layout(flex_flow="row wrap", width="100%"))
         self.children = [
-            w.HBox([self.id_text, self.worst_picker]),
+            w.HBox([self.id_text, self.worst_picker], layout=w.Layout(flex_flow="row wrap")),
             status,
             self.error_area,
             body,
@@ -223,7 +224,10 @@ class PredictionInspector(Explorer):
         if ex is None or not f:
             return
         v = self._edits.get(f, ex.features.get(f))
-        self.whatif_value.value = "" if v is None else str(v)
+        whole = isinstance(v, float) and v.is_integer()
+        self.whatif_value.value = (
+            "" if v is None else str(int(v)) if whole else str(v)
+        )  # 1, not 1.0
 
     @Explorer._guard
     def _on_whatif_value(self, change: Any) -> None:
