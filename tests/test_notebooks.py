@@ -56,7 +56,9 @@ def test_notebook_runs_headless(path: Path, sample: Path, tmp_path: Path) -> Non
         store_widget_state=True,
         resources={"metadata": {"path": str(workdir)}},
     )
-    env = {"DIAGLAB_STORE": str(store)}
+    scratch = tmp_path / "tmp"  # the kernel's temporary folder
+    scratch.mkdir()
+    env = {"DIAGLAB_STORE": str(store), "TMPDIR": str(scratch)}
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)  # the kernel inherits the environment of this process
     try:
@@ -69,6 +71,10 @@ def test_notebook_runs_headless(path: Path, sample: Path, tmp_path: Path) -> Non
                 os.environ[k] = v
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors, errors
+    # Nothing captured into the store the notebook was pointed at, and no store copy left behind
+    assert not (store / "segments" / "findings").exists(), f"{path.name} wrote into the store"
+    left = [p for p in scratch.rglob("*.duckdb")]
+    assert not left, f"{path.name} left store copies in the temporary folder: {left}"
     # The chart library is stored once per notebook, not once per chart (issue 18: 12 MB before)
     size = len(nbformat.writes(nb).encode())
     limit = TOUR_LIMIT if path.name.startswith("01-") else NOTEBOOK_LIMIT
