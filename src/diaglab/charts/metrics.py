@@ -19,7 +19,7 @@ import altair as alt
 import pandas as pd
 
 from diaglab import format as fmt
-from diaglab.charts._common import message_chart
+from diaglab.charts._common import dash_legend, message_chart
 
 BRUSH = "window"
 """Name of the x-interval selection on the volume chart; its value is the brushed time range."""
@@ -232,14 +232,7 @@ def metric_panel(
                 "kind:N",
                 title=None,
                 scale=alt.Scale(domain=["realized", "estimated"], range=[[1, 0], [5, 3]]),
-                legend=alt.Legend(
-                    orient="top",
-                    direction="horizontal",
-                    symbolType="stroke",
-                    symbolStrokeColor="#333",
-                    symbolStrokeWidth=2,
-                    symbolSize=300,
-                ),
+                legend=dash_legend(orient="top", direction="horizontal"),
             ),
             detail="kind:N",
             tooltip=tooltip,

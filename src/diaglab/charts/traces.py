@@ -17,7 +17,7 @@ import altair as alt
 import pandas as pd
 
 from diaglab import format as fmt
-from diaglab.charts._common import message_chart
+from diaglab.charts._common import dash_legend, message_chart
 
 PICK = "span"
 """Name of the point selection on the waterfall; its value names the picked ``span_id``."""
@@ -191,13 +191,7 @@ def latency_chart(
         ),
         strokeDash=alt.StrokeDash(
             "percentile:N",
-            legend=alt.Legend(
-                title="percentile",
-                symbolType="stroke",
-                symbolStrokeColor="#333",
-                symbolStrokeWidth=2,
-                symbolSize=300,
-            ),
+            legend=dash_legend("percentile"),
         ),
         detail="percentile:N",
         tooltip=[
