@@ -63,7 +63,9 @@ def vega_bundle() -> str:
 
     snippet = (
         "window.vegaEmbed = vegaEmbed;\n"
-        "window.vegaExpressionInterpreter = vega.expressionInterpreter;\n"
+        # vl-convert's bundle binds `vega` to null: reading a property of it threw on every
+        # page load (caught by the browser tests' page-error check since issue 18)
+        "window.vegaExpressionInterpreter = vega ? vega.expressionInterpreter : undefined;\n"
     )
     return str(vlc.javascript_bundle(snippet, vl_version=vl_version_for_vl_convert()))
 
