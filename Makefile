@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 SAMPLE := sample_data/credit
 HEADLESS ?=
 
-.PHONY: env browser demo test lint typecheck unit bench clean labext-test
+.PHONY: env browser demo test lint typecheck unit bench clean labext-test gallery
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,23 @@ test: lint typecheck labext-test unit
 
 bench: env
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Screenshots of every explorer, the panel and a findings export from a real-browser run (the UI
+# tests write them to test-artifacts/ui/), copied into docs/gallery/ under stable names.
+GALLERY := docs/gallery
+gallery: env browser
+	$(BIN)/pytest -q -p no:cacheprovider tests/ui/test_panel_ui.py tests/ui/test_drift_ui.py \
+		tests/ui/test_traces_ui.py tests/ui/test_geometry_ui.py tests/ui/test_saved_notebook_ui.py
+	mkdir -p $(GALLERY)
+	cp test-artifacts/ui/panel-1-drift.png $(GALLERY)/panel.png
+	cp test-artifacts/ui/panel-4-prediction.png $(GALLERY)/panel-prediction.png
+	cp test-artifacts/ui/drift-2-income.png $(GALLERY)/drift.png
+	cp test-artifacts/ui/geometry-slices-1280.png $(GALLERY)/slices.png
+	cp test-artifacts/ui/geometry-inspector-1280.png $(GALLERY)/inspector.png
+	cp test-artifacts/ui/geometry-metrics-1280.png $(GALLERY)/metrics.png
+	cp test-artifacts/ui/geometry-metrics-600.png $(GALLERY)/metrics-600px.png
+	cp test-artifacts/ui/traces-2-span.png $(GALLERY)/traces.png
+	cp test-artifacts/ui/saved-slices.png $(GALLERY)/saved-notebook.png
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -89,7 +89,7 @@ def test_typing_an_id_and_editing_a_what_if_value_updates_the_card(inspector, sm
     assert r.probability == pytest.approx(
         dl.what_if(store, "m", ids[3], {"income": 5000}).probability
     )
-    assert "income = 5000.0" in inspector.whatif_result.value
+    assert "income = 5,000" in inspector.whatif_result.value  # as a person writes it
     assert inspector.summary.value != before and "what-if" in inspector.summary.value
     assert inspector.data()["feature"].tolist()
     cap = inspector.capture("cheaper income", "what if")

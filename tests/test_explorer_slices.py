@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipywidgets as dl_widgets
 import numpy as np
 import pandas as pd
 import pytest
@@ -117,3 +118,14 @@ def test_an_empty_search_shows_its_nearest_misses(store):
     shown = " ".join(getattr(c, "value", "") for c in ex.found_box.children)
     assert "no slice is significantly worse" in shown and "nearest misses (not reported)" in shown
     assert "adjusted p" in shown and "needed p &lt;=" in shown
+
+
+def test_slices_found_say_which_metric_they_were_searched_by(store):
+    ex = dl.SliceExplorer(store, "m").wait()
+    assert "by error" in ex.found_title.value and "not searched" not in ex.found_title.value
+    ex.metric_picker.value = "roc_auc"
+    ex.wait()
+    title = ex.found_title.value
+    assert "roc_auc is not searched row by row, so by error" in title
+    buttons = [row.children[0] for row in ex.found_box.children if isinstance(row, dl_widgets.HBox)]
+    assert all(b.layout.width == "auto" for b in buttons)  # "#10" is never cut to "#…"

@@ -102,7 +102,7 @@ def test_opens_the_slowest_trace_with_its_waterfall(explorer):
     assert "slowest stage <b>lookup</b>" in explorer.summary.value
     assert "m: r7" in explorer.summary.value
     spec = explorer.waterfall.spec
-    assert PICK in str(spec) and "ms since the trace started" in str(spec)
+    assert PICK in str(spec) and "time since the trace started (ms)" in str(spec)
     assert len(explorer.trace_list.options) == len(explorer.traces) == 25
     assert "lookup" in str(explorer.latency.spec)
 
@@ -194,7 +194,7 @@ def test_inspector_shows_the_predictions_trace_or_says_why_not(traced):
         assert ins.trace_result is not None and ins.trace_result.trace_id == trace_hex(7)
         assert "slowest stage <b>lookup</b>" in ins.trace.value
         assert ins.trace_chart.layout.display == ""
-        assert "ms since the trace started" in str(ins.trace_chart.spec)
+        assert "time since the trace started (ms)" in str(ins.trace_chart.spec)
         ins.prediction_id = "r5"
         ins.wait(120)
         assert ins.trace_result is None and "without a trace id" in ins.trace.value

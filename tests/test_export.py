@@ -16,7 +16,9 @@ import pytest
 import diaglab as dl
 from conftest import copy_sample
 from diaglab.findings import MissingExtraError, read
+from diaglab.findings.evidence import evidence
 from diaglab.findings.export import find_chromium
+from diaglab.findings.html import report_html, wide
 from diaglab.findings.report import standard_findings
 from diaglab.queries.window import Window
 from test_findings import HALF, build, validate
@@ -297,3 +299,25 @@ def test_a_missing_tracking_package_names_the_extra(
     kwargs: dict[str, Any] = {extra: True}
     with pytest.raises(MissingExtraError, match=rf"pip install 'diaglab\[{extra}\]'"):
         dl.export(items, **kwargs)
+
+
+def test_reports_show_a_curated_evidence_table_and_json_keeps_every_column(
+    items: list[dl.Finding], tmp_path: Path
+) -> None:
+    drift = items[0]
+    raw = list(drift.table["columns"])
+    assert {"moderate_threshold", "chi_square_dof"} <= set(raw)
+    ev = evidence(drift)
+    assert ev.columns[:5] == ["feature", "verdict", "effect", "p adj.", "n reference"]
+    assert ev.hidden_columns > 20
+    assert all("e+" not in cell for row in ev.rows for cell in row)  # 26,412, not 2.64e+04
+    html_text = (dl.export(items, tmp_path / "r.html")).read_text()
+    assert "chi_square_dof" not in html_text.split("diaglab-specs")[0]
+    assert "<div class='evidence'>" in html_text and "overflow-x:auto" in html_text
+    assert "more columns in the JSON and Parquet exports" in html_text
+    md = (dl.export(items, tmp_path / "r.md")).read_text()
+    assert "| feature | verdict | effect | p adj. |" in md and "moderate" not in md
+    back = json.loads((dl.export(items, tmp_path / "r.json")).read_text())
+    assert back["findings"][0]["table"]["columns"] == raw  # the full table is kept
+    assert wide(items)  # a table wider than a portrait page prints in landscape
+    assert "size:A4 landscape" in report_html(items, landscape=True)

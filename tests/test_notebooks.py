@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -15,6 +16,13 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SAMPLE = ROOT / "sample_data" / "credit"
+TOUR_LIMIT = 2_000_000
+NOTEBOOK_LIMIT = 3_000_000
+
+
+def _widget_state(nb: nbformat.NotebookNode) -> dict[str, Any]:
+    widgets = nb.metadata.get("widgets", {})
+    return dict(widgets.get("application/vnd.jupyter.widget-state+json", {}).get("state", {}))
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +56,9 @@ def test_notebook_runs_headless(path: Path, sample: Path, tmp_path: Path) -> Non
         store_widget_state=True,
         resources={"metadata": {"path": str(workdir)}},
     )
-    env = {"DIAGLAB_STORE": str(store)}
+    scratch = tmp_path / "tmp"  # the kernel's temporary folder
+    scratch.mkdir()
+    env = {"DIAGLAB_STORE": str(store), "TMPDIR": str(scratch)}
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)  # the kernel inherits the environment of this process
     try:
@@ -61,6 +71,22 @@ def test_notebook_runs_headless(path: Path, sample: Path, tmp_path: Path) -> Non
                 os.environ[k] = v
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors, errors
+    # Nothing captured into the store the notebook was pointed at, and no store copy left behind
+    assert not (store / "segments" / "findings").exists(), f"{path.name} wrote into the store"
+    left = [p for p in scratch.rglob("*.duckdb")]
+    assert not left, f"{path.name} left store copies in the temporary folder: {left}"
+    # The chart library is stored once per notebook, not once per chart (issue 18: 12 MB before)
+    size = len(nbformat.writes(nb).encode())
+    limit = TOUR_LIMIT if path.name.startswith("01-") else NOTEBOOK_LIMIT
+    (tmp_path.parent / f"{path.stem}.size").write_text(str(size))
+    assert size <= limit, (
+        f"{path.name} executed weighs {size / 1e6:.1f} MB (limit {limit / 1e6} MB)"
+    )
+    state = _widget_state(nb).values()
+    runtimes = [v for v in state if {"source", "version"} <= set(v["state"])]
+    charts = [v for v in state if "_runtime" in v["state"]]
+    assert all(len(str(v["state"].get("_esm", ""))) < 50_000 for v in charts)
+    assert len(runtimes) <= 1, "one chart runtime per notebook"
     if path.name == "02-drift.ipynb":
         _check_drift_notebook(nb)
 

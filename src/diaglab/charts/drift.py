@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import altair as alt
 import pandas as pd
 
+from diaglab import format as fmt
 from diaglab.charts._common import message_chart
 
 BRUSH = "window"
@@ -103,7 +104,7 @@ def distribution_chart(
     )
     return (
         alt.Chart(data, title=alt.Title("reference vs current", subtitle=subtitle, anchor="start"))
-        .mark_bar()
+        .mark_bar(clip=True)
         .encode(
             x=alt.X(
                 "tick:N",
@@ -114,7 +115,7 @@ def distribution_chart(
                 ),
             ),
             xOffset=alt.XOffset("side:N", sort=["reference", "current"]),
-            y=alt.Y("share:Q", title="share", axis=alt.Axis(format="%")),
+            y=alt.Y("share:Q", title="share", axis=alt.Axis(format=fmt.VEGA_PERCENT)),
             color=alt.Color(
                 "group:N",
                 scale=alt.Scale(
@@ -126,8 +127,8 @@ def distribution_chart(
             tooltip=[
                 alt.Tooltip("bin:N"),
                 alt.Tooltip("side:N"),
-                alt.Tooltip("count:Q", format=","),
-                alt.Tooltip("share:Q", format=".2%"),
+                alt.Tooltip("count:Q", format=fmt.VEGA_COUNT),
+                alt.Tooltip("share:Q", format=fmt.VEGA_PERCENT),
                 alt.Tooltip("new:N", title=unseen),
             ],
         )
@@ -163,17 +164,19 @@ def over_time_chart(
         "window_start:T",
         title=None,
         scale=alt.Scale(type="utc"),
-        axis=alt.Axis(format="%b %d", labelAngle=0),
+        axis=alt.Axis(format="%b %d", labelAngle=0, tickMinStep=fmt.DAY_MS),
     )
     name = effect_label(statistic)
     tooltip = [
         alt.Tooltip("window_start:T", title="window", format="%Y-%m-%d %H:%M", formatType="utc"),
-        alt.Tooltip("value:Q", title=name, format=".4f"),
-        alt.Tooltip("n:Q", format=","),
+        alt.Tooltip("value:Q", title=name, format=fmt.VEGA_NUMBER),
+        alt.Tooltip("n:Q", format=fmt.VEGA_COUNT),
     ]
     line = (
         alt.Chart(data)
-        .mark_line(color=CURRENT_COLOR, point=alt.OverlayMarkDef(size=14, color=CURRENT_COLOR))
+        .mark_line(
+            color=CURRENT_COLOR, point=alt.OverlayMarkDef(size=14, color=CURRENT_COLOR), clip=True
+        )
         .encode(x=x, y=alt.Y("value:Q", title=name), tooltip=tooltip)
     )
     if brush:
@@ -181,7 +184,7 @@ def over_time_chart(
     alerts = (
         alt.Chart(data)
         .transform_filter(alt.datum.alert)
-        .mark_point(color=NEW_COLOR, filled=True, size=46)
+        .mark_point(color=NEW_COLOR, filled=True, size=46, clip=True)
         .encode(x=x, y="value:Q", tooltip=tooltip)
     )
     layers: list[Any] = []
@@ -190,11 +193,11 @@ def over_time_chart(
         band_data = pd.DataFrame({"low": [max(0.0, _finite(low, 0.0))], "high": [high]})
         layers.append(
             alt.Chart(band_data)
-            .mark_rect(color=BAND_COLOR, opacity=0.45)
+            .mark_rect(color=BAND_COLOR, opacity=0.45, clip=True)
             .encode(
                 y="low:Q",
                 y2="high:Q",
-                tooltip=[alt.Tooltip("high:Q", title="alert above", format=".4f")],
+                tooltip=[alt.Tooltip("high:Q", title="alert above", format=fmt.VEGA_NUMBER)],
             )
         )
     shade = _current_shade(data, current)
@@ -203,7 +206,8 @@ def over_time_chart(
     layers += [line, alerts]
     title = alt.Title(
         f"{name} per window",
-        subtitle="green: alert band from the reference; red: above it; drag to pick a window",
+        subtitle="green: alert band from the reference; red: above it"
+        + ("; drag to pick a window" if brush else ""),
         anchor="start",
     )
     return alt.LayerChart(layer=layers, title=title).properties(width=width, height=height)
@@ -214,26 +218,26 @@ def missing_rate_chart(series: pd.DataFrame, *, width: int = WIDTH, height: int 
     data = _time_frame(series, ["missing_rate", "n"])
     return (
         alt.Chart(data, title=alt.Title("missing rate per window", anchor="start"))
-        .mark_line(color="#7d5ba6", point=alt.OverlayMarkDef(size=10, color="#7d5ba6"))
+        .mark_line(color="#7d5ba6", point=alt.OverlayMarkDef(size=10, color="#7d5ba6"), clip=True)
         .encode(
             x=alt.X(
                 "window_start:T",
                 title=None,
                 scale=alt.Scale(type="utc"),
-                axis=alt.Axis(format="%b %d", labelAngle=0),
+                axis=alt.Axis(format="%b %d", labelAngle=0, tickMinStep=fmt.DAY_MS),
             ),
             y=alt.Y(
                 "missing_rate:Q",
                 title="missing",
-                axis=alt.Axis(format="%"),
+                axis=alt.Axis(format=fmt.VEGA_PERCENT),
                 scale=alt.Scale(domainMin=0),
             ),
             tooltip=[
                 alt.Tooltip(
                     "window_start:T", title="window", format="%Y-%m-%d %H:%M", formatType="utc"
                 ),
-                alt.Tooltip("missing_rate:Q", format=".2%"),
-                alt.Tooltip("n:Q", format=","),
+                alt.Tooltip("missing_rate:Q", format=fmt.VEGA_PERCENT),
+                alt.Tooltip("n:Q", format=fmt.VEGA_COUNT),
             ],
         )
         .properties(width=width, height=height)
@@ -333,20 +337,11 @@ def sparkline_svg(
     )
 
 
-def _number(v: float) -> str:
-    """Compact: 17761.5 -> '17.8k', 0.0012 -> '0.0012', 1e9 -> '1G'."""
-    a = abs(v)
-    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if a >= scale:
-            return f"{v / scale:.3g}{suffix}"
-    return f"{v:.3g}"
-
-
 def _tick(b: pd.Series, *, first: bool) -> str:
     """The axis label of a numeric bin: its lower edge, or '< x' / '> x' out of range."""
     if b["new"]:
-        return f"< {_number(b['right'])}" if first else f"> {_number(b['left'])}"
-    return _number(float(b["left"]))
+        return f"< {fmt.compact(b['right'])}" if first else f"> {fmt.compact(b['left'])}"
+    return fmt.compact(float(b["left"]))
 
 
 def _finite(value: Any, default: float | None = None) -> Any:
@@ -373,7 +368,7 @@ def _current_shade(data: pd.DataFrame, current: tuple[Any, Any] | None) -> alt.C
     shade = pd.DataFrame({"start": [lo], "end": [hi], "what": ["current window"]})
     return (
         alt.Chart(shade)
-        .mark_rect(color=CURRENT_COLOR, opacity=0.12)
+        .mark_rect(color=CURRENT_COLOR, opacity=0.12, clip=True)
         .encode(
             x=alt.X("start:T", scale=alt.Scale(type="utc")),
             x2="end:T",

@@ -18,7 +18,8 @@ from typing import Any, Literal
 import altair as alt
 import pandas as pd
 
-from diaglab.charts._common import message_chart
+from diaglab import format as fmt
+from diaglab.charts._common import dash_legend, message_chart
 
 BRUSH = "window"
 """Name of the x-interval selection on the volume chart; its value is the brushed time range."""
@@ -39,6 +40,12 @@ _TITLES = {
     "label_coverage": "label coverage",
     "label_delay_p50": "label delay p50 (days)",
     "label_delay_p90": "label delay p90 (days)",
+    "latency_p50": "latency p50 (ms)",
+    "latency_p90": "latency p90 (ms)",
+    "latency_p95": "latency p95 (ms)",
+    "latency_p99": "latency p99 (ms)",
+    "error": "error rate",
+    "accuracy": "accuracy",
     "roc_auc": "ROC AUC",
     "f1": "F1",
     "expected_calibration_error": "calibration error (ECE)",
@@ -58,7 +65,7 @@ def _x(title: str | None = None, *, axis: bool = True) -> alt.X:
         "window_start:T",
         title=title,
         scale=alt.Scale(type="utc"),
-        axis=alt.Axis(format="%b %d", labelAngle=0)
+        axis=alt.Axis(format="%b %d", labelAngle=0, tickMinStep=fmt.DAY_MS)
         if axis
         else alt.Axis(labels=False, ticks=False),
     )
@@ -95,7 +102,15 @@ def _color(series: Sequence[str]) -> alt.Color:
         "series:N",
         title="series",
         sort=list(series),
-        legend=alt.Legend(orient="top", direction="horizontal") if len(series) > 1 else None,
+        legend=alt.Legend(
+            orient="top",
+            direction="horizontal",
+            symbolType="square",
+            symbolOpacity=1,
+            symbolSize=120,
+        )
+        if len(series) > 1
+        else None,
     )
 
 
@@ -117,7 +132,7 @@ def _shade() -> alt.Chart:
     lo, hi = WINDOW_PARAMS
     return (
         alt.Chart(pd.DataFrame({"shade": [0]}))
-        .mark_rect(color=SHADE_COLOR, opacity=alt.ExprRef(f"{lo} === null ? 0 : 0.6"))
+        .mark_rect(color=SHADE_COLOR, opacity=alt.ExprRef(f"{lo} === null ? 0 : 0.6"), clip=True)
         .encode(
             x=alt.X(datum=alt.ExprRef(lo), type="temporal", scale=alt.Scale(type="utc")),
             x2=alt.X2(datum=alt.ExprRef(hi)),
@@ -174,17 +189,17 @@ def metric_panel(
     window that chart's ``WINDOW_PARAMS`` hold.
     """
     title = metric_title(metric)
-    fmt = ",.0f" if metric == "volume" else ".4g"
+    number_format = fmt.VEGA_COUNT if metric == "volume" else fmt.VEGA_NUMBER
     tooltip = [
         alt.Tooltip("window_start:T", title="window", format="%Y-%m-%d %H:%M", formatType="utc"),
         alt.Tooltip("series:N"),
         alt.Tooltip("kind:N"),
-        alt.Tooltip("value:Q", title=title, format=fmt),
-        alt.Tooltip("low:Q", format=fmt),
-        alt.Tooltip("high:Q", format=fmt),
-        alt.Tooltip("n:Q", format=",.0f"),
-        alt.Tooltip("band_low:Q", title="band low", format=fmt),
-        alt.Tooltip("band_high:Q", title="band high", format=fmt),
+        alt.Tooltip("value:Q", title=title, format=number_format),
+        alt.Tooltip("low:Q", format=number_format),
+        alt.Tooltip("high:Q", format=number_format),
+        alt.Tooltip("n:Q", format=fmt.VEGA_COUNT),
+        alt.Tooltip("band_low:Q", title="band low", format=number_format),
+        alt.Tooltip("band_high:Q", title="band high", format=number_format),
         alt.Tooltip("reason:N"),
     ]
     x = _x(axis=False)
@@ -205,7 +220,11 @@ def metric_panel(
         base.mark_area(opacity=0.18, invalid=_GAP, clip=True).encode(
             x=x, y=alt.Y("low:Q", scale=y_scale), y2="high:Q", color=color, detail="kind:N"
         ),
-        base.mark_line(invalid=_GAP, point=alt.OverlayMarkDef(size=10), clip=True).encode(
+        base.mark_point(filled=True, size=10, opacity=1, clip=True).encode(
+            x=x, y=alt.Y("value:Q", scale=y_scale), color=color, tooltip=tooltip
+        ),
+        # points in their own layer: on the line they would make the dash legend two dots
+        base.mark_line(invalid=_GAP, clip=True).encode(
             x=x,
             y=alt.Y("value:Q", title=title, scale=y_scale),
             color=color,
@@ -213,7 +232,7 @@ def metric_panel(
                 "kind:N",
                 title=None,
                 scale=alt.Scale(domain=["realized", "estimated"], range=[[1, 0], [5, 3]]),
-                legend=alt.Legend(orient="top", direction="horizontal"),
+                legend=dash_legend(orient="top", direction="horizontal"),
             ),
             detail="kind:N",
             tooltip=tooltip,
@@ -238,13 +257,13 @@ def coverage_panel(
     data = _frame(windows, ["series", "window_start", "n", "n_labelled", "label_coverage"])
     return (
         alt.Chart(data)
-        .mark_line(invalid=_GAP, color=COVERAGE_COLOR, point=alt.OverlayMarkDef(size=8))
+        .mark_line(invalid=_GAP, color=COVERAGE_COLOR, point=alt.OverlayMarkDef(size=8), clip=True)
         .encode(
             x=_x(axis=False),
             y=alt.Y(
                 "label_coverage:Q",
                 title="labelled",
-                axis=alt.Axis(format="%"),
+                axis=alt.Axis(format=fmt.VEGA_PERCENT),
                 scale=alt.Scale(domain=[0, 1]),
             ),
             detail="series:N",
@@ -254,9 +273,9 @@ def coverage_panel(
                     "window_start:T", title="window", format="%Y-%m-%d %H:%M", formatType="utc"
                 ),
                 alt.Tooltip("series:N"),
-                alt.Tooltip("label_coverage:Q", format=".1%"),
-                alt.Tooltip("n_labelled:Q", title="labelled", format=","),
-                alt.Tooltip("n:Q", title="predictions", format=","),
+                alt.Tooltip("label_coverage:Q", format=fmt.VEGA_PERCENT),
+                alt.Tooltip("n_labelled:Q", title="labelled", format=fmt.VEGA_COUNT),
+                alt.Tooltip("n:Q", title="predictions", format=fmt.VEGA_COUNT),
             ],
         )
         .properties(
@@ -284,7 +303,7 @@ def volume_panel(
     data = _frame(windows, ["series", "window_start", "window_end", "n", "n_failed"])
     chart = (
         alt.Chart(data)
-        .mark_bar(opacity=0.8, orient="vertical")
+        .mark_bar(opacity=0.8, orient="vertical", clip=True)
         .encode(
             x=_x(),
             x2="window_end:T",
@@ -295,15 +314,18 @@ def volume_panel(
                     "window_start:T", title="window", format="%Y-%m-%d %H:%M", formatType="utc"
                 ),
                 alt.Tooltip("series:N"),
-                alt.Tooltip("n:Q", title="predictions", format=","),
-                alt.Tooltip("n_failed:Q", title="failed", format=","),
+                alt.Tooltip("n:Q", title="predictions", format=fmt.VEGA_COUNT),
+                alt.Tooltip("n_failed:Q", title="failed", format=fmt.VEGA_COUNT),
             ],
         )
         .properties(
             width=width,
             height=height,
             title=alt.Title(
-                "volume", subtitle="drag to pick a window", anchor="start", fontSize=12
+                "volume",
+                subtitle="drag to pick a window" if brush else "",
+                anchor="start",
+                fontSize=12,
             ),
         )
     )

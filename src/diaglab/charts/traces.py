@@ -16,7 +16,8 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from diaglab.charts._common import message_chart
+from diaglab import format as fmt
+from diaglab.charts._common import dash_legend, message_chart
 
 PICK = "span"
 """Name of the point selection on the waterfall; its value names the picked ``span_id``."""
@@ -72,7 +73,9 @@ def waterfall_frame(spans: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def waterfall_chart(spans: pd.DataFrame, *, title: str | None = None) -> alt.Chart:
+def waterfall_chart(
+    spans: pd.DataFrame, *, title: str | None = None, width: int | str = WIDTH
+) -> alt.Chart:
     """A Gantt of one trace: a bar per span from its start to its end (ms after the trace's
     start), indented by depth, coloured by status; the critical path outlined; the span's
     attributes, self time and flags in the tooltip.
@@ -80,6 +83,10 @@ def waterfall_chart(spans: pd.DataFrame, *, title: str | None = None) -> alt.Cha
     if spans.empty:
         return message_chart("no spans")
     frame = waterfall_frame(spans)
+    frame["duration_text"] = [fmt.quantity(v, "ms") for v in frame["duration_ms"]]
+    end = float(frame["end_ms"].max()) if len(frame) else 1.0
+    # room after the last bar for its duration text, inside the plot
+    x_scale = alt.Scale(domain=[0, end * 1.15 or 1.0], nice=False)
     pick = alt.selection_point(name=PICK, fields=["span_id"], on="click", empty=False)
     y = alt.Y(
         "order:O",
@@ -93,9 +100,9 @@ def waterfall_chart(spans: pd.DataFrame, *, title: str | None = None) -> alt.Cha
     tooltip = [
         alt.Tooltip("name:N"),
         alt.Tooltip("service:N"),
-        alt.Tooltip("start_ms:Q", title="start (ms)", format=".3f"),
-        alt.Tooltip("duration_ms:Q", title="duration (ms)", format=".3f"),
-        alt.Tooltip("self_ms:Q", title="self time (ms)", format=".3f"),
+        alt.Tooltip("start_ms:Q", title="start (ms)", format=fmt.VEGA_NUMBER),
+        alt.Tooltip("duration_ms:Q", title="duration (ms)", format=fmt.VEGA_NUMBER),
+        alt.Tooltip("self_ms:Q", title="self time (ms)", format=fmt.VEGA_NUMBER),
         alt.Tooltip("status:N"),
         alt.Tooltip("message:N"),
         alt.Tooltip("flags:N"),
@@ -104,9 +111,9 @@ def waterfall_chart(spans: pd.DataFrame, *, title: str | None = None) -> alt.Cha
     ]
     bars = (
         alt.Chart(frame)
-        .mark_bar(height={"band": 0.7}, cornerRadius=2)
+        .mark_bar(height={"band": 0.7}, cornerRadius=2, clip=True)
         .encode(
-            x=alt.X("start_ms:Q", title="ms since the trace started"),
+            x=alt.X("start_ms:Q", title="time since the trace started (ms)", scale=x_scale),
             x2="end_ms:Q",
             y=y,
             color=alt.Color(
@@ -125,17 +132,13 @@ def waterfall_chart(spans: pd.DataFrame, *, title: str | None = None) -> alt.Cha
     )
     text = (
         alt.Chart(frame)
-        .mark_text(align="left", dx=3, fontSize=10, color="#333")
-        .encode(
-            x="end_ms:Q",
-            y=y,
-            text=alt.Text("duration_ms:Q", format=".1f"),
-        )
+        .mark_text(align="left", dx=3, fontSize=10, color="#333", clip=True)
+        .encode(x=alt.X("end_ms:Q", scale=x_scale), y=y, text="duration_text:N")
     )
     heading = title or "trace"
     if len(spans) > MAX_SPANS:
         heading += f" (first {MAX_SPANS} of {len(spans)} spans)"
-    return (bars + text).properties(width=WIDTH, height=max(ROW * len(frame), 40), title=heading)
+    return (bars + text).properties(width=width, height=max(ROW * len(frame), 40), title=heading)
 
 
 def _label_expr(labels: Sequence[str]) -> str:
@@ -180,21 +183,24 @@ def latency_chart(
         x=alt.X("window_start:T", title=None),
         color=alt.Color("name:N", legend=legend),
     )
-    lines = base.mark_line(point=True, strokeWidth=1.5).encode(
+    lines = base.mark_line(strokeWidth=1.5, clip=True).encode(
         y=alt.Y(
             "ms:Q",
             title="latency (ms)",
             scale=alt.Scale(type="log") if log_scale else alt.Scale(zero=True),
         ),
-        strokeDash=alt.StrokeDash("percentile:N", legend=alt.Legend(title="percentile")),
+        strokeDash=alt.StrokeDash(
+            "percentile:N",
+            legend=dash_legend("percentile"),
+        ),
         detail="percentile:N",
         tooltip=[
             alt.Tooltip("window_start:T", title="window"),
             "name:N",
             "percentile:N",
-            alt.Tooltip("ms:Q", format=".2f"),
-            alt.Tooltip("volume:Q"),
-            alt.Tooltip("error_rate:Q", format=".3%"),
+            alt.Tooltip("ms:Q", format=fmt.VEGA_NUMBER),
+            alt.Tooltip("volume:Q", format=fmt.VEGA_COUNT),
+            alt.Tooltip("error_rate:Q", format=fmt.VEGA_PERCENT),
         ],
     )
     errors = (
@@ -202,10 +208,14 @@ def latency_chart(
         .mark_bar(opacity=0.8)
         .encode(
             x=alt.X("window_start:T", title=None),
-            y=alt.Y("error_rate:Q", title="error rate", axis=alt.Axis(format="%")),
+            y=alt.Y("error_rate:Q", title="error rate", axis=alt.Axis(format=fmt.VEGA_PERCENT)),
             color=alt.Color("name:N", legend=legend),
             xOffset="name:N",
-            tooltip=["window_start:T", "name:N", alt.Tooltip("error_rate:Q", format=".3%")],
+            tooltip=[
+                "window_start:T",
+                "name:N",
+                alt.Tooltip("error_rate:Q", format=fmt.VEGA_PERCENT),
+            ],
         )
         .properties(width=WIDTH, height=70)
     )
@@ -232,8 +242,9 @@ def trace_summary_html(t: Any, *, links_pending: bool = False) -> str:
         or "none logged with this trace id"
     )
     return (
-        f"<div><b>{len(spans)} spans</b>, {t.duration_ms:,.2f} ms, depth {t.depth}; "
+        f"<div><b>{len(spans)} spans</b>, {fmt.quantity(t.duration_ms, 'ms')}, depth {t.depth}; "
         f"slowest stage <b>{html.escape(t.slowest_stage)}</b> "
-        f"({slow['self_ms']:,.2f} ms self time, {share:.0%} of the trace)<br>"
+        f"({fmt.quantity(slow['self_ms'], 'ms')} self time, {fmt.percent(share, digits=2)} of the "
+        "trace)<br>"
         f"predictions: {links}<ul style='margin:2px 0'>{flags}</ul></div>"
     )

@@ -87,11 +87,11 @@ def checked_where(store: Any, model: str, value: Any) -> Any:
 
 
 def enable_offline_charts() -> None:
-    """Bundle vega-embed into Altair's JupyterChart (via vl-convert) instead of a CDN import, so
+    """Build the page's one chart runtime (Vega-Embed bundled by vl-convert, no CDN), so
     charts draw without network. Once per process: ~2 s; a no-op afterwards."""
-    import altair as alt
+    from diaglab.explorers._vega import runtime
 
-    alt.JupyterChart.enable_offline()
+    runtime()
 
 
 def error_html(exc: BaseException) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import altair as alt
 import ipywidgets as w
 
 from diaglab.charts._common import message_chart
+from diaglab.explorers._vega import Chart
 
 FREQS = ("1h", "6h", "1D", "7D", "W", "M")
 WINDOW_HINT = "everything, or 2026-02-10 .. 2026-03-02"
@@ -45,7 +45,7 @@ def run_button() -> w.Button:
         icon="refresh",
         button_style="primary",
         tooltip="re-read the store and recompute",
-        layout=w.Layout(width="90px"),
+        layout=w.Layout(width="90px", flex="0 0 auto"),  # never squeezed in a narrow row
     )
 
 
@@ -56,6 +56,6 @@ def vega_chart(message: str, css_class: str, *, brush: bool = False, actions: An
     if actions is not None:
         options["actions"] = actions
     timing: dict[str, Any] = {"debounce_wait": 300, "max_wait": False} if brush else {}
-    widget = alt.JupyterChart(message_chart(message), embed_options=options, **timing)
+    widget = Chart(message_chart(message), embed_options=options, **timing)
     widget.add_class(css_class)
     return widget

@@ -21,6 +21,7 @@ import ipywidgets as w
 import pandas as pd
 import traitlets
 
+from diaglab import format as fmt
 from diaglab.charts.explain import feature_table_html, waterfall_chart
 from diaglab.charts.traces import trace_summary_html
 from diaglab.charts.traces import waterfall_chart as trace_waterfall
@@ -129,14 +130,16 @@ class PredictionInspector(Explorer):
             placeholder="new value", continuous_update=False, layout=w.Layout(width="160px")
         )
         self.whatif_value.add_class("diaglab-inspector-whatif-value")
-        self.whatif_button = w.Button(description="Apply", layout=w.Layout(width="80px"))
-        self.whatif_reset = w.Button(description="Reset", layout=w.Layout(width="80px"))
+        fixed = {"width": "80px", "flex": "0 0 auto"}  # never squeezed in a narrow row
+        self.whatif_button = w.Button(description="Apply", layout=w.Layout(**fixed))
+        self.whatif_reset = w.Button(description="Reset", layout=w.Layout(**fixed))
         self.whatif_result = w.HTML("")
         self.whatif_result.add_class("diaglab-inspector-whatif-result")
         self.whatif_box = w.VBox(
             [
                 w.HBox(
-                    [self.whatif_feature, self.whatif_value, self.whatif_button, self.whatif_reset]
+                    [self.whatif_feature, self.whatif_value, self.whatif_button, self.whatif_reset],
+                    layout=w.Layout(flex_flow="row wrap"),
                 ),
                 self.whatif_result,
             ]
@@ -160,7 +163,15 @@ class PredictionInspector(Explorer):
         self.status.add_class("diaglab-inspector-status")
 
         status = w.HBox([self.progress, self.status], layout=w.Layout(align_items="center"))
-        left = w.VBox([self.summary, self.chart, self.whatif_box], layout=w.Layout(width="560px"))
+        # Two columns that share the width they are given and wrap below ~1,100 px; wide
+        # content (tables, the trace) scrolls inside its column instead of being cut.
+        column = {"flex": "1 1 480px", "min_width": "0", "max_width": "100%"}
+        scroll = {"overflow": "auto hidden", "max_width": "100%"}
+        for part in (self.table, self.neighbors_html, self.counterfactual_html, self.trace):
+            part.layout = w.Layout(**scroll)
+        self.trace_chart.layout.max_width = "100%"
+        self.chart.layout = w.Layout(**scroll)
+        left = w.VBox([self.summary, self.chart, self.whatif_box], layout=w.Layout(**column))
         right = w.VBox(
             [
                 w.HTML("<b>features against the reference</b>"),
@@ -173,11 +184,11 @@ class PredictionInspector(Explorer):
                 self.trace,
                 self.trace_chart,
             ],
-            layout=w.Layout(width="520px"),
+            layout=w.Layout(**column),
         )
-        body = w.HBox([left, right], layout=w.Layout(flex_flow="row wrap"))
+        body = w.HBox([left, right], layout=w.Layout(flex_flow="row wrap", width="100%"))
         self.children = [
-            w.HBox([self.id_text, self.worst_picker]),
+            w.HBox([self.id_text, self.worst_picker], layout=w.Layout(flex_flow="row wrap")),
             status,
             self.error_area,
             body,
@@ -213,7 +224,10 @@ class PredictionInspector(Explorer):
         if ex is None or not f:
             return
         v = self._edits.get(f, ex.features.get(f))
-        self.whatif_value.value = "" if v is None else str(v)
+        whole = isinstance(v, float) and v.is_integer()
+        self.whatif_value.value = (
+            "" if v is None else str(int(v)) if whole else str(v)
+        )  # 1, not 1.0
 
     @Explorer._guard
     def _on_whatif_value(self, change: Any) -> None:
@@ -263,7 +277,8 @@ class PredictionInspector(Explorer):
             ts = pd.Timestamp(r["timestamp"]).strftime("%Y-%m-%d %H:%M")
             opts.append(
                 (
-                    f"{r['prediction_id']} · {ts} · score {r['score']:.2f} · label {r['label']:g}",
+                    f"{r['prediction_id']} · {ts} · score {fmt.number(r['score'])} · "
+                    f"label {fmt.label(r['label'])}",
                     str(r["prediction_id"]),
                 )
             )
@@ -397,12 +412,12 @@ _PENDING = "<i style='color:#777'>{}…</i>"
 
 
 def _changes(changes: Any) -> str:
-    return ", ".join(f"{k} = {v}" for k, v in dict(changes).items())
+    return ", ".join(f"{k} = {fmt.value(v, digits=4)}" for k, v in dict(changes).items())
 
 
 def _summary_html(ex: Explanation, *, what_if: bool = False) -> str:
-    prob = "" if ex.probability is None else f"probability <b>{ex.probability:.3f}</b> · "
-    label = "not arrived" if ex.label is None else f"{ex.label}"
+    prob = "" if ex.probability is None else f"probability <b>{fmt.number(ex.probability)}</b> · "
+    label = "not arrived" if ex.label is None else fmt.label(ex.label)
     wrong = ex.label is not None and ex.threshold is not None and ex.label != ex.decision
     flag = " <span style='color:#c0392b'>(wrong)</span>" if wrong and not what_if else ""
     when = "" if ex.timestamp is None else f" · {ex.timestamp:%Y-%m-%d %H:%M} UTC"
@@ -411,7 +426,8 @@ def _summary_html(ex: Explanation, *, what_if: bool = False) -> str:
         f"<div class='diaglab-inspector-prediction'>{who}<b>{html.escape(ex.model)}</b> "
         f"{html.escape(ex.model_version)}{when}<br>{prob}decision <b>{ex.decision}</b> · "
         f"label {html.escape(label)}{flag} · {html.escape(ex.output_space)} "
-        f"{ex.prediction:.3f} = base {ex.base_value:.3f} + SHAP{_slices_html(ex)}</div>"
+        f"{fmt.number(ex.prediction)} = base {fmt.number(ex.base_value)} + "
+        f"SHAP{_slices_html(ex)}</div>"
     )
 
 
@@ -421,7 +437,7 @@ def _slices_html(ex: Explanation) -> str:
         return ""
     items = "".join(
         f"<li>{html.escape(str(s['predicate']))}: {html.escape(str(s['metric']))} "
-        f"{s['value']:.3f} vs {s['overall']:.3f} overall</li>"
+        f"{fmt.number(s['value'])} vs {fmt.number(s['overall'])} overall</li>"
         for s in ex.slices.to_dict(orient="records")
     )
     return (
@@ -434,9 +450,9 @@ def _whatif_html(r: WhatIf) -> str:
     before = r.before.probability
     after = r.after.probability
     if before is None or after is None:
-        move = f"{r.before.prediction:.4g} → {r.after.prediction:.4g}"
+        move = fmt.change(r.before.prediction, r.after.prediction)
     else:
-        move = f"probability {before:.3f} → <b>{after:.3f}</b>"
+        move = f"probability {fmt.number(before)} → <b>{fmt.number(after)}</b>"
     flip = " · <b>decision flips</b>" if r.flipped else ""
     return f"{html.escape(_changes(r.changes))}: {move}{flip}"
 
@@ -447,7 +463,10 @@ def _neighbors_html(df: pd.DataFrame) -> str:
     cols = [c for c in df.columns if c not in ("segment",)]
     return str(
         df[cols].to_html(
-            index=False, float_format=lambda v: f"{v:.6g}", classes="diaglab-neighbors", border=0
+            index=False,
+            float_format=lambda v: fmt.number(v, digits=4),
+            classes="diaglab-neighbors",
+            border=0,
         )
     )
 
@@ -459,11 +478,11 @@ def _counterfactual_html(cf: Counterfactual | None) -> str:
         return "<i>no plausible change found</i>"
     verdict = "flips the decision" if cf.found else "best found (does not reach the goal)"
     steps = "".join(
-        f"<li>{html.escape(str(s['feature']))}: {html.escape(str(s['from']))} → "
-        f"<b>{html.escape(str(s['to']))}</b> (score {s['score']:.3f})</li>"
+        f"<li>{html.escape(str(s['feature']))}: {html.escape(fmt.value(s['from'], digits=4))} → "
+        f"<b>{html.escape(fmt.value(s['to'], digits=4))}</b> (score {fmt.number(s['score'])})</li>"
         for s in cf.steps.to_dict(orient="records")
     )
     return (
-        f"<div>{verdict}: score {cf.score_before:.3f} → <b>{cf.score:.3f}</b> "
+        f"<div>{verdict}: score {fmt.number(cf.score_before)} → <b>{fmt.number(cf.score)}</b> "
         f"({html.escape(cf.goal)})<ol style='margin:2px 0'>{steps}</ol></div>"
     )

@@ -163,7 +163,12 @@ class MetricsExplorer(Explorer):
             options=[], description="metrics", rows=5, layout=w.Layout(width="300px")
         )
         self.freq_picker = freq_picker()
-        self.by_picker = w.Dropdown(options=[_NONE], description="split by", layout=narrow)
+        self.by_picker = w.Dropdown(
+            options=[_NONE],
+            description="split by",
+            layout=w.Layout(width="250px"),
+            style={"description_width": "60px"},  # room for "model_version"
+        )
         self.window_text = text_box("window", WINDOW_HINT)
         self.as_of_text = text_box("as of", "now, or a date: labels known then")
         self.where_text = text_box("slice", SLICE_HINT, width="672px")

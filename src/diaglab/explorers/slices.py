@@ -17,14 +17,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import altair as alt
 import ipywidgets as w
 import pandas as pd
 import traitlets
 
+from diaglab import format as fmt
 from diaglab.charts.slices import PICK, slice_chart
 from diaglab.errors import InputError, unknown
-from diaglab.explorers._base import Explorer, checked_where, scope_state
+from diaglab.explorers._base import Explorer, checked_where, enable_offline_charts, scope_state
 from diaglab.explorers._controls import WINDOW_HINT, run_button, text_box, vega_chart
 from diaglab.explorers._windows import WindowTrait, format_window, parse_window
 from diaglab.queries.filters import Slice
@@ -97,7 +97,7 @@ class SliceExplorer(Explorer):
         where: Any = None,
     ) -> None:
         schema = store.schema(model)
-        alt.JupyterChart.enable_offline()  # no CDN: notebooks work offline (~2 s once)
+        enable_offline_charts()  # no CDN: notebooks work offline (~2 s once)
         super().__init__(store)
         self._schema = schema
         self._task = schema.task or "binary"
@@ -173,7 +173,8 @@ class SliceExplorer(Explorer):
             ]
         )
         status = w.HBox([self.progress, self.status], layout=w.Layout(align_items="center"))
-        found = w.VBox([w.HTML("<b>slices found</b> (worst first)"), self.found_box])
+        self.found_title = w.HTML("<b>slices found</b> (worst first)")
+        found = w.VBox([self.found_title, self.found_box])
         pager = w.HBox([self.prev_button, self.page_label, self.next_button, self.row_picker])
         rows = w.VBox([self.selected_label, pager, self.rows_html])
         self.children = [controls, status, self.error_area, self.chart, found, rows]
@@ -347,12 +348,21 @@ class SliceExplorer(Explorer):
         )
 
     def _render_found(self, search: FoundSlices) -> None:
+        searched = self._search_metric()
+        note = (
+            ""
+            if searched == self.metric
+            else f"; {html.escape(self.metric)} is not searched row by row, so by {searched}"
+        )
+        self.found_title.value = (
+            f"<b>slices found</b> by {html.escape(searched)} (worst first){note}"
+        )
         rows: list[w.Widget] = []
         for i, rec in enumerate(search.table.to_dict(orient="records")):
             button = w.Button(
                 description=f"#{i + 1}",
                 tooltip=str(rec["predicate"]),
-                layout=w.Layout(width="48px", height="26px"),
+                layout=w.Layout(min_width="52px", width="auto", height="26px"),  # "#10" whole
             )
             button.on_click(lambda _b, i=i: self._pick_found(i))
             text = w.HTML(
@@ -465,11 +475,7 @@ class SliceExplorer(Explorer):
 
 
 def _num(v: Any) -> str:
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return "–"
-    return f"{x:.4g}" if math.isfinite(x) else "–"
+    return fmt.number(v)
 
 
 def _rows_table(rows: pd.DataFrame) -> str:
@@ -489,13 +495,7 @@ def _rows_table(rows: pd.DataFrame) -> str:
 
 
 def _cell(v: Any) -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "–"
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    if isinstance(v, pd.Timestamp):
-        return v.strftime("%Y-%m-%d %H:%M")
-    return str(v)
+    return fmt.value(v, digits=4)
 
 
 def _nearest_miss(search: FoundSlices) -> str:

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from diaglab.errors import DiaglabError, InputError
+from diaglab.findings.evidence import evidence
 from diaglab.findings.finding import Finding, bundle, now_iso, read_bundle, svg_image
-from diaglab.findings.html import report_html
+from diaglab.findings.html import report_html, wide
 
 SUFFIXES = (".html", ".md", ".json", ".parquet", ".pdf")
 MD_ROWS = 20
@@ -150,16 +151,6 @@ def _md_escape(text: str) -> str:
     return text.replace("\n", " ")
 
 
-def _md_cell(v: Any) -> str:
-    if v is None:
-        return "–"
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    if isinstance(v, list | dict):
-        return _md_escape(json.dumps(v))
-    return _md_escape(str(v))
-
-
 _HREF = re.compile(r"""\s[\w.-]*:?href\s*=\s*("[^"]*"|'[^']*')""", re.IGNORECASE)
 
 
@@ -218,16 +209,19 @@ def _markdown(items: Sequence[Finding], path: Path, title: str) -> None:
                 lines += [f"![chart: {_md_escape(f.title)}]({folder_name}/{target.name})", ""]
             elif image := svg_image(f.chart_svg, alt=f"chart: {f.title}"):
                 lines += [image, ""]
-        cols = list(f.table.get("columns", []))
-        rows = list(f.table.get("rows", []))
-        if cols:
-            lines.append("| " + " | ".join(_md_escape(str(c)) for c in cols) + " |")
-            lines.append("|" + "---|" * len(cols))
-            for row in rows[:MD_ROWS]:
-                lines.append("| " + " | ".join(_md_cell(v) for v in row) + " |")
-            total = f.table.get("total_rows", len(rows))
-            if total > MD_ROWS:
-                lines.append(f"\n*first {MD_ROWS} of {total} rows*")
+        ev = evidence(f, max_rows=MD_ROWS)
+        if ev.columns:
+            lines.append("| " + " | ".join(_md_escape(c) for c in ev.columns) + " |")
+            lines.append("|" + "---|" * len(ev.columns))
+            for cells in ev.rows:
+                lines.append("| " + " | ".join(_md_escape(v) for v in cells) + " |")
+            notes = []
+            if ev.total_rows > len(ev.rows):
+                notes.append(f"first {len(ev.rows)} of {ev.total_rows:,} rows")
+            if ev.hidden_columns:
+                notes.append(f"{ev.hidden_columns} more columns in the JSON and Parquet exports")
+            if notes:
+                lines.append(f"\n*{'; '.join(notes)}*")
             lines.append("")
         if f.query.get("call"):
             lines += ["```python", str(f.query["call"]).replace("```", "` ` `"), "```", ""]
@@ -299,7 +293,8 @@ def _pdf(items: Sequence[Finding], path: Path, title: str) -> None:
     with tempfile.TemporaryDirectory(prefix="diaglab-pdf-") as tmp:
         page = Path(tmp) / "report.html"
         # The static SVGs print; scripts are left out so printing does not race the charts.
-        page.write_text(report_html(items, title=title, interactive=False), encoding="utf-8")
+        text = report_html(items, title=title, interactive=False, landscape=wide(items))
+        page.write_text(text, encoding="utf-8")
         out = Path(tmp) / "report.pdf"
         cmd = [
             chromium,

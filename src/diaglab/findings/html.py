@@ -22,12 +22,16 @@ import functools
 import hashlib
 import html
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
-from diaglab.findings.finding import Finding, canonical_json, now_iso, svg_image, table_html
+from diaglab.findings.evidence import evidence
+from diaglab.findings.finding import Finding, canonical_json, now_iso, svg_image
 
 NONE = "'none'"
+PORTRAIT_COLUMNS = 6
+_NUMBER = re.compile(r"^[<>]?-?[\d,.]+(e-?\d+)?( ?%| ms| days)?$")
 TABLE_ROWS = 50
 QUERY_CHARS = 20_000
 
@@ -39,8 +43,13 @@ h1{font-size:22px} h2{font-size:18px;margin:0 0 4px}
 .meta{color:#555;font-size:12px;margin-bottom:8px}
 .note{white-space:pre-wrap}
 .chart{overflow-x:auto;margin:8px 0}
+.chart img{max-width:100%;height:auto}
+.evidence{overflow-x:auto;max-width:100%}
 table.diaglab-table{border-collapse:collapse}
-table.diaglab-table td,table.diaglab-table th{border:1px solid #ddd;padding:2px 6px;text-align:left}
+table.diaglab-table td,table.diaglab-table th{border:1px solid #ddd;padding:2px 6px;text-align:left;
+white-space:nowrap}
+table.diaglab-table td.num{text-align:right;font-variant-numeric:tabular-nums}
+.more{color:#555;font-size:12px}
 pre{white-space:pre-wrap;font-size:11px;background:#f3f3f3;padding:6px}
 @media print{.finding{break-inside:avoid-page}details{display:none}}
 """
@@ -54,7 +63,9 @@ def vega_bundle() -> str:
 
     snippet = (
         "window.vegaEmbed = vegaEmbed;\n"
-        "window.vegaExpressionInterpreter = vega.expressionInterpreter;\n"
+        # vl-convert's bundle binds `vega` to null: reading a property of it threw on every
+        # page load (caught by the browser tests' page-error check since issue 18)
+        "window.vegaExpressionInterpreter = vega ? vega.expressionInterpreter : undefined;\n"
     )
     return str(vlc.javascript_bundle(snippet, vl_version=vl_version_for_vl_convert()))
 
@@ -99,10 +110,20 @@ def csp(scripts: Sequence[str]) -> str:
     )
 
 
+def wide(findings: Sequence[Finding]) -> bool:
+    """Whether a finding's evidence table needs a landscape page to print whole."""
+    return any(len(evidence(f, max_rows=0).columns) > PORTRAIT_COLUMNS for f in findings)
+
+
 def report_html(
-    findings: Sequence[Finding], *, title: str = "diaglab findings", interactive: bool = True
+    findings: Sequence[Finding],
+    *,
+    title: str = "diaglab findings",
+    interactive: bool = True,
+    landscape: bool = False,
 ) -> str:
-    """The report of ``findings`` as one HTML document (no external resources)."""
+    """The report of ``findings`` as one HTML document (no external resources); printed on
+    landscape pages with ``landscape=True``."""
     esc = html.escape
     sections = [_section(i, f) for i, f in enumerate(findings)]
     models = sorted({f.model for f in findings if f.model})
@@ -120,7 +141,9 @@ def report_html(
         f"<meta http-equiv='Content-Security-Policy' content=\"{csp(code)}\">"
         "<meta name='viewport' content='width=device-width,initial-scale=1'>"
         "<meta name='generator' content='diaglab'>"
-        f"<title>{esc(title)}</title><style>{_CSS}</style></head><body>"
+        f"<title>{esc(title)}</title><style>{_CSS}"
+        + ("@page{size:A4 landscape;margin:10mm}" if landscape else "@page{margin:12mm}")
+        + "</style></head><body>"
         f"<h1>{esc(title)}</h1><p class='meta'>{len(findings)} finding(s)"
         + (f" on {esc(', '.join(models))}" if models else "")
         + f" · generated {esc(now_iso())}</p>"
@@ -158,7 +181,7 @@ def _section(i: int, f: Finding) -> str:
         svg = svg_image(f.chart_svg, alt=f"chart: {f.title}") if f.chart_svg else ""
         fallback = svg or "<p><i>(chart: needs scripts to draw)</i></p>"
         parts.append(f"<div class='chart' id='chart-{i}'>{fallback}</div>")
-    parts.append(table_html(f.table, max_rows=TABLE_ROWS))
+    parts.append(evidence_html(f))
     parts.append(_query_html(f))
     parts.append(
         f"<div class='meta'>finding {esc(f.id)} · sha256 {esc(f.hash[:16])}…"
@@ -166,6 +189,37 @@ def _section(i: int, f: Finding) -> str:
         + "</div></section>"
     )
     return "".join(parts)
+
+
+def _numeric(text: str) -> bool:
+    return bool(_NUMBER.match(text))
+
+
+def evidence_html(f: Finding) -> str:
+    """The finding's curated evidence table, scrolling inside its card when it is wider."""
+    esc = html.escape
+    ev = evidence(f, max_rows=TABLE_ROWS)
+    if not ev.columns:
+        return "<p><i>no table</i></p>"
+    head = "".join(f"<th>{esc(c)}</th>" for c in ev.columns)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td class='num'>{esc(v)}</td>" if _numeric(v) else f"<td>{esc(v)}</td>" for v in row
+        )
+        + "</tr>"
+        for row in ev.rows
+    )
+    notes = []
+    if ev.total_rows > len(ev.rows):
+        notes.append(f"first {len(ev.rows)} of {ev.total_rows:,} rows")
+    if ev.hidden_columns:
+        notes.append(f"{ev.hidden_columns} more columns in the JSON and Parquet exports")
+    more = f"<p class='more'>{esc('; '.join(notes))}</p>" if notes else ""
+    return (
+        "<div class='evidence'><table class='diaglab-table' style='font-size:12px'>"
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>{more}"
+    )
 
 
 def _query_html(f: Finding) -> str:

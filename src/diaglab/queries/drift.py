@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from diaglab import format as fmt
 from diaglab.errors import InputError, unknown
 from diaglab.queries.binning import (
     Grid,
@@ -356,19 +357,19 @@ def _numeric(
     # Charts get ~20 bins of about equal reference mass (integer features: merged at whole
     # numbers), plus out-of-range bins when present.
     cedges, (rc20, cc20) = coarsen_bins(edges, rc, cc, bins=20)
-    labels = [f"[{a:.4g}, {b:.4g})" for a, b in itertools.pairwise(cedges)]
+    labels = [fmt.interval(a, b) for a, b in itertools.pairwise(cedges)]
     left, right = list(cedges[:-1]), list(cedges[1:])
     reference, current = list(rc20), list(cc20)
     new = [False] * len(labels)
     if cur.below:
-        labels.insert(0, f"< {g.ref_min:.4g}")
+        labels.insert(0, f"< {fmt.number(g.ref_min, digits=4)}")
         left.insert(0, cur.minimum)
         right.insert(0, g.ref_min)
         reference.insert(0, 0)
         current.insert(0, cur.below)
         new.insert(0, True)
     if cur.above:
-        labels.append(f"> {g.ref_max:.4g}")
+        labels.append(f"> {fmt.number(g.ref_max, digits=4)}")
         left.append(g.ref_max)
         right.append(cur.maximum)
         reference.append(0)

@@ -41,6 +41,7 @@ Example
 from __future__ import annotations
 
 from diaglab.sample._build import build_sample, main
+from diaglab.sample._copy import working_copy
 from diaglab.sample._models import SampleModels, train_models
 from diaglab.sample._scenario import (
     CATEGORICAL,
@@ -84,4 +85,5 @@ __all__ = [
     "main",
     "production_frame",
     "train_models",
+    "working_copy",
 ]
