@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import altair as alt
@@ -27,6 +25,7 @@ from diaglab.errors import InputError, unknown
 from diaglab.explorers._base import Explorer, checked_where, scope_state
 from diaglab.explorers._controls import WINDOW_HINT, run_button, text_box, vega_chart
 from diaglab.explorers._windows import WindowTrait, format_window, parse_window
+from diaglab.explorers.coordinator import Job
 from diaglab.queries.filters import Slice
 from diaglab.queries.found_slices import misses_text
 from diaglab.queries.slice_rows import PAGE_SIZE, slice_rows
@@ -122,7 +121,31 @@ class SliceExplorer(Explorer):
         self.where = None if where is None else str(where)
         self._ready = True
         self._sync_controls()
-        self._refresh()
+        self.client(
+            "rows",
+            request=self._rows_request,
+            run=self._run_rows,
+            show=lambda found: self._show_rows(*found),
+            clear=self._clear_rows,
+            views=(self.selected_label, self.rows_html, self.page_label, self.row_picker),
+        )
+        self.client(
+            "chart",
+            request=lambda: self.spec,
+            run=lambda job: job.key.run(self._store),
+            show=self._show_table,
+            views=(self.chart,),
+            rank=1,
+        )
+        self.client(
+            "found slices",
+            request=lambda: self.find_spec,
+            run=self._run_found,
+            show=self._show_found,
+            views=(self.found_box,),
+            rank=2,
+        )
+        self.start()
 
     # -- widgets ----------------------------------------------------------------------------
 
@@ -170,7 +193,9 @@ class SliceExplorer(Explorer):
                 w.HBox([self.window_text, self.where_text]),
             ]
         )
-        status = w.HBox([self.progress, self.status], layout=w.Layout(align_items="center"))
+        status = w.HBox(
+            [self.progress, self.updating, self.status], layout=w.Layout(align_items="center")
+        )
         found = w.VBox([w.HTML("<b>slices found</b> (worst first)"), self.found_box])
         pager = w.HBox([self.prev_button, self.page_label, self.next_button, self.row_picker])
         rows = w.VBox([self.selected_label, pager, self.rows_html])
@@ -213,22 +238,13 @@ class SliceExplorer(Explorer):
         value = checked_where(self._store, self.model or self._schema.model, proposal["value"])
         return value.expression if isinstance(value, Slice) else value
 
-    @traitlets.observe("metric", "by", "window", "where")
+    @traitlets.observe("metric", "by", "window", "where", "selected_slice", "page")
     def _selection_changed(self, change: Any) -> None:
+        if change["name"] in ("window", "where", "selected_slice") and self.page != 0:
+            self.page = 0  # other rows: from their first page
         if self._ready:
             self._sync_controls()
-            self._refresh()
-
-    @traitlets.observe("selected_slice")
-    def _slice_changed(self, change: Any) -> None:
-        if self.page != 0:
-            self.page = 0  # loads the rows
-        else:
-            self._load_rows()
-
-    @traitlets.observe("page")
-    def _page_changed(self, change: Any) -> None:
-        self._load_rows()
+            self.update()
 
     # -- callbacks --------------------------------------------------------------------------
 
@@ -255,7 +271,7 @@ class SliceExplorer(Explorer):
 
     @Explorer._guard
     def _on_run(self, _button: Any = None) -> None:
-        self._refresh(force=True)
+        self.update(force=True)
 
     @Explorer._guard
     def _on_pick(self, change: Any) -> None:
@@ -270,19 +286,6 @@ class SliceExplorer(Explorer):
     def _on_row_pick(self, change: Any) -> None:
         if change["new"]:
             self.prediction_id = change["new"]
-
-    @contextmanager
-    def _selection_batch(self) -> Iterator[None]:
-        """Values a shared selection pushes, applied with one recomputation."""
-        before = (self.metric, list(self.by), self.window, self.where)
-        was, self._ready = self._ready, False
-        try:
-            yield
-        finally:
-            self._ready = was
-        if was and (self.metric, list(self.by), self.window, self.where) != before:
-            self._sync_controls()
-            self._refresh()
 
     @Explorer._guard
     def _turn(self, step: int) -> None:
@@ -302,40 +305,40 @@ class SliceExplorer(Explorer):
         allowed = SEARCH_METRICS[self._task]
         return self.metric if self.metric in allowed else "error"
 
-    def _refresh(self, *, force: bool = False) -> None:
-        store, spec, find = self._store, self.spec, self.find_spec
+    def _run_found(self, job: Job) -> pd.DataFrame:
+        job.step(f"searching for the slices with the worst {job.key.metrics}…")
+        found: pd.DataFrame = job.key.run(self._store)
+        return found
 
-        def work(step: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
-            if force:
-                store.refresh(progress=False)
-            step(f"{self.metric} by {' × '.join(spec.by)}…")
-            table = spec.run(store)
-            step(f"searching for the slices with the worst {find.metrics}…")
-            found = find.run(store)
-            return table, found
-
-        def done(result: tuple[pd.DataFrame, pd.DataFrame]) -> None:
-            self._table, self._found = result
-            self._render()
-
-        self._submit("computing slices", work, done, steps=2)
-
-    def _render(self) -> None:
-        table, found = self._table, self._found
-        assert table is not None and found is not None
+    def _show_table(self, table: pd.DataFrame) -> None:
+        self._table = table
         registry = REGRESSION_METRICS if self._task == "regression" else CLASSIFICATION_METRICS
         lower = registry[self.metric].direction == Direction.LOWER_IS_BETTER
         self.chart.chart = slice_chart(table, self.metric, self.by, lower_is_better=lower)
         if PICK in self.chart.selections.trait_names():
             self.chart.selections.observe(self._on_pick, names=[PICK])
+        self._show_status()
+
+    def _show_found(self, found: pd.DataFrame) -> None:
+        self._found = found
         self._render_found(found)
+        self._show_status()
+
+    def _show_status(self) -> None:
+        table, found = self._table, self._found
+        if table is None:
+            return
         overall = table.attrs.get("overall", {}).get(self.metric, float("nan"))
         self.status.value = (
             f"{len(table)} slices of {table.attrs.get('n', 0):,} predictions; {self.metric} "
-            f"overall {_num(overall)}; {len(found)} slice(s) found significantly worse in "
-            f"{found.attrs.get('tested', 0):,} tested (FDR {found.attrs.get('alpha', 0.05)})"
-            + ("" if len(found) else _nearest_miss(found))
+            f"overall {_num(overall)}"
         )
+        if found is not None:
+            self.status.value += (
+                f"; {len(found)} slice(s) found significantly worse in "
+                f"{found.attrs.get('tested', 0):,} tested (FDR {found.attrs.get('alpha', 0.05)})"
+                + ("" if len(found) else _nearest_miss(found))
+            )
 
     def _render_found(self, found: pd.DataFrame) -> None:
         rows: list[w.Widget] = []
@@ -371,33 +374,32 @@ class SliceExplorer(Explorer):
     def _pick_found(self, i: int) -> None:
         self.select(i)
 
-    def _load_rows(self) -> None:
+    def _rows_request(self) -> tuple[Any, ...] | None:
+        """The rows shown: of the selected slice, in the window and filter, one page."""
         if self.selected_slice is None:
-            self._side_generation += 1  # a page still loading is not shown
-            self._rows, self._total_rows = None, 0
-            self.selected_label.value = ""
-            self.rows_html.value = ""
-            self.page_label.value = ""
-            self.row_picker.options = [("open a prediction…", "")]
-            return
-        model, chosen, window, where = self.model, self.selected_slice, self.window, self.where
-        page = self.page
-        self.selected_label.value = (
-            f"<b>selected:</b> <code>{html.escape(str(chosen))}</code> — loading its rows…"
+            return None
+        return (self.model, self.selected_slice, self.window, self.where, self.page)
+
+    def _run_rows(self, job: Job) -> tuple[pd.DataFrame, int]:
+        model, chosen, window, where, page = job.key
+        return slice_rows(
+            self._store, model, chosen, window, where, page=page, columns=chosen.columns
         )
-        self._submit_side(
-            lambda: slice_rows(
-                self._store, model, chosen, window, where, page=page, columns=chosen.columns
-            ),
-            lambda found: self._show_rows(*found),
-        )
+
+    def _clear_rows(self) -> None:
+        self._rows, self._total_rows = None, 0
+        self.selected_label.value = ""
+        self.rows_html.value = ""
+        self.page_label.value = ""
+        self.row_picker.options = [("open a prediction…", "")]
 
     def _show_rows(self, rows: pd.DataFrame, total: int) -> None:
         self._rows, self._total_rows = rows, total
         pages = max(1, math.ceil(total / PAGE_SIZE))
         self.selected_label.value = (
             f"<b>selected:</b> <code>{html.escape(str(self.selected_slice))}</code> — "
-            f"{total:,} predictions, worst first"
+            f"{total:,} predictions in {html.escape(format_window(self.window) or 'everything')}"
+            ", worst first"
         )
         self.page_label.value = f"&nbsp;page {self.page + 1} of {pages}&nbsp;"
         self.rows_html.value = _rows_table(rows)

@@ -118,6 +118,13 @@ class Store:
             register_backend(local.backend, self)  # filters hash sensitive columns' literals
         return local.backend
 
+    def interrupter(self) -> Callable[[], None]:
+        """A function that interrupts the query this thread runs on the store, callable from any
+        thread (DuckDB's ``interrupt()`` on this thread's cursor): the query raises, the next one
+        runs normally. Explorers use it to stop a query whose result is no longer wanted."""
+        interrupt: Callable[[], None] = self.ibis.con.interrupt
+        return interrupt
+
     def __repr__(self) -> str:
         mode = f", read-only: {self.read_only_reason}" if self.read_only else ""
         return f"<diaglab.Store {str(self.path)!r}, models: {self.models()}{mode}>"
