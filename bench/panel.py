@@ -78,7 +78,7 @@ HELPERS_JS = r"""() => {
             return stamps.every(s => { const t = day(s); return t >= lo && t < hi; });
         },
         quiet() {
-            return !q('.diaglab-updating') &&
+            return !q('.diaglab-busy') &&
                 qa('.diaglab-progress').every(p => getComputedStyle(p).display === 'none');
         },
         driftOn() {  // the drift tab shows the header's window and slice
@@ -87,18 +87,18 @@ HELPERS_JS = r"""() => {
             const slice = H.headerSlice();
             return !!w && label.includes('[' + w[0] + ', ' + w[1] + ')') &&
                 (code ? code.textContent.trim() : null) === slice &&
-                !q('.diaglab-drift-window.diaglab-updating');
+                !q('.diaglab-drift.diaglab-updating-drift');
         },
         rowsOn(pred) {
             const label = text('.diaglab-slices-selected');
             return label.includes(pred) && /\d predictions/.test(label) &&
                 qa('.diaglab-slices-rows tr.diaglab-slices-row').length > 0 &&
-                !q('.diaglab-slices-rows.diaglab-updating');
+                !q('.diaglab-slices.diaglab-updating-rows');
         },
         rowsInWindow() {
             const w = H.headerWindow();
             return !!w && text('.diaglab-slices-selected').includes(w[0] + ' .. ' + w[1]) &&
-                !q('.diaglab-slices-rows.diaglab-updating');
+                !q('.diaglab-slices.diaglab-updating-rows');
         },
         worstInWindow() {
             const opts = qa('.diaglab-inspector-worst select option').map(o => o.textContent)
@@ -112,7 +112,7 @@ HELPERS_JS = r"""() => {
         },
         cardOf(pid) {
             return text('.diaglab-inspector-status').trim() === 'prediction ' + pid &&
-                !q('.diaglab-inspector-summary.diaglab-updating');
+                !q('.diaglab-inspector.diaglab-updating-prediction');
         },
         contextDone() {
             const n = text('.diaglab-inspector-neighbors');

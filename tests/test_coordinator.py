@@ -17,7 +17,7 @@ import traitlets
 import diaglab as dl
 from conftest import START
 from diaglab.explorers._base import Explorer
-from diaglab.explorers.coordinator import UPDATING, Coordinator, Job
+from diaglab.explorers.coordinator import Coordinator, Job
 from diaglab.queries.window import format_window
 from test_selection import build_store
 
@@ -85,13 +85,17 @@ def test_a_slow_stale_query_is_interrupted_and_its_result_never_shown(
     assert toy.shown == [0] and toy.view.value == "0"
     toy.x = 1
     assert toy.started.wait(30)  # the query of x = 1 is under way
-    assert UPDATING in toy.view._dom_classes and toy.busy  # "updating" until fresh
+    # "updating" until fresh: the explorer marks the view, whose rule dims it
+    assert "diaglab-updating-view" in toy._dom_classes and "diaglab-busy" in toy._dom_classes
+    assert "diaglab-view-view" in toy.view._dom_classes and toy.busy
+    assert ".diaglab-updating-view .diaglab-view-view" in toy.updating.value
     toy.x = 2  # supersedes it
     assert store.interrupts == 1  # the engine was told to stop the stale query
     toy.release.set()  # a query that ignored the interrupt finishes anyway
     toy.wait(30)
     assert toy.shown == [0, 2]  # the result of x = 1 was never shown
-    assert toy.view.value == "2" and UPDATING not in toy.view._dom_classes
+    assert toy.view.value == "2" and "diaglab-updating-view" not in toy._dom_classes
+    assert "diaglab-busy" not in toy._dom_classes
     assert toy.last_error is None  # an interrupted query's error is nobody's business
     toy.close()
 

@@ -28,20 +28,13 @@ import traitlets
 
 from diaglab.errors import DiaglabError, unknown
 from diaglab.explorers._controls import FREQS
-from diaglab.explorers.coordinator import FAILED, UPDATING, Client, Coordinator, Job, Superseded
+from diaglab.explorers.coordinator import BUSY, Client, Coordinator, Job, Superseded
 from diaglab.queries.filters import Slice
 from diaglab.queries.filters import where as apply_where
 from diaglab.specs.scope import Scope, where_text
 
 R = TypeVar("R")
 F = TypeVar("F", bound=Callable[..., Any])
-
-# A stale view is dimmed and not clickable until fresh (the widgets work without the extension,
-# so the rule travels with them).
-LIFECYCLE_CSS = (
-    f"<style>.{UPDATING}, .{FAILED} {{opacity: .4; pointer-events: none;"
-    " transition: opacity .15s}</style>"
-)
 
 
 def resolve_model(store: Any, model: str | None) -> str:
@@ -176,7 +169,7 @@ class Explorer(w.VBox):
             layout=w.Layout(width="140px", display="none"),
         )
         self.progress.add_class("diaglab-progress")
-        self.updating = w.HTML(LIFECYCLE_CSS)
+        self.updating = w.HTML("")
         self.updating.add_class("diaglab-updating-note")
         self.status = w.HTML("")
         self.status.add_class("diaglab-status")
@@ -227,6 +220,7 @@ class Explorer(w.VBox):
         made = Client(
             self, name, request=request, run=run, show=show, clear=clear, views=views, rank=rank
         )
+        self._css = getattr(self, "_css", "") + made.css()
         return self.coordinator.connect(made)
 
     def start(self) -> None:
@@ -253,16 +247,23 @@ class Explorer(w.VBox):
             self.progress.value = len(mine) - len(stale)
             self.progress.layout.display = ""
             names = ", ".join(dict.fromkeys(c.name for c in stale))
-            self.updating.value = LIFECYCLE_CSS + _busy(f"updating {names}")
+            self.updating.value = self._style() + _busy(f"updating {names}")
+            self.add_class(BUSY)
         else:
             self.progress.layout.display = "none"
-            self.updating.value = LIFECYCLE_CSS
+            self.updating.value = self._style()
+            self.remove_class(BUSY)
             if any(c.failed for c in mine):
                 self.status.value = "not updated: see the error below"
 
     def _lifecycle_step(self, client: Client, text: str) -> None:
         """Say what a view's query is doing (the status line keeps saying what is shown)."""
-        self.updating.value = LIFECYCLE_CSS + _busy(text)
+        self.updating.value = self._style() + _busy(text)
+
+    def _style(self) -> str:
+        """Stale views are dimmed and not clickable until fresh; the rule travels with the
+        widget (it works without the extension)."""
+        return f"<style>{getattr(self, '_css', '')}</style>"
 
     def _submit(
         self,

@@ -8,9 +8,9 @@ running the queries of every client, a selection whose predicate filters them). 
   values its query depends on; None when there is nothing to show), ``run(job)``: the query, on a
   worker thread, reading only ``job.key``, and ``show(result)``: the rendering.
 - The :class:`Coordinator` re-derives the keys after every change (``update``); exactly the
-  clients whose key changed are stale. A stale client's views get the CSS class
-  ``diaglab-updating`` at once (dimmed, not clickable) and keep it until a result *of the current
-  key* is shown: a result of an older key is never shown.
+  clients whose key changed are stale. A stale client's views are dimmed and not clickable at
+  once (see ``UPDATING`` below) until a result *of the current key* is shown: a result of an
+  older key is never shown.
 - A new key supersedes the client's queued and running jobs: a queued job never starts, a running
   one is interrupted in the engine (``store.interrupter()``, DuckDB's ``interrupt()``) and its
   result dropped.
@@ -30,13 +30,21 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import itertools
+import re
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import Any
 
-UPDATING = "diaglab-updating"  # a view waiting for the result of its current key
-FAILED = "diaglab-stale"  # a view whose current key failed: the error is shown under the widget
+# A stale view is marked on its explorer's root element: ``diaglab-updating-<client>`` (waiting
+# for the result of its current request) or ``diaglab-stale-<client>`` (that request failed; the
+# error is under the widget), with ``diaglab-busy`` while any view updates. The view itself
+# carries ``diaglab-view-<client>`` from the start and is never re-classed: Vega's embed code
+# rewrites its element's classes as it redraws, which would undo a class toggled on a chart.
+UPDATING = "diaglab-updating"
+FAILED = "diaglab-stale"
+BUSY = "diaglab-busy"
+VIEW = "diaglab-view"
 WORKER = "diaglab-worker"
 IDLE_EXIT_S = 30.0  # a worker with nothing to do for this long ends (a new one starts on demand)
 
@@ -106,7 +114,7 @@ class Client:
     clear : callable, optional
         ``clear()``: empty the view when ``request()`` returns None.
     views : sequence of widgets
-        The widgets that are dimmed (class ``diaglab-updating``) until fresh.
+        The widgets dimmed while the client is stale (class ``diaglab-view-<name>``).
     rank : int
         Order among an explorer's clients (lower first): cheap views a person waits on first.
     """
@@ -127,6 +135,9 @@ class Client:
         self.request, self.run, self.show, self.clear = request, run, show, clear
         self.views = tuple(views)
         self.rank = rank
+        self.slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+        for view in self.views:
+            view.add_class(f"{VIEW}-{self.slug}")
         self.key: Any = _NO_KEY
         self.failed = False
         self.generation = 0  # bumped on every request: a forced re-request of one key differs
@@ -142,12 +153,19 @@ class Client:
         return not job.cancelled and job.generation == self.generation
 
     def _mark(self, cls: str | None) -> None:
-        for view in self.views:
-            for name in (UPDATING, FAILED):
-                if name == cls:
-                    view.add_class(name)
-                else:
-                    view.remove_class(name)
+        for name in (UPDATING, FAILED):
+            if name == cls:
+                self.owner.add_class(f"{name}-{self.slug}")
+            else:
+                self.owner.remove_class(f"{name}-{self.slug}")
+
+    def css(self) -> str:
+        """The style rule dimming this client's views while stale."""
+        views = f".{VIEW}-{self.slug}"
+        return (
+            f".{UPDATING}-{self.slug} {views}, .{FAILED}-{self.slug} {views} "
+            "{opacity: .4; pointer-events: none; transition: opacity .15s}"
+        )
 
     def __repr__(self) -> str:
         state = "fresh" if self.fresh else "failed" if self.failed else "updating"
