@@ -52,13 +52,15 @@ import diaglab as dl
 
 store = dl.open(os.environ["DIAGLAB_STORE"])
 panel = dl.panel(store, "credit")
+panel.selection.window = ("2026-02-10", "2026-03-02")
+panel.wait()
 panel"""
 
 # helpers the predicates use, installed once per page
 HELPERS_JS = r"""() => {
     const q = (s) => document.querySelector('.diaglab-panel ' + s);
     const qa = (s) => [...document.querySelectorAll('.diaglab-panel ' + s)];
-    const text = (s) => (q(s) || {}).textContent || '';
+    const text = (s) => ((q(s) || {}).textContent || '').replace(/\u00a0/g, ' ');
     const day = (t) => new Date(t.replace(' ', 'T') + (t.length <= 16 ? ':00Z' : 'Z'));
     const H = {
         q, qa, text,
@@ -101,12 +103,14 @@ HELPERS_JS = r"""() => {
                 !q('.diaglab-slices.diaglab-updating-rows');
         },
         worstInWindow() {
-            const opts = qa('.diaglab-inspector-worst select option').map(o => o.textContent)
+            const opts = qa('.diaglab-inspector-worst select option')
+                .map(o => o.textContent.replace(/\u00a0/g, ' '))
                 .filter(t => t.includes(' · '));
             return H.inWindow(opts.map(t => t.split(' · ')[1]));
         },
         tracesInWindow() {
-            const opts = qa('.diaglab-trace-list select option').map(o => o.textContent);
+            const opts = qa('.diaglab-trace-list select option')
+                .map(o => o.textContent.replace(/\u00a0/g, ' '));
             const stamps = opts.map(t => (t.match(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/) || [''])[0]);
             return stamps.every(s => s) && H.inWindow(stamps);
         },
@@ -186,12 +190,11 @@ def _measure(
 def slice_pick(page: Any, i: int, stale_after_s: float) -> dict[str, Any]:
     _tab(page, "Slices")
     found = page.locator(".diaglab-panel .diaglab-slices-found button")
+    before = page.evaluate("() => window.__dl.headerSlice()")
     button = found.nth(i % found.count())
-    pred = (button.get_attribute("title") or "").strip()
-    preds = {
-        "first": f"H.rowsOn({json.dumps(pred)})",
-        "all": f"H.rowsOn({json.dumps(pred)}) && H.driftOn() && H.quiet()",
-    }
+    # the found list shows numbers formatted (31,000): the header's slice text is compared
+    picked = f"(H.headerSlice() !== {json.dumps(before)} && H.rowsOn(H.headerSlice()))"
+    preds = {"first": picked, "all": f"{picked} && H.driftOn() && H.quiet()"}
     return _measure(page, "click", preds, button.click, stale_after_s)
 
 
