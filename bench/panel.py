@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
 import tempfile
 import time
@@ -41,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from bench._common import machine
-from bench.browser import SAMPLE, _harness, _shutdown_kernels, store_for
+from bench.browser import _shutdown_kernels, serving, store_for
 
 ROOT = Path(__file__).parents[1]
 HERE = Path(__file__).parent
@@ -246,55 +245,37 @@ INTERACTIONS = {
 def run_size(size: str, store: Path, repeat: int, timeout_s: float, stale_after_s: float) -> Any:
     import nbformat
 
-    h = _harness()
     out: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory(prefix="diaglab-bench-panel-") as tmp:
-        root = Path(tmp) / "root"
-        root.mkdir()
-        if store == SAMPLE:  # notebooks write caches into the store: use a copy
-            shutil.copytree(SAMPLE, root / "credit", ignore=shutil.ignore_patterns(".tmp", "*.wal"))
-            store = root / "credit"
+    with serving(store, "panel") as (_h, lab, context, url):
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(NOTEBOOK)])
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-        nbformat.write(nb, root / "bench-panel.ipynb")
-        work = Path(tmp) / "server"
-        work.mkdir()
-        log_path = Path(tmp) / "server.log"
-        guard = h.Guard()
-        with (
-            h.jupyter_server(
-                "jupyterlab", root, work, log_path=log_path, args=h.LAB_ARGS,
-                settings=h.USER_SETTINGS, store=store,
-            ) as url,
-            h.chromium_context(guard) as context,
-        ):  # fmt: skip
-            lab = h.Lab(url=url, root=root, log=log_path)
-            page = context.new_page()
-            page.set_default_timeout(timeout_s * 1000)
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            try:
-                started = time.perf_counter()
-                lab.open(page, "bench-panel.ipynb")
-                lab.run_all(page)
-                page.locator(".diaglab-panel").first.wait_for(timeout=timeout_s * 1000)
-                page.evaluate(HELPERS_JS)
-                _tab(page, "Slices")
-                found = page.locator(".diaglab-panel .diaglab-slices-found button")
-                _expect()(found.nth(1)).to_be_attached(timeout=timeout_s * 1000)
-                _settle(page, timeout_s)
-                opened_s = round(time.perf_counter() - started, 1)
-                for name, interaction in INTERACTIONS.items():
-                    runs = []
-                    for i in range(repeat):
-                        runs.append(interaction(page, i, stale_after_s))
-                        _settle(page, timeout_s)
-                    page.screenshot(path=str(ARTIFACTS / f"{size}-{len(out)}.png"))
-                    out.append(_summary(name, size, runs, opened_s))
-                    print(json.dumps(out[-1]), flush=True)
-            finally:
-                page.screenshot(path=str(ARTIFACTS / f"{size}-last.png"))
-                page.close()
-                _shutdown_kernels(url, lab.token)
+        nbformat.write(nb, lab.root / "bench-panel.ipynb")
+        page = context.new_page()
+        page.set_default_timeout(timeout_s * 1000)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        try:
+            started = time.perf_counter()
+            lab.open(page, "bench-panel.ipynb")
+            lab.run_all(page)
+            page.locator(".diaglab-panel").first.wait_for(timeout=timeout_s * 1000)
+            page.evaluate(HELPERS_JS)
+            _tab(page, "Slices")
+            found = page.locator(".diaglab-panel .diaglab-slices-found button")
+            _expect()(found.nth(1)).to_be_attached(timeout=timeout_s * 1000)
+            _settle(page, timeout_s)
+            opened_s = round(time.perf_counter() - started, 1)
+            for name, interaction in INTERACTIONS.items():
+                runs = []
+                for i in range(repeat):
+                    runs.append(interaction(page, i, stale_after_s))
+                    _settle(page, timeout_s)
+                page.screenshot(path=str(ARTIFACTS / f"{size}-{len(out)}.png"))
+                out.append(_summary(name, size, runs, opened_s))
+                print(json.dumps(out[-1]), flush=True)
+        finally:
+            page.screenshot(path=str(ARTIFACTS / f"{size}-last.png"))
+            page.close()
+            _shutdown_kernels(url, lab.token)
     return out
 
 

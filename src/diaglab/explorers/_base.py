@@ -18,7 +18,7 @@ import html
 import math
 import threading
 import traceback
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -204,22 +204,11 @@ class Explorer(w.VBox):
 
     # -- the lifecycle (diaglab.explorers.coordinator) ----------------------------------------
 
-    def client(
-        self,
-        name: str,
-        *,
-        request: Callable[[], Hashable | None],
-        run: Callable[[Job], Any],
-        show: Callable[[Any], None],
-        clear: Callable[[], None] | None = None,
-        views: Sequence[Any] = (),
-        rank: int = 0,
-    ) -> Client:
-        """Declare one view of this explorer (see :class:`~diaglab.explorers.coordinator.
-        Client`); it is first requested by :meth:`start`."""
-        made = Client(
-            self, name, request=request, run=run, show=show, clear=clear, views=views, rank=rank
-        )
+    def client(self, name: str, **options: Any) -> Client:
+        """Declare one view of this explorer: ``request``, ``run``, ``show`` and optionally
+        ``clear``, ``views``, ``rank`` (see :class:`~diaglab.explorers.coordinator.Client`); it
+        is first requested by :meth:`start`."""
+        made = Client(self, name, **options)
         self._css = getattr(self, "_css", "") + made.css()
         return self.coordinator.connect(made)
 
