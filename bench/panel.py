@@ -59,10 +59,12 @@ panel"""
 HELPERS_JS = r"""() => {
     const q = (s) => document.querySelector('.diaglab-panel ' + s);
     const qa = (s) => [...document.querySelectorAll('.diaglab-panel ' + s)];
-    const text = (s) => ((q(s) || {}).textContent || '').replace(/\u00a0/g, ' ');
+    // widgets show spaces as non-breaking ones, and a slice's numbers with thousands commas
+    const plain = (t) => t.replace(/\u00a0/g, ' ').replace(/(\d),(?=\d{3})/g, '$1');
+    const text = (s) => plain((q(s) || {}).textContent || '');
     const day = (t) => new Date(t.replace(' ', 'T') + (t.length <= 16 ? ':00Z' : 'Z'));
     const H = {
-        q, qa, text,
+        q, qa, text, plain,
         headerWindow() {
             const m = text('.diaglab-panel-selection').match(
                 /window (\d{4}-\d\d-\d\d) \.\. (\d{4}-\d\d-\d\d)/);
@@ -70,7 +72,7 @@ HELPERS_JS = r"""() => {
         },
         headerSlice() {
             const c = q('.diaglab-panel-selection code');
-            return c ? c.textContent.trim() : null;
+            return c ? plain(c.textContent).trim() : null;
         },
         inWindow(stamps) {
             const w = H.headerWindow();
@@ -87,7 +89,7 @@ HELPERS_JS = r"""() => {
             const code = q('.diaglab-drift-window code');
             const slice = H.headerSlice();
             return !!w && label.includes('[' + w[0] + ', ' + w[1] + ')') &&
-                (code ? code.textContent.trim() : null) === slice &&
+                (code ? plain(code.textContent).trim() : null) === slice &&
                 !q('.diaglab-drift.diaglab-updating-drift');
         },
         rowsOn(pred) {
@@ -133,8 +135,8 @@ ARM_JS = """({event, preds}) => {
     const fns = Object.fromEntries(Object.entries(preds).map(
         ([k, src]) => [k, new Function('H', 'return (' + src + ');')]));
     const onEvent = (e) => { if (b.t0 === null) b.t0 = e.timeStamp; };
-    document.addEventListener(event, onEvent, {capture: true});
-    b.stop = () => document.removeEventListener(event, onEvent, {capture: true});
+    window.addEventListener(event, onEvent, {capture: true});  // before Vega's handlers
+    b.stop = () => window.removeEventListener(event, onEvent, {capture: true});
     const tick = () => {
         if (b.done) return;
         if (b.t0 !== null) {
@@ -215,24 +217,27 @@ def brush(page: Any, i: int, stale_after_s: float) -> dict[str, Any]:
         page.mouse.move(box["x"] + box["width"] * hi, y, steps=12)
         page.mouse.up()
 
+    before = page.evaluate("() => JSON.stringify(window.__dl.headerWindow())")
+    moved = f"JSON.stringify(H.headerWindow()) !== {json.dumps(before)} && H.driftOn()"
     preds = {
-        "first": "H.driftOn()",
-        "all": "H.driftOn() && H.rowsInWindow() && H.worstInWindow() && H.tracesInWindow()"
+        "first": moved,
+        "all": f"{moved} && H.rowsInWindow() && H.worstInWindow() && H.tracesInWindow()"
         " && H.quiet()",
     }
-    return _measure(page, "mouseup", preds, act, stale_after_s)
+    return _measure(page, "pointerup", preds, act, stale_after_s)
 
 
 def open_prediction(page: Any, i: int, stale_after_s: float) -> dict[str, Any]:
     _tab(page, "Slices")
     picker = page.locator(".diaglab-panel .diaglab-slices-row-picker select")
-    values = picker.evaluate("s => [...s.options].map(o => o.value).filter(v => v)")
-    pid = values[i % len(values)]
+    labels = picker.evaluate("s => [...s.options].map(o => o.textContent)")
+    index = 1 + i % (len(labels) - 1)  # option 0 is "open a prediction…"
+    pid = labels[index].replace("\xa0", " ").split(" · ")[0]  # "<id> · score <s>"
     preds = {
         "first": f"H.cardOf({json.dumps(pid)})",
         "all": f"H.cardOf({json.dumps(pid)}) && H.contextDone() && H.quiet()",
     }
-    return _measure(page, "change", preds, lambda: picker.select_option(pid), stale_after_s)
+    return _measure(page, "change", preds, lambda: picker.select_option(index=index), stale_after_s)
 
 
 INTERACTIONS = {
