@@ -382,6 +382,9 @@ class Coordinator:
             if self._closed:
                 return None
             ready = [j for j in self._queue if j.client not in self._running]
+            if any(self._focused(j) for j in [*ready, *self._running.values()]):
+                # the active tab's views take both cores while any of them waits
+                ready = [j for j in ready if self._focused(j)]
             if ready:
                 job = min(ready, key=self._priority)
                 self._queue.remove(job)
@@ -391,6 +394,9 @@ class Coordinator:
             if left <= 0:
                 return None
             self._cond.wait(left)
+
+    def _focused(self, job: Job) -> bool:
+        return bool(self.focus) and id(job.client.owner) in self.focus
 
     def _priority(self, job: Job) -> tuple[int, int, int]:
         focused = 0 if not self.focus or id(job.client.owner) in self.focus else 1
