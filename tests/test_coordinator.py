@@ -90,7 +90,9 @@ def test_a_slow_stale_query_is_interrupted_and_its_result_never_shown(
     assert "diaglab-view-view" in toy.view._dom_classes and toy.busy
     assert ".diaglab-updating-view .diaglab-view-view" in toy.updating.value
     toy.x = 2  # supersedes it
-    assert store.interrupts == 1  # the engine was told to stop the stale query
+    assert (
+        store.interrupts >= 1
+    )  # the engine was told to stop the stale query (again while it runs)
     toy.release.set()  # a query that ignored the interrupt finishes anyway
     toy.wait(30)
     assert toy.shown == [0, 2]  # the result of x = 1 was never shown

@@ -47,6 +47,7 @@ BUSY = "diaglab-busy"
 VIEW = "diaglab-view"
 WORKER = "diaglab-worker"
 IDLE_EXIT_S = 30.0  # a worker with nothing to do for this long ends (a new one starts on demand)
+REINTERRUPT_S, REINTERRUPTS = 0.05, 100  # a superseded job's query is interrupted for up to 5 s
 
 Timer = Callable[[float, Callable[[], None]], Any]
 
@@ -358,9 +359,25 @@ class Coordinator:
         job = self._running.get(client)
         if job is not None and not job.cancelled:
             job.cancelled = True
-            if job.interrupt is not None:
-                with contextlib.suppress(Exception):
-                    job.interrupt()
+            self._interrupt(job, REINTERRUPTS)
+
+    def _interrupt(self, job: Job, left: int) -> None:
+        """Interrupt ``job``'s query while it still runs (under ``_cond``): an interrupt that
+        lands between two queries (or before the first) stops nothing, so it is repeated a few
+        times; the job's thread starts nothing else before it ends, so only it can be hit."""
+        if self._running.get(job.client) is not job:
+            return
+        if job.interrupt is not None:
+            with contextlib.suppress(Exception):
+                job.interrupt()
+        if left > 0:
+            timer = threading.Timer(REINTERRUPT_S, self._reinterrupt, (job, left - 1))
+            timer.daemon = True
+            timer.start()
+
+    def _reinterrupt(self, job: Job, left: int) -> None:
+        with self._cond:
+            self._interrupt(job, left)
 
     # -- workers ------------------------------------------------------------------------------
 
