@@ -31,6 +31,7 @@ store (``sample_data/credit``, copied); ``1M``/``10M`` are ``diaglab sample PATH
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import re
@@ -41,7 +42,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -348,22 +349,18 @@ def store_for(size: str, workdir: Path) -> Path:
     return path
 
 
-def run_size(
-    size: str,
-    store: Path,
-    explorers: list[str],
-    repeat: int,
-    timeout_s: float,
-) -> list[dict[str, Any]]:
+@contextlib.contextmanager
+def serving(store: Path, name: str) -> Iterator[tuple[Any, Any, Any, str]]:
+    """JupyterLab serving a fresh folder (``lab.root``; the sample store is copied into it as
+    ``credit``, since notebooks write caches into their store) with ``DIAGLAB_STORE`` set, and
+    a guarded Chromium: ``(harness, lab, browser context, url)``."""
     h = _harness()
-    results = []
-    with tempfile.TemporaryDirectory(prefix="diaglab-bench-browser-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"diaglab-bench-{name}-") as tmp:
         root = Path(tmp) / "root"
         root.mkdir()
-        if store == SAMPLE:  # notebooks write caches into the store: use a copy
+        if store == SAMPLE:
             shutil.copytree(SAMPLE, root / "credit", ignore=shutil.ignore_patterns(".tmp", "*.wal"))
             store = root / "credit"
-        names = write_notebooks(root)
         work = Path(tmp) / "server"
         work.mkdir()
         log_path = Path(tmp) / "server.log"
@@ -375,51 +372,63 @@ def run_size(
             ) as url,
             h.chromium_context(guard) as context,
         ):  # fmt: skip
-            lab = h.Lab(url=url, root=root, log=log_path)
-            for key in explorers:
-                case = CASES[key]
-                page = context.new_page()
-                page.set_default_timeout(timeout_s * 1000)
-                ARTIFACTS.mkdir(parents=True, exist_ok=True)
-                shot = ARTIFACTS / f"{key}-{size}.png"
-                try:
-                    started = time.perf_counter()
-                    lab.open(page, names[key])
-                    lab.run_all(page)
-                    case.ready(page, timeout_s)
-                    drawn_s = time.perf_counter() - started
-                    page.locator(case.chart).first.scroll_into_view_if_needed()
-                    runs = []
-                    for i in range(repeat):
-                        runs.append(measure_once(page, case, i, timeout_s))
-                        _idle(page, ".diaglab-explorer", timeout_s)
-                        time.sleep(0.3)
-                    page.screenshot(path=str(shot))
-                except Exception as exc:  # one explorer failing still records the others
-                    page.screenshot(path=str(shot))
-                    error = {"explorer": key, "size": size, "error": f"{type(exc).__name__}: {exc}"}
-                    print(json.dumps(error), flush=True)
-                    results.append({**error, "interaction": case.response})
-                    continue
-                finally:
-                    page.close()
-                    _shutdown_kernels(url, lab.token)
-                med = statistics.median(r["redrawn_ms"] for r in runs)
-                result = {
-                    "explorer": key,
-                    "size": size,
-                    "interaction": case.response,
-                    "median_ms": round(med, 1),
-                    "median_frame_ms": round(statistics.median(r["frame_ms"] for r in runs), 1),
-                    "runs_ms": [r["redrawn_ms"] for r in runs],
-                    "first_insert_ms": [r["first_ms"] for r in runs],
-                    "open_to_drawn_s": round(drawn_s, 1),
-                    "load_avg": machine()["load_avg"],
-                }
-                print(json.dumps(result), flush=True)
-                results.append(result)
+            yield h, h.Lab(url=url, root=root, log=log_path), context, url
         if guard.blocked:
             raise RuntimeError(f"requests that tried to leave the machine: {guard.blocked}")
+
+
+def run_size(
+    size: str,
+    store: Path,
+    explorers: list[str],
+    repeat: int,
+    timeout_s: float,
+) -> list[dict[str, Any]]:
+    results = []
+    with serving(store, "browser") as (_h, lab, context, url):
+        names = write_notebooks(lab.root)
+        for key in explorers:
+            case = CASES[key]
+            page = context.new_page()
+            page.set_default_timeout(timeout_s * 1000)
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            shot = ARTIFACTS / f"{key}-{size}.png"
+            try:
+                started = time.perf_counter()
+                lab.open(page, names[key])
+                lab.run_all(page)
+                case.ready(page, timeout_s)
+                drawn_s = time.perf_counter() - started
+                page.locator(case.chart).first.scroll_into_view_if_needed()
+                runs = []
+                for i in range(repeat):
+                    runs.append(measure_once(page, case, i, timeout_s))
+                    _idle(page, ".diaglab-explorer", timeout_s)
+                    time.sleep(0.3)
+                page.screenshot(path=str(shot))
+            except Exception as exc:  # one explorer failing still records the others
+                page.screenshot(path=str(shot))
+                error = {"explorer": key, "size": size, "error": f"{type(exc).__name__}: {exc}"}
+                print(json.dumps(error), flush=True)
+                results.append({**error, "interaction": case.response})
+                continue
+            finally:
+                page.close()
+                _shutdown_kernels(url, lab.token)
+            med = statistics.median(r["redrawn_ms"] for r in runs)
+            result = {
+                "explorer": key,
+                "size": size,
+                "interaction": case.response,
+                "median_ms": round(med, 1),
+                "median_frame_ms": round(statistics.median(r["frame_ms"] for r in runs), 1),
+                "runs_ms": [r["redrawn_ms"] for r in runs],
+                "first_insert_ms": [r["first_ms"] for r in runs],
+                "open_to_drawn_s": round(drawn_s, 1),
+                "load_avg": machine()["load_avg"],
+            }
+            print(json.dumps(result), flush=True)
+            results.append(result)
     return results
 
 

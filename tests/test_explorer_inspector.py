@@ -41,7 +41,7 @@ def small(tmp_path_factory):
 @pytest.fixture
 def inspector(small):
     store, _ = small
-    ins = dl.PredictionInspector(store, "m")
+    ins = dl.PredictionInspector(store, "m").wait(120)  # the worst errors are listed
     yield ins
     ins.close()
 

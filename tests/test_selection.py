@@ -14,6 +14,7 @@ import pytest
 
 import diaglab as dl
 from conftest import START, credit_frame, credit_target, make_batch
+from diaglab.explorers.coordinator import Coordinator
 from diaglab.explorers.selection import Selection, as_slice
 from diaglab.queries import drift as drift_module
 from diaglab.queries import slices as slices_module
@@ -261,38 +262,53 @@ def test_a_bad_pushed_value_shows_under_that_explorer_only(trio) -> None:
 # -- debouncing and stale work ----------------------------------------------------------------
 
 
-def test_a_burst_of_changes_gives_one_computation(trio, monkeypatch) -> None:
+def test_a_burst_of_changes_runs_the_first_and_the_last_state_only(trio, monkeypatch) -> None:
     drift, slices, _ = trio
     timer = ManualTimer()
-    sel = Selection(model="credit", timer=timer)
+    coordinator = Coordinator(debounce=0.15, timer=timer, clock=lambda: 100.0)
+    sel = Selection(model="credit", coordinator=coordinator)
     sel.link(drift)
     sel.link(slices)
+    sel.wait(120)
     counts = Counts(monkeypatch)
+    seen: list[Any] = []
+    real = drift_module.drift
+    monkeypatch.setattr(
+        drift_module, "drift", lambda *a, **k: seen.append(k.get("window")) or real(*a, **k)
+    )
+    submitted = coordinator.submissions
     days = ["2026-01-02", "2026-01-03", "2026-01-04", "2026-01-05"]
     for day in days:  # e.g. a brush being dragged: each move restarts the quiet period
         sel.window = (day, "2026-01-09")
+        assert drift.window == slices.window == dl.Window(day, "2026-01-09")  # at once
+        assert drift.busy and slices.busy  # their views say "updating" at once
     sel.slice = "region = 'south'"
-    assert timer.started == 5 and timer.cancelled == 4
-    assert (counts.drift, counts.slices) == (0, 0)  # nothing ran while the burst went on
+    # the burst's first change was submitted at once, the others wait for the quiet period
+    assert coordinator.submissions == submitted + 1
+    assert timer.started == 4 and timer.cancelled == 3
     assert timer.fire_pending() == 1
     sel.wait(120)
-    assert sel.pushes == 1
-    assert (counts.drift, counts.slices) == (1, 1)
+    assert coordinator.submissions == submitted + 2
+    assert counts.drift <= 2 and counts.slices <= 2
+    assert set(seen) <= {dl.Window("2026-01-02", "2026-01-09"), WINDOW}  # none in between
+    assert seen[-1] == WINDOW
     assert drift.window == slices.window == WINDOW
+    assert drift.report is not None and drift.report.window == WINDOW
     assert drift.where == dl.Slice.of("region = 'south'")
 
 
-def test_the_real_timer_pushes_after_the_quiet_period(trio) -> None:
+def test_the_real_timer_submits_after_the_quiet_period(trio) -> None:
     drift, slices, _ = trio
     sel = dl.link(drift, slices)
-    sel.window = WINDOW
-    timer = sel._timer
+    sel.wait(120)
+    sel.window = ("2026-01-04", "2026-01-09")
+    sel.window = WINDOW  # within the quiet period of the first
+    timer = sel.coordinator._timer
     assert isinstance(timer, threading.Timer) and timer.daemon
-    timer.join(30)  # its thread has run: the change was pushed from there, not the caller's
-    drift.wait(120)
-    slices.wait(120)
-    assert sel.pushes == 1
+    timer.join(30)  # its thread has run: the change was submitted from there
+    sel.wait(120)
     assert drift.window == WINDOW == slices.window
+    assert drift.report is not None and drift.report.window == WINDOW
 
 
 def test_stale_results_are_dropped(trio, monkeypatch) -> None:

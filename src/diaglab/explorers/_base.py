@@ -1,9 +1,11 @@
-"""The base every explorer shares: run work off the UI thread, show progress and errors, capture.
+"""The base every explorer shares: its clients' lifecycle, progress and errors, capture.
 
-An explorer's lifecycle (DESIGN.md, after Mosaic's client): read its selection → build the query →
-run it (:meth:`Explorer._submit`, on a worker thread, with a progress bar) → render the result →
-:meth:`Explorer.capture` it as a finding. Errors raised in callbacks or in the worker are shown
-under the widget (after lonboard's ``_exception_display``) and kept in ``last_error``; never lost.
+An explorer is a set of views, each a :class:`~diaglab.explorers.coordinator.Client` declared in
+``__init__`` with :meth:`Explorer.client` (what its query depends on, the query, the rendering);
+a trait change calls :meth:`Explorer.update`, and the explorer's
+:class:`~diaglab.explorers.coordinator.Coordinator` (its own, or the panel's it was built in)
+re-queries exactly the views whose request changed. Errors raised in callbacks or in a query are
+shown under the widget (after lonboard's ``_exception_display``) and kept in ``last_error``.
 
 Subclasses implement :meth:`data`, :attr:`spec` and :attr:`state`.
 """
@@ -15,11 +17,8 @@ import functools
 import html
 import math
 import threading
-import time
 import traceback
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import wait as wait_futures
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -29,17 +28,13 @@ import traitlets
 
 from diaglab.errors import DiaglabError, unknown
 from diaglab.explorers._controls import FREQS
+from diaglab.explorers.coordinator import BUSY, Client, Coordinator, Job, Superseded
 from diaglab.queries.filters import Slice
 from diaglab.queries.filters import where as apply_where
 from diaglab.specs.scope import Scope, where_text
 
 R = TypeVar("R")
 F = TypeVar("F", bound=Callable[..., Any])
-
-# One store connection is not safe to query from two threads at once (DuckDB); explorers of one
-# process take turns.
-_QUERY_LOCK = threading.Lock()
-_WORKER = "diaglab-explorer"
 
 
 def resolve_model(store: Any, model: str | None) -> str:
@@ -134,32 +129,37 @@ def _plain(v: Any) -> Any:
 
 
 class Explorer(w.VBox):
-    """Base of diaglab's explorers: an ipywidgets ``VBox`` with progress, errors and capture.
+    """Base of diaglab's explorers: an ipywidgets ``VBox`` of clients, with progress and errors.
 
     Attributes
     ----------
+    coordinator : Coordinator
+        Runs the explorer's queries (shared with the other explorers of a panel or ``dl.link``).
     progress : ipywidgets.IntProgress
-        Visible while work runs; CSS class ``diaglab-progress``.
+        Visible while a view is updating; CSS class ``diaglab-progress``.
+    updating : ipywidgets.HTML
+        Which views are updating ("⏳ updating rows"); CSS class ``diaglab-updating-note``.
     status : ipywidgets.HTML
         One line on what is shown or being computed; CSS class ``diaglab-status``.
     error_area : ipywidgets.HTML
         The latest error, under the widget; CSS class ``diaglab-error``.
     last_error : BaseException or None
-        The latest error raised in a callback or in background work (None after a success).
+        The latest error raised in a callback or in a query (None after a success).
     """
 
     explorer_name: ClassVar[str] = "Explorer"
 
     def __init__(self, store: Any, **kwargs: Any) -> None:
         self._store = store
-        self._lock = threading.RLock()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=_WORKER)
-        # a second lane for small follow-up queries (a page of rows) that must not supersede
-        # the main computation
-        self._side_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=_WORKER)
-        self._futures: list[Future[None]] = []
-        self._generation = 0
-        self._side_generation = 0
+        self.lifecycle_lock = threading.RLock()
+        """Held while a view renders and while requests are derived: never both at once."""
+        self._lock = self.lifecycle_lock
+        shared = Coordinator.current()
+        self.coordinator = shared if shared is not None else Coordinator()
+        self._private = self.coordinator if shared is None else None
+        self._started = False
+        self._closed = False
+        self._oneoff: dict[str, tuple[int, Any, Any]] = {}
         self.last_error: BaseException | None = None
         self.progress = w.IntProgress(
             value=0,
@@ -169,6 +169,8 @@ class Explorer(w.VBox):
             layout=w.Layout(width="140px", display="none"),
         )
         self.progress.add_class("diaglab-progress")
+        self.updating = w.HTML("")
+        self.updating.add_class("diaglab-updating-note")
         self.status = w.HTML("")
         self.status.add_class("diaglab-status")
         self.error_area = w.HTML("")
@@ -200,7 +202,57 @@ class Explorer(w.VBox):
 
         return wrapper  # type: ignore[return-value]
 
-    # -- running work -----------------------------------------------------------------------
+    # -- the lifecycle (diaglab.explorers.coordinator) ----------------------------------------
+
+    def client(self, name: str, **options: Any) -> Client:
+        """Declare one view of this explorer: ``request``, ``run``, ``show`` and optionally
+        ``clear``, ``views``, ``rank`` (see :class:`~diaglab.explorers.coordinator.Client`); it
+        is first requested by :meth:`start`."""
+        made = Client(self, name, **options)
+        self._css = getattr(self, "_css", "") + made.css()
+        return self.coordinator.connect(made)
+
+    def start(self) -> None:
+        """Request every view for the first time (the end of a subclass's ``__init__``)."""
+        self._started = True
+        self.update()
+
+    def update(self, *, force: bool = False) -> None:
+        """Derive the views' requests from the traits again: exactly those that changed are
+        re-queried (all with ``force``, re-reading the store first)."""
+        if self._started and not self._closed:
+            self.coordinator.update(self, force=force)
+
+    def batch(self) -> contextlib.AbstractContextManager[Any]:
+        """Traits set inside give one round of queries, after the block."""
+        return self.coordinator.hold()
+
+    def _lifecycle_changed(self) -> None:
+        """Show which views are updating (called by the coordinator, under its lock)."""
+        mine = [c for c in self.coordinator.clients if c.owner is self and c.key is not None]
+        stale = [c for c in mine if not c.fresh and not c.failed]
+        if stale:
+            self.progress.max = max(len(mine), 1)
+            self.progress.value = len(mine) - len(stale)
+            self.progress.layout.display = ""
+            names = ", ".join(dict.fromkeys(c.name for c in stale))
+            self.updating.value = self._style() + _busy(f"updating {names}")
+            self.add_class(BUSY)
+        else:
+            self.progress.layout.display = "none"
+            self.updating.value = self._style()
+            self.remove_class(BUSY)
+            if any(c.failed for c in mine):
+                self.status.value = "not updated: see the error below"
+
+    def _lifecycle_step(self, client: Client, text: str) -> None:
+        """Say what a view's query is doing (the status line keeps saying what is shown)."""
+        self.updating.value = self._style() + _busy(text)
+
+    def _style(self) -> str:
+        """Stale views are dimmed and not clickable until fresh; the rule travels with the
+        widget (it works without the extension)."""
+        return f"<style>{getattr(self, '_css', '')}</style>"
 
     def _submit(
         self,
@@ -209,108 +261,53 @@ class Explorer(w.VBox):
         done: Callable[[R], None],
         *,
         steps: int = 1,
-    ) -> Future[None]:
-        """Run ``work(step)`` on the explorer's worker thread, then ``done(result)``.
+        lane: str = "main",
+    ) -> None:
+        """Run ``work(step)`` then ``done(result)`` as a one-off request of the view ``lane``
+        (for work that no trait describes, e.g. a what-if); a newer one supersedes it."""
+        generation = self._oneoff.get(lane, (0, None, None))[0] + 1
+        self._oneoff[lane] = (generation, work, done)
+        if not any(c.owner is self and c.name == lane for c in self.coordinator.clients):
 
-        ``step(text)`` advances the progress bar and shows ``text``. A newer submission
-        supersedes an older one: the older result is dropped and, if it had not started, it never
-        runs. Errors from either function are shown under the widget.
-        """
-        with self._lock:
-            self._generation += 1
-            generation = self._generation
-            self.progress.max = max(steps, 1)
-            self.progress.value = 0
-            self.progress.layout.display = ""
-            self.status.value = _busy(label)
+            def run(job: Job) -> Any:
+                n, work_now, _ = self._oneoff[lane]
+                if n != job.key:
+                    raise Superseded(lane)
+                return (n, work_now(job.step))
 
-        def current() -> bool:
-            return generation == self._generation
+            def show(result: tuple[int, Any]) -> None:  # the value of the current request
+                self._oneoff[lane][2](result[1])
 
-        def step(text: str) -> None:
-            if current():
-                self.progress.value = min(self.progress.value + 1, self.progress.max)
-                self.status.value = _busy(text)
-
-        def job() -> None:
-            if not current():
-                return
-            try:
-                with _QUERY_LOCK:
-                    result = _patiently(lambda: work(step))
-            except Exception as exc:
-                with self._lock:
-                    if current():
-                        self._show_error(exc)
-                        self.status.value = "not updated: see the error below"
-                        self.progress.layout.display = "none"
-                return
-            with self._lock:
-                if not current():
-                    return
-                try:
-                    done(result)
-                    self._clear_error()
-                except Exception as exc:
-                    self._show_error(exc)
-                finally:
-                    self.progress.value = self.progress.max
-                    self.progress.layout.display = "none"
-
-        future = self._executor.submit(job)
-        self._futures = [f for f in self._futures if not f.done()] + [future]
-        return future
-
-    def _submit_side(self, work: Callable[[], R], done: Callable[[R], None]) -> Future[None]:
-        """Run ``work()`` on the side lane, then ``done(result)``; a newer side job supersedes an
-        older one, and errors are shown under the widget. Main-lane work is not affected."""
-        with self._lock:
-            self._side_generation += 1
-            generation = self._side_generation
-
-        def job() -> None:
-            if generation != self._side_generation:
-                return
-            try:
-                with _QUERY_LOCK:
-                    result = _patiently(work)
-                with self._lock:
-                    if generation == self._side_generation:
-                        done(result)
-            except Exception as exc:
-                with self._lock:
-                    self._show_error(exc)
-
-        future = self._side_executor.submit(job)
-        self._futures = [f for f in self._futures if not f.done()] + [future]
-        return future
+            self.client(lane, request=lambda: self._oneoff[lane][0], run=run, show=show)
+        if not self._closed:
+            self.coordinator.update(self)
 
     def wait(self, timeout: float | None = None) -> Explorer:
-        """Block until the work submitted so far has finished (for scripts and tests)."""
-        while True:
-            pending = [f for f in self._futures if not f.done()]
-            if not pending:
-                return self
-            finished, _ = wait_futures(pending, timeout=timeout)
-            if timeout is not None and len(finished) < len(pending):
-                raise TimeoutError(f"{self.explorer_name} still computing after {timeout} s")
+        """Block until every view is fresh (or failed) (for scripts and tests)."""
+        self.coordinator.wait(self, timeout)
+        return self
 
     @property
     def busy(self) -> bool:
-        """True while submitted work has not finished."""
-        return any(not f.done() for f in self._futures)
+        """True while a view is updating."""
+        return self.coordinator.busy(self)
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` ran."""
+        return getattr(self, "_closed", True)
 
     def close(self) -> None:
-        """Drop queued work, wait for a query under way (so the store can be closed after),
-        and close the widget."""
-        # absent when __init__ failed early; whatever finishes now is not rendered
-        self._generation = getattr(self, "_generation", 0) + 1
-        self._side_generation = getattr(self, "_side_generation", 0) + 1
-        in_worker = threading.current_thread().name.startswith(_WORKER)  # e.g. GC there
-        for name in ("_executor", "_side_executor"):
-            executor = getattr(self, name, None)  # absent when __init__ failed early
-            if executor is not None:
-                executor.shutdown(wait=not in_worker, cancel_futures=True)
+        """Drop queued work, interrupt a query under way and wait for it (so the store can be
+        closed after), and close the widget."""
+        if getattr(self, "_closed", True):
+            super().close()
+            return
+        self._closed = True
+        coordinator = self.coordinator
+        coordinator.disconnect(self)
+        if coordinator is self._private:
+            coordinator.close()
         super().close()
 
     @traitlets.validate("freq")
@@ -364,11 +361,6 @@ class Explorer(w.VBox):
     """How this explorer's traits map onto a shared Selection: ``{part: trait}``, parts among
     model, version, reference, current, slice, prediction_id; parts not named are ignored."""
 
-    def _selection_batch(self) -> contextlib.AbstractContextManager[None]:
-        """Values a shared selection pushes are set inside this, so that several of them give
-        one computation; explorers that batch their refreshes override it."""
-        return contextlib.nullcontext()
-
     @property
     def selection(self) -> Any:
         """The shared dl.Selection this explorer is linked to (``dl.link``), or None."""
@@ -390,24 +382,7 @@ class Explorer(w.VBox):
         if not isinstance(title, str) or not title.strip():
             raise TypeError("capture(title, note='') needs a non-empty title")
         table = self.data()  # waits for a computation under way; raises when nothing is shown
-        with _QUERY_LOCK:
-            return _patiently(lambda: from_explorer(self, title, note, author, table=table))
-
-
-def _patiently(run: Callable[[], R], *, tries: int = 20) -> R:
-    """``run()``, retried while the store's connection is busy with a query of another thread.
-
-    DuckDB refuses (rather than queues) a second concurrent call on one connection, e.g. when a
-    notebook cell queries the store while an explorer computes in the background.
-    """
-    for attempt in range(tries):
-        try:
-            return run()
-        except Exception as exc:
-            if "connection is busy" not in str(exc) or attempt == tries - 1:
-                raise
-            time.sleep(min(0.05 * 2**attempt, 1.0))
-    raise AssertionError("unreachable")
+        return from_explorer(self, title, note, author, table=table)
 
 
 def _busy(text: str) -> str:

@@ -51,11 +51,12 @@ def run_button() -> w.Button:
 
 def vega_chart(message: str, css_class: str, *, brush: bool = False, actions: Any = None) -> Any:
     """A JupyterChart showing ``message`` until its first chart. With ``brush``, a brushed
-    interval reports once the drag pauses, not on every mouse move."""
+    interval reports once the drag pauses (100 ms), not on every mouse move; the coordinator's
+    debounce then coalesces what a longer drag sends."""
     options: dict[str, Any] = {"renderer": "svg"}
     if actions is not None:
         options["actions"] = actions
-    timing: dict[str, Any] = {"debounce_wait": 300, "max_wait": False} if brush else {}
+    timing: dict[str, Any] = {"debounce_wait": 100, "max_wait": False} if brush else {}
     widget = Chart(message_chart(message), embed_options=options, **timing)
     widget.add_class(css_class)
     return widget

@@ -14,10 +14,8 @@ current window recomputes only the report.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Any
 
 import altair as alt
 import ipywidgets as w
@@ -65,6 +63,7 @@ from diaglab.explorers._windows import (
     format_window,
     parse_window,
 )
+from diaglab.explorers.coordinator import Job
 from diaglab.queries.drift import DriftReport
 from diaglab.queries.drift_time import DriftOverTime
 from diaglab.queries.filters import Slice
@@ -75,8 +74,6 @@ from diaglab.stats.drift import RULE, drift_summary
 
 SEVERITY_RANK = {"none": 0, "minor": 1, "moderate": 2, "major": 3}
 STATISTIC = "psi"
-
-Refresh = Literal["report", "all"]
 
 
 class DriftExplorer(Explorer):
@@ -157,20 +154,24 @@ class DriftExplorer(Explorer):
         self._over_time_key: DriftOverTimeSpec | None = None
         self._details: dict[str, Any] = {}
         self._rows: dict[str, tuple[w.HBox, w.Button, w.HTML]] = {}
-        self._batching = 0
-        self._wanted: Refresh | None = None
         self._wanted_feature = feature
         self._build_widgets(store.models())
         try:
-            with self._batch():
-                self.model = model
-                self.version = version
-                self.freq = freq
-                self.window = Window.of(window)
-                self.reference = None if reference is None else Window.of(reference)
-                self.where = where
-                self._sync_controls()
-                self._request("all")
+            self.model = model
+            self.version = version
+            self.freq = freq
+            self.window = Window.of(window)
+            self.reference = None if reference is None else Window.of(reference)
+            self.where = where
+            self._sync_controls()
+            self.client(
+                "drift",
+                request=lambda: (self.spec, self.over_time_spec) if self.model else None,
+                run=self._run,
+                show=self._show,
+                views=(self.window_label, self.table, self.feature_label, self.chart),
+            )
+            self.start()
         except Exception:
             self.close()
             raise
@@ -209,7 +210,9 @@ class DriftExplorer(Explorer):
                 self.where_text,
             ]
         )
-        status = w.HBox([self.progress, self.status], layout=w.Layout(align_items="center"))
+        status = w.HBox(
+            [self.progress, self.updating, self.status], layout=w.Layout(align_items="center")
+        )
         detail = w.VBox([self.feature_label, self.chart], layout=w.Layout(width="520px"))
         body = w.HBox(
             [self.table, detail], layout=w.Layout(flex_flow="row wrap", align_items="flex-start")
@@ -237,13 +240,13 @@ class DriftExplorer(Explorer):
 
     @traitlets.observe("model")
     def _model_changed(self, change: Any) -> None:
-        with self._batch():
+        with self.batch():
             versions = list(self._store.schema(change["new"]).versions)
             self.version_picker.options = [("all versions", "")] + [(v, v) for v in versions]
             self.model_picker.value = change["new"]
             self.version = None
             self.feature = None
-            self._request("all")
+            self.update()
 
     def _sync_controls(self) -> None:
         """Show the state in the controls (their callbacks then see no change)."""
@@ -254,15 +257,10 @@ class DriftExplorer(Explorer):
         self.reference_text.value = format_window(self.reference)
         self.where_text.value = where_text(self.where)
 
-    @traitlets.observe("version", "reference", "where", "freq")
+    @traitlets.observe("version", "reference", "where", "freq", "window")
     def _selection_changed(self, change: Any) -> None:
         self._sync_controls()
-        self._request("all")
-
-    @traitlets.observe("window")
-    def _window_changed(self, change: Any) -> None:
-        self._sync_controls()
-        self._request("report")
+        self.update()
 
     @traitlets.observe("feature")
     def _feature_changed(self, change: Any) -> None:
@@ -309,16 +307,12 @@ class DriftExplorer(Explorer):
     @Explorer._guard
     def _on_run(self, _button: Any = None) -> None:
         self._clear_error()
-        self._batching += 1  # apply the boxes' text, then run once, with fresh data
-        try:
+        with self.batch():  # apply the boxes' text, then run once, with fresh data
             self._on_window_text({"new": self.window_text.value})
             self._on_reference_text({"new": self.reference_text.value})
             self._on_where_text({"new": self.where_text.value})
-        finally:
-            self._batching -= 1
-            self._wanted = None
-        if self.last_error is None:
-            self._refresh("all", force=True)
+            if self.last_error is None:
+                self.update(force=True)
 
     @Explorer._guard
     def _on_brush(self, change: Any) -> None:
@@ -328,56 +322,22 @@ class DriftExplorer(Explorer):
 
     # -- computing --------------------------------------------------------------------------
 
-    @contextmanager
-    def _batch(self) -> Iterator[None]:
-        """Changes inside run one refresh at the end instead of one each."""
-        self._batching += 1
-        try:
-            yield
-        except BaseException:
-            self._batching -= 1
-            if not self._batching:
-                self._wanted = None  # a failed change runs nothing
-            raise
-        self._batching -= 1
-        if not self._batching and self._wanted is not None:
-            kind, self._wanted = self._wanted, None
-            self._refresh(kind)
+    def _run(self, job: Job) -> tuple[DriftReport, DriftOverTime]:
+        """The report of the window; the statistic over time only when its spec changed (a new
+        window reuses it)."""
+        spec, series_spec = job.key
+        job.step(f"comparing {spec.scope.window} with the reference…")
+        report = spec.run(self._store)
+        series = self._over_time
+        if job.force or series is None or self._over_time_key != series_spec:
+            job.step(f"{effect_label(STATISTIC)} per {series_spec.freq} window…")
+            series = series_spec.run(self._store)
+        return report, series
 
-    def _selection_batch(self) -> AbstractContextManager[None]:
-        return self._batch()
-
-    def _request(self, kind: Refresh) -> None:
-        self._wanted = "all" if "all" in (kind, self._wanted) else kind
-        if not self._batching:
-            wanted, self._wanted = self._wanted, None
-            self._refresh(wanted)
-
-    def _refresh(self, kind: Refresh, *, force: bool = False) -> None:
-        if not self.model:
-            return
-        store = self._store
-        spec, series_spec = self.spec, self.over_time_spec
-        need_series = force or self._over_time is None or self._over_time_key != series_spec
-
-        def work(step: Any) -> tuple[DriftReport, DriftOverTime | None]:
-            if force:
-                store.refresh(progress=False)
-            step(f"comparing {spec.scope.window} with the reference…")
-            report = spec.run(store)
-            series = self._over_time if not need_series else None
-            if need_series:
-                step(f"{effect_label(STATISTIC)} per {series_spec.freq} window…")
-                series = series_spec.run(store)
-            return report, series
-
-        def done(result: tuple[DriftReport, DriftOverTime | None]) -> None:
-            self._report, self._over_time = result
-            self._over_time_key = series_spec
-            self._render()
-
-        label = "recomputing drift" if kind == "report" else "computing drift"
-        self._submit(label, work, done, steps=2 if need_series else 1)
+    def _show(self, result: tuple[DriftReport, DriftOverTime]) -> None:
+        self._report, self._over_time = result
+        self._over_time_key = self.over_time_spec
+        self._render()
 
     # -- rendering (from the cache only) ----------------------------------------------------
 

@@ -26,8 +26,10 @@ from diaglab.charts.explain import feature_table_html, waterfall_chart
 from diaglab.charts.traces import trace_summary_html
 from diaglab.charts.traces import waterfall_chart as trace_waterfall
 from diaglab.errors import InputError
-from diaglab.explorers._base import Explorer, enable_offline_charts, resolve_model
+from diaglab.explorers._base import Explorer, checked_where, enable_offline_charts, resolve_model
 from diaglab.explorers._controls import text_box, vega_chart
+from diaglab.explorers._windows import WindowTrait
+from diaglab.explorers.coordinator import Job
 from diaglab.queries.explain import Explanation
 from diaglab.queries.filters import Slice
 from diaglab.queries.traces import Trace, prediction_trace
@@ -53,7 +55,8 @@ class PredictionInspector(Explorer):
     window : dl.Window or (start, end), optional
         Where "worst errors" are looked for (default: everything).
     where : dl.Slice or str, optional
-        The slice the worst errors come from.
+        The slice the worst errors come from (a panel links it to the shared slice, and
+        ``window`` to the shared window).
     trust : bool
         Needed for pickled models (loading them runs code).
     k : int
@@ -67,8 +70,18 @@ class PredictionInspector(Explorer):
     """
 
     explorer_name = "PredictionInspector"
-    selection_traits = {"prediction_id": "prediction_id"}  # noqa: RUF012 - read-only class data
+    selection_traits = {  # noqa: RUF012 - read-only class data
+        "prediction_id": "prediction_id",
+        "window": "window",
+        "slice": "where",
+    }
     prediction_id = traitlets.Unicode(None, allow_none=True)
+    window = WindowTrait(Window())
+    """The window the worst errors are looked for in (dl.Window; ``Window()`` is everything)."""
+    where = traitlets.Union(
+        [traitlets.Unicode(), traitlets.Instance(Slice)], default_value=None, allow_none=True
+    )
+    """The slice the worst errors come from: a filter string, a dl.Slice, or None."""
 
     def __init__(
         self,
@@ -87,7 +100,7 @@ class PredictionInspector(Explorer):
         super().__init__(store)
         self.model = model
         self.window = Window.of(window)
-        self.where = None if where is None else str(where)
+        self.where = where
         self.trust = trust
         self.k = k
         self.worst = worst
@@ -95,11 +108,44 @@ class PredictionInspector(Explorer):
         self.whatif: WhatIf | None = None
         self.counterfactual_result: Counterfactual | None = None
         self.neighbors: pd.DataFrame | None = None
+        self.worst_errors: pd.DataFrame | None = None
+        """The worst errors listed (of ``window`` and ``where``), None before the first."""
         self._build_widgets()
         try:
-            self._load_worst()
+            self.client(
+                "prediction",
+                request=lambda: self.prediction_id or None,
+                run=self._run_card,
+                show=self._show_card,
+                views=(self.summary, self.chart, self.table),
+            )
+            self.client(
+                "context",
+                request=self._context_request,
+                run=self._run_context,
+                show=self._show_context,
+                views=(self.neighbors_html, self.counterfactual_html, self.trace),
+                rank=2,
+            )
+            self.client(
+                "what-if",
+                request=self._whatif_request,
+                run=self._run_whatif,
+                show=self._show_whatif,
+                clear=self._clear_whatif,
+                views=(self.whatif_result,),
+            )
+            self.client(
+                "worst errors",
+                request=self._worst_request,
+                run=self._run_worst,
+                show=self._show_worst,
+                views=(self.worst_picker,),
+                rank=1,
+            )
             if prediction_id is not None:
                 self.prediction_id = prediction_id
+            self.start()
         except Exception:
             self.close()
             raise
@@ -162,7 +208,9 @@ class PredictionInspector(Explorer):
         self.whatif_reset.on_click(self._on_reset)
         self.status.add_class("diaglab-inspector-status")
 
-        status = w.HBox([self.progress, self.status], layout=w.Layout(align_items="center"))
+        status = w.HBox(
+            [self.progress, self.updating, self.status], layout=w.Layout(align_items="center")
+        )
         # Two columns that share the width they are given and wrap below ~1,100 px; wide
         # content (tables, the trace) scrolls inside its column instead of being cut.
         column = {"flex": "1 1 480px", "min_width": "0", "max_width": "100%"}
@@ -208,14 +256,21 @@ class PredictionInspector(Explorer):
         if change["new"]:
             self.prediction_id = change["new"]
 
+    @traitlets.validate("where")
+    def _valid_where(self, proposal: Any) -> str | Slice | None:
+        return checked_where(self._store, self.model, proposal["value"])
+
     @traitlets.observe("prediction_id")
     def _prediction_changed(self, change: Any) -> None:
         pid = change["new"]
         if self.id_text.value != (pid or ""):
             self.id_text.value = pid or ""
         self._edits = {}
-        if pid:
-            self._open(pid)
+        self.update()
+
+    @traitlets.observe("window", "where")
+    def _scope_changed(self, change: Any) -> None:
+        self.update()
 
     @Explorer._guard
     def _on_whatif_feature(self, change: Any) -> None:
@@ -253,27 +308,29 @@ class PredictionInspector(Explorer):
             self._edits.pop(f, None)
         else:
             self._edits[f] = value
-        self._run_whatif()
+        self.update()
 
     @Explorer._guard
     def _on_reset(self, _button: Any = None) -> None:
         self._edits = {}
-        self.whatif = None
-        self.whatif_result.value = ""
-        if self.explanation is not None:
-            self._render_explanation(self.explanation)
-            self._on_whatif_feature({"new": self.whatif_feature.value})
+        self.update()
 
-    # -- work -------------------------------------------------------------------------------
+    # -- the views' requests, queries and renderings ------------------------------------------
 
-    def _load_worst(self) -> None:
+    def _worst_request(self) -> WorstErrorsSpec:
+        scope = Scope(self.model, window=self.window, where=self.where)
+        return WorstErrorsSpec(scope=scope, k=self.worst)
+
+    def _run_worst(self, job: Job) -> pd.DataFrame:
         try:
-            scope = Scope(self.model, window=self.window, where=self.where)
-            rows = WorstErrorsSpec(scope=scope, k=self.worst).run(self._store)
-        except InputError:
-            return
+            rows: pd.DataFrame = job.key.run(self._store).table
+        except InputError:  # e.g. no labels yet: nothing to list, the card still works
+            return pd.DataFrame(columns=["prediction_id", "timestamp", "score", "label"])
+        return rows
+
+    def _show_worst(self, rows: pd.DataFrame) -> None:
         opts = [("worst errors…", "")]
-        for r in rows.table.to_dict(orient="records"):
+        for r in rows.to_dict(orient="records"):
             ts = pd.Timestamp(r["timestamp"]).strftime("%Y-%m-%d %H:%M")
             opts.append(
                 (
@@ -283,71 +340,84 @@ class PredictionInspector(Explorer):
                 )
             )
         self.worst_picker.options = opts
+        self.worst_errors = rows
 
-    def _open(self, pid: str) -> None:
-        """Draw the card as soon as its explanation is ready; then, on the side lane, the day's
-        drift flags, the neighbours, the request's trace and a counterfactual fill it in."""
-        store, model, trust, k = self._store, self.model, self.trust, self.k
+    def _shown(self) -> str | None:
+        """The prediction whose card is drawn, or None."""
+        return None if self.explanation is None else self.explanation.prediction_id
 
-        def work(step: Any) -> Explanation:
-            return explain(store, model, pid, drift=False, trust=trust)
+    def _run_card(self, job: Job) -> Explanation:
+        job.step(f"explaining {job.key}")
+        return explain(self._store, self.model, job.key, drift=False, trust=self.trust)
 
-        def done(ex: Explanation) -> None:
-            self.explanation, self.neighbors, self.counterfactual_result = ex, None, None
-            self.whatif = None
-            self.whatif_result.value = ""
-            self._render_explanation(ex)
-            self.neighbors_html.value = _PENDING.format("finding similar reference cases")
-            self.counterfactual_html.value = _PENDING.format("searching a counterfactual")
-            feats = ex.top
-            keep = self.whatif_feature.value if self.whatif_feature.value in feats else feats[0]
-            self.whatif_feature.options = feats
-            self.whatif_feature.value = keep
-            self._on_whatif_feature({"new": keep})
-            self.status.value = f"prediction {html.escape(pid)}"
-            self._submit_side(context, shown)
+    def _show_card(self, ex: Explanation) -> None:
+        """Draw the card as soon as its explanation is ready; the day's drift flags, the
+        neighbours, the request's trace and a counterfactual (the context) fill it in after."""
+        self.explanation, self.neighbors, self.counterfactual_result = ex, None, None
+        self.whatif = None
+        self.whatif_result.value = ""
+        self._render_explanation(ex)
+        self.neighbors_html.value = _PENDING.format("finding similar reference cases")
+        self.counterfactual_html.value = _PENDING.format("searching a counterfactual")
+        feats = ex.top
+        keep = self.whatif_feature.value if self.whatif_feature.value in feats else feats[0]
+        self.whatif_feature.options = feats
+        self.whatif_feature.value = keep
+        self._on_whatif_feature({"new": keep})
+        self.status.value = f"prediction {html.escape(str(ex.prediction_id))}"
 
-        def context() -> tuple[Explanation, tuple[Trace | None, str], pd.DataFrame, Any]:
-            flagged = explain(store, model, pid, trust=trust)  # SHAP from the cache, + flags
-            traced = prediction_trace(store, model, pid)
-            near = neighbors(store, model, pid, k=k, trust=trust).table
-            cf = None
-            if flagged.threshold is not None:
-                cf = counterfactual(store, model, pid, trust=trust)
-            return flagged, traced, near, cf
+    def _context_request(self) -> str | None:
+        pid = self.prediction_id
+        return pid if pid and self._shown() == pid else None
 
-        def shown(result: tuple[Explanation, tuple[Trace | None, str], pd.DataFrame, Any]) -> None:
-            flagged, traced, near, cf = result
-            if self.explanation is None or self.explanation.prediction_id != pid:
-                return  # another prediction was opened meanwhile
-            self.explanation, self.neighbors, self.counterfactual_result = flagged, near, cf
-            if self.whatif is None:
-                self._render_explanation(flagged)
-            self.neighbors_html.value = _neighbors_html(near)
-            self.counterfactual_html.value = _counterfactual_html(cf)
-            self._render_trace(*traced)
+    def _run_context(self, job: Job) -> tuple[Explanation, tuple[Trace | None, str], Any, Any]:
+        store, model, pid, trust = self._store, self.model, job.key, self.trust
+        job.step(f"drift flags, neighbours and trace of {pid}")
+        flagged = explain(store, model, pid, trust=trust)  # SHAP from the cache, + flags
+        traced = prediction_trace(store, model, pid)
+        near = neighbors(store, model, pid, k=self.k, trust=trust).table
+        job.step(f"a counterfactual of {pid}")
+        cf = None
+        if flagged.threshold is not None:
+            cf = counterfactual(store, model, pid, trust=trust)
+        return flagged, traced, near, cf
 
-        self._submit(f"explaining {pid}", work, done)
+    def _show_context(
+        self, result: tuple[Explanation, tuple[Trace | None, str], pd.DataFrame, Any]
+    ) -> None:
+        flagged, traced, near, cf = result
+        self.explanation, self.neighbors, self.counterfactual_result = flagged, near, cf
+        if self.whatif is None:
+            self._render_explanation(flagged)
+        self.neighbors_html.value = _neighbors_html(near)
+        self.counterfactual_html.value = _counterfactual_html(cf)
+        self._render_trace(*traced)
 
-    def _run_whatif(self) -> None:
-        pid, edits = self.prediction_id, dict(self._edits)
-        if not pid:
+    def _whatif_request(self) -> tuple[str, tuple[tuple[str, Any], ...]] | None:
+        pid = self.prediction_id
+        if not pid or not self._edits or self._shown() != pid:
+            return None
+        return (pid, tuple(sorted(self._edits.items())))
+
+    def _run_whatif(self, job: Job) -> WhatIf:
+        pid, edits = job.key
+        job.step("what if…")
+        return what_if(self._store, self.model, pid, dict(edits), trust=self.trust)
+
+    def _show_whatif(self, r: WhatIf) -> None:
+        self.whatif = r
+        self._render_explanation(r.after, title="what if: " + _changes(r.changes))
+        self.whatif_result.value = _whatif_html(r)
+        self.status.value = f"prediction {html.escape(str(r.after.prediction_id))}, what-if"
+
+    def _clear_whatif(self) -> None:
+        if self.whatif is None:
             return
-        if not edits:
-            self._on_reset()
-            return
-        store, model, trust = self._store, self.model, self.trust
-
-        def work(step: Any) -> WhatIf:
-            return what_if(store, model, pid, edits, trust=trust)
-
-        def done(r: WhatIf) -> None:
-            self.whatif = r
-            self._render_explanation(r.after, title="what if: " + _changes(r.changes))
-            self.whatif_result.value = _whatif_html(r)
-            self.status.value = f"prediction {html.escape(pid)}, what-if"
-
-        self._submit("what if…", work, done)
+        self.whatif = None
+        self.whatif_result.value = ""
+        if self.explanation is not None:
+            self._render_explanation(self.explanation)
+            self._on_whatif_feature({"new": self.whatif_feature.value})
 
     # -- rendering --------------------------------------------------------------------------
 
@@ -393,7 +463,7 @@ class PredictionInspector(Explorer):
             "model": self.model,
             "prediction_id": self.prediction_id,
             "window": self.window.to_json(),
-            "where": self.where,
+            "where": None if self.where is None else str(self.where),
             "what_if": {k: v for k, v in self._edits.items()},
         }
 

@@ -13,8 +13,6 @@ and cached; a new current window only redraws from the cache.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import ipywidgets as w
@@ -42,6 +40,7 @@ from diaglab.explorers._controls import (
     vega_chart,
 )
 from diaglab.explorers._windows import WindowTrait, brushed_window, format_window, parse_window
+from diaglab.explorers.coordinator import Job
 from diaglab.queries.filters import Slice
 from diaglab.queries.metrics_time import MetricsOverTime, valid_metrics
 from diaglab.queries.scope import threshold_text
@@ -134,22 +133,26 @@ class MetricsExplorer(Explorer):
         enable_offline_charts()
         super().__init__(store)
         self._result: MetricsOverTime | None = None
-        self._batching = 0
-        self._wanted = False
         self._brushing = False
         self._build_widgets(store.models())
         try:
-            with self._batch():
-                self.model = model
-                if metrics is not None:
-                    self.metrics = list(metrics)
-                self.freq = freq
-                self.by = by
-                self.where = where
-                self.as_of = as_of
-                self.window = Window.of(window)
-                self._sync_controls()
-                self._request()
+            self.model = model
+            if metrics is not None:
+                self.metrics = list(metrics)
+            self.freq = freq
+            self.by = by
+            self.where = where
+            self.as_of = as_of
+            self.window = Window.of(window)
+            self._sync_controls()
+            self.client(
+                "metrics",
+                request=lambda: self.spec if self.model and self.metrics else None,
+                run=self._run,
+                show=self._show,
+                views=(self.window_label, self.chart),
+            )
+            self.start()
         except Exception:
             self.close()
             raise
@@ -196,7 +199,9 @@ class MetricsExplorer(Explorer):
                 self.where_text,
             ]
         )
-        status = w.HBox([self.progress, self.status], layout=w.Layout(align_items="center"))
+        status = w.HBox(
+            [self.progress, self.updating, self.status], layout=w.Layout(align_items="center")
+        )
         self.children = [controls, status, self.window_label, self.error_area, self.chart]
         self.add_class("diaglab-metrics")
 
@@ -247,7 +252,7 @@ class MetricsExplorer(Explorer):
 
     @traitlets.observe("model")
     def _model_changed(self, change: Any) -> None:
-        with self._batch():
+        with self.batch():
             schema = self._store.schema(change["new"])
             task = schema.task or "binary"
             valid = self._valid_names()
@@ -256,7 +261,7 @@ class MetricsExplorer(Explorer):
             self.model_picker.value = change["new"]
             self.metrics = [m for m in DEFAULT_CHOICE[task] if m in valid]
             self.by = None
-            self._request()
+            self.update()
 
     def _sync_controls(self) -> None:
         """Show the state in the controls (their callbacks then see no change)."""
@@ -271,13 +276,13 @@ class MetricsExplorer(Explorer):
     @traitlets.observe("metrics", "freq", "by", "where", "as_of")
     def _selection_changed(self, change: Any) -> None:
         self._sync_controls()
-        self._request()
+        self.update()
 
     @traitlets.observe("window")
     def _window_changed(self, change: Any) -> None:
         self._sync_controls()
         with self._lock:
-            if self._result is not None and not self._batching:
+            if self._result is not None and self._result_current():
                 # The chart stays (redrawing would drop a brush under the mouse, and costs
                 # seconds); a window set from Python or the text box moves the shade.
                 self._render(redraw=False)
@@ -319,12 +324,12 @@ class MetricsExplorer(Explorer):
     @Explorer._guard
     def _on_run(self, _button: Any = None) -> None:
         self._clear_error()
-        with self._batch():
+        with self.batch():
             self._on_window_text({"new": self.window_text.value})
             self._on_as_of_text({"new": self.as_of_text.value})
             self._on_where_text({"new": self.where_text.value})
-        if self.last_error is None:
-            self._refresh(force=True)
+            if self.last_error is None:
+                self.update(force=True)
 
     @Explorer._guard
     def _on_brush(self, change: Any) -> None:
@@ -338,45 +343,20 @@ class MetricsExplorer(Explorer):
 
     # -- computing --------------------------------------------------------------------------
 
-    @contextmanager
-    def _batch(self) -> Iterator[None]:
-        """Changes inside run one computation at the end instead of one each."""
-        self._batching += 1
-        try:
-            yield
-        except BaseException:
-            self._batching -= 1
-            if not self._batching:
-                self._wanted = False
-            raise
-        self._batching -= 1
-        if not self._batching and self._wanted:
-            self._wanted = False
-            self._refresh()
+    def _run(self, job: Job) -> MetricsOverTime:
+        spec = job.key
+        job.step(f"{len(spec.metrics or ())} metrics per {spec.freq} window…")
+        result: MetricsOverTime = spec.run(self._store)
+        return result
 
-    def _request(self) -> None:
-        self._wanted = True
-        if not self._batching:
-            self._wanted = False
-            self._refresh()
+    def _show(self, result: MetricsOverTime) -> None:
+        self._result = result
+        self._render(redraw=True)
 
-    def _refresh(self, *, force: bool = False) -> None:
-        if not self.model or not self.metrics:
-            return
-        store, spec = self._store, self.spec
-
-        def work(step: Any) -> MetricsOverTime:
-            if force:
-                store.refresh(progress=False)
-            step(f"{len(spec.metrics or ())} metrics per {spec.freq} window…")
-            result: MetricsOverTime = spec.run(store)
-            return result
-
-        def done(result: MetricsOverTime) -> None:
-            self._result = result
-            self._render(redraw=True)
-
-        self._submit("computing metrics over time", work, done)
+    def _result_current(self) -> bool:
+        """Whether the cached result is that of today's spec (a window change redraws only
+        then; otherwise the new result is on its way)."""
+        return all(c.fresh for c in self.coordinator.clients if c.owner is self)
 
     # -- rendering (from the cache only) ----------------------------------------------------
 

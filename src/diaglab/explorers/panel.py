@@ -176,19 +176,23 @@ class Panel(w.VBox):
         self.unavailable: dict[str, str] = {}
         titles: list[str] = []
         pages: list[w.Widget] = []
+        self.coordinator = self.selection.coordinator
         try:
-            for key, module, cls_name, title in EXPLORERS:
-                if key not in wanted:
-                    continue
-                made = self._make(key, module, cls_name, store, model, trust=trust)
-                if made is None:
-                    pages.append(w.HTML(f"<i>{html.escape(self.unavailable[key])}</i>"))
-                else:
-                    self.explorers[key] = made
-                    pages.append(made)
-                titles.append(title)
-            for explorer in self.explorers.values():
-                self.selection.link(explorer)
+            # built in the panel's coordinator: one lifecycle, nothing queried before each
+            # explorer carries the shared selection
+            with self.coordinator.building():
+                for key, module, cls_name, title in EXPLORERS:
+                    if key not in wanted:
+                        continue
+                    made = self._make(key, module, cls_name, store, model, trust=trust)
+                    if made is None:
+                        pages.append(w.HTML(f"<i>{html.escape(self.unavailable[key])}</i>"))
+                    else:
+                        self.explorers[key] = made
+                        pages.append(made)
+                    titles.append(title)
+                for explorer in self.explorers.values():
+                    self.selection.link(explorer)
         except Exception:
             self.close()
             raise
@@ -200,6 +204,8 @@ class Panel(w.VBox):
         self._build_header()
         self.children = [self.header, self.tabs]
         self.add_class("diaglab-panel")
+        self.tabs.observe(self._focus, names="selected_index")
+        self._focus()
         self.selection.observe(self._show_selection, names=list(self.selection.trait_names()))
         self._show_selection()
         if saved is not None:
@@ -291,6 +297,11 @@ class Panel(w.VBox):
         self.selection_html.value = (
             f"<div style='font-size:12px'>{self.selection.describe_html()}</div>"
         )
+
+    def _focus(self, change: Any = None) -> None:
+        """The active tab's views are queried first."""
+        active = self.active
+        self.coordinator.focus = set() if active is None else {id(active)}
 
     # -- the active explorer and capture ------------------------------------------------------
 
@@ -467,6 +478,9 @@ class Panel(w.VBox):
     def close(self) -> None:
         for explorer in getattr(self, "explorers", {}).values():
             explorer.close()
+        coordinator = getattr(self, "coordinator", None)
+        if coordinator is not None:
+            coordinator.close()
         super().close()
 
     def __repr__(self) -> str:
@@ -488,7 +502,7 @@ def _apply_options(explorer: Explorer, options: dict[str, Any]) -> None:
     if not values:
         return
     try:
-        with explorer._selection_batch():
+        with explorer.batch():
             for name, value in values.items():
                 setattr(explorer, name, value)
     except Exception as exc:
@@ -513,7 +527,7 @@ def panel(store: Any, model: str | None = None, **kwargs: Any) -> Panel:
     Examples
     --------
     >>> p = dl.panel(store, "credit")  # displays in the notebook         # doctest: +SKIP
-    >>> p.selection.current = ("2026-02-10", "2026-03-02")  # every tab follows  # doctest: +SKIP
+    >>> p.selection.window = ("2026-02-10", "2026-03-02")  # every tab follows  # doctest: +SKIP
     """
     return Panel(store, model, **kwargs)
 

@@ -6,12 +6,11 @@ map onto it (``Explorer.selection_traits``, e.g. the SliceExplorer's ``selected_
 selection's ``slice``); an explorer without a trait for some part simply ignores that part.
 
 Data flow (after Mosaic's coordinator): a change in one explorer (a brush, a click, a typed filter)
-sets the selection at once; the selection then pushes the change to the other explorers after a
-quiet period (``debounce``, 150 ms by default), from a timer thread, so that a burst of changes
-(a brush being dragged, several traits set in a row) gives each explorer one computation, and the
-UI thread only records the change. Each explorer applies the pushed values in one batch
-(``Explorer._selection_batch``) and computes on its own worker thread, where newer work supersedes
-older work and stale results are dropped (``Explorer._submit``).
+sets the selection, which sets the matching traits of every linked explorer at once, so every
+view that depends on it is marked "updating" at once and the header and the views never disagree.
+The queries are the selection's :class:`~diaglab.explorers.coordinator.Coordinator`'s business:
+it re-queries exactly the views whose request changed, after a quiet period (``debounce``, 150 ms
+by default, the first change of a burst at once), supersedes and interrupts stale work.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ import contextlib
 import html
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import traitlets
@@ -32,21 +31,12 @@ from diaglab.explorers._windows import (
     format_window,
     parse_window,
 )
+from diaglab.explorers.coordinator import Coordinator, Timer, thread_timer
 from diaglab.queries.filters import Slice
 from diaglab.queries.window import Window
 
 NAMES = ("model", "version", "reference", "window", "slice", "prediction_id")
 DEBOUNCE_S = 0.15
-
-Timer = Callable[[float, Callable[[], None]], Any]
-
-
-def _thread_timer(delay: float, fire: Callable[[], None]) -> threading.Timer:
-    timer = threading.Timer(delay, fire)
-    timer.daemon = True
-    timer.name = "diaglab-selection"
-    timer.start()
-    return timer
 
 
 def as_slice(value: Any) -> Slice | str | None:
@@ -87,8 +77,13 @@ class Selection(traitlets.HasTraits):
     model, version, reference, window, slice, prediction_id : optional
         Initial values (see the traits).
     debounce : float or None
-        Seconds of quiet before a change is pushed to the explorers (default 0.15). None pushes
-        only on :meth:`flush` (for scripts that want to apply many changes by hand).
+        Seconds of quiet before the explorers' queries run (default 0.15; the first change of a
+        burst runs at once). None runs them only on :meth:`flush` (for scripts that want to
+        apply many changes by hand).
+    timer : callable
+        The coordinator's debounce timer (tests pass a manual one).
+    coordinator : Coordinator, optional
+        The coordinator the linked explorers share (a panel's); by default a new one.
 
     Examples
     --------
@@ -118,7 +113,8 @@ class Selection(traitlets.HasTraits):
         self,
         *,
         debounce: float | None = DEBOUNCE_S,
-        timer: Timer = _thread_timer,
+        timer: Timer = thread_timer,
+        coordinator: Coordinator | None = None,
         **values: Any,
     ) -> None:
         unknown = set(values) - set(NAMES)
@@ -127,14 +123,11 @@ class Selection(traitlets.HasTraits):
                 f"unknown selection part(s) {sorted(unknown)}; known: {', '.join(NAMES)}"
             )
         super().__init__()
-        self.debounce = debounce
-        self._timer_factory = timer
-        self._timer: Any = None
+        self.coordinator = coordinator or Coordinator(debounce=debounce, timer=timer)
         self._lock = threading.RLock()
         self._pending: set[str] = set()
         self._holding = 0
         self._explorers: list[weakref.ref[Any]] = []
-        self.pushes = 0  # how many times changes were pushed to the explorers
         for name, value in values.items():
             setattr(self, name, value)
         self._known: set[str] = set(values)  # parts set so far (the others follow explorers)
@@ -172,6 +165,7 @@ class Selection(traitlets.HasTraits):
             old.unlink(explorer)
         explorer._shared_selection = self
         self._explorers.append(weakref.ref(explorer))
+        self.coordinator.adopt(explorer)
         with self.hold():  # parts nobody set yet are taken from the explorer
             for name, trait in mapping.items():
                 if adopt or name not in self._known:
@@ -181,7 +175,8 @@ class Selection(traitlets.HasTraits):
         explorer._selection_handler = handler
         explorer.observe(handler, names=list(mapping.values()))
         values = {n: getattr(self, n) for n in mapping}
-        self._push_to(explorer, values)
+        with self.coordinator.hold():
+            self._push_to(explorer, values)
 
     def unlink(self, explorer: Any) -> None:
         """Stop linking ``explorer`` (it keeps its current values)."""
@@ -202,50 +197,53 @@ class Selection(traitlets.HasTraits):
 
     # -- pushing changes ----------------------------------------------------------------------
 
+    @property
+    def debounce(self) -> float | None:
+        """Seconds of quiet before the explorers' queries run (the coordinator's)."""
+        return self.coordinator.debounce
+
     def _changed(self, change: Any) -> None:
         with self._lock:
             self._known.add(change["name"])
             self._pending.add(change["name"])
-            if self._holding or self.debounce is None:
+            if self._holding:
                 return
-            self._restart_timer()
-
-    def _restart_timer(self) -> None:
-        if self._timer is not None:
-            with contextlib.suppress(Exception):
-                self._timer.cancel()
-        self._timer = self._timer_factory(float(self.debounce or 0.0), self.flush)
+        self._push()
 
     @contextlib.contextmanager
     def hold(self) -> Iterator[Selection]:
-        """Changes made inside are pushed together, once, after the block (then debounced)."""
+        """Changes made inside reach the explorers together, after the block, as one request."""
         with self._lock:
             self._holding += 1
-        try:
-            yield self
-        finally:
-            with self._lock:
-                self._holding -= 1
-                if not self._holding and self._pending and self.debounce is not None:
-                    self._restart_timer()
+        with self.coordinator.hold():
+            try:
+                yield self
+            finally:
+                with self._lock:
+                    self._holding -= 1
+                    held = self._holding
+                if not held:
+                    self._push()
 
-    def flush(self) -> None:
-        """Push pending changes to the linked explorers now (the debounce timer calls this)."""
+    def _push(self) -> None:
+        """Set the pending parts on every linked explorer (their views turn "updating")."""
         with self._lock:
-            if self._timer is not None:
-                with contextlib.suppress(Exception):
-                    self._timer.cancel()
-                self._timer = None
             names, self._pending = self._pending, set()
             if not names:
                 return
             values = {n: getattr(self, n) for n in names}
-            self.pushes += 1
-        for explorer in self.explorers:
-            self._push_to(explorer, values)
+        with self.coordinator.hold():
+            for explorer in self.explorers:
+                self._push_to(explorer, values)
+
+    def flush(self) -> None:
+        """Run the explorers' queries for the changes so far now (the debounce timer does it
+        after the quiet period)."""
+        self._push()
+        self.coordinator.flush()
 
     def _push_to(self, explorer: Any, values: dict[str, Any]) -> None:
-        if getattr(getattr(explorer, "_executor", None), "_shutdown", False):
+        if explorer.closed:
             return  # a closed explorer: nothing to compute, nothing to show
         mapping = _mapping(explorer)
         wanted = {
@@ -257,17 +255,16 @@ class Selection(traitlets.HasTraits):
         if not wanted:
             return
         try:
-            with explorer._selection_batch():
+            with explorer.batch():
                 for trait, value in wanted.items():
                     setattr(explorer, trait, value)
         except Exception as exc:  # shown under that explorer; the others still follow
             explorer._show_error(exc)
 
     def wait(self, timeout: float | None = 30.0) -> Selection:
-        """Push what is pending, then wait for every linked explorer's work (scripts, tests)."""
+        """Run what is pending, then wait until every linked explorer's views are fresh."""
         self.flush()
-        for explorer in self.explorers:
-            explorer.wait(timeout)
+        self.coordinator.wait(None, timeout)
         return self
 
     # -- state --------------------------------------------------------------------------------
@@ -386,7 +383,7 @@ def link(*explorers: Any, selection: Selection | None = None, **kwargs: Any) -> 
     if not explorers:
         raise TypeError("dl.link(a, b, ...) needs at least one explorer")
     for e in explorers:
-        if not hasattr(e, "_selection_batch"):
+        if not hasattr(e, "coordinator"):
             raise TypeError(f"dl.link links diaglab explorers, not {type(e).__name__}")
     adopt = selection is None
     sel = selection or Selection(**kwargs)

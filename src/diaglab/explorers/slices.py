@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import ipywidgets as w
@@ -27,6 +25,7 @@ from diaglab.errors import InputError, unknown
 from diaglab.explorers._base import Explorer, checked_where, enable_offline_charts, scope_state
 from diaglab.explorers._controls import WINDOW_HINT, run_button, text_box, vega_chart
 from diaglab.explorers._windows import WindowTrait, format_window, parse_window
+from diaglab.explorers.coordinator import Job
 from diaglab.queries.filters import Slice
 from diaglab.queries.found_slices import FoundSlices, misses_text
 from diaglab.queries.slice_rows import PAGE_SIZE, slice_rows
@@ -105,7 +104,8 @@ class SliceExplorer(Explorer):
             metric = "mae"
         self._table: pd.DataFrame | None = None
         self._found: pd.DataFrame | None = None
-        self._results: tuple[SliceMetrics, FoundSlices] | None = None
+        self._metrics: SliceMetrics | None = None
+        self._search: FoundSlices | None = None
         self._rows: pd.DataFrame | None = None
         self._total_rows = 0
         self._ready = False
@@ -124,7 +124,31 @@ class SliceExplorer(Explorer):
         self.where = None if where is None else str(where)
         self._ready = True
         self._sync_controls()
-        self._refresh()
+        self.client(
+            "rows",
+            request=self._rows_request,
+            run=self._run_rows,
+            show=lambda found: self._show_rows(*found),
+            clear=self._clear_rows,
+            views=(self.selected_label, self.rows_html, self.page_label, self.row_picker),
+        )
+        self.client(
+            "chart",
+            request=lambda: self.spec,
+            run=lambda job: job.key.run(self._store),
+            show=self._show_table,
+            views=(self.chart,),
+            rank=1,
+        )
+        self.client(
+            "found slices",
+            request=lambda: self.find_spec,
+            run=self._run_found,
+            show=self._show_found,
+            views=(self.found_box,),
+            rank=2,
+        )
+        self.start()
 
     # -- widgets ----------------------------------------------------------------------------
 
@@ -172,7 +196,9 @@ class SliceExplorer(Explorer):
                 w.HBox([self.window_text, self.where_text]),
             ]
         )
-        status = w.HBox([self.progress, self.status], layout=w.Layout(align_items="center"))
+        status = w.HBox(
+            [self.progress, self.updating, self.status], layout=w.Layout(align_items="center")
+        )
         self.found_title = w.HTML("<b>slices found</b> (worst first)")
         found = w.VBox([self.found_title, self.found_box])
         pager = w.HBox([self.prev_button, self.page_label, self.next_button, self.row_picker])
@@ -216,22 +242,13 @@ class SliceExplorer(Explorer):
         value = checked_where(self._store, self.model or self._schema.model, proposal["value"])
         return value.expression if isinstance(value, Slice) else value
 
-    @traitlets.observe("metric", "by", "window", "where")
+    @traitlets.observe("metric", "by", "window", "where", "selected_slice", "page")
     def _selection_changed(self, change: Any) -> None:
+        if change["name"] in ("window", "where", "selected_slice") and self.page != 0:
+            self.page = 0  # other rows: from their first page
         if self._ready:
             self._sync_controls()
-            self._refresh()
-
-    @traitlets.observe("selected_slice")
-    def _slice_changed(self, change: Any) -> None:
-        if self.page != 0:
-            self.page = 0  # loads the rows
-        else:
-            self._load_rows()
-
-    @traitlets.observe("page")
-    def _page_changed(self, change: Any) -> None:
-        self._load_rows()
+            self.update()
 
     # -- callbacks --------------------------------------------------------------------------
 
@@ -258,7 +275,7 @@ class SliceExplorer(Explorer):
 
     @Explorer._guard
     def _on_run(self, _button: Any = None) -> None:
-        self._refresh(force=True)
+        self.update(force=True)
 
     @Explorer._guard
     def _on_pick(self, change: Any) -> None:
@@ -273,19 +290,6 @@ class SliceExplorer(Explorer):
     def _on_row_pick(self, change: Any) -> None:
         if change["new"]:
             self.prediction_id = change["new"]
-
-    @contextmanager
-    def _selection_batch(self) -> Iterator[None]:
-        """Values a shared selection pushes, applied with one recomputation."""
-        before = (self.metric, list(self.by), self.window, self.where)
-        was, self._ready = self._ready, False
-        try:
-            yield
-        finally:
-            self._ready = was
-        if was and (self.metric, list(self.by), self.window, self.where) != before:
-            self._sync_controls()
-            self._refresh()
 
     @Explorer._guard
     def _turn(self, step: int) -> None:
@@ -305,29 +309,14 @@ class SliceExplorer(Explorer):
         allowed = SEARCH_METRICS[self._task]
         return self.metric if self.metric in allowed else "error"
 
-    def _refresh(self, *, force: bool = False) -> None:
-        store, spec, find = self._store, self.spec, self.find_spec
+    def _run_found(self, job: Job) -> FoundSlices:
+        job.step(f"searching for the slices with the worst {job.key.metrics}…")
+        search: FoundSlices = job.key.run(self._store)
+        return search
 
-        def work(step: Any) -> tuple[SliceMetrics, FoundSlices]:
-            if force:
-                store.refresh(progress=False)
-            step(f"{self.metric} by {' × '.join(spec.by)}…")
-            table = spec.run(store)
-            step(f"searching for the slices with the worst {find.metrics}…")
-            found = find.run(store)
-            return table, found
-
-        def done(result: tuple[SliceMetrics, FoundSlices]) -> None:
-            self._results = result
-            self._table, self._found = result[0].table, result[1].table
-            self._render()
-
-        self._submit("computing slices", work, done, steps=2)
-
-    def _render(self) -> None:
-        assert self._results is not None
-        metrics, search = self._results
-        table, found = metrics.table, search.table
+    def _show_table(self, metrics: SliceMetrics) -> None:
+        self._metrics, self._table = metrics, metrics.table
+        table = metrics.table
         registry = REGRESSION_METRICS if self._task == "regression" else CLASSIFICATION_METRICS
         lower = registry[self.metric].direction == Direction.LOWER_IS_BETTER
         by = columns_for(self.by, table.columns)  # the feature "error" is "feature:error"
@@ -337,15 +326,30 @@ class SliceExplorer(Explorer):
         )
         if PICK in self.chart.selections.trait_names():
             self.chart.selections.observe(self._on_pick, names=[PICK])
+        self._show_status()
+
+    def _show_found(self, search: FoundSlices) -> None:
+        self._search, self._found = search, search.table
         self._render_found(search)
+        self._show_status()
+
+    def _show_status(self) -> None:
+        metrics, search = self._metrics, self._search
+        if metrics is None:
+            return
         overall = metrics.overall.get(self.metric, float("nan"))
         self.status.value = (
-            f"{len(table)} slices of {metrics.n:,} predictions; {self.metric} "
-            f"overall {_num(overall)}; {len(found)} slice(s) found significantly worse in "
-            f"{search.tested:,} tested (FDR {search.alpha})"
-            + ("" if len(found) else _nearest_miss(search))
+            f"{len(metrics.table)} slices of {metrics.n:,} predictions; {self.metric} "
+            f"overall {_num(overall)}"
             + (f"; {html.escape(metrics.threshold)}" if metrics.threshold else "")
         )
+        if search is not None:
+            found = search.table
+            self.status.value += (
+                f"; {len(found)} slice(s) found significantly worse in "
+                f"{search.tested:,} tested (FDR {search.alpha})"
+                + ("" if len(found) else _nearest_miss(search))
+            )
 
     def _render_found(self, search: FoundSlices) -> None:
         searched = self._search_metric()
@@ -390,33 +394,32 @@ class SliceExplorer(Explorer):
     def _pick_found(self, i: int) -> None:
         self.select(i)
 
-    def _load_rows(self) -> None:
+    def _rows_request(self) -> tuple[Any, ...] | None:
+        """The rows shown: of the selected slice, in the window and filter, one page."""
         if self.selected_slice is None:
-            self._side_generation += 1  # a page still loading is not shown
-            self._rows, self._total_rows = None, 0
-            self.selected_label.value = ""
-            self.rows_html.value = ""
-            self.page_label.value = ""
-            self.row_picker.options = [("open a prediction…", "")]
-            return
-        model, chosen, window, where = self.model, self.selected_slice, self.window, self.where
-        page = self.page
-        self.selected_label.value = (
-            f"<b>selected:</b> <code>{html.escape(str(chosen))}</code> — loading its rows…"
+            return None
+        return (self.model, self.selected_slice, self.window, self.where, self.page)
+
+    def _run_rows(self, job: Job) -> tuple[pd.DataFrame, int]:
+        model, chosen, window, where, page = job.key
+        return slice_rows(
+            self._store, model, chosen, window, where, page=page, columns=chosen.columns
         )
-        self._submit_side(
-            lambda: slice_rows(
-                self._store, model, chosen, window, where, page=page, columns=chosen.columns
-            ),
-            lambda found: self._show_rows(*found),
-        )
+
+    def _clear_rows(self) -> None:
+        self._rows, self._total_rows = None, 0
+        self.selected_label.value = ""
+        self.rows_html.value = ""
+        self.page_label.value = ""
+        self.row_picker.options = [("open a prediction…", "")]
 
     def _show_rows(self, rows: pd.DataFrame, total: int) -> None:
         self._rows, self._total_rows = rows, total
         pages = max(1, math.ceil(total / PAGE_SIZE))
         self.selected_label.value = (
             f"<b>selected:</b> <code>{html.escape(str(self.selected_slice))}</code> — "
-            f"{total:,} predictions, worst first"
+            f"{total:,} predictions in {html.escape(format_window(self.window) or 'everything')}"
+            ", worst first"
         )
         self.page_label.value = f"&nbsp;page {self.page + 1} of {pages}&nbsp;"
         self.rows_html.value = _rows_table(rows)

@@ -14,8 +14,6 @@ reads one trace (an index lookup), never the whole span table again.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -28,9 +26,13 @@ from diaglab.charts.traces import PICK, latency_chart, trace_summary_html, water
 from diaglab.errors import unknown
 from diaglab.explorers._base import Explorer, enable_offline_charts
 from diaglab.explorers._controls import freq_picker, run_button, vega_chart
+from diaglab.explorers._windows import WindowTrait, format_window
+from diaglab.explorers.coordinator import Job
 from diaglab.queries.span_stats import SpanStats
 from diaglab.queries.trace_search import FIND
 from diaglab.queries.traces import Trace, check_trace_id, linked_predictions
+from diaglab.queries.window import Window
+from diaglab.specs import Scope
 from diaglab.specs.api import find_traces, span_stats, trace
 from diaglab.specs.catalog import FindTracesSpec, TraceSpec
 
@@ -54,6 +56,8 @@ class TraceExplorer(Explorer):
         For ``find="slowest"``: only root spans of this name.
     freq : str
         Window size of the latency chart: ``"1h"``, ``"6h"``, ``"1D"`` (default), ``"7D"``.
+    window : dl.Window or (start, end), optional
+        Only traces that start in this window, listed and charted (a panel links it).
 
     Examples
     --------
@@ -64,7 +68,10 @@ class TraceExplorer(Explorer):
     """
 
     explorer_name = "TraceExplorer"
-    selection_traits = {"prediction_id": "prediction_id"}  # noqa: RUF012 - read-only class data
+    selection_traits = {  # noqa: RUF012 - read-only class data
+        "prediction_id": "prediction_id",
+        "window": "window",
+    }
 
     find = traitlets.Unicode("slowest")
     """Which traces are listed (str): ``"slowest"``, ``"failed"`` or ``"prediction"``."""
@@ -78,6 +85,8 @@ class TraceExplorer(Explorer):
     """The span whose attributes are shown in full (its span id), or None."""
     freq = traitlets.Unicode("1D")
     """Window size of the latency chart (str), one of ``FREQS``."""
+    window = WindowTrait(Window())
+    """Traces listed and charted start in this window (dl.Window; ``Window()`` is everything)."""
 
     def __init__(
         self,
@@ -88,6 +97,7 @@ class TraceExplorer(Explorer):
         trace_id: str | None = None,
         name: str | None = None,
         freq: str = "1D",
+        window: Any = None,
     ) -> None:
         enable_offline_charts()
         super().__init__(store)
@@ -95,6 +105,7 @@ class TraceExplorer(Explorer):
         self.stats: SpanStats | None = None
         self.result: Trace | None = None
         self._loading = False
+        self._wanted_trace = trace_id
         self._build_widgets()
         try:
             self._loading = True
@@ -104,9 +115,40 @@ class TraceExplorer(Explorer):
             self.name = name
             self.prediction_id = prediction_id
             self.find = find
+            self.window = Window.of(window)
             self._loading = False
             self._sync_controls()
-            self._list(open_trace=trace_id)
+            self.client(
+                "traces",
+                request=self._list_request,
+                run=self._run_list,
+                show=self._show_list,
+                views=(self.trace_list,),
+            )
+            self.client(
+                "trace",
+                request=lambda: self.trace_id,
+                run=lambda job: trace(self._store, job.key, links=False),
+                show=self._show_trace,
+                views=(self.summary, self.waterfall, self.span_html),
+                rank=1,
+            )
+            self.client(
+                "linked predictions",
+                request=lambda: self.trace_id if self._shown() == self.trace_id else None,
+                run=lambda job: linked_predictions(self._store, job.key),
+                show=self._show_links,
+                rank=3,
+            )
+            self.client(
+                "latency",
+                request=lambda: (self.freq, self.window),
+                run=self._run_stats,
+                show=self._show_stats,
+                views=(self.latency,),
+                rank=2,
+            )
+            self.start()
         except Exception:
             self.close()
             raise
@@ -151,7 +193,9 @@ class TraceExplorer(Explorer):
             [self.find_picker, self.id_text, self.name_text, self.freq_picker, self.run_button],
             layout=w.Layout(flex_flow="row wrap"),
         )
-        status = w.HBox([self.progress, self.status], layout=w.Layout(align_items="center"))
+        status = w.HBox(
+            [self.progress, self.updating, self.status], layout=w.Layout(align_items="center")
+        )
         self.children = [
             controls,
             status,
@@ -200,43 +244,17 @@ class TraceExplorer(Explorer):
                 raise unknown(f"span of trace {self.result.trace_id}", value, known)
         return value
 
-    @contextmanager
-    def _selection_batch(self) -> Iterator[None]:
-        """A prediction picked in a linked explorer lists its trace (``find = "prediction"``)."""
-        before, was = self.prediction_id, self._loading
-        self._loading = True
-        try:
-            yield
-        finally:
-            self._loading = was
-        if not was and self.prediction_id and self.prediction_id != before:
-            self._loading = True
-            self.find = "prediction"
-            self._loading = False
-            self._sync_controls()
-            self._list()
-
-    @traitlets.observe("find", "prediction_id", "name")
+    @traitlets.observe("find", "prediction_id", "name", "freq", "window", "trace_id")
     def _selection_changed(self, change: Any) -> None:
         if self._loading:
             return
+        if change["name"] == "prediction_id" and change["new"] and self.find != "prediction":
+            self.find = "prediction"  # a prediction picked (here or in a linked explorer)
+            return  # that change updates
         self._sync_controls()
         if self.find == "prediction" and not self.prediction_id:
             self.status.value = "type a prediction id"
-            return
-        self._list()
-
-    @traitlets.observe("freq")
-    def _freq_changed(self, change: Any) -> None:
-        if self._loading:
-            return
-        self._sync_controls()
-        self._load_stats()
-
-    @traitlets.observe("trace_id")
-    def _trace_changed(self, change: Any) -> None:
-        if change["new"] is not None:
-            self._open(change["new"])
+        self.update()
 
     @traitlets.observe("span")
     def _span_changed(self, change: Any) -> None:
@@ -271,8 +289,8 @@ class TraceExplorer(Explorer):
 
     @Explorer._guard
     def _on_run(self, _button: Any = None) -> None:
-        self._store.refresh()
-        self._list(open_trace=self.trace_id)
+        self._wanted_trace = self.trace_id
+        self.update(force=True)
 
     def _on_pick(self, change: Any) -> None:
         try:
@@ -284,82 +302,72 @@ class TraceExplorer(Explorer):
 
     # -- work -------------------------------------------------------------------------------
 
-    def _list(self, open_trace: str | None = None) -> None:
-        find, pid, name, freq = self.find, self.prediction_id, self.name, self.freq
-        store = self._store
+    def _list_request(self) -> tuple[Any, ...] | None:
+        """What the list shows: a prediction's trace, or the slowest or failed in the window."""
+        if self.find == "prediction":
+            return ("prediction", self.prediction_id) if self.prediction_id else None
+        return (self.find, self.name, self.window)
 
-        def work(step: Any) -> tuple[pd.DataFrame, SpanStats]:
-            step("finding traces")
-            found = (
-                find_traces(store, "prediction", prediction_id=pid)
-                if find == "prediction"
-                else find_traces(store, find, name=name, limit=LIMIT)
-            ).table
-            step("span statistics")
-            return found, span_stats(store, freq=freq, top=LIMIT)
+    def _run_list(self, job: Job) -> pd.DataFrame:
+        job.step("finding traces")
+        if job.key[0] == "prediction":
+            return find_traces(self._store, "prediction", prediction_id=job.key[1]).table
+        find, name, window = job.key
+        return find_traces(self._store, find, name=name, window=window, limit=LIMIT).table
 
-        def done(result: tuple[pd.DataFrame, SpanStats]) -> None:
-            found, stats = result
-            self.traces, self.stats = found, stats
-            self._render_list()
-            self._render_stats()
-            first = open_trace or (str(found["trace_id"].iloc[0]) if len(found) else None)
-            self.status.value = f"{len(found)} trace(s) found ({_find_text(find, pid, name)})"
-            if first is None:
-                self.result = None
-                self.waterfall.chart = message_chart("no trace found")
-                self.summary.value = ""
-            elif first == self.trace_id:
-                self._open(first)
-            else:
-                self.trace_id = first
+    def _show_list(self, found: pd.DataFrame) -> None:
+        self.traces = found
+        self._render_list()
+        wanted, self._wanted_trace = self._wanted_trace, None
+        first = wanted or (str(found["trace_id"].iloc[0]) if len(found) else None)
+        self.status.value = f"{len(found)} trace(s) found ({self._find_text()})"
+        if first is None:
+            self.result = None
+            self.waterfall.chart = message_chart("no trace found")
+            self.summary.value = ""
+        self.trace_id = first
 
-        self._submit(f"finding traces ({_find_text(find, pid, name)})", work, done, steps=2)
+    def _run_stats(self, job: Job) -> SpanStats:
+        freq, window = job.key
+        job.step(f"span statistics per {freq}")
+        return span_stats(self._store, freq=freq, window=window, top=LIMIT)
 
-    def _load_stats(self) -> None:
-        freq, store = self.freq, self._store
+    def _show_stats(self, stats: SpanStats) -> None:
+        self.stats = stats
+        self._render_stats()
 
-        def work(step: Any) -> SpanStats:
-            return span_stats(store, freq=freq, top=LIMIT)
+    def _shown(self) -> str | None:
+        return None if self.result is None else self.result.trace_id
 
-        def done(stats: SpanStats) -> None:
-            self.stats = stats
-            self._render_stats()
-            self.status.value = f"span latency per {freq}"
-
-        self._submit(f"span statistics per {freq}", work, done)
-
-    def _open(self, tid: str) -> None:
+    def _show_trace(self, result: Trace) -> None:
         """Draw the trace's waterfall from its spans (an indexed lookup); the predictions logged
-        with it (a pass over each model's predictions) fill the summary in from the side lane."""
-        store = self._store
+        with it (a pass over each model's predictions) fill the summary in after."""
+        tid = result.trace_id
+        self.result = result
+        self.span = None
+        self._loading = True
+        try:
+            listed = [value for _, value in self.trace_list.options]
+            self.trace_list.value = tid if tid in listed else None
+        finally:
+            self._loading = False
+        chart = waterfall_chart(result.spans, title=f"trace {tid}")
+        self.waterfall.chart = chart
+        if PICK in self.waterfall.selections.trait_names():
+            self.waterfall.selections.observe(self._on_pick, names=[PICK])
+        self.summary.value = trace_summary_html(result, links_pending=True)
+        self.status.value = f"trace {tid}: {len(result.spans)} spans"
 
-        def work(step: Any) -> Trace:
-            return trace(store, tid, links=False)
+    def _show_links(self, found: dict[str, tuple[str, ...]]) -> None:
+        if self.result is not None:
+            self.result = replace(self.result, prediction_ids=found)
+            self.summary.value = trace_summary_html(self.result)
 
-        def done(result: Trace) -> None:
-            self.result = result
-            self.span = None
-            self._loading = True
-            try:
-                listed = [value for _, value in self.trace_list.options]
-                self.trace_list.value = tid if tid in listed else None
-            finally:
-                self._loading = False
-            chart = waterfall_chart(result.spans, title=f"trace {tid}")
-            self.waterfall.chart = chart
-            if PICK in self.waterfall.selections.trait_names():
-                self.waterfall.selections.observe(self._on_pick, names=[PICK])
-            self.summary.value = trace_summary_html(result, links_pending=True)
-            self.status.value = f"trace {tid}: {len(result.spans)} spans"
-            self._submit_side(lambda: linked_predictions(store, tid), linked)
-
-        def linked(found: dict[str, tuple[str, ...]]) -> None:
-            if self.result is not None and self.result.trace_id == tid:
-                self.result = replace(self.result, prediction_ids=found)
-                self.summary.value = trace_summary_html(self.result)
-
-        self._submit(f"reading trace {tid}", work, done)
+    def _find_text(self) -> str:
+        text = _find_text(self.find, self.prediction_id, self.name)
+        if self.find != "prediction" and self.window != Window():
+            text += f" in {format_window(self.window)}"
+        return text
 
     # -- rendering --------------------------------------------------------------------------
 
@@ -423,6 +431,7 @@ class TraceExplorer(Explorer):
             "trace_id": self.trace_id,
             "span": self.span,
             "freq": self.freq,
+            "window": self.window.to_json(),
         }
 
     @property
@@ -433,7 +442,8 @@ class TraceExplorer(Explorer):
             return TraceSpec(trace_id=self.trace_id)
         if self.find == "prediction":
             return FindTracesSpec(by="prediction", prediction_id=self.prediction_id)
-        return FindTracesSpec(by=self.find, name=self.name or None, limit=LIMIT)
+        scope = Scope(None, window=self.window)
+        return FindTracesSpec(scope=scope, by=self.find, name=self.name or None, limit=LIMIT)
 
     def chart_json(self) -> dict[str, Any] | None:
         return None if self.waterfall.spec is None else dict(self.waterfall.spec)

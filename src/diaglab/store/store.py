@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +91,13 @@ class Store(StoreWrites):
     def url(self) -> str:
         """Where the store is: its object-storage URL, or its directory."""
         return self.remote.url if self.remote else str(self.path)
+
+    def interrupter(self) -> Callable[[], None]:
+        """A function that interrupts the query this thread runs on the store, callable from any
+        thread (DuckDB's ``interrupt()`` on this thread's cursor): the query raises, the next one
+        runs normally. Explorers use it to stop a query whose result is no longer wanted."""
+        interrupt: Callable[[], None] = self.ibis.con.interrupt
+        return interrupt
 
     def __repr__(self) -> str:
         mode = f", read-only: {self.read_only_reason}" if self.read_only else ""

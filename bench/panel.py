@@ -1,0 +1,325 @@
+"""Panel response benchmark (issue 17): in ``dl.panel``, from a person's action to fresh views.
+
+``python -m bench.panel --sizes sample,1M [--repeat 3] [--label NAME] [--no-record]``
+
+JupyterLab and Debian's Chromium start as in :mod:`bench.browser` (loopback only, every other
+request aborted). One notebook shows ``dl.panel(store, "credit")``. Three interactions, each a
+trusted input event from Playwright, each repeated ``--repeat`` times:
+
+=============== ========================================== =====================================
+interaction     the action                                 the first fresh result
+=============== ========================================== =====================================
+slice → rows    Slices tab: click a found slice (another    the rows table names the clicked
+                each time)                                 slice and its count, not "updating"
+brush → tab     Drift tab: drag across the over-time chart the drift window line shows the
+                (another period each time)                 header's new window, not "updating"
+open prediction Slices tab: pick a row of the slice        the inspector's card is that
+                                                           prediction's (its status line)
+=============== ========================================== =====================================
+
+"All tabs fresh" is the first moment every view agrees with the header: no view "updating", no
+progress bar, the drift tab on the header's slice and window, and after a brush the Slices rows,
+the worst-errors list and the trace list inside the new window; after opening a prediction, its
+neighbours filled in. A view that never agrees (a stale view) is reported as such after
+``--stale-after`` seconds.
+
+Measured inside the page: a capturing listener takes the action's event ``timeStamp``
+(``performance.now()``'s clock); a ``requestAnimationFrame`` loop evaluates the predicates every
+frame and keeps the first frame each holds. The same script measures any revision: run it once with
+``PYTHONPATH`` on this tree and once on a baseline's ``src`` (``--label``); kernels inherit it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench._common import machine
+from bench.browser import _shutdown_kernels, serving, store_for
+
+ROOT = Path(__file__).parents[1]
+HERE = Path(__file__).parent
+ARTIFACTS = ROOT / "test-artifacts" / "bench-panel"
+
+NOTEBOOK = """import os
+import diaglab as dl
+
+store = dl.open(os.environ["DIAGLAB_STORE"])
+panel = dl.panel(store, "credit")
+panel.selection.window = ("2026-02-10", "2026-03-02")
+panel.wait()
+panel"""
+
+# helpers the predicates use, installed once per page
+HELPERS_JS = r"""() => {
+    const q = (s) => document.querySelector('.diaglab-panel ' + s);
+    const qa = (s) => [...document.querySelectorAll('.diaglab-panel ' + s)];
+    // widgets show spaces as non-breaking ones, and a slice's numbers with thousands commas
+    const plain = (t) => t.replace(/\u00a0/g, ' ').replace(/(\d),(?=\d{3})/g, '$1');
+    const text = (s) => plain((q(s) || {}).textContent || '');
+    const day = (t) => new Date(t.replace(' ', 'T') + (t.length <= 16 ? ':00Z' : 'Z'));
+    const H = {
+        q, qa, text, plain,
+        headerWindow() {
+            const m = text('.diaglab-panel-selection').match(
+                /window (\d{4}-\d\d-\d\d) \.\. (\d{4}-\d\d-\d\d)/);
+            return m ? [m[1], m[2]] : null;
+        },
+        headerSlice() {
+            const c = q('.diaglab-panel-selection code');
+            return c ? plain(c.textContent).trim() : null;
+        },
+        inWindow(stamps) {
+            const w = H.headerWindow();
+            if (!w || !stamps.length) return false;
+            const lo = new Date(w[0] + 'T00:00:00Z'), hi = new Date(w[1] + 'T00:00:00Z');
+            return stamps.every(s => { const t = day(s); return t >= lo && t < hi; });
+        },
+        quiet() {
+            return !q('.diaglab-busy') &&
+                qa('.diaglab-progress').every(p => getComputedStyle(p).display === 'none');
+        },
+        driftOn() {  // the drift tab shows the header's window and slice
+            const w = H.headerWindow(), label = text('.diaglab-drift-window');
+            const code = q('.diaglab-drift-window code');
+            const slice = H.headerSlice();
+            return !!w && label.includes('[' + w[0] + ', ' + w[1] + ')') &&
+                (code ? plain(code.textContent).trim() : null) === slice &&
+                !q('.diaglab-drift.diaglab-updating-drift');
+        },
+        rowsOn(pred) {
+            const label = text('.diaglab-slices-selected');
+            return label.includes(pred) && /\d predictions/.test(label) &&
+                qa('.diaglab-slices-rows tr.diaglab-slices-row').length > 0 &&
+                !q('.diaglab-slices.diaglab-updating-rows');
+        },
+        rowsInWindow() {
+            const w = H.headerWindow();
+            return !!w && text('.diaglab-slices-selected').includes(w[0] + ' .. ' + w[1]) &&
+                !q('.diaglab-slices.diaglab-updating-rows');
+        },
+        worstInWindow() {
+            const opts = qa('.diaglab-inspector-worst select option')
+                .map(o => o.textContent.replace(/\u00a0/g, ' '))
+                .filter(t => t.includes(' · '));
+            return H.inWindow(opts.map(t => t.split(' · ')[1]));
+        },
+        tracesInWindow() {
+            const opts = qa('.diaglab-trace-list select option')
+                .map(o => o.textContent.replace(/\u00a0/g, ' '));
+            const stamps = opts.map(t => (t.match(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/) || [''])[0]);
+            return stamps.every(s => s) && H.inWindow(stamps);
+        },
+        cardOf(pid) {
+            return text('.diaglab-inspector-status').trim() === 'prediction ' + pid &&
+                !q('.diaglab-inspector.diaglab-updating-prediction');
+        },
+        contextDone() {
+            const n = text('.diaglab-inspector-neighbors');
+            return n && !n.includes('finding similar') &&
+                !text('.diaglab-inspector-counterfactual').includes('searching');
+        },
+    };
+    window.__dl = H;
+}"""
+
+ARM_JS = """({event, preds}) => {
+    const old = window.__dlBench;
+    if (old) { old.done = true; old.stop(); }
+    const b = {t0: null, hit: {}, done: false};
+    const fns = Object.fromEntries(Object.entries(preds).map(
+        ([k, src]) => [k, new Function('H', 'return (' + src + ');')]));
+    const onEvent = (e) => { if (b.t0 === null) b.t0 = e.timeStamp; };
+    window.addEventListener(event, onEvent, {capture: true});  // before Vega's handlers
+    b.stop = () => window.removeEventListener(event, onEvent, {capture: true});
+    const tick = () => {
+        if (b.done) return;
+        if (b.t0 !== null) {
+            const now = performance.now();
+            for (const [k, f] of Object.entries(fns)) {
+                if (k in b.hit) continue;
+                let ok = false;
+                try { ok = !!f(window.__dl); } catch (e) { ok = false; }
+                if (ok) b.hit[k] = now - b.t0;
+            }
+        }
+        requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+    window.__dlBench = b;
+}"""
+
+READ_JS = "() => { const b = window.__dlBench; return {t0: b.t0, hit: {...b.hit}}; }"
+
+
+def _expect() -> Any:
+    from playwright.sync_api import expect
+
+    return expect
+
+
+def _tab(page: Any, title: str) -> None:
+    page.locator(".diaglab-panel .lm-TabBar-tab", has_text=title).click()
+
+
+def _settle(page: Any, timeout_s: float) -> None:
+    """Wait until no view is updating and no progress bar shows (between interactions)."""
+    page.wait_for_function("() => window.__dl.quiet()", timeout=timeout_s * 1000, polling=200)
+    time.sleep(0.5)
+
+
+def _measure(
+    page: Any, event: str, preds: dict[str, str], act: Any, stale_after_s: float
+) -> dict[str, Any]:
+    page.evaluate(ARM_JS, {"event": event, "preds": preds})
+    act()
+    deadline = time.monotonic() + stale_after_s
+    got: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        got = page.evaluate(READ_JS)
+        if all(k in got["hit"] for k in preds):
+            break
+    return {k: (round(got["hit"][k], 1) if k in got.get("hit", {}) else None) for k in preds}
+
+
+def slice_pick(page: Any, i: int, stale_after_s: float) -> dict[str, Any]:
+    _tab(page, "Slices")
+    found = page.locator(".diaglab-panel .diaglab-slices-found button")
+    before = page.evaluate("() => window.__dl.headerSlice()")
+    button = found.nth(i % found.count())
+    # the found list shows numbers formatted (31,000): the header's slice text is compared
+    picked = f"(H.headerSlice() !== {json.dumps(before)} && H.rowsOn(H.headerSlice()))"
+    preds = {"first": picked, "all": f"{picked} && H.driftOn() && H.quiet()"}
+    return _measure(page, "click", preds, button.click, stale_after_s)
+
+
+BRUSHES = ((0.15, 0.40), (0.50, 0.80), (0.30, 0.55), (0.60, 0.90), (0.10, 0.30))
+
+
+def brush(page: Any, i: int, stale_after_s: float) -> dict[str, Any]:
+    _tab(page, "Drift")
+    line = page.locator(".diaglab-panel .diaglab-drift-chart svg .mark-line").first
+    line.scroll_into_view_if_needed()
+    box = line.bounding_box()
+    assert box is not None
+    y = box["y"] + box["height"] * 0.5
+    lo, hi = BRUSHES[i % len(BRUSHES)]
+
+    def act() -> None:
+        page.mouse.move(box["x"] + box["width"] * lo, y)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * hi, y, steps=12)
+        page.mouse.up()
+
+    before = page.evaluate("() => JSON.stringify(window.__dl.headerWindow())")
+    moved = f"JSON.stringify(H.headerWindow()) !== {json.dumps(before)} && H.driftOn()"
+    preds = {
+        "first": moved,
+        "all": f"{moved} && H.rowsInWindow() && H.worstInWindow() && H.tracesInWindow()"
+        " && H.quiet()",
+    }
+    return _measure(page, "pointerup", preds, act, stale_after_s)
+
+
+def open_prediction(page: Any, i: int, stale_after_s: float) -> dict[str, Any]:
+    _tab(page, "Slices")
+    picker = page.locator(".diaglab-panel .diaglab-slices-row-picker select")
+    labels = picker.evaluate("s => [...s.options].map(o => o.textContent)")
+    index = 1 + i % (len(labels) - 1)  # option 0 is "open a prediction…"
+    pid = labels[index].replace("\xa0", " ").split(" · ")[0]  # "<id> · score <s>"
+    preds = {
+        "first": f"H.cardOf({json.dumps(pid)})",
+        "all": f"H.cardOf({json.dumps(pid)}) && H.contextDone() && H.quiet()",
+    }
+    return _measure(page, "change", preds, lambda: picker.select_option(index=index), stale_after_s)
+
+
+INTERACTIONS = {
+    "slice → rows": slice_pick,
+    "brush → tab": brush,
+    "open prediction": open_prediction,
+}
+
+
+def run_size(size: str, store: Path, repeat: int, timeout_s: float, stale_after_s: float) -> Any:
+    import nbformat
+
+    out: list[dict[str, Any]] = []
+    with serving(store, "panel") as (_h, lab, context, url):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(NOTEBOOK)])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+        nbformat.write(nb, lab.root / "bench-panel.ipynb")
+        page = context.new_page()
+        page.set_default_timeout(timeout_s * 1000)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        try:
+            started = time.perf_counter()
+            lab.open(page, "bench-panel.ipynb")
+            lab.run_all(page)
+            page.locator(".diaglab-panel").first.wait_for(timeout=timeout_s * 1000)
+            page.evaluate(HELPERS_JS)
+            _tab(page, "Slices")
+            found = page.locator(".diaglab-panel .diaglab-slices-found button")
+            _expect()(found.nth(1)).to_be_attached(timeout=timeout_s * 1000)
+            _settle(page, timeout_s)
+            opened_s = round(time.perf_counter() - started, 1)
+            for name, interaction in INTERACTIONS.items():
+                runs = []
+                for i in range(repeat):
+                    runs.append(interaction(page, i, stale_after_s))
+                    _settle(page, timeout_s)
+                page.screenshot(path=str(ARTIFACTS / f"{size}-{len(out)}.png"))
+                out.append(_summary(name, size, runs, opened_s))
+                print(json.dumps(out[-1]), flush=True)
+        finally:
+            page.screenshot(path=str(ARTIFACTS / f"{size}-last.png"))
+            page.close()
+            _shutdown_kernels(url, lab.token)
+    return out
+
+
+def _summary(name: str, size: str, runs: list[dict[str, Any]], opened_s: float) -> dict[str, Any]:
+    def med(key: str) -> float | None:
+        values = [r[key] for r in runs if r[key] is not None]
+        return round(statistics.median(values), 1) if len(values) == len(runs) else None
+
+    return {
+        "interaction": name,
+        "size": size,
+        "first_fresh_ms": med("first"),
+        "all_fresh_ms": med("all"),
+        "runs": runs,
+        "open_to_ready_s": opened_s,
+        "load_avg": machine()["load_avg"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="sample")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--stale-after", type=float, default=30.0)
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "diaglab")
+    parser.add_argument("--label", default="this tree")
+    parser.add_argument("--out", type=Path, help="append the JSON results to this file")
+    args = parser.parse_args()
+    results = []
+    for size in args.sizes.split(","):
+        store = store_for(size, args.workdir)
+        for r in run_size(size, store, args.repeat, args.timeout, args.stale_after):
+            results.append({**r, "label": args.label})
+    if args.out is not None:
+        with args.out.open("a") as f:
+            for r in results:
+                f.write(json.dumps(r) + "\n")
+
+
+if __name__ == "__main__":
+    main()
