@@ -345,6 +345,7 @@ def test_the_change_explorer_shows_the_waterfall_and_opens_a_bar(scenarios) -> N
     ex.wait(300)
     assert ex.result is not r and ex.result.window.startswith("[2026-03-15")
     ex.window = WINDOW
+    ex.wait(300)
     assert ex.result is r
     # a captured finding claims the waterfall (covariate share, top contributors): it rechecks
     from diaglab.findings.replay import recheck

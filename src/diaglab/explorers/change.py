@@ -37,6 +37,7 @@ from diaglab.explorers._windows import (
     format_window,
     parse_window,
 )
+from diaglab.explorers.coordinator import Job
 from diaglab.queries.change_result import LOWER_IS_BETTER, ChangeExplanation
 from diaglab.queries.explain_change import SUPPORTED
 from diaglab.queries.filters import Slice
@@ -111,10 +112,26 @@ class ChangeExplorer(Explorer):
         enable_offline_charts()
         super().__init__(store)
         self._series: pd.DataFrame | None = None
-        self._results: dict[tuple[str, ...], ChangeExplanation] = {}
+        self._results: dict[ExplainChangeSpec, ChangeExplanation] = {}
         self._result: ChangeExplanation | None = None
         self._quiet = False
         self._build_widgets(store.models())
+        self.client(
+            "periods",
+            request=self._series_spec,
+            run=self._run_series,
+            show=self._show_series,
+            views=(self.reference_chart, self.window_chart),
+        )
+        self.client(
+            "waterfall",
+            request=self._waterfall_request,
+            run=self._run_waterfall,
+            show=self._show_waterfall,
+            clear=self._clear_waterfall,
+            views=(self.chart, self.summary, self.detail),
+            rank=1,
+        )
         try:
             self._quiet = True
             self.model = model
@@ -124,7 +141,7 @@ class ChangeExplorer(Explorer):
             self.where = where
             self._quiet = False
             self._sync_controls()
-            self._load_series()
+            self.start()
         except Exception:
             self.close()
             raise
@@ -202,10 +219,8 @@ class ChangeExplorer(Explorer):
     def _scope_changed(self, change: Any) -> None:
         if self._quiet:
             return
-        self._series = None
-        self._results.clear()
         self._sync_controls()
-        self._load_series()
+        self.update()
 
     @traitlets.observe("reference", "window")
     def _periods_changed(self, change: Any) -> None:
@@ -213,7 +228,7 @@ class ChangeExplorer(Explorer):
             return
         self._sync_controls()
         self._draw_periods()
-        self._explain()
+        self.update()
 
     # -- callbacks --------------------------------------------------------------------------
 
@@ -241,10 +256,8 @@ class ChangeExplorer(Explorer):
 
     @Explorer._guard
     def _on_run(self, _button: Any = None) -> None:
-        self._store.refresh(progress=False)
-        self._series = None
         self._results.clear()
-        self._load_series()
+        self.update(force=True)
 
     @Explorer._guard
     def _on_reference_brush(self, change: Any) -> None:
@@ -267,21 +280,15 @@ class ChangeExplorer(Explorer):
 
     # -- computing --------------------------------------------------------------------------
 
-    def _load_series(self) -> None:
-        store, spec = self._store, self._series_spec()
+    def _run_series(self, job: Job) -> pd.DataFrame:
+        job.step("the metric over time…")
+        table = job.key.run(self._store).table
+        rows = table[(table["kind"] == "realized") & table["value"].notna()]
+        return rows[["window_start", "value"]].reset_index(drop=True)
 
-        def work() -> pd.DataFrame:
-            table = spec.run(store).table
-            rows = table[(table["kind"] == "realized") & table["value"].notna()]
-            return rows[["window_start", "value"]].reset_index(drop=True)
-
-        def done(series: pd.DataFrame) -> None:
-            self._series = series
-            self._draw_periods()
-
-        # the side lane: a brush's explanation on the main lane must not supersede the series
-        self._submit_side(work, done)
-        self._explain()
+    def _show_series(self, series: pd.DataFrame) -> None:
+        self._series = series
+        self._draw_periods()
 
     def _series_spec(self) -> MetricsOverTimeSpec:
         name = OVER_TIME.get(self.metrics, self.metrics)
@@ -289,31 +296,25 @@ class ChangeExplorer(Explorer):
             scope=Scope(self.model, where=self.where), freq=FREQ, metrics=(name,), estimate=False
         )
 
-    def _key(self) -> tuple[str, ...]:
-        return (self.model, self.metrics, str(self.where), str(self.reference), str(self.window))
-
-    def _explain(self) -> None:
+    def _waterfall_request(self) -> ExplainChangeSpec | None:
+        """The change explained: both periods brushed, else nothing to show."""
         if not (_picked(self.reference) and _picked(self.window)):
-            self.status.value = "brush the reference on the left chart and the window on the right"
-            return
-        key = self._key()
-        if key in self._results:
-            self._result = self._results[key]
-            self._render()
-            return
-        store, spec = self._store, self.spec
+            return None
+        return self.spec
 
-        def work(step: Any) -> ChangeExplanation:
-            step("splitting the change into its causes…")
-            result: ChangeExplanation = spec.run(store)
-            return result
+    def _run_waterfall(self, job: Job) -> ChangeExplanation:
+        if job.key not in self._results:  # a pair of periods seen before redraws from memory
+            job.step("splitting the change into its causes…")
+            self._results[job.key] = job.key.run(self._store)
+        return self._results[job.key]
 
-        def done(result: ChangeExplanation) -> None:
-            self._results[key] = result
-            self._result = result
-            self._render()
+    def _show_waterfall(self, result: ChangeExplanation) -> None:
+        self._result = result
+        self._render()
 
-        self._submit("explaining the change", work, done)
+    def _clear_waterfall(self) -> None:
+        self._result = None
+        self.status.value = "brush the reference on the left chart and the window on the right"
 
     # -- rendering --------------------------------------------------------------------------
 
