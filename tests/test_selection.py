@@ -274,7 +274,9 @@ def test_a_burst_of_changes_runs_the_first_and_the_last_state_only(trio, monkeyp
     seen: list[Any] = []
     real = drift_module.drift
     monkeypatch.setattr(
-        drift_module, "drift", lambda *a, **k: seen.append(k.get("window")) or real(*a, **k)
+        drift_module,
+        "drift",
+        lambda store, spec, **k: seen.append(spec.scope.window) or real(store, spec, **k),
     )
     submitted = coordinator.submissions
     days = ["2026-01-02", "2026-01-03", "2026-01-04", "2026-01-05"]

@@ -334,6 +334,16 @@ class SliceExplorer(Explorer):
         self._show_status()
 
     def _show_status(self) -> None:
+        # the title follows the metric picked, also when the search it names is unchanged
+        searched = self._search_metric()
+        note = (
+            ""
+            if searched == self.metric
+            else f"; {html.escape(self.metric)} is not searched row by row, so by {searched}"
+        )
+        self.found_title.value = (
+            f"<b>slices found</b> by {html.escape(searched)} (worst first){note}"
+        )
         metrics, search = self._metrics, self._search
         if metrics is None:
             return
@@ -352,15 +362,6 @@ class SliceExplorer(Explorer):
             )
 
     def _render_found(self, search: FoundSlices) -> None:
-        searched = self._search_metric()
-        note = (
-            ""
-            if searched == self.metric
-            else f"; {html.escape(self.metric)} is not searched row by row, so by {searched}"
-        )
-        self.found_title.value = (
-            f"<b>slices found</b> by {html.escape(searched)} (worst first){note}"
-        )
         rows: list[w.Widget] = []
         for i, rec in enumerate(search.table.to_dict(orient="records")):
             button = w.Button(
