@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import atexit
+import gc
 import logging
 import multiprocessing.util
 import os
@@ -185,17 +186,31 @@ _HOOK.register()
 multiprocessing.util.register_after_fork(_HOOK, _ExitHook.register)
 
 
+_FROZE: list[bool] = []
+
+
 def _before_fork() -> None:
-    for producer in list(_PRODUCERS):
+    producers = list(_PRODUCERS)
+    for producer in producers:
         producer._before_fork()
+    # A child that collects the parent's cyclic garbage runs finalizers of objects (engine
+    # connections, pyarrow buffers) whose owning threads did not survive the fork; seen as a
+    # rare segfault in a forked Logger's child. Frozen objects are never collected there.
+    if producers and gc.get_freeze_count() == 0:
+        gc.freeze()
+        _FROZE.append(True)
 
 
 def _after_fork_in_parent() -> None:
+    if _FROZE:
+        _FROZE.clear()
+        gc.unfreeze()
     for producer in list(_PRODUCERS):
         producer._after_fork_in_parent()
 
 
 def _after_fork_in_child() -> None:
+    _FROZE.clear()
     _DEFERRED.clear()
     for producer in list(_PRODUCERS):
         producer._after_fork_in_child()
