@@ -26,7 +26,7 @@ import ipywidgets as w
 import pandas as pd
 import traitlets
 
-from diaglab.errors import DiaglabError, unknown
+from diaglab.errors import DiaglabError, InputError, unknown
 from diaglab.explorers._controls import FREQS
 from diaglab.explorers.coordinator import BUSY, Client, Coordinator, Job, Superseded
 from diaglab.queries.filters import Slice
@@ -286,6 +286,17 @@ class Explorer(w.VBox):
         """Block until every view is fresh (or failed) (for scripts and tests)."""
         self.coordinator.wait(self, timeout)
         return self
+
+    def _when_fresh(self, read: Callable[[], R | None], what: str, hint: str = "") -> R:
+        """``read()`` once every view is fresh; an InputError saying why there is nothing (the
+        last error, or ``what`` not computed yet) instead of None."""
+        self.wait()
+        value = read()
+        if value is None:
+            raise InputError(
+                f"no {what}: {self.last_error}" if self.last_error else f"no {what} yet{hint}"
+            )
+        return value
 
     @property
     def busy(self) -> bool:

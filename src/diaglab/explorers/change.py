@@ -393,14 +393,10 @@ class ChangeExplorer(Explorer):
 
     def data(self) -> pd.DataFrame:
         """The waterfall's table (waits for a computation under way)."""
-        self.wait()
-        if self._result is None:
-            raise InputError(
-                f"no change explained: {self.last_error}"
-                if self.last_error
-                else "no change explained yet: pick the reference and the window"
-            )
-        return self._result.table
+        shown = self._when_fresh(
+            lambda: self._result, "change explained", ": pick the reference and the window"
+        )
+        return shown.table
 
     @property
     def spec(self) -> ExplainChangeSpec:

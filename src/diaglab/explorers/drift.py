@@ -28,7 +28,7 @@ from diaglab.charts.drift import (
     effect_label,
     sparkline_svg,
 )
-from diaglab.errors import InputError, unknown
+from diaglab.errors import unknown
 from diaglab.explorers._base import (
     Explorer,
     checked_where,
@@ -478,14 +478,7 @@ class DriftExplorer(Explorer):
 
     def data(self) -> pd.DataFrame:
         """The drift table of the current state (waits for a computation under way)."""
-        self.wait()
-        if self._report is None:
-            raise InputError(
-                f"no drift computed: {self.last_error}"
-                if self.last_error
-                else "no drift computed yet"
-            )
-        return self._report.table.copy()
+        return self._when_fresh(lambda: self._report, "drift computed").table.copy()
 
     @property
     def spec(self) -> DriftSpec:

@@ -384,14 +384,7 @@ class FairnessExplorer(Explorer):
     def data(self) -> pd.DataFrame:
         """The disparities, the table of ``dl.fairness`` and of a captured finding's claim
         (waits for a computation under way); the groups' metrics are ``result.groups``."""
-        self.wait()
-        if self._report is None:
-            raise InputError(
-                f"no fairness computed: {self.last_error}"
-                if self.last_error
-                else "no fairness computed yet"
-            )
-        return self._report.disparities
+        return self._when_fresh(lambda: self._report, "fairness computed").disparities
 
     @property
     def spec(self) -> FairnessSpec:

@@ -465,14 +465,7 @@ class MetricsExplorer(Explorer):
 
     def data(self) -> pd.DataFrame:
         """The rows of the chosen metrics (waits for a computation under way)."""
-        self.wait()
-        if self._result is None:
-            raise InputError(
-                f"no metrics computed: {self.last_error}"
-                if self.last_error
-                else "no metrics computed yet"
-            )
-        t = self._result.table
+        t = self._when_fresh(lambda: self._result, "metrics computed").table
         return t[t["metric"].isin(self.metrics)].reset_index(drop=True)
 
     @property

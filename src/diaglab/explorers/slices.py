@@ -445,12 +445,7 @@ class SliceExplorer(Explorer):
 
     def data(self) -> pd.DataFrame:
         """The metric per slice shown in the chart (waits for a computation under way)."""
-        self.wait()
-        if self._table is None:
-            raise InputError(
-                f"no slices computed: {self.last_error}" if self.last_error else "not computed yet"
-            )
-        return self._table.copy()
+        return self._when_fresh(lambda: self._table, "slices computed").copy()
 
     @property
     def spec(self) -> SliceMetricsSpec:
