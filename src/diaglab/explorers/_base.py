@@ -28,7 +28,7 @@ import traitlets
 
 from diaglab.errors import DiaglabError, InputError, unknown
 from diaglab.explorers._controls import FREQS
-from diaglab.explorers.coordinator import BUSY, Client, Coordinator, Job, Superseded
+from diaglab.explorers.coordinator import BUSY, Client, Coordinator
 from diaglab.queries.filters import Slice
 from diaglab.queries.filters import where as apply_where
 from diaglab.specs.scope import Scope, where_text
@@ -159,7 +159,6 @@ class Explorer(w.VBox):
         self._private = self.coordinator if shared is None else None
         self._started = False
         self._closed = False
-        self._oneoff: dict[str, tuple[int, Any, Any]] = {}
         self.last_error: BaseException | None = None
         self.progress = w.IntProgress(
             value=0,
@@ -253,34 +252,6 @@ class Explorer(w.VBox):
         """Stale views are dimmed and not clickable until fresh; the rule travels with the
         widget (it works without the extension)."""
         return f"<style>{getattr(self, '_css', '')}</style>"
-
-    def _submit(
-        self,
-        label: str,
-        work: Callable[[Callable[[str], None]], R],
-        done: Callable[[R], None],
-        *,
-        steps: int = 1,
-        lane: str = "main",
-    ) -> None:
-        """Run ``work(step)`` then ``done(result)`` as a one-off request of the view ``lane``
-        (for work that no trait describes, e.g. a what-if); a newer one supersedes it."""
-        generation = self._oneoff.get(lane, (0, None, None))[0] + 1
-        self._oneoff[lane] = (generation, work, done)
-        if not any(c.owner is self and c.name == lane for c in self.coordinator.clients):
-
-            def run(job: Job) -> Any:
-                n, work_now, _ = self._oneoff[lane]
-                if n != job.key:
-                    raise Superseded(lane)
-                return (n, work_now(job.step))
-
-            def show(result: tuple[int, Any]) -> None:  # the value of the current request
-                self._oneoff[lane][2](result[1])
-
-            self.client(lane, request=lambda: self._oneoff[lane][0], run=run, show=show)
-        if not self._closed:
-            self.coordinator.update(self)
 
     def wait(self, timeout: float | None = None) -> Explorer:
         """Block until every view is fresh (or failed) (for scripts and tests)."""

@@ -37,6 +37,7 @@ from diaglab.explorers._controls import (
     vega_chart,
 )
 from diaglab.explorers._windows import WindowTrait, format_window, parse_window
+from diaglab.explorers.coordinator import Job
 from diaglab.queries.fairness import FairnessReport
 from diaglab.queries.fairness_time import FairnessOverTime
 from diaglab.queries.filters import Slice
@@ -124,8 +125,24 @@ class FairnessExplorer(Explorer):
         super().__init__(store)
         self._report: FairnessReport | None = None
         self._over_time: FairnessOverTime | None = None
+        self._over_time_note = ""
         self._quiet = True
         self._build_widgets(store.models())
+        self.client(
+            "groups",
+            request=lambda: self.spec,
+            run=self._run_groups,
+            show=self._show_groups,
+            views=(self.chart, self.table_html),
+        )
+        self.client(
+            "over time",
+            request=lambda: self.over_time_spec,
+            run=self._run_over_time,
+            show=self._show_over_time,
+            views=(self.time_chart,),
+            rank=1,
+        )
         try:
             self.model = model
             self.sensitive = list(sensitive or default_sensitive(store.schema(model)))
@@ -139,7 +156,7 @@ class FairnessExplorer(Explorer):
             self.close()
             raise
         self._quiet = False
-        self._refresh()
+        self.start()
 
     # -- widgets ----------------------------------------------------------------------------
 
@@ -247,7 +264,7 @@ class FairnessExplorer(Explorer):
     def _selection_changed(self, change: Any) -> None:
         self._sync_controls()
         if not self._quiet:
-            self._refresh()
+            self.update()
 
     def _sync_controls(self) -> None:
         self.model_picker.value = self.model
@@ -300,7 +317,7 @@ class FairnessExplorer(Explorer):
     @Explorer._guard
     def _on_run(self, _button: Any = None) -> None:
         self._clear_error()
-        self._refresh(force=True)
+        self.update(force=True)
 
     @Explorer._guard
     def _on_group_pick(self, change: Any) -> None:
@@ -313,35 +330,50 @@ class FairnessExplorer(Explorer):
 
     # -- computing and rendering ------------------------------------------------------------
 
-    def _refresh(self, *, force: bool = False) -> None:
-        store, spec, over_time = self._store, self.spec, self.over_time_spec
+    def _run_groups(self, job: Job) -> FairnessReport:
+        job.step(f"groups of {', '.join(job.key.sensitive)}…")
+        report: FairnessReport = job.key.run(self._store)
+        return report
 
-        def work(step: Any) -> tuple[FairnessReport, FairnessOverTime | None, str]:
-            if force:
-                store.refresh(progress=False)
-            step(f"groups of {', '.join(spec.sensitive)}…")
-            report: FairnessReport = spec.run(store)
-            step(f"disparities per {over_time.freq} window…")
-            note = ""
-            timed: FairnessOverTime | None = None
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", DiaglabWarning)
-                try:
-                    timed = over_time.run(store)
-                except InputError as exc:
-                    note = str(exc)
-            note = note or "; ".join(str(c.message) for c in caught)
-            return report, timed, note
+    def _run_over_time(self, job: Job) -> tuple[FairnessOverTime | None, str]:
+        """The disparities per window, or None and why (too few windows, no labels)."""
+        job.step(f"disparities per {job.key.freq} window…")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DiaglabWarning)
+            try:
+                timed: FairnessOverTime = job.key.run(self._store)
+            except InputError as exc:
+                return None, str(exc)
+        return timed, "; ".join(str(c.message) for c in caught)
 
-        def done(result: tuple[FairnessReport, FairnessOverTime | None, str]) -> None:
-            self._report, self._over_time, note = result
-            self._render(note)
+    def _show_groups(self, report: FairnessReport) -> None:
+        self._report = report
+        self._show_status()
+        self.chart.chart = groups_chart(
+            report.groups,
+            self.metrics,
+            title=f"{report.model}: metrics per group",
+            subtitle=f"intervals 95%; ◆ reference group; {report.threshold}; click a group "
+            "to select its rows",
+        )
+        if GROUP_PICK in self.chart.selections.trait_names():
+            self.chart.selections.observe(self._on_group_pick, names=[GROUP_PICK])
+        self.table_html.value = _disparity_html(report.disparities)
 
-        self._submit("computing fairness", work, done, steps=2)
+    def _show_over_time(self, result: tuple[FairnessOverTime | None, str]) -> None:
+        self._over_time, self._over_time_note = result
+        self._show_status()
+        if self._over_time is not None:
+            self.time_chart.chart = disparity_time_chart(
+                self._over_time.table,
+                title=f"disparities per {self._over_time.freq} window",
+                subtitle="green: alert band (baseline windows); red: alerts",
+            )
 
-    def _render(self, note: str) -> None:
-        report = self._report
-        assert report is not None
+    def _show_status(self) -> None:
+        report, note = self._report, self._over_time_note
+        if report is None:
+            return
         groups = report.groups
         supported = int(groups["supported"].sum())
         self.status.value = (
@@ -352,22 +384,6 @@ class FairnessExplorer(Explorer):
             + ("; labels not arrived: selection rate only" if report.label_free else "")
             + (f"; over time: {html.escape(note)}" if note else "")
         )
-        self.chart.chart = groups_chart(
-            groups,
-            self.metrics,
-            title=f"{report.model}: metrics per group",
-            subtitle=f"intervals 95%; ◆ reference group; {report.threshold}; click a group "
-            "to select its rows",
-        )
-        if GROUP_PICK in self.chart.selections.trait_names():
-            self.chart.selections.observe(self._on_group_pick, names=[GROUP_PICK])
-        self.table_html.value = _disparity_html(report.disparities)
-        if self._over_time is not None:
-            self.time_chart.chart = disparity_time_chart(
-                self._over_time.table,
-                title=f"disparities per {self._over_time.freq} window",
-                subtitle="green: alert band (baseline windows); red: alerts",
-            )
 
     # -- results ----------------------------------------------------------------------------
 
