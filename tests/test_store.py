@@ -308,3 +308,11 @@ def test_read_only_views_join_each_ids_latest_label(tmp_path):
         labels == [0.0, 1.0] == writer.table("m").order_by("prediction_id").label.execute().tolist()
     )
     writer.close()
+
+
+def test_a_file_url_of_a_store_directory_opens_that_directory(tmp_path):
+    with dl.open(tmp_path / "s") as store:
+        store.log("m", features=pd.DataFrame({"x": [1.0, 2.0]}), predictions=[0.1, 0.9])
+    with dl.open((tmp_path / "s").as_uri()) as again:
+        assert again.path == (tmp_path / "s").resolve() and again.remote is None
+        assert again.table("m").count().execute() == 2

@@ -156,7 +156,7 @@ def test_a_brush_in_drift_moves_every_linked_list_into_the_new_window_and_slice(
         "sel = panel.selection\n"
         "scope = Scope('credit', window=sel.window, where=sel.slice)\n"
         "rows = WorstErrorsSpec(scope=scope, k=panel.explorers['inspector'].worst).run(store)\n"
-        "print(json.dumps(list(rows.prediction_id)))",
+        "print(json.dumps(list(rows.table.prediction_id)))",
     )
     assert worst_ids == expected  # the worst errors of the header's window and slice
     checked = _kernel(

@@ -29,6 +29,7 @@ import re
 import secrets
 import socket
 import threading
+import urllib.parse
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,8 +66,19 @@ _plain: set[Path] = set()
 
 
 def is_url(path: object) -> bool:
-    """Whether ``path`` names a store on a filesystem other than the local one."""
-    return isinstance(path, str) and _URL.match(path) is not None
+    """Whether ``path`` names a store on object storage: a URL, except a ``file://`` URL of a
+    store directory (a local store written by ``dl.open(path)``, which such a URL just names)."""
+    return isinstance(path, str) and _URL.match(path) is not None and _directory_store(path) is None
+
+
+def _directory_store(url: str) -> Path | None:
+    """The local store directory a ``file://`` URL names, if it names one."""
+    if not url.startswith("file://"):
+        return None
+    local = Path(urllib.parse.unquote(urllib.parse.urlparse(url).path))
+    if layout.is_store(local) and not (local / layout.MARKER_OBJECT).exists():
+        return local
+    return None
 
 
 def local_root(
@@ -80,7 +92,8 @@ def local_root(
         raise InputError(
             f"storage_options are for stores on object storage (s3://…); {path} is a local path"
         )
-    return Path(path).expanduser().resolve()
+    named = _directory_store(path) if isinstance(path, str) else None
+    return (named or Path(path)).expanduser().resolve()
 
 
 def attach(
