@@ -73,6 +73,9 @@ USER_SETTINGS = {
 HOST_ERRORS = [
     ("Cannot read properties of undefined (reading 'schema')", "/static/notebook/notebook_core."),
 ]
+# JupyterLab's kernel client rejects the futures of requests still pending when a page closes
+# its kernel (a subshell or debugger request at teardown); the message names the request.
+HOST_REJECTIONS = ("Error: Canceled future for ", "Canceled future for ")
 
 OPEN_JS = """async () => {
     const app = window.jupyterapp; await app.started; await app.restored;
@@ -324,8 +327,11 @@ def page(
     def on_page_error(e: Any) -> None:
         stack = str(getattr(e, "stack", "") or "")
         console.append(f"pageerror: {e}\n{stack}")
-        if not any(str(e) == text and origin in stack for text, origin in HOST_ERRORS):
-            uncaught.append(str(e))
+        if any(str(e) == text and origin in stack for text, origin in HOST_ERRORS):
+            return
+        if str(e).startswith(HOST_REJECTIONS) and "diaglab" not in stack:
+            return
+        uncaught.append(str(e))
 
     page.on("pageerror", on_page_error)
     page.set_default_timeout(60_000)
