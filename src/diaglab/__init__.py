@@ -48,7 +48,6 @@ if TYPE_CHECKING:
         Explanation,
         ExplanationDrift,
         WindowExplanation,
-        WorstErrors,
     )
     from diaglab.queries.fairness import FairnessReport
     from diaglab.queries.fairness_time import FairnessOverTime
@@ -65,6 +64,7 @@ if TYPE_CHECKING:
     from diaglab.queries.versions import VersionComparison
     from diaglab.queries.whatif import Counterfactual, WhatIf
     from diaglab.queries.window import Window
+    from diaglab.queries.worst_errors import WorstErrors
     from diaglab.specs import Scope, Spec, spec_of
     from diaglab.specs.api import (
         compare_versions,
@@ -123,7 +123,7 @@ _LAZY = {
     "SliceMetrics": "diaglab.queries.slices",
     "FoundSlices": "diaglab.queries.found_slices",
     "WindowExplanation": "diaglab.queries.explain",
-    "WorstErrors": "diaglab.queries.explain",
+    "WorstErrors": "diaglab.queries.worst_errors",
     "Neighbors": "diaglab.queries.neighbors",
     "DriftImpact": "diaglab.queries.drift_impact",
     "FoundTraces": "diaglab.queries.trace_search",

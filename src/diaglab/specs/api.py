@@ -10,7 +10,7 @@ from diaglab.queries.change_result import ChangeExplanation
 from diaglab.queries.drift import DriftReport
 from diaglab.queries.drift_impact import DomainClassifierResult, DriftImpact
 from diaglab.queries.drift_time import DriftOverTime
-from diaglab.queries.explain import Explanation, ExplanationDrift, WindowExplanation, WorstErrors
+from diaglab.queries.explain import Explanation, ExplanationDrift, WindowExplanation
 from diaglab.queries.fairness import FairnessReport
 from diaglab.queries.fairness_time import FairnessOverTime
 from diaglab.queries.found_slices import FoundSlices
@@ -23,6 +23,7 @@ from diaglab.queries.trace_search import FoundTraces
 from diaglab.queries.traces import Trace
 from diaglab.queries.versions import VersionComparison
 from diaglab.queries.whatif import Counterfactual, WhatIf
+from diaglab.queries.worst_errors import WorstErrors
 from diaglab.specs import catalog as c
 from diaglab.specs.spec import Diagnostic
 

@@ -308,7 +308,7 @@ class WorstErrorsSpec(Spec):
     """``dl.worst_errors``: the most confident wrong predictions."""
 
     kind = "worst_errors"
-    implementation = "diaglab.queries.explain:worst_errors"
+    implementation = "diaglab.queries.worst_errors:worst_errors"
     scope_fields = ("model", "window", "where")
     renamed = _renamed("n")
     columns = (["prediction_id"], ["label"], ["score"])

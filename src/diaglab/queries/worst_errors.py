@@ -1,0 +1,59 @@
+"""``dl.worst_errors``: the most confident wrong predictions of a window and slice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import pandas as pd
+
+from diaglab.errors import InputError
+from diaglab.queries.filters import where as apply_where
+from diaglab.queries.result import Result
+from diaglab.queries.scope import decided
+from diaglab.queries.window import Window
+
+if TYPE_CHECKING:
+    from diaglab.specs.catalog import WorstErrorsSpec
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class WorstErrors(Result):
+    """The most confident wrong predictions (``dl.worst_errors``).
+
+    ``table``: ``prediction_id, timestamp, model_version, score, prediction, label,
+    error_size``, largest error first; ``error_of`` says what the error is measured on
+    (``"score"``, or ``"prediction"`` for regression).
+    """
+
+    table: pd.DataFrame
+    model: str
+    error_of: str
+
+
+def worst_errors(store: Any, spec: WorstErrorsSpec) -> WorstErrors:
+    """The ``k`` labelled predictions with the largest |label - score| (or |label - prediction|
+    for regression) in a window and slice, found in the engine (``order_by().limit()``)."""
+    model, k = spec.model, spec.k
+    if not isinstance(k, int) or k <= 0:
+        raise InputError(f"k is a positive number of rows, not {k!r}")
+    schema = store.schema(model)
+    if schema.task == "multiclass":
+        raise InputError("worst errors need a score: binary and regression models only")
+    t = apply_where(
+        Window.of(spec.scope.window).filter(decided(store.table(model), schema)),
+        spec.scope.where,
+    )
+    error_of = "prediction" if schema.task == "regression" else "score"
+    out = t[error_of]
+    t = t.filter(t.label.notnull() & out.notnull())
+    t = t.mutate(error_size=(t.label - out).abs())
+    keep = ["prediction_id", "timestamp", "model_version", "score", "prediction", "label"]
+    table = (
+        t.order_by([ibis.desc("error_size"), "prediction_id"])
+        .limit(k)
+        .select(*keep, "error_size")
+        .to_pandas()
+    )
+    return WorstErrors(table=table, model=model, error_of=error_of)
