@@ -198,7 +198,7 @@ def test_table_lists_features_prediction_and_label_most_severe_first(
     explorer: dl.DriftExplorer,
 ) -> None:
     names = _row_names(explorer)
-    assert set(names) == {"age", "income", "region", "channel", "prediction", "label"}
+    assert set(names) == {"age", "income", "region", "channel", "prediction", "decision", "label"}
     severity = _column(explorer, "severity")
     ranks = [explorer_module.SEVERITY_RANK[severity[n]] for n in names]
     assert ranks == sorted(ranks, reverse=True)

@@ -59,10 +59,10 @@ def test_set_threshold_changes_accuracy_slices_and_the_report_as_computed_by_han
     assert check.detail == f"accuracy = {_accuracy(rows, 0.3):.4g}"
     worst = next(f for f in standard_findings(store, "m") if f.title.startswith("Worst slice"))
     frame = worst.frame()
-    if len(frame):
-        region = frame["slice"].iloc[0].split("'")[1]
-        part = rows[rows["region"] == region]
-        assert frame["value"].iloc[0] == pytest.approx(1 - _accuracy(part, 0.3))
+    assert len(frame), "the planted south region (labels from score**2) is a worse slice"
+    region = frame["slice"].iloc[0].split("'")[1]
+    part = rows[rows["region"] == region]
+    assert frame["value"].iloc[0] == pytest.approx(1 - _accuracy(part, 0.3))
 
     over_time = dl.metrics_over_time(store, "m", freq="6h", metrics=["accuracy"])
     realized = over_time.table[over_time.table["kind"] == "realized"]
@@ -198,3 +198,61 @@ def test_threshold_analysis_without_labels_says_it_needs_them(store):
     store.log("m", pd.DataFrame({"x": [1.0, 2.0]}), np.array([0.2, 0.8]), timestamps=[START] * 2)
     with pytest.raises(dl.InputError, match="needs labels"):
         dl.threshold_analysis(store, "m")
+
+
+def _expected_cost_choice(proba: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """By hand: the expected cost of deciding each class, one loop per row and class."""
+    out = []
+    for p in proba:
+        costs = [sum(p[i] * cost[i][j] for i in range(len(p))) for j in range(len(p))]
+        out.append(int(np.argmin(costs)))
+    return np.array(out)
+
+
+def test_multiclass_cost_matrix_decides_the_least_expected_cost_per_version(store):
+    rng = np.random.default_rng(11)
+    proba = rng.dirichlet([1.0, 1.0, 1.0], size=300)
+    feats = pd.DataFrame({"x": rng.normal(size=300)})
+
+    def logged(version: str) -> list[str]:
+        ids = store.log("mc", feats, proba, timestamps=[START] * 300, model_version=version)
+        by_id = store.table("mc").to_pandas().set_index("prediction_id")["prediction"]
+        return by_id.loc[list(ids)].tolist()
+
+    argmax = proba.argmax(axis=1).astype(str).tolist()
+    assert logged("v1") == argmax and logged("v2") == argmax
+    # missing class "2" costs 10 whatever was decided instead; a false "2" costs 1
+    cost = np.array([[0.0, 1.0, 1.0], [1.0, 0.0, 1.0], [10.0, 10.0, 0.0]])
+    store.set_cost_matrix("mc", cost, version="v2", by="ana")
+    by_hand = _expected_cost_choice(proba, cost).astype(str).tolist()
+    assert by_hand != argmax  # the matrix changes decisions on these rows
+    assert logged("v2") == by_hand
+    assert logged("v1") == argmax  # v1 has no matrix of its own
+    assert store.schema("mc").cost_matrix_of("v2") == tuple(map(tuple, cost))
+    assert store.schema("mc").cost_matrix_of("v1") is None
+    last = store.threshold_history("mc")[-1]
+    assert (last["version"], last["by"]) == ("v2", "ana")
+    assert last["threshold"]["cost_matrix"] == cost.tolist()
+    assert store.verify().ok
+
+
+def test_a_binary_cost_matrix_sets_the_threshold_it_implies(store):
+    rows = _planted(store, n=1000)
+    store.set_cost_matrix("m", {"0": {"1": 1.0}, "1": {"0": 4.0}})
+    assert store.schema("m").threshold == pytest.approx(0.2)  # 1 / (1 + 4)
+    got = dl.slice_metrics(store, "m", by="region", metrics=["accuracy"]).table
+    assert got["accuracy_overall"].iloc[0] == pytest.approx(_accuracy(rows, 0.2))
+    assert store.threshold_history("m")[-1]["threshold"]["threshold"] == pytest.approx(0.2)
+
+
+def test_bad_cost_matrices_are_refused_naming_what_is_valid(store):
+    proba = np.array([[0.5, 0.3, 0.2], [0.2, 0.5, 0.3]])
+    store.log("mc", pd.DataFrame({"x": [1.0, 2.0]}), proba, timestamps=[START] * 2)
+    with pytest.raises(dl.InputError, match="3 x 3"):
+        store.set_cost_matrix("mc", [[0, 1], [1, 0]])
+    with pytest.raises(dl.InputError, match="must cost more"):
+        store.set_cost_matrix("mc", [[0, 1, 1], [1, 0, 1], [0, 1, 0]])
+    with pytest.raises(dl.UnknownNameError, match="known"):
+        store.set_cost_matrix("mc", {"7": {"0": 1.0}})
+    with pytest.raises(dl.InputError, match=">= 0"):
+        store.set_cost_matrix("mc", [[0, -1, 1], [1, 0, 1], [1, 1, 0]])

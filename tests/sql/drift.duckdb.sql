@@ -35,7 +35,12 @@ FROM (
       "t0"."income",
       "t0"."region",
       "t0"."score" AS "prediction",
-      "t0"."label"
+      "t0"."label",
+      CAST(CAST(CASE
+        WHEN "t0"."score" IS NULL
+        THEN "t0"."prediction"
+        ELSE CAST("t0"."score" >= 0.5 AS DOUBLE)
+      END AS BIGINT) AS TEXT) AS "decision"
     FROM "_diaglab_rows" AS "t0"
   ) AS "t1"
 ) AS "_q"
@@ -154,25 +159,52 @@ WITH "_diaglab_rows" AS (
 SELECT
   *
 FROM (
+  WITH "t1" AS (
+    SELECT
+      "t0"."income",
+      "t0"."region",
+      "t0"."score" AS "prediction",
+      "t0"."label",
+      CAST(CAST(CASE
+        WHEN "t0"."score" IS NULL
+        THEN "t0"."prediction"
+        ELSE CAST("t0"."score" >= 0.5 AS DOUBLE)
+      END AS BIGINT) AS TEXT) AS "decision"
+    FROM "_diaglab_rows" AS "t0"
+  )
   SELECT
-    "t2"."v",
-    "t2"."n",
-    0 AS "i"
+    *
   FROM (
     SELECT
-      "t1"."region" AS "v",
-      COUNT(*) AS "n"
+      "t3"."v",
+      "t3"."n",
+      0 AS "i"
     FROM (
       SELECT
-        "t0"."income",
-        "t0"."region",
-        "t0"."score" AS "prediction",
-        "t0"."label"
-      FROM "_diaglab_rows" AS "t0"
-    ) AS "t1"
-    GROUP BY
-      1
-  ) AS "t2"
+        "t2"."region" AS "v",
+        COUNT(*) AS "n"
+      FROM "t1" AS "t2"
+      GROUP BY
+        1
+    ) AS "t3"
+  ) AS "t5"
+  UNION ALL
+  SELECT
+    *
+  FROM (
+    SELECT
+      "t4"."v",
+      "t4"."n",
+      1 AS "i"
+    FROM (
+      SELECT
+        "t2"."decision" AS "v",
+        COUNT(*) AS "n"
+      FROM "t1" AS "t2"
+      GROUP BY
+        1
+    ) AS "t4"
+  ) AS "t6"
 ) AS "_q"
 
 -- [5/6]
@@ -361,24 +393,47 @@ WITH "_diaglab_rows" AS (
 SELECT
   *
 FROM (
+  WITH "t1" AS (
+    SELECT
+      "t0"."income",
+      "t0"."region",
+      "t0"."score" AS "prediction",
+      "t0"."label",
+      CAST(CAST("t0"."prediction" AS BIGINT) AS TEXT) AS "decision",
+      "t0"."timestamp"
+    FROM "_diaglab_rows" AS "t0"
+  )
   SELECT
-    "t2"."v",
-    "t2"."n",
-    0 AS "i"
+    *
   FROM (
     SELECT
-      "t1"."region" AS "v",
-      COUNT(*) AS "n"
+      "t3"."v",
+      "t3"."n",
+      0 AS "i"
     FROM (
       SELECT
-        "t0"."income",
-        "t0"."region",
-        "t0"."score" AS "prediction",
-        "t0"."label",
-        "t0"."timestamp"
-      FROM "_diaglab_rows" AS "t0"
-    ) AS "t1"
-    GROUP BY
-      1
-  ) AS "t2"
+        "t2"."region" AS "v",
+        COUNT(*) AS "n"
+      FROM "t1" AS "t2"
+      GROUP BY
+        1
+    ) AS "t3"
+  ) AS "t5"
+  UNION ALL
+  SELECT
+    *
+  FROM (
+    SELECT
+      "t4"."v",
+      "t4"."n",
+      1 AS "i"
+    FROM (
+      SELECT
+        "t2"."decision" AS "v",
+        COUNT(*) AS "n"
+      FROM "t1" AS "t2"
+      GROUP BY
+        1
+    ) AS "t4"
+  ) AS "t6"
 ) AS "_q"

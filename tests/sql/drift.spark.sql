@@ -35,7 +35,12 @@ FROM (
       `t0`.`income`,
       `t0`.`region`,
       `t0`.`score` AS `prediction`,
-      `t0`.`label`
+      `t0`.`label`,
+      CAST(CAST(IF(
+        `t0`.`score` IS NULL OR ISNAN(`t0`.`score`),
+        `t0`.`prediction`,
+        CAST(`t0`.`score` >= 0.5 AS DOUBLE)
+      ) AS BIGINT) AS STRING) AS `decision`
     FROM `_diaglab_rows` AS `t0`
   ) AS `t1`
 ) AS `_q`
@@ -150,29 +155,55 @@ WITH `_diaglab_rows` AS (
   FROM `reference`.`credit` AS `t0`
   WHERE
     `t0`.`model_version` = 'v2'
+), `t1` AS (
+  SELECT
+    `t0`.`income`,
+    `t0`.`region`,
+    `t0`.`score` AS `prediction`,
+    `t0`.`label`,
+    CAST(CAST(IF(
+      `t0`.`score` IS NULL OR ISNAN(`t0`.`score`),
+      `t0`.`prediction`,
+      CAST(`t0`.`score` >= 0.5 AS DOUBLE)
+    ) AS BIGINT) AS STRING) AS `decision`
+  FROM `_diaglab_rows` AS `t0`
 )
 SELECT
   *
 FROM (
   SELECT
-    `t2`.`v`,
-    `t2`.`n`,
-    0 AS `i`
+    *
   FROM (
     SELECT
-      `t1`.`region` AS `v`,
-      COUNT(*) AS `n`
+      `t3`.`v`,
+      `t3`.`n`,
+      0 AS `i`
     FROM (
       SELECT
-        `t0`.`income`,
-        `t0`.`region`,
-        `t0`.`score` AS `prediction`,
-        `t0`.`label`
-      FROM `_diaglab_rows` AS `t0`
-    ) AS `t1`
-    GROUP BY
-      1
-  ) AS `t2`
+        `t2`.`region` AS `v`,
+        COUNT(*) AS `n`
+      FROM `t1` AS `t2`
+      GROUP BY
+        1
+    ) AS `t3`
+  ) AS `t5`
+  UNION ALL
+  SELECT
+    *
+  FROM (
+    SELECT
+      `t4`.`v`,
+      `t4`.`n`,
+      1 AS `i`
+    FROM (
+      SELECT
+        `t2`.`decision` AS `v`,
+        COUNT(*) AS `n`
+      FROM `t1` AS `t2`
+      GROUP BY
+        1
+    ) AS `t4`
+  ) AS `t6`
 ) AS `_q`
 
 -- [5/6]
@@ -357,28 +388,50 @@ WITH `_diaglab_rows` AS (
   WHERE
     `t0`.`timestamp` >= CAST('2026-02-10T00:00:00+00:00' AS TIMESTAMP)
     AND `t0`.`timestamp` < CAST('2026-03-02T00:00:00+00:00' AS TIMESTAMP)
+), `t1` AS (
+  SELECT
+    `t0`.`income`,
+    `t0`.`region`,
+    `t0`.`score` AS `prediction`,
+    `t0`.`label`,
+    CAST(CAST(`t0`.`prediction` AS BIGINT) AS STRING) AS `decision`,
+    `t0`.`timestamp`
+  FROM `_diaglab_rows` AS `t0`
 )
 SELECT
   *
 FROM (
   SELECT
-    `t2`.`v`,
-    `t2`.`n`,
-    0 AS `i`
+    *
   FROM (
     SELECT
-      `t1`.`region` AS `v`,
-      COUNT(*) AS `n`
+      `t3`.`v`,
+      `t3`.`n`,
+      0 AS `i`
     FROM (
       SELECT
-        `t0`.`income`,
-        `t0`.`region`,
-        `t0`.`score` AS `prediction`,
-        `t0`.`label`,
-        `t0`.`timestamp`
-      FROM `_diaglab_rows` AS `t0`
-    ) AS `t1`
-    GROUP BY
-      1
-  ) AS `t2`
+        `t2`.`region` AS `v`,
+        COUNT(*) AS `n`
+      FROM `t1` AS `t2`
+      GROUP BY
+        1
+    ) AS `t3`
+  ) AS `t5`
+  UNION ALL
+  SELECT
+    *
+  FROM (
+    SELECT
+      `t4`.`v`,
+      `t4`.`n`,
+      1 AS `i`
+    FROM (
+      SELECT
+        `t2`.`decision` AS `v`,
+        COUNT(*) AS `n`
+      FROM `t1` AS `t2`
+      GROUP BY
+        1
+    ) AS `t4`
+  ) AS `t6`
 ) AS `_q`

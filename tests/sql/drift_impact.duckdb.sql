@@ -91,7 +91,12 @@ FROM (
       "t0"."channel",
       "t0"."home_ownership",
       "t0"."score" AS "prediction",
-      "t0"."label"
+      "t0"."label",
+      CAST(CAST(CASE
+        WHEN "t0"."score" IS NULL
+        THEN "t0"."prediction"
+        ELSE CAST("t0"."score" >= 0.5 AS DOUBLE)
+      END AS BIGINT) AS TEXT) AS "decision"
     FROM "_diaglab_rows" AS "t0"
   ) AS "t1"
 ) AS "_q"
@@ -457,7 +462,12 @@ FROM (
       "t0"."channel",
       "t0"."home_ownership",
       "t0"."score" AS "prediction",
-      "t0"."label"
+      "t0"."label",
+      CAST(CAST(CASE
+        WHEN "t0"."score" IS NULL
+        THEN "t0"."prediction"
+        ELSE CAST("t0"."score" >= 0.5 AS DOUBLE)
+      END AS BIGINT) AS TEXT) AS "decision"
     FROM "_diaglab_rows" AS "t0"
   )
   SELECT
@@ -469,44 +479,6 @@ FROM (
       SELECT
         "t3"."v",
         "t3"."n",
-        2 AS "i"
-      FROM (
-        SELECT
-          "t2"."purpose" AS "v",
-          COUNT(*) AS "n"
-        FROM "t1" AS "t2"
-        GROUP BY
-          1
-      ) AS "t3"
-    ) AS "t8"
-    UNION ALL
-    SELECT
-      *
-    FROM (
-      SELECT
-        "t4"."v",
-        "t4"."n",
-        3 AS "i"
-      FROM (
-        SELECT
-          "t2"."channel" AS "v",
-          COUNT(*) AS "n"
-        FROM "t1" AS "t2"
-        GROUP BY
-          1
-      ) AS "t4"
-    ) AS "t9"
-  ) AS "t13"
-  UNION ALL
-  SELECT
-    *
-  FROM (
-    SELECT
-      *
-    FROM (
-      SELECT
-        "t5"."v",
-        "t5"."n",
         4 AS "i"
       FROM (
         SELECT
@@ -515,9 +487,30 @@ FROM (
         FROM "t1" AS "t2"
         GROUP BY
           1
-      ) AS "t5"
-    ) AS "t10"
+      ) AS "t3"
+    ) AS "t9"
     UNION ALL
+    SELECT
+      *
+    FROM (
+      SELECT
+        "t4"."v",
+        "t4"."n",
+        5 AS "i"
+      FROM (
+        SELECT
+          "t2"."decision" AS "v",
+          COUNT(*) AS "n"
+        FROM "t1" AS "t2"
+        GROUP BY
+          1
+      ) AS "t4"
+    ) AS "t10"
+  ) AS "t15"
+  UNION ALL
+  SELECT
+    *
+  FROM (
     SELECT
       *
     FROM (
@@ -525,8 +518,8 @@ FROM (
         *
       FROM (
         SELECT
-          "t6"."v",
-          "t6"."n",
+          "t5"."v",
+          "t5"."n",
           0 AS "i"
         FROM (
           SELECT
@@ -535,15 +528,15 @@ FROM (
           FROM "t1" AS "t2"
           GROUP BY
             1
-        ) AS "t6"
+        ) AS "t5"
       ) AS "t11"
       UNION ALL
       SELECT
         *
       FROM (
         SELECT
-          "t7"."v",
-          "t7"."n",
+          "t6"."v",
+          "t6"."n",
           1 AS "i"
         FROM (
           SELECT
@@ -552,10 +545,48 @@ FROM (
           FROM "t1" AS "t2"
           GROUP BY
             1
-        ) AS "t7"
+        ) AS "t6"
       ) AS "t12"
-    ) AS "t14"
-  ) AS "t15"
+    ) AS "t16"
+    UNION ALL
+    SELECT
+      *
+    FROM (
+      SELECT
+        *
+      FROM (
+        SELECT
+          "t7"."v",
+          "t7"."n",
+          2 AS "i"
+        FROM (
+          SELECT
+            "t2"."purpose" AS "v",
+            COUNT(*) AS "n"
+          FROM "t1" AS "t2"
+          GROUP BY
+            1
+        ) AS "t7"
+      ) AS "t13"
+      UNION ALL
+      SELECT
+        *
+      FROM (
+        SELECT
+          "t8"."v",
+          "t8"."n",
+          3 AS "i"
+        FROM (
+          SELECT
+            "t2"."channel" AS "v",
+            COUNT(*) AS "n"
+          FROM "t1" AS "t2"
+          GROUP BY
+            1
+        ) AS "t8"
+      ) AS "t14"
+    ) AS "t17"
+  ) AS "t18"
 ) AS "_q"
 
 -- [5/8]
@@ -992,6 +1023,7 @@ FROM (
       "t0"."home_ownership",
       "t0"."score" AS "prediction",
       "t0"."label",
+      CAST(CAST("t0"."prediction" AS BIGINT) AS TEXT) AS "decision",
       "t0"."timestamp"
     FROM "_diaglab_rows" AS "t0"
   )
@@ -1004,44 +1036,6 @@ FROM (
       SELECT
         "t3"."v",
         "t3"."n",
-        2 AS "i"
-      FROM (
-        SELECT
-          "t2"."purpose" AS "v",
-          COUNT(*) AS "n"
-        FROM "t1" AS "t2"
-        GROUP BY
-          1
-      ) AS "t3"
-    ) AS "t8"
-    UNION ALL
-    SELECT
-      *
-    FROM (
-      SELECT
-        "t4"."v",
-        "t4"."n",
-        3 AS "i"
-      FROM (
-        SELECT
-          "t2"."channel" AS "v",
-          COUNT(*) AS "n"
-        FROM "t1" AS "t2"
-        GROUP BY
-          1
-      ) AS "t4"
-    ) AS "t9"
-  ) AS "t13"
-  UNION ALL
-  SELECT
-    *
-  FROM (
-    SELECT
-      *
-    FROM (
-      SELECT
-        "t5"."v",
-        "t5"."n",
         4 AS "i"
       FROM (
         SELECT
@@ -1050,9 +1044,30 @@ FROM (
         FROM "t1" AS "t2"
         GROUP BY
           1
-      ) AS "t5"
-    ) AS "t10"
+      ) AS "t3"
+    ) AS "t9"
     UNION ALL
+    SELECT
+      *
+    FROM (
+      SELECT
+        "t4"."v",
+        "t4"."n",
+        5 AS "i"
+      FROM (
+        SELECT
+          "t2"."decision" AS "v",
+          COUNT(*) AS "n"
+        FROM "t1" AS "t2"
+        GROUP BY
+          1
+      ) AS "t4"
+    ) AS "t10"
+  ) AS "t15"
+  UNION ALL
+  SELECT
+    *
+  FROM (
     SELECT
       *
     FROM (
@@ -1060,8 +1075,8 @@ FROM (
         *
       FROM (
         SELECT
-          "t6"."v",
-          "t6"."n",
+          "t5"."v",
+          "t5"."n",
           0 AS "i"
         FROM (
           SELECT
@@ -1070,15 +1085,15 @@ FROM (
           FROM "t1" AS "t2"
           GROUP BY
             1
-        ) AS "t6"
+        ) AS "t5"
       ) AS "t11"
       UNION ALL
       SELECT
         *
       FROM (
         SELECT
-          "t7"."v",
-          "t7"."n",
+          "t6"."v",
+          "t6"."n",
           1 AS "i"
         FROM (
           SELECT
@@ -1087,10 +1102,48 @@ FROM (
           FROM "t1" AS "t2"
           GROUP BY
             1
-        ) AS "t7"
+        ) AS "t6"
       ) AS "t12"
-    ) AS "t14"
-  ) AS "t15"
+    ) AS "t16"
+    UNION ALL
+    SELECT
+      *
+    FROM (
+      SELECT
+        *
+      FROM (
+        SELECT
+          "t7"."v",
+          "t7"."n",
+          2 AS "i"
+        FROM (
+          SELECT
+            "t2"."purpose" AS "v",
+            COUNT(*) AS "n"
+          FROM "t1" AS "t2"
+          GROUP BY
+            1
+        ) AS "t7"
+      ) AS "t13"
+      UNION ALL
+      SELECT
+        *
+      FROM (
+        SELECT
+          "t8"."v",
+          "t8"."n",
+          3 AS "i"
+        FROM (
+          SELECT
+            "t2"."channel" AS "v",
+            COUNT(*) AS "n"
+          FROM "t1" AS "t2"
+          GROUP BY
+            1
+        ) AS "t8"
+      ) AS "t14"
+    ) AS "t17"
+  ) AS "t18"
 ) AS "_q"
 
 -- [7/8]

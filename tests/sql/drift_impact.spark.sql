@@ -81,7 +81,12 @@ FROM (
       `t0`.`channel`,
       `t0`.`home_ownership`,
       `t0`.`score` AS `prediction`,
-      `t0`.`label`
+      `t0`.`label`,
+      CAST(CAST(IF(
+        `t0`.`score` IS NULL OR ISNAN(`t0`.`score`),
+        `t0`.`prediction`,
+        CAST(`t0`.`score` >= 0.5 AS DOUBLE)
+      ) AS BIGINT) AS STRING) AS `decision`
     FROM `_diaglab_rows` AS `t0`
   ) AS `t1`
 ) AS `_q`
@@ -443,7 +448,12 @@ WITH `_diaglab_rows` AS (
     `t0`.`channel`,
     `t0`.`home_ownership`,
     `t0`.`score` AS `prediction`,
-    `t0`.`label`
+    `t0`.`label`,
+    CAST(CAST(IF(
+      `t0`.`score` IS NULL OR ISNAN(`t0`.`score`),
+      `t0`.`prediction`,
+      CAST(`t0`.`score` >= 0.5 AS DOUBLE)
+    ) AS BIGINT) AS STRING) AS `decision`
   FROM `_diaglab_rows` AS `t0`
 )
 SELECT
@@ -458,44 +468,6 @@ FROM (
       SELECT
         `t3`.`v`,
         `t3`.`n`,
-        2 AS `i`
-      FROM (
-        SELECT
-          `t2`.`purpose` AS `v`,
-          COUNT(*) AS `n`
-        FROM `t1` AS `t2`
-        GROUP BY
-          1
-      ) AS `t3`
-    ) AS `t8`
-    UNION ALL
-    SELECT
-      *
-    FROM (
-      SELECT
-        `t4`.`v`,
-        `t4`.`n`,
-        3 AS `i`
-      FROM (
-        SELECT
-          `t2`.`channel` AS `v`,
-          COUNT(*) AS `n`
-        FROM `t1` AS `t2`
-        GROUP BY
-          1
-      ) AS `t4`
-    ) AS `t9`
-  ) AS `t13`
-  UNION ALL
-  SELECT
-    *
-  FROM (
-    SELECT
-      *
-    FROM (
-      SELECT
-        `t5`.`v`,
-        `t5`.`n`,
         4 AS `i`
       FROM (
         SELECT
@@ -504,9 +476,30 @@ FROM (
         FROM `t1` AS `t2`
         GROUP BY
           1
-      ) AS `t5`
-    ) AS `t10`
+      ) AS `t3`
+    ) AS `t9`
     UNION ALL
+    SELECT
+      *
+    FROM (
+      SELECT
+        `t4`.`v`,
+        `t4`.`n`,
+        5 AS `i`
+      FROM (
+        SELECT
+          `t2`.`decision` AS `v`,
+          COUNT(*) AS `n`
+        FROM `t1` AS `t2`
+        GROUP BY
+          1
+      ) AS `t4`
+    ) AS `t10`
+  ) AS `t15`
+  UNION ALL
+  SELECT
+    *
+  FROM (
     SELECT
       *
     FROM (
@@ -514,8 +507,8 @@ FROM (
         *
       FROM (
         SELECT
-          `t6`.`v`,
-          `t6`.`n`,
+          `t5`.`v`,
+          `t5`.`n`,
           0 AS `i`
         FROM (
           SELECT
@@ -524,15 +517,15 @@ FROM (
           FROM `t1` AS `t2`
           GROUP BY
             1
-        ) AS `t6`
+        ) AS `t5`
       ) AS `t11`
       UNION ALL
       SELECT
         *
       FROM (
         SELECT
-          `t7`.`v`,
-          `t7`.`n`,
+          `t6`.`v`,
+          `t6`.`n`,
           1 AS `i`
         FROM (
           SELECT
@@ -541,10 +534,48 @@ FROM (
           FROM `t1` AS `t2`
           GROUP BY
             1
-        ) AS `t7`
+        ) AS `t6`
       ) AS `t12`
-    ) AS `t14`
-  ) AS `t15`
+    ) AS `t16`
+    UNION ALL
+    SELECT
+      *
+    FROM (
+      SELECT
+        *
+      FROM (
+        SELECT
+          `t7`.`v`,
+          `t7`.`n`,
+          2 AS `i`
+        FROM (
+          SELECT
+            `t2`.`purpose` AS `v`,
+            COUNT(*) AS `n`
+          FROM `t1` AS `t2`
+          GROUP BY
+            1
+        ) AS `t7`
+      ) AS `t13`
+      UNION ALL
+      SELECT
+        *
+      FROM (
+        SELECT
+          `t8`.`v`,
+          `t8`.`n`,
+          3 AS `i`
+        FROM (
+          SELECT
+            `t2`.`channel` AS `v`,
+            COUNT(*) AS `n`
+          FROM `t1` AS `t2`
+          GROUP BY
+            1
+        ) AS `t8`
+      ) AS `t14`
+    ) AS `t17`
+  ) AS `t18`
 ) AS `_q`
 
 -- [5/8]
@@ -977,6 +1008,7 @@ WITH `_diaglab_rows` AS (
     `t0`.`home_ownership`,
     `t0`.`score` AS `prediction`,
     `t0`.`label`,
+    CAST(CAST(`t0`.`prediction` AS BIGINT) AS STRING) AS `decision`,
     `t0`.`timestamp`
   FROM `_diaglab_rows` AS `t0`
 )
@@ -992,44 +1024,6 @@ FROM (
       SELECT
         `t3`.`v`,
         `t3`.`n`,
-        2 AS `i`
-      FROM (
-        SELECT
-          `t2`.`purpose` AS `v`,
-          COUNT(*) AS `n`
-        FROM `t1` AS `t2`
-        GROUP BY
-          1
-      ) AS `t3`
-    ) AS `t8`
-    UNION ALL
-    SELECT
-      *
-    FROM (
-      SELECT
-        `t4`.`v`,
-        `t4`.`n`,
-        3 AS `i`
-      FROM (
-        SELECT
-          `t2`.`channel` AS `v`,
-          COUNT(*) AS `n`
-        FROM `t1` AS `t2`
-        GROUP BY
-          1
-      ) AS `t4`
-    ) AS `t9`
-  ) AS `t13`
-  UNION ALL
-  SELECT
-    *
-  FROM (
-    SELECT
-      *
-    FROM (
-      SELECT
-        `t5`.`v`,
-        `t5`.`n`,
         4 AS `i`
       FROM (
         SELECT
@@ -1038,9 +1032,30 @@ FROM (
         FROM `t1` AS `t2`
         GROUP BY
           1
-      ) AS `t5`
-    ) AS `t10`
+      ) AS `t3`
+    ) AS `t9`
     UNION ALL
+    SELECT
+      *
+    FROM (
+      SELECT
+        `t4`.`v`,
+        `t4`.`n`,
+        5 AS `i`
+      FROM (
+        SELECT
+          `t2`.`decision` AS `v`,
+          COUNT(*) AS `n`
+        FROM `t1` AS `t2`
+        GROUP BY
+          1
+      ) AS `t4`
+    ) AS `t10`
+  ) AS `t15`
+  UNION ALL
+  SELECT
+    *
+  FROM (
     SELECT
       *
     FROM (
@@ -1048,8 +1063,8 @@ FROM (
         *
       FROM (
         SELECT
-          `t6`.`v`,
-          `t6`.`n`,
+          `t5`.`v`,
+          `t5`.`n`,
           0 AS `i`
         FROM (
           SELECT
@@ -1058,15 +1073,15 @@ FROM (
           FROM `t1` AS `t2`
           GROUP BY
             1
-        ) AS `t6`
+        ) AS `t5`
       ) AS `t11`
       UNION ALL
       SELECT
         *
       FROM (
         SELECT
-          `t7`.`v`,
-          `t7`.`n`,
+          `t6`.`v`,
+          `t6`.`n`,
           1 AS `i`
         FROM (
           SELECT
@@ -1075,10 +1090,48 @@ FROM (
           FROM `t1` AS `t2`
           GROUP BY
             1
-        ) AS `t7`
+        ) AS `t6`
       ) AS `t12`
-    ) AS `t14`
-  ) AS `t15`
+    ) AS `t16`
+    UNION ALL
+    SELECT
+      *
+    FROM (
+      SELECT
+        *
+      FROM (
+        SELECT
+          `t7`.`v`,
+          `t7`.`n`,
+          2 AS `i`
+        FROM (
+          SELECT
+            `t2`.`purpose` AS `v`,
+            COUNT(*) AS `n`
+          FROM `t1` AS `t2`
+          GROUP BY
+            1
+        ) AS `t7`
+      ) AS `t13`
+      UNION ALL
+      SELECT
+        *
+      FROM (
+        SELECT
+          `t8`.`v`,
+          `t8`.`n`,
+          3 AS `i`
+        FROM (
+          SELECT
+            `t2`.`channel` AS `v`,
+            COUNT(*) AS `n`
+          FROM `t1` AS `t2`
+          GROUP BY
+            1
+        ) AS `t8`
+      ) AS `t14`
+    ) AS `t17`
+  ) AS `t18`
 ) AS `_q`
 
 -- [7/8]

@@ -56,6 +56,11 @@ FROM (
     AND (
       NOT `t0`.`score` IS NULL AND NOT ISNAN(`t0`.`score`)
     )
+    AND IF(
+      `t0`.`score` IS NULL OR ISNAN(`t0`.`score`),
+      `t0`.`prediction`,
+      CAST(`t0`.`score` >= 0.5 AS DOUBLE)
+    ) <> `t0`.`label`
   ORDER BY
     ABS(`t0`.`label` - `t0`.`score`) DESC,
     `t0`.`prediction_id` ASC NULLS LAST

@@ -67,6 +67,7 @@ from diaglab.explorers.coordinator import Job
 from diaglab.queries.drift import DriftReport
 from diaglab.queries.drift_time import DriftOverTime
 from diaglab.queries.filters import Slice
+from diaglab.queries.scope import threshold_text
 from diaglab.queries.window import Window
 from diaglab.specs import Scope
 from diaglab.specs.catalog import DriftOverTimeSpec, DriftSpec
@@ -357,11 +358,13 @@ class DriftExplorer(Explorer):
             f" <span title='{html.escape(RULE)}' "
             "style='cursor:help;text-decoration:underline dotted'>(rule)</span>"
         )
+        cut = threshold_text(self._store.schema(report.model), None, report.version)
         self.window_label.value = (
             f"current window <b>{html.escape(describe_window(report.window))}</b> "
             f"({n_cur:,} predictions) vs <b>{html.escape(report.reference)}</b>"
             + (f", slice <code>{html.escape(report.where)}</code>" if report.where else "")
             + (f", version {html.escape(report.version)}" if report.version else "")
+            + (f"; decision at <b>{html.escape(cut)}</b>" if cut else "")
         )
         known = table["feature"].tolist()
         wanted = self._wanted_feature if self._wanted_feature in known else self.feature

@@ -489,12 +489,13 @@ def _summary_html(ex: Explanation, *, what_if: bool = False) -> str:
     prob = "" if ex.probability is None else f"probability <b>{fmt.number(ex.probability)}</b> · "
     label = "not arrived" if ex.label is None else fmt.label(ex.label)
     wrong = ex.label is not None and ex.threshold is not None and ex.label != ex.decision
+    cut = "" if ex.threshold is None else f" at threshold <b>{ex.threshold:.2f}</b>"
     flag = " <span style='color:#c0392b'>(wrong)</span>" if wrong and not what_if else ""
     when = "" if ex.timestamp is None else f" · {ex.timestamp:%Y-%m-%d %H:%M} UTC"
     who = "what-if of " if what_if else ""
     return (
         f"<div class='diaglab-inspector-prediction'>{who}<b>{html.escape(ex.model)}</b> "
-        f"{html.escape(ex.model_version)}{when}<br>{prob}decision <b>{ex.decision}</b> · "
+        f"{html.escape(ex.model_version)}{when}<br>{prob}decision <b>{ex.decision}</b>{cut} · "
         f"label {html.escape(label)}{flag} · {html.escape(ex.output_space)} "
         f"{fmt.number(ex.prediction)} = base {fmt.number(ex.base_value)} + "
         f"SHAP{_slices_html(ex)}</div>"

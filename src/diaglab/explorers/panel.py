@@ -37,6 +37,7 @@ from diaglab.explorers._windows import parse_window
 from diaglab.explorers.selection import DEBOUNCE_S, Selection
 from diaglab.findings.export import export as export_findings
 from diaglab.findings.export import inside
+from diaglab.queries.scope import threshold_text
 from diaglab.queries.window import Window
 
 STATE_FORMAT = 1
@@ -294,8 +295,11 @@ class Panel(w.VBox):
         self.header.add_class("diaglab-panel-header")
 
     def _show_selection(self, change: Any = None) -> None:
+        cut = threshold_text(self.store.schema(self.model), None, self.selection.version)
         self.selection_html.value = (
-            f"<div style='font-size:12px'>{self.selection.describe_html()}</div>"
+            f"<div style='font-size:12px'>{self.selection.describe_html()}"
+            + (f" · decided at <b>{html.escape(cut)}</b>" if cut else "")
+            + "</div>"
         )
 
     def _focus(self, change: Any = None) -> None:

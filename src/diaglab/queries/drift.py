@@ -33,7 +33,7 @@ from diaglab.queries.binning import (
 from diaglab.queries.filters import Slice
 from diaglab.queries.filters import where as apply_where
 from diaglab.queries.result import Result
-from diaglab.queries.scope import scoped_table
+from diaglab.queries.scope import decided, resolved_thresholds, scoped_table
 from diaglab.queries.window import Window
 from diaglab.stats.distances import coarsen_bins
 from diaglab.stats.drift import (
@@ -53,6 +53,8 @@ if TYPE_CHECKING:
 
 QUANTILE_BINS = 100
 PREDICTION, LABEL = "prediction", "label"
+# a binary model's class decided at the threshold in use ("1" / "0"), beside its score
+DECISION = "decision"
 
 
 @dataclass(frozen=True)
@@ -138,9 +140,15 @@ class DriftReport(Result):
 
 
 def _sides(
-    store: Any, model: str, current: Any, reference: Any, version: str | None, where: Any
+    store: Any,
+    model: str,
+    current: Any,
+    reference: Any,
+    version: str | None,
+    where: Any,
+    threshold: float | None = None,
 ) -> tuple[Any, Any, Window, str]:
-    cur, window = scoped_table(store, model, current, where, version)
+    cur, window = scoped_table(store, model, current, where, version, threshold)
     if reference is None:
         ref_table = store.reference(model)
         versions = ref_table.select("model_version").distinct().to_pyarrow().column(0).to_pylist()
@@ -150,10 +158,11 @@ def _sides(
                 "or pass reference=(start, end) to compare with a production window"
             )
         ref_version = version if version in versions else sorted(versions)[-1]
-        ref = apply_where(store.reference(model, ref_version), where)
+        registered = decided(store.reference(model, ref_version), store.schema(model), threshold)
+        ref = apply_where(registered, where)
         label = f"registered reference of {ref_version}"
     else:
-        ref, ref_window = scoped_table(store, model, reference, where, version)
+        ref, ref_window = scoped_table(store, model, reference, where, version, threshold)
         label = f"production window {ref_window}"
     return ref, cur, window, label
 
@@ -184,33 +193,46 @@ def prepare(
     features: Sequence[str] | None,
     where: Slice | str | None,
     version: str | None,
+    *,
+    threshold: float | None = None,
+    decision: bool = False,
 ) -> Prepared:
-    """Check the arguments, build both sides and profile the reference (once per data state)."""
+    """Check the arguments, build both sides and profile the reference (once per data state).
+
+    ``decision``: a binary model's sides also get the class decided at ``threshold`` (else the
+    registered thresholds) as the categorical column ``DECISION``."""
     schema = store.schema(model)
     # features by their stored columns: a feature called "prediction" is "feature:prediction"
     chosen = [schema.resolve(f) for f in (schema.features if features is None else features)]
-    ref, cur, window, ref_label = _sides(store, model, current, reference, version, where)
+    ref, cur, window, ref_label = _sides(
+        store, model, current, reference, version, where, threshold
+    )
     ref_cols = set(ref.columns)
     kinds = {f: schema.kind(f) for f in chosen}
     numeric = [f for f in chosen if kinds[f] == "numeric" and f in ref_cols]
     categorical = [f for f in chosen if kinds[f] == "categorical" and f in ref_cols]
     output = "prediction" if schema.task == "regression" else "score"
     label_categorical = schema.task == "multiclass"
+    # (a model with a feature stored as "decision" keeps its feature and has no such row)
+    binary = schema.task in (None, "binary") and DECISION not in chosen
+    decided_cols = [DECISION] if decision and binary else []
     sides = [
-        t.mutate(**{PREDICTION: t[output], LABEL: t["label"]}).select(
-            *numeric, *categorical, PREDICTION, LABEL, *extra
-        )
+        t.mutate(
+            **{PREDICTION: t[output], LABEL: t["label"]},
+            **{c: t["prediction"].cast("int64").cast("string") for c in decided_cols},
+        ).select(*numeric, *categorical, PREDICTION, LABEL, *decided_cols, *extra)
         for t, extra in ((ref, ()), (cur, ("timestamp",)))
     ]
     num_cols = [*numeric, PREDICTION] + ([] if label_categorical else [LABEL])
-    cat_cols = [*categorical] + ([LABEL] if label_categorical else [])
+    cat_cols = [*categorical, *decided_cols] + ([LABEL] if label_categorical else [])
 
     def profile() -> tuple[dict[str, Grid | None], dict[str, NumericCounts], dict[str, Any]]:
         grids = reference_grids(sides[0], num_cols)
         live = {f: g for f, g in grids.items() if g is not None}
         return grids, numeric_counts(sides[0], live), categorical_counts(sides[0], cat_cols)
 
-    key = ("drift-reference", model, ref_label, str(where), tuple(num_cols), tuple(cat_cols))
+    cuts = tuple(resolved_thresholds(schema, threshold).items()) if decided_cols else ()
+    key = ("drift-reference", model, ref_label, str(where), tuple(num_cols), tuple(cat_cols), cuts)
     # the registered reference's profile outlives the ingests of predictions and labels
     grids, ref_counts, ref_cats = store.memo(key, profile, reference_only=reference is None)
     return Prepared(
@@ -261,7 +283,17 @@ def drift(store: Any, spec: DriftSpec) -> DriftReport:
     """
     model, scope = spec.model, spec.scope
     where, version = scope.where, scope.version
-    p = prepare(store, model, scope.window, scope.reference, spec.features, where, version)
+    p = prepare(
+        store,
+        model,
+        scope.window,
+        scope.reference,
+        spec.features,
+        where,
+        version,
+        threshold=scope.threshold,
+        decision=True,
+    )
     missing_in_ref = list(p.missing_in_ref)
     stats: list[FeatureStatistics] = []
     dists: dict[str, Distribution] = {}
@@ -302,7 +334,7 @@ def drift(store: Any, spec: DriftSpec) -> DriftReport:
         min_severity=spec.min_severity,  # type: ignore[arg-type]
     )
     table = drift_frame(results)
-    roles = {PREDICTION: "prediction", LABEL: "label"}
+    roles = {PREDICTION: "prediction", DECISION: "prediction", LABEL: "label"}
     table.insert(1, "role", [roles.get(f, "feature") for f in table["feature"]])
     return DriftReport(
         model,

@@ -56,6 +56,9 @@ class Explanation(Result):
     probability : float or None
         The probability of the explained class (classifiers).
     decision : the predicted class (``probability >= threshold`` for a binary model)
+    threshold : float or None
+        The threshold ``decision`` uses (a binary model's): the call's ``threshold=``, else the
+        one registered for the version.
     table : pandas.DataFrame
         One row per feature, largest |SHAP| first: ``feature, kind, value, shap, percentile,
         reference_min, reference_max, out_of_range, unseen_category, missing, drifted_in_window``.
@@ -285,13 +288,16 @@ def build(
     cached: bool,
     known: tuple[float, float | None] | None = None,
     context_from: tuple[pd.DataFrame, list[str]] | None = None,
+    threshold: float | None = None,
 ) -> Explanation:
     """An Explanation of one row from its SHAP values (shared by explain and what_if).
 
     ``known`` is the (output, probability) pair when already known (from the cache);
-    ``context_from`` the context table of the unchanged row and the changed features (what-if).
+    ``context_from`` the context table of the unchanged row and the changed features (what-if);
+    ``threshold`` decides a binary model's class (None: the version's registered one).
     """
     schema = store.schema(model)
+    cut = schema.threshold_of(ex.version) if threshold is None else threshold
     rec = {str(k): v for k, v in row.iloc[0].to_dict().items()}
     feats = ex.features
     values_of = {f: rec.get(c) for f, c in zip(feats, columns_for(feats, rec), strict=True)}
@@ -304,7 +310,6 @@ def build(
         cls = int(ex.classes_of(row, proba)[0])
         probability = None if proba is None else float(proba[0, cls])
     if ex.task == "binary":
-        cut = schema.threshold_of(ex.version)
         decision: Any = int(probability is not None and probability >= cut)
         classes = ex.loaded.info.classes
         if len(classes) == 2:
@@ -356,7 +361,7 @@ def build(
         prediction=output,
         probability=probability,
         decision=decision,
-        threshold=schema.threshold_of(ex.version) if ex.task == "binary" else None,
+        threshold=cut if ex.task == "binary" else None,
         label=None if _is_missing(label) else label,
         timestamp=None if _is_missing(ts) else pd.Timestamp(ts),  # type: ignore[arg-type]
         values=dict(zip(feats, (float(v) for v in values), strict=True)),
@@ -413,6 +418,8 @@ def explain(
         Needed for models stored as pickles (loading them runs code).
     cache : bool
         Read and write the store's explanation cache.
+    threshold : float, optional
+        Decide a binary model's class at this threshold (default: the version's registered one).
 
     Examples
     --------
@@ -449,6 +456,7 @@ def explain(
         drift_report=drift,
         cached=prediction_id in hit,
         known=known,
+        threshold=spec.scope.threshold,
     )
     if cache and prediction_id not in hit:
         fresh = pd.DataFrame([_cache_row(prediction_id, ex, values, base, result)])

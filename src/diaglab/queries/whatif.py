@@ -133,7 +133,10 @@ def what_if(store: Any, spec: WhatIfSpec, *, trust: bool = False) -> WhatIf:
     model, prediction_id, changes = spec.model, spec.prediction_id, spec.changes
     from diaglab.specs.catalog import ExplainSpec
 
-    before = explain(store, ExplainSpec.build(model, prediction_id), trust=trust)
+    threshold = spec.scope.threshold
+    before = explain(
+        store, ExplainSpec.build(model, prediction_id, threshold=threshold), trust=trust
+    )
     ex = ex_.explained(store, model, before.model_version, trust=trust)
     clean = check_changes(ex, store.schema(model), changes)
     row = fetch_row(store, model, prediction_id)
@@ -158,6 +161,7 @@ def what_if(store: Any, spec: WhatIfSpec, *, trust: bool = False) -> WhatIf:
         drift_report=False,
         cached=False,
         context_from=(before.table.drop(columns=["shap", "drifted_in_window"]), list(clean)),
+        threshold=threshold,
     )
     return WhatIf(clean, before, after)
 
@@ -232,7 +236,8 @@ def counterfactual(store: Any, spec: CounterfactualSpec, *, trust: bool = False)
     ----------
     target : float, optional
         A score to reach (a probability of the positive class, or a regression value). None
-        flips a binary decision at the version's threshold (``store.set_threshold``).
+        flips a binary decision at ``threshold=`` (default: the version's registered one,
+        ``store.set_threshold``).
     max_changes : int
         At most this many features change.
     immutable : iterable of str
@@ -265,7 +270,7 @@ def counterfactual(store: Any, spec: CounterfactualSpec, *, trust: bool = False)
 
     start = float(score(row)[0])
     if target is None:
-        cut = schema.threshold_of(version)
+        cut = schema.threshold_of(version) if spec.scope.threshold is None else spec.scope.threshold
         up = start < cut
         goal = f"score {'>=' if up else '<'} {cut}"
 

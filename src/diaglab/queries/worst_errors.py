@@ -9,10 +9,8 @@ import ibis
 import pandas as pd
 
 from diaglab.errors import InputError
-from diaglab.queries.filters import where as apply_where
 from diaglab.queries.result import Result
-from diaglab.queries.scope import decided
-from diaglab.queries.window import Window
+from diaglab.queries.scope import scoped_table, threshold_text
 
 if TYPE_CHECKING:
     from diaglab.specs.catalog import WorstErrorsSpec
@@ -24,30 +22,33 @@ class WorstErrors(Result):
 
     ``table``: ``prediction_id, timestamp, model_version, score, prediction, label,
     error_size``, largest error first; ``error_of`` says what the error is measured on
-    (``"score"``, or ``"prediction"`` for regression).
+    (``"score"``, or ``"prediction"`` for regression); ``threshold`` which threshold decided
+    the ``prediction`` of a binary model ("threshold 0.3", "" otherwise).
     """
 
     table: pd.DataFrame
     model: str
     error_of: str
+    threshold: str = ""
 
 
 def worst_errors(store: Any, spec: WorstErrorsSpec) -> WorstErrors:
-    """The ``k`` labelled predictions with the largest |label - score| (or |label - prediction|
-    for regression) in a window and slice, found in the engine (``order_by().limit()``)."""
-    model, k = spec.model, spec.k
+    """The ``k`` wrong predictions with the largest |label - score| (or |label - prediction|
+    for regression) in a window and slice, found in the engine (``order_by().limit()``).
+
+    A binary model's prediction is wrong when its class, decided at ``threshold=`` (default: the
+    version's registered threshold), differs from the label; a regression's when it misses it.
+    """
+    model, k, scope = spec.model, spec.k, spec.scope
     if not isinstance(k, int) or k <= 0:
         raise InputError(f"k is a positive number of rows, not {k!r}")
     schema = store.schema(model)
     if schema.task == "multiclass":
         raise InputError("worst errors need a score: binary and regression models only")
-    t = apply_where(
-        Window.of(spec.scope.window).filter(decided(store.table(model), schema)),
-        spec.scope.where,
-    )
+    t, _ = scoped_table(store, model, scope.window, scope.where, scope.version, scope.threshold)
     error_of = "prediction" if schema.task == "regression" else "score"
     out = t[error_of]
-    t = t.filter(t.label.notnull() & out.notnull())
+    t = t.filter(t.label.notnull() & out.notnull() & (t.prediction != t.label))
     t = t.mutate(error_size=(t.label - out).abs())
     keep = ["prediction_id", "timestamp", "model_version", "score", "prediction", "label"]
     table = (
@@ -56,4 +57,9 @@ def worst_errors(store: Any, spec: WorstErrorsSpec) -> WorstErrors:
         .select(*keep, "error_size")
         .to_pandas()
     )
-    return WorstErrors(table=table, model=model, error_of=error_of)
+    return WorstErrors(
+        table=table,
+        model=model,
+        error_of=error_of,
+        threshold=threshold_text(schema, scope.threshold, scope.version),
+    )

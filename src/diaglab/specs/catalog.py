@@ -44,7 +44,7 @@ class DriftSpec(Spec):
     kind = "drift"
     lists = ("features",)
     implementation = "diaglab.queries.drift:drift"
-    scope_fields = REFERENCED
+    scope_fields = (*REFERENCED, "threshold")
     renamed = _renamed("current", "model_version")
     columns = (["feature"], ["drifted", "severity"], ["effect"])
 
@@ -248,6 +248,7 @@ class ExplainSpec(Spec):
 
     kind = "explain"
     implementation = "diaglab.queries.explain:explain"
+    scope_fields = ("model", "threshold")
     subject = ("prediction_id",)
     columns = (["feature"], [], ["shap"])
 
@@ -309,7 +310,7 @@ class WorstErrorsSpec(Spec):
 
     kind = "worst_errors"
     implementation = "diaglab.queries.worst_errors:worst_errors"
-    scope_fields = ("model", "window", "where")
+    scope_fields = THRESHOLDED
     renamed = _renamed("n")
     columns = (["prediction_id"], ["label"], ["score"])
 
@@ -340,6 +341,7 @@ class WhatIfSpec(Spec):
 
     kind = "what_if"
     implementation = "diaglab.queries.whatif:what_if"
+    scope_fields = ("model", "threshold")
     subject = ("prediction_id", "changes")
     columns = (["feature"], [], ["shap"])
 
@@ -357,6 +359,7 @@ class CounterfactualSpec(Spec):
     kind = "counterfactual"
     lists = ("immutable",)
     implementation = "diaglab.queries.whatif:counterfactual"
+    scope_fields = ("model", "threshold")
     subject = ("prediction_id",)
     columns = (["feature"], [], ["score"])
 

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from diaglab.errors import DuplicateIdError, InputError, SchemaError
 from diaglab.store._ids import row_ids
 from diaglab.store.schema import CATEGORICAL, NUMERIC, TASKS, TIMESTAMP, ModelSchema
-from diaglab.store.thresholds import class_decision
+from diaglab.store.thresholds import class_decision, cost_decision
 
 log = logging.getLogger("diaglab")
 
@@ -245,10 +245,12 @@ def check_predictions(
     schema: ModelSchema,
     task: str | None = None,
     allow_missing: np.ndarray | None = None,
+    version: str | None = None,
 ) -> Outputs:
     """Classify and check model outputs: binary scores, class labels, probabilities, values.
 
-    ``allow_missing`` marks rows (failed calls) whose output may be missing.
+    ``allow_missing`` marks rows (failed calls) whose output may be missing; ``version`` picks
+    the cost matrix deciding class probabilities (``schema.cost_matrix_of``).
     """
     if task is not None and task not in TASKS:
         raise InputError(f"unknown task {task!r}; known: {', '.join(TASKS)}")
@@ -279,7 +281,7 @@ def check_predictions(
             f"{int(np.argmax(bad))}); every logged prediction needs an output"
         )
     if arr.ndim == 2:
-        return _probabilities(arr.astype(float), missing, schema, task)
+        return _probabilities(arr.astype(float), missing, schema, task, version)
     if arr.dtype.kind in "fiub" and arr.dtype.kind != "O":
         _refuse_inexact(arr, "predictions")
         values = arr.astype(float)
@@ -327,7 +329,11 @@ def _classes(labels: np.ndarray, missing: np.ndarray, schema: ModelSchema) -> Ou
 
 
 def _probabilities(
-    proba: np.ndarray, missing: np.ndarray, schema: ModelSchema, task: str | None
+    proba: np.ndarray,
+    missing: np.ndarray,
+    schema: ModelSchema,
+    task: str | None,
+    version: str | None = None,
 ) -> Outputs:
     ok = proba[~missing]
     if ((ok < 0) | (ok > 1)).any() or not np.isfinite(ok).all():
@@ -351,7 +357,12 @@ def _probabilities(
             "known class, in that order, or log the new model under another name"
         )
     classes = schema.classes or tuple(str(i) for i in range(k))
-    idx = class_decision(proba, classes, schema.class_thresholds)
+    cost = schema.cost_matrix_of(version)
+    idx = (
+        cost_decision(proba, np.asarray(cost))
+        if cost is not None
+        else class_decision(proba, classes, schema.class_thresholds)
+    )
     pred = pa.array(np.asarray(classes, dtype=object)[idx], pa.string(), mask=missing)
     top = proba[np.arange(len(idx)), idx]
     return Outputs("multiclass", pred, pa.array(top, mask=missing), classes)

@@ -65,7 +65,7 @@ def prepare_predictions(
         ftable, kinds = batch.check_features(feats, schema=schema, categorical=categorical)
         decide = replace(schema, threshold=schema.threshold_of(model_version))
         out = batch.check_predictions(
-            predictions, n, schema=decide, task=task, allow_missing=failed
+            predictions, n, schema=decide, task=task, allow_missing=failed, version=model_version
         )
         ids = batch.check_ids(prediction_ids, n, segment_id=seg_id, unique=unique_ids)
         columns = {

@@ -187,6 +187,11 @@ class ModelSchema:
         exceeds its threshold by the most (``argmax(p_k - t_k)``, ``t_k = 1/K`` for a class
         without one); empty: the argmax. Applied when a batch is logged, since only the top
         probability is stored.
+    cost_matrices : mapping of version (``"*"``: the default) to a K x K matrix
+        The cost of deciding class ``j`` (column) when the truth is class ``i`` (row), classes in
+        ``classes`` order (``store.set_cost_matrix``): a multiclass row is decided as the class of
+        least expected cost, before per-class thresholds (:func:`diaglab.store.thresholds.
+        cost_decision`).
     """
 
     model: str
@@ -200,6 +205,7 @@ class ModelSchema:
     """Features stored as keyed hashes, never in clear (``store.log(..., sensitive=[...])``)."""
     thresholds: Mapping[str, float] = field(default_factory=dict)
     class_thresholds: Mapping[str, float] = field(default_factory=dict)
+    cost_matrices: Mapping[str, tuple[tuple[float, ...], ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.features, FeatureList):
@@ -208,6 +214,10 @@ class ModelSchema:
     def threshold_of(self, version: str | None) -> float:
         """The decision threshold of ``version`` (the model's default when it has none)."""
         return float(self.thresholds.get(version, self.threshold)) if version else self.threshold
+
+    def cost_matrix_of(self, version: str | None) -> tuple[tuple[float, ...], ...] | None:
+        """The cost matrix deciding ``version``'s classes (its own, else the default), or None."""
+        return self.cost_matrices.get(version or "*", self.cost_matrices.get("*"))
 
     @property
     def numeric(self) -> list[str]:
@@ -263,6 +273,7 @@ class ModelSchema:
             "sensitive": list(self.sensitive),
             "thresholds": dict(self.thresholds),
             "class_thresholds": dict(self.class_thresholds),
+            "cost_matrices": {v: [list(r) for r in m] for v, m in self.cost_matrices.items()},
         }
 
     @classmethod
@@ -288,6 +299,10 @@ class ModelSchema:
             class_thresholds={
                 str(k): float(v)
                 for k, v in data.get("class_thresholds", {}).items()  # type: ignore[attr-defined]
+            },
+            cost_matrices={
+                str(v): tuple(tuple(float(c) for c in row) for row in m)
+                for v, m in data.get("cost_matrices", {}).items()  # type: ignore[attr-defined]
             },
         )
 

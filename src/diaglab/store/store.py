@@ -18,7 +18,12 @@ from diaglab.store.memo import Memo
 from diaglab.store.quarantine import DamagedSegment, damaged_segments
 from diaglab.store.schema import TIMESTAMP, ModelSchema, SchemaRegistry
 from diaglab.store.segments import check_model_name, existing_store
-from diaglab.store.thresholds import check_threshold, set_threshold, threshold_history
+from diaglab.store.thresholds import (
+    check_threshold,
+    set_cost_matrix,
+    set_threshold,
+    threshold_history,
+)
 from diaglab.store.writing import StoreWrites
 
 MEMO_ENTRIES = 64
@@ -156,6 +161,24 @@ class Store(StoreWrites):
         """
         schema = set_threshold(
             self.path, self._registry, check_model_name(model), threshold, version=version, by=by
+        )
+        self._memo.changed(reference=False)
+        return schema
+
+    def set_cost_matrix(
+        self, model: str, matrix: Any, *, version: str | None = None, by: str | None = None
+    ) -> ModelSchema:
+        """Record the cost of each decision of ``model`` (``version``'s own, or the default):
+        ``matrix[i][j]`` is the cost of deciding class ``j`` when the truth is class ``i``
+        (classes in ``schema.classes`` order, (0, 1) for a binary model), or
+        ``{true: {decided: cost}}``. Audited like :meth:`set_threshold`.
+
+        A multiclass row is decided as the class of least expected cost,
+        ``argmin_j Σ_i p_i · matrix[i][j]``, for batches logged from now on; a binary model gets
+        the threshold the matrix implies, ``(C01 - C00) / ((C01 - C00) + (C10 - C11))``.
+        """
+        schema = set_cost_matrix(
+            self.path, self._registry, check_model_name(model), matrix, version=version, by=by
         )
         self._memo.changed(reference=False)
         return schema

@@ -8,9 +8,11 @@ decide at read time from the stored score (:func:`diaglab.queries.scope.decided`
 threshold applies to every row already logged, and ``threshold=`` on a diagnostic overrides it
 for one call.
 
-A multiclass model stores only its top probability, so its per-class thresholds are applied when a
-batch is logged: the class is the one whose probability exceeds its threshold by the most
-(:func:`class_decision`); without thresholds, the argmax.
+A multiclass model stores only its top probability, so its decision rule is applied when a batch
+is logged: the class of least expected cost under the version's cost matrix
+(:func:`cost_decision`, ``store.set_cost_matrix``), else the class whose probability exceeds its
+threshold by the most (:func:`class_decision`), else the argmax. A binary model's cost matrix is
+recorded with the threshold it implies (:func:`cost_threshold`), which decides at read time.
 """
 
 from __future__ import annotations
@@ -114,6 +116,123 @@ def class_decision(
         return np.asarray(p.argmax(axis=1))
     t = np.array([class_thresholds.get(c, 1.0 / len(classes)) for c in classes])
     return np.asarray((p - t).argmax(axis=1))
+
+
+def check_cost_matrix(matrix: Any, classes: tuple[str, ...], *, model: str) -> np.ndarray:
+    """``matrix`` as a K x K float array (rows: the true class, columns: the decided class, in
+    ``classes`` order), from an array or ``{true: {decided: cost}}``; finite, >= 0, and each
+    wrong decision costing more than the right one (else no class would ever be chosen)."""
+    k = len(classes)
+    if isinstance(matrix, Mapping):
+        strange = sorted({str(c) for c in matrix} - set(classes))
+        strange += sorted(
+            {str(c) for row in matrix.values() if isinstance(row, Mapping) for c in row}
+            - set(classes)
+        )
+        if strange:
+            raise unknown(f"class of model {model!r}:", strange[0], list(classes))
+        rows = {str(t): row for t, row in matrix.items()}
+        try:
+            matrix = [
+                [
+                    float({str(d): v for d, v in rows.get(t, {}).items()}.get(d, 0.0))
+                    for d in classes
+                ]
+                for t in classes
+            ]
+        except (TypeError, ValueError, AttributeError):
+            raise InputError(
+                f"a cost matrix is {{true class: {{decided class: cost}}}}, not {matrix!r}"
+            ) from None
+    try:
+        cost = np.asarray(matrix, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(f"a cost matrix is a {k} x {k} array of numbers, not {matrix!r}") from None
+    if cost.shape != (k, k):
+        raise InputError(
+            f"model {model!r} has {k} classes ({', '.join(classes)}): its cost matrix is "
+            f"{k} x {k} (rows: true class, columns: decided class), not {cost.shape}"
+        )
+    if not np.isfinite(cost).all() or (cost < 0).any():
+        raise InputError(f"costs are finite numbers >= 0; got {cost.tolist()}")
+    diagonal = np.diag(cost)[:, None]
+    off = ~np.eye(k, dtype=bool)
+    if not (cost > diagonal)[off].all():
+        i, j = np.argwhere(~(cost > diagonal) & off)[0]
+        raise InputError(
+            f"deciding {classes[j]!r} when the truth is {classes[i]!r} must cost more than "
+            f"deciding {classes[i]!r} ({cost[i, j]:g} <= {cost[i, i]:g})"
+        )
+    return cost
+
+
+def cost_decision(proba: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """Per row, the index of the class of least expected cost: ``argmin_j Σ_i p_i · C[i, j]``
+    (ties: the first class). With 0 on the diagonal and 1 elsewhere this is the argmax."""
+    p = np.nan_to_num(np.asarray(proba, dtype=float), nan=0.0)
+    return np.asarray((p @ np.asarray(cost, dtype=float)).argmin(axis=1))
+
+
+def cost_threshold(cost: np.ndarray) -> float:
+    """The score threshold a binary cost matrix implies: decide positive when the expected cost
+    of doing so is no larger, ``p >= (C01 - C00) / ((C01 - C00) + (C10 - C11))``.
+
+    >>> cost_threshold(np.array([[0.0, 1.0], [4.0, 0.0]]))  # a miss costs 4 false alarms
+    0.2
+    """
+    c = np.asarray(cost, dtype=float)
+    fp, fn = c[0, 1] - c[0, 0], c[1, 0] - c[1, 1]
+    return float(fp / (fp + fn))
+
+
+def set_cost_matrix(
+    root: Path,
+    registry: SchemaRegistry,
+    model: str,
+    matrix: Any,
+    *,
+    version: str | None = None,
+    by: str | None = None,
+) -> ModelSchema:
+    """Record ``matrix`` as the decision rule of ``version`` of ``model`` (the default when
+    None) in its schema and the audit trail; returns the new schema.
+
+    Binary: the matrix is over classes (0, 1) and sets the version's threshold to
+    :func:`cost_threshold` (read-time decisions follow it). Multiclass: over the model's
+    classes; batches logged from now on are decided by :func:`cost_decision`.
+    """
+    author = by or _user()
+    with registry.locked(model) as schema:
+        if version is not None and schema.versions and version not in schema.versions:
+            raise unknown(f"version of model {model!r}:", version, list(schema.versions))
+        if schema.task == "regression":
+            raise InputError(f"model {model!r} is a regression: it decides no class")
+        if schema.task == "multiclass":
+            if not schema.classes:
+                raise InputError(
+                    f"the classes of model {model!r} are not known yet: log a batch of class "
+                    "probabilities first"
+                )
+            classes = tuple(schema.classes)
+        else:
+            classes = ("0", "1")
+        cost = check_cost_matrix(matrix, classes, model=model)
+        key = version or "*"
+        stored = tuple(tuple(float(c) for c in row) for row in cost)
+        new = replace(schema, cost_matrices={**schema.cost_matrices, key: stored})
+        if schema.task != "multiclass":
+            t = cost_threshold(cost)
+            new = (
+                replace(new, threshold=t)
+                if version is None
+                else replace(new, thresholds={**schema.thresholds, version: t})
+            )
+        registry.write(new)
+    recorded: dict[str, Any] = {"cost_matrix": [list(r) for r in stored], "classes": list(classes)}
+    if schema.task != "multiclass":
+        recorded["threshold"] = cost_threshold(cost)
+    audit.append_threshold(root, model, version, recorded, author)
+    return new
 
 
 def _user() -> str:

@@ -282,7 +282,9 @@ class StoreWrites(StoreReads):
                 categorical = [*(categorical or ()), *hidden]
             ftable, kinds = batch.check_features(feats, schema=schema, categorical=categorical)
             out = (
-                batch.check_predictions(predictions, n, schema=schema, task=task)
+                batch.check_predictions(
+                    predictions, n, schema=schema, task=task, version=model_version
+                )
                 if predictions is not None
                 else None
             )
