@@ -256,3 +256,19 @@ def test_bad_cost_matrices_are_refused_naming_what_is_valid(store):
         store.set_cost_matrix("mc", {"7": {"0": 1.0}})
     with pytest.raises(dl.InputError, match=">= 0"):
         store.set_cost_matrix("mc", [[0, -1, 1], [1, 0, 1], [1, 1, 0]])
+
+
+def test_reference_bands_decide_at_the_calls_threshold(store):
+    _planted(store, n=4000)
+    rng = np.random.default_rng(8)
+    score = rng.random(6000)
+    label = (rng.random(6000) < score**2).astype(float)
+    feats = pd.DataFrame({"region": "south", "x": rng.normal(size=6000)})
+    store.set_reference("m", feats, labels=label, predictions=score, model_version="v1")
+    for t in (0.3, 0.7):
+        got = dl.metrics_over_time(
+            store, "m", freq="6h", metrics=["accuracy"], bands_from="reference", threshold=t
+        ).bands.iloc[0]
+        assert got["source"] == "reference"
+        # the band's centre: the mean accuracy of equal reference chunks, at this threshold
+        assert got["center"] == pytest.approx(float(((score >= t) == label).mean()), abs=0.01)

@@ -7,17 +7,19 @@ See :func:`diaglab.queries.metrics_time.metrics_over_time` (Notes) for the rule 
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from diaglab.errors import InputError
+from diaglab.errors import DiaglabWarning, InputError
 from diaglab.queries._metrics_engine import default_baseline, reference_chunks, utc_index
+from diaglab.queries.metrics_resources import RESOURCE_METRICS
 from diaglab.queries.slices import metric_task
 from diaglab.queries.timegrid import TimeGrid
 from diaglab.queries.window import Window
-from diaglab.stats.bands import Band, calibrate_band, threshold_band
+from diaglab.stats.bands import MIN_WINDOWS, Band, calibrate_band, threshold_band
 from diaglab.stats.metrics import metric_table
 
 UNSCALED = frozenset(
@@ -30,9 +32,7 @@ UNSCALED = frozenset(
         "label_delay_p50",
         "label_delay_p90",
         "expected_calibration_error",
-        "throughput",
-        "cpu_ms_per_prediction",
-        "memory_mb",
+        *RESOURCE_METRICS,
     }
 )
 OPERATIONS = (
@@ -45,13 +45,10 @@ OPERATIONS = (
     "label_coverage",
     "label_delay_p50",
     "label_delay_p90",
-    "throughput",
-    "cpu_ms_per_prediction",
-    "memory_mb",
 )
 """The operational metrics: known from the log at once, without labels."""
-NOT_FROM_REFERENCE = frozenset(OPERATIONS)
-"""Metrics the reference cannot give (it has no time, latency or label arrival)."""
+NOT_FROM_REFERENCE = frozenset({*OPERATIONS, *RESOURCE_METRICS})
+"""Metrics the reference cannot give (it has no time, latency, label arrival or resources)."""
 PROPORTIONS = frozenset(
     {
         "failure_rate",
@@ -103,6 +100,7 @@ def band_for(
     center: float,
     confidence: float,
     bands_from: str,
+    threshold: float | None = None,
 ) -> Band:
     limits = metric_limits(m)
     if override is not None:
@@ -120,7 +118,9 @@ def band_for(
         sizes = sizes[sizes > 0]
         if ref_version is not None and sizes.size:
             size = int(np.median(sizes))
-            chunks = reference_chunks(store, model, task, scores, ref_version, size, center)
+            chunks = reference_chunks(
+                store, model, task, scores, ref_version, size, center, threshold
+            )
             if chunks is not None:
                 frame, histogram = chunks
                 try:
@@ -164,3 +164,18 @@ def band_for(
     return calibrate_band(
         values[pick], n[pick] if scaled else None, k=k, source="baseline", limits=limits
     )
+
+
+def band_warnings(short: list[tuple[str, int]], freq: str) -> tuple[str, ...]:
+    """A warning (issued, and returned for the result) naming the metrics with values but no
+    band because their baseline holds fewer than ``MIN_WINDOWS`` windows."""
+    if not short:
+        return ()
+    named = ", ".join(f"{m} ({n})" for m, n in sorted(set(short))[:8])
+    text = (
+        f"alert bands need at least {MIN_WINDOWS} baseline windows; {len(short)} metric series "
+        f"have fewer per {freq!r} (windows in parentheses), so they get no band and no alerts: "
+        f"{named}. Pass a longer baseline=(start, end), a shorter freq, or thresholds="
+    )
+    warnings.warn(text, DiaglabWarning, stacklevel=3)
+    return (text,)

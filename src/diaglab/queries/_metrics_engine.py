@@ -200,18 +200,6 @@ def grouped_statistics(
     return keyed.group_by(["_s", "_w"]).aggregate(**aggs).to_pyarrow().to_pandas(), None
 
 
-def resource_sums(keyed: Any) -> pd.DataFrame:
-    """Per series and window: the calls' CPU ms summed over the rows that have it, how many do,
-    and the largest peak RSS (MB) of the window."""
-    agg = keyed.group_by(["_s", "_w"]).aggregate(
-        cpu_ms_sum=keyed.cpu_ms.sum(),
-        n_cpu=keyed.cpu_ms.count(),
-        memory_mb=keyed.rss_peak_mb.max(),
-        n_memory=keyed.rss_peak_mb.count(),
-    )
-    return agg.to_pyarrow().to_pandas()
-
-
 def quantiles(keyed: Any, latency: bool, delay: bool, backend: str = "duckdb") -> pd.DataFrame:
     """Latency (ms) and label-delay (days) quantiles per (series, window), from histograms.
 
@@ -287,9 +275,9 @@ def histogram_arrays(
     return hist, histogram, per_version
 
 
-def reference_rows(store: Any, model: str, scores: bool) -> Any:
-    """The reference's labelled rows, decided at the registered thresholds."""
-    ref = decided(store.reference(model), store.schema(model))
+def reference_rows(store: Any, model: str, scores: bool, threshold: float | None = None) -> Any:
+    """The reference's labelled rows, decided at ``threshold`` (None: the registered ones)."""
+    ref = decided(store.reference(model), store.schema(model), threshold)
     ref = ref.filter(ref.prediction.notnull() & ref.label.notnull())
     if scores:
         ref = ref.filter(ref.score.notnull())
@@ -358,12 +346,20 @@ def baseline_calibrations(
 
 
 def reference_chunks(
-    store: Any, model: str, task: str, scores: bool, version: str, size: int, center: float
+    store: Any,
+    model: str,
+    task: str,
+    scores: bool,
+    version: str,
+    size: int,
+    center: float,
+    threshold: float | None = None,
 ) -> tuple[pd.DataFrame, ScoreHistogram | None] | None:
-    """The reference of ``version`` cut into chunks of about ``size`` labelled rows."""
+    """The reference of ``version`` cut into chunks of about ``size`` labelled rows, decided at
+    ``threshold`` (None: the version's registered one)."""
 
     def compute() -> tuple[pd.DataFrame, ScoreHistogram | None] | None:
-        ref = reference_rows(store, model, scores)
+        ref = reference_rows(store, model, scores, threshold)
         ref = ref.filter(ref.model_version == version)
         total = int(ref.count().to_pyarrow().as_py())
         chunks = min(CHUNKS, total // max(size, 1))
@@ -381,7 +377,7 @@ def reference_chunks(
             histogram = ScoreHistogram.from_frame(hist, index=pd.Index(stats["_w"]), by=["_w"])
         return stats.drop(columns=["_s", "_w"]), histogram
 
-    cut = store.schema(model).threshold_of(version)
+    cut = store.schema(model).threshold_of(version) if threshold is None else threshold
     key = ("mot-reference-chunks", model, version, size, task, scores, cut)
     result: tuple[pd.DataFrame, ScoreHistogram | None] | None = store.memo(key, compute)
     return result

@@ -20,15 +20,8 @@ import pandas as pd
 
 from diaglab.errors import DiaglabWarning, InputError, unknown
 from diaglab.queries._metrics_engine import default_baseline, utc_index
-from diaglab.queries.fairness import (
-    checked,
-    disparity_frame,
-    fairness_cells,
-    group_frame,
-    group_labeller,
-    reference_groups,
-    with_reference,
-)
+from diaglab.queries.fairness import checked, fairness_cells, group_frame, group_labeller
+from diaglab.queries.fairness_disparities import disparity_frame, reference_groups, with_reference
 from diaglab.queries.result import Result
 from diaglab.queries.scope import scoped_table, threshold_text
 from diaglab.queries.timegrid import Freq, epoch_micros, span_of

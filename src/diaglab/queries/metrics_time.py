@@ -17,7 +17,6 @@ Alerts: see :func:`metrics_over_time`. Label-free estimates: :mod:`diaglab.stats
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -25,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from diaglab.errors import DiaglabWarning, InputError, unknown
-from diaglab.queries._metrics_bands import OPERATIONS, band_for, typical_n
+from diaglab.errors import InputError, unknown
+from diaglab.queries._metrics_bands import OPERATIONS, band_for, band_warnings, typical_n
 from diaglab.queries._metrics_engine import (
     baseline_calibrations,
     by_expr,
@@ -34,15 +33,19 @@ from diaglab.queries._metrics_engine import (
     histogram_arrays,
     quantiles,
     reference_calibrations,
-    resource_sums,
     scoped,
 )
 from diaglab.queries._metrics_table import estimate_parts, reasons, rows, tidy
+from diaglab.queries.metrics_resources import (
+    RESOURCE_METRICS,
+    has_resources,
+    resource_metric,
+    resource_sums,
+)
 from diaglab.queries.result import Result
 from diaglab.queries.slices import BINARY_QUALITY, label_center, metric_task
 from diaglab.queries.timegrid import Freq, epoch_micros, span_of
 from diaglab.queries.window import Window, _utc
-from diaglab.stats.bands import MIN_WINDOWS
 from diaglab.stats.estimation import ESTIMATED_METRICS, cbpe
 from diaglab.stats.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS, metric_table
 from diaglab.stats.scores import ScoreHistogram
@@ -50,13 +53,9 @@ from diaglab.stats.scores import ScoreHistogram
 if TYPE_CHECKING:
     from diaglab.specs.catalog import MetricsOverTimeSpec
 
-RESOURCE_METRICS = ("throughput", "cpu_ms_per_prediction", "memory_mb")
-"""From the resource columns (:mod:`diaglab.producers.resources`): predictions per second of the
-window, the calls' CPU ms per prediction, and the largest peak RSS (MB) a row reported."""
 OWN_METRICS = ("volume", "label_delay_p50", "label_delay_p90", *RESOURCE_METRICS)
 """Metrics computed here rather than in :mod:`diaglab.stats.metrics`."""
-# p90 on request; the resource metrics by default only for a model that has resource figures
-_OPERATIONS = tuple(m for m in OPERATIONS if m != "latency_p90" and m not in RESOURCE_METRICS)
+_OPERATIONS = tuple(m for m in OPERATIONS if m != "latency_p90")  # p90 on request
 DEFAULT_METRICS = {
     "binary": (*_OPERATIONS, "mean_score", "positive_rate", "accuracy", *BINARY_QUALITY),
     "multiclass": (*_OPERATIONS, "accuracy", "error"),
@@ -203,8 +202,10 @@ def metrics_over_time(store: Any, spec: MetricsOverTimeSpec) -> MetricsOverTime:
     metrics : str or list of str, optional
         Default for a binary model: volume, failure_rate, latency_p50/p95/p99, label_coverage,
         label_delay_p50/p90 (days), mean_score, positive_rate, accuracy, precision, recall, f1,
-        roc_auc, log_loss, brier_score, expected_calibration_error (regression: mae, rmse, r2).
-        An unknown name raises an error listing the valid ones.
+        roc_auc, log_loss, brier_score, expected_calibration_error (regression: mae, rmse, r2);
+        and, when the rows carry resource figures, throughput, cpu_ms_per_prediction and
+        memory_mb (:mod:`diaglab.queries.metrics_resources`). An unknown name raises an error
+        listing the valid ones.
     by : str, optional
         Split into series: ``"model_version"`` (or ``"version"``), or a feature (numeric ones
         cut into reference-quantile bins, categorical ones grouped, as ``dl.slice_metrics``).
@@ -296,11 +297,8 @@ def metrics_over_time(store: Any, spec: MetricsOverTimeSpec) -> MetricsOverTime:
         )
     )
     names = resolve_metric_names(metrics, task, scores)
-    if metrics is None and store.memo(
-        ("mot-has-resources", model),
-        lambda: store.table(model).rss_peak_mb.notnull().any().to_pyarrow().as_py(),
-    ):
-        names += list(RESOURCE_METRICS)  # a model logged through a Logger or instrument
+    if metrics is None and has_resources(store, model):
+        names += list(RESOURCE_METRICS)
     for option, choice in (("bands_from", bands_from), ("calibrate_on", calibrate_on)):
         if choice not in ("baseline", "reference"):
             raise unknown(option, choice, ("baseline", "reference"))
@@ -373,7 +371,7 @@ def metrics_over_time(store: Any, spec: MetricsOverTimeSpec) -> MetricsOverTime:
             n = value
             why = reasons(empty, "no rows")
         elif m in RESOURCE_METRICS:
-            value, n, why = _resource_metric(m, flat, grid)
+            value, n, why = resource_metric(m, flat, grid)
         else:
             value = flat[m].to_numpy(float)
             n = flat["n_labelled"].to_numpy(float)
@@ -466,6 +464,7 @@ def metrics_over_time(store: Any, spec: MetricsOverTimeSpec) -> MetricsOverTime:
                 center,
                 confidence,
                 bands_from,
+                threshold,
             )
             low, high = band.bounds(np.array([typical_n(realized)]))
             band_rows.append(
@@ -496,7 +495,7 @@ def metrics_over_time(store: Any, spec: MetricsOverTimeSpec) -> MetricsOverTime:
         shown = Window(edges["window_start"].iloc[0], edges["window_end"].iloc[-1])
     else:
         shown = win
-    notes = _band_warnings(short, freq)
+    notes = band_warnings(short, freq)
     return MetricsOverTime(
         model=model,
         freq=freq,
@@ -510,43 +509,3 @@ def metrics_over_time(store: Any, spec: MetricsOverTimeSpec) -> MetricsOverTime:
         calibration=calibration_rows,
         warnings=notes,
     )
-
-
-def _resource_metric(
-    m: str, flat: pd.DataFrame, grid: Any
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Value, sample size and reasons of a resource metric per window."""
-    rows_n = flat["n"].to_numpy(float)
-    if m == "throughput":
-        edges = grid.bounds(grid.index_of(flat["_w"]))
-        seconds = (edges["window_end"] - edges["window_start"]).dt.total_seconds().to_numpy()
-        return rows_n / seconds, rows_n, reasons(rows_n == 0, "no rows")
-    measured = flat["n_cpu" if m == "cpu_ms_per_prediction" else "n_memory"].to_numpy(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        value = (
-            flat["cpu_ms_sum"].to_numpy(float) / measured
-            if m == "cpu_ms_per_prediction"
-            else flat["memory_mb"].to_numpy(float)
-        )
-    why = reasons(
-        rows_n == 0,
-        "no rows",
-        measured == 0,
-        "no resource figures (rows logged through dl.instrument have them)",
-    )
-    return np.where(measured > 0, value, np.nan), measured, why
-
-
-def _band_warnings(short: list[tuple[str, int]], freq: str) -> tuple[str, ...]:
-    """A warning (issued, and returned for the result) naming the metrics with values but no
-    band because their baseline holds fewer than ``MIN_WINDOWS`` windows."""
-    if not short:
-        return ()
-    named = ", ".join(f"{m} ({n})" for m, n in sorted(set(short))[:8])
-    text = (
-        f"alert bands need at least {MIN_WINDOWS} baseline windows; {len(short)} metric series "
-        f"have fewer per {freq!r} (windows in parentheses), so they get no band and no alerts: "
-        f"{named}. Pass a longer baseline=(start, end), a shorter freq, or thresholds="
-    )
-    warnings.warn(text, DiaglabWarning, stacklevel=3)
-    return (text,)

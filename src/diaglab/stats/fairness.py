@@ -10,14 +10,15 @@ metric                   definition                          Fairlearn
 ``false_positive_rate``  fp / (fp + tn)                      ``false_positive_rate``
 ``precision``            tp / (tp + fp)                      ``precision_score``
 ``error``                (fp + fn) / labelled                1 − ``accuracy_score``
-``calibration_error``    binned ECE (no interval, see below)
+``calibration_error``    binned ECE (analytic, see below)
 =======================  ==================================  ===========================
 
 ``selection_rate`` counts every decided row, labelled or not, so demographic parity is known
 before labels arrive. Intervals are Wilson's (:func:`~diaglab.stats.intervals.wilson_interval`);
 a difference of two groups' rates gets Newcombe's hybrid score interval (method 10 of Newcombe
-1998), built from the two Wilson intervals, and a ratio the Katz log interval. The ECE carries no
-interval, for the reason given in :func:`diaglab.stats.scores.binned_calibration_error`.
+1998), built from the two Wilson intervals, and a ratio the Katz log interval. The ECE's interval
+is analytic per bin (:func:`diaglab.stats.scores.calibration_error_interval`: Wilson per bin,
+Bonferroni over bins); its difference to the reference group has none.
 
 Disparity measures, as Fairlearn defines them (``method="between_groups"``): the difference is
 the largest group value minus the smallest, the ratio the smallest over the largest.

@@ -42,6 +42,7 @@ from diaglab.stats.log_histogram import RELATIVE_TOLERANCE
 from diaglab.stats.scores import (
     ScoreHistogram,
     binned_calibration_error,
+    calibration_error_interval,
     binned_roc_auc,
     binned_roc_auc_error_bound,
 )
@@ -193,10 +194,10 @@ def _no_interval(value: FloatArray, n: FloatArray) -> Estimate:
 def _calibration_error(c: _Columns, h: ScoreHistogram | None, conf: float) -> _Outcome:
     assert h is not None  # _columns() checked it
     total = h.positives.sum(axis=1) + h.negatives.sum(axis=1)
-    estimate = _no_interval(binned_calibration_error(h), total)
-    empty = _no_rows(c, total, "no labelled rows with a score")
-    no_interval = [(total >= 0, "no interval for binned ECE (biased upward at small counts)")]
-    return _Outcome(estimate, empty, [], no_interval)
+    lower, upper = calibration_error_interval(h, confidence=conf)
+    nan = np.full(np.shape(total), np.nan)
+    estimate = Estimate(binned_calibration_error(h), lower, upper, nan, total, test="none")
+    return _Outcome(estimate, _no_rows(c, total, "no labelled rows with a score"))
 
 
 def _latency(column: str) -> _Compute:
@@ -286,7 +287,7 @@ _CLASSIFICATION: list[_Row] = [
     ("roc_auc", _H, "area under the ROC curve, from the score histogram", (),
      "Newcombe score-type", "z-test, Hanley–McNeil variance at the pooled AUC", _roc_auc),
     ("expected_calibration_error", _L, "Σ_b (n_b / n)·|mean score_b − positive share_b|", (),
-     "none", "none", _calibration_error),
+     "Wilson per bin, Bonferroni over bins", "none", _calibration_error),
 ]  # fmt: skip
 _REGRESSION: list[_Row] = [
     ("mae", _L, "mean absolute error", ("n_labelled", "sum_abs_err", "sum_sq_err"),

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from diaglab.errors import InputError
-from diaglab.stats.intervals import FloatArray
+from diaglab.stats.intervals import FloatArray, wilson_interval
 
 DEFAULT_SCORE_BINS = 100
 """Score histogram bins over [0, 1]; the engine's bin is ``LEAST(FLOOR(s * 100), 99)``."""
@@ -143,10 +143,10 @@ def binned_calibration_error(histogram: ScoreHistogram) -> FloatArray:
     """Expected calibration error per group over ``CALIBRATION_BINS`` equal-width bins.
 
     ``ECE = Σ_b (n_b / n) · |mean score_b − positive share_b|``, the histogram's bins merged in
-    runs of ``n_bins / CALIBRATION_BINS``. It carries no interval: binned ECE is biased upward at
-    small counts, so a bootstrap over the bins is not honest. For a calibrated model (true ECE 0)
-    a percentile bootstrap covered the truth in 0 of 500 simulated groups of 200 rows, the basic
-    bootstrap in 58%.
+    runs of ``n_bins / CALIBRATION_BINS``. Binned ECE is biased upward at small counts, so a
+    bootstrap interval is not honest (for a calibrated model, true ECE 0, a percentile bootstrap
+    covered the truth in 0 of 500 simulated groups of 200 rows, the basic bootstrap in 58%); its
+    interval is :func:`calibration_error_interval`.
     """
     if histogram.n_bins % CALIBRATION_BINS:
         raise InputError(f"calibration error needs a multiple of {CALIBRATION_BINS} score bins")
@@ -155,3 +155,51 @@ def binned_calibration_error(histogram: ScoreHistogram) -> FloatArray:
     pos, neg, sums = (a.reshape(groups, -1, merge).sum(axis=2) for a in histogram.arrays())
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.abs(sums - pos).sum(axis=1) / (pos + neg).sum(axis=1)  # n_b·|mean − share|
+
+
+def calibration_error_interval(
+    histogram: ScoreHistogram, *, confidence: float = 0.95
+) -> tuple[FloatArray, FloatArray]:
+    """An analytic interval per group for the ECE of :func:`binned_calibration_error`.
+
+    The quantity covered is the calibration error of the logged scores against the rows' true
+    probabilities, ``Σ_b (n_b / n) · |mean score_b − mean p_b|``. Per bin, the positive share is
+    a proportion of ``n_b`` rows whose expectation is ``mean p_b``: its Wilson interval, at level
+    ``1 − (1 − confidence) / B`` for the ``B`` bins with rows (Bonferroni, so all bins hold at
+    once with probability >= ``confidence``), bounds ``|mean score_b − mean p_b|`` between the
+    distance from the mean score to the interval (0 when it lies inside) and to its far end; the
+    weighted sums of those bounds are the interval. It is conservative (simultaneous, and the
+    binomial variance bounds that of rows with unequal ``p``) and, unlike a bootstrap, it reaches
+    0 for a calibrated model: ``tests/test_fairness_calibration.py`` measures its coverage on
+    planted calibrated and miscalibrated scores.
+
+    >>> h = ScoreHistogram(np.array([[0.0] * 9 + [90.0]]), np.array([[0.0] * 9 + [10.0]]),
+    ...                    np.array([[0.0] * 9 + [95.0]]))
+    >>> lo, hi = calibration_error_interval(h)  # 100 rows scored 0.95, 90 positive
+    >>> round(float(lo[0]), 3), round(float(hi[0]), 3)
+    (0.005, 0.124)
+    """
+    if histogram.n_bins % CALIBRATION_BINS:
+        raise InputError(f"calibration error needs a multiple of {CALIBRATION_BINS} score bins")
+    merge = histogram.n_bins // CALIBRATION_BINS
+    groups = histogram.n_groups
+    pos, neg, sums = (a.reshape(groups, -1, merge).sum(axis=2) for a in histogram.arrays())
+    n_b = pos + neg
+    bins_used = np.maximum((n_b > 0).sum(axis=1), 1)
+    low, high = np.full(n_b.shape, np.nan), np.full(n_b.shape, np.nan)
+    for used in np.unique(bins_used):  # at most CALIBRATION_BINS levels
+        rows = bins_used == used
+        level = 1.0 - (1.0 - confidence) / float(used)
+        low[rows], high[rows] = wilson_interval(pos[rows], n_b[rows], confidence=level)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_score = sums / n_b
+        far = np.maximum(np.abs(mean_score - low), np.abs(mean_score - high))
+        near = np.where(
+            (mean_score >= low) & (mean_score <= high),
+            0.0,
+            np.minimum(np.abs(mean_score - low), np.abs(mean_score - high)),
+        )
+        n = n_b.sum(axis=1)
+        lower = np.where(n_b > 0, n_b * near, 0.0).sum(axis=1) / n
+        upper = np.where(n_b > 0, n_b * far, 0.0).sum(axis=1) / n
+    return lower, upper
