@@ -42,9 +42,9 @@ from diaglab.stats.log_histogram import RELATIVE_TOLERANCE
 from diaglab.stats.scores import (
     ScoreHistogram,
     binned_calibration_error,
-    calibration_error_interval,
     binned_roc_auc,
     binned_roc_auc_error_bound,
+    calibration_error_interval,
 )
 from diaglab.stats.sufficient import (
     CONFUSION_COLUMNS,
