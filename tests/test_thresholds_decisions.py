@@ -99,3 +99,22 @@ def test_counterfactual_crosses_the_threshold_asked_for(scored):
     assert not high.found or high.score >= 0.7
     assert low.found or high.found
     assert dl.spec_of(high).scope.threshold == 0.7
+
+
+def test_drift_inspector_and_panel_name_the_threshold_their_decisions_use(scored):
+    store, rows, _ = scored
+    store.set_threshold("m", 0.3)
+    try:
+        drift = dl.DriftExplorer(store, "m").wait(120)
+        assert "threshold 0.3" in drift.window_label.value
+        drift.close()
+        inspector = dl.PredictionInspector(store, "m").wait(120)
+        inspector.worst_picker.value = inspector.worst_picker.options[1][1]
+        inspector.wait(120)
+        assert "at threshold <b>0.30</b>" in inspector.summary.value
+        inspector.close()
+        panel = dl.panel(store, "m")
+        assert "threshold 0.3" in panel.selection_html.value
+        panel.close()
+    finally:
+        store.set_threshold("m", 0.5)
