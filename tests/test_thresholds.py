@@ -9,6 +9,7 @@ import pytest
 
 import diaglab as dl
 from diaglab.findings.report import run_checks, standard_findings
+from diaglab.queries.scope import threshold_text
 
 START = pd.Timestamp("2026-01-01", tz="UTC")
 
@@ -230,6 +231,8 @@ def test_multiclass_cost_matrix_decides_the_least_expected_cost_per_version(stor
     assert logged("v1") == argmax  # v1 has no matrix of its own
     assert store.schema("mc").cost_matrix_of("v2") == tuple(map(tuple, cost))
     assert store.schema("mc").cost_matrix_of("v1") is None
+    assert threshold_text(store.schema("mc"), None, "v2") == "cost matrix"
+    assert threshold_text(store.schema("mc"), None, "v1") == "argmax"
     last = store.threshold_history("mc")[-1]
     assert (last["version"], last["by"]) == ("v2", "ana")
     assert last["threshold"]["cost_matrix"] == cost.tolist()

@@ -44,13 +44,14 @@ def resolved_thresholds(
 
 def threshold_text(schema: Any, threshold: float | None, version: str | None = None) -> str:
     """Which threshold the numbers use, for a header: "threshold 0.3 (override)",
-    "threshold 0.5", or per version "thresholds v1 0.5 · v2 0.3"; "" for non-binary models."""
+    "threshold 0.5", or per version "thresholds v1 0.5 · v2 0.3"; a multiclass model's rule
+    ("cost matrix", "per-class thresholds", "argmax"); "" for a regression."""
+    if schema.task == "multiclass":
+        if schema.cost_matrix_of(version) is not None:
+            return "cost matrix"
+        return "per-class thresholds" if schema.class_thresholds else "argmax"
     if schema.task not in (None, "binary"):
-        return (
-            "argmax"
-            if schema.task == "multiclass" and not schema.class_thresholds
-            else ("per-class thresholds" if schema.task == "multiclass" else "")
-        )
+        return ""
     per = resolved_thresholds(schema, threshold, version)
     if threshold is not None:
         return f"threshold {threshold:g} (override)"
