@@ -51,7 +51,7 @@ def test_drift_decides_the_predicted_class_at_the_threshold(scored, threshold):
     assert rep.spec.scope.threshold == threshold
 
 
-def test_drift_decision_follows_the_registered_threshold(scored, tmp_path):
+def test_drift_decision_follows_the_registered_threshold(scored):
     store, rows, _ = scored
     default = dl.drift(store, "m").distributions["decision"].bins.set_index("bin")
     assert default.loc["1", "current"] == int((rows["score"] >= 0.5).sum())
@@ -102,7 +102,7 @@ def test_counterfactual_crosses_the_threshold_asked_for(scored):
 
 
 def test_drift_inspector_and_panel_name_the_threshold_their_decisions_use(scored):
-    store, rows, _ = scored
+    store = scored[0]
     store.set_threshold("m", 0.3)
     try:
         drift = dl.DriftExplorer(store, "m").wait(120)
