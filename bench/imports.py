@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -22,13 +23,20 @@ CASES = {
 }
 
 
-def _once(code: str) -> tuple[float, int]:
+def _cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def _once(code: str) -> tuple[float, float, int]:
+    """Wall and CPU seconds (user + system) of one fresh process, and the modules it loaded."""
     probe = f"import sys, json\n{code}\nprint(json.dumps(len(sys.modules)))"
-    started = time.perf_counter()
+    cpu, started = _cpu(), time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=300
     )
-    return time.perf_counter() - started, int(out.stdout.splitlines()[-1])
+    wall = time.perf_counter() - started
+    return wall, _cpu() - cpu, int(out.stdout.splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,17 +46,18 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for name, code in CASES.items():
         _once(code)  # warm the file cache: the first import after a change reads .pyc files
-        times, modules = [], 0
+        walls, cpus, modules = [], [], 0
         for _ in range(args.runs):
-            t, modules = _once(code)
-            times.append(t)
-        rows.append((name, statistics.median(times), min(times), max(times), modules))
-    bare = rows[0][1]
-    print("| process | median s (wall, whole process) | min – max | minus bare | modules |")
+            wall, cpu, modules = _once(code)
+            walls.append(wall)
+            cpus.append(cpu)
+        rows.append((name, statistics.median(walls), statistics.median(cpus), modules))
+    bare_cpu = rows[0][2]
+    print("| process | wall s (median) | CPU s (median) | CPU minus bare | modules |")
     print("|---|---|---|---|---|")
-    for name, med, lo, hi, modules in rows:
-        print(f"| {name} | {med:.3f} | {lo:.3f} – {hi:.3f} | {med - bare:.3f} | {modules:,} |")
-    print(json.dumps({name: round(med, 4) for name, med, *_ in rows}))
+    for name, wall, cpu, modules in rows:
+        print(f"| {name} | {wall:.3f} | {cpu:.3f} | {cpu - bare_cpu:.3f} | {modules:,} |")
+    print(json.dumps({name: [round(w, 4), round(c, 4)] for name, w, c, _ in rows}))
     return 0
 
 
