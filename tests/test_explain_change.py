@@ -302,6 +302,31 @@ def test_bad_input_gets_a_clear_error(scenarios, kwargs, message) -> None:
         dl.explain_change(store, "m", **args)
 
 
+def test_threshold_decides_the_error_as_a_hand_computation_does(scenarios) -> None:
+    store, *_ = scenarios["both"]
+    t = store.table("m")
+    rows = t.select("timestamp", "score", "label").to_pandas()
+    rows = rows[rows["label"].notna()]
+    hand = []
+    for lo, hi in (REFERENCE, WINDOW):
+        period = rows[
+            (rows["timestamp"] >= pd.Timestamp(lo, tz="UTC"))
+            & (rows["timestamp"] < pd.Timestamp(hi, tz="UTC"))
+        ]
+        hand.append(float(((period["score"] >= 0.3).astype(int) != period["label"]).mean()))
+    r = _explain(store, threshold=0.3, search=False)
+    assert r.value_reference == pytest.approx(hand[0], abs=1e-12)
+    assert r.value_window == pytest.approx(hand[1], abs=1e-12)
+    assert r.change == pytest.approx(hand[1] - hand[0], abs=1e-12)
+    _exact(r)
+    default = _explain(store, search=False)
+    assert abs(default.value_reference - hand[0]) > 0.01
+    spec = dl.explain_change.spec("m", reference=REFERENCE, window=WINDOW, threshold=0.3)
+    assert spec.scope.threshold == 0.3 and "threshold=0.3" in spec.call()
+    with pytest.raises(dl.InputError, match="threshold is between 0 and 1"):
+        _explain(store, threshold=1.5)
+
+
 def test_too_little_overlap_refuses_the_covariate_split_and_keeps_the_slices(tmp_path) -> None:
     rng = np.random.default_rng(5)
     n = 6_000

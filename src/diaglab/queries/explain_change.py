@@ -136,6 +136,10 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
         Only these rows in both periods.
     version : str, optional
         Only this model version's predictions.
+    threshold : float, optional
+        A binary model's decision threshold: a row's class is ``score >= threshold`` (so its
+        error, accuracy and CBPE are decided there) for every version; None: each version's
+        registered threshold.
     metrics : str
         One of ``error``, ``accuracy``, ``log_loss``, ``brier_score`` (classification) or
         ``mae``, ``mse``, ``rmse`` (regression; RMSE is decomposed through MSE).
@@ -167,6 +171,7 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
     """
     model, window, reference = spec.model, spec.scope.window, spec.scope.reference
     where, version, metrics, by = spec.scope.where, spec.scope.version, spec.metrics, spec.by
+    threshold = spec.scope.threshold
     k, sample, search, confidence, seed = (
         spec.k,
         spec.sample,
@@ -189,7 +194,7 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
     for f in names:
         if f not in schema.features:
             raise unknown("feature", f, list(schema.features))
-    base, _ = scoped_table(store, model, None, where, version)
+    base, _ = scoped_table(store, model, None, where, version, threshold)
     both = ibis.union(
         ref_win.filter(base).mutate(w=ibis.literal(0, "int8")),
         win.filter(base).mutate(w=ibis.literal(1, "int8")),
@@ -249,7 +254,7 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
     if split.refused:
         notes.append(split.refused)
     found = (
-        _found(store, model, ref_win, win, where, version, decomposed, k, n_a, s_a, n_b, s_b)
+        _found(store, spec, ref_win, win, decomposed, n_a, s_a, n_b, s_b)
         if search
         else found_contributions(pd.DataFrame(), decomposed, (0.0, 0.0, 0.0, 0.0))
     )
@@ -435,13 +440,10 @@ def _covariate(
 
 def _found(
     store: Any,
-    model: str,
+    spec: ExplainChangeSpec,
     ref_win: Window,
     win: Window,
-    where: Any,
-    version: str | None,
     metric: str,
-    k: int,
     n_a: np.ndarray,
     s_a: np.ndarray,
     n_b: np.ndarray,
@@ -454,12 +456,13 @@ def _found(
     try:
         found = (
             FindSlicesSpec.build(
-                model,
+                spec.model,
                 metrics=search,
                 compare=(ref_win, win),
-                where=where,
-                version=version,
-                k=k,
+                where=spec.scope.where,
+                version=spec.scope.version,
+                threshold=spec.scope.threshold,
+                k=spec.k,
                 max_conditions=2,
             )
             .run(store)
