@@ -326,8 +326,8 @@ def _section(
 
     lines = [
         "",
-        f"## explain_change at {args.size} rows (two windows of a fifth each): one scan, NannyML beside "
-        "(issue 19, second session)",
+        f"## explain_change at {args.size} rows (two windows of a fifth each): one scan, "
+        "NannyML beside (issue 19, second session)",
         "",
         f"`python -m bench.explain_change --size {args.size}` on {before['date']}; "
         f"{before['cpu']}, {before['cores']} cores, {before['memory_gib']} GiB; load average "
