@@ -366,7 +366,8 @@ def _packs(plan: Sequence[Any]) -> list[tuple[int, list[tuple[int, int, int]]]]:
     number of codes (``NULL_CODE`` up to the last bin's)."""
     widths = [(len(b.edges) if b.kind == "numeric" else len(b.kept)) + 1 - NULL_CODE for b in plan]
     packs: list[tuple[int, list[tuple[int, int, int]]]] = []
-    offset, pack, mult = 0, [], 1
+    pack: list[tuple[int, int, int]] = []
+    offset, mult = 0, 1
     for i, width in enumerate(widths):
         if pack and mult * width > KEY_SPAN:
             packs.append((offset, pack))
