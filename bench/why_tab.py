@@ -38,7 +38,6 @@ import diaglab as dl
 
 store = dl.open(os.environ["DIAGLAB_STORE"])
 ex = dl.ChangeExplorer(store, "m", reference={REFERENCE!r}, window={WINDOW!r})
-ex.wait(1200)
 ex"""
 
 HELPERS_JS = r"""() => {
@@ -56,8 +55,9 @@ HELPERS_JS = r"""() => {
     window.__dl = H;
 }"""
 
-# fractions of the window chart's width dragged across: each a different pair of periods
-BRUSHES = ((0.05, 0.55), (0.30, 0.95), (0.10, 0.70), (0.40, 0.90), (0.00, 0.45))
+# fractions of the window chart's width dragged across, after the reference (the first fifth of
+# the days): each a different pair of periods
+BRUSHES = ((0.55, 0.95), (0.45, 0.85), (0.60, 1.00), (0.50, 0.90), (0.65, 0.98))
 
 
 def _drag(page: Any, lo: float, hi: float) -> Any:
@@ -127,8 +127,8 @@ def run(store: Path, repeat: int, timeout_s: float, stale_after_s: float) -> dic
                 runs["seen pair"].append(_measure(page, lo, hi, stale_after_s))
                 _settle(page, timeout_s)
                 print(json.dumps({k: v[-1] for k, v in runs.items()}), flush=True)
-            page.screenshot(path=str(ARTIFACTS / "why-last.png"))
         finally:
+            page.screenshot(path=str(ARTIFACTS / "why-last.png"))
             page.close()
             _shutdown_kernels(url, lab.token)
     return {"opened_s": opened_s, "runs": runs}
