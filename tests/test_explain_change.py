@@ -302,6 +302,31 @@ def test_bad_input_gets_a_clear_error(scenarios, kwargs, message) -> None:
         dl.explain_change(store, "m", **args)
 
 
+def test_threshold_decides_the_error_as_a_hand_computation_does(scenarios) -> None:
+    store, *_ = scenarios["both"]
+    t = store.table("m")
+    rows = t.select("timestamp", "score", "label").to_pandas()
+    rows = rows[rows["label"].notna()]
+    hand = []
+    for lo, hi in (REFERENCE, WINDOW):
+        period = rows[
+            (rows["timestamp"] >= pd.Timestamp(lo, tz="UTC"))
+            & (rows["timestamp"] < pd.Timestamp(hi, tz="UTC"))
+        ]
+        hand.append(float(((period["score"] >= 0.3).astype(int) != period["label"]).mean()))
+    r = _explain(store, threshold=0.3, search=False)
+    assert r.value_reference == pytest.approx(hand[0], abs=1e-12)
+    assert r.value_window == pytest.approx(hand[1], abs=1e-12)
+    assert r.change == pytest.approx(hand[1] - hand[0], abs=1e-12)
+    _exact(r)
+    default = _explain(store, search=False)
+    assert abs(default.value_reference - hand[0]) > 0.01
+    spec = dl.explain_change.spec("m", reference=REFERENCE, window=WINDOW, threshold=0.3)
+    assert spec.scope.threshold == 0.3 and "threshold=0.3" in spec.call()
+    with pytest.raises(dl.InputError, match="threshold is between 0 and 1"):
+        _explain(store, threshold=1.5)
+
+
 def test_too_little_overlap_refuses_the_covariate_split_and_keeps_the_slices(tmp_path) -> None:
     rng = np.random.default_rng(5)
     n = 6_000
@@ -414,3 +439,59 @@ def test_the_arithmetic_bin_code_is_the_binnings_own() -> None:
     got = t.select(a=_code(t, binning), b=binning.code(t)).to_pandas()
     assert got["a"].tolist() == got["b"].tolist()
     assert got["a"].tolist()[0] == -1
+
+
+def test_packed_keys_count_every_feature_as_its_own_group_by() -> None:
+    """The one scan's cells (codes packed into shared keys, unnested, counted once) equal each
+    feature's own GROUP BY (period, block, code), for keys holding several features and one
+    holding a single wide feature."""
+    import ibis
+
+    from diaglab.queries.explain_change import BLOCKS, KEY_SPAN, _cells, _code, _packs
+    from diaglab.queries.slice_bins import _categorical_binning, _numeric_binning
+
+    rng = np.random.default_rng(3)
+    n = 4_000
+    wide = [f"v{i}" for i in range(KEY_SPAN)]  # one feature past KEY_SPAN codes: a key alone
+    frame = pd.DataFrame(
+        {
+            "x": np.where(rng.random(n) < 0.1, np.nan, rng.normal(0, 1, n)),
+            "y": rng.normal(5, 2, n),
+            "c": np.where(rng.random(n) < 0.05, None, rng.choice(["a", "b", "c", "d"], n)),
+            "z": rng.choice(wide, n),
+            "u": rng.uniform(0, 1, n),
+            "w": (rng.random(n) < 0.5).astype("int8"),
+            "t": rng.uniform(0, 100, n),
+            "v": np.where(rng.random(n) < 0.2, np.nan, rng.random(n)),
+        }
+    )
+    plan = {
+        "x": _numeric_binning("x", (-1.0, 0.0, 1.0), True),
+        "y": _numeric_binning("y", (3.0, 5.0, 7.0, 9.0), False),
+        "c": _categorical_binning("c", frame["c"].value_counts(dropna=False), 0.2, 10),
+        "z": _categorical_binning("z", frame["z"].value_counts(), 0.0, KEY_SPAN),
+        "u": _numeric_binning("u", (0.5,), False),
+    }
+    names = list(plan)
+    packs = _packs([plan[f] for f in names])
+    assert len(packs) >= 3 and any(len(p) == 1 for _, p in packs)
+    totals = {w: {"t0": 0.0, "t1": 100.0} for w in (0, 1)}
+    t = ibis.memtable(frame)
+    got = _cells(t, plan, names, totals)
+    block = np.minimum(np.floor(frame["t"] * BLOCKS / 101), BLOCKS - 1).astype(int)
+    for i, f in enumerate(names):
+        codes = t.select(code=_code(t, plan[f])).to_pandas()["code"].to_numpy()
+        want = (
+            frame.assign(blk=block, code=codes, lab=frame["v"].notna())
+            .groupby(["w", "blk", "code"])
+            .agg(n=("v", "size"), n_lab=("lab", "sum"), s=("v", "sum"))
+            .reset_index()
+        )
+        mine = got[got["feature"] == i].sort_values(["w", "blk", "code"])
+        mine = mine[mine["n"] > 0].reset_index(drop=True)
+        assert mine[["w", "blk", "code"]].to_numpy().tolist() == (
+            want[["w", "blk", "code"]].to_numpy().tolist()
+        ), f
+        np.testing.assert_array_equal(mine["n"].to_numpy(), want["n"].to_numpy())
+        np.testing.assert_array_equal(mine["n_lab"].to_numpy(), want["n_lab"].to_numpy())
+        np.testing.assert_allclose(mine["s"].to_numpy(), want["s"].to_numpy(), rtol=1e-12)

@@ -26,9 +26,11 @@ if TYPE_CHECKING:
     from diaglab.specs.catalog import DomainClassifierSpec, DriftImpactSpec
 
 
-def _sample(table: Any, n: int, seed: int) -> pd.DataFrame:
-    """About ``n`` rows drawn in the engine (Bernoulli sampling), never the whole table."""
-    total = int(table.count().to_pyarrow().as_py())
+def _sample(table: Any, n: int, seed: int, *, total: int | None = None) -> pd.DataFrame:
+    """About ``n`` rows drawn in the engine (Bernoulli sampling), never the whole table; ``total``,
+    the table's row count when the caller knows it, spares a counting query."""
+    if total is None:
+        total = int(table.count().to_pyarrow().as_py())
     if total == 0:
         return table.limit(0).to_pandas()
     if total > n:

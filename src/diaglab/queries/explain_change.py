@@ -23,6 +23,7 @@ computed from their labelled counts and values in both periods (no further scan)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -37,7 +38,6 @@ from diaglab.queries.drift_impact import _sample, out_of_fold
 from diaglab.queries.scope import scoped_table
 from diaglab.queries.slice_bins import NULL_CODE, binnings
 from diaglab.queries.slice_counts import loss
-from diaglab.queries.slice_scan import grouped_by_value
 from diaglab.queries.slices import has_scores
 from diaglab.queries.window import Window
 from diaglab.stats.decomposition import (
@@ -47,7 +47,6 @@ from diaglab.stats.decomposition import (
     density_ratio,
     mix_rate,
 )
-from diaglab.store.engines import materialize
 
 if TYPE_CHECKING:
     from diaglab.specs.catalog import ExplainChangeSpec
@@ -61,7 +60,8 @@ SUPPORTED = {
 BLOCKS = 20
 """Time blocks per period for the bootstrap: enough replicates' variety, few cells per feature."""
 FOLDS = 3
-BRANCHES = 24
+KEY_SPAN = 1024
+"""Largest product of code ranges packed into one key: keys per row against distinct keys."""
 
 
 def _metric(metrics: str | Sequence[str], task: str) -> str:
@@ -136,6 +136,10 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
         Only these rows in both periods.
     version : str, optional
         Only this model version's predictions.
+    threshold : float, optional
+        A binary model's decision threshold: a row's class is ``score >= threshold`` (so its
+        error, accuracy and CBPE are decided there) for every version; None: each version's
+        registered threshold.
     metrics : str
         One of ``error``, ``accuracy``, ``log_loss``, ``brier_score`` (classification) or
         ``mae``, ``mse``, ``rmse`` (regression; RMSE is decomposed through MSE).
@@ -167,6 +171,7 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
     """
     model, window, reference = spec.model, spec.scope.window, spec.scope.reference
     where, version, metrics, by = spec.scope.where, spec.scope.version, spec.metrics, spec.by
+    threshold = spec.scope.threshold
     k, sample, search, confidence, seed = (
         spec.k,
         spec.sample,
@@ -189,7 +194,7 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
     for f in names:
         if f not in schema.features:
             raise unknown("feature", f, list(schema.features))
-    base, _ = scoped_table(store, model, None, where, version)
+    base, _ = scoped_table(store, model, None, where, version, threshold)
     both = ibis.union(
         ref_win.filter(base).mutate(w=ibis.literal(0, "int8")),
         win.filter(base).mutate(w=ibis.literal(1, "int8")),
@@ -231,25 +236,28 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
         version=version,
         cache_key=("explain-change", str(ref_win), str(win), str(where)),
     )
-    cells = _cells(store, served, plan, names, totals)
-    per = {f: _arrays(cells[cells["feature"] == i], plan[f].bins) for i, f in enumerate(names)}
-    first = per[names[0]]
-    n_a, s_a, n_b, s_b = (first[key].sum(axis=0) for key in ("n_a", "s_a", "n_b", "s_b"))
-    whole = mix_rate(
-        n_a.sum(keepdims=True),
-        s_a.sum(keepdims=True),
-        n_b.sum(keepdims=True),
-        s_b.sum(keepdims=True),
-    )
-    features, slices, replicates = slice_table(per, plan, confidence=confidence, seed=seed)
-    labels = label_coverage(per, totals, served, task, decomposed)
-    split, sample_info = _covariate(
-        served, names, schema, whole.total, replicates, sample, confidence, seed
-    )
+    drawn = _domain_sample(served, names, schema, sample, seed, totals)
+    with ThreadPoolExecutor(1) as pool:
+        # the classifier (numpy, LightGBM) fits while the engine counts the cells
+        fitting = pool.submit(_domain_fit, *drawn, names, seed)
+        cells = _cells(served, plan, names, totals)
+        per = {f: _arrays(cells[cells["feature"] == i], plan[f].bins) for i, f in enumerate(names)}
+        first = per[names[0]]
+        n_a, s_a, n_b, s_b = (first[key].sum(axis=0) for key in ("n_a", "s_a", "n_b", "s_b"))
+        whole = mix_rate(
+            n_a.sum(keepdims=True),
+            s_a.sum(keepdims=True),
+            n_b.sum(keepdims=True),
+            s_b.sum(keepdims=True),
+        )
+        features, slices, replicates = slice_table(per, plan, confidence=confidence, seed=seed)
+        labels = label_coverage(per, totals, served, task, decomposed)
+        fitted = fitting.result()
+    split, sample_info = _covariate(*drawn, fitted, whole.total, replicates, confidence, seed)
     if split.refused:
         notes.append(split.refused)
     found = (
-        _found(store, model, ref_win, win, where, version, decomposed, k, n_a, s_a, n_b, s_b)
+        _found(store, spec, ref_win, win, decomposed, n_a, s_a, n_b, s_b)
         if search
         else found_contributions(pd.DataFrame(), decomposed, (0.0, 0.0, 0.0, 0.0))
     )
@@ -303,55 +311,71 @@ def _totals(served: Any) -> dict[int, dict[str, float]]:
 
 
 def _cells(
-    store: Any,
     served: Any,
     plan: dict[str, Any],
     names: list[str],
     totals: dict[int, dict[str, float]],
 ) -> pd.DataFrame:
+    """Per feature, period, time block and bin: rows, labelled rows and ``Σℓ``, in one scan.
+
+    Each row's bin codes are packed into a few integer keys (features whose code ranges multiply
+    to at most ``KEY_SPAN`` share one), the keys unnested, and one ``GROUP BY (period, block,
+    key)`` counts them all; each feature's cells are its keys' marginals, summed here.
+    """
     t = served
     t0 = ibis.ifelse(t.w == 1, totals[1]["t0"], totals[0]["t0"])
     span = ibis.ifelse(
         t.w == 1, totals[1]["t1"] - totals[1]["t0"], totals[0]["t1"] - totals[0]["t0"]
     )
     block = ibis.least(((t.t - t0) * BLOCKS / (span + 1)).floor(), BLOCKS - 1).cast("int16")
-    raw = [i for i, f in enumerate(names) if grouped_by_value(plan[f])]
-    codes = {
-        f"c{i}": t[f].cast("string") if i in raw else _code(t, plan[f]) for i, f in enumerate(names)
-    }
-    narrow = t.select(**codes, v=t.v, w=t.w, blk=block)
-    temp, release = materialize(store, narrow)
-    try:
-        frames = []
-        # grouped by value and by code apart: a UNION needs one type per column
-        for group in (raw, [i for i in range(len(names)) if i not in raw]):
-            for start in range(0, len(group), BRANCHES):
-                branches = [
-                    temp.group_by(w=temp.w, blk=temp.blk, code=temp[f"c{i}"])
-                    .aggregate(n=temp.count(), n_lab=temp.v.count(), s=temp.v.sum())
-                    .mutate(feature=ibis.literal(i, "int32"))
-                    for i in group[start : start + BRANCHES]
-                ]
-                query = ibis.union(*branches, distinct=False) if len(branches) > 1 else branches[0]
-                frame = query.to_pyarrow().to_pandas()
-                if group is raw:
-                    frame["code"] = _value_codes(frame, plan, names)
-                frames.append(frame)
-    finally:
-        release()
-    cells = pd.concat(frames, ignore_index=True)
-    cells["s"] = cells["s"].fillna(0.0)
-    return cells
+    packs = _packs([plan[f] for f in names])
+    keys = [
+        sum(
+            ((_code(t, plan[names[i]]) - NULL_CODE).cast("int32") * mult for i, mult, _ in pack),
+            ibis.literal(offset, "int32"),
+        )
+        for offset, pack in packs
+    ]
+    rows = t.select(w=t.w, blk=block, v=t.v, key=ibis.array(keys).unnest())
+    counted = (
+        rows.group_by(["w", "blk", "key"])
+        .aggregate(n=rows.count(), n_lab=rows.v.count(), s=rows.v.sum())
+        .to_pyarrow()
+        .to_pandas()
+    )
+    counted["s"] = counted["s"].fillna(0.0)
+    key = counted["key"].to_numpy(np.int64)
+    frames = []
+    for offset, pack in packs:
+        size = int(np.prod([width for *_, width in pack]))
+        mine = (key >= offset) & (key < offset + size)
+        part, local = counted[mine], key[mine] - offset
+        for i, mult, width in pack:
+            code = (local // mult) % width + NULL_CODE
+            cells = (
+                part.assign(code=code)
+                .groupby(["w", "blk", "code"], as_index=False)[["n", "n_lab", "s"]]
+                .sum()
+            )
+            frames.append(cells.assign(feature=i))
+    return pd.concat(frames, ignore_index=True)
 
 
-def _value_codes(frame: pd.DataFrame, plan: dict[str, Any], names: list[str]) -> np.ndarray:
-    """Bin codes of the rows of cells grouped by a categorical feature's raw value."""
-    codes = np.zeros(len(frame), dtype=np.int64)
-    for i in frame["feature"].unique():
-        rows = (frame["feature"] == i).to_numpy()
-        values = frame.loc[rows, "code"].astype(object)
-        codes[rows] = plan[names[int(i)]].codes_of(values.where(values.notna(), None))
-    return codes
+def _packs(plan: Sequence[Any]) -> list[tuple[int, list[tuple[int, int, int]]]]:
+    """Features packed into keys: per key its offset and, per feature, its index, multiplier and
+    number of codes (``NULL_CODE`` up to the last bin's)."""
+    widths = [(len(b.edges) if b.kind == "numeric" else len(b.kept)) + 1 - NULL_CODE for b in plan]
+    packs: list[tuple[int, list[tuple[int, int, int]]]] = []
+    pack: list[tuple[int, int, int]] = []
+    offset, mult = 0, 1
+    for i, width in enumerate(widths):
+        if pack and mult * width > KEY_SPAN:
+            packs.append((offset, pack))
+            offset, pack, mult = offset + mult, [], 1
+        pack.append((i, mult, width))
+        mult *= width
+    packs.append((offset, pack))
+    return packs
 
 
 def _code(t: Any, binning: Any) -> Any:
@@ -380,31 +404,55 @@ def _arrays(cells: pd.DataFrame, bins: Sequence[Any]) -> dict[str, np.ndarray]:
     return out
 
 
-def _covariate(
+def _domain_sample(
     served: Any,
     names: list[str],
     schema: Any,
-    total: float,
-    replicates: np.ndarray,
     sample: int,
-    confidence: float,
     seed: int,
-) -> tuple[CovariateSplit, dict[str, Any]]:
+    totals: dict[int, dict[str, float]],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The domain classifier's rows, drawn in the engine: each period's sample and the inputs
+    of both (categorical features as categories)."""
     cols = [*names, "v"]
-    ref = _sample(served.filter(served.w == 0).select(*cols), sample, seed)
-    cur = _sample(served.filter(served.w == 1).select(*cols), sample, seed + 1)
-    X = pd.concat([ref, cur], ignore_index=True)
+    ref, cur = (
+        _sample(served.filter(served.w == w).select(*cols), sample, seed + w, total=int(n))
+        for w, n in ((0, totals[0]["n"]), (1, totals[1]["n"]))
+    )
+    X = pd.concat([ref[names], cur[names]], ignore_index=True)
     for f in names:
         if schema.features[f].kind != "numeric":
             X[f] = X[f].astype("category")
+    return ref, cur, X
+
+
+def _domain_fit(
+    ref: pd.DataFrame, cur: pd.DataFrame, X: pd.DataFrame, names: list[str], seed: int
+) -> np.ndarray | None:
+    """Out-of-fold probabilities that a sample row is the window's (None: too few rows)."""
+    if min(len(ref), len(cur)) < max(FOLDS, MIN_EFFECTIVE_SAMPLE):
+        return None
     y = np.r_[np.zeros(len(ref)), np.ones(len(cur))]
+    return out_of_fold(X[names], y, folds=FOLDS, seed=seed)[0]
+
+
+def _covariate(
+    ref: pd.DataFrame,
+    cur: pd.DataFrame,
+    X: pd.DataFrame,
+    oof: np.ndarray | None,
+    total: float,
+    replicates: np.ndarray,
+    confidence: float,
+    seed: int,
+) -> tuple[CovariateSplit, dict[str, Any]]:
     info: dict[str, Any] = {
         "reference": len(ref),
         "window": len(cur),
         "folds": FOLDS,
         "drawn_in": "engine (Bernoulli sampling)",
     }
-    if min(len(ref), len(cur)) < max(FOLDS, MIN_EFFECTIVE_SAMPLE):
+    if oof is None:
         info["auc"] = float("nan")
         reason = (
             f"too few rows for the domain classifier ({len(ref)} reference, {len(cur)} window; "
@@ -413,7 +461,7 @@ def _covariate(
         return CovariateSplit.refusal(reason, 0.0, 0.0), info
     from sklearn.metrics import roc_auc_score
 
-    oof, _ = out_of_fold(X[names], y, folds=FOLDS, seed=seed)
+    y = np.r_[np.zeros(len(ref)), np.ones(len(cur))]
     info["auc"] = float(roc_auc_score(y, oof))
     ratio = density_ratio(oof, len(ref), len(cur))
     va = ref["v"].to_numpy(float)
@@ -435,13 +483,10 @@ def _covariate(
 
 def _found(
     store: Any,
-    model: str,
+    spec: ExplainChangeSpec,
     ref_win: Window,
     win: Window,
-    where: Any,
-    version: str | None,
     metric: str,
-    k: int,
     n_a: np.ndarray,
     s_a: np.ndarray,
     n_b: np.ndarray,
@@ -454,12 +499,13 @@ def _found(
     try:
         found = (
             FindSlicesSpec.build(
-                model,
+                spec.model,
                 metrics=search,
                 compare=(ref_win, win),
-                where=where,
-                version=version,
-                k=k,
+                where=spec.scope.where,
+                version=spec.scope.version,
+                threshold=spec.scope.threshold,
+                k=spec.k,
                 max_conditions=2,
             )
             .run(store)

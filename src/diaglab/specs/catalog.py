@@ -544,7 +544,7 @@ class ExplainChangeSpec(Spec):
     kind = "explain_change"
     lists = ("by",)
     implementation = "diaglab.queries.explain_change:explain_change"
-    scope_fields = REFERENCED
+    scope_fields = (*REFERENCED, "threshold")
     renamed = _renamed("metric", "model_version", "current")
     columns = (["part", "name"], [], ["value", "share"])
 
