@@ -1,6 +1,7 @@
 // diaglab's sortable table: a header click asks Python to sort (Python sorts the whole table,
 // or the engine sorts with ORDER BY for paged rows); Python sends back the rows in that order.
-// Optional: a button per row ("#1") that picks the row (`picked` = its key, `picks` counts).
+// Optional: a button per row ("#1") that picks the row (`value` and `picked` = its key, `picks`
+// counts picks); the row whose key is `value` is drawn selected.
 
 function render({ model, el }) {
   const box = document.createElement("div");
@@ -55,6 +56,7 @@ function render({ model, el }) {
     rows.forEach((cells, r) => {
       const tr = body.insertRow();
       if (rowClass) tr.className = rowClass;
+      if (keys.length && keys[r] === model.get("value")) tr.classList.add("diaglab-selected");
       if (buttons.length) {
         const td = tr.insertCell();
         const pick = document.createElement("button");
@@ -64,6 +66,7 @@ function render({ model, el }) {
         pick.title = titles[r] ?? "";
         pick.addEventListener("click", () => {
           model.set("picked", keys[r] ?? "");
+          model.set("value", keys[r] ?? "");
           model.set("picks", (model.get("picks") ?? 0) + 1);
           model.save_changes();
         });
@@ -78,7 +81,7 @@ function render({ model, el }) {
     box.replaceChildren(table);
   }
 
-  const names = ["columns", "rows", "sort", "numeric", "buttons", "titles", "keys", "empty"];
+  const names = ["columns", "rows", "sort", "numeric", "buttons", "titles", "keys", "empty", "value"];
   for (const name of names) model.on(`change:${name}`, draw);
   draw();
   return () => {

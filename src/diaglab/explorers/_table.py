@@ -69,7 +69,8 @@ class Table(anywidget.AnyWidget):
     _css = """
     .diaglab-table-box { overflow-x: auto; max-width: 100%; }
     .diaglab-table { font-size: 12px; border-collapse: collapse; }
-    .diaglab-table th, .diaglab-table td { padding: 2px 6px; white-space: nowrap; text-align: left; }
+    .diaglab-table th, .diaglab-table td { padding: 2px 6px; white-space: nowrap;
+      text-align: left; }
     .diaglab-table .diaglab-num { text-align: right; font-variant-numeric: tabular-nums; }
     .diaglab-table tbody tr:nth-child(even) { background: var(--jp-layout-color2, #f5f5f5); }
     .diaglab-table-sort { border: 0; background: none; padding: 0; font: inherit;
@@ -78,6 +79,7 @@ class Table(anywidget.AnyWidget):
     .diaglab-table th[aria-sort="ascending"] .diaglab-table-sort,
     .diaglab-table th[aria-sort="descending"] .diaglab-table-sort { color: #1f6fb2; }
     .diaglab-table-pick { min-width: 40px; cursor: pointer; }
+    .diaglab-table tbody tr.diaglab-selected { background: var(--jp-brand-color3, #c3dff5); }
     """
     columns = traitlets.List(traitlets.Unicode()).tag(sync=True)
     rows = traitlets.List(traitlets.List(traitlets.Unicode())).tag(sync=True)
@@ -91,6 +93,8 @@ class Table(anywidget.AnyWidget):
     keys = traitlets.List(traitlets.Unicode()).tag(sync=True)
     picked = traitlets.Unicode("").tag(sync=True)
     """The key of the row whose button was clicked last."""
+    value = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+    """The key of the row drawn selected (a pick sets it; Python may too), or None."""
     picks = traitlets.Int(0).tag(sync=True)
     """How many picks so far: a pick of the same row again still reports."""
     row_class = traitlets.Unicode("").tag(sync=True)

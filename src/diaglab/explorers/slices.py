@@ -85,7 +85,9 @@ class SliceExplorer(Explorer):
     """The page of the selected slice's rows shown (int, from 0)."""
     row_columns = traitlets.List(traitlets.Unicode())
     """Features shown in the rows table besides the selected slice's own (list of str)."""
-    row_sort = traitlets.List(traitlets.Unicode(), default_value=list(ROW_ORDER), minlen=2, maxlen=2)
+    row_sort = traitlets.List(
+        traitlets.Unicode(), default_value=list(ROW_ORDER), minlen=2, maxlen=2
+    )
     """The rows' order, ``[column, "asc" | "desc"]``: the engine sorts (``ORDER BY``), then
     pages; a click on a column header of the rows table sets it."""
     prediction_id = traitlets.Unicode(None, allow_none=True)
