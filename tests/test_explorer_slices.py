@@ -178,6 +178,6 @@ def test_slices_found_sort_by_a_header_and_a_row_button_selects_its_slice(store)
     ex.found_table.sort = ["rows", "asc"]
     shown = table.frame
     assert shown is not None and shown["rows"].is_monotonic_increasing
-    key = table.keys[0]
+    key = table.row_keys[0]
     table.picked, table.picks = key, table.picks + 1  # the button of the first row shown
     assert ex.selected_slice == ex.found["slice"].iloc[int(key)]

@@ -206,3 +206,10 @@ def test_inspector_shows_the_predictions_trace_or_says_why_not(traced):
         assert "has no stored spans" in ins.trace.value
     finally:
         ins.close()
+
+
+def test_the_trace_shown_is_the_row_drawn_selected_and_the_widget_syncs_its_state(explorer):
+    state = explorer.trace_list.get_state()
+    assert state["_model_module"] == "anywidget" and "rows" in state  # a widget the page can draw
+    assert explorer.trace_list.value == explorer.trace_id
+    assert explorer.trace_id in explorer.trace_list.row_keys

@@ -1,5 +1,5 @@
-"""Geometry checks for the browser tests: nothing clipped, no mark outside its plot, legends
-that tell series apart. Each function returns the offenders (empty when all is well)."""
+"""Geometry checks for the browser tests: nothing clipped, no chart wider than its box, no mark
+outside its plot, legends that tell series apart. Each function returns the offenders (empty when all is well)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,21 @@ _OVERFLOWING = """(root) => {
     if (!scrolls && el.scrollWidth > el.clientWidth + 2 && el.clientWidth > 0) {
       const name = el.tagName.toLowerCase() + '.' + [...el.classList].join('.');
       out.push(`${name}: content ${el.scrollWidth}px in ${el.clientWidth}px`);
+    }
+  }
+  return out;
+}"""
+
+# Charts wider than their box: they scroll sideways instead of being drawn to its width.
+_SCROLLING_CHARTS = """(root) => {
+  const out = [];
+  for (const box of document.querySelectorAll(root + ' .vega-embed')) {
+    const r = box.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    if (box.scrollWidth > box.clientWidth + 2) {
+      const host = box.closest('[class*="diaglab-"][class*="-chart"], [class*="diaglab-"]');
+      const name = host ? [...host.classList].filter(c => c.startsWith('diaglab-')).join('.') : '';
+      out.push(`chart ${name}: ${box.scrollWidth}px wide in a ${box.clientWidth}px box (scrolls)`);
     }
   }
   return out;
@@ -81,6 +96,11 @@ def overflowing(page: Any, root: str) -> list[str]:
     return list(page.evaluate(_OVERFLOWING, root))
 
 
+def scrolling_charts(page: Any, root: str) -> list[str]:
+    """Charts under ``root`` drawn wider than their box (so they scroll sideways)."""
+    return list(page.evaluate(_SCROLLING_CHARTS, root))
+
+
 def marks_outside(page: Any, root: str) -> list[str]:
     """Chart marks under ``root`` drawn beyond their plot's frame without a clip."""
     return list(page.evaluate(_OUTSIDE, root))
@@ -93,4 +113,9 @@ def indistinct_legends(page: Any, root: str) -> list[str]:
 
 def check(page: Any, root: str) -> list[str]:
     """Every geometry problem under ``root``."""
-    return overflowing(page, root) + marks_outside(page, root) + indistinct_legends(page, root)
+    return (
+        overflowing(page, root)
+        + scrolling_charts(page, root)
+        + marks_outside(page, root)
+        + indistinct_legends(page, root)
+    )

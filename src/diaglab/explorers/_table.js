@@ -39,7 +39,7 @@ function render({ model, el }) {
     const numeric = model.get("numeric") ?? [];
     const buttons = model.get("buttons") ?? [];
     const titles = model.get("titles") ?? [];
-    const keys = model.get("keys") ?? [];
+    const keys = model.get("row_keys") ?? [];
     const rowClass = model.get("row_class") ?? "";
     if (!columns.length) {
       const note = document.createElement("i");
@@ -81,7 +81,7 @@ function render({ model, el }) {
     box.replaceChildren(table);
   }
 
-  const names = ["columns", "rows", "sort", "numeric", "buttons", "titles", "keys", "empty", "value"];
+  const names = ["columns", "rows", "sort", "numeric", "buttons", "titles", "row_keys", "empty", "value"];
   for (const name of names) model.on(`change:${name}`, draw);
   draw();
   return () => {

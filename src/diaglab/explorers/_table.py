@@ -90,7 +90,7 @@ class Table(anywidget.AnyWidget):
     """The column sorted by and its direction, ``["", ""]`` for the order given."""
     buttons = traitlets.List(traitlets.Unicode()).tag(sync=True)
     titles = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    keys = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    row_keys = traitlets.List(traitlets.Unicode()).tag(sync=True)
     picked = traitlets.Unicode("").tag(sync=True)
     """The key of the row whose button was clicked last."""
     value = traitlets.Unicode(None, allow_none=True).tag(sync=True)
@@ -182,4 +182,4 @@ class Table(anywidget.AnyWidget):
             ]
             self.buttons = [pick[i] for i in at] if pick else []
             self.titles = [self._titles[i] for i in at] if pick else []
-            self.keys = [self._keys[i] for i in at] if pick else []
+            self.row_keys = [self._keys[i] for i in at] if pick else []

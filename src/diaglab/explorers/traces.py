@@ -348,7 +348,7 @@ class TraceExplorer(Explorer):
         self.span = None
         self._loading = True
         try:
-            self.trace_list.value = tid if tid in self.trace_list.keys else None
+            self.trace_list.value = tid if tid in self.trace_list.row_keys else None
         finally:
             self._loading = False
         chart = waterfall_chart(result.spans, title=f"trace {tid}")
