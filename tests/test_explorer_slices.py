@@ -181,3 +181,10 @@ def test_slices_found_sort_by_a_header_and_a_row_button_selects_its_slice(store)
     key = table.row_keys[0]
     table.picked, table.picks = key, table.picks + 1  # the button of the first row shown
     assert ex.selected_slice == ex.found["slice"].iloc[int(key)]
+
+
+def test_p_values_in_the_slices_found_read_as_p_values(store):
+    ex = dl.SliceExplorer(store, "m", by="region").wait()
+    at = ex.found_table.columns.index("p (adj.)")
+    shown = [row[at] for row in ex.found_table.rows]
+    assert shown and all(s.startswith("<") or "e" not in s for s in shown), shown

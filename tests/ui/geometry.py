@@ -1,5 +1,6 @@
 """Geometry checks for the browser tests: nothing clipped, no chart wider than its box, no mark
-outside its plot, legends that tell series apart. Each function returns the offenders (empty when all is well)."""
+outside its plot, legends that tell series apart. Each function returns the offenders (empty
+when all is well)."""
 
 from __future__ import annotations
 

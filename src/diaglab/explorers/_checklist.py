@@ -79,7 +79,7 @@ class CheckList(anywidget.AnyWidget):
     labels = traitlets.List(traitlets.Unicode()).tag(sync=True)
     chosen = traitlets.List(traitlets.Int()).tag(sync=True)
     """Indexes of the checked options (what the browser sends)."""
-    options = traitlets.List()
+    options: traitlets.List[Any] = traitlets.List()
     value = traitlets.Tuple()
 
     def __init__(self, **kwargs: Any) -> None:

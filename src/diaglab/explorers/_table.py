@@ -9,6 +9,7 @@ never reorders one page in the browser. Rows may carry a button (``#1``) that pi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,7 @@ class Table(anywidget.AnyWidget):
         self._local = local
         self._digits = digits
         self._frame: pd.DataFrame | None = None
+        self._formats: dict[str, Callable[[Any], str]] = {}
         self._buttons: list[str] = []
         self._titles: list[str] = []
         self._keys: list[str] = []
@@ -145,8 +147,12 @@ class Table(anywidget.AnyWidget):
         buttons: list[str] | None = None,
         titles: list[str] | None = None,
         keys: list[str] | None = None,
+        formats: dict[str, Callable[[Any], str]] | None = None,
     ) -> None:
-        """Show ``frame``; with ``buttons``, a pick button per row (``keys`` name the rows)."""
+        """Show ``frame``; with ``buttons``, a pick button per row (``keys`` name the rows).
+        ``formats`` writes a column's values its own way (e.g. p-values with
+        :func:`diaglab.format.pvalue`); others read as :func:`diaglab.format.value`."""
+        self._formats = dict(formats or {})
         self._frame = frame.reset_index(drop=True)
         self._buttons = list(buttons or [])
         self._titles = list(titles or [""] * len(self._buttons))
@@ -158,6 +164,9 @@ class Table(anywidget.AnyWidget):
         self._frame = None
         with self.hold_sync():
             self.columns, self.rows, self.buttons = [], [], []
+
+    def _value(self, v: Any) -> str:
+        return fmt.value(v, digits=self._digits)
 
     def _ordered(self) -> tuple[pd.DataFrame, list[int]]:
         assert self._frame is not None
@@ -176,8 +185,9 @@ class Table(anywidget.AnyWidget):
         with self.hold_sync():
             self.columns = [str(c) for c in frame.columns]
             self.numeric = [is_numeric(frame[c]) for c in frame.columns]
+            writers = [self._formats.get(str(c), self._value) for c in frame.columns]
             self.rows = [
-                [fmt.value(v, digits=self._digits) for v in rec]
+                [write(v) for write, v in zip(writers, rec, strict=True)]
                 for rec in frame.itertuples(index=False, name=None)
             ]
             self.buttons = [pick[i] for i in at] if pick else []

@@ -97,10 +97,9 @@ function stacked(spec) {
 }
 
 // The chart's width with vega-embed's own padding (room for its actions menu), and the room
-// its box gives it.
+// its box gives it (vega-embed draws into `el` itself, which it marks `.vega-embed`).
 function measured(el) {
-  const embed = el.querySelector(".vega-embed");
-  return embed ? { drawn: embed.scrollWidth, room: embed.clientWidth } : { drawn: 0, room: 0 };
+  return { drawn: el.scrollWidth, room: el.clientWidth };
 }
 
 function cleanJson(data) {
@@ -222,6 +221,8 @@ async function render({ model, el }) {
       scaled = narrower;
       next = await vegaEmbed(el, scaled, options);
     }
+    const { drawn, room } = measured(el);
+    el.dataset.fit = `box ${box}, drawn ${drawn} in ${room}`; // read by the browser tests
     return next;
   }
 

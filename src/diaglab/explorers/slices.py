@@ -183,7 +183,7 @@ class SliceExplorer(Explorer):
         self.rows_html.add_class("diaglab-slices-rows")
         self.rows_html.observe(self._on_row_sort, names="sort")
         self.column_picker = w.TagsInput(
-            allowed_tags=features, allow_duplicates=False, layout=w.Layout(width="100%")
+            allowed_tags=features, allow_duplicates=False, layout=w.Layout(flex="1 1 auto")
         )
         self.column_picker.add_class("diaglab-slices-columns")
         self.column_picker.observe(self._on_row_columns, names="value")
@@ -222,7 +222,7 @@ class SliceExplorer(Explorer):
         found = w.VBox([self.found_title, self.found_box])
         pager = w.HBox([self.prev_button, self.page_label, self.next_button, self.row_picker])
         columns = w.HBox(
-            [w.HTML("also show&nbsp;", layout=w.Layout(flex="0 0 auto")), self.column_picker],
+            [w.HTML("rows also show&nbsp;", layout=w.Layout(flex="0 0 auto")), self.column_picker],
             layout=w.Layout(align_items="center"),
         )
         rows = w.VBox([self.selected_label, pager, columns, self.rows_html])
@@ -418,6 +418,7 @@ class SliceExplorer(Explorer):
                 _found_columns(found),
                 buttons=[f"#{i + 1}" for i in range(len(found))],
                 titles=[str(p) for p in found["predicate"]],
+                formats={"p (adj.)": fmt.pvalue},
             )
             rows.append(self.found_table)
         else:
