@@ -92,6 +92,17 @@ _LEGENDS = """(root) => {
 }"""
 
 
+# Every chart shown under the root has been drawn for the width its box has now.
+_FITTED = """(root) => [...document.querySelectorAll(root + ' .diaglab-chart-host')]
+  .filter(el => el.clientWidth > 0 && el.querySelector('svg, canvas'))
+  .every(el => el.dataset.fitBox === String(el.clientWidth))"""
+
+
+def wait_fitted(page: Any, root: str, *, timeout: float = 60_000) -> None:
+    """Wait until every chart under ``root`` was redrawn for its box's current width."""
+    page.wait_for_function(_FITTED, arg=root, timeout=timeout)
+
+
 def overflowing(page: Any, root: str) -> list[str]:
     """Boxes under ``root`` whose content is wider than they are and that do not scroll."""
     return list(page.evaluate(_OVERFLOWING, root))

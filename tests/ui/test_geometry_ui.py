@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from geometry import check
+from geometry import check, wait_fitted
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.ui
@@ -48,6 +48,7 @@ def test_explorer_fits_at_1280_and_600_px(lab: Any, page: Any, artifacts: Path, 
         for root, _ in explorers:
             explorer = page.locator(root).first
             explorer.scroll_into_view_if_needed()
+            wait_fitted(page, root)
             name = root.removeprefix(".diaglab-")
             explorer.screenshot(path=str(artifacts / f"geometry-{name}-{width}.png"))
             found = check(page, root)

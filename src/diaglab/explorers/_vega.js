@@ -121,6 +121,7 @@ async function render({ model, el }) {
   let api = null;
   let generation = 0;
   let fittedTo = null; // the box width the chart was last drawn for
+  let around = null; // px the chart takes beside its widest plot (axes, legends, padding)
 
   function showError(error) {
     const box = document.createElement("div");
@@ -203,18 +204,23 @@ async function render({ model, el }) {
   async function fitted(spec, options, box, stale) {
     const base = box > 0 && box < NARROW ? stacked(spec) : spec;
     const widths = viewWidths(base);
-    let next = await vegaEmbed(el, base, options);
+    const widest = Math.max(...widths);
     let scaled = base;
-    for (let tries = 0; box > 0 && widths.length && tries < 3; tries++) {
+    if (box > 0 && widths.length && around !== null && widest + around > box) {
+      // what the last drawing took beside its plots: most redraws fit at the first try
+      scaled = scaleWidths(base, Math.max(MIN_PLOT, box - around - SLACK) / widest);
+    }
+    let next = await vegaEmbed(el, scaled, options);
+    for (let tries = 0; box > 0 && widths.length && tries < 4; tries++) {
       if (stale()) {
         next.finalize();
         return null;
       }
       const { drawn, room } = measured(el);
-      if (room === 0 || drawn <= room + 1) break;
-      const plot = Math.max(...viewWidths(scaled));
-      const around = drawn - plot; // axes, legends, padding: they keep their size
-      const factor = Math.max(MIN_PLOT, room - around - SLACK) / Math.max(...widths);
+      if (room === 0) break;
+      around = drawn - Math.max(...viewWidths(scaled)); // axes, legends, padding
+      if (drawn <= room + 1) break;
+      const factor = Math.max(MIN_PLOT, room - around - SLACK) / widest;
       const narrower = scaleWidths(base, factor);
       if (JSON.stringify(narrower) === JSON.stringify(scaled)) break; // at the smallest plot
       next.finalize();
@@ -222,17 +228,20 @@ async function render({ model, el }) {
       next = await vegaEmbed(el, scaled, options);
     }
     const { drawn, room } = measured(el);
-    el.dataset.fit = `box ${box}, drawn ${drawn} in ${room}`; // read by the browser tests
+    el.dataset.fit = `box ${box}, drawn ${drawn} in ${room}`;
+    el.dataset.fitBox = String(box); // the browser tests wait until it is the box's width
     return next;
   }
 
   // a box resized (a narrower window, a side panel, a tab shown): fit the chart again
   const refit = lodashDebounce(() => {
     const box = el.clientWidth;
-    if (api == null || box === 0 || fittedTo === null || Math.abs(box - fittedTo) < 8) return;
+    if (api == null || box === 0 || fittedTo === null) return;
     const { drawn, room } = measured(el);
-    if (fittedTo === 0 && drawn <= room + 1) {
-      fittedTo = box; // drawn while hidden and it fits: nothing to do
+    const fits = drawn <= room + 1;
+    if (fits && (Math.abs(box - fittedTo) < 8 || fittedTo === 0)) {
+      fittedTo = box; // still fits (or drawn while hidden, and fits): nothing to redraw
+      el.dataset.fitBox = String(box);
       return;
     }
     reembed();
