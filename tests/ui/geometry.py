@@ -35,7 +35,8 @@ _SCROLLING_CHARTS = """(root) => {
     if (box.scrollWidth > box.clientWidth + 2) {
       const host = box.closest('[class*="diaglab-"][class*="-chart"], [class*="diaglab-"]');
       const name = host ? [...host.classList].filter(c => c.startsWith('diaglab-')).join('.') : '';
-      out.push(`chart ${name}: ${box.scrollWidth}px wide in a ${box.clientWidth}px box (scrolls)`);
+      const fit = box.dataset.fit ? ` (${box.dataset.fit})` : '';
+      out.push(`chart ${name}: ${box.scrollWidth}px wide in a ${box.clientWidth}px box${fit}`);
     }
   }
   return out;

@@ -5,12 +5,11 @@ every finding's title and the curated evidence columns are on the page, none cut
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
-from conftest import SAMPLE  # type: ignore[import-not-found]
 
 import diaglab as dl
+from conftest import SAMPLE  # type: ignore[import-not-found]
 from diaglab.sample import working_copy
 
 pytestmark = pytest.mark.ui
