@@ -98,6 +98,41 @@ function stacked(spec) {
 
 // The chart's width with vega-embed's own padding (room for its actions menu), and the room
 // its box gives it (vega-embed draws into `el` itself, which it marks `.vega-embed`).
+// Chart titles and subtitles longer than the box broken into lines (Vega-Lite draws an array
+// of strings as lines): a title is text, it does not get narrower with the plots.
+const CHAR_PX = 6.5; // px per character of an 11-13 px title font, rounded up
+function wrapped(text, box) {
+  const most = Math.max(20, Math.floor((box - 24) / CHAR_PX));
+  if (typeof text !== "string" || text.length <= most) return text;
+  const lines = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && line.length + 1 + word.length > most) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+function wrapTitles(spec, box) {
+  const out = structuredClone(spec);
+  (function walk(node) {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (!node || typeof node !== "object") return;
+    if (typeof node.title === "string") node.title = wrapped(node.title, box);
+    else if (node.title && typeof node.title === "object" && !Array.isArray(node.title)) {
+      node.title.text = wrapped(node.title.text, box);
+      if (node.title.subtitle) node.title.subtitle = wrapped(node.title.subtitle, box);
+    }
+    for (const [key, value] of Object.entries(node)) if (!NOT_VIEWS.has(key)) walk(value);
+  })(out);
+  return out;
+}
+
 function measured(el) {
   return { drawn: el.scrollWidth, room: el.clientWidth };
 }
@@ -202,7 +237,7 @@ async function render({ model, el }) {
 
   // Embed `spec` as it is; while it is drawn wider than `box`, again with narrower plots.
   async function fitted(spec, options, box, stale) {
-    const base = box > 0 && box < NARROW ? stacked(spec) : spec;
+    const base = box > 0 ? wrapTitles(box < NARROW ? stacked(spec) : spec, box) : spec;
     const widths = viewWidths(base);
     const widest = Math.max(...widths);
     let scaled = base;
