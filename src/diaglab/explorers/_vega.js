@@ -245,6 +245,7 @@ async function render({ model, el }) {
       // what the last drawing took beside its plots: most redraws fit at the first try
       scaled = scaleWidths(base, Math.max(MIN_PLOT, box - around - SLACK) / widest);
     }
+    el.dataset.fitBox = ""; // being drawn
     let next = await vegaEmbed(el, scaled, options);
     for (let tries = 0; box > 0 && widths.length && tries < 4; tries++) {
       if (stale()) {
@@ -253,10 +254,12 @@ async function render({ model, el }) {
       }
       const { drawn, room } = measured(el);
       if (room === 0) break;
-      around = drawn - Math.max(...viewWidths(scaled)); // axes, legends, padding
-      if (drawn <= room + 1) break;
-      const factor = Math.max(MIN_PLOT, room - around - SLACK) / widest;
-      const narrower = scaleWidths(base, factor);
+      const plot = Math.max(...viewWidths(scaled));
+      around = drawn - plot; // axes, legends, padding
+      // done when it fits and uses the room (or is drawn at its own width)
+      if (drawn <= room + 1 && (plot >= widest || drawn >= room - 3 * SLACK)) break;
+      const factor = Math.min(1, Math.max(MIN_PLOT, room - around - SLACK) / widest);
+      const narrower = factor === 1 ? base : scaleWidths(base, factor);
       if (JSON.stringify(narrower) === JSON.stringify(scaled)) break; // at the smallest plot
       next.finalize();
       scaled = narrower;
