@@ -1,7 +1,9 @@
 """The JupyterLab extension's own CSS in the real browser: a findings output in a notebook and
 a ``.findings.json`` file in the viewer fit at 1280 px and at 600 px wide (no box whose content
-is wider than it unless it scrolls, no chart wider than its box, no mark outside its plot).
-The viewer's screenshots are the gallery's findings page."""
+is wider than it unless it scrolls, no mark outside its plot, legends that tell series apart).
+A finding's chart is drawn at its captured size and scrolls inside its card when wider (the
+extension does not redraw it narrower). The viewer's screenshots are the gallery's findings
+page."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Any
 
 import nbformat
 import pytest
-from geometry import check
+from geometry import indistinct_legends, marks_outside, overflowing
 from playwright.sync_api import expect
 from test_extension_ui import findings_bundle, findings_notebook  # type: ignore[import-not-found]
 
@@ -32,7 +34,7 @@ def _measure(page: Any, root: str, artifacts: Path, name: str) -> dict[str, list
         shown = page.locator(root).first
         shown.scroll_into_view_if_needed()
         shown.screenshot(path=str(artifacts / f"{name}-{width}.png"))
-        found = check(page, root)
+        found = overflowing(page, root) + marks_outside(page, root) + indistinct_legends(page, root)
         if found:
             problems[f"{name} at {width} px"] = found
     return problems

@@ -28,7 +28,7 @@ CASES = {
         (".diaglab-change", ".diaglab-change-reference svg .mark-line path"),
     ],
     "notebooks/07-fairness-and-resources.ipynb": [
-        (".diaglab-fairness", ".diaglab-fairness-chart svg .mark-rect path"),
+        (".diaglab-fairness", ".diaglab-fairness-chart svg g.role-mark path"),
     ],
 }
 

@@ -22,7 +22,9 @@ def test_the_pdf_report_prints_whole_pages(tmp_path: Path, artifacts: Path) -> N
         drift = dl.DriftExplorer(store, "credit").wait(300)
         slices = dl.SliceExplorer(store, "credit", by="region").wait(300)
         findings = [
-            drift.capture("The most drifted feature in the current window", "seen in the gallery run"),
+            drift.capture(
+                "The most drifted feature in the current window", "seen in the gallery run"
+            ),
             slices.capture("The worst region", "error by region"),
         ]
         drift.close()

@@ -193,7 +193,10 @@ class DriftExplorer(Explorer):
         self.run_button = run_button()
         self.window_label = w.HTML("")
         self.window_label.add_class("diaglab-drift-window")
-        self.table = w.VBox(layout=w.Layout(min_width="560px", margin="0 12px 0 0"))
+        # the table scrolls inside its own box when the cell is narrower than its columns
+        self.table = w.VBox(
+            layout=w.Layout(max_width="100%", overflow_x="auto", margin="0 12px 0 0")
+        )
         self.table.add_class("diaglab-drift-table")
         self.table_sort: tuple[str, str] = DEFAULT_SORT  # a header click changes it
         self.feature_label = w.HTML("")
@@ -216,7 +219,10 @@ class DriftExplorer(Explorer):
         status = w.HBox(
             [self.progress, self.updating, self.status], layout=w.Layout(align_items="center")
         )
-        detail = w.VBox([self.feature_label, self.chart], layout=w.Layout(width="520px"))
+        detail = w.VBox(  # beside the table when there is room, else under it, at any width
+            [self.feature_label, self.chart],
+            layout=w.Layout(flex="1 1 520px", min_width="0", max_width="100%"),
+        )
         body = w.HBox(
             [self.table, detail], layout=w.Layout(flex_flow="row wrap", align_items="flex-start")
         )
@@ -399,7 +405,10 @@ class DriftExplorer(Explorer):
                 )
                 button.on_click(lambda _b, name=name: self._select(name))
                 cells = w.HTML()
-                row = w.HBox([button, cells], layout=w.Layout(align_items="center"))
+                row = w.HBox(
+                    [button, cells],
+                    layout=w.Layout(align_items="center", min_width="max-content"),
+                )
                 row.add_class("diaglab-drift-row")
                 self._rows[name] = (row, button, cells)
             row, button, cells = self._rows[name]
