@@ -58,12 +58,14 @@ test: lint typecheck labext-test unit
 bench: env
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-# Screenshots of every explorer, the panel and a findings export from a real-browser run (the UI
+# Screenshots of every explorer, the panel, the findings viewer and output, and a page of the PDF
+# export (rendered to PNG by pypdfium2) from a real-browser run (the UI
 # tests write them to test-artifacts/ui/), copied into docs/gallery/ under stable names.
 GALLERY := docs/gallery
 gallery: env browser
 	$(BIN)/pytest -q -p no:cacheprovider tests/ui/test_panel_ui.py tests/ui/test_drift_ui.py \
-		tests/ui/test_traces_ui.py tests/ui/test_geometry_ui.py tests/ui/test_saved_notebook_ui.py
+		tests/ui/test_traces_ui.py tests/ui/test_geometry_ui.py tests/ui/test_saved_notebook_ui.py \
+		tests/ui/test_extension_geometry_ui.py tests/ui/test_pdf_page_ui.py
 	mkdir -p $(GALLERY)
 	cp test-artifacts/ui/panel-1-drift.png $(GALLERY)/panel.png
 	cp test-artifacts/ui/panel-4-prediction.png $(GALLERY)/panel-prediction.png
@@ -74,6 +76,12 @@ gallery: env browser
 	cp test-artifacts/ui/geometry-metrics-600.png $(GALLERY)/metrics-600px.png
 	cp test-artifacts/ui/traces-2-span.png $(GALLERY)/traces.png
 	cp test-artifacts/ui/saved-slices.png $(GALLERY)/saved-notebook.png
+	cp test-artifacts/ui/geometry-fairness-1280.png $(GALLERY)/fairness.png
+	cp test-artifacts/ui/geometry-change-1280.png $(GALLERY)/change.png
+	cp test-artifacts/ui/geometry-slices-600.png $(GALLERY)/slices-600px.png
+	cp test-artifacts/ui/findings-viewer-1280.png $(GALLERY)/findings-viewer.png
+	cp test-artifacts/ui/findings-output-1280.png $(GALLERY)/findings-output.png
+	cp test-artifacts/ui/export-pdf-page-1.png $(GALLERY)/export-pdf-page.png
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

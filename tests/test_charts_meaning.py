@@ -232,3 +232,21 @@ def test_waterfall_leaves_room_for_the_last_duration():
     assert "20 ms" in str(spec)
     assert all(_clipped(m) for m in _marks(spec))
     assert np.isfinite(domains[0][1])
+
+
+def test_a_bar_value_never_runs_across_the_overall_line():
+    # the screenshot case: a bar of 0.13 whose interval ends at 0.14, the overall line at 0.146
+    table = _slices("error", overall=0.146).drop_duplicates("region").head(3).copy()
+    table["error"] = [0.13, 0.2, 0.05]
+    table["error_lower"], table["error_upper"] = [0.12, 0.18, 0.04], [0.14, 0.22, 0.06]
+    frame = chart_frame(table, "error", ["region"], lower_is_better=True, alpha=0.05)
+    # right of the line where the whisker ends before it; else right of the whisker
+    assert list(frame["x_text"]) == [0.146, 0.22, 0.146]
+    spec = slice_chart(table, "error", ["region"]).to_dict()
+    texts = [
+        n
+        for n in _walk(spec)
+        if n.get("mark", {}) in ("text", {"type": "text"})
+        or (isinstance(n.get("mark"), dict) and n["mark"].get("type") == "text")
+    ]
+    assert texts and all(t["encoding"]["x"]["field"] == "x_text" for t in texts)

@@ -365,6 +365,10 @@ def test_the_change_explorer_shows_the_waterfall_and_opens_a_bar(scenarios) -> N
     assert isinstance(shown, DriftExplorer) and ex.opened == "utilization"
     rows = ex.open_bar("region = 'north'")
     assert len(rows) == 20 and ex.state["opened"] == "region = 'north'"
+    table = ex.detail.children[1]  # the rows as a sortable table, not an HTML dump
+    assert len(table.rows) == 20 and "prediction_id" in table.columns
+    table.sort = ["prediction_id", "asc"]
+    assert list(table.frame["prediction_id"]) == sorted(rows["prediction_id"])
     # a new window reruns the explanation; going back redraws from the cache
     ex.window = ("2026-03-15", "2026-03-21")
     ex.wait(300)

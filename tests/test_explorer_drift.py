@@ -434,3 +434,21 @@ def test_a_brush_widens_to_whole_windows() -> None:
     got = brushed_window({"window_start": [_ms("2026-01-05 09:00"), _ms("2026-01-05 07:00")]}, "6h")
     assert got == dl.Window("2026-01-05 06:00", "2026-01-05 12:00")
     assert brushed_window({}, "1D") is None
+
+
+def test_a_header_click_sorts_the_drift_table(explorer: dl.DriftExplorer) -> None:
+    def header(name: str) -> Any:
+        cells = explorer.table.children[0].children
+        return next(c for c in cells if c.description.startswith(name))
+
+    assert "▼" in header("verdict").description  # the default order: worst first
+    header("column").click()
+    names = _row_names(explorer)
+    assert names == sorted(names, key=str.lower) and "▲" in header("column").description
+    header("column").click()
+    assert _row_names(explorer) == sorted(names, key=str.lower, reverse=True)
+    header("n current").click()
+    by_name = explorer.data().set_index("feature")["n_current"]
+    shown = [by_name[n] for n in _row_names(explorer)]
+    assert shown == sorted(shown, reverse=True) and "▼" in header("n current").description
+    assert explorer.last_error is None

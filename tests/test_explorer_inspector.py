@@ -9,6 +9,7 @@ import pytest
 
 import diaglab as dl
 from conftest import credit_frame, credit_target
+from diaglab import format as fmt
 from diaglab.charts.explain import waterfall_data
 
 START = pd.Timestamp("2026-01-01", tz="UTC")
@@ -149,10 +150,23 @@ def test_the_card_is_drawn_before_its_neighbours_and_flags_fill_it_in(
         threading.Event().wait(0.01)
     # drawn while the neighbours are still being found: the waterfall and the table are there
     assert "percentile" in inspector.table.value and inspector.chart.chart is not None
-    assert "finding similar reference cases" in inspector.neighbors_html.value
+    assert "finding similar reference cases" in inspector.neighbors_html.empty
+    assert inspector.neighbors_html.rows == []
     assert inspector.explanation.table["drifted_in_window"].isna().all()  # flags not yet known
     release.set()
     inspector.wait(timeout=120)
     assert inspector.last_error is None
     assert inspector.neighbors is not None and len(inspector.neighbors) == inspector.k
     assert inspector.explanation.table["drifted_in_window"].notna().all()
+
+
+def test_the_neighbours_table_sorts_by_a_header(inspector):
+    inspector.worst_picker.value = inspector.worst_picker.options[1][1]
+    inspector.wait(timeout=120)
+    table = inspector.neighbors_html
+    assert table.columns and len(table.rows) == inspector.k
+    column = next(c for c, numeric in zip(table.columns, table.numeric, strict=True) if numeric)
+    table.sort = [column, "desc"]  # what a click on that header sends
+    shown = table.frame
+    assert shown is not None and shown[column].is_monotonic_decreasing
+    assert table.rows[0][table.columns.index(column)] == fmt.value(shown[column].iloc[0], digits=4)

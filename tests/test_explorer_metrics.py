@@ -250,3 +250,14 @@ def test_capture_holds_state_query_table_and_chart(explorer: dl.MetricsExplorer)
     assert found.table["rows"]
     assert found.chart is not None and found.chart["vconcat"]
     json.dumps(found.to_json())  # JSON-safe
+
+
+def test_the_metrics_picker_is_a_checkbox_per_metric(explorer):
+    picker = explorer.metric_picker
+    assert len(picker.labels) == len(picker.options) >= 5  # every metric in sight
+    second = picker.options[1][1] if isinstance(picker.options[1], tuple) else picker.options[1]
+    picker.chosen = sorted({*picker.chosen, 1})  # what ticking the second box sends
+    explorer.wait()
+    assert second in explorer.metrics and second in picker.value
+    with pytest.raises(dl.UnknownNameError, match="unknown choice"):
+        picker.value = ("no_such_metric",)

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 import diaglab as dl
-from diaglab.queries.slice_rows import PAGE_SIZE
+from diaglab.queries.filters import where as apply_where
+from diaglab.queries.slice_rows import PAGE_SIZE, slice_rows
 
 START = pd.Timestamp("2026-01-01", tz="UTC")
 
@@ -61,7 +62,7 @@ def test_explorer_charts_finds_and_pages_through_the_worst_slice(store):
     assert rows is not None and len(rows) == PAGE_SIZE
     assert (rows["error"].diff().dropna() <= 1e-12).all()  # worst first
     total = ex._total_rows
-    assert "page 1 of" in ex.page_label.value and "diaglab-slices-row" in ex.rows_html.value
+    assert "page 1 of" in ex.page_label.value and len(ex.rows_html.rows) == PAGE_SIZE
     ex.next_button.click()
     first = ex.wait().rows["prediction_id"].iloc[0]
     assert ex.page == 1 and first not in set(rows["prediction_id"])
@@ -79,7 +80,7 @@ def test_two_features_draw_a_heatmap_and_a_click_selects_a_cell(store):
     assert ex.selected_slice == table["slice"].iloc[2]
     assert ex.wait().rows is not None and len(ex.rows) == min(PAGE_SIZE, table["n"].iloc[2])
     ex.selected_slice = None
-    assert ex.rows is None and ex.rows_html.value == ""
+    assert ex.rows is None and ex.rows_html.rows == []
 
 
 def test_controls_and_traits_stay_in_step(store):
@@ -129,3 +130,61 @@ def test_slices_found_say_which_metric_they_were_searched_by(store):
     assert "roc_auc is not searched row by row, so by error" in title
     buttons = [row.children[0] for row in ex.found_box.children if isinstance(row, dl_widgets.HBox)]
     assert all(b.layout.width == "auto" for b in buttons)  # "#10" is never cut to "#…"
+
+
+def test_a_header_click_sorts_the_rows_in_the_engine_page_by_page(store):
+    ex = dl.SliceExplorer(store, "m", by="region").wait()
+    ex.select(0)
+    ex.wait()
+    assert ex.rows_html.sort == ["error", "desc"]
+    ex.row_columns = ["income"]
+    ex.rows_html.sort = ["income", "asc"]  # what a click on the income header sends
+    first = ex.wait().rows
+    assert ex.row_sort == ["income", "asc"] and ex.page == 0
+    assert first["income"].is_monotonic_increasing
+    ex.next_button.click()
+    second = ex.wait().rows
+    # page 2 continues the order over the whole slice: not page 1's rows re-sorted
+    assert second["income"].is_monotonic_increasing
+    assert second["income"].iloc[0] >= first["income"].iloc[-1]
+    assert not set(first["prediction_id"]) & set(second["prediction_id"])
+    chosen = ex.selected_slice
+    inside = apply_where(store.table("m"), chosen).to_pandas()  # the slice, from the store
+    assert first["income"].iloc[0] == inside["income"].min()
+    ex.rows_html.sort = ["score", "desc"]
+    rows = ex.wait().rows
+    assert rows["score"].is_monotonic_decreasing and ex.rows_html.columns[4] == "score"
+    with pytest.raises(dl.UnknownNameError, match="column to sort by"):
+        slice_rows(store, "m", chosen, sort=("incme", "asc"))
+
+
+def test_the_rows_table_shows_any_chosen_column(store):
+    ex = dl.SliceExplorer(store, "m", by="region").wait()
+    ex.select(0)
+    assert "income" not in ex.wait().rows.columns
+    ex.column_picker.value = ["income"]  # a tag typed in the column chooser
+    assert ex.row_columns == ["income"]
+    rows = ex.wait().rows
+    assert "income" in rows.columns and "income" in ex.rows_html.columns
+    assert ex.state["row_columns"] == ["income"]
+    with pytest.raises(dl.UnknownNameError, match="known: employment, income, region"):
+        ex.row_columns = ["incme"]
+
+
+def test_slices_found_sort_by_a_header_and_a_row_button_selects_its_slice(store):
+    ex = dl.SliceExplorer(store, "m", by="region").wait()
+    table = ex.found_table
+    assert table.columns[0] == "slice" and "p (adj.)" in table.columns
+    ex.found_table.sort = ["rows", "asc"]
+    shown = table.frame
+    assert shown is not None and shown["rows"].is_monotonic_increasing
+    key = table.row_keys[0]
+    table.picked, table.picks = key, table.picks + 1  # the button of the first row shown
+    assert ex.selected_slice == ex.found["slice"].iloc[int(key)]
+
+
+def test_p_values_in_the_slices_found_read_as_p_values(store):
+    ex = dl.SliceExplorer(store, "m", by="region").wait()
+    at = ex.found_table.columns.index("p (adj.)")
+    shown = [row[at] for row in ex.found_table.rows]
+    assert shown and all(s.startswith("<") or "e" not in s for s in shown), shown

@@ -103,7 +103,9 @@ def test_opens_the_slowest_trace_with_its_waterfall(explorer):
     assert "m: r7" in explorer.summary.value
     spec = explorer.waterfall.spec
     assert PICK in str(spec) and "time since the trace started (ms)" in str(spec)
-    assert len(explorer.trace_list.options) == len(explorer.traces) == 25
+    assert len(explorer.trace_list.rows) == len(explorer.traces) == 25
+    durations = explorer.trace_list.frame["duration ms"]  # sorted by the duration header
+    assert durations.is_monotonic_decreasing and explorer.trace_list.sort[0] == "duration ms"
     assert "lookup" in str(explorer.latency.spec)
 
 
@@ -115,7 +117,7 @@ def test_failed_traces_and_picking_one_from_the_list(explorer):
     assert explorer.result.errors and "1 span(s) failed" in explorer.summary.value
     explorer.find = "slowest"
     explorer.wait(60)
-    explorer.trace_list.value = trace_hex(3)  # a click in the list
+    explorer.trace_list.value = trace_hex(3)  # a click on its row's button
     explorer.wait(60)
     assert explorer.trace_id == trace_hex(3)
     assert explorer.result.trace_id == trace_hex(3)
@@ -204,3 +206,10 @@ def test_inspector_shows_the_predictions_trace_or_says_why_not(traced):
         assert "has no stored spans" in ins.trace.value
     finally:
         ins.close()
+
+
+def test_the_trace_shown_is_the_row_drawn_selected_and_the_widget_syncs_its_state(explorer):
+    state = explorer.trace_list.get_state()
+    assert state["_model_module"] == "anywidget" and "rows" in state  # a widget the page can draw
+    assert explorer.trace_list.value == explorer.trace_id
+    assert explorer.trace_id in explorer.trace_list.row_keys

@@ -258,3 +258,15 @@ def test_two_processes_saving_at_once_keep_one_chain(tmp_path: Path) -> None:
     assert sorted(f.title for f in listed) == sorted(f"{n} {i}" for n in "ab" for i in range(6))
     assert listed[0].prev_hash is None
     assert all(b.prev_hash == a.hash and a.id < b.id for a, b in itertools.pairwise(listed))
+
+
+def test_a_captured_chart_does_not_ask_to_drag_a_brush(small: dl.Store) -> None:
+    ex = dl.DriftExplorer(small, "credit", window=(HALF, None)).wait()
+    try:
+        assert "drag to pick a window" in json.dumps(ex.chart_json())  # the live chart does
+        f = ex.capture("income drifted")
+    finally:
+        ex.close()
+    assert "drag to pick" not in json.dumps(f.chart)
+    assert f.chart_svg and "drag to pick" not in f.chart_svg
+    assert "alert band from the reference" in json.dumps(f.chart)  # the rest of it is kept

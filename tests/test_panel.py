@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from typing import Any
 
@@ -163,3 +164,29 @@ def test_a_captured_finding_is_chained_and_tampering_with_it_is_named(tmp_path) 
     finally:
         p.close()
         store.close()
+
+
+def test_one_click_from_a_drifted_feature_to_its_slices_and_from_a_slice_to_its_drift(
+    panel: Panel, store: dl.Store
+) -> None:
+    drift, slices = panel.explorers["drift"], panel.explorers["slices"]
+    drift.feature = "income"
+    assert panel.to_slices.description == "slices by income" and not panel.to_slices.disabled
+    assert panel.to_drift.disabled  # no slice picked yet
+    panel.to_slices.click()
+    assert slices.by == ["income"] and panel.active is slices
+    assert panel.tabs.get_title(panel.tabs.selected_index) == "Slices"
+    panel.wait(120)
+    assert "income" in slices.data().columns and slices.last_error is None
+    slices.select(0)
+    assert not panel.to_drift.disabled
+    panel.to_drift.click()
+    assert panel.active is drift
+    panel.wait(120)
+    assert drift.where == slices.selected_slice and drift.last_error is None
+    assert html.escape(str(slices.selected_slice)) in drift.window_label.value
+    pd.testing.assert_frame_equal(drift.data(), drift.spec.run(store).table)
+    drift.feature = "prediction"  # not an input feature: nothing to slice by
+    assert panel.to_slices.disabled
+    with pytest.raises(dl.UnknownNameError, match="feature to slice by"):
+        panel.slices_by("prediction")

@@ -1,5 +1,6 @@
-"""Geometry checks for the browser tests: nothing clipped, no mark outside its plot, legends
-that tell series apart. Each function returns the offenders (empty when all is well)."""
+"""Geometry checks for the browser tests: nothing clipped, no chart wider than its box, no mark
+outside its plot, legends that tell series apart. Each function returns the offenders (empty
+when all is well)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,22 @@ _OVERFLOWING = """(root) => {
     if (!scrolls && el.scrollWidth > el.clientWidth + 2 && el.clientWidth > 0) {
       const name = el.tagName.toLowerCase() + '.' + [...el.classList].join('.');
       out.push(`${name}: content ${el.scrollWidth}px in ${el.clientWidth}px`);
+    }
+  }
+  return out;
+}"""
+
+# Charts wider than their box: they scroll sideways instead of being drawn to its width.
+_SCROLLING_CHARTS = """(root) => {
+  const out = [];
+  for (const box of document.querySelectorAll(root + ' .vega-embed')) {
+    const r = box.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    if (box.scrollWidth > box.clientWidth + 2) {
+      const host = box.closest('[class*="diaglab-"][class*="-chart"], [class*="diaglab-"]');
+      const name = host ? [...host.classList].filter(c => c.startsWith('diaglab-')).join('.') : '';
+      const fit = box.dataset.fit ? ` (${box.dataset.fit})` : '';
+      out.push(`chart ${name}: ${box.scrollWidth}px wide in a ${box.clientWidth}px box${fit}`);
     }
   }
   return out;
@@ -76,9 +93,25 @@ _LEGENDS = """(root) => {
 }"""
 
 
+# Every chart shown under the root has been drawn for the width its box has now.
+_FITTED = """(root) => [...document.querySelectorAll(root + ' .diaglab-chart-host')]
+  .filter(el => el.clientWidth > 0 && el.querySelector('svg, canvas'))
+  .every(el => el.dataset.fitBox === String(el.clientWidth))"""
+
+
+def wait_fitted(page: Any, root: str, *, timeout: float = 60_000) -> None:
+    """Wait until every chart under ``root`` was redrawn for its box's current width."""
+    page.wait_for_function(_FITTED, arg=root, timeout=timeout)
+
+
 def overflowing(page: Any, root: str) -> list[str]:
     """Boxes under ``root`` whose content is wider than they are and that do not scroll."""
     return list(page.evaluate(_OVERFLOWING, root))
+
+
+def scrolling_charts(page: Any, root: str) -> list[str]:
+    """Charts under ``root`` drawn wider than their box (so they scroll sideways)."""
+    return list(page.evaluate(_SCROLLING_CHARTS, root))
 
 
 def marks_outside(page: Any, root: str) -> list[str]:
@@ -93,4 +126,9 @@ def indistinct_legends(page: Any, root: str) -> list[str]:
 
 def check(page: Any, root: str) -> list[str]:
     """Every geometry problem under ``root``."""
-    return overflowing(page, root) + marks_outside(page, root) + indistinct_legends(page, root)
+    return (
+        overflowing(page, root)
+        + scrolling_charts(page, root)
+        + marks_outside(page, root)
+        + indistinct_legends(page, root)
+    )

@@ -29,7 +29,7 @@ def test_trace_explorer_renders_switches_and_shows_a_span(
     summary = page.locator(".diaglab-trace-summary")
     expect(summary).to_contain_text("2 span(s) failed")  # postprocess and its root
     expect(summary).to_contain_text("predictions: credit: p0-")
-    options = page.locator(".diaglab-trace-list select option")
+    options = page.locator(".diaglab-trace-list tbody tr")
     assert options.count() >= 20
     expect(page.locator(".diaglab-trace-latency svg .mark-line path").first).to_be_attached()
     expect(page.locator(".diaglab-traces .diaglab-error")).to_have_text("")

@@ -8,6 +8,8 @@ import altair as alt
 import pandas as pd
 
 WIDTH = 460
+BRUSH_HINT = "drag to pick a window"
+"""What an interactive chart's subtitle says of its brush; a static copy says nothing of it."""
 
 
 def message_chart(text: str, *, width: int = WIDTH, height: int = 60) -> alt.Chart:
@@ -31,3 +33,19 @@ def dash_legend(title: str | None = None, **options: Any) -> alt.Legend:
         symbolSize=300,
         **options,
     )
+
+
+def static_chart(spec: Any) -> Any:
+    """A Vega-Lite spec as a report or image shows it: titles no longer tell the reader to
+    drag a brush that picks nothing there (a copy; ``spec`` is unchanged)."""
+    if isinstance(spec, list):
+        return [static_chart(item) for item in spec]
+    if not isinstance(spec, dict):
+        return spec
+    out = {}
+    for key, value in spec.items():
+        if key == "subtitle" and isinstance(value, str) and BRUSH_HINT in value:
+            parts = [p for p in value.split("; ") if p != BRUSH_HINT]
+            value = "; ".join(parts)
+        out[key] = value if key in ("data", "datasets") else static_chart(value)
+    return out

@@ -18,7 +18,7 @@ import altair as alt
 import pandas as pd
 
 from diaglab import format as fmt
-from diaglab.charts._common import message_chart
+from diaglab.charts._common import BRUSH_HINT, message_chart
 
 BRUSH = "window"
 """Name of the x-interval selection on the over-time chart; its value is the brushed time range."""
@@ -207,7 +207,7 @@ def over_time_chart(
     title = alt.Title(
         f"{name} per window",
         subtitle="green: alert band from the reference; red: above it"
-        + ("; drag to pick a window" if brush else ""),
+        + (f"; {BRUSH_HINT}" if brush else ""),
         anchor="start",
     )
     return alt.LayerChart(layer=layers, title=title).properties(width=width, height=height)

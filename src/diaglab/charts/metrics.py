@@ -19,7 +19,7 @@ import altair as alt
 import pandas as pd
 
 from diaglab import format as fmt
-from diaglab.charts._common import dash_legend, message_chart
+from diaglab.charts._common import BRUSH_HINT, dash_legend, message_chart
 
 BRUSH = "window"
 """Name of the x-interval selection on the volume chart; its value is the brushed time range."""
@@ -323,7 +323,7 @@ def volume_panel(
             height=height,
             title=alt.Title(
                 "volume",
-                subtitle="drag to pick a window" if brush else "",
+                subtitle=BRUSH_HINT if brush else "",
                 anchor="start",
                 fontSize=12,
             ),

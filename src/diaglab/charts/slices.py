@@ -55,6 +55,10 @@ def chart_frame(
     )
     frame["count_text"] = [f"n={fmt.count(n)}" for n in frame["n"]]
     frame["value_text"] = [fmt.number(v) for v in frame["value"]]
+    # a bar's value is printed right of its whisker, and right of the dashed overall line when
+    # the whisker ends before it: a label that started left of the line would run across it
+    end = frame["upper"].where(np.isfinite(frame["upper"]), frame["value"]).fillna(0.0)
+    frame["x_text"] = np.fmax(end.to_numpy(dtype=float), frame["overall"].to_numpy(dtype=float))
     frame["row_label"] = [
         f"{a}  ({c})" for a, c in zip(frame["label"], frame["count_text"], strict=True)
     ]
@@ -90,7 +94,8 @@ def bar_chart(
     frame: pd.DataFrame, *, metric: str, title: str, width: int = WIDTH
 ) -> alt.TopLevelMixin:
     """Horizontal bars per slice with their interval, the overall value as a rule, the value
-    printed at the end of each bar; each row's label carries its count."""
+    printed past the end of each whisker and past the rule; each row's label carries its
+    count."""
     pick = alt.selection_point(name=PICK, fields=["key"], on="click", clear="dblclick")
     height = max(60, 22 * len(frame))
     order = frame.sort_values("value", ascending=False)["row_label"].tolist()
@@ -126,9 +131,6 @@ def bar_chart(
         alt.Chart(frame.head(1))
         .mark_rule(color="#333", strokeDash=[4, 3], clip=True)
         .encode(x="overall:Q", tooltip=[alt.Tooltip("overall:Q", format=fmt.VEGA_NUMBER)])
-    )
-    values = values.transform_calculate(
-        x_text="isValid(datum.upper) ? datum.upper : (isValid(datum.value) ? datum.value : 0)"
     )
     return alt.layer(bars, whiskers, values, overall).properties(title=title)
 

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Callable
 from typing import Any
 
+import ipywidgets as w
+import pandas as pd
+
 from diaglab.charts.drift import SEVERITY_COLORS, effect_label
+from diaglab.errors import unknown
 from diaglab.queries.filters import Slice
 from diaglab.queries.window import Window
 
@@ -107,3 +112,62 @@ def feature_summary(rec: dict[Any, Any]) -> str:
     if isinstance(reason, str) and reason:
         parts.append(f"<i>{html.escape(reason)}</i>")
     return " · ".join(parts)
+
+
+SEVERITY_RANK = {"none": 0, "minor": 1, "moderate": 2, "major": 3}
+DEFAULT_SORT = ("verdict", "desc")  # the worst drift first
+# header -> the values it sorts by (verdicts by rank, then by effect, as the default order)
+_SORT_BY = {
+    "column": lambda t: t["feature"].astype(str).str.lower(),
+    "verdict": lambda t: (
+        t["severity"].map(SEVERITY_RANK).fillna(0)
+        + pd.to_numeric(t["effect"], errors="coerce").fillna(-1.0).clip(-1, 1e6) / 2e6
+    ),
+    "effect": lambda t: pd.to_numeric(t["effect"], errors="coerce"),
+    "n current": lambda t: pd.to_numeric(t["n_current"], errors="coerce"),
+    "p (adj.)": lambda t: pd.to_numeric(t["p_adjusted"], errors="coerce"),
+}
+
+
+def sort_features(table: pd.DataFrame, column: str, direction: str) -> pd.DataFrame:
+    """The drift table's rows in a header's order (missing values last, ties kept in order)."""
+    if column not in _SORT_BY:
+        raise unknown("drift table column", column, list(_SORT_BY))
+    order = (
+        pd.DataFrame({"key": _SORT_BY[column](table).to_numpy()}, index=table.index)
+        .sort_values("key", ascending=direction != "desc", na_position="last", kind="stable")
+        .index
+    )
+    return table.loc[order].reset_index(drop=True)
+
+
+def sort_header(sort: tuple[str, str], on_sort: Callable[[str], None]) -> w.HBox:
+    """The table's header: a button per sortable column, an arrow on the column sorted by."""
+    cells: list[w.Widget] = []
+    for name, px in (("column", 160), *COLUMNS):
+        if name not in _SORT_BY:
+            cells.append(w.HTML(f"<span style='{CELL}width:{px}px'>{name}</span>"))
+            continue
+        arrow = (" ▼" if sort[1] == "desc" else " ▲") if sort[0] == name else ""
+        button = w.Button(
+            description=name + arrow,
+            tooltip=f"sort by {name}",
+            layout=w.Layout(width=f"{px}px", height="24px", padding="0"),
+        )
+        button.add_class("diaglab-drift-sort")
+        button.style.font_weight = "bold" if arrow else "normal"
+        button.on_click(lambda _b, name=name: on_sort(name))
+        cells.append(button)
+    header = w.HBox(
+        cells, layout=w.Layout(border_bottom="1px solid #ccc", min_width="max-content")
+    )
+    header.add_class("diaglab-drift-header")
+    return header
+
+
+def next_sort(sort: tuple[str, str], column: str) -> tuple[str, str]:
+    """A click on ``column``: the other direction of the same column, else text A→Z and
+    numbers largest first."""
+    if sort[0] == column:
+        return (column, "asc" if sort[1] == "desc" else "desc")
+    return (column, "asc" if column == "column" else "desc")

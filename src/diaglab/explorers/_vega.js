@@ -6,6 +6,9 @@
 // 2. One `_params` listener per view, removed when the view is replaced: Altair adds one per
 //    embed and never removes it, so a parameter change reached views that had been replaced
 //    (`Unrecognized signal name: "window_lo"` when a chart without that parameter was shown).
+// 3. The chart fits the width it is given: drawn wider than its box, it is drawn again with its
+//    plots narrower (every view width scaled; axes and legends keep their size), and again when
+//    the box is resized. Below NARROW px, side-by-side parts stack and legends go below.
 
 const RUNTIMES = (globalThis.__diaglabVegaRuntimes ??= new Map());
 
@@ -39,6 +42,101 @@ async function importPacked(packed) {
   }
 }
 
+const NARROW = 600; // px: below it, parts stack and legends move under the plot
+const MIN_PLOT = 120; // px: a plot is never drawn narrower
+const SLACK = 4; // px of rounding the fit tolerates
+// objects whose `width` is not a view's (a bar's width, a legend's, the config's defaults)
+const NOT_VIEWS = new Set(["mark", "encoding", "config", "data", "datasets", "params",
+  "transform", "legend", "axis", "title", "header", "scale"]);
+
+function viewWidths(node, out = []) {
+  if (Array.isArray(node)) {
+    for (const item of node) viewWidths(item, out);
+  } else if (node && typeof node === "object") {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === "width" && typeof value === "number") out.push(value);
+      else if (!NOT_VIEWS.has(key)) viewWidths(value, out);
+    }
+  }
+  return out;
+}
+
+function scaleWidths(node, factor) {
+  if (Array.isArray(node)) return node.map((item) => scaleWidths(item, factor));
+  if (!node || typeof node !== "object") return node;
+  const out = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === "width" && typeof value === "number") {
+      out[key] = Math.max(MIN_PLOT, Math.floor(value * factor));
+    } else {
+      out[key] = NOT_VIEWS.has(key) ? value : scaleWidths(value, factor);
+    }
+  }
+  return out;
+}
+
+// A narrow box: side-by-side parts one under the other, legends below their plot.
+function stacked(spec) {
+  const out = structuredClone(spec);
+  (function walk(node) {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (!node || typeof node !== "object") return;
+    if (Array.isArray(node.hconcat)) {
+      node.vconcat = node.hconcat;
+      delete node.hconcat;
+    }
+    if (node.facet && typeof node.facet === "object" && node.facet.column && !node.facet.row) {
+      node.facet.row = node.facet.column;
+      delete node.facet.column;
+    }
+    for (const [key, value] of Object.entries(node)) if (!NOT_VIEWS.has(key)) walk(value);
+  })(out);
+  out.config = { ...(out.config ?? {}) };
+  out.config.legend = { ...(out.config.legend ?? {}), orient: "bottom" };
+  return out;
+}
+
+// The chart's width with vega-embed's own padding (room for its actions menu), and the room
+// its box gives it (vega-embed draws into `el` itself, which it marks `.vega-embed`).
+// Chart titles and subtitles longer than the box broken into lines (Vega-Lite draws an array
+// of strings as lines): a title is text, it does not get narrower with the plots.
+const CHAR_PX = 6.5; // px per character of an 11-13 px title font, rounded up
+function wrapped(text, box) {
+  const most = Math.max(20, Math.floor((box - 24) / CHAR_PX));
+  if (typeof text !== "string" || text.length <= most) return text;
+  const lines = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && line.length + 1 + word.length > most) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+function wrapTitles(spec, box) {
+  const out = structuredClone(spec);
+  (function walk(node) {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (!node || typeof node !== "object") return;
+    if (typeof node.title === "string") node.title = wrapped(node.title, box);
+    else if (node.title && typeof node.title === "object" && !Array.isArray(node.title)) {
+      node.title.text = wrapped(node.title.text, box);
+      if (node.title.subtitle) node.title.subtitle = wrapped(node.title.subtitle, box);
+    }
+    for (const [key, value] of Object.entries(node)) if (!NOT_VIEWS.has(key)) walk(value);
+  })(out);
+  return out;
+}
+
+function measured(el) {
+  return { drawn: el.scrollWidth, room: el.clientWidth };
+}
+
 function cleanJson(data) {
   return JSON.parse(JSON.stringify(data ?? null));
 }
@@ -54,8 +152,11 @@ function hasSignal(view, name) {
 
 async function render({ model, el }) {
   const { vegaEmbed, lodashDebounce } = await loadRuntime(model);
+  el.classList.add("diaglab-chart-host");
   let api = null;
   let generation = 0;
+  let fittedTo = null; // the box width the chart was last drawn for
+  let around = null; // px the chart takes beside its widest plot (axes, legends, padding)
 
   function showError(error) {
     const box = document.createElement("div");
@@ -78,13 +179,16 @@ async function render({ model, el }) {
       return;
     }
     const embedOptions = structuredClone(model.get("embed_options")) ?? undefined;
+    const box = el.clientWidth;
     let next;
     try {
-      next = await vegaEmbed(el, spec, embedOptions);
+      next = await fitted(spec, embedOptions, box, () => mine !== generation);
     } catch (error) {
       showError(error);
       return;
     }
+    if (next == null) return; // a newer spec is being embedded
+    fittedTo = box;
     if (mine !== generation) {
       next.finalize(); // a newer spec arrived while this one was being embedded
       return;
@@ -131,6 +235,58 @@ async function render({ model, el }) {
     model.save_changes();
   }
 
+  // Embed `spec` as it is; while it is drawn wider than `box`, again with narrower plots.
+  async function fitted(spec, options, box, stale) {
+    const base = box > 0 ? wrapTitles(box < NARROW ? stacked(spec) : spec, box) : spec;
+    const widths = viewWidths(base);
+    const widest = Math.max(...widths);
+    let scaled = base;
+    if (box > 0 && widths.length && around !== null && widest + around > box) {
+      // what the last drawing took beside its plots: most redraws fit at the first try
+      scaled = scaleWidths(base, Math.max(MIN_PLOT, box - around - SLACK) / widest);
+    }
+    el.dataset.fitBox = ""; // being drawn
+    let next = await vegaEmbed(el, scaled, options);
+    for (let tries = 0; box > 0 && widths.length && tries < 4; tries++) {
+      if (stale()) {
+        next.finalize();
+        return null;
+      }
+      const { drawn, room } = measured(el);
+      if (room === 0) break;
+      const plot = Math.max(...viewWidths(scaled));
+      around = drawn - plot; // axes, legends, padding
+      // done when it fits and uses the room (or is drawn at its own width)
+      if (drawn <= room + 1 && (plot >= widest || drawn >= room - 3 * SLACK)) break;
+      const factor = Math.min(1, Math.max(MIN_PLOT, room - around - SLACK) / widest);
+      const narrower = factor === 1 ? base : scaleWidths(base, factor);
+      if (JSON.stringify(narrower) === JSON.stringify(scaled)) break; // at the smallest plot
+      next.finalize();
+      scaled = narrower;
+      next = await vegaEmbed(el, scaled, options);
+    }
+    const { drawn, room } = measured(el);
+    el.dataset.fit = `box ${box}, drawn ${drawn} in ${room}`;
+    el.dataset.fitBox = String(box); // the browser tests wait until it is the box's width
+    return next;
+  }
+
+  // a box resized (a narrower window, a side panel, a tab shown): fit the chart again
+  const refit = lodashDebounce(() => {
+    const box = el.clientWidth;
+    if (api == null || box === 0 || fittedTo === null) return;
+    const { drawn, room } = measured(el);
+    const fits = drawn <= room + 1;
+    if (fits && (Math.abs(box - fittedTo) < 8 || fittedTo === 0)) {
+      fittedTo = box; // still fits (or drawn while hidden, and fits): nothing to redraw
+      el.dataset.fitBox = String(box);
+      return;
+    }
+    reembed();
+  }, 150);
+  const observer = new ResizeObserver(refit);
+  observer.observe(el);
+
   async function onParams() {
     if (api != null) await applyParams(api.view); // else the embed in flight applies them
   }
@@ -154,6 +310,7 @@ async function render({ model, el }) {
   await reembed();
   return () => {
     generation++;
+    observer.disconnect();
     model.off("change:spec", reembed);
     model.off("change:embed_options", reembed);
     model.off("change:debounce_wait", reembed);

@@ -72,9 +72,10 @@ class Chart(alt.JupyterChart):
     front end imports the chart library from the shared :func:`runtime`."""
 
     _esm = (_HERE / "_vega.js").read_text()
-    # A chart wider than the cell or panel it sits in scrolls inside its own box (the
-    # wrapper takes the chart's width), instead of running under its neighbours or being cut.
+    # A chart is drawn to the width of its box (_vega.js fits it); should it still come out
+    # wider (a plot at its smallest), it scrolls inside its own box rather than being cut.
     _css = """
+    .diaglab-chart-host { display: block; min-width: 0; max-width: 100%; }
     .vega-embed { overflow-x: auto; max-width: 100%; }
     .vega-embed .chart-wrapper { width: max-content; }
     .vega-embed details[title="Click to view actions"] { position: sticky; }

@@ -31,6 +31,7 @@ from diaglab.explorers._base import (
     scope_state,
 )
 from diaglab.explorers._controls import SLICE_HINT, WINDOW_HINT, run_button, text_box, vega_chart
+from diaglab.explorers._table import Table
 from diaglab.explorers._windows import (
     OptionalWindowTrait,
     brushed_window,
@@ -380,7 +381,8 @@ class ChangeExplorer(Explorer):
             f"<b>{html.escape(target)}</b> in the window {html.escape(str(self.window))}: "
             f"{total:,} rows, the 20 with the largest error first"
         )
-        table = w.HTML(rows.to_html(index=False, max_rows=20, float_format="{:.4g}".format))
+        table = Table()  # sorts the 20 rows shown; scrolls inside its box when wider
+        table.show(rows)
         self.detail.children = [head, table]
         return rows
 

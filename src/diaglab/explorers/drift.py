@@ -47,13 +47,16 @@ from diaglab.explorers._controls import (
     vega_chart,
 )
 from diaglab.explorers._drift_table import (
-    CELL,
-    COLUMNS,
+    DEFAULT_SORT,
     ROLE_TAG,
+    SEVERITY_RANK,
     describe_window,
     feature_summary,
+    next_sort,
     number_text,
     row_cells,
+    sort_features,
+    sort_header,
     where_text,
 )
 from diaglab.explorers._windows import (
@@ -73,7 +76,6 @@ from diaglab.specs import Scope
 from diaglab.specs.catalog import DriftOverTimeSpec, DriftSpec
 from diaglab.stats.drift import RULE, drift_summary
 
-SEVERITY_RANK = {"none": 0, "minor": 1, "moderate": 2, "major": 3}
 STATISTIC = "psi"
 
 
@@ -192,8 +194,12 @@ class DriftExplorer(Explorer):
         self.run_button = run_button()
         self.window_label = w.HTML("")
         self.window_label.add_class("diaglab-drift-window")
-        self.table = w.VBox(layout=w.Layout(min_width="560px", margin="0 12px 0 0"))
+        # the table scrolls inside its own box when the cell is narrower than its columns
+        self.table = w.VBox(
+            layout=w.Layout(max_width="100%", overflow_x="auto", margin="0 12px 0 0")
+        )
         self.table.add_class("diaglab-drift-table")
+        self.table_sort: tuple[str, str] = DEFAULT_SORT  # a header click changes it
         self.feature_label = w.HTML("")
         self.feature_label.add_class("diaglab-drift-feature")
         self.chart = vega_chart(
@@ -214,7 +220,10 @@ class DriftExplorer(Explorer):
         status = w.HBox(
             [self.progress, self.updating, self.status], layout=w.Layout(align_items="center")
         )
-        detail = w.VBox([self.feature_label, self.chart], layout=w.Layout(width="520px"))
+        detail = w.VBox(  # beside the table when there is room, else under it, at any width
+            [self.feature_label, self.chart],
+            layout=w.Layout(flex="1 1 520px", min_width="0", max_width="100%"),
+        )
         body = w.HBox(
             [self.table, detail], layout=w.Layout(flex_flow="row wrap", align_items="flex-start")
         )
@@ -388,14 +397,9 @@ class DriftExplorer(Explorer):
 
     def _render_table(self, table: pd.DataFrame) -> None:
         series = self._over_time
-        header = w.HTML(
-            f"<div style='font-weight:600;color:#444;border-bottom:1px solid #ccc'>"
-            f"<span style='{CELL}width:160px'>column</span>"
-            + "".join(f"<span style='{CELL}width:{px}px'>{name}</span>" for name, px in COLUMNS)
-            + "</div>"
-        )
-        header.add_class("diaglab-drift-header")
-        rows: list[w.Widget] = [header]
+        sort = self.table_sort
+        table = sort_features(table, *sort)
+        rows: list[w.Widget] = [sort_header(sort, self._sort_table)]
         for rec in table.to_dict(orient="records"):
             name = str(rec["feature"])
             if name not in self._rows:
@@ -404,7 +408,10 @@ class DriftExplorer(Explorer):
                 )
                 button.on_click(lambda _b, name=name: self._select(name))
                 cells = w.HTML()
-                row = w.HBox([button, cells], layout=w.Layout(align_items="center"))
+                row = w.HBox(
+                    [button, cells],
+                    layout=w.Layout(align_items="center", min_width="max-content"),
+                )
                 row.add_class("diaglab-drift-row")
                 self._rows[name] = (row, button, cells)
             row, button, cells = self._rows[name]
@@ -415,6 +422,13 @@ class DriftExplorer(Explorer):
             cells.value = row_cells(rec, spark)
             rows.append(row)
         self.table.children = rows
+
+    @Explorer._guard
+    def _sort_table(self, column: str) -> None:
+        """A header click: the rows re-drawn in that column's order (no query runs)."""
+        self.table_sort = next_sort(self.table_sort, column)
+        if self._report is not None:
+            self._render_table(self._report.table)
 
     @Explorer._guard
     def _select(self, name: str) -> None:

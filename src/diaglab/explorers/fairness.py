@@ -27,6 +27,7 @@ from diaglab.explorers._base import (
     resolve_model,
     scope_state,
 )
+from diaglab.explorers._checklist import CheckList
 from diaglab.explorers._controls import (
     CHART_ACTIONS,
     SLICE_HINT,
@@ -163,14 +164,11 @@ class FairnessExplorer(Explorer):
     def _build_widgets(self, models: list[str]) -> None:
         narrow = w.Layout(width="190px")
         self.model_picker = w.Dropdown(options=models, description="model", layout=narrow)
-        self.sensitive_picker = w.SelectMultiple(
-            options=[], description="groups by", rows=4, layout=w.Layout(width="260px")
-        )
-        self.metric_picker = w.SelectMultiple(
+        self.sensitive_picker = CheckList(description="groups by", layout=w.Layout(width="100%"))
+        self.metric_picker = CheckList(
             options=[(TITLES[m], m) for m in GROUP_METRICS],
             description="metrics",
-            rows=4,
-            layout=w.Layout(width="300px"),
+            layout=w.Layout(width="100%"),
         )
         self.freq_picker = freq_picker()
         self.threshold_text = text_box("threshold", "registered", width="190px")
@@ -191,13 +189,11 @@ class FairnessExplorer(Explorer):
         controls = w.VBox(
             [
                 w.HBox(
-                    [
-                        w.VBox([self.model_picker, self.freq_picker, self.threshold_text]),
-                        self.sensitive_picker,
-                        self.metric_picker,
-                        self.run_button,
-                    ]
+                    [self.model_picker, self.freq_picker, self.threshold_text, self.run_button],
+                    layout=w.Layout(flex_flow="row wrap"),
                 ),
+                self.sensitive_picker,
+                self.metric_picker,
                 self.window_text,
                 self.where_text,
             ]

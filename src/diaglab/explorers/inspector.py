@@ -28,6 +28,7 @@ from diaglab.charts.traces import waterfall_chart as trace_waterfall
 from diaglab.errors import InputError
 from diaglab.explorers._base import Explorer, checked_where, enable_offline_charts, resolve_model
 from diaglab.explorers._controls import text_box, vega_chart
+from diaglab.explorers._table import Table
 from diaglab.explorers._windows import WindowTrait
 from diaglab.explorers.coordinator import Job
 from diaglab.queries.explain import Explanation
@@ -167,7 +168,7 @@ class PredictionInspector(Explorer):
         self.chart = vega_chart("pick a prediction", "diaglab-inspector-waterfall", actions=False)
         self.table = w.HTML("")
         self.table.add_class("diaglab-inspector-table")
-        self.neighbors_html = w.HTML("")
+        self.neighbors_html = Table(empty="no reference rows")
         self.neighbors_html.add_class("diaglab-inspector-neighbors")
         self.whatif_feature = w.Dropdown(
             options=[], description="what if", layout=w.Layout(width="240px")
@@ -357,7 +358,8 @@ class PredictionInspector(Explorer):
         self.whatif = None
         self.whatif_result.value = ""
         self._render_explanation(ex)
-        self.neighbors_html.value = _PENDING.format("finding similar reference cases")
+        self.neighbors_html.empty = "finding similar reference cases…"
+        self.neighbors_html.clear()
         self.counterfactual_html.value = _PENDING.format("searching a counterfactual")
         feats = ex.top
         keep = self.whatif_feature.value if self.whatif_feature.value in feats else feats[0]
@@ -389,7 +391,8 @@ class PredictionInspector(Explorer):
         self.explanation, self.neighbors, self.counterfactual_result = flagged, near, cf
         if self.whatif is None:
             self._render_explanation(flagged)
-        self.neighbors_html.value = _neighbors_html(near)
+        self.neighbors_html.empty = "no reference rows"
+        self.neighbors_html.show(near.drop(columns=["segment"], errors="ignore"))
         self.counterfactual_html.value = _counterfactual_html(cf)
         self._render_trace(*traced)
 
@@ -526,20 +529,6 @@ def _whatif_html(r: WhatIf) -> str:
         move = f"probability {fmt.number(before)} → <b>{fmt.number(after)}</b>"
     flip = " · <b>decision flips</b>" if r.flipped else ""
     return f"{html.escape(_changes(r.changes))}: {move}{flip}"
-
-
-def _neighbors_html(df: pd.DataFrame) -> str:
-    if df.empty:
-        return "<i>no reference rows</i>"
-    cols = [c for c in df.columns if c not in ("segment",)]
-    return str(
-        df[cols].to_html(
-            index=False,
-            float_format=lambda v: fmt.number(v, digits=4),
-            classes="diaglab-neighbors",
-            border=0,
-        )
-    )
 
 
 def _counterfactual_html(cf: Counterfactual | None) -> str:

@@ -30,6 +30,7 @@ from diaglab.explorers._base import (
     resolve_model,
     scope_state,
 )
+from diaglab.explorers._checklist import CheckList
 from diaglab.explorers._controls import (
     CHART_ACTIONS,
     SLICE_HINT,
@@ -162,9 +163,7 @@ class MetricsExplorer(Explorer):
     def _build_widgets(self, models: list[str]) -> None:
         narrow = w.Layout(width="190px")
         self.model_picker = w.Dropdown(options=models, description="model", layout=narrow)
-        self.metric_picker = w.SelectMultiple(
-            options=[], description="metrics", rows=5, layout=w.Layout(width="300px")
-        )
+        self.metric_picker = CheckList(description="metrics", layout=w.Layout(width="100%"))
         self.freq_picker = freq_picker()
         self.by_picker = w.Dropdown(
             options=[_NONE],
@@ -189,12 +188,10 @@ class MetricsExplorer(Explorer):
         controls = w.VBox(
             [
                 w.HBox(
-                    [
-                        w.VBox([self.model_picker, self.by_picker, self.freq_picker]),
-                        self.metric_picker,
-                        self.run_button,
-                    ]
+                    [self.model_picker, self.by_picker, self.freq_picker, self.run_button],
+                    layout=w.Layout(flex_flow="row wrap"),
                 ),
+                self.metric_picker,
                 w.HBox([self.window_text, self.as_of_text]),
                 self.where_text,
             ]

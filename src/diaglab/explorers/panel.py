@@ -197,6 +197,7 @@ class Panel(w.VBox):
         except Exception:
             self.close()
             raise
+        pages = self._with_links(pages, [k for k, *_ in EXPLORERS if k in wanted])
         self.tabs = w.Tab(children=pages)
         for i, title in enumerate(titles):
             self.tabs.set_title(i, title)
@@ -234,6 +235,64 @@ class Panel(w.VBox):
             self.unavailable[key] = f"{cls_name} could not open model {model!r}: {exc}"
             return None
         return explorer
+
+    def _with_links(self, pages: list[w.Widget], keys: list[str]) -> list[w.Widget]:
+        """One click between drift and slices: above the Drift tab, "the slices it hurts"
+        (the Slices tab grouped by the drifted feature); above the Slices tab, "its drift"
+        (the Drift tab scoped to the selected slice)."""
+        drift, slices = self.explorers.get("drift"), self.explorers.get("slices")
+        if drift is None or slices is None:
+            return pages
+        self.to_slices = w.Button(icon="arrow-right", layout=w.Layout(width="auto"))
+        self.to_slices.add_class("diaglab-panel-to-slices")
+        self.to_slices.on_click(lambda _b: self._guarded(self.slices_by))
+        self.to_drift = w.Button(icon="arrow-right", layout=w.Layout(width="auto"))
+        self.to_drift.add_class("diaglab-panel-to-drift")
+        self.to_drift.on_click(lambda _b: self._guarded(self.drift_of_slice))
+        drift.observe(self._show_links, names="feature")
+        slices.observe(self._show_links, names="selected_slice")
+        self._show_links()
+        out = list(pages)
+        for key, link in (("drift", self.to_slices), ("slices", self.to_drift)):
+            at = keys.index(key)
+            out[at] = w.VBox([w.HBox([link], layout=w.Layout(justify_content="flex-end")), out[at]])
+        return out
+
+    def _show_links(self, change: Any = None) -> None:
+        feature = self.explorers["drift"].feature
+        usable = feature is not None and feature in self.explorers["slices"].by_picker.options
+        self.to_slices.disabled = not usable
+        self.to_slices.description = (
+            f"slices by {feature}" if usable else "slices by a drifted input feature"
+        )
+        self.to_slices.tooltip = "the Slices tab grouped by this feature: where it hurts"
+        chosen = self.explorers["slices"].selected_slice
+        self.to_drift.disabled = chosen is None
+        self.to_drift.description = "drift in this slice" if chosen else "drift in a picked slice"
+        self.to_drift.tooltip = "the Drift tab scoped to " + (str(chosen) if chosen else "it")
+
+    def _guarded(self, action: Any) -> None:
+        try:
+            action()
+        except Exception as exc:  # shown under the header, as every explorer shows its own
+            self.export_status.value = error_html(exc)
+
+    def slices_by(self, feature: str | None = None) -> Explorer:
+        """The Slices tab grouped by ``feature`` (default: the Drift tab's feature), shown."""
+        feature = feature or self.explorers["drift"].feature
+        slices = self.explorers["slices"]
+        if feature not in slices.by_picker.options:
+            raise unknown("feature to slice by", feature, list(slices.by_picker.options))
+        slices.by = [feature]
+        return self.show("slices")
+
+    def drift_of_slice(self) -> Explorer:
+        """The Drift tab scoped to the Slices tab's selected slice, shown."""
+        chosen = self.explorers["slices"].selected_slice
+        if chosen is None:
+            raise InputError("pick a slice in the Slices tab first (a bar or a slice found)")
+        self.selection.slice = chosen
+        return self.show("drift")
 
     def _build_header(self) -> None:
         self.selection_html = w.HTML("")

@@ -24,6 +24,7 @@ from diaglab.charts.slices import PICK, slice_chart
 from diaglab.errors import InputError, unknown
 from diaglab.explorers._base import Explorer, checked_where, enable_offline_charts, scope_state
 from diaglab.explorers._controls import WINDOW_HINT, run_button, text_box, vega_chart
+from diaglab.explorers._table import Table
 from diaglab.explorers._windows import WindowTrait, format_window, parse_window
 from diaglab.explorers.coordinator import Job
 from diaglab.queries.filters import Slice
@@ -38,6 +39,7 @@ from diaglab.stats.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS, Di
 from diaglab.store.schema import columns_for
 
 _NONE = "(none)"
+ROW_ORDER = ("error", "desc")  # the engine's own order of a slice's rows: worst first
 
 
 class SliceExplorer(Explorer):
@@ -81,6 +83,13 @@ class SliceExplorer(Explorer):
     """The selected slice (dl.Slice), or None: what a panel links to the other explorers."""
     page = traitlets.Int(0)
     """The page of the selected slice's rows shown (int, from 0)."""
+    row_columns = traitlets.List(traitlets.Unicode())
+    """Features shown in the rows table besides the selected slice's own (list of str)."""
+    row_sort = traitlets.List(
+        traitlets.Unicode(), default_value=list(ROW_ORDER), minlen=2, maxlen=2
+    )
+    """The rows' order, ``[column, "asc" | "desc"]``: the engine sorts (``ORDER BY``), then
+    pages; a click on a column header of the rows table sets it."""
     prediction_id = traitlets.Unicode(None, allow_none=True)
     """The prediction picked from the rows shown (str), or None: a panel opens it in the
     inspector."""
@@ -168,8 +177,18 @@ class SliceExplorer(Explorer):
         self.found_box.add_class("diaglab-slices-table")
         self.selected_label = w.HTML("")
         self.selected_label.add_class("diaglab-slices-selected")
-        self.rows_html = w.HTML("")
+        self.rows_html = Table(
+            sort=ROW_ORDER, local=False, row_class="diaglab-slices-row", empty=""
+        )
         self.rows_html.add_class("diaglab-slices-rows")
+        self.rows_html.observe(self._on_row_sort, names="sort")
+        self.column_picker = w.TagsInput(
+            allowed_tags=features, allow_duplicates=False, layout=w.Layout(flex="1 1 auto")
+        )
+        self.column_picker.add_class("diaglab-slices-columns")
+        self.column_picker.observe(self._on_row_columns, names="value")
+        self.found_table = Table(sort=("score", "desc"), row_class="diaglab-slices-found")
+        self.found_table.observe(self._on_found_pick, names="picks")
         self.prev_button = w.Button(description="◀ prev", layout=w.Layout(width="80px"))
         self.next_button = w.Button(description="next ▶", layout=w.Layout(width="80px"))
         self.page_label = w.HTML("")
@@ -202,7 +221,11 @@ class SliceExplorer(Explorer):
         self.found_title = w.HTML("<b>slices found</b> (worst first)")
         found = w.VBox([self.found_title, self.found_box])
         pager = w.HBox([self.prev_button, self.page_label, self.next_button, self.row_picker])
-        rows = w.VBox([self.selected_label, pager, self.rows_html])
+        columns = w.HBox(
+            [w.HTML("rows also show&nbsp;", layout=w.Layout(flex="0 0 auto")), self.column_picker],
+            layout=w.Layout(align_items="center"),
+        )
+        rows = w.VBox([self.selected_label, pager, columns, self.rows_html])
         self.children = [controls, status, self.error_area, self.chart, found, rows]
         self.add_class("diaglab-slices")
 
@@ -215,6 +238,8 @@ class SliceExplorer(Explorer):
             self.by2_picker.value = self.by[1] if len(self.by) > 1 else _NONE
             self.window_text.value = format_window(self.window)
             self.where_text.value = self.where or ""
+            self.column_picker.value = list(self.row_columns)
+            self.rows_html.sort = list(self.row_sort)
         finally:
             self._ready = True
 
@@ -242,9 +267,19 @@ class SliceExplorer(Explorer):
         value = checked_where(self._store, self.model or self._schema.model, proposal["value"])
         return value.expression if isinstance(value, Slice) else value
 
-    @traitlets.observe("metric", "by", "window", "where", "selected_slice", "page")
+    @traitlets.validate("row_columns")
+    def _valid_row_columns(self, proposal: Any) -> list[str]:
+        for f in proposal["value"]:
+            if f not in self._schema.features:
+                raise unknown("feature", f, list(self._schema.features))
+        return list(dict.fromkeys(proposal["value"]))
+
+    @traitlets.observe(
+        "metric", "by", "window", "where", "selected_slice", "page", "row_columns", "row_sort"
+    )
     def _selection_changed(self, change: Any) -> None:
-        if change["name"] in ("window", "where", "selected_slice") and self.page != 0:
+        resets = ("window", "where", "selected_slice", "row_sort")
+        if change["name"] in resets and self.page != 0:
             self.page = 0  # other rows: from their first page
         if self._ready:
             self._sync_controls()
@@ -290,6 +325,20 @@ class SliceExplorer(Explorer):
     def _on_row_pick(self, change: Any) -> None:
         if change["new"]:
             self.prediction_id = change["new"]
+
+    @Explorer._guard
+    def _on_row_columns(self, change: Any) -> None:
+        if self._ready:
+            self.row_columns = list(change["new"])
+
+    @Explorer._guard
+    def _on_row_sort(self, change: Any) -> None:
+        if self._ready:
+            self.row_sort = list(change["new"])
+
+    @Explorer._guard
+    def _on_found_pick(self, change: Any) -> None:
+        self.select(int(self.found_table.picked))
 
     @Explorer._guard
     def _turn(self, step: int) -> None:
@@ -362,22 +411,17 @@ class SliceExplorer(Explorer):
             )
 
     def _render_found(self, search: FoundSlices) -> None:
+        found = search.table
         rows: list[w.Widget] = []
-        for i, rec in enumerate(search.table.to_dict(orient="records")):
-            button = w.Button(
-                description=f"#{i + 1}",
-                tooltip=str(rec["predicate"]),
-                layout=w.Layout(min_width="52px", width="auto", height="26px"),  # "#10" whole
+        if len(found):
+            self.found_table.show(
+                _found_columns(found),
+                buttons=[f"#{i + 1}" for i in range(len(found))],
+                titles=[str(p) for p in found["predicate"]],
+                formats={"p (adj.)": fmt.pvalue},
             )
-            button.on_click(lambda _b, i=i: self._pick_found(i))
-            text = w.HTML(
-                f"<span style='font-size:12px'><code>{html.escape(str(rec['predicate']))}</code>"
-                f" — {html.escape(str(rec['why']))}</span>"
-            )
-            row = w.HBox([button, text], layout=w.Layout(align_items="center"))
-            row.add_class("diaglab-slices-found")
-            rows.append(row)
-        if not rows:
+            rows.append(self.found_table)
+        else:
             note = "no slice is significantly worse than the rest (after FDR control)"
             rows.append(w.HTML(f"<i>{note}</i>"))
             lines = misses_text(search.nearest_misses)
@@ -391,26 +435,32 @@ class SliceExplorer(Explorer):
                 )
         self.found_box.children = rows
 
-    @Explorer._guard
-    def _pick_found(self, i: int) -> None:
-        self.select(i)
-
     def _rows_request(self) -> tuple[Any, ...] | None:
         """The rows shown: of the selected slice, in the window and filter, one page."""
         if self.selected_slice is None:
             return None
-        return (self.model, self.selected_slice, self.window, self.where, self.page)
+        sort = None if tuple(self.row_sort) == ROW_ORDER else tuple(self.row_sort)
+        return (
+            self.model,
+            self.selected_slice,
+            self.window,
+            self.where,
+            self.page,
+            tuple(self.row_columns),
+            sort,
+        )
 
     def _run_rows(self, job: Job) -> tuple[pd.DataFrame, int]:
-        model, chosen, window, where, page = job.key
+        model, chosen, window, where, page, extra, sort = job.key
+        columns = list(dict.fromkeys([*chosen.columns, *extra]))
         return slice_rows(
-            self._store, model, chosen, window, where, page=page, columns=chosen.columns
+            self._store, model, chosen, window, where, page=page, columns=columns, sort=sort
         )
 
     def _clear_rows(self) -> None:
         self._rows, self._total_rows = None, 0
         self.selected_label.value = ""
-        self.rows_html.value = ""
+        self.rows_html.clear()
         self.page_label.value = ""
         self.row_picker.options = [("open a prediction…", "")]
 
@@ -423,7 +473,7 @@ class SliceExplorer(Explorer):
             ", worst first"
         )
         self.page_label.value = f"&nbsp;page {self.page + 1} of {pages}&nbsp;"
-        self.rows_html.value = _rows_table(rows)
+        self.rows_html.show(rows)
         self.row_picker.options = [("open a prediction…", "")] + [
             (f"{pid} · score {_num(score)}", str(pid))
             for pid, score in zip(
@@ -467,6 +517,8 @@ class SliceExplorer(Explorer):
             **scope_state(self._scope()),
             "metric": self.metric,
             "by": list(self.by),
+            "row_columns": list(self.row_columns),
+            "row_sort": list(self.row_sort),
             "selected_slice": None
             if self.selected_slice is None
             else self.selected_slice.expression,
@@ -477,24 +529,17 @@ def _num(v: Any) -> str:
     return fmt.number(v)
 
 
-def _rows_table(rows: pd.DataFrame) -> str:
-    if rows.empty:
-        return "<i>no rows</i>"
-    head = "".join(f"<th style='padding:2px 6px'>{html.escape(str(c))}</th>" for c in rows.columns)
-    body = []
-    for rec in rows.to_dict(orient="records"):
-        cells = "".join(
-            f"<td style='padding:2px 6px'>{html.escape(_cell(v))}</td>" for v in rec.values()
-        )
-        body.append(f"<tr class='diaglab-slices-row'>{cells}</tr>")
-    return (
-        "<table style='font-size:12px;border-collapse:collapse'>"
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-    )
-
-
-def _cell(v: Any) -> str:
-    return fmt.value(v, digits=4)
+def _found_columns(found: pd.DataFrame) -> pd.DataFrame:
+    """The slices found as a reader compares them: the slice, its rows, the metric in it and
+    overall, the adjusted p-value and the search's score (the columns of ``dl.find_slices``)."""
+    metric = str(found["metric"].iloc[0]) if "metric" in found.columns and len(found) else ""
+    shown = {"predicate": "slice", "support": "rows", "labelled": "labelled"}
+    if "value" in found.columns:
+        shown |= {"value": metric or "value", "overall": "overall", "difference": "difference"}
+    else:
+        shown |= {"value_a": f"{metric} a", "value_b": f"{metric} b", "did": "difference"}
+    shown |= {"p_adjusted": "p (adj.)", "score": "score", "why": "why"}
+    return found[[c for c in shown if c in found.columns]].rename(columns=shown)
 
 
 def _nearest_miss(search: FoundSlices) -> str:

@@ -26,6 +26,7 @@ from diaglab.charts.traces import PICK, latency_chart, trace_summary_html, water
 from diaglab.errors import unknown
 from diaglab.explorers._base import Explorer, enable_offline_charts
 from diaglab.explorers._controls import freq_picker, run_button, vega_chart
+from diaglab.explorers._table import Table
 from diaglab.explorers._windows import WindowTrait, format_window
 from diaglab.explorers.coordinator import Job
 from diaglab.queries.span_stats import SpanStats
@@ -180,7 +181,7 @@ class TraceExplorer(Explorer):
         )
         self.freq_picker = freq_picker()
         self.run_button = run_button()
-        self.trace_list = w.Select(options=[], rows=8, layout=w.Layout(width="620px"))
+        self.trace_list = Table(sort=("duration ms", "desc"), empty="no trace found")
         self.trace_list.add_class("diaglab-trace-list")
         self.summary = w.HTML("")
         self.summary.add_class("diaglab-trace-summary")
@@ -347,8 +348,7 @@ class TraceExplorer(Explorer):
         self.span = None
         self._loading = True
         try:
-            listed = [value for _, value in self.trace_list.options]
-            self.trace_list.value = tid if tid in listed else None
+            self.trace_list.value = tid if tid in self.trace_list.row_keys else None
         finally:
             self._loading = False
         chart = waterfall_chart(result.spans, title=f"trace {tid}")
@@ -372,17 +372,20 @@ class TraceExplorer(Explorer):
     # -- rendering --------------------------------------------------------------------------
 
     def _render_list(self) -> None:
-        options = []
-        for rec in self.traces.to_dict(orient="records"):
-            start = pd.Timestamp(rec["start"]).strftime("%Y-%m-%d %H:%M:%S")
-            label = (
-                f"{rec['trace_id']}  {rec['name']}  {rec['duration_ms']:,.1f} ms  "
-                f"{start}  {rec['status']}"
-            )
-            options.append((label, str(rec["trace_id"])))
+        found = self.traces
+        shown = pd.DataFrame(
+            {
+                "trace": found["trace_id"].astype(str),
+                "root span": found["name"],
+                "duration ms": found["duration_ms"],
+                "start": pd.to_datetime(found["start"]).dt.strftime("%Y-%m-%d %H:%M:%S"),
+                "status": found["status"],
+            }
+        )
+        ids = shown["trace"].tolist()
         self._loading = True
         try:
-            self.trace_list.options = options
+            self.trace_list.show(shown, buttons=["open"] * len(ids), titles=ids, keys=ids)
         finally:
             self._loading = False
 

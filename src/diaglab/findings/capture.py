@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from diaglab.charts._common import static_chart
 from diaglab.errors import InputError, unknown
 from diaglab.findings import stored
 from diaglab.findings._recorder import Recorded, recording
@@ -247,7 +248,7 @@ def record(
         table = frame
     hidden = sensitive_columns(store, model)
     evidence = table.drop(columns=[c for c in table.columns if str(c) in hidden])
-    chart_json = redact_spec(plain(chart), hidden) if chart else None
+    chart_json = static_chart(redact_spec(plain(chart), hidden)) if chart else None
     query: dict[str, Any] = query_of(spec) if spec is not None else {}
     if recorded is not None:
         query.update(ibis=recorded.get("ibis"), sql=recorded.get("sql"))

@@ -51,7 +51,8 @@ white-space:nowrap}
 table.diaglab-table td.num{text-align:right;font-variant-numeric:tabular-nums}
 .more{color:#555;font-size:12px}
 pre{white-space:pre-wrap;font-size:11px;background:#f3f3f3;padding:6px}
-@media print{.finding{break-inside:avoid-page}details{display:none}}
+@media print{h2,.finding .meta,.note{break-after:avoid-page}.chart,tr{break-inside:avoid-page}
+.chart img{max-height:120mm;width:auto}details{display:none}}
 """
 
 

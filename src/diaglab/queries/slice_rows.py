@@ -7,7 +7,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from diaglab.errors import InputError
+from diaglab.errors import InputError, unknown
 from diaglab.queries.filters import where as apply_where
 from diaglab.queries.scope import scoped_table
 
@@ -37,12 +37,15 @@ def slice_rows(
     page: int = 0,
     page_size: int = PAGE_SIZE,
     columns: list[str] | None = None,
+    sort: tuple[str, str] | None = None,
 ) -> tuple[pd.DataFrame, int]:
     """One page of a slice's predictions, highest error first, and the slice's row count.
 
     Sorting and paging run in the engine (``ORDER BY error DESC LIMIT page_size OFFSET …``);
     unlabelled rows come last. ``columns`` adds feature columns to the role columns (a feature
-    named like a role column comes as ``feature:<name>``).
+    named like a role column comes as ``feature:<name>``). ``sort=(column, "asc" | "desc")``
+    orders by one of the page's columns instead (missing values last, then by error), still
+    in the engine: page 2 is the next 20 rows in that order, not page 1 re-sorted.
     """
     if page < 0 or page_size < 1:
         raise InputError(f"page must be >= 0 and page_size >= 1, got {page}, {page_size}")
@@ -55,10 +58,20 @@ def slice_rows(
     roles = ["prediction_id", "timestamp", "model_version", "prediction", "score", "label"]
     # features by their stored columns: the feature "score" is "feature:score" beside the score
     extra = [c for c in (schema.columns.get(c, c) for c in columns or []) if c not in roles]
+    shown = [*roles, "error", "latency_ms", *extra]
+    keys = [ibis._.error.isnull(), ibis.desc("error"), "prediction_id"]
+    if sort is not None:
+        column, direction = sort
+        if column not in shown:
+            raise unknown("column to sort by", column, shown)
+        if direction not in ("asc", "desc"):
+            raise unknown("sort direction", direction, ["asc", "desc"])
+        first = ibis.desc(column) if direction == "desc" else ibis.asc(column)
+        keys = [ibis._[column].isnull(), first, *keys]
     ordered = (
         table.mutate(error=err)
-        .order_by([ibis._.error.isnull(), ibis.desc("error"), "prediction_id"])
-        .select(*roles, "error", "latency_ms", *extra)
+        .order_by(keys)
+        .select(*shown)
         .limit(page_size, offset=page * page_size)
     )
     return ordered.to_pyarrow().to_pandas(), total
