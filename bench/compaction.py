@@ -62,6 +62,45 @@ def _log_segments(root: Path, segments: int, rows: int) -> float:
     return time.perf_counter() - t
 
 
+def _log_share(args: tuple[str, int, int, int, int]) -> float:
+    """One producer process's share: segments ``first`` to ``first + count - 1`` of ``total``."""
+    root, first, count, rows, total = args
+    import diaglab as dl
+
+    rng = np.random.default_rng(first)
+    frame = feature_frame(rows * 50, seed=1)
+    ts = timestamps(rows * total)
+    t = time.perf_counter()
+    with dl.open(root, read_only=True, refresh=False) as store:
+        for i in range(first, first + count):
+            part = frame.iloc[(i % 50) * rows : (i % 50 + 1) * rows]
+            store.log(
+                MODEL,
+                part,
+                rng.random(rows),
+                timestamps=ts.iloc[i * rows : (i + 1) * rows].to_numpy(),
+            )
+    return time.perf_counter() - t
+
+
+def _log_in_parallel(root: Path, segments: int, rows: int, procs: int) -> float:
+    """``segments`` segments written by ``procs`` producer processes at once (each its own
+    ``Store.log`` calls: segment file, fsync, rename, a record in the shared audit chain)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    _log_segments(root, 1, rows)  # the model's schema first, as a first producer makes it
+    share = -(-(segments - 1) // procs)
+    jobs = [
+        (str(root), 1 + k * share, min(share, segments - 1 - k * share), rows, segments)
+        for k in range(procs)
+        if segments - 1 - k * share > 0
+    ]
+    t = time.perf_counter()
+    with ProcessPoolExecutor(len(jobs)) as pool:
+        list(pool.map(_log_share, jobs))
+    return time.perf_counter() - t
+
+
 def _child(code: str, *args: str) -> dict[str, Any]:
     env_path = f"{HERE.parent / 'src'}:{HERE.parent}"
     out = subprocess.run(
@@ -165,10 +204,27 @@ def _compact(root: Path) -> dict[str, Any]:
     }
 
 
-def small(work: Path, segments: int) -> dict[str, Any]:
-    root = work / f"small-{segments}-{os.getpid()}"  # a new path: the audit key logs a path's heads
-    result: dict[str, Any] = {"case": "small", "segments": segments, "rows": segments * 100}
-    result["write_s"] = round(_log_segments(root, segments, 100), 1)
+def write(root: Path, segments: int, procs: int) -> dict[str, Any]:
+    """Only the producers' part of ``small``: a store of ``segments`` 100-row segments."""
+    result: dict[str, Any] = {"case": "write", "segments": segments, "rows": segments * 100}
+    result["load_before"] = machine()["load_avg"]
+    result["write_s"] = round(_log_in_parallel(root, segments, 100, procs), 1)
+    result["segments_per_s"] = round(segments / result["write_s"], 1)
+    result["write_procs"] = procs
+    result["load_after"] = machine()["load_avg"]
+    return result
+
+
+def small(work: Path, segments: int, procs: int, store: Path | None) -> dict[str, Any]:
+    """Before/after compaction of ``segments`` 100-row segments; ``store``: one ``write`` made
+    (left as it was found until compaction: the audit key logs a path's heads)."""
+    if store is None:
+        root = work / f"small-{segments}-{os.getpid()}"  # a new path for the same reason
+        result = write(root, segments, procs)
+    else:
+        root = store
+        result = {"write": "earlier, by `write`"}
+    result["case"] = "small"
     result["before"] = _measure(root, "slices")
     result["compaction"] = _compact(root)
     result["after"] = _measure(root, "slices")
@@ -196,15 +252,19 @@ def drift(work: Path, rows: int) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.compaction")
-    parser.add_argument("case", choices=["small", "drift"])
+    parser.add_argument("case", choices=["write", "small", "drift"])
     parser.add_argument("work")
     parser.add_argument("--segments", type=int, default=5_000)
     parser.add_argument("--rows", default="10M")
+    parser.add_argument("--procs", type=int, default=4, help="producer processes writing")
+    parser.add_argument("--store", type=Path, help="small: a store `write` made")
     args = parser.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    if args.case == "small":
-        print(json.dumps(small(work, args.segments)))
+    if args.case == "write":
+        print(json.dumps(write(work, args.segments, args.procs)))
+    elif args.case == "small":
+        print(json.dumps(small(work, args.segments, args.procs, args.store)))
     else:
         print(json.dumps(drift(work, parse_size(args.rows))))
 

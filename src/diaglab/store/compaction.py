@@ -250,7 +250,8 @@ def compact(
     Parameters
     ----------
     root : str or Path
-        The store's directory.
+        The store's directory, or the URL of a store on object storage (or its mirror): see
+        :mod:`diaglab.store.remote_compaction` for how it is merged there.
     target_size : int or str
         Size a merged segment grows to (``"128MB"``); segments of half of it or more are left
         as they are.
@@ -270,9 +271,15 @@ def compact(
     -------
     CompactionReport
     """
+    from diaglab.store import object_store
     from diaglab.store.segments import check_model_name
 
-    root = Path(root)
+    remote = (
+        object_store.attach(str(root))
+        if object_store.is_url(root)
+        else object_store.attached(Path(root))
+    )
+    root = remote.mirror if remote is not None else Path(root)
     target = parse_size(target_size)
     for kind in kinds:
         if kind not in KINDS:
@@ -281,6 +288,18 @@ def compact(
             )
     if min_age < 0 or grace < 0 or max_rows < 1:
         raise InputError("min_age and grace must be >= 0 seconds and max_rows >= 1")
+    if remote is not None:
+        from diaglab.store.remote_compaction import compact_remote
+
+        return compact_remote(
+            remote,
+            target=target,
+            min_age=min_age,
+            grace=grace,
+            kinds=kinds,
+            models=models,
+            max_rows=max_rows,
+        )
     start = time.perf_counter()
     total = CompactionReport()
     for kind in kinds:
@@ -335,22 +354,43 @@ def _compact_stream(
     return report
 
 
-def _delete_replaced(segments: Sequence[Any], grace: float) -> int:
-    """Delete the files merged (and chained) more than ``grace`` seconds ago."""
+def _file_age(seg: Any) -> float:
+    return time.time() - float(seg.path.stat().st_mtime)
+
+
+def _unlink(seg: Any) -> None:
+    seg.path.unlink(missing_ok=True)
+
+
+def _delete_replaced(
+    segments: Sequence[Any],
+    grace: float,
+    *,
+    age: Callable[[Any], float | None] = _file_age,
+    delete: Callable[[Any], None] = _unlink,
+) -> int:
+    """Delete the files merged (and chained) more than ``grace`` seconds ago: ``age`` says how
+    long ago a merged segment was stored (None: not known, keep its sources), ``delete``
+    deletes a replaced one."""
     headers = {s.id: merged_header(str(s.path)) for s in segments if is_merged(s.id)}
     replaced = {r for header in headers.values() for r in header.replaces}
-    by: dict[str, Path] = {}  # a replaced file -> the merged file that shows its rows now
+    by: dict[str, Any] = {}  # a replaced file -> the merged segment that shows its rows now
     for seg in segments:
         if seg.id in headers and seg.id not in replaced:
             for r in headers[seg.id].replaces:  # flattened: every file it replaces, at any depth
-                by[r] = seg.path
-    now = time.time()
+                by[r] = seg
+    ages: dict[str, float | None] = {}
     deleted = 0
     for seg in segments:
         merged = by.get(seg.id)
-        if merged is not None and now - merged.stat().st_mtime >= grace:
+        if merged is None:
+            continue
+        if merged.id not in ages:
+            ages[merged.id] = age(merged)
+        stored = ages[merged.id]
+        if stored is not None and stored >= grace:
             fault_point("compaction-deleting")
-            seg.path.unlink(missing_ok=True)
+            delete(seg)
             deleted += 1
     return deleted
 
