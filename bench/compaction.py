@@ -39,6 +39,7 @@ from bench._common import feature_frame, machine, parse_size, timestamps
 
 HERE = Path(__file__).parent
 REPEAT = 3
+TIMEOUT: float | None = None  # seconds a timed child may run (--timeout), then "> TIMEOUT"
 MODEL = "m"
 
 
@@ -102,14 +103,19 @@ def _log_in_parallel(root: Path, segments: int, rows: int, procs: int) -> float:
 
 
 def _child(code: str, *args: str) -> dict[str, Any]:
+    """Run ``code`` in a fresh process; ``{"timeout": s}`` when it ran past ``TIMEOUT`` s."""
     env_path = f"{HERE.parent / 'src'}:{HERE.parent}"
-    out = subprocess.run(
-        [sys.executable, "-c", code, *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": env_path},
-        check=False,
-    )
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", code, *args],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": env_path},
+            check=False,
+            timeout=TIMEOUT,
+        )
+    except subprocess.TimeoutExpired:
+        return {"timeout": TIMEOUT}
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-2000:])
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -152,7 +158,9 @@ print(json.dumps({"ingest": time.perf_counter() - t, "rows": report.rows}))
 """
 
 
-def _median(runs: list[dict[str, Any]], key: str) -> float:
+def _median(runs: list[dict[str, Any]], key: str) -> float | str:
+    if any("timeout" in r for r in runs):
+        return f"> {TIMEOUT:g} s (stopped)"
     return round(statistics.median(r[key] for r in runs), 3)
 
 
@@ -172,9 +180,10 @@ def _measure(root: Path, what: str) -> dict[str, Any]:
         "mb": round(sum(f.path.stat().st_size for f in files) / 1e6, 1),
     }
     _fresh_copy(root)
-    ingest = [_child(_INGEST, str(root))]
-    out["ingest_s"] = round(ingest[0]["ingest"], 2)
-    ro = [_child(_READ_ONLY_QUERY, str(root), what) for _ in range(REPEAT)]
+    out["ingest_s"] = _median([_child(_INGEST, str(root))], "ingest")
+    ro: list[dict[str, Any]] = []
+    while len(ro) < REPEAT and not any("timeout" in r for r in ro):
+        ro.append(_child(_READ_ONLY_QUERY, str(root), what))
     out["read_only_open_s"], out["read_only_query_s"] = _median(ro, "open"), _median(ro, "query")
     if what == "drift":
         wr = [_child(_WRITER_QUERY, str(root)) for _ in range(REPEAT)]
@@ -225,9 +234,14 @@ def small(work: Path, segments: int, procs: int, store: Path | None) -> dict[str
         root = store
         result = {"write": "earlier, by `write`"}
     result["case"] = "small"
-    result["before"] = _measure(root, "slices")
-    result["compaction"] = _compact(root)
-    result["after"] = _measure(root, "slices")
+    for step, run in (
+        ("before", lambda: _measure(root, "slices")),
+        ("compaction", lambda: _compact(root)),
+        ("after", lambda: _measure(root, "slices")),
+    ):
+        result[step] = run()
+        result[step]["load_avg"] = machine()["load_avg"]
+        print(json.dumps({step: result[step]}), file=sys.stderr, flush=True)  # as it goes
     result["machine"] = machine()
     return result
 
@@ -245,12 +259,15 @@ def drift(work: Path, rows: int) -> dict[str, Any]:
     result["compaction"] = _compact(root)
     result["after"] = _measure(root, "drift")
     for side in ("read_only_query_s", "writer_query_s"):
-        result[f"ratio_{side}"] = round(result["before"][side] / result["after"][side], 2)
+        before, after = result["before"][side], result["after"][side]
+        if isinstance(before, float) and isinstance(after, float):
+            result[f"ratio_{side}"] = round(before / after, 2)
     result["machine"] = machine()
     return result
 
 
 def main() -> None:
+    global REPEAT, TIMEOUT
     parser = argparse.ArgumentParser(prog="python -m bench.compaction")
     parser.add_argument("case", choices=["write", "small", "drift"])
     parser.add_argument("work")
@@ -258,7 +275,10 @@ def main() -> None:
     parser.add_argument("--rows", default="10M")
     parser.add_argument("--procs", type=int, default=4, help="producer processes writing")
     parser.add_argument("--store", type=Path, help="small: a store `write` made")
+    parser.add_argument("--repeat", type=int, default=REPEAT, help="runs per timed query")
+    parser.add_argument("--timeout", type=float, help="seconds a timed child may run")
     args = parser.parse_args()
+    REPEAT, TIMEOUT = args.repeat, args.timeout
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     if args.case == "write":
