@@ -39,6 +39,7 @@ from bench._common import feature_frame, machine, parse_size, timestamps
 
 HERE = Path(__file__).parent
 REPEAT = 3
+TIMEOUT: float | None = None  # seconds a timed child may run (--timeout), then "> TIMEOUT"
 MODEL = "m"
 
 
@@ -62,15 +63,59 @@ def _log_segments(root: Path, segments: int, rows: int) -> float:
     return time.perf_counter() - t
 
 
+def _log_share(args: tuple[str, int, int, int, int]) -> float:
+    """One producer process's share: segments ``first`` to ``first + count - 1`` of ``total``."""
+    root, first, count, rows, total = args
+    import diaglab as dl
+
+    rng = np.random.default_rng(first)
+    frame = feature_frame(rows * 50, seed=1)
+    ts = timestamps(rows * total)
+    t = time.perf_counter()
+    with dl.open(root, read_only=True, refresh=False) as store:
+        for i in range(first, first + count):
+            part = frame.iloc[(i % 50) * rows : (i % 50 + 1) * rows]
+            store.log(
+                MODEL,
+                part,
+                rng.random(rows),
+                timestamps=ts.iloc[i * rows : (i + 1) * rows].to_numpy(),
+            )
+    return time.perf_counter() - t
+
+
+def _log_in_parallel(root: Path, segments: int, rows: int, procs: int) -> float:
+    """``segments`` segments written by ``procs`` producer processes at once (each its own
+    ``Store.log`` calls: segment file, fsync, rename, a record in the shared audit chain)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    _log_segments(root, 1, rows)  # the model's schema first, as a first producer makes it
+    share = -(-(segments - 1) // procs)
+    jobs = [
+        (str(root), 1 + k * share, min(share, segments - 1 - k * share), rows, segments)
+        for k in range(procs)
+        if segments - 1 - k * share > 0
+    ]
+    t = time.perf_counter()
+    with ProcessPoolExecutor(len(jobs)) as pool:
+        list(pool.map(_log_share, jobs))
+    return time.perf_counter() - t
+
+
 def _child(code: str, *args: str) -> dict[str, Any]:
+    """Run ``code`` in a fresh process; ``{"timeout": s}`` when it ran past ``TIMEOUT`` s."""
     env_path = f"{HERE.parent / 'src'}:{HERE.parent}"
-    out = subprocess.run(
-        [sys.executable, "-c", code, *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": env_path},
-        check=False,
-    )
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", code, *args],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": env_path},
+            check=False,
+            timeout=TIMEOUT,
+        )
+    except subprocess.TimeoutExpired:
+        return {"timeout": TIMEOUT}
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-2000:])
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -113,7 +158,9 @@ print(json.dumps({"ingest": time.perf_counter() - t, "rows": report.rows}))
 """
 
 
-def _median(runs: list[dict[str, Any]], key: str) -> float:
+def _median(runs: list[dict[str, Any]], key: str) -> float | str:
+    if any("timeout" in r for r in runs):
+        return f"> {TIMEOUT:g} s (stopped)"
     return round(statistics.median(r[key] for r in runs), 3)
 
 
@@ -133,9 +180,10 @@ def _measure(root: Path, what: str) -> dict[str, Any]:
         "mb": round(sum(f.path.stat().st_size for f in files) / 1e6, 1),
     }
     _fresh_copy(root)
-    ingest = [_child(_INGEST, str(root))]
-    out["ingest_s"] = round(ingest[0]["ingest"], 2)
-    ro = [_child(_READ_ONLY_QUERY, str(root), what) for _ in range(REPEAT)]
+    out["ingest_s"] = _median([_child(_INGEST, str(root))], "ingest")
+    ro: list[dict[str, Any]] = []
+    while len(ro) < REPEAT and not any("timeout" in r for r in ro):
+        ro.append(_child(_READ_ONLY_QUERY, str(root), what))
     out["read_only_open_s"], out["read_only_query_s"] = _median(ro, "open"), _median(ro, "query")
     if what == "drift":
         wr = [_child(_WRITER_QUERY, str(root)) for _ in range(REPEAT)]
@@ -165,13 +213,35 @@ def _compact(root: Path) -> dict[str, Any]:
     }
 
 
-def small(work: Path, segments: int) -> dict[str, Any]:
-    root = work / f"small-{segments}-{os.getpid()}"  # a new path: the audit key logs a path's heads
-    result: dict[str, Any] = {"case": "small", "segments": segments, "rows": segments * 100}
-    result["write_s"] = round(_log_segments(root, segments, 100), 1)
-    result["before"] = _measure(root, "slices")
-    result["compaction"] = _compact(root)
-    result["after"] = _measure(root, "slices")
+def write(root: Path, segments: int, procs: int) -> dict[str, Any]:
+    """Only the producers' part of ``small``: a store of ``segments`` 100-row segments."""
+    result: dict[str, Any] = {"case": "write", "segments": segments, "rows": segments * 100}
+    result["load_before"] = machine()["load_avg"]
+    result["write_s"] = round(_log_in_parallel(root, segments, 100, procs), 1)
+    result["segments_per_s"] = round(segments / result["write_s"], 1)
+    result["write_procs"] = procs
+    result["load_after"] = machine()["load_avg"]
+    return result
+
+
+def small(work: Path, segments: int, procs: int, store: Path | None) -> dict[str, Any]:
+    """Before/after compaction of ``segments`` 100-row segments; ``store``: one ``write`` made
+    (left as it was found until compaction: the audit key logs a path's heads)."""
+    if store is None:
+        root = work / f"small-{segments}-{os.getpid()}"  # a new path for the same reason
+        result = write(root, segments, procs)
+    else:
+        root = store
+        result = {"write": "earlier, by `write`"}
+    result["case"] = "small"
+    for step, run in (
+        ("before", lambda: _measure(root, "slices")),
+        ("compaction", lambda: _compact(root)),
+        ("after", lambda: _measure(root, "slices")),
+    ):
+        result[step] = run()
+        result[step]["load_avg"] = machine()["load_avg"]
+        print(json.dumps({step: result[step]}), file=sys.stderr, flush=True)  # as it goes
     result["machine"] = machine()
     return result
 
@@ -189,22 +259,32 @@ def drift(work: Path, rows: int) -> dict[str, Any]:
     result["compaction"] = _compact(root)
     result["after"] = _measure(root, "drift")
     for side in ("read_only_query_s", "writer_query_s"):
-        result[f"ratio_{side}"] = round(result["before"][side] / result["after"][side], 2)
+        before, after = result["before"][side], result["after"][side]
+        if isinstance(before, float) and isinstance(after, float):
+            result[f"ratio_{side}"] = round(before / after, 2)
     result["machine"] = machine()
     return result
 
 
 def main() -> None:
+    global REPEAT, TIMEOUT
     parser = argparse.ArgumentParser(prog="python -m bench.compaction")
-    parser.add_argument("case", choices=["small", "drift"])
+    parser.add_argument("case", choices=["write", "small", "drift"])
     parser.add_argument("work")
     parser.add_argument("--segments", type=int, default=5_000)
     parser.add_argument("--rows", default="10M")
+    parser.add_argument("--procs", type=int, default=4, help="producer processes writing")
+    parser.add_argument("--store", type=Path, help="small: a store `write` made")
+    parser.add_argument("--repeat", type=int, default=REPEAT, help="runs per timed query")
+    parser.add_argument("--timeout", type=float, help="seconds a timed child may run")
     args = parser.parse_args()
+    REPEAT, TIMEOUT = args.repeat, args.timeout
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    if args.case == "small":
-        print(json.dumps(small(work, args.segments)))
+    if args.case == "write":
+        print(json.dumps(write(work, args.segments, args.procs)))
+    elif args.case == "small":
+        print(json.dumps(small(work, args.segments, args.procs, args.store)))
     else:
         print(json.dumps(drift(work, parse_size(args.rows))))
 

@@ -54,6 +54,7 @@ def _child(target: str, name: str, rate: int, seconds: float) -> None:
             i += 1
         time.sleep(max(0.0, tick - (time.perf_counter() - start - now)))
     elapsed = time.perf_counter() - start
+    cpu = os.times()
     t = time.perf_counter()
     logger.close(timeout=300)
     stats = logger.stats()
@@ -69,6 +70,11 @@ def _child(target: str, name: str, rate: int, seconds: float) -> None:
                 "p99_us": us[int(len(us) * 0.99)],
                 "max_us": us[-1],
                 "close_s": time.perf_counter() - t,
+                # where the time went: this process's CPU while logging (the caller's loop
+                # and the Logger's writer thread), against the wall time it had
+                "cpu_user_s": cpu.user,
+                "cpu_sys_s": cpu.system,
+                "wall_s": elapsed,
             }
         )
     )
@@ -145,6 +151,7 @@ def main(argv: list[str] | None = None) -> None:
     from s3_server import s3_server
 
     out: dict[str, Any] = {"machine": machine(), "procs": args.procs, "rate": args.rate}
+    print(json.dumps(out), file=sys.stderr, flush=True)
     out["seconds"] = args.seconds
     with tempfile.TemporaryDirectory(prefix="diaglab-bench-s3-") as tmp, s3_server() as srv:
         work = Path(tmp)
@@ -161,9 +168,12 @@ def main(argv: list[str] | None = None) -> None:
             results = _run(target, args.procs, args.rate, args.seconds, work / name, env)
             out[name] = {
                 "wall_s": time.perf_counter() - t,
+                "load_after_producers": machine()["load_avg"],
                 "children": results,
-                "check": _check(target, results),
             }
+            print(json.dumps({name: out[name]}), file=sys.stderr, flush=True)  # as it goes
+            out[name]["check"] = _check(target, results)
+            print(json.dumps({name: out[name]["check"]}), file=sys.stderr, flush=True)
     for name in ("s3", "local"):
         kids = out[name]["children"]
         out[name]["p99_us_median"] = statistics.median(r["p99_us"] for r in kids)

@@ -172,10 +172,11 @@ def cmd_compact(args: argparse.Namespace) -> int:
     """Merge small segments into large ones (see :mod:`diaglab.store.compaction`); reads and
     writes segment files only, so it runs beside a process holding the store open."""
     from diaglab.store.compaction import compact
+    from diaglab.store.object_store import is_url
     from diaglab.store.segments import existing_store
 
     report = compact(
-        existing_store(args.store),
+        args.store if is_url(args.store) else existing_store(args.store),
         target_size=args.target_size,
         min_age=args.min_age,
         grace=args.grace,

@@ -36,11 +36,13 @@ its version's identity, findings are one file each).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,6 +67,9 @@ DEFAULT_GRACE = 300.0
 MAX_ROWS = 2_000_000
 """Rows per merged segment at most: the merge holds its rows in memory (~1 GB at 2M rows x 50
 columns), and DuckDB ingests in groups of this size anyway."""
+READERS = 4
+"""Sources read (and hashed) at once: small files are mostly system calls and decompression,
+which release the GIL."""
 MERGED_ROW_GROUP_ROWS = 131_072
 """Parquet row group of a merged segment: readers scan row groups in parallel, and 1M-row groups
 (what a producer's segment gets: one per flush) made a 3M-row drift over two merged files 2.6x
@@ -250,7 +255,8 @@ def compact(
     Parameters
     ----------
     root : str or Path
-        The store's directory.
+        The store's directory, or the URL of a store on object storage (or its mirror): see
+        :mod:`diaglab.store.remote_compaction` for how it is merged there.
     target_size : int or str
         Size a merged segment grows to (``"128MB"``); segments of half of it or more are left
         as they are.
@@ -270,9 +276,15 @@ def compact(
     -------
     CompactionReport
     """
+    from diaglab.store import object_store
     from diaglab.store.segments import check_model_name
 
-    root = Path(root)
+    remote = (
+        object_store.attach(str(root))
+        if object_store.is_url(root)
+        else object_store.attached(Path(root))
+    )
+    root = remote.mirror if remote is not None else Path(root)
     target = parse_size(target_size)
     for kind in kinds:
         if kind not in KINDS:
@@ -281,6 +293,18 @@ def compact(
             )
     if min_age < 0 or grace < 0 or max_rows < 1:
         raise InputError("min_age and grace must be >= 0 seconds and max_rows >= 1")
+    if remote is not None:
+        from diaglab.store.remote_compaction import compact_remote
+
+        return compact_remote(
+            remote,
+            target=target,
+            min_age=min_age,
+            grace=grace,
+            kinds=kinds,
+            models=models,
+            max_rows=max_rows,
+        )
     start = time.perf_counter()
     total = CompactionReport()
     for kind in kinds:
@@ -335,22 +359,43 @@ def _compact_stream(
     return report
 
 
-def _delete_replaced(segments: Sequence[Any], grace: float) -> int:
-    """Delete the files merged (and chained) more than ``grace`` seconds ago."""
+def _file_age(seg: Any) -> float:
+    return time.time() - float(seg.path.stat().st_mtime)
+
+
+def _unlink(seg: Any) -> None:
+    seg.path.unlink(missing_ok=True)
+
+
+def _delete_replaced(
+    segments: Sequence[Any],
+    grace: float,
+    *,
+    age: Callable[[Any], float | None] = _file_age,
+    delete: Callable[[Any], None] = _unlink,
+) -> int:
+    """Delete the files merged (and chained) more than ``grace`` seconds ago: ``age`` says how
+    long ago a merged segment was stored (None: not known, keep its sources), ``delete``
+    deletes a replaced one."""
     headers = {s.id: merged_header(str(s.path)) for s in segments if is_merged(s.id)}
     replaced = {r for header in headers.values() for r in header.replaces}
-    by: dict[str, Path] = {}  # a replaced file -> the merged file that shows its rows now
+    by: dict[str, Any] = {}  # a replaced file -> the merged segment that shows its rows now
     for seg in segments:
         if seg.id in headers and seg.id not in replaced:
             for r in headers[seg.id].replaces:  # flattened: every file it replaces, at any depth
-                by[r] = seg.path
-    now = time.time()
+                by[r] = seg
+    ages: dict[str, float | None] = {}
     deleted = 0
     for seg in segments:
         merged = by.get(seg.id)
-        if merged is not None and now - merged.stat().st_mtime >= grace:
+        if merged is None:
+            continue
+        if merged.id not in ages:
+            ages[merged.id] = age(merged)
+        stored = ages[merged.id]
+        if stored is not None and stored >= grace:
             fault_point("compaction-deleting")
-            seg.path.unlink(missing_ok=True)
+            delete(seg)
             deleted += 1
     return deleted
 
@@ -388,30 +433,40 @@ def _plan(
     return [g for g in groups if len(g) >= 2]
 
 
+def _read_checked(seg: Any, rec: dict[str, Any] | None) -> pa.Table | str:
+    """A source's rows, read from the very bytes checked against its audit record; or why not."""
+    if rec is None:
+        return "is in no audit record"
+    data = seg.path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != rec.get("sha256"):
+        return "differs from its audit record"
+    return pq.read_table(pa.BufferReader(data)).replace_schema_metadata(None)
+
+
 def _merge(
     root: Path, kind: str, model: str, group: list[Any], chained: dict[str, dict[str, Any]]
 ) -> CompactionReport:
     """Merge one run into a new segment, after checking each source against its audit record."""
     from diaglab.store.segments import write_segment
 
-    records = []
-    for seg in group:
-        rec = chained.get(seg.path.name)
-        if rec is None or audit.file_sha256(seg.path) != rec.get("sha256"):
-            why = "is in no audit record" if rec is None else "differs from its audit record"
-            return CompactionReport(skipped=(f"{seg.path} {why}; run diaglab verify",))
-        records.append(rec)
+    with ThreadPoolExecutor(READERS) as pool:
+        loaded = list(pool.map(lambda s: _read_checked(s, chained.get(s.path.name)), group))
     tables: list[pa.Table] = []
+    records = []
+    for seg, got in zip(group, loaded, strict=True):
+        if isinstance(got, str):
+            return CompactionReport(skipped=(f"{seg.path} {got}; run diaglab verify",))
+        tables.append(got)
+        records.append(chained[seg.path.name])
     srcs: list[tuple[str, int]] = []
     replaces: list[str] = []
-    for seg in group:
-        tables.append(pq.read_table(seg.path).replace_schema_metadata(None))
+    for seg, table in zip(group, tables, strict=True):
         if is_merged(seg.id):
             header = merged_header(str(seg.path))
             srcs += header.sources
             replaces += header.replaces
         else:
-            srcs.append((seg.id, tables[-1].num_rows))
+            srcs.append((seg.id, table.num_rows))
         replaces.append(seg.id)
     try:
         table = pa.concat_tables(tables, promote_options="default")

@@ -20,6 +20,7 @@ under its prefix only what many hosts share::
     sensitive.key                          the key of hashed columns, shared by every producer
     segments/<kind>/<model>/<id>.parquet   written once under its final name
     log/<writer>/<seq>.json                one record per published segment (per-writer chain)
+    compaction/<kind>/<model>/<id>.json    a compaction's lease on one stream, while it runs
 
 and everything else (the DuckDB copy, schemas, quarantine, registered models) lives in a local
 *mirror* directory laid out as above, under the user's cache directory.
@@ -43,9 +44,11 @@ FINDINGS_LOCK = ".findings.lock"
 REMOTE_FILE = "remote.json"
 SYNC_FILE = ".remote-sync.json"  # per writer, the next record a mirror has not read yet
 SYNC_LOCK = ".remote-sync.lock"
+RECORDS_FILE = ".remote-records.jsonl"  # the records a mirror has read: what compaction checks
 # Names inside an object-storage prefix.
 MARKER_OBJECT = "diaglab-store.json"
 LOG = "log"
+LEASES = "compaction"
 STORE_DIRS = (SEGMENTS, MODELS, AUDIT)
 
 
@@ -107,6 +110,10 @@ def sync_file(root: Path) -> Path:
     return root / SYNC_FILE
 
 
+def records_file(root: Path) -> Path:
+    return root / RECORDS_FILE
+
+
 def is_store(root: Path) -> bool:
     """Whether ``root`` holds any of a store's directories."""
     return any((root / d).is_dir() for d in STORE_DIRS)
@@ -128,3 +135,9 @@ def writer_key(writer: str) -> str:
 def record_key(writer: str, seq: int) -> str:
     """The record publishing a writer's ``seq``-th segment; zero-padded, so names sort by seq."""
     return f"{LOG}/{writer}/{seq:012d}.json"
+
+
+def lease_key(kind: str, model: str, lease: str = "") -> str:
+    """A compaction's lease on the stream ``kind``/``model``; without ``lease``, their folder."""
+    folder = f"{LEASES}/{kind}/{model}"
+    return f"{folder}/{lease}.json" if lease else folder

@@ -84,6 +84,7 @@ def sync(store: ObjectStore) -> int:
         with ThreadPoolExecutor(THREADS) as pool:
             fetched = list(pool.map(lambda rec: _fetch(store, rec), recs))
         copied, failed, error = 0, set(), None
+        read: list[dict[str, Any]] = []
         try:
             for (writer, _), rec, got in zip(plan, recs, fetched, strict=True):
                 if writer in failed or isinstance(got, Exception):
@@ -94,12 +95,64 @@ def sync(store: ObjectStore) -> int:
                     continue
                 if isinstance(got, Path) and isinstance(rec, dict):
                     copied += _place_copy(root, rec, got)
+                if isinstance(rec, dict):
+                    read.append(rec)
                 state[writer] = state.get(writer, 0) + 1
         finally:
+            note_records(root, read)  # before the state that says they were read
             write_atomic(layout.sync_file(root), json.dumps(state))
     if isinstance(error, Exception):
         raise error
     return copied
+
+
+_RECORD_FIELDS = ("kind", "model", "segment", "sha256", "bytes", "rows")
+
+
+def note_records(root: Path, recs: Iterable[Mapping[str, Any]]) -> None:
+    """Remember what records a mirror has read (a line each, the fields compaction checks a
+    segment's copy against), so that compaction need not read every record again."""
+    lines = "".join(
+        json.dumps({k: rec.get(k) for k in _RECORD_FIELDS}, separators=(",", ":")) + "\n"
+        for rec in recs
+    )
+    if lines:  # one write to a file opened for appending: lines of two writers never mix
+        fd = os.open(layout.records_file(root), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, lines.encode())
+        finally:
+            os.close(fd)
+
+
+def known_records(
+    store: ObjectStore, kind: str, model: str, wanted: Iterable[str]
+) -> dict[str, dict[str, Any]]:
+    """Per segment file name of the stream, the record that published it: from the mirror's
+    notes, or, when one of ``wanted`` is missing there (a mirror older than the notes), from
+    every record in the bucket, noted again."""
+    stream = (kind, model)
+
+    def noted() -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        try:
+            with open(layout.records_file(store.mirror)) as fh:
+                for line in fh:
+                    try:
+                        rec = json.loads(line)
+                    except ValueError:
+                        continue  # a line cut by a crash: the record is read again below
+                    if (rec.get("kind"), rec.get("model")) == stream:
+                        found[str(rec["segment"])] = rec
+        except FileNotFoundError:
+            pass
+        return found
+
+    found = noted()
+    if all(name in found for name in wanted):
+        return found
+    every = [n for names in records(store, {}).values() for _, n in names]
+    note_records(store.mirror, [r for r in read_records(store, every) if isinstance(r, dict)])
+    return noted()
 
 
 def _fetch(store: ObjectStore, rec: dict[str, Any] | str) -> Path | Exception | None:

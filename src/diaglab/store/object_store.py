@@ -275,10 +275,20 @@ class ObjectStore:
             self.fs.create_dir(key.rsplit("/", 1)[0], recursive=True)
         return self.fs.open_output_stream(key)
 
-    def _put(self, name: str, data: bytes, doing: str) -> None:
+    def put(self, name: str, data: bytes, doing: str) -> None:
+        """Store ``data`` as the object ``name`` (relative to the prefix), whole or not at all."""
         try:
             with self._output(self.key(name)) as out:
                 out.write(data)
+        except OSError as exc:
+            raise self.error(exc, doing, name) from exc
+
+    def delete(self, name: str, doing: str) -> None:
+        """Delete the object ``name``; one already gone is no error."""
+        try:
+            self.fs.delete_file(self.key(name))
+        except FileNotFoundError:
+            pass
         except OSError as exc:
             raise self.error(exc, doing, name) from exc
 
@@ -349,14 +359,14 @@ class ObjectStore:
             )
         key = self._info(layout.SENSITIVE_KEY_FILE, "creating the store at")
         if key.type != pafs.FileType.File:
-            self._put(layout.SENSITIVE_KEY_FILE, secrets.token_bytes(32), "creating the store at")
+            self.put(layout.SENSITIVE_KEY_FILE, secrets.token_bytes(32), "creating the store at")
         marker_data = {
             "format": FORMAT,
             "version": FORMAT_VERSION,
             "store_id": secrets.token_hex(16),
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
         }
-        self._put(
+        self.put(
             layout.MARKER_OBJECT,
             json.dumps(marker_data, indent=1).encode(),
             "creating the store at",
@@ -389,7 +399,7 @@ class ObjectStore:
             "started": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         try:
-            self._put(layout.writer_key(chain.writer), json.dumps(about).encode(), "writing to")
+            self.put(layout.writer_key(chain.writer), json.dumps(about).encode(), "writing to")
         except ReadOnlyStoreError as exc:
             raise ReadOnlyStoreError(
                 f"{self.url} cannot be written with these credentials ({exc}). Open it with "
@@ -401,10 +411,19 @@ class ObjectStore:
     # -- writing ------------------------------------------------------------------------------
 
     def publish(
-        self, kind: str, model: str, segment_id: str, local: Path, final: Path, *, rows: int
+        self,
+        kind: str,
+        model: str,
+        segment_id: str,
+        local: Path,
+        final: Path,
+        *,
+        rows: int,
+        extra: Mapping[str, Any] | None = None,
     ) -> None:
         """Put the segment file ``local`` under its final name, publish it with this writer's
-        next record, then move ``local`` to ``final`` in the mirror.
+        next record (holding ``extra`` too: a merged segment's ``compacts``), then move
+        ``local`` to ``final`` in the mirror.
 
         Raises StorageError when the store cannot be written: the segment is then not published
         by this call. A record whose write failed is written again before this writer's next
@@ -432,6 +451,7 @@ class ObjectStore:
                     "sha256": digest,
                     "bytes": size,
                     "rows": rows,
+                    **(extra or {}),
                 }
             )
             self._write_pending()
@@ -445,7 +465,7 @@ class ObjectStore:
         name = layout.record_key(record["writer"], record["seq"])
         body = json.dumps(record, sort_keys=True, separators=(",", ":")).encode()
         try:
-            self._put(name, body, "publishing a segment in")
+            self.put(name, body, "publishing a segment in")
             fault_point("record-written")
         except OSError as exc:
             raise StorageError(
@@ -455,6 +475,7 @@ class ObjectStore:
             ) from exc
         self._chain.advance(record)
         self._pending = None
+        mirroring.note_records(self.mirror, [record])
         if self._chain.key is not None:
             with contextlib.suppress(OSError):  # the record is stored: the write succeeded
                 record_head(

@@ -160,7 +160,7 @@ def write_segment(
             os.fsync(fh.fileno())
         fault_point("segment-written")
         if remote is not None:
-            remote.publish(kind, model, seg_id, tmp, final, rows=table.num_rows)
+            remote.publish(kind, model, seg_id, tmp, final, rows=table.num_rows, extra=audit_fields)
             return Segment(seg_id, kind, model, final)
         os.replace(tmp, final)
         _fsync_dir(final_dir)

@@ -16,7 +16,9 @@ writer's records are numbered without gaps. The chains are merged at read: :func
 checks every writer's chain and every segment it names.
 
 The record is also what makes a segment visible: readers list ``log/``, never ``segments/``, so a
-segment whose writer died before its record is never read (``unpublished``).
+segment whose writer died before its record is never read (``unpublished``). A compaction's
+record of a merged segment lists in ``compacts`` each source's name, SHA-256 and rows; a source
+deleted after that is not reported removed.
 """
 
 from __future__ import annotations
@@ -115,6 +117,7 @@ def verify_records(
     heads: dict[str, str] = {}
     named: dict[str, str] = {}
     to_hash: list[tuple[str, str, dict[str, Any]]] = []
+    compacted = _compacted(records)
     for writer, chain in sorted(records.items()):
         stream = f"log/{writer}"
         prev: str | None = None
@@ -153,7 +156,10 @@ def verify_records(
                 continue
             named[name] = where
             if name not in segments:
-                problems.append(Problem("removed", stream, f"segments/{name}", "no such object"))
+                if compacted.get(name) != rec.get("sha256"):
+                    problems.append(
+                        Problem("removed", stream, f"segments/{name}", "no such object")
+                    )
             elif segments[name].size != rec.get("bytes"):
                 problems.append(
                     Problem(
@@ -192,3 +198,19 @@ def verify_records(
             )
     unpublished = sorted(set(segments) - set(named))
     return problems, heads, len(named), unpublished
+
+
+def _compacted(records: Mapping[str, list[dict[str, Any] | str]]) -> dict[str, str]:
+    """Segment name -> SHA-256, of every segment a record says it merged (its ``compacts``): a
+    merged source may be deleted once its bytes are vouched for by that (itself checked)
+    record, as in a local chain."""
+    found: dict[str, str] = {}
+    for chain in records.values():
+        for rec in chain:
+            if isinstance(rec, dict):
+                for c in rec.get("compacts") or ():
+                    if not isinstance(c, dict):
+                        continue
+                    name = f"{rec.get('kind')}/{rec.get('model')}/{c.get('segment')}"
+                    found[name] = str(c.get("sha256"))
+    return found
