@@ -319,3 +319,24 @@ def test_blocks_of_one_chunk_stack_into_one_frame_of_their_dtype(tmp_path):
     dup = pd.DataFrame([[1.0, 2.0]], columns=["x", "x"])  # a repeated name keeps its last column
     chunk.add_columns(frame_columns(dup), 1, [0.5], ["3"], [0], [None], [None], [None])
     assert chunk.batch()["features"]["x"].tolist() == [0, 1, 2, 2.0]
+
+
+def test_each_calls_resource_figures_stay_with_its_rows_when_a_bad_row_is_quarantined(tmp_path):
+    from diaglab.producers.resources import Usage
+
+    def usage(cpu: float, rows: int) -> Usage:
+        return Usage(cpu, 2.0 * rows, 100.0, None, None, None, rows, rows * 2)
+
+    logger = dl.Logger(tmp_path / "s", model="svc", flush_seconds=60)
+    first = logger.log(pd.DataFrame({"x": [1.0, 2.0, 3.0]}), [0.1, 0.2, 0.3], usage=usage(30, 3))
+    bad = logger.log({"x": "not a number"}, 0.5, usage=usage(7, 1))
+    last = logger.log(pd.DataFrame({"x": [4.0, 5.0]}), [0.4, 0.5], usage=usage(10, 2))
+    logger.close()
+    assert logger.rejected == 1
+    rows = dl.open(tmp_path / "s").table("svc").execute().set_index("prediction_id")
+    assert bad not in rows.index
+    got = rows.loc[[*first, *last], ["cpu_ms", "wall_ms", "batch_rows", "gpu_memory_mb"]]
+    assert got["cpu_ms"].tolist() == [10.0] * 3 + [5.0] * 2  # the call's CPU shared by its rows
+    assert got["wall_ms"].tolist() == [6.0] * 3 + [4.0] * 2
+    assert got["batch_rows"].tolist() == [3] * 3 + [2] * 2
+    assert got["gpu_memory_mb"].isna().all()

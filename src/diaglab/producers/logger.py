@@ -328,8 +328,8 @@ class Logger:
         if self._counter + n > MAX_ROWS_PER_SEGMENT:
             self._prefix, self._counter = new_segment_id(), 0
         start, self._counter = self._counter, self._counter + n
-        prefix = self._prefix
-        return [f"{prefix}{i:08x}" for i in range(start, start + n)]
+        # one bound format method mapped in C: about half the cost of an f-string per id
+        return list(map(f"{self._prefix}{{:08x}}".format, range(start, start + n)))
 
     # -- writing -------------------------------------------------------------------------------
 
