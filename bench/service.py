@@ -48,6 +48,10 @@ from sklearn.linear_model import LogisticRegression
 VARIANT = os.environ["BENCH_VARIANT"]
 STORE = os.environ["BENCH_STORE"]
 RETURN_IDS = os.environ.get("BENCH_RETURN_IDS") == "1"
+# the Logger's defaults (the README's pattern) unless a case sets its flush age
+LOGGER_OPTIONS = {"flush_seconds": float(os.environ["BENCH_FLUSH_SECONDS"])} if os.environ.get(
+    "BENCH_FLUSH_SECONDS"
+) else {}
 FEATURES = [f"f{i}" for i in range(20)]
 rng = np.random.default_rng(0)
 X = pd.DataFrame(rng.normal(size=(500, 20)), columns=FEATURES)
@@ -79,7 +83,7 @@ if SPANS:
 if LOGGER:
     import diaglab as dl
 
-    model = dl.instrument(model, dl.Logger(STORE, model="svc"))
+    model = dl.instrument(model, dl.Logger(STORE, model="svc", **LOGGER_OPTIONS))
 
 app = FastAPI()
 
@@ -114,7 +118,14 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, work: Path, variant: str, *, return_ids: bool = False) -> None:
+    def __init__(
+        self,
+        work: Path,
+        variant: str,
+        *,
+        return_ids: bool = False,
+        flush_seconds: float | None = None,
+    ) -> None:
         import httpx
         import psutil
 
@@ -128,6 +139,7 @@ class Server:
             "BENCH_VARIANT": variant,
             "BENCH_STORE": str(self.store),
             "BENCH_RETURN_IDS": "1" if return_ids else "0",
+            "BENCH_FLUSH_SECONDS": "" if flush_seconds is None else str(flush_seconds),
             "PYTHONPATH": os.pathsep.join([str(app_dir), *sys.path]),
         }
         cmd = [sys.executable, "-m", "uvicorn", "bench_app:app", "--workers", "2"]
@@ -308,11 +320,12 @@ def _window(server: Server, rows: int) -> tuple[dict[str, Any], int]:
     return result, acked_rows[0]
 
 
-def queryable(work: Path) -> dict[str, Any]:
-    """Acknowledged to queryable: a notebook refreshing the live store in a loop."""
+def queryable(work: Path, *, flush_seconds: float | None = None) -> dict[str, Any]:
+    """Acknowledged to queryable: a notebook refreshing the live store in a loop (the Logger's
+    default flush age, or ``flush_seconds``)."""
     import diaglab as dl
 
-    server = Server(work, "instrumented", return_ids=True)
+    server = Server(work, "instrumented", return_ids=True, flush_seconds=flush_seconds)
     waiting: dict[str, float] = {}
     delays: list[float] = []
     lock = threading.Lock()
@@ -365,6 +378,7 @@ def queryable(work: Path) -> dict[str, Any]:
         poller.join(60)
     return {
         "case": "queryable",
+        "flush_seconds": flush_seconds,
         "rps": round(window[1] / WINDOW_S, 1),
         "sampled": len(delays) + len(waiting),
         "never_seen": len(waiting),
@@ -448,6 +462,7 @@ CASES = {
     "rows_1": lambda work: compare(1, work),
     "rows_100": lambda work: compare(100, work),
     "queryable": queryable,
+    "queryable_half": lambda work: queryable(work, flush_seconds=0.5),
 }
 
 
@@ -546,7 +561,9 @@ def markdown_table(results: list[dict[str, Any]]) -> list[str]:
         if r["case"] == "queryable":
             lines += [
                 "",
-                f"Acknowledged → queryable (instrumented, single rows, {r['rps']} req/s, a "
+                "Acknowledged → queryable (instrumented, single rows, "
+                + ("" if r["flush_seconds"] is None else f"flush_seconds={r['flush_seconds']}, ")
+                + f"{r['rps']} req/s, a "
                 f"notebook thread calling `store.refresh()` in a loop; {r['sampled']} sampled "
                 f"requests, {r['never_seen']} never seen): p50 {r['ack_to_queryable_p50_s']} s, "
                 f"**p95 {r['ack_to_queryable_p95_s']} s**, max {r['ack_to_queryable_max_s']} s. "
