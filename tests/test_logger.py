@@ -226,6 +226,64 @@ def test_sigterm_writes_the_buffer_and_chains_to_the_previous_handler(tmp_path, 
     assert (path.parent / "s.app").exists() == (previous == "app-handler")
 
 
+PRELOAD_SCRIPT = """
+import faulthandler, os, signal, sys, threading, time
+import anyio, anyio.to_thread
+import diaglab as dl
+
+logger = dl.Logger(sys.argv[1], model="svc", flush_seconds=60)  # before fork, as with --preload
+pid = os.fork()
+if pid:
+    _, status = os.waitpid(pid, 0)
+    logger.close()
+    sys.exit(-os.waitstatus_to_exitcode(status))
+faulthandler.dump_traceback_later(30, exit=True)  # a deadlocked child must not outlive the test
+signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a server's worker resets what it inherited
+inside, busy = threading.Event(), threading.Event()
+
+
+def sync_endpoint():  # Starlette runs it in a worker thread of the event loop
+    inside.set()
+    busy.wait()
+    logger.log({"x": 1.0}, 0.5)
+
+
+async def main():
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(anyio.to_thread.run_sync, sync_endpoint)
+        while not inside.is_set():
+            await anyio.sleep(0.001)
+        busy.set()
+        time.sleep(0.5)  # an async endpoint computing on the loop's thread ...
+        logger.log({"x": 2.0}, 0.5)  # ... logs there while the sync endpoint logs
+
+
+anyio.run(main)
+os.kill(os.getpid(), signal.SIGTERM)
+time.sleep(30)
+os._exit(9)
+"""
+
+
+def test_a_forked_worker_logging_from_its_loop_and_a_sync_endpoint_at_once_does_not_deadlock(
+    tmp_path,
+):
+    # gunicorn --preload with uvicorn workers: the first log of a worker installs its SIGTERM
+    # handler. From a sync endpoint's thread that meant waiting for the event loop while holding
+    # the Logger's lock, and an async endpoint logging on the loop waited for that lock: the
+    # worker never answered again (the CI flake of test_services' preload case).
+    import os
+    import subprocess
+    import sys
+
+    pytest.importorskip("anyio")
+    path = tmp_path / "s"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, "-c", PRELOAD_SCRIPT, str(path)], env=env, timeout=120)
+    assert done.returncode == 15  # the child ended by its SIGTERM, not by the deadlock guard
+    assert dl.open(path).table("svc").count().execute() == 2
+
+
 def test_numeric_frames_are_buffered_as_copied_blocks_and_stored_exactly(tmp_path):
     from diaglab.producers.buffer import Block, frame_columns
 
@@ -261,3 +319,24 @@ def test_blocks_of_one_chunk_stack_into_one_frame_of_their_dtype(tmp_path):
     dup = pd.DataFrame([[1.0, 2.0]], columns=["x", "x"])  # a repeated name keeps its last column
     chunk.add_columns(frame_columns(dup), 1, [0.5], ["3"], [0], [None], [None], [None])
     assert chunk.batch()["features"]["x"].tolist() == [0, 1, 2, 2.0]
+
+
+def test_each_calls_resource_figures_stay_with_its_rows_when_a_bad_row_is_quarantined(tmp_path):
+    from diaglab.producers.resources import Usage
+
+    def usage(cpu: float, rows: int) -> Usage:
+        return Usage(cpu, 2.0 * rows, 100.0, None, None, None, rows, rows * 2)
+
+    logger = dl.Logger(tmp_path / "s", model="svc", flush_seconds=60)
+    first = logger.log(pd.DataFrame({"x": [1.0, 2.0, 3.0]}), [0.1, 0.2, 0.3], usage=usage(30, 3))
+    bad = logger.log({"x": "not a number"}, 0.5, usage=usage(7, 1))
+    last = logger.log(pd.DataFrame({"x": [4.0, 5.0]}), [0.4, 0.5], usage=usage(10, 2))
+    logger.close()
+    assert logger.rejected == 1
+    rows = dl.open(tmp_path / "s").table("svc").execute().set_index("prediction_id")
+    assert bad not in rows.index
+    got = rows.loc[[*first, *last], ["cpu_ms", "wall_ms", "batch_rows", "gpu_memory_mb"]]
+    assert got["cpu_ms"].tolist() == [10.0] * 3 + [5.0] * 2  # the call's CPU shared by its rows
+    assert got["wall_ms"].tolist() == [6.0] * 3 + [4.0] * 2
+    assert got["batch_rows"].tolist() == [3] * 3 + [2] * 2
+    assert got["gpu_memory_mb"].isna().all()

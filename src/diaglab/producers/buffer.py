@@ -53,6 +53,7 @@ class Chunk:
         "timestamps",
         "traces",
         "usage",
+        "usage_rows",
     )
 
     def __init__(self) -> None:
@@ -65,7 +66,9 @@ class Chunk:
         self.latency: list[Any] = []
         self.traces: list[Any] = []
         self.errors: list[Any] = []
-        self.usage: list[Usage | None] = []  # the call's resource figures, one per row
+        # each call's resource figures and its rows (not one per row: a batch's rows share them)
+        self.usage: list[Usage | None] = []
+        self.usage_rows: list[int] = []
         self.n = 0
         self.started = time.monotonic()
         # set by the writer: what a first attempt decided, so a retry writes the same thing
@@ -95,6 +98,7 @@ class Chunk:
         self.traces.append(trace_id)
         self.errors.append(error)
         self.usage.append(usage)
+        self.usage_rows.append(1)
         self.n += 1
 
     def add_columns(
@@ -123,7 +127,8 @@ class Chunk:
         self.latency.extend(latency_ms)
         self.traces.extend(trace_ids)
         self.errors.extend(errors)
-        self.usage.extend([usage] * rows)
+        self.usage.append(usage)
+        self.usage_rows.append(rows)
         self.n += rows
 
     def _column(self, name: str) -> list[Any]:
@@ -181,36 +186,33 @@ class Chunk:
             features = pd.DataFrame({k: pick(v) for k, v in self.features.items()})
         elif rows is not None:
             features = features.iloc[list(rows)].reset_index(drop=True)
+        resources = resource_columns(self.usage, self.usage_rows)
+        if resources is not None and rows is not None:
+            picked = np.asarray(rows, dtype=np.intp)
+            resources = {name: values[picked] for name, values in resources.items()}
         return {
             "features": features,
             "predictions": stack(pick(self.predictions)),
             "prediction_ids": pick(self.ids),
             "timestamps": utc_timestamps(pick(self.timestamps)),
-            "latency_ms": np.array(
-                [np.nan if v is None else v for v in pick(self.latency)], dtype=float
-            ),
+            "latency_ms": np.array(pick(self.latency), dtype=float),  # None becomes NaN
             "trace_ids": pick(self.traces),
             "errors": pick(self.errors),
-            "resources": resource_columns(pick(self.usage)),
+            "resources": resources,
         }
 
 
-def resource_columns(usage: list[Usage | None]) -> dict[str, list[Any]] | None:
-    """Per-row resource columns (:data:`RESOURCE_COLUMNS`) of rows logged with ``usage``;
-    None when no row has any."""
+def resource_columns(usage: list[Usage | None], rows: list[int]) -> dict[str, np.ndarray] | None:
+    """Per-row resource columns (:data:`RESOURCE_COLUMNS`, NaN where not measured) of calls
+    that logged ``rows[i]`` rows with ``usage[i]``; None when no call has any."""
     if not any(u is not None for u in usage):
         return None
-    # one list per column and no tuple per row: a chunk's rows allocate no tracked objects
-    out: dict[str, list[Any]] = {}
-    for k, name in enumerate(RESOURCE_COLUMNS):
-        if name == "cpu_ms":
-            out[name] = [
-                None if u is None or u.cpu_ms is None else u.cpu_ms / max(u.batch_rows, 1)
-                for u in usage
-            ]
-        else:
-            out[name] = [None if u is None else u[k] for u in usage]
-    return out
+    missing = (None,) * len(RESOURCE_COLUMNS)
+    per_call = np.array([missing if u is None else u for u in usage], dtype=float)
+    cpu, batch_rows = RESOURCE_COLUMNS.index("cpu_ms"), RESOURCE_COLUMNS.index("batch_rows")
+    per_call[:, cpu] /= np.maximum(per_call[:, batch_rows], 1)  # a row's share of its call
+    per_row = np.repeat(per_call, rows, axis=0)
+    return {name: per_row[:, k] for k, name in enumerate(RESOURCE_COLUMNS)}
 
 
 def frame_columns(df: pd.DataFrame) -> dict[str, list[Any]] | Block:
@@ -275,16 +277,20 @@ def _numeric(values: Any) -> bool:
 
 
 def stack(predictions: list[Any]) -> Any:
-    """One prediction per row as an array: 2-D when rows are probability vectors."""
+    """One prediction per row as an array: 2-D when rows are probability vectors, float when
+    every row is a float, else of objects."""
     first = next((p for p in predictions if p is not None), None)
     if first is not None and np.ndim(first) == 1:
         width = len(first)
         return np.array([p if p is not None else [np.nan] * width for p in predictions], float)
-    return np.array(predictions, dtype=object)
+    values = np.array(predictions, dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=False) == "floating":
+        return values.astype(float)
+    return values
 
 
 def utc_timestamps(values: list[Any]) -> Any:
     """Timestamps for ``prepare_predictions``: Unix nanoseconds (the Logger's own) as UTC."""
-    if all(type(v) is int for v in values):
+    if set(map(type, values)) <= {int}:
         return pd.to_datetime(np.array(values, dtype=np.int64), utc=True)
     return [pd.Timestamp(v, tz="UTC") if type(v) is int else v for v in values]

@@ -62,6 +62,8 @@ _DEFERRED: list[int] = []
 # the process whose SIGTERM handler is known to be installed (a forked child must check again:
 # servers reset signal handlers in their workers)
 _INSTALLED_IN: list[int] = [0]
+# the process that asked an event loop's thread to install it
+_REQUESTED_IN: list[int] = [0]
 
 
 def installed() -> bool:
@@ -100,15 +102,32 @@ def install_signal_handler() -> bool:
 
 def _install_from_event_loop() -> bool:
     """From a thread an anyio event loop (Starlette, FastAPI) runs sync endpoints in: ask the
-    loop's thread, the main thread, to install the handler."""
-    if "anyio" not in sys.modules:
-        return False
-    try:
-        import anyio.from_thread
+    loop's thread, the main thread, to install the handler, without waiting for it.
 
-        return bool(anyio.from_thread.run_sync(install_signal_handler))
-    except Exception:  # not a worker thread of a running loop
+    Waiting could deadlock: the loop's thread may be blocked on a lock the calling thread holds
+    (the application's, around its model) until the calling thread returns.
+    """
+    if "anyio" not in sys.modules or _REQUESTED_IN[0] == os.getpid():
         return False
+    import anyio.from_thread
+
+    token = getattr(getattr(anyio.from_thread, "threadlocals", None), "current_token", None)
+    if token is None:  # not a worker thread of a running loop
+        return False
+    _REQUESTED_IN[0] = os.getpid()
+    threading.Thread(
+        target=_install_on_loop, args=(token,), name="diaglab-signal", daemon=True
+    ).start()
+    return False
+
+
+def _install_on_loop(token: Any) -> None:
+    import anyio.from_thread
+
+    try:
+        anyio.from_thread.run_sync(install_signal_handler, token=token)
+    except Exception:  # the loop ended first: a later call asks again
+        _REQUESTED_IN[0] = 0
 
 
 def drain(timeout: float = DRAIN_SECONDS) -> int:

@@ -198,6 +198,8 @@ class Logger:
             )
         if usage is None:
             usage = logged_usage(1, len(features))
+        if not lifecycle.installed():
+            lifecycle.install_signal_handler()  # never under the lock: it may wait for the loop
         with self._lock:
             if not self._admit(1):
                 return None if prediction_id is None else prediction_id
@@ -249,6 +251,8 @@ class Logger:
         for name, values in (*rows.items(), ("prediction_id", given or [None] * n)):
             if len(values) != n:
                 raise InputError(f"{name} has {len(values)} values; expected {n} (one per row)")
+        if not lifecycle.installed():
+            lifecycle.install_signal_handler()
         with self._lock:
             if not self._admit(n):
                 return given or []
@@ -281,8 +285,6 @@ class Logger:
             raise InputError(f"this Logger for {self.model!r} is closed")
         if self._thread is None:
             self._start()
-        if not lifecycle.installed():
-            lifecycle.install_signal_handler()
         if self._pending == 0 or self._pending + n <= self.max_pending_rows:
             return True
         if self.when_full == "drop_oldest":
@@ -326,8 +328,8 @@ class Logger:
         if self._counter + n > MAX_ROWS_PER_SEGMENT:
             self._prefix, self._counter = new_segment_id(), 0
         start, self._counter = self._counter, self._counter + n
-        prefix = self._prefix
-        return [f"{prefix}{i:08x}" for i in range(start, start + n)]
+        # one bound format method mapped in C: about half the cost of an f-string per id
+        return list(map(f"{self._prefix}{{:08x}}".format, range(start, start + n)))
 
     # -- writing -------------------------------------------------------------------------------
 
