@@ -109,3 +109,14 @@ def credit_target(df: pd.DataFrame, seed: int) -> np.ndarray:
     logit = -0.00004 * (df["income"] - 22000) + 0.03 * (df["age"] - 45)
     logit = logit + np.where(df["region"] == "north", 1.0, 0.0)
     return (rng.random(len(df)) < 1 / (1 + np.exp(-logit))).astype(int)
+
+
+def credit_classifier() -> object:
+    """The small test credit model: LightGBM fitted on :func:`credit_frame` rows (region a
+    category), deterministic."""
+    import lightgbm as lgb
+
+    train = credit_frame(1500, 1)
+    clf = lgb.LGBMClassifier(n_estimators=30, num_leaves=8, verbose=-1, random_state=0)
+    clf.fit(train.assign(region=train["region"].astype("category")), credit_target(train, 2))
+    return clf

@@ -3,13 +3,12 @@ decision row, explain, what-if, counterfactual and worst_errors, each against a 
 
 from __future__ import annotations
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
 import pytest
 
 import diaglab as dl
-from conftest import credit_frame, credit_target
+from conftest import credit_classifier, credit_frame, credit_target
 
 START = pd.Timestamp("2026-01-01", tz="UTC")
 
@@ -18,10 +17,7 @@ START = pd.Timestamp("2026-01-01", tz="UTC")
 def scored(tmp_path_factory):
     """A LightGBM model, 800 logged predictions (600 labelled) and a 400-row reference."""
     store = dl.open(tmp_path_factory.mktemp("decisions") / "store")
-    train = credit_frame(1500, 1)
-    clf = lgb.LGBMClassifier(n_estimators=30, num_leaves=8, verbose=-1, random_state=0)
-    clf.fit(train.assign(region=train["region"].astype("category")), credit_target(train, 2))
-    store.register_model("m", clf, "v1")
+    store.register_model("m", credit_classifier(), "v1")
     loaded = store.load_model("m", "v1")
     prod = credit_frame(800, 3)
     scores = loaded.predict_proba(prod)[:, 1]
