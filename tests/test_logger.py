@@ -230,6 +230,7 @@ PRELOAD_SCRIPT = """
 import faulthandler, os, signal, sys, threading, time
 import anyio, anyio.to_thread
 import diaglab as dl
+from diaglab.producers import lifecycle
 
 logger = dl.Logger(sys.argv[1], model="svc", flush_seconds=60)  # before fork, as with --preload
 pid = os.fork()
@@ -254,8 +255,13 @@ async def main():
         while not inside.is_set():
             await anyio.sleep(0.001)
         busy.set()
-        time.sleep(0.5)  # an async endpoint computing on the loop's thread ...
-        logger.log({"x": 2.0}, 0.5)  # ... logs there while the sync endpoint logs
+        if sys.argv[2] == "both":
+            time.sleep(0.5)  # an async endpoint computing on the loop's thread ...
+            logger.log({"x": 2.0}, 0.5)  # ... logs there while the sync endpoint logs
+    for _ in range(500):  # the loop's thread installs the handler the sync endpoint asked for
+        if signal.getsignal(signal.SIGTERM) is lifecycle._on_sigterm:
+            break
+        await anyio.sleep(0.01)
 
 
 anyio.run(main)
@@ -265,13 +271,16 @@ os._exit(9)
 """
 
 
+@pytest.mark.parametrize(("endpoints", "rows"), [("both", 2), ("sync-only", 1)])
 def test_a_forked_worker_logging_from_its_loop_and_a_sync_endpoint_at_once_does_not_deadlock(
-    tmp_path,
+    tmp_path, endpoints, rows
 ):
     # gunicorn --preload with uvicorn workers: the first log of a worker installs its SIGTERM
     # handler. From a sync endpoint's thread that meant waiting for the event loop while holding
     # the Logger's lock, and an async endpoint logging on the loop waited for that lock: the
-    # worker never answered again (the CI flake of test_services' preload case).
+    # worker never answered again (the CI flake of test_services' preload case). With a sync
+    # endpoint alone, the handler must still be installed, by the loop's thread: SIGTERM then
+    # writes the row.
     import os
     import subprocess
     import sys
@@ -279,9 +288,11 @@ def test_a_forked_worker_logging_from_its_loop_and_a_sync_endpoint_at_once_does_
     pytest.importorskip("anyio")
     path = tmp_path / "s"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    done = subprocess.run([sys.executable, "-c", PRELOAD_SCRIPT, str(path)], env=env, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", PRELOAD_SCRIPT, str(path), endpoints], env=env, timeout=120
+    )
     assert done.returncode == 15  # the child ended by its SIGTERM, not by the deadlock guard
-    assert dl.open(path).table("svc").count().execute() == 2
+    assert dl.open(path).table("svc").count().execute() == rows
 
 
 def test_numeric_frames_are_buffered_as_copied_blocks_and_stored_exactly(tmp_path):
