@@ -78,7 +78,17 @@ def _drag(page: Any, lo: float, hi: float) -> Any:
     return act
 
 
+def _clear(page: Any) -> None:
+    """Double-click the window chart: Vega clears its brush, so the next drag draws a new one
+    (a drag starting inside a brush would move it, to another pair of periods)."""
+    box = page.locator(".diaglab-change-window svg .mark-line").first.bounding_box()
+    assert box is not None
+    page.mouse.dblclick(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    time.sleep(0.5)
+
+
 def _measure(page: Any, lo: float, hi: float, stale_after_s: float) -> float | None:
+    _clear(page)
     before = page.evaluate("() => window.__dl.summary()")
     pred = f"H.summary() !== {json.dumps(before)} && H.bars() > 0 && H.quiet()"
     page.evaluate(ARM_JS, {"event": "pointerup", "preds": {"redrawn": pred}})
