@@ -499,3 +499,25 @@ def test_packed_keys_count_every_feature_as_its_own_group_by() -> None:
         np.testing.assert_array_equal(mine["n"].to_numpy(), want["n"].to_numpy())
         np.testing.assert_array_equal(mine["n_lab"].to_numpy(), want["n_lab"].to_numpy())
         np.testing.assert_allclose(mine["s"].to_numpy(), want["s"].to_numpy(), rtol=1e-12)
+
+
+def test_the_bins_of_many_numeric_features_fit_the_engines_memory(tmp_path) -> None:
+    """explain_change bins both periods' rows; at 10M a window of 6M rows made the exact
+    quantiles of 24 features (one query) exceed DuckDB's memory limit. Scaled down: 400k rows,
+    24 features, an 80 MB limit; a few features' quantiles per query fit, with the same edges."""
+    from diaglab.queries.slice_bins import binnings
+
+    n = 400_000
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({f"x{i:02d}": rng.normal(0, 1, n) for i in range(24)})
+    store = dl.open(tmp_path / "s")
+    stamps = START + pd.to_timedelta(np.arange(n), "s")
+    store.log(model="m", features=frame, predictions=rng.random(n), timestamps=stamps)
+    want = binnings(store, "m", store.table("m"), list(frame.columns))
+    store.ibis.con.sql("SET memory_limit='80MB'")
+    try:
+        got = binnings(store, "m", store.table("m"), list(frame.columns))
+    finally:
+        store.close()
+    assert {f: b.edges for f, b in got.items()} == {f: b.edges for f, b in want.items()}
+    assert all(len(b.edges) == 4 for b in got.values())

@@ -203,6 +203,10 @@ def binnings(
     return result
 
 
+QUANTILES_PER_QUERY = 6
+"""Numeric features whose exact quantiles one query computes (each holds its column in memory)."""
+
+
 def _numeric_facts(
     store: Any,
     model: str,
@@ -237,7 +241,17 @@ def _numeric_facts(
     aggs = {f"q{i}": table[f].quantile(_probs(wanted[f])) for i, f in enumerate(rest)}
     aggs.update({f"m{i}": table[f].isnull().any() for i, f in enumerate(numeric)})
     aggs.update({f"v{i}": table[f].notnull().any() for i, f in enumerate(numeric)})
-    row = table.aggregate(**aggs).to_pyarrow().to_pylist()[0] if aggs else {}
+    # an exact quantile holds its column's values: a few columns per query keep millions of rows
+    # within the engine's memory limit (24 columns of 6M rows exceeded DuckDB's 1.2 GB)
+    chunks = [list(aggs)]
+    if len(rest) > QUANTILES_PER_QUERY:
+        later = [f"q{i}" for i in range(QUANTILES_PER_QUERY, len(rest))]
+        chunks = [[n for n in aggs if n not in later]] + [
+            later[j : j + QUANTILES_PER_QUERY] for j in range(0, len(later), QUANTILES_PER_QUERY)
+        ]
+    row: dict[str, Any] = {}
+    for chunk in chunks if aggs else []:
+        row.update(table.aggregate(**{n: aggs[n] for n in chunk}).to_pyarrow().to_pylist()[0])
     rows.update({f: row[f"q{i}"] for i, f in enumerate(rest)})
     edges = {f: nice_edges(rows.get(f) or []) for f in wanted}
     return (
