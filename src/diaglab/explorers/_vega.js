@@ -247,7 +247,7 @@ async function render({ model, el }) {
     }
     el.dataset.fitBox = ""; // being drawn
     let next = await vegaEmbed(el, scaled, options);
-    for (let tries = 0; box > 0 && widths.length && tries < 4; tries++) {
+    for (let tries = 0; box > 0 && widths.length && tries < 6; tries++) {
       if (stale()) {
         next.finalize();
         return null;
@@ -255,11 +255,13 @@ async function render({ model, el }) {
       const { drawn, room } = measured(el);
       if (room === 0) break;
       const plot = Math.max(...viewWidths(scaled));
-      around = drawn - plot; // axes, legends, padding
-      // done when it fits and uses the room (or is drawn at its own width)
-      if (drawn <= room + 1 && (plot >= widest || drawn >= room - 3 * SLACK)) break;
-      const factor = Math.min(1, Math.max(MIN_PLOT, room - around - SLACK) / widest);
-      const narrower = factor === 1 ? base : scaleWidths(base, factor);
+      around = drawn - plot; // axes, legends, padding (or a title wider than the plots)
+      // too wide: narrower by the excess; too narrow (a plot below its own width): wider by
+      // the room left. Done when it fits and uses the room, or is drawn at its own width.
+      const spare = room - drawn;
+      if (spare >= 0 && (plot >= widest || spare <= 3 * SLACK)) break;
+      const target = Math.min(widest, Math.max(MIN_PLOT, plot + spare - SLACK));
+      const narrower = target >= widest ? base : scaleWidths(base, target / widest);
       if (JSON.stringify(narrower) === JSON.stringify(scaled)) break; // at the smallest plot
       next.finalize();
       scaled = narrower;
