@@ -134,7 +134,12 @@ function wrapTitles(spec, box) {
 }
 
 function measured(el) {
-  return { drawn: el.scrollWidth, room: el.clientWidth };
+  const chart = el.querySelector(":scope > .chart-wrapper, :scope > svg, :scope > canvas");
+  if (chart == null) return { drawn: el.scrollWidth, room: el.clientWidth };
+  const style = getComputedStyle(el);
+  const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+  // the chart's own width (scrollWidth is never below the box's, so it cannot say "narrower")
+  return { drawn: Math.ceil(chart.getBoundingClientRect().width + padding), room: el.clientWidth };
 }
 
 function cleanJson(data) {
