@@ -24,6 +24,10 @@ TITLES = {
     "calibration_error": "calibration error (ECE)",
 }
 
+# a dot at the end of a scale (a rate of 0 or 1, the first or last window) is drawn whole
+# inside the plot: the scale keeps this many pixels free at each end
+INSIDE = alt.Scale(padding=8)
+
 
 def groups_chart(
     groups: pd.DataFrame, metrics: Sequence[str], *, title: str = "", subtitle: str = ""
@@ -71,12 +75,12 @@ def groups_chart(
         legend=alt.Legend(title="in the disparities", orient="bottom"),
     )
     bars = base.mark_rule(strokeWidth=2).encode(
-        x=alt.X("lower:Q", title=None), x2="upper:Q", color=color
+        x=alt.X("lower:Q", title=None, scale=INSIDE), x2="upper:Q", color=color
     )
     points = (
         base.mark_point(filled=True, size=60)
         .encode(
-            x=alt.X("value:Q", title=None),
+            x=alt.X("value:Q", title=None, scale=INSIDE),
             color=color,
             shape=alt.condition("datum.reference", alt.value("diamond"), alt.value("circle")),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
@@ -116,9 +120,9 @@ def disparity_time_chart(
             "group_low",
         ]
     ]
-    base = alt.Chart(data).encode(x=alt.X("window_start:T", title=None))
+    base = alt.Chart(data).encode(x=alt.X("window_start:T", title=None, scale=INSIDE))
     band = base.mark_area(opacity=0.18, color="#2ca02c").encode(
-        y=alt.Y("band_low:Q", title="difference between groups"), y2="band_high:Q"
+        y=alt.Y("band_low:Q", title="difference between groups", scale=INSIDE), y2="band_high:Q"
     )
     interval = base.mark_rule(color="#888").encode(y="difference_lower:Q", y2="difference_upper:Q")
     line = base.mark_line(point=True).encode(

@@ -158,9 +158,7 @@ def sort_header(sort: tuple[str, str], on_sort: Callable[[str], None]) -> w.HBox
         button.style.font_weight = "bold" if arrow else "normal"
         button.on_click(lambda _b, name=name: on_sort(name))
         cells.append(button)
-    header = w.HBox(
-        cells, layout=w.Layout(border_bottom="1px solid #ccc", min_width="max-content")
-    )
+    header = w.HBox(cells, layout=w.Layout(border_bottom="1px solid #ccc", min_width="max-content"))
     header.add_class("diaglab-drift-header")
     return header
 

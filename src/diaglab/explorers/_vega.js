@@ -134,7 +134,12 @@ function wrapTitles(spec, box) {
 }
 
 function measured(el) {
-  return { drawn: el.scrollWidth, room: el.clientWidth };
+  const chart = el.querySelector(":scope > .chart-wrapper, :scope > svg, :scope > canvas");
+  if (chart == null) return { drawn: el.scrollWidth, room: el.clientWidth };
+  const style = getComputedStyle(el);
+  const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+  // the chart's own width (scrollWidth is never below the box's, so it cannot say "narrower")
+  return { drawn: Math.ceil(chart.getBoundingClientRect().width + padding), room: el.clientWidth };
 }
 
 function cleanJson(data) {
@@ -247,7 +252,11 @@ async function render({ model, el }) {
     }
     el.dataset.fitBox = ""; // being drawn
     let next = await vegaEmbed(el, scaled, options);
-    for (let tries = 0; box > 0 && widths.length && tries < 4; tries++) {
+    // plot widths found to fit and not to fit: a title or legend wider than the plots does not
+    // shrink with them, so a chart that fits with room left is grown by bisection
+    let fitting = null;
+    let over = null;
+    for (let tries = 0; box > 0 && widths.length && tries < 7; tries++) {
       if (stale()) {
         next.finalize();
         return null;
@@ -255,14 +264,26 @@ async function render({ model, el }) {
       const { drawn, room } = measured(el);
       if (room === 0) break;
       const plot = Math.max(...viewWidths(scaled));
-      around = drawn - plot; // axes, legends, padding
-      // done when it fits and uses the room (or is drawn at its own width)
-      if (drawn <= room + 1 && (plot >= widest || drawn >= room - 3 * SLACK)) break;
-      const factor = Math.min(1, Math.max(MIN_PLOT, room - around - SLACK) / widest);
-      const narrower = factor === 1 ? base : scaleWidths(base, factor);
-      if (JSON.stringify(narrower) === JSON.stringify(scaled)) break; // at the smallest plot
+      around = drawn - plot; // axes, legends, padding (or a title wider than the plots)
+      const fits = drawn <= room + 1;
+      if (fits) fitting = Math.max(fitting ?? 0, plot);
+      else over = Math.min(over ?? Infinity, plot);
+      if (fits && (plot >= widest || room - drawn <= 3 * SLACK)) break;
+      let target;
+      if (!fits && fitting === null) target = plot - (drawn - room) - SLACK; // by the excess
+      else if (over === null) target = widest; // fits with room left: the chart's own width?
+      else if (over - fitting > 2 * SLACK) target = (fitting + over) / 2;
+      else target = fitting; // as wide as fits
+      target = Math.floor(Math.min(widest, Math.max(MIN_PLOT, target)));
+      if (target === plot) break; // at the smallest plot, or already the widest that fits
       next.finalize();
-      scaled = narrower;
+      scaled = target >= widest ? base : scaleWidths(base, target / widest);
+      next = await vegaEmbed(el, scaled, options);
+    }
+    const last = measured(el);
+    if (last.drawn > last.room + 1 && fitting !== null && !stale()) {
+      next.finalize(); // out of tries on a width too wide: the widest that fitted
+      scaled = fitting >= widest ? base : scaleWidths(base, fitting / widest);
       next = await vegaEmbed(el, scaled, options);
     }
     const { drawn, room } = measured(el);

@@ -196,7 +196,7 @@ class DriftExplorer(Explorer):
         self.window_label.add_class("diaglab-drift-window")
         # the table scrolls inside its own box when the cell is narrower than its columns
         self.table = w.VBox(
-            layout=w.Layout(max_width="100%", overflow_x="auto", margin="0 12px 0 0")
+            layout=w.Layout(max_width="100%", overflow="auto hidden", margin="0 12px 0 0")
         )
         self.table.add_class("diaglab-drift-table")
         self.table_sort: tuple[str, str] = DEFAULT_SORT  # a header click changes it

@@ -176,7 +176,7 @@ class FairnessExplorer(Explorer):
         self.where_text = text_box("slice", SLICE_HINT, width="672px")
         self.run_button = run_button()
         self.chart = vega_chart("computing…", "diaglab-fairness-chart", actions=CHART_ACTIONS)
-        self.table_html = w.HTML("")
+        self.table_html = w.HTML("", layout=w.Layout(overflow="auto hidden", max_width="100%"))
         self.table_html.add_class("diaglab-fairness-table")
         self.time_chart = vega_chart(
             "computing…", "diaglab-fairness-time-chart", actions=CHART_ACTIONS
