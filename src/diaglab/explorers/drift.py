@@ -220,14 +220,18 @@ class DriftExplorer(ScopedExplorer):
     # -- computing --------------------------------------------------------------------------
 
     def _row_request(self) -> DriftSpec | None:
-        """The selected row's drift alone (one input column; for the prediction or the label
-        row, those two): a cheap query, so that the chart shows a new window before the table.
+        """While the table is not of the current scope, the selected row's drift alone (one
+        input column; for the prediction or the label row, those two): a cheap query, so that
+        the chart shows a new window before the table. Once it is, the table's spec: picking
+        another row then draws from the table's report, with no query and no "updating".
         None until the table has picked a row. The statistic over time is the table's."""
-        name = self.feature
+        name, spec = self.feature, self.spec
         if not self.model or name is None:
             return None
+        if self._report is not None and self._report.spec == spec:
+            return spec
         inputs = self._store.schema(self.model).features
-        return replace(self.spec, features=(name,) if name in inputs else ())
+        return replace(spec, features=(name,) if name in inputs else ())
 
     def _run_row(self, job: Job) -> DriftReport:
         spec, report = job.key, self._report
