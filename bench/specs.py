@@ -68,6 +68,10 @@ def cases(store: Any) -> dict[str, Callable[[], Any]]:
     import diaglab as dl
 
     period = "current" if "current" in inspect.signature(dl.drift).parameters else "window"
+    if hasattr(dl, "worst_errors"):
+        worst_errors = dl.worst_errors
+    else:  # before issue 17 it was not exported
+        from diaglab.queries.explain import worst_errors
     t = store.table("credit")
     row = t.filter(t.label.notnull() & t.trace_id.notnull()).order_by("prediction_id").limit(1)
     first = row.execute().iloc[0]
@@ -94,7 +98,7 @@ def cases(store: Any) -> dict[str, Callable[[], Any]]:
         "explanation_drift": lambda: dl.explanation_drift(
             store, "credit", window=EARLY, freq="1D", sample=500
         ),
-        "worst_errors": lambda: dl.worst_errors(store, "credit", window=WINDOW, where=NORTH),
+        "worst_errors": lambda: worst_errors(store, "credit", window=WINDOW, where=NORTH),
         "neighbors": lambda: dl.neighbors(store, "credit", pid, k=10),
         "what_if": lambda: dl.what_if(store, "credit", pid, {"income": 20000.0}),
         "counterfactual": lambda: dl.counterfactual(store, "credit", pid, max_changes=2),

@@ -135,7 +135,7 @@ class DriftExplorer(ScopedExplorer):
             self.where = where
             self._sync_controls()
             selected = (self.window_label, self.feature_label, self.chart)
-            self.client("selected feature", part="row", views=selected)
+            self._row_client = self.client("selected feature", part="row", views=selected)
             self.client("drift", part="table", views=(self.table,), rank=1)
 
     # -- widgets ----------------------------------------------------------------------------
@@ -198,6 +198,8 @@ class DriftExplorer(ScopedExplorer):
         with self._lock:  # not while the worker swaps in a new result
             if change["new"] is not None and self._report is not None:
                 self._show_feature()
+                if self._report.spec == self.spec:  # drawn from the table's current report
+                    self.coordinator.settle(self._row_client, self._row_request())
         self.update()  # the selected feature's view follows the row picked
 
     @traitlets.validate("feature")
@@ -220,18 +222,16 @@ class DriftExplorer(ScopedExplorer):
     # -- computing --------------------------------------------------------------------------
 
     def _row_request(self) -> DriftSpec | None:
-        """While the table is not of the current scope, the selected row's drift alone (one
-        input column; for the prediction or the label row, those two): a cheap query, so that
-        the chart shows a new window before the table. Once it is, the table's spec: picking
-        another row then draws from the table's report, with no query and no "updating".
-        None until the table has picked a row. The statistic over time is the table's."""
-        name, spec = self.feature, self.spec
+        """The selected row's drift alone (one input column; for the prediction or the label
+        row, those two): a cheap query, so that the chart shows a new window before the table.
+        A row picked while the table is of the current scope is drawn from the table's report
+        (``_feature_changed``): nothing runs. None until the table has picked a row. The
+        statistic over time is the table's."""
+        name = self.feature
         if not self.model or name is None:
             return None
-        if self._report is not None and self._report.spec == spec:
-            return spec
         inputs = self._store.schema(self.model).features
-        return replace(spec, features=(name,) if name in inputs else ())
+        return replace(self.spec, features=(name,) if name in inputs else ())
 
     def _run_row(self, job: Job) -> DriftReport:
         spec, report = job.key, self._report
