@@ -11,8 +11,10 @@ interaction     the action                                 the first fresh resul
 =============== ========================================== =====================================
 slice → rows    Slices tab: click a found slice (another    the rows table names the clicked
                 each time)                                 slice and its count, not "updating"
-brush → tab     Drift tab: drag across the over-time chart the drift window line shows the
-                (another period each time)                 header's new window, not "updating"
+brush → tab     Drift tab: drag across the over-time chart the drift window line and the
+                (another period each time)                 selected row's chart show the
+                                                           header's new window, not "updating"
+                                                           (the table: in "all tabs fresh")
 open prediction Slices tab: pick a row of the slice        the inspector's card is that
                                                            prediction's (its status line)
 =============== ========================================== =====================================
@@ -84,13 +86,17 @@ HELPERS_JS = r"""() => {
             return !q('.diaglab-busy') &&
                 qa('.diaglab-progress').every(p => getComputedStyle(p).display === 'none');
         },
-        driftOn() {  // the drift tab shows the header's window and slice
+        driftOn() {  // the drift tab's window line and selected row show the header's scope
             const w = H.headerWindow(), label = text('.diaglab-drift-window');
             const code = q('.diaglab-drift-window code');
             const slice = H.headerSlice();
+            // the window line and the selected row's chart are one view (the "selected
+            // feature" client, or before it existed the "drift" client, whose line kept the
+            // old window until the whole report was shown); the table is in H.quiet()
             return !!w && label.includes('[' + w[0] + ', ' + w[1] + ')') &&
                 (code ? plain(code.textContent).trim() : null) === slice &&
-                !q('.diaglab-drift.diaglab-updating-drift');
+                !q('.diaglab-drift.diaglab-updating-selected-feature') &&
+                !q('.diaglab-updating-drift .diaglab-view-drift.diaglab-drift-window');
         },
         rowsOn(pred) {
             const label = text('.diaglab-slices-selected');

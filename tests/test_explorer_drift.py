@@ -259,7 +259,8 @@ def test_brushing_the_over_time_chart_sets_the_current_window(
     assert explorer.window == window
     assert explorer.window_text.value == "2026-01-05 .. 2026-01-12"
     assert "[2026-01-05, 2026-01-12)" in explorer.window_label.value
-    assert (calls.drift, calls.over_time) == (1, 0)  # the series over time is reused
+    # the selected row's column first, then the table; the series over time is reused
+    assert (calls.drift, calls.over_time) == (2, 0)
     pd.testing.assert_frame_equal(explorer.data(), dl.drift(store, "credit", window=window).table)
     assert explorer.feature == "income"  # the selected row survives a recompute
     assert "2026-01-05" in str(explorer.chart.spec)  # the current window is shaded

@@ -18,7 +18,7 @@ import html
 import math
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -27,7 +27,7 @@ import pandas as pd
 import traitlets
 
 from diaglab.errors import DiaglabError, InputError, unknown
-from diaglab.explorers._controls import FREQS
+from diaglab.explorers._controls import FREQS, Binding, shared_doc
 from diaglab.explorers.coordinator import BUSY, Client, Coordinator
 from diaglab.queries.filters import Slice
 from diaglab.queries.filters import where as apply_where
@@ -60,6 +60,32 @@ def refuse_renamed(explorer: str, given: dict[str, Any]) -> None:
     if name in RENAMED:
         raise TypeError(f"{explorer}() has no argument {name!r} any more: it is {RENAMED[name]!r}")
     raise TypeError(f"{explorer}() got an unexpected keyword argument {name!r}")
+
+
+def prepare(explorer: str, store: Any, model: str | None, renamed: dict[str, Any]) -> str:
+    """What every explorer's ``__init__`` does first: refuse arguments renamed since issue 17,
+    resolve the model and build the page's chart runtime. Returns the model."""
+    refuse_renamed(explorer, renamed)
+    model = resolve_model(store, model)
+    enable_offline_charts()
+    return model
+
+
+def one_of(what: str, value: Any, valid: Sequence[str]) -> str:
+    """``value`` if it is one of ``valid``, else an UnknownNameError naming ``what``."""
+    if value not in valid:
+        raise unknown(what, value, list(valid))
+    return str(value)
+
+
+def all_of(what: str, values: Sequence[str], valid: Sequence[str]) -> list[str]:
+    """``values`` without repeats, each one of ``valid``; an InputError when there is none."""
+    out = list(dict.fromkeys(values))
+    if not out:
+        raise InputError(f"choose at least one {what} among {', '.join(valid)}")
+    for value in out:
+        one_of(what, value, valid)
+    return out
 
 
 def scope_state(scope: Scope) -> dict[str, Any]:
@@ -203,17 +229,48 @@ class Explorer(w.VBox):
 
     # -- the lifecycle (diaglab.explorers.coordinator) ----------------------------------------
 
-    def client(self, name: str, **options: Any) -> Client:
+    def client(self, name: str, *, part: str | None = None, **options: Any) -> Client:
         """Declare one view of this explorer: ``request``, ``run``, ``show`` and optionally
         ``clear``, ``views``, ``rank`` (see :class:`~diaglab.explorers.coordinator.Client`); it
-        is first requested by :meth:`start`."""
+        is first requested by :meth:`start`. With ``part``, the ones not given are the methods
+        ``_<part>_request``, ``_run_<part>``, ``_show_<part>`` and ``_clear_<part>`` (if any)."""
+        if part is not None:
+            for option, method in (
+                ("request", f"_{part}_request"),
+                ("run", f"_run_{part}"),
+                ("show", f"_show_{part}"),
+                ("clear", f"_clear_{part}"),
+            ):
+                if option not in options and (option != "clear" or hasattr(self, method)):
+                    options[option] = getattr(self, method)
         made = Client(self, name, **options)
         self._css = getattr(self, "_css", "") + made.css()
         return self.coordinator.connect(made)
 
+    @contextlib.contextmanager
+    def building(self) -> Iterator[None]:
+        """Set the traits and declare the views inside, then request every view (:meth:`start`);
+        an error inside closes the explorer (its coordinator's threads) and propagates."""
+        try:
+            yield
+        except BaseException:
+            self.close()
+            raise
+        self.start()
+
+    refresh_on: ClassVar[tuple[str, ...]] = ()
+    """Traits whose change is shown in the controls and re-derives the views' requests, from
+    :meth:`start` on (while building, the subclass shows its controls once at the end)."""
+
     def start(self) -> None:
         """Request every view for the first time (the end of a subclass's ``__init__``)."""
         self._started = True
+        if self.refresh_on:
+            self.observe(self._refresh, names=list(self.refresh_on))
+        self.update()
+
+    def _refresh(self, _change: Any = None) -> None:
+        self._sync_controls()
         self.update()
 
     def update(self, *, force: bool = False) -> None:
@@ -295,18 +352,73 @@ class Explorer(w.VBox):
     @traitlets.validate("freq")
     def _valid_freq(self, proposal: Any) -> str:
         """An explorer's ``freq`` (when it has one) is one of the window sizes it offers."""
-        value = proposal["value"]
-        if value not in FREQS:
-            raise unknown("freq", value, FREQS)
-        return str(value)
+        return one_of("freq", proposal["value"], FREQS)
+
+    bindings: ClassVar[tuple[Binding, ...]] = ()
+    """The controls that show a trait and set it (:class:`~diaglab.explorers._controls.Binding`),
+    in the order :meth:`_sync_controls` fills them."""
 
     def _wire(self, name: str, *controls: str) -> None:
-        """Observe each control's value with its ``_on_<control>`` method, run ``_on_run`` on
-        the Run button, and mark the status line ``diaglab-<name>-status``."""
+        """Observe each binding's control, and each other control's value with its
+        ``_on_<control>`` method; run ``_on_run`` on the Run button, and mark the status line
+        ``diaglab-<name>-status``."""
+        for binding in self.bindings:
+            getattr(self, binding.control).observe(
+                functools.partial(self._on_bound, binding), names="value"
+            )
         for control in controls:
             getattr(self, control).observe(getattr(self, f"_on_{control}"), names="value")
         self.run_button.on_click(self._on_run)
         self.status.add_class(f"diaglab-{name}-status")
+
+    _loading = False
+    """True while an explorer fills its own controls: their callbacks then set nothing."""
+
+    @_guard
+    def _on_bound(self, binding: Binding, change: Any) -> None:
+        """A person's edit of a bound control sets its trait (not the echo of what it shows)."""
+        if not self._loading and change["new"] != binding.show(getattr(self, binding.trait)):
+            setattr(self, binding.trait, binding.read(change["new"]))
+
+    def _set_traits(self, values: dict[str, Any]) -> None:
+        """Set these traits with one round of queries after; an error is shown under the
+        explorer (the others linked with it still follow)."""
+        try:
+            with self.batch():
+                for name, value in values.items():
+                    setattr(self, name, value)
+        except Exception as exc:
+            self._show_error(exc)
+
+    @_guard
+    def _on_run(self, _button: Any = None) -> None:
+        """The Run button: set the traits from the text typed in the boxes, then recompute
+        every view from fresh data."""
+        self._clear_error()
+        with self.batch():
+            self._apply_typed()
+            if self.last_error is None:
+                self.update(force=True)
+
+    def _lay_out(self, controls: list[Any], *body: Any) -> None:
+        """The explorer's rows: its control rows, the status line (progress, which views are
+        updating, what is shown), the error area, then ``body``."""
+        status = w.HBox(
+            [self.progress, self.updating, self.status], layout=w.Layout(align_items="center")
+        )
+        self.children = [w.VBox(controls), status, self.error_area, *body]
+
+    def _sync_controls(self) -> None:
+        """Show the state in the bound controls (their callbacks then see no change)."""
+        for binding in self.bindings:
+            getattr(self, binding.control).value = binding.show(getattr(self, binding.trait))
+
+    def _apply_typed(self) -> None:
+        """Set the traits from the bound text boxes' text, typed but not yet entered (Run)."""
+        for binding in self.bindings:
+            control = getattr(self, binding.control)
+            if isinstance(control, w.Text):
+                self._on_bound(binding, {"new": control.value})
 
     # -- what subclasses provide -------------------------------------------------------------
 
@@ -365,6 +477,37 @@ class Explorer(w.VBox):
             raise TypeError("capture(title, note='') needs a non-empty title")
         table = self.data()  # waits for a computation under way; raises when nothing is shown
         return from_explorer(self, title, note, author, table=table)
+
+
+class ScopedExplorer(Explorer):
+    """An explorer of one model's predictions, optionally a slice of them (``where``), linked
+    to a panel's model, window and slice. A subclass's docstring gets the shared parameter
+    descriptions (:func:`~diaglab.explorers._controls.shared_doc`)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        shared_doc(cls)
+
+    selection_traits: ClassVar[dict[str, str]] = {
+        "model": "model",
+        "window": "window",
+        "slice": "where",
+    }
+
+    model = traitlets.Unicode(help="The model explored (str).")
+    """The model explored (str)."""
+    where = traitlets.Union(
+        [traitlets.Unicode(), traitlets.Instance(Slice)], default_value=None, allow_none=True
+    )
+    """The slice filter: a filter string, a dl.Slice, or None."""
+
+    @traitlets.validate("model")
+    def _valid_model(self, proposal: Any) -> str:
+        return resolve_model(self._store, proposal["value"])
+
+    @traitlets.validate("where")
+    def _valid_where(self, proposal: Any) -> str | Slice | None:
+        return checked_where(self._store, self.model, proposal["value"])
 
 
 def _busy(text: str) -> str:

@@ -22,15 +22,13 @@ import traitlets
 
 from diaglab.charts.change import change_chart, period_chart
 from diaglab.errors import InputError
+from diaglab.explorers import _controls as ui
 from diaglab.explorers._base import (
     Explorer,
-    checked_where,
-    enable_offline_charts,
-    refuse_renamed,
-    resolve_model,
+    ScopedExplorer,
+    prepare,
     scope_state,
 )
-from diaglab.explorers._controls import SLICE_HINT, WINDOW_HINT, run_button, text_box, vega_chart
 from diaglab.explorers._table import Table
 from diaglab.explorers._windows import (
     OptionalWindowTrait,
@@ -51,14 +49,11 @@ OVER_TIME = {"mse": "rmse"}
 FREQ = "1D"
 
 
-class ChangeExplorer(Explorer):
+class ChangeExplorer(ScopedExplorer):
     """Pick two periods on the metric over time and see why the metric changed between them.
 
     Parameters
     ----------
-    store : diaglab.Store
-    model : str, optional
-        The model; may be omitted when the store holds only one.
     metrics : str
         One of ``dl.explain_change``'s metrics (default ``"error"``).
     reference, window : dl.Window or (start, end), optional
@@ -75,25 +70,20 @@ class ChangeExplorer(Explorer):
     """
 
     explorer_name = "ChangeExplorer"
-    selection_traits = {  # noqa: RUF012 - read-only class data (dl.link, dl.panel)
-        "model": "model",
-        "window": "window",
-        "reference": "reference",
-        "slice": "where",
-    }
+    bindings = (
+        ui.MODEL,
+        ui.REFERENCE,
+        ui.Binding("window_text", "window", read=parse_window, show=format_window),
+        ui.WHERE,
+    )
+    selection_traits = {**ScopedExplorer.selection_traits, "reference": "reference"}  # noqa: RUF012
 
-    model = traitlets.Unicode(help="The model explored (str).")
-    """The model explored (str)."""
     metrics = traitlets.Unicode("error")
     """The metric explained (str), one of ``dl.explain_change``'s."""
     reference = OptionalWindowTrait(None)
     """The earlier period (dl.Window or None); brushing the first chart sets it."""
     window = OptionalWindowTrait(None)
     """The later period (dl.Window or None); brushing the second chart sets it."""
-    where = traitlets.Union(
-        [traitlets.Unicode(), traitlets.Instance(Slice)], default_value=None, allow_none=True
-    )
-    """The slice filter: a filter string, a dl.Slice, or None."""
     opened = traitlets.Unicode(None, allow_none=True)
     """The feature or slice predicate whose bar was clicked (str), or None."""
 
@@ -105,102 +95,67 @@ class ChangeExplorer(Explorer):
         metrics: str = "error",
         reference: Any = None,
         window: Any = None,
-        where: Any = None,
+        where: str | Slice | None = None,
         **renamed: Any,
     ) -> None:
-        refuse_renamed("ChangeExplorer", renamed)
-        model = resolve_model(store, model)
-        enable_offline_charts()
+        model = prepare("ChangeExplorer", store, model, renamed)
         super().__init__(store)
         self._series: pd.DataFrame | None = None
         self._results: dict[ExplainChangeSpec, ChangeExplanation] = {}
         self._result: ChangeExplanation | None = None
         self._quiet = False
         self._build_widgets(store.models())
+        self.client("periods", part="series", views=(self.reference_chart, self.window_chart))
         self.client(
-            "periods",
-            request=self._series_spec,
-            run=self._run_series,
-            show=self._show_series,
-            views=(self.reference_chart, self.window_chart),
+            "waterfall", part="waterfall", views=(self.chart, self.summary, self.detail), rank=1
         )
-        self.client(
-            "waterfall",
-            request=self._waterfall_request,
-            run=self._run_waterfall,
-            show=self._show_waterfall,
-            clear=self._clear_waterfall,
-            views=(self.chart, self.summary, self.detail),
-            rank=1,
-        )
-        try:
+        with self.building():
             self._quiet = True
             self.model = model
             self.metrics = metrics
-            self.reference = reference
-            self.window = window
+            self.reference, self.window = reference, window
             self.where = where
             self._quiet = False
             self._sync_controls()
-            self.start()
-        except Exception:
-            self.close()
-            raise
 
     # -- widgets ----------------------------------------------------------------------------
 
     def _build_widgets(self, models: list[str]) -> None:
-        narrow = w.Layout(width="190px")
-        self.model_picker = w.Dropdown(options=models, description="model", layout=narrow)
-        self.metric_picker = w.Dropdown(options=[], description="metric", layout=narrow)
-        self.reference_text = text_box("reference", WINDOW_HINT)
-        self.window_text = text_box("window", WINDOW_HINT)
-        self.where_text = text_box("slice", SLICE_HINT, width="672px")
-        self.run_button = run_button()
-        self.reference_chart = vega_chart("computing…", "diaglab-change-reference", brush=True)
-        self.window_chart = vega_chart("computing…", "diaglab-change-window", brush=True)
-        self.chart = vega_chart("brush both periods", "diaglab-change-chart")
-        self.summary = w.HTML("")
-        self.summary.add_class("diaglab-change-summary")
+        self.model_picker = ui.model_picker(models)
+        self.metric_picker = w.Dropdown(
+            options=[], description="metric", layout=w.Layout(width=ui.NARROW)
+        )
+        self.reference_text = ui.text_box("reference", ui.WINDOW_HINT)
+        self.window_text = ui.text_box("window", ui.WINDOW_HINT)
+        self.where_text = ui.text_box("slice", ui.SLICE_HINT, width="672px")
+        self.run_button = ui.run_button()
+        self.reference_chart = ui.vega_chart("computing…", "diaglab-change-reference", brush=True)
+        self.window_chart = ui.vega_chart("computing…", "diaglab-change-window", brush=True)
+        self.chart = ui.vega_chart("brush both periods", "diaglab-change-chart")
+        self.summary = ui.styled(w.HTML(""), "diaglab-change-summary")
         self.detail = w.VBox([])
         self.detail.add_class("diaglab-change-detail")
-        self._wire(
-            "change",
-            *("model_picker", "metric_picker", "reference_text", "window_text", "where_text"),
-        )
-        controls = w.VBox(
+        self._wire("change", "metric_picker")
+        self._lay_out(
             [
                 w.HBox([self.model_picker, self.metric_picker, self.run_button]),
                 w.HBox([self.reference_text, self.window_text]),
                 self.where_text,
-            ]
-        )
-        status = w.HBox([self.progress, self.status], layout=w.Layout(align_items="center"))
-        self.children = [
-            controls,
-            status,
-            self.error_area,
+            ],
             w.HBox([self.reference_chart, self.window_chart]),
             self.summary,
             self.chart,
             self.detail,
-        ]
+        )
         self.add_class("diaglab-change")
 
     def _sync_controls(self) -> None:
         task = self._store.schema(self.model).task or "binary"
-        self.model_picker.value = self.model
         self.metric_picker.options = list(SUPPORTED[task])
         self.metric_picker.value = self.metrics
-        self.reference_text.value = format_window(self.reference) if self.reference else ""
-        self.window_text.value = format_window(self.window) if self.window else ""
-        self.where_text.value = "" if self.where is None else str(self.where)
+        super()._sync_controls()
 
     # -- state ------------------------------------------------------------------------------
-
-    @traitlets.validate("model")
-    def _valid_model(self, proposal: Any) -> str:
-        return resolve_model(self._store, proposal["value"])
 
     @traitlets.validate("metrics")
     def _valid_metrics(self, proposal: Any) -> str:
@@ -211,10 +166,6 @@ class ChangeExplorer(Explorer):
                 f"ChangeExplorer explains one of: {', '.join(SUPPORTED[task])}; got {value!r}"
             )
         return value
-
-    @traitlets.validate("where")
-    def _valid_where(self, proposal: Any) -> str | Slice | None:
-        return checked_where(self._store, self.model, proposal["value"])
 
     @traitlets.observe("model", "metrics", "where")
     def _scope_changed(self, change: Any) -> None:
@@ -234,31 +185,13 @@ class ChangeExplorer(Explorer):
     # -- callbacks --------------------------------------------------------------------------
 
     @Explorer._guard
-    def _on_model_picker(self, change: Any) -> None:
-        self.model = change["new"]
-
-    @Explorer._guard
     def _on_metric_picker(self, change: Any) -> None:
         if change["new"] and change["new"] != self.metrics:
             self.metrics = change["new"]
 
-    @Explorer._guard
-    def _on_reference_text(self, change: Any) -> None:
-        self.reference = parse_window(change["new"]) if change["new"].strip() else None
-
-    @Explorer._guard
-    def _on_window_text(self, change: Any) -> None:
-        self.window = parse_window(change["new"]) if change["new"].strip() else None
-
-    @Explorer._guard
-    def _on_where_text(self, change: Any) -> None:
-        if change["new"] != ("" if self.where is None else str(self.where)):
-            self.where = change["new"] or None
-
-    @Explorer._guard
     def _on_run(self, _button: Any = None) -> None:
         self._results.clear()
-        self.update(force=True)
+        super()._on_run()
 
     @Explorer._guard
     def _on_reference_brush(self, change: Any) -> None:
@@ -291,7 +224,7 @@ class ChangeExplorer(Explorer):
         self._series = series
         self._draw_periods()
 
-    def _series_spec(self) -> MetricsOverTimeSpec:
+    def _series_request(self) -> MetricsOverTimeSpec:
         name = OVER_TIME.get(self.metrics, self.metrics)
         return MetricsOverTimeSpec(
             scope=Scope(self.model, where=self.where), freq=FREQ, metrics=(name,), estimate=False

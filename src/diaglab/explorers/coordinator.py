@@ -295,6 +295,20 @@ class Coordinator:
             if changed:
                 self._schedule()
 
+    def settle(self, client: Client, key: Hashable) -> None:
+        """Take ``key`` as ``client``'s request, already shown: its view was drawn from a result
+        at hand (the drift table's report holds every row), so nothing runs for it and it is not
+        "updating"."""
+        owner = client.owner
+        with owner.lifecycle_lock, self._cond:
+            self._supersede(client)
+            self._dirty.pop(client, None)
+            client.key, client.failed = key, False
+            client.generation += 1
+            client.shown = client.generation
+            client._mark(None)
+            owner._lifecycle_changed()
+
     def refresh(self, owner: Any) -> None:
         """Request every client of ``owner`` again, re-reading the store first (Run)."""
         self.update(owner, force=True)

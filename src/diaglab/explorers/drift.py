@@ -29,22 +29,12 @@ from diaglab.charts.drift import (
     sparkline_svg,
 )
 from diaglab.errors import unknown
+from diaglab.explorers import _controls as ui
 from diaglab.explorers._base import (
     Explorer,
-    checked_where,
-    enable_offline_charts,
-    refuse_renamed,
-    resolve_model,
+    ScopedExplorer,
+    prepare,
     scope_state,
-)
-from diaglab.explorers._controls import (
-    CHART_ACTIONS,
-    SLICE_HINT,
-    WINDOW_HINT,
-    freq_picker,
-    run_button,
-    text_box,
-    vega_chart,
 )
 from diaglab.explorers._drift_table import (
     DEFAULT_SORT,
@@ -59,13 +49,7 @@ from diaglab.explorers._drift_table import (
     sort_header,
     where_text,
 )
-from diaglab.explorers._windows import (
-    OptionalWindowTrait,
-    WindowTrait,
-    brushed_window,
-    format_window,
-    parse_window,
-)
+from diaglab.explorers._windows import OptionalWindowTrait, WindowTrait, brushed_window
 from diaglab.explorers.coordinator import Job
 from diaglab.queries.drift import DriftReport
 from diaglab.queries.drift_time import DriftOverTime
@@ -79,22 +63,16 @@ from diaglab.stats.drift import RULE, drift_summary
 STATISTIC = "psi"
 
 
-class DriftExplorer(Explorer):
+class DriftExplorer(ScopedExplorer):
     """Drift of a model's inputs, prediction and label, with the distributions behind it.
 
     Parameters
     ----------
-    store : diaglab.Store
-    model : str, optional
-        The model; may be omitted when the store holds only one.
-    window : dl.Window or (start, end), optional
-        The period judged; default: everything logged.
-    reference : dl.Window or (start, end), optional
-        A production window to compare with; default: the registered reference.
-    where : str or dl.Slice, optional
-        A slice filter applied to both sides, e.g. ``"region = 'north'"``.
-    version : str, optional
-        Only this model version's predictions.
+    {window}
+    {reference}
+    {where}
+        It applies to both sides.
+    {version}
     freq : str
         Window size of the statistic over time: ``"1h"``, ``"6h"``, ``"1D"`` (default), ``"7D"``.
     feature : str, optional
@@ -110,16 +88,14 @@ class DriftExplorer(Explorer):
     """
 
     explorer_name = "DriftExplorer"
+    refresh_on = ("version", "reference", "where", "freq", "window")
+    bindings = (ui.MODEL, ui.VERSION, ui.FREQ, ui.WINDOW, ui.REFERENCE, ui.WHERE)
     selection_traits = {  # noqa: RUF012 - read-only class data
-        "model": "model",
+        **ScopedExplorer.selection_traits,
         "version": "version",
         "reference": "reference",
-        "window": "window",
-        "slice": "where",
     }
 
-    model = traitlets.Unicode(help="The model explored (str).")
-    """The model explored (str). Setting it resets ``version`` and ``feature`` and recomputes."""
     version = traitlets.Unicode(None, allow_none=True)
     """Only this model version's predictions (str), or None for all versions."""
     feature = traitlets.Unicode(None, allow_none=True)
@@ -128,10 +104,6 @@ class DriftExplorer(Explorer):
     """The period judged (dl.Window; ``Window()`` is everything). Accepts (start, end)."""
     reference = OptionalWindowTrait(None, allow_none=True)
     """A production reference window (dl.Window), or None for the registered reference."""
-    where = traitlets.Union(
-        [traitlets.Unicode(), traitlets.Instance(Slice)], default_value=None, allow_none=True
-    )
-    """The slice filter applied to both sides: a filter string, a dl.Slice, or None."""
     freq = traitlets.Unicode("1D")
     """Window size of the statistic over time (str), one of ``FREQS``."""
 
@@ -142,15 +114,13 @@ class DriftExplorer(Explorer):
         *,
         window: Any = None,
         reference: Any = None,
-        where: Any = None,
+        where: str | Slice | None = None,
         version: str | None = None,
         freq: str = "1D",
         feature: str | None = None,
         **renamed: Any,
     ) -> None:
-        refuse_renamed("DriftExplorer", renamed)
-        model = resolve_model(store, model)
-        enable_offline_charts()
+        model = prepare("DriftExplorer", store, model, renamed)
         super().__init__(store)
         self._report: DriftReport | None = None
         self._over_time: DriftOverTime | None = None
@@ -159,7 +129,7 @@ class DriftExplorer(Explorer):
         self._rows: dict[str, tuple[w.HBox, w.Button, w.HTML]] = {}
         self._wanted_feature = feature
         self._build_widgets(store.models())
-        try:
+        with self.building():
             self.model = model
             self.version = version
             self.freq = freq
@@ -167,74 +137,53 @@ class DriftExplorer(Explorer):
             self.reference = None if reference is None else Window.of(reference)
             self.where = where
             self._sync_controls()
-            self.client(
-                "drift",
-                request=lambda: (self.spec, self.over_time_spec) if self.model else None,
-                run=self._run,
-                show=self._show,
-                views=(self.window_label, self.table, self.feature_label, self.chart),
-            )
-            self.start()
-        except Exception:
-            self.close()
-            raise
+            selected = (self.window_label, self.feature_label, self.chart)
+            self._row_client = self.client("selected feature", part="row", views=selected)
+            self.client("drift", part="table", views=(self.table,), rank=1)
 
     # -- widgets ----------------------------------------------------------------------------
 
     def _build_widgets(self, models: list[str]) -> None:
-        narrow = w.Layout(width="190px")
-        self.model_picker = w.Dropdown(options=models, description="model", layout=narrow)
+        self.model_picker = ui.model_picker(models)
         self.version_picker = w.Dropdown(
-            options=[("all versions", "")], description="version", layout=narrow
+            options=[("all versions", "")], description="version", layout=w.Layout(width=ui.NARROW)
         )
-        self.freq_picker = freq_picker()
-        self.window_text = text_box("window", WINDOW_HINT)
-        self.reference_text = text_box("reference", "registered reference, or start .. end")
-        self.where_text = text_box("slice", SLICE_HINT, width="672px")
-        self.run_button = run_button()
-        self.window_label = w.HTML("")
-        self.window_label.add_class("diaglab-drift-window")
+        self.freq_picker = ui.freq_picker()
+        self.window_text = ui.text_box("window", ui.WINDOW_HINT)
+        self.reference_text = ui.text_box("reference", "registered reference, or start .. end")
+        self.where_text = ui.text_box("slice", ui.SLICE_HINT, width="672px")
+        self.run_button = ui.run_button()
+        self.window_label = ui.styled(w.HTML(""), "diaglab-drift-window")
         # the table scrolls inside its own box when the cell is narrower than its columns
         self.table = w.VBox(
             layout=w.Layout(max_width="100%", overflow="auto hidden", margin="0 12px 0 0")
         )
         self.table.add_class("diaglab-drift-table")
         self.table_sort: tuple[str, str] = DEFAULT_SORT  # a header click changes it
-        self.feature_label = w.HTML("")
-        self.feature_label.add_class("diaglab-drift-feature")
-        self.chart = vega_chart(
-            "computing…", "diaglab-drift-chart", brush=True, actions=CHART_ACTIONS
+        self.feature_label = ui.styled(w.HTML(""), "diaglab-drift-feature")
+        self.chart = ui.vega_chart(
+            "computing…", "diaglab-drift-chart", brush=True, actions=ui.CHART_ACTIONS
         )
-        self._wire(
-            "drift",
-            *("model_picker", "version_picker", "freq_picker"),
-            *("window_text", "reference_text", "where_text"),
-        )
-        controls = w.VBox(
-            [
-                w.HBox([self.model_picker, self.version_picker, self.freq_picker, self.run_button]),
-                w.HBox([self.window_text, self.reference_text]),
-                self.where_text,
-            ]
-        )
-        status = w.HBox(
-            [self.progress, self.updating, self.status], layout=w.Layout(align_items="center")
-        )
+        self._wire("drift")
         detail = w.VBox(  # beside the table when there is room, else under it, at any width
             [self.feature_label, self.chart],
             layout=w.Layout(flex="1 1 520px", min_width="0", max_width="100%"),
         )
-        body = w.HBox(
-            [self.table, detail], layout=w.Layout(flex_flow="row wrap", align_items="flex-start")
+        self._lay_out(
+            [
+                w.HBox([self.model_picker, self.version_picker, self.freq_picker, self.run_button]),
+                w.HBox([self.window_text, self.reference_text]),
+                self.where_text,
+            ],
+            self.window_label,
+            w.HBox(
+                [self.table, detail],
+                layout=w.Layout(flex_flow="row wrap", align_items="flex-start"),
+            ),
         )
-        self.children = [controls, status, self.window_label, self.error_area, body]
         self.add_class("diaglab-drift")
 
     # -- state ------------------------------------------------------------------------------
-
-    @traitlets.validate("model")
-    def _valid_model(self, proposal: Any) -> str:
-        return resolve_model(self._store, proposal["value"])
 
     @traitlets.validate("version")
     def _valid_version(self, proposal: Any) -> str | None:
@@ -243,10 +192,6 @@ class DriftExplorer(Explorer):
         if value is not None and value not in versions:
             raise unknown(f"version of model {self.model!r}:", value, versions)
         return value
-
-    @traitlets.validate("where")
-    def _valid_where(self, proposal: Any) -> str | Slice | None:
-        return checked_where(self._store, self.model, proposal["value"])
 
     @traitlets.observe("model")
     def _model_changed(self, change: Any) -> None:
@@ -258,25 +203,14 @@ class DriftExplorer(Explorer):
             self.feature = None
             self.update()
 
-    def _sync_controls(self) -> None:
-        """Show the state in the controls (their callbacks then see no change)."""
-        self.model_picker.value = self.model
-        self.version_picker.value = self.version or ""
-        self.freq_picker.value = self.freq
-        self.window_text.value = format_window(self.window)
-        self.reference_text.value = format_window(self.reference)
-        self.where_text.value = where_text(self.where)
-
-    @traitlets.observe("version", "reference", "where", "freq", "window")
-    def _selection_changed(self, change: Any) -> None:
-        self._sync_controls()
-        self.update()
-
     @traitlets.observe("feature")
     def _feature_changed(self, change: Any) -> None:
         with self._lock:  # not while the worker swaps in a new result
             if change["new"] is not None and self._report is not None:
                 self._show_feature()
+                if self._report.spec == self.spec:  # drawn from the table's current report
+                    self.coordinator.settle(self._row_client, self._row_request())
+        self.update()  # the selected feature's view follows the row picked
 
     @traitlets.validate("feature")
     def _valid_feature(self, proposal: Any) -> str | None:
@@ -290,41 +224,6 @@ class DriftExplorer(Explorer):
     # -- control callbacks (errors go under the widget) -------------------------------------
 
     @Explorer._guard
-    def _on_model_picker(self, change: Any) -> None:
-        self.model = change["new"]
-
-    @Explorer._guard
-    def _on_version_picker(self, change: Any) -> None:
-        self.version = change["new"] or None
-
-    @Explorer._guard
-    def _on_freq_picker(self, change: Any) -> None:
-        self.freq = change["new"]
-
-    @Explorer._guard
-    def _on_window_text(self, change: Any) -> None:
-        self.window = parse_window(change["new"]) or Window()
-
-    @Explorer._guard
-    def _on_reference_text(self, change: Any) -> None:
-        self.reference = parse_window(change["new"])
-
-    @Explorer._guard
-    def _on_where_text(self, change: Any) -> None:
-        if change["new"] != where_text(self.where):  # not the echo of a dl.Slice shown
-            self.where = change["new"] or None
-
-    @Explorer._guard
-    def _on_run(self, _button: Any = None) -> None:
-        self._clear_error()
-        with self.batch():  # apply the boxes' text, then run once, with fresh data
-            self._on_window_text({"new": self.window_text.value})
-            self._on_reference_text({"new": self.reference_text.value})
-            self._on_where_text({"new": self.where_text.value})
-            if self.last_error is None:
-                self.update(force=True)
-
-    @Explorer._guard
     def _on_brush(self, change: Any) -> None:
         brushed = brushed_window(change["new"].value, self.freq)
         if brushed is not None:
@@ -332,7 +231,29 @@ class DriftExplorer(Explorer):
 
     # -- computing --------------------------------------------------------------------------
 
-    def _run(self, job: Job) -> tuple[DriftReport, DriftOverTime]:
+    def _row_request(self) -> DriftSpec | None:
+        """The selected row's drift alone (one input column; for the prediction or the label
+        row, those two): a cheap query, so that the chart shows a new window before the table.
+        A row picked while the table is of the current scope is drawn from the table's report
+        (``_feature_changed``): nothing runs. None until the table has picked a row. The
+        statistic over time is the table's."""
+        name = self.feature
+        if not self.model or name is None:
+            return None
+        inputs = self._store.schema(self.model).features
+        return replace(self.spec, features=(name,) if name in inputs else ())
+
+    def _run_row(self, job: Job) -> DriftReport:
+        spec, report = job.key, self._report
+        if job.force or report is None or report.spec != replace(spec, features=None):
+            job.step(f"{self.feature} in {spec.scope.window}…")
+            report = spec.run(self._store)
+        return report
+
+    def _table_request(self) -> tuple[DriftSpec, DriftOverTimeSpec] | None:
+        return (self.spec, self.over_time_spec) if self.model else None
+
+    def _run_table(self, job: Job) -> tuple[DriftReport, DriftOverTime]:
         """The report of the window; the statistic over time only when its spec changed (a new
         window reuses it)."""
         spec, series_spec = job.key
@@ -344,10 +265,18 @@ class DriftExplorer(Explorer):
             series = series_spec.run(self._store)
         return report, series
 
-    def _show(self, result: tuple[DriftReport, DriftOverTime]) -> None:
+    def _show_table(self, result: tuple[DriftReport, DriftOverTime]) -> None:
         self._report, self._over_time = result
         self._over_time_key = self.over_time_spec
         self._render()
+
+    def _show_row(self, report: DriftReport) -> None:
+        self._show_window_line(report)
+        self._show_feature(report)
+
+    def _show_window_line(self, report: DriftReport) -> None:
+        cut = threshold_text(self._store.schema(report.model), None, report.version)
+        self.window_label.value = _window_line(report, cut)
 
     # -- rendering (from the cache only) ----------------------------------------------------
 
@@ -357,7 +286,6 @@ class DriftExplorer(Explorer):
         self._details = {}
         table = self._sorted(report.table)
         self._render_table(table)
-        n_cur = int(table["n_current"].max()) if len(table) else 0
         outputs = "; ".join(
             f"{r.feature}: {r.severity}" for r in table.itertuples() if r.role != "feature"
         )
@@ -367,14 +295,7 @@ class DriftExplorer(Explorer):
             f" <span title='{html.escape(RULE)}' "
             "style='cursor:help;text-decoration:underline dotted'>(rule)</span>"
         )
-        cut = threshold_text(self._store.schema(report.model), None, report.version)
-        self.window_label.value = (
-            f"current window <b>{html.escape(describe_window(report.window))}</b> "
-            f"({n_cur:,} predictions) vs <b>{html.escape(report.reference)}</b>"
-            + (f", slice <code>{html.escape(report.where)}</code>" if report.where else "")
-            + (f", version {html.escape(report.version)}" if report.version else "")
-            + (f"; decision at <b>{html.escape(cut)}</b>" if cut else "")
-        )
+        self._show_window_line(report)
         known = table["feature"].tolist()
         wanted = self._wanted_feature if self._wanted_feature in known else self.feature
         self._wanted_feature = None
@@ -434,10 +355,12 @@ class DriftExplorer(Explorer):
     def _select(self, name: str) -> None:
         self.feature = name
 
-    def _show_feature(self) -> None:
-        """Draw the selected row's chart from the cached results: no query runs here."""
-        report, name = self._report, self.feature
-        if report is None or name is None:
+    def _show_feature(self, report: DriftReport | None = None) -> None:
+        """Draw the selected row's chart from ``report`` (default: the table's): no query runs
+        here."""
+        full = report is None or report is self._report
+        report, name = report or self._report, self.feature
+        if report is None or name is None or name not in set(report.table["feature"]):
             return
         for other, (row, button, _) in self._rows.items():
             selected = other == name
@@ -448,9 +371,12 @@ class DriftExplorer(Explorer):
                 row.remove_class("diaglab-selected")
         rec = report.table[report.table["feature"] == name].iloc[0].to_dict()
         self.feature_label.value = feature_summary(rec)
-        if name not in self._details:
-            self._details[name] = self._detail(report, name, rec)
-        self.chart.chart = self._details[name]
+        if not full:
+            self.chart.chart = self._detail(report, name, rec)
+        else:
+            if name not in self._details:
+                self._details[name] = self._detail(report, name, rec)
+            self.chart.chart = self._details[name]
         if BRUSH in self.chart.selections.trait_names():
             # JupyterChart makes a new ``selections`` object for every chart.
             self.chart.selections.observe(self._on_brush, names=[BRUSH])
@@ -458,7 +384,8 @@ class DriftExplorer(Explorer):
     def _detail(self, report: DriftReport, name: str, rec: dict[Any, Any]) -> alt.TopLevelMixin:
         dist = report.distributions.get(name)
         series = band = None
-        if self._over_time is not None and name in self._over_time.bands:
+        current = self._over_time_key == self.over_time_spec  # not while freq is changing
+        if current and self._over_time is not None and name in self._over_time.bands:
             series = self._over_time.feature(name)
             band = self._over_time.bands[name]
         severity = str(rec["severity"])
@@ -521,3 +448,16 @@ class DriftExplorer(Explorer):
     def state(self) -> dict[str, Any]:
         """The selection and view: the spec's scope, the row shown and ``freq``."""
         return {**scope_state(self.spec.scope), "feature": self.feature, "freq": self.freq}
+
+
+def _window_line(report: DriftReport, cut: str | None) -> str:
+    """The line naming what the report compares: its window and how many predictions, the
+    reference, the slice, the version and the threshold deciding the prediction row."""
+    n_cur = int(report.table["n_current"].max()) if len(report.table) else 0
+    return (
+        f"current window <b>{html.escape(describe_window(report.window))}</b> "
+        f"({n_cur:,} predictions) vs <b>{html.escape(report.reference)}</b>"
+        + (f", slice <code>{html.escape(report.where)}</code>" if report.where else "")
+        + (f", version {html.escape(report.version)}" if report.version else "")
+        + (f"; decision at <b>{html.escape(cut)}</b>" if cut else "")
+    )

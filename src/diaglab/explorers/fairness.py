@@ -19,25 +19,18 @@ import pandas as pd
 import traitlets
 
 from diaglab.charts.fairness import GROUP_PICK, TITLES, disparity_time_chart, groups_chart
-from diaglab.errors import DiaglabWarning, InputError, unknown
+from diaglab.errors import DiaglabWarning, InputError
+from diaglab.explorers import _controls as ui
 from diaglab.explorers._base import (
     Explorer,
-    checked_where,
-    enable_offline_charts,
+    ScopedExplorer,
+    all_of,
+    prepare,
     resolve_model,
     scope_state,
 )
 from diaglab.explorers._checklist import CheckList
-from diaglab.explorers._controls import (
-    CHART_ACTIONS,
-    SLICE_HINT,
-    WINDOW_HINT,
-    freq_picker,
-    run_button,
-    text_box,
-    vega_chart,
-)
-from diaglab.explorers._windows import WindowTrait, format_window, parse_window
+from diaglab.explorers._windows import WindowTrait
 from diaglab.explorers.coordinator import Job
 from diaglab.queries.fairness import FairnessReport
 from diaglab.queries.fairness_time import FairnessOverTime
@@ -57,14 +50,23 @@ def default_sensitive(schema: Any) -> list[str]:
     return hashed or schema.categorical[:1]
 
 
-class FairnessExplorer(Explorer):
+def _threshold(text: str) -> float | None:
+    text = str(text).strip()
+    try:
+        return float(text) if text else None
+    except ValueError:
+        raise InputError(f"threshold is a number between 0 and 1, not {text!r}") from None
+
+
+def _threshold_shown(threshold: float | None) -> str:
+    return "" if threshold is None else f"{threshold:g}"
+
+
+class FairnessExplorer(ScopedExplorer):
     """Group metrics with intervals and disparities of a binary model, over a window and time.
 
     Parameters
     ----------
-    store : diaglab.Store
-    model : str, optional
-        The model; may be omitted when the store holds only one.
     sensitive : list of str, optional
         Categorical features naming the groups (default: the features logged as sensitive, else
         the first categorical feature).
@@ -74,8 +76,8 @@ class FairnessExplorer(Explorer):
         Window size of the disparities over time (default ``"1D"``).
     threshold : float, optional
         Decide at this score threshold (default: each version's registered one).
-    window : dl.Window or (start, end), optional
-    where : str or dl.Slice, optional
+    {window}
+    {where}
 
     Examples
     --------
@@ -84,14 +86,18 @@ class FairnessExplorer(Explorer):
     """
 
     explorer_name = "FairnessExplorer"
-    selection_traits = {  # noqa: RUF012 - read-only class data (dl.link, dl.panel)
-        "model": "model",
-        "window": "window",
-        "slice": "selected_slice",
-    }
+    refresh_on = ("sensitive", "metrics", "freq", "threshold", "where", "window")
+    bindings = (
+        ui.MODEL,
+        ui.Binding("sensitive_picker", "sensitive", read=list, show=tuple),
+        ui.METRICS,
+        ui.FREQ,
+        ui.Binding("threshold_text", "threshold", read=_threshold, show=_threshold_shown),
+        ui.WINDOW,
+        ui.WHERE,
+    )
+    selection_traits = {**ScopedExplorer.selection_traits, "slice": "selected_slice"}  # noqa: RUF012
 
-    model = traitlets.Unicode(help="The model explored (str).")
-    """The model explored (str)."""
     sensitive = traitlets.List(traitlets.Unicode())
     """The sensitive features (list of str, categorical)."""
     metrics = traitlets.List(traitlets.Unicode())
@@ -100,10 +106,6 @@ class FairnessExplorer(Explorer):
     """Window size of the disparities over time (str)."""
     threshold = traitlets.Float(None, allow_none=True)
     """The decision threshold (float), or None for the registered ones."""
-    where = traitlets.Union(
-        [traitlets.Unicode(), traitlets.Instance(Slice)], default_value=None, allow_none=True
-    )
-    """The rows: a filter string, a dl.Slice, or None."""
     window = WindowTrait(Window())
     """The window analysed (dl.Window; ``Window()`` is everything)."""
     selected_slice = traitlets.Instance(Slice, allow_none=True)
@@ -119,32 +121,18 @@ class FairnessExplorer(Explorer):
         freq: str = "1D",
         threshold: float | None = None,
         window: Any = None,
-        where: Any = None,
+        where: str | Slice | None = None,
     ) -> None:
-        model = resolve_model(store, model)
-        enable_offline_charts()
+        model = prepare("FairnessExplorer", store, model, {})
         super().__init__(store)
         self._report: FairnessReport | None = None
         self._over_time: FairnessOverTime | None = None
         self._over_time_note = ""
         self._quiet = True
         self._build_widgets(store.models())
-        self.client(
-            "groups",
-            request=lambda: self.spec,
-            run=self._run_groups,
-            show=self._show_groups,
-            views=(self.chart, self.table_html),
-        )
-        self.client(
-            "over time",
-            request=lambda: self.over_time_spec,
-            run=self._run_over_time,
-            show=self._show_over_time,
-            views=(self.time_chart,),
-            rank=1,
-        )
-        try:
+        self.client("groups", part="groups", views=(self.chart, self.table_html))
+        self.client("over time", part="over_time", views=(self.time_chart,), rank=1)
+        with self.building():
             self.model = model
             self.sensitive = list(sensitive or default_sensitive(store.schema(model)))
             self.metrics = list(metrics or DEFAULT_METRICS)
@@ -153,60 +141,42 @@ class FairnessExplorer(Explorer):
             self.window = Window.of(window)
             self.where = where
             self._sync_controls()
-        except Exception:
-            self.close()
-            raise
-        self._quiet = False
-        self.start()
+            self._quiet = False
 
     # -- widgets ----------------------------------------------------------------------------
 
     def _build_widgets(self, models: list[str]) -> None:
-        narrow = w.Layout(width="190px")
-        self.model_picker = w.Dropdown(options=models, description="model", layout=narrow)
+        self.model_picker = ui.model_picker(models)
         self.sensitive_picker = CheckList(description="groups by", layout=w.Layout(width="100%"))
         self.metric_picker = CheckList(
             options=[(TITLES[m], m) for m in GROUP_METRICS],
             description="metrics",
             layout=w.Layout(width="100%"),
         )
-        self.freq_picker = freq_picker()
-        self.threshold_text = text_box("threshold", "registered", width="190px")
-        self.window_text = text_box("window", WINDOW_HINT)
-        self.where_text = text_box("slice", SLICE_HINT, width="672px")
-        self.run_button = run_button()
-        self.chart = vega_chart("computing…", "diaglab-fairness-chart", actions=CHART_ACTIONS)
-        self.table_html = w.HTML("", layout=w.Layout(overflow="auto hidden", max_width="100%"))
-        self.table_html.add_class("diaglab-fairness-table")
-        self.time_chart = vega_chart(
-            "computing…", "diaglab-fairness-time-chart", actions=CHART_ACTIONS
+        self.freq_picker = ui.freq_picker()
+        self.threshold_text = ui.text_box("threshold", "registered", width="190px")
+        self.window_text = ui.text_box("window", ui.WINDOW_HINT)
+        self.where_text = ui.text_box("slice", ui.SLICE_HINT, width="672px")
+        self.run_button = ui.run_button()
+        self.chart = ui.vega_chart("computing…", "diaglab-fairness-chart", actions=ui.CHART_ACTIONS)
+        self.table_html = ui.styled(
+            w.HTML("", layout=w.Layout(overflow="auto hidden", max_width="100%")),
+            "diaglab-fairness-table",
         )
-        self._wire(
-            "fairness",
-            *("model_picker", "sensitive_picker", "metric_picker", "freq_picker"),
-            *("threshold_text", "window_text", "where_text"),
+        self.time_chart = ui.vega_chart(
+            "computing…", "diaglab-fairness-time-chart", actions=ui.CHART_ACTIONS
         )
-        controls = w.VBox(
-            [
-                w.HBox(
-                    [self.model_picker, self.freq_picker, self.threshold_text, self.run_button],
-                    layout=w.Layout(flex_flow="row wrap"),
-                ),
-                self.sensitive_picker,
-                self.metric_picker,
-                self.window_text,
-                self.where_text,
-            ]
+        self._wire("fairness")
+        pickers = w.HBox(
+            [self.model_picker, self.freq_picker, self.threshold_text, self.run_button],
+            layout=w.Layout(flex_flow="row wrap"),
         )
-        status = w.HBox([self.progress, self.status], layout=w.Layout(align_items="center"))
-        self.children = [
-            controls,
-            status,
-            self.error_area,
+        self._lay_out(
+            [pickers, self.sensitive_picker, self.metric_picker, self.window_text, self.where_text],
             self.chart,
             self.table_html,
             self.time_chart,
-        ]
+        )
         self.add_class("diaglab-fairness")
 
     # -- state ------------------------------------------------------------------------------
@@ -221,33 +191,17 @@ class FairnessExplorer(Explorer):
 
     @traitlets.validate("sensitive")
     def _valid_sensitive(self, proposal: Any) -> list[str]:
-        value = list(dict.fromkeys(proposal["value"]))
         known = self._store.schema(self.model).categorical
-        if not value:
-            raise InputError(f"choose at least one sensitive feature among {', '.join(known)}")
-        for f in value:
-            if f not in known:
-                raise unknown("sensitive feature", f, known)
-        return value
+        return all_of("sensitive feature", proposal["value"], known)
 
     @traitlets.validate("metrics")
     def _valid_metrics(self, proposal: Any) -> list[str]:
-        value = list(dict.fromkeys(proposal["value"]))
-        if not value:
-            raise InputError("choose at least one metric")
-        for m in value:
-            if m not in GROUP_METRICS:
-                raise unknown("fairness metric", m, GROUP_METRICS)
-        return value
+        return all_of("fairness metric", proposal["value"], GROUP_METRICS)
 
     @traitlets.validate("threshold")
     def _valid_threshold(self, proposal: Any) -> float | None:
         value = proposal["value"]
         return None if value is None else Scope(threshold=value).threshold
-
-    @traitlets.validate("where")
-    def _valid_where(self, proposal: Any) -> str | Slice | None:
-        return checked_where(self._store, self.model, proposal["value"])
 
     @traitlets.observe("model")
     def _model_changed(self, change: Any) -> None:
@@ -256,75 +210,21 @@ class FairnessExplorer(Explorer):
         if not self._quiet:
             self.sensitive = default_sensitive(schema)
 
-    @traitlets.observe("sensitive", "metrics", "freq", "threshold", "where", "window")
-    def _selection_changed(self, change: Any) -> None:
-        self._sync_controls()
-        if not self._quiet:
-            self.update()
-
-    def _sync_controls(self) -> None:
-        self.model_picker.value = self.model
-        self.sensitive_picker.value = tuple(self.sensitive)
-        self.metric_picker.value = tuple(self.metrics)
-        self.freq_picker.value = self.freq
-        self.threshold_text.value = "" if self.threshold is None else f"{self.threshold:g}"
-        self.window_text.value = format_window(self.window)
-        self.where_text.value = "" if self.where is None else str(self.where)
-
     # -- control callbacks (errors go under the widget) -------------------------------------
 
     @Explorer._guard
-    def _on_model_picker(self, change: Any) -> None:
-        self.model = change["new"]
-
-    @Explorer._guard
-    def _on_sensitive_picker(self, change: Any) -> None:
-        if list(change["new"]) != self.sensitive:
-            self.sensitive = list(change["new"])
-
-    @Explorer._guard
-    def _on_metric_picker(self, change: Any) -> None:
-        if list(change["new"]) != self.metrics:
-            self.metrics = list(change["new"])
-
-    @Explorer._guard
-    def _on_freq_picker(self, change: Any) -> None:
-        self.freq = change["new"]
-
-    @Explorer._guard
-    def _on_threshold_text(self, change: Any) -> None:
-        text = str(change["new"]).strip()
-        try:
-            value = float(text) if text else None
-        except ValueError:
-            raise InputError(f"threshold is a number between 0 and 1, not {text!r}") from None
-        if value != self.threshold:
-            self.threshold = value
-
-    @Explorer._guard
-    def _on_window_text(self, change: Any) -> None:
-        self.window = parse_window(change["new"]) or Window()
-
-    @Explorer._guard
-    def _on_where_text(self, change: Any) -> None:
-        if change["new"] != ("" if self.where is None else str(self.where)):
-            self.where = change["new"] or None
-
-    @Explorer._guard
-    def _on_run(self, _button: Any = None) -> None:
-        self._clear_error()
-        self.update(force=True)
-
-    @Explorer._guard
     def _on_group_pick(self, change: Any) -> None:
-        value = change["new"].value
-        if not value or self._report is None:
-            return
-        key = value[0].get("key") if isinstance(value, list) else None
-        if key is not None:
-            self.selected_slice = self._report.groups["slice"].iloc[int(key)]
+        row = ui.picked_row(change)
+        if row is not None and self._report is not None:
+            self.selected_slice = self._report.groups["slice"].iloc[row]
 
     # -- computing and rendering ------------------------------------------------------------
+
+    def _groups_request(self) -> FairnessSpec:
+        return self.spec
+
+    def _over_time_request(self) -> FairnessOverTimeSpec:
+        return self.over_time_spec
 
     def _run_groups(self, job: Job) -> FairnessReport:
         job.step(f"groups of {', '.join(job.key.sensitive)}…")

@@ -27,7 +27,7 @@ from diaglab.charts.traces import trace_summary_html
 from diaglab.charts.traces import waterfall_chart as trace_waterfall
 from diaglab.errors import InputError
 from diaglab.explorers._base import Explorer, checked_where, enable_offline_charts, resolve_model
-from diaglab.explorers._controls import text_box, vega_chart
+from diaglab.explorers._controls import shared_doc, text_box, vega_chart
 from diaglab.explorers._table import Table
 from diaglab.explorers._windows import WindowTrait
 from diaglab.explorers.coordinator import Job
@@ -43,14 +43,12 @@ from diaglab.specs.catalog import ExplainSpec, WhatIfSpec, WorstErrorsSpec
 TRACE_NOTE = "<i style='color:#777'>The request's trace appears here.</i>"
 
 
+@shared_doc
 class PredictionInspector(Explorer):
     """Explain one prediction: SHAP in context, neighbours, what-if and a counterfactual.
 
     Parameters
     ----------
-    store : diaglab.Store
-    model : str, optional
-        Needed when the store has several models.
     prediction_id : str, optional
         The prediction to open.
     window : dl.Window or (start, end), optional

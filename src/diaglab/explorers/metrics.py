@@ -21,26 +21,17 @@ import pandas as pd
 import traitlets
 
 from diaglab.charts.metrics import BRUSH, metric_title, metrics_chart, window_bounds
-from diaglab.errors import InputError, unknown
+from diaglab.errors import unknown
+from diaglab.explorers import _controls as ui
 from diaglab.explorers._base import (
     Explorer,
-    checked_where,
-    enable_offline_charts,
-    refuse_renamed,
-    resolve_model,
+    ScopedExplorer,
+    all_of,
+    prepare,
     scope_state,
 )
 from diaglab.explorers._checklist import CheckList
-from diaglab.explorers._controls import (
-    CHART_ACTIONS,
-    SLICE_HINT,
-    WINDOW_HINT,
-    freq_picker,
-    run_button,
-    text_box,
-    vega_chart,
-)
-from diaglab.explorers._windows import WindowTrait, brushed_window, format_window, parse_window
+from diaglab.explorers._windows import WindowTrait, brushed_window
 from diaglab.explorers.coordinator import Job
 from diaglab.queries.filters import Slice
 from diaglab.queries.metrics_time import MetricsOverTime, valid_metrics
@@ -57,20 +48,27 @@ DEFAULT_CHOICE = {
 _NONE = "(none)"
 
 
-def _where_text(value: Any) -> str:
-    if value is None:
-        return ""
-    return str(value)
+def _split(picked: str) -> str | None:
+    return None if picked == _NONE else picked
 
 
-class MetricsExplorer(Explorer):
+def _split_shown(by: str | None) -> str:
+    return by or _NONE
+
+
+def _as_of(text: str) -> str | None:
+    return text or None
+
+
+def _as_of_shown(as_of: pd.Timestamp | None) -> str:
+    return "" if as_of is None else _day(as_of)
+
+
+class MetricsExplorer(ScopedExplorer):
     """Chosen metrics of a model over time, with intervals, alert bands, label coverage, volume.
 
     Parameters
     ----------
-    store : diaglab.Store
-    model : str, optional
-        The model; may be omitted when the store holds only one.
     metrics : list of str, optional
         Metric names of ``dl.metrics_over_time`` (default: accuracy, ROC AUC, latency p95 for a
         binary model).
@@ -78,8 +76,7 @@ class MetricsExplorer(Explorer):
         Window size: ``"1h"``, ``"6h"``, ``"1D"`` (default), ``"7D"``.
     by : str, optional
         Split into series: ``"model_version"`` or a feature.
-    where : str or dl.Slice, optional
-        A slice filter, e.g. ``"region = 'north'"``.
+    {where}
     as_of : date, optional
         Show what could be known then (labels that had arrived by that date).
     window : dl.Window or (start, end), optional
@@ -93,24 +90,23 @@ class MetricsExplorer(Explorer):
     """
 
     explorer_name = "MetricsExplorer"
-    selection_traits = {  # noqa: RUF012 - read-only class data (dl.link, dl.panel)
-        "model": "model",
-        "window": "window",
-        "slice": "where",
-    }
+    refresh_on = ("metrics", "freq", "by", "where", "as_of")
+    bindings = (
+        ui.MODEL,
+        ui.METRICS,
+        ui.FREQ,
+        ui.Binding("by_picker", "by", read=_split, show=_split_shown),
+        ui.WINDOW,
+        ui.Binding("as_of_text", "as_of", read=_as_of, show=_as_of_shown),
+        ui.WHERE,
+    )
 
-    model = traitlets.Unicode(help="The model explored (str).")
-    """The model explored (str). Setting it resets the metrics to the model's defaults."""
     metrics = traitlets.List(traitlets.Unicode())
     """The metrics charted (list of str), each one of ``dl.metrics_over_time``'s names."""
     freq = traitlets.Unicode("1D")
     """Window size (str), one of ``FREQS``."""
     by = traitlets.Unicode(None, allow_none=True)
     """Split into series by ``"model_version"`` or a feature (str), or None."""
-    where = traitlets.Union(
-        [traitlets.Unicode(), traitlets.Instance(Slice)], default_value=None, allow_none=True
-    )
-    """The slice filter: a filter string, a dl.Slice, or None."""
     as_of = traitlets.Any(None, allow_none=True)
     """Only labels that had arrived by this date (pandas.Timestamp, UTC), or None for all."""
     window = WindowTrait(Window())
@@ -124,19 +120,17 @@ class MetricsExplorer(Explorer):
         metrics: list[str] | None = None,
         freq: str = "1D",
         by: str | None = None,
-        where: Any = None,
+        where: str | Slice | None = None,
         as_of: Any = None,
         window: Any = None,
         **renamed: Any,
     ) -> None:
-        refuse_renamed("MetricsExplorer", renamed)
-        model = resolve_model(store, model)
-        enable_offline_charts()
+        model = prepare("MetricsExplorer", store, model, renamed)
         super().__init__(store)
         self._result: MetricsOverTime | None = None
         self._brushing = False
         self._build_widgets(store.models())
-        try:
+        with self.building():
             self.model = model
             if metrics is not None:
                 self.metrics = list(metrics)
@@ -153,39 +147,29 @@ class MetricsExplorer(Explorer):
                 show=self._show,
                 views=(self.window_label, self.chart),
             )
-            self.start()
-        except Exception:
-            self.close()
-            raise
 
     # -- widgets ----------------------------------------------------------------------------
 
     def _build_widgets(self, models: list[str]) -> None:
-        narrow = w.Layout(width="190px")
-        self.model_picker = w.Dropdown(options=models, description="model", layout=narrow)
+        self.model_picker = ui.model_picker(models)
         self.metric_picker = CheckList(description="metrics", layout=w.Layout(width="100%"))
-        self.freq_picker = freq_picker()
+        self.freq_picker = ui.freq_picker()
         self.by_picker = w.Dropdown(
             options=[_NONE],
             description="split by",
             layout=w.Layout(width="250px"),
             style={"description_width": "60px"},  # room for "model_version"
         )
-        self.window_text = text_box("window", WINDOW_HINT)
-        self.as_of_text = text_box("as of", "now, or a date: labels known then")
-        self.where_text = text_box("slice", SLICE_HINT, width="672px")
-        self.run_button = run_button()
-        self.window_label = w.HTML("")
-        self.window_label.add_class("diaglab-metrics-window")
-        self.chart = vega_chart(
-            "computing…", "diaglab-metrics-chart", brush=True, actions=CHART_ACTIONS
+        self.window_text = ui.text_box("window", ui.WINDOW_HINT)
+        self.as_of_text = ui.text_box("as of", "now, or a date: labels known then")
+        self.where_text = ui.text_box("slice", ui.SLICE_HINT, width="672px")
+        self.run_button = ui.run_button()
+        self.window_label = ui.styled(w.HTML(""), "diaglab-metrics-window")
+        self.chart = ui.vega_chart(
+            "computing…", "diaglab-metrics-chart", brush=True, actions=ui.CHART_ACTIONS
         )
-        self._wire(
-            "metrics",
-            *("model_picker", "metric_picker", "freq_picker", "by_picker"),
-            *("window_text", "as_of_text", "where_text"),
-        )
-        controls = w.VBox(
+        self._wire("metrics")
+        self._lay_out(
             [
                 w.HBox(
                     [self.model_picker, self.by_picker, self.freq_picker, self.run_button],
@@ -194,12 +178,10 @@ class MetricsExplorer(Explorer):
                 self.metric_picker,
                 w.HBox([self.window_text, self.as_of_text]),
                 self.where_text,
-            ]
+            ],
+            self.window_label,
+            self.chart,
         )
-        status = w.HBox(
-            [self.progress, self.updating, self.status], layout=w.Layout(align_items="center")
-        )
-        self.children = [controls, status, self.window_label, self.error_area, self.chart]
         self.add_class("diaglab-metrics")
 
     # -- state ------------------------------------------------------------------------------
@@ -209,20 +191,9 @@ class MetricsExplorer(Explorer):
         task = schema.task or "binary"
         return valid_metrics(task, task == "binary")
 
-    @traitlets.validate("model")
-    def _valid_model(self, proposal: Any) -> str:
-        return resolve_model(self._store, proposal["value"])
-
     @traitlets.validate("metrics")
     def _valid_metrics(self, proposal: Any) -> list[str]:
-        value = list(dict.fromkeys(proposal["value"]))
-        if not value:
-            raise InputError("choose at least one metric")
-        valid = self._valid_names()
-        for m in value:
-            if m not in valid:
-                raise unknown("metric", m, valid)
-        return value
+        return all_of("metric", proposal["value"], self._valid_names())
 
     @traitlets.validate("by")
     def _valid_by(self, proposal: Any) -> str | None:
@@ -235,10 +206,6 @@ class MetricsExplorer(Explorer):
         if value not in known:
             raise unknown("split (by)", value, known)
         return str(value)
-
-    @traitlets.validate("where")
-    def _valid_where(self, proposal: Any) -> str | Slice | None:
-        return checked_where(self._store, self.model, proposal["value"])
 
     @traitlets.validate("as_of")
     def _valid_as_of(self, proposal: Any) -> pd.Timestamp | None:
@@ -260,21 +227,6 @@ class MetricsExplorer(Explorer):
             self.by = None
             self.update()
 
-    def _sync_controls(self) -> None:
-        """Show the state in the controls (their callbacks then see no change)."""
-        self.model_picker.value = self.model
-        self.metric_picker.value = tuple(self.metrics)
-        self.freq_picker.value = self.freq
-        self.by_picker.value = self.by or _NONE
-        self.window_text.value = format_window(self.window)
-        self.as_of_text.value = "" if self.as_of is None else _day(self.as_of)
-        self.where_text.value = _where_text(self.where)
-
-    @traitlets.observe("metrics", "freq", "by", "where", "as_of")
-    def _selection_changed(self, change: Any) -> None:
-        self._sync_controls()
-        self.update()
-
     @traitlets.observe("window")
     def _window_changed(self, change: Any) -> None:
         self._sync_controls()
@@ -287,46 +239,6 @@ class MetricsExplorer(Explorer):
                     self._move_shade()
 
     # -- control callbacks (errors go under the widget) -------------------------------------
-
-    @Explorer._guard
-    def _on_model_picker(self, change: Any) -> None:
-        self.model = change["new"]
-
-    @Explorer._guard
-    def _on_metric_picker(self, change: Any) -> None:
-        if list(change["new"]) != self.metrics:
-            self.metrics = list(change["new"])
-
-    @Explorer._guard
-    def _on_freq_picker(self, change: Any) -> None:
-        self.freq = change["new"]
-
-    @Explorer._guard
-    def _on_by_picker(self, change: Any) -> None:
-        self.by = None if change["new"] == _NONE else change["new"]
-
-    @Explorer._guard
-    def _on_window_text(self, change: Any) -> None:
-        self.window = parse_window(change["new"]) or Window()
-
-    @Explorer._guard
-    def _on_as_of_text(self, change: Any) -> None:
-        self.as_of = change["new"] or None
-
-    @Explorer._guard
-    def _on_where_text(self, change: Any) -> None:
-        if change["new"] != _where_text(self.where):
-            self.where = change["new"] or None
-
-    @Explorer._guard
-    def _on_run(self, _button: Any = None) -> None:
-        self._clear_error()
-        with self.batch():
-            self._on_window_text({"new": self.window_text.value})
-            self._on_as_of_text({"new": self.as_of_text.value})
-            self._on_where_text({"new": self.where_text.value})
-            if self.last_error is None:
-                self.update(force=True)
 
     @Explorer._guard
     def _on_brush(self, change: Any) -> None:

@@ -33,6 +33,7 @@ import traitlets
 
 from diaglab.errors import InputError, unknown
 from diaglab.explorers._base import Explorer, error_html, resolve_model
+from diaglab.explorers._controls import action_button, shared_doc, styled
 from diaglab.explorers._windows import parse_window
 from diaglab.explorers.selection import DEBOUNCE_S, Selection
 from diaglab.findings.export import export as export_findings
@@ -110,15 +111,13 @@ def saved_states(store: Any, model: str) -> list[str]:
     return sorted(p.stem for p in d.glob("*.json")) if d.is_dir() else []
 
 
+@shared_doc
 class Panel(w.VBox):
     """The explorers of one model, in tabs, sharing one :class:`~diaglab.explorers.selection.
     Selection`.
 
     Parameters
     ----------
-    store : diaglab.Store
-    model : str, optional
-        Needed when the store has several models.
     state : str, optional
         The name of a state saved with :meth:`save`, restored after the explorers are built.
     explorers : sequence of str, optional
@@ -305,16 +304,14 @@ class Panel(w.VBox):
             placeholder="note (optional)", layout=w.Layout(width="320px"), continuous_update=True
         )
         self.note_text.add_class("diaglab-panel-note")
-        self.capture_button = w.Button(
-            description="Capture",
+        self.capture_button = action_button(
+            "Capture",
             icon="camera",
             tooltip="capture what the active tab shows as a finding",
-            layout=w.Layout(width="100px"),
+            css_class="diaglab-panel-capture",
+            on_click=self._on_capture,
         )
-        self.capture_button.add_class("diaglab-panel-capture")
-        self.capture_button.on_click(self._on_capture)
-        self.capture_status = w.HTML("")
-        self.capture_status.add_class("diaglab-panel-capture-status")
+        self.capture_status = styled(w.HTML(""), "diaglab-panel-capture-status")
         self.captured: list[Any] = []
         self.export_format = w.Dropdown(
             options=list(EXPORT_FORMATS), value=EXPORT_FORMATS[0], layout=w.Layout(width="80px")
@@ -324,16 +321,14 @@ class Panel(w.VBox):
             placeholder="file name (optional)", layout=w.Layout(width="200px")
         )
         self.export_name.add_class("diaglab-panel-export-name")
-        self.export_button = w.Button(
-            description="Export",
+        self.export_button = action_button(
+            "Export",
             icon="download",
             tooltip="write the findings captured in this panel as one report",
-            layout=w.Layout(width="100px"),
+            css_class="diaglab-panel-export",
+            on_click=self._on_export,
         )
-        self.export_button.add_class("diaglab-panel-export")
-        self.export_button.on_click(self._on_export)
-        self.export_status = w.HTML("")
-        self.export_status.add_class("diaglab-panel-export-status")
+        self.export_status = styled(w.HTML(""), "diaglab-panel-export-status")
         self.exported: list[Path] = []
         self.header = w.VBox(
             [
@@ -562,14 +557,8 @@ def _apply_options(explorer: Explorer, options: dict[str, Any]) -> None:
             values[name] = value
         elif _is_window_trait(trait):
             values[name] = _window_of(value)
-    if not values:
-        return
-    try:
-        with explorer.batch():
-            for name, value in values.items():
-                setattr(explorer, name, value)
-    except Exception as exc:
-        explorer._show_error(exc)
+    if values:
+        explorer._set_traits(values)
 
 
 def _is_window_trait(trait: Any) -> bool:

@@ -252,14 +252,8 @@ class Selection(traitlets.HasTraits):
             if name in values
         }
         wanted = {t: v for t, v in wanted.items() if not equivalent(getattr(explorer, t), v)}
-        if not wanted:
-            return
-        try:
-            with explorer.batch():
-                for trait, value in wanted.items():
-                    setattr(explorer, trait, value)
-        except Exception as exc:  # shown under that explorer; the others still follow
-            explorer._show_error(exc)
+        if wanted:
+            explorer._set_traits(wanted)
 
     def wait(self, timeout: float | None = 30.0) -> Selection:
         """Run what is pending, then wait until every linked explorer's views are fresh."""

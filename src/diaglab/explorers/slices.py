@@ -23,7 +23,13 @@ from diaglab import format as fmt
 from diaglab.charts.slices import PICK, slice_chart
 from diaglab.errors import InputError, unknown
 from diaglab.explorers._base import Explorer, checked_where, enable_offline_charts, scope_state
-from diaglab.explorers._controls import WINDOW_HINT, run_button, text_box, vega_chart
+from diaglab.explorers._controls import (
+    WINDOW_HINT,
+    picked_row,
+    run_button,
+    text_box,
+    vega_chart,
+)
 from diaglab.explorers._table import Table
 from diaglab.explorers._windows import WindowTrait, format_window, parse_window
 from diaglab.explorers.coordinator import Job
@@ -314,12 +320,9 @@ class SliceExplorer(Explorer):
 
     @Explorer._guard
     def _on_pick(self, change: Any) -> None:
-        value = change["new"].value
-        if not value or self._table is None:
-            return
-        key = value[0].get("key") if isinstance(value, list) else None
-        if key is not None:
-            self.selected_slice = self._table["slice"].iloc[int(key)]
+        row = picked_row(change)
+        if row is not None and self._table is not None:
+            self.selected_slice = self._table["slice"].iloc[row]
 
     @Explorer._guard
     def _on_row_pick(self, change: Any) -> None:

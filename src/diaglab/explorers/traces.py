@@ -25,7 +25,15 @@ from diaglab.charts._common import message_chart
 from diaglab.charts.traces import PICK, latency_chart, trace_summary_html, waterfall_chart
 from diaglab.errors import unknown
 from diaglab.explorers._base import Explorer, enable_offline_charts
-from diaglab.explorers._controls import freq_picker, run_button, vega_chart
+from diaglab.explorers._controls import (
+    FREQ,
+    Binding,
+    freq_picker,
+    run_button,
+    shown_or_blank,
+    stripped,
+    vega_chart,
+)
 from diaglab.explorers._table import Table
 from diaglab.explorers._windows import WindowTrait, format_window
 from diaglab.explorers.coordinator import Job
@@ -69,6 +77,12 @@ class TraceExplorer(Explorer):
     """
 
     explorer_name = "TraceExplorer"
+    bindings = (
+        Binding("find_picker", "find"),
+        Binding("id_text", "prediction_id", read=stripped, show=shown_or_blank),
+        Binding("name_text", "name", read=stripped, show=shown_or_blank),
+        FREQ,
+    )
     selection_traits = {  # noqa: RUF012 - read-only class data
         "prediction_id": "prediction_id",
         "window": "window",
@@ -189,7 +203,7 @@ class TraceExplorer(Explorer):
         self.span_html = w.HTML("")
         self.span_html.add_class("diaglab-trace-span")
         self.latency = vega_chart("computing…", "diaglab-trace-latency")
-        self._wire("trace", "find_picker", "id_text", "name_text", "freq_picker", "trace_list")
+        self._wire("trace", "trace_list")
         controls = w.HBox(
             [self.find_picker, self.id_text, self.name_text, self.freq_picker, self.run_button],
             layout=w.Layout(flex_flow="row wrap"),
@@ -213,10 +227,7 @@ class TraceExplorer(Explorer):
     def _sync_controls(self) -> None:
         self._loading = True
         try:
-            self.find_picker.value = self.find
-            self.id_text.value = self.prediction_id or ""
-            self.name_text.value = self.name or ""
-            self.freq_picker.value = self.freq
+            super()._sync_controls()
             self.id_text.layout.display = "" if self.find == "prediction" else "none"
             self.name_text.layout.display = "" if self.find == "slowest" else "none"
         finally:
@@ -262,26 +273,6 @@ class TraceExplorer(Explorer):
         self.span_html.value = "" if change["new"] is None else self._span_details(change["new"])
 
     # -- control callbacks ------------------------------------------------------------------
-
-    @Explorer._guard
-    def _on_find_picker(self, change: Any) -> None:
-        if not self._loading:
-            self.find = change["new"]
-
-    @Explorer._guard
-    def _on_id_text(self, change: Any) -> None:
-        if not self._loading:
-            self.prediction_id = change["new"].strip() or None
-
-    @Explorer._guard
-    def _on_name_text(self, change: Any) -> None:
-        if not self._loading:
-            self.name = change["new"].strip() or None
-
-    @Explorer._guard
-    def _on_freq_picker(self, change: Any) -> None:
-        if not self._loading:
-            self.freq = change["new"]
 
     @Explorer._guard
     def _on_trace_list(self, change: Any) -> None:

@@ -1,0 +1,65 @@
+"""The Drift explorer's two clients: a new window shows the selected row from a query of that one
+column (cheap, first), and the whole table after; both agree with ``dl.drift``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+import diaglab as dl
+from diaglab.explorers._drift_table import count_text, number_text
+from diaglab.specs.catalog import DriftSpec
+
+BEFORE = ("2026-01-12", "2026-01-26")
+AFTER = ("2026-02-10", "2026-03-02")
+
+
+@pytest.fixture
+def drift(sample_store: Any) -> Any:
+    ex = dl.DriftExplorer(sample_store, "credit", window=BEFORE).wait()
+    ex.feature = "income"
+    yield ex.wait()
+    ex.close()
+
+
+def test_a_new_window_queries_the_selected_column_alone_and_the_table(
+    drift: Any, sample_store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ran: list[tuple[str, ...] | None] = []
+    original = DriftSpec.run
+
+    def spy(spec: DriftSpec, store: Any, **options: Any) -> Any:
+        ran.append(spec.features)
+        return original(spec, store, **options)
+
+    monkeypatch.setattr(DriftSpec, "run", spy)
+    drift.window = AFTER
+    drift.wait()
+    assert len(ran) == 2 and set(ran) == {("income",), None}  # one column; every column
+    client = next(c for c in drift.coordinator.clients if c.name == "selected feature")
+    assert client.fresh and client.key == replace(drift.spec, features=("income",))
+
+    direct = dl.drift(sample_store, "credit", window=AFTER).table.set_index("feature")
+    assert "[2026-02-10, 2026-03-02)" in drift.window_label.value
+    assert f"{int(direct['n_current'].max()):,} predictions" in drift.window_label.value
+    assert f"{count_text(direct.loc['income', 'n_current'])} current" in drift.feature_label.value
+    subtitle = json.dumps(drift.chart_json()["title"])
+    assert number_text(direct.loc["income", "effect"]) in subtitle
+
+
+def test_picking_a_row_after_the_table_runs_no_query(
+    drift: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ran: list[Any] = []
+    monkeypatch.setattr(DriftSpec, "run", lambda spec, store, **o: ran.append(spec))
+    drift.feature = "age"
+    assert not drift.busy  # nothing to wait for: the table's report holds the row
+    drift.wait()
+    assert ran == []
+    assert "age" in drift.feature_label.value
+    drift.feature = "prediction"
+    drift.wait()
+    assert ran == [] and "prediction" in drift.feature_label.value
