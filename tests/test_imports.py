@@ -72,6 +72,50 @@ def test_a_service_logs_dicts_and_arrays_without_pandas_until_its_writer_writes(
     assert t.latency_ms.notna().all()
 
 
+_FORK_DURING_THE_FIRST_WRITE = """
+import json, os, signal, sys, threading, time
+import diaglab as dl
+from diaglab.producers.flush import load_checks
+
+logger = dl.Logger(sys.argv[1], model="svc", flush_seconds=60)
+logger.log({"x": 1.0}, 0.5)
+writer = threading.Thread(target=logger.flush)
+writer.start()
+while "pandas" not in sys.modules:  # the first write has begun importing pandas
+    time.sleep(0.0005)
+pid = os.fork()
+if pid == 0:
+    load_checks()  # what the child's first write imports
+    os._exit(0)
+writer.join()
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline:
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        break
+    time.sleep(0.05)
+else:
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    status = "hung"
+logger.close()
+print(json.dumps([status, logger.written]))
+"""
+
+
+def test_a_fork_during_the_writers_first_import_leaves_the_child_able_to_import(tmp_path):
+    # without the lock the fork waits for, the child found pandas half imported and its
+    # module lock held by the parent's writer thread: its first write hung forever
+    out = subprocess.run(
+        [sys.executable, "-c", _FORK_DURING_THE_FIRST_WRITE, str(tmp_path / "s")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    assert json.loads(out.stdout.splitlines()[-1]) == [0, 1]
+
+
 @pytest.mark.parametrize(
     "values",
     [

@@ -14,7 +14,8 @@ The invariant: a chunk leaves the Logger's buffer only after this returns, i.e. 
   same segment under the same name and rewrites the same rejects file: nothing twice.
 
 The checks (``store.batch``, ``store.producer``) need pandas: they are imported by the first
-write, in the Logger's writer thread, so a service that only logs starts without pandas.
+write, in the Logger's writer thread, so a service that only logs starts without pandas
+(:func:`load_checks`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import numpy as np
 import pyarrow as pa
 
 from diaglab.errors import InputError
+from diaglab.producers import lifecycle
 from diaglab.producers.buffer import Chunk
 from diaglab.store import layout
 from diaglab.store.schema import ModelSchema, SchemaRegistry
@@ -43,6 +45,21 @@ if TYPE_CHECKING:
     from diaglab.store.producer import PreparedBatch
 
 log = logging.getLogger("diaglab")
+
+
+_LOADED: list[bool] = []
+
+
+def load_checks() -> None:
+    """Import pandas and the batch checks once, under the lock a fork waits for."""
+    if _LOADED:
+        return
+    with lifecycle.IMPORTING:
+        import pandas  # noqa: F401
+
+        import diaglab.store.producer  # noqa: F401
+
+        _LOADED.append(True)
 
 
 @dataclass
@@ -66,6 +83,7 @@ class ChunkWriter:
 
     def write(self, chunk: Chunk) -> tuple[int, int]:
         """Make ``chunk`` durable; returns (rows written, rows rejected). Raises OSError."""
+        load_checks()
         if chunk.outcome is None:
             chunk.outcome = self._decide(chunk)
         outcome: Outcome = chunk.outcome
