@@ -39,7 +39,10 @@ if TYPE_CHECKING:
         finding,
         findings,
     )
-    from diaglab.producers import Logger, instrument
+    from diaglab.producers import (  # type: ignore[no-redef]  # mypy also sees the submodules
+        Logger,
+        instrument,
+    )
     from diaglab.queries.change_result import ChangeExplanation
     from diaglab.queries.drift import DriftReport
     from diaglab.queries.drift_impact import DomainClassifierResult, DriftImpact

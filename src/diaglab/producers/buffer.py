@@ -8,25 +8,34 @@ writes it as one segment. A DataFrame of one numeric dtype (the usual model inpu
 and the writer stacks the blocks into the batch's frame (or, mixed with other rows, into lists).
 A sealed chunk gets no more rows and only the writer touches it, so the writer reads it without
 the lock; it stays in the buffer (counted as pending) until its segment is durable.
+
+Appending never imports pandas (a service that logs dicts or arrays starts in a third of the
+time): a value is checked against a pandas class only once pandas is imported, and the writer
+imports it when it builds a batch.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeGuard
 
 import numpy as np
-import pandas as pd
 
 from diaglab.producers.resources import RESOURCE_COLUMNS, Usage
 from diaglab.store._ids import new_segment_id
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 class Block(NamedTuple):
-    """A logged DataFrame of one numeric dtype: its column labels and a copy of its values."""
+    """A logged DataFrame (or 2-D array) of one numeric dtype: its column labels and a copy of
+    its values."""
 
-    labels: pd.Index  # immutable: a later ``df.columns = ...`` replaces it, never changes it
+    # a pd.Index, immutable (a later ``df.columns = ...`` replaces it), or a tuple of names
+    labels: pd.Index | tuple[str, ...]
     values: np.ndarray  # rows x columns
 
 
@@ -167,10 +176,14 @@ class Chunk:
             if block.labels is not first.labels and labels(block.labels) != names:
                 return None
         values = np.concatenate([block.values for _, block in self.blocks])
+        import pandas as pd
+
         return pd.DataFrame(values, columns=names)
 
     def batch(self, rows: Sequence[int] | None = None) -> dict[str, Any]:
         """The chunk (or the given rows of it) as the arguments of one ``prepare_predictions``."""
+        import pandas as pd
+
         n = self.n
         features = self._stacked()
         if features is None:
@@ -230,14 +243,24 @@ def frame_columns(df: pd.DataFrame) -> dict[str, list[Any]] | Block:
     return dict(zip(names, df.to_numpy(dtype=object).T.tolist(), strict=True))
 
 
+def array_columns(values: np.ndarray, names: list[str]) -> dict[str, list[Any]] | Block | None:
+    """A 2-D array with its column names as logged, as :func:`frame_columns` logs the frame
+    pandas would build of it; None for dates and durations (pandas makes them Timestamps)."""
+    if values.dtype in _BLOCK_DTYPES and names:
+        return Block(tuple(names), values.copy())
+    if values.dtype.kind in "Mm":
+        return None
+    return dict(zip(names, values.astype(object).T.tolist(), strict=True))
+
+
 _BLOCK_DTYPES = frozenset(
     np.dtype(t) for t in ("float64", "float32", "int64", "int32", "int16", "int8", "bool")
 )
 
 
-def labels(index: pd.Index) -> list[str]:
+def labels(index: pd.Index | tuple[str, ...]) -> list[str]:
     """Column labels as feature names (str)."""
-    names = index.to_numpy().tolist()
+    names = list(index) if isinstance(index, tuple) else index.to_numpy().tolist()
     return names if all(type(c) is str for c in names) else [str(c) for c in names]
 
 
@@ -249,11 +272,34 @@ def block_columns(block: Block) -> dict[str, list[Any]]:
     return dict(zip(names, block.values.T.tolist(), strict=True))
 
 
+def pandas_class(name: str) -> type | None:
+    """The pandas class ``name`` once pandas has defined it, else None: no value can be an
+    instance of a class not defined yet, so the calling thread never imports pandas to check
+    (pandas may be half imported by the writer thread, hence the attribute's default)."""
+    return getattr(sys.modules.get("pandas"), name, None)
+
+
+def is_frame(value: Any) -> TypeGuard[pd.DataFrame]:
+    """Whether ``value`` is a pandas DataFrame, without importing pandas."""
+    frame = pandas_class("DataFrame")
+    return frame is not None and isinstance(value, frame)
+
+
+def _is_array(value: Any) -> bool:
+    """A numpy array, or a pandas Series or Index (without importing pandas)."""
+    if isinstance(value, np.ndarray):
+        return True
+    series, index = pandas_class("Series"), pandas_class("Index")
+    return (series is not None and isinstance(value, series)) or (
+        index is not None and isinstance(value, index)
+    )
+
+
 def per_row(value: Any, n: int) -> list[Any]:
     """One value per row: a scalar (or None) is repeated, a sequence is taken as it is."""
-    if value is None or isinstance(value, str | bytes | int | float | pd.Timestamp):
+    if value is None or isinstance(value, str | bytes | int | float):
         return [value] * n
-    if isinstance(value, np.ndarray | pd.Series | pd.Index):
+    if _is_array(value):
         return list(np.asarray(value, dtype=object)) if np.ndim(value) else [value.item()] * n
     if isinstance(value, Sequence):
         return list(value)
@@ -284,6 +330,8 @@ def stack(predictions: list[Any]) -> Any:
         width = len(first)
         return np.array([p if p is not None else [np.nan] * width for p in predictions], float)
     values = np.array(predictions, dtype=object)
+    import pandas as pd
+
     if pd.api.types.infer_dtype(values, skipna=False) == "floating":
         return values.astype(float)
     return values
@@ -291,6 +339,8 @@ def stack(predictions: list[Any]) -> Any:
 
 def utc_timestamps(values: list[Any]) -> Any:
     """Timestamps for ``prepare_predictions``: Unix nanoseconds (the Logger's own) as UTC."""
+    import pandas as pd
+
     if set(map(type, values)) <= {int}:
         return pd.to_datetime(np.array(values, dtype=np.int64), utc=True)
     return [pd.Timestamp(v, tz="UTC") if type(v) is int else v for v in values]

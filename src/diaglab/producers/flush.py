@@ -12,6 +12,10 @@ The invariant: a chunk leaves the Logger's buffer only after this returns, i.e. 
   the chunk stays buffered and the Logger retries it later. What a first attempt decided (the
   prepared table with its segment id, the rejects) is kept on the chunk, so a retry writes the
   same segment under the same name and rewrites the same rejects file: nothing twice.
+
+The checks (``store.batch``, ``store.producer``) need pandas: they are imported by the first
+write, in the Logger's writer thread, so a service that only logs starts without pandas
+(:func:`load_checks`).
 """
 
 from __future__ import annotations
@@ -22,22 +26,40 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from diaglab.errors import InputError
+from diaglab.producers import lifecycle
 from diaglab.producers.buffer import Chunk
-from diaglab.store import batch as checks
 from diaglab.store import layout
-from diaglab.store.producer import PreparedBatch, prepare_predictions
 from diaglab.store.schema import ModelSchema, SchemaRegistry
 from diaglab.store.segments import write_segment
 from diaglab.store.sensitive import keyed_hash, store_key
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from diaglab.store.producer import PreparedBatch
+
 log = logging.getLogger("diaglab")
+
+
+_LOADED: list[bool] = []
+
+
+def load_checks() -> None:
+    """Import pandas and the batch checks once, under the lock a fork waits for."""
+    if _LOADED:
+        return
+    with lifecycle.IMPORTING:
+        import pandas  # noqa: F401
+
+        import diaglab.store.producer  # noqa: F401
+
+        _LOADED.append(True)
 
 
 @dataclass
@@ -61,6 +83,7 @@ class ChunkWriter:
 
     def write(self, chunk: Chunk) -> tuple[int, int]:
         """Make ``chunk`` durable; returns (rows written, rows rejected). Raises OSError."""
+        load_checks()
         if chunk.outcome is None:
             chunk.outcome = self._decide(chunk)
         outcome: Outcome = chunk.outcome
@@ -89,6 +112,8 @@ class ChunkWriter:
     # -- checking -----------------------------------------------------------------------------
 
     def _prepare(self, chunk: Chunk, rows: list[int] | None) -> PreparedBatch | None:
+        from diaglab.store.producer import prepare_predictions
+
         b = chunk.batch(rows)
         columns = b["features"].columns
         return prepare_predictions(
@@ -153,6 +178,8 @@ class ChunkWriter:
 
     def _batch_level(self, chunk: Chunk) -> bool:
         """Whether the batch fails for its columns (names, types), whatever its rows hold."""
+        from diaglab.store import batch as checks
+
         # the whole chunk's column types, none of its values
         frame = chunk.batch()["features"].iloc[:0]
         schema = self.registry.get(self.model) or ModelSchema(self.model)
@@ -209,6 +236,8 @@ class ChunkWriter:
 
     def _hidden(self, features: pd.DataFrame) -> pd.DataFrame:
         """``features`` with the sensitive columns as keyed hashes: rejects stay hashed too."""
+        import pandas as pd
+
         schema = self.registry.get(self.model)
         names = dict.fromkeys((*self.sensitive, *(schema.sensitive if schema else ())))
         hidden = [c for c in names if c in features.columns]
@@ -236,6 +265,8 @@ def _merge(rejected: list[tuple[list[int], str]]) -> list[tuple[list[int], str]]
 
 
 def _iso(value: Any) -> Any:
+    import pandas as pd
+
     if isinstance(value, pd.Timestamp | np.datetime64):
         return pd.Timestamp(value).isoformat()
     return value

@@ -7,9 +7,9 @@ from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from diaglab.errors import InputError
+from diaglab.producers.buffer import Block, array_columns, frame_columns, is_frame
 from diaglab.producers.logger import Logger
 from diaglab.producers.resources import Probe
 
@@ -52,8 +52,7 @@ class Instrumented:
         return self._call("predict_proba", X, trace_id, prediction_ids)
 
     def _call(self, method: str, X: Any, trace_id: Any, prediction_ids: Any) -> Any:
-        frame = self._frame(X)
-        n = len(frame)
+        columns, n, width = self._columns(X)
         if trace_id is None:
             trace_id = current_trace_id()
         traces = trace_id if trace_id is None or isinstance(trace_id, str) else list(trace_id)
@@ -63,9 +62,10 @@ class Instrumented:
         try:
             out = getattr(self.estimator, method)(X)
         except Exception as exc:
-            usage = probe.stop(n, frame.shape[1])
-            ids = self.logger.log(
-                frame,
+            usage = probe.stop(n, width)
+            ids = self.logger._log_columns(
+                columns,
+                n,
                 None,
                 prediction_ids,
                 None,
@@ -76,25 +76,40 @@ class Instrumented:
             )
             self._ids.set(ids)
             raise
-        usage = probe.stop(n, frame.shape[1])
+        usage = probe.stop(n, width)
         logged = np.asarray(out)
         if method == "predict_proba" and logged.ndim == 2 and logged.shape[1] == 2:
             logged = logged[:, 1]
         self._ids.set(
-            self.logger.log(frame, logged, prediction_ids, None, usage.wall_ms, traces, usage=usage)
+            self.logger._log_columns(
+                columns, n, logged, prediction_ids, None, usage.wall_ms, traces, usage=usage
+            )
         )
         return out
 
-    def _frame(self, X: Any) -> pd.DataFrame:
-        if isinstance(X, pd.DataFrame):
-            return X
+    def _columns(self, X: Any) -> tuple[dict[str, list[Any]] | Block, int, int]:
+        """The input as logged, its rows and its columns; pandas only for a DataFrame (or an
+        array of dates, which pandas turns into Timestamps)."""
+        if is_frame(X):
+            return frame_columns(X), len(X), X.shape[1]
         arr = np.asarray(X)
         if arr.ndim == 1:
             arr = arr.reshape(1, -1)
+        if arr.ndim != 2:
+            raise InputError(
+                f"X must be one row (1-D) or rows x features (2-D), not of shape {arr.shape}"
+            )
+        n, width = arr.shape
         names = getattr(self.estimator, "feature_names_in_", None)
-        if names is None or len(names) != arr.shape[1]:
-            names = [f"x{i}" for i in range(arr.shape[1])]
-        return pd.DataFrame(arr, columns=[str(c) for c in names])
+        if names is None or len(names) != width:
+            names = [f"x{i}" for i in range(width)]
+        names = [str(c) for c in names]
+        columns = array_columns(arr, names)
+        if columns is None:
+            import pandas as pd
+
+            columns = frame_columns(pd.DataFrame(arr, columns=names))
+        return columns, n, width
 
 
 def current_trace_id() -> str | None:

@@ -15,7 +15,9 @@
   ``os._exit``) closes every Logger.
 - **Fork.** ``os.register_at_fork``: the child starts with an empty buffer (the parent writes
   what it had buffered, so nothing is written twice), new locks, a new id prefix and no writer
-  thread; its first ``log`` starts one.
+  thread; its first ``log`` starts one. A fork waits while a writer imports what checking a
+  batch needs (:data:`IMPORTING`): a child forked mid-import would find pandas half imported and
+  its import lock held by a thread the child does not have.
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ _PRODUCERS: weakref.WeakSet[Any] = weakref.WeakSet()
 _FLUSHERS: dict[str, Callable[[float], None]] = {}
 _PREVIOUS: dict[int, Any] = {}
 _DEFERRED: list[int] = []
+# held by the writer that imports the batch checks (and pandas) first; a fork waits for it
+IMPORTING = threading.RLock()
 # the process whose SIGTERM handler is known to be installed (a forked child must check again:
 # servers reset signal handlers in their workers)
 _INSTALLED_IN: list[int] = [0]
@@ -209,6 +213,7 @@ _FROZE: list[bool] = []
 
 
 def _before_fork() -> None:
+    IMPORTING.acquire()
     producers = list(_PRODUCERS)
     for producer in producers:
         producer._before_fork()
@@ -221,6 +226,7 @@ def _before_fork() -> None:
 
 
 def _after_fork_in_parent() -> None:
+    IMPORTING.release()
     if _FROZE:
         _FROZE.clear()
         gc.unfreeze()
@@ -229,6 +235,7 @@ def _after_fork_in_parent() -> None:
 
 
 def _after_fork_in_child() -> None:
+    IMPORTING.release()
     _FROZE.clear()
     _DEFERRED.clear()
     for producer in list(_PRODUCERS):

@@ -7,13 +7,18 @@ import time
 from collections import deque
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Literal
 
 from diaglab.errors import InputError, LoggerFullError, LogWriteError
 from diaglab.producers import lifecycle
-from diaglab.producers.buffer import Chunk, frame_columns, per_row, prediction_rows
+from diaglab.producers.buffer import (
+    Block,
+    Chunk,
+    frame_columns,
+    is_frame,
+    per_row,
+    prediction_rows,
+)
 from diaglab.producers.flush import ChunkWriter
 from diaglab.producers.health import LoggerStats, describe, health_report
 from diaglab.producers.resources import Usage, logged_usage
@@ -22,6 +27,9 @@ from diaglab.store._ids import MAX_ROWS_PER_SEGMENT, new_segment_id
 from diaglab.store.compaction import BackgroundCompaction
 from diaglab.store.schema import SchemaRegistry
 from diaglab.store.segments import check_model_name
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 WHEN_FULL = ("block", "drop_oldest")
 DEFAULT_MAX_PENDING = 200_000
@@ -186,11 +194,22 @@ class Logger:
         (:mod:`diaglab.producers.resources`; ``instrument`` measures it); without it the
         process's peak memory, the rows and the input size are recorded.
         """
-        if isinstance(features, pd.DataFrame):
+        if is_frame(features):
+            n, width = features.shape
             if usage is None:
-                usage = logged_usage(len(features), features.shape[1])
-            return self._log_frame(
-                features, prediction, prediction_id, timestamp, latency_ms, trace_id, error, usage
+                usage = logged_usage(n, width)
+            if n == 0:
+                return []
+            return self._log_columns(
+                frame_columns(features),
+                n,
+                prediction,
+                prediction_id,
+                timestamp,
+                latency_ms,
+                trace_id,
+                error=error,
+                usage=usage,
             )
         if not isinstance(features, Mapping):
             raise InputError(
@@ -225,21 +244,23 @@ class Logger:
             self._prometheus.observe_call(1, latency_ms, int(error is not None), usage)
         return prediction_id
 
-    def _log_frame(
+    def _log_columns(
         self,
-        df: pd.DataFrame,
+        columns: Mapping[str, list[Any]] | Block,
+        n: int,
         predictions: Any,
         ids: Any,
         timestamps: Any,
         latency_ms: Any,
         trace_ids: Any,
-        error: Any,
+        *,
+        error: Any = None,
         usage: Usage | None,
     ) -> list[str]:
-        n = len(df)
+        """Buffer a batch of ``n`` rows given as columns (a DataFrame's, or an array's from
+        ``instrument``)."""
         if n == 0:
             return []
-        columns = frame_columns(df)
         rows = {
             "prediction": prediction_rows(predictions, n),
             "timestamp": [time.time_ns()] * n if timestamps is None else per_row(timestamps, n),
