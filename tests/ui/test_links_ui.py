@@ -37,7 +37,7 @@ def test_drift_feature_to_its_slices_and_a_slice_to_its_drift(
     state = _kernel(
         page,
         "import json\ns = panel.explorers['slices']\n"
-        "print(json.dumps({'by': s.by, 'tab': panel.state['tab']}))",
+        "print(json.dumps({'by': s.by, 'tab': panel.state()['tab']}))",
     )
     assert state == {"by": ["income"], "tab": "slices"}
     panel.screenshot(path=str(artifacts / "links-1-slices-by-income.png"))
@@ -56,7 +56,7 @@ def test_drift_feature_to_its_slices_and_a_slice_to_its_drift(
     scoped = _kernel(
         page,
         "import json\nd = panel.explorers['drift']\n"
-        "print(json.dumps({'where': str(d.where), 'tab': panel.state['tab']}))",
+        "print(json.dumps({'where': str(d.where), 'tab': panel.state()['tab']}))",
     )
     assert scoped == {"where": predicate, "tab": "drift"}
     panel.screenshot(path=str(artifacts / "links-2-drift-of-slice.png"))
