@@ -63,3 +63,27 @@ def test_picking_a_row_after_the_table_runs_no_query(
     drift.feature = "prediction"
     drift.wait()
     assert ran == [] and "prediction" in drift.feature_label.value
+
+
+def test_out_of_focus_the_table_alone_runs_and_settles_the_selected_row(
+    drift: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ran: list[tuple[str, ...] | None] = []
+    original = DriftSpec.run
+
+    def spy(spec: DriftSpec, store: Any, **options: Any) -> Any:
+        ran.append(spec.features)
+        return original(spec, store, **options)
+
+    monkeypatch.setattr(DriftSpec, "run", spy)
+    drift.coordinator.focus = {id(object())}  # another tab is shown
+    drift.window = AFTER
+    drift.wait()
+    assert ran == [None]  # the table; its report holds the selected row
+    client = next(c for c in drift.coordinator.clients if c.name == "selected feature")
+    assert client.fresh and client.key == replace(drift.spec, features=("income",))
+    assert "[2026-02-10, 2026-03-02)" in drift.window_label.value
+    drift.coordinator.focus = {id(drift)}
+    drift.window = BEFORE
+    drift.wait()
+    assert len(ran) == 3 and set(ran[1:]) == {("income",), None}  # in focus, the row runs again

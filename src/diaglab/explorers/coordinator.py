@@ -118,6 +118,9 @@ class Client:
         The widgets dimmed while the client is stale (class ``diaglab-view-<name>``).
     rank : int
         Order among an explorer's clients (lower first): cheap views a person waits on first.
+    preview : bool
+        A cheap early answer that another client of the same explorer also delivers (and then
+        settles, see :meth:`Coordinator.settle`): out of focus it waits for those and is not run.
     """
 
     def __init__(
@@ -131,11 +134,12 @@ class Client:
         clear: Callable[[], None] | None = None,
         views: Sequence[Any] = (),
         rank: int = 0,
+        preview: bool = False,
     ) -> None:
         self.owner, self.name = owner, name
         self.request, self.run, self.show, self.clear = request, run, show, clear
         self.views = tuple(views)
-        self.rank = rank
+        self.rank, self.preview = rank, preview
         self.slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
         for view in self.views:
             view.add_class(f"{VIEW}-{self.slug}")
@@ -412,7 +416,7 @@ class Coordinator:
         while True:
             if self._closed:
                 return None
-            ready = [j for j in self._queue if j.client not in self._running]
+            ready = [j for j in self._queue if j.client not in self._running and not self._waits(j)]
             if any(self._focused(j) for j in [*ready, *self._running.values()]):
                 # the active tab's views take both cores while any of them waits
                 ready = [j for j in ready if self._focused(j)]
@@ -425,6 +429,16 @@ class Coordinator:
             if left <= 0:
                 return None
             self._cond.wait(left)
+
+    def _waits(self, job: Job) -> bool:
+        """A preview of an explorer out of focus waits while its explorer's other views are
+        queued or running: their result settles it (a slice picked on the Slices tab does not
+        also run the Drift tab's one-row query)."""
+        owner = job.client.owner
+        if not job.client.preview or not self.focus or id(owner) in self.focus:
+            return False
+        pending = [*self._queue, *self._running.values()]
+        return any(j.client.owner is owner and not j.client.preview for j in pending)
 
     def _focused(self, job: Job) -> bool:
         return bool(self.focus) and id(job.client.owner) in self.focus

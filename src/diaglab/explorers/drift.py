@@ -138,7 +138,9 @@ class DriftExplorer(ScopedExplorer):
             self.where = where
             self._sync_controls()
             selected = (self.window_label, self.feature_label, self.chart)
-            self._row_client = self.client("selected feature", part="row", views=selected)
+            self._row_client = self.client(
+                "selected feature", part="row", views=selected, preview=True
+            )
             self.client("drift", part="table", views=(self.table,), rank=1)
 
     # -- widgets ----------------------------------------------------------------------------
@@ -269,6 +271,8 @@ class DriftExplorer(ScopedExplorer):
         self._report, self._over_time = result
         self._over_time_key = self.over_time_spec
         self._render()
+        if self._report.spec == self.spec and self.feature is not None:
+            self.coordinator.settle(self._row_client, self._row_request())
 
     def _show_row(self, report: DriftReport) -> None:
         self._show_window_line(report)
