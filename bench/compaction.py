@@ -9,8 +9,10 @@ Two cases, each measured before and after ``diaglab.store.compaction.compact`` o
     segment files), the writer's ingest of every segment (a fresh DuckDB file), ``verify``, and
     the compaction itself (segments, rows and MB per second).
 ``drift``
-    ``ROWS`` rows logged as 100k-row segments (plus a 100k-row reference): ``dl.drift`` in a fresh
-    process, on the writer's DuckDB copy and on a read-only process's views over the files.
+    ``ROWS`` rows logged as 100k-row segments (plus a 100k-row reference), and the same rows
+    logged as one segment in a store of their own: ``dl.drift`` in a fresh process, on the
+    writer's DuckDB copy and on a read-only process's views over the files, for the one segment,
+    the 100k-row segments, and those compacted.
 
 Every timed query runs in a child process of its own (no memo, no page cache of DuckDB's own
 between runs; the OS page cache is warm for both sides alike); medians of ``REPEAT`` runs.
@@ -45,22 +47,12 @@ MODEL = "m"
 
 def _log_segments(root: Path, segments: int, rows: int) -> float:
     """``segments`` segments of ``rows`` rows each, written as a producer writes them."""
-    import diaglab as dl
+    return _log_share((str(root), 0, segments, rows, segments))
 
-    rng = np.random.default_rng(0)
-    frame = feature_frame(rows * min(segments, 50), seed=1)
-    ts = timestamps(rows * segments)
-    t = time.perf_counter()
-    with dl.open(root, read_only=True, refresh=False) as store:
-        for i in range(segments):
-            part = frame.iloc[(i % 50) * rows : (i % 50 + 1) * rows]
-            store.log(
-                MODEL,
-                part,
-                rng.random(rows),
-                timestamps=ts.iloc[i * rows : (i + 1) * rows].to_numpy(),
-            )
-    return time.perf_counter() - t
+
+def _frame(rows: int, segments: int) -> Any:
+    """The feature rows the segments cycle through (50 segments' worth at most)."""
+    return feature_frame(rows * min(segments, 50), seed=1)
 
 
 def _log_share(args: tuple[str, int, int, int, int]) -> float:
@@ -69,7 +61,7 @@ def _log_share(args: tuple[str, int, int, int, int]) -> float:
     import diaglab as dl
 
     rng = np.random.default_rng(first)
-    frame = feature_frame(rows * 50, seed=1)
+    frame = _frame(rows, total)
     ts = timestamps(rows * total)
     t = time.perf_counter()
     with dl.open(root, read_only=True, refresh=False) as store:
@@ -133,7 +125,7 @@ what = sys.argv[2]
 if what == "drift":
     n = len(dl.drift(store, "m").results)
 else:
-    n = int(dl.slice_metrics(store, "m", by="cat_0")["n"].sum())
+    n = int(dl.slice_metrics(store, "m", by="cat_0").table["n"].sum())
 print(json.dumps({"open": opened, "query": time.perf_counter() - t, "n": n}))
 """
 
@@ -224,6 +216,14 @@ def write(root: Path, segments: int, procs: int) -> dict[str, Any]:
     return result
 
 
+def _run_steps(result: dict[str, Any], *steps: tuple[str, Any]) -> None:
+    """Run each step, keep its result with the load after it, and print it as it goes."""
+    for step, run in steps:
+        result[step] = run()
+        result[step]["load_avg"] = machine()["load_avg"]
+        print(json.dumps({step: result[step]}), file=sys.stderr, flush=True)
+
+
 def small(work: Path, segments: int, procs: int, store: Path | None) -> dict[str, Any]:
     """Before/after compaction of ``segments`` 100-row segments; ``store``: one ``write`` made
     (left as it was found until compaction: the audit key logs a path's heads)."""
@@ -234,34 +234,63 @@ def small(work: Path, segments: int, procs: int, store: Path | None) -> dict[str
         root = store
         result = {"write": "earlier, by `write`"}
     result["case"] = "small"
-    for step, run in (
+    _run_steps(
+        result,
         ("before", lambda: _measure(root, "slices")),
         ("compaction", lambda: _compact(root)),
         ("after", lambda: _measure(root, "slices")),
-    ):
-        result[step] = run()
-        result[step]["load_avg"] = machine()["load_avg"]
-        print(json.dumps({step: result[step]}), file=sys.stderr, flush=True)  # as it goes
+    )
     result["machine"] = machine()
     return result
 
 
-def drift(work: Path, rows: int) -> dict[str, Any]:
+def _log_one_segment(root: Path, rows: int, seg: int) -> float:
+    """The rows :func:`_log_segments` logs as ``rows // seg`` segments, in one ``Store.log``."""
     import diaglab as dl
 
-    root = work / f"drift-{rows}-{os.getpid()}"
-    seg = 100_000
-    result: dict[str, Any] = {"case": "drift", "rows": rows, "segment_rows": seg}
+    frame = _frame(seg, rows // seg)
+    whole = frame.iloc[np.arange(rows) % len(frame)].reset_index(drop=True)
+    t = time.perf_counter()
+    with dl.open(root, read_only=True, refresh=False) as store:
+        store.log(
+            MODEL,
+            whole,
+            np.random.default_rng(0).random(rows),
+            timestamps=timestamps(rows).to_numpy(),
+        )
+    return time.perf_counter() - t
+
+
+def _reference(root: Path, seg: int) -> None:
+    import diaglab as dl
+
     with dl.open(root, read_only=True, refresh=False) as store:
         store.set_reference(MODEL, feature_frame(seg, seed=7), labels=np.zeros(seg, int))
+
+
+def drift(work: Path, rows: int) -> dict[str, Any]:
+    """``dl.drift`` over ``rows`` rows: logged as 100k-row segments (before and after compaction)
+    and the same rows logged as one segment (the issue's baseline), each side measured alike."""
+    seg = 100_000
+    result: dict[str, Any] = {"case": "drift", "rows": rows, "segment_rows": seg}
+    one = work / f"drift-one-{rows}-{os.getpid()}"
+    _reference(one, seg)
+    result["one_segment_write_s"] = round(_log_one_segment(one, rows, seg), 1)
+    root = work / f"drift-{rows}-{os.getpid()}"
+    _reference(root, seg)
     result["write_s"] = round(_log_segments(root, rows // seg, seg), 1)
-    result["before"] = _measure(root, "drift")
-    result["compaction"] = _compact(root)
-    result["after"] = _measure(root, "drift")
+    _run_steps(
+        result,
+        ("one_segment", lambda: _measure(one, "drift")),
+        ("before", lambda: _measure(root, "drift")),
+        ("compaction", lambda: _compact(root)),
+        ("after", lambda: _measure(root, "drift")),
+    )
     for side in ("read_only_query_s", "writer_query_s"):
-        before, after = result["before"][side], result["after"][side]
-        if isinstance(before, float) and isinstance(after, float):
-            result[f"ratio_{side}"] = round(before / after, 2)
+        for of in ("before", "one_segment"):
+            a, b = result[of][side], result["after"][side]
+            if isinstance(a, float) and isinstance(b, float):
+                result[f"after_vs_{of}_{side}"] = round(b / a, 2)
     result["machine"] = machine()
     return result
 

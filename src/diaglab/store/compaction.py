@@ -277,7 +277,6 @@ def compact(
     CompactionReport
     """
     from diaglab.store import object_store
-    from diaglab.store.segments import check_model_name
 
     remote = (
         object_store.attach(str(root))
@@ -308,19 +307,21 @@ def compact(
     start = time.perf_counter()
     total = CompactionReport()
     for kind in kinds:
-        base = root / "segments" / kind
-        names = (
-            [check_model_name(m) for m in models]
-            if models is not None
-            else sorted(p.name for p in base.iterdir() if p.is_dir())
-            if base.is_dir()
-            else []
-        )
-        for model in names:
+        for model in stream_models(root, kind, models):
             with file_lock(root / ".tmp" / "compact" / f"{kind}.{model}.lock"):
                 done = _compact_stream(root, kind, model, target, min_age, grace, max_rows)
             total = _add(total, done)
     return _add(total, CompactionReport(seconds=time.perf_counter() - start))
+
+
+def stream_models(root: Path, kind: str, models: Sequence[str] | None) -> list[str]:
+    """The models whose ``kind`` segments to compact: ``models`` (checked), else every one."""
+    from diaglab.store.segments import check_model_name
+
+    if models is not None:
+        return [check_model_name(m) for m in models]
+    base = root / "segments" / kind
+    return sorted(p.name for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
 
 
 def _add(a: CompactionReport, b: CompactionReport) -> CompactionReport:

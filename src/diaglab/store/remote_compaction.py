@@ -141,8 +141,6 @@ def compact_remote(
     max_rows: int,
 ) -> local.CompactionReport:
     """:func:`diaglab.store.compaction.compact` for a store on object storage (module text)."""
-    from diaglab.store.segments import check_model_name
-
     if store.read_only:
         raise ReadOnlyStoreError(
             f"{store.url} was opened read_only=True: open it without read_only to compact it"
@@ -151,15 +149,7 @@ def compact_remote(
     store.sync()
     total = local.CompactionReport()
     for kind in kinds:
-        base = store.mirror / layout.SEGMENTS / kind
-        names = (
-            [check_model_name(m) for m in models]
-            if models is not None
-            else sorted(p.name for p in base.iterdir() if p.is_dir())
-            if base.is_dir()
-            else []
-        )
-        for model in names:
+        for model in local.stream_models(store.mirror, kind, models):
             lease = acquire(store, kind, model)
             if isinstance(lease, str):
                 total = local._add(total, local.CompactionReport(skipped=(lease,)))
