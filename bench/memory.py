@@ -159,6 +159,78 @@ def _split_compile_execute() -> dict[str, float]:
     return seconds
 
 
+def compile_wide(features: int) -> list[dict[str, Any]]:
+    """Seconds to build and compile drift's counting queries for the current side of a model with
+    ``features`` numeric features (no data: Ibis to DuckDB and Spark SQL), as main 588e199 built
+    them (32-branch unions over the projection of every feature) and as this tree does."""
+    import ibis
+
+    from diaglab.queries import binning
+    from diaglab.queries.binning import Grid
+    from diaglab.store.compiled import _split
+
+    _ = ibis.pyspark  # registers the pyspark compiler's options
+    names = [f"f{i:04d}" for i in range(features)]
+    base = ibis.table(
+        {f: "float64" for f in names} | {"score": "float64", "label": "float64", "ts": "timestamp"},
+        name="predictions",
+    )
+    rows = base.mutate(prediction=base.score).select(*names, "prediction", "label", "ts")
+    grids = {f: Grid(f, -3.0, 3.0, -4.0, 4.0, 1.0) for f in names}
+
+    def branches(table: Any, part: list[str]) -> Any:
+        return ibis.union(
+            *[
+                table.select(i=ibis.literal(k, "int32"), b=grids[f].index(table[f]), x=table[f])
+                .group_by(["i", "b"])
+                .aggregate(n=ibis._.count(), lo=ibis._.x.min(), hi=ibis._.x.max())
+                for k, f in enumerate(part)
+            ],
+            distinct=False,
+        )
+
+    def timed(label: str, dialect: str, queries: Any) -> dict[str, Any]:
+        t = time.perf_counter()
+        n = 0
+        for query in queries:
+            ibis.to_sql(query, dialect=dialect)
+            n += 1
+        return {
+            "plan": label,
+            "dialect": dialect,
+            "queries": n,
+            "features": features,
+            "seconds": round(time.perf_counter() - t, 2),
+        }
+
+    parts = [names[i : i + 32] for i in range(0, features, 32)]
+    out = [timed("main: unions over every column", "duckdb", (branches(rows, p) for p in parts))]
+
+    def narrow(part: list[str]) -> Any:
+        data, shaped = _split(binning._narrow(rows, part))
+        yield data
+        yield branches(shaped, part)
+
+    out.append(
+        timed(
+            "this tree: unions over their columns", "duckdb", (q for p in parts for q in narrow(p))
+        )
+    )
+
+    def long() -> Any:
+        data, shaped = _split(binning._narrow(rows, names))
+        yield data
+        flat = binning._unpivot(
+            shaped,
+            b=[grids[f].index(shaped[f]).cast("int64") for f in names],
+            x=[shaped[f] for f in names],
+        )
+        yield flat.group_by(["i", "b"]).aggregate(n=ibis._.count())
+
+    out.append(timed("this tree: long layout (Spark)", "pyspark", long()))
+    return out
+
+
 def _tree_rss_mb(pid: int) -> float:
     """RSS of ``pid`` and its descendants (Spark's JVM is a child of the Python process)."""
     children: dict[int, list[int]] = {}
@@ -285,6 +357,8 @@ def main() -> None:
     c.add_argument("kind")
     c.add_argument("dir")
     c.add_argument("--engine", default="duckdb", choices=("duckdb", "spark"))
+    w = sub.add_parser("compile")
+    w.add_argument("features", type=int)
     r = sub.add_parser("run")
     r.add_argument("--work", required=True)
     r.add_argument("--cases", required=True)
@@ -294,6 +368,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.command == "build":
         print(json.dumps(build(Path(args.dir), args.features, args.rows)))
+    elif args.command == "compile":
+        for row in compile_wide(args.features):
+            row["load_avg"] = machine()["load_avg"]
+            print(json.dumps(row), flush=True)
     elif args.command == "case":
         print(json.dumps(case(args.kind, Path(args.dir), args.engine)))
     else:
