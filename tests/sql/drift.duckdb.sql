@@ -6,7 +6,9 @@ FROM "reference"."credit" AS "t0"
 -- [2/6]
 WITH "_diaglab_rows" AS (
   SELECT
-    *
+    "t0"."income",
+    "t0"."score" AS "prediction",
+    "t0"."label"
   FROM "reference"."credit" AS "t0"
   WHERE
     "t0"."model_version" = 'v2'
@@ -15,40 +17,30 @@ SELECT
   *
 FROM (
   SELECT
-    MIN("t1"."income") AS "min0",
-    MAX("t1"."income") AS "max0",
-    STDDEV_POP("t1"."income") AS "std0",
-    AVG("t1"."income") AS "mean0",
-    BOOL_AND(CAST(CAST(FLOOR("t1"."income") AS BIGINT) = "t1"."income" AS BOOLEAN)) AS "int0",
-    MIN("t1"."prediction") AS "min1",
-    MAX("t1"."prediction") AS "max1",
-    STDDEV_POP("t1"."prediction") AS "std1",
-    AVG("t1"."prediction") AS "mean1",
-    BOOL_AND(CAST(CAST(FLOOR("t1"."prediction") AS BIGINT) = "t1"."prediction" AS BOOLEAN)) AS "int1",
-    MIN("t1"."label") AS "min2",
-    MAX("t1"."label") AS "max2",
-    STDDEV_POP("t1"."label") AS "std2",
-    AVG("t1"."label") AS "mean2",
-    BOOL_AND(CAST(CAST(FLOOR("t1"."label") AS BIGINT) = "t1"."label" AS BOOLEAN)) AS "int2"
-  FROM (
-    SELECT
-      "t0"."income",
-      "t0"."region",
-      "t0"."score" AS "prediction",
-      "t0"."label",
-      CAST(CAST(CASE
-        WHEN "t0"."score" IS NULL
-        THEN "t0"."prediction"
-        ELSE CAST("t0"."score" >= 0.5 AS DOUBLE)
-      END AS BIGINT) AS TEXT) AS "decision"
-    FROM "_diaglab_rows" AS "t0"
-  ) AS "t1"
+    MIN("t0"."income") AS "min0",
+    MAX("t0"."income") AS "max0",
+    STDDEV_POP("t0"."income") AS "std0",
+    AVG("t0"."income") AS "mean0",
+    BOOL_AND(CAST(CAST(FLOOR("t0"."income") AS BIGINT) = "t0"."income" AS BOOLEAN)) AS "int0",
+    MIN("t0"."prediction") AS "min1",
+    MAX("t0"."prediction") AS "max1",
+    STDDEV_POP("t0"."prediction") AS "std1",
+    AVG("t0"."prediction") AS "mean1",
+    BOOL_AND(CAST(CAST(FLOOR("t0"."prediction") AS BIGINT) = "t0"."prediction" AS BOOLEAN)) AS "int1",
+    MIN("t0"."label") AS "min2",
+    MAX("t0"."label") AS "max2",
+    STDDEV_POP("t0"."label") AS "std2",
+    AVG("t0"."label") AS "mean2",
+    BOOL_AND(CAST(CAST(FLOOR("t0"."label") AS BIGINT) = "t0"."label" AS BOOLEAN)) AS "int2"
+  FROM "_diaglab_rows" AS "t0"
 ) AS "_q"
 
 -- [3/6]
 WITH "_diaglab_rows" AS (
   SELECT
-    *
+    "t0"."income",
+    "t0"."score" AS "prediction",
+    "t0"."label"
   FROM "reference"."credit" AS "t0"
   WHERE
     "t0"."model_version" = 'v2'
@@ -73,6 +65,18 @@ FROM (
           THEN -1099511627776
           WHEN "t0"."label" > 1.0
           THEN 1099511627776
+          WHEN (
+            (
+              "t0"."label" - 0.0
+            ) / 1.0
+          ) < 0
+          THEN -1
+          WHEN (
+            (
+              "t0"."label" - 0.0
+            ) / 1.0
+          ) >= 2
+          THEN 2
           ELSE CAST(FLOOR((
             "t0"."label" - 0.0
           ) / 1.0) AS BIGINT)
@@ -105,6 +109,18 @@ FROM (
             THEN -1099511627776
             WHEN "t0"."income" > 524700.0
             THEN 1099511627776
+            WHEN (
+              (
+                "t0"."income" - 5000.0
+              ) / 520.0
+            ) < 0
+            THEN -1
+            WHEN (
+              (
+                "t0"."income" - 5000.0
+              ) / 520.0
+            ) >= 1000
+            THEN 1000
             ELSE CAST(FLOOR((
               "t0"."income" - 5000.0
             ) / 520.0) AS BIGINT)
@@ -130,15 +146,27 @@ FROM (
         SELECT
           1 AS "i",
           CASE
-            WHEN "t0"."score" < 0.004407032955538922
+            WHEN "t0"."prediction" < 0.004407032955538922
             THEN -1099511627776
-            WHEN "t0"."score" > 0.9809641117101271
+            WHEN "t0"."prediction" > 0.9809641117101271
             THEN 1099511627776
+            WHEN (
+              (
+                "t0"."prediction" - 0.004407032955538922
+              ) / 0.0009765570787545882
+            ) < 0
+            THEN -1
+            WHEN (
+              (
+                "t0"."prediction" - 0.004407032955538922
+              ) / 0.0009765570787545882
+            ) >= 1000
+            THEN 1000
             ELSE CAST(FLOOR((
-              "t0"."score" - 0.004407032955538922
+              "t0"."prediction" - 0.004407032955538922
             ) / 0.0009765570787545882) AS BIGINT)
           END AS "b",
-          "t0"."score" AS "x"
+          "t0"."prediction" AS "x"
         FROM "_diaglab_rows" AS "t0"
       ) AS "t3"
       GROUP BY
@@ -151,7 +179,12 @@ FROM (
 -- [4/6]
 WITH "_diaglab_rows" AS (
   SELECT
-    *
+    "t0"."region",
+    CAST(CAST(CASE
+      WHEN "t0"."score" IS NULL
+      THEN "t0"."prediction"
+      ELSE CAST("t0"."score" >= 0.5 AS DOUBLE)
+    END AS BIGINT) AS TEXT) AS "decision"
   FROM "reference"."credit" AS "t0"
   WHERE
     "t0"."model_version" = 'v2'
@@ -159,93 +192,47 @@ WITH "_diaglab_rows" AS (
 SELECT
   *
 FROM (
-  WITH "t1" AS (
-    SELECT
-      "t0"."income",
-      "t0"."region",
-      "t0"."score" AS "prediction",
-      "t0"."label",
-      CAST(CAST(CASE
-        WHEN "t0"."score" IS NULL
-        THEN "t0"."prediction"
-        ELSE CAST("t0"."score" >= 0.5 AS DOUBLE)
-      END AS BIGINT) AS TEXT) AS "decision"
-    FROM "_diaglab_rows" AS "t0"
-  )
   SELECT
     *
   FROM (
     SELECT
-      "t3"."v",
-      "t3"."n",
+      "t1"."v",
+      "t1"."n",
       0 AS "i"
     FROM (
       SELECT
-        "t2"."region" AS "v",
+        "t0"."region" AS "v",
         COUNT(*) AS "n"
-      FROM "t1" AS "t2"
+      FROM "_diaglab_rows" AS "t0"
       GROUP BY
         1
-    ) AS "t3"
-  ) AS "t5"
+    ) AS "t1"
+  ) AS "t3"
   UNION ALL
   SELECT
     *
   FROM (
     SELECT
-      "t4"."v",
-      "t4"."n",
+      "t2"."v",
+      "t2"."n",
       1 AS "i"
     FROM (
       SELECT
-        "t2"."decision" AS "v",
+        "t0"."decision" AS "v",
         COUNT(*) AS "n"
-      FROM "t1" AS "t2"
+      FROM "_diaglab_rows" AS "t0"
       GROUP BY
         1
-    ) AS "t4"
-  ) AS "t6"
+    ) AS "t2"
+  ) AS "t4"
 ) AS "_q"
 
 -- [5/6]
 WITH "_diaglab_rows" AS (
   SELECT
-    "t0"."prediction_id",
-    "t0"."timestamp",
-    "t0"."model_version",
-    CASE
-      WHEN "t0"."score" IS NULL
-      THEN "t0"."prediction"
-      ELSE CAST("t0"."score" >= 0.5 AS DOUBLE)
-    END AS "prediction",
-    "t0"."score",
-    "t0"."latency_ms",
-    "t0"."trace_id",
-    "t0"."error",
-    "t0"."metadata",
-    "t0"."label",
-    "t0"."label_timestamp",
-    "t0"."cpu_ms",
-    "t0"."wall_ms",
-    "t0"."rss_peak_mb",
-    "t0"."rss_peak_delta_mb",
-    "t0"."gpu_memory_mb",
-    "t0"."gpu_utilization",
-    "t0"."batch_rows",
-    "t0"."input_values",
-    "t0"."age",
     "t0"."income",
-    "t0"."debt_to_income",
-    "t0"."credit_utilization",
-    "t0"."loan_amount",
-    "t0"."loan_term_months",
-    "t0"."num_credit_lines",
-    "t0"."employment_years",
-    "t0"."region",
-    "t0"."employment",
-    "t0"."purpose",
-    "t0"."channel",
-    "t0"."home_ownership"
+    "t0"."score" AS "prediction",
+    "t0"."label"
   FROM "main"."credit" AS "t0"
   WHERE
     "t0"."timestamp" >= MAKE_TIMESTAMPTZ(2026, 2, 10, 0, 0, 0.0, 'UTC')
@@ -271,6 +258,18 @@ FROM (
           THEN -1099511627776
           WHEN "t0"."label" > 1.0
           THEN 1099511627776
+          WHEN (
+            (
+              "t0"."label" - 0.0
+            ) / 1.0
+          ) < 0
+          THEN -1
+          WHEN (
+            (
+              "t0"."label" - 0.0
+            ) / 1.0
+          ) >= 2
+          THEN 2
           ELSE CAST(FLOOR((
             "t0"."label" - 0.0
           ) / 1.0) AS BIGINT)
@@ -303,6 +302,18 @@ FROM (
             THEN -1099511627776
             WHEN "t0"."income" > 524700.0
             THEN 1099511627776
+            WHEN (
+              (
+                "t0"."income" - 5000.0
+              ) / 520.0
+            ) < 0
+            THEN -1
+            WHEN (
+              (
+                "t0"."income" - 5000.0
+              ) / 520.0
+            ) >= 1000
+            THEN 1000
             ELSE CAST(FLOOR((
               "t0"."income" - 5000.0
             ) / 520.0) AS BIGINT)
@@ -328,15 +339,27 @@ FROM (
         SELECT
           1 AS "i",
           CASE
-            WHEN "t0"."score" < 0.004407032955538922
+            WHEN "t0"."prediction" < 0.004407032955538922
             THEN -1099511627776
-            WHEN "t0"."score" > 0.9809641117101271
+            WHEN "t0"."prediction" > 0.9809641117101271
             THEN 1099511627776
+            WHEN (
+              (
+                "t0"."prediction" - 0.004407032955538922
+              ) / 0.0009765570787545882
+            ) < 0
+            THEN -1
+            WHEN (
+              (
+                "t0"."prediction" - 0.004407032955538922
+              ) / 0.0009765570787545882
+            ) >= 1000
+            THEN 1000
             ELSE CAST(FLOOR((
-              "t0"."score" - 0.004407032955538922
+              "t0"."prediction" - 0.004407032955538922
             ) / 0.0009765570787545882) AS BIGINT)
           END AS "b",
-          "t0"."score" AS "x"
+          "t0"."prediction" AS "x"
         FROM "_diaglab_rows" AS "t0"
       ) AS "t3"
       GROUP BY
@@ -349,42 +372,12 @@ FROM (
 -- [6/6]
 WITH "_diaglab_rows" AS (
   SELECT
-    "t0"."prediction_id",
-    "t0"."timestamp",
-    "t0"."model_version",
-    CASE
+    "t0"."region",
+    CAST(CAST(CASE
       WHEN "t0"."score" IS NULL
       THEN "t0"."prediction"
       ELSE CAST("t0"."score" >= 0.5 AS DOUBLE)
-    END AS "prediction",
-    "t0"."score",
-    "t0"."latency_ms",
-    "t0"."trace_id",
-    "t0"."error",
-    "t0"."metadata",
-    "t0"."label",
-    "t0"."label_timestamp",
-    "t0"."cpu_ms",
-    "t0"."wall_ms",
-    "t0"."rss_peak_mb",
-    "t0"."rss_peak_delta_mb",
-    "t0"."gpu_memory_mb",
-    "t0"."gpu_utilization",
-    "t0"."batch_rows",
-    "t0"."input_values",
-    "t0"."age",
-    "t0"."income",
-    "t0"."debt_to_income",
-    "t0"."credit_utilization",
-    "t0"."loan_amount",
-    "t0"."loan_term_months",
-    "t0"."num_credit_lines",
-    "t0"."employment_years",
-    "t0"."region",
-    "t0"."employment",
-    "t0"."purpose",
-    "t0"."channel",
-    "t0"."home_ownership"
+    END AS BIGINT) AS TEXT) AS "decision"
   FROM "main"."credit" AS "t0"
   WHERE
     "t0"."timestamp" >= MAKE_TIMESTAMPTZ(2026, 2, 10, 0, 0, 0.0, 'UTC')
@@ -393,47 +386,37 @@ WITH "_diaglab_rows" AS (
 SELECT
   *
 FROM (
-  WITH "t1" AS (
-    SELECT
-      "t0"."income",
-      "t0"."region",
-      "t0"."score" AS "prediction",
-      "t0"."label",
-      CAST(CAST("t0"."prediction" AS BIGINT) AS TEXT) AS "decision",
-      "t0"."timestamp"
-    FROM "_diaglab_rows" AS "t0"
-  )
   SELECT
     *
   FROM (
     SELECT
-      "t3"."v",
-      "t3"."n",
+      "t1"."v",
+      "t1"."n",
       0 AS "i"
     FROM (
       SELECT
-        "t2"."region" AS "v",
+        "t0"."region" AS "v",
         COUNT(*) AS "n"
-      FROM "t1" AS "t2"
+      FROM "_diaglab_rows" AS "t0"
       GROUP BY
         1
-    ) AS "t3"
-  ) AS "t5"
+    ) AS "t1"
+  ) AS "t3"
   UNION ALL
   SELECT
     *
   FROM (
     SELECT
-      "t4"."v",
-      "t4"."n",
+      "t2"."v",
+      "t2"."n",
       1 AS "i"
     FROM (
       SELECT
-        "t2"."decision" AS "v",
+        "t0"."decision" AS "v",
         COUNT(*) AS "n"
-      FROM "t1" AS "t2"
+      FROM "_diaglab_rows" AS "t0"
       GROUP BY
         1
-    ) AS "t4"
-  ) AS "t6"
+    ) AS "t2"
+  ) AS "t4"
 ) AS "_q"

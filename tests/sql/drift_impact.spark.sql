@@ -6,7 +6,16 @@ FROM `reference`.`credit` AS `t0`
 -- [2/8]
 WITH `_diaglab_rows` AS (
   SELECT
-    *
+    `t0`.`age`,
+    `t0`.`income`,
+    `t0`.`debt_to_income`,
+    `t0`.`credit_utilization`,
+    `t0`.`loan_amount`,
+    `t0`.`loan_term_months`,
+    `t0`.`num_credit_lines`,
+    `t0`.`employment_years`,
+    `t0`.`score` AS `prediction`,
+    `t0`.`label`
   FROM `reference`.`credit` AS `t0`
   WHERE
     `t0`.`model_version` = 'v2'
@@ -15,86 +24,72 @@ SELECT
   *
 FROM (
   SELECT
-    MIN(`t1`.`age`) AS `min0`,
-    MAX(`t1`.`age`) AS `max0`,
-    STDDEV_POP(`t1`.`age`) AS `std0`,
-    AVG(`t1`.`age`) AS `mean0`,
-    BOOL_AND(CAST(FLOOR(`t1`.`age`) AS BIGINT) = `t1`.`age`) AS `int0`,
-    MIN(`t1`.`income`) AS `min1`,
-    MAX(`t1`.`income`) AS `max1`,
-    STDDEV_POP(`t1`.`income`) AS `std1`,
-    AVG(`t1`.`income`) AS `mean1`,
-    BOOL_AND(CAST(FLOOR(`t1`.`income`) AS BIGINT) = `t1`.`income`) AS `int1`,
-    MIN(`t1`.`debt_to_income`) AS `min2`,
-    MAX(`t1`.`debt_to_income`) AS `max2`,
-    STDDEV_POP(`t1`.`debt_to_income`) AS `std2`,
-    AVG(`t1`.`debt_to_income`) AS `mean2`,
-    BOOL_AND(CAST(FLOOR(`t1`.`debt_to_income`) AS BIGINT) = `t1`.`debt_to_income`) AS `int2`,
-    MIN(`t1`.`credit_utilization`) AS `min3`,
-    MAX(`t1`.`credit_utilization`) AS `max3`,
-    STDDEV_POP(`t1`.`credit_utilization`) AS `std3`,
-    AVG(`t1`.`credit_utilization`) AS `mean3`,
-    BOOL_AND(CAST(FLOOR(`t1`.`credit_utilization`) AS BIGINT) = `t1`.`credit_utilization`) AS `int3`,
-    MIN(`t1`.`loan_amount`) AS `min4`,
-    MAX(`t1`.`loan_amount`) AS `max4`,
-    STDDEV_POP(`t1`.`loan_amount`) AS `std4`,
-    AVG(`t1`.`loan_amount`) AS `mean4`,
-    BOOL_AND(CAST(FLOOR(`t1`.`loan_amount`) AS BIGINT) = `t1`.`loan_amount`) AS `int4`,
-    MIN(`t1`.`loan_term_months`) AS `min5`,
-    MAX(`t1`.`loan_term_months`) AS `max5`,
-    STDDEV_POP(`t1`.`loan_term_months`) AS `std5`,
-    AVG(`t1`.`loan_term_months`) AS `mean5`,
-    BOOL_AND(CAST(FLOOR(`t1`.`loan_term_months`) AS BIGINT) = `t1`.`loan_term_months`) AS `int5`,
-    MIN(`t1`.`num_credit_lines`) AS `min6`,
-    MAX(`t1`.`num_credit_lines`) AS `max6`,
-    STDDEV_POP(`t1`.`num_credit_lines`) AS `std6`,
-    AVG(`t1`.`num_credit_lines`) AS `mean6`,
-    BOOL_AND(CAST(FLOOR(`t1`.`num_credit_lines`) AS BIGINT) = `t1`.`num_credit_lines`) AS `int6`,
-    MIN(`t1`.`employment_years`) AS `min7`,
-    MAX(`t1`.`employment_years`) AS `max7`,
-    STDDEV_POP(`t1`.`employment_years`) AS `std7`,
-    AVG(`t1`.`employment_years`) AS `mean7`,
-    BOOL_AND(CAST(FLOOR(`t1`.`employment_years`) AS BIGINT) = `t1`.`employment_years`) AS `int7`,
-    MIN(`t1`.`prediction`) AS `min8`,
-    MAX(`t1`.`prediction`) AS `max8`,
-    STDDEV_POP(`t1`.`prediction`) AS `std8`,
-    AVG(`t1`.`prediction`) AS `mean8`,
-    BOOL_AND(CAST(FLOOR(`t1`.`prediction`) AS BIGINT) = `t1`.`prediction`) AS `int8`,
-    MIN(`t1`.`label`) AS `min9`,
-    MAX(`t1`.`label`) AS `max9`,
-    STDDEV_POP(`t1`.`label`) AS `std9`,
-    AVG(`t1`.`label`) AS `mean9`,
-    BOOL_AND(CAST(FLOOR(`t1`.`label`) AS BIGINT) = `t1`.`label`) AS `int9`
-  FROM (
-    SELECT
-      `t0`.`age`,
-      `t0`.`income`,
-      `t0`.`debt_to_income`,
-      `t0`.`credit_utilization`,
-      `t0`.`loan_amount`,
-      `t0`.`loan_term_months`,
-      `t0`.`num_credit_lines`,
-      `t0`.`employment_years`,
-      `t0`.`region`,
-      `t0`.`employment`,
-      `t0`.`purpose`,
-      `t0`.`channel`,
-      `t0`.`home_ownership`,
-      `t0`.`score` AS `prediction`,
-      `t0`.`label`,
-      CAST(CAST(IF(
-        `t0`.`score` IS NULL OR ISNAN(`t0`.`score`),
-        `t0`.`prediction`,
-        CAST(`t0`.`score` >= 0.5 AS DOUBLE)
-      ) AS BIGINT) AS STRING) AS `decision`
-    FROM `_diaglab_rows` AS `t0`
-  ) AS `t1`
+    MIN(`t0`.`age`) AS `min0`,
+    MAX(`t0`.`age`) AS `max0`,
+    STDDEV_POP(`t0`.`age`) AS `std0`,
+    AVG(`t0`.`age`) AS `mean0`,
+    BOOL_AND(CAST(FLOOR(`t0`.`age`) AS BIGINT) = `t0`.`age`) AS `int0`,
+    MIN(`t0`.`income`) AS `min1`,
+    MAX(`t0`.`income`) AS `max1`,
+    STDDEV_POP(`t0`.`income`) AS `std1`,
+    AVG(`t0`.`income`) AS `mean1`,
+    BOOL_AND(CAST(FLOOR(`t0`.`income`) AS BIGINT) = `t0`.`income`) AS `int1`,
+    MIN(`t0`.`debt_to_income`) AS `min2`,
+    MAX(`t0`.`debt_to_income`) AS `max2`,
+    STDDEV_POP(`t0`.`debt_to_income`) AS `std2`,
+    AVG(`t0`.`debt_to_income`) AS `mean2`,
+    BOOL_AND(CAST(FLOOR(`t0`.`debt_to_income`) AS BIGINT) = `t0`.`debt_to_income`) AS `int2`,
+    MIN(`t0`.`credit_utilization`) AS `min3`,
+    MAX(`t0`.`credit_utilization`) AS `max3`,
+    STDDEV_POP(`t0`.`credit_utilization`) AS `std3`,
+    AVG(`t0`.`credit_utilization`) AS `mean3`,
+    BOOL_AND(CAST(FLOOR(`t0`.`credit_utilization`) AS BIGINT) = `t0`.`credit_utilization`) AS `int3`,
+    MIN(`t0`.`loan_amount`) AS `min4`,
+    MAX(`t0`.`loan_amount`) AS `max4`,
+    STDDEV_POP(`t0`.`loan_amount`) AS `std4`,
+    AVG(`t0`.`loan_amount`) AS `mean4`,
+    BOOL_AND(CAST(FLOOR(`t0`.`loan_amount`) AS BIGINT) = `t0`.`loan_amount`) AS `int4`,
+    MIN(`t0`.`loan_term_months`) AS `min5`,
+    MAX(`t0`.`loan_term_months`) AS `max5`,
+    STDDEV_POP(`t0`.`loan_term_months`) AS `std5`,
+    AVG(`t0`.`loan_term_months`) AS `mean5`,
+    BOOL_AND(CAST(FLOOR(`t0`.`loan_term_months`) AS BIGINT) = `t0`.`loan_term_months`) AS `int5`,
+    MIN(`t0`.`num_credit_lines`) AS `min6`,
+    MAX(`t0`.`num_credit_lines`) AS `max6`,
+    STDDEV_POP(`t0`.`num_credit_lines`) AS `std6`,
+    AVG(`t0`.`num_credit_lines`) AS `mean6`,
+    BOOL_AND(CAST(FLOOR(`t0`.`num_credit_lines`) AS BIGINT) = `t0`.`num_credit_lines`) AS `int6`,
+    MIN(`t0`.`employment_years`) AS `min7`,
+    MAX(`t0`.`employment_years`) AS `max7`,
+    STDDEV_POP(`t0`.`employment_years`) AS `std7`,
+    AVG(`t0`.`employment_years`) AS `mean7`,
+    BOOL_AND(CAST(FLOOR(`t0`.`employment_years`) AS BIGINT) = `t0`.`employment_years`) AS `int7`,
+    MIN(`t0`.`prediction`) AS `min8`,
+    MAX(`t0`.`prediction`) AS `max8`,
+    STDDEV_POP(`t0`.`prediction`) AS `std8`,
+    AVG(`t0`.`prediction`) AS `mean8`,
+    BOOL_AND(CAST(FLOOR(`t0`.`prediction`) AS BIGINT) = `t0`.`prediction`) AS `int8`,
+    MIN(`t0`.`label`) AS `min9`,
+    MAX(`t0`.`label`) AS `max9`,
+    STDDEV_POP(`t0`.`label`) AS `std9`,
+    AVG(`t0`.`label`) AS `mean9`,
+    BOOL_AND(CAST(FLOOR(`t0`.`label`) AS BIGINT) = `t0`.`label`) AS `int9`
+  FROM `_diaglab_rows` AS `t0`
 ) AS `_q`
 
 -- [3/8]
 WITH `_diaglab_rows` AS (
   SELECT
-    *
+    `t0`.`age`,
+    `t0`.`income`,
+    `t0`.`debt_to_income`,
+    `t0`.`credit_utilization`,
+    `t0`.`loan_amount`,
+    `t0`.`loan_term_months`,
+    `t0`.`num_credit_lines`,
+    `t0`.`employment_years`,
+    `t0`.`score` AS `prediction`,
+    `t0`.`label`
   FROM `reference`.`credit` AS `t0`
   WHERE
     `t0`.`model_version` = 'v2'
@@ -125,6 +120,18 @@ FROM (
               THEN -1099511627776
               WHEN `t0`.`loan_amount` > 100000.0
               THEN 1099511627776
+              WHEN (
+                (
+                  `t0`.`loan_amount` - 1000.0
+                ) / 100.0
+              ) < 0
+              THEN -1
+              WHEN (
+                (
+                  `t0`.`loan_amount` - 1000.0
+                ) / 100.0
+              ) >= 991
+              THEN 991
               ELSE CAST(FLOOR((
                 `t0`.`loan_amount` - 1000.0
               ) / 100.0) AS BIGINT)
@@ -154,6 +161,18 @@ FROM (
               THEN -1099511627776
               WHEN `t0`.`loan_term_months` > 60.0
               THEN 1099511627776
+              WHEN (
+                (
+                  `t0`.`loan_term_months` - 12.0
+                ) / 1.0
+              ) < 0
+              THEN -1
+              WHEN (
+                (
+                  `t0`.`loan_term_months` - 12.0
+                ) / 1.0
+              ) >= 49
+              THEN 49
               ELSE CAST(FLOOR((
                 `t0`.`loan_term_months` - 12.0
               ) / 1.0) AS BIGINT)
@@ -187,6 +206,18 @@ FROM (
               THEN -1099511627776
               WHEN `t0`.`num_credit_lines` > 21.0
               THEN 1099511627776
+              WHEN (
+                (
+                  `t0`.`num_credit_lines` - 1.0
+                ) / 1.0
+              ) < 0
+              THEN -1
+              WHEN (
+                (
+                  `t0`.`num_credit_lines` - 1.0
+                ) / 1.0
+              ) >= 21
+              THEN 21
               ELSE CAST(FLOOR((
                 `t0`.`num_credit_lines` - 1.0
               ) / 1.0) AS BIGINT)
@@ -216,6 +247,18 @@ FROM (
               THEN -1099511627776
               WHEN `t0`.`employment_years` > 61.8
               THEN 1099511627776
+              WHEN (
+                (
+                  `t0`.`employment_years` - 0.0
+                ) / 0.06089235117975622
+              ) < 0
+              THEN -1
+              WHEN (
+                (
+                  `t0`.`employment_years` - 0.0
+                ) / 0.06089235117975622
+              ) >= 1000
+              THEN 1000
               ELSE CAST(FLOOR((
                 `t0`.`employment_years` - 0.0
               ) / 0.06089235117975622) AS BIGINT)
@@ -249,15 +292,27 @@ FROM (
           SELECT
             8 AS `i`,
             CASE
-              WHEN `t0`.`score` < 0.004407032955538922
+              WHEN `t0`.`prediction` < 0.004407032955538922
               THEN -1099511627776
-              WHEN `t0`.`score` > 0.9809641117101271
+              WHEN `t0`.`prediction` > 0.9809641117101271
               THEN 1099511627776
+              WHEN (
+                (
+                  `t0`.`prediction` - 0.004407032955538922
+                ) / 0.0009765570787545882
+              ) < 0
+              THEN -1
+              WHEN (
+                (
+                  `t0`.`prediction` - 0.004407032955538922
+                ) / 0.0009765570787545882
+              ) >= 1000
+              THEN 1000
               ELSE CAST(FLOOR((
-                `t0`.`score` - 0.004407032955538922
+                `t0`.`prediction` - 0.004407032955538922
               ) / 0.0009765570787545882) AS BIGINT)
             END AS `b`,
-            `t0`.`score` AS `x`
+            `t0`.`prediction` AS `x`
           FROM `_diaglab_rows` AS `t0`
         ) AS `t5`
         GROUP BY
@@ -282,6 +337,18 @@ FROM (
               THEN -1099511627776
               WHEN `t0`.`label` > 1.0
               THEN 1099511627776
+              WHEN (
+                (
+                  `t0`.`label` - 0.0
+                ) / 1.0
+              ) < 0
+              THEN -1
+              WHEN (
+                (
+                  `t0`.`label` - 0.0
+                ) / 1.0
+              ) >= 2
+              THEN 2
               ELSE CAST(FLOOR((
                 `t0`.`label` - 0.0
               ) / 1.0) AS BIGINT)
@@ -318,6 +385,18 @@ FROM (
                 THEN -1099511627776
                 WHEN `t0`.`age` > 89.0
                 THEN 1099511627776
+                WHEN (
+                  (
+                    `t0`.`age` - 18.0
+                  ) / 1.0
+                ) < 0
+                THEN -1
+                WHEN (
+                  (
+                    `t0`.`age` - 18.0
+                  ) / 1.0
+                ) >= 72
+                THEN 72
                 ELSE CAST(FLOOR((
                   `t0`.`age` - 18.0
                 ) / 1.0) AS BIGINT)
@@ -347,6 +426,18 @@ FROM (
                 THEN -1099511627776
                 WHEN `t0`.`income` > 524700.0
                 THEN 1099511627776
+                WHEN (
+                  (
+                    `t0`.`income` - 5000.0
+                  ) / 520.0
+                ) < 0
+                THEN -1
+                WHEN (
+                  (
+                    `t0`.`income` - 5000.0
+                  ) / 520.0
+                ) >= 1000
+                THEN 1000
                 ELSE CAST(FLOOR((
                   `t0`.`income` - 5000.0
                 ) / 520.0) AS BIGINT)
@@ -380,6 +471,18 @@ FROM (
                 THEN -1099511627776
                 WHEN `t0`.`debt_to_income` > 0.907
                 THEN 1099511627776
+                WHEN (
+                  (
+                    `t0`.`debt_to_income` - 0.002
+                  ) / 0.000905
+                ) < 0
+                THEN -1
+                WHEN (
+                  (
+                    `t0`.`debt_to_income` - 0.002
+                  ) / 0.000905
+                ) >= 1000
+                THEN 1000
                 ELSE CAST(FLOOR((
                   `t0`.`debt_to_income` - 0.002
                 ) / 0.000905) AS BIGINT)
@@ -409,6 +512,18 @@ FROM (
                 THEN -1099511627776
                 WHEN `t0`.`credit_utilization` > 0.995
                 THEN 1099511627776
+                WHEN (
+                  (
+                    `t0`.`credit_utilization` - 0.002
+                  ) / 0.000993
+                ) < 0
+                THEN -1
+                WHEN (
+                  (
+                    `t0`.`credit_utilization` - 0.002
+                  ) / 0.000993
+                ) >= 1000
+                THEN 1000
                 ELSE CAST(FLOOR((
                   `t0`.`credit_utilization` - 0.002
                 ) / 0.000993) AS BIGINT)
@@ -428,33 +543,19 @@ FROM (
 -- [4/8]
 WITH `_diaglab_rows` AS (
   SELECT
-    *
-  FROM `reference`.`credit` AS `t0`
-  WHERE
-    `t0`.`model_version` = 'v2'
-), `t1` AS (
-  SELECT
-    `t0`.`age`,
-    `t0`.`income`,
-    `t0`.`debt_to_income`,
-    `t0`.`credit_utilization`,
-    `t0`.`loan_amount`,
-    `t0`.`loan_term_months`,
-    `t0`.`num_credit_lines`,
-    `t0`.`employment_years`,
     `t0`.`region`,
     `t0`.`employment`,
     `t0`.`purpose`,
     `t0`.`channel`,
     `t0`.`home_ownership`,
-    `t0`.`score` AS `prediction`,
-    `t0`.`label`,
     CAST(CAST(IF(
       `t0`.`score` IS NULL OR ISNAN(`t0`.`score`),
       `t0`.`prediction`,
       CAST(`t0`.`score` >= 0.5 AS DOUBLE)
     ) AS BIGINT) AS STRING) AS `decision`
-  FROM `_diaglab_rows` AS `t0`
+  FROM `reference`.`credit` AS `t0`
+  WHERE
+    `t0`.`model_version` = 'v2'
 )
 SELECT
   *
@@ -466,36 +567,36 @@ FROM (
       *
     FROM (
       SELECT
-        `t3`.`v`,
-        `t3`.`n`,
+        `t1`.`v`,
+        `t1`.`n`,
         4 AS `i`
       FROM (
         SELECT
-          `t2`.`home_ownership` AS `v`,
+          `t0`.`home_ownership` AS `v`,
           COUNT(*) AS `n`
-        FROM `t1` AS `t2`
+        FROM `_diaglab_rows` AS `t0`
         GROUP BY
           1
-      ) AS `t3`
-    ) AS `t9`
+      ) AS `t1`
+    ) AS `t7`
     UNION ALL
     SELECT
       *
     FROM (
       SELECT
-        `t4`.`v`,
-        `t4`.`n`,
+        `t2`.`v`,
+        `t2`.`n`,
         5 AS `i`
       FROM (
         SELECT
-          `t2`.`decision` AS `v`,
+          `t0`.`decision` AS `v`,
           COUNT(*) AS `n`
-        FROM `t1` AS `t2`
+        FROM `_diaglab_rows` AS `t0`
         GROUP BY
           1
-      ) AS `t4`
-    ) AS `t10`
-  ) AS `t15`
+      ) AS `t2`
+    ) AS `t8`
+  ) AS `t13`
   UNION ALL
   SELECT
     *
@@ -507,14 +608,52 @@ FROM (
         *
       FROM (
         SELECT
-          `t5`.`v`,
-          `t5`.`n`,
+          `t3`.`v`,
+          `t3`.`n`,
           0 AS `i`
         FROM (
           SELECT
-            `t2`.`region` AS `v`,
+            `t0`.`region` AS `v`,
             COUNT(*) AS `n`
-          FROM `t1` AS `t2`
+          FROM `_diaglab_rows` AS `t0`
+          GROUP BY
+            1
+        ) AS `t3`
+      ) AS `t9`
+      UNION ALL
+      SELECT
+        *
+      FROM (
+        SELECT
+          `t4`.`v`,
+          `t4`.`n`,
+          1 AS `i`
+        FROM (
+          SELECT
+            `t0`.`employment` AS `v`,
+            COUNT(*) AS `n`
+          FROM `_diaglab_rows` AS `t0`
+          GROUP BY
+            1
+        ) AS `t4`
+      ) AS `t10`
+    ) AS `t14`
+    UNION ALL
+    SELECT
+      *
+    FROM (
+      SELECT
+        *
+      FROM (
+        SELECT
+          `t5`.`v`,
+          `t5`.`n`,
+          2 AS `i`
+        FROM (
+          SELECT
+            `t0`.`purpose` AS `v`,
+            COUNT(*) AS `n`
+          FROM `_diaglab_rows` AS `t0`
           GROUP BY
             1
         ) AS `t5`
@@ -526,84 +665,23 @@ FROM (
         SELECT
           `t6`.`v`,
           `t6`.`n`,
-          1 AS `i`
+          3 AS `i`
         FROM (
           SELECT
-            `t2`.`employment` AS `v`,
+            `t0`.`channel` AS `v`,
             COUNT(*) AS `n`
-          FROM `t1` AS `t2`
+          FROM `_diaglab_rows` AS `t0`
           GROUP BY
             1
         ) AS `t6`
       ) AS `t12`
-    ) AS `t16`
-    UNION ALL
-    SELECT
-      *
-    FROM (
-      SELECT
-        *
-      FROM (
-        SELECT
-          `t7`.`v`,
-          `t7`.`n`,
-          2 AS `i`
-        FROM (
-          SELECT
-            `t2`.`purpose` AS `v`,
-            COUNT(*) AS `n`
-          FROM `t1` AS `t2`
-          GROUP BY
-            1
-        ) AS `t7`
-      ) AS `t13`
-      UNION ALL
-      SELECT
-        *
-      FROM (
-        SELECT
-          `t8`.`v`,
-          `t8`.`n`,
-          3 AS `i`
-        FROM (
-          SELECT
-            `t2`.`channel` AS `v`,
-            COUNT(*) AS `n`
-          FROM `t1` AS `t2`
-          GROUP BY
-            1
-        ) AS `t8`
-      ) AS `t14`
-    ) AS `t17`
-  ) AS `t18`
+    ) AS `t15`
+  ) AS `t16`
 ) AS `_q`
 
 -- [5/8]
 WITH `_diaglab_rows` AS (
   SELECT
-    `t0`.`prediction_id`,
-    `t0`.`timestamp`,
-    `t0`.`model_version`,
-    IF(
-      `t0`.`score` IS NULL OR ISNAN(`t0`.`score`),
-      `t0`.`prediction`,
-      CAST(`t0`.`score` >= 0.5 AS DOUBLE)
-    ) AS `prediction`,
-    `t0`.`score`,
-    `t0`.`latency_ms`,
-    `t0`.`trace_id`,
-    `t0`.`error`,
-    `t0`.`metadata`,
-    `t0`.`label`,
-    `t0`.`label_timestamp`,
-    `t0`.`cpu_ms`,
-    `t0`.`wall_ms`,
-    `t0`.`rss_peak_mb`,
-    `t0`.`rss_peak_delta_mb`,
-    `t0`.`gpu_memory_mb`,
-    `t0`.`gpu_utilization`,
-    `t0`.`batch_rows`,
-    `t0`.`input_values`,
     `t0`.`age`,
     `t0`.`income`,
     `t0`.`debt_to_income`,
@@ -612,11 +690,8 @@ WITH `_diaglab_rows` AS (
     `t0`.`loan_term_months`,
     `t0`.`num_credit_lines`,
     `t0`.`employment_years`,
-    `t0`.`region`,
-    `t0`.`employment`,
-    `t0`.`purpose`,
-    `t0`.`channel`,
-    `t0`.`home_ownership`
+    `t0`.`score` AS `prediction`,
+    `t0`.`label`
   FROM `main`.`credit` AS `t0`
   WHERE
     `t0`.`timestamp` >= CAST('2026-02-10T00:00:00+00:00' AS TIMESTAMP)
@@ -648,6 +723,18 @@ FROM (
               THEN -1099511627776
               WHEN `t0`.`loan_amount` > 100000.0
               THEN 1099511627776
+              WHEN (
+                (
+                  `t0`.`loan_amount` - 1000.0
+                ) / 100.0
+              ) < 0
+              THEN -1
+              WHEN (
+                (
+                  `t0`.`loan_amount` - 1000.0
+                ) / 100.0
+              ) >= 991
+              THEN 991
               ELSE CAST(FLOOR((
                 `t0`.`loan_amount` - 1000.0
               ) / 100.0) AS BIGINT)
@@ -677,6 +764,18 @@ FROM (
               THEN -1099511627776
               WHEN `t0`.`loan_term_months` > 60.0
               THEN 1099511627776
+              WHEN (
+                (
+                  `t0`.`loan_term_months` - 12.0
+                ) / 1.0
+              ) < 0
+              THEN -1
+              WHEN (
+                (
+                  `t0`.`loan_term_months` - 12.0
+                ) / 1.0
+              ) >= 49
+              THEN 49
               ELSE CAST(FLOOR((
                 `t0`.`loan_term_months` - 12.0
               ) / 1.0) AS BIGINT)
@@ -710,6 +809,18 @@ FROM (
               THEN -1099511627776
               WHEN `t0`.`num_credit_lines` > 21.0
               THEN 1099511627776
+              WHEN (
+                (
+                  `t0`.`num_credit_lines` - 1.0
+                ) / 1.0
+              ) < 0
+              THEN -1
+              WHEN (
+                (
+                  `t0`.`num_credit_lines` - 1.0
+                ) / 1.0
+              ) >= 21
+              THEN 21
               ELSE CAST(FLOOR((
                 `t0`.`num_credit_lines` - 1.0
               ) / 1.0) AS BIGINT)
@@ -739,6 +850,18 @@ FROM (
               THEN -1099511627776
               WHEN `t0`.`employment_years` > 61.8
               THEN 1099511627776
+              WHEN (
+                (
+                  `t0`.`employment_years` - 0.0
+                ) / 0.06089235117975622
+              ) < 0
+              THEN -1
+              WHEN (
+                (
+                  `t0`.`employment_years` - 0.0
+                ) / 0.06089235117975622
+              ) >= 1000
+              THEN 1000
               ELSE CAST(FLOOR((
                 `t0`.`employment_years` - 0.0
               ) / 0.06089235117975622) AS BIGINT)
@@ -772,15 +895,27 @@ FROM (
           SELECT
             8 AS `i`,
             CASE
-              WHEN `t0`.`score` < 0.004407032955538922
+              WHEN `t0`.`prediction` < 0.004407032955538922
               THEN -1099511627776
-              WHEN `t0`.`score` > 0.9809641117101271
+              WHEN `t0`.`prediction` > 0.9809641117101271
               THEN 1099511627776
+              WHEN (
+                (
+                  `t0`.`prediction` - 0.004407032955538922
+                ) / 0.0009765570787545882
+              ) < 0
+              THEN -1
+              WHEN (
+                (
+                  `t0`.`prediction` - 0.004407032955538922
+                ) / 0.0009765570787545882
+              ) >= 1000
+              THEN 1000
               ELSE CAST(FLOOR((
-                `t0`.`score` - 0.004407032955538922
+                `t0`.`prediction` - 0.004407032955538922
               ) / 0.0009765570787545882) AS BIGINT)
             END AS `b`,
-            `t0`.`score` AS `x`
+            `t0`.`prediction` AS `x`
           FROM `_diaglab_rows` AS `t0`
         ) AS `t5`
         GROUP BY
@@ -805,6 +940,18 @@ FROM (
               THEN -1099511627776
               WHEN `t0`.`label` > 1.0
               THEN 1099511627776
+              WHEN (
+                (
+                  `t0`.`label` - 0.0
+                ) / 1.0
+              ) < 0
+              THEN -1
+              WHEN (
+                (
+                  `t0`.`label` - 0.0
+                ) / 1.0
+              ) >= 2
+              THEN 2
               ELSE CAST(FLOOR((
                 `t0`.`label` - 0.0
               ) / 1.0) AS BIGINT)
@@ -841,6 +988,18 @@ FROM (
                 THEN -1099511627776
                 WHEN `t0`.`age` > 89.0
                 THEN 1099511627776
+                WHEN (
+                  (
+                    `t0`.`age` - 18.0
+                  ) / 1.0
+                ) < 0
+                THEN -1
+                WHEN (
+                  (
+                    `t0`.`age` - 18.0
+                  ) / 1.0
+                ) >= 72
+                THEN 72
                 ELSE CAST(FLOOR((
                   `t0`.`age` - 18.0
                 ) / 1.0) AS BIGINT)
@@ -870,6 +1029,18 @@ FROM (
                 THEN -1099511627776
                 WHEN `t0`.`income` > 524700.0
                 THEN 1099511627776
+                WHEN (
+                  (
+                    `t0`.`income` - 5000.0
+                  ) / 520.0
+                ) < 0
+                THEN -1
+                WHEN (
+                  (
+                    `t0`.`income` - 5000.0
+                  ) / 520.0
+                ) >= 1000
+                THEN 1000
                 ELSE CAST(FLOOR((
                   `t0`.`income` - 5000.0
                 ) / 520.0) AS BIGINT)
@@ -903,6 +1074,18 @@ FROM (
                 THEN -1099511627776
                 WHEN `t0`.`debt_to_income` > 0.907
                 THEN 1099511627776
+                WHEN (
+                  (
+                    `t0`.`debt_to_income` - 0.002
+                  ) / 0.000905
+                ) < 0
+                THEN -1
+                WHEN (
+                  (
+                    `t0`.`debt_to_income` - 0.002
+                  ) / 0.000905
+                ) >= 1000
+                THEN 1000
                 ELSE CAST(FLOOR((
                   `t0`.`debt_to_income` - 0.002
                 ) / 0.000905) AS BIGINT)
@@ -932,6 +1115,18 @@ FROM (
                 THEN -1099511627776
                 WHEN `t0`.`credit_utilization` > 0.995
                 THEN 1099511627776
+                WHEN (
+                  (
+                    `t0`.`credit_utilization` - 0.002
+                  ) / 0.000993
+                ) < 0
+                THEN -1
+                WHEN (
+                  (
+                    `t0`.`credit_utilization` - 0.002
+                  ) / 0.000993
+                ) >= 1000
+                THEN 1000
                 ELSE CAST(FLOOR((
                   `t0`.`credit_utilization` - 0.002
                 ) / 0.000993) AS BIGINT)
@@ -951,66 +1146,20 @@ FROM (
 -- [6/8]
 WITH `_diaglab_rows` AS (
   SELECT
-    `t0`.`prediction_id`,
-    `t0`.`timestamp`,
-    `t0`.`model_version`,
-    IF(
-      `t0`.`score` IS NULL OR ISNAN(`t0`.`score`),
-      `t0`.`prediction`,
-      CAST(`t0`.`score` >= 0.5 AS DOUBLE)
-    ) AS `prediction`,
-    `t0`.`score`,
-    `t0`.`latency_ms`,
-    `t0`.`trace_id`,
-    `t0`.`error`,
-    `t0`.`metadata`,
-    `t0`.`label`,
-    `t0`.`label_timestamp`,
-    `t0`.`cpu_ms`,
-    `t0`.`wall_ms`,
-    `t0`.`rss_peak_mb`,
-    `t0`.`rss_peak_delta_mb`,
-    `t0`.`gpu_memory_mb`,
-    `t0`.`gpu_utilization`,
-    `t0`.`batch_rows`,
-    `t0`.`input_values`,
-    `t0`.`age`,
-    `t0`.`income`,
-    `t0`.`debt_to_income`,
-    `t0`.`credit_utilization`,
-    `t0`.`loan_amount`,
-    `t0`.`loan_term_months`,
-    `t0`.`num_credit_lines`,
-    `t0`.`employment_years`,
-    `t0`.`region`,
-    `t0`.`employment`,
-    `t0`.`purpose`,
-    `t0`.`channel`,
-    `t0`.`home_ownership`
-  FROM `main`.`credit` AS `t0`
-  WHERE
-    `t0`.`timestamp` >= CAST('2026-02-10T00:00:00+00:00' AS TIMESTAMP)
-    AND `t0`.`timestamp` < CAST('2026-03-02T00:00:00+00:00' AS TIMESTAMP)
-), `t1` AS (
-  SELECT
-    `t0`.`age`,
-    `t0`.`income`,
-    `t0`.`debt_to_income`,
-    `t0`.`credit_utilization`,
-    `t0`.`loan_amount`,
-    `t0`.`loan_term_months`,
-    `t0`.`num_credit_lines`,
-    `t0`.`employment_years`,
     `t0`.`region`,
     `t0`.`employment`,
     `t0`.`purpose`,
     `t0`.`channel`,
     `t0`.`home_ownership`,
-    `t0`.`score` AS `prediction`,
-    `t0`.`label`,
-    CAST(CAST(`t0`.`prediction` AS BIGINT) AS STRING) AS `decision`,
-    `t0`.`timestamp`
-  FROM `_diaglab_rows` AS `t0`
+    CAST(CAST(IF(
+      `t0`.`score` IS NULL OR ISNAN(`t0`.`score`),
+      `t0`.`prediction`,
+      CAST(`t0`.`score` >= 0.5 AS DOUBLE)
+    ) AS BIGINT) AS STRING) AS `decision`
+  FROM `main`.`credit` AS `t0`
+  WHERE
+    `t0`.`timestamp` >= CAST('2026-02-10T00:00:00+00:00' AS TIMESTAMP)
+    AND `t0`.`timestamp` < CAST('2026-03-02T00:00:00+00:00' AS TIMESTAMP)
 )
 SELECT
   *
@@ -1022,36 +1171,36 @@ FROM (
       *
     FROM (
       SELECT
-        `t3`.`v`,
-        `t3`.`n`,
+        `t1`.`v`,
+        `t1`.`n`,
         4 AS `i`
       FROM (
         SELECT
-          `t2`.`home_ownership` AS `v`,
+          `t0`.`home_ownership` AS `v`,
           COUNT(*) AS `n`
-        FROM `t1` AS `t2`
+        FROM `_diaglab_rows` AS `t0`
         GROUP BY
           1
-      ) AS `t3`
-    ) AS `t9`
+      ) AS `t1`
+    ) AS `t7`
     UNION ALL
     SELECT
       *
     FROM (
       SELECT
-        `t4`.`v`,
-        `t4`.`n`,
+        `t2`.`v`,
+        `t2`.`n`,
         5 AS `i`
       FROM (
         SELECT
-          `t2`.`decision` AS `v`,
+          `t0`.`decision` AS `v`,
           COUNT(*) AS `n`
-        FROM `t1` AS `t2`
+        FROM `_diaglab_rows` AS `t0`
         GROUP BY
           1
-      ) AS `t4`
-    ) AS `t10`
-  ) AS `t15`
+      ) AS `t2`
+    ) AS `t8`
+  ) AS `t13`
   UNION ALL
   SELECT
     *
@@ -1063,14 +1212,52 @@ FROM (
         *
       FROM (
         SELECT
-          `t5`.`v`,
-          `t5`.`n`,
+          `t3`.`v`,
+          `t3`.`n`,
           0 AS `i`
         FROM (
           SELECT
-            `t2`.`region` AS `v`,
+            `t0`.`region` AS `v`,
             COUNT(*) AS `n`
-          FROM `t1` AS `t2`
+          FROM `_diaglab_rows` AS `t0`
+          GROUP BY
+            1
+        ) AS `t3`
+      ) AS `t9`
+      UNION ALL
+      SELECT
+        *
+      FROM (
+        SELECT
+          `t4`.`v`,
+          `t4`.`n`,
+          1 AS `i`
+        FROM (
+          SELECT
+            `t0`.`employment` AS `v`,
+            COUNT(*) AS `n`
+          FROM `_diaglab_rows` AS `t0`
+          GROUP BY
+            1
+        ) AS `t4`
+      ) AS `t10`
+    ) AS `t14`
+    UNION ALL
+    SELECT
+      *
+    FROM (
+      SELECT
+        *
+      FROM (
+        SELECT
+          `t5`.`v`,
+          `t5`.`n`,
+          2 AS `i`
+        FROM (
+          SELECT
+            `t0`.`purpose` AS `v`,
+            COUNT(*) AS `n`
+          FROM `_diaglab_rows` AS `t0`
           GROUP BY
             1
         ) AS `t5`
@@ -1082,56 +1269,18 @@ FROM (
         SELECT
           `t6`.`v`,
           `t6`.`n`,
-          1 AS `i`
+          3 AS `i`
         FROM (
           SELECT
-            `t2`.`employment` AS `v`,
+            `t0`.`channel` AS `v`,
             COUNT(*) AS `n`
-          FROM `t1` AS `t2`
+          FROM `_diaglab_rows` AS `t0`
           GROUP BY
             1
         ) AS `t6`
       ) AS `t12`
-    ) AS `t16`
-    UNION ALL
-    SELECT
-      *
-    FROM (
-      SELECT
-        *
-      FROM (
-        SELECT
-          `t7`.`v`,
-          `t7`.`n`,
-          2 AS `i`
-        FROM (
-          SELECT
-            `t2`.`purpose` AS `v`,
-            COUNT(*) AS `n`
-          FROM `t1` AS `t2`
-          GROUP BY
-            1
-        ) AS `t7`
-      ) AS `t13`
-      UNION ALL
-      SELECT
-        *
-      FROM (
-        SELECT
-          `t8`.`v`,
-          `t8`.`n`,
-          3 AS `i`
-        FROM (
-          SELECT
-            `t2`.`channel` AS `v`,
-            COUNT(*) AS `n`
-          FROM `t1` AS `t2`
-          GROUP BY
-            1
-        ) AS `t8`
-      ) AS `t14`
-    ) AS `t17`
-  ) AS `t18`
+    ) AS `t15`
+  ) AS `t16`
 ) AS `_q`
 
 -- [7/8]

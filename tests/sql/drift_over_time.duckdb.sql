@@ -6,7 +6,9 @@ FROM "reference"."credit" AS "t0"
 -- [2/5]
 WITH "_diaglab_rows" AS (
   SELECT
-    *
+    "t0"."income",
+    "t0"."score" AS "prediction",
+    "t0"."label"
   FROM "reference"."credit" AS "t0"
   WHERE
     "t0"."model_version" = 'v2'
@@ -15,34 +17,30 @@ SELECT
   *
 FROM (
   SELECT
-    MIN("t1"."income") AS "min0",
-    MAX("t1"."income") AS "max0",
-    STDDEV_POP("t1"."income") AS "std0",
-    AVG("t1"."income") AS "mean0",
-    BOOL_AND(CAST(CAST(FLOOR("t1"."income") AS BIGINT) = "t1"."income" AS BOOLEAN)) AS "int0",
-    MIN("t1"."prediction") AS "min1",
-    MAX("t1"."prediction") AS "max1",
-    STDDEV_POP("t1"."prediction") AS "std1",
-    AVG("t1"."prediction") AS "mean1",
-    BOOL_AND(CAST(CAST(FLOOR("t1"."prediction") AS BIGINT) = "t1"."prediction" AS BOOLEAN)) AS "int1",
-    MIN("t1"."label") AS "min2",
-    MAX("t1"."label") AS "max2",
-    STDDEV_POP("t1"."label") AS "std2",
-    AVG("t1"."label") AS "mean2",
-    BOOL_AND(CAST(CAST(FLOOR("t1"."label") AS BIGINT) = "t1"."label" AS BOOLEAN)) AS "int2"
-  FROM (
-    SELECT
-      "t0"."income",
-      "t0"."score" AS "prediction",
-      "t0"."label"
-    FROM "_diaglab_rows" AS "t0"
-  ) AS "t1"
+    MIN("t0"."income") AS "min0",
+    MAX("t0"."income") AS "max0",
+    STDDEV_POP("t0"."income") AS "std0",
+    AVG("t0"."income") AS "mean0",
+    BOOL_AND(CAST(CAST(FLOOR("t0"."income") AS BIGINT) = "t0"."income" AS BOOLEAN)) AS "int0",
+    MIN("t0"."prediction") AS "min1",
+    MAX("t0"."prediction") AS "max1",
+    STDDEV_POP("t0"."prediction") AS "std1",
+    AVG("t0"."prediction") AS "mean1",
+    BOOL_AND(CAST(CAST(FLOOR("t0"."prediction") AS BIGINT) = "t0"."prediction" AS BOOLEAN)) AS "int1",
+    MIN("t0"."label") AS "min2",
+    MAX("t0"."label") AS "max2",
+    STDDEV_POP("t0"."label") AS "std2",
+    AVG("t0"."label") AS "mean2",
+    BOOL_AND(CAST(CAST(FLOOR("t0"."label") AS BIGINT) = "t0"."label" AS BOOLEAN)) AS "int2"
+  FROM "_diaglab_rows" AS "t0"
 ) AS "_q"
 
 -- [3/5]
 WITH "_diaglab_rows" AS (
   SELECT
-    *
+    "t0"."income",
+    "t0"."score" AS "prediction",
+    "t0"."label"
   FROM "reference"."credit" AS "t0"
   WHERE
     "t0"."model_version" = 'v2'
@@ -67,6 +65,18 @@ FROM (
           THEN -1099511627776
           WHEN "t0"."label" > 1.0
           THEN 1099511627776
+          WHEN (
+            (
+              "t0"."label" - 0.0
+            ) / 1.0
+          ) < 0
+          THEN -1
+          WHEN (
+            (
+              "t0"."label" - 0.0
+            ) / 1.0
+          ) >= 2
+          THEN 2
           ELSE CAST(FLOOR((
             "t0"."label" - 0.0
           ) / 1.0) AS BIGINT)
@@ -99,6 +109,18 @@ FROM (
             THEN -1099511627776
             WHEN "t0"."income" > 524700.0
             THEN 1099511627776
+            WHEN (
+              (
+                "t0"."income" - 5000.0
+              ) / 520.0
+            ) < 0
+            THEN -1
+            WHEN (
+              (
+                "t0"."income" - 5000.0
+              ) / 520.0
+            ) >= 1000
+            THEN 1000
             ELSE CAST(FLOOR((
               "t0"."income" - 5000.0
             ) / 520.0) AS BIGINT)
@@ -124,15 +146,27 @@ FROM (
         SELECT
           1 AS "i",
           CASE
-            WHEN "t0"."score" < 0.004407032955538922
+            WHEN "t0"."prediction" < 0.004407032955538922
             THEN -1099511627776
-            WHEN "t0"."score" > 0.9809641117101271
+            WHEN "t0"."prediction" > 0.9809641117101271
             THEN 1099511627776
+            WHEN (
+              (
+                "t0"."prediction" - 0.004407032955538922
+              ) / 0.0009765570787545882
+            ) < 0
+            THEN -1
+            WHEN (
+              (
+                "t0"."prediction" - 0.004407032955538922
+              ) / 0.0009765570787545882
+            ) >= 1000
+            THEN 1000
             ELSE CAST(FLOOR((
-              "t0"."score" - 0.004407032955538922
+              "t0"."prediction" - 0.004407032955538922
             ) / 0.0009765570787545882) AS BIGINT)
           END AS "b",
-          "t0"."score" AS "x"
+          "t0"."prediction" AS "x"
         FROM "_diaglab_rows" AS "t0"
       ) AS "t3"
       GROUP BY

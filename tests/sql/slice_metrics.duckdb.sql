@@ -1,42 +1,7 @@
 -- [1/3]
 WITH "_diaglab_rows" AS (
   SELECT
-    "t0"."prediction_id",
-    "t0"."timestamp",
-    "t0"."model_version",
-    CASE
-      WHEN "t0"."score" IS NULL
-      THEN "t0"."prediction"
-      ELSE CAST("t0"."score" >= 0.5 AS DOUBLE)
-    END AS "prediction",
-    "t0"."score",
-    "t0"."latency_ms",
-    "t0"."trace_id",
-    "t0"."error",
-    "t0"."metadata",
-    "t0"."label",
-    "t0"."label_timestamp",
-    "t0"."cpu_ms",
-    "t0"."wall_ms",
-    "t0"."rss_peak_mb",
-    "t0"."rss_peak_delta_mb",
-    "t0"."gpu_memory_mb",
-    "t0"."gpu_utilization",
-    "t0"."batch_rows",
-    "t0"."input_values",
-    "t0"."age",
-    "t0"."income",
-    "t0"."debt_to_income",
-    "t0"."credit_utilization",
-    "t0"."loan_amount",
-    "t0"."loan_term_months",
-    "t0"."num_credit_lines",
-    "t0"."employment_years",
-    "t0"."region",
-    "t0"."employment",
-    "t0"."purpose",
-    "t0"."channel",
-    "t0"."home_ownership"
+    "t0"."region"
   FROM "main"."credit" AS "t0"
   WHERE
     "t0"."timestamp" >= MAKE_TIMESTAMPTZ(2026, 2, 10, 0, 0, 0.0, 'UTC')

@@ -3,11 +3,11 @@
 The engine returns binned counts (see :mod:`diaglab.queries.binning`); the statistics and verdicts
 come from :mod:`diaglab.stats.drift`.
 
-Memory budget, whatever the width: each query profiles or counts at most
-``binning.FEATURES_PER_QUERY`` (32) features, inside the engine's own limit
-(``store.engine.MEMORY_LIMIT``, 1.2 GB, spilling beyond it); Python keeps ~1,000 bin counts per
-numeric feature and the category counts. Measured peak RSS (1,000 features x 1M rows, and
-64f1db6 beside it): bench/RESULTS.md, "Bounded memory".
+Whatever the width, each side is read once: the reference's profile, its counts and the
+window's counts are each one query over every feature (see :mod:`diaglab.queries.binning`),
+bounded by the engine's own limit (``store.engine.MEMORY_LIMIT``, spilling beyond it); Python
+keeps ~1,000 bin counts per numeric feature and the category counts. Measured time and peak RSS
+(1,000 features x 1M rows, main beside it): bench/RESULTS.md, "Wide drift in one scan".
 """
 
 from __future__ import annotations
