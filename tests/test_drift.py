@@ -252,7 +252,7 @@ def test_wide_drift_counts_each_feature_once_over_its_own_columns(tmp_path, monk
     # values of (it has no predictions or labels), on each side
     assert sorted(counted["reference_grids"]) == sorted([*names, "prediction", "label"])
     assert sorted(counted["numeric_counts"]) == sorted(names * 2)
-    assert counted["categorical_counts"] == ["c", "c"]
+    assert counted["categorical_counts"] == ["c", "decision"] * 2  # the decision at the threshold
     monkeypatch.setattr(binning, "_long_layout", lambda table: True)
     store.close()
     store = dl.open(tmp_path / "s")  # the reference's profile and counts are not kept
