@@ -413,3 +413,14 @@ def test_a_partial_drift_window_is_judged_at_its_own_size(march):
     assert first["partial"] and first["n"] == 3
     assert first["value"] > d.bands["x"][1]  # above the band of a whole day ...
     assert not first["alert"]  # ... but within the band of three rows
+
+
+@pytest.mark.parametrize("arrow_type", [pa.timestamp("us", tz="UTC"), pa.timestamp("ms")])
+def test_a_grid_places_an_engines_arrow_timestamps_as_it_places_pandas_ones(arrow_type) -> None:
+    stamps = pd.date_range("2026-03-27", periods=400, freq="37min", tz="UTC")
+    arrow = pd.Series(pd.arrays.ArrowExtensionArray(pa.array(stamps, type=arrow_type)))
+    with_null = pd.Series(pd.arrays.ArrowExtensionArray(pa.array([stamps[0], None], arrow_type)))
+    for freq in ("1h", "1D", "W"):
+        grid = Freq.parse(freq, tz="Europe/Berlin").grid(Window.of(("2026-03-27", "2026-04-05")))
+        np.testing.assert_array_equal(grid.index_of(arrow), grid.index_of(pd.Series(stamps)))
+        assert grid.index_of(with_null)[0] == grid.index_of(pd.Series(stamps[:1]))[0]

@@ -44,6 +44,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from diaglab.errors import InputError
 from diaglab.queries.window import Window
@@ -207,10 +208,7 @@ class TimeGrid:
 
     def index_of(self, times: Any) -> np.ndarray:
         """The bucket of each timestamp (naive ones read as UTC), as an int64 array."""
-        many = isinstance(times, pd.Series | pd.Index | np.ndarray)
-        idx = pd.DatetimeIndex(times if many else [_ts(t) for t in times])
-        idx = idx.tz_localize("UTC") if idx.tz is None else idx.tz_convert("UTC")
-        micros = idx.as_unit("us").asi8
+        micros = _utc_micros(times)
         local = micros + np.asarray(self.offsets)[np.searchsorted(self.changes, micros, "right")]
         return np.asarray(_index(local, self.freq, self.anchor, _numpy_months), dtype="int64")
 
@@ -305,6 +303,20 @@ def span_of(table: Any, column: str = "timestamp") -> tuple[Any, Any]:
     col = table[column]
     got = table.aggregate(lo=col.min(), hi=col.max()).to_pyarrow().to_pylist()[0]
     return got["lo"], got["hi"]
+
+
+def _utc_micros(times: Any) -> np.ndarray:
+    """UTC microseconds of each timestamp (naive ones read as UTC), as int64."""
+    dtype = getattr(times, "dtype", None)
+    if isinstance(dtype, pd.ArrowDtype) and pa.types.is_timestamp(dtype.pyarrow_dtype):
+        arrow = pa.array(times)  # an engine's result: pandas would convert it row by row
+        if arrow.null_count == 0:
+            micros = arrow.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
+            return np.asarray(micros.to_numpy(), dtype="int64")
+    many = isinstance(times, pd.Series | pd.Index | np.ndarray)
+    idx = pd.DatetimeIndex(times if many else [_ts(t) for t in times])
+    idx = idx.tz_localize("UTC") if idx.tz is None else idx.tz_convert("UTC")
+    return np.asarray(idx.as_unit("us").asi8)
 
 
 def _index(local: Any, f: Freq, anchor: int, months: Callable[[Any], Any]) -> Any:
