@@ -112,9 +112,9 @@ def test_a_store_logged_in_bulk_rebuilds_to_the_same_rows(tmp_path):
     assert before["model_version"].value_counts().to_dict() == {"v2": 3000, "v1": 10}
 
 
-def test_float_columns_of_mostly_distinct_values_skip_the_parquet_dictionary(store):
+@pytest.mark.parametrize("n", [20_000, 300])  # 300: a producer's segment of a second's traffic
+def test_float_columns_of_mostly_distinct_values_skip_the_parquet_dictionary(store, n):
     rng = np.random.default_rng(5)
-    n = 20_000
     df = pd.DataFrame(
         {
             "raw": rng.normal(size=n),  # all distinct: a dictionary would not pay
