@@ -91,10 +91,9 @@ class LoadedModel:
         frame = X[stored].set_axis(self.feature_names, axis=1)
         dtypes = self._categorical_dtypes
         for name in frame.columns:
-            if name in dtypes:
-                values = frame[name].astype(object)
-                unseen_as_missing = values.where(values.isin(dtypes[name].categories))
-                frame[name] = pd.Categorical(unseen_as_missing, dtype=dtypes[name])
+            if name in dtypes:  # by codes: an unseen value's code is -1, i.e. missing
+                codes = dtypes[name].categories.get_indexer(frame[name].astype(object))
+                frame[name] = pd.Categorical.from_codes(codes, dtype=dtypes[name])
             elif not pd.api.types.is_numeric_dtype(frame[name]):
                 try:
                     frame[name] = pd.to_numeric(frame[name])
