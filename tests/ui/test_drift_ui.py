@@ -23,10 +23,12 @@ def _expect_title(page: Any, pattern: str) -> None:
 def test_drift_explorer_renders_selects_and_brushes(lab: Any, page: Any, artifacts: Path) -> None:
     explorer = lab.run_notebook(page, "notebooks/02-drift.ipynb", ".diaglab-drift")
 
-    # The table is filled: 13 features, the prediction and the label, with verdict badges.
+    # The table is filled: 13 features, the prediction, the decision at the threshold and the
+    # label, with verdict badges.
     rows = page.locator(".diaglab-drift-table .diaglab-drift-row")
-    expect(rows).to_have_count(15, timeout=120_000)
+    expect(rows).to_have_count(16, timeout=120_000)
     expect(rows.filter(has_text="prediction")).to_have_count(1)
+    expect(rows.filter(has_text="decision")).to_have_count(1)
     expect(rows.filter(has_text="label")).to_have_count(1)
     expect(page.locator(".diaglab-drift-table svg.diaglab-sparkline").first).to_be_attached()
     first = rows.first.locator("button")
