@@ -567,19 +567,25 @@ def explanation_drift(
     shap_cols = [c for c in rows.columns if c.startswith("shap:")]
     if rows.empty:
         return ExplanationDrift(model, freq, sample, pd.DataFrame())
-    long = rows.melt(
-        id_vars=["timestamp", "model_version"], value_vars=shap_cols, var_name="feature"
-    ).dropna(subset=["value"])
+    stamps = rows["timestamp"]
+    grid = period.grid(Window.of(window), span=lambda: (stamps.min(), stamps.max()))
+    # each row's window as an integer before the melt repeats it (a repeated timestamp column
+    # goes through Python objects)
+    long = (
+        rows[["model_version", *shap_cols]]
+        .assign(window=grid.index_of(stamps))
+        .melt(id_vars=["window", "model_version"], value_vars=shap_cols, var_name="feature")
+        .dropna(subset=["value"])
+    )
     long["feature"] = long["feature"].str.removeprefix("shap:")
     long["abs"] = long["value"].abs()
-    stamps = long["timestamp"]
-    grid = period.grid(Window.of(window), span=lambda: (stamps.min(), stamps.max()))
-    long["window_start"] = grid.bounds(grid.index_of(stamps))["window_start"].to_numpy()
     table = (
-        long.groupby(["window_start", "model_version", "feature"])
+        long.groupby(["window", "model_version", "feature"])
         .agg(mean_abs_shap=("abs", "mean"), n=("abs", "size"))
         .reset_index()
     )
+    starts = grid.bounds(table.pop("window").to_numpy())["window_start"].to_numpy()
+    table.insert(0, "window_start", starts)
     table["rank"] = (
         table.groupby(["window_start", "model_version"])["mean_abs_shap"]
         .rank(ascending=False, method="first")
