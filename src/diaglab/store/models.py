@@ -92,7 +92,7 @@ class LoadedModel:
         dtypes = self._categorical_dtypes
         for name in frame.columns:
             if name in dtypes:  # by codes: an unseen value's code is -1, i.e. missing
-                codes = dtypes[name].categories.get_indexer(frame[name].astype(object))
+                codes = dtypes[name].categories.get_indexer(pd.Index(frame[name], dtype=object))
                 frame[name] = pd.Categorical.from_codes(codes, dtype=dtypes[name])
             elif not pd.api.types.is_numeric_dtype(frame[name]):
                 try:
