@@ -25,17 +25,23 @@ def drift(sample_store: Any) -> Any:
     ex.close()
 
 
-def test_a_new_window_queries_the_selected_column_alone_and_the_table(
-    drift: Any, sample_store: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    ran: list[tuple[str, ...] | None] = []
+@pytest.fixture
+def ran(drift: Any, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...] | None]:
+    """The ``features`` of every drift spec run once ``drift`` is drawn (None: every column)."""
+    runs: list[tuple[str, ...] | None] = []
     original = DriftSpec.run
 
     def spy(spec: DriftSpec, store: Any, **options: Any) -> Any:
-        ran.append(spec.features)
+        runs.append(spec.features)
         return original(spec, store, **options)
 
     monkeypatch.setattr(DriftSpec, "run", spy)
+    return runs
+
+
+def test_a_new_window_queries_the_selected_column_alone_and_the_table(
+    drift: Any, sample_store: Any, ran: list[tuple[str, ...] | None]
+) -> None:
     drift.window = AFTER
     drift.wait()
     assert len(ran) == 2 and set(ran) == {("income",), None}  # one column; every column
@@ -66,16 +72,8 @@ def test_picking_a_row_after_the_table_runs_no_query(
 
 
 def test_out_of_focus_the_table_alone_runs_and_settles_the_selected_row(
-    drift: Any, monkeypatch: pytest.MonkeyPatch
+    drift: Any, ran: list[tuple[str, ...] | None]
 ) -> None:
-    ran: list[tuple[str, ...] | None] = []
-    original = DriftSpec.run
-
-    def spy(spec: DriftSpec, store: Any, **options: Any) -> Any:
-        ran.append(spec.features)
-        return original(spec, store, **options)
-
-    monkeypatch.setattr(DriftSpec, "run", spy)
     drift.coordinator.focus = {id(object())}  # another tab is shown
     drift.window = AFTER
     drift.wait()
