@@ -21,28 +21,30 @@ from __future__ import annotations
 
 import html
 import importlib
-import json
 import os
-import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
-import traitlets
 
 from diaglab.errors import InputError, unknown
 from diaglab.explorers._base import Explorer, error_html, resolve_model
 from diaglab.explorers._controls import action_button, shared_doc, styled
-from diaglab.explorers._windows import parse_window
+from diaglab.explorers.panel_state import (
+    NAME,
+    STATE_FORMAT,
+    apply_options,
+    check_state_name,
+    read_state,
+    saved_states,
+    write_state,
+)
 from diaglab.explorers.selection import DEBOUNCE_S, Selection
 from diaglab.findings.export import export as export_findings
 from diaglab.findings.export import inside
 from diaglab.queries.scope import threshold_text
-from diaglab.queries.window import Window
 
-STATE_FORMAT = 1
-_STATE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 # formats the Export button offers: one file each, no service needed (.parquet holds only the
 # evidence rows, .pdf needs a browser: both stay available through dl.export)
 EXPORT_FORMATS = ("html", "md", "json")
@@ -60,25 +62,13 @@ EXPLORERS: tuple[tuple[str, str, str, str], ...] = (
 )
 OPTIONAL = frozenset({"metrics", "traces", "fairness", "why"})  # fairness: binary models only
 STORE_WIDE = frozenset({"traces"})  # traces span every model of the store: no model argument
-# options restored from a saved state: simple traits that are not part of the selection
-_OPTION_TRAITS = (traitlets.Unicode, traitlets.Int, traitlets.Float, traitlets.Bool, traitlets.List)
-
-
-def check_state_name(name: object) -> str:
-    """``name`` if it is a safe panel-state name (it becomes a file name in the store)."""
-    if not isinstance(name, str) or not _STATE_NAME.match(name) or ".." in name:
-        raise InputError(
-            f"invalid panel state name {name!r}: use 1-64 letters, digits, '_', '-' or '.', "
-            "starting with a letter or digit"
-        )
-    return name
 
 
 def check_export_name(name: object, fmt: str) -> str:
     """``name`` (without a trailing ``.<fmt>``) if it is a safe export file name."""
     if isinstance(name, str) and name.lower().endswith(f".{fmt}"):
         name = name[: -len(fmt) - 1]
-    if not isinstance(name, str) or not _STATE_NAME.match(name) or ".." in name:
+    if not isinstance(name, str) or not NAME.match(name) or ".." in name:
         raise InputError(
             f"invalid export file name {name!r}: use 1-64 letters, digits, '_', '-' or '.', "
             "starting with a letter or digit (no folders)"
@@ -99,16 +89,6 @@ def export_folder(store: Any, folder: str | os.PathLike[str] | None = None) -> P
             f"store's ({bases[1]}); pick a folder inside one of them"
         )
     return target
-
-
-def state_dir(store: Any, model: str) -> Path:
-    return Path(store.path) / "panels" / model
-
-
-def saved_states(store: Any, model: str) -> list[str]:
-    """Names of the panel states saved for ``model``."""
-    d = state_dir(store, model)
-    return sorted(p.stem for p in d.glob("*.json")) if d.is_dir() else []
 
 
 @shared_doc
@@ -167,7 +147,7 @@ class Panel(w.VBox):
         for k in wanted:
             if k not in keys:
                 raise unknown("panel explorer", k, keys)
-        saved = self._read_state(store, model, state) if state is not None else None
+        saved = read_state(store, model, state) if state is not None else None
         super().__init__()
         self.store = store
         self.model = model
@@ -481,43 +461,16 @@ class Panel(w.VBox):
 
     def save(self, name: str) -> Path:
         """Save the state in the store as ``panels/<model>/<name>.json``; returns the path."""
-        check_state_name(name)
-        d = state_dir(self.store, self.model)
-        d.mkdir(parents=True, exist_ok=True)
-        path = d / f"{name}.json"
-        tmp = d / f".{name}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(self.state(), indent=1, default=str))
-        os.replace(tmp, path)
-        return path
-
-    @staticmethod
-    def _read_state(store: Any, model: str, name: str) -> dict[str, Any]:
-        check_state_name(name)
-        path = state_dir(store, model) / f"{name}.json"
-        if not path.is_file():
-            raise unknown(
-                f"saved panel state of model {model!r}:", name, saved_states(store, model)
-            )
-        try:
-            data = json.loads(path.read_text())
-        except ValueError as exc:
-            raise InputError(f"panel state {name!r} ({path}) is not valid JSON: {exc}") from None
-        if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
-            raise InputError(f"panel state {name!r} ({path}) is not a format-1 panel state")
-        if data.get("model") != model:
-            raise InputError(
-                f"panel state {name!r} is of model {data.get('model')!r}, not {model!r}"
-            )
-        return data
+        return write_state(self.store, self.model, name, self.state())
 
     def restore(self, state: dict[str, Any] | str) -> Panel:
         """Apply a state (a dict from :meth:`state`, or the name of a saved one)."""
         if isinstance(state, str):
-            state = self._read_state(self.store, self.model, state)
+            state = read_state(self.store, self.model, state)
         for key, options in (state.get("explorers") or {}).items():
             explorer = self.explorers.get(key)
             if explorer is not None and isinstance(options, dict):
-                _apply_options(explorer, options)
+                apply_options(explorer, options)
         selection = dict(state.get("selection") or {})
         selection.pop("model", None)
         self.selection.update(selection)
@@ -543,34 +496,6 @@ class Panel(w.VBox):
 
     def __repr__(self) -> str:
         return f"<diaglab.Panel {self.model!r}: {', '.join(self.explorers)}; {self.selection!r}>"
-
-
-def _apply_options(explorer: Explorer, options: dict[str, Any]) -> None:
-    """Set the explorer's own options (traits outside the selection) saved in a state."""
-    linked = set(explorer.selection_traits.values()) | {"model"}
-    values: dict[str, Any] = {}
-    for name, value in options.items():
-        if name in linked or not explorer.has_trait(name):
-            continue
-        trait = explorer.traits()[name]
-        if isinstance(trait, _OPTION_TRAITS) and value is not None:
-            values[name] = value
-        elif _is_window_trait(trait):
-            values[name] = _window_of(value)
-    if values:
-        explorer._set_traits(values)
-
-
-def _is_window_trait(trait: Any) -> bool:
-    return type(trait).__name__ in ("WindowTrait", "OptionalWindowTrait")
-
-
-def _window_of(value: Any) -> Window | None:
-    if isinstance(value, dict):
-        return Window(value.get("start"), value.get("end"))
-    if isinstance(value, str):
-        return parse_window(value)
-    return None if value is None else Window.of(value)
 
 
 def panel(store: Any, model: str | None = None, **kwargs: Any) -> Panel:

@@ -10,6 +10,7 @@ A local store is a directory::
     models/<model>/schema.json             each model's schema (``schema.py``)
     models/<model>/versions/<v>/           registered model files (``models.py``)
     .findings.lock                         serializes finding ids (``findings/stored.py``)
+    panels/<model>/<name>.json             saved panel states (``explorers/panel_state.py``)
     sensitive.key                          the key of hashed columns (``sensitive.py``)
     diaglab.duckdb                         the query-ready copy, rebuilt from the segments
 
@@ -38,6 +39,7 @@ AUDIT = "audit"
 MODELS = "models"
 SCHEMA_FILE = "schema.json"
 DB_FILE = "diaglab.duckdb"
+PANELS = "panels"
 SENSITIVE_KEY_FILE = "sensitive.key"
 FINDINGS_LOCK = ".findings.lock"
 # A local directory that mirrors a store on object storage names its URL here.
@@ -92,6 +94,10 @@ def versions_dir(root: Path, model: str) -> Path:
 
 def version_dir(root: Path, model: str, version: str) -> Path:
     return versions_dir(root, model) / version
+
+
+def panel_dir(root: Path, model: str) -> Path:
+    return root / PANELS / model
 
 
 def schema_path(root: Path, model: str) -> Path:
