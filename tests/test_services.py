@@ -121,9 +121,11 @@ class Acks:
     ids: dict[str, int] = field(default_factory=dict)  # prediction id -> worker pid
     acked_at: dict[str, float] = field(default_factory=dict)
     traces: set[str] = field(default_factory=set)
+    answered: set[int] = field(default_factory=set)  # the clients that got an answer
+    errors: dict[int, str] = field(default_factory=dict)  # client -> why it gave up
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, out: dict) -> None:
+    def add(self, client: int, out: dict) -> None:
         now = time.monotonic()
         with self.lock:
             for pid in out["ids"]:
@@ -131,6 +133,7 @@ class Acks:
                 self.ids[pid] = out["pid"]
                 self.acked_at[pid] = now
             self.traces.add(out["trace_id"])
+            self.answered.add(client)
 
 
 def start(tmp_path: Path, argv: list[str]) -> Service:
@@ -195,20 +198,35 @@ def load(
                 rows = [{"a": float(i % 7), "b": float(j)} for j in range(n)]
                 try:
                     r = http.post(paths[i % len(paths)], json={"rows": rows})
-                except httpx.HTTPError:
+                except httpx.HTTPError as e:
                     if retry:
                         continue
+                    acks.errors[k] = repr(e)
                     return  # the server is going away: only acknowledged requests count
                 if r.status_code != 200:
                     if retry:
                         continue
+                    acks.errors[k] = f"HTTP {r.status_code}"
                     return
-                acks.add(r.json())
+                acks.add(k, r.json())
 
     threads = [threading.Thread(target=client, args=(k,), daemon=True) for k in range(clients)]
     for t in threads:
         t.start()
     return stop, threads
+
+
+def wait_answered(acks: Acks, clients: int, seconds: float = 120) -> None:
+    """Every client got an answer: one worker that stopped answering (a deadlock at its first
+    request) fails here, though the other worker alone would acknowledge enough rows."""
+    deadline = time.monotonic() + seconds
+    while len(acks.answered) < clients:
+        gave_up = {k: e for k, e in acks.errors.items() if k not in acks.answered}
+        assert not gave_up, (
+            f"clients gave up before any answer (a worker not answering?): {gave_up}"
+        )
+        assert time.monotonic() < deadline, f"{clients - len(acks.answered)} clients never answered"
+        time.sleep(0.05)
 
 
 def wait_acked(acks: Acks, n: int, seconds: float = 120) -> None:
@@ -267,6 +285,7 @@ def test_sigterm_under_load_stores_every_acknowledged_row_and_span(tmp_path, ser
     paths = ("/predict",) if server.endswith("sync-preload") else ("/predict", "/predict_async")
     stop, threads = load(service, acks, requests=600, paths=paths)
     try:
+        wait_answered(acks, 8)
         wait_acked(acks, 300)  # then SIGTERM while requests keep arriving
         code = stop_gracefully(service, threads)
     finally:
