@@ -1,0 +1,234 @@
+"""``dl.open("gs://…")`` and ``dl.open("abfs://…")`` against real servers on 127.0.0.1
+(tests/cloud_servers.py: gcp-storage-emulator and Azurite, behind the cutting proxy), with the
+behaviours tests/test_object_storage.py and tests/test_compaction_s3.py prove for S3: producer
+processes on hosts sharing no disk, a reader, a killed producer and a dropped connection; compaction
+and its lease; verify; and each kind of bad input, as a clear error at ``dl.open``.
+
+What the servers cannot show: gcp-storage-emulator checks no credentials and has no permissions,
+so for ``gs://`` "wrong credentials" is a credentials file gcsfs cannot use, and a read-only
+bucket is tested on Azure (a read-and-list SAS) and S3 only."""
+
+
+
+from __future__ import annotations
+
+import secrets
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import diaglab as dl
+from cloud_servers import AZURE_KEY, CloudServer, cloud_server
+from diaglab.cli import main
+from diaglab.errors import InputError, ReadOnlyStoreError, StorageError
+from diaglab.store import object_store
+from diaglab.store.compaction import compact, is_merged
+from diaglab.store.remote_compaction import acquire
+from s3_server import free_port
+from test_compaction_s3 import ROWS, _log_segments
+from test_object_storage import _acked, _ids, _producer, _wait_acked
+
+
+@pytest.fixture(scope="module", params=["gs", "abfs"])
+def cloud(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    with cloud_server(request.param, tmp_path_factory.mktemp(request.param)) as server:
+        yield server
+
+
+@pytest.fixture
+def bucket(cloud: CloudServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh bucket (container); this process's environment points at the server."""
+    name = f"b{secrets.token_hex(6)}"
+    cloud.make_bucket(name)
+    for k, v in cloud.env().items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setenv("DIAGLAB_CACHE_DIR", str(tmp_path / "reader-cache"))
+    monkeypatch.setenv("DIAGLAB_AUDIT_KEY", "5e" * 16)
+    return name
+
+
+def test_producers_on_other_hosts_a_killed_one_and_a_dropped_connection_lose_nothing(
+    cloud: CloudServer, bucket: str, tmp_path: Path
+) -> None:
+    url = f"{cloud.scheme}://{bucket}/fleet"
+    dl.open(url).close()
+    steady = {f"p{k}": _producer(url, f"p{k}", 50, tmp_path) for k in range(2)}
+    victim, victim_acked = _producer(url, "victim", 50, tmp_path)
+    stillborn, _ = _producer(
+        url, "stillborn", 50, tmp_path, DIAGLAB_FAULT_KILL_AT="segment-uploaded"
+    )
+    reader = dl.open(url)
+    try:
+        _wait_acked(victim_acked, 200, victim)
+        reader.refresh()
+        seen_midway = len(_ids(reader))
+        cloud.proxy.cut()  # every open connection dropped, new ones refused, for 1.5 s
+        time.sleep(1.5)
+        cloud.proxy.restore()
+        at_restore = {name: _acked(acked) for name, (_, acked) in steady.items()}
+        _wait_acked(victim_acked, _acked(victim_acked) + 100, victim)
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(30)
+        for name, (proc, acked) in steady.items():
+            _wait_acked(acked, at_restore[name] + 100, proc)
+        (tmp_path / "stop").touch()
+        for proc, _ in steady.values():
+            _, err = proc.communicate(timeout=240)
+            assert proc.returncode == 0, err
+        assert stillborn.wait(30) == -signal.SIGKILL
+        acked_victim = _acked(victim_acked)
+        reader.refresh()
+        ids = _ids(reader)
+    finally:
+        reader.close()
+    steady_ids = {f"{n}-{i}" for n, (_, acked) in steady.items() for i in range(_acked(acked))}
+    victim_ids = {i for i in ids if i.startswith("victim-")}
+    assert seen_midway > 0
+    # the cut met the producers' requests (gcp-storage-emulator keeps no connection open
+    # between requests, so there it refuses them rather than dropping them)
+    assert cloud.proxy.dropped + cloud.proxy.refused > 0
+    assert len(ids) == len(set(ids)), "a row was stored twice"
+    assert steady_ids <= set(ids), f"{len(steady_ids - set(ids))} rows lost"
+    assert {f"victim-{i}" for i in range(acked_victim)} <= victim_ids
+    assert set(ids) == steady_ids | victim_ids  # nothing of the stillborn producer
+    report = dl.open(url, read_only=True).verify()
+    assert report.ok, str(report)
+    assert report.streams == 3 and len(report.unpublished) >= 1, str(report)
+
+
+def test_compaction_keeps_every_row_once_for_a_reader_on_another_host(
+    cloud: CloudServer, bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"{cloud.scheme}://{bucket}/merge"
+    ids = sorted(_log_segments(url, 8))
+    monkeypatch.setenv("DIAGLAB_CACHE_DIR", str(tmp_path / "reader"))
+    reader = dl.open(url, read_only=True)
+    assert sorted(_ids(reader)) == ids
+    monkeypatch.setenv("DIAGLAB_CACHE_DIR", str(tmp_path / "compactor"))
+    assert main(["compact", url, "--min-age", "0", "--grace", "0"]) == 0
+    start = "merge/segments/predictions/m/"
+    merged = [k[len(start) :] for k in cloud.objects(bucket) if k.startswith(start)]
+    assert len(merged) == 1 and is_merged(merged[0][: -len(".parquet")]), merged
+    reader.refresh()
+    assert sorted(_ids(reader)) == ids
+    assert reader.table("m").label.notnull().sum().execute() == 2 * ROWS
+    assert reader.verify().ok
+    assert main(["verify", url]) == 0
+
+
+def test_a_lapsed_lease_is_taken_over_by_its_age(
+    cloud: CloudServer, bucket: str, tmp_path: Path
+) -> None:
+    """A lease's age is its object's modification time, which adlfs keeps as ``last_modified``
+    (pyarrow's fsspec handler read only ``mtime``, so an Azure lease never lapsed)."""
+    url = f"{cloud.scheme}://{bucket}/lease"
+    ids = sorted(_log_segments(url, 4))
+    store = object_store.attach(url)
+    held = acquire(store, "predictions", "m")
+    assert not isinstance(held, str)
+    leases = store.list_objects("compaction", "listing", recursive=True)
+    assert [i.mtime is not None for i in leases if i.type.name == "File"] == [True]
+    report = compact(url, min_age=0, grace=0, kinds=["predictions"])
+    assert report.merged == 0 and "another compaction holds" in report.skipped[0], str(report)
+    taken = acquire(store, "predictions", "m", ttl=0.0)  # the live process's lease, by its age
+    assert not isinstance(taken, str)
+    taken.release()
+    report = compact(url, min_age=0, grace=0, kinds=["predictions"])
+    assert report.merged == 1 and report.segments == 4, str(report)
+    assert sorted(_ids(dl.open(url))) == ids
+
+
+def test_verify_names_a_changed_segment(cloud: CloudServer, bucket: str) -> None:
+    url = f"{cloud.scheme}://{bucket}/tamper"
+    store = dl.open(url)
+    for i in range(2):
+        store.log("m", {"x": [float(i)]}, [0.5])
+    assert store.verify().ok
+    fs = cloud.fs()
+    seg = next(k for k in cloud.objects(bucket) if k.startswith("tamper/segments/"))
+    body = fs.cat(f"{bucket}/{seg}")
+    fs.pipe(f"{bucket}/{seg}", body[:-1] + b"X")
+    report = store.verify()
+    assert not report.ok and "changed" in {p.kind for p in report.problems}, str(report)
+
+
+# -- bad input: a clear error at dl.open naming the URL, nothing written ----------------------
+
+
+def test_an_unreachable_endpoint_is_a_clear_error_within_the_connect_timeout(
+    cloud: CloudServer, bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dead = free_port()
+    env = cloud.env_for(dead, AZURE_KEY)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    url = f"{cloud.scheme}://{bucket}/x"
+    start = time.monotonic()
+    with pytest.raises(StorageError, match="cannot reach the object store") as err:
+        dl.open(url)
+    assert time.monotonic() - start < object_store.CONNECT_TIMEOUT + 5
+    hint = "STORAGE_EMULATOR_HOST" if cloud.scheme == "gs" else "AZURE_STORAGE_CONNECTION_STRING"
+    assert url in str(err.value) and f"127.0.0.1:{dead}" in str(err.value)
+    assert hint in str(err.value)
+
+
+def test_wrong_credentials_are_a_clear_error(
+    cloud: CloudServer, bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"{cloud.scheme}://{bucket}/x"
+    if cloud.scheme == "gs":  # the emulator checks none: a credentials file gcsfs cannot use
+        bad = tmp_path / "key.json"
+        bad.write_text('{"type": "service_account", "client_email": "x"}')
+        with pytest.raises(InputError, match="cannot use the credentials") as err:
+            dl.open(url, storage_options={"token": str(bad)})
+        assert "GOOGLE_APPLICATION_CREDENTIALS" in str(err.value)
+    else:
+        wrong = AZURE_KEY[:-8] + "AAAAAAA="
+        for k, v in cloud.env(key=wrong).items():
+            monkeypatch.setenv(k, v)
+        with pytest.raises(ReadOnlyStoreError, match="access denied") as err:
+            dl.open(url)
+        assert "AZURE_STORAGE_ACCOUNT_KEY" in str(err.value)
+    assert url in str(err.value)
+    assert cloud.objects(bucket) == []
+
+
+def test_a_missing_bucket_is_a_clear_error(cloud: CloudServer, bucket: str) -> None:
+    url = f"{cloud.scheme}://{bucket}-missing/x"
+    with pytest.raises(InputError, match="does not exist") as err:
+        dl.open(url)
+    assert url in str(err.value) and "create it" in str(err.value)
+
+
+def test_a_prefix_holding_something_else_is_refused(cloud: CloudServer, bucket: str) -> None:
+    cloud.fs().pipe(f"{bucket}/data/sales.csv", b"a,b\n")
+    with pytest.raises(InputError, match="not a diaglab store") as err:
+        dl.open(f"{cloud.scheme}://{bucket}/data")
+    assert "sales.csv" in str(err.value)
+    assert cloud.objects(bucket) == ["data/sales.csv"]
+
+
+def test_a_read_only_container_refuses_a_writer_and_serves_a_reader(
+    cloud: CloudServer, bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if cloud.scheme == "gs":
+        pytest.skip("gcp-storage-emulator has no permissions; read-only is tested on abfs and s3")
+    url = f"{cloud.scheme}://{bucket}/ro"
+    with dl.open(url) as store:
+        store.log("m", {"x": [1.0, 2.0, 3.0]}, [0.1, 0.2, 0.3])
+    before = cloud.objects(bucket)
+    for k, v in cloud.read_only_env(bucket).items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setenv("DIAGLAB_CACHE_DIR", str(tmp_path / "read-only-host"))
+    with pytest.raises(ReadOnlyStoreError, match="read_only=True") as err:
+        dl.open(url)
+    assert url in str(err.value) and "SAS" in str(err.value)
+    with pytest.raises(ReadOnlyStoreError):
+        dl.open(f"{cloud.scheme}://{bucket}/new-store")  # nothing half-created either
+    reader = dl.open(url, read_only=True)
+    assert reader.table("m").count().execute() == 3
+    assert reader.verify().ok
+    assert cloud.objects(bucket) == before
