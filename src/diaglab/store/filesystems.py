@@ -201,6 +201,7 @@ def _gcs(url: str, opts: dict[str, Any]) -> Opened:
 def _azure(url: str, opts: dict[str, Any]) -> Opened:
     try:
         from adlfs import AzureBlobFileSystem
+        from azure.storage.blob.aio import ExponentialRetry
     except ImportError as exc:
         raise InputError(f"{url} needs adlfs: pip install adlfs (or 'diaglab[cloud]')") from exc
     attempts = int(opts.pop("max_attempts", MAX_ATTEMPTS))
@@ -214,12 +215,17 @@ def _azure(url: str, opts: dict[str, Any]) -> Opened:
     try:
         spec = AzureBlobFileSystem(**kwargs)
         client = spec.service_client
-        # adlfs keeps the SDK's default of 10 retries with back-off up to 2 minutes each;
-        # the same client again, with diaglab's bound.
+        # adlfs keeps the storage SDK's retries, 15 + 3^n s before the n-th. The same client
+        # again, with diaglab's attempts and 1 + 2^n s.
         spec.service_client = type(client)(
             account_url=client.url,
             credential=client.credential,
-            retry_total=max(attempts - 1, 0),
+            retry_policy=ExponentialRetry(
+                initial_backoff=1,
+                increment_base=2,
+                retry_total=max(attempts - 1, 0),
+                random_jitter_range=1,
+            ),
             connection_timeout=kwargs["connection_timeout"],
             read_timeout=kwargs["read_timeout"],
         )
