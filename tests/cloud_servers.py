@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from s3_server import Proxy, _wait_port, free_port
+from s3_server import Proxy, _wait_port, free_port, stop
 
 AZURITE = Path(__file__).with_name("emulators") / "node_modules" / ".bin" / "azurite-blob"
 # Azurite's one built-in account and its published development key (not a secret).
@@ -124,18 +124,8 @@ def cloud_server(scheme: str, data: Path) -> Iterator[CloudServer]:
     )
     proxy = None
     try:
-        try:
-            _wait_port(port, proc)
-        except RuntimeError as exc:
-            raise RuntimeError(f"the {scheme} server did not start: {exc}") from exc
+        _wait_port(port, proc, name=f"the {scheme} server")
         proxy = Proxy(port)
         yield CloudServer(scheme, port, proxy, _gcs_env if scheme == "gs" else _azure_env)
     finally:
-        if proxy is not None:
-            proxy.close()
-        proc.terminate()
-        try:
-            proc.wait(3)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, proxy, wait=3)  # (Azurite waits for idle connections to close)

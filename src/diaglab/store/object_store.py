@@ -13,10 +13,11 @@ and its ledger, the schemas, the quarantine, registered models, and a copy of ea
 (checked against its record's SHA-256 on the way in). :mod:`diaglab.store.mirror` brings new
 published segments into the mirror; the usual ingest then takes them exactly once.
 
-Credentials come from the standard chains (environment, ``~/.aws``, instance roles); the
-endpoint from ``AWS_ENDPOINT_URL`` (or ``AWS_ENDPOINT_URL_S3``) or ``storage_options``. Nothing
-secret is written into the store or the mirror. Every request is bounded: see
-:data:`CONNECT_TIMEOUT`, :data:`REQUEST_TIMEOUT` and :data:`MAX_ATTEMPTS`.
+Credentials come from each scheme's standard chains (for S3 the environment, ``~/.aws``,
+instance roles; for ``gs://`` and ``abfs://`` see :mod:`diaglab.store.filesystems`), the
+endpoint from the scheme's variable (``AWS_ENDPOINT_URL``, ``STORAGE_EMULATOR_HOST``, the
+connection string) or ``storage_options``. Nothing secret is written into the store or the
+mirror. Every request is bounded (:mod:`diaglab.store.filesystems`).
 """
 
 from __future__ import annotations
@@ -70,7 +71,10 @@ _DENIED = re.compile(
     r"AuthenticationFailed|AuthorizationFailure|AuthorizationPermissionMismatch|"
     r"ClientAuthenticationError|RefreshError|DefaultCredentialsError|Unauthorized"
 )
-_SECRET = re.compile(r"key|secret|token|password|credential|session", re.I)
+# storage_options never written to the mirror: by name, or by a value that carries a secret
+# (an Azure connection string holds the account key, a SAS URL its signature).
+_SECRET = re.compile(r"key|secret|token|password|credential|session|connection|sas", re.I)
+_SECRET_VALUE = re.compile(r"AccountKey=|SharedAccessSignature=|[?&]sig=", re.I)
 
 _lock = threading.Lock()
 _attached: dict[Path, ObjectStore] = {}
@@ -178,7 +182,11 @@ class ObjectStore:
         slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", self.base)[-60:].strip("-")
         digest = hashlib.sha256(f"{self.endpoint}|{url}|{self.store_id}".encode()).hexdigest()[:16]
         self.mirror = (cache_root() / "stores" / f"{slug}-{digest}").resolve()
-        public = {k: v for k, v in options.items() if not _SECRET.search(k)}
+        public = {
+            k: v
+            for k, v in options.items()
+            if not _SECRET.search(k) and not _SECRET_VALUE.search(str(v))
+        }
         self._prepare_mirror(public)
         if not read_only:
             self.become_writer()
