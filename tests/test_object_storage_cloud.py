@@ -10,7 +10,10 @@ bucket is tested on Azure (a read-and-list SAS) and S3 only."""
 
 from __future__ import annotations
 
+import os
 import secrets
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,7 +28,7 @@ from diaglab.store.compaction import compact, is_merged
 from diaglab.store.remote_compaction import acquire
 from s3_server import free_port
 from test_compaction_s3 import ROWS, _log_segments
-from test_object_storage import _ids, host_env, run_fleet
+from test_object_storage import SRC, _ids, host_env, run_fleet
 
 
 @pytest.fixture(scope="module", params=["gs", "abfs"])
@@ -70,6 +73,43 @@ def test_compaction_keeps_every_row_once_for_a_reader_on_another_host(
     assert reader.table("m").label.notnull().sum().execute() == 2 * ROWS
     assert reader.verify().ok
     assert main(["verify", url]) == 0
+
+
+def test_a_compaction_killed_before_its_record_is_rolled_back(
+    cloud: CloudServer, bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The merged object stored, its record not: readers never see it, the next run deletes it
+    and merges again (the other steps are tested on S3, tests/test_compaction_s3.py)."""
+    url = f"{cloud.scheme}://{bucket}/kill"
+    ids = sorted(_log_segments(url, 6))
+    code = f"from diaglab.store.compaction import compact; compact({url!r}, min_age=0, grace=0)"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(SRC),
+        "DIAGLAB_CACHE_DIR": str(tmp_path / "comp"),
+        "DIAGLAB_FAULT_KILL_AT": "segment-uploaded",
+    }
+    died = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=180)
+    assert died.returncode == -9, died.stderr
+    _assert_fresh_reader_sees(url, ids, tmp_path / "after-kill", monkeypatch)
+    monkeypatch.setenv("DIAGLAB_CACHE_DIR", str(tmp_path / "comp"))
+    report = compact(url, min_age=0, grace=0)
+    assert report.rolled_back == 1 and not report.skipped, str(report)
+    start = "kill/segments/predictions/m/"
+    assert len([k for k in cloud.objects(bucket) if k.startswith(start)]) == 1
+    _assert_fresh_reader_sees(url, ids, tmp_path / "after-rerun", monkeypatch)
+
+
+def _assert_fresh_reader_sees(
+    url: str, ids: list[str], cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader on a host that never saw the store sees each row and label once, and verifies."""
+    monkeypatch.setenv("DIAGLAB_CACHE_DIR", str(cache))
+    reader = dl.open(url, read_only=True)
+    assert sorted(_ids(reader)) == ids
+    assert reader.table("m").label.notnull().sum().execute() == 2 * ROWS
+    assert reader.verify().ok
+    reader.close()
 
 
 def test_a_lapsed_lease_is_taken_over_by_its_age(
