@@ -10,10 +10,7 @@ bucket is tested on Azure (a read-and-list SAS) and S3 only."""
 
 from __future__ import annotations
 
-import os
 import secrets
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,8 +24,8 @@ from diaglab.store import object_store
 from diaglab.store.compaction import compact, is_merged
 from diaglab.store.remote_compaction import acquire
 from s3_server import free_port
-from test_compaction_s3 import ROWS, _log_segments
-from test_object_storage import SRC, _ids, host_env, run_fleet
+from test_compaction_s3 import ROWS, _log_segments, compaction_killed_at
+from test_object_storage import _ids, host_env, run_fleet
 
 
 @pytest.fixture(scope="module", params=["gs", "abfs"])
@@ -82,15 +79,7 @@ def test_a_compaction_killed_before_its_record_is_rolled_back(
     and merges again (the other steps are tested on S3, tests/test_compaction_s3.py)."""
     url = f"{cloud.scheme}://{bucket}/kill"
     ids = sorted(_log_segments(url, 6))
-    code = f"from diaglab.store.compaction import compact; compact({url!r}, min_age=0, grace=0)"
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(SRC),
-        "DIAGLAB_CACHE_DIR": str(tmp_path / "comp"),
-        "DIAGLAB_FAULT_KILL_AT": "segment-uploaded",
-    }
-    died = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=180)
-    assert died.returncode == -9, died.stderr
+    compaction_killed_at("segment-uploaded", url, tmp_path / "comp")
     _assert_fresh_reader_sees(url, ids, tmp_path / "after-kill", monkeypatch)
     monkeypatch.setenv("DIAGLAB_CACHE_DIR", str(tmp_path / "comp"))
     report = compact(url, min_age=0, grace=0)
