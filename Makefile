@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 SAMPLE := sample_data/credit
 HEADLESS ?=
 
-.PHONY: env browser demo test lint typecheck unit bench clean labext-test gallery
+.PHONY: env browser emulators demo test lint typecheck unit bench clean labext-test gallery
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,7 +37,15 @@ typecheck: env
 browser:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
-unit: env browser
+# Azurite, the Azure Blob server the abfs:// tests start (tests/cloud_servers.py): npm ci when
+# its lockfile changed. (The GCS server is a PyPI package of the dev extra.)
+EMULATORS := tests/emulators
+$(EMULATORS)/node_modules/.package-lock.json: $(EMULATORS)/package-lock.json
+	cd $(EMULATORS) && npm ci --no-audit --no-fund
+
+emulators: $(EMULATORS)/node_modules/.package-lock.json
+
+unit: env browser emulators
 	$(BIN)/pytest
 
 # The JupyterLab extension (labextension/README.md): npm ci when the lockfile changed, production

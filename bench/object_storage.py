@@ -2,6 +2,8 @@
 
 Issue 23's numbers: 8 processes x 2,000 rows/s each for 5 minutes into the local S3 server,
 nothing lost (count and id check), writer p99 per row unchanged from local disk (<= 50 µs).
+``--scheme gs`` or ``abfs`` runs the same against gcp-storage-emulator or Azurite
+(tests/cloud_servers.py) instead of the S3 server.
 
 Each producer is a child process with its own cache directory (a "host" sharing nothing but the
 bucket) logging single rows (10 features) through ``dl.Logger`` at a fixed rate, timing every
@@ -10,7 +12,7 @@ is moto's server mode on 127.0.0.1 (tests/s3_server.py), started here; the local
 same rows to a directory on the same disk, right after, with the same settings. Afterwards one
 reader opens each store and checks that every acknowledged id is there exactly once.
 
-    python -m bench.object_storage [--procs 8] [--rate 2000] [--seconds 300]
+    python -m bench.object_storage [--procs 8] [--rate 2000] [--seconds 300] [--scheme s3]
 """
 
 from __future__ import annotations
@@ -146,24 +148,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--procs", type=int, default=8)
     parser.add_argument("--rate", type=int, default=2000, help="rows/s per process")
     parser.add_argument("--seconds", type=float, default=300.0)
+    parser.add_argument("--scheme", choices=["s3", "gs", "abfs"], default="s3")
     args = parser.parse_args(argv)
     from bench._common import machine
-    from s3_server import s3_server
 
     out: dict[str, Any] = {"machine": machine(), "procs": args.procs, "rate": args.rate}
     print(json.dumps(out), file=sys.stderr, flush=True)
     out["seconds"] = args.seconds
-    with tempfile.TemporaryDirectory(prefix="diaglab-bench-s3-") as tmp, s3_server() as srv:
+    remote = args.scheme
+    with (
+        tempfile.TemporaryDirectory(prefix="diaglab-bench-s3-") as tmp,
+        _server(remote, Path(tmp)) as srv,
+    ):
         work = Path(tmp)
         srv.make_bucket("bench")
         env = {**srv.env(), "DIAGLAB_AUDIT_KEY": "5e" * 16}
         os.environ.update(env)
         os.environ["DIAGLAB_CACHE_DIR"] = str(work / "reader")
-        url = "s3://bench/fleet"
+        url = f"{remote}://bench/fleet"
         import diaglab as dl
 
         dl.open(url).close()
-        for name, target in (("s3", url), ("local", str(work / "local-store"))):
+        for name, target in ((remote, url), ("local", str(work / "local-store"))):
             t = time.perf_counter()
             results = _run(target, args.procs, args.rate, args.seconds, work / name, env)
             out[name] = {
@@ -174,12 +180,22 @@ def main(argv: list[str] | None = None) -> None:
             print(json.dumps({name: out[name]}), file=sys.stderr, flush=True)  # as it goes
             out[name]["check"] = _check(target, results)
             print(json.dumps({name: out[name]["check"]}), file=sys.stderr, flush=True)
-    for name in ("s3", "local"):
+    for name in (remote, "local"):
         kids = out[name]["children"]
         out[name]["p99_us_median"] = statistics.median(r["p99_us"] for r in kids)
         out[name]["p50_us_median"] = statistics.median(r["p50_us"] for r in kids)
         out[name]["rows"] = sum(r["rows"] for r in kids)
     print(json.dumps(out, indent=1))
+
+
+def _server(scheme: str, work: Path) -> Any:
+    if scheme == "s3":
+        from s3_server import s3_server
+
+        return s3_server()
+    from cloud_servers import cloud_server
+
+    return cloud_server(scheme, work)
 
 
 if __name__ == "__main__":

@@ -24,15 +24,29 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+def _wait_port(
+    port: int, proc: subprocess.Popen[bytes], timeout: float = 30.0, name: str = "moto server"
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"moto server exited with {proc.returncode}")
+            raise RuntimeError(f"{name} exited with {proc.returncode}")
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
             return
         time.sleep(0.1)
-    raise RuntimeError(f"moto server did not listen on 127.0.0.1:{port} within {timeout} s")
+    raise RuntimeError(f"{name} did not listen on 127.0.0.1:{port} within {timeout} s")
+
+
+def stop(proc: subprocess.Popen[bytes], proxy: Proxy | None, *, wait: float) -> None:
+    """Close the proxy, then end the server: asked first, killed after ``wait`` seconds."""
+    if proxy is not None:
+        proxy.close()
+    proc.terminate()
+    try:
+        proc.wait(wait)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 @dataclass
@@ -176,11 +190,4 @@ def s3_server() -> Iterator[S3Server]:
         proxy = Proxy(port)
         yield S3Server(f"http://127.0.0.1:{proxy.port}", direct, writer, reader, proxy)
     finally:
-        if proxy is not None:
-            proxy.close()
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, proxy, wait=10)

@@ -140,6 +140,20 @@ def test_readers_on_other_hosts_see_each_row_once_while_compaction_runs(
     assert sorted(fresh) == ids and ok
 
 
+def compaction_killed_at(step: str, url: str, cache: Path) -> None:
+    """A compaction of ``url`` in a process of the host whose cache is ``cache``, killed by
+    SIGKILL at the fault point ``step``."""
+    code = f"from diaglab.store.compaction import compact; compact({url!r}, min_age=0, grace=0)"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(SRC),
+        "DIAGLAB_CACHE_DIR": str(cache),
+        "DIAGLAB_FAULT_KILL_AT": step,
+    }
+    died = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=180)
+    assert died.returncode == -9, died.stderr
+
+
 STEPS = ["segment-uploaded", "record-written", "compaction-merged", "compaction-deleting"]
 
 
@@ -149,15 +163,7 @@ def test_a_compaction_killed_at_any_step_leaves_a_consistent_store(
 ) -> None:
     url = f"s3://{bucket}/kill"
     ids = sorted(_log_segments(url, 12))
-    code = f"from diaglab.store.compaction import compact; compact({url!r}, min_age=0, grace=0)"
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(SRC),
-        "DIAGLAB_CACHE_DIR": str(tmp_path / "comp"),
-        "DIAGLAB_FAULT_KILL_AT": step,
-    }
-    died = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=180)
-    assert died.returncode == -9, died.stderr
+    compaction_killed_at(step, url, tmp_path / "comp")
     fresh, labels, ok = _fresh_reader_ids(url, tmp_path, "after-kill")
     assert sorted(fresh) == ids and labels == 3 * ROWS and ok
     # the next run on the same host: the dead process's lease is not live, its work finished

@@ -23,7 +23,7 @@ from diaglab.errors import InputError, ReadOnlyStoreError, StorageError
 from diaglab.store import faults, object_store
 
 pytest.importorskip("moto")
-from s3_server import S3Server, free_port, s3_server
+from s3_server import Proxy, S3Server, free_port, s3_server
 
 PRODUCER = Path(__file__).with_name("s3_producer.py")
 SRC = Path(dl.__file__).resolve().parents[1]
@@ -40,11 +40,16 @@ def bucket(s3: S3Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str
     """A fresh bucket; this process's credentials are the writer's, its cache under tmp_path."""
     name = f"b{secrets.token_hex(6)}"
     s3.make_bucket(name)
-    for k, v in s3.env().items():
+    host_env(monkeypatch, s3.env(), tmp_path)
+    return name
+
+
+def host_env(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], tmp_path: Path) -> None:
+    """This process as a host: ``env`` points it at the server, its cache under tmp_path."""
+    for k, v in env.items():
         monkeypatch.setenv(k, v)
     monkeypatch.setenv("DIAGLAB_CACHE_DIR", str(tmp_path / "reader-cache"))
     monkeypatch.setenv("DIAGLAB_AUDIT_KEY", "5e" * 16)
-    return name
 
 
 def _objects(s3: S3Server, bucket: str) -> list[str]:
@@ -90,34 +95,38 @@ def _ids(store: dl.Store) -> list[str]:
     return list(store.ibis.to_pyarrow(t.select("prediction_id")).column(0).to_pylist())
 
 
-def test_producers_on_other_hosts_a_killed_one_and_a_dropped_connection_lose_nothing(
-    s3: S3Server, bucket: str, tmp_path: Path
-) -> None:
-    url = f"s3://{bucket}/fleet"
+def run_fleet(url: str, proxy: Proxy, tmp_path: Path, *, steady: int, rows: int) -> int:
+    """Producers on other hosts, a killed one and a dropped connection: ``steady`` producer
+    processes, a victim killed mid-write once it logged ``rows`` rows and half as many after
+    the cut, a producer killed between a segment and its record, and a reader while they write.
+    Asserts that nothing is lost, nothing is stored twice and the store verifies; returns the
+    connections the cut met."""
     dl.open(url).close()  # created once, before the fleet starts
-    steady = {f"p{k}": _producer(url, f"p{k}", 50, tmp_path) for k in range(3)}
+    fleet = {f"p{k}": _producer(url, f"p{k}", 50, tmp_path) for k in range(steady)}
     victim, victim_acked = _producer(url, "victim", 50, tmp_path)
     # killed by SIGKILL right after a segment is stored and before its record is
     stillborn, _ = _producer(
         url, "stillborn", 50, tmp_path, DIAGLAB_FAULT_KILL_AT="segment-uploaded"
     )
+    met = proxy.dropped + proxy.refused
     reader = dl.open(url)
     try:
-        _wait_acked(victim_acked, 300, victim)
+        _wait_acked(victim_acked, rows, victim)
         reader.refresh()  # a reader while producers write
         seen_midway = len(_ids(reader))
-        assert all(proc.poll() is None for proc, _ in steady.values())
-        s3.proxy.cut()  # every open connection dropped, new ones refused, for 1.5 s
+        assert all(proc.poll() is None for proc, _ in fleet.values())
+        proxy.cut()  # every open connection dropped, new ones refused, for 1.5 s
         time.sleep(1.5)
-        s3.proxy.restore()
-        at_restore = {name: _acked(acked) for name, (_, acked) in steady.items()}
-        _wait_acked(victim_acked, _acked(victim_acked) + 200, victim)
+        proxy.restore()
+        met = proxy.dropped + proxy.refused - met
+        at_restore = {name: _acked(acked) for name, (_, acked) in fleet.items()}
+        _wait_acked(victim_acked, _acked(victim_acked) + rows // 2, victim)
         victim.send_signal(signal.SIGKILL)  # mid-write: it logs and flushes without pause
         victim.wait(30)
-        for name, (proc, acked) in steady.items():
-            _wait_acked(acked, at_restore[name] + 200, proc)  # going again after the drop
+        for name, (proc, acked) in fleet.items():
+            _wait_acked(acked, at_restore[name] + rows // 2, proc)  # going again after the drop
         (tmp_path / "stop").touch()
-        for proc, _ in steady.values():
+        for proc, _ in fleet.values():
             _, err = proc.communicate(timeout=240)
             assert proc.returncode == 0, err
         assert stillborn.wait(30) == -signal.SIGKILL
@@ -126,19 +135,26 @@ def test_producers_on_other_hosts_a_killed_one_and_a_dropped_connection_lose_not
         ids = _ids(reader)
     finally:
         reader.close()
-    steady_ids = {f"{n}-{i}" for n, (_, acked) in steady.items() for i in range(_acked(acked))}
+    fleet_ids = {f"{n}-{i}" for n, (_, acked) in fleet.items() for i in range(_acked(acked))}
     victim_ids = {i for i in ids if i.startswith("victim-")}
     assert seen_midway > 0
-    # the drop cut connections in use and refused producers' writes while down
-    assert s3.proxy.dropped > 0 and s3.proxy.refused > 0
     assert len(ids) == len(set(ids)), "a row was stored twice"
-    assert steady_ids <= set(ids), f"{len(steady_ids - set(ids))} rows lost"
+    assert fleet_ids <= set(ids), f"{len(fleet_ids - set(ids))} rows lost"
     assert {f"victim-{i}" for i in range(acked_victim)} <= victim_ids
-    assert set(ids) == steady_ids | victim_ids  # nothing of the stillborn producer
+    assert set(ids) == fleet_ids | victim_ids  # nothing of the stillborn producer
     report = dl.open(url, read_only=True).verify()
     assert report.ok, str(report)
-    assert report.streams == 4  # the 3 producers and the victim (the others published nothing)
+    assert report.streams == steady + 1  # the producers and the victim (not the stillborn)
     assert len(report.unpublished) >= 1  # the stillborn producer's segment
+    return met
+
+
+def test_producers_on_other_hosts_a_killed_one_and_a_dropped_connection_lose_nothing(
+    s3: S3Server, bucket: str, tmp_path: Path
+) -> None:
+    run_fleet(f"s3://{bucket}/fleet", s3.proxy, tmp_path, steady=3, rows=300)
+    # the drop cut connections in use and refused producers' writes while down
+    assert s3.proxy.dropped > 0 and s3.proxy.refused > 0
 
 
 def test_a_reader_on_another_host_sees_rows_labels_spans_and_schema(

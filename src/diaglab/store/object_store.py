@@ -13,10 +13,11 @@ and its ledger, the schemas, the quarantine, registered models, and a copy of ea
 (checked against its record's SHA-256 on the way in). :mod:`diaglab.store.mirror` brings new
 published segments into the mirror; the usual ingest then takes them exactly once.
 
-Credentials come from the standard chains (environment, ``~/.aws``, instance roles); the
-endpoint from ``AWS_ENDPOINT_URL`` (or ``AWS_ENDPOINT_URL_S3``) or ``storage_options``. Nothing
-secret is written into the store or the mirror. Every request is bounded: see
-:data:`CONNECT_TIMEOUT`, :data:`REQUEST_TIMEOUT` and :data:`MAX_ATTEMPTS`.
+Credentials come from each scheme's standard chains (for S3 the environment, ``~/.aws``,
+instance roles; for ``gs://`` and ``abfs://`` see :mod:`diaglab.store.filesystems`), the
+endpoint from the scheme's variable (``AWS_ENDPOINT_URL``, ``STORAGE_EMULATOR_HOST``, the
+connection string) or ``storage_options``. Nothing secret is written into the store or the
+mirror. Every request is bounded (:mod:`diaglab.store.filesystems`).
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pyarrow.fs as pafs
 
 from diaglab.errors import InputError, ReadOnlyStoreError, StorageError
@@ -46,19 +46,35 @@ from diaglab.store.audit.writer_chain import (
     WriterChain,
 )
 from diaglab.store.faults import fault_point
+from diaglab.store.filesystems import (
+    CONNECT_TIMEOUT,
+    MAX_ATTEMPTS,
+    REQUEST_TIMEOUT,
+    Opened,
+    check_reachable,
+    filesystem,
+)
 
-# Bounds on every request, so a dead endpoint is an error within seconds, never a hang: a
-# connection is given CONNECT_TIMEOUT, a request REQUEST_TIMEOUT, and a failed request is tried
-# MAX_ATTEMPTS times in all (AWS's standard back-off). storage_options may override each.
-CONNECT_TIMEOUT = 5.0
-REQUEST_TIMEOUT = 30.0
-MAX_ATTEMPTS = 4
 FORMAT = "diaglab-store"
 FORMAT_VERSION = 1
 CACHE_ENV = "DIAGLAB_CACHE_DIR"
 _URL = re.compile(r"^([a-z][a-z0-9+.-]*)://(.*)$")
 _CHUNK = 1 << 20
-_SECRET = re.compile(r"key|secret|token|password|credential|session", re.I)
+# What the clients (pyarrow's S3, gcsfs on aiohttp, the Azure SDK) say for a dead endpoint and
+# for refused credentials.
+_UNREACHABLE = re.compile(
+    r"NETWORK_CONNECTION|curlCode|[Cc]ould not connect|[Cc]annot connect to host|"
+    r"[Tt]imed? ?out|ServiceRequestError|ServerTimeoutError"
+)
+_DENIED = re.compile(
+    r"ACCESS_DENIED|AccessDenied|InvalidAccessKeyId|SignatureDoesNotMatch|Forbidden|\b40[13]\b|"
+    r"AuthenticationFailed|AuthorizationFailure|AuthorizationPermissionMismatch|"
+    r"ClientAuthenticationError|RefreshError|DefaultCredentialsError|Unauthorized"
+)
+# storage_options never written to the mirror: by name, or by a value that carries a secret
+# (an Azure connection string holds the account key, a SAS URL its signature).
+_SECRET = re.compile(r"key|secret|token|password|credential|session|connection|sas", re.I)
+_SECRET_VALUE = re.compile(r"AccountKey=|SharedAccessSignature=|[?&]sig=", re.I)
 
 _lock = threading.Lock()
 _attached: dict[Path, ObjectStore] = {}
@@ -102,7 +118,8 @@ def attach(
     """The store at ``url``, checked (created when the prefix is empty and ``read_only`` is
     False), with its local mirror. One per URL, endpoint and cache directory in a process."""
     url = url.rstrip("/")
-    fs, base, endpoint = filesystem(url, storage_options)
+    opened = filesystem(url, storage_options)
+    endpoint = opened.endpoint
     cache = cache_root().resolve()
     with _lock:
         for found in _attached.values():
@@ -110,7 +127,7 @@ def attach(
                 if found.read_only and not read_only:
                     found.become_writer()
                 return found
-        store = ObjectStore(url, fs, base, endpoint, storage_options or {}, read_only=read_only)
+        store = ObjectStore(url, opened, storage_options or {}, read_only=read_only)
         _attached[store.mirror] = store
         return store
 
@@ -133,62 +150,6 @@ def attached(root: Path, *, read_only: bool = False) -> ObjectStore | None:
     )
 
 
-def filesystem(
-    url: str, storage_options: Mapping[str, Any] | None
-) -> tuple[pafs.FileSystem, str, str]:
-    """``(filesystem, base path, endpoint)`` for ``url``: pyarrow's S3 client for ``s3://``
-    with diaglab's timeouts, else pyarrow's own filesystem for the scheme, else fsspec's."""
-    m = _URL.match(url)
-    if m is None:
-        raise InputError(f"{url!r} is not a URL such as s3://bucket/prefix")
-    scheme, rest = m.group(1), m.group(2).strip("/")
-    opts = dict(storage_options or {})
-    if not rest:
-        raise InputError(f"{url} names no bucket: use {scheme}://bucket/prefix")
-    if scheme in ("s3", "s3a"):
-        endpoint = str(
-            opts.pop("endpoint_url", None)
-            or os.environ.get("AWS_ENDPOINT_URL_S3")
-            or os.environ.get("AWS_ENDPOINT_URL")
-            or ""
-        )
-        kwargs: dict[str, Any] = {
-            "connect_timeout": float(opts.pop("connect_timeout", CONNECT_TIMEOUT)),
-            "request_timeout": float(opts.pop("request_timeout", REQUEST_TIMEOUT)),
-            "retry_strategy": pafs.AwsStandardS3RetryStrategy(
-                max_attempts=int(opts.pop("max_attempts", MAX_ATTEMPTS))
-            ),
-        }
-        if endpoint:
-            em = _URL.match(endpoint)
-            kwargs["scheme"], kwargs["endpoint_override"] = (
-                (em.group(1), em.group(2).rstrip("/")) if em else ("https", endpoint)
-            )
-        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-        if region:
-            kwargs["region"] = region
-        kwargs.update(opts)
-        try:
-            return pafs.S3FileSystem(**kwargs), rest, endpoint or "aws"
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"storage_options for {url} are not valid: {exc}") from exc
-    if not opts:
-        with contextlib.suppress(pa.ArrowInvalid, OSError, ValueError):
-            fs, path = pafs.FileSystem.from_uri(url)
-            return fs, path.rstrip("/"), scheme
-    try:
-        import fsspec
-        from pyarrow.fs import FSSpecHandler, PyFileSystem
-
-        spec = fsspec.filesystem(scheme, **opts)
-    except (ImportError, ValueError, TypeError) as exc:
-        raise InputError(
-            f"no filesystem for {url}: pyarrow does not know {scheme}:// and fsspec cannot make "
-            f"one ({exc}); install the fsspec package for it (e.g. gcsfs, adlfs)"
-        ) from exc
-    return PyFileSystem(FSSpecHandler(spec)), str(spec._strip_protocol(url)).rstrip("/"), scheme
-
-
 def cache_root() -> Path:
     explicit = os.environ.get(CACHE_ENV)
     if explicit:
@@ -203,26 +164,29 @@ class ObjectStore:
     def __init__(
         self,
         url: str,
-        fs: pafs.FileSystem,
-        base: str,
-        endpoint: str,
+        opened: Opened,
         options: Mapping[str, Any],
         *,
         read_only: bool,
     ) -> None:
-        self.url, self.fs, self.base, self.endpoint = url, fs, base, endpoint
+        self.url, self.fs, self.base = url, opened.fs, opened.base
+        self.endpoint, self.backend = opened.endpoint, opened.backend
         self.read_only = read_only
         # Filesystems with real directories need each object's folder made first.
-        self._folders = fs.type_name not in ("s3", "gcs", "abfs")
+        self._folders = self.fs.type_name not in ("s3", "gcs", "abfs") and not opened.backend.scheme
         self._lock = threading.Lock()
         self._pending: dict[str, Any] | None = None
         self._chain: WriterChain | None = None
         marker = self._open_checked()
         self.store_id = str(marker["store_id"])
-        slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", base)[-60:].strip("-")
-        digest = hashlib.sha256(f"{endpoint}|{url}|{self.store_id}".encode()).hexdigest()[:16]
+        slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", self.base)[-60:].strip("-")
+        digest = hashlib.sha256(f"{self.endpoint}|{url}|{self.store_id}".encode()).hexdigest()[:16]
         self.mirror = (cache_root() / "stores" / f"{slug}-{digest}").resolve()
-        public = {k: v for k, v in options.items() if not _SECRET.search(k)}
+        public = {
+            k: v
+            for k, v in options.items()
+            if not _SECRET.search(k) and not _SECRET_VALUE.search(str(v))
+        }
         self._prepare_mirror(public)
         if not read_only:
             self.become_writer()
@@ -240,32 +204,30 @@ class ObjectStore:
         text = str(exc)
         first = text.strip().splitlines()[0][:300] if text.strip() else type(exc).__name__
         where = self.where(name)
-        if re.search(r"NETWORK_CONNECTION|curlCode|[Cc]ould not connect|[Tt]imed? ?out", text):
+        hints = self.backend
+        if re.search(_UNREACHABLE, text):
             return StorageError(
                 f"cannot reach the object store while {doing} {where} (endpoint {self.endpoint}; "
                 f"connect timeout {CONNECT_TIMEOUT:g} s, request timeout {REQUEST_TIMEOUT:g} s, "
-                f"{MAX_ATTEMPTS} attempts): {first}. Check the endpoint (AWS_ENDPOINT_URL or "
-                "storage_options={'endpoint_url': ...}) and that the server is up"
+                f"{MAX_ATTEMPTS} attempts): {first}. Check the endpoint ({hints.endpoint_hint}) "
+                "and that the server is up"
             )
-        if re.search(
-            r"ACCESS_DENIED|AccessDenied|InvalidAccessKeyId|SignatureDoesNotMatch|"
-            r"Forbidden|\b403\b",
-            text,
-        ):
+        if re.search(_DENIED, text):
             return ReadOnlyStoreError(
                 f"access denied while {doing} {where}: {first}. Check the credentials "
-                "(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or the instance role) and "
-                "that they may read (and, to log, write) this bucket and prefix"
+                f"({hints.credentials_hint}) and that they may read (and, to log, write) this "
+                "bucket and prefix"
             )
-        if re.search(r"NO_SUCH_BUCKET|NoSuchBucket", text):
+        if re.search(r"NO_SUCH_BUCKET|NoSuchBucket|ContainerNotFound", text):
             return self._no_bucket()
         return StorageError(f"{doing} {where} failed: {first}")
 
     def _no_bucket(self) -> InputError:
         bucket = self.base.split("/", 1)[0]
+        create = self.backend.create_hint.format(bucket=bucket)
         return InputError(
             f"the bucket {bucket!r} of {self.url} does not exist at {self.endpoint}: create it "
-            f"first (e.g. `aws s3 mb s3://{bucket}`); diaglab does not create buckets"
+            f"first{f' (e.g. `{create}`)' if create else ''}; diaglab does not create buckets"
         )
 
     # -- small objects ------------------------------------------------------------------------
@@ -318,13 +280,20 @@ class ObjectStore:
         """The store's marker, after checking the bucket and the prefix; creates the store in
         an empty prefix (the key of hashed columns first, the marker last)."""
         bucket = self.base.split("/", 1)[0]
-        if isinstance(self.fs, pafs.S3FileSystem):
+        if self.backend.scheme in ("gs", "abfs"):
+            check_reachable(self.endpoint, self.url, self.backend)
+        if self.backend.has_buckets and self.backend.scheme:
             try:
                 found = self.fs.get_file_info(bucket)
             except OSError as exc:
-                raise self.error(exc, "opening", "") from exc
-            if found.type == pafs.FileType.NotFound:
-                raise self._no_bucket()
+                err = self.error(exc, "opening", "")
+                if not isinstance(err, ReadOnlyStoreError):
+                    raise err from exc
+                # Credentials limited to the objects (an Azure container SAS, an S3 policy on a
+                # prefix) may not look at the bucket itself; the requests below tell.
+            else:
+                if found.type == pafs.FileType.NotFound:
+                    raise self._no_bucket()
         marker = self._info(layout.MARKER_OBJECT, "opening")
         if marker.type == pafs.FileType.File:
             try:
@@ -403,8 +372,8 @@ class ObjectStore:
         except ReadOnlyStoreError as exc:
             raise ReadOnlyStoreError(
                 f"{self.url} cannot be written with these credentials ({exc}). Open it with "
-                "read_only=True to read it, or grant s3:PutObject on "
-                f"{self.base}/* to log into it"
+                "read_only=True to read it, or "
+                f"{self.backend.grant_hint.format(base=self.base)} to log into it"
             ) from exc
         self._chain, self._pending, self.read_only = chain, None, False
 
