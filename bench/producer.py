@@ -12,9 +12,9 @@ trees compared ran minutes apart on the same machine:
   80 100-row calls/s), CPU of the whole process (``time.process_time``: every thread, so the
   Logger's writer and the span processor count) per call, final flush included. The floor exports
   the span nowhere; the instrumented run exports it into ``StoreSpanExporter`` and logs through
-  Logger + instrument. Main's tree and this one run alternately with the floor, in rounds whose
-  order turns: CPU per call is what survives a loaded machine, and the medians of the rounds are
-  compared.
+  Logger + instrument. In each round main's tree, this one and the floor run at the same time,
+  so a loaded machine's state is theirs alike: per round, each tree's CPU per call over the
+  floor's (what diaglab adds), medians of the rounds.
 
 Trees: main at ``58b1e28`` and the working tree; main's ``src`` is extracted with ``git archive``
 into the work directory. ``hot_path`` also times each ``Logger.log`` call on its own (wall
@@ -38,7 +38,7 @@ TREES = {"main 58b1e28": "58b1e28", "this change": None}
 FEATURES = [f"f{i}" for i in range(20)]
 ROUNDS, PER_ROUND, LOG_CALLS = 9, 400, 20_000
 SECONDS = 6.0
-AB_ROUNDS = 5
+AB_ROUNDS = 7
 # calls/s per process: about what one uvicorn worker served in the quiet service run
 RATES = {1: 300.0, 100: 80.0}
 
@@ -56,19 +56,27 @@ def _source(rev: str | None, work: Path) -> Path:
     return out / "src"
 
 
-def _child(src: Path, *args: str) -> dict[str, Any]:
+def _start(src: Path, *args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{ROOT}"}
-    out = subprocess.run(
+    return subprocess.Popen(
         [sys.executable, "-m", "bench.producer", "_child", *args],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         env=env,
         cwd=ROOT,
-        check=False,
     )
-    if out.returncode != 0:
-        raise RuntimeError(out.stderr[-3000:])
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def _result(proc: subprocess.Popen[str]) -> dict[str, Any]:
+    out, err = proc.communicate()
+    if proc.returncode != 0:
+        raise RuntimeError(err[-3000:])
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def _child(src: Path, *args: str) -> dict[str, Any]:
+    return _result(_start(src, *args))
 
 
 def _model() -> Any:
@@ -216,36 +224,41 @@ def hot_path(size: str, workdir: str) -> dict[str, Any]:
 
 
 def ab(size: str, workdir: str) -> dict[str, Any]:
-    """Main's tree and this one alternated in rounds (the order turned each round), with the
-    OpenTelemetry floor in every round: medians of CPU per call, single-row and 100-row calls."""
+    """Main's tree, this one and the OpenTelemetry floor run at the same time in each round (so
+    the machine's load is theirs alike), single-row and 100-row calls; per round each tree's CPU
+    per call over the floor's, medians of the rounds."""
     work = Path(workdir)
     result: dict[str, Any] = {"case": "ab", "seconds": SECONDS, "rounds": AB_ROUNDS, "rows": {}}
     sources = {name: _source(rev, work) for name, rev in TREES.items()}
+    runs_of = {"floor": (sources["this change"], "floor")}
+    runs_of |= {name: (sources[name], "instrumented") for name in TREES}
     for rows, rate in RATES.items():
-        runs: dict[str, list[dict[str, Any]]] = {"floor": [], **{t: [] for t in TREES}}
-        for r in range(AB_ROUNDS):
-            order = [*TREES, "floor"]
-            order = order[r % len(order) :] + order[: r % len(order)]
-            for name in order:
-                src, variant = (
-                    (sources["this change"], "floor")
-                    if name == "floor"
-                    else (
-                        sources[name],
-                        "instrumented",
-                    )
-                )
-                with tempfile.TemporaryDirectory(dir=work) as store:
-                    runs[name].append(_child(src, "paced", store, variant, str(rows), str(rate)))
-        floor = statistics.median(x["cpu_us_per_call"] for x in runs["floor"])
-        out: dict[str, Any] = {"rate_per_s": rate, "floor_us": round(floor, 1)}
+        runs: dict[str, list[dict[str, Any]]] = {name: [] for name in runs_of}
+        for _ in range(AB_ROUNDS):
+            with tempfile.TemporaryDirectory(dir=work) as stores:
+                started = {
+                    name: _start(src, "paced", f"{stores}/{k}", variant, str(rows), str(rate))
+                    for k, (name, (src, variant)) in enumerate(runs_of.items())
+                }
+                for name, proc in started.items():
+                    runs[name].append(_result(proc))
+        floors = [x["cpu_us_per_call"] for x in runs["floor"]]
+        out: dict[str, Any] = {
+            "rate_per_s": rate,
+            "floor_us": round(statistics.median(floors), 1),
+            "floor_rounds_us": floors,
+        }
         for name in TREES:
-            cpu = statistics.median(x["cpu_us_per_call"] for x in runs[name])
+            cpu = [x["cpu_us_per_call"] for x in runs[name]]
             out[name] = {
-                "cpu_us": round(cpu, 1),
-                "added_us": round(cpu - floor, 1),
-                "over_floor": round(cpu / floor, 3),
-                "rounds_us": [x["cpu_us_per_call"] for x in runs[name]],
+                "cpu_us": round(statistics.median(cpu), 1),
+                "added_us": round(
+                    statistics.median(c - f for c, f in zip(cpu, floors, strict=True)), 1
+                ),
+                "over_floor": round(
+                    statistics.median(c / f for c, f in zip(cpu, floors, strict=True)), 3
+                ),
+                "rounds_us": cpu,
                 "threads_us": {
                     thread: round(
                         statistics.median(
@@ -256,7 +269,6 @@ def ab(size: str, workdir: str) -> dict[str, Any]:
                     for thread in runs[name][0]["threads_us_per_call"]
                 },
             }
-        out["floor_rounds_us"] = [x["cpu_us_per_call"] for x in runs["floor"]]
         result["rows"][str(rows)] = out
     return result
 
@@ -297,8 +309,9 @@ def markdown_table(results: list[dict[str, Any]]) -> list[str]:
                 f"In-process A/B: the service's request body (JSON rows → DataFrame → "
                 f"`predict_proba` inside an OpenTelemetry span) paced like one uvicorn worker "
                 f"for {r['seconds']} s per run; CPU of the whole process (every thread, final "
-                f"flush included) in µs per call; {r['rounds']} alternated rounds, medians. The "
-                "floor is the same body with the span exported nowhere.",
+                f"flush included) in µs per call; {r['rounds']} rounds, each running the floor and "
+                "both trees at the same time; added and over the floor per round, then medians. "
+                "The floor is the same body with the span exported nowhere.",
                 "",
                 "| rows/call | calls/s | floor µs | tree | instrumented µs | added by diaglab µs "
                 "| over the floor | per thread µs (median) |",
