@@ -51,7 +51,7 @@ SUITES: dict[str, list[tuple[str, bool]]] = {
         ("sigkill", False),
     ],
     # issue 21: the producers' CPU per call in process, before and after (bench/producer.py)
-    "producer": [("hot_path", False), ("paced", False)],
+    "producer": [("hot_path", False), ("ab", False)],
 }
 # (suite, case) -> an untimed case run first in its own process, to prepare the case's data
 PREPARE = {

@@ -7,16 +7,18 @@ trees compared ran minutes apart on the same machine:
   bare model's ``predict`` / ``predict_proba`` on a one-row DataFrame (20 float features, the
   service's model) against the instrumented one, and per row for ``Logger.log`` of a dict and of
   a one-row DataFrame. Bare and instrumented calls alternate in rounds; medians of the rounds.
-- ``paced``: the service's request body in process (a one-row DataFrame built from JSON rows,
-  ``predict_proba``, optionally inside an OpenTelemetry span) at a fixed rate (what one uvicorn
-  worker served in the service run), CPU of the whole process (``time.process_time``: every
-  thread, so the Logger's writer and the span processor count) per call, including the final
-  flush. Variants: bare, Logger + instrument, span into ``StoreSpanExporter``, both.
+- ``ab``: the service's request body in process (JSON rows turned into a DataFrame,
+  ``predict_proba`` inside an OpenTelemetry span) paced like one uvicorn worker (300 single-row or
+  80 100-row calls/s), CPU of the whole process (``time.process_time``: every thread, so the
+  Logger's writer and the span processor count) per call, final flush included. The floor exports
+  the span nowhere; the instrumented run exports it into ``StoreSpanExporter`` and logs through
+  Logger + instrument. In each round main's tree, this one and the floor run at the same time,
+  so a loaded machine's state is theirs alike: per round, each tree's CPU per call over the
+  floor's (what diaglab adds), medians of the rounds.
 
-Trees: main at ``0400676`` (before the resource probe and the feature namespace) and the working
-tree, extracted with ``git archive`` into ``bench/data``. ``hot_path`` also times each
-``Logger.log`` call on its own (wall clock, ``perf_counter_ns``) for the p99 per logged row, which
-includes the resource probe (``getrusage`` and the cached NVML sample) in this change.
+Trees: main at ``58b1e28`` and the working tree; main's ``src`` is extracted with ``git archive``
+into the work directory. ``hot_path`` also times each ``Logger.log`` call on its own (wall
+clock, ``perf_counter_ns``) for the p99 per logged row.
 """
 
 from __future__ import annotations
@@ -32,10 +34,13 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-TREES = {"main 0400676": "0400676", "this change": None}
+TREES = {"main 58b1e28": "58b1e28", "this change": None}
 FEATURES = [f"f{i}" for i in range(20)]
 ROUNDS, PER_ROUND, LOG_CALLS = 9, 400, 20_000
-RATE, SECONDS = 170, 8.0
+SECONDS = 6.0
+AB_ROUNDS = 7
+# calls/s per process: about what one uvicorn worker served in the quiet service run
+RATES = {1: 300.0, 100: 80.0}
 
 
 def _source(rev: str | None, work: Path) -> Path:
@@ -51,19 +56,27 @@ def _source(rev: str | None, work: Path) -> Path:
     return out / "src"
 
 
-def _child(src: Path, *args: str) -> dict[str, Any]:
+def _start(src: Path, *args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{ROOT}"}
-    out = subprocess.run(
+    return subprocess.Popen(
         [sys.executable, "-m", "bench.producer", "_child", *args],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         env=env,
         cwd=ROOT,
-        check=False,
     )
-    if out.returncode != 0:
-        raise RuntimeError(out.stderr[-3000:])
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def _result(proc: subprocess.Popen[str]) -> dict[str, Any]:
+    out, err = proc.communicate()
+    if proc.returncode != 0:
+        raise RuntimeError(err[-3000:])
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def _child(src: Path, *args: str) -> dict[str, Any]:
+    return _result(_start(src, *args))
 
 
 def _model() -> Any:
@@ -130,51 +143,75 @@ def _hot(store: str) -> dict[str, Any]:
     return out
 
 
-def _paced(store: str, variant: str) -> dict[str, Any]:
+def _paced(store: str, variant: str, rows: int, rate: float) -> dict[str, Any]:
+    """The service's request body at ``rate`` calls/s, inside an OpenTelemetry span: ``floor``
+    exports the span nowhere (OpenTelemetry's own cost), ``instrumented`` exports it into the
+    store and logs the call through Logger + instrument. CPU per call of the whole process."""
+    import threading
+
     import numpy as np
     import pandas as pd
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
     model = _model()
-    provider = tracer = None
-    if variant in ("spans", "both"):
-        from opentelemetry.sdk.trace import TracerProvider
-        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+    provider = TracerProvider()
+    logger = None
+    if variant == "floor":
 
+        class Nowhere(SpanExporter):
+            def export(self, spans: Any) -> Any:
+                return SpanExportResult.SUCCESS
+
+        provider.add_span_processor(BatchSpanProcessor(Nowhere()))
+    else:
+        import diaglab as dl
         from diaglab.otel import StoreSpanExporter
 
-        provider = TracerProvider()
         provider.add_span_processor(BatchSpanProcessor(StoreSpanExporter(store)))
-        tracer = provider.get_tracer("bench")
-    logger = None
-    if variant in ("logger", "both"):
-        import diaglab as dl
-
         logger = dl.Logger(store, model="paced")
         model = dl.instrument(model, logger)
-    rows = np.random.default_rng(2).normal(size=(1, 20)).tolist()
+    tracer = provider.get_tracer("bench")
+    values = np.random.default_rng(2).normal(size=(rows, 20)).round(4).tolist()
+    body = [dict(zip(FEATURES, r, strict=True)) for r in values]
 
-    def request() -> None:
-        frame = pd.DataFrame(rows, columns=FEATURES)
-        if tracer is not None:
-            with tracer.start_as_current_span("predict"):
-                model.predict_proba(frame)[:, 1].tolist()
-        else:
-            model.predict_proba(frame)[:, 1].tolist()
+    def request() -> dict[str, Any]:
+        frame = pd.DataFrame(body, columns=FEATURES)
+        with tracer.start_as_current_span("predict") as span:
+            scores = model.predict_proba(frame)[:, 1]
+            trace_id = f"{span.get_span_context().trace_id:032x}"
+        return {"trace_id": trace_id, "scores": scores.tolist()}
 
     for _ in range(100):
         request()
-    n = int(RATE * SECONDS)
+    if logger is not None:  # the writer's first segment imports what checking needs
+        logger.flush()
+
+    def threads() -> dict[str, float]:
+        return {
+            t.name: time.clock_gettime(time.pthread_getcpuclockid(t.ident))
+            for t in threading.enumerate()
+            if t.ident is not None
+        }
+
+    n = int(rate * SECONDS)
+    before = threads()
     cpu, start = time.process_time(), time.perf_counter()
     for k in range(n):
         request()
-        wait = start + (k + 1) / RATE - time.perf_counter()
+        wait = start + (k + 1) / rate - time.perf_counter()
         if wait > 0:
             time.sleep(wait)
+    during = {name: t - before.get(name, 0.0) for name, t in threads().items()}
     if logger is not None:
         logger.close()
-    if provider is not None:
-        provider.shutdown()
-    return {"cpu_us_per_call": round((time.process_time() - cpu) / n * 1e6, 1), "calls": n}
+    provider.shutdown()
+    per_thread = {name: round(t / n * 1e6, 1) for name, t in during.items() if t > 0}
+    return {
+        "cpu_us_per_call": round((time.process_time() - cpu) / n * 1e6, 1),
+        "calls": n,
+        "threads_us_per_call": per_thread,
+    }
 
 
 def hot_path(size: str, workdir: str) -> dict[str, Any]:
@@ -186,22 +223,64 @@ def hot_path(size: str, workdir: str) -> dict[str, Any]:
     return result
 
 
-def paced(size: str, workdir: str) -> dict[str, Any]:
+def ab(size: str, workdir: str) -> dict[str, Any]:
+    """Main's tree, this one and the OpenTelemetry floor run at the same time in each round (so
+    the machine's load is theirs alike), single-row and 100-row calls; per round each tree's CPU
+    per call over the floor's, medians of the rounds."""
     work = Path(workdir)
-    result: dict[str, Any] = {"case": "paced", "rate_per_s": RATE, "seconds": SECONDS}
-    for variant in ("bare", "logger", "spans", "both"):
-        for name, rev in TREES.items():
-            with tempfile.TemporaryDirectory(dir=work) as store:
-                result.setdefault(name, {})[variant] = _child(
-                    _source(rev, work), "paced", store, variant
-                )["cpu_us_per_call"]
+    result: dict[str, Any] = {"case": "ab", "seconds": SECONDS, "rounds": AB_ROUNDS, "rows": {}}
+    sources = {name: _source(rev, work) for name, rev in TREES.items()}
+    runs_of = {"floor": (sources["this change"], "floor")}
+    runs_of |= {name: (sources[name], "instrumented") for name in TREES}
+    for rows, rate in RATES.items():
+        runs: dict[str, list[dict[str, Any]]] = {name: [] for name in runs_of}
+        for _ in range(AB_ROUNDS):
+            with tempfile.TemporaryDirectory(dir=work) as stores:
+                started = {
+                    name: _start(src, "paced", f"{stores}/{k}", variant, str(rows), str(rate))
+                    for k, (name, (src, variant)) in enumerate(runs_of.items())
+                }
+                for name, proc in started.items():
+                    runs[name].append(_result(proc))
+        floors = [x["cpu_us_per_call"] for x in runs["floor"]]
+        out: dict[str, Any] = {
+            "rate_per_s": rate,
+            "floor_us": round(statistics.median(floors), 1),
+            "floor_rounds_us": floors,
+        }
+        for name in TREES:
+            cpu = [x["cpu_us_per_call"] for x in runs[name]]
+            out[name] = {
+                "cpu_us": round(statistics.median(cpu), 1),
+                "added_us": round(
+                    statistics.median(c - f for c, f in zip(cpu, floors, strict=True)), 1
+                ),
+                "over_floor": round(
+                    statistics.median(c / f for c, f in zip(cpu, floors, strict=True)), 3
+                ),
+                "rounds_us": cpu,
+                "threads_us": {
+                    thread: round(
+                        statistics.median(
+                            x["threads_us_per_call"].get(thread, 0.0) for x in runs[name]
+                        ),
+                        1,
+                    )
+                    for thread in runs[name][0]["threads_us_per_call"]
+                },
+            }
+        result["rows"][str(rows)] = out
     return result
+
+
+def trees_in(result: dict[str, Any]) -> list[str]:
+    return [t for t in TREES if t in result]
 
 
 def markdown_table(results: list[dict[str, Any]]) -> list[str]:
     lines: list[str] = []
     for r in results:
-        trees = [t for t in TREES if t in r]
+        trees = trees_in(r)
         if r["case"] == "hot_path":
             lines += [
                 "Hot path, CPU of the calling thread in µs per call (medians of "
@@ -227,19 +306,25 @@ def markdown_table(results: list[dict[str, Any]]) -> list[str]:
             lines.append("")
         else:
             lines += [
-                f"Paced like one service worker ({r['rate_per_s']} requests/s for "
-                f"{r['seconds']} s, one-row requests), CPU of the whole process (all threads, "
-                "final flush included) in µs per request:",
+                f"In-process A/B: the service's request body (JSON rows → DataFrame → "
+                f"`predict_proba` inside an OpenTelemetry span) paced like one uvicorn worker "
+                f"for {r['seconds']} s per run; CPU of the whole process (every thread, final "
+                f"flush included) in µs per call; {r['rounds']} rounds, each running the floor and "
+                "both trees at the same time; added and over the floor per round, then medians. "
+                "The floor is the same body with the span exported nowhere.",
                 "",
-                "| tree | bare | Logger + instrument | span into store | both | both / bare |",
-                "|---|---|---|---|---|---|",
+                "| rows/call | calls/s | floor µs | tree | instrumented µs | added by diaglab µs "
+                "| over the floor | per thread µs (median) |",
+                "|---|---|---|---|---|---|---|---|",
             ]
-            for t in trees:
-                v = r[t]
-                lines.append(
-                    f"| {t} | {v['bare']} | {v['logger']} | {v['spans']} | {v['both']} | "
-                    f"{round(v['both'] / v['bare'], 3)}x |"
-                )
+            for rows, v in r["rows"].items():
+                for t in trees_in(v):
+                    x = v[t]
+                    threads = ", ".join(f"{k} {u}" for k, u in x["threads_us"].items())
+                    lines.append(
+                        f"| {rows} | {v['rate_per_s']:.0f} | {v['floor_us']} | {t} | "
+                        f"{x['cpu_us']} | {x['added_us']} | {x['over_floor']}x | {threads} |"
+                    )
             lines.append("")
     return lines
 
@@ -247,7 +332,10 @@ def markdown_table(results: list[dict[str, Any]]) -> list[str]:
 if __name__ == "__main__":
     if sys.argv[1] == "_child":
         kind, store = sys.argv[2], sys.argv[3]
-        res = _hot(store) if kind == "hot" else _paced(store, sys.argv[4])
+        if kind == "hot":
+            res = _hot(store)
+        else:
+            res = _paced(store, sys.argv[4], int(sys.argv[5]), float(sys.argv[6]))
         print(json.dumps(res))
     else:
         print(json.dumps(globals()[sys.argv[1]](*sys.argv[2:])))

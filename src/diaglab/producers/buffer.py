@@ -123,6 +123,8 @@ class Chunk:
         usage: Usage | None = None,
     ) -> None:
         if isinstance(columns, Block):
+            if self.blocks:
+                columns = _shared_labels(columns, self.blocks[-1][1])
             self.blocks.append((self.n, columns))
         else:
             if self.blocks:
@@ -173,7 +175,7 @@ class Chunk:
         for _, block in self.blocks:
             if block.values.dtype != first.values.dtype:
                 return None
-            if block.labels is not first.labels and labels(block.labels) != names:
+            if not same_labels(block.labels, first.labels, names):
                 return None
         values = np.concatenate([block.values for _, block in self.blocks])
         import pandas as pd
@@ -262,6 +264,33 @@ def labels(index: pd.Index | tuple[str, ...]) -> list[str]:
     """Column labels as feature names (str)."""
     names = list(index) if isinstance(index, tuple) else index.to_numpy().tolist()
     return names if all(type(c) is str for c in names) else [str(c) for c in names]
+
+
+def _shared_labels(block: Block, previous: Block) -> Block:
+    """``block`` labelled by ``previous``'s labels object when the two are equal arrays (~1 µs):
+    a service's blocks then share one Index, which the writer compares by identity, and the
+    buffer keeps one Index per chunk instead of one per request."""
+    mine, theirs = block.labels, previous.labels
+    if mine is theirs or isinstance(mine, tuple) or isinstance(theirs, tuple):
+        return block
+    return Block(theirs, block.values) if mine.array.equals(theirs.array) else block
+
+
+def same_labels(
+    index: pd.Index | tuple[str, ...], first: pd.Index | tuple[str, ...], names: list[str]
+) -> bool:
+    """Whether ``index`` names the columns ``names`` (``first``'s labels). A service builds a
+    new Index per request: its values are compared as one array (~1 µs), not as Python
+    strings (~8 µs for 20 names)."""
+    if index is first:
+        return True
+    if (
+        not isinstance(index, tuple)
+        and not isinstance(first, tuple)
+        and index.array.equals(first.array)
+    ):
+        return True
+    return labels(index) == names
 
 
 def block_columns(block: Block) -> dict[str, list[Any]]:
