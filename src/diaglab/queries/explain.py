@@ -481,7 +481,9 @@ def explain_window(
         t = t.filter(t.model_version == scope.version)
     if sample is not None:
         t = t.order_by(t.prediction_id.hash()).limit(sample)
-    rows = t.to_pandas()
+    # the roles and the features only: the resource and trace columns would double the transfer
+    stored = [c for c in store.schema(model).columns.values() if c in t.columns]
+    rows = t.select(*[c for c in ROLE_COLUMNS if c in t.columns], *stored).to_pandas()
     parts = []
     for v, group in rows.groupby("model_version", sort=True):
         ex = ex_.explained(store, model, str(v), trust=trust)
