@@ -246,3 +246,38 @@ def test_the_model_is_loaded_before_a_prediction_is_opened(small):
         assert len(loaded) == 1
     finally:
         ins.close()
+
+
+def test_the_counterfactual_does_not_wait_for_the_days_drift_flags(small, monkeypatch):
+    import threading
+
+    from diaglab.explorers import inspector as module
+
+    store, ids = small
+    release = threading.Event()
+    explain = module.explain
+
+    def held(*args, **kwargs):
+        if "drift" not in kwargs:  # the flags' call (the card's is drift=False)
+            release.wait(60)
+        return explain(*args, **kwargs)
+
+    monkeypatch.setattr(module, "explain", held)
+    ins = dl.PredictionInspector(store, "m", prediction_id=ids[5])
+    try:
+        flags, cf = _client(ins, "drift flags"), _client(ins, "counterfactual")
+        for _ in range(6000):
+            if cf.fresh and cf.key is not None:
+                break
+            threading.Event().wait(0.01)
+        assert cf.fresh and not flags.fresh
+        assert ins.counterfactual_result is not None
+        assert (
+            ins.explanation is not None and ins.explanation.table["drifted_in_window"].isna().all()
+        )
+        release.set()
+        ins.wait(120)
+        assert ins.explanation.table["drifted_in_window"].notna().all()
+    finally:
+        release.set()
+        ins.close()

@@ -152,10 +152,17 @@ class PredictionInspector(Explorer):
                 rank=2,
             )
             self.client(
-                "context",
-                request=self._context_request,
-                run=self._run_context,
-                show=self._show_context,
+                "drift flags",
+                request=self._followup_request,
+                run=self._run_flags,
+                show=self._show_flags,
+                rank=2,
+            )
+            self.client(
+                "counterfactual",
+                request=self._counterfactual_request,
+                run=self._run_counterfactual,
+                show=self._show_counterfactual,
                 views=(self.counterfactual_html,),
                 rank=2,
             )
@@ -414,8 +421,7 @@ class PredictionInspector(Explorer):
         return explain(self._store, self.model, job.key, drift=False, trust=self.trust)
 
     def _show_card(self, ex: Explanation) -> None:
-        """Draw the card as soon as its explanation is ready; the day's drift flags, the
-        neighbours, the request's trace and a counterfactual (the context) fill it in after."""
+        """Draw the card's explanation; the day's drift flags and a counterfactual follow."""
         self.explanation, self.counterfactual_result = ex, None
         self.whatif = None
         self.whatif_result.value = ""
@@ -428,25 +434,34 @@ class PredictionInspector(Explorer):
         self._on_whatif_feature({"new": keep})
         self.status.value = f"prediction {html.escape(str(ex.prediction_id))}"
 
-    def _context_request(self) -> str | None:
+    def _followup_request(self) -> str | None:
+        """The prediction whose explanation is drawn (what the flags and counterfactual need)."""
         pid = self.prediction_id
         return pid if pid and self._shown() == pid else None
 
-    def _run_context(self, job: Job) -> tuple[Explanation, Counterfactual | None]:
-        store, model, pid, trust = self._store, self.model, job.key, self.trust
-        job.step(f"drift flags of {pid}")
-        flagged = explain(store, model, pid, trust=trust)  # SHAP from the cache, + flags
-        job.step(f"a counterfactual of {pid}")
-        cf = None
-        if flagged.threshold is not None:
-            cf = counterfactual(store, model, pid, trust=trust)
-        return flagged, cf
+    def _run_flags(self, job: Job) -> Explanation:
+        job.step(f"drift flags of {job.key}")
+        return explain(self._store, self.model, job.key, trust=self.trust)  # SHAP from the cache
 
-    def _show_context(self, result: tuple[Explanation, Counterfactual | None]) -> None:
-        flagged, cf = result
-        self.explanation, self.counterfactual_result = flagged, cf
+    def _show_flags(self, flagged: Explanation) -> None:
+        self.explanation = flagged
         if self.whatif is None:
             self._render_explanation(flagged)
+
+    def _counterfactual_request(self) -> tuple[str, bool] | None:
+        """The prediction shown and whether it has a decision to flip (a binary model's)."""
+        pid, ex = self._followup_request(), self.explanation
+        return None if pid is None or ex is None else (pid, ex.threshold is not None)
+
+    def _run_counterfactual(self, job: Job) -> Counterfactual | None:
+        pid, binary = job.key
+        if not binary:
+            return None
+        job.step(f"a counterfactual of {pid}")
+        return counterfactual(self._store, self.model, pid, trust=self.trust)
+
+    def _show_counterfactual(self, cf: Counterfactual | None) -> None:
+        self.counterfactual_result = cf
         self.counterfactual_html.value = _counterfactual_html(cf)
 
     def _run_neighbors(self, job: Job) -> pd.DataFrame:
