@@ -53,7 +53,8 @@ def worst_errors(store: Any, spec: WorstErrorsSpec) -> WorstErrors:
     out = t[error_of]
     t = t.filter(t.label.notnull() & out.notnull() & (t.prediction != t.label))
     t = t.mutate(error_size=(t.label - out).abs())
-    table = t.order_by([ibis.desc("error_size"), "prediction_id"]).limit(k).to_pandas()
+    ordered = t.order_by([ibis.desc("error_size"), "prediction_id"]).limit(k)
+    table = ordered.to_pyarrow().to_pandas()  # 20 rows: Ibis' own conversion costs ~1 ms more
     return WorstErrors(
         table=table,
         model=model,
