@@ -234,6 +234,8 @@ def test_the_header_and_neighbours_show_while_the_explanation_is_computed(small,
 
 
 def test_the_model_is_loaded_before_a_prediction_is_opened(small):
+    import threading
+
     from diaglab.queries import _explainers as ex_
 
     store, _ = small
@@ -241,7 +243,12 @@ def test_the_model_is_loaded_before_a_prediction_is_opened(small):
         ex_._MODELS.clear()
     ins = dl.PredictionInspector(store, "m").wait(120)
     try:
-        assert ins.prediction_id is None and ins.explanation is None
+        model = _client(ins, "model")  # a background view: wait() does not wait for it
+        for _ in range(12000):
+            if model.fresh:
+                break
+            threading.Event().wait(0.01)
+        assert model.fresh and ins.prediction_id is None and ins.explanation is None
         loaded = [key for key in ex_._MODELS if key[:3] == (str(store.path), "m", "v1")]
         assert len(loaded) == 1
     finally:

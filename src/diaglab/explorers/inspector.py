@@ -187,7 +187,7 @@ class PredictionInspector(Explorer):
                 request=lambda: (self.model, self.trust),
                 run=self._run_model,
                 show=lambda _loaded: None,
-                rank=3,
+                background=True,
             )
             if prediction_id is not None:
                 self.prediction_id = prediction_id
@@ -405,11 +405,11 @@ class PredictionInspector(Explorer):
     def _run_model(self, job: Job) -> bool:
         """Load the latest version's model and explainer (imports included, seconds the first
         time), so that opening a prediction does not wait for it. False when there is none to
-        load here; a model that cannot load says so when a card needs it."""
+        load here; a model that cannot load says so when a card needs it. A background view: it
+        starts when nothing else is queued or running, and nobody waits for it."""
         versions = self._store.model_versions(self.model)
         if not versions:
             return False
-        job.step("loading the model")
         try:
             ex_.explained(self._store, self.model, versions[-1], trust=self.trust)
         except DiaglabError:  # untrusted pickle, features never logged: the card's error
