@@ -15,8 +15,9 @@ brush → tab     Drift tab: drag across the over-time chart the drift window li
                 (another period each time)                 selected row's chart show the
                                                            header's new window, not "updating"
                                                            (the table: in "all tabs fresh")
-open prediction Slices tab: pick a row of the slice        the inspector's card is that
-                                                           prediction's (its status line)
+open prediction Slices tab: pick a row of the slice        the card's header names that
+                                                           prediction (its logged row and
+                                                           decision); "card": its explanation
 =============== ========================================== =====================================
 
 "All tabs fresh" is the first moment every view agrees with the header: no view "updating", no
@@ -120,6 +121,10 @@ HELPERS_JS = r"""() => {
                 .map(o => o.textContent.replace(/\u00a0/g, ' '));
             const stamps = opts.map(t => (t.match(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/) || [''])[0]);
             return stamps.every(s => s) && H.inWindow(stamps);
+        },
+        headerOf(pid) {  // the card's header: the prediction's logged row and decision
+            return text('.diaglab-inspector-summary').includes('prediction ' + pid + ' ') &&
+                !q('.diaglab-inspector.diaglab-updating-header');
         },
         cardOf(pid) {
             return text('.diaglab-inspector-status').trim() === 'prediction ' + pid &&
@@ -240,7 +245,8 @@ def open_prediction(page: Any, i: int, stale_after_s: float) -> dict[str, Any]:
     index = 1 + i % (len(labels) - 1)  # option 0 is "open a prediction…"
     pid = labels[index].replace("\xa0", " ").split(" · ")[0]  # "<id> · score <s>"
     preds = {
-        "first": f"H.cardOf({json.dumps(pid)})",
+        "first": f"H.headerOf({json.dumps(pid)})",
+        "card": f"H.cardOf({json.dumps(pid)})",
         "all": f"H.cardOf({json.dumps(pid)}) && H.contextDone() && H.quiet()",
     }
     return _measure(page, "change", preds, lambda: picker.select_option(index=index), stale_after_s)
@@ -292,13 +298,15 @@ def run_size(size: str, store: Path, repeat: int, timeout_s: float, stale_after_
 
 def _summary(name: str, size: str, runs: list[dict[str, Any]], opened_s: float) -> dict[str, Any]:
     def med(key: str) -> float | None:
-        values = [r[key] for r in runs if r[key] is not None]
+        values = [r[key] for r in runs if r.get(key) is not None]
         return round(statistics.median(values), 1) if len(values) == len(runs) else None
 
+    card = {"card_ms": med("card")} if "card" in runs[0] else {}
     return {
         "interaction": name,
         "size": size,
         "first_fresh_ms": med("first"),
+        **card,
         "all_fresh_ms": med("all"),
         "runs": runs,
         "open_to_ready_s": opened_s,

@@ -231,3 +231,32 @@ def test_every_view_of_a_panel_follows_a_sequence_of_selections(store: dl.Store)
         _check_scope(panel, store, second, SOUTH)
     finally:
         panel.close()
+
+
+def test_a_background_view_waits_for_every_other_job_and_nobody_waits_for_it() -> None:
+    store = FakeStore()
+    toy = Toy(store, slow=1, raise_on_interrupt=False).wait(30)
+    began, finish = threading.Event(), threading.Event()
+
+    def ahead(job: Job) -> str:
+        began.set()
+        assert finish.wait(30)
+        return "loaded"
+
+    toy.x = 1
+    assert toy.started.wait(30)  # a foreground query under way on one worker
+    loading = toy.client("ahead", request=lambda: "model", run=ahead, show=lambda _r: None,
+                         background=True)  # fmt: skip
+    toy.update()
+    assert not began.wait(0.3)  # the second worker is free, yet it does not start
+    toy.release.set()
+    assert began.wait(30)  # once nothing else is queued or running
+    toy.wait(30)  # returns while the background view still runs
+    assert not loading.fresh and not toy.busy and "diaglab-busy" not in toy._dom_classes
+    finish.set()
+    for _ in range(3000):
+        if loading.fresh:
+            break
+        threading.Event().wait(0.01)
+    assert loading.fresh and toy.shown == [0, 1]
+    toy.close()

@@ -170,3 +170,121 @@ def test_the_neighbours_table_sorts_by_a_header(inspector):
     shown = table.frame
     assert shown is not None and shown[column].is_monotonic_decreasing
     assert table.rows[0][table.columns.index(column)] == fmt.value(shown[column].iloc[0], digits=4)
+
+
+@pytest.mark.parametrize("threshold", [None, 0.3])
+def test_the_header_row_decides_as_explain_does_without_the_model(small, threshold):
+    from diaglab.queries.prediction_row import prediction_row
+
+    store, ids = small
+    for pid in [ids[0], ids[7], ids[150], ids[250]]:  # labelled and unlabelled
+        row = prediction_row(store, "m", pid, threshold=threshold)
+        ex = dl.explain(store, "m", pid, drift=False, threshold=threshold)
+        assert (row.decision, row.threshold, row.model_version) == (
+            ex.decision,
+            ex.threshold,
+            ex.model_version,
+        )
+        assert row.score == pytest.approx(ex.probability)
+        assert row.timestamp == ex.timestamp and fmt.label(row.label) == fmt.label(ex.label)
+        assert row.wrong == (ex.label is not None and ex.label != ex.decision)
+    with pytest.raises(dl.UnknownNameError, match="unknown prediction id 'nope'"):
+        prediction_row(store, "m", "nope")
+
+
+def _client(explorer, name):
+    return next(c for c in explorer.coordinator.clients if c.name == name)
+
+
+def test_the_header_and_neighbours_show_while_the_explanation_is_computed(small, monkeypatch):
+    import threading
+
+    from diaglab.explorers import inspector as module
+
+    store, _ = small
+    release = threading.Event()
+    explain = module.explain
+
+    def held(*args, **kwargs):
+        release.wait(60)
+        return explain(*args, **kwargs)
+
+    monkeypatch.setattr(module, "explain", held)
+    ins = dl.PredictionInspector(store, "m").wait(120)
+    try:
+        wrong = ins.worst_picker.options[1][1]
+        ins.prediction_id = wrong
+        header, neighbours = _client(ins, "header"), _client(ins, "neighbours")
+        for _ in range(6000):
+            if header.fresh and neighbours.fresh:
+                break
+            threading.Event().wait(0.01)
+        assert header.fresh and neighbours.fresh and not _client(ins, "prediction").fresh
+        assert ins.explanation is None and ins.row is not None and ins.row.prediction_id == wrong
+        assert f"prediction <b>{wrong}</b>" in ins.summary.value
+        assert "decision <b>" in ins.summary.value and "(wrong)" in ins.summary.value
+        assert ins.neighbors is not None and len(ins.neighbors) == ins.k
+        release.set()
+        ins.wait(120)
+        assert ins.explanation is not None and ins.explanation.prediction_id == wrong
+        assert f"prediction <b>{wrong}</b>" in ins.summary.value and "SHAP" in ins.summary.value
+    finally:
+        release.set()
+        ins.close()
+
+
+def test_the_model_is_loaded_before_a_prediction_is_opened(small):
+    import threading
+
+    from diaglab.queries import _explainers as ex_
+
+    store, _ = small
+    with ex_._LOCK:
+        ex_._MODELS.clear()
+    ins = dl.PredictionInspector(store, "m").wait(120)
+    try:
+        model = _client(ins, "model")  # a background view: wait() does not wait for it
+        for _ in range(12000):
+            if model.fresh:
+                break
+            threading.Event().wait(0.01)
+        assert model.fresh and ins.prediction_id is None and ins.explanation is None
+        loaded = [key for key in ex_._MODELS if key[:3] == (str(store.path), "m", "v1")]
+        assert len(loaded) == 1
+    finally:
+        ins.close()
+
+
+def test_the_counterfactual_does_not_wait_for_the_days_drift_flags(small, monkeypatch):
+    import threading
+
+    from diaglab.explorers import inspector as module
+
+    store, ids = small
+    release = threading.Event()
+    explain = module.explain
+
+    def held(*args, **kwargs):
+        if "drift" not in kwargs:  # the flags' call (the card's is drift=False)
+            release.wait(60)
+        return explain(*args, **kwargs)
+
+    monkeypatch.setattr(module, "explain", held)
+    ins = dl.PredictionInspector(store, "m", prediction_id=ids[5])
+    try:
+        flags, cf = _client(ins, "drift flags"), _client(ins, "counterfactual")
+        for _ in range(6000):
+            if cf.fresh and cf.key is not None:
+                break
+            threading.Event().wait(0.01)
+        assert cf.fresh and not flags.fresh
+        assert ins.counterfactual_result is not None
+        assert (
+            ins.explanation is not None and ins.explanation.table["drifted_in_window"].isna().all()
+        )
+        release.set()
+        ins.wait(120)
+        assert ins.explanation.table["drifted_in_window"].notna().all()
+    finally:
+        release.set()
+        ins.close()

@@ -1,64 +1,28 @@
 -- [1/1]
 SELECT
-  "t2"."prediction_id",
-  "t2"."timestamp",
-  "t2"."model_version",
-  "t2"."score",
-  "t2"."prediction",
-  "t2"."label",
-  "t2"."error_size"
-FROM (
-  SELECT
-    "t0"."prediction_id",
-    "t0"."timestamp",
-    "t0"."model_version",
-    CASE
-      WHEN "t0"."score" IS NULL
-      THEN "t0"."prediction"
-      ELSE CAST("t0"."score" >= 0.5 AS DOUBLE)
-    END AS "prediction",
-    "t0"."score",
-    "t0"."latency_ms",
-    "t0"."trace_id",
-    "t0"."error",
-    "t0"."metadata",
-    "t0"."label",
-    "t0"."label_timestamp",
-    "t0"."cpu_ms",
-    "t0"."wall_ms",
-    "t0"."rss_peak_mb",
-    "t0"."rss_peak_delta_mb",
-    "t0"."gpu_memory_mb",
-    "t0"."gpu_utilization",
-    "t0"."batch_rows",
-    "t0"."input_values",
-    "t0"."age",
-    "t0"."income",
-    "t0"."debt_to_income",
-    "t0"."credit_utilization",
-    "t0"."loan_amount",
-    "t0"."loan_term_months",
-    "t0"."num_credit_lines",
-    "t0"."employment_years",
-    "t0"."region",
-    "t0"."employment",
-    "t0"."purpose",
-    "t0"."channel",
-    "t0"."home_ownership",
-    ABS("t0"."label" - "t0"."score") AS "error_size"
-  FROM "main"."credit" AS "t0"
-  WHERE
-    "t0"."timestamp" >= MAKE_TIMESTAMPTZ(2026, 2, 10, 0, 0, 0.0, 'UTC')
-    AND "t0"."timestamp" < MAKE_TIMESTAMPTZ(2026, 3, 2, 0, 0, 0.0, 'UTC')
-    AND NOT "t0"."label" IS NULL
-    AND NOT "t0"."score" IS NULL
-    AND CASE
-      WHEN "t0"."score" IS NULL
-      THEN "t0"."prediction"
-      ELSE CAST("t0"."score" >= 0.5 AS DOUBLE)
-    END <> "t0"."label"
-  ORDER BY
-    ABS("t0"."label" - "t0"."score") DESC,
-    "t0"."prediction_id" ASC
-  LIMIT 5
-) AS "t2"
+  "t0"."prediction_id",
+  "t0"."timestamp",
+  "t0"."model_version",
+  "t0"."score",
+  CASE
+    WHEN "t0"."score" IS NULL
+    THEN "t0"."prediction"
+    ELSE CAST("t0"."score" >= 0.5 AS DOUBLE)
+  END AS "prediction",
+  "t0"."label",
+  ABS("t0"."label" - "t0"."score") AS "error_size"
+FROM "main"."credit" AS "t0"
+WHERE
+  "t0"."timestamp" >= MAKE_TIMESTAMPTZ(2026, 2, 10, 0, 0, 0.0, 'UTC')
+  AND "t0"."timestamp" < MAKE_TIMESTAMPTZ(2026, 3, 2, 0, 0, 0.0, 'UTC')
+  AND NOT "t0"."label" IS NULL
+  AND NOT "t0"."score" IS NULL
+  AND CASE
+    WHEN "t0"."score" IS NULL
+    THEN "t0"."prediction"
+    ELSE CAST("t0"."score" >= 0.5 AS DOUBLE)
+  END <> "t0"."label"
+ORDER BY
+  ABS("t0"."label" - "t0"."score") DESC,
+  "t0"."prediction_id" ASC
+LIMIT 5

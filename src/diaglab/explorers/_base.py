@@ -285,7 +285,11 @@ class Explorer(w.VBox):
 
     def _lifecycle_changed(self) -> None:
         """Show which views are updating (called by the coordinator, under its lock)."""
-        mine = [c for c in self.coordinator.clients if c.owner is self and c.key is not None]
+        mine = [
+            c
+            for c in self.coordinator.clients
+            if c.owner is self and c.key is not None and not c.background
+        ]
         stale = [c for c in mine if not c.fresh and not c.failed]
         if stale:
             self.progress.max = max(len(mine), 1)

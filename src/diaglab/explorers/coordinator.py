@@ -121,6 +121,9 @@ class Client:
     preview : bool
         A cheap early answer that another client of the same explorer also delivers (and then
         settles, see :meth:`Coordinator.settle`): out of focus it waits for those and is not run.
+    background : bool
+        Work ahead of need that draws nothing (loading a model): it starts only while no other
+        job is queued or running, and nobody waits for it (:meth:`Coordinator.busy`).
     """
 
     def __init__(
@@ -135,11 +138,12 @@ class Client:
         views: Sequence[Any] = (),
         rank: int = 0,
         preview: bool = False,
+        background: bool = False,
     ) -> None:
         self.owner, self.name = owner, name
         self.request, self.run, self.show, self.clear = request, run, show, clear
         self.views = tuple(views)
-        self.rank, self.preview = rank, preview
+        self.rank, self.preview, self.background = rank, preview, background
         self.slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
         for view in self.views:
             view.add_class(f"{VIEW}-{self.slug}")
@@ -417,6 +421,8 @@ class Coordinator:
             if self._closed:
                 return None
             ready = [j for j in self._queue if j.client not in self._running and not self._waits(j)]
+            if any(not j.client.background for j in [*self._queue, *self._running.values()]):
+                ready = [j for j in ready if not j.client.background]
             if any(self._focused(j) for j in [*ready, *self._running.values()]):
                 # the active tab's views take both cores while any of them waits
                 ready = [j for j in ready if self._focused(j)]
@@ -511,7 +517,7 @@ class Coordinator:
             return any(self._pending(c) for c in self._clients if owner is None or c.owner is owner)
 
     def _pending(self, c: Client) -> bool:
-        return c in self._running or (not c.fresh and not c.failed)
+        return not c.background and (c in self._running or (not c.fresh and not c.failed))
 
     def wait(self, owner: Any = None, timeout: float | None = None) -> Coordinator:
         """Submit what is stale, then block until every client (of ``owner``, or all) is fresh

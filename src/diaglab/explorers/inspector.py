@@ -7,9 +7,12 @@ reference percentiles and flags, the nearest reference neighbours, what-if contr
 more values, see the prediction and the waterfall update), the counterfactual, and the request's
 trace: its spans as a waterfall (the TraceExplorer's chart), or why there is none.
 
-The card is drawn as soon as the explanation is ready; the day's drift flags, the neighbours, the
-trace and the counterfactual take longer (the day's drift alone is a query over that day) and fill
-it in from the side lane a moment later.
+Each part of the card is its own view, drawn when its query returns: first the header (the row the
+service logged: time, version, score, decision at the threshold, label; one point lookup, no model),
+then the explanation (SHAP and the reference context), the nearest reference cases and the request's
+trace beside it, and last what needs the explanation: the day's drift flags (a query over that day)
+and the counterfactual. The model and its explainer are loaded while nothing else waits (the
+``model`` view, which shows nothing), so the first card does not wait for their import.
 """
 
 from __future__ import annotations
@@ -25,14 +28,16 @@ from diaglab import format as fmt
 from diaglab.charts.explain import feature_table_html, waterfall_chart
 from diaglab.charts.traces import trace_summary_html
 from diaglab.charts.traces import waterfall_chart as trace_waterfall
-from diaglab.errors import InputError
+from diaglab.errors import DiaglabError, InputError
 from diaglab.explorers._base import Explorer, checked_where, enable_offline_charts, resolve_model
 from diaglab.explorers._controls import shared_doc, text_box, vega_chart
 from diaglab.explorers._table import Table
 from diaglab.explorers._windows import WindowTrait
 from diaglab.explorers.coordinator import Job
+from diaglab.queries import _explainers as ex_
 from diaglab.queries.explain import Explanation
 from diaglab.queries.filters import Slice
+from diaglab.queries.prediction_row import PredictionRow, prediction_row
 from diaglab.queries.traces import Trace, prediction_trace
 from diaglab.queries.whatif import Counterfactual, WhatIf
 from diaglab.queries.window import Window
@@ -65,6 +70,8 @@ class PredictionInspector(Explorer):
     ----------
     prediction_id : str or None (trait)
         The prediction shown; setting it opens its card.
+    row : PredictionRow or None
+        The logged row of the prediction whose header is shown.
     explanation, whatif, counterfactual_result : the latest results (None until computed).
     """
 
@@ -103,6 +110,7 @@ class PredictionInspector(Explorer):
         self.trust = trust
         self.k = k
         self.worst = worst
+        self.row: PredictionRow | None = None
         self.explanation: Explanation | None = None
         self.whatif: WhatIf | None = None
         self.counterfactual_result: Counterfactual | None = None
@@ -111,19 +119,51 @@ class PredictionInspector(Explorer):
         """The worst errors listed (of ``window`` and ``where``), None before the first."""
         self._build_widgets()
         try:
+            opened = lambda: self.prediction_id or None  # noqa: E731 - one request, four views
             self.client(
-                "prediction",
-                request=lambda: self.prediction_id or None,
-                run=self._run_card,
-                show=self._show_card,
-                views=(self.summary, self.chart, self.table),
+                "header",
+                request=opened,
+                run=lambda job: prediction_row(self._store, self.model, job.key),
+                show=self._show_header,
+                views=(self.summary,),
+                rank=-1,
             )
             self.client(
-                "context",
-                request=self._context_request,
-                run=self._run_context,
-                show=self._show_context,
-                views=(self.neighbors_html, self.counterfactual_html, self.trace),
+                "prediction",
+                request=opened,
+                run=self._run_card,
+                show=self._show_card,
+                views=(self.chart, self.table),
+            )
+            self.client(
+                "neighbours",
+                request=opened,
+                run=self._run_neighbors,
+                show=self._show_neighbors,
+                views=(self.neighbors_html,),
+                rank=1,
+            )
+            self.client(
+                "request trace",
+                request=opened,
+                run=lambda job: prediction_trace(self._store, self.model, job.key),
+                show=lambda traced: self._render_trace(*traced),
+                views=(self.trace,),
+                rank=2,
+            )
+            self.client(
+                "drift flags",
+                request=self._followup_request,
+                run=self._run_flags,
+                show=self._show_flags,
+                rank=2,
+            )
+            self.client(
+                "counterfactual",
+                request=self._counterfactual_request,
+                run=self._run_counterfactual,
+                show=self._show_counterfactual,
+                views=(self.counterfactual_html,),
                 rank=2,
             )
             self.client(
@@ -141,6 +181,13 @@ class PredictionInspector(Explorer):
                 show=self._show_worst,
                 views=(self.worst_picker,),
                 rank=1,
+            )
+            self.client(
+                "model",
+                request=lambda: (self.model, self.trust),
+                run=self._run_model,
+                show=lambda _loaded: None,
+                background=True,
             )
             if prediction_id is not None:
                 self.prediction_id = prediction_id
@@ -265,6 +312,11 @@ class PredictionInspector(Explorer):
         if self.id_text.value != (pid or ""):
             self.id_text.value = pid or ""
         self._edits = {}
+        # the neighbours and the counterfactual say they are coming (the bench waits for it)
+        self.neighbors, self.counterfactual_result = None, None
+        self.neighbors_html.empty = "finding similar reference cases…"
+        self.neighbors_html.clear()
+        self.counterfactual_html.value = _PENDING.format("searching a counterfactual")
         self.update()
 
     @traitlets.observe("window", "where")
@@ -345,19 +397,35 @@ class PredictionInspector(Explorer):
         """The prediction whose card is drawn, or None."""
         return None if self.explanation is None else self.explanation.prediction_id
 
+    def _show_header(self, row: PredictionRow) -> None:
+        self.row = row
+        if self._shown() != row.prediction_id:  # else the card's summary already says it all
+            self.summary.value = _header_html(row)
+
+    def _run_model(self, job: Job) -> bool:
+        """Load the latest version's model and explainer (imports included, seconds the first
+        time), so that opening a prediction does not wait for it. False when there is none to
+        load here; a model that cannot load says so when a card needs it. A background view: it
+        starts when nothing else is queued or running, and nobody waits for it."""
+        versions = self._store.model_versions(self.model)
+        if not versions:
+            return False
+        try:
+            ex_.explained(self._store, self.model, versions[-1], trust=self.trust)
+        except DiaglabError:  # untrusted pickle, features never logged: the card's error
+            return False
+        return True
+
     def _run_card(self, job: Job) -> Explanation:
         job.step(f"explaining {job.key}")
         return explain(self._store, self.model, job.key, drift=False, trust=self.trust)
 
     def _show_card(self, ex: Explanation) -> None:
-        """Draw the card as soon as its explanation is ready; the day's drift flags, the
-        neighbours, the request's trace and a counterfactual (the context) fill it in after."""
-        self.explanation, self.neighbors, self.counterfactual_result = ex, None, None
+        """Draw the card's explanation; the day's drift flags and a counterfactual follow."""
+        self.explanation, self.counterfactual_result = ex, None
         self.whatif = None
         self.whatif_result.value = ""
         self._render_explanation(ex)
-        self.neighbors_html.empty = "finding similar reference cases…"
-        self.neighbors_html.clear()
         self.counterfactual_html.value = _PENDING.format("searching a counterfactual")
         feats = ex.top
         keep = self.whatif_feature.value if self.whatif_feature.value in feats else feats[0]
@@ -366,33 +434,44 @@ class PredictionInspector(Explorer):
         self._on_whatif_feature({"new": keep})
         self.status.value = f"prediction {html.escape(str(ex.prediction_id))}"
 
-    def _context_request(self) -> str | None:
+    def _followup_request(self) -> str | None:
+        """The prediction whose explanation is drawn (what the flags and counterfactual need)."""
         pid = self.prediction_id
         return pid if pid and self._shown() == pid else None
 
-    def _run_context(self, job: Job) -> tuple[Explanation, tuple[Trace | None, str], Any, Any]:
-        store, model, pid, trust = self._store, self.model, job.key, self.trust
-        job.step(f"drift flags, neighbours and trace of {pid}")
-        flagged = explain(store, model, pid, trust=trust)  # SHAP from the cache, + flags
-        traced = prediction_trace(store, model, pid)
-        near = neighbors(store, model, pid, k=self.k, trust=trust).table
-        job.step(f"a counterfactual of {pid}")
-        cf = None
-        if flagged.threshold is not None:
-            cf = counterfactual(store, model, pid, trust=trust)
-        return flagged, traced, near, cf
+    def _run_flags(self, job: Job) -> Explanation:
+        job.step(f"drift flags of {job.key}")
+        return explain(self._store, self.model, job.key, trust=self.trust)  # SHAP from the cache
 
-    def _show_context(
-        self, result: tuple[Explanation, tuple[Trace | None, str], pd.DataFrame, Any]
-    ) -> None:
-        flagged, traced, near, cf = result
-        self.explanation, self.neighbors, self.counterfactual_result = flagged, near, cf
+    def _show_flags(self, flagged: Explanation) -> None:
+        self.explanation = flagged
         if self.whatif is None:
             self._render_explanation(flagged)
+
+    def _counterfactual_request(self) -> tuple[str, bool] | None:
+        """The prediction shown and whether it has a decision to flip (a binary model's)."""
+        pid, ex = self._followup_request(), self.explanation
+        return None if pid is None or ex is None else (pid, ex.threshold is not None)
+
+    def _run_counterfactual(self, job: Job) -> Counterfactual | None:
+        pid, binary = job.key
+        if not binary:
+            return None
+        job.step(f"a counterfactual of {pid}")
+        return counterfactual(self._store, self.model, pid, trust=self.trust)
+
+    def _show_counterfactual(self, cf: Counterfactual | None) -> None:
+        self.counterfactual_result = cf
+        self.counterfactual_html.value = _counterfactual_html(cf)
+
+    def _run_neighbors(self, job: Job) -> pd.DataFrame:
+        job.step(f"neighbours of {job.key}")
+        return neighbors(self._store, self.model, job.key, k=self.k, trust=self.trust).table
+
+    def _show_neighbors(self, near: pd.DataFrame) -> None:
+        self.neighbors = near
         self.neighbors_html.empty = "no reference rows"
         self.neighbors_html.show(near.drop(columns=["segment"], errors="ignore"))
-        self.counterfactual_html.value = _counterfactual_html(cf)
-        self._render_trace(*traced)
 
     def _whatif_request(self) -> tuple[str, tuple[tuple[str, Any], ...]] | None:
         pid = self.prediction_id
@@ -486,6 +565,22 @@ def _changes(changes: Any) -> str:
     return ", ".join(f"{k} = {fmt.value(v, digits=4)}" for k, v in dict(changes).items())
 
 
+def _header_html(row: PredictionRow) -> str:
+    """The card's first line, from the logged row alone (the explanation adds the rest)."""
+    score = "" if row.score is None else f"score <b>{fmt.number(row.score)}</b> · "
+    label = "not arrived" if row.label is None else fmt.label(row.label)
+    cut = "" if row.threshold is None else f" at threshold <b>{row.threshold:.2f}</b>"
+    flag = " <span style='color:#c0392b'>(wrong)</span>" if row.wrong else ""
+    when = "" if row.timestamp is None else f" · {row.timestamp:%Y-%m-%d %H:%M} UTC"
+    decision = fmt.label(row.decision) if row.task != "regression" else fmt.number(row.decision)
+    return (
+        f"<div class='diaglab-inspector-prediction'>prediction "
+        f"<b>{html.escape(row.prediction_id)}</b> · <b>{html.escape(row.model)}</b> "
+        f"{html.escape(row.model_version)}{when}<br>{score}decision <b>{html.escape(decision)}"
+        f"</b>{cut} · label {html.escape(label)}{flag} · <i>explaining…</i></div>"
+    )
+
+
 def _summary_html(ex: Explanation, *, what_if: bool = False) -> str:
     prob = "" if ex.probability is None else f"probability <b>{fmt.number(ex.probability)}</b> · "
     label = "not arrived" if ex.label is None else fmt.label(ex.label)
@@ -494,9 +589,11 @@ def _summary_html(ex: Explanation, *, what_if: bool = False) -> str:
     flag = " <span style='color:#c0392b'>(wrong)</span>" if wrong and not what_if else ""
     when = "" if ex.timestamp is None else f" · {ex.timestamp:%Y-%m-%d %H:%M} UTC"
     who = "what-if of " if what_if else ""
+    pid = html.escape(str(ex.prediction_id))
     return (
-        f"<div class='diaglab-inspector-prediction'>{who}<b>{html.escape(ex.model)}</b> "
-        f"{html.escape(ex.model_version)}{when}<br>{prob}decision <b>{ex.decision}</b>{cut} · "
+        f"<div class='diaglab-inspector-prediction'>{who}prediction <b>{pid}</b> · "
+        f"<b>{html.escape(ex.model)}</b> {html.escape(ex.model_version)}{when}<br>{prob}"
+        f"decision <b>{ex.decision}</b>{cut} · "
         f"label {html.escape(label)}{flag} · {html.escape(ex.output_space)} "
         f"{fmt.number(ex.prediction)} = base {fmt.number(ex.base_value)} + "
         f"SHAP{_slices_html(ex)}</div>"

@@ -19,11 +19,12 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from diaglab.errors import InputError, UnknownNameError
+from diaglab.errors import InputError
 from diaglab.queries import _explainers as ex_
 from diaglab.queries import found_slices
 from diaglab.queries.drift import DriftReport
 from diaglab.queries.filters import where as apply_where
+from diaglab.queries.prediction_row import fetch_row
 from diaglab.queries.result import Result
 from diaglab.queries.timegrid import Freq
 from diaglab.queries.window import Window
@@ -102,26 +103,6 @@ class Explanation(Result):
             + f", decision {self.decision}, label {self.label}"
         )
         return head + self.table.to_html(index=False)
-
-
-def fetch_row(store: Any, model: str, prediction_id: str) -> pd.DataFrame:
-    """The logged row of one prediction (a one-row DataFrame); clear error when unknown."""
-    store.schema(model)
-    if not isinstance(prediction_id, str) or not prediction_id:
-        raise InputError(f"a prediction id is a non-empty string, not {prediction_id!r}")
-
-    def fetch() -> pd.DataFrame:
-        t = store.table(model)
-        return t.filter(t.prediction_id == prediction_id).limit(1).to_pandas()
-
-    # memoised until the store ingests anything (a label may arrive): a card reopens instantly
-    row = store.memo(("explain-row", model, prediction_id), fetch).copy()
-    if row.empty:
-        raise UnknownNameError(
-            f"unknown prediction id {prediction_id!r} for model {model!r} "
-            "(check the id, the model name, or call store.refresh() if it was logged elsewhere)"
-        )
-    return row
 
 
 def reference_version(store: Any, model: str, version: str) -> str:
@@ -500,7 +481,9 @@ def explain_window(
         t = t.filter(t.model_version == scope.version)
     if sample is not None:
         t = t.order_by(t.prediction_id.hash()).limit(sample)
-    rows = t.to_pandas()
+    # the roles and the features only: the resource and trace columns would double the transfer
+    stored = [c for c in store.schema(model).columns.values() if c in t.columns]
+    rows = t.select(*[c for c in ROLE_COLUMNS if c in t.columns], *stored).to_pandas()
     parts = []
     for v, group in rows.groupby("model_version", sort=True):
         ex = ex_.explained(store, model, str(v), trust=trust)

@@ -23,12 +23,12 @@ from diaglab.queries import _explainers as ex_
 from diaglab.queries.explain import (
     _reference_of,
     as_text,
-    fetch_row,
     probe,
     probe_value,
     reference_version,
     schema_key,
 )
+from diaglab.queries.prediction_row import fetch_row
 from diaglab.queries.result import Result
 from diaglab.store.compiled import fetch_over
 from diaglab.store.schema import feature_column

@@ -12,6 +12,7 @@ from diaglab.queries.filters import where as apply_where
 from diaglab.queries.scope import scoped_table
 
 PAGE_SIZE = 20
+TOTAL = "_diaglab_total"
 
 
 def row_error(table: Any, task: str) -> Any:
@@ -54,7 +55,6 @@ def slice_rows(
     table, _ = scoped_table(store, model, window, where, version)
     table = apply_where(table, slice)
     err = row_error(table, task)
-    total = int(table.count().to_pyarrow().as_py())
     roles = ["prediction_id", "timestamp", "model_version", "prediction", "score", "label"]
     # features by their stored columns: the feature "score" is "feature:score" beside the score
     extra = [c for c in (schema.columns.get(c, c) for c in columns or []) if c not in roles]
@@ -74,4 +74,8 @@ def slice_rows(
         .select(*shown)
         .limit(page_size, offset=page * page_size)
     )
-    return ordered.to_pyarrow().to_pandas(), total
+    # the count rides along as a scalar subquery: one round trip to the engine, not two
+    rows = ordered.mutate(**{TOTAL: table.count().as_scalar()}).to_pyarrow().to_pandas()
+    if rows.empty:  # a page past the end: no row to carry the count
+        return rows.drop(columns=TOTAL), int(table.count().to_pyarrow().as_py())
+    return rows.drop(columns=TOTAL), int(rows[TOTAL].iloc[0])

@@ -46,17 +46,15 @@ def worst_errors(store: Any, spec: WorstErrorsSpec) -> WorstErrors:
     if schema.task == "multiclass":
         raise InputError("worst errors need a score: binary and regression models only")
     t, _ = scoped_table(store, model, scope.window, scope.where, scope.version, scope.threshold)
+    keep = ["prediction_id", "timestamp", "model_version", "score", "prediction", "label"]
+    # the columns kept first: each step below on the store's ~40 columns costs Ibis ~1 ms
+    t = t.select(*keep)
     error_of = "prediction" if schema.task == "regression" else "score"
     out = t[error_of]
     t = t.filter(t.label.notnull() & out.notnull() & (t.prediction != t.label))
     t = t.mutate(error_size=(t.label - out).abs())
-    keep = ["prediction_id", "timestamp", "model_version", "score", "prediction", "label"]
-    table = (
-        t.order_by([ibis.desc("error_size"), "prediction_id"])
-        .limit(k)
-        .select(*keep, "error_size")
-        .to_pandas()
-    )
+    ordered = t.order_by([ibis.desc("error_size"), "prediction_id"]).limit(k)
+    table = ordered.to_pyarrow().to_pandas()  # 20 rows: Ibis' own conversion costs ~1 ms more
     return WorstErrors(
         table=table,
         model=model,
