@@ -43,6 +43,14 @@ def _sort_key(values: pd.Series) -> pd.Series:
     return values.map(lambda v: None if v is None or v is pd.NA else str(v).lower())
 
 
+def next_sort(sort: tuple[str, str], column: str, *, numeric: bool) -> tuple[str, str]:
+    """A header click on ``column``: the other direction of the same column, else numbers
+    largest first and text A→Z (what ``_table.js`` does in the browser)."""
+    if sort[0] == column:
+        return (column, ASCENDING if sort[1] == DESCENDING else DESCENDING)
+    return (column, DESCENDING if numeric else ASCENDING)
+
+
 def is_numeric(values: pd.Series) -> bool:
     """Right-aligned, and sorted largest first on a first click."""
     return bool(pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values))
