@@ -240,9 +240,7 @@ def metric_panel(
                 scale=alt.Scale(domain=kinds, range=[DASHES[k] for k in kinds]),
                 # a legend lists the kinds this metric has, and only when there are two
                 legend=(
-                    dash_legend(orient="top", direction="horizontal")
-                    if len(kinds) > 1
-                    else None
+                    dash_legend(orient="top", direction="horizontal") if len(kinds) > 1 else None
                 ),
             ),
             detail="kind:N",
