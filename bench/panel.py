@@ -109,11 +109,9 @@ HELPERS_JS = r"""() => {
             return !!w && text('.diaglab-slices-selected').includes(w[0] + ' .. ' + w[1]) &&
                 !q('.diaglab-slices.diaglab-updating-rows');
         },
-        worstInWindow() {
-            const opts = qa('.diaglab-inspector-worst select option')
-                .map(o => o.textContent.replace(/\u00a0/g, ' '))
-                .filter(t => t.includes(' · '));
-            return H.inWindow(opts.map(t => t.split(' · ')[1]));
+        worstInWindow() {  // the worst errors' table: a pick button, the id, the time, …
+            return H.inWindow(qa('.diaglab-inspector-worst tbody tr')
+                .map(tr => tr.querySelectorAll('td')[2].textContent.trim()));
         },
         tracesInWindow() {
             const opts = qa('.diaglab-trace-list select option')

@@ -367,7 +367,7 @@ def disparity_rows(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def verdict(rec: dict[str, Any]) -> str:
+def verdict(rec: dict[Any, Any]) -> str:
     """``within 0.1``, ``over 0.1`` or why it is unknown: the claim ``difference <= bound``."""
     bound = fmt.number(rec.get("max_difference"))
     within = rec.get("within")
