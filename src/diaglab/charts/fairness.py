@@ -128,7 +128,7 @@ def disparity_time_chart(
     ]
     base = alt.Chart(data).encode(x=alt.X("window_start:T", title=None, scale=INSIDE))
     band = base.mark_area(opacity=0.18, color="#2ca02c").encode(
-        y=alt.Y("band_low:Q", title="difference between groups", scale=INSIDE), y2="band_high:Q"
+        y=alt.Y("band_low:Q", title="difference", scale=INSIDE), y2="band_high:Q"
     )
     interval = base.mark_rule(color="#888").encode(y="difference_lower:Q", y2="difference_upper:Q")
     line = base.mark_line(point=True).encode(

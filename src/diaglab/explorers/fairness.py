@@ -274,7 +274,8 @@ class FairnessExplorer(ScopedExplorer):
             self.time_chart.chart = disparity_time_chart(
                 self._over_time.table,
                 title=f"disparities per {self._over_time.freq} window",
-                subtitle="green: alert band (baseline windows); red: alerts",
+                subtitle="difference: the highest group's value minus the lowest's; "
+                "green: alert band (baseline windows); red: alerts",
             )
 
     def _show_status(self) -> None:
