@@ -23,7 +23,7 @@ import pandas as pd
 import traitlets
 
 from diaglab import format as fmt
-from diaglab.charts.explain import feature_table_html, waterfall_chart
+from diaglab.charts.explain import feature_table_html, space_label, waterfall_chart
 from diaglab.charts.traces import trace_summary_html
 from diaglab.charts.traces import waterfall_chart as trace_waterfall
 from diaglab.errors import InputError
@@ -396,7 +396,11 @@ class PredictionInspector(Explorer):
         if self.whatif is None:
             self._render_explanation(flagged)
         self.neighbors_html.empty = "no reference rows"
-        self.neighbors_html.show(near.drop(columns=["segment"], errors="ignore"))
+        self.neighbors_html.show(
+            near.drop(columns=["segment"], errors="ignore").rename(
+                columns={"model_version": "version"}
+            )
+        )
         self.counterfactual_html.value = _counterfactual_html(cf)
         self._render_trace(*traced)
 
@@ -503,7 +507,7 @@ def _summary_html(ex: Explanation, *, what_if: bool = False) -> str:
     return (
         f"<div class='diaglab-inspector-prediction'>{who}<b>{html.escape(ex.model)}</b> "
         f"{html.escape(ex.model_version)}{when}<br>{prob}decision <b>{ex.decision}</b>{cut} · "
-        f"label {html.escape(label)}{flag} · {html.escape(ex.output_space)} "
+        f"label {html.escape(label)}{flag} · {html.escape(space_label(ex.output_space))} "
         f"{fmt.number(ex.prediction)} = base {fmt.number(ex.base_value)} + "
         f"SHAP{_slices_html(ex)}</div>"
     )
