@@ -32,7 +32,7 @@ def text_box(
         description=description,
         placeholder=placeholder,
         continuous_update=False,
-        layout=w.Layout(width=width),
+        layout=w.Layout(width=width, max_width="100%"),  # no wider than a narrow box
         style={"description_width": label_width},
     )
 
