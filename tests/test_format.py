@@ -63,3 +63,12 @@ def test_labels_and_cells():
 def test_vega_formats_trim_zeros_and_never_print_six_decimals():
     # d3-format's bare "%" prints 0.000000%; every percentage axis uses VEGA_PERCENT
     assert "~" in fmt.VEGA_PERCENT and "~" in fmt.VEGA_NUMBER and "," in fmt.VEGA_NUMBER
+
+
+def test_diaglab_columns_read_as_words_and_features_keep_their_names():
+    assert [fmt.column_title(c) for c in ("prediction_id", "model_version", "latency_ms")] == [
+        "prediction",
+        "version",
+        "latency ms",
+    ]
+    assert fmt.column_title("debt_to_income") == "debt_to_income"

@@ -119,6 +119,32 @@ def quantity(v: Any, unit: str, *, digits: int = 3) -> str:
     return text if text == MISSING else f"{text} {unit}"
 
 
+COLUMN_TITLES = {
+    "prediction_id": "prediction",
+    "timestamp": "time",
+    "model_version": "version",
+    "latency_ms": "latency ms",
+    "error_size": "error",
+    "trace_id": "trace",
+    "span_id": "span",
+    "duration_ms": "duration ms",
+    "n_reference": "n reference",
+    "n_current": "n current",
+    "p_adjusted": "p (adj.)",
+}
+"""diaglab's own column names as a table's header reads them (a feature keeps its name)."""
+
+
+def column_title(name: str) -> str:
+    """A column's header: ``prediction_id`` reads ``prediction``, ``model_version``
+    ``version``; any other name (a feature's) as it is.
+
+    >>> [column_title(c) for c in ("timestamp", "latency_ms", "income")]
+    ['time', 'latency ms', 'income']
+    """
+    return COLUMN_TITLES.get(name, name)
+
+
 def pvalue(p: Any) -> str:
     """A p-value: two significant digits, and ``<0.001`` below 0.001."""
     f = _real(p)

@@ -135,7 +135,7 @@ def test_a_brush_in_drift_moves_every_linked_list_into_the_new_window_and_slice(
     _tab(page, "Slices").click()
     shown = _table(page, ".diaglab-panel .diaglab-slices-rows table")
     assert shown, "the slice has rows in the brushed window"
-    assert not _inside([r["timestamp"] for r in shown], start, end)
+    assert not _inside([r["time"] for r in shown], start, end)
     expect(page.locator(".diaglab-panel .diaglab-slices-selected")).to_contain_text(
         f"{start:%Y-%m-%d} .. {end:%Y-%m-%d}"
     )
@@ -174,7 +174,7 @@ def test_a_brush_in_drift_moves_every_linked_list_into_the_new_window_and_slice(
         page,
         "import json\n"
         "from diaglab.queries.filters import where as _where\n"
-        f"ids = {json.dumps([r['prediction_id'] for r in shown] + worst_ids)}\n"
+        f"ids = {json.dumps([r['prediction'] for r in shown] + worst_ids)}\n"
         "t = store.table('credit')\n"
         "inside = _where(t.filter(t.prediction_id.isin(ids)), panel.selection.slice)\n"
         "print(json.dumps(sorted(set(ids) - set(inside.prediction_id.to_pandas()))))",

@@ -91,6 +91,9 @@ class Table(anywidget.AnyWidget):
     .diaglab-table tbody tr.diaglab-selected { background: var(--jp-brand-color3, #c3dff5); }
     """
     columns = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    """The columns' names (what :attr:`sort` names)."""
+    headers = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    """What each column's header reads (:func:`diaglab.format.column_title`)."""
     rows = traitlets.List(traitlets.List(traitlets.Unicode())).tag(sync=True)
     numeric = traitlets.List(traitlets.Bool()).tag(sync=True)
     sort = traitlets.List(traitlets.Unicode(), default_value=["", ""], minlen=2, maxlen=2).tag(
@@ -171,7 +174,7 @@ class Table(anywidget.AnyWidget):
         """Show nothing (no header either)."""
         self._frame = None
         with self.hold_sync():
-            self.columns, self.rows, self.buttons = [], [], []
+            self.columns, self.headers, self.rows, self.buttons = [], [], [], []
 
     def _value(self, v: Any) -> str:
         return fmt.value(v, digits=self._digits)
@@ -192,6 +195,7 @@ class Table(anywidget.AnyWidget):
         pick = self._buttons
         with self.hold_sync():
             self.columns = [str(c) for c in frame.columns]
+            self.headers = [fmt.column_title(c) for c in self.columns]
             self.numeric = [is_numeric(frame[c]) for c in frame.columns]
             writers = [self._formats.get(str(c), self._value) for c in frame.columns]
             self.rows = [

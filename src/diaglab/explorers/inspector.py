@@ -396,11 +396,7 @@ class PredictionInspector(Explorer):
         if self.whatif is None:
             self._render_explanation(flagged)
         self.neighbors_html.empty = "no reference rows"
-        self.neighbors_html.show(
-            near.drop(columns=["segment"], errors="ignore").rename(
-                columns={"model_version": "version"}
-            )
-        )
+        self.neighbors_html.show(near.drop(columns=["segment"], errors="ignore"))
         self.counterfactual_html.value = _counterfactual_html(cf)
         self._render_trace(*traced)
 
