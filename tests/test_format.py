@@ -72,3 +72,11 @@ def test_diaglab_columns_read_as_words_and_features_keep_their_names():
         "latency ms",
     ]
     assert fmt.column_title("debt_to_income") == "debt_to_income"
+
+
+def test_a_count_of_one_takes_the_singular():
+    assert [fmt.counted(n, "alert") for n in (0, 1, 1200)] == [
+        "0 alerts",
+        "1 alert",
+        "1,200 alerts",
+    ]

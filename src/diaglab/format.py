@@ -101,6 +101,11 @@ def count(v: Any) -> str:
     return MISSING if f is None else f"{round(f):,}"
 
 
+def counted(n: int, noun: str) -> str:
+    """A count with its noun, singular for one: ``1 alert``, ``1,200 alerts``."""
+    return f"{count(n)} {noun}{'' if n == 1 else 's'}"
+
+
 def percent(v: Any, *, digits: int = 3) -> str:
     """A share (0..1) as a percentage with ``digits`` significant digits.
 

@@ -52,6 +52,9 @@ _TITLES = {
     "mae": "MAE",
     "rmse": "RMSE",
     "r2": "R²",
+    "throughput": "throughput (predictions/s)",
+    "cpu_ms_per_prediction": "CPU per prediction (ms)",
+    "memory_mb": "memory (MB)",
 }
 
 

@@ -15,7 +15,6 @@ from diaglab.errors import unknown
 from diaglab.explorers._table import next_sort as table_next_sort
 from diaglab.explorers._table import sort_frame
 from diaglab.queries.filters import Slice
-from diaglab.queries.window import Window
 
 ROLE_TAG = {"prediction": "model output", "label": "ground truth", "feature": ""}
 CELL = "display:inline-block;vertical-align:middle;padding:0 4px;box-sizing:border-box;"
@@ -30,10 +29,6 @@ COLUMNS = (
 
 def where_text(where: str | Slice | None) -> str:
     return "" if where is None else str(where)
-
-
-def describe_window(window: Window) -> str:
-    return "everything logged" if window.bounds == (None, None) else str(window)
 
 
 def number_text(v: Any) -> str:
