@@ -67,11 +67,14 @@ def test_vega_formats_trim_zeros_and_never_print_six_decimals():
 
 def test_diaglab_columns_read_as_words_and_features_keep_their_names():
     assert [fmt.column_title(c) for c in ("prediction_id", "model_version", "latency_ms")] == [
-        "prediction",
+        "prediction id",
         "version",
         "latency ms",
     ]
     assert fmt.column_title("debt_to_income") == "debt_to_income"
+    stored = ("prediction_id", "prediction", "timestamp", "model_version", "score", "label")
+    titles = [fmt.column_title(c) for c in (*fmt.COLUMN_TITLES, *stored)]
+    assert len(set(titles)) == len(set((*fmt.COLUMN_TITLES, *stored)))  # none read alike
 
 
 def test_a_count_of_one_takes_the_singular():

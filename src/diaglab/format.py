@@ -125,23 +125,24 @@ def quantity(v: Any, unit: str, *, digits: int = 3) -> str:
 
 
 COLUMN_TITLES = {
-    "prediction_id": "prediction",
+    "prediction_id": "prediction id",
     "timestamp": "time",
     "model_version": "version",
     "latency_ms": "latency ms",
-    "error_size": "error",
-    "trace_id": "trace",
-    "span_id": "span",
+    "error_size": "error size",
+    "trace_id": "trace id",
+    "span_id": "span id",
     "duration_ms": "duration ms",
     "n_reference": "n reference",
     "n_current": "n current",
     "p_adjusted": "p (adj.)",
 }
-"""diaglab's own column names as a table's header reads them (a feature keeps its name)."""
+"""diaglab's own column names as a table's header reads them (a feature keeps its name); no
+two read alike, nor like another stored column (``prediction_id`` beside ``prediction``)."""
 
 
 def column_title(name: str) -> str:
-    """A column's header: ``prediction_id`` reads ``prediction``, ``model_version``
+    """A column's header: ``prediction_id`` reads ``prediction id``, ``model_version``
     ``version``; any other name (a feature's) as it is.
 
     >>> [column_title(c) for c in ("timestamp", "latency_ms", "income")]

@@ -174,7 +174,7 @@ def test_a_brush_in_drift_moves_every_linked_list_into_the_new_window_and_slice(
         page,
         "import json\n"
         "from diaglab.queries.filters import where as _where\n"
-        f"ids = {json.dumps([r['prediction'] for r in shown] + worst_ids)}\n"
+        f"ids = {json.dumps([r['prediction id'] for r in shown] + worst_ids)}\n"
         "t = store.table('credit')\n"
         "inside = _where(t.filter(t.prediction_id.isin(ids)), panel.selection.slice)\n"
         "print(json.dumps(sorted(set(ids) - set(inside.prediction_id.to_pandas()))))",
