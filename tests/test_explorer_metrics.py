@@ -267,6 +267,8 @@ def test_status_and_subtitle_read_in_words(explorer: dl.MetricsExplorer) -> None
     assert explorer.window == dl.Window()
     assert "everything logged" in explorer.window_label.value  # not "[…, …)"
     assert "dashed" in str(explorer.chart.chart.to_dict()["title"]["subtitle"])
+    labels = dict(o if isinstance(o, tuple) else (o, o) for o in explorer.by_picker.options)
+    assert labels["version"] == "model_version"  # split by "version", not "model_version"
     explorer.metrics = ["label_coverage"]  # no label-free estimate: no dashed line to explain
     explorer.wait()
     assert "dashed" not in str(explorer.chart.chart.to_dict()["title"]["subtitle"])

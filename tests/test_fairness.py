@@ -280,6 +280,7 @@ def test_explorer_shows_groups_with_the_threshold_used_and_a_click_selects_the_g
     pd.testing.assert_frame_equal(ex.data(), again.disparities)
     pd.testing.assert_frame_equal(ex.result.groups, again.groups)
     assert "threshold 0.5" in ex.status.value
+    assert "everything logged" in ex.status.value and "…" not in ex.status.value
     assert ex.over_time is not None and not ex.over_time.table.empty
     shown = ex.disparity_table
     cells = [c for row in shown.rows for c in row]

@@ -38,7 +38,7 @@ from diaglab.explorers._base import (
 )
 from diaglab.explorers._checklist import CheckList
 from diaglab.explorers._table import Table
-from diaglab.explorers._windows import WindowTrait
+from diaglab.explorers._windows import WindowTrait, describe_window
 from diaglab.explorers.coordinator import Job
 from diaglab.queries.fairness import FairnessReport
 from diaglab.queries.fairness_time import FairnessOverTime
@@ -63,6 +63,11 @@ def _threshold(text: str) -> float | None:
         return float(text) if text else None
     except ValueError:
         raise InputError(f"threshold is a number between 0 and 1, not {text!r}") from None
+
+
+def _window_text(window: str) -> str:
+    """A report's window as the status line reads it (``everything logged``, not ``[…, …)``)."""
+    return describe_window(Window()) if window == str(Window()) else window
 
 
 def _threshold_shown(threshold: float | None) -> str:
@@ -286,7 +291,8 @@ class FairnessExplorer(ScopedExplorer):
         supported = int(groups["supported"].sum())
         self.status.value = (
             f"{len(groups)} groups of {html.escape(', '.join(report.sensitive))} in "
-            f"{html.escape(report.window)}; <b>{html.escape(report.threshold)}</b>; reference: "
+            f"{html.escape(_window_text(report.window))}; <b>{html.escape(report.threshold)}</b>; "
+            "reference: "
             f"{html.escape(report.reference_rule)}; {supported} with at least "
             f"{report.min_support} rows"
             + ("; labels not arrived: selection rate only" if report.label_free else "")

@@ -222,7 +222,10 @@ class MetricsExplorer(ScopedExplorer):
             task = schema.task or "binary"
             valid = self._valid_names()
             self.metric_picker.options = [(metric_title(m), m) for m in valid]
-            self.by_picker.options = [_NONE, "model_version", *schema.features]
+            # (label, value) pairs, all of them: ipywidgets reads a mixed list as values
+            self.by_picker.options = [
+                (fmt.column_title(c), c) for c in (_NONE, "model_version", *schema.features)
+            ]
             self.model_picker.value = change["new"]
             self.metrics = [m for m in DEFAULT_CHOICE[task] if m in valid]
             self.by = None
@@ -283,7 +286,11 @@ class MetricsExplorer(ScopedExplorer):
         self.status.value = (
             f"{len(shown)} metrics per {html.escape(result.freq)} window over "
             f"{html.escape(str(result.window))}"
-            + (f", {len(series)} series by {html.escape(str(result.by))}" if result.by else "")
+            + (
+                f", {len(series)} series by {html.escape(fmt.column_title(str(result.by)))}"
+                if result.by
+                else ""
+            )
             + (f", as of {_day(result.as_of)}" if result.as_of is not None else "")
             + (f"; {html.escape(cut)}" if cut else "")
             + f"; {fmt.counted(len(alerts), 'alert')}"
