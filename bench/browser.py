@@ -377,6 +377,19 @@ def serving(store: Path, name: str) -> Iterator[tuple[Any, Any, Any, str]]:
             raise RuntimeError(f"requests that tried to leave the machine: {guard.blocked}")
 
 
+def notebook_page(lab: Any, context: Any, name: str, source: str, *, timeout_s: float) -> Any:
+    """A one-cell notebook ``name`` holding ``source`` written into ``lab.root``, and a fresh page
+    of ``context`` (default timeout ``timeout_s``) to open it in with ``lab.open(page, name)``."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nbformat.write(nb, lab.root / name)
+    page = context.new_page()
+    page.set_default_timeout(timeout_s * 1000)
+    return page
+
+
 def run_size(
     size: str,
     store: Path,

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from bench._common import machine
-from bench.browser import _shutdown_kernels, serving, store_for
+from bench.browser import _shutdown_kernels, notebook_page, serving, store_for
 
 ROOT = Path(__file__).parents[1]
 HERE = Path(__file__).parent
@@ -110,11 +110,9 @@ HELPERS_JS = r"""() => {
             return !!w && text('.diaglab-slices-selected').includes(w[0] + ' .. ' + w[1]) &&
                 !q('.diaglab-slices.diaglab-updating-rows');
         },
-        worstInWindow() {
-            const opts = qa('.diaglab-inspector-worst select option')
-                .map(o => o.textContent.replace(/\u00a0/g, ' '))
-                .filter(t => t.includes(' · '));
-            return H.inWindow(opts.map(t => t.split(' · ')[1]));
+        worstInWindow() {  // the worst errors' table: a pick button, the id, the time, …
+            return H.inWindow(qa('.diaglab-inspector-worst tbody tr')
+                .map(tr => tr.querySelectorAll('td')[2].textContent.trim()));
         },
         tracesInWindow() {
             const opts = qa('.diaglab-trace-list select option')
@@ -260,15 +258,9 @@ INTERACTIONS = {
 
 
 def run_size(size: str, store: Path, repeat: int, timeout_s: float, stale_after_s: float) -> Any:
-    import nbformat
-
     out: list[dict[str, Any]] = []
     with serving(store, "panel") as (_h, lab, context, url):
-        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(NOTEBOOK)])
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-        nbformat.write(nb, lab.root / "bench-panel.ipynb")
-        page = context.new_page()
-        page.set_default_timeout(timeout_s * 1000)
+        page = notebook_page(lab, context, "bench-panel.ipynb", NOTEBOOK, timeout_s=timeout_s)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         try:
             started = time.perf_counter()

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench._common import machine, parse_size
-from bench.browser import _shutdown_kernels, serving
+from bench.browser import _shutdown_kernels, notebook_page, serving
 from bench.explain_change import REFERENCE, WINDOW, prepare
 from bench.panel import ARM_JS, READ_JS
 
@@ -110,14 +110,8 @@ def _settle(page: Any, timeout_s: float) -> None:
 
 
 def run(store: Path, repeat: int, timeout_s: float, stale_after_s: float) -> dict[str, Any]:
-    import nbformat
-
     with serving(store, "why") as (_h, lab, context, url):
-        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(NOTEBOOK)])
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-        nbformat.write(nb, lab.root / "bench-why.ipynb")
-        page = context.new_page()
-        page.set_default_timeout(timeout_s * 1000)
+        page = notebook_page(lab, context, "bench-why.ipynb", NOTEBOOK, timeout_s=timeout_s)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         runs: dict[str, list[float | None]] = {"new pair": [], "seen pair": []}
         try:

@@ -250,3 +250,20 @@ def test_a_bar_value_never_runs_across_the_overall_line():
         or (isinstance(n.get("mark"), dict) and n["mark"].get("type") == "text")
     ]
     assert texts and all(t["encoding"]["x"]["field"] == "x_text" for t in texts)
+
+
+def test_a_metric_without_an_estimate_has_no_estimated_legend_entry():
+    table, windows = _metrics_table()
+    latency = table[table["kind"] == "realized"].assign(metric="latency_p95")
+    spec = metrics_chart(
+        pd.concat([table, latency]), windows, ["roc_auc", "latency_p95"], current=(None, None)
+    ).to_dict()
+    panels = {p["title"]["text"]: p for p in spec["vconcat"] if isinstance(p.get("title"), dict)}
+    dashes = {
+        title: [n for n in _walk(panel) if n.get("field") == "kind" and "scale" in n]
+        for title, panel in panels.items()
+    }
+    (auc,) = [d for t, d in dashes.items() if "ROC" in t or "roc" in t]
+    (lat,) = [d for t, d in dashes.items() if "latency" in t]
+    assert auc[0]["scale"]["domain"] == ["realized", "estimated"] and auc[0]["legend"]
+    assert lat[0]["scale"]["domain"] == ["realized"] and lat[0]["legend"] is None

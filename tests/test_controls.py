@@ -100,3 +100,11 @@ def test_shared_parameters_are_described_once_in_every_docstring(name: str) -> N
     assert first == ["store : diaglab.Store", "model : str, optional"]
     assert params.count("model : str, optional") == 1
     assert PARAMETERS["model"].splitlines()[1].strip() in params
+
+
+def test_control_rows_wrap_and_text_boxes_fit_a_narrow_box(drift: Any) -> None:
+    import ipywidgets as w
+
+    rows = [c for c in drift.children[0].children if isinstance(c, w.HBox)]
+    assert rows and all(r.layout.flex_flow == "row wrap" for r in rows)  # not cut at 600 px
+    assert drift.where_text.layout.max_width == "100%"

@@ -51,14 +51,21 @@ def test_worst_errors_dropdown_lists_the_largest_label_score_gaps(inspector, sma
     store, _ = small
     df = store.table("m").to_pandas().dropna(subset=["label"])
     gap = (df["label"] - df["score"]).abs()
-    got = [v for _, v in inspector.worst_picker.options if v]
+    assert inspector.worst_picker.sort == ["error", "desc"]
+    got = inspector.worst_picker.row_keys
     by_id = dict(zip(df["prediction_id"], gap, strict=True))
     assert [by_id[i] for i in got] == sorted(gap, reverse=True)[:20]
+    table = inspector.worst_picker  # a list a person scans: sortable, numbers in words
+    assert table.buttons[:2] == ["#1", "#2"]
+    assert all(r[table.columns.index("label")] in ("0", "1") for r in table.rows)
+    table.sort = ["score", "asc"]  # what a click on that header sends
+    assert table.frame is not None and table.frame["score"].is_monotonic_increasing
+    assert set(table.row_keys) == set(got)
 
 
 def test_picking_a_worst_error_opens_its_card(inspector):
-    pid = inspector.worst_picker.options[1][1]
-    inspector.worst_picker.value = pid
+    pid = inspector.worst_picker.row_keys[0]
+    inspector.worst_picker.value = pid  # what a click on its row's button sends
     inspector.wait(timeout=120)
     assert inspector.last_error is None
     assert inspector.prediction_id == pid and inspector.id_text.value == pid
@@ -161,10 +168,14 @@ def test_the_card_is_drawn_before_its_neighbours_and_flags_fill_it_in(
 
 
 def test_the_neighbours_table_sorts_by_a_header(inspector):
-    inspector.worst_picker.value = inspector.worst_picker.options[1][1]
+    inspector.worst_picker.value = inspector.worst_picker.row_keys[0]
     inspector.wait(timeout=120)
     table = inspector.neighbors_html
     assert table.columns and len(table.rows) == inspector.k
+    assert table.headers[table.columns.index("model_version")] == "version"  # words
+    space = inspector.explanation.output_space
+    assert space == "log_odds" and "log-odds" in inspector.summary.value
+    assert "log_odds" not in inspector.summary.value  # as a person writes it
     column = next(c for c, numeric in zip(table.columns, table.numeric, strict=True) if numeric)
     table.sort = [column, "desc"]  # what a click on that header sends
     shown = table.frame

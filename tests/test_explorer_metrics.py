@@ -261,3 +261,14 @@ def test_the_metrics_picker_is_a_checkbox_per_metric(explorer):
     assert second in explorer.metrics and second in picker.value
     with pytest.raises(dl.UnknownNameError, match="unknown choice"):
         picker.value = ("no_such_metric",)
+
+
+def test_status_and_subtitle_read_in_words(explorer: dl.MetricsExplorer) -> None:
+    assert explorer.window == dl.Window()
+    assert "everything logged" in explorer.window_label.value  # not "[…, …)"
+    assert "dashed" in str(explorer.chart.chart.to_dict()["title"]["subtitle"])
+    labels = dict(o if isinstance(o, tuple) else (o, o) for o in explorer.by_picker.options)
+    assert labels["version"] == "model_version"  # split by "version", not "model_version"
+    explorer.metrics = ["label_coverage"]  # no label-free estimate: no dashed line to explain
+    explorer.wait()
+    assert "dashed" not in str(explorer.chart.chart.to_dict()["title"]["subtitle"])

@@ -280,8 +280,17 @@ def test_explorer_shows_groups_with_the_threshold_used_and_a_click_selects_the_g
     pd.testing.assert_frame_equal(ex.data(), again.disparities)
     pd.testing.assert_frame_equal(ex.result.groups, again.groups)
     assert "threshold 0.5" in ex.status.value
+    assert "everything logged" in ex.status.value and "…" not in ex.status.value
     assert ex.over_time is not None and not ex.over_time.table.empty
-    assert "equalized_odds" in ex.table_html.value
+    shown = ex.disparity_table
+    cells = [c for row in shown.rows for c in row]
+    assert "equalized odds" in cells and not any("_" in c for c in cells)  # words, not names
+    verdicts = [row[shown.columns.index("verdict")] for row in shown.rows]
+    assert verdicts and all(v.startswith(("within 0.1", "over 0.1")) for v in verdicts)
+    assert "True" not in cells and "False" not in cells
+    assert shown.sort == ["difference", "desc"]
+    shown.sort = ["difference", "asc"]  # a header click
+    assert list(shown.frame["difference"]) == sorted(ex.data()["difference"])
     f = int(np.flatnonzero(ex.result.groups["group"] == "f & a")[0])
     _pick(ex, f)
     assert str(ex.selected_slice) == "sex = 'f' AND race = 'a'"

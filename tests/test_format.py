@@ -63,3 +63,23 @@ def test_labels_and_cells():
 def test_vega_formats_trim_zeros_and_never_print_six_decimals():
     # d3-format's bare "%" prints 0.000000%; every percentage axis uses VEGA_PERCENT
     assert "~" in fmt.VEGA_PERCENT and "~" in fmt.VEGA_NUMBER and "," in fmt.VEGA_NUMBER
+
+
+def test_diaglab_columns_read_as_words_and_features_keep_their_names():
+    assert [fmt.column_title(c) for c in ("prediction_id", "model_version", "latency_ms")] == [
+        "prediction id",
+        "version",
+        "latency ms",
+    ]
+    assert fmt.column_title("debt_to_income") == "debt_to_income"
+    stored = ("prediction_id", "prediction", "timestamp", "model_version", "score", "label")
+    titles = [fmt.column_title(c) for c in (*fmt.COLUMN_TITLES, *stored)]
+    assert len(set(titles)) == len(set((*fmt.COLUMN_TITLES, *stored)))  # none read alike
+
+
+def test_a_count_of_one_takes_the_singular():
+    assert [fmt.counted(n, "alert") for n in (0, 1, 1200)] == [
+        "0 alerts",
+        "1 alert",
+        "1,200 alerts",
+    ]

@@ -211,7 +211,7 @@ def test_picking_a_prediction_opens_it_in_the_inspector(trio) -> None:
     assert inspector.explanation is not None and inspector.explanation.prediction_id == pid
     assert inspector.data().shape[0] == 3  # age, income, region
     # and the inspector's own picker writes the selection too
-    other = inspector.worst_picker.options[1][1]
+    other = inspector.worst_picker.row_keys[0]
     inspector.worst_picker.value = other
     assert sel.prediction_id == other == slices.prediction_id
 

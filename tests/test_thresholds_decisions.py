@@ -105,7 +105,7 @@ def test_drift_inspector_and_panel_name_the_threshold_their_decisions_use(scored
         assert "threshold 0.3" in drift.window_label.value
         drift.close()
         inspector = dl.PredictionInspector(store, "m").wait(120)
-        inspector.worst_picker.value = inspector.worst_picker.options[1][1]
+        inspector.worst_picker.value = inspector.worst_picker.row_keys[0]
         inspector.wait(120)
         assert "at threshold <b>0.30</b>" in inspector.summary.value
         inspector.close()

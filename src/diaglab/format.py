@@ -101,6 +101,11 @@ def count(v: Any) -> str:
     return MISSING if f is None else f"{round(f):,}"
 
 
+def counted(n: int, noun: str) -> str:
+    """A count with its noun, singular for one: ``1 alert``, ``1,200 alerts``."""
+    return f"{count(n)} {noun}{'' if n == 1 else 's'}"
+
+
 def percent(v: Any, *, digits: int = 3) -> str:
     """A share (0..1) as a percentage with ``digits`` significant digits.
 
@@ -117,6 +122,33 @@ def quantity(v: Any, unit: str, *, digits: int = 3) -> str:
     """A number with its unit: ``12.3 ms``, ``2.5 days``."""
     text = number(v, digits=digits)
     return text if text == MISSING else f"{text} {unit}"
+
+
+COLUMN_TITLES = {
+    "prediction_id": "prediction id",
+    "timestamp": "time",
+    "model_version": "version",
+    "latency_ms": "latency ms",
+    "error_size": "error size",
+    "trace_id": "trace id",
+    "span_id": "span id",
+    "duration_ms": "duration ms",
+    "n_reference": "n reference",
+    "n_current": "n current",
+    "p_adjusted": "p (adj.)",
+}
+"""diaglab's own column names as a table's header reads them (a feature keeps its name); no
+two read alike, nor like another stored column (``prediction_id`` beside ``prediction``)."""
+
+
+def column_title(name: str) -> str:
+    """A column's header: ``prediction_id`` reads ``prediction id``, ``model_version``
+    ``version``; any other name (a feature's) as it is.
+
+    >>> [column_title(c) for c in ("timestamp", "latency_ms", "income")]
+    ['time', 'latency ms', 'income']
+    """
+    return COLUMN_TITLES.get(name, name)
 
 
 def pvalue(p: Any) -> str:

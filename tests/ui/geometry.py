@@ -1,6 +1,6 @@
 """Geometry checks for the browser tests: nothing clipped, no chart wider than its box, no mark
-outside its plot, legends that tell series apart. Each function returns the offenders (empty
-when all is well)."""
+outside its plot, legends that tell series apart, no chart text drawn over other text. Each
+function returns the offenders (empty when all is well)."""
 
 from __future__ import annotations
 
@@ -93,6 +93,32 @@ _LEGENDS = """(root) => {
 }"""
 
 
+# Chart titles and labels (titles, axis titles, facet headers, legend titles) drawn over one
+# another: e.g. a facet's row name rotated into the y-axis title beside it.
+_OVERLAPPING_TEXT = """(root) => {
+  const out = [];
+  const kinds = 'g.role-title text, g.role-axis-title text, g.role-legend-title text, ' +
+    'g[class*="header"] text';
+  for (const svg of document.querySelectorAll(root + ' .vega-embed svg')) {
+    const texts = [...svg.querySelectorAll(kinds)]
+      .filter(t => (t.textContent || '').trim())
+      .map(t => ({t, r: t.getBoundingClientRect()}))
+      .filter(({r}) => r.width > 0 && r.height > 0);
+    for (let i = 0; i < texts.length; i++) {
+      for (let j = i + 1; j < texts.length; j++) {
+        const a = texts[i].r, b = texts[j].r;
+        const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+        const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+        if (w > 2 && h > 2) {
+          const name = (k) => `"${texts[k].t.textContent.trim()}"`;
+          out.push(`${name(i)} overlaps ${name(j)}`);
+        }
+      }
+    }
+  }
+  return out;
+}"""
+
 # Every chart shown under the root has been drawn for the width its box has now.
 _FITTED = """(root) => [...document.querySelectorAll(root + ' .diaglab-chart-host')]
   .filter(el => el.clientWidth > 0 && el.querySelector('svg, canvas'))
@@ -124,6 +150,12 @@ def indistinct_legends(page: Any, root: str) -> list[str]:
     return list(page.evaluate(_LEGENDS, root))
 
 
+def overlapping_text(page: Any, root: str) -> list[str]:
+    """Chart titles, axis titles, facet headers and legend titles under ``root`` drawn over
+    one another."""
+    return list(page.evaluate(_OVERLAPPING_TEXT, root))
+
+
 def check(page: Any, root: str) -> list[str]:
     """Every geometry problem under ``root``."""
     return (
@@ -131,4 +163,5 @@ def check(page: Any, root: str) -> list[str]:
         + scrolling_charts(page, root)
         + marks_outside(page, root)
         + indistinct_legends(page, root)
+        + overlapping_text(page, root)
     )

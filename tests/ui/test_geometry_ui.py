@@ -12,6 +12,7 @@ from geometry import check, wait_fitted
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.ui
+HEIGHT = 2000
 
 # notebook -> the explorers it shows: (root selector, a mark that says its chart is drawn)
 CASES = {
@@ -35,7 +36,9 @@ CASES = {
 
 @pytest.mark.parametrize("path", list(CASES), ids=[Path(p).stem for p in CASES])
 def test_explorer_fits_at_1280_and_600_px(lab: Any, page: Any, artifacts: Path, path: str) -> None:
-    page.set_viewport_size({"width": 1280, "height": 900})
+    # tall enough that an explorer's screenshot (docs/gallery) shows all of it; the checks
+    # are of widths
+    page.set_viewport_size({"width": 1280, "height": HEIGHT})
     explorers = CASES[path]
     lab.run_notebook(page, path, explorers[0][0], timeout=240_000)
     for _, drawn in explorers:
@@ -43,7 +46,7 @@ def test_explorer_fits_at_1280_and_600_px(lab: Any, page: Any, artifacts: Path, 
     page.wait_for_timeout(1500)  # the last charts of the notebook settle
     problems = {}
     for width in (1280, 600):
-        page.set_viewport_size({"width": width, "height": 900})
+        page.set_viewport_size({"width": width, "height": HEIGHT})
         page.wait_for_timeout(1500)  # charts redraw to the new width (150 ms debounce + embed)
         for root, _ in explorers:
             explorer = page.locator(root).first

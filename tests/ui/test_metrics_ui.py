@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from geometry import wait_fitted
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.ui
@@ -34,7 +35,7 @@ def test_metrics_explorer_renders_and_brushing_picks_a_window(
     bars = page.locator(f"{CHART} .mark-rect path")
     assert bars.count() > 50  # a bar per day and version, and the current-window shade
     status = page.locator(".diaglab-metrics-status")
-    expect(status).to_contain_text(re.compile(r"\d+ alerts"))
+    expect(status).to_contain_text(re.compile(r"\d+ alerts?"))
     window = page.locator(".diaglab-metrics-window")
     expect(window).to_contain_text("[2026-02-10, 2026-03-02)")  # set by the notebook
     expect(page.locator(".diaglab-metrics .diaglab-error")).to_have_text("")
@@ -61,3 +62,18 @@ def test_metrics_explorer_renders_and_brushing_picks_a_window(
     text_box = page.locator(".diaglab-metrics input[placeholder^='everything']")
     expect(text_box).to_have_value(re.compile(r"2026-01-\d\d \.\. 2026-01-\d\d"))
     explorer.screenshot(path=str(artifacts / "metrics-2-brushed.png"))
+
+    # A resize redraws the chart at the new width: the brush and the window it picked stay.
+    picked = window.text_content()
+    brush = page.locator(f"{CHART} .window_brush path").first
+    before = brush.bounding_box()
+    assert before is not None and before["width"] > 5
+    for width in (600, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(1500)  # the 150 ms resize debounce and the redraw
+        wait_fitted(page, ".diaglab-metrics")
+        explorer.scroll_into_view_if_needed()
+        after = brush.bounding_box()
+        assert after is not None and after["width"] > 5, f"no brush after a redraw at {width} px"
+        expect(window).to_have_text(picked or "")
+        explorer.screenshot(path=str(artifacts / f"metrics-3-brush-kept-{width}.png"))

@@ -82,10 +82,15 @@ def waterfall_data(ex: ExplanationLike, *, max_bars: int = MAX_BARS) -> pd.DataF
     return df
 
 
+def space_label(space: str) -> str:
+    """An output space as a reader writes it: ``log-odds``, ``probability``, ``value``."""
+    return space.replace("_", "-")
+
+
 def waterfall_chart(ex: ExplanationLike, *, title: str | None = None) -> alt.LayerChart:
     """The SHAP waterfall of one explanation as an Altair layer (bars and their values)."""
     df = waterfall_data(ex)
-    space = ex.output_space.replace("_", "-")
+    space = space_label(ex.output_space)
     base = alt.Chart(df).encode(
         y=alt.Y("label:N", sort=alt.SortField("order"), title=None),
         tooltip=[

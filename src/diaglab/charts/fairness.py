@@ -23,6 +23,12 @@ TITLES = {
     "error": "error",
     "calibration_error": "calibration error (ECE)",
 }
+MEASURE_TITLES = {
+    "demographic_parity": "demographic parity",
+    "equalized_odds": "equalized odds",
+    "equal_opportunity": "equal opportunity",
+    "predictive_parity": "predictive parity",
+}
 
 # a dot at the end of a scale (a rate of 0 or 1, the first or last window) is drawn whole
 # inside the plot: the scale keeps this many pixels free at each end
@@ -104,7 +110,7 @@ def disparity_time_chart(
     if table.empty:
         return message_chart("no windows to show")
     data = table.assign(
-        series=table["sensitive"] + ": " + table["measure"].str.replace("_", " "),
+        series=table["sensitive"] + ": " + table["measure"].map(lambda m: MEASURE_TITLES.get(m, m)),
         alerted=table["alert"] == 1.0,
     )[
         [
@@ -122,7 +128,7 @@ def disparity_time_chart(
     ]
     base = alt.Chart(data).encode(x=alt.X("window_start:T", title=None, scale=INSIDE))
     band = base.mark_area(opacity=0.18, color="#2ca02c").encode(
-        y=alt.Y("band_low:Q", title="difference between groups", scale=INSIDE), y2="band_high:Q"
+        y=alt.Y("band_low:Q", title="difference", scale=INSIDE), y2="band_high:Q"
     )
     interval = base.mark_rule(color="#888").encode(y="difference_lower:Q", y2="difference_upper:Q")
     line = base.mark_line(point=True).encode(
@@ -140,6 +146,9 @@ def disparity_time_chart(
         .encode(y="difference:Q")
     )
     layered = (band + interval + line + alerts).properties(width=WIDTH, height=110)
-    return layered.facet(row=alt.Row("series:N", title=None)).properties(
+    # each facet's name above its plot, left-aligned: at the left (Vega-Lite's default for rows)
+    # a name rotated beside the y-axis title collides with it
+    header = alt.Header(labelOrient="top", labelAngle=0, labelAlign="left", labelAnchor="start")
+    return layered.facet(row=alt.Row("series:N", title=None, header=header)).properties(
         title=alt.TitleParams(title, subtitle=subtitle or alt.Undefined)
     )

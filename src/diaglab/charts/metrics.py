@@ -52,7 +52,14 @@ _TITLES = {
     "mae": "MAE",
     "rmse": "RMSE",
     "r2": "R²",
+    "throughput": "throughput (predictions/s)",
+    "cpu_ms_per_prediction": "CPU per prediction (ms)",
+    "memory_mb": "memory (MB)",
 }
+
+
+DASHES = {"realized": [1, 0], "estimated": [5, 3]}
+"""How each kind of value is drawn: realized solid, the label-free estimate dashed."""
 
 
 def metric_title(name: str) -> str:
@@ -205,6 +212,8 @@ def metric_panel(
     x = _x(axis=False)
     color = _color(series)
     y_scale = alt.Scale(domain=_domain(rows), zero=False)
+    present = set(rows["kind"].astype(str))
+    kinds = [k for k in DASHES if k in present] or ["realized"]
     if shared:
         base = alt.Chart().transform_filter(alt.datum.metric == metric)
     else:
@@ -231,8 +240,11 @@ def metric_panel(
             strokeDash=alt.StrokeDash(
                 "kind:N",
                 title=None,
-                scale=alt.Scale(domain=["realized", "estimated"], range=[[1, 0], [5, 3]]),
-                legend=dash_legend(orient="top", direction="horizontal"),
+                scale=alt.Scale(domain=kinds, range=[DASHES[k] for k in kinds]),
+                # a legend lists the kinds this metric has, and only when there are two
+                legend=(
+                    dash_legend(orient="top", direction="horizontal") if len(kinds) > 1 else None
+                ),
             ),
             detail="kind:N",
             tooltip=tooltip,

@@ -410,6 +410,9 @@ class Explorer(w.VBox):
         status = w.HBox(
             [self.progress, self.updating, self.status], layout=w.Layout(align_items="center")
         )
+        for row in controls:  # a row of controls wraps in a narrow box rather than being cut
+            if isinstance(row, w.HBox) and not row.layout.flex_flow:
+                row.layout.flex_flow = "row wrap"
         self.children = [w.VBox(controls), status, self.error_area, *body]
 
     def _sync_controls(self) -> None:

@@ -32,7 +32,7 @@ def text_box(
         description=description,
         placeholder=placeholder,
         continuous_update=False,
-        layout=w.Layout(width=width),
+        layout=w.Layout(width=width, max_width="100%"),  # no wider than a narrow box
         style={"description_width": label_width},
     )
 
@@ -53,9 +53,9 @@ def action_button(
     description: str, *, icon: str, tooltip: str, css_class: str, on_click: Callable[[Any], Any]
 ) -> w.Button:
     """A button of a panel's header that runs ``on_click``."""
-    button = w.Button(
-        description=description, icon=icon, tooltip=tooltip, layout=w.Layout(width="100px")
-    )
+    # never squeezed below its label in a narrow header (the row wraps instead)
+    layout = w.Layout(width="100px", flex="0 0 auto")
+    button = w.Button(description=description, icon=icon, tooltip=tooltip, layout=layout)
     button.on_click(on_click)
     return styled(button, css_class)
 

@@ -12,8 +12,9 @@ import pandas as pd
 
 from diaglab.charts.drift import SEVERITY_COLORS, effect_label
 from diaglab.errors import unknown
+from diaglab.explorers._table import next_sort as table_next_sort
+from diaglab.explorers._table import sort_frame
 from diaglab.queries.filters import Slice
-from diaglab.queries.window import Window
 
 ROLE_TAG = {"prediction": "model output", "label": "ground truth", "feature": ""}
 CELL = "display:inline-block;vertical-align:middle;padding:0 4px;box-sizing:border-box;"
@@ -28,10 +29,6 @@ COLUMNS = (
 
 def where_text(where: str | Slice | None) -> str:
     return "" if where is None else str(where)
-
-
-def describe_window(window: Window) -> str:
-    return "everything logged" if window.bounds == (None, None) else str(window)
 
 
 def number_text(v: Any) -> str:
@@ -133,12 +130,8 @@ def sort_features(table: pd.DataFrame, column: str, direction: str) -> pd.DataFr
     """The drift table's rows in a header's order (missing values last, ties kept in order)."""
     if column not in _SORT_BY:
         raise unknown("drift table column", column, list(_SORT_BY))
-    order = (
-        pd.DataFrame({"key": _SORT_BY[column](table).to_numpy()}, index=table.index)
-        .sort_values("key", ascending=direction != "desc", na_position="last", kind="stable")
-        .index
-    )
-    return table.loc[order].reset_index(drop=True)
+    keyed = table.reset_index(drop=True).assign(_key=_SORT_BY[column](table).to_numpy())
+    return sort_frame(keyed, "_key", direction).drop(columns="_key")
 
 
 def sort_header(sort: tuple[str, str], on_sort: Callable[[str], None]) -> w.HBox:
@@ -166,6 +159,4 @@ def sort_header(sort: tuple[str, str], on_sort: Callable[[str], None]) -> w.HBox
 def next_sort(sort: tuple[str, str], column: str) -> tuple[str, str]:
     """A click on ``column``: the other direction of the same column, else text A→Z and
     numbers largest first."""
-    if sort[0] == column:
-        return (column, "asc" if sort[1] == "desc" else "desc")
-    return (column, "asc" if column == "column" else "desc")
+    return table_next_sort(sort, column, numeric=column != "column")

@@ -9,6 +9,7 @@ function render({ model, el }) {
   el.appendChild(box);
 
   function headerCell(name, index, sort) {
+    const shown = (model.get("headers") ?? [])[index] ?? name;
     const th = document.createElement("th");
     const button = document.createElement("button");
     button.type = "button";
@@ -16,10 +17,10 @@ function render({ model, el }) {
     const [column, direction] = sort;
     const active = column === name;
     const arrow = active ? (direction === "desc" ? " ▼" : " ▲") : "";
-    button.textContent = name + arrow;
+    button.textContent = shown + arrow;
     button.title = active
-      ? `sorted by ${name}, ${direction === "desc" ? "descending" : "ascending"}; click to reverse`
-      : `sort by ${name}`;
+      ? `sorted by ${shown}, ${direction === "desc" ? "descending" : "ascending"}; click to reverse`
+      : `sort by ${shown}`;
     th.setAttribute("aria-sort", active ? (direction === "desc" ? "descending" : "ascending") : "none");
     if ((model.get("numeric") ?? [])[index]) th.classList.add("diaglab-num");
     button.addEventListener("click", () => {
@@ -81,7 +82,7 @@ function render({ model, el }) {
     box.replaceChildren(table);
   }
 
-  const names = ["columns", "rows", "sort", "numeric", "buttons", "titles", "row_keys", "empty", "value"];
+  const names = ["columns", "headers", "rows", "sort", "numeric", "buttons", "titles", "row_keys", "empty", "value"];
   for (const name of names) model.on(`change:${name}`, draw);
   draw();
   return () => {

@@ -43,6 +43,14 @@ def _sort_key(values: pd.Series) -> pd.Series:
     return values.map(lambda v: None if v is None or v is pd.NA else str(v).lower())
 
 
+def next_sort(sort: tuple[str, str], column: str, *, numeric: bool) -> tuple[str, str]:
+    """A header click on ``column``: the other direction of the same column, else numbers
+    largest first and text A→Z (what ``_table.js`` does in the browser)."""
+    if sort[0] == column:
+        return (column, ASCENDING if sort[1] == DESCENDING else DESCENDING)
+    return (column, DESCENDING if numeric else ASCENDING)
+
+
 def is_numeric(values: pd.Series) -> bool:
     """Right-aligned, and sorted largest first on a first click."""
     return bool(pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values))
@@ -83,6 +91,9 @@ class Table(anywidget.AnyWidget):
     .diaglab-table tbody tr.diaglab-selected { background: var(--jp-brand-color3, #c3dff5); }
     """
     columns = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    """The columns' names (what :attr:`sort` names)."""
+    headers = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    """What each column's header reads (:func:`diaglab.format.column_title`)."""
     rows = traitlets.List(traitlets.List(traitlets.Unicode())).tag(sync=True)
     numeric = traitlets.List(traitlets.Bool()).tag(sync=True)
     sort = traitlets.List(traitlets.Unicode(), default_value=["", ""], minlen=2, maxlen=2).tag(
@@ -163,7 +174,7 @@ class Table(anywidget.AnyWidget):
         """Show nothing (no header either)."""
         self._frame = None
         with self.hold_sync():
-            self.columns, self.rows, self.buttons = [], [], []
+            self.columns, self.headers, self.rows, self.buttons = [], [], [], []
 
     def _value(self, v: Any) -> str:
         return fmt.value(v, digits=self._digits)
@@ -184,6 +195,7 @@ class Table(anywidget.AnyWidget):
         pick = self._buttons
         with self.hold_sync():
             self.columns = [str(c) for c in frame.columns]
+            self.headers = [fmt.column_title(c) for c in self.columns]
             self.numeric = [is_numeric(frame[c]) for c in frame.columns]
             writers = [self._formats.get(str(c), self._value) for c in frame.columns]
             self.rows = [

@@ -9,6 +9,9 @@
 // 3. The chart fits the width it is given: drawn wider than its box, it is drawn again with its
 //    plots narrower (every view width scaled; axes and legends keep their size), and again when
 //    the box is resized. Below NARROW px, side-by-side parts stack and legends go below.
+// 4. A redraw at a new width keeps the selections made in the chart: each one's tuples are the
+//    initial value of its parameter in the spec drawn again (a brush stays where it was, in
+//    data units, and Python sees the same selection).
 
 const RUNTIMES = (globalThis.__diaglabVegaRuntimes ??= new Map());
 
@@ -155,6 +158,44 @@ function hasSignal(view, name) {
   }
 }
 
+// A selection's tuples (its `<name>_store` data) as the `value` a Vega-Lite selection
+// parameter starts with: `{x: [lo, hi]}` for an interval, `[{field: v}, …]` for points.
+function initialValue(store) {
+  const tuples = (store ?? []).filter((t) => Array.isArray(t.fields) && Array.isArray(t.values));
+  if (!tuples.length) return undefined;
+  const plain = (v) => (v instanceof Date ? v.getTime() : v);
+  if (tuples[0].fields.every((f) => f.type === "R")) {
+    const ranges = {};
+    tuples[0].fields.forEach((f, i) => {
+      const range = tuples[0].values[i] ?? [];
+      // a time range read back from the model is ISO text: the scale wants milliseconds
+      ranges[f.channel ?? f.field] = range.map((v) =>
+        typeof v === "string" && !Number.isNaN(Date.parse(v)) ? Date.parse(v) : plain(v),
+      );
+    });
+    return ranges;
+  }
+  return tuples.map((t) => Object.fromEntries(t.fields.map((f, i) => [f.field, plain(t.values[i])])));
+}
+
+// `spec` with each named selection parameter starting at `values[name]`.
+function withSelections(spec, values) {
+  const out = structuredClone(spec);
+  (function walk(node) {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (!node || typeof node !== "object") return;
+    if (Array.isArray(node.params)) {
+      for (const param of node.params) {
+        if (param && param.select && values[param.name] !== undefined) {
+          param.value = values[param.name];
+        }
+      }
+    }
+    for (const [key, value] of Object.entries(node)) if (key !== "data" && key !== "datasets") walk(value);
+  })(out);
+  return out;
+}
+
 async function render({ model, el }) {
   const { vegaEmbed, lodashDebounce } = await loadRuntime(model);
   el.classList.add("diaglab-chart-host");
@@ -170,14 +211,24 @@ async function render({ model, el }) {
     el.replaceChildren(box);
   }
 
-  async function reembed() {
+  // `keep`: the same spec drawn again (at a new width), its selections as they are now
+  async function reembed(keep = false) {
     const mine = ++generation;
+    const kept = {};
     if (api != null) {
+      if (keep === true) {
+        for (const name of Object.keys(model.get("_vl_selections") ?? {})) {
+          if (!hasSignal(api.view, name)) continue;
+          const value = initialValue(api.view.data(`${name}_store`));
+          if (value !== undefined) kept[name] = value;
+        }
+      }
       api.finalize();
       api = null;
     }
     model.set("local_tz", Intl.DateTimeFormat().resolvedOptions().timeZone);
-    const spec = structuredClone(model.get("spec"));
+    let spec = structuredClone(model.get("spec"));
+    if (spec != null && Object.keys(kept).length) spec = withSelections(spec, kept);
     if (spec == null) {
       el.replaceChildren();
       model.save_changes();
@@ -303,7 +354,7 @@ async function render({ model, el }) {
       el.dataset.fitBox = String(box);
       return;
     }
-    reembed();
+    reembed(true);
   }, 150);
   const observer = new ResizeObserver(refit);
   observer.observe(el);

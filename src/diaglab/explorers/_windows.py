@@ -63,3 +63,9 @@ class OptionalWindowTrait(traitlets.TraitType[Window | None, Any]):
 
 
 __all__ = ["OptionalWindowTrait", "WindowTrait", "brushed_window", "format_window", "parse_window"]
+
+
+def describe_window(window: Window) -> str:
+    """A window as a status line reads it: ``[2026-02-10, 2026-03-02)``, or ``everything
+    logged`` for one without bounds (not ``[…, …)``)."""
+    return "everything logged" if window.bounds == (None, None) else str(window)

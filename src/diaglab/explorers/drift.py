@@ -40,7 +40,6 @@ from diaglab.explorers._drift_table import (
     DEFAULT_SORT,
     ROLE_TAG,
     SEVERITY_RANK,
-    describe_window,
     feature_summary,
     next_sort,
     number_text,
@@ -49,7 +48,12 @@ from diaglab.explorers._drift_table import (
     sort_header,
     where_text,
 )
-from diaglab.explorers._windows import OptionalWindowTrait, WindowTrait, brushed_window
+from diaglab.explorers._windows import (
+    OptionalWindowTrait,
+    WindowTrait,
+    brushed_window,
+    describe_window,
+)
 from diaglab.explorers.coordinator import Job
 from diaglab.queries.drift import DriftReport
 from diaglab.queries.drift_time import DriftOverTime

@@ -18,7 +18,14 @@ import ipywidgets as w
 import pandas as pd
 import traitlets
 
-from diaglab.charts.fairness import GROUP_PICK, TITLES, disparity_time_chart, groups_chart
+from diaglab import format as fmt
+from diaglab.charts.fairness import (
+    GROUP_PICK,
+    MEASURE_TITLES,
+    TITLES,
+    disparity_time_chart,
+    groups_chart,
+)
 from diaglab.errors import DiaglabWarning, InputError
 from diaglab.explorers import _controls as ui
 from diaglab.explorers._base import (
@@ -30,7 +37,8 @@ from diaglab.explorers._base import (
     scope_state,
 )
 from diaglab.explorers._checklist import CheckList
-from diaglab.explorers._windows import WindowTrait
+from diaglab.explorers._table import Table
+from diaglab.explorers._windows import WindowTrait, describe_window
 from diaglab.explorers.coordinator import Job
 from diaglab.queries.fairness import FairnessReport
 from diaglab.queries.fairness_time import FairnessOverTime
@@ -41,7 +49,6 @@ from diaglab.specs.catalog import FairnessOverTimeSpec, FairnessSpec
 from diaglab.stats.fairness import GROUP_METRICS
 
 DEFAULT_METRICS = ("selection_rate", "true_positive_rate", "false_positive_rate", "precision")
-_TABLE_COLUMNS = ("sensitive", "measure", "difference", "ratio", "group_high", "group_low")
 
 
 def default_sensitive(schema: Any) -> list[str]:
@@ -56,6 +63,11 @@ def _threshold(text: str) -> float | None:
         return float(text) if text else None
     except ValueError:
         raise InputError(f"threshold is a number between 0 and 1, not {text!r}") from None
+
+
+def _window_text(window: str) -> str:
+    """A report's window as the status line reads it (``everything logged``, not ``[…, …)``)."""
+    return describe_window(Window()) if window == str(Window()) else window
 
 
 def _threshold_shown(threshold: float | None) -> str:
@@ -130,7 +142,7 @@ class FairnessExplorer(ScopedExplorer):
         self._over_time_note = ""
         self._quiet = True
         self._build_widgets(store.models())
-        self.client("groups", part="groups", views=(self.chart, self.table_html))
+        self.client("groups", part="groups", views=(self.chart, self.disparity_table))
         self.client("over time", part="over_time", views=(self.time_chart,), rank=1)
         with self.building():
             self.model = model
@@ -159,8 +171,12 @@ class FairnessExplorer(ScopedExplorer):
         self.where_text = ui.text_box("slice", ui.SLICE_HINT, width="672px")
         self.run_button = ui.run_button()
         self.chart = ui.vega_chart("computing…", "diaglab-fairness-chart", actions=ui.CHART_ACTIONS)
-        self.table_html = ui.styled(
-            w.HTML("", layout=w.Layout(overflow="auto hidden", max_width="100%")),
+        self.disparity_table = ui.styled(
+            Table(
+                sort=("difference", "desc"),
+                empty="no disparity measure for these metrics",
+                digits=3,
+            ),
             "diaglab-fairness-table",
         )
         self.time_chart = ui.vega_chart(
@@ -174,7 +190,7 @@ class FairnessExplorer(ScopedExplorer):
         self._lay_out(
             [pickers, self.sensitive_picker, self.metric_picker, self.window_text, self.where_text],
             self.chart,
-            self.table_html,
+            self.disparity_table,
             self.time_chart,
         )
         self.add_class("diaglab-fairness")
@@ -254,7 +270,7 @@ class FairnessExplorer(ScopedExplorer):
         )
         if GROUP_PICK in self.chart.selections.trait_names():
             self.chart.selections.observe(self._on_group_pick, names=[GROUP_PICK])
-        self.table_html.value = _disparity_html(report.disparities)
+        self.disparity_table.show(disparity_rows(report.disparities), formats={"95% interval": str})
 
     def _show_over_time(self, result: tuple[FairnessOverTime | None, str]) -> None:
         self._over_time, self._over_time_note = result
@@ -263,7 +279,8 @@ class FairnessExplorer(ScopedExplorer):
             self.time_chart.chart = disparity_time_chart(
                 self._over_time.table,
                 title=f"disparities per {self._over_time.freq} window",
-                subtitle="green: alert band (baseline windows); red: alerts",
+                subtitle="difference: the highest group's value minus the lowest's; "
+                "green: alert band (baseline windows); red: alerts",
             )
 
     def _show_status(self) -> None:
@@ -274,7 +291,8 @@ class FairnessExplorer(ScopedExplorer):
         supported = int(groups["supported"].sum())
         self.status.value = (
             f"{len(groups)} groups of {html.escape(', '.join(report.sensitive))} in "
-            f"{html.escape(report.window)}; <b>{html.escape(report.threshold)}</b>; reference: "
+            f"{html.escape(_window_text(report.window))}; <b>{html.escape(report.threshold)}</b>; "
+            "reference: "
             f"{html.escape(report.reference_rule)}; {supported} with at least "
             f"{report.min_support} rows"
             + ("; labels not arrived: selection rate only" if report.label_free else "")
@@ -333,27 +351,33 @@ class FairnessExplorer(ScopedExplorer):
         )
 
 
-def _disparity_html(table: pd.DataFrame) -> str:
+def disparity_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The disparities as the explorer's table shows them: a person's words for each measure
+    and verdict, the difference beside its interval, the full table in :meth:`data`."""
     if table.empty:
-        return "<i>no disparity measure for these metrics</i>"
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in (*_TABLE_COLUMNS, "claim", "within"))
-    rows = []
-    for r in table.to_dict(orient="records"):
-        cells = []
-        for c in (*_TABLE_COLUMNS, "claim", "within"):
-            v = r.get(c)
-            if isinstance(v, float):
-                text = "n/a" if v != v else f"{v:.3f}"
-                if c == "difference" and v == v:
-                    text += f" [{r['difference_lower']:.3f}, {r['difference_upper']:.3f}]"
-            else:
-                text = "–" if v is None else str(v)
-            cells.append(f"<td>{html.escape(text)}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return (
-        "<table style='font-size:12px;border-collapse:collapse'><thead><tr>"
-        + head
-        + "</tr></thead><tbody>"
-        + "".join(rows)
-        + "</tbody></table>"
+        return pd.DataFrame()
+    records = table.to_dict(orient="records")
+    return pd.DataFrame(
+        {
+            "groups by": table["sensitive"],
+            "measure": [MEASURE_TITLES.get(m, m) for m in table["measure"]],
+            "difference": table["difference"],
+            "95% interval": [
+                f"{fmt.number(r['difference_lower'])} to {fmt.number(r['difference_upper'])}"
+                for r in records
+            ],
+            "ratio": table["ratio"],
+            "highest": [fmt.label(g) for g in table["group_high"]],
+            "lowest": [fmt.label(g) for g in table["group_low"]],
+            "verdict": [verdict(r) for r in records],
+        }
     )
+
+
+def verdict(rec: dict[Any, Any]) -> str:
+    """``within 0.1``, ``over 0.1`` or why it is unknown: the claim ``difference <= bound``."""
+    bound = fmt.number(rec.get("max_difference"))
+    within = rec.get("within")
+    if within is None or within is pd.NA or within != within:
+        return str(rec.get("reason") or "unknown")
+    return f"within {bound}" if within else f"over {bound}"

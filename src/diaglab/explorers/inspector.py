@@ -1,11 +1,12 @@
 """``dl.PredictionInspector``: one card that explains one prediction.
 
-Pick a prediction by id (text box) or from the worst errors of a window and slice (a dropdown of
-the largest |label - score|, found in the engine). The card shows a summary (output, probability,
-decision, label, version), the SHAP waterfall (one ``altair.JupyterChart``), the feature table with
-reference percentiles and flags, the nearest reference neighbours, what-if controls (edit one or
-more values, see the prediction and the waterfall update), the counterfactual, and the request's
-trace: its spans as a waterfall (the TraceExplorer's chart), or why there is none.
+Pick a prediction by id (text box) or from the worst errors of a window and slice (a sortable
+table of the largest |label - score|, found in the engine). The card shows a summary (output,
+probability, decision, label, version), the SHAP waterfall (one ``altair.JupyterChart``), the
+feature table with reference percentiles and flags, the nearest reference neighbours, what-if
+controls (edit one or more values, see the prediction and the waterfall update), the
+counterfactual, and the request's trace: its spans as a waterfall (the TraceExplorer's chart), or
+why there is none.
 
 Each part of the card is its own view, drawn when its query returns: first the header (the row the
 service logged: time, version, score, decision at the threshold, label; one point lookup, no model),
@@ -25,7 +26,7 @@ import pandas as pd
 import traitlets
 
 from diaglab import format as fmt
-from diaglab.charts.explain import feature_table_html, waterfall_chart
+from diaglab.charts.explain import feature_table_html, space_label, waterfall_chart
 from diaglab.charts.traces import trace_summary_html
 from diaglab.charts.traces import waterfall_chart as trace_waterfall
 from diaglab.errors import DiaglabError, InputError
@@ -201,12 +202,10 @@ class PredictionInspector(Explorer):
     def _build_widgets(self) -> None:
         self.id_text = text_box("prediction", "a prediction id")
         self.id_text.add_class("diaglab-inspector-id")
-        self.worst_picker = w.Dropdown(
-            options=[("worst errors…", "")],
-            description="or",
-            layout=w.Layout(width="420px"),
-            style={"description_width": "24px"},
-        )
+        # the worst errors: a list a person scans and picks from, sortable like every table;
+        # its own scroll box, so 20 rows do not push the card below the fold
+        self.worst_picker = Table(sort=("error", "desc"), empty="no labelled predictions")
+        self.worst_picker.layout = w.Layout(max_height="190px", overflow="auto", max_width="100%")
         self.worst_picker.add_class("diaglab-inspector-worst")
         self.summary = w.HTML("")
         self.summary.add_class("diaglab-inspector-summary")
@@ -282,7 +281,9 @@ class PredictionInspector(Explorer):
         )
         body = w.HBox([left, right], layout=w.Layout(flex_flow="row wrap", width="100%"))
         self.children = [
-            w.HBox([self.id_text, self.worst_picker], layout=w.Layout(flex_flow="row wrap")),
+            self.id_text,
+            w.HTML("<b>or one of the worst errors</b> (largest |label − score|)"),
+            self.worst_picker,
             status,
             self.error_area,
             body,
@@ -311,6 +312,7 @@ class PredictionInspector(Explorer):
         pid = change["new"]
         if self.id_text.value != (pid or ""):
             self.id_text.value = pid or ""
+        self.worst_picker.value = pid if pid in self.worst_picker.row_keys else None
         self._edits = {}
         # the neighbours and the counterfactual say they are coming (the bench waits for it)
         self.neighbors, self.counterfactual_result = None, None
@@ -380,18 +382,22 @@ class PredictionInspector(Explorer):
         return rows
 
     def _show_worst(self, rows: pd.DataFrame) -> None:
-        opts = [("worst errors…", "")]
-        for r in rows.to_dict(orient="records"):
-            ts = pd.Timestamp(r["timestamp"]).strftime("%Y-%m-%d %H:%M")
-            opts.append(
-                (
-                    f"{r['prediction_id']} · {ts} · score {fmt.number(r['score'])} · "
-                    f"label {fmt.label(r['label'])}",
-                    str(r["prediction_id"]),
-                )
-            )
-        self.worst_picker.options = opts
         self.worst_errors = rows
+        if not len(rows):
+            self.worst_picker.clear()
+            return
+        ids = [str(i) for i in rows["prediction_id"]]
+        shown = rows.reset_index(drop=True).rename(
+            columns={"timestamp": "time", "model_version": "version", "error_size": "error"}
+        )[["time", "version", "score", "label", "error"]]
+        shown.insert(0, "prediction", ids)
+        self.worst_picker.show(
+            shown,
+            buttons=[f"#{i + 1}" for i in range(len(ids))],
+            titles=[f"open prediction {i}" for i in ids],
+            keys=ids,
+        )
+        self.worst_picker.value = self.prediction_id if self.prediction_id in ids else None
 
     def _shown(self) -> str | None:
         """The prediction whose card is drawn, or None."""
@@ -594,7 +600,7 @@ def _summary_html(ex: Explanation, *, what_if: bool = False) -> str:
         f"<div class='diaglab-inspector-prediction'>{who}prediction <b>{pid}</b> · "
         f"<b>{html.escape(ex.model)}</b> {html.escape(ex.model_version)}{when}<br>{prob}"
         f"decision <b>{ex.decision}</b>{cut} · "
-        f"label {html.escape(label)}{flag} · {html.escape(ex.output_space)} "
+        f"label {html.escape(label)}{flag} · {html.escape(space_label(ex.output_space))} "
         f"{fmt.number(ex.prediction)} = base {fmt.number(ex.base_value)} + "
         f"SHAP{_slices_html(ex)}</div>"
     )

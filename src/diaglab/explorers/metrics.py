@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import traitlets
 
+from diaglab import format as fmt
 from diaglab.charts.metrics import BRUSH, metric_title, metrics_chart, window_bounds
 from diaglab.errors import unknown
 from diaglab.explorers import _controls as ui
@@ -31,7 +32,7 @@ from diaglab.explorers._base import (
     scope_state,
 )
 from diaglab.explorers._checklist import CheckList
-from diaglab.explorers._windows import WindowTrait, brushed_window
+from diaglab.explorers._windows import WindowTrait, brushed_window, describe_window
 from diaglab.explorers.coordinator import Job
 from diaglab.queries.filters import Slice
 from diaglab.queries.metrics_time import MetricsOverTime, valid_metrics
@@ -221,7 +222,10 @@ class MetricsExplorer(ScopedExplorer):
             task = schema.task or "binary"
             valid = self._valid_names()
             self.metric_picker.options = [(metric_title(m), m) for m in valid]
-            self.by_picker.options = [_NONE, "model_version", *schema.features]
+            # (label, value) pairs, all of them: ipywidgets reads a mixed list as values
+            self.by_picker.options = [
+                (fmt.column_title(c), c) for c in (_NONE, "model_version", *schema.features)
+            ]
             self.model_picker.value = change["new"]
             self.metrics = [m for m in DEFAULT_CHOICE[task] if m in valid]
             self.by = None
@@ -282,10 +286,14 @@ class MetricsExplorer(ScopedExplorer):
         self.status.value = (
             f"{len(shown)} metrics per {html.escape(result.freq)} window over "
             f"{html.escape(str(result.window))}"
-            + (f", {len(series)} series by {html.escape(str(result.by))}" if result.by else "")
+            + (
+                f", {len(series)} series by {html.escape(fmt.column_title(str(result.by)))}"
+                if result.by
+                else ""
+            )
             + (f", as of {_day(result.as_of)}" if result.as_of is not None else "")
             + (f"; {html.escape(cut)}" if cut else "")
-            + f"; {len(alerts)} alerts"
+            + f"; {fmt.counted(len(alerts), 'alert')}"
             + (
                 " ("
                 + ", ".join(
@@ -303,10 +311,12 @@ class MetricsExplorer(ScopedExplorer):
             bounds = (self.window.start, self.window.end)
             spec_current = None if bounds == (None, None) else bounds
             title = f"{result.model}: metrics per {result.freq} window"
+            estimated = bool((chosen["kind"] == "estimated").any())
             subtitle = (
                 "solid: realized (from labels); dashed: estimated from scores (CBPE); "
-                "green: alert band; red: alerts"
-            )
+                if estimated
+                else ""
+            ) + "green: alert band; red: alerts"
             self.chart.chart = metrics_chart(
                 table, result.windows, shown, title=title, subtitle=subtitle, current=spec_current
             )
@@ -336,7 +346,7 @@ class MetricsExplorer(ScopedExplorer):
         served = int((part["n"] - part["n_failed"]).sum())
         coverage = f"{labelled / served:.0%}" if served else "–"
         text = (
-            f"window <b>{html.escape(str(self.window))}</b> ({n:,} predictions, "
+            f"window <b>{html.escape(describe_window(self.window))}</b> ({n:,} predictions, "
             f"{coverage} labelled)"
         )
         t = result.table
@@ -352,7 +362,11 @@ class MetricsExplorer(ScopedExplorer):
                 label = metric_title(m) + (" (estimated)" if kind == "estimated" else "")
                 bits.append(
                     f"{html.escape(label)} median {np.nanmedian(values):.4g}"
-                    + (f", <b style='color:#c0392b'>{n_alert} alerts</b>" if n_alert else "")
+                    + (
+                        f", <b style='color:#c0392b'>{fmt.counted(n_alert, 'alert')}</b>"
+                        if n_alert
+                        else ""
+                    )
                 )
         if bits:
             text += ": " + "; ".join(bits)
