@@ -96,6 +96,8 @@ def test_any_window_from_the_cube_equals_the_rows(live, monkeypatch):
     for window in windows(rng, 6):
         for version in (None, "v2"):
             assert_same(store, monkeypatch, window=window, version=version)
+        for features in (["age"], ["region"], []):  # a drift explorer's selected row
+            assert_same(store, monkeypatch, window=window, features=features)
     assert cube_count(store) == 2  # built once: counts per day, numeric and categorical
 
 

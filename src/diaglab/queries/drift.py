@@ -28,6 +28,7 @@ from diaglab.queries.binning import (
     Grid,
     NumericCounts,
     categorical_counts,
+    grid_shape,
     numeric_counts,
     reference_grids,
 )
@@ -286,12 +287,11 @@ def drift(store: Any, spec: DriftSpec) -> DriftReport:
 
     Notes
     -----
-    Against the registered reference, for every feature at the registered thresholds, on a
-    writable DuckDB store, the window's whole days are read from counts kept per day
-    (:mod:`diaglab.queries.cube`, brought up to date first) and only its partial first and last
-    day from the rows: the same counts as a scan, so the same table. ``features=``, ``where=``,
-    ``threshold=``, a production-window ``reference``, a read-only store and Spark count the
-    window's rows.
+    Against the registered reference, at the registered thresholds, on a writable DuckDB store,
+    the window's whole days are read from counts kept per day (:mod:`diaglab.queries.cube`,
+    brought up to date first) and only its partial first and last day from the rows: the same
+    counts as a scan, so the same table. ``where=``, ``threshold=``, a production-window
+    ``reference``, a read-only store and Spark count the window's rows.
 
     Examples
     --------
@@ -374,19 +374,35 @@ def _kept_counts(
     store: Any, spec: DriftSpec, p: Prepared, live: dict[str, Grid]
 ) -> cube.Counts | None:
     """The window's counts from the counts kept per day (:mod:`diaglab.queries.cube`), when they
-    can answer: every feature against the registered reference, at the registered thresholds, on
-    a writable DuckDB store; None otherwise (the rows are counted)."""
+    can answer: against the registered reference, at the registered thresholds, on a writable
+    DuckDB store; None otherwise (the rows are counted). The cube counts every feature: a
+    ``features`` subset takes its features' counts from it."""
     scope = spec.scope
     if (
-        spec.features is not None
-        or scope.where is not None
+        scope.where is not None
         or scope.reference is not None
         or scope.threshold is not None
         or not cube.usable(store)
     ):
         return None
-    shape = cube.Shape(spec.model, live, tuple(p.cat_cols), p.cuts)
-    return cube.window_counts(store, shape, p.columns, p.cur, p.window, scope.version)
+    full = p
+    if spec.features is not None:
+        full = prepare(
+            store, spec.model, scope.window, None, None, None, scope.version, decision=True
+        )
+    every = {f: g for f, g in full.grids.items() if g is not None}
+    if any(
+        f not in every or grid_shape({f: every[f]}) != grid_shape({f: g}) for f, g in live.items()
+    ) or not set(p.cat_cols) <= set(full.cat_cols):
+        return None
+    shape = cube.Shape(spec.model, every, tuple(full.cat_cols), full.cuts)
+    counts = cube.window_counts(store, shape, full.columns, full.cur, full.window, scope.version)
+    if counts is None or full is p:
+        return counts
+    return cube.Counts(
+        {f: counts.numeric[f] for f in live},
+        {f: counts.categorical[f] for f in p.cat_cols},
+    )
 
 
 def _present(cur: Any, cur_full: Any, columns: Sequence[str]) -> dict[str, int]:
