@@ -104,28 +104,47 @@ def usable(store: Any) -> bool:
 
 
 def window_counts(
-    store: Any, shape: Shape, columns: Any, rows: Any, window: Window, version: str | None
+    store: Any,
+    shape: Shape,
+    columns: Any,
+    window: Window,
+    version: str | None,
+    *,
+    only: Sequence[str] | None = None,
 ) -> Counts | None:
     """The counts of ``window`` (of ``version``, when given): its whole days from the cube, its
-    partial first and last day from ``rows`` (the window's rows, the drift columns of
-    :func:`~diaglab.queries.drift.prepare`). None when the window holds no whole day (its rows
+    partial first and last day from the rows. None when the window holds no whole day (its rows
     are few: the caller counts them).
 
-    ``columns`` maps a prediction table to the drift columns (``Prepared.columns``)."""
+    ``columns`` maps a prediction table to the drift columns (``Prepared.columns``); ``only``
+    names the columns wanted (default: all the cube's), the only ones the edge days count."""
     first, end = _whole_days(window)
     if first is not None and end is not None and first >= end:
         return None
     synchronise(store, shape, columns)
-    num, cat = cube_tables.sums(store.ibis.con, shape.model, shape.key, first, end, version)
-    edges = _edges(rows, first, end)
+    wanted = set(shape.grids) | set(shape.categorical) if only is None else set(only)
+    sub = Shape(
+        shape.model,
+        {f: g for f, g in shape.grids.items() if f in wanted},
+        tuple(f for f in shape.categorical if f in wanted),
+        shape.cuts,
+    )
+    # the cube numbers features among ``shape``'s, the edge queries among ``sub``'s
+    numbers = [
+        {list(among).index(f): k for k, f in enumerate(names)}
+        for names, among in ((sub.grids, shape.grids), (sub.categorical, shape.categorical))
+    ]
+    con = store.ibis.con
+    num, cat = cube_tables.sums(
+        con, shape.model, shape.key, first, end, version, (list(numbers[0]), list(numbers[1]))
+    )
+    num["i"], cat["i"] = num["i"].map(numbers[0]), cat["i"].map(numbers[1])
+    edges = _edges(store, shape.model, window, version, first, end)
     if edges is not None:
-        edge_num, edge_cat = _count(edges, shape)
+        edge_num, edge_cat = _count(columns(edges, ("timestamp",)), sub)
         num = pd.concat([num, edge_num], ignore_index=True)
         cat = pd.concat([cat, edge_cat], ignore_index=True)
-    return Counts(
-        numeric_from_frame(num, shape.grids),
-        categorical_from_frame(cat, shape.categorical),
-    )
+    return Counts(numeric_from_frame(num, sub.grids), categorical_from_frame(cat, sub.categorical))
 
 
 def _whole_days(window: Window) -> tuple[int | None, int | None]:
@@ -139,8 +158,15 @@ def _whole_days(window: Window) -> tuple[int | None, int | None]:
     return first, end
 
 
-def _edges(rows: Any, first: int | None, end: int | None) -> Any:
-    """The rows of the window's partial first and last days; None when it has none."""
+def _edges(
+    store: Any, model: str, window: Window, version: str | None, first: int | None, end: int | None
+) -> Any:
+    """The predictions of the window's partial first and last days (decided as the cube's);
+    None when it has none. Filtered before the drift columns are selected, so the compiled
+    counting query is found again for any window (:func:`~diaglab.store.compiled.fetch_over`)."""
+    rows = decided(store.table(model), store.schema(model))
+    if version is not None:
+        rows = rows.filter(rows.model_version == version)
     cuts = []
     if first is not None:
         cuts.append(rows.timestamp < _day_start(first))
@@ -148,7 +174,7 @@ def _edges(rows: Any, first: int | None, end: int | None) -> Any:
         cuts.append(rows.timestamp >= _day_start(end))
     if not cuts:
         return None
-    return rows.filter(cuts[0] | cuts[1] if len(cuts) == 2 else cuts[0])
+    return window.filter(rows).filter(cuts[0] | cuts[1] if len(cuts) == 2 else cuts[0])
 
 
 def _day_start(day: int) -> Any:

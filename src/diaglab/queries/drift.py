@@ -396,7 +396,8 @@ def _kept_counts(
     ) or not set(p.cat_cols) <= set(full.cat_cols):
         return None
     shape = cube.Shape(spec.model, every, tuple(full.cat_cols), full.cuts)
-    counts = cube.window_counts(store, shape, full.columns, full.cur, full.window, scope.version)
+    only = None if full is p else [*live, *p.cat_cols]
+    counts = cube.window_counts(store, shape, full.columns, p.window, scope.version, only=only)
     if counts is None or full is p:
         return counts
     return cube.Counts(

@@ -106,25 +106,33 @@ def replace_days(
 
 
 def sums(
-    con: Any, model: str, key: str, first: int | None, end: int | None, version: str | None
+    con: Any,
+    model: str,
+    key: str,
+    first: int | None,
+    end: int | None,
+    version: str | None,
+    features: tuple[list[int], list[int]],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The counts of days ``first`` to ``end`` (exclusive; None: open) of ``version`` (None:
-    every version), summed over the days: numeric ``(i, b, n, lo, hi)``, categorical ``(i, v,
-    n)``. With both days open, rows without a timestamp count too (as a window's filter does)."""
+    every version) of the numeric and categorical ``features`` (numbers), summed over the days:
+    numeric ``(i, b, n, lo, hi)``, categorical ``(i, v, n)``. With both days open, rows without
+    a timestamp count too (as a window's filter does)."""
     where, params = [], []
     for cond, value in (("day >= ?", first), ("day < ?", end), ("model_version = ?", version)):
         if value is not None:
             where.append(cond)
             params.append(value)
-    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    clause = " AND ".join(["i IN (SELECT unnest(?))", *where])
     num = con.execute(
         "SELECT i, b, sum(n)::BIGINT AS n, min(lo) AS lo, max(hi) AS hi "
-        f"FROM {table(model, key, 'num')}{clause} GROUP BY i, b",
-        params,
+        f"FROM {table(model, key, 'num')} WHERE {clause} GROUP BY i, b",
+        [features[0], *params],
     ).df()
     cat = con.execute(
-        f"SELECT i, v, sum(n)::BIGINT AS n FROM {table(model, key, 'cat')}{clause} GROUP BY i, v",
-        params,
+        f"SELECT i, v, sum(n)::BIGINT AS n FROM {table(model, key, 'cat')} WHERE {clause} "
+        "GROUP BY i, v",
+        [features[1], *params],
     ).df()
     return num, cat
 
