@@ -253,7 +253,14 @@ INTERACTIONS = {
 }
 
 
-def run_size(size: str, store: Path, repeat: int, timeout_s: float, stale_after_s: float) -> Any:
+def run_size(
+    size: str,
+    store: Path,
+    repeat: int,
+    timeout_s: float,
+    stale_after_s: float,
+    interactions: list[str] | None = None,
+) -> Any:
     import nbformat
 
     out: list[dict[str, Any]] = []
@@ -275,7 +282,8 @@ def run_size(size: str, store: Path, repeat: int, timeout_s: float, stale_after_
             _expect()(found.nth(1)).to_be_attached(timeout=timeout_s * 1000)
             _settle(page, timeout_s)
             opened_s = round(time.perf_counter() - started, 1)
-            for name, interaction in INTERACTIONS.items():
+            for name in interactions or list(INTERACTIONS):
+                interaction = INTERACTIONS[name]
                 runs = []
                 for i in range(repeat):
                     runs.append(interaction(page, i, stale_after_s))
@@ -315,11 +323,21 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "diaglab")
     parser.add_argument("--label", default="this tree")
     parser.add_argument("--out", type=Path, help="append the JSON results to this file")
+    parser.add_argument(
+        "--interactions",
+        help="which interactions, in this order (comma-separated; default: all, slice first); "
+        "'brush → tab' first brushes with no slice picked",
+    )
     args = parser.parse_args()
+    chosen = None if args.interactions is None else args.interactions.split(",")
+    for name in chosen or []:
+        if name not in INTERACTIONS:
+            parser.error(f"unknown interaction {name!r}; known: {', '.join(INTERACTIONS)}")
     results = []
     for size in args.sizes.split(","):
         store = store_for(size, args.workdir)
-        for r in run_size(size, store, args.repeat, args.timeout, args.stale_after):
+        runs = run_size(size, store, args.repeat, args.timeout, args.stale_after, chosen)
+        for r in runs:
             results.append({**r, "label": args.label})
     if args.out is not None:
         with args.out.open("a") as f:

@@ -173,3 +173,35 @@ def test_a_read_only_store_answers_from_the_rows(live, monkeypatch):
     rows = from_rows(store, monkeypatch, window=("2026-01-02", "2026-01-05"))
     pd.testing.assert_frame_equal(rep.table, rows.table, check_exact=True)
     assert cube_count(store) == 0
+
+
+def test_an_older_segment_replacing_a_stored_copy_recounts_both_days(live, monkeypatch):
+    """A producer's segment written before the notebook's but ingested after it holds the
+    winning copy of a repeated id (the oldest segment's): the losing copy's day is counted
+    again as well as the new rows' day."""
+    store, rng, _ = live
+    day2 = pd.Timestamp("2026-01-03 10:00", tz="UTC")
+    day5 = pd.Timestamp("2026-01-06 10:00", tz="UTC")
+    features = frame(rng, 30)
+    with dl.Logger(store.path, model="m", flush_rows=10_000) as logger:
+        logger.log(
+            features,
+            rng.random(30),
+            prediction_id=[f"dup{k}" for k in range(30)],
+            timestamp=[day2] * 30,
+        )
+    store.log(
+        model="m",
+        features=frame(rng, 30, 9.0),
+        predictions=rng.random(30),
+        prediction_ids=[f"dup{k}" for k in range(30)],
+        timestamps=[day5] * 30,
+        model_version="v1",
+    )
+    window = ("2026-01-02 06:00", "2026-01-07 18:00")
+    assert_same(store, monkeypatch, window=window)  # the cube counts the notebook's copies
+    store.refresh()  # the producer's older segment: its copies win
+    ids = store.table("m").filter(store.table("m").prediction_id == "dup0").timestamp
+    assert ids.to_pyarrow().to_pylist()[0] == day2.to_pydatetime()
+    for w in (window, ("2026-01-05", "2026-01-07"), ("2026-01-03", "2026-01-04")):
+        assert_same(store, monkeypatch, window=w)

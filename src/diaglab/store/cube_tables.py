@@ -21,7 +21,7 @@ from diaglab.store.segments import list_segments
 from diaglab.store.tables import q
 
 DAY_US = 86_400_000_000
-_DAY = 'CAST(FLOOR(epoch_us("timestamp") / 86400000000) AS BIGINT)'
+_DAY = 'CAST(FLOOR(epoch_us(r."timestamp") / 86400000000) AS BIGINT)'
 PARTS = {
     "num": "day BIGINT, model_version VARCHAR, i INTEGER, b BIGINT, n BIGINT, lo DOUBLE, hi DOUBLE",
     "cat": "day BIGINT, model_version VARCHAR, i INTEGER, v VARCHAR, n BIGINT",
@@ -154,7 +154,7 @@ def dirty_days(con: Any, root: Path, model: str, new: list[tuple[str, str]]) -> 
     if predictions:
         new_files = sorted({str(files[("predictions", s)]) for s in predictions})
         days |= _days(
-            con, "SELECT DISTINCT {day} FROM read_parquet(?, union_by_name=true)", [new_files]
+            con, "SELECT DISTINCT {day} FROM read_parquet(?, union_by_name=true) AS r", [new_files]
         )
         newer = [
             s
@@ -170,16 +170,16 @@ def dirty_days(con: Any, root: Path, model: str, new: list[tuple[str, str]]) -> 
             newer_files = sorted({str(files[("predictions", s)]) for s in newer})
             days |= _days(
                 con,
-                "SELECT DISTINCT {day} FROM read_parquet(?, union_by_name=true) "
-                "SEMI JOIN read_parquet(?, union_by_name=true) USING (prediction_id)",
+                "SELECT DISTINCT {day} FROM read_parquet(?, union_by_name=true) AS r "
+                "SEMI JOIN read_parquet(?, union_by_name=true) AS s USING (prediction_id)",
                 [newer_files, new_files],
             )
     if labels:
         label_files = sorted({str(files[("labels", s)]) for s in labels})
         days |= _days(
             con,
-            f"SELECT DISTINCT {{day}} FROM main.{q(model)} "
-            "SEMI JOIN read_parquet(?, union_by_name=true) USING (prediction_id)",
+            f"SELECT DISTINCT {{day}} FROM main.{q(model)} AS r "
+            "SEMI JOIN read_parquet(?, union_by_name=true) AS s USING (prediction_id)",
             [label_files],
         )
     if None in days:  # rows without a timestamp: no day to count again alone
