@@ -9,12 +9,14 @@ tree's ``src`` and once with the baseline's (``git archive``), on its own copy o
 - **first call**: the first ``dl.drift`` of a brushed window in a process (the baseline profiles
   the reference and scans the window; this tree also builds the cube, when the store has none);
 - **new window**: five windows of about 12 days (2M rows), unaligned to days, each new;
-- **same window**: one of them again, three times.
+- **same window**: one of them again, three times;
+- **one feature**: ``features=["credit_utilization"]`` in three new windows (the drift
+  explorer's selected row, the first view a brush refreshes).
 
 This tree then, on its copy: a second process opening the store (the cube is kept: its first
 call), and a batch of 50,000 predictions logged into the window's days followed by the same
 drift (the days it touches are counted again). Wall and process CPU seconds (DuckDB's threads
-included) per call; the cube's rows and the DuckDB file's growth.
+included) per call; the cube's rows and its size in DuckDB blocks.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ NEW = (
     ("2026-02-03 12:00", "2026-02-15 00:30"),
 )
 
+ROW = "credit_utilization"
+ROW_WINDOWS = tuple((f"2026-01-{d:02d} 05:00", f"2026-01-{d + 12:02d} 19:00") for d in (6, 8, 10))
+
 
 def _timed(fn: Any) -> dict[str, float]:
     wall, cpu = time.perf_counter(), time.process_time()
@@ -57,17 +62,17 @@ def child(store_path: str, case: str) -> dict[str, Any]:
     store = dl.open(store_path)
     out: dict[str, Any] = {"case": case}
 
-    def drift(window: tuple[str, str]) -> Any:
-        return dl.drift(store, "credit", window=window)
+    def drift(window: tuple[str, str], **options: Any) -> Any:
+        return dl.drift(store, "credit", window=window, **options)
 
-    db = Path(store_path) / "diaglab.duckdb"
-    size_before = db.stat().st_size
     if case in ("session", "reopen"):
         out["first"] = _timed(lambda: drift(FIRST))
         drift(FIRST).table.to_pickle(Path(store_path).with_suffix(f".{case}.pkl"))
     if case == "session":
         out["new"] = [_timed(lambda w=w: drift(w)) for w in NEW]
         out["same"] = [_timed(lambda: drift(NEW[0])) for _ in range(3)]
+        # the drift explorer's selected row after a brush: one feature's drift in a new window
+        out["row"] = [_timed(lambda w=w: drift(w, features=[ROW])) for w in ROW_WINDOWS]
         con = store.ibis.con
         cubes = con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'cube'"
@@ -78,7 +83,13 @@ def child(store_path: str, case: str) -> dict[str, Any]:
             if name.startswith("credit:")
         }
         con.execute("CHECKPOINT")
-        out["db_growth_mb"] = round((db.stat().st_size - size_before) / 2**20, 1)
+        out["cube_blocks_mib"] = {
+            name: con.execute(
+                f"SELECT count(DISTINCT block_id) * 256 / 1024 FROM "
+                f"pragma_storage_info('cube.\"{name}\"')"
+            ).fetchall()[0][0]
+            for name in out["cube_rows"]
+        }
     if case == "refresh":
         import numpy as np
         import pandas as pd
@@ -170,6 +181,7 @@ def main() -> None:
         r = result[side]
         r["median_new"] = {k: median(r["new"], k) for k in ("wall", "cpu")}
         r["median_same"] = {k: median(r["same"], k) for k in ("wall", "cpu")}
+        r["median_row"] = {k: median(r["row"], k) for k in ("wall", "cpu")}
     print(json.dumps(result, indent=1))
 
 

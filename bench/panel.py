@@ -328,7 +328,15 @@ def main() -> None:
         help="which interactions, in this order (comma-separated; default: all, slice first); "
         "'brush → tab' first brushes with no slice picked",
     )
+    parser.add_argument(
+        "--wait",
+        type=float,
+        help="seconds the notebook's panel.wait() allows before the panel shows (default 60)",
+    )
     args = parser.parse_args()
+    if args.wait is not None:
+        global NOTEBOOK
+        NOTEBOOK = NOTEBOOK.replace("panel.wait()", f"panel.wait({args.wait})")
     chosen = None if args.interactions is None else args.interactions.split(",")
     for name in chosen or []:
         if name not in INTERACTIONS:

@@ -10,9 +10,11 @@ then the sum over its whole days plus its partial first and last day counted fro
 time-range scan): the same integers, so the drift table is the same, bit for bit.
 
 **The grain is a UTC day.** The cube has a row per (day, version, feature, bin that holds rows):
-on the 10M-row credit store (60 days, 2 versions, 24 numeric features on 1,000-bin grids) about
-2.9M rows against the data's 10M; hours would be 24x that, more rows than the data. A brushed
-window's edges cost at most two days of rows.
+on the 10M-row credit store (60 days, 2 versions, 8 numeric and 5 categorical features, the
+score and the label on 1,000-bin grids) 0.31M rows in ~5 MiB against the data's 10M rows and
+2.8 GiB; hours would be 24x the rows, and a window's whole days 24x as many rows to sum. A
+brushed window's edges cost at most two days of rows (bench/RESULTS.md, "Drift from counts kept
+per day").
 
 **Kept up to date from the ingest ledger.** ``cube.seen`` lists the ledger segments (predictions
 and labels) a cube has counted. Before it answers, the segments ingested since are turned into the
