@@ -170,11 +170,11 @@ def _edges(
     if version is not None:
         rows = rows.filter(rows.model_version == version)
     cuts = []
-    if first is not None:
+    if first is not None and window.start < _day_start(first):
         cuts.append(rows.timestamp < _day_start(first))
-    if end is not None:
+    if end is not None and window.end > _day_start(end):
         cuts.append(rows.timestamp >= _day_start(end))
-    if not cuts:
+    if not cuts:  # the window starts and ends at midnight (UTC)
         return None
     return window.filter(rows).filter(cuts[0] | cuts[1] if len(cuts) == 2 else cuts[0])
 
