@@ -205,3 +205,14 @@ def test_an_older_segment_replacing_a_stored_copy_recounts_both_days(live, monke
     assert ids.to_pyarrow().to_pylist()[0] == day2.to_pydatetime()
     for w in (window, ("2026-01-05", "2026-01-07"), ("2026-01-03", "2026-01-04")):
         assert_same(store, monkeypatch, window=w)
+
+
+def test_a_new_threshold_gets_a_cube_of_its_own_decisions(live, monkeypatch):
+    store, *_ = live
+    window = ("2026-01-02 12:00", "2026-01-07")
+    assert_same(store, monkeypatch, window=window)
+    store.set_threshold("m", 0.8)
+    assert_same(store, monkeypatch, window=window)
+    rows = store.ibis.con.execute("SELECT count(*) FROM cube.catalog").fetchall()
+    assert rows[0][0] == 2
+    assert_same(store, monkeypatch, window=window, threshold=0.3)  # an override: the rows
