@@ -257,7 +257,14 @@ INTERACTIONS = {
 }
 
 
-def run_size(size: str, store: Path, repeat: int, timeout_s: float, stale_after_s: float) -> Any:
+def run_size(
+    size: str,
+    store: Path,
+    repeat: int,
+    timeout_s: float,
+    stale_after_s: float,
+    interactions: list[str] | None = None,
+) -> Any:
     out: list[dict[str, Any]] = []
     with serving(store, "panel") as (_h, lab, context, url):
         page = notebook_page(lab, context, "bench-panel.ipynb", NOTEBOOK, timeout_s=timeout_s)
@@ -273,7 +280,8 @@ def run_size(size: str, store: Path, repeat: int, timeout_s: float, stale_after_
             _expect()(found.nth(1)).to_be_attached(timeout=timeout_s * 1000)
             _settle(page, timeout_s)
             opened_s = round(time.perf_counter() - started, 1)
-            for name, interaction in INTERACTIONS.items():
+            for name in interactions or list(INTERACTIONS):
+                interaction = INTERACTIONS[name]
                 runs = []
                 for i in range(repeat):
                     runs.append(interaction(page, i, stale_after_s))
@@ -315,11 +323,29 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "diaglab")
     parser.add_argument("--label", default="this tree")
     parser.add_argument("--out", type=Path, help="append the JSON results to this file")
+    parser.add_argument(
+        "--interactions",
+        help="which interactions, in this order (comma-separated; default: all, slice first); "
+        "'brush → tab' first brushes with no slice picked",
+    )
+    parser.add_argument(
+        "--wait",
+        type=float,
+        help="seconds the notebook's panel.wait() allows before the panel shows (default 60)",
+    )
     args = parser.parse_args()
+    if args.wait is not None:
+        global NOTEBOOK
+        NOTEBOOK = NOTEBOOK.replace("panel.wait()", f"panel.wait({args.wait})")
+    chosen = None if args.interactions is None else args.interactions.split(",")
+    for name in chosen or []:
+        if name not in INTERACTIONS:
+            parser.error(f"unknown interaction {name!r}; known: {', '.join(INTERACTIONS)}")
     results = []
     for size in args.sizes.split(","):
         store = store_for(size, args.workdir)
-        for r in run_size(size, store, args.repeat, args.timeout, args.stale_after):
+        runs = run_size(size, store, args.repeat, args.timeout, args.stale_after, chosen)
+        for r in runs:
             results.append({**r, "label": args.label})
     if args.out is not None:
         with args.out.open("a") as f:

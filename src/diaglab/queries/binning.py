@@ -39,6 +39,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import ibis
 import numpy as np
@@ -133,17 +134,20 @@ def _narrow(table: ibis.Table, columns: Sequence[str]) -> ibis.Table:
     return table.select(*columns).view()
 
 
-def _unpivot(rows: ibis.Table, **values: list[ibis.Value]) -> ibis.Table:
+def _unpivot(
+    rows: ibis.Table, *, keep: Sequence[str] = (), **values: list[ibis.Value]
+) -> ibis.Table:
     """``rows`` in a long layout: per row of ``rows`` and position ``k``, one row with ``i = k``
     and a column per name of ``values`` holding ``values[name][k]`` (every list equally long and
-    each of one type). One ``UNNEST``/``EXPLODE`` of an array of structs: one scan of ``rows``."""
+    each of one type), with the ``keep`` columns of its row. One ``UNNEST``/``EXPLODE`` of an
+    array of structs: one scan of ``rows``."""
     width = len(next(iter(values.values())))
     items = [
         ibis.struct({"i": ibis.literal(k, "int32"), **{n: v[k] for n, v in values.items()}})
         for k in range(width)
     ]
-    long = rows.select(_e=ibis.array(items).unnest())
-    return long.select(i=long._e["i"], **{n: long._e[n] for n in values})
+    long = rows.select(*keep, _e=ibis.array(items).unnest())
+    return long.select(*keep, i=long._e["i"], **{n: long._e[n] for n in values})
 
 
 def reference_grids(table: ibis.Table, numeric: Sequence[str]) -> dict[str, Grid | None]:
@@ -224,40 +228,65 @@ def numeric_counts(table: ibis.Table, grids: dict[str, Grid]) -> dict[str, Numer
     :func:`_chunks`."""
     out: dict[str, NumericCounts] = {}
     for part in _chunks(table, list(grids)):
-        out.update(_numeric_counts(_narrow(table, part), {f: grids[f] for f in part}))
+        sub = {f: grids[f] for f in part}
+        long = _long_layout(table)
+
+        def count(rows: ibis.Table, sub: dict[str, Grid] = sub, long: bool = long) -> ibis.Table:
+            return numeric_count_query(rows, sub, long=long)
+
+        frame = fetch_over(_narrow(table, part), ("numeric_counts", grid_shape(sub), long), count)
+        out.update(numeric_from_frame(frame.to_pandas(), sub))
     return out
 
 
-def _numeric_counts(table: ibis.Table, grids: dict[str, Grid]) -> dict[str, NumericCounts]:
+def grid_shape(grids: dict[str, Grid]) -> tuple[tuple[object, ...], ...]:
+    """What a counting query reads of each grid (not its std): a key for compiled SQL and for
+    counts kept in the engine."""
+    return tuple((f, g.lo, g.hi, g.ref_min, g.ref_max, g.bins, g.integer) for f, g in grids.items())
+
+
+def numeric_count_query(
+    rows: ibis.Table,
+    grids: dict[str, Grid],
+    *,
+    long: bool = False,
+    by: Sequence[str] = (),
+    offset: int = 0,
+) -> ibis.Table:
+    """The counting query of :func:`numeric_counts`: per feature number ``i`` (``offset`` + its
+    position in ``grids``), grid index ``b`` and the ``by`` columns, the rows ``n`` and each
+    bin's smallest and largest value ``lo``/``hi`` (beyond the reference range: the extremes)."""
     names = list(grids)
-    long = _long_layout(table)
+    keys = [*by, "i", "b"]
+    if long:
+        rows = _unpivot(
+            rows,
+            b=[grids[f].index(rows[f]).cast("int64") for f in names],
+            x=[rows[f].cast("float64") for f in names],
+            keep=list(by),
+        )
+        rows = rows.mutate(i=rows.i + offset) if offset else rows
+        return rows.group_by(keys).aggregate(n=ibis._.count(), lo=ibis._.x.min(), hi=ibis._.x.max())
+    branches = [
+        rows.select(
+            *by,
+            i=ibis.literal(offset + k, "int32"),
+            b=grids[f].index(rows[f]),
+            x=rows[f],
+        )
+        .group_by(keys)
+        .aggregate(n=ibis._.count(), lo=ibis._.x.min(), hi=ibis._.x.max())
+        for k, f in enumerate(names)
+    ]
+    return ibis.union(*branches, distinct=False) if len(branches) > 1 else branches[0]
 
-    def count(rows: ibis.Table) -> ibis.Table:
-        # each bin's smallest and largest value: beyond the reference range, the extremes
-        if long:
-            rows = _unpivot(
-                rows,
-                b=[grids[f].index(rows[f]).cast("int64") for f in names],
-                x=[rows[f].cast("float64") for f in names],
-            )
-            return rows.group_by(["i", "b"]).aggregate(
-                n=ibis._.count(), lo=ibis._.x.min(), hi=ibis._.x.max()
-            )
-        branches = [
-            rows.select(i=ibis.literal(k, "int32"), b=grids[f].index(rows[f]), x=rows[f])
-            .group_by(["i", "b"])
-            .aggregate(n=ibis._.count(), lo=ibis._.x.min(), hi=ibis._.x.max())
-            for k, f in enumerate(names)
-        ]
-        return ibis.union(*branches, distinct=False) if len(branches) > 1 else branches[0]
 
-    # the key names what ``count`` reads of each grid (not its std, which it does not read)
-    shape = tuple(
-        (f, g.lo, g.hi, g.ref_min, g.ref_max, g.bins, g.integer) for f, g in grids.items()
-    )
-    df = fetch_over(table, ("numeric_counts", shape, long), count).to_pandas()
+def numeric_from_frame(df: pd.DataFrame, grids: dict[str, Grid]) -> dict[str, NumericCounts]:
+    """Each feature's counts from rows ``(i, b, n, lo, hi)`` of :func:`numeric_count_query`
+    (``i`` numbering ``grids`` from 0); rows of one ``(i, b)`` may repeat (counts of several
+    periods) and are summed."""
     out: dict[str, NumericCounts] = {}
-    for k, f in enumerate(names):
+    for k, f in enumerate(grids):
         g = grids[f]
         part = df[df["i"] == k]
         nulls = int(part.loc[part["b"].isna(), "n"].sum())
@@ -299,26 +328,53 @@ def categorical_counts(table: ibis.Table, features: Sequence[str]) -> dict[str, 
     :func:`_chunks`."""
     out: dict[str, pd.Series] = {}
     for part in _chunks(table, features):
-        out.update(_categorical_counts(_narrow(table, part), part))
+        long = _long_layout(table)
+
+        def count(rows: ibis.Table, part: list[str] = part, long: bool = long) -> ibis.Table:
+            return categorical_count_query(rows, part, long=long)
+
+        frame = fetch_over(_narrow(table, part), ("categorical_counts", tuple(part), long), count)
+        out.update(categorical_from_frame(frame.to_pandas(), part))
     return out
 
 
-def _categorical_counts(table: ibis.Table, features: Sequence[str]) -> dict[str, pd.Series]:
-    long = _long_layout(table)
+def categorical_count_query(
+    rows: ibis.Table,
+    features: Sequence[str],
+    *,
+    long: bool = False,
+    by: Sequence[str] = (),
+    offset: int = 0,
+) -> ibis.Table:
+    """The counting query of :func:`categorical_counts`: per feature number ``i`` (``offset`` +
+    its position), category ``v`` (as text) and the ``by`` columns, the rows ``n``."""
+    if long:
+        rows = _unpivot(rows, v=[rows[f].cast("string") for f in features], keep=list(by))
+        rows = rows.mutate(i=rows.i + offset) if offset else rows
+        return rows.group_by([*by, "i", "v"]).aggregate(n=ibis._.count())
+    branches = [
+        rows.group_by(*by, v=rows[f].cast("string"))
+        .aggregate(n=ibis._.count())
+        .mutate(i=ibis.literal(offset + k, "int32"))
+        for k, f in enumerate(features)
+    ]
+    return ibis.union(*branches, distinct=False) if len(branches) > 1 else branches[0]
 
-    def count(rows: ibis.Table) -> ibis.Table:
-        if long:
-            rows = _unpivot(rows, v=[rows[f].cast("string") for f in features])
-            return rows.group_by(["i", "v"]).aggregate(n=ibis._.count())
-        branches = [
-            rows.group_by(v=rows[f].cast("string"))
-            .aggregate(n=ibis._.count())
-            .mutate(i=ibis.literal(k, "int32"))
-            for k, f in enumerate(features)
-        ]
-        return ibis.union(*branches, distinct=False) if len(branches) > 1 else branches[0]
 
-    df = fetch_over(table, ("categorical_counts", tuple(features), long), count).to_pandas()
-    return {
-        f: df.loc[df["i"] == k].set_index("v")["n"].astype(np.int64) for k, f in enumerate(features)
-    }
+def categorical_from_frame(df: pd.DataFrame, features: Sequence[str]) -> dict[str, pd.Series]:
+    """Each feature's counts per category from rows ``(i, v, n)`` of
+    :func:`categorical_count_query`, summed over repeated categories, categories in sorted order
+    (missing last): the statistics then add them in the same order whichever query counted."""
+    out: dict[str, pd.Series] = {}
+    for k, f in enumerate(features):
+        part = df.loc[df["i"] == k]
+        sums: dict[Any, int] = {}
+        for v, n in zip(part["v"].tolist(), part["n"].tolist(), strict=True):
+            key = None if v is None or v != v else v
+            sums[key] = sums.get(key, 0) + int(n)
+        order = sorted((v for v in sums if v is not None), key=str)
+        order += [None] if None in sums else []
+        out[f] = pd.Series(
+            [sums[v] for v in order], index=pd.Index(order, dtype=object), dtype=np.int64, name="n"
+        )
+    return out

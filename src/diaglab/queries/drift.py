@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -23,10 +23,12 @@ import pandas as pd
 
 from diaglab import format as fmt
 from diaglab.errors import InputError, unknown
+from diaglab.queries import cube
 from diaglab.queries.binning import (
     Grid,
     NumericCounts,
     categorical_counts,
+    grid_shape,
     numeric_counts,
     reference_grids,
 )
@@ -171,6 +173,10 @@ def _sides(
 class Prepared:
     """Both sides of a drift comparison, and the reference's binned profile (cached)."""
 
+    columns: Callable[..., Any]
+    """``columns(table, extra=())``: a (decided) prediction table's drift columns, as the sides
+    have them (with the ``extra`` columns)."""
+    cuts: tuple[tuple[str, float], ...]  # the decision's threshold per version, when decided
     ref: Any  # Ibis tables with the chosen features and "prediction"/"label" columns
     cur: Any
     cur_full: Any
@@ -216,13 +222,14 @@ def prepare(
     # (a model with a feature stored as "decision" keeps its feature and has no such row)
     binary = schema.task in (None, "binary") and DECISION not in chosen
     decided_cols = [DECISION] if decision and binary else []
-    sides = [
-        t.mutate(
+
+    def columns(t: Any, extra: Sequence[str] = ()) -> Any:
+        return t.mutate(
             **{PREDICTION: t[output], LABEL: t["label"]},
             **{c: t["prediction"].cast("int64").cast("string") for c in decided_cols},
         ).select(*numeric, *categorical, PREDICTION, LABEL, *decided_cols, *extra)
-        for t, extra in ((ref, ()), (cur, ("timestamp",)))
-    ]
+
+    sides = [columns(ref), columns(cur, ("timestamp",))]
     num_cols = [*numeric, PREDICTION] + ([] if label_categorical else [LABEL])
     cat_cols = [*categorical, *decided_cols] + ([LABEL] if label_categorical else [])
 
@@ -236,6 +243,8 @@ def prepare(
     # the registered reference's profile outlives the ingests of predictions and labels
     grids, ref_counts, ref_cats = store.memo(key, profile, reference_only=reference is None)
     return Prepared(
+        columns,
+        cuts,
         sides[0],
         sides[1],
         cur,
@@ -276,6 +285,14 @@ def drift(store: Any, spec: DriftSpec) -> DriftReport:
         The least severity counted as ``drifted`` (default ``"moderate"``); a significant shift
         below it keeps ``drifted = False`` and is named in ``summary``.
 
+    Notes
+    -----
+    Against the registered reference, at the registered thresholds, on a writable DuckDB store,
+    the window's whole days are read from counts kept per day (:mod:`diaglab.queries.cube`,
+    brought up to date first) and only its partial first and last day from the rows: the same
+    counts as a scan, so the same table. ``where=``, ``threshold=``, a production-window
+    ``reference``, a read-only store and Spark count the window's rows.
+
     Examples
     --------
     >>> rep = dl.drift(store, "credit", window=("2026-02-10", "2026-03-01"))  # doctest: +SKIP
@@ -298,8 +315,12 @@ def drift(store: Any, spec: DriftSpec) -> DriftReport:
     stats: list[FeatureStatistics] = []
     dists: dict[str, Distribution] = {}
     live = {f: g for f, g in p.grids.items() if g is not None}
-    cur_counts = numeric_counts(p.cur, live)
-    cur_cats = categorical_counts(p.cur, p.cat_cols)
+    kept = _kept_counts(store, spec, p, live)
+    if kept is None:
+        cur_counts = numeric_counts(p.cur, live)
+        cur_cats = categorical_counts(p.cur, p.cat_cols)
+    else:
+        cur_counts, cur_cats = kept.numeric, kept.categorical
     for f in p.num_cols:
         g = p.grids[f]
         if g is None:
@@ -346,6 +367,42 @@ def drift(store: Any, spec: DriftSpec) -> DriftReport:
         dists,
         table,
         spec.min_severity,  # type: ignore[arg-type]
+    )
+
+
+def _kept_counts(
+    store: Any, spec: DriftSpec, p: Prepared, live: dict[str, Grid]
+) -> cube.Counts | None:
+    """The window's counts from the counts kept per day (:mod:`diaglab.queries.cube`), when they
+    can answer: against the registered reference, at the registered thresholds, on a writable
+    DuckDB store; None otherwise (the rows are counted). The cube counts every feature: a
+    ``features`` subset takes its features' counts from it."""
+    scope = spec.scope
+    if (
+        scope.where is not None
+        or scope.reference is not None
+        or scope.threshold is not None
+        or not cube.usable(store)
+    ):
+        return None
+    full = p
+    if spec.features is not None:
+        full = prepare(
+            store, spec.model, scope.window, None, None, None, scope.version, decision=True
+        )
+    every = {f: g for f, g in full.grids.items() if g is not None}
+    if any(
+        f not in every or grid_shape({f: every[f]}) != grid_shape({f: g}) for f, g in live.items()
+    ) or not set(p.cat_cols) <= set(full.cat_cols):
+        return None
+    shape = cube.Shape(spec.model, every, tuple(full.cat_cols), full.cuts)
+    only = None if full is p else [*live, *p.cat_cols]
+    counts = cube.window_counts(store, shape, full.columns, p.window, scope.version, only=only)
+    if counts is None or full is p:
+        return counts
+    return cube.Counts(
+        {f: counts.numeric[f] for f in live},
+        {f: counts.categorical[f] for f in p.cat_cols},
     )
 
 
