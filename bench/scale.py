@@ -1,0 +1,226 @@
+"""One machine at 1M to 100M rows: DuckDB and Spark local[2] per diagnostic (issue 23, item 3).
+
+``build`` writes a store like :func:`bench.memory.build` (a binary model, numeric features
+rounded to 2 decimals, a 20k-row reference, predictions over 60 days with every label, the second
+half's first feature shifted) fast enough for 100M rows: DuckDB draws each batch's values from
+``range()`` in SQL, and the rows go through the producer's own path, not a shortcut:
+:func:`~diaglab.store.producer.prepare_predictions` checks them and makes the ids, and
+:func:`~diaglab.store.segments.write_segment` writes each predictions and labels segment with its
+audit record, as a :class:`~diaglab.Logger` does. The writer's ``refresh()`` then ingests them
+into the DuckDB copy every few segments (exactly once, through the ledger), and the build ends by
+counting the rows in the segments and in DuckDB.
+
+``run`` measures each case in its own process (:func:`bench.memory.measure`: wall, process CPU
+seconds of it and its children, peak RSS; with Spark the JVM's RSS too), DuckDB and Spark
+side by side on the same stores, with a time cap per case.
+
+Usage::
+
+    python -m bench.scale build DIR --features 10 --rows 100000000 [--segment-rows 1000000]
+    python -m bench.scale run --work W --rows 1000000,10000000 --cases drift,slice_metrics \\
+        [--engines duckdb,spark] [--cap 1800]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from bench._common import START, machine, parse_size
+
+INGEST_EVERY = 10
+"""Segments written between two ``refresh()`` calls while building."""
+
+CASES = ("drift", "slice_metrics", "find_slices", "metrics_over_time")
+
+
+def _normal(seed_col: str, salt: int) -> str:
+    """A standard normal value per row from two hashed uniforms (Box-Muller); hashing the row
+    number makes the data the same whatever DuckDB's thread count."""
+    u1 = f"((hash({seed_col} * 1000003 + {2 * salt}) >> 11)::DOUBLE + 0.5) / 9007199254740992.0"
+    u2 = f"((hash({seed_col} * 1000003 + {2 * salt + 1}) >> 11)::DOUBLE + 0.5) / 9007199254740992.0"
+    return f"sqrt(-2 * ln({u1})) * cos(2 * pi() * {u2})"
+
+
+def generate(con: duckdb.DuckDBPyConnection, start: int, n: int, rows: int, features: int) -> Any:
+    """Rows ``start .. start + n`` of a ``rows``-row log as an Arrow table: the features, the
+    score, the label and the timestamp."""
+    names = [f"f{i:04d}" for i in range(features)]
+    shift = f"CASE WHEN i >= {rows // 2} THEN 0.3 ELSE 0 END"
+    cols = [
+        f"round({_normal('i', j)}, 2) + {shift if j == 0 else 0} AS {c}"
+        for j, c in enumerate(names)
+    ]
+    seconds = 60 * 86400 / rows
+    sql = f"""
+        WITH base AS (
+            SELECT i, {", ".join(cols)}, {_normal("i", features)} AS noise
+            FROM range({start}, {start + n}) t(i)
+        ), scored AS (
+            SELECT *, 1 / (1 + exp(-({names[0]} + noise))) AS score FROM base
+        )
+        SELECT {", ".join(names)}, score,
+            ((hash(i * 1000003 + {2 * features + 2}) >> 11)::DOUBLE / 9007199254740992.0
+                < score)::INTEGER AS label,
+            TIMESTAMPTZ '{START.isoformat()}' + to_microseconds((i * {seconds * 1e6})::BIGINT) AS ts
+        FROM scored ORDER BY i
+    """
+    return con.sql(sql).to_arrow_table()
+
+
+def build(path: Path, features: int, rows: int, *, segment_rows: int = 1_000_000) -> dict[str, Any]:
+    """Build the store (see the module's docstring); its row counts and seconds."""
+    import numpy as np
+    import pandas as pd
+
+    import diaglab as dl
+    from diaglab.store import batch
+    from diaglab.store.producer import prepare_predictions
+    from diaglab.store.segments import write_segment
+
+    t0 = time.perf_counter()
+    cpu0 = time.process_time()
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    names = [f"f{i:04d}" for i in range(features)]
+    store = dl.open(path)
+    n_ref = min(rows, 20_000)
+    rng = np.random.default_rng(0)
+    ref = pd.DataFrame(rng.normal(0, 1, (n_ref, features)).round(2), columns=names)
+    store.set_reference(model="m", features=ref, labels=rng.integers(0, 2, n_ref))
+    written = 0
+    for k, start in enumerate(range(0, rows, segment_rows)):
+        n = min(segment_rows, rows - start)
+        t = generate(con, start, n, rows, features)
+        prepared = prepare_predictions(
+            store._registry,
+            "m",
+            t.select(names),
+            t.column("score").to_numpy(),
+            timestamps=t.column("ts").to_pandas(),
+        )
+        assert prepared is not None
+        write_segment(path, "predictions", "m", prepared.table, segment_id=prepared.segment_id)
+        labels = pa.table(
+            {
+                "prediction_id": prepared.ids,
+                "label": t.column("label").cast(pa.float64()),
+                "label_timestamp": batch.to_utc(None, n),
+            }
+        )
+        write_segment(path, "labels", "m", labels)
+        written += n
+        if (k + 1) % INGEST_EVERY == 0 or written == rows:
+            store.refresh(progress=False)
+            print(
+                json.dumps(
+                    {
+                        "rows": written,
+                        "seconds": round(time.perf_counter() - t0, 1),
+                        "load_avg": machine()["load_avg"],
+                    }
+                ),
+                flush=True,
+            )
+    counts = _counts(store, path)
+    store.close()
+    return {
+        "built": str(path),
+        "features": features,
+        "rows": rows,
+        **counts,
+        "seconds": round(time.perf_counter() - t0, 1),
+        "cpu_s": round(time.process_time() - cpu0, 1),
+    }
+
+
+def _counts(store: Any, path: Path) -> dict[str, int]:
+    """The rows in the segment files and in the DuckDB copy, which must agree."""
+    con = duckdb.connect()
+    on_disk = {
+        kind: con.sql(
+            f"SELECT count(*) FROM read_parquet('{path}/segments/{kind}/m/*.parquet')"
+        ).fetchall()[0][0]
+        for kind in ("predictions", "labels")
+    }
+    stored = store.ibis.to_pyarrow(store.table("m").count()).as_py()
+    labelled = store.ibis.to_pyarrow(store.table("m").label.notnull().sum()).as_py()
+    if not (on_disk["predictions"] == on_disk["labels"] == stored == labelled):
+        raise SystemExit(
+            f"row counts disagree: files {on_disk}, DuckDB {stored}, labelled {labelled}"
+        )
+    return {"segment_rows": on_disk["predictions"], "duckdb_rows": stored, "labelled": labelled}
+
+
+def run(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Every case at every size on every engine, each in a process of its own capped at
+    ``args.cap`` seconds (a case past it is recorded as "timed out" with the seconds it ran)."""
+    from bench.memory import HERE, measure
+
+    results = []
+    for rows in args.rows:
+        path = Path(args.work) / f"store-{args.features}x{rows}"
+        if not (path / "diaglab.duckdb").exists():
+            print(json.dumps(build(path, args.features, rows)), flush=True)
+        for kind in args.cases:
+            for engine in args.engines:
+                r: dict[str, Any] = {"case": kind, "rows": rows, "engine": engine}
+                r["load_before"] = machine()["load_avg"]
+                r.update(measure(kind, path, HERE.parent / "src", engine, timeout=args.cap))
+                r["load_avg"] = machine()["load_avg"]
+                print(json.dumps(r), flush=True)
+                results.append(r)
+    return results
+
+
+def _size(text: str) -> int:
+    """``1M``, ``100M`` or a number of rows."""
+    return int(float(text[:-1]) * 1e6) if text.endswith("M") else parse_size(text)
+
+
+def _sizes(text: str) -> list[int]:
+    return [_size(t) for t in text.split(",")]
+
+
+def _names(known: tuple[str, ...]) -> Any:
+    def parse(text: str) -> list[str]:
+        names = text.split(",")
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise argparse.ArgumentTypeError(f"unknown {unknown}; known: {', '.join(known)}")
+        return names
+
+    return parse
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.scale")
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build")
+    b.add_argument("dir")
+    b.add_argument("--features", type=int, default=10)
+    b.add_argument("--rows", type=_size, required=True)
+    b.add_argument("--segment-rows", type=_size, default=1_000_000)
+    r = sub.add_parser("run")
+    r.add_argument("--work", required=True)
+    r.add_argument("--features", type=int, default=10)
+    r.add_argument("--rows", type=_sizes, required=True, help="e.g. 1M,10M,100M")
+    r.add_argument("--cases", type=_names(CASES), default=list(CASES))
+    r.add_argument("--engines", type=_names(("duckdb", "spark")), default=["duckdb", "spark"])
+    r.add_argument("--cap", type=float, default=1800, help="seconds a case may run")
+    args = parser.parse_args()
+    if args.command == "run":
+        run(args)
+    elif args.command == "build":
+        out = build(Path(args.dir), args.features, args.rows, segment_rows=args.segment_rows)
+        print(json.dumps({**out, "load_avg": machine()["load_avg"]}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
