@@ -38,6 +38,8 @@ INGEST_EVERY = 10
 """Segments written between two ``refresh()`` calls while building."""
 
 CASES = ("drift", "slice_metrics", "find_slices", "metrics_over_time")
+ENGINES = ("duckdb", "duckdb-files", "spark")
+"""``duckdb-files``: a read-only process's DuckDB views over the segment files (no copy)."""
 
 
 def _normal(seed_col: str, salt: int) -> str:
@@ -74,8 +76,12 @@ def generate(con: duckdb.DuckDBPyConnection, start: int, n: int, rows: int, feat
     return con.sql(sql).to_arrow_table()
 
 
-def build(path: Path, features: int, rows: int, *, segment_rows: int = 1_000_000) -> dict[str, Any]:
-    """Build the store (see the module's docstring); its row counts and seconds."""
+def build(
+    path: Path, features: int, rows: int, *, segment_rows: int = 1_000_000, ingest: bool = True
+) -> dict[str, Any]:
+    """Build the store (see the module's docstring), or go on with one a stopped build left;
+    its row counts and seconds. ``ingest=False`` writes the segments only, as producers do (a
+    read-only process reads them through views; a writer would ingest them when it opens)."""
     import numpy as np
     import pandas as pd
 
@@ -89,13 +95,28 @@ def build(path: Path, features: int, rows: int, *, segment_rows: int = 1_000_000
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     names = [f"f{i:04d}" for i in range(features)]
-    store = dl.open(path)
-    n_ref = min(rows, 20_000)
-    rng = np.random.default_rng(0)
-    ref = pd.DataFrame(rng.normal(0, 1, (n_ref, features)).round(2), columns=names)
-    store.set_reference(model="m", features=ref, labels=rng.integers(0, 2, n_ref))
-    written = 0
-    for k, start in enumerate(range(0, rows, segment_rows)):
+    done = _on_disk(path)
+    store = dl.open(path, read_only=not ingest, refresh=False)
+
+    def labels_of(ids: pa.Array, t: pa.Table) -> pa.Table:
+        label = t.column("label").cast(pa.float64())
+        return pa.table(
+            {"prediction_id": ids, "label": label, "label_timestamp": batch.to_utc(None, len(ids))}
+        )
+
+    if done["predictions"] == 0:
+        n_ref = min(rows, 20_000)
+        rng = np.random.default_rng(0)
+        ref = pd.DataFrame(rng.normal(0, 1, (n_ref, features)).round(2), columns=names)
+        store.set_reference(model="m", features=ref, labels=rng.integers(0, 2, n_ref))
+    elif done["predictions"] > done["labels"]:  # stopped between a segment and its labels
+        last = con.sql(
+            f"SELECT prediction_id FROM read_parquet('{_newest(path)}')"
+        ).to_arrow_table()
+        t = generate(con, done["labels"], last.num_rows, rows, features)
+        write_segment(path, "labels", "m", labels_of(last.column(0).combine_chunks(), t))
+    written = done["predictions"]
+    for k, start in enumerate(range(written, rows, segment_rows)):
         n = min(segment_rows, rows - start)
         t = generate(con, start, n, rows, features)
         prepared = prepare_predictions(
@@ -107,17 +128,11 @@ def build(path: Path, features: int, rows: int, *, segment_rows: int = 1_000_000
         )
         assert prepared is not None
         write_segment(path, "predictions", "m", prepared.table, segment_id=prepared.segment_id)
-        labels = pa.table(
-            {
-                "prediction_id": prepared.ids,
-                "label": t.column("label").cast(pa.float64()),
-                "label_timestamp": batch.to_utc(None, n),
-            }
-        )
-        write_segment(path, "labels", "m", labels)
+        write_segment(path, "labels", "m", labels_of(prepared.ids, t))
         written += n
         if (k + 1) % INGEST_EVERY == 0 or written == rows:
-            store.refresh(progress=False)
+            if ingest:
+                store.refresh(progress=False)
             print(
                 json.dumps(
                     {
@@ -128,34 +143,51 @@ def build(path: Path, features: int, rows: int, *, segment_rows: int = 1_000_000
                 ),
                 flush=True,
             )
-    counts = _counts(store, path)
+    counts = _counts(store, path) if ingest else _on_disk(path)
     store.close()
+    if not (counts["predictions"] == counts["labels"] == rows):
+        raise SystemExit(f"row counts disagree: {counts}, {rows} asked for")
     return {
         "built": str(path),
         "features": features,
         "rows": rows,
+        "ingested": ingest,
         **counts,
         "seconds": round(time.perf_counter() - t0, 1),
         "cpu_s": round(time.process_time() - cpu0, 1),
     }
 
 
+def _on_disk(path: Path) -> dict[str, int]:
+    """Rows in the model's predictions and labels segment files."""
+    con = duckdb.connect()
+    out = {}
+    for kind in ("predictions", "labels"):
+        files = list((path / "segments" / kind / "m").glob("*.parquet"))
+        out[kind] = (
+            con.sql(f"SELECT count(*) FROM read_parquet({[str(f) for f in files]})").fetchall()[0][
+                0
+            ]
+            if files
+            else 0
+        )
+    return out
+
+
+def _newest(path: Path) -> Path:
+    return max((path / "segments" / "predictions" / "m").glob("*.parquet"), key=lambda f: f.name)
+
+
 def _counts(store: Any, path: Path) -> dict[str, int]:
     """The rows in the segment files and in the DuckDB copy, which must agree."""
-    con = duckdb.connect()
-    on_disk = {
-        kind: con.sql(
-            f"SELECT count(*) FROM read_parquet('{path}/segments/{kind}/m/*.parquet')"
-        ).fetchall()[0][0]
-        for kind in ("predictions", "labels")
-    }
+    on_disk = _on_disk(path)
     stored = store.ibis.to_pyarrow(store.table("m").count()).as_py()
     labelled = store.ibis.to_pyarrow(store.table("m").label.notnull().sum()).as_py()
-    if not (on_disk["predictions"] == on_disk["labels"] == stored == labelled):
+    if not (on_disk["predictions"] == stored == labelled):
         raise SystemExit(
             f"row counts disagree: files {on_disk}, DuckDB {stored}, labelled {labelled}"
         )
-    return {"segment_rows": on_disk["predictions"], "duckdb_rows": stored, "labelled": labelled}
+    return {**on_disk, "duckdb_rows": stored, "labelled": labelled}
 
 
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -207,18 +239,25 @@ def main() -> None:
     b.add_argument("--features", type=int, default=10)
     b.add_argument("--rows", type=_size, required=True)
     b.add_argument("--segment-rows", type=_size, default=1_000_000)
+    b.add_argument("--no-ingest", action="store_true", help="segments only, no DuckDB copy")
     r = sub.add_parser("run")
     r.add_argument("--work", required=True)
     r.add_argument("--features", type=int, default=10)
     r.add_argument("--rows", type=_sizes, required=True, help="e.g. 1M,10M,100M")
     r.add_argument("--cases", type=_names(CASES), default=list(CASES))
-    r.add_argument("--engines", type=_names(("duckdb", "spark")), default=["duckdb", "spark"])
+    r.add_argument("--engines", type=_names(ENGINES), default=["duckdb", "spark"])
     r.add_argument("--cap", type=float, default=1800, help="seconds a case may run")
     args = parser.parse_args()
     if args.command == "run":
         run(args)
     elif args.command == "build":
-        out = build(Path(args.dir), args.features, args.rows, segment_rows=args.segment_rows)
+        out = build(
+            Path(args.dir),
+            args.features,
+            args.rows,
+            segment_rows=args.segment_rows,
+            ingest=not args.no_ingest,
+        )
         print(json.dumps({**out, "load_avg": machine()["load_avg"]}), flush=True)
 
 
