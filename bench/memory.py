@@ -366,12 +366,26 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                 "tree": label,
                 "engine": args.engine,
             }
-            r["load_before"] = machine()["load_avg"]
-            r.update(measure(kind, path, src, args.engine))
-            r["load_avg"] = machine()["load_avg"]
-            print(json.dumps(r), flush=True)
-            results.append(r)
+            results.append(measured(r, kind, path, src, args.engine))
     return results
+
+
+def measured(
+    row: dict[str, Any],
+    kind: str,
+    path: Path,
+    src: Path,
+    engine: str,
+    *,
+    timeout: float | None = None,
+) -> dict[str, Any]:
+    """``row`` with :func:`measure`'s result and the load average before and after, printed as
+    one JSON line."""
+    row["load_before"] = machine()["load_avg"]
+    row.update(measure(kind, path, src, engine, timeout=timeout))
+    row["load_avg"] = machine()["load_avg"]
+    print(json.dumps(row), flush=True)
+    return row
 
 
 def main() -> None:

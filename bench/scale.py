@@ -193,7 +193,7 @@ def _counts(store: Any, path: Path) -> dict[str, int]:
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Every case at every size on every engine, each in a process of its own capped at
     ``args.cap`` seconds (a case past it is recorded as "timed out" with the seconds it ran)."""
-    from bench.memory import HERE, measure
+    from bench.memory import HERE, measured
 
     results = []
     for rows in args.rows:
@@ -202,12 +202,9 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
             print(json.dumps(build(path, args.features, rows)), flush=True)
         for kind in args.cases:
             for engine in args.engines:
-                r: dict[str, Any] = {"case": kind, "rows": rows, "engine": engine}
-                r["load_before"] = machine()["load_avg"]
-                r.update(measure(kind, path, HERE.parent / "src", engine, timeout=args.cap))
-                r["load_avg"] = machine()["load_avg"]
-                print(json.dumps(r), flush=True)
-                results.append(r)
+                row: dict[str, Any] = {"case": kind, "rows": rows, "engine": engine}
+                src = HERE.parent / "src"
+                results.append(measured(row, kind, path, src, engine, timeout=args.cap))
     return results
 
 
