@@ -18,7 +18,7 @@ GIB = 2**30
 def test_driver_memory_is_a_quarter_of_the_machine_within_bounds(
     memory: int, expected: str
 ) -> None:
-    # 2g whatever the machine was too little for 10M cached rows (GC took a third of the CPU)
+    # 2g whatever the machine was too little for 10M cached rows (full GCs, no result)
     assert local_settings(2, memory=memory)["spark.driver.memory"] == expected
 
 

@@ -54,7 +54,7 @@ def local_settings(cores: int | None = None, *, memory: int | None = None) -> di
         "spark.driver.host": "127.0.0.1",
         "spark.driver.bindAddress": "127.0.0.1",
         # 10M cached predictions take ~1.1 GB of Spark's memory: with 2 GB of heap its storage
-        # pool (~1.1 GB) is full and the JVM spends a third of its CPU collecting garbage.
+        # pool (~1.1 GB) is full and the JVM spent more time collecting garbage than computing.
         "spark.driver.memory": f"{driver_memory_gib(memory)}g",
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
