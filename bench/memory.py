@@ -86,6 +86,12 @@ def build(path: Path, features: int, rows: int, *, seed: int = 0) -> dict[str, A
 
 def case(kind: str, path: Path, engine: str = "duckdb") -> dict[str, Any]:
     import diaglab as dl
+    from diaglab.store import engine as duckdb_engine
+
+    # e.g. "8GB": what a store past the default limit needs (bench/RESULTS.md, 100M rows)
+    duckdb_engine.MEMORY_LIMIT = os.environ.get(
+        "BENCH_DUCKDB_MEMORY_LIMIT", duckdb_engine.MEMORY_LIMIT
+    )
 
     split = _split_compile_execute()
     t0 = time.perf_counter()
