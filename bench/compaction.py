@@ -20,7 +20,8 @@ between runs; the OS page cache is warm for both sides alike); medians of ``REPE
 Usage::
 
     python -m bench.compaction small WORK [--segments 5000]
-    python -m bench.compaction drift WORK [--rows 10M]
+    python -m bench.compaction drift WORK [--rows 10M] [--repeat 3] [--read-only] \
+        [--stores ONE_SEGMENT_STORE SEGMENTS_STORE]
 """
 
 from __future__ import annotations
@@ -162,7 +163,9 @@ def _fresh_copy(root: Path) -> None:
         (root / name).unlink(missing_ok=True)
 
 
-def _measure(root: Path, what: str) -> dict[str, Any]:
+def _measure(root: Path, what: str, *, writer: bool = True) -> dict[str, Any]:
+    """The timings of ``root``; ``writer=False`` only its read-only process's (no ingest into a
+    fresh DuckDB file, no writer's query)."""
     from diaglab.store import audit
     from diaglab.store.segments import list_segments
 
@@ -171,13 +174,14 @@ def _measure(root: Path, what: str) -> dict[str, Any]:
         "segments": len(files),
         "mb": round(sum(f.path.stat().st_size for f in files) / 1e6, 1),
     }
-    _fresh_copy(root)
-    out["ingest_s"] = _median([_child(_INGEST, str(root))], "ingest")
+    if writer:
+        _fresh_copy(root)
+        out["ingest_s"] = _median([_child(_INGEST, str(root))], "ingest")
     ro: list[dict[str, Any]] = []
     while len(ro) < REPEAT and not any("timeout" in r for r in ro):
         ro.append(_child(_READ_ONLY_QUERY, str(root), what))
     out["read_only_open_s"], out["read_only_query_s"] = _median(ro, "open"), _median(ro, "query")
-    if what == "drift":
+    if what == "drift" and writer:
         wr = [_child(_WRITER_QUERY, str(root)) for _ in range(REPEAT)]
         out["writer_query_s"] = _median(wr, "query")
     t = time.perf_counter()
@@ -268,25 +272,33 @@ def _reference(root: Path, seg: int) -> None:
         store.set_reference(MODEL, feature_frame(seg, seed=7), labels=np.zeros(seg, int))
 
 
-def drift(work: Path, rows: int) -> dict[str, Any]:
+def drift(
+    work: Path, rows: int, *, stores: list[Path] | None = None, writer: bool = True
+) -> dict[str, Any]:
     """``dl.drift`` over ``rows`` rows: logged as 100k-row segments (before and after compaction)
-    and the same rows logged as one segment (the issue's baseline), each side measured alike."""
+    and the same rows logged as one segment (the issue's baseline), each side measured alike.
+
+    ``stores``: the one-segment store and the uncompacted one an earlier run wrote, measured
+    again instead of logging new ones; ``writer=False``: the read-only process's drift only."""
     seg = 100_000
     result: dict[str, Any] = {"case": "drift", "rows": rows, "segment_rows": seg}
-    one = work / f"drift-one-{rows}-{os.getpid()}"
-    _reference(one, seg)
-    result["one_segment_write_s"] = round(_log_one_segment(one, rows, seg), 1)
-    root = work / f"drift-{rows}-{os.getpid()}"
-    _reference(root, seg)
-    result["write_s"] = round(_log_segments(root, rows // seg, seg), 1)
+    if stores:
+        one, root = stores
+    else:
+        one = work / f"drift-one-{rows}-{os.getpid()}"
+        _reference(one, seg)
+        result["one_segment_write_s"] = round(_log_one_segment(one, rows, seg), 1)
+        root = work / f"drift-{rows}-{os.getpid()}"
+        _reference(root, seg)
+        result["write_s"] = round(_log_segments(root, rows // seg, seg), 1)
     _run_steps(
         result,
-        ("one_segment", lambda: _measure(one, "drift")),
-        ("before", lambda: _measure(root, "drift")),
+        ("one_segment", lambda: _measure(one, "drift", writer=writer)),
+        ("before", lambda: _measure(root, "drift", writer=writer)),
         ("compaction", lambda: _compact(root)),
-        ("after", lambda: _measure(root, "drift")),
+        ("after", lambda: _measure(root, "drift", writer=writer)),
     )
-    for side in ("read_only_query_s", "writer_query_s"):
+    for side in ("read_only_query_s", "writer_query_s") if writer else ("read_only_query_s",):
         for of in ("before", "one_segment"):
             a, b = result[of][side], result["after"][side]
             if isinstance(a, float) and isinstance(b, float):
@@ -306,6 +318,12 @@ def main() -> None:
     parser.add_argument("--store", type=Path, help="small: a store `write` made")
     parser.add_argument("--repeat", type=int, default=REPEAT, help="runs per timed query")
     parser.add_argument("--timeout", type=float, help="seconds a timed child may run")
+    parser.add_argument(
+        "--stores", type=Path, nargs=2, metavar=("ONE", "SEGMENTS"), help="drift: stores to reuse"
+    )
+    parser.add_argument(
+        "--read-only", action="store_true", help="drift: only the read-only process's query"
+    )
     args = parser.parse_args()
     REPEAT, TIMEOUT = args.repeat, args.timeout
     work = Path(args.work)
@@ -315,7 +333,8 @@ def main() -> None:
     elif args.case == "small":
         print(json.dumps(small(work, args.segments, args.procs, args.store)))
     else:
-        print(json.dumps(drift(work, parse_size(args.rows))))
+        out = drift(work, parse_size(args.rows), stores=args.stores, writer=not args.read_only)
+        print(json.dumps(out))
 
 
 if __name__ == "__main__":

@@ -86,10 +86,19 @@ def build(path: Path, features: int, rows: int, *, seed: int = 0) -> dict[str, A
 
 def case(kind: str, path: Path, engine: str = "duckdb") -> dict[str, Any]:
     import diaglab as dl
+    from diaglab.store import engine as duckdb_engine
+
+    # e.g. "8GB": what a store past the default limit needs (bench/RESULTS.md, 100M rows)
+    duckdb_engine.MEMORY_LIMIT = os.environ.get(
+        "BENCH_DUCKDB_MEMORY_LIMIT", duckdb_engine.MEMORY_LIMIT
+    )
 
     split = _split_compile_execute()
     t0 = time.perf_counter()
-    store = dl.open(path, engine=engine)
+    # "duckdb-files": a read-only process's views over the segment files, no DuckDB copy
+    store = (
+        dl.open(path, read_only=True) if engine == "duckdb-files" else dl.open(path, engine=engine)
+    )
     opened = time.perf_counter() - t0
     t0 = time.perf_counter()
     extra: dict[str, Any] = {}
@@ -231,8 +240,9 @@ def compile_wide(features: int) -> list[dict[str, Any]]:
     return out
 
 
-def _tree_rss_mb(pid: int) -> float:
-    """RSS of ``pid`` and its descendants (Spark's JVM is a child of the Python process)."""
+def _tree_rss_mb(pid: int, cpu: dict[int, float] | None = None) -> float:
+    """RSS of ``pid`` and its descendants (Spark's JVM is a child of the Python process);
+    ``cpu`` gets each one's CPU seconds so far (user + system), by pid."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -247,20 +257,39 @@ def _tree_rss_mb(pid: int) -> float:
     while todo:
         here = todo.pop()
         total += _rss_mb(here)
+        if cpu is not None:
+            seconds = _cpu_s(here)
+            if seconds is not None:
+                cpu[here] = seconds
         todo.extend(children.get(here, []))
     return total
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_s(pid: int) -> float | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
 def _watched(
-    cmd: list[str], env: dict[str, str]
-) -> tuple[int, Any, bytes, bytes, str | None, float]:
-    """Run ``cmd``, killing it past the memory cap or the timeout; its exit code, rusage (from
-    ``wait4``, so also when killed), stdout, stderr, why it was killed and the peak RSS of it and
-    its children (MB)."""
+    cmd: list[str], env: dict[str, str], *, timeout: float | None = None
+) -> tuple[int, Any, bytes, bytes, str | None, float, float]:
+    """Run ``cmd``, killing it past the memory cap or ``timeout`` (default ``TIMEOUT``); its
+    exit code, rusage (from ``wait4``, so also when killed), stdout, stderr, why it was killed,
+    the peak RSS of it and its children (MB) and their CPU seconds as last polled (a JVM child
+    that nobody waits for is not in the rusage)."""
+    limit = TIMEOUT if timeout is None else timeout
     with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
         proc = subprocess.Popen(cmd, env=env, stdout=out_file, stderr=err_file)
         killed: list[str] = []
         tree = [0.0]
+        cpu: dict[int, float] = {}
         done = threading.Event()
 
         def watch() -> None:
@@ -270,9 +299,9 @@ def _watched(
             while not done.wait(0.1):
                 ticks += 1
                 if ticks % 5 == 0:
-                    tree[0] = max(tree[0], _tree_rss_mb(proc.pid))
+                    tree[0] = max(tree[0], _tree_rss_mb(proc.pid, cpu))
                 rss, elapsed = _rss_mb(proc.pid), time.perf_counter() - start
-                if rss > CAP_GB * 1024 or elapsed > TIMEOUT:
+                if rss > CAP_GB * 1024 or elapsed > limit:
                     over = rss > CAP_GB * 1024
                     killed.append(f"killed at {rss / 1024:.1f} GB RSS" if over else "timed out")
                     os.kill(proc.pid, signal.SIGKILL)
@@ -287,12 +316,15 @@ def _watched(
         err_file.seek(0)
         code = os.waitstatus_to_exitcode(status)
         out = out_file.read()
-        return code, usage, out, err_file.read(), killed[0] if killed else None, tree[0]
+        polled = sum(cpu.values())
+        return code, usage, out, err_file.read(), killed[0] if killed else None, tree[0], polled
 
 
-def measure(kind: str, path: Path, src: Path, engine: str = "duckdb") -> dict[str, Any]:
+def measure(
+    kind: str, path: Path, src: Path, engine: str = "duckdb", *, timeout: float | None = None
+) -> dict[str, Any]:
     """Run one case in a child process with ``src`` first on its path and an empty compiled-SQL
-    cache; its peak RSS."""
+    cache; its peak RSS and CPU seconds (the process and its children, e.g. Spark's JVM)."""
     with tempfile.TemporaryDirectory(prefix="bench-memory-sql-") as sql_cache:
         env = {
             **os.environ,
@@ -301,10 +333,12 @@ def measure(kind: str, path: Path, src: Path, engine: str = "duckdb") -> dict[st
         }
         cmd = [sys.executable, "-m", "bench.memory", "case", kind, str(path), "--engine", engine]
         t0 = time.perf_counter()
-        code, usage, out, err, killed, tree = _watched(cmd, env)
+        code, usage, out, err, killed, tree, polled = _watched(cmd, env, timeout=timeout)
+    own = usage.ru_utime + usage.ru_stime
     result: dict[str, Any] = {
         "peak_rss_mb": round(usage.ru_maxrss / 1024),
         "peak_tree_mb": round(tree),
+        "cpu_s": round(max(own, polled), 1),
         "wall": round(time.perf_counter() - t0, 1),
     }
     if killed:
@@ -338,12 +372,26 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                 "tree": label,
                 "engine": args.engine,
             }
-            r["load_before"] = machine()["load_avg"]
-            r.update(measure(kind, path, src, args.engine))
-            r["load_avg"] = machine()["load_avg"]
-            print(json.dumps(r), flush=True)
-            results.append(r)
+            results.append(measured(r, kind, path, src, args.engine))
     return results
+
+
+def measured(
+    row: dict[str, Any],
+    kind: str,
+    path: Path,
+    src: Path,
+    engine: str,
+    *,
+    timeout: float | None = None,
+) -> dict[str, Any]:
+    """``row`` with :func:`measure`'s result and the load average before and after, printed as
+    one JSON line."""
+    row["load_before"] = machine()["load_avg"]
+    row.update(measure(kind, path, src, engine, timeout=timeout))
+    row["load_avg"] = machine()["load_avg"]
+    print(json.dumps(row), flush=True)
+    return row
 
 
 def main() -> None:
@@ -356,7 +404,7 @@ def main() -> None:
     c = sub.add_parser("case")
     c.add_argument("kind")
     c.add_argument("dir")
-    c.add_argument("--engine", default="duckdb", choices=("duckdb", "spark"))
+    c.add_argument("--engine", default="duckdb", choices=("duckdb", "duckdb-files", "spark"))
     w = sub.add_parser("compile")
     w.add_argument("features", type=int)
     r = sub.add_parser("run")

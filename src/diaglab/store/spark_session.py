@@ -18,17 +18,21 @@ from typing import Any
 from diaglab.errors import InputError
 
 JAVA_MIN = 17
-DRIVER_MEMORY = "2g"
+DRIVER_MEMORY_GIB = (2, 8)
+"""Bounds of the local session's driver memory: a quarter of the machine's, within these."""
 INSTALL = "pip install 'diaglab[spark]'"
 
 
-def local_settings(cores: int | None = None) -> dict[str, str]:
+def local_settings(cores: int | None = None, *, memory: int | None = None) -> dict[str, str]:
     """The settings of the local session diaglab builds on a machine with ``cores`` cores.
 
     Parameters
     ----------
     cores : int, optional
         The cores Spark may use (default: ``os.cpu_count()``).
+    memory : int, optional
+        The machine's memory in bytes (default: the physical memory); the driver (the one JVM
+        of a local session) gets a quarter of it, between 2 and 8 GiB.
 
     Returns
     -------
@@ -49,11 +53,25 @@ def local_settings(cores: int | None = None) -> dict[str, str]:
         "spark.ui.showConsoleProgress": "false",
         "spark.driver.host": "127.0.0.1",
         "spark.driver.bindAddress": "127.0.0.1",
-        "spark.driver.memory": DRIVER_MEMORY,
+        # 10M cached predictions take ~1.1 GB of Spark's memory: with 2 GB of heap its storage
+        # pool (~1.1 GB) is full and the JVM spent more time collecting garbage than computing.
+        "spark.driver.memory": f"{driver_memory_gib(memory)}g",
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.log.level": "ERROR",
     }
+
+
+def driver_memory_gib(memory: int | None = None) -> int:
+    """A quarter of ``memory`` bytes (default: this machine's physical memory) in whole GiB,
+    within :data:`DRIVER_MEMORY_GIB`."""
+    if memory is None:
+        try:
+            memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (ValueError, OSError):  # no sysconf (Windows): the lower bound
+            memory = 0
+    low, high = DRIVER_MEMORY_GIB
+    return max(low, min(high, memory // 4 // 2**30))
 
 
 def default_session() -> Any:
@@ -114,4 +132,4 @@ def _check_java() -> None:
         )
 
 
-__all__ = ["default_session", "java_version", "local_settings"]
+__all__ = ["default_session", "driver_memory_gib", "java_version", "local_settings"]
