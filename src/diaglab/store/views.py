@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from diaglab.errors import StorageError
 from diaglab.store.lru import LRUCache
 from diaglab.store.schema import ModelSchema
 from diaglab.store.segments import list_segments
@@ -125,16 +126,35 @@ class ReadOnlyViews:
 
     def _ids_unique(self, files: Sequence[Path]) -> bool:
         """Whether no prediction id occurs twice in these segment files; one scan per set of
-        files (a refresh that sees new files checks again)."""
+        files (a refresh that sees new files checks again). When the distinct ids do not fit in
+        the engine's memory (~100M ids), they are checked in hash buckets, one scan each."""
 
-        def check() -> bool:
+        def unique_in(buckets: int, bucket: int) -> bool:
+            where = f" WHERE hash(prediction_id) % {buckets} = {bucket}" if buckets > 1 else ""
             got = self.con.execute(
                 "SELECT count(*) = count(DISTINCT prediction_id) "
-                f"FROM read_parquet({_files_sql(files)}, union_by_name=true)"
+                f"FROM read_parquet({_files_sql(files)}, union_by_name=true){where}"
             ).fetchall()
             return bool(got[0][0])
 
+        def check() -> bool:
+            buckets = 1
+            while True:
+                try:
+                    return all(unique_in(buckets, b) for b in range(buckets))
+                except duckdb.OutOfMemoryException as e:
+                    if buckets >= _MAX_ID_BUCKETS:
+                        raise StorageError(
+                            f"the prediction ids of {len(files)} segment files do not fit in "
+                            f"the engine's memory even in {buckets} parts ({e}); open the store "
+                            "on a machine with more memory"
+                        ) from None
+                    buckets *= 8
+
         return bool(self._unique_ids.get(tuple(str(f) for f in files), check))
+
+
+_MAX_ID_BUCKETS = 512
 
 
 def _files_sql(files: Sequence[Path]) -> str:
