@@ -99,23 +99,18 @@ class _Gpu:
 GPU = _Gpu()
 
 
-# One getrusage of the calling thread reads both figures: its CPU time, and ru_maxrss, which
-# Linux takes from the process's memory map (the process's peak) whichever "who" is asked. It
-# costs ~0.9 µs here, against ~1.5 µs for time.thread_time_ns and ~2.3 µs for RUSAGE_SELF (which
-# sums every thread).
-# macOS has no RUSAGE_THREAD (its RUSAGE_SELF sums every thread: the thread's clock is read
-# instead) and counts ru_maxrss in bytes.
-_THREAD = getattr(resource, "RUSAGE_THREAD", None)
+# The CPU figure is the calling thread's clock (exact). getrusage's CPU fields are tick-sampled
+# and kept monotonic by scaling, so a delta over a few milliseconds can jump by ~1 ms (seen in CI:
+# a 2 ms call read 3.08 ms); its ru_maxrss is the process's peak on Linux whichever "who" is asked,
+# and RUSAGE_THREAD reads it cheapest. macOS has no RUSAGE_THREAD and counts ru_maxrss in bytes.
+_WHO = getattr(resource, "RUSAGE_THREAD", resource.RUSAGE_SELF)
 if sys.platform == "darwin":
     _RSS_PER_MB = 1024.0 * 1024.0
 
 
 def _readings() -> tuple[float, int]:
     """(CPU seconds of the calling thread, the process's peak RSS in ru_maxrss units)."""
-    if _THREAD is not None:
-        r = resource.getrusage(_THREAD)
-        return r.ru_utime + r.ru_stime, r.ru_maxrss
-    return time.thread_time(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return time.thread_time(), resource.getrusage(_WHO).ru_maxrss
 
 
 def peak_rss_mb() -> float:
