@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -128,3 +130,17 @@ def test_sql_strings_stay_in_the_store():
         text = path.read_text()
         for keyword in ("SELECT ", "INSERT INTO", "CREATE TABLE"):
             assert keyword not in text, f"SQL text in {_module(path)}: queries are Ibis"
+
+
+@pytest.mark.parametrize(
+    "diagnostic",
+    sorted({p.parent.name for p in FILES if "/diagnostics/" in str(p)} - {"diagnostics"}),
+)
+def test_a_diagnostic_spec_imports_first_in_a_fresh_process(diagnostic: str):
+    """A diagnostic's spec module imports on its own (the catalog of specs loads only when asked,
+    so a spec module importing ``diaglab.specs`` makes no cycle)."""
+    module = f"diaglab.diagnostics.{diagnostic}.spec"
+    out = subprocess.run(
+        [sys.executable, "-c", f"import {module}"], capture_output=True, text=True, check=False
+    )
+    assert out.returncode == 0, f"{module} does not import first:\n{out.stderr[-600:]}"

@@ -49,6 +49,7 @@ def register(cls: type[S]) -> type[S]:
 def spec_class(kind: str) -> type[Spec]:
     """The spec class registered for ``kind``; an error naming the known kinds."""
     name = str(kind).removeprefix("diaglab.")
+    importlib.import_module("diaglab.specs.catalog")  # registers every spec
     if name not in REGISTRY:
         raise unknown("diagnostic kind", kind, sorted(REGISTRY))
     return REGISTRY[name]

@@ -22,6 +22,7 @@ import ipywidgets as w
 import pandas as pd
 import traitlets
 
+from diaglab import format as fmt
 from diaglab.diagnostics.drift.chart import (
     BRUSH,
     detail_chart,
@@ -34,7 +35,6 @@ from diaglab.diagnostics.drift.explorer_table import (
     SEVERITY_RANK,
     feature_summary,
     next_sort,
-    number_text,
     row_cells,
     sort_features,
     sort_header,
@@ -401,7 +401,7 @@ class DriftExplorer(ScopedExplorer):
         role = ROLE_TAG.get(str(rec["role"]), "")
         title = f"{name}: {verdict}" + (f" ({role})" if role else "")
         subtitle = (
-            f"{effect_label(str(rec['effect_statistic']))} {number_text(rec['effect'])}, "
+            f"{effect_label(str(rec['effect_statistic']))} {fmt.number(rec['effect'])}, "
             f"current {describe_window(report.window)} vs {report.reference}"
         )
         bounds = (self.window.start, self.window.end)

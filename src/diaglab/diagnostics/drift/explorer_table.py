@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
 import pandas as pd
 
+from diaglab import format as fmt
 from diaglab.diagnostics.drift.chart import SEVERITY_COLORS, effect_label
 from diaglab.errors import unknown
 from diaglab.explorers._table import next_sort as table_next_sort
@@ -31,34 +31,10 @@ def where_text(where: str | Slice | None) -> str:
     return "" if where is None else str(where)
 
 
-def number_text(v: Any) -> str:
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return "–"
-    if not math.isfinite(x):
-        return "–"
-    return f"{x:.3g}" if abs(x) >= 1e-3 or x == 0 else f"{x:.1e}"
-
-
-def count_text(v: Any) -> str:
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return "–"
-    return f"{int(x):,}" if math.isfinite(x) else "–"
-
-
 def p_value_text(v: Any) -> str:
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return "–"
-    if not math.isfinite(x):
-        return "–"
-    if x == 0:
-        return "&lt;1e-300"
-    return f"{x:.2g}" if x >= 1e-3 else f"{x:.0e}"
+    """Two significant digits; a p-value that underflowed to 0 reads as below the least double."""
+    text = fmt.number(v, digits=2)
+    return "&lt;1e-300" if text == "0" else text
 
 
 def severity_badge(severity: str) -> str:
@@ -72,17 +48,17 @@ def severity_badge(severity: str) -> str:
 def row_cells(rec: dict[Any, Any], spark: str) -> str:
     widths = dict(COLUMNS)
     stat = effect_label(str(rec.get("effect_statistic", "")))
-    n_text = count_text(rec.get("n_current"))
+    n_text = fmt.count(rec.get("n_current"))
     title = html.escape(
         f"{rec['feature']} ({rec['kind']}, {rec['role']}): n reference {rec.get('n_reference')}, "
-        f"PSI {number_text(rec.get('psi'))}, missing "
-        f"{number_text(rec.get('missing_rate_reference'))} → "
-        f"{number_text(rec.get('missing_rate_current'))}",
+        f"PSI {fmt.number(rec.get('psi'))}, missing "
+        f"{fmt.number(rec.get('missing_rate_reference'))} → "
+        f"{fmt.number(rec.get('missing_rate_current'))}",
         quote=True,
     )
     cells = [
         (widths["verdict"], severity_badge(str(rec["severity"]))),
-        (widths["effect"], f"{html.escape(stat)} {number_text(rec.get('effect'))}"),
+        (widths["effect"], f"{html.escape(stat)} {fmt.number(rec.get('effect'))}"),
         (widths["n current"], n_text),
         (widths["p (adj.)"], p_value_text(rec.get("p_adjusted"))),
         (widths["over time"], spark or "<span style='color:#999'>–</span>"),
@@ -99,7 +75,7 @@ def feature_summary(rec: dict[Any, Any]) -> str:
         f"<b>{html.escape(str(rec['feature']))}</b>",
         severity_badge(str(rec["severity"])),
         html.escape(f"{rec['kind']}, {ROLE_TAG.get(str(rec['role'])) or 'input feature'}"),
-        f"n {count_text(rec['n_reference'])} reference / {count_text(rec['n_current'])} current",
+        f"n {fmt.count(rec['n_reference'])} reference / {fmt.count(rec['n_current'])} current",
     ]
     new = rec.get("new_categories")
     if new is not None and len(new):
