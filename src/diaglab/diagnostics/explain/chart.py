@@ -53,27 +53,13 @@ def waterfall_data(ex: ExplanationLike, *, max_bars: int = MAX_BARS) -> pd.DataF
     ordered = sorted(ex.values.items(), key=lambda kv: abs(kv[1]), reverse=True)
     shown, rest = ordered[:max_bars], ordered[max_bars:]
     rows = [{"label": "base value", "start": 0.0, "end": ex.base_value, "kind": "total"}]
-    level = ex.base_value
-    for f, v in shown:
-        rows.append(
-            {
-                "label": f"{f} = {_fmt(ex.features.get(f))}",
-                "start": level,
-                "end": level + v,
-                "kind": "up" if v >= 0 else "down",
-            }
-        )
-        level += v
+    steps = [(f"{f} = {_fmt(ex.features.get(f))}", v) for f, v in shown]
     if rest:
-        v = sum(x for _, x in rest)
-        rows.append(
-            {
-                "label": f"{len(rest)} other features",
-                "start": level,
-                "end": level + v,
-                "kind": "up" if v >= 0 else "down",
-            }
-        )
+        steps.append((f"{len(rest)} other features", sum(x for _, x in rest)))
+    level = ex.base_value
+    for label, v in steps:
+        kind = "up" if v >= 0 else "down"
+        rows.append({"label": label, "start": level, "end": level + v, "kind": kind})
         level += v
     rows.append({"label": "model output", "start": 0.0, "end": ex.prediction, "kind": "total"})
     df = pd.DataFrame(rows)
