@@ -18,11 +18,14 @@ def scoped_table(
     where: Any,
     version: str | None,
     threshold: float | None = None,
+    *,
+    table: Any = None,
 ) -> tuple[Any, Window]:
     """The model's predictions in ``window``, narrowed by ``where`` and ``version``, decided at
-    the registered thresholds (or ``threshold``, see :func:`decided`)."""
+    the registered thresholds (or ``threshold``, see :func:`decided`); ``table`` is the model's
+    table to start from (``store.table(model)``, with columns of the caller's added)."""
     schema = store.schema(model)
-    table = decided(store.table(model), schema, threshold)
+    table = decided(store.table(model) if table is None else table, schema, threshold)
     if version is not None:
         if version not in schema.versions:
             raise unknown(f"version of model {model!r}:", version, list(schema.versions))
