@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 import diaglab as dl
-from diaglab.explorers._drift_table import count_text, number_text
-from diaglab.specs.catalog import DriftSpec
+from diaglab.diagnostics.drift.explorer_table import count_text, number_text
+from diaglab.diagnostics.drift.spec import DriftSpec
 
 BEFORE = ("2026-01-12", "2026-01-26")
 AFTER = ("2026-02-10", "2026-03-02")

@@ -10,7 +10,7 @@ from ibis.backends.duckdb import Backend
 
 import diaglab as dl
 from conftest import make_batch
-from diaglab.queries.slice_rows import PAGE_SIZE, row_error, slice_rows
+from diaglab.diagnostics.slices.rows import PAGE_SIZE, row_error, slice_rows
 
 WINDOW = ("2026-02-10", "2026-03-02")
 NORTH = "region = 'north'"
