@@ -272,36 +272,31 @@ FIRST = {  # the view a person waits on first: (explorer, client)
 
 
 def _fresh_times(panel: Any, change: Any, timeout_s: float) -> dict[str, Any]:
-    """Apply ``change()`` and poll every view: when each was fresh again, from the change (ms),
-    and the process CPU seconds (DuckDB's threads included) until every view was fresh."""
+    """Apply ``change()`` and poll every view: when each was last made fresh by a new request
+    (ms from the change; a view asked again after its first answer counts at its last), and
+    the process CPU seconds (DuckDB's threads included) until no view was updating."""
     clients = [c for c in panel.coordinator.clients if not c.background]
-    before = {id(c): (c.key, c.generation) for c in clients}
+    name = {id(c): f"{type(c.owner).__name__}.{c.name}" for c in clients}
+    seen = {id(c): (c.key, c.generation) for c in clients}
+    waiting = {id(c) for c in clients if not c.fresh}
+    got: dict[str, float] = {}
     c0, t0 = time.process_time(), time.perf_counter()
     change()
-    stale = {id(c) for c in clients if (c.key, c.generation) != before[id(c)] or not c.fresh}
-    got: dict[str, float] = {}
-    deadline = t0 + timeout_s
-    while time.perf_counter() < deadline:
-        now = (time.perf_counter() - t0) * 1000
+    while time.perf_counter() < t0 + timeout_s:
+        now = round((time.perf_counter() - t0) * 1000, 1)
         for c in clients:
-            name = f"{type(c.owner).__name__}.{c.name}"
-            if name in got:
-                continue
-            if (c.key, c.generation) != before[id(c)]:
-                stale.add(id(c))
-            if id(c) in stale and (c.fresh or c.failed):
-                got[name] = round(now, 1)
-        if not panel.coordinator.busy():
+            if (c.key, c.generation) != seen[id(c)]:
+                seen[id(c)] = (c.key, c.generation)
+                waiting.add(id(c))
+            if id(c) in waiting and (c.fresh or c.failed):
+                waiting.discard(id(c))
+                got[name[id(c)]] = now
+        if not waiting and not panel.coordinator.busy():
             break
         time.sleep(0.002)
     cpu = time.process_time() - c0
-    return {
-        "views": got,
-        "cpu_s": round(cpu, 2),
-        "stale": sorted(
-            f"{type(c.owner).__name__}.{c.name}" for c in clients if not (c.fresh or c.failed)
-        ),
-    }
+    stale = sorted(name[i] for i in waiting)
+    return {"views": got, "cpu_s": round(cpu, 2), "stale": stale}
 
 
 def run_headless(store: Path, repeat: int, timeout_s: float, wait_s: float) -> list[Any]:
