@@ -9,11 +9,10 @@ import pandas as pd
 
 from diaglab.errors import InputError, unknown
 from diaglab.queries.filters import where as apply_where
-from diaglab.queries.scope import scoped_table
+from diaglab.queries.scope import ROW, scoped_table
 
 PAGE_SIZE = 20
 TOTAL = "_diaglab_total"
-ROW = "_diaglab_row"
 
 
 def row_error(table: Any, task: str) -> Any:
@@ -26,21 +25,6 @@ def row_error(table: Any, task: str) -> Any:
     if task == "regression":
         return (y - pred).abs()
     return (pred != y).cast("float64")
-
-
-def row_key(store: Any, model: str) -> tuple[Any, str]:
-    """The model's table with a column that tells its rows apart, for a deterministic order, and
-    that column's name.
-
-    A store's own DuckDB table has a number per row (``rowid``, its order of ingest, kept by
-    label updates); read-only views and Spark have none, and fall back to ``prediction_id``.
-    Sorting 3.4M rows by the id string costs ~35% more engine CPU than by ``rowid`` at 10M
-    rows (the string is read for every row, not only for the page's).
-    """
-    table = store.table(model)
-    if not store.read_only and ibis.get_backend(table).name == "duckdb":
-        return table.mutate(**{ROW: table.rowid()}), ROW
-    return table, "prediction_id"
 
 
 def slice_rows(
@@ -60,7 +44,7 @@ def slice_rows(
 
     Sorting and paging run in the engine (``ORDER BY error DESC LIMIT page_size OFFSET …``);
     unlabelled rows come last; equal errors the earliest first, then in the order the store took
-    them in (by id on a read-only store or Spark, see :func:`row_key`), so pages never overlap.
+    them in (by id on a read-only store or Spark: ``scope.with_row_key``), so pages never overlap.
     ``columns`` adds feature columns to the role columns (a feature named like a role column
     comes as ``feature:<name>``). ``sort=(column, "asc" | "desc")``
     orders by one of the page's columns instead (missing values last, then by error), still
@@ -70,15 +54,14 @@ def slice_rows(
         raise InputError(f"page must be >= 0 and page_size >= 1, got {page}, {page_size}")
     schema = store.schema(model)
     task = schema.task or "binary"
-    keyed, key = row_key(store, model)
-    table, _ = scoped_table(store, model, window, where, version, table=keyed)
+    table, _ = scoped_table(store, model, window, where, version, row_key=True)
     table = apply_where(table, slice)
     err = row_error(table, task)
     roles = ["prediction_id", "timestamp", "model_version", "prediction", "score", "label"]
     # features by their stored columns: the feature "score" is "feature:score" beside the score
     extra = [c for c in (schema.columns.get(c, c) for c in columns or []) if c not in roles]
     shown = [*roles, "error", "latency_ms", *extra]
-    ties = [c for c in ("timestamp", key) if sort is None or c != sort[0]]
+    ties = [c for c in ("timestamp", ROW) if sort is None or c != sort[0]]
     keys = [ibis._.error.isnull(), ibis.desc("error"), *ties]
     if sort is not None:
         column, direction = sort
