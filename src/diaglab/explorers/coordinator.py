@@ -201,6 +201,10 @@ class Coordinator:
         Monotonic seconds (tests pass a manual one).
     workers : int
         Worker threads (each queries through its own cursor).
+    paint : float
+        Seconds no job starts after a view of the focused explorers is shown: the machine left
+        to the browser, so the result reaches the page and is drawn before the next queries take
+        both cores (a panel: :data:`diaglab.explorers.selection.PAINT_S`; 0 elsewhere).
     """
 
     def __init__(
@@ -210,9 +214,11 @@ class Coordinator:
         timer: Timer = thread_timer,
         clock: Callable[[], float] = time.monotonic,
         workers: int = 2,
+        paint: float = 0.0,
     ) -> None:
         self.debounce = debounce
-        self.workers = workers
+        self.workers, self.paint = workers, paint
+        self._painting = -float("inf")  # no job starts before this clock reading
         self._focus: frozenset[int] = frozenset()
         self.preemptions = 0  # jobs stopped for the active tab's and queued again
         self.submissions = 0  # how many times requests were submitted (one per burst)
@@ -455,7 +461,10 @@ class Coordinator:
         while True:
             if self._closed:
                 return None
-            job = schedule.next_job(self._queue, list(self._running.values()), self._focus)
+            gap = self._painting - self._clock()
+            job = None
+            if gap <= 0:
+                job = schedule.next_job(self._queue, list(self._running.values()), self._focus)
             if job is not None:
                 self._queue.remove(job)
                 self._running[job.client] = job
@@ -463,7 +472,7 @@ class Coordinator:
             left = deadline - time.monotonic()
             if left <= 0:
                 return None
-            self._cond.wait(left)
+            self._cond.wait(min(left, gap) if gap > 0 else left)
 
     def _work(self) -> None:
         while True:
@@ -517,6 +526,8 @@ class Coordinator:
                 return
             with self._cond:
                 if client.current(job):
+                    if self.paint and schedule.focused(job, self._focus):
+                        self._painting = self._clock() + self.paint
                     client.shown, client.failed = job.generation, False
                     client._mark(None)
                     if not any(c.failed for c in self._clients if c.owner is owner):
