@@ -262,39 +262,3 @@ def _logged(client: Any, log: list[tuple[str, str, str]]) -> Any:
             log.append(("end", tab, client.name))
 
     return logged
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_after_the_active_tabs_view_is_shown_the_page_gets_time_to_draw_it() -> None:
-    gate, clock = Gate(), Clock()
-    coordinator = Coordinator(debounce=0, workers=2, clock=clock, paint=0.2)
-    with coordinator.building():
-        a, b = Tab("a", gate), Tab("b", gate)
-    coordinator.wait(None, 30)
-    try:
-        coordinator.focus = {id(b)}
-        _change(coordinator, a, b)
-        gate.wait_started("b.first")
-        gate.release("b.first")
-        with gate.lock:  # shown at clock 0: nothing starts before the clock reads 0.2
-            assert not gate.lock.wait_for(lambda: len(gate.started) > 1, 0.5), gate.started
-        assert b.shown["first"] == 1
-        clock.now = 0.25
-        gate.wait_started("b.second")
-        gate.release("b.second")
-        with gate.lock:
-            assert not gate.lock.wait_for(lambda: len(gate.started) > 2, 0.5), gate.started
-        clock.now = 0.5  # out of focus: a's views are shown without a pause between them
-        gate.release("a.first", "a.second")
-        coordinator.wait(None, 30)
-        assert gate.started == ["b.first", "b.second", "a.first", "a.second"]
-    finally:
-        gate.release(*(f"{t}.{v}" for t in "ab" for v in ("first", "second")))
-        coordinator.close()

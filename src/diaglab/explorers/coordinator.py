@@ -39,6 +39,7 @@ from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import Any
 
 from diaglab.explorers import schedule
+from diaglab.explorers.schedule import Job, Superseded
 
 # A stale view is marked on its explorer's root element: ``diaglab-updating-<client>`` (waiting
 # for the result of its current request) or ``diaglab-stale-<client>`` (that request failed; the
@@ -61,10 +62,6 @@ _current: contextvars.ContextVar[Coordinator | None] = contextvars.ContextVar(
 )
 
 
-class Superseded(Exception):
-    """Raised by :meth:`Job.step` when the job's key is no longer its client's."""
-
-
 def thread_timer(delay: float, fire: Callable[[], None]) -> threading.Timer:
     """The default debounce timer: ``fire()`` on a daemon thread after ``delay`` seconds."""
     timer = threading.Timer(delay, fire)
@@ -72,33 +69,6 @@ def thread_timer(delay: float, fire: Callable[[], None]) -> threading.Timer:
     timer.name = "diaglab-debounce"
     timer.start()
     return timer
-
-
-class Job:
-    """One run of a client's query for one key.
-
-    Attributes
-    ----------
-    key : hashable
-        The request being computed (``client.request()`` when it was made).
-    force : bool
-        Re-read the store first (the Run button).
-    """
-
-    def __init__(self, client: Client, key: Hashable, *, force: bool, seq: int) -> None:
-        self.client, self.force, self.seq = client, force, seq
-        self.key: Any = key  # what the client's run() reads: a spec, a tuple, an id
-        self.generation = client.generation
-        self.cancelled = False
-        self.preempted = False  # stopped for the active tab's jobs, to be queued again
-        self.interrupt: Callable[[], None] | None = None
-
-    def step(self, text: str) -> None:
-        """Report progress (shown in the explorer's status line); raises :class:`Superseded`
-        when the job has been superseded or preempted, so work between queries stops early."""
-        if self.cancelled or self.preempted:
-            raise Superseded(self.client.name)
-        self.client.owner._lifecycle_step(self.client, text)
 
 
 class Client:
@@ -201,10 +171,6 @@ class Coordinator:
         Monotonic seconds (tests pass a manual one).
     workers : int
         Worker threads (each queries through its own cursor).
-    paint : float
-        Seconds no job starts after a view of the focused explorers is shown: the machine left
-        to the browser, so the result reaches the page and is drawn before the next queries take
-        both cores (a panel: :data:`diaglab.explorers.selection.PAINT_S`; 0 elsewhere).
     """
 
     def __init__(
@@ -214,11 +180,9 @@ class Coordinator:
         timer: Timer = thread_timer,
         clock: Callable[[], float] = time.monotonic,
         workers: int = 2,
-        paint: float = 0.0,
     ) -> None:
         self.debounce = debounce
-        self.workers, self.paint = workers, paint
-        self._painting = -float("inf")  # no job starts before this clock reading
+        self.workers = workers
         self._focus: frozenset[int] = frozenset()
         self.preemptions = 0  # jobs stopped for the active tab's and queued again
         self.submissions = 0  # how many times requests were submitted (one per burst)
@@ -461,10 +425,7 @@ class Coordinator:
         while True:
             if self._closed:
                 return None
-            gap = self._painting - self._clock()
-            job = None
-            if gap <= 0:
-                job = schedule.next_job(self._queue, list(self._running.values()), self._focus)
+            job = schedule.next_job(self._queue, list(self._running.values()), self._focus)
             if job is not None:
                 self._queue.remove(job)
                 self._running[job.client] = job
@@ -472,7 +433,7 @@ class Coordinator:
             left = deadline - time.monotonic()
             if left <= 0:
                 return None
-            self._cond.wait(min(left, gap) if gap > 0 else left)
+            self._cond.wait(left)
 
     def _work(self) -> None:
         while True:
@@ -526,8 +487,6 @@ class Coordinator:
                 return
             with self._cond:
                 if client.current(job):
-                    if self.paint and schedule.focused(job, self._focus):
-                        self._painting = self._clock() + self.paint
                     client.shown, client.failed = job.generation, False
                     client._mark(None)
                     if not any(c.failed for c in self._clients if c.owner is owner):

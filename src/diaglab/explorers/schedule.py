@@ -1,4 +1,4 @@
-"""Which job runs next: the coordinator's scheduling policy (the active tab first, and alone).
+"""Jobs, and which one runs next: the coordinator's policy (the active tab first, and alone).
 
 After a selection change, what a person waits on is the panel's active tab (the coordinator's
 ``focus``): its first view above all. On two cores, any other query running beside it halves
@@ -22,11 +22,42 @@ and age on every worker.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Collection, Hashable, Iterable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from diaglab.explorers.coordinator import Job
+    from diaglab.explorers.coordinator import Client
+
+
+class Superseded(Exception):
+    """Raised by :meth:`Job.step` when the job's key is no longer its client's."""
+
+
+class Job:
+    """One run of a client's query for one key.
+
+    Attributes
+    ----------
+    key : hashable
+        The request being computed (``client.request()`` when it was made).
+    force : bool
+        Re-read the store first (the Run button).
+    """
+
+    def __init__(self, client: Client, key: Hashable, *, force: bool, seq: int) -> None:
+        self.client, self.force, self.seq = client, force, seq
+        self.key: Any = key  # what the client's run() reads: a spec, a tuple, an id
+        self.generation = client.generation
+        self.cancelled = False
+        self.preempted = False  # stopped for the active tab's jobs, to be queued again
+        self.interrupt: Callable[[], None] | None = None
+
+    def step(self, text: str) -> None:
+        """Report progress (shown in the explorer's status line); raises :class:`Superseded`
+        when the job has been superseded or preempted, so work between queries stops early."""
+        if self.cancelled or self.preempted:
+            raise Superseded(self.client.name)
+        self.client.owner._lifecycle_step(self.client, text)
 
 
 def focused(job: Job, focus: Collection[int]) -> bool:
@@ -78,4 +109,4 @@ def preempted(queue: list[Job], running: list[Job], focus: Collection[int]) -> l
     ]
 
 
-__all__ = ["focused", "lead", "next_job", "preempted", "priority", "waits"]
+__all__ = ["Job", "Superseded", "focused", "lead", "next_job", "preempted", "priority", "waits"]

@@ -37,10 +37,6 @@ from diaglab.queries.window import Window
 
 NAMES = ("model", "version", "reference", "window", "slice", "prediction_id")
 DEBOUNCE_S = 0.15
-# After the shown tab's view is drawn in the kernel, its message still has to pass the server
-# and be painted by the page, on the same two cores the next queries would fill (each DuckDB
-# query takes every core): the next job waits this long.
-PAINT_S = 0.2
 
 
 def as_slice(value: Any) -> Slice | str | None:
@@ -127,7 +123,7 @@ class Selection(traitlets.HasTraits):
                 f"unknown selection part(s) {sorted(unknown)}; known: {', '.join(NAMES)}"
             )
         super().__init__()
-        self.coordinator = coordinator or Coordinator(debounce=debounce, timer=timer, paint=PAINT_S)
+        self.coordinator = coordinator or Coordinator(debounce=debounce, timer=timer)
         self._lock = threading.RLock()
         self._pending: set[str] = set()
         self._holding = 0
