@@ -451,14 +451,21 @@ class Recorder:
         monkeypatch.setattr(compiled, "PERSIST", False)  # no template read from disk unbuilt
 
 
+class _WithoutRowNumbers:
+    """The store as an engine without DuckDB's row numbers sees it (Spark, a read-only reader):
+    ``scope.with_row_key`` breaks ties by the id."""
+
+    read_only = True
+
+    def __init__(self, store: dl.Store) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
 def _portable_rows(store: dl.Store, slice_rows: Any) -> Any:
-    """The rows query of a store without DuckDB's row numbers (a read-only reader, as Spark):
-    ties broken by the id (``scope.with_row_key``)."""
-    reader = dl.open(store.path, read_only=True)
-    try:
-        return slice_rows(reader, "credit", where="region = 'north'")
-    finally:
-        reader.close()
+    return slice_rows(_WithoutRowNumbers(store), "credit", where="region = 'north'")
 
 
 def _duckdb_rowid(expr: Any) -> bool:
