@@ -256,6 +256,121 @@ INTERACTIONS = {
     "open prediction": open_prediction,
 }
 
+# -- headless: which view is fresh when, in the kernel's process (no browser) ---------------------
+
+HEADLESS_WINDOWS = (
+    ("2026-01-20", "2026-02-03"),
+    ("2026-02-14", "2026-02-26"),
+    ("2026-01-08", "2026-01-22"),
+    ("2026-02-20", "2026-03-01"),
+)
+FIRST = {  # the view a person waits on first: (explorer, client)
+    "slice → rows": ("SliceExplorer", "rows"),
+    "brush → tab": ("DriftExplorer", "selected feature"),
+    "open prediction": ("PredictionInspector", "header"),
+}
+
+
+def _fresh_times(panel: Any, change: Any, timeout_s: float) -> dict[str, Any]:
+    """Apply ``change()`` and poll every view: when each was last made fresh by a new request
+    (ms from the change; a view asked again after its first answer counts at its last; its
+    first answer is in ``first``), and
+    the process CPU seconds (DuckDB's threads included) until no view was updating."""
+    clients = [c for c in panel.coordinator.clients if not c.background]
+    name = {id(c): f"{type(c.owner).__name__}.{c.name}" for c in clients}
+    seen = {id(c): (c.key, c.generation) for c in clients}
+    waiting = {id(c) for c in clients if not c.fresh}
+    got: dict[str, float] = {}
+    first: dict[str, float] = {}
+    c0, t0 = time.process_time(), time.perf_counter()
+    change()
+    while time.perf_counter() < t0 + timeout_s:
+        now = round((time.perf_counter() - t0) * 1000, 1)
+        for c in clients:
+            if (c.key, c.generation) != seen[id(c)]:
+                seen[id(c)] = (c.key, c.generation)
+                waiting.add(id(c))
+            if id(c) in waiting and (c.fresh or c.failed):
+                waiting.discard(id(c))
+                got[name[id(c)]] = now
+                first.setdefault(name[id(c)], now)
+        if not waiting and not panel.coordinator.busy():
+            break
+        time.sleep(0.002)
+    cpu = time.process_time() - c0
+    stale = sorted(name[i] for i in waiting)
+    return {"views": got, "first": first, "cpu_s": round(cpu, 2), "stale": stale}
+
+
+def run_headless(store: Path, repeat: int, timeout_s: float, wait_s: float) -> list[Any]:
+    """The three interactions on ``dl.panel`` in this process, each ``repeat`` times: per view
+    the ms from the change to fresh, the first view's, the last view's and the CPU."""
+    import diaglab as dl
+
+    opened = time.perf_counter()
+    store_ = dl.open(store)
+    panel = dl.panel(store_, "credit")
+    panel.selection.window = ("2026-02-10", "2026-03-02")
+    panel.wait(wait_s)
+    out: list[dict[str, Any]] = []
+    ready_s = round(time.perf_counter() - opened, 1)
+    slices = panel.explorers["slices"]
+    found = list(slices._found["slice"]) if slices._found is not None else []
+    try:
+        for name in INTERACTIONS:
+            runs = []
+            for i in range(repeat):
+                if name == "slice → rows":
+                    panel.show("slices")
+                    pick = found[(i + 1) % len(found)]
+                    act: Any = lambda pick=pick: setattr(slices, "selected_slice", pick)  # noqa: E731
+                elif name == "brush → tab":
+                    panel.show("drift")
+                    span = HEADLESS_WINDOWS[i % len(HEADLESS_WINDOWS)]
+                    act = lambda span=span: setattr(panel.explorers["drift"], "window", span)  # noqa: E731
+                else:
+                    panel.show("slices")
+                    pid = str(slices.rows["prediction_id"].iloc[1 + i])
+                    act = lambda pid=pid: setattr(panel.selection, "prediction_id", pid)  # noqa: E731
+                got = _fresh_times(panel, act, timeout_s)
+                panel.wait(wait_s)
+                views = got["views"]
+                first = ".".join(FIRST[name])
+                got["first_ms"] = got["first"].get(first)  # settled later by the table
+                got["all_ms"] = max(views.values()) if views and not got["stale"] else None
+                got["last"] = max(views, key=views.__getitem__) if views else None
+                runs.append(got)
+                print(json.dumps({"interaction": name, **got}), flush=True)
+            out.append(_headless_summary(name, runs, ready_s))
+    finally:
+        panel.close()
+        store_.close()
+    return out
+
+
+def _headless_summary(name: str, runs: list[dict[str, Any]], ready_s: float) -> dict[str, Any]:
+    def med(values: list[Any]) -> float | None:
+        return round(statistics.median(values), 1) if all(v is not None for v in values) else None
+
+    tabs: dict[str, list[float]] = {}
+    for r in runs:
+        last: dict[str, float] = {}
+        for view, ms in r["views"].items():
+            tab = view.split(".")[0]
+            last[tab] = max(last.get(tab, 0.0), ms)
+        for tab, ms in last.items():
+            tabs.setdefault(tab, []).append(ms)
+    return {
+        "interaction": name,
+        "first_fresh_ms": med([r["first_ms"] for r in runs]),
+        "all_fresh_ms": med([r["all_ms"] for r in runs]),
+        "cpu_s": med([r["cpu_s"] for r in runs]),
+        "tab_fresh_ms": {t: med(v) for t, v in sorted(tabs.items(), key=lambda kv: kv[1])},
+        "last": [r["last"] for r in runs],
+        "open_to_ready_s": ready_s,
+        "load_avg": machine()["load_avg"],
+    }
+
 
 def run_size(
     size: str,
@@ -329,11 +444,25 @@ def main() -> None:
         "'brush → tab' first brushes with no slice picked",
     )
     parser.add_argument(
+        "--headless",
+        action="store_true",
+        help="no browser: the panel in this process, each view's time to fresh (which tab is last)",
+    )
+    parser.add_argument(
         "--wait",
         type=float,
         help="seconds the notebook's panel.wait() allows before the panel shows (default 60)",
     )
     args = parser.parse_args()
+    if args.headless:
+        for size in args.sizes.split(","):
+            store = store_for(size, args.workdir)
+            for r in run_headless(store, args.repeat, args.stale_after, args.wait or 600.0):
+                print(json.dumps({**r, "size": size, "label": args.label}), flush=True)
+                if args.out is not None:
+                    with args.out.open("a") as f:
+                        f.write(json.dumps({**r, "size": size, "label": args.label}) + "\n")
+        return
     if args.wait is not None:
         global NOTEBOOK
         NOTEBOOK = NOTEBOOK.replace("panel.wait()", f"panel.wait({args.wait})")

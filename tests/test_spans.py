@@ -371,3 +371,31 @@ def test_sample_traces_plant_a_slow_feature_lookup_on_the_slow_path(sample_store
     assert stats.loc["postprocess", "errors"] == traces["failed"]["traces"] > 0
     failed = dl.find_traces(sample_store, "failed", limit=1000).table
     assert sorted(failed["trace_id"]) == traces["failed"]["trace_ids"]
+
+
+def test_a_traces_linked_predictions_are_looked_up_once_until_the_store_changes(store, monkeypatch):
+    from diaglab.store import spans as span_store
+
+    _traffic(store, n_days=1)
+
+    def log(ids: list[str]) -> None:
+        features = pd.DataFrame({"x": [1.0] * len(ids)})
+        store.log(
+            "credit", features, [0.5] * len(ids), prediction_ids=ids, trace_ids=[tid(3)] * len(ids)
+        )
+
+    log(["a"])
+    calls: list[str] = []
+    real = span_store.predictions_of_trace
+
+    def counted(con, model, t):
+        calls.append(t)
+        return real(con, model, t)
+
+    monkeypatch.setattr(span_store, "predictions_of_trace", counted)
+    assert dl.trace(store, tid(3)).prediction_ids == {"credit": ("a",)}
+    assert dl.trace(store, tid(3)).prediction_ids == {"credit": ("a",)}  # the panel's second ask
+    assert calls == [tid(3)]
+    log(["c"])  # the store changed: looked up again, and the new prediction is linked
+    assert dl.trace(store, tid(3)).prediction_ids == {"credit": ("a", "c")}
+    assert calls == [tid(3), tid(3)]

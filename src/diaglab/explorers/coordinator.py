@@ -17,9 +17,11 @@ running the queries of every client, a selection whose predicate filters them). 
 - Requests are submitted after a quiet period (``debounce``): the first change of a burst at once,
   the rest once the burst pauses, so a dragged brush runs the first and the last window only.
   :meth:`Coordinator.hold` batches changes made together (a selection pushed to several traits).
-- Jobs run on a few worker threads (``workers``), the explorers in :attr:`Coordinator.focus`
-  (the panel's active tab) first. Each thread queries through its own cursor (``store.ibis``), so
-  no lock is held around a query.
+- Jobs run on a few worker threads (``workers``), in the order :mod:`.schedule` decides: the
+  explorers in :attr:`Coordinator.focus` (the panel's active tab) first and alone, its first view
+  before the rest; other tabs' running jobs are preempted (interrupted and queued again) while
+  the active tab's wait. Each thread queries through its own cursor (``store.ibis``), so no lock
+  is held around a query.
 
 Explorers create their clients in ``__init__`` (``Explorer.client``); a panel or ``dl.link``
 shares one coordinator among its explorers.
@@ -35,6 +37,9 @@ import threading
 import time
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import Any
+
+from diaglab.explorers import schedule
+from diaglab.explorers.schedule import Job, Superseded
 
 # A stale view is marked on its explorer's root element: ``diaglab-updating-<client>`` (waiting
 # for the result of its current request) or ``diaglab-stale-<client>`` (that request failed; the
@@ -57,10 +62,6 @@ _current: contextvars.ContextVar[Coordinator | None] = contextvars.ContextVar(
 )
 
 
-class Superseded(Exception):
-    """Raised by :meth:`Job.step` when the job's key is no longer its client's."""
-
-
 def thread_timer(delay: float, fire: Callable[[], None]) -> threading.Timer:
     """The default debounce timer: ``fire()`` on a daemon thread after ``delay`` seconds."""
     timer = threading.Timer(delay, fire)
@@ -68,32 +69,6 @@ def thread_timer(delay: float, fire: Callable[[], None]) -> threading.Timer:
     timer.name = "diaglab-debounce"
     timer.start()
     return timer
-
-
-class Job:
-    """One run of a client's query for one key.
-
-    Attributes
-    ----------
-    key : hashable
-        The request being computed (``client.request()`` when it was made).
-    force : bool
-        Re-read the store first (the Run button).
-    """
-
-    def __init__(self, client: Client, key: Hashable, *, force: bool, seq: int) -> None:
-        self.client, self.force, self.seq = client, force, seq
-        self.key: Any = key  # what the client's run() reads: a spec, a tuple, an id
-        self.generation = client.generation
-        self.cancelled = False
-        self.interrupt: Callable[[], None] | None = None
-
-    def step(self, text: str) -> None:
-        """Report progress (shown in the explorer's status line); raises :class:`Superseded`
-        when the job has been superseded, so work between queries stops early too."""
-        if self.cancelled:
-            raise Superseded(self.client.name)
-        self.client.owner._lifecycle_step(self.client, text)
 
 
 class Client:
@@ -208,7 +183,8 @@ class Coordinator:
     ) -> None:
         self.debounce = debounce
         self.workers = workers
-        self.focus: set[int] = set()  # id()s of the explorers whose clients go first
+        self._focus: frozenset[int] = frozenset()
+        self.preemptions = 0  # jobs stopped for the active tab's and queued again
         self.submissions = 0  # how many times requests were submitted (one per burst)
         self._timer_factory, self._clock = timer, clock
         self._timer: Any = None
@@ -224,6 +200,19 @@ class Coordinator:
         self._seq = itertools.count()
 
     # -- clients ------------------------------------------------------------------------------
+
+    @property
+    def focus(self) -> frozenset[int]:
+        """The ``id()`` of the explorers shown (the panel's active tab): their jobs go first and
+        alone (see :mod:`diaglab.explorers.schedule`); empty for no preference."""
+        return self._focus
+
+    @focus.setter
+    def focus(self, explorers: Any) -> None:
+        with self._cond:
+            self._focus = frozenset(explorers)
+            self._preempt()
+            self._cond.notify_all()
 
     @property
     def clients(self) -> list[Client]:
@@ -372,6 +361,7 @@ class Coordinator:
             self.submissions += 1
             for client, force in dirty.items():
                 self._queue.append(Job(client, client.key, force=force, seq=next(self._seq)))
+            self._preempt()
             self._start_workers()
             self._cond.notify_all()
 
@@ -382,6 +372,21 @@ class Coordinator:
         if job is not None and not job.cancelled:
             job.cancelled = True
             self._interrupt(job, REINTERRUPTS)
+
+    def _preempt(self) -> None:
+        """Stop the running jobs the active tab's queued ones may not run beside (under
+        ``_cond``); each is queued again when it ends (:meth:`_requeue`)."""
+        for job in schedule.preempted(self._queue, list(self._running.values()), self._focus):
+            job.preempted = True
+            self.preemptions += 1
+            self._interrupt(job, REINTERRUPTS)
+
+    def _requeue(self, job: Job) -> None:
+        """Queue a preempted job's request again, in its old place (under ``_cond``)."""
+        client = job.client
+        if client.current(job) and client.shown != job.generation and client in self._clients:
+            again = Job(client, job.key, force=job.force, seq=job.seq)
+            self._queue.append(again)
 
     def _interrupt(self, job: Job, left: int) -> None:
         """Interrupt ``job``'s query while it still runs (under ``_cond``): an interrupt that
@@ -420,14 +425,8 @@ class Coordinator:
         while True:
             if self._closed:
                 return None
-            ready = [j for j in self._queue if j.client not in self._running and not self._waits(j)]
-            if any(not j.client.background for j in [*self._queue, *self._running.values()]):
-                ready = [j for j in ready if not j.client.background]
-            if any(self._focused(j) for j in [*ready, *self._running.values()]):
-                # the active tab's views take both cores while any of them waits
-                ready = [j for j in ready if self._focused(j)]
-            if ready:
-                job = min(ready, key=self._priority)
+            job = schedule.next_job(self._queue, list(self._running.values()), self._focus)
+            if job is not None:
                 self._queue.remove(job)
                 self._running[job.client] = job
                 return job
@@ -435,23 +434,6 @@ class Coordinator:
             if left <= 0:
                 return None
             self._cond.wait(left)
-
-    def _waits(self, job: Job) -> bool:
-        """A preview of an explorer out of focus waits while its explorer's other views are
-        queued or running: their result settles it (a slice picked on the Slices tab does not
-        also run the Drift tab's one-row query)."""
-        owner = job.client.owner
-        if not job.client.preview or not self.focus or id(owner) in self.focus:
-            return False
-        pending = [*self._queue, *self._running.values()]
-        return any(j.client.owner is owner and not j.client.preview for j in pending)
-
-    def _focused(self, job: Job) -> bool:
-        return bool(self.focus) and id(job.client.owner) in self.focus
-
-    def _priority(self, job: Job) -> tuple[int, int, int]:
-        focused = 0 if not self.focus or id(job.client.owner) in self.focus else 1
-        return (focused, job.client.rank, job.seq)
 
     def _work(self) -> None:
         while True:
@@ -467,6 +449,8 @@ class Coordinator:
                 with self._cond:
                     if self._running.get(job.client) is job:
                         del self._running[job.client]
+                    if job.preempted:
+                        self._requeue(job)
                     job.client.owner._lifecycle_changed()
                     self._cond.notify_all()
 
@@ -477,15 +461,15 @@ class Coordinator:
             stop = interrupter() if interrupter is not None else None
             with self._cond:
                 job.interrupt = stop
-                if job.cancelled:
+                if job.cancelled or job.preempted:
                     return
             if job.force:
                 owner.store.refresh(progress=False)
             result = client.run(job)
         except Exception as exc:
             with owner.lifecycle_lock, self._cond:
-                if not client.current(job):
-                    return  # superseded: an interrupted query's error means nothing
+                if not client.current(job) or job.preempted:
+                    return  # superseded or preempted: an interrupted query's error means nothing
                 client.failed = True
                 client._mark(FAILED)
                 owner._show_error(exc)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from diaglab.errors import InputError, unknown
 from diaglab.queries.filters import where as apply_where
-from diaglab.queries.scope import scoped_table
+from diaglab.queries.scope import ROW, scoped_table
 
 PAGE_SIZE = 20
 TOTAL = "_diaglab_total"
@@ -43,8 +43,10 @@ def slice_rows(
     """One page of a slice's predictions, highest error first, and the slice's row count.
 
     Sorting and paging run in the engine (``ORDER BY error DESC LIMIT page_size OFFSET …``);
-    unlabelled rows come last. ``columns`` adds feature columns to the role columns (a feature
-    named like a role column comes as ``feature:<name>``). ``sort=(column, "asc" | "desc")``
+    unlabelled rows come last; equal errors the earliest first, then in the order the store took
+    them in (by id on a read-only store or Spark: ``scope.with_row_key``), so pages never overlap.
+    ``columns`` adds feature columns to the role columns (a feature named like a role column
+    comes as ``feature:<name>``). ``sort=(column, "asc" | "desc")``
     orders by one of the page's columns instead (missing values last, then by error), still
     in the engine: page 2 is the next 20 rows in that order, not page 1 re-sorted.
     """
@@ -52,14 +54,15 @@ def slice_rows(
         raise InputError(f"page must be >= 0 and page_size >= 1, got {page}, {page_size}")
     schema = store.schema(model)
     task = schema.task or "binary"
-    table, _ = scoped_table(store, model, window, where, version)
+    table, _ = scoped_table(store, model, window, where, version, row_key=True)
     table = apply_where(table, slice)
     err = row_error(table, task)
     roles = ["prediction_id", "timestamp", "model_version", "prediction", "score", "label"]
     # features by their stored columns: the feature "score" is "feature:score" beside the score
     extra = [c for c in (schema.columns.get(c, c) for c in columns or []) if c not in roles]
     shown = [*roles, "error", "latency_ms", *extra]
-    keys = [ibis._.error.isnull(), ibis.desc("error"), "prediction_id"]
+    ties = [c for c in ("timestamp", ROW) if sort is None or c != sort[0]]
+    keys = [ibis._.error.isnull(), ibis.desc("error"), *ties]
     if sort is not None:
         column, direction = sort
         if column not in shown:
@@ -74,8 +77,11 @@ def slice_rows(
         .select(*shown)
         .limit(page_size, offset=page * page_size)
     )
-    # the count rides along as a scalar subquery: one round trip to the engine, not two
-    rows = ordered.mutate(**{TOTAL: table.count().as_scalar()}).to_pyarrow().to_pandas()
+    # the count rides along, joined to the page: one round trip to the engine, not two (as a
+    # scalar subquery among the page's columns it stops DuckDB fetching the shown columns for the
+    # page's rows only, +30% CPU at 10M)
+    total = table.aggregate(**{TOTAL: table.count()})
+    rows = ordered.cross_join(total).to_pyarrow().to_pandas()
     if rows.empty:  # a page past the end: no row to carry the count
         return rows.drop(columns=TOTAL), int(table.count().to_pyarrow().as_py())
     return rows.drop(columns=TOTAL), int(rows[TOTAL].iloc[0])
