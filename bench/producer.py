@@ -16,7 +16,7 @@ trees compared ran minutes apart on the same machine:
   so a loaded machine's state is theirs alike: per round, each tree's CPU per call over the
   floor's (what diaglab adds), medians of the rounds.
 
-Trees: main at ``58b1e28`` and the working tree; main's ``src`` is extracted with ``git archive``
+Trees: main at ``20f10f3`` and the working tree; main's ``src`` is extracted with ``git archive``
 into the work directory. ``hot_path`` also times each ``Logger.log`` call on its own (wall
 clock, ``perf_counter_ns``) for the p99 per logged row.
 """
@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-TREES = {"main 58b1e28": "58b1e28", "this change": None}
+TREES = {"main 20f10f3": "20f10f3", "this change": None}
 FEATURES = [f"f{i}" for i in range(20)]
 ROUNDS, PER_ROUND, LOG_CALLS = 9, 400, 20_000
 SECONDS = 6.0

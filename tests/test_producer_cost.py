@@ -47,9 +47,9 @@ def test_blocks_whose_column_indexes_are_new_objects_still_stack_and_differ_when
     for k in range(3):
         add(chunk, list(names), k)
     add(chunk, pd.Index(names, dtype=object), 3)  # the same names in another dtype
-    features = chunk._stacked()
-    assert features is not None and features.columns.tolist() == names
-    assert features["f0"].tolist() == [0.0, 1.0, 2.0, 3.0]
+    features = chunk._stacked()  # one Arrow table, no DataFrame in between
+    assert features is not None and features.column_names == names
+    assert features["f0"].to_pylist() == [0.0, 1.0, 2.0, 3.0]
 
     other = Chunk()
     add(other, names, 0)
