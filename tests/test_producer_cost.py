@@ -191,3 +191,25 @@ def test_timestamps_already_in_diaglabs_arrow_type_are_checked_for_length_and_ga
         to_utc(stamps, 3)
     with pytest.raises(InputError, match="1 missing"):
         to_utc(pa.array([1, None], TIMESTAMP), 2)
+
+
+def test_a_bad_row_among_stacked_blocks_is_quarantined_alone_with_its_own_values(tmp_path):
+    import json
+
+    path = tmp_path / "s"
+    with dl.Logger(path, model="svc", flush_seconds=60) as logger:
+        good = logger.log(pd.DataFrame({"x": [1.0, 2.0], "y": [3.0, 4.0]}), np.array([0.1, 0.2]))
+        mixed = logger.log(
+            pd.DataFrame({"x": [5.0, 6.0], "y": [7.0, 8.0]}),
+            np.array([0.3, np.nan]),  # a missing output without an error: refused
+            latency_ms=2.5,
+            trace_id="a" * 32,
+        )
+    assert logger.written == 3 and logger.rejected == 1
+    stored = dl.open(path).table("svc").execute().set_index("prediction_id")
+    assert sorted(stored.index) == sorted([*good, mixed[0]])
+    assert stored.loc[mixed[0], ["x", "y", "score"]].tolist() == [5.0, 7.0, 0.3]
+    (record,) = [json.loads(f.read_text()) for f in (path / "rejected" / "svc").glob("*.jsonl")]
+    assert record["prediction_ids"] == [mixed[1]] and record["features"] == [{"x": 6.0, "y": 8.0}]
+    assert record["trace_ids"] == ["a" * 32] and record["latency_ms"] == [2.5]
+    assert record["timestamps"][0].endswith("+00:00") and "missing" in record["reason"]

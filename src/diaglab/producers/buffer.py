@@ -113,7 +113,8 @@ class Chunk:
         column = self._column
         for name, value in features.items():
             column(name).append(value)
-        self._add_call(
+        self.add_columns(
+            {},  # the row's features are in already
             1,
             [prediction],
             prediction_id if isinstance(prediction_id, IdRange) else [prediction_id],
@@ -148,19 +149,6 @@ class Chunk:
             column = self._column
             for name, values in columns.items():
                 column(name).extend(values)
-        self._add_call(rows, predictions, ids, timestamp, latency_ms, trace_id, error, usage)
-
-    def _add_call(
-        self,
-        rows: int,
-        predictions: Any,
-        ids: IdRange | list[str],
-        timestamp: Any,
-        latency_ms: Any,
-        trace_id: Any,
-        error: Any,
-        usage: Usage | None,
-    ) -> None:
         self.rows.append(rows)
         self.predictions.append(predictions)
         self.ids.append(ids)
