@@ -213,3 +213,14 @@ def test_a_bad_row_among_stacked_blocks_is_quarantined_alone_with_its_own_values
     assert record["prediction_ids"] == [mixed[1]] and record["features"] == [{"x": 6.0, "y": 8.0}]
     assert record["trace_ids"] == ["a" * 32] and record["latency_ms"] == [2.5]
     assert record["timestamps"][0].endswith("+00:00") and "missing" in record["reason"]
+
+
+def test_dict_rows_given_and_generated_ids_keep_their_order_in_one_segment(tmp_path):
+    with dl.Logger(tmp_path / "s", model="svc", flush_seconds=60) as logger:
+        ids = [logger.log({"x": float(i)}, 0.5) for i in range(3)]
+        ids += [logger.log({"x": 3.0}, 0.5, prediction_id="mine-1")]
+        ids += [logger.log({"x": 4.0}, 0.5, prediction_id=5)]
+        ids += [logger.log({"x": float(i)}, 0.5) for i in range(5, 7)]
+    assert ids[3:5] == ["mine-1", 5]
+    t = dl.open(tmp_path / "s").table("svc").execute().set_index("prediction_id")
+    assert t.loc[[str(i) for i in ids], "x"].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]

@@ -27,7 +27,6 @@ import pyarrow as pa
 
 from diaglab.producers.calls import (
     numbers_column,
-    one_row,
     pandas_class,
     predictions_column,
     select,
@@ -101,7 +100,7 @@ class Chunk:
         self,
         features: Mapping[str, Any],
         prediction: Any,
-        prediction_id: IdRange | str,
+        prediction_id: str,
         timestamp: Any,
         latency_ms: Any,
         trace_id: Any,
@@ -117,11 +116,12 @@ class Chunk:
             {},  # the row's features are in already
             1,
             [prediction],
-            prediction_id if isinstance(prediction_id, IdRange) else [prediction_id],
-            one_row(timestamp),
-            one_row(latency_ms),
-            one_row(trace_id),
-            one_row(error),
+            [prediction_id],
+            # a list value is the row's, not one per row
+            [timestamp] if type(timestamp) is list else timestamp,
+            [latency_ms] if type(latency_ms) is list else latency_ms,
+            [trace_id] if type(trace_id) is list else trace_id,
+            [error] if type(error) is list else error,
             usage,
         )
 

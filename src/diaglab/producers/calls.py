@@ -62,11 +62,6 @@ def each(value: Any, n: int, *, name: str) -> Any:
     return values
 
 
-def one_row(value: Any) -> Any:
-    """A single row's value as a call keeps it (a list value is the row's, not one per row)."""
-    return [value] if type(value) is list else value
-
-
 def call_predictions(predictions: Any, n: int) -> Any:
     """A call's predictions, one per row: a numeric array copied as it is (1-D, or rows of
     class probabilities), anything else as a list of row values; None (a failed call) or a

@@ -52,25 +52,29 @@ def row_id_strings(prefix: str, start: int, n: int) -> list[str]:
 
 def id_array(calls: Sequence[IdRange | list[str]]) -> pa.Array:
     """The ids of consecutive calls as one Arrow string array: ranges that continue each other
-    are built at once (:func:`diaglab.store._ids.row_ids`), ids given as strings as they are."""
+    are built at once (:func:`diaglab.store._ids.row_ids`), consecutive given ids converted at
+    once."""
     parts: list[pa.Array] = []
     run: IdRange | None = None
-    for ids in (*calls, None):
-        if (
-            isinstance(ids, IdRange)
-            and run is not None
-            and ids.prefix == run.prefix
-            and ids.start == run.start + run.n
-        ):
-            run = IdRange(run.prefix, run.start, run.n + ids.n)
-            continue
-        if run is not None:
-            parts.append(row_ids(run.prefix, run.n, start=run.start))
-            run = None
+    given: list[str] = []
+    for ids in calls:
         if isinstance(ids, IdRange):
+            if given:
+                parts.append(pa.array(given, pa.string()))
+                given = []
+            if run is not None and run.prefix == ids.prefix and run.start + run.n == ids.start:
+                run = IdRange(run.prefix, run.start, run.n + ids.n)
+                continue
+            if run is not None:
+                parts.append(row_ids(run.prefix, run.n, start=run.start))
             run = ids
-        elif ids is not None:
-            parts.append(pa.array(ids, pa.string()))
-    if not parts:
-        return pa.array([], pa.string())
+        else:
+            if run is not None:
+                parts.append(row_ids(run.prefix, run.n, start=run.start))
+                run = None
+            given += ids
+    if run is not None:
+        parts.append(row_ids(run.prefix, run.n, start=run.start))
+    if given or not parts:
+        parts.append(pa.array(given, pa.string()))
     return parts[0] if len(parts) == 1 else pa.concat_arrays(parts)

@@ -18,7 +18,7 @@ from diaglab.producers.health import LoggerStats, describe, health_report
 from diaglab.producers.ids import IdRange
 from diaglab.producers.resources import Usage, logged_usage
 from diaglab.store import object_store
-from diaglab.store._ids import MAX_ROWS_PER_SEGMENT, new_segment_id
+from diaglab.store._ids import MAX_ROWS_PER_SEGMENT, ROW_DIGITS, new_segment_id
 from diaglab.store.compaction import BackgroundCompaction
 from diaglab.store.schema import SchemaRegistry
 from diaglab.store.segments import PLAIN_SEGMENT_ROWS, check_model_name
@@ -222,7 +222,7 @@ class Logger:
             if not self._admit(1):
                 return None if prediction_id is None else prediction_id
             if prediction_id is None:
-                prediction_id = self._next_ids(1).strings()[0]
+                prediction_id = self._next_id()
             chunk = self._hot
             if chunk is None:
                 chunk = self._hot = Chunk()
@@ -339,6 +339,13 @@ class Logger:
             self._prefix, self._counter = new_segment_id(), 0
         start, self._counter = self._counter, self._counter + n
         return IdRange(self._prefix, start, n)
+
+    def _next_id(self) -> str:
+        """One generated id as text (a dict row's, returned at once)."""
+        if self._counter >= MAX_ROWS_PER_SEGMENT:
+            self._prefix, self._counter = new_segment_id(), 0
+        self._counter += 1
+        return f"{self._prefix}{self._counter - 1:0{ROW_DIGITS}x}"
 
     # -- writing -------------------------------------------------------------------------------
 
