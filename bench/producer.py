@@ -9,16 +9,17 @@ trees compared ran minutes apart on the same machine:
   a one-row DataFrame. Bare and instrumented calls alternate in rounds; medians of the rounds.
 - ``ab``: the service's request body in process (JSON rows turned into a DataFrame,
   ``predict_proba`` inside an OpenTelemetry span) paced like one uvicorn worker (300 single-row or
-  80 100-row calls/s), CPU of the whole process (``time.process_time``: every thread, so the
+  140 100-row calls/s), CPU of the whole process (``time.process_time``: every thread, so the
   Logger's writer and the span processor count) per call, final flush included. The floor exports
   the span nowhere; the instrumented run exports it into ``StoreSpanExporter`` and logs through
-  Logger + instrument. In each round main's tree, this one and the floor run at the same time,
+  Logger + instrument. In each round every tree of TREES and the floor run at the same time,
   so a loaded machine's state is theirs alike: per round, each tree's CPU per call over the
   floor's (what diaglab adds), medians of the rounds.
 
-Trees: main at ``58b1e28`` and the working tree; main's ``src`` is extracted with ``git archive``
-into the work directory. ``hot_path`` also times each ``Logger.log`` call on its own (wall
-clock, ``perf_counter_ns``) for the p99 per logged row.
+Trees: main at ``20f10f3``, the per-call buffer alone (``15c43a5``) and the working tree;
+each other tree's ``src`` is extracted with ``git archive`` into the work directory.
+``hot_path`` also times each ``Logger.log`` call on its own (wall clock, ``perf_counter_ns``)
+for the p99 per logged row.
 """
 
 from __future__ import annotations
@@ -34,13 +35,15 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-TREES = {"main 58b1e28": "58b1e28", "this change": None}
+# main, the first cut alone (the per-call buffer, before flush_rows' default rose) and this tree
+TREES = {"main 20f10f3": "20f10f3", "per-call buffer 15c43a5": "15c43a5", "this change": None}
 FEATURES = [f"f{i}" for i in range(20)]
 ROUNDS, PER_ROUND, LOG_CALLS = 9, 400, 20_000
 SECONDS = 6.0
 AB_ROUNDS = 7
-# calls/s per process: about what one uvicorn worker served in the quiet service run
-RATES = {1: 300.0, 100: 80.0}
+# calls/s per process: about what one uvicorn worker served in the quiet service runs (100-row
+# requests: ~137/s per worker at 20:36 UTC, so a segment is ~14,000 rows, over main's flush_rows)
+RATES = {1: 300.0, 100: 140.0}
 
 
 def _source(rev: str | None, work: Path) -> Path:
@@ -224,7 +227,7 @@ def hot_path(size: str, workdir: str) -> dict[str, Any]:
 
 
 def ab(size: str, workdir: str) -> dict[str, Any]:
-    """Main's tree, this one and the OpenTelemetry floor run at the same time in each round (so
+    """Every tree of TREES and the OpenTelemetry floor run at the same time in each round (so
     the machine's load is theirs alike), single-row and 100-row calls; per round each tree's CPU
     per call over the floor's, medians of the rounds."""
     work = Path(workdir)
@@ -310,7 +313,7 @@ def markdown_table(results: list[dict[str, Any]]) -> list[str]:
                 f"`predict_proba` inside an OpenTelemetry span) paced like one uvicorn worker "
                 f"for {r['seconds']} s per run; CPU of the whole process (every thread, final "
                 f"flush included) in µs per call; {r['rounds']} rounds, each running the floor and "
-                "both trees at the same time; added and over the floor per round, then medians. "
+                "every tree at the same time; added and over the floor per round, then medians. "
                 "The floor is the same body with the span exported nowhere.",
                 "",
                 "| rows/call | calls/s | floor µs | tree | instrumented µs | added by diaglab µs "

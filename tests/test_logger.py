@@ -7,6 +7,7 @@ import threading
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 import diaglab as dl
@@ -324,9 +325,9 @@ def test_blocks_of_one_chunk_stack_into_one_frame_of_their_dtype(tmp_path):
         frame = pd.DataFrame([[k, k + 1]], columns=["x", "y"])
         chunk.add_columns(frame_columns(frame), 1, [0.5], [str(k)], [0], [None], [None], [None])
     features = chunk.batch()["features"]
-    assert features.dtypes.tolist() == [np.dtype("int64")] * 2
-    assert features.to_numpy().tolist() == [[0, 1], [1, 2], [2, 3]]
-    assert chunk.batch([2, 0])["features"].to_numpy().tolist() == [[2, 3], [0, 1]]
+    assert features.schema.types == [pa.int64()] * 2
+    assert features.to_pydict() == {"x": [0, 1, 2], "y": [1, 2, 3]}
+    assert chunk.batch([2, 0])["features"].to_pydict() == {"x": [2, 0], "y": [3, 1]}
     dup = pd.DataFrame([[1.0, 2.0]], columns=["x", "x"])  # a repeated name keeps its last column
     chunk.add_columns(frame_columns(dup), 1, [0.5], ["3"], [0], [None], [None], [None])
     assert chunk.batch()["features"]["x"].tolist() == [0, 1, 2, 2.0]

@@ -47,9 +47,9 @@ def test_blocks_whose_column_indexes_are_new_objects_still_stack_and_differ_when
     for k in range(3):
         add(chunk, list(names), k)
     add(chunk, pd.Index(names, dtype=object), 3)  # the same names in another dtype
-    features = chunk._stacked()
-    assert features is not None and features.columns.tolist() == names
-    assert features["f0"].tolist() == [0.0, 1.0, 2.0, 3.0]
+    features = chunk._stacked()  # one Arrow table, no DataFrame in between
+    assert features is not None and features.column_names == names
+    assert features["f0"].to_pylist() == [0.0, 1.0, 2.0, 3.0]
 
     other = Chunk()
     add(other, names, 0)
@@ -94,3 +94,133 @@ def test_blocks_with_equal_column_indexes_share_one_index_in_the_buffer():
         "y": [1.0, 2.0, 3.0, None],
         "z": [None, None, None, 9.0],
     }
+
+
+@pytest.mark.parametrize("start", [0, 4090, 16**8 - 300])
+def test_a_chunks_id_array_is_the_strings_of_its_calls_ranges_and_given_ids(start):
+    from diaglab.producers.ids import IdRange, id_array, row_id_strings
+
+    a, b = "0123456789abcdef01234567", "fedcba9876543210fedcba98"
+    calls = [
+        IdRange(a, start, 100),
+        IdRange(a, start + 100, 1),  # continues the range: built with it
+        ["given-1", "given-2"],
+        IdRange(a, start + 200, 99),  # a gap: a range of its own
+        IdRange(b, 0, 3),  # a new prefix
+    ]
+    expected = [i for ids in calls for i in (ids.strings() if isinstance(ids, IdRange) else ids)]
+    assert id_array(calls).to_pylist() == expected
+    assert expected[:2] == row_id_strings(a, start, 2) and len(expected) == 100 + 1 + 2 + 99 + 3
+    assert id_array([]).to_pylist() == []
+
+
+def test_role_values_given_per_call_or_per_row_are_stored_with_their_rows(tmp_path):
+    stamp = pd.Timestamp("2026-03-04 05:06:07.123456", tz="UTC")
+    with dl.Logger(tmp_path / "s", model="svc", flush_seconds=60) as logger:
+        first = logger.log(
+            pd.DataFrame({"x": [1.0, 2.0, 3.0]}),
+            np.array([0.1, 0.2, 0.3]),
+            latency_ms=4.0,
+            trace_id="t" * 32,
+        )
+        one = logger.log({"x": 9.0}, 0.9, latency_ms=1.0, error="boom")
+        last = logger.log(
+            pd.DataFrame({"x": [4.0, 5.0]}),
+            [0.4, 0.5],
+            latency_ms=[5.0, None],
+            trace_id=["u" * 32, None],
+            error=[None, "late"],
+            timestamp=[stamp, stamp],
+            prediction_id=np.array([7, 8]),
+        )
+    t = dl.open(tmp_path / "s").table("svc").execute().set_index("prediction_id")
+    t = t.loc[[*first, one, *last]]
+    assert last == ["7", "8"] and t.index.tolist()[:3] == first
+    assert t.score.tolist() == [0.1, 0.2, 0.3, 0.9, 0.4, 0.5]
+    assert t.latency_ms.tolist()[:5] == [4.0, 4.0, 4.0, 1.0, 5.0] and np.isnan(t.latency_ms.iloc[5])
+    text = t[["trace_id", "error"]].astype(object).where(t[["trace_id", "error"]].notna(), None)
+    assert text.trace_id.tolist() == ["t" * 32] * 3 + [None, "u" * 32, None]
+    assert text.error.tolist() == [None] * 3 + ["boom", None, "late"]
+    assert (t.timestamp.iloc[4:] == stamp).all() and (t.timestamp.iloc[:4] > stamp).all()
+
+
+def test_the_loggers_own_timestamps_are_stored_to_the_microsecond_without_a_warning(
+    tmp_path, caplog, monkeypatch
+):
+    from diaglab.store import batch
+
+    monkeypatch.setattr(batch, "_NANOSECONDS_SAID", [])  # the warning is said once per process
+    before = pd.Timestamp.now(tz="UTC").floor("us")
+    with dl.Logger(tmp_path / "s", model="svc", flush_seconds=60) as logger:
+        logger.log(pd.DataFrame({"x": [1.0, 2.0]}), np.array([0.1, 0.2]))
+        logger.log({"x": 3.0}, 0.3)
+    after = pd.Timestamp.now(tz="UTC")
+    stamps = dl.open(tmp_path / "s").table("svc").timestamp.execute()
+    assert ((stamps >= before) & (stamps <= after)).all() and len(stamps) == 3
+    assert stamps.iloc[0] == stamps.iloc[1]  # one call, one timestamp
+    assert "nanoseconds" not in caplog.text  # nothing of the user's was cut
+
+
+def test_instrumented_ids_are_built_when_asked_and_the_logged_outputs_are_a_copy(tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    from diaglab.producers.ids import IdRange
+
+    X = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0], "b": [1.0, 0.0, 1.0, 0.0]})
+    clf = LogisticRegression().fit(X, [0, 0, 1, 1])
+    logger = dl.Logger(tmp_path / "s", model="clf", flush_seconds=60)
+    model = dl.instrument(clf, logger)
+    proba = model.predict_proba(X)
+    expected = proba[:, 1].tolist()
+    assert isinstance(model._ids.get(), IdRange)  # no strings built on the request path
+    ids = model.last_prediction_ids
+    assert ids is model.last_prediction_ids and len(set(ids)) == 4
+    proba[:] = -1.0  # the caller reuses the array it got back
+    logger.close()
+    t = dl.open(tmp_path / "s").table("clf").execute().set_index("prediction_id").loc[ids]
+    assert t.score.tolist() == expected
+
+
+def test_timestamps_already_in_diaglabs_arrow_type_are_checked_for_length_and_gaps():
+    from diaglab.store.batch import to_utc
+    from diaglab.store.schema import TIMESTAMP
+
+    stamps = pa.array(np.array([1, 2], dtype="datetime64[us]"), TIMESTAMP)
+    assert to_utc(stamps, 2) is stamps
+    with pytest.raises(InputError, match="timestamps has 2 values; expected 3"):
+        to_utc(stamps, 3)
+    with pytest.raises(InputError, match="1 missing"):
+        to_utc(pa.array([1, None], TIMESTAMP), 2)
+
+
+def test_a_bad_row_among_stacked_blocks_is_quarantined_alone_with_its_own_values(tmp_path):
+    import json
+
+    path = tmp_path / "s"
+    with dl.Logger(path, model="svc", flush_seconds=60) as logger:
+        good = logger.log(pd.DataFrame({"x": [1.0, 2.0], "y": [3.0, 4.0]}), np.array([0.1, 0.2]))
+        mixed = logger.log(
+            pd.DataFrame({"x": [5.0, 6.0], "y": [7.0, 8.0]}),
+            np.array([0.3, np.nan]),  # a missing output without an error: refused
+            latency_ms=2.5,
+            trace_id="a" * 32,
+        )
+    assert logger.written == 3 and logger.rejected == 1
+    stored = dl.open(path).table("svc").execute().set_index("prediction_id")
+    assert sorted(stored.index) == sorted([*good, mixed[0]])
+    assert stored.loc[mixed[0], ["x", "y", "score"]].tolist() == [5.0, 7.0, 0.3]
+    (record,) = [json.loads(f.read_text()) for f in (path / "rejected" / "svc").glob("*.jsonl")]
+    assert record["prediction_ids"] == [mixed[1]] and record["features"] == [{"x": 6.0, "y": 8.0}]
+    assert record["trace_ids"] == ["a" * 32] and record["latency_ms"] == [2.5]
+    assert record["timestamps"][0].endswith("+00:00") and "missing" in record["reason"]
+
+
+def test_dict_rows_given_and_generated_ids_keep_their_order_in_one_segment(tmp_path):
+    with dl.Logger(tmp_path / "s", model="svc", flush_seconds=60) as logger:
+        ids = [logger.log({"x": float(i)}, 0.5) for i in range(3)]
+        ids += [logger.log({"x": 3.0}, 0.5, prediction_id="mine-1")]
+        ids += [logger.log({"x": 4.0}, 0.5, prediction_id=5)]
+        ids += [logger.log({"x": float(i)}, 0.5) for i in range(5, 7)]
+    assert ids[3:5] == ["mine-1", 5]
+    t = dl.open(tmp_path / "s").table("svc").execute().set_index("prediction_id")
+    assert t.loc[[str(i) for i in ids], "x"].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]

@@ -1,13 +1,15 @@
 """The Logger's columnar buffer: rows and DataFrame batches appended as columns, in chunks.
 
-A :class:`Chunk` holds up to ``flush_rows`` rows as one Python list per column (features and the
-role columns). ``Logger.log`` appends to the newest chunk under the Logger's lock; the writer
-seals a chunk when it is full or old enough, turns it into one batch (:meth:`Chunk.batch`) and
-writes it as one segment. A DataFrame of one numeric dtype (the usual model input) is kept as a
-:class:`Block` (its column labels and a copy of its values): the per-call cost is one array copy,
-and the writer stacks the blocks into the batch's frame (or, mixed with other rows, into lists).
-A sealed chunk gets no more rows and only the writer touches it, so the writer reads it without
-the lock; it stays in the buffer (counted as pending) until its segment is durable.
+A :class:`Chunk` holds up to ``flush_rows`` rows: the features as one Python list per column,
+the role columns (prediction, id, timestamp, latency, trace, error, resources) as a few values
+per call (:mod:`diaglab.producers.calls`). ``Logger.log`` appends to the newest chunk under the
+Logger's lock; the writer seals a chunk when it is full or old enough, turns it into one batch
+(:meth:`Chunk.batch`) and writes it as one segment. A DataFrame of one numeric dtype (the usual
+model input) is kept as a :class:`Block` (its column labels and a copy of its values): the
+per-call cost is one array copy, and the writer copies the blocks once into the batch's Arrow
+columns (or, mixed with other rows, into lists). A sealed chunk gets no more rows and only the
+writer touches it, so the writer reads it without the lock; it stays in the buffer (counted as
+pending) until its segment is durable.
 
 Appending never imports pandas (a service that logs dicts or arrays starts in a third of the
 time): a value is checked against a pandas class only once pandas is imported, and the writer
@@ -16,13 +18,22 @@ imports it when it builds a batch.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeGuard
 
 import numpy as np
+import pyarrow as pa
 
+from diaglab.producers.calls import (
+    numbers_column,
+    pandas_class,
+    predictions_column,
+    select,
+    texts_column,
+    timestamps_column,
+)
+from diaglab.producers.ids import IdRange, id_array
 from diaglab.producers.resources import RESOURCE_COLUMNS, Usage
 from diaglab.store._ids import new_segment_id
 
@@ -40,7 +51,8 @@ class Block(NamedTuple):
 
 
 class Chunk:
-    """Up to ``flush_rows`` buffered rows, one list per column.
+    """Up to ``flush_rows`` buffered rows: features as blocks or one list per column, the role
+    columns per call (:mod:`diaglab.producers.calls`).
 
     A feature first seen at row ``k`` starts with ``k`` missing values; a feature a row lacks is
     padded when the next value arrives or when the batch is built, so each append costs one list
@@ -58,26 +70,26 @@ class Chunk:
         "n",
         "outcome",
         "predictions",
+        "rows",
         "started",
         "timestamps",
         "traces",
         "usage",
-        "usage_rows",
     )
 
     def __init__(self) -> None:
         self.key = new_segment_id()  # names this chunk's rejects file, so a retry rewrites it
         self.features: dict[str, list[Any]] = {}
         self.blocks: list[tuple[int, Block]] = []  # (first row, block), not yet in features
+        # one entry per call (see diaglab.producers.calls), and the call's rows
+        self.rows: list[int] = []
         self.predictions: list[Any] = []
-        self.ids: list[str] = []
+        self.ids: list[IdRange | list[str]] = []
         self.timestamps: list[Any] = []
         self.latency: list[Any] = []
         self.traces: list[Any] = []
         self.errors: list[Any] = []
-        # each call's resource figures and its rows (not one per row: a batch's rows share them)
-        self.usage: list[Usage | None] = []
-        self.usage_rows: list[int] = []
+        self.usage: list[Usage | None] = []  # a batch's rows share their call's figures
         self.n = 0
         self.started = time.monotonic()
         # set by the writer: what a first attempt decided, so a retry writes the same thing
@@ -100,28 +112,33 @@ class Chunk:
         column = self._column
         for name, value in features.items():
             column(name).append(value)
-        self.predictions.append(prediction)
-        self.ids.append(prediction_id)
-        self.timestamps.append(timestamp)
-        self.latency.append(latency_ms)
-        self.traces.append(trace_id)
-        self.errors.append(error)
-        self.usage.append(usage)
-        self.usage_rows.append(1)
-        self.n += 1
+        self.add_columns(
+            {},  # the row's features are in already
+            1,
+            [prediction],
+            [prediction_id],
+            # a list value is the row's, not one per row
+            [timestamp] if type(timestamp) is list else timestamp,
+            [latency_ms] if type(latency_ms) is list else latency_ms,
+            [trace_id] if type(trace_id) is list else trace_id,
+            [error] if type(error) is list else error,
+            usage,
+        )
 
     def add_columns(
         self,
         columns: Mapping[str, list[Any]] | Block,
         rows: int,
-        predictions: list[Any],
-        ids: list[str],
-        timestamps: list[Any],
-        latency_ms: list[Any],
-        trace_ids: list[Any],
-        errors: list[Any],
+        predictions: Any,
+        ids: IdRange | list[str],
+        timestamp: Any,
+        latency_ms: Any,
+        trace_id: Any,
+        error: Any,
         usage: Usage | None = None,
     ) -> None:
+        """Append a call of ``rows`` rows: ``predictions`` one per row (an array or a list),
+        each other role value one for all the rows or a list of one per row."""
         if isinstance(columns, Block):
             if self.blocks:
                 columns = _shared_labels(columns, self.blocks[-1][1])
@@ -132,14 +149,14 @@ class Chunk:
             column = self._column
             for name, values in columns.items():
                 column(name).extend(values)
-        self.predictions.extend(predictions)
-        self.ids.extend(ids)
-        self.timestamps.extend(timestamps)
-        self.latency.extend(latency_ms)
-        self.traces.extend(trace_ids)
-        self.errors.extend(errors)
+        self.rows.append(rows)
+        self.predictions.append(predictions)
+        self.ids.append(ids)
+        self.timestamps.append(timestamp)
+        self.latency.append(latency_ms)
+        self.traces.append(trace_id)
+        self.errors.append(error)
         self.usage.append(usage)
-        self.usage_rows.append(rows)
         self.n += rows
 
     def _column(self, name: str) -> list[Any]:
@@ -163,9 +180,10 @@ class Chunk:
                     col.extend([None] * (start - len(col)))
                 col.extend(values)
 
-    def _stacked(self) -> pd.DataFrame | None:
-        """The features as one frame when every row came in blocks of the same columns and
-        dtype (no per-value conversion), else None."""
+    def _stacked(self) -> pa.Table | None:
+        """The features as one Arrow table when every row came in blocks of the same columns
+        and dtype, else None: the blocks are copied once, column by column, into arrays Arrow
+        takes without another copy (no DataFrame in between)."""
         if self.features or not self.blocks:
             return None
         first = self.blocks[0][1]
@@ -177,44 +195,48 @@ class Chunk:
                 return None
             if not same_labels(block.labels, first.labels, names):
                 return None
-        values = np.concatenate([block.values for _, block in self.blocks])
-        import pandas as pd
-
-        return pd.DataFrame(values, columns=names)
+        by_column = np.empty((len(names), self.n), dtype=first.values.dtype)
+        np.concatenate([block.values.T for _, block in self.blocks], axis=1, out=by_column)
+        return pa.table({name: _arrow(by_column[k]) for k, name in enumerate(names)})
 
     def batch(self, rows: Sequence[int] | None = None) -> dict[str, Any]:
-        """The chunk (or the given rows of it) as the arguments of one ``prepare_predictions``."""
-        import pandas as pd
-
+        """The chunk (or the given rows of it) as the arguments of one ``prepare_predictions``:
+        the features as an Arrow table (blocks of one shape) or a DataFrame."""
         n = self.n
-        features = self._stacked()
+        features: Any = self._stacked()
         if features is None:
+            import pandas as pd
+
             self._flatten()
             for col in self.features.values():
                 if len(col) < n:
                     col.extend([None] * (n - len(col)))
-
-        def pick(values: list[Any]) -> list[Any]:
-            return values if rows is None else [values[i] for i in rows]
-
-        if features is None:
-            features = pd.DataFrame({k: pick(v) for k, v in self.features.items()})
+            features = pd.DataFrame(
+                {k: v if rows is None else [v[i] for i in rows] for k, v in self.features.items()}
+            )
         elif rows is not None:
-            features = features.iloc[list(rows)].reset_index(drop=True)
-        resources = resource_columns(self.usage, self.usage_rows)
-        if resources is not None and rows is not None:
-            picked = np.asarray(rows, dtype=np.intp)
-            resources = {name: values[picked] for name, values in resources.items()}
-        return {
-            "features": features,
-            "predictions": stack(pick(self.predictions)),
-            "prediction_ids": pick(self.ids),
-            "timestamps": utc_timestamps(pick(self.timestamps)),
-            "latency_ms": np.array(pick(self.latency), dtype=float),  # None becomes NaN
-            "trace_ids": pick(self.traces),
-            "errors": pick(self.errors),
-            "resources": resources,
+            features = features.take(pa.array(np.asarray(rows, dtype=np.int64)))
+        calls = self.rows
+        out = {
+            "predictions": predictions_column(self.predictions, calls),
+            "prediction_ids": id_array(self.ids),
+            "timestamps": timestamps_column(self.timestamps, calls),
+            "latency_ms": numbers_column(self.latency, calls),  # None becomes NaN
+            "trace_ids": texts_column(self.traces, calls),
+            "errors": texts_column(self.errors, calls),
+            "resources": resource_columns(self.usage, calls),
         }
+        if rows is not None:
+            out = {k: select(v, rows) for k, v in out.items()}
+        return {"features": features, **out}
+
+
+def _arrow(values: np.ndarray) -> pa.Array:
+    """A feature's values as Arrow (NaN as null, as pandas' frames are read); a contiguous
+    array without NaN is taken without a copy."""
+    if values.dtype.kind == "f" and np.isnan(values).any():
+        return pa.array(values, from_pandas=True)
+    return pa.array(values)
 
 
 def resource_columns(usage: list[Usage | None], rows: list[int]) -> dict[str, np.ndarray] | None:
@@ -301,75 +323,7 @@ def block_columns(block: Block) -> dict[str, list[Any]]:
     return dict(zip(names, block.values.T.tolist(), strict=True))
 
 
-def pandas_class(name: str) -> type | None:
-    """The pandas class ``name`` once pandas has defined it, else None: no value can be an
-    instance of a class not defined yet, so the calling thread never imports pandas to check
-    (pandas may be half imported by the writer thread, hence the attribute's default)."""
-    return getattr(sys.modules.get("pandas"), name, None)
-
-
 def is_frame(value: Any) -> TypeGuard[pd.DataFrame]:
     """Whether ``value`` is a pandas DataFrame, without importing pandas."""
     frame = pandas_class("DataFrame")
     return frame is not None and isinstance(value, frame)
-
-
-def _is_array(value: Any) -> bool:
-    """A numpy array, or a pandas Series or Index (without importing pandas)."""
-    if isinstance(value, np.ndarray):
-        return True
-    series, index = pandas_class("Series"), pandas_class("Index")
-    return (series is not None and isinstance(value, series)) or (
-        index is not None and isinstance(value, index)
-    )
-
-
-def per_row(value: Any, n: int) -> list[Any]:
-    """One value per row: a scalar (or None) is repeated, a sequence is taken as it is."""
-    if value is None or isinstance(value, str | bytes | int | float):
-        return [value] * n
-    if _is_array(value):
-        return list(np.asarray(value, dtype=object)) if np.ndim(value) else [value.item()] * n
-    if isinstance(value, Sequence):
-        return list(value)
-    return [value] * n
-
-
-def prediction_rows(predictions: Any, n: int) -> list[Any]:
-    """A batch's predictions as one entry per row (a 1-D array per row for probabilities)."""
-    if predictions is None:
-        return [None] * n
-    arr = np.asarray(predictions, dtype=object if not _numeric(predictions) else None)
-    if arr.ndim == 2:
-        return list(np.asarray(arr, dtype=float))
-    if arr.ndim == 0:
-        return [arr.item()] * n
-    return arr.tolist()
-
-
-def _numeric(values: Any) -> bool:
-    return isinstance(values, np.ndarray) and values.dtype.kind in "biuf"
-
-
-def stack(predictions: list[Any]) -> Any:
-    """One prediction per row as an array: 2-D when rows are probability vectors, float when
-    every row is a float, else of objects."""
-    first = next((p for p in predictions if p is not None), None)
-    if first is not None and np.ndim(first) == 1:
-        width = len(first)
-        return np.array([p if p is not None else [np.nan] * width for p in predictions], float)
-    values = np.array(predictions, dtype=object)
-    import pandas as pd
-
-    if pd.api.types.infer_dtype(values, skipna=False) == "floating":
-        return values.astype(float)
-    return values
-
-
-def utc_timestamps(values: list[Any]) -> Any:
-    """Timestamps for ``prepare_predictions``: Unix nanoseconds (the Logger's own) as UTC."""
-    import pandas as pd
-
-    if set(map(type, values)) <= {int}:
-        return pd.to_datetime(np.array(values, dtype=np.int64), utc=True)
-    return [pd.Timestamp(v, tz="UTC") if type(v) is int else v for v in values]

@@ -115,7 +115,7 @@ class ChunkWriter:
         from diaglab.store.producer import prepare_predictions
 
         b = chunk.batch(rows)
-        columns = b["features"].columns
+        columns = feature_names(b["features"])
         return prepare_predictions(
             self.registry,
             self.model,
@@ -181,14 +181,16 @@ class ChunkWriter:
         from diaglab.store import batch as checks
 
         # the whole chunk's column types, none of its values
-        frame = chunk.batch()["features"].iloc[:0]
+        features = chunk.batch()["features"]
+        empty = features.slice(0, 0) if isinstance(features, pa.Table) else features.iloc[:0]
         schema = self.registry.get(self.model) or ModelSchema(self.model)
+        names = feature_names(features)
         try:
-            table = checks.as_arrow_table(frame)
+            table = checks.as_arrow_table(empty)
             checks.check_features(
                 table,
                 schema=schema,
-                categorical=[c for c in self.categorical if c in frame.columns] or None,
+                categorical=[c for c in self.categorical if c in names] or None,
             )
         except InputError:
             return True
@@ -204,16 +206,22 @@ class ChunkWriter:
         lines = []
         for rows, reason in rejected:
             b = chunk.batch(rows)
+            features = b["features"]
+            if isinstance(features, pa.Table):
+                features = features.to_pandas()
+            timestamps = b["timestamps"]
+            if isinstance(timestamps, pa.Array):
+                timestamps = timestamps.to_pandas()
             record = {
                 "reason": reason,
                 "model_version": self.model_version,
-                "features": self._hidden(b["features"]).to_dict("records"),
+                "features": self._hidden(features).to_dict("records"),
                 "prediction": _plain(b["predictions"]),
-                "prediction_ids": list(b["prediction_ids"]),
-                "trace_ids": list(b["trace_ids"]),
-                "timestamps": [_iso(v) for v in b["timestamps"]],
+                "prediction_ids": _values(b["prediction_ids"]),
+                "trace_ids": _values(b["trace_ids"]),
+                "timestamps": [_iso(v) for v in timestamps],
                 "latency_ms": [None if np.isnan(v) else float(v) for v in b["latency_ms"]],
-                "errors": list(b["errors"]),
+                "errors": _values(b["errors"]),
             }
             lines.append(json.dumps(record, default=str, ensure_ascii=False))
         final = directory / f"{chunk.key}.jsonl"
@@ -274,3 +282,15 @@ def _iso(value: Any) -> Any:
 
 def _plain(predictions: Any) -> Any:
     return np.asarray(predictions).tolist()
+
+
+def _values(column: Any) -> list[Any]:
+    """A batch's column (an Arrow array or a list) as Python values."""
+    return column.to_pylist() if isinstance(column, pa.Array) else list(column)
+
+
+def feature_names(features: pa.Table | pd.DataFrame) -> list[str]:
+    """The names of a batch's features (an Arrow table or a DataFrame)."""
+    if isinstance(features, pa.Table):
+        return features.column_names
+    return [str(c) for c in features.columns]

@@ -10,6 +10,7 @@ import numpy as np
 
 from diaglab.errors import InputError
 from diaglab.producers.buffer import Block, array_columns, frame_columns, is_frame
+from diaglab.producers.ids import IdRange
 from diaglab.producers.logger import Logger
 from diaglab.producers.resources import Probe
 
@@ -33,14 +34,19 @@ class Instrumented:
     def __init__(self, estimator: Any, logger: Logger) -> None:
         self.estimator = estimator
         self.logger = logger
-        self._ids: ContextVar[list[str] | None] = ContextVar(
+        # a call's ids as logged: their strings are built only when asked for
+        self._ids: ContextVar[IdRange | list[str] | None] = ContextVar(
             f"diaglab_ids_{id(self)}", default=None
         )
 
     @property
     def last_prediction_ids(self) -> list[str] | None:
         """The prediction ids of this thread's (or task's) last call, None before any."""
-        return self._ids.get()
+        ids = self._ids.get()
+        if isinstance(ids, IdRange):
+            ids = ids.strings()
+            self._ids.set(ids)
+        return ids
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.estimator, name)

@@ -11,23 +11,17 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from diaglab.errors import InputError, LoggerFullError, LogWriteError
 from diaglab.producers import lifecycle
-from diaglab.producers.buffer import (
-    Block,
-    Chunk,
-    frame_columns,
-    is_frame,
-    per_row,
-    prediction_rows,
-)
+from diaglab.producers.buffer import Block, Chunk, frame_columns, is_frame
+from diaglab.producers.calls import call_predictions, each
 from diaglab.producers.flush import ChunkWriter
 from diaglab.producers.health import LoggerStats, describe, health_report
-from diaglab.producers.ids import row_id_strings
+from diaglab.producers.ids import IdRange
 from diaglab.producers.resources import Usage, logged_usage
 from diaglab.store import object_store
-from diaglab.store._ids import MAX_ROWS_PER_SEGMENT, new_segment_id
+from diaglab.store._ids import MAX_ROWS_PER_SEGMENT, ROW_DIGITS, new_segment_id
 from diaglab.store.compaction import BackgroundCompaction
 from diaglab.store.schema import SchemaRegistry
-from diaglab.store.segments import check_model_name
+from diaglab.store.segments import PLAIN_SEGMENT_ROWS, check_model_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -62,8 +56,11 @@ class Logger:
     path : str or Path
         The store directory.
     model, model_version : str
-    flush_rows : int, default 10_000
-        Rows per segment at most (a bigger DataFrame logged at once stays one segment).
+    flush_rows : int, default 65_536
+        Rows per segment at most (a bigger DataFrame logged at once stays one segment). The
+        default is the largest segment written without Parquet dictionaries: under traffic of
+        fewer rows per ``flush_seconds`` per process, one segment per ``flush_seconds``, whose
+        fixed cost (~5 ms: checks, Parquet footer, fsyncs, audit record) is then paid once.
     flush_seconds : float, default 1.0
         Age of the oldest buffered row that triggers a write.
     max_pending_rows : int, optional
@@ -100,7 +97,7 @@ class Logger:
         model: str,
         model_version: str = "v1",
         *,
-        flush_rows: int = 10_000,
+        flush_rows: int = PLAIN_SEGMENT_ROWS,
         flush_seconds: float = 1.0,
         max_pending_rows: int | None = None,
         when_full: Literal["block", "drop_oldest"] = "block",
@@ -201,7 +198,7 @@ class Logger:
                 usage = logged_usage(n, width)
             if n == 0:
                 return []
-            return self._log_columns(
+            ids = self._log_columns(
                 frame_columns(features),
                 n,
                 prediction,
@@ -212,6 +209,7 @@ class Logger:
                 error=error,
                 usage=usage,
             )
+            return ids.strings() if isinstance(ids, IdRange) else ids
         if not isinstance(features, Mapping):
             raise InputError(
                 f"features must be a dict of one row or a DataFrame, not {type(features).__name__}"
@@ -224,7 +222,7 @@ class Logger:
             if not self._admit(1):
                 return None if prediction_id is None else prediction_id
             if prediction_id is None:
-                prediction_id = self._next_ids(1)[0]
+                prediction_id = self._next_id()
             chunk = self._hot
             if chunk is None:
                 chunk = self._hot = Chunk()
@@ -257,22 +255,19 @@ class Logger:
         *,
         error: Any = None,
         usage: Usage | None,
-    ) -> list[str]:
+    ) -> IdRange | list[str]:
         """Buffer a batch of ``n`` rows given as columns (a DataFrame's, or an array's from
-        ``instrument``)."""
+        ``instrument``); returns the ids given, or the range of those generated."""
         if n == 0:
             return []
-        rows = {
-            "prediction": prediction_rows(predictions, n),
-            "timestamp": [time.time_ns()] * n if timestamps is None else per_row(timestamps, n),
-            "latency_ms": per_row(latency_ms, n),
-            "trace_id": per_row(trace_ids, n),
-            "error": per_row(error, n),
-        }
-        given = None if ids is None else [str(i) for i in per_row(ids, n)]
-        for name, values in (*rows.items(), ("prediction_id", given or [None] * n)):
-            if len(values) != n:
-                raise InputError(f"{name} has {len(values)} values; expected {n} (one per row)")
+        outputs = call_predictions(predictions, n)
+        stamp = time.time_ns() if timestamps is None else each(timestamps, n, name="timestamp")
+        latency = each(latency_ms, n, name="latency_ms")
+        trace = each(trace_ids, n, name="trace_id")
+        failure = each(error, n, name="error")
+        given = None if ids is None else each(ids, n, name="prediction_id")
+        if given is not None:
+            given = [str(i) for i in given] if type(given) is list else [str(given)] * n
         if not lifecycle.installed():
             lifecycle.install_signal_handler()
         with self._lock:
@@ -282,22 +277,15 @@ class Logger:
             chunk = self._hot
             if chunk is None:
                 chunk = self._hot = Chunk()
-            chunk.add_columns(
-                columns,
-                n,
-                rows["prediction"],
-                out,
-                rows["timestamp"],
-                rows["latency_ms"],
-                rows["trace_id"],
-                rows["error"],
-                usage,
-            )
+            chunk.add_columns(columns, n, outputs, out, stamp, latency, trace, failure, usage)
             self._pending += n
             if chunk.n >= self.flush_rows:
                 self._seal()
         if self._prometheus is not None:
-            failed = sum(e is not None for e in rows["error"])
+            if type(failure) is list:
+                failed = sum(e is not None for e in failure)
+            else:
+                failed = 0 if failure is None else n
             self._prometheus.observe_call(n, latency_ms, failed, usage)
         return out
 
@@ -346,11 +334,18 @@ class Logger:
             return False
         return True
 
-    def _next_ids(self, n: int) -> list[str]:
+    def _next_ids(self, n: int) -> IdRange:
         if self._counter + n > MAX_ROWS_PER_SEGMENT:
             self._prefix, self._counter = new_segment_id(), 0
         start, self._counter = self._counter, self._counter + n
-        return row_id_strings(self._prefix, start, n)
+        return IdRange(self._prefix, start, n)
+
+    def _next_id(self) -> str:
+        """One generated id as text (a dict row's, returned at once)."""
+        if self._counter >= MAX_ROWS_PER_SEGMENT:
+            self._prefix, self._counter = new_segment_id(), 0
+        self._counter += 1
+        return f"{self._prefix}{self._counter - 1:0{ROW_DIGITS}x}"
 
     # -- writing -------------------------------------------------------------------------------
 

@@ -24,16 +24,16 @@ def new_segment_id() -> str:
     return f"{time.time_ns() // 1_000_000:012x}{secrets.token_hex(6)}"
 
 
-def row_ids(segment_id: str, n: int) -> pa.StringArray:
-    """``n`` ids ``segment_id + row number`` built without a Python loop."""
-    if n > MAX_ROWS_PER_SEGMENT:
-        raise ValueError(f"at most {MAX_ROWS_PER_SEGMENT} rows per segment, got {n}")
+def row_ids(segment_id: str, n: int, *, start: int = 0) -> pa.StringArray:
+    """``n`` ids ``segment_id + row number`` (from ``start``) built without a Python loop."""
+    if start < 0 or start + n > MAX_ROWS_PER_SEGMENT:
+        raise ValueError(f"at most {MAX_ROWS_PER_SEGMENT} rows per segment, got {start + n}")
     prefix = np.frombuffer(segment_id.encode("ascii"), dtype=np.uint8)
     width = prefix.size + ROW_DIGITS
     buf = np.empty((n, width), dtype=np.uint8)
     buf[:, : prefix.size] = prefix
     # the row number's 4 big-endian bytes, each looked up as its two hex digits at once
-    row_bytes = np.arange(n, dtype=">u4").view(np.uint8).reshape(n, 4)
+    row_bytes = np.arange(start, start + n, dtype=">u4").view(np.uint8).reshape(n, 4)
     buf[:, prefix.size :] = _HEX_PAIRS[row_bytes].view(np.uint8).reshape(n, ROW_DIGITS)
     offsets = np.arange(0, (n + 1) * width, width, dtype=np.int32)
     # zero-copy: the Arrow buffers keep the NumPy arrays alive

@@ -380,6 +380,12 @@ def to_utc(values: Any, n: int, *, name: str = "timestamps") -> pa.Array:
     if values is None:
         now = datetime.now(UTC)
         return pa.array(np.full(n, np.datetime64(now.replace(tzinfo=None), "us")), TIMESTAMP)
+    if isinstance(values, pa.Array) and values.type == TIMESTAMP:  # already diaglab's (Logger)
+        if len(values) != n:
+            raise InputError(f"{name} has {len(values)} values; expected {n} (one per row)")
+        if values.null_count:
+            raise InputError(f"{name} has {values.null_count} missing value(s)")
+        return values
     if isinstance(values, datetime | pd.Timestamp | str):
         values = [values] * n
     try:
