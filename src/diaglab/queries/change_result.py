@@ -85,6 +85,11 @@ class ChangeExplanation(Result):
     sample
         The domain classifier's sample: ``reference`` and ``window`` rows drawn in the engine,
         ``auc`` (out of fold), ``folds``.
+    path
+        Where the cells came from: the counts kept per day (whole days) and the rows (partial
+        edge days), or the rows (``where=``, ``threshold=``, a read-only store, Spark, a metric
+        the cube does not sum, a period without labels or shorter than a week, or no
+        registered reference grid).
     """
 
     metric: str
@@ -108,6 +113,7 @@ class ChangeExplanation(Result):
     labels: LabelCoverage
     sample: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    path: str = "rows"
 
     @property
     def change(self) -> float:

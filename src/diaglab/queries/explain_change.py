@@ -31,6 +31,8 @@ import numpy as np
 import pandas as pd
 
 from diaglab.errors import InputError, unknown
+from diaglab.queries import cube
+from diaglab.queries.change_cells import coded, cube_counts, grid_plan, row_counts, tick_of
 from diaglab.queries.change_labels import estimated_values, label_coverage
 from diaglab.queries.change_result import ChangeExplanation
 from diaglab.queries.change_tables import contributions, found_contributions, slice_table
@@ -60,6 +62,12 @@ SUPPORTED = {
 BLOCKS = 20
 """Time blocks per period for the bootstrap: enough replicates' variety, few cells per feature."""
 FOLDS = 3
+CUBE_METRICS = {"error": ("error", "accuracy"), "mse": ("mse",)}
+"""The decomposed metrics the cube's loss sums give (per :data:`~diaglab.queries.cube.LOSS`)."""
+PATHS = {
+    "cube": "cube: whole days from the counts kept per day, partial edge days from the rows",
+    "rows": "rows",
+}
 KEY_SPAN = 1024
 """Largest product of code ranges packed into one key: keys per row against distinct keys."""
 
@@ -209,7 +217,24 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
     served = served.mutate(
         v=_value(served, task, decomposed), t=served.timestamp.epoch_seconds().cast("float64")
     )
-    totals = _totals(served)
+    gp = grid_plan(store, model, names, version)
+    frame, path = None, "rows"
+    if (
+        gp is not None
+        and where is None
+        and threshold is None
+        and cube.usable(store)
+        and decomposed in CUBE_METRICS[cube.LOSS[task]]
+    ):
+        frame = cube_counts(store, gp, (ref_win, win), version, decomposed)
+        if frame is not None:
+            totals = _frame_totals(frame, gp.stored[names[0]])
+            if min(totals[0]["n_lab"], totals[1]["n_lab"]) == 0:
+                frame = None  # the CBPE view needs every row's score
+            else:
+                path = "cube"
+    if frame is None:
+        totals = _totals(served)
     for w, label, period in ((0, "reference", ref_win), (1, "window", win)):
         if totals[w]["n"] == 0:
             raise InputError(
@@ -228,19 +253,24 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
             f"the {'window' if totals[1]['n_lab'] == 0 else 'reference'} has no labels: every "
             "number is of the CBPE estimate (calibrated on the reference's labelled rows)"
         )
-    plan = binnings(
-        store,
-        model,
-        both,
-        names,
-        version=version,
-        cache_key=("explain-change", str(ref_win), str(win), str(where)),
-    )
     drawn = _domain_sample(served, names, schema, sample, seed, totals)
     with ThreadPoolExecutor(1) as pool:
-        # the classifier (numpy, LightGBM) fits while the engine counts the cells
+        # the classifier (numpy, LightGBM) fits while the engine counts
         fitting = pool.submit(_domain_fit, *drawn, names, seed)
-        cells = _cells(served, plan, names, totals)
+        if gp is not None:
+            if frame is None:
+                frame = row_counts(served, gp, tick_of(totals))
+            plan, cells = coded(gp, frame, names, BLOCKS)
+        else:
+            plan = binnings(
+                store,
+                model,
+                both,
+                names,
+                version=version,
+                cache_key=("explain-change", str(ref_win), str(win), str(where)),
+            )
+            cells = _cells(served, plan, names, totals)
         per = {f: _arrays(cells[cells["feature"] == i], plan[f].bins) for i, f in enumerate(names)}
         first = per[names[0]]
         n_a, s_a, n_b, s_b = (first[key].sum(axis=0) for key in ("n_a", "s_a", "n_b", "s_b"))
@@ -252,15 +282,15 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
         )
         features, slices, replicates = slice_table(per, plan, confidence=confidence, seed=seed)
         labels = label_coverage(per, totals, served, task, decomposed)
+        found = (
+            _found(store, spec, ref_win, win, decomposed, n_a, s_a, n_b, s_b)
+            if search
+            else found_contributions(pd.DataFrame(), decomposed, (0.0, 0.0, 0.0, 0.0))
+        )
         fitted = fitting.result()
     split, sample_info = _covariate(*drawn, fitted, whole.total, replicates, confidence, seed)
     if split.refused:
         notes.append(split.refused)
-    found = (
-        _found(store, spec, ref_win, win, decomposed, n_a, s_a, n_b, s_b)
-        if search
-        else found_contributions(pd.DataFrame(), decomposed, (0.0, 0.0, 0.0, 0.0))
-    )
     ci = np.quantile(replicates, [(1 - confidence) / 2, (1 + confidence) / 2])
     table = contributions(
         total=whole.total,
@@ -294,7 +324,24 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
         labels=labels,
         sample=sample_info,
         notes=tuple(notes),
+        path=PATHS[path],
     )
+
+
+def _frame_totals(frame: pd.DataFrame, column: str) -> dict[int, dict[str, float]]:
+    """``_totals`` from grouped cells (every feature's cells hold every served row): the rows
+    and labelled rows of each period; no timestamps (the blocks come from the cells' days)."""
+    mine = frame[frame["feature"] == column].groupby("w")[["n", "n_lab"]].sum()
+    nan = float("nan")
+    return {
+        w: {
+            "n": float(mine["n"].get(w, 0)),
+            "n_lab": float(mine["n_lab"].get(w, 0)),
+            "t0": nan,
+            "t1": nan,
+        }
+        for w in (0, 1)
+    }
 
 
 def _totals(served: Any) -> dict[int, dict[str, float]]:
