@@ -144,21 +144,29 @@ def coded(
     """The bins of ``names`` and their cells ``(w, blk, code, n, n_lab, s, feature)``
     (``feature`` numbering ``names``), as :func:`~diaglab.queries.explain_change`'s row path
     gives them, from the grouped counts ``frame``."""
-    frame = frame.copy()
-    frame["s"] = frame["s"].fillna(0.0)
-    span = frame.groupby("w")["tick"].agg(["min", "max"])
-    first, width = frame["w"].map(span["min"]), frame["w"].map(span["max"] - span["min"] + 1)
-    frame["blk"] = ((frame["tick"] - first) * blocks // width).astype(np.int64)
+    w = frame["w"].to_numpy(np.int64)
+    tick = frame["tick"].to_numpy(np.int64)
+    blk = np.zeros(len(frame), dtype=np.int64)
+    for period in (0, 1):
+        mine = w == period
+        if mine.any():
+            lo, hi = tick[mine].min(), tick[mine].max()
+            blk[mine] = (tick[mine] - lo) * blocks // (hi - lo + 1)
+    code = np.full(len(frame), NULL_CODE, dtype=np.int64)
+    number = np.full(len(frame), -1, dtype=np.int64)
+    at = frame.groupby("feature", sort=False).indices
     plan: dict[str, Binning] = {}
-    out = []
     for i, f in enumerate(names):
         column = gp.stored[f]
-        part = frame[frame["feature"] == column]
+        rows = at.get(column, np.array([], dtype=np.int64))
+        number[rows] = i
         if f in gp.numeric:
             base = gp.numeric[f]
-            plan[f] = replace(base, bins=_with_missing(base, bool(part["b"].isna().any())))
-            codes = plan[f].codes_of_index(part["b"])
+            b = frame["b"].iloc[rows]
+            plan[f] = replace(base, bins=_with_missing(base, bool(b.isna().any())))
+            code[rows] = plan[f].codes_of_index(b)
         else:
+            part = frame.iloc[rows]
             values = part["v"].astype(object).where(part["v"].notna(), None)
             counts: dict[Any, int] = {}
             for v, n in zip(values.tolist(), part["n"].tolist(), strict=True):
@@ -168,14 +176,21 @@ def coded(
             keys += [None] if None in counts else []
             series = pd.Series([counts[v] for v in keys], index=pd.Index(keys, dtype=object))
             plan[f] = categorical_binning(column, series)
-            codes = plan[f].codes_of(values)
-        cells = (
-            part.assign(code=codes)
-            .groupby(["w", "blk", "code"], as_index=False)[["n", "n_lab", "s"]]
-            .sum()
-        )
-        out.append(cells.assign(feature=i))
-    return plan, pd.concat(out, ignore_index=True)
+            code[rows] = plan[f].codes_of(values)
+    cells = pd.DataFrame(
+        {
+            "feature": number,
+            "w": w,
+            "blk": blk,
+            "code": code,
+            "n": frame["n"].to_numpy(np.int64),
+            "n_lab": frame["n_lab"].to_numpy(np.int64),
+            "s": frame["s"].fillna(0.0).to_numpy(float),
+        }
+    )
+    cells = cells[cells["feature"] >= 0]
+    summed = cells.groupby(["feature", "w", "blk", "code"], as_index=False)[["n", "n_lab", "s"]]
+    return plan, summed.sum()
 
 
 def _with_missing(base: Binning, has_nulls: bool) -> tuple[Bin, ...]:

@@ -33,7 +33,7 @@ import pandas as pd
 from diaglab.errors import InputError, unknown
 from diaglab.queries import cube
 from diaglab.queries.change_cells import coded, cube_counts, grid_plan, row_counts, tick_of
-from diaglab.queries.change_labels import estimated_values, label_coverage
+from diaglab.queries.change_labels import estimated_values, label_coverage, score_counts
 from diaglab.queries.change_result import ChangeExplanation
 from diaglab.queries.change_tables import contributions, found_contributions, slice_table
 from diaglab.queries.drift_impact import _sample, out_of_fold
@@ -208,15 +208,25 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
         win.filter(base).mutate(w=ibis.literal(1, "int8")),
         distinct=False,
     )
-    served = both.filter(both.prediction.notnull())
-    if decomposed in ("log_loss", "brier_score") and not has_scores(served):
+    if decomposed in ("log_loss", "brier_score") and not has_scores(
+        both.filter(both.prediction.notnull())
+    ):
         raise InputError(
             f"metric {metric!r} needs prediction scores, but model {model!r} logged only classes "
             f"here; explain_change can use: error, accuracy"
         )
-    served = served.mutate(
-        v=_value(served, task, decomposed), t=served.timestamp.epoch_seconds().cast("float64")
-    )
+
+    def side(period: Window, w: int) -> Any:
+        rows = period.filter(base)
+        rows = rows.filter(rows.prediction.notnull())
+        return rows.mutate(
+            w=ibis.literal(w, "int8"),
+            v=_value(rows, task, decomposed),
+            t=rows.timestamp.epoch_seconds().cast("float64"),
+        )
+
+    sides = [side(ref_win, 0), side(win, 1)]
+    served = ibis.union(*sides, distinct=False)
     gp = grid_plan(store, model, names, version)
     frame, path = None, "rows"
     if (
@@ -249,11 +259,16 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
             estimated_values(served, task, decomposed, model, totals),
             "estimated (CBPE)",
         )
+        sides = [served.filter(served.w == w) for w in (0, 1)]
         notes.append(
             f"the {'window' if totals[1]['n_lab'] == 0 else 'reference'} has no labels: every "
             "number is of the CBPE estimate (calibrated on the reference's labelled rows)"
         )
-    drawn = _domain_sample(served, names, schema, sample, seed, totals)
+    # each period's sample and score counts are kept until the store changes: a brush that moves
+    # one period draws and counts that period's rows only
+    memo_key = (model, version, str(where), threshold, decomposed, basis)
+    periods = (str(ref_win), str(win))
+    drawn = _domain_sample(store, sides, periods, memo_key, names, schema, sample, seed, totals)
     with ThreadPoolExecutor(1) as pool:
         # the classifier (numpy, LightGBM) fits while the engine counts
         fitting = pool.submit(_domain_fit, *drawn, names, seed)
@@ -281,7 +296,9 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
             s_b.sum(keepdims=True),
         )
         features, slices, replicates = slice_table(per, plan, confidence=confidence, seed=seed)
-        labels = label_coverage(per, totals, served, task, decomposed)
+        labels = label_coverage(
+            per, totals, _score_counts(store, sides, periods, memo_key), task, decomposed
+        )
         found = (
             _found(store, spec, ref_win, win, decomposed, n_a, s_a, n_b, s_b)
             if search
@@ -452,25 +469,52 @@ def _arrays(cells: pd.DataFrame, bins: Sequence[Any]) -> dict[str, np.ndarray]:
 
 
 def _domain_sample(
-    served: Any,
+    store: Any,
+    sides: Sequence[Any],
+    periods: tuple[str, str],
+    memo_key: tuple[Any, ...],
     names: list[str],
     schema: Any,
     sample: int,
     seed: int,
     totals: dict[int, dict[str, float]],
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The domain classifier's rows, drawn in the engine: each period's sample and the inputs
-    of both (categorical features as categories)."""
+    """The domain classifier's rows, drawn in the engine: each period's sample (kept per period
+    until the store changes) and the inputs of both (categorical features as categories)."""
     cols = [*names, "v"]
     ref, cur = (
-        _sample(served.filter(served.w == w).select(*cols), sample, seed + w, total=int(n))
-        for w, n in ((0, totals[0]["n"]), (1, totals[1]["n"]))
+        store.memo(
+            ("explain-change-sample", *memo_key, periods[w], tuple(names), sample, seed + w),
+            lambda w=w: _sample(
+                sides[w].select(*cols), sample, seed + w, total=int(totals[w]["n"])
+            ),
+        )
+        for w in (0, 1)
     )
     X = pd.concat([ref[names], cur[names]], ignore_index=True)
     for f in names:
         if schema.features[f].kind != "numeric":
             X[f] = X[f].astype("category")
     return ref, cur, X
+
+
+def _score_counts(
+    store: Any, sides: Sequence[Any], periods: tuple[str, str], memo_key: tuple[Any, ...]
+) -> pd.DataFrame | None:
+    """Each period's score-bin counts for CBPE (:func:`~diaglab.queries.change_labels.
+    score_counts`), kept per period until the store changes; None without scores."""
+    if "score" not in sides[0].columns:
+        return None
+    return pd.concat(
+        [
+            store.memo(
+                ("explain-change-scores", *memo_key, periods[w], w),
+                lambda w=w: score_counts(sides[w]),
+            )
+            for w in (0, 1)
+        ],
+        ignore_index=True,
+    )
 
 
 def _domain_fit(
