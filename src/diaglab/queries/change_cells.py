@@ -92,9 +92,9 @@ def cube_counts(
     num, cat = cube.window_cells(
         store, gp.shape, gp.columns, list(periods), version, only=list(gp.stored.values())
     )
-    frame = pd.concat([num, cat], ignore_index=True).rename(
-        columns={"day": "tick", "m": "n", "nl": "n_lab"}
-    )
+    frame = pd.concat([num, cat], ignore_index=True)
+    frame = frame[frame["m"] > 0].drop(columns="n")
+    frame = frame.rename(columns={"day": "tick", "m": "n", "nl": "n_lab"})
     if metric == "accuracy":
         frame["s"] = frame["n_lab"] - frame["s"]
     spans = frame.groupby("w")["tick"].agg(["min", "max"])

@@ -172,11 +172,11 @@ def window_cells(
     *,
     only: Sequence[str],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per period ``w`` (its position in ``periods``) and UTC day, the served rows ``m``,
-    labelled rows ``nl`` and loss sums ``s`` of each bin of the ``only`` features: numeric
-    ``(w, day, feature, b, m, nl, s)`` on the grid's indexes, categorical ``(w, day, feature,
-    v, m, nl, s)``. Whole days from the cube (brought up to date first), partial first and last
-    days from the rows; only groups with served rows."""
+    """Per period ``w`` (its position in ``periods``) and UTC day, the rows ``n``, served rows
+    ``m``, labelled rows ``nl`` and loss sums ``s`` of each bin of the ``only`` features: numeric
+    ``(w, day, feature, b, n, m, nl, s)`` on the grid's indexes, categorical ``(w, day, feature,
+    v, n, m, nl, s)``. Whole days from the cube (brought up to date first), partial first and
+    last days from the rows."""
     synchronise(store, shape, columns)
     sub = Shape(
         shape.model,
@@ -220,7 +220,7 @@ def window_cells(
             key = ("cube_cells", part, start, tuple(names), grids, FORMAT)
             narrow = _narrow(rows, ["timestamp", *names, VALUE, SERVED])
             got = fetch_over(narrow, key, build).to_pandas()
-            got = got[got["m"] > 0].drop(columns=["n", "lo", "hi"], errors="ignore")
+            got = got.drop(columns=["lo", "hi"], errors="ignore")
             got["feature"] = got.pop("i").map(dict(enumerate(names, start)))
             frames[part].append(got.assign(w=w))
     return (

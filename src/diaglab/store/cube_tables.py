@@ -150,16 +150,16 @@ def daily(
     features: tuple[list[int], list[int]],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per period ``w`` (its position in ``spans``: days ``first`` to ``end``, exclusive, None
-    open) and day, the served rows, labelled rows and loss sums of the numeric and categorical
-    ``features`` (numbers): numeric ``(w, day, i, b, m, nl, s)``, categorical ``(w, day, i, v,
-    m, nl, s)``; only groups with served rows."""
+    open) and day, the rows, served rows, labelled rows and loss sums of the numeric and
+    categorical ``features`` (numbers): numeric ``(w, day, i, b, n, m, nl, s)``, categorical
+    ``(w, day, i, v, n, m, nl, s)``; rows without a timestamp (no day) are left out."""
     cases, params = [], []
     for w, (first, end) in enumerate(spans):
         conds = [c for c, v in (("day >= ?", first), ("day < ?", end)) if v is not None]
         cases.append(f"WHEN {' AND '.join(conds) or 'TRUE'} THEN {w}")
         params += [v for v in (first, end) if v is not None]
     period = f"CASE {' '.join(cases)} END"
-    where = ["i IN (SELECT unnest(?))", "m > 0", f"{period} IS NOT NULL"]
+    where = ["i IN (SELECT unnest(?))", "day IS NOT NULL", f"{period} IS NOT NULL"]
     tail: list[Any] = []
     if version is not None:
         where.append("model_version = ?")
@@ -168,7 +168,8 @@ def daily(
     for part, column, numbers in (("num", "b", features[0]), ("cat", "v", features[1])):
         out.append(
             con.execute(
-                f"SELECT {period} AS w, day, i, {column}, sum(m)::BIGINT AS m, "
+                f"SELECT {period} AS w, day, i, {column}, sum(n)::BIGINT AS n, "
+                "sum(m)::BIGINT AS m, "
                 "sum(nl)::BIGINT AS nl, sum(s) AS s "
                 f"FROM {table(model, key, part)} WHERE {' AND '.join(where)} "
                 f"GROUP BY ALL",
