@@ -32,6 +32,7 @@ import pandas as pd
 from diaglab.errors import InputError
 from diaglab.queries import cube
 from diaglab.queries.filters import Condition
+from diaglab.queries.scope import resolved_thresholds
 from diaglab.queries.slice_bins import NULL_CODE, Bin, Binning, categorical_binning, grid_binning
 from diaglab.queries.timegrid import epoch_micros
 from diaglab.queries.window import Window
@@ -60,6 +61,17 @@ class GridPlan:
 def grid_plan(store: Any, model: str, names: list[str], version: str | None) -> GridPlan | None:
     """The grid plan of ``names`` when the registered reference has a grid for each numeric
     one; None otherwise (no reference, or one lacking a feature: quantile bins, from the rows)."""
+    schema = store.schema(model)
+    cuts = tuple(resolved_thresholds(schema, None).items())
+    key = ("explain-change-grid", model, version, tuple(names), tuple(schema.features), cuts)
+    # the reference's grids change with a new reference only; the thresholds are in the key
+    plan: GridPlan | None = store.memo(
+        key, lambda: _grid_plan(store, model, names, version), reference_only=True
+    )
+    return plan
+
+
+def _grid_plan(store: Any, model: str, names: list[str], version: str | None) -> GridPlan | None:
     from diaglab.queries.drift import prepare
 
     try:
