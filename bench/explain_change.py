@@ -252,18 +252,23 @@ def store_child(path: str, model: str, repeat: int) -> None:
     print("CHILD " + json.dumps(out, default=str), flush=True)
 
 
-def store_main(args: argparse.Namespace) -> None:
-    """``--store``: this tree against the baseline on a copy of a store with a reference."""
-    source = Path(args.store)
-    copy = Path(args.workdir) / f"copy-{source.name}"
+def store_copy(source: Path, workdir: Path) -> tuple[Path, str]:
+    """A copy of the store ``source`` in ``workdir`` (made once), and its model."""
+    copy = workdir / f"copy-{source.name}"
     if not (copy / "copied").exists():
         shutil.rmtree(copy, ignore_errors=True)
         shutil.copytree(source, copy)
         (copy / "copied").touch()
     store = dl.open(copy, read_only=True)
     models = store.models()
-    model = "credit" if "credit" in models else models[0]
     store.close()
+    return copy, "credit" if "credit" in models else models[0]
+
+
+def store_main(args: argparse.Namespace) -> None:
+    """``--store``: this tree against the baseline on a copy of a store with a reference."""
+    source = Path(args.store)
+    copy, model = store_copy(source, Path(args.workdir))
     before = machine()
     with tempfile.TemporaryDirectory(prefix="diaglab-why-") as tmp:
         base_src = _baseline(args.baseline, Path(tmp))

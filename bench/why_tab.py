@@ -1,6 +1,11 @@
 """The Why tab's redraw after a brush (issue 19), in real JupyterLab and Debian's Chromium.
 
 ``python -m bench.why_tab [--workdir DIR] [--size 10M] [--repeat 3] [--no-record]``
+``PYTHONPATH=TREE/src:. python -m bench.why_tab --store /tmp/diaglab/credit-10M --label TREE``
+
+With ``--store``, the notebook opens a copy of that store (:func:`bench.explain_change.store_copy`,
+made once in the workdir; the explorer keeps counts in it) at its model; run once per source tree
+(the kernels inherit ``PYTHONPATH``), ``--label`` naming it in the results.
 
 One notebook shows ``dl.ChangeExplorer`` (what the panel's Why tab holds) on the store of
 :mod:`bench.explain_change` (built there if missing), with its periods. Two interactions, each a
@@ -26,7 +31,7 @@ from typing import Any
 
 from bench._common import machine, parse_size
 from bench.browser import _shutdown_kernels, notebook_page, serving
-from bench.explain_change import REFERENCE, WINDOW, prepare
+from bench.explain_change import REFERENCE, WINDOW, prepare, store_copy
 from bench.panel import ARM_JS, READ_JS
 
 ROOT = Path(__file__).parents[1]
@@ -37,7 +42,7 @@ NOTEBOOK = f"""import os
 import diaglab as dl
 
 store = dl.open(os.environ["DIAGLAB_STORE"])
-ex = dl.ChangeExplorer(store, "m", reference={REFERENCE!r}, window={WINDOW!r})
+ex = dl.ChangeExplorer(store, MODEL, reference={REFERENCE!r}, window={WINDOW!r})
 ex"""
 
 HELPERS_JS = r"""() => {
@@ -109,9 +114,12 @@ def _settle(page: Any, timeout_s: float) -> None:
     time.sleep(0.5)
 
 
-def run(store: Path, repeat: int, timeout_s: float, stale_after_s: float) -> dict[str, Any]:
+def run(
+    store: Path, repeat: int, timeout_s: float, stale_after_s: float, model: str = "m"
+) -> dict[str, Any]:
+    source = NOTEBOOK.replace("MODEL", repr(model))
     with serving(store, "why") as (_h, lab, context, url):
-        page = notebook_page(lab, context, "bench-why.ipynb", NOTEBOOK, timeout_s=timeout_s)
+        page = notebook_page(lab, context, "bench-why.ipynb", source, timeout_s=timeout_s)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         runs: dict[str, list[float | None]] = {"new pair": [], "seen pair": []}
         try:
@@ -150,10 +158,16 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=1200)
     parser.add_argument("--stale-after", type=float, default=300)
     parser.add_argument("--no-record", action="store_true")
+    parser.add_argument("--store", default=None, help="a store with a registered reference")
+    parser.add_argument("--label", default="this tree", help="the source tree, for the results")
     args = parser.parse_args()
-    path = prepare(parse_size(args.size), Path(args.workdir))
+    model = "m"
+    if args.store is not None:
+        path, model = store_copy(Path(args.store), Path(args.workdir))
+    else:
+        path = prepare(parse_size(args.size), Path(args.workdir))
     before = machine()
-    out = run(path, args.repeat, args.timeout, args.stale_after)
+    out = run(path, args.repeat, args.timeout, args.stale_after, model)
     after = machine()
 
     def cell(values: list[float | None]) -> str:
@@ -165,7 +179,8 @@ def main() -> None:
     text = "\n".join(
         [
             "",
-            f"### The Why tab's redraw after a brush ({args.size} rows; `python -m bench.why_tab`)",
+            f"### The Why tab's redraw after a brush ({args.size} rows; `python -m bench.why_tab"
+            + (f" --store {args.store}`; {args.label}, model `{model}`)" if args.store else "`)"),
             "",
             f"{before['date']}; {before['cpu']}, {before['cores']} cores; load average "
             f"{before['load_avg']} before, {after['load_avg']} after. `dl.ChangeExplorer` (the "
