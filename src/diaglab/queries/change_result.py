@@ -83,8 +83,9 @@ class ChangeExplanation(Result):
     labels
         :class:`LabelCoverage`.
     sample
-        The domain classifier's sample: ``reference`` and ``window`` rows drawn in the engine,
-        ``auc`` (out of fold), ``folds``.
+        The domain classifier's sample: ``reference`` and ``window`` rows drawn in the engine
+        (about ``bound`` each, ``spec.sample``), ``auc`` (out of fold), ``folds``, and how the
+        sample is ``kept`` (each period's, until the store changes).
     path
         Where the cells came from: the counts kept per day (whole days) and the rows (partial
         edge days), or the rows (``where=``, ``threshold=``, a read-only store, Spark, a metric

@@ -306,6 +306,7 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
         )
         fitted = fitting.result()
     split, sample_info = _covariate(*drawn, fitted, whole.total, replicates, confidence, seed)
+    sample_info.update(bound=sample, kept="per period, until the store changes")
     if split.refused:
         notes.append(split.refused)
     ci = np.quantile(replicates, [(1 - confidence) / 2, (1 + confidence) / 2])
