@@ -133,12 +133,7 @@ def row_counts(served: Any, gp: GridPlan, tick: int) -> pd.DataFrame:
     rows = gp.columns(rows, ("w", "timestamp", cube.VALUE, cube.SERVED))
     rows = rows.mutate(tick=epoch_micros(rows.timestamp, backend) // tick)
     columns = list(gp.stored.values())
-    sub = cube.Shape(
-        gp.shape.model,
-        {c: gp.shape.grids[c] for c in columns if c in gp.shape.grids},
-        tuple(c for c in columns if c in gp.shape.categorical),
-        gp.shape.cuts,
-    )
+    sub = gp.shape.narrowed(set(columns))
     frames = []
     for part, start, names in cube.parts(sub):
         narrow = rows.select("w", "tick", *names, cube.VALUE, cube.SERVED).view()

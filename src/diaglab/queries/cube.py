@@ -103,6 +103,15 @@ class Shape:
         text = repr((FORMAT, self.model, grid_shape(self.grids), self.categorical, self.cuts))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
+    def narrowed(self, wanted: Any) -> Shape:
+        """The shape of the ``wanted`` columns only (in this shape's order)."""
+        return Shape(
+            self.model,
+            {f: g for f, g in self.grids.items() if f in wanted},
+            tuple(f for f in self.categorical if f in wanted),
+            self.cuts,
+        )
+
 
 @dataclass(frozen=True)
 class Counts:
@@ -139,12 +148,7 @@ def window_counts(
         return None
     synchronise(store, shape, columns)
     wanted = set(shape.grids) | set(shape.categorical) if only is None else set(only)
-    sub = Shape(
-        shape.model,
-        {f: g for f, g in shape.grids.items() if f in wanted},
-        tuple(f for f in shape.categorical if f in wanted),
-        shape.cuts,
-    )
+    sub = shape.narrowed(wanted)
     # the cube numbers features among ``shape``'s, the edge queries among ``sub``'s
     numbers = [
         {list(among).index(f): k for k, f in enumerate(names)}
@@ -178,12 +182,7 @@ def window_cells(
     v, n, m, nl, s)``. Whole days from the cube (brought up to date first), partial first and
     last days from the rows."""
     synchronise(store, shape, columns)
-    sub = Shape(
-        shape.model,
-        {f: g for f, g in shape.grids.items() if f in only},
-        tuple(f for f in shape.categorical if f in only),
-        shape.cuts,
-    )
+    sub = shape.narrowed(set(only))
     numbers = [
         {list(among).index(f): f for f in names}
         for names, among in ((sub.grids, shape.grids), (sub.categorical, shape.categorical))
