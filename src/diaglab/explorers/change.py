@@ -7,12 +7,15 @@ summary, the waterfall of contributions and, under it, what a clicked bar opens:
 window, worst first.
 
 The metric over time is computed once per model, metric and slice (``dl.metrics_over_time``); a
-brush only reruns ``dl.explain_change`` on the worker thread. Its result is cached per pair of
-periods, so brushing back to a pair seen before redraws without a query.
+brush only reruns ``dl.explain_change`` on the worker thread: first without the slice search
+(the waterfall's conditional part by the bins of one feature), then with the slices
+``find_slices(compare=...)`` finds. Its results are cached per pair of periods, so brushing back
+to a pair seen before redraws without a query.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from typing import Any
 
@@ -109,6 +112,9 @@ class ChangeExplorer(ScopedExplorer):
         self.client(
             "waterfall", part="waterfall", views=(self.chart, self.summary, self.detail), rank=1
         )
+        # the found slices (find_slices over both periods) cost more than the rest: the waterfall
+        # is drawn first without them, then again with them
+        self.client("found slices", part="found", rank=2)
         with self.building():
             self._quiet = True
             self.model = model
@@ -230,11 +236,16 @@ class ChangeExplorer(ScopedExplorer):
             scope=Scope(self.model, where=self.where), freq=FREQ, metrics=(name,), estimate=False
         )
 
-    def _waterfall_request(self) -> ExplainChangeSpec | None:
+    def _found_request(self) -> ExplainChangeSpec | None:
         """The change explained: both periods brushed, else nothing to show."""
         if not (_picked(self.reference) and _picked(self.window)):
             return None
         return self.spec
+
+    def _waterfall_request(self) -> ExplainChangeSpec | None:
+        """The change explained without the slice search (drawn first)."""
+        spec = self._found_request()
+        return None if spec is None else dataclasses.replace(spec, search=False)
 
     def _run_waterfall(self, job: Job) -> ChangeExplanation:
         if job.key not in self._results:  # a pair of periods seen before redraws from memory
@@ -242,7 +253,13 @@ class ChangeExplorer(ScopedExplorer):
             self._results[job.key] = job.key.run(self._store)
         return self._results[job.key]
 
+    _run_found = _run_waterfall
+
     def _show_waterfall(self, result: ChangeExplanation) -> None:
+        # the whole explanation, when it is already at hand, is not replaced by the first draft
+        self._show_found(self._results.get(self.spec, result))
+
+    def _show_found(self, result: ChangeExplanation) -> None:
         self._result = result
         self._render()
 
