@@ -201,7 +201,7 @@ BRUSHED = (
 def store_child(path: str, model: str, repeat: int) -> None:
     """Time ``dl.explain_change`` on a store with a registered reference (``--store``) in this
     process and print one JSON line."""
-    import diaglab.queries.explain_change as ec
+    import diaglab.diagnostics.change.query as ec
 
     fits: list[tuple[float, float]] = []
     fit = ec._domain_fit

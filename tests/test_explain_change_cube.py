@@ -1,5 +1,6 @@
-"""explain_change's cells from the counts kept per day (queries/change_cells.py, queries/cube.py)
-equal the same bins counted from the rows, within 1e-9; a stale cube fails the comparison."""
+"""explain_change's cells from the counts kept per day (diagnostics/change/cells.py,
+queries/cube.py) equal the same bins counted from the rows, within 1e-9; a stale cube fails the
+comparison."""
 
 from __future__ import annotations
 
@@ -110,7 +111,7 @@ def test_the_cube_gives_the_row_paths_result_for_the_same_bins(live, monkeypatch
 
 
 def cube_grid(store, feature):
-    from diaglab.queries.drift import prepare
+    from diaglab.diagnostics.drift.query import prepare
 
     return prepare(store, "m", None, None, None, None, None).grids[feature].edges
 

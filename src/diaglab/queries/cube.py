@@ -59,6 +59,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
+from diaglab.diagnostics.slices.counts import loss
 from diaglab.queries.binning import (
     FEATURES_PER_QUERY,
     Grid,
@@ -70,7 +71,6 @@ from diaglab.queries.binning import (
     numeric_from_frame,
 )
 from diaglab.queries.scope import decided
-from diaglab.queries.slice_counts import loss
 from diaglab.queries.timegrid import epoch_micros
 from diaglab.queries.window import Window
 from diaglab.store import cube_tables
@@ -90,8 +90,9 @@ _LOCKS_GUARD = threading.Lock()
 
 @dataclass(frozen=True)
 class Shape:
-    """What a cube's counts depend on: the columns counted (as :func:`~diaglab.queries.drift.
-    prepare` makes them), the grids of the numeric ones and the thresholds of the decision."""
+    """What a cube's counts depend on: the columns counted (as
+    :func:`~diaglab.diagnostics.drift.query. prepare` makes them), the grids of the numeric ones and
+    the thresholds of the decision."""
 
     model: str
     grids: dict[str, Grid]
