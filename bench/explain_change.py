@@ -201,7 +201,12 @@ BRUSHED = (
 def store_child(path: str, model: str, repeat: int) -> None:
     """Time ``dl.explain_change`` on a store with a registered reference (``--store``) in this
     process and print one JSON line."""
-    import diaglab.diagnostics.change.query as ec
+    import importlib
+
+    try:
+        ec = importlib.import_module("diaglab.diagnostics.change.query")
+    except ImportError:  # a baseline from before the layout move (issue 17 item 5)
+        ec = importlib.import_module("diaglab.queries.explain_change")
 
     fits: list[tuple[float, float]] = []
     fit = ec._domain_fit
@@ -212,7 +217,7 @@ def store_child(path: str, model: str, repeat: int) -> None:
         fits.append((time.perf_counter() - t, time.thread_time() - c))
         return got
 
-    ec._domain_fit = timed  # type: ignore[assignment]
+    ec._domain_fit = timed
     store = dl.open(path)
     store.refresh(progress=False)
     out: dict[str, object] = {}

@@ -176,3 +176,31 @@ def test_short_periods_take_hourly_blocks_from_the_rows(live):
     )
     assert r.path == "rows"
     assert r.features["mix"].add(r.features["rate"]).sub(r.change).abs().max() < 1e-9
+
+
+def test_a_regression_s_mse_and_rmse_come_from_the_cube(tmp_path, monkeypatch):
+    rng = np.random.default_rng(11)
+    store = dl.open(tmp_path / "reg")
+    try:
+        ref = frame(rng, 2_000)
+        store.set_reference(
+            model="m",
+            features=ref,
+            labels=ref["age"].to_numpy() * 2,
+            predictions=ref["age"].to_numpy() * 2,
+            categorical=["region"],
+            task="regression",
+        )
+        n = 5_000
+        ts = (START + pd.to_timedelta(np.sort(rng.random(n)) * DAYS, unit="D")).floor("us")
+        f = frame(rng, n, 1.0)
+        pred = f["age"].fillna(40).to_numpy() * 2
+        noise = rng.normal(0, 1 + (ts.day.to_numpy() > 9) * (f["region"] == "north"), n)
+        ids = store.log(model="m", features=f, predictions=pred, timestamps=ts, task="regression")
+        store.log_labels(model="m", prediction_ids=ids[::2], labels=(pred + noise)[::2])
+        for metric in ("mse", "rmse"):
+            kept = explained(store, metrics=metric)
+            assert_close(kept, explained(store, monkeypatch, metrics=metric))
+        assert explained(store, metrics="mae").path == "rows"
+    finally:
+        store.close()
