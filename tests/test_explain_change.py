@@ -555,3 +555,16 @@ def test_the_waterfall_is_drawn_before_the_slice_search_ends(scenarios, monkeypa
     finally:
         release.set()
         ex.close()
+
+
+def test_the_found_slices_added_to_a_draft_give_the_searched_result(scenarios) -> None:
+    from diaglab.diagnostics.change.query import with_found
+
+    store, *_ = scenarios["both"]
+    spec = dl.explain_change.spec("m", reference=REFERENCE, window=WINDOW)
+    whole = spec.run(store)
+    added = with_found(store, spec, _explain(store, search=False))
+    assert not whole.found.empty
+    for name in ("table", "found", "features", "slices"):
+        pd.testing.assert_frame_equal(getattr(added, name), getattr(whole, name))
+    assert added.summary == whole.summary

@@ -22,6 +22,7 @@ computed from their labelled counts and values in both periods (no further scan)
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -299,8 +300,9 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
         labels = label_coverage(
             per, totals, _score_counts(store, sides, periods, memo_key), task, decomposed
         )
+        sums = (float(n_a.sum()), float(s_a.sum()), float(n_b.sum()), float(s_b.sum()))
         found = (
-            _found(store, spec, ref_win, win, decomposed, n_a, s_a, n_b, s_b)
+            _found(store, spec, ref_win, win, decomposed, sums)
             if search
             else found_contributions(pd.DataFrame(), decomposed, (0.0, 0.0, 0.0, 0.0))
         )
@@ -332,6 +334,8 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
         change_upper=float(ci[1]),
         n_reference=int(n_a.sum()),
         n_window=int(n_b.sum()),
+        sum_reference=sums[1],
+        sum_window=sums[3],
         blocks=BLOCKS,
         confidence=confidence,
         table=table,
@@ -573,16 +577,39 @@ def _covariate(
     return split, info
 
 
+def with_found(store: Any, spec: ExplainChangeSpec, draft: ChangeExplanation) -> ChangeExplanation:
+    """``draft`` (``spec``'s explanation computed with ``search=False``) with the slices
+    ``find_slices(compare=(reference, window))`` finds and its waterfall drawn with them: the
+    result ``spec`` with ``search=True`` gives, for the cost of the search alone (a view can
+    show the draft first)."""
+    ref_win, win = Window.of(spec.scope.reference), Window.of(spec.scope.window)
+    sums = (
+        float(draft.n_reference),
+        draft.sum_reference,
+        float(draft.n_window),
+        draft.sum_window,
+    )
+    found = _found(store, spec, ref_win, win, draft.decomposed, sums)
+    total = draft.table[draft.table["part"] == "total"].iloc[0]
+    table = contributions(
+        total=float(total["value"]),
+        total_interval=(draft.change_lower, draft.change_upper),
+        split=draft.covariate,
+        features=draft.features,
+        slices=draft.slices,
+        found=found,
+        k=spec.k,
+    )
+    return dataclasses.replace(draft, found=found, table=table)
+
+
 def _found(
     store: Any,
     spec: ExplainChangeSpec,
     ref_win: Window,
     win: Window,
     metric: str,
-    n_a: np.ndarray,
-    s_a: np.ndarray,
-    n_b: np.ndarray,
-    s_b: np.ndarray,
+    sums: tuple[float, float, float, float],
 ) -> pd.DataFrame:
     """The slices find_slices reports as got worse, with their contribution to the change."""
     from diaglab.diagnostics.slices.spec import FindSlicesSpec
@@ -605,4 +632,4 @@ def _found(
         )
     except InputError:
         found = pd.DataFrame()
-    return found_contributions(found, metric, (n_a.sum(), s_a.sum(), n_b.sum(), s_b.sum()))
+    return found_contributions(found, metric, sums)

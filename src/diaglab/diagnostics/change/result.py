@@ -86,6 +86,9 @@ class ChangeExplanation(Result):
         The domain classifier's sample: ``reference`` and ``window`` rows drawn in the engine
         (about ``bound`` each, ``spec.sample``), ``auc`` (out of fold), ``folds``, and how the
         sample is ``kept`` (each period's, until the store changes).
+    n_reference, n_window, sum_reference, sum_window
+        Each period's labelled rows and the sum of the decomposed metric's per-row value over
+        them (the metric is their ratio).
     path
         Where the cells came from: the counts kept per day (whole days) and the rows (partial
         edge days), or the rows (``where=``, ``threshold=``, a read-only store, Spark, a metric
@@ -104,6 +107,8 @@ class ChangeExplanation(Result):
     change_upper: float
     n_reference: int
     n_window: int
+    sum_reference: float
+    sum_window: float
     blocks: int
     confidence: float
     table: pd.DataFrame = field(repr=False)
