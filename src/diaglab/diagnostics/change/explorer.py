@@ -282,6 +282,8 @@ class ChangeExplorer(ScopedExplorer):
         self._show_found(self._results.get(self.spec, result))
 
     def _show_found(self, result: ChangeExplanation) -> None:
+        if result is self._result:  # a pair seen before: the waterfall drew it already
+            return
         self._result = result
         self._render()
 
