@@ -2,6 +2,14 @@
 beside what a user does by hand in pandas on the same rows.
 
 ``python -m bench.explain_change [--workdir DIR] [--size 10M] [--no-record]``
+``python -m bench.explain_change --store /tmp/diaglab/credit-10M [--baseline REV]``
+
+With ``--store``, a store with a registered reference (the 10M credit sample) is copied into the
+workdir (explain_change keeps its per-day counts in the store; the original is never written)
+and only ``explain_change`` is timed, this tree against the baseline, each in a child process:
+the first call (this tree builds the counts kept per day), the same scope again, a new window of
+whole days each call, a new brushed window (edges inside days) each call; and per call the
+domain classifier's fit (its thread's CPU), its share of the call.
 
 The data: ``feature_frame`` (24 numeric + 6 categorical features) over 60 days, scores from a few
 of them, labels drawn from the scores (90% labelled). The reference is the first 12 days, the
@@ -180,9 +188,169 @@ def child(path: str, repeat: int) -> None:
     print("CHILD " + json.dumps(out), flush=True)
 
 
-def _child(src: Path, path: Path, repeat: int) -> dict:
+BRUSHED = (
+    ("2026-02-16 07:00", "2026-02-28 05:00"),
+    ("2026-02-15 09:30", "2026-02-27 03:00"),
+    ("2026-02-14 10:00", "2026-02-26 02:30"),
+    ("2026-02-13 11:00", "2026-02-25 01:00"),
+    ("2026-02-12 08:00", "2026-02-24 04:00"),
+)
+"""Brushed windows: both edges inside a day (their rows counted, the days between summed)."""
+
+
+def store_child(path: str, model: str, repeat: int) -> None:
+    """Time ``dl.explain_change`` on a store with a registered reference (``--store``) in this
+    process and print one JSON line."""
+    import importlib
+
+    try:
+        ec = importlib.import_module("diaglab.diagnostics.change.query")
+    except ImportError:  # a baseline from before the layout move (issue 17 item 5)
+        ec = importlib.import_module("diaglab.queries.explain_change")
+
+    fits: list[tuple[float, float]] = []
+    fit = ec._domain_fit
+
+    def timed(*args: object, **kwargs: object) -> object:
+        c, t = time.thread_time(), time.perf_counter()
+        got = fit(*args, **kwargs)
+        fits.append((time.perf_counter() - t, time.thread_time() - c))
+        return got
+
+    ec._domain_fit = timed
+    store = dl.open(path)
+    store.refresh(progress=False)
+    out: dict[str, object] = {}
+    cases = {
+        "first": [WINDOW],
+        "same": [WINDOW] * repeat,
+        "new": [NEW_WINDOWS[i % len(NEW_WINDOWS)] for i in range(repeat)],
+        "brushed": [BRUSHED[i % len(BRUSHED)] for i in range(repeat)],
+    }
+    result = None
+    for case, windows in cases.items():
+        walls, cpus, fit_walls, fit_cpus = [], [], [], []
+        for window in windows:
+            fits.clear()
+            c, t = time.process_time(), time.perf_counter()
+            r = dl.explain_change(store, model, reference=REFERENCE, window=window, search=False)
+            walls.append(time.perf_counter() - t)
+            cpus.append(time.process_time() - c)
+            fit_walls.append(sum(f[0] for f in fits))
+            fit_cpus.append(sum(f[1] for f in fits))
+            result = result or r
+        out[case], out[f"{case}_cpu"] = walls, cpus
+        out[f"{case}_fit"], out[f"{case}_fit_cpu"] = fit_walls, fit_cpus
+        out[f"{case}_path"] = getattr(r, "path", "rows")
+    assert result is not None
+    out.update(
+        change=result.change,
+        covariate=result.covariate.covariate,
+        sample=result.sample,
+        summary=result.summary,
+        mix_rate=[
+            [str(f["feature"]), float(f["mix"]), float(f["rate"])]
+            for _, f in result.features.iterrows()
+        ],
+    )
+    store.close()
+    print("CHILD " + json.dumps(out, default=str), flush=True)
+
+
+def store_copy(source: Path, workdir: Path) -> tuple[Path, str]:
+    """A copy of the store ``source`` in ``workdir`` (made once), and its model."""
+    copy = workdir / f"copy-{source.name}"
+    if not (copy / "copied").exists():
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(source, copy)
+        (copy / "copied").touch()
+    store = dl.open(copy, read_only=True)
+    models = store.models()
+    store.close()
+    return copy, "credit" if "credit" in models else models[0]
+
+
+def store_main(args: argparse.Namespace) -> None:
+    """``--store``: this tree against the baseline on a copy of a store with a reference."""
+    source = Path(args.store)
+    copy, model = store_copy(source, Path(args.workdir))
+    before = machine()
+    with tempfile.TemporaryDirectory(prefix="diaglab-why-") as tmp:
+        base_src = _baseline(args.baseline, Path(tmp))
+        code = "from bench.explain_change import store_child; store_child({!r}, {!r}, {})"
+        runs = {}
+        for name, src in (("new", ROOT / "src"), ("old", base_src)):
+            runs[name] = _child(src, copy, args.repeat, code.format(str(copy), model, args.repeat))
+    after = machine()
+    print(json.dumps(runs, default=str))
+    text = _store_section(args, source, model, before, after, runs["new"], runs["old"])
+    print(text)
+    if not args.no_record:
+        with open(HERE / "RESULTS.md", "a") as fh:
+            fh.write(text + "\n")
+
+
+def _store_section(
+    args: argparse.Namespace,
+    source: Path,
+    model: str,
+    before: dict,
+    after: dict,
+    new: dict,
+    old: dict,
+) -> str:
+    def cell(run: dict, case: str) -> str:
+        wall, cpu = _med(run[case]), _med(run[f"{case}_cpu"])
+        fit = _med(run[f"{case}_fit_cpu"])
+        return f"{wall:.2f} / {cpu:.2f} (fit {fit:.2f})"
+
+    def ratio(case: str) -> str:
+        return f"{_med(old[f'{case}_cpu']) / _med(new[f'{case}_cpu']):.1f}x"
+
+    labels = {
+        "first": "first call (this tree builds the counts kept per day)",
+        "same": "same scope again",
+        "new": "a new window of whole days each call",
+        "brushed": "a new brushed window (edges inside days) each call",
+    }
+    lines = [
+        "",
+        f"## explain_change from the counts kept per day at {args.size} (issue 19, third session)",
+        "",
+        f"`python -m bench.explain_change --store {source} --baseline {args.baseline}` on "
+        f"{before['date']}; {before['cpu']}, {before['cores']} cores; load average "
+        f"{before['load_avg']} before, {after['load_avg']} after (shared machine: read the CPU "
+        f"seconds and the ratios). A copy of the store (model `{model}`), reference "
+        f"{REFERENCE[0]}..{REFERENCE[1]}, windows of 12 days; one child process per tree, "
+        f"{args.repeat} calls per row, `search=False`. Cells: median wall s / process CPU s "
+        "(DuckDB's threads included), and the domain classifier's fit (its thread's CPU s).",
+        "",
+        f"| case | this tree | baseline {args.baseline} | CPU ratio (baseline / this) | path |",
+        "|---|---|---|---|---|",
+    ]
+    for case, label in labels.items():
+        lines.append(
+            f"| {label} | {cell(new, case)} | {cell(old, case)} | {ratio(case)} | "
+            f"{str(new[f'{case}_path']).split(':')[0]} |"
+        )
+    lines += [
+        "",
+        f"Runs (wall s), this tree: same {_runs(new['same'])}; new {_runs(new['new'])}; "
+        f"brushed {_runs(new['brushed'])}. Baseline: same {_runs(old['same'])}; new "
+        f"{_runs(old['new'])}; brushed {_runs(old['brushed'])}.",
+        "",
+        f"Change {new['change']:+.6f} (baseline {old['change']:+.6f}: other bins, the same "
+        f"rows); covariate part {new['covariate']:+.4f} (baseline {old['covariate']:+.4f}); "
+        f"domain sample {new['sample']}.",
+        "",
+        f"Summary: {new['summary']}",
+    ]
+    return "\n".join(lines)
+
+
+def _child(src: Path, path: Path, repeat: int, code: str | None = None) -> dict:
     env = {**os.environ, "PYTHONPATH": f"{src}:{ROOT}"}
-    code = f"from bench.explain_change import child; child({str(path)!r}, {repeat})"
+    code = code or f"from bench.explain_change import child; child({str(path)!r}, {repeat})"
     done = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
@@ -257,7 +425,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--baseline", default="588e199")
     parser.add_argument("--no-record", action="store_true")
+    parser.add_argument("--store", default=None, help="a store with a registered reference")
     args = parser.parse_args()
+    if args.store is not None:
+        store_main(args)
+        return
     n = parse_size(args.size)
     t = time.perf_counter()
     path = prepare(n, Path(args.workdir))

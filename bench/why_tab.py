@@ -1,6 +1,11 @@
 """The Why tab's redraw after a brush (issue 19), in real JupyterLab and Debian's Chromium.
 
 ``python -m bench.why_tab [--workdir DIR] [--size 10M] [--repeat 3] [--no-record]``
+``PYTHONPATH=TREE/src:. python -m bench.why_tab --store /tmp/diaglab/credit-10M --label TREE``
+
+With ``--store``, the notebook opens a copy of that store (:func:`bench.explain_change.store_copy`,
+made once in the workdir; the explorer keeps counts in it) at its model; run once per source tree
+(the kernels inherit ``PYTHONPATH``), ``--label`` naming it in the results.
 
 One notebook shows ``dl.ChangeExplorer`` (what the panel's Why tab holds) on the store of
 :mod:`bench.explain_change` (built there if missing), with its periods. Two interactions, each a
@@ -26,7 +31,7 @@ from typing import Any
 
 from bench._common import machine, parse_size
 from bench.browser import _shutdown_kernels, notebook_page, serving
-from bench.explain_change import REFERENCE, WINDOW, prepare
+from bench.explain_change import REFERENCE, WINDOW, prepare, store_copy
 from bench.panel import ARM_JS, READ_JS
 
 ROOT = Path(__file__).parents[1]
@@ -37,7 +42,7 @@ NOTEBOOK = f"""import os
 import diaglab as dl
 
 store = dl.open(os.environ["DIAGLAB_STORE"])
-ex = dl.ChangeExplorer(store, "m", reference={REFERENCE!r}, window={WINDOW!r})
+ex = dl.ChangeExplorer(store, MODEL, reference={REFERENCE!r}, window={WINDOW!r})
 ex"""
 
 HELPERS_JS = r"""() => {
@@ -46,6 +51,10 @@ HELPERS_JS = r"""() => {
         summary() { return ((q('.diaglab-change-summary') || {}).textContent || '').trim(); },
         bars() { return document.querySelectorAll(
             '.diaglab-change-chart svg .mark-rect path').length; },
+        drawn() {
+            const root = document.querySelector('.diaglab-change');
+            return !!root && !root.classList.contains('diaglab-updating-waterfall');
+        },
         quiet() {
             const root = document.querySelector('.diaglab-change');
             return !!root && ![...root.classList].some(c => c.startsWith('diaglab-updating-')) &&
@@ -89,19 +98,23 @@ def _clear(page: Any) -> None:
     time.sleep(0.5)
 
 
-def _measure(page: Any, lo: float, hi: float, stale_after_s: float) -> float | None:
+def _measure(page: Any, lo: float, hi: float, stale_after_s: float) -> dict[str, float | None]:
+    """Milliseconds from the drag's ``pointerup`` to the first frame with a new summary and the
+    waterfall drawn (``first``), and with every view fresh (``redrawn``: the found slices too)."""
     _clear(page)
     before = page.evaluate("() => window.__dl.summary()")
-    pred = f"H.summary() !== {json.dumps(before)} && H.bars() > 0 && H.quiet()"
-    page.evaluate(ARM_JS, {"event": "pointerup", "preds": {"redrawn": pred}})
+    changed = f"H.summary() !== {json.dumps(before)} && H.bars() > 0"
+    preds = {"first": f"{changed} && H.drawn()", "redrawn": f"{changed} && H.quiet()"}
+    page.evaluate(ARM_JS, {"event": "pointerup", "preds": preds})
     _drag(page, lo, hi)()
     deadline = time.monotonic() + stale_after_s
+    got: dict[str, Any] = {"hit": {}}
     while time.monotonic() < deadline:
         time.sleep(0.05)
         got = page.evaluate(READ_JS)
         if "redrawn" in got["hit"]:
-            return round(float(got["hit"]["redrawn"]), 1)
-    return None
+            break
+    return {k: (round(float(got["hit"][k]), 1) if k in got["hit"] else None) for k in preds}
 
 
 def _settle(page: Any, timeout_s: float) -> None:
@@ -109,11 +122,18 @@ def _settle(page: Any, timeout_s: float) -> None:
     time.sleep(0.5)
 
 
-def run(store: Path, repeat: int, timeout_s: float, stale_after_s: float) -> dict[str, Any]:
+def run(
+    store: Path, repeat: int, timeout_s: float, stale_after_s: float, model: str = "m"
+) -> dict[str, Any]:
+    source = NOTEBOOK.replace("MODEL", repr(model))
     with serving(store, "why") as (_h, lab, context, url):
-        page = notebook_page(lab, context, "bench-why.ipynb", NOTEBOOK, timeout_s=timeout_s)
+        page = notebook_page(lab, context, "bench-why.ipynb", source, timeout_s=timeout_s)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        runs: dict[str, list[float | None]] = {"new pair": [], "seen pair": []}
+        runs: dict[str, list[float | None]] = {
+            "new pair, first draw": [],
+            "new pair, every view": [],
+            "seen pair": [],
+        }
         try:
             started = time.perf_counter()
             lab.open(page, "bench-why.ipynb")
@@ -126,13 +146,15 @@ def run(store: Path, repeat: int, timeout_s: float, stale_after_s: float) -> dic
             opened_s = round(time.perf_counter() - started, 1)
             for i in range(repeat):
                 lo, hi = BRUSHES[i % len(BRUSHES)]
-                runs["new pair"].append(_measure(page, lo, hi, stale_after_s))
+                new = _measure(page, lo, hi, stale_after_s)
+                runs["new pair, first draw"].append(new["first"])
+                runs["new pair, every view"].append(new["redrawn"])
                 _settle(page, timeout_s)
                 # away to another new pair, then back to the one just drawn
                 nlo, nhi = AWAY[i % len(AWAY)]
                 _measure(page, nlo, nhi, stale_after_s)
                 _settle(page, timeout_s)
-                runs["seen pair"].append(_measure(page, lo, hi, stale_after_s))
+                runs["seen pair"].append(_measure(page, lo, hi, stale_after_s)["redrawn"])
                 _settle(page, timeout_s)
                 print(json.dumps({k: v[-1] for k, v in runs.items()}), flush=True)
         finally:
@@ -150,10 +172,16 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=1200)
     parser.add_argument("--stale-after", type=float, default=300)
     parser.add_argument("--no-record", action="store_true")
+    parser.add_argument("--store", default=None, help="a store with a registered reference")
+    parser.add_argument("--label", default="this tree", help="the source tree, for the results")
     args = parser.parse_args()
-    path = prepare(parse_size(args.size), Path(args.workdir))
+    model = "m"
+    if args.store is not None:
+        path, model = store_copy(Path(args.store), Path(args.workdir))
+    else:
+        path = prepare(parse_size(args.size), Path(args.workdir))
     before = machine()
-    out = run(path, args.repeat, args.timeout, args.stale_after)
+    out = run(path, args.repeat, args.timeout, args.stale_after, model)
     after = machine()
 
     def cell(values: list[float | None]) -> str:
@@ -165,7 +193,8 @@ def main() -> None:
     text = "\n".join(
         [
             "",
-            f"### The Why tab's redraw after a brush ({args.size} rows; `python -m bench.why_tab`)",
+            f"### The Why tab's redraw after a brush ({args.size} rows; `python -m bench.why_tab"
+            + (f" --store {args.store}`; {args.label}, model `{model}`)" if args.store else "`)"),
             "",
             f"{before['date']}; {before['cpu']}, {before['cores']} cores; load average "
             f"{before['load_avg']} before, {after['load_avg']} after. `dl.ChangeExplorer` (the "
@@ -175,8 +204,10 @@ def main() -> None:
             "",
             "| brush of the window | runs (ms) | median (ms) |",
             "|---|---|---|",
-            f"| to a pair of periods not seen before (a new `explain_change`) | "
-            f"{cell(out['runs']['new pair'])} |",
+            f"| to a pair of periods not seen before: summary and waterfall drawn | "
+            f"{cell(out['runs']['new pair, first draw'])} |",
+            f"| to a pair of periods not seen before: every view fresh (found slices too) | "
+            f"{cell(out['runs']['new pair, every view'])} |",
             f"| back to a pair drawn before (the explorer's cache) | "
             f"{cell(out['runs']['seen pair'])} |",
         ]

@@ -216,3 +216,50 @@ def test_a_new_threshold_gets_a_cube_of_its_own_decisions(live, monkeypatch):
     rows = store.ibis.con.execute("SELECT count(*) FROM cube.catalog").fetchall()
     assert rows[0][0] == 2
     assert_same(store, monkeypatch, window=window, threshold=0.3)  # an override: the rows
+
+
+def over_time(store, monkeypatch, *, rows: bool, **kwargs):
+    with monkeypatch.context() as m:
+        if rows:
+            m.setattr(cube, "usable", lambda store: False)
+        else:
+            m.setattr(cube, "window_cells", counted(cube.window_cells))
+        return dl.drift_over_time(store, "m", **kwargs)
+
+
+CALLS: list[int] = []
+
+
+def counted(fn):
+    def wrapper(*args, **kwargs):
+        CALLS.append(1)
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def assert_same_over_time(store, monkeypatch, *, kept: bool = True, **kwargs):
+    before = len(CALLS)
+    fast = over_time(store, monkeypatch, rows=False, **kwargs)
+    assert (len(CALLS) > before) == kept  # the cube answered (or, for hours, did not)
+    slow = over_time(store, monkeypatch, rows=True, **kwargs)
+    pd.testing.assert_frame_equal(fast.table, slow.table, check_exact=True)
+    assert fast.bands == slow.bands
+
+
+def test_drift_over_time_of_whole_days_sums_the_cube(live, monkeypatch):
+    store, rng, _ = live
+    cases = [
+        {"freq": "1D"},
+        {"freq": "W", "window": ("2026-01-02 05:00", "2026-01-08 17:00")},
+        {"freq": "2D", "window": ("2026-01-02", "2026-01-07 13:00"), "version": "v2"},
+        {"freq": "M", "features": ["age", "region"]},
+    ]
+    for kwargs in cases:
+        assert_same_over_time(store, monkeypatch, **kwargs)
+    assert_same_over_time(store, monkeypatch, kept=False, freq="6h")
+    assert_same_over_time(store, monkeypatch, kept=False, freq="1D", tz="Europe/Paris")
+    # rows logged after the cube was built, on days it counted
+    log_days(store, rng, 400, "v1", 3.0)
+    for kwargs in cases[:2]:
+        assert_same_over_time(store, monkeypatch, **kwargs)

@@ -521,3 +521,50 @@ def test_the_bins_of_many_numeric_features_fit_the_engines_memory(tmp_path) -> N
         store.close()
     assert {f: b.edges for f, b in got.items()} == {f: b.edges for f, b in want.items()}
     assert all(len(b.edges) == 4 for b in got.values())
+
+
+def test_the_waterfall_is_drawn_before_the_slice_search_ends(scenarios, monkeypatch) -> None:
+    import threading
+    import time
+
+    import diaglab.diagnostics.change.query as ec
+
+    store, *_ = scenarios["both"]
+    release, searching = threading.Event(), threading.Event()
+    found = ec._found
+
+    def slow(*args, **kwargs):
+        searching.set()
+        assert release.wait(120)
+        return found(*args, **kwargs)
+
+    monkeypatch.setattr(ec, "_found", slow)
+    ex = dl.ChangeExplorer(store, "m", reference=REFERENCE, window=WINDOW)
+    try:
+        deadline = time.monotonic() + 120
+        while ex.result is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ex.result is not None and ex.result.found.empty
+        assert ex.result.table["part"].eq("conditional").any()
+        assert searching.wait(120)  # the search runs after the first draw
+        assert ex.result.found.empty
+        release.set()
+        ex.wait(300)
+        assert ex.last_error is None, ex.last_error
+        assert not ex.result.found.empty  # then again with the slices found_slices finds
+    finally:
+        release.set()
+        ex.close()
+
+
+def test_the_found_slices_added_to_a_draft_give_the_searched_result(scenarios) -> None:
+    from diaglab.diagnostics.change.query import with_found
+
+    store, *_ = scenarios["both"]
+    spec = dl.explain_change.spec("m", reference=REFERENCE, window=WINDOW)
+    whole = spec.run(store)
+    added = with_found(store, spec, _explain(store, search=False))
+    assert not whole.found.empty
+    for name in ("table", "found", "features", "slices"):
+        pd.testing.assert_frame_equal(getattr(added, name), getattr(whole, name))
+    assert added.summary == whole.summary

@@ -1,9 +1,9 @@
--- [1/5]
+-- [1/8]
 SELECT DISTINCT
   `t0`.`model_version`
 FROM `reference`.`credit` AS `t0`
 
--- [2/5]
+-- [2/8]
 WITH `_diaglab_rows` AS (
   SELECT
     `t0`.`income`,
@@ -35,7 +35,7 @@ FROM (
   FROM `_diaglab_rows` AS `t0`
 ) AS `_q`
 
--- [3/5]
+-- [3/8]
 WITH `_diaglab_rows` AS (
   SELECT
     `t0`.`income`,
@@ -176,7 +176,7 @@ FROM (
   ) AS `t7`
 ) AS `_q`
 
--- [4/5]
+-- [4/8]
 SELECT
   MIN(`t1`.`timestamp`) AS `lo`,
   MAX(`t1`.`timestamp`) AS `hi`
@@ -189,18 +189,101 @@ FROM (
   FROM `main`.`credit` AS `t0`
 ) AS `t1`
 
--- [5/5]
+-- [5/8]
+SELECT DISTINCT
+  `t0`.`model_version`
+FROM `reference`.`credit` AS `t0`
+
+-- [6/8]
 WITH `_diaglab_rows` AS (
   SELECT
-    *
-  FROM `main`.`credit`
-), `t1` AS (
-  SELECT
+    `t0`.`age`,
     `t0`.`income`,
+    `t0`.`debt_to_income`,
+    `t0`.`credit_utilization`,
+    `t0`.`loan_amount`,
+    `t0`.`loan_term_months`,
+    `t0`.`num_credit_lines`,
+    `t0`.`employment_years`,
     `t0`.`score` AS `prediction`,
-    `t0`.`label`,
-    `t0`.`timestamp`
+    `t0`.`label`
+  FROM `reference`.`credit` AS `t0`
+  WHERE
+    `t0`.`model_version` = 'v2'
+)
+SELECT
+  *
+FROM (
+  SELECT
+    MIN(`t0`.`age`) AS `min0`,
+    MAX(`t0`.`age`) AS `max0`,
+    STDDEV_POP(`t0`.`age`) AS `std0`,
+    AVG(`t0`.`age`) AS `mean0`,
+    BOOL_AND(CAST(FLOOR(`t0`.`age`) AS BIGINT) = `t0`.`age`) AS `int0`,
+    MIN(`t0`.`income`) AS `min1`,
+    MAX(`t0`.`income`) AS `max1`,
+    STDDEV_POP(`t0`.`income`) AS `std1`,
+    AVG(`t0`.`income`) AS `mean1`,
+    BOOL_AND(CAST(FLOOR(`t0`.`income`) AS BIGINT) = `t0`.`income`) AS `int1`,
+    MIN(`t0`.`debt_to_income`) AS `min2`,
+    MAX(`t0`.`debt_to_income`) AS `max2`,
+    STDDEV_POP(`t0`.`debt_to_income`) AS `std2`,
+    AVG(`t0`.`debt_to_income`) AS `mean2`,
+    BOOL_AND(CAST(FLOOR(`t0`.`debt_to_income`) AS BIGINT) = `t0`.`debt_to_income`) AS `int2`,
+    MIN(`t0`.`credit_utilization`) AS `min3`,
+    MAX(`t0`.`credit_utilization`) AS `max3`,
+    STDDEV_POP(`t0`.`credit_utilization`) AS `std3`,
+    AVG(`t0`.`credit_utilization`) AS `mean3`,
+    BOOL_AND(CAST(FLOOR(`t0`.`credit_utilization`) AS BIGINT) = `t0`.`credit_utilization`) AS `int3`,
+    MIN(`t0`.`loan_amount`) AS `min4`,
+    MAX(`t0`.`loan_amount`) AS `max4`,
+    STDDEV_POP(`t0`.`loan_amount`) AS `std4`,
+    AVG(`t0`.`loan_amount`) AS `mean4`,
+    BOOL_AND(CAST(FLOOR(`t0`.`loan_amount`) AS BIGINT) = `t0`.`loan_amount`) AS `int4`,
+    MIN(`t0`.`loan_term_months`) AS `min5`,
+    MAX(`t0`.`loan_term_months`) AS `max5`,
+    STDDEV_POP(`t0`.`loan_term_months`) AS `std5`,
+    AVG(`t0`.`loan_term_months`) AS `mean5`,
+    BOOL_AND(CAST(FLOOR(`t0`.`loan_term_months`) AS BIGINT) = `t0`.`loan_term_months`) AS `int5`,
+    MIN(`t0`.`num_credit_lines`) AS `min6`,
+    MAX(`t0`.`num_credit_lines`) AS `max6`,
+    STDDEV_POP(`t0`.`num_credit_lines`) AS `std6`,
+    AVG(`t0`.`num_credit_lines`) AS `mean6`,
+    BOOL_AND(CAST(FLOOR(`t0`.`num_credit_lines`) AS BIGINT) = `t0`.`num_credit_lines`) AS `int6`,
+    MIN(`t0`.`employment_years`) AS `min7`,
+    MAX(`t0`.`employment_years`) AS `max7`,
+    STDDEV_POP(`t0`.`employment_years`) AS `std7`,
+    AVG(`t0`.`employment_years`) AS `mean7`,
+    BOOL_AND(CAST(FLOOR(`t0`.`employment_years`) AS BIGINT) = `t0`.`employment_years`) AS `int7`,
+    MIN(`t0`.`prediction`) AS `min8`,
+    MAX(`t0`.`prediction`) AS `max8`,
+    STDDEV_POP(`t0`.`prediction`) AS `std8`,
+    AVG(`t0`.`prediction`) AS `mean8`,
+    BOOL_AND(CAST(FLOOR(`t0`.`prediction`) AS BIGINT) = `t0`.`prediction`) AS `int8`,
+    MIN(`t0`.`label`) AS `min9`,
+    MAX(`t0`.`label`) AS `max9`,
+    STDDEV_POP(`t0`.`label`) AS `std9`,
+    AVG(`t0`.`label`) AS `mean9`,
+    BOOL_AND(CAST(FLOOR(`t0`.`label`) AS BIGINT) = `t0`.`label`) AS `int9`
   FROM `_diaglab_rows` AS `t0`
+) AS `_q`
+
+-- [7/8]
+WITH `_diaglab_rows` AS (
+  SELECT
+    `t0`.`age`,
+    `t0`.`income`,
+    `t0`.`debt_to_income`,
+    `t0`.`credit_utilization`,
+    `t0`.`loan_amount`,
+    `t0`.`loan_term_months`,
+    `t0`.`num_credit_lines`,
+    `t0`.`employment_years`,
+    `t0`.`score` AS `prediction`,
+    `t0`.`label`
+  FROM `reference`.`credit` AS `t0`
+  WHERE
+    `t0`.`model_version` = 'v2'
 )
 SELECT
   *
@@ -209,97 +292,580 @@ FROM (
     *
   FROM (
     SELECT
-      `t3`.`key`,
-      `t3`.`i`,
-      `t3`.`b`,
-      COUNT(*) AS `n`
+      *
     FROM (
       SELECT
-        CAST(FLOOR((
-          EPOCH_US(`t2`.`timestamp`) - 1767225600000000
-        ) / (
-          604800000000
-        )) AS BIGINT) AS `key`,
-        0 AS `i`,
-        IF(
-          `t2`.`income` IS NULL OR ISNAN(`t2`.`income`),
-          CAST(NULL AS STRING),
-          CASE
-            WHEN `t2`.`income` < 23200.0
-            THEN '0'
-            WHEN `t2`.`income` < 31000.0
-            THEN '1'
-            WHEN `t2`.`income` < 37240.0
-            THEN '2'
-            WHEN `t2`.`income` < 43480.0
-            THEN '3'
-            WHEN `t2`.`income` < 49200.0
-            THEN '4'
-            WHEN `t2`.`income` < 55960.0
-            THEN '5'
-            WHEN `t2`.`income` < 64280.0
-            THEN '6'
-            WHEN `t2`.`income` < 75720.0
-            THEN '7'
-            WHEN `t2`.`income` < 96520.0
-            THEN '8'
-            ELSE '9'
-          END
-        ) AS `b`
-      FROM `t1` AS `t2`
-    ) AS `t3`
-    GROUP BY
-      1,
-      2,
-      3
-  ) AS `t5`
+        *
+      FROM (
+        SELECT
+          `t1`.`i`,
+          `t1`.`b`,
+          COUNT(*) AS `n`,
+          MIN(`t1`.`x`) AS `lo`,
+          MAX(`t1`.`x`) AS `hi`
+        FROM (
+          SELECT
+            4 AS `i`,
+            CASE
+              WHEN `t0`.`loan_amount` < 1000.0
+              THEN -1099511627776
+              WHEN `t0`.`loan_amount` > 100000.0
+              THEN 1099511627776
+              WHEN (
+                (
+                  `t0`.`loan_amount` - 1000.0
+                ) / 100.0
+              ) < 0
+              THEN -1
+              WHEN (
+                (
+                  `t0`.`loan_amount` - 1000.0
+                ) / 100.0
+              ) >= 991
+              THEN 991
+              ELSE CAST(FLOOR((
+                `t0`.`loan_amount` - 1000.0
+              ) / 100.0) AS BIGINT)
+            END AS `b`,
+            `t0`.`loan_amount` AS `x`
+          FROM `_diaglab_rows` AS `t0`
+        ) AS `t1`
+        GROUP BY
+          1,
+          2
+      ) AS `t11`
+      UNION ALL
+      SELECT
+        *
+      FROM (
+        SELECT
+          `t2`.`i`,
+          `t2`.`b`,
+          COUNT(*) AS `n`,
+          MIN(`t2`.`x`) AS `lo`,
+          MAX(`t2`.`x`) AS `hi`
+        FROM (
+          SELECT
+            5 AS `i`,
+            CASE
+              WHEN `t0`.`loan_term_months` < 12.0
+              THEN -1099511627776
+              WHEN `t0`.`loan_term_months` > 60.0
+              THEN 1099511627776
+              WHEN (
+                (
+                  `t0`.`loan_term_months` - 12.0
+                ) / 1.0
+              ) < 0
+              THEN -1
+              WHEN (
+                (
+                  `t0`.`loan_term_months` - 12.0
+                ) / 1.0
+              ) >= 49
+              THEN 49
+              ELSE CAST(FLOOR((
+                `t0`.`loan_term_months` - 12.0
+              ) / 1.0) AS BIGINT)
+            END AS `b`,
+            `t0`.`loan_term_months` AS `x`
+          FROM `_diaglab_rows` AS `t0`
+        ) AS `t2`
+        GROUP BY
+          1,
+          2
+      ) AS `t12`
+    ) AS `t21`
+    UNION ALL
+    SELECT
+      *
+    FROM (
+      SELECT
+        *
+      FROM (
+        SELECT
+          `t3`.`i`,
+          `t3`.`b`,
+          COUNT(*) AS `n`,
+          MIN(`t3`.`x`) AS `lo`,
+          MAX(`t3`.`x`) AS `hi`
+        FROM (
+          SELECT
+            6 AS `i`,
+            CASE
+              WHEN `t0`.`num_credit_lines` < 1.0
+              THEN -1099511627776
+              WHEN `t0`.`num_credit_lines` > 21.0
+              THEN 1099511627776
+              WHEN (
+                (
+                  `t0`.`num_credit_lines` - 1.0
+                ) / 1.0
+              ) < 0
+              THEN -1
+              WHEN (
+                (
+                  `t0`.`num_credit_lines` - 1.0
+                ) / 1.0
+              ) >= 21
+              THEN 21
+              ELSE CAST(FLOOR((
+                `t0`.`num_credit_lines` - 1.0
+              ) / 1.0) AS BIGINT)
+            END AS `b`,
+            `t0`.`num_credit_lines` AS `x`
+          FROM `_diaglab_rows` AS `t0`
+        ) AS `t3`
+        GROUP BY
+          1,
+          2
+      ) AS `t13`
+      UNION ALL
+      SELECT
+        *
+      FROM (
+        SELECT
+          `t4`.`i`,
+          `t4`.`b`,
+          COUNT(*) AS `n`,
+          MIN(`t4`.`x`) AS `lo`,
+          MAX(`t4`.`x`) AS `hi`
+        FROM (
+          SELECT
+            7 AS `i`,
+            CASE
+              WHEN `t0`.`employment_years` < 0.0
+              THEN -1099511627776
+              WHEN `t0`.`employment_years` > 61.8
+              THEN 1099511627776
+              WHEN (
+                (
+                  `t0`.`employment_years` - 0.0
+                ) / 0.06089235117975622
+              ) < 0
+              THEN -1
+              WHEN (
+                (
+                  `t0`.`employment_years` - 0.0
+                ) / 0.06089235117975622
+              ) >= 1000
+              THEN 1000
+              ELSE CAST(FLOOR((
+                `t0`.`employment_years` - 0.0
+              ) / 0.06089235117975622) AS BIGINT)
+            END AS `b`,
+            `t0`.`employment_years` AS `x`
+          FROM `_diaglab_rows` AS `t0`
+        ) AS `t4`
+        GROUP BY
+          1,
+          2
+      ) AS `t14`
+    ) AS `t22`
+  ) AS `t26`
   UNION ALL
   SELECT
     *
   FROM (
     SELECT
-      `t4`.`key`,
-      `t4`.`i`,
-      `t4`.`b`,
-      COUNT(*) AS `n`
+      *
     FROM (
       SELECT
-        CAST(FLOOR((
-          EPOCH_US(`t2`.`timestamp`) - 1767225600000000
-        ) / (
-          604800000000
-        )) AS BIGINT) AS `key`,
-        1 AS `i`,
-        IF(
-          `t2`.`prediction` IS NULL OR ISNAN(`t2`.`prediction`),
-          CAST(NULL AS STRING),
-          CASE
-            WHEN `t2`.`prediction` < 0.024914731609385274
-            THEN '0'
-            WHEN `t2`.`prediction` < 0.036633416554440336
-            THEN '1'
-            WHEN `t2`.`prediction` < 0.04932865857824998
-            THEN '2'
-            WHEN `t2`.`prediction` < 0.06593012891707797
-            THEN '3'
-            WHEN `t2`.`prediction` < 0.08643782757092433
-            THEN '4'
-            WHEN `t2`.`prediction` < 0.11475798285480739
-            THEN '5'
-            WHEN `t2`.`prediction` < 0.1567499372412547
-            THEN '6'
-            WHEN `t2`.`prediction` < 0.2299917181478488
-            THEN '7'
-            WHEN `t2`.`prediction` < 0.38428773659107374
-            THEN '8'
-            ELSE '9'
-          END
-        ) AS `b`
-      FROM `t1` AS `t2`
-    ) AS `t4`
-    GROUP BY
-      1,
-      2,
-      3
-  ) AS `t6`
+        *
+      FROM (
+        SELECT
+          `t5`.`i`,
+          `t5`.`b`,
+          COUNT(*) AS `n`,
+          MIN(`t5`.`x`) AS `lo`,
+          MAX(`t5`.`x`) AS `hi`
+        FROM (
+          SELECT
+            8 AS `i`,
+            CASE
+              WHEN `t0`.`prediction` < 0.004407032955538922
+              THEN -1099511627776
+              WHEN `t0`.`prediction` > 0.9809641117101271
+              THEN 1099511627776
+              WHEN (
+                (
+                  `t0`.`prediction` - 0.004407032955538922
+                ) / 0.0009765570787545882
+              ) < 0
+              THEN -1
+              WHEN (
+                (
+                  `t0`.`prediction` - 0.004407032955538922
+                ) / 0.0009765570787545882
+              ) >= 1000
+              THEN 1000
+              ELSE CAST(FLOOR((
+                `t0`.`prediction` - 0.004407032955538922
+              ) / 0.0009765570787545882) AS BIGINT)
+            END AS `b`,
+            `t0`.`prediction` AS `x`
+          FROM `_diaglab_rows` AS `t0`
+        ) AS `t5`
+        GROUP BY
+          1,
+          2
+      ) AS `t15`
+      UNION ALL
+      SELECT
+        *
+      FROM (
+        SELECT
+          `t6`.`i`,
+          `t6`.`b`,
+          COUNT(*) AS `n`,
+          MIN(`t6`.`x`) AS `lo`,
+          MAX(`t6`.`x`) AS `hi`
+        FROM (
+          SELECT
+            9 AS `i`,
+            CASE
+              WHEN `t0`.`label` < 0.0
+              THEN -1099511627776
+              WHEN `t0`.`label` > 1.0
+              THEN 1099511627776
+              WHEN (
+                (
+                  `t0`.`label` - 0.0
+                ) / 1.0
+              ) < 0
+              THEN -1
+              WHEN (
+                (
+                  `t0`.`label` - 0.0
+                ) / 1.0
+              ) >= 2
+              THEN 2
+              ELSE CAST(FLOOR((
+                `t0`.`label` - 0.0
+              ) / 1.0) AS BIGINT)
+            END AS `b`,
+            `t0`.`label` AS `x`
+          FROM `_diaglab_rows` AS `t0`
+        ) AS `t6`
+        GROUP BY
+          1,
+          2
+      ) AS `t16`
+    ) AS `t23`
+    UNION ALL
+    SELECT
+      *
+    FROM (
+      SELECT
+        *
+      FROM (
+        SELECT
+          *
+        FROM (
+          SELECT
+            `t7`.`i`,
+            `t7`.`b`,
+            COUNT(*) AS `n`,
+            MIN(`t7`.`x`) AS `lo`,
+            MAX(`t7`.`x`) AS `hi`
+          FROM (
+            SELECT
+              0 AS `i`,
+              CASE
+                WHEN `t0`.`age` < 18.0
+                THEN -1099511627776
+                WHEN `t0`.`age` > 89.0
+                THEN 1099511627776
+                WHEN (
+                  (
+                    `t0`.`age` - 18.0
+                  ) / 1.0
+                ) < 0
+                THEN -1
+                WHEN (
+                  (
+                    `t0`.`age` - 18.0
+                  ) / 1.0
+                ) >= 72
+                THEN 72
+                ELSE CAST(FLOOR((
+                  `t0`.`age` - 18.0
+                ) / 1.0) AS BIGINT)
+              END AS `b`,
+              `t0`.`age` AS `x`
+            FROM `_diaglab_rows` AS `t0`
+          ) AS `t7`
+          GROUP BY
+            1,
+            2
+        ) AS `t17`
+        UNION ALL
+        SELECT
+          *
+        FROM (
+          SELECT
+            `t8`.`i`,
+            `t8`.`b`,
+            COUNT(*) AS `n`,
+            MIN(`t8`.`x`) AS `lo`,
+            MAX(`t8`.`x`) AS `hi`
+          FROM (
+            SELECT
+              1 AS `i`,
+              CASE
+                WHEN `t0`.`income` < 5000.0
+                THEN -1099511627776
+                WHEN `t0`.`income` > 524700.0
+                THEN 1099511627776
+                WHEN (
+                  (
+                    `t0`.`income` - 5000.0
+                  ) / 520.0
+                ) < 0
+                THEN -1
+                WHEN (
+                  (
+                    `t0`.`income` - 5000.0
+                  ) / 520.0
+                ) >= 1000
+                THEN 1000
+                ELSE CAST(FLOOR((
+                  `t0`.`income` - 5000.0
+                ) / 520.0) AS BIGINT)
+              END AS `b`,
+              `t0`.`income` AS `x`
+            FROM `_diaglab_rows` AS `t0`
+          ) AS `t8`
+          GROUP BY
+            1,
+            2
+        ) AS `t18`
+      ) AS `t24`
+      UNION ALL
+      SELECT
+        *
+      FROM (
+        SELECT
+          *
+        FROM (
+          SELECT
+            `t9`.`i`,
+            `t9`.`b`,
+            COUNT(*) AS `n`,
+            MIN(`t9`.`x`) AS `lo`,
+            MAX(`t9`.`x`) AS `hi`
+          FROM (
+            SELECT
+              2 AS `i`,
+              CASE
+                WHEN `t0`.`debt_to_income` < 0.002
+                THEN -1099511627776
+                WHEN `t0`.`debt_to_income` > 0.907
+                THEN 1099511627776
+                WHEN (
+                  (
+                    `t0`.`debt_to_income` - 0.002
+                  ) / 0.000905
+                ) < 0
+                THEN -1
+                WHEN (
+                  (
+                    `t0`.`debt_to_income` - 0.002
+                  ) / 0.000905
+                ) >= 1000
+                THEN 1000
+                ELSE CAST(FLOOR((
+                  `t0`.`debt_to_income` - 0.002
+                ) / 0.000905) AS BIGINT)
+              END AS `b`,
+              `t0`.`debt_to_income` AS `x`
+            FROM `_diaglab_rows` AS `t0`
+          ) AS `t9`
+          GROUP BY
+            1,
+            2
+        ) AS `t19`
+        UNION ALL
+        SELECT
+          *
+        FROM (
+          SELECT
+            `t10`.`i`,
+            `t10`.`b`,
+            COUNT(*) AS `n`,
+            MIN(`t10`.`x`) AS `lo`,
+            MAX(`t10`.`x`) AS `hi`
+          FROM (
+            SELECT
+              3 AS `i`,
+              CASE
+                WHEN `t0`.`credit_utilization` < 0.002
+                THEN -1099511627776
+                WHEN `t0`.`credit_utilization` > 0.995
+                THEN 1099511627776
+                WHEN (
+                  (
+                    `t0`.`credit_utilization` - 0.002
+                  ) / 0.000993
+                ) < 0
+                THEN -1
+                WHEN (
+                  (
+                    `t0`.`credit_utilization` - 0.002
+                  ) / 0.000993
+                ) >= 1000
+                THEN 1000
+                ELSE CAST(FLOOR((
+                  `t0`.`credit_utilization` - 0.002
+                ) / 0.000993) AS BIGINT)
+              END AS `b`,
+              `t0`.`credit_utilization` AS `x`
+            FROM `_diaglab_rows` AS `t0`
+          ) AS `t10`
+          GROUP BY
+            1,
+            2
+        ) AS `t20`
+      ) AS `t25`
+    ) AS `t27`
+  ) AS `t28`
+) AS `_q`
+
+-- [8/8]
+WITH `_diaglab_rows` AS (
+  SELECT
+    `t0`.`region`,
+    `t0`.`employment`,
+    `t0`.`purpose`,
+    `t0`.`channel`,
+    `t0`.`home_ownership`,
+    CAST(CAST(IF(
+      `t0`.`score` IS NULL OR ISNAN(`t0`.`score`),
+      `t0`.`prediction`,
+      CAST(`t0`.`score` >= 0.5 AS DOUBLE)
+    ) AS BIGINT) AS STRING) AS `decision`
+  FROM `reference`.`credit` AS `t0`
+  WHERE
+    `t0`.`model_version` = 'v2'
+)
+SELECT
+  *
+FROM (
+  SELECT
+    *
+  FROM (
+    SELECT
+      *
+    FROM (
+      SELECT
+        `t1`.`v`,
+        `t1`.`n`,
+        4 AS `i`
+      FROM (
+        SELECT
+          `t0`.`home_ownership` AS `v`,
+          COUNT(*) AS `n`
+        FROM `_diaglab_rows` AS `t0`
+        GROUP BY
+          1
+      ) AS `t1`
+    ) AS `t7`
+    UNION ALL
+    SELECT
+      *
+    FROM (
+      SELECT
+        `t2`.`v`,
+        `t2`.`n`,
+        5 AS `i`
+      FROM (
+        SELECT
+          `t0`.`decision` AS `v`,
+          COUNT(*) AS `n`
+        FROM `_diaglab_rows` AS `t0`
+        GROUP BY
+          1
+      ) AS `t2`
+    ) AS `t8`
+  ) AS `t13`
+  UNION ALL
+  SELECT
+    *
+  FROM (
+    SELECT
+      *
+    FROM (
+      SELECT
+        *
+      FROM (
+        SELECT
+          `t3`.`v`,
+          `t3`.`n`,
+          0 AS `i`
+        FROM (
+          SELECT
+            `t0`.`region` AS `v`,
+            COUNT(*) AS `n`
+          FROM `_diaglab_rows` AS `t0`
+          GROUP BY
+            1
+        ) AS `t3`
+      ) AS `t9`
+      UNION ALL
+      SELECT
+        *
+      FROM (
+        SELECT
+          `t4`.`v`,
+          `t4`.`n`,
+          1 AS `i`
+        FROM (
+          SELECT
+            `t0`.`employment` AS `v`,
+            COUNT(*) AS `n`
+          FROM `_diaglab_rows` AS `t0`
+          GROUP BY
+            1
+        ) AS `t4`
+      ) AS `t10`
+    ) AS `t14`
+    UNION ALL
+    SELECT
+      *
+    FROM (
+      SELECT
+        *
+      FROM (
+        SELECT
+          `t5`.`v`,
+          `t5`.`n`,
+          2 AS `i`
+        FROM (
+          SELECT
+            `t0`.`purpose` AS `v`,
+            COUNT(*) AS `n`
+          FROM `_diaglab_rows` AS `t0`
+          GROUP BY
+            1
+        ) AS `t5`
+      ) AS `t11`
+      UNION ALL
+      SELECT
+        *
+      FROM (
+        SELECT
+          `t6`.`v`,
+          `t6`.`n`,
+          3 AS `i`
+        FROM (
+          SELECT
+            `t0`.`channel` AS `v`,
+            COUNT(*) AS `n`
+          FROM `_diaglab_rows` AS `t0`
+          GROUP BY
+            1
+        ) AS `t6`
+      ) AS `t12`
+    ) AS `t15`
+  ) AS `t16`
 ) AS `_q`

@@ -34,6 +34,15 @@ cube (its key hashes what the counts depend on); the last ``KEPT`` cubes of a mo
 cube is built at the first drift query that can use it, never while logging or refreshing, and
 lives in the DuckDB file across sessions (opening a store does not rebuild it). A store opened
 read-only (a second notebook) and Spark answer from the rows.
+
+**What explain_change reads.** Each (day, version, feature, bin) row also holds the served rows
+``m`` (a prediction logged), those with a label too ``nl``, and ``s``, the sum of their loss:
+the error at the registered thresholds for a classifier (``accuracy`` is ``nl - s`` of it), the
+squared error for a regression (MSE, and RMSE through it). These are the cells of
+:func:`~diaglab.explain_change`'s exact mix/rate terms for any bins that are unions of the
+grid's (:func:`window_cells`). Log loss, the Brier score and MAE would each be another sum per
+row of the cube; they are counted from the rows. Labels arriving late dirty their predictions'
+days (above), so these sums stay as current as the counts.
 """
 
 from __future__ import annotations
@@ -47,8 +56,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import ibis
 import pandas as pd
 
+from diaglab.diagnostics.slices.counts import loss
 from diaglab.queries.binning import (
     FEATURES_PER_QUERY,
     Grid,
@@ -66,9 +77,12 @@ from diaglab.store import cube_tables
 from diaglab.store.compiled import fetch_over
 from diaglab.store.cube_tables import DAY_US
 
-FORMAT = 1
+FORMAT = 2
 """Changes when what a cube holds changes: cubes of another format are built again."""
 KEPT = 4
+LOSS = {"binary": "error", "multiclass": "error", "regression": "mse"}
+"""The loss whose sum per cell a cube keeps, per task (see the module)."""
+VALUE, SERVED = "_cube_loss", "_cube_served"
 """Cubes kept per model (references and thresholds in use); older ones are dropped."""
 _LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
 _LOCKS_GUARD = threading.Lock()
@@ -89,6 +103,15 @@ class Shape:
     def key(self) -> str:
         text = repr((FORMAT, self.model, grid_shape(self.grids), self.categorical, self.cuts))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def narrowed(self, wanted: Any) -> Shape:
+        """The shape of the ``wanted`` columns only (in this shape's order)."""
+        return Shape(
+            self.model,
+            {f: g for f, g in self.grids.items() if f in wanted},
+            tuple(f for f in self.categorical if f in wanted),
+            self.cuts,
+        )
 
 
 @dataclass(frozen=True)
@@ -126,12 +149,7 @@ def window_counts(
         return None
     synchronise(store, shape, columns)
     wanted = set(shape.grids) | set(shape.categorical) if only is None else set(only)
-    sub = Shape(
-        shape.model,
-        {f: g for f, g in shape.grids.items() if f in wanted},
-        tuple(f for f in shape.categorical if f in wanted),
-        shape.cuts,
-    )
+    sub = shape.narrowed(wanted)
     # the cube numbers features among ``shape``'s, the edge queries among ``sub``'s
     numbers = [
         {list(among).index(f): k for k, f in enumerate(names)}
@@ -148,6 +166,67 @@ def window_counts(
         num = pd.concat([num, edge_num], ignore_index=True)
         cat = pd.concat([cat, edge_cat], ignore_index=True)
     return Counts(numeric_from_frame(num, sub.grids), categorical_from_frame(cat, sub.categorical))
+
+
+def window_cells(
+    store: Any,
+    shape: Shape,
+    columns: Any,
+    periods: Sequence[Window],
+    version: str | None,
+    *,
+    only: Sequence[str],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per period ``w`` (its position in ``periods``) and UTC day, the rows ``n``, served rows
+    ``m``, labelled rows ``nl`` and loss sums ``s`` of each bin of the ``only`` features: numeric
+    ``(w, day, feature, b, n, m, nl, s)`` on the grid's indexes, categorical ``(w, day, feature,
+    v, n, m, nl, s)``. Whole days from the cube (brought up to date first), partial first and
+    last days from the rows."""
+    synchronise(store, shape, columns)
+    sub = shape.narrowed(set(only))
+    numbers = [
+        {list(among).index(f): f for f in names}
+        for names, among in ((sub.grids, shape.grids), (sub.categorical, shape.categorical))
+    ]
+    spans = [_whole_days(p) for p in periods]
+    num, cat = cube_tables.daily(
+        store.ibis.con,
+        shape.model,
+        shape.key,
+        [(a, b) if a is None or b is None or a < b else (a, a) for a, b in spans],
+        version,
+        (list(numbers[0]), list(numbers[1])),
+    )
+    num["feature"], cat["feature"] = num.pop("i").map(numbers[0]), cat.pop("i").map(numbers[1])
+    frames = {"num": [num], "cat": [cat]}
+    schema = store.schema(shape.model)
+    for w, (period, (first, end)) in enumerate(zip(periods, spans, strict=True)):
+        if first is not None and end is not None and first >= end:  # no whole day
+            edges = period.filter(_decided(store, shape.model, version))
+        else:
+            edges = _edges(store, shape.model, period, version, first, end)
+        if edges is None:
+            continue
+        rows = columns(with_values(edges, schema.task), ("timestamp", VALUE, SERVED))
+        for part, start, names in parts(sub):
+
+            def build(
+                t: Any, part: str = part, start: int = start, names: list[str] = names
+            ) -> Any:
+                t = t.mutate(day=epoch_micros(t.timestamp, "duckdb") // DAY_US)
+                return cells_query(t, sub, part, start, names, ("day",), values=True)
+
+            grids = grid_shape({f: sub.grids[f] for f in names}) if part == "num" else ()
+            key = ("cube_cells", part, start, tuple(names), grids, FORMAT)
+            narrow = _narrow(rows, ["timestamp", *names, VALUE, SERVED])
+            got = fetch_over(narrow, key, build).to_pandas()
+            got = got.drop(columns=["lo", "hi"], errors="ignore")
+            got["feature"] = got.pop("i").map(dict(enumerate(names, start)))
+            frames[part].append(got.assign(w=w))
+    return (
+        pd.concat(frames["num"], ignore_index=True),
+        pd.concat(frames["cat"], ignore_index=True),
+    )
 
 
 def _whole_days(window: Window) -> tuple[int | None, int | None]:
@@ -167,9 +246,7 @@ def _edges(
     """The predictions of the window's partial first and last days (decided as the cube's);
     None when it has none. Filtered before the drift columns are selected, so the compiled
     counting query is found again for any window (:func:`~diaglab.store.compiled.fetch_over`)."""
-    rows = decided(store.table(model), store.schema(model))
-    if version is not None:
-        rows = rows.filter(rows.model_version == version)
+    rows = _decided(store, model, version)
     cuts = []
     if first is not None and window.start < _day_start(first):
         cuts.append(rows.timestamp < _day_start(first))
@@ -180,11 +257,16 @@ def _edges(
     return window.filter(rows).filter(cuts[0] | cuts[1] if len(cuts) == 2 else cuts[0])
 
 
+def _decided(store: Any, model: str, version: str | None) -> Any:
+    rows = decided(store.table(model), store.schema(model))
+    return rows if version is None else rows.filter(rows.model_version == version)
+
+
 def _day_start(day: int) -> Any:
     return datetime.fromtimestamp(day * 86_400, tz=UTC)
 
 
-def _parts(shape: Shape) -> list[tuple[str, int, list[str]]]:
+def parts(shape: Shape) -> list[tuple[str, int, list[str]]]:
     """The cube's counting queries, each over at most ``FEATURES_PER_QUERY`` features (the
     engine's memory): ("num" | "cat", the first feature's number, the features)."""
     out = []
@@ -194,23 +276,70 @@ def _parts(shape: Shape) -> list[tuple[str, int, list[str]]]:
     return out
 
 
-def _query(
-    rows: Any, shape: Shape, part: str, start: int, names: list[str], by: Sequence[str] = ()
+def cells_query(
+    rows: Any,
+    shape: Shape,
+    part: str,
+    start: int,
+    names: list[str],
+    by: Sequence[str] = (),
+    *,
+    values: bool = False,
 ) -> Any:
-    """One counting query: numeric ``(*by, i, b, n, lo, hi)``, categorical ``(*by, i, v, n)``."""
-    if part == "num":
-        grids = {f: shape.grids[f] for f in names}
-        return numeric_count_query(rows, grids, by=by, offset=start)
-    return categorical_count_query(rows, names, by=by, offset=start)
+    """One counting query: numeric ``(*by, i, b, n, lo, hi)``, categorical ``(*by, i, v, n)``;
+    with ``values`` (``rows`` has the ``VALUE`` and ``SERVED`` columns) also ``m``, ``nl``
+    and ``s`` (see the module)."""
+    if not values:
+        if part == "num":
+            grids = {f: shape.grids[f] for f in names}
+            return numeric_count_query(rows, grids, by=by, offset=start)
+        return categorical_count_query(rows, names, by=by, offset=start)
+    branches = []
+    for k, f in enumerate(names):
+        i = ibis.literal(start + k, "int32")
+        if part == "num":
+            grid = shape.grids[f]
+            cells = rows.select(*by, i=i, b=grid.index(rows[f]), x=rows[f], **_value_columns(rows))
+            keys = [*by, "i", "b"]
+            extremes = {"lo": cells.x.min(), "hi": cells.x.max()}
+        else:
+            cells = rows.select(*by, i=i, v=rows[f].cast("string"), **_value_columns(rows))
+            keys, extremes = [*by, "i", "v"], {}
+        branches.append(
+            cells.group_by(keys).aggregate(
+                n=cells.count(),
+                **extremes,
+                m=cells[SERVED].sum(),
+                nl=cells[VALUE].count(),
+                s=cells[VALUE].sum(),
+            )
+        )
+    return ibis.union(*branches, distinct=False) if len(branches) > 1 else branches[0]
+
+
+def _value_columns(rows: Any) -> dict[str, Any]:
+    return {VALUE: rows[VALUE], SERVED: rows[SERVED]}
+
+
+def with_values(table: Any, task: str | None) -> Any:
+    """A decided prediction table with the cube's per-row ``SERVED`` (0/1) and ``VALUE`` (the
+    task's loss, NULL where unlabelled or unserved) columns."""
+    metric = "rmse" if LOSS[task or "binary"] == "mse" else "error"
+    return table.mutate(
+        **{
+            VALUE: loss(table, task or "binary", metric),
+            SERVED: table.prediction.notnull().cast("int64"),
+        }
+    )
 
 
 def _count(rows: Any, shape: Shape) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``rows``' counts: numeric ``(i, b, n, lo, hi)`` and categorical ``(i, v, n)``."""
     frames: dict[str, list[pd.DataFrame]] = {"num": [], "cat": []}
-    for part, start, names in _parts(shape):
+    for part, start, names in parts(shape):
 
         def build(t: Any, part: str = part, start: int = start, names: list[str] = names) -> Any:
-            return _query(t, shape, part, start, names)
+            return cells_query(t, shape, part, start, names)
 
         grids = grid_shape({f: shape.grids[f] for f in names}) if part == "num" else ()
         key = ("cube_counts", part, start, tuple(names), grids)
@@ -260,8 +389,9 @@ def _recount(store: Any, con: Any, shape: Shape, columns: Any, days: list[int] |
     """Count ``days`` again (every day for None): their rows replaced by fresh counts."""
     if days is not None and not days:
         return
-    base = decided(store.table(shape.model), store.schema(shape.model))
-    rows = columns(base, ("timestamp", "model_version"))
+    schema = store.schema(shape.model)
+    base = with_values(decided(store.table(shape.model), schema), schema.task)
+    rows = columns(base, ("timestamp", "model_version", VALUE, SERVED))
     rows = rows.mutate(day=epoch_micros(rows.timestamp, "duckdb") // DAY_US)
     if days is not None:
         rows = rows.filter(
@@ -271,7 +401,8 @@ def _recount(store: Any, con: Any, shape: Shape, columns: Any, days: list[int] |
         )
     by = ("day", "model_version")
     counts: dict[str, list[str]] = {"num": [], "cat": []}
-    for part, start, names in _parts(shape):
-        query = _query(_narrow(rows, [*by, *names]), shape, part, start, names, by)
+    for part, start, names in parts(shape):
+        narrow = _narrow(rows, [*by, *names, VALUE, SERVED])
+        query = cells_query(narrow, shape, part, start, names, by, values=True)
         counts[part].append(store.ibis.compile(query))
     cube_tables.replace_days(con, shape.model, shape.key, days, counts)

@@ -1,8 +1,10 @@
 """The tables that keep a model's drift counts per day (the queries side: queries/cube.py).
 
 A cube is named by its model and a key (a hash of what its counts depend on); its tables are
-``cube."<model>:<key>:num"`` (day, model_version, i, b, n, lo, hi) and ``...:cat`` (day,
-model_version, i, v, n). ``cube.catalog`` lists the cubes; ``cube.seen`` the ledger segments
+``cube."<model>:<key>:num"`` (day, model_version, i, b, n, lo, hi, m, nl, s) and ``...:cat``
+(day, model_version, i, v, n, m, nl, s): besides the rows ``n``, the served rows ``m`` (a
+prediction logged), those labelled too ``nl`` and the sum ``s`` of their loss (see
+:mod:`diaglab.queries.cube`). ``cube.catalog`` lists the cubes; ``cube.seen`` the ledger segments
 (predictions and labels) each has counted. A day is ``floor(epoch_us(timestamp) / DAY_US)``, as
 Ibis compiles the queries side's ``epoch_micros(ts) // DAY_US``.
 """
@@ -23,8 +25,10 @@ from diaglab.store.tables import q
 DAY_US = 86_400_000_000
 _DAY = 'CAST(FLOOR(epoch_us(r."timestamp") / 86400000000) AS BIGINT)'
 PARTS = {
-    "num": "day BIGINT, model_version VARCHAR, i INTEGER, b BIGINT, n BIGINT, lo DOUBLE, hi DOUBLE",
-    "cat": "day BIGINT, model_version VARCHAR, i INTEGER, v VARCHAR, n BIGINT",
+    "num": "day BIGINT, model_version VARCHAR, i INTEGER, b BIGINT, n BIGINT, lo DOUBLE, "
+    "hi DOUBLE, m BIGINT, nl BIGINT, s DOUBLE",
+    "cat": "day BIGINT, model_version VARCHAR, i INTEGER, v VARCHAR, n BIGINT, m BIGINT, "
+    "nl BIGINT, s DOUBLE",
 }
 
 
@@ -135,6 +139,44 @@ def sums(
         [features[1], *params],
     ).df()
     return num, cat
+
+
+def daily(
+    con: Any,
+    model: str,
+    key: str,
+    spans: Sequence[tuple[int | None, int | None]],
+    version: str | None,
+    features: tuple[list[int], list[int]],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per period ``w`` (its position in ``spans``: days ``first`` to ``end``, exclusive, None
+    open) and day, the rows, served rows, labelled rows and loss sums of the numeric and
+    categorical ``features`` (numbers): numeric ``(w, day, i, b, n, m, nl, s)``, categorical
+    ``(w, day, i, v, n, m, nl, s)``; rows without a timestamp (no day) are left out."""
+    cases, params = [], []
+    for w, (first, end) in enumerate(spans):
+        conds = [c for c, v in (("day >= ?", first), ("day < ?", end)) if v is not None]
+        cases.append(f"WHEN {' AND '.join(conds) or 'TRUE'} THEN {w}")
+        params += [v for v in (first, end) if v is not None]
+    period = f"CASE {' '.join(cases)} END"
+    where = ["i IN (SELECT unnest(?))", "day IS NOT NULL", f"{period} IS NOT NULL"]
+    tail: list[Any] = []
+    if version is not None:
+        where.append("model_version = ?")
+        tail.append(version)
+    out = []
+    for part, column, numbers in (("num", "b", features[0]), ("cat", "v", features[1])):
+        out.append(
+            con.execute(
+                f"SELECT {period} AS w, day, i, {column}, sum(n)::BIGINT AS n, "
+                "sum(m)::BIGINT AS m, "
+                "sum(nl)::BIGINT AS nl, sum(s) AS s "
+                f"FROM {table(model, key, part)} WHERE {' AND '.join(where)} "
+                f"GROUP BY ALL",
+                [*params, numbers, *params, *tail],
+            ).df()
+        )
+    return out[0], out[1]
 
 
 def dirty_days(con: Any, root: Path, model: str, new: list[tuple[str, str]]) -> list[int] | None:

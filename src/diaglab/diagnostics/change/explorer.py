@@ -7,13 +7,17 @@ summary, the waterfall of contributions and, under it, what a clicked bar opens:
 the window, worst first.
 
 The metric over time is computed once per model, metric and slice (``dl.metrics_over_time``); a
-brush only reruns ``dl.explain_change`` on the worker thread. Its result is cached per pair of
-periods, so brushing back to a pair seen before redraws without a query.
+brush only reruns ``dl.explain_change`` on the worker thread: first without the slice search
+(the waterfall's conditional part by the bins of one feature), then with the slices
+``find_slices(compare=...)`` finds. Its results are cached per pair of periods, so brushing back
+to a pair seen before redraws without a query.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import html
+import threading
 from typing import Any
 
 import ipywidgets as w
@@ -21,7 +25,7 @@ import pandas as pd
 import traitlets
 
 from diaglab.diagnostics.change.chart import change_chart, period_chart
-from diaglab.diagnostics.change.query import SUPPORTED
+from diaglab.diagnostics.change.query import SUPPORTED, with_found
 from diaglab.diagnostics.change.result import LOWER_IS_BETTER, ChangeExplanation
 from diaglab.diagnostics.change.spec import ExplainChangeSpec
 from diaglab.diagnostics.metrics.spec import MetricsOverTimeSpec
@@ -103,6 +107,8 @@ class ChangeExplorer(ScopedExplorer):
         super().__init__(store)
         self._series: pd.DataFrame | None = None
         self._results: dict[ExplainChangeSpec, ChangeExplanation] = {}
+        self._locks: dict[ExplainChangeSpec, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
         self._result: ChangeExplanation | None = None
         self._quiet = False
         self._build_widgets(store.models())
@@ -110,6 +116,9 @@ class ChangeExplorer(ScopedExplorer):
         self.client(
             "waterfall", part="waterfall", views=(self.chart, self.summary, self.detail), rank=1
         )
+        # the found slices (find_slices over both periods) cost more than the rest: the waterfall
+        # is drawn first without them, then again with them
+        self.client("found slices", part="found", rank=2)
         with self.building():
             self._quiet = True
             self.model = model
@@ -231,19 +240,50 @@ class ChangeExplorer(ScopedExplorer):
             scope=Scope(self.model, where=self.where), freq=FREQ, metrics=(name,), estimate=False
         )
 
-    def _waterfall_request(self) -> ExplainChangeSpec | None:
+    def _found_request(self) -> ExplainChangeSpec | None:
         """The change explained: both periods brushed, else nothing to show."""
         if not (_picked(self.reference) and _picked(self.window)):
             return None
         return self.spec
 
+    def _waterfall_request(self) -> ExplainChangeSpec | None:
+        """The change explained without the slice search (drawn first)."""
+        spec = self._found_request()
+        return None if spec is None else dataclasses.replace(spec, search=False)
+
     def _run_waterfall(self, job: Job) -> ChangeExplanation:
-        if job.key not in self._results:  # a pair of periods seen before redraws from memory
-            job.step("splitting the change into its causes…")
-            self._results[job.key] = job.key.run(self._store)
+        job.step("splitting the change into its causes…")
+        return self._explained(job.key)
+
+    def _run_found(self, job: Job) -> ChangeExplanation:
+        # the draft is the waterfall's (computed once, whichever job asks first); the search
+        # alone is added, so the two views do not split the engine between two explanations
+        draft = self._explained(dataclasses.replace(job.key, search=False))
+        with self._computing(job.key):
+            if job.key not in self._results:
+                job.step("finding the slices that got worse…")
+                self._results[job.key] = with_found(self._store, job.key, draft)
         return self._results[job.key]
 
+    def _explained(self, spec: ExplainChangeSpec) -> ChangeExplanation:
+        """``spec``'s explanation, cached per spec (a pair of periods seen before redraws from
+        memory) and computed once when two views ask at the same time."""
+        with self._computing(spec):
+            if spec not in self._results:
+                self._results[spec] = spec.run(self._store)
+        return self._results[spec]
+
+    def _computing(self, spec: ExplainChangeSpec) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(spec, threading.Lock())
+
     def _show_waterfall(self, result: ChangeExplanation) -> None:
+        # the whole explanation, when it is already at hand, is not replaced by the first draft
+        self._show_found(self._results.get(self.spec, result))
+
+    def _show_found(self, result: ChangeExplanation) -> None:
+        if result is self._result:  # a pair seen before: the waterfall drew it already
+            return
         self._result = result
         self._render()
 

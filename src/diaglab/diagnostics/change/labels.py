@@ -51,7 +51,7 @@ def _score_bin(score: Any) -> Any:
     return ibis.ifelse(score >= 1, top, (score * DEFAULT_SCORE_BINS).floor()).cast("int16")
 
 
-def _score_counts(served: Any) -> pd.DataFrame:
+def score_counts(served: Any) -> pd.DataFrame:
     rows = served.filter(served.score.notnull())
     rows = rows.mutate(b=_score_bin(rows.score))
     lab = rows.label.notnull()
@@ -76,17 +76,19 @@ def _grid(counts: pd.DataFrame, w: int, column: str) -> np.ndarray:
 
 
 def _calibration(served: Any) -> Any:
-    counts = _score_counts(served)
+    counts = score_counts(served)
     return fit_calibration(_grid(counts, 0, "pos"), _grid(counts, 0, "neg"))
 
 
 def label_coverage(
     per: dict[str, dict[str, np.ndarray]],
     totals: dict[int, dict[str, float]],
-    served: Any,
+    counts: pd.DataFrame | None,
     task: str,
     metric: str,
 ) -> LabelCoverage:
+    """The label coverage of both periods, from each feature's cells and the periods' score-bin
+    counts (:func:`score_counts`; None: no scores, no CBPE)."""
     rows = []
     for f, a in per.items():
         sel_a = float(
@@ -108,8 +110,12 @@ def label_coverage(
     )
     coverage = [totals[w]["n_lab"] / totals[w]["n"] for w in (0, 1)]
     estimates: list[float] = [float("nan")] * 4
-    if task == "binary" and metric in ("error", "accuracy") and totals[0]["n_lab"] > 0:
-        counts = _score_counts(served)
+    if (
+        counts is not None
+        and task == "binary"
+        and metric in ("error", "accuracy")
+        and totals[0]["n_lab"] > 0
+    ):
         try:
             calibration = fit_calibration(_grid(counts, 0, "pos"), _grid(counts, 0, "neg"))
         except InputError:

@@ -22,6 +22,7 @@ computed from their labelled counts and values in both periods (no further scan)
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -30,7 +31,8 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from diaglab.diagnostics.change.labels import estimated_values, label_coverage
+from diaglab.diagnostics.change.cells import coded, cube_counts, grid_plan, row_counts, tick_of
+from diaglab.diagnostics.change.labels import estimated_values, label_coverage, score_counts
 from diaglab.diagnostics.change.result import ChangeExplanation
 from diaglab.diagnostics.change.tables import contributions, found_contributions, slice_table
 from diaglab.diagnostics.drift.impact import _sample, out_of_fold
@@ -38,6 +40,7 @@ from diaglab.diagnostics.slices.bins import NULL_CODE, binnings
 from diaglab.diagnostics.slices.counts import loss
 from diaglab.diagnostics.slices.query import has_scores
 from diaglab.errors import InputError, unknown
+from diaglab.queries import cube
 from diaglab.queries.scope import scoped_table
 from diaglab.queries.window import Window
 from diaglab.stats.decomposition import (
@@ -60,6 +63,12 @@ SUPPORTED = {
 BLOCKS = 20
 """Time blocks per period for the bootstrap: enough replicates' variety, few cells per feature."""
 FOLDS = 3
+CUBE_METRICS = {"error": ("error", "accuracy"), "mse": ("mse",)}
+"""The decomposed metrics the cube's loss sums give (per :data:`~diaglab.queries.cube.LOSS`)."""
+PATHS = {
+    "cube": "cube: whole days from the counts kept per day, partial edge days from the rows",
+    "rows": "rows",
+}
 KEY_SPAN = 1024
 """Largest product of code ranges packed into one key: keys per row against distinct keys."""
 
@@ -200,16 +209,43 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
         win.filter(base).mutate(w=ibis.literal(1, "int8")),
         distinct=False,
     )
-    served = both.filter(both.prediction.notnull())
-    if decomposed in ("log_loss", "brier_score") and not has_scores(served):
+    if decomposed in ("log_loss", "brier_score") and not has_scores(
+        both.filter(both.prediction.notnull())
+    ):
         raise InputError(
             f"metric {metric!r} needs prediction scores, but model {model!r} logged only classes "
             f"here; explain_change can use: error, accuracy"
         )
-    served = served.mutate(
-        v=_value(served, task, decomposed), t=served.timestamp.epoch_seconds().cast("float64")
-    )
-    totals = _totals(served)
+
+    def side(period: Window, w: int) -> Any:
+        rows = period.filter(base)
+        rows = rows.filter(rows.prediction.notnull())
+        return rows.mutate(
+            w=ibis.literal(w, "int8"),
+            v=_value(rows, task, decomposed),
+            t=rows.timestamp.epoch_seconds().cast("float64"),
+        )
+
+    sides = [side(ref_win, 0), side(win, 1)]
+    served = ibis.union(*sides, distinct=False)
+    gp = grid_plan(store, model, names, version)
+    frame, path = None, "rows"
+    if (
+        gp is not None
+        and where is None
+        and threshold is None
+        and cube.usable(store)
+        and decomposed in CUBE_METRICS[cube.LOSS[task]]
+    ):
+        frame = cube_counts(store, gp, (ref_win, win), version, decomposed)
+        if frame is not None:
+            totals = _frame_totals(frame, gp.stored[names[0]])
+            if min(totals[0]["n_lab"], totals[1]["n_lab"]) == 0:
+                frame = None  # the CBPE view needs every row's score
+            else:
+                path = "cube"
+    if frame is None:
+        totals = _totals(served)
     for w, label, period in ((0, "reference", ref_win), (1, "window", win)):
         if totals[w]["n"] == 0:
             raise InputError(
@@ -224,23 +260,33 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
             estimated_values(served, task, decomposed, model, totals),
             "estimated (CBPE)",
         )
+        sides = [served.filter(served.w == w) for w in (0, 1)]
         notes.append(
             f"the {'window' if totals[1]['n_lab'] == 0 else 'reference'} has no labels: every "
             "number is of the CBPE estimate (calibrated on the reference's labelled rows)"
         )
-    plan = binnings(
-        store,
-        model,
-        both,
-        names,
-        version=version,
-        cache_key=("explain-change", str(ref_win), str(win), str(where)),
-    )
-    drawn = _domain_sample(served, names, schema, sample, seed, totals)
+    # each period's sample and score counts are kept until the store changes: a brush that moves
+    # one period draws and counts that period's rows only
+    memo_key = (model, version, str(where), threshold, decomposed, basis)
+    periods = (str(ref_win), str(win))
+    drawn = _domain_sample(store, sides, periods, memo_key, names, schema, sample, seed, totals)
     with ThreadPoolExecutor(1) as pool:
-        # the classifier (numpy, LightGBM) fits while the engine counts the cells
+        # the classifier (numpy, LightGBM) fits while the engine counts
         fitting = pool.submit(_domain_fit, *drawn, names, seed)
-        cells = _cells(served, plan, names, totals)
+        if gp is not None:
+            if frame is None:
+                frame = row_counts(served, gp, tick_of(totals))
+            plan, cells = coded(gp, frame, names, BLOCKS)
+        else:
+            plan = binnings(
+                store,
+                model,
+                both,
+                names,
+                version=version,
+                cache_key=("explain-change", str(ref_win), str(win), str(where)),
+            )
+            cells = _cells(served, plan, names, totals)
         per = {f: _arrays(cells[cells["feature"] == i], plan[f].bins) for i, f in enumerate(names)}
         first = per[names[0]]
         n_a, s_a, n_b, s_b = (first[key].sum(axis=0) for key in ("n_a", "s_a", "n_b", "s_b"))
@@ -251,16 +297,20 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
             s_b.sum(keepdims=True),
         )
         features, slices, replicates = slice_table(per, plan, confidence=confidence, seed=seed)
-        labels = label_coverage(per, totals, served, task, decomposed)
+        labels = label_coverage(
+            per, totals, _score_counts(store, sides, periods, memo_key), task, decomposed
+        )
+        sums = (float(n_a.sum()), float(s_a.sum()), float(n_b.sum()), float(s_b.sum()))
+        found = (
+            _found(store, spec, ref_win, win, decomposed, sums)
+            if search
+            else found_contributions(pd.DataFrame(), decomposed, (0.0, 0.0, 0.0, 0.0))
+        )
         fitted = fitting.result()
     split, sample_info = _covariate(*drawn, fitted, whole.total, replicates, confidence, seed)
+    sample_info.update(bound=sample, kept="per period, until the store changes")
     if split.refused:
         notes.append(split.refused)
-    found = (
-        _found(store, spec, ref_win, win, decomposed, n_a, s_a, n_b, s_b)
-        if search
-        else found_contributions(pd.DataFrame(), decomposed, (0.0, 0.0, 0.0, 0.0))
-    )
     ci = np.quantile(replicates, [(1 - confidence) / 2, (1 + confidence) / 2])
     table = contributions(
         total=whole.total,
@@ -284,6 +334,8 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
         change_upper=float(ci[1]),
         n_reference=int(n_a.sum()),
         n_window=int(n_b.sum()),
+        sum_reference=sums[1],
+        sum_window=sums[3],
         blocks=BLOCKS,
         confidence=confidence,
         table=table,
@@ -294,7 +346,24 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
         labels=labels,
         sample=sample_info,
         notes=tuple(notes),
+        path=PATHS[path],
     )
+
+
+def _frame_totals(frame: pd.DataFrame, column: str) -> dict[int, dict[str, float]]:
+    """``_totals`` from grouped cells (every feature's cells hold every served row): the rows
+    and labelled rows of each period; no timestamps (the blocks come from the cells' days)."""
+    mine = frame[frame["feature"] == column].groupby("w")[["n", "n_lab"]].sum()
+    nan = float("nan")
+    return {
+        w: {
+            "n": float(mine["n"].get(w, 0)),
+            "n_lab": float(mine["n_lab"].get(w, 0)),
+            "t0": nan,
+            "t1": nan,
+        }
+        for w in (0, 1)
+    }
 
 
 def _totals(served: Any) -> dict[int, dict[str, float]]:
@@ -405,25 +474,52 @@ def _arrays(cells: pd.DataFrame, bins: Sequence[Any]) -> dict[str, np.ndarray]:
 
 
 def _domain_sample(
-    served: Any,
+    store: Any,
+    sides: Sequence[Any],
+    periods: tuple[str, str],
+    memo_key: tuple[Any, ...],
     names: list[str],
     schema: Any,
     sample: int,
     seed: int,
     totals: dict[int, dict[str, float]],
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The domain classifier's rows, drawn in the engine: each period's sample and the inputs
-    of both (categorical features as categories)."""
+    """The domain classifier's rows, drawn in the engine: each period's sample (kept per period
+    until the store changes) and the inputs of both (categorical features as categories)."""
     cols = [*names, "v"]
     ref, cur = (
-        _sample(served.filter(served.w == w).select(*cols), sample, seed + w, total=int(n))
-        for w, n in ((0, totals[0]["n"]), (1, totals[1]["n"]))
+        store.memo(
+            ("explain-change-sample", *memo_key, periods[w], tuple(names), sample, seed + w),
+            lambda w=w: _sample(
+                sides[w].select(*cols), sample, seed + w, total=int(totals[w]["n"])
+            ),
+        )
+        for w in (0, 1)
     )
     X = pd.concat([ref[names], cur[names]], ignore_index=True)
     for f in names:
         if schema.features[f].kind != "numeric":
             X[f] = X[f].astype("category")
     return ref, cur, X
+
+
+def _score_counts(
+    store: Any, sides: Sequence[Any], periods: tuple[str, str], memo_key: tuple[Any, ...]
+) -> pd.DataFrame | None:
+    """Each period's score-bin counts for CBPE (:func:`~diaglab.diagnostics.change.labels.
+    score_counts`), kept per period until the store changes; None without scores."""
+    if "score" not in sides[0].columns:
+        return None
+    return pd.concat(
+        [
+            store.memo(
+                ("explain-change-scores", *memo_key, periods[w], w),
+                lambda w=w: score_counts(sides[w]),
+            )
+            for w in (0, 1)
+        ],
+        ignore_index=True,
+    )
 
 
 def _domain_fit(
@@ -481,16 +577,39 @@ def _covariate(
     return split, info
 
 
+def with_found(store: Any, spec: ExplainChangeSpec, draft: ChangeExplanation) -> ChangeExplanation:
+    """``draft`` (``spec``'s explanation computed with ``search=False``) with the slices
+    ``find_slices(compare=(reference, window))`` finds and its waterfall drawn with them: the
+    result ``spec`` with ``search=True`` gives, for the cost of the search alone (a view can
+    show the draft first)."""
+    ref_win, win = Window.of(spec.scope.reference), Window.of(spec.scope.window)
+    sums = (
+        float(draft.n_reference),
+        draft.sum_reference,
+        float(draft.n_window),
+        draft.sum_window,
+    )
+    found = _found(store, spec, ref_win, win, draft.decomposed, sums)
+    total = draft.table[draft.table["part"] == "total"].iloc[0]
+    table = contributions(
+        total=float(total["value"]),
+        total_interval=(draft.change_lower, draft.change_upper),
+        split=draft.covariate,
+        features=draft.features,
+        slices=draft.slices,
+        found=found,
+        k=spec.k,
+    )
+    return dataclasses.replace(draft, found=found, table=table)
+
+
 def _found(
     store: Any,
     spec: ExplainChangeSpec,
     ref_win: Window,
     win: Window,
     metric: str,
-    n_a: np.ndarray,
-    s_a: np.ndarray,
-    n_b: np.ndarray,
-    s_b: np.ndarray,
+    sums: tuple[float, float, float, float],
 ) -> pd.DataFrame:
     """The slices find_slices reports as got worse, with their contribution to the change."""
     from diaglab.diagnostics.slices.spec import FindSlicesSpec
@@ -513,4 +632,4 @@ def _found(
         )
     except InputError:
         found = pd.DataFrame()
-    return found_contributions(found, metric, (n_a.sum(), s_a.sum(), n_b.sum(), s_b.sum()))
+    return found_contributions(found, metric, sums)

@@ -83,8 +83,17 @@ class ChangeExplanation(Result):
     labels
         :class:`LabelCoverage`.
     sample
-        The domain classifier's sample: ``reference`` and ``window`` rows drawn in the engine,
-        ``auc`` (out of fold), ``folds``.
+        The domain classifier's sample: ``reference`` and ``window`` rows drawn in the engine
+        (about ``bound`` each, ``spec.sample``), ``auc`` (out of fold), ``folds``, and how the
+        sample is ``kept`` (each period's, until the store changes).
+    n_reference, n_window, sum_reference, sum_window
+        Each period's labelled rows and the sum of the decomposed metric's per-row value over
+        them (the metric is their ratio).
+    path
+        Where the cells came from: the counts kept per day (whole days) and the rows (partial
+        edge days), or the rows (``where=``, ``threshold=``, a read-only store, Spark, a metric
+        the cube does not sum, a period without labels or shorter than a week, or no
+        registered reference grid).
     """
 
     metric: str
@@ -98,6 +107,8 @@ class ChangeExplanation(Result):
     change_upper: float
     n_reference: int
     n_window: int
+    sum_reference: float
+    sum_window: float
     blocks: int
     confidence: float
     table: pd.DataFrame = field(repr=False)
@@ -108,6 +119,7 @@ class ChangeExplanation(Result):
     labels: LabelCoverage
     sample: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    path: str = "rows"
 
     @property
     def change(self) -> float:

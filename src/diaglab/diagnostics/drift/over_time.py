@@ -13,6 +13,13 @@ against a band drawn at its own size.
 
 Windows are the buckets of :mod:`diaglab.queries.timegrid` (calendar weeks, months, fixed
 durations laid from the window's first day, in a time zone), clipped to ``window``.
+
+A numeric feature's deciles are unions of its reference grid's cells (a row's decile follows
+from its grid index, as ``dl.drift`` bins it), so when every window is made of whole UTC days
+(days, weeks, months or quarters in UTC; no ``where=``, the registered reference, a writable
+DuckDB store) the counts per window are sums of the counts kept per day
+(:mod:`diaglab.queries.cube`), with the partial first and last day counted from the rows: the
+same table as counting every row.
 """
 
 from __future__ import annotations
@@ -26,11 +33,14 @@ import pandas as pd
 
 from diaglab.diagnostics.drift.query import LABEL, prepare
 from diaglab.errors import InputError, unknown
+from diaglab.queries import cube
+from diaglab.queries.binning import Grid, grid_shape
 from diaglab.queries.result import Result
-from diaglab.queries.timegrid import Freq, epoch_micros, span_of
+from diaglab.queries.timegrid import Freq, TimeGrid, epoch_micros, span_of
 from diaglab.stats.distances import coarsen_bins, js_distance, psi
 from diaglab.stats.drift import alert_band
 from diaglab.store.compiled import fetch_over
+from diaglab.store.cube_tables import DAY_US
 
 if TYPE_CHECKING:
     from diaglab.diagnostics.drift.spec import DriftOverTimeSpec
@@ -61,13 +71,21 @@ class DriftOverTime(Result):
         return self.table[self.table["feature"] == name].reset_index(drop=True)
 
 
-def _bin(col: Any, cuts: tuple[float, ...] | None) -> Any:
-    """The bin label of each value: its category, or the index of its decile between ``cuts``."""
-    if cuts is None:
+def _bin(col: Any, grid: Grid | None, cuts: tuple[int, ...]) -> Any:
+    """The bin label of each value: its category, or the index of its decile, whose grid
+    indexes start at ``cuts``."""
+    if grid is None:
         return col.cast("string")
-    cases = [(col < c, str(j)) for j, c in enumerate(cuts)]
+    index = grid.index(col)
+    cases = [(index < c, str(j)) for j, c in enumerate(cuts)]
     b = ibis.cases(*cases, else_=str(len(cuts))) if cases else ibis.literal("0")
     return ibis.ifelse(col.isnull(), ibis.null("string"), b)
+
+
+def _index_cuts(grid: Grid, cuts: np.ndarray) -> tuple[int, ...]:
+    """The grid index each decile cut (an edge of the grid) starts; of repeated edges (an
+    integer grid's low tail is empty) the last."""
+    return tuple(int(np.searchsorted(grid.edges, c, side="right")) - 2 for c in cuts)
 
 
 def _band(values: np.ndarray, band_sigma: float) -> tuple[float, float]:
@@ -121,7 +139,7 @@ def drift_over_time(store: Any, spec: DriftOverTimeSpec) -> DriftOverTime:
     p = prepare(store, model, window, reference, features, where, version)
 
     # Reference shares per bin, and each feature's bin cuts (None for a categorical one).
-    specs: list[tuple[str, np.ndarray, list[Any], tuple[float, ...] | None]] = []
+    specs: list[tuple[str, np.ndarray, list[Any], Grid | None, tuple[int, ...]]] = []
     for f in p.num_cols:
         g = p.grids[f]
         if f == LABEL or g is None:
@@ -134,13 +152,13 @@ def drift_over_time(store: Any, spec: DriftOverTimeSpec) -> DriftOverTime:
             weights=ref_deciles,
             minlength=len(labels),
         )
-        specs.append((f, ref_shares, labels, tuple(float(c) for c in cuts)))
+        specs.append((f, ref_shares, labels, g, _index_cuts(g, cuts)))
     for f in p.cat_cols:
         if f == LABEL:
             continue
         counts = p.ref_cats[f]
         counts = counts[counts.index.notna()]
-        specs.append((f, counts.to_numpy(float), list(counts.index), None))
+        specs.append((f, counts.to_numpy(float), list(counts.index), None, ()))
     if not specs:
         raise InputError(f"model {model!r} has no feature with reference values to compare")
 
@@ -153,20 +171,22 @@ def drift_over_time(store: Any, spec: DriftOverTimeSpec) -> DriftOverTime:
             rows.select(
                 key=key,
                 i=ibis.literal(i, "int32"),
-                b=_bin(rows[f], cuts),
+                b=_bin(rows[f], g, cuts),
             )
             .group_by(["key", "i", "b"])
             .aggregate(n=ibis._.count())
-            for i, (f, _, _, cuts) in enumerate(specs)
+            for i, (f, _, _, g, cuts) in enumerate(specs)
         ]
         return ibis.union(*branches, distinct=False) if len(branches) > 1 else branches[0]
 
-    shape = tuple((f, cuts) for f, _, _, cuts in specs)
-    counts_df = fetch_over(p.cur, ("drift_over_time", grid.key, shape), count).to_pandas()
+    counts_df = _kept_counts(store, spec, p, grid, specs)
+    if counts_df is None:
+        shape = tuple((f, g and grid_shape({f: g}), cuts) for f, _, _, g, cuts in specs)
+        counts_df = fetch_over(p.cur, ("drift_over_time", grid.key, shape), count).to_pandas()
 
     rng = np.random.default_rng(seed)
     rows, bands = [], {}
-    for i, (f, ref_counts, labels, _) in enumerate(specs):
+    for i, (f, ref_counts, labels, _, _) in enumerate(specs):
         part = counts_df[counts_df["i"] == i]
         nulls = part[part["b"].isna()].groupby("key")["n"].sum()
         present = part[part["b"].notna()]
@@ -210,3 +230,59 @@ def drift_over_time(store: Any, spec: DriftOverTimeSpec) -> DriftOverTime:
     out = pd.DataFrame(rows, columns=[*columns, "alert"])
     out = out.sort_values(["feature", "window_start"]).reset_index(drop=True)
     return DriftOverTime(model, statistic, freq, out, bands)
+
+
+def _day_aligned(grid: TimeGrid) -> bool:
+    """Whether every bucket of ``grid`` starts at a UTC midnight (a day's rows share one)."""
+    f = grid.freq
+    if grid.changes or grid.offsets != (0,):
+        return False
+    if f.kind == "fixed":
+        return f.step % DAY_US == 0 and grid.anchor % DAY_US == 0
+    return True  # calendar weeks, months and quarters start at local midnight
+
+
+def _kept_counts(
+    store: Any, spec: DriftOverTimeSpec, p: Any, grid: TimeGrid, specs: list[Any]
+) -> pd.DataFrame | None:
+    """The row path's ``(key, i, b, n)`` from the counts kept per day, when they can answer (see
+    the module); None otherwise."""
+    scope = spec.scope
+    if scope.where is not None or scope.reference is not None or not cube.usable(store):
+        return None
+    if not _day_aligned(grid):
+        return None
+    full = prepare(store, spec.model, scope.window, None, None, None, scope.version, decision=True)
+    every = {f: g for f, g in full.grids.items() if g is not None}
+    for f, _, _, g, _ in specs:
+        known = f in every if g is not None else f in full.cat_cols
+        if not known or (g is not None and grid_shape({f: every[f]}) != grid_shape({f: g})):
+            return None
+    shape = cube.Shape(spec.model, every, tuple(full.cat_cols), full.cuts)
+    names = [f for f, *_ in specs]
+    num, cat = cube.window_cells(store, shape, full.columns, [p.window], scope.version, only=names)
+    frames = []
+    for i, (f, _, _, g, cuts) in enumerate(specs):
+        part = num[num["feature"] == f] if g is not None else cat[cat["feature"] == f]
+        if g is not None:
+            b = part["b"]
+            index = np.searchsorted(
+                np.asarray(cuts, dtype=np.int64), b.fillna(0).to_numpy(np.int64), "right"
+            )
+            label = pd.Series(index.astype(str), index=part.index, dtype=object).where(
+                b.notna(), None
+            )
+        else:
+            label = part["v"].astype(object).where(part["v"].notna(), None)
+        day_starts = pd.to_datetime(part["day"].to_numpy(np.int64) * DAY_US, unit="us", utc=True)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "key": grid.index_of(day_starts),
+                    "i": i,
+                    "b": label.to_numpy(dtype=object),
+                    "n": part["n"].to_numpy(np.int64),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)

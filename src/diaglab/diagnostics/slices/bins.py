@@ -44,10 +44,19 @@ class Binning:
     kept: tuple[str, ...] = ()
     n_values: int = 0
     """Distinct non-missing values of a categorical feature in the rows it was binned on."""
+    grid: Any = None
+    """A numeric feature binned on a coarsening of its reference grid (:func:`grid_binning`):
+    a row's bin follows from its grid index (``Grid.index``) and the ``cuts``."""
+    cuts: tuple[int, ...] = ()
+    """The grid indexes each bin after the first starts at."""
 
     def code(self, table: Any) -> Any:
         col = table[self.feature]
         whens: list[tuple[Any, int]] = [(col.isnull(), NULL_CODE)]
+        if self.grid is not None:
+            index = self.grid.index(col)
+            count = sum((index >= k).cast("int16") for k in self.cuts)
+            return ibis.ifelse(col.isnull(), NULL_CODE, count).cast("int16")
         if self.kind == "numeric":
             whens += [(col < e, i) for i, e in enumerate(self.edges)]
             other = len(self.edges)
@@ -63,6 +72,14 @@ class Binning:
         mapped = values.map(index)
         codes = mapped.fillna(len(self.kept)).to_numpy(dtype=np.int64)
         return np.where(values.isna().to_numpy(), NULL_CODE, codes)
+
+    def codes_of_index(self, index: pd.Series) -> np.ndarray:
+        """The bin code of each grid index (NULL for a missing value) of a grid binning, as
+        :meth:`code` computes it in the engine."""
+        known = index.notna().to_numpy()
+        raw = index.fillna(0).to_numpy(dtype=np.int64)
+        codes = np.searchsorted(np.asarray(self.cuts, dtype=np.int64), raw, side="right")
+        return np.where(known, codes, NULL_CODE)
 
     def bin(self, code: int) -> Bin:
         for b in self.bins:
@@ -117,6 +134,36 @@ def _numeric_binning(
     if has_nulls:
         bins.append(Bin(NULL_CODE, "(missing)", (Condition(feature, "is null"),)))
     return Binning(feature, "numeric", tuple(bins), edges=edges)
+
+
+def grid_binning(
+    feature: str, grid: Any, reference: np.ndarray, *, has_nulls: bool, count: int = DEFAULT_BINS
+) -> Binning:
+    """``count`` bins of about equal reference mass made of whole cells of ``feature``'s
+    reference grid (:class:`~diaglab.queries.binning.Grid`), so that counts kept per grid cell
+    (:mod:`diaglab.queries.cube`) add up to each bin's exactly. ``reference`` holds the
+    reference's counts per grid position (the low tail, the grid's cells, the high tail)."""
+    mass = np.cumsum(np.asarray(reference, dtype=float))
+    total = mass[-1] if len(mass) else 0.0
+    cuts: list[int] = []
+    for q in _probs(count) if total > 0 and count > 1 else []:
+        # position p (index p - 1) is the first whose cumulative mass reaches the quantile;
+        # the bin above starts at the next index
+        k = int(np.searchsorted(mass, q * total, side="left"))
+        if 0 < mass[k] < total and (not cuts or k > cuts[-1]):
+            cuts.append(k)
+    edges = tuple(float(grid.edges[k + 1]) for k in cuts)
+    binning = _numeric_binning(feature, edges, has_nulls)
+    return Binning(feature, "numeric", binning.bins, edges=edges, grid=grid, cuts=tuple(cuts))
+
+
+def categorical_binning(
+    feature: str, counts: pd.Series, *, other_threshold: float = 0.01, max_values: int = MAX_BINS
+) -> Binning:
+    """A categorical feature's bins from its counts per value (None: missing): the values
+    holding at least ``other_threshold`` of the rows (at most ``max_values``), "other", and
+    "(missing)" when there are missing values."""
+    return _categorical_binning(feature, counts, other_threshold, max_values)
 
 
 def _categorical_binning(
