@@ -114,10 +114,11 @@ def test_classification_metrics_match_sklearn_on_the_slice_rows(planted):
 def test_a_large_selection_reads_auc_off_the_histogram_within_its_stated_bound(
     planted, monkeypatch
 ):
+    from diaglab.diagnostics.slices import query as slices_query
     from diaglab.diagnostics.slices import scan as slice_scan
 
     monkeypatch.setattr(slice_scan, "EXACT_ROWS", 1_000)
-    monkeypatch.setattr(dl.queries.slices, "EXACT_ROWS", 1_000)
+    monkeypatch.setattr(slices_query, "EXACT_ROWS", 1_000)
     table_result = dl.slice_metrics(planted, "m", by="region", metrics=["roc_auc"])
     table = table_result.table
     assert table_result.exact == ()
