@@ -203,13 +203,20 @@ def store_child(path: str, model: str, repeat: int) -> None:
     process and print one JSON line."""
     import importlib
 
-    try:
-        ec = importlib.import_module("diaglab.diagnostics.change.query")
-    except ImportError:  # a baseline from before the layout move (issue 17 item 5)
-        ec = importlib.import_module("diaglab.queries.explain_change")
+    try:  # where the domain classifier is fitted, in this tree or a baseline's
+        fitter, fit_name = (
+            importlib.import_module("diaglab.diagnostics.change.covariate"),
+            "domain_fit",
+        )
+    except ImportError:
+        try:  # before the covariate part had its own module
+            fitter = importlib.import_module("diaglab.diagnostics.change.query")
+        except ImportError:  # before the layout move (issue 17 item 5)
+            fitter = importlib.import_module("diaglab.queries.explain_change")
+        fit_name = "_domain_fit"
 
     fits: list[tuple[float, float]] = []
-    fit = ec._domain_fit
+    fit = getattr(fitter, fit_name)
 
     def timed(*args: object, **kwargs: object) -> object:
         c, t = time.thread_time(), time.perf_counter()
@@ -217,7 +224,7 @@ def store_child(path: str, model: str, repeat: int) -> None:
         fits.append((time.perf_counter() - t, time.thread_time() - c))
         return got
 
-    ec._domain_fit = timed
+    setattr(fitter, fit_name, timed)
     store = dl.open(path)
     store.refresh(progress=False)
     out: dict[str, object] = {}

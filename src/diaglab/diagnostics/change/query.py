@@ -31,11 +31,11 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from diaglab.diagnostics.change import covariate
 from diaglab.diagnostics.change.cells import coded, cube_counts, grid_plan, row_counts, tick_of
 from diaglab.diagnostics.change.labels import estimated_values, label_coverage, score_counts
 from diaglab.diagnostics.change.result import ChangeExplanation
 from diaglab.diagnostics.change.tables import contributions, found_contributions, slice_table
-from diaglab.diagnostics.drift.impact import _sample, out_of_fold
 from diaglab.diagnostics.slices.bins import NULL_CODE, binnings
 from diaglab.diagnostics.slices.counts import loss
 from diaglab.diagnostics.slices.query import has_scores
@@ -44,10 +44,6 @@ from diaglab.queries import cube
 from diaglab.queries.scope import scoped_table
 from diaglab.queries.window import Window
 from diaglab.stats.decomposition import (
-    MIN_EFFECTIVE_SAMPLE,
-    CovariateSplit,
-    covariate_split,
-    density_ratio,
     mix_rate,
 )
 
@@ -62,7 +58,6 @@ SUPPORTED = {
 """Additive metrics (a mean of a per-row value) per task; RMSE is decomposed through MSE."""
 BLOCKS = 20
 """Time blocks per period for the bootstrap: enough replicates' variety, few cells per feature."""
-FOLDS = 3
 CUBE_METRICS = {"error": ("error", "accuracy"), "mse": ("mse",)}
 """The decomposed metrics the cube's loss sums give (per :data:`~diaglab.queries.cube.LOSS`)."""
 PATHS = {
@@ -269,10 +264,12 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
     # one period draws and counts that period's rows only
     memo_key = (model, version, str(where), threshold, decomposed, basis)
     periods = (str(ref_win), str(win))
-    drawn = _domain_sample(store, sides, periods, memo_key, names, schema, sample, seed, totals)
+    drawn = covariate.domain_sample(
+        store, sides, periods, memo_key, names, schema, sample, seed, totals
+    )
     with ThreadPoolExecutor(1) as pool:
         # the classifier (numpy, LightGBM) fits while the engine counts
-        fitting = pool.submit(_domain_fit, *drawn, names, seed)
+        fitting = pool.submit(covariate.domain_fit, *drawn, names, seed)
         if gp is not None:
             if frame is None:
                 frame = row_counts(served, gp, tick_of(totals))
@@ -307,7 +304,9 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
             else found_contributions(pd.DataFrame(), decomposed, (0.0, 0.0, 0.0, 0.0))
         )
         fitted = fitting.result()
-    split, sample_info = _covariate(*drawn, fitted, whole.total, replicates, confidence, seed)
+    split, sample_info = covariate.covariate_part(
+        *drawn, fitted, whole.total, replicates, confidence, seed
+    )
     sample_info.update(bound=sample, kept="per period, until the store changes")
     if split.refused:
         notes.append(split.refused)
@@ -473,36 +472,6 @@ def _arrays(cells: pd.DataFrame, bins: Sequence[Any]) -> dict[str, np.ndarray]:
     return out
 
 
-def _domain_sample(
-    store: Any,
-    sides: Sequence[Any],
-    periods: tuple[str, str],
-    memo_key: tuple[Any, ...],
-    names: list[str],
-    schema: Any,
-    sample: int,
-    seed: int,
-    totals: dict[int, dict[str, float]],
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The domain classifier's rows, drawn in the engine: each period's sample (kept per period
-    until the store changes) and the inputs of both (categorical features as categories)."""
-    cols = [*names, "v"]
-    ref, cur = (
-        store.memo(
-            ("explain-change-sample", *memo_key, periods[w], tuple(names), sample, seed + w),
-            lambda w=w: _sample(
-                sides[w].select(*cols), sample, seed + w, total=int(totals[w]["n"])
-            ),
-        )
-        for w in (0, 1)
-    )
-    X = pd.concat([ref[names], cur[names]], ignore_index=True)
-    for f in names:
-        if schema.features[f].kind != "numeric":
-            X[f] = X[f].astype("category")
-    return ref, cur, X
-
-
 def _score_counts(
     store: Any, sides: Sequence[Any], periods: tuple[str, str], memo_key: tuple[Any, ...]
 ) -> pd.DataFrame | None:
@@ -520,61 +489,6 @@ def _score_counts(
         ],
         ignore_index=True,
     )
-
-
-def _domain_fit(
-    ref: pd.DataFrame, cur: pd.DataFrame, X: pd.DataFrame, names: list[str], seed: int
-) -> np.ndarray | None:
-    """Out-of-fold probabilities that a sample row is the window's (None: too few rows)."""
-    if min(len(ref), len(cur)) < max(FOLDS, MIN_EFFECTIVE_SAMPLE):
-        return None
-    y = np.r_[np.zeros(len(ref)), np.ones(len(cur))]
-    return out_of_fold(X[names], y, folds=FOLDS, seed=seed)[0]
-
-
-def _covariate(
-    ref: pd.DataFrame,
-    cur: pd.DataFrame,
-    X: pd.DataFrame,
-    oof: np.ndarray | None,
-    total: float,
-    replicates: np.ndarray,
-    confidence: float,
-    seed: int,
-) -> tuple[CovariateSplit, dict[str, Any]]:
-    info: dict[str, Any] = {
-        "reference": len(ref),
-        "window": len(cur),
-        "folds": FOLDS,
-        "drawn_in": "engine (Bernoulli sampling)",
-    }
-    if oof is None:
-        info["auc"] = float("nan")
-        reason = (
-            f"too few rows for the domain classifier ({len(ref)} reference, {len(cur)} window; "
-            f"it needs {MIN_EFFECTIVE_SAMPLE} in each)"
-        )
-        return CovariateSplit.refusal(reason, 0.0, 0.0), info
-    from sklearn.metrics import roc_auc_score
-
-    y = np.r_[np.zeros(len(ref)), np.ones(len(cur))]
-    info["auc"] = float(roc_auc_score(y, oof))
-    ratio = density_ratio(oof, len(ref), len(cur))
-    va = ref["v"].to_numpy(float)
-    vb = cur["v"].to_numpy(float)
-    la, lb = ~np.isnan(va), ~np.isnan(vb)
-    ra, rb = ratio[: len(ref)], ratio[len(ref) :]
-    split = covariate_split(
-        va[la],
-        ra[la],
-        vb[lb],
-        rb[lb],
-        total=total,
-        total_replicates=replicates,
-        confidence=confidence,
-        seed=seed,
-    )
-    return split, info
 
 
 def with_found(store: Any, spec: ExplainChangeSpec, draft: ChangeExplanation) -> ChangeExplanation:
