@@ -117,7 +117,8 @@ def _child(code: str, *args: str) -> dict[str, Any]:
 _READ_ONLY_QUERY = """
 import json, sys, time
 import diaglab as dl
-import diaglab.queries.drift, diaglab.queries.slices, diaglab.store.store  # imports not timed
+import diaglab.diagnostics.drift.query, diaglab.diagnostics.slices.query  # imports not timed
+import diaglab.store.store
 t = time.perf_counter()
 store = dl.open(sys.argv[1], read_only=True)
 opened = time.perf_counter() - t
@@ -133,7 +134,7 @@ print(json.dumps({"open": opened, "query": time.perf_counter() - t, "n": n}))
 _WRITER_QUERY = """
 import json, sys, time
 import diaglab as dl
-import diaglab.queries.drift
+import diaglab.diagnostics.drift.query
 store = dl.open(sys.argv[1])
 t = time.perf_counter()
 n = len(dl.drift(store, "m").results)

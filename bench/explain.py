@@ -32,7 +32,7 @@ import pandas as pd
 
 import diaglab as dl
 from bench._common import emit, parse_size
-from diaglab.queries import _explainers
+from diaglab.diagnostics.explain import explainers as _explainers
 
 SAMPLE = Path(__file__).parents[1] / "sample_data" / "credit"
 CARDS = 5

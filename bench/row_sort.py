@@ -10,7 +10,7 @@ from pathlib import Path
 
 import diaglab as dl
 from bench._common import machine
-from diaglab.queries.slice_rows import slice_rows
+from diaglab.diagnostics.slices.rows import slice_rows
 from diaglab.sample import working_copy
 
 SAMPLE = Path(__file__).parents[1] / "sample_data" / "credit"

@@ -178,7 +178,7 @@ def find_case(n: int, work: Path) -> dict:
 
 def sliceline_export(n: int, work: Path) -> dict:
     """The binned rows and errors the peer needs (data preparation, not timed as diaglab)."""
-    from diaglab.queries.slice_bins import binnings
+    from diaglab.diagnostics.slices.bins import binnings
 
     store = dl.open(prepare(n, work))
     table = store.table("m")

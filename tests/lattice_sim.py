@@ -4,7 +4,7 @@ A log here is what ``find_slices(compare=...)`` sees after binning: per row the 
 feature, the window (before/after) and a 0/1 loss (misclassification). Every conjunction of up to
 ``levels`` conditions is counted with numpy, as the engine would, and tested with the search's
 own difference-in-differences test and its own lattice adjustment
-(:func:`diaglab.queries._slice_report.lattice_p_adjusted`), without pruning: every slice with
+(:func:`diaglab.diagnostics.slices.report.lattice_p_adjusted`), without pruning: every slice with
 enough support in both windows is tested. Used by tests/test_search_power.py and
 bench/slice_power.py.
 """
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from diaglab.queries._slice_report import Setup, _compare_stats, lattice_p_adjusted
-from diaglab.queries.slice_search import level_sizes
+from diaglab.diagnostics.slices.report import Setup, _compare_stats, lattice_p_adjusted
+from diaglab.diagnostics.slices.search import level_sizes
 
 CARDS = (5, 5, 5, 5, 6, 6, 3, 2)
 """Eight features binned as find_slices bins them by default: four numeric features in five

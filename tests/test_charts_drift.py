@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from diaglab.charts.drift import (
+from diaglab.diagnostics.drift.chart import (
     BRUSH,
     NEW_COLOR,
     detail_chart,

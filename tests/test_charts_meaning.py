@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from diaglab.charts.drift import over_time_chart
-from diaglab.charts.metrics import metrics_chart, volume_panel
-from diaglab.charts.slices import MIN_SUPPORT, chart_frame, slice_chart
-from diaglab.charts.traces import latency_chart, waterfall_chart
+from diaglab.diagnostics.drift.chart import over_time_chart
+from diaglab.diagnostics.metrics.chart import metrics_chart, volume_panel
+from diaglab.diagnostics.slices.chart import MIN_SUPPORT, chart_frame, slice_chart
+from diaglab.diagnostics.traces.chart import latency_chart, waterfall_chart
 
 
 def _walk(node: Any) -> list[dict[str, Any]]:

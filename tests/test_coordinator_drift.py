@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 import diaglab as dl
-from diaglab.explorers._drift_table import count_text, number_text
-from diaglab.specs.catalog import DriftSpec
+from diaglab import format as fmt
+from diaglab.diagnostics.drift.spec import DriftSpec
 
 BEFORE = ("2026-01-12", "2026-01-26")
 AFTER = ("2026-02-10", "2026-03-02")
@@ -51,9 +51,9 @@ def test_a_new_window_queries_the_selected_column_alone_and_the_table(
     direct = dl.drift(sample_store, "credit", window=AFTER).table.set_index("feature")
     assert "[2026-02-10, 2026-03-02)" in drift.window_label.value
     assert f"{int(direct['n_current'].max()):,} predictions" in drift.window_label.value
-    assert f"{count_text(direct.loc['income', 'n_current'])} current" in drift.feature_label.value
+    assert f"{fmt.count(direct.loc['income', 'n_current'])} current" in drift.feature_label.value
     subtitle = json.dumps(drift.chart_json()["title"])
-    assert number_text(direct.loc["income", "effect"]) in subtitle
+    assert fmt.number(direct.loc["income", "effect"]) in subtitle
 
 
 def test_picking_a_row_after_the_table_runs_no_query(

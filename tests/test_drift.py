@@ -152,7 +152,7 @@ def test_drift_over_time_flags_windows_after_the_drift(drifted):
 def test_the_reference_profile_outlives_new_predictions_not_a_new_reference(tmp_path, monkeypatch):
     """Logging predictions or labels keeps the registered reference's binned profile; a new
     reference, and a production window as reference, are profiled again."""
-    from diaglab.queries import drift as drift_queries
+    from diaglab.diagnostics.drift import query as drift_queries
 
     profiled = []
     real = drift_queries.reference_grids

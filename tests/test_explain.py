@@ -13,7 +13,7 @@ import shap
 
 import diaglab as dl
 from conftest import credit_frame, credit_target
-from diaglab.queries import _explainers
+from diaglab.diagnostics.explain import explainers as _explainers
 
 START = pd.Timestamp("2026-01-01", tz="UTC")
 NUMERIC = ["age", "income"]
@@ -102,7 +102,7 @@ def test_second_explain_reads_the_cache_not_the_explainer(small, monkeypatch):
 def test_the_cards_reference_context_outlives_new_predictions(small, monkeypatch):
     """The card's percentiles come from the reference alone: an ingest of predictions or labels
     keeps them, a new reference does not."""
-    from diaglab.queries import explain as explain_queries
+    from diaglab.diagnostics.explain import query as explain_queries
 
     store, ids = small
     first = dl.explain(store, "m", ids[12], drift=False)

@@ -12,7 +12,7 @@ import pytest
 
 import diaglab as dl
 from conftest import credit_frame, credit_target
-from diaglab.queries import _explainers
+from diaglab.diagnostics.explain import explainers as _explainers
 
 START = pd.Timestamp("2026-01-01", tz="UTC")
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import diaglab as dl
-from diaglab.queries.change_tables import waterfall_bars
+from diaglab.diagnostics.change.tables import waterfall_bars
 from diaglab.specs import Spec
 from diaglab.stats.decomposition import (
     covariate_split,
@@ -349,7 +349,7 @@ def test_too_little_overlap_refuses_the_covariate_split_and_keeps_the_slices(tmp
 
 
 def test_the_change_explorer_shows_the_waterfall_and_opens_a_bar(scenarios) -> None:
-    from diaglab.explorers.drift import DriftExplorer
+    from diaglab.diagnostics.drift.explorer import DriftExplorer
 
     store, *_ = scenarios["both"]
     ex = dl.ChangeExplorer(store, "m", reference=REFERENCE, window=WINDOW).wait(300)
@@ -434,8 +434,8 @@ def test_the_report_says_why_the_metric_changed_when_a_metric_alert_fires(tmp_pa
 def test_the_arithmetic_bin_code_is_the_binnings_own() -> None:
     import ibis
 
-    from diaglab.queries.explain_change import _code
-    from diaglab.queries.slice_bins import _numeric_binning
+    from diaglab.diagnostics.change.query import _code
+    from diaglab.diagnostics.slices.bins import _numeric_binning
 
     binning = _numeric_binning("x", (1.0, 2.5, 10.0), True, True)
     values = [None, float("nan"), -5.0, 1.0, 2.4, 2.5, 9.99, 10.0, 1e9]
@@ -451,8 +451,8 @@ def test_packed_keys_count_every_feature_as_its_own_group_by() -> None:
     holding a single wide feature."""
     import ibis
 
-    from diaglab.queries.explain_change import BLOCKS, KEY_SPAN, _cells, _code, _packs
-    from diaglab.queries.slice_bins import _categorical_binning, _numeric_binning
+    from diaglab.diagnostics.change.query import BLOCKS, KEY_SPAN, _cells, _code, _packs
+    from diaglab.diagnostics.slices.bins import _categorical_binning, _numeric_binning
 
     rng = np.random.default_rng(3)
     n = 4_000
@@ -505,7 +505,7 @@ def test_the_bins_of_many_numeric_features_fit_the_engines_memory(tmp_path) -> N
     """explain_change bins both periods' rows; at 10M a window of 6M rows made the exact
     quantiles of 24 features (one query) exceed DuckDB's memory limit. Scaled down: 400k rows,
     24 features, an 80 MB limit; a few features' quantiles per query fit, with the same edges."""
-    from diaglab.queries.slice_bins import binnings
+    from diaglab.diagnostics.slices.bins import binnings
 
     n = 400_000
     rng = np.random.default_rng(0)

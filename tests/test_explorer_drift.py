@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 
 import diaglab as dl
-from diaglab.charts.drift import SEVERITY_COLORS
-from diaglab.explorers import drift as explorer_module
+from diaglab.diagnostics.drift import explorer as explorer_module
+from diaglab.diagnostics.drift import over_time as drift_time_module
+from diaglab.diagnostics.drift import query as drift_module
+from diaglab.diagnostics.drift.chart import SEVERITY_COLORS
 from diaglab.explorers._windows import brushed_window, format_window, parse_window
-from diaglab.queries import drift as drift_module
-from diaglab.queries import drift_time as drift_time_module
 
 START = pd.Timestamp("2026-01-01", tz="UTC")
 DRIFT = pd.Timestamp("2026-01-21", tz="UTC")  # income falls from here

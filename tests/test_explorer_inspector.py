@@ -10,7 +10,7 @@ import pytest
 import diaglab as dl
 from conftest import credit_frame, credit_target
 from diaglab import format as fmt
-from diaglab.charts.explain import waterfall_data
+from diaglab.diagnostics.explain.chart import waterfall_data
 
 START = pd.Timestamp("2026-01-01", tz="UTC")
 
@@ -139,7 +139,7 @@ def test_the_card_is_drawn_before_its_neighbours_and_flags_fill_it_in(
 ) -> None:
     import threading
 
-    from diaglab.explorers import inspector as module
+    from diaglab.diagnostics.explain import explorer as module
 
     _, ids = small
     release = threading.Event()
@@ -184,7 +184,7 @@ def test_the_neighbours_table_sorts_by_a_header(inspector):
 
 @pytest.mark.parametrize("threshold", [None, 0.3])
 def test_the_header_row_decides_as_explain_does_without_the_model(small, threshold):
-    from diaglab.queries.prediction_row import prediction_row
+    from diaglab.diagnostics.explain.prediction_row import prediction_row
 
     store, ids = small
     for pid in [ids[0], ids[7], ids[150], ids[250]]:  # labelled and unlabelled
@@ -209,7 +209,7 @@ def _client(explorer, name):
 def test_the_header_and_neighbours_show_while_the_explanation_is_computed(small, monkeypatch):
     import threading
 
-    from diaglab.explorers import inspector as module
+    from diaglab.diagnostics.explain import explorer as module
 
     store, _ = small
     release = threading.Event()
@@ -246,7 +246,7 @@ def test_the_header_and_neighbours_show_while_the_explanation_is_computed(small,
 def test_the_model_is_loaded_before_a_prediction_is_opened(small):
     import threading
 
-    from diaglab.queries import _explainers as ex_
+    from diaglab.diagnostics.explain import explainers as ex_
 
     store, _ = small
     with ex_._LOCK:
@@ -268,7 +268,7 @@ def test_the_model_is_loaded_before_a_prediction_is_opened(small):
 def test_the_counterfactual_does_not_wait_for_the_days_drift_flags(small, monkeypatch):
     import threading
 
-    from diaglab.explorers import inspector as module
+    from diaglab.diagnostics.explain import explorer as module
 
     store, ids = small
     release = threading.Event()

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 import diaglab as dl
+from diaglab.diagnostics.metrics import query as metrics_module
 from diaglab.errors import UnknownNameError
-from diaglab.queries import metrics_time as metrics_module
 
 START = pd.Timestamp("2026-01-01", tz="UTC")
 WORSE = 14  # the model gets worse from this day

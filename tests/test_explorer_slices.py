@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 import diaglab as dl
+from diaglab.diagnostics.slices.rows import PAGE_SIZE, slice_rows
 from diaglab.queries.filters import where as apply_where
-from diaglab.queries.slice_rows import PAGE_SIZE, slice_rows
 
 START = pd.Timestamp("2026-01-01", tz="UTC")
 

@@ -9,7 +9,7 @@ import pytest
 
 import diaglab as dl
 from conftest import credit_frame, credit_target
-from diaglab.charts.traces import MAX_POINTS, PICK, latency_chart, waterfall_frame
+from diaglab.diagnostics.traces.chart import MAX_POINTS, PICK, latency_chart, waterfall_frame
 from diaglab.errors import UnknownNameError
 
 START = pd.Timestamp("2026-01-01", tz="UTC")

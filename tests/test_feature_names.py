@@ -130,7 +130,7 @@ def test_slices_rows_and_the_spec_round_trip(store):
     assert int(again["n"].sum()) == int(found["support"].iloc[0])
     by_score = dl.slice_metrics(store, "m", by="score").table
     assert len(by_score) > 1
-    from diaglab.queries.slice_rows import slice_rows
+    from diaglab.diagnostics.slices.rows import slice_rows
 
     page, total = slice_rows(store, "m", "segment = 'a'", columns=["score", "label"])
     assert total == int(again["n"].sum())

@@ -455,8 +455,8 @@ def test_cell_counts_give_the_general_statistics(shop):
     """The binary fast path (counts per cell) equals the general conditional sums."""
     import ibis
 
-    from diaglab.queries._metrics_engine import grouped_statistics
-    from diaglab.queries.slices import statistic_aggregates
+    from diaglab.diagnostics.metrics.engine import grouped_statistics
+    from diaglab.diagnostics.slices.query import statistic_aggregates
     from diaglab.queries.timegrid import Freq, epoch_micros
 
     store, _ = shop

@@ -180,8 +180,8 @@ def test_an_empty_report_prints_the_nearest_misses_and_why(tmp_path):
 def test_the_lattice_adjustment_never_materialises_the_untested_hypotheses():
     import tracemalloc
 
-    from diaglab.queries._slice_report import lattice_p_adjusted
-    from diaglab.queries.slice_search import level_sizes
+    from diaglab.diagnostics.slices.report import lattice_p_adjusted
+    from diaglab.diagnostics.slices.search import level_sizes
     from diaglab.stats.multiple_testing import benjamini_hochberg
 
     p = np.random.default_rng(3).random(2_000) ** 4

@@ -14,10 +14,10 @@ import pytest
 
 import diaglab as dl
 from conftest import START, credit_frame, credit_target, make_batch
+from diaglab.diagnostics.drift import query as drift_module
+from diaglab.diagnostics.slices import query as slices_module
 from diaglab.explorers.coordinator import Coordinator
 from diaglab.explorers.selection import Selection, as_slice
-from diaglab.queries import drift as drift_module
-from diaglab.queries import slices as slices_module
 
 NORTH = dl.Slice.of("region = 'north'")
 WINDOW = dl.Window("2026-01-05", "2026-01-09")
@@ -348,7 +348,7 @@ def test_stale_results_are_dropped(trio, monkeypatch) -> None:
 
 
 def test_a_brush_in_the_metrics_explorer_sets_the_window_and_slices_filter_it(trio, store) -> None:
-    metrics_module = pytest.importorskip("diaglab.explorers.metrics")
+    metrics_module = pytest.importorskip("diaglab.diagnostics.metrics.explorer")
     drift, slices, _ = trio
     metrics = metrics_module.MetricsExplorer(store, "credit")
     try:
@@ -370,7 +370,7 @@ def test_a_brush_in_the_metrics_explorer_sets_the_window_and_slices_filter_it(tr
 
 
 def test_a_picked_prediction_lists_its_trace(trio, store) -> None:
-    traces_module = pytest.importorskip("diaglab.explorers.traces")
+    traces_module = pytest.importorskip("diaglab.diagnostics.traces.explorer")
     _, slices, inspector = trio
     traces = traces_module.TraceExplorer(store)
     try:

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from ibis.backends.duckdb import Backend
 
-from diaglab.queries.slice_rows import PAGE_SIZE, row_error, slice_rows
+from diaglab.diagnostics.slices.rows import PAGE_SIZE, row_error, slice_rows
 
 WINDOW = ("2026-02-10", "2026-03-02")
 NORTH = "region = 'north'"

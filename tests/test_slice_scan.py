@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 import diaglab as dl
-from diaglab.queries import slice_scan
-from diaglab.queries.slice_bins import binnings
-from diaglab.queries.slice_scan import Needs, slice_counts
+from diaglab.diagnostics.slices import scan as slice_scan
+from diaglab.diagnostics.slices.bins import binnings
+from diaglab.diagnostics.slices.scan import Needs, slice_counts
 from diaglab.stats.log_histogram import RELATIVE_TOLERANCE, log_bin, log_quantiles
 
 QS = (0.01, 0.5, 0.9, 0.95, 0.99)

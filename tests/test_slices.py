@@ -114,7 +114,7 @@ def test_classification_metrics_match_sklearn_on_the_slice_rows(planted):
 def test_a_large_selection_reads_auc_off_the_histogram_within_its_stated_bound(
     planted, monkeypatch
 ):
-    from diaglab.queries import slice_scan
+    from diaglab.diagnostics.slices import scan as slice_scan
 
     monkeypatch.setattr(slice_scan, "EXACT_ROWS", 1_000)
     monkeypatch.setattr(dl.queries.slices, "EXACT_ROWS", 1_000)
@@ -212,7 +212,7 @@ def test_planted_slice_is_found_in_the_top_three(planted):
 
 
 def test_a_prediction_card_lists_the_found_slices_that_contain_it(planted):
-    from diaglab.queries import found_slices
+    from diaglab.diagnostics.slices import found as found_slices
 
     found_result = dl.find_slices(planted, "m")
     found = found_result.table
@@ -330,7 +330,7 @@ def test_unknown_names_list_the_valid_ones(planted):
 
 
 def test_the_auc_chart_says_how_the_auc_was_computed(planted):
-    from diaglab.charts.slices import slice_chart
+    from diaglab.diagnostics.slices.chart import slice_chart
 
     table_result = dl.slice_metrics(planted, "m", by="region", metrics=["roc_auc"])
     table = table_result.table
@@ -343,7 +343,7 @@ def test_the_auc_chart_says_how_the_auc_was_computed(planted):
 
 
 def test_the_level_join_is_bounded_whatever_the_width():
-    from diaglab.queries import slice_search
+    from diaglab.diagnostics.slices import search as slice_search
 
     # 1,500 promising one-condition slices (500 features x 3 bins): 1.1M pairs unbounded
     keys = [((f, b),) for f in range(500) for b in range(3)]

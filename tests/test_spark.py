@@ -467,7 +467,7 @@ def _public_queries(store: dl.Store) -> dict[str, Callable[[], Any]]:
         ),
         "neighbors": lambda: dl.neighbors(store, "credit", first_id, k=3),
     }
-    from diaglab.queries.slice_rows import slice_rows
+    from diaglab.diagnostics.slices.rows import slice_rows
 
     calls["slice_rows"] = lambda: slice_rows(store, "credit", where="region = 'north'")
     calls["metrics_over_time"] = lambda: dl.metrics_over_time(store, "credit", freq="2D")
@@ -619,7 +619,7 @@ def test_slice_cells_are_one_grouping_sets_query_and_equal_duckdbs(
     their tasks each) are one query; the cells equal DuckDB's, the compare stats too."""
     import ibis
 
-    from diaglab.queries.slice_counts import (
+    from diaglab.diagnostics.slices.counts import (
         BLOCK_CELLS,
         BLOCK_FEATURES,
         BRANCHES_PER_QUERY,

@@ -23,15 +23,37 @@ from diaglab.errors import (
 )
 
 if TYPE_CHECKING:
-    from diaglab.explorers.change import ChangeExplorer
-    from diaglab.explorers.drift import DriftExplorer
-    from diaglab.explorers.fairness import FairnessExplorer
-    from diaglab.explorers.inspector import PredictionInspector
-    from diaglab.explorers.metrics import MetricsExplorer
+    from diaglab.diagnostics.change.explorer import ChangeExplorer
+    from diaglab.diagnostics.change.result import ChangeExplanation
+    from diaglab.diagnostics.drift.explorer import DriftExplorer
+    from diaglab.diagnostics.drift.impact import DomainClassifierResult, DriftImpact
+    from diaglab.diagnostics.drift.over_time import DriftOverTime
+    from diaglab.diagnostics.drift.query import DriftReport
+    from diaglab.diagnostics.explain.explorer import PredictionInspector
+    from diaglab.diagnostics.explain.neighbors import Neighbors
+    from diaglab.diagnostics.explain.query import (
+        Explanation,
+        ExplanationDrift,
+        WindowExplanation,
+    )
+    from diaglab.diagnostics.explain.whatif import Counterfactual, WhatIf
+    from diaglab.diagnostics.explain.worst_errors import WorstErrors
+    from diaglab.diagnostics.fairness.explorer import FairnessExplorer
+    from diaglab.diagnostics.fairness.over_time import FairnessOverTime
+    from diaglab.diagnostics.fairness.query import FairnessReport
+    from diaglab.diagnostics.metrics.explorer import MetricsExplorer
+    from diaglab.diagnostics.metrics.query import MetricsOverTime
+    from diaglab.diagnostics.slices.explorer import SliceExplorer
+    from diaglab.diagnostics.slices.found import FoundSlices
+    from diaglab.diagnostics.slices.query import SliceMetrics
+    from diaglab.diagnostics.thresholds.query import ThresholdAnalysis
+    from diaglab.diagnostics.traces.explorer import TraceExplorer
+    from diaglab.diagnostics.traces.query import Trace
+    from diaglab.diagnostics.traces.search import FoundTraces
+    from diaglab.diagnostics.traces.span_stats import SpanStats
+    from diaglab.diagnostics.versions.query import VersionComparison
     from diaglab.explorers.panel import Panel, panel
     from diaglab.explorers.selection import Selection, link
-    from diaglab.explorers.slices import SliceExplorer
-    from diaglab.explorers.traces import TraceExplorer
     from diaglab.findings import (  # type: ignore[no-redef]  # mypy also sees the submodules
         Finding,
         Findings,
@@ -43,31 +65,9 @@ if TYPE_CHECKING:
         Logger,
         instrument,
     )
-    from diaglab.queries.change_result import ChangeExplanation
-    from diaglab.queries.drift import DriftReport
-    from diaglab.queries.drift_impact import DomainClassifierResult, DriftImpact
-    from diaglab.queries.drift_time import DriftOverTime
-    from diaglab.queries.explain import (
-        Explanation,
-        ExplanationDrift,
-        WindowExplanation,
-    )
-    from diaglab.queries.fairness import FairnessReport
-    from diaglab.queries.fairness_time import FairnessOverTime
     from diaglab.queries.filters import Slice
-    from diaglab.queries.found_slices import FoundSlices
-    from diaglab.queries.metrics_time import MetricsOverTime
-    from diaglab.queries.neighbors import Neighbors
     from diaglab.queries.result import Result
-    from diaglab.queries.slices import SliceMetrics
-    from diaglab.queries.span_stats import SpanStats
-    from diaglab.queries.thresholds import ThresholdAnalysis
-    from diaglab.queries.trace_search import FoundTraces
-    from diaglab.queries.traces import Trace
-    from diaglab.queries.versions import VersionComparison
-    from diaglab.queries.whatif import Counterfactual, WhatIf
     from diaglab.queries.window import Window
-    from diaglab.queries.worst_errors import WorstErrors
     from diaglab.specs import Scope, Spec, spec_of
     from diaglab.specs.api import (
         compare_versions,
@@ -106,30 +106,30 @@ _LAZY = {
     "findings": "diaglab.findings",
     "Logger": "diaglab.producers",
     "instrument": "diaglab.producers",
-    "DriftReport": "diaglab.queries.drift",
-    "DomainClassifierResult": "diaglab.queries.drift_impact",
-    "DriftOverTime": "diaglab.queries.drift_time",
-    "Explanation": "diaglab.queries.explain",
-    "ExplanationDrift": "diaglab.queries.explain",
-    "FairnessReport": "diaglab.queries.fairness",
-    "FairnessOverTime": "diaglab.queries.fairness_time",
-    "ThresholdAnalysis": "diaglab.queries.thresholds",
+    "DriftReport": "diaglab.diagnostics.drift.query",
+    "DomainClassifierResult": "diaglab.diagnostics.drift.impact",
+    "DriftOverTime": "diaglab.diagnostics.drift.over_time",
+    "Explanation": "diaglab.diagnostics.explain.query",
+    "ExplanationDrift": "diaglab.diagnostics.explain.query",
+    "FairnessReport": "diaglab.diagnostics.fairness.query",
+    "FairnessOverTime": "diaglab.diagnostics.fairness.over_time",
+    "ThresholdAnalysis": "diaglab.diagnostics.thresholds.query",
     "Slice": "diaglab.queries.filters",
-    "MetricsOverTime": "diaglab.queries.metrics_time",
-    "SpanStats": "diaglab.queries.span_stats",
-    "Trace": "diaglab.queries.traces",
-    "VersionComparison": "diaglab.queries.versions",
-    "Counterfactual": "diaglab.queries.whatif",
-    "WhatIf": "diaglab.queries.whatif",
+    "MetricsOverTime": "diaglab.diagnostics.metrics.query",
+    "SpanStats": "diaglab.diagnostics.traces.span_stats",
+    "Trace": "diaglab.diagnostics.traces.query",
+    "VersionComparison": "diaglab.diagnostics.versions.query",
+    "Counterfactual": "diaglab.diagnostics.explain.whatif",
+    "WhatIf": "diaglab.diagnostics.explain.whatif",
     "Window": "diaglab.queries.window",
     "Result": "diaglab.queries.result",
-    "SliceMetrics": "diaglab.queries.slices",
-    "FoundSlices": "diaglab.queries.found_slices",
-    "WindowExplanation": "diaglab.queries.explain",
-    "WorstErrors": "diaglab.queries.worst_errors",
-    "Neighbors": "diaglab.queries.neighbors",
-    "DriftImpact": "diaglab.queries.drift_impact",
-    "FoundTraces": "diaglab.queries.trace_search",
+    "SliceMetrics": "diaglab.diagnostics.slices.query",
+    "FoundSlices": "diaglab.diagnostics.slices.found",
+    "WindowExplanation": "diaglab.diagnostics.explain.query",
+    "WorstErrors": "diaglab.diagnostics.explain.worst_errors",
+    "Neighbors": "diaglab.diagnostics.explain.neighbors",
+    "DriftImpact": "diaglab.diagnostics.drift.impact",
+    "FoundTraces": "diaglab.diagnostics.traces.search",
     "Scope": "diaglab.specs",
     "Spec": "diaglab.specs",
     "spec_of": "diaglab.specs",
@@ -161,18 +161,18 @@ _LAZY = {
     "ModelSchema": "diaglab.store",
     "Store": "diaglab.store",
     "open": "diaglab.store",
-    "DriftExplorer": "diaglab.explorers.drift",
-    "ChangeExplorer": "diaglab.explorers.change",
-    "ChangeExplanation": "diaglab.queries.change_result",
-    "PredictionInspector": "diaglab.explorers.inspector",
-    "MetricsExplorer": "diaglab.explorers.metrics",
+    "DriftExplorer": "diaglab.diagnostics.drift.explorer",
+    "ChangeExplorer": "diaglab.diagnostics.change.explorer",
+    "ChangeExplanation": "diaglab.diagnostics.change.result",
+    "PredictionInspector": "diaglab.diagnostics.explain.explorer",
+    "MetricsExplorer": "diaglab.diagnostics.metrics.explorer",
     "Panel": "diaglab.explorers.panel",
     "panel": "diaglab.explorers.panel",
     "Selection": "diaglab.explorers.selection",
     "link": "diaglab.explorers.selection",
-    "SliceExplorer": "diaglab.explorers.slices",
-    "TraceExplorer": "diaglab.explorers.traces",
-    "FairnessExplorer": "diaglab.explorers.fairness",
+    "SliceExplorer": "diaglab.diagnostics.slices.explorer",
+    "TraceExplorer": "diaglab.diagnostics.traces.explorer",
+    "FairnessExplorer": "diaglab.diagnostics.fairness.explorer",
 }
 
 

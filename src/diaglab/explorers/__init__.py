@@ -1,5 +1,3 @@
-"""Explorers: ipywidgets that query a store, draw the result and capture what they show.
-
-Each explorer lives in its own module (``drift``, ``slices``, ``inspector``) and is exported
-lazily by ``diaglab``; this package imports none of them, so loading one loads only what it uses.
-"""
+"""The parts every explorer shares: the one client lifecycle (``coordinator``), the base explorer,
+controls, tables, Vega views, selections and the panel. Each explorer lives with its diagnostic
+(``diaglab.diagnostics.<name>.explorer``) and is exported lazily by ``diaglab``."""

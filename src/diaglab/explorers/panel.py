@@ -32,7 +32,6 @@ from diaglab.errors import InputError, unknown
 from diaglab.explorers._base import Explorer, error_html, resolve_model
 from diaglab.explorers._controls import action_button, shared_doc, styled
 from diaglab.explorers.panel_state import (
-    NAME,
     STATE_FORMAT,
     apply_options,
     check_state_name,
@@ -44,6 +43,7 @@ from diaglab.explorers.selection import DEBOUNCE_S, Selection
 from diaglab.findings.export import export as export_findings
 from diaglab.findings.export import inside
 from diaglab.queries.scope import threshold_text
+from diaglab.store.layout import check_file_name
 
 # formats the Export button offers: one file each, no service needed (.parquet holds only the
 # evidence rows, .pdf needs a browser: both stay available through dl.export)
@@ -52,13 +52,13 @@ EXPORT_FOLDER = "findings"
 
 # tab key -> (module, class, title); later explorers are optional (included when importable)
 EXPLORERS: tuple[tuple[str, str, str, str], ...] = (
-    ("drift", "diaglab.explorers.drift", "DriftExplorer", "Drift"),
-    ("slices", "diaglab.explorers.slices", "SliceExplorer", "Slices"),
-    ("metrics", "diaglab.explorers.metrics", "MetricsExplorer", "Metrics"),
-    ("inspector", "diaglab.explorers.inspector", "PredictionInspector", "Prediction"),
-    ("traces", "diaglab.explorers.traces", "TraceExplorer", "Traces"),
-    ("fairness", "diaglab.explorers.fairness", "FairnessExplorer", "Fairness"),
-    ("why", "diaglab.explorers.change", "ChangeExplorer", "Why"),
+    ("drift", "diaglab.diagnostics.drift.explorer", "DriftExplorer", "Drift"),
+    ("slices", "diaglab.diagnostics.slices.explorer", "SliceExplorer", "Slices"),
+    ("metrics", "diaglab.diagnostics.metrics.explorer", "MetricsExplorer", "Metrics"),
+    ("inspector", "diaglab.diagnostics.explain.explorer", "PredictionInspector", "Prediction"),
+    ("traces", "diaglab.diagnostics.traces.explorer", "TraceExplorer", "Traces"),
+    ("fairness", "diaglab.diagnostics.fairness.explorer", "FairnessExplorer", "Fairness"),
+    ("why", "diaglab.diagnostics.change.explorer", "ChangeExplorer", "Why"),
 )
 OPTIONAL = frozenset({"metrics", "traces", "fairness", "why"})  # fairness: binary models only
 STORE_WIDE = frozenset({"traces"})  # traces span every model of the store: no model argument
@@ -68,12 +68,7 @@ def check_export_name(name: object, fmt: str) -> str:
     """``name`` (without a trailing ``.<fmt>``) if it is a safe export file name."""
     if isinstance(name, str) and name.lower().endswith(f".{fmt}"):
         name = name[: -len(fmt) - 1]
-    if not isinstance(name, str) or not NAME.match(name) or ".." in name:
-        raise InputError(
-            f"invalid export file name {name!r}: use 1-64 letters, digits, '_', '-' or '.', "
-            "starting with a letter or digit (no folders)"
-        )
-    return name
+    return check_file_name("export file name", name, hint=" (no folders)")
 
 
 def export_folder(store: Any, folder: str | os.PathLike[str] | None = None) -> Path:

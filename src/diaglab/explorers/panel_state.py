@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -19,19 +18,13 @@ from diaglab.queries.window import Window
 from diaglab.store import layout
 
 STATE_FORMAT = 1
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")  # a state's, or an export's, file name
 # options restored from a saved state: simple traits that are not part of the selection
 _OPTION_TRAITS = (traitlets.Unicode, traitlets.Int, traitlets.Float, traitlets.Bool, traitlets.List)
 
 
 def check_state_name(name: object) -> str:
     """``name`` if it is a safe panel-state name (it becomes a file name in the store)."""
-    if not isinstance(name, str) or not NAME.match(name) or ".." in name:
-        raise InputError(
-            f"invalid panel state name {name!r}: use 1-64 letters, digits, '_', '-' or '.', "
-            "starting with a letter or digit"
-        )
-    return name
+    return layout.check_file_name("panel state name", name)
 
 
 def saved_states(store: Any, model: str) -> list[str]:

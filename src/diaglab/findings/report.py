@@ -34,21 +34,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from diaglab.diagnostics.change.spec import ExplainChangeSpec
+from diaglab.diagnostics.drift.spec import DriftSpec
+from diaglab.diagnostics.explain.spec import WorstErrorsSpec
+from diaglab.diagnostics.metrics.spec import MetricsOverTimeSpec
+from diaglab.diagnostics.slices import found as found_slices
+from diaglab.diagnostics.slices.spec import FindSlicesSpec
 from diaglab.errors import InputError, UnknownNameError, unknown
 from diaglab.findings._charts import drift_chart, metrics_chart, slices_chart
 from diaglab.findings.capture import record
 from diaglab.findings.finding import Finding
 from diaglab.findings.replay import spec_of_finding
-from diaglab.queries import found_slices
 from diaglab.queries.window import Window, parse_window
 from diaglab.specs import Scope
-from diaglab.specs.catalog import (
-    DriftSpec,
-    ExplainChangeSpec,
-    FindSlicesSpec,
-    MetricsOverTimeSpec,
-    WorstErrorsSpec,
-)
 from diaglab.stats.drift import drift_summary
 
 # -- standard findings ----------------------------------------------------------------------------

@@ -76,8 +76,9 @@ _LOCKS_GUARD = threading.Lock()
 
 @dataclass(frozen=True)
 class Shape:
-    """What a cube's counts depend on: the columns counted (as :func:`~diaglab.queries.drift.
-    prepare` makes them), the grids of the numeric ones and the thresholds of the decision."""
+    """What a cube's counts depend on: the columns counted (as
+    :func:`~diaglab.diagnostics.drift.query. prepare` makes them), the grids of the numeric ones and
+    the thresholds of the decision."""
 
     model: str
     grids: dict[str, Grid]

@@ -6,24 +6,24 @@ functions that compute them.
 
 from __future__ import annotations
 
-from diaglab.queries.change_result import ChangeExplanation
-from diaglab.queries.drift import DriftReport
-from diaglab.queries.drift_impact import DomainClassifierResult, DriftImpact
-from diaglab.queries.drift_time import DriftOverTime
-from diaglab.queries.explain import Explanation, ExplanationDrift, WindowExplanation
-from diaglab.queries.fairness import FairnessReport
-from diaglab.queries.fairness_time import FairnessOverTime
-from diaglab.queries.found_slices import FoundSlices
-from diaglab.queries.metrics_time import MetricsOverTime
-from diaglab.queries.neighbors import Neighbors
-from diaglab.queries.slices import SliceMetrics
-from diaglab.queries.span_stats import SpanStats
-from diaglab.queries.thresholds import ThresholdAnalysis
-from diaglab.queries.trace_search import FoundTraces
-from diaglab.queries.traces import Trace
-from diaglab.queries.versions import VersionComparison
-from diaglab.queries.whatif import Counterfactual, WhatIf
-from diaglab.queries.worst_errors import WorstErrors
+from diaglab.diagnostics.change.result import ChangeExplanation
+from diaglab.diagnostics.drift.impact import DomainClassifierResult, DriftImpact
+from diaglab.diagnostics.drift.over_time import DriftOverTime
+from diaglab.diagnostics.drift.query import DriftReport
+from diaglab.diagnostics.explain.neighbors import Neighbors
+from diaglab.diagnostics.explain.query import Explanation, ExplanationDrift, WindowExplanation
+from diaglab.diagnostics.explain.whatif import Counterfactual, WhatIf
+from diaglab.diagnostics.explain.worst_errors import WorstErrors
+from diaglab.diagnostics.fairness.over_time import FairnessOverTime
+from diaglab.diagnostics.fairness.query import FairnessReport
+from diaglab.diagnostics.metrics.query import MetricsOverTime
+from diaglab.diagnostics.slices.found import FoundSlices
+from diaglab.diagnostics.slices.query import SliceMetrics
+from diaglab.diagnostics.thresholds.query import ThresholdAnalysis
+from diaglab.diagnostics.traces.query import Trace
+from diaglab.diagnostics.traces.search import FoundTraces
+from diaglab.diagnostics.traces.span_stats import SpanStats
+from diaglab.diagnostics.versions.query import VersionComparison
 from diaglab.specs import catalog as c
 from diaglab.specs.spec import Diagnostic
 

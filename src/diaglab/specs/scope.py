@@ -179,3 +179,22 @@ class Scope:
         if self.as_of is not None:
             parts.append(f"as of {self.as_of.isoformat()}")
         return ", ".join(parts)
+
+
+WINDOWED = ("model", "version", "window", "where")
+REFERENCED = ("model", "version", "window", "reference", "where")
+THRESHOLDED = (*WINDOWED, "threshold")
+RENAMED = {
+    "current": "window",
+    "model_version": "version",
+    "metric": "metrics",
+    "k": "band_sigma",
+    "n": "k",
+}
+"""Arguments renamed by the one-scope redesign (issue 17): the old name is refused, naming the
+new."""
+
+
+def renames(*old: str) -> dict[str, str]:
+    """The renames a spec refuses with a pointer to the new name."""
+    return {name: RENAMED[name] for name in old}

@@ -19,7 +19,7 @@ import inspect
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, fields
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar, dataclass_transform
 
 import pandas as pd
 
@@ -35,8 +35,11 @@ R = TypeVar("R")
 REGISTRY: dict[str, type[Spec]] = {}
 
 
+@dataclass_transform(frozen_default=True, kw_only_default=True)
 def register(cls: type[S]) -> type[S]:
-    """Add a spec class to :data:`REGISTRY` under its ``kind`` (a class decorator)."""
+    """A diagnostic's spec class (a class decorator): made a frozen, keyword-only dataclass and
+    added to :data:`REGISTRY` under its ``kind``."""
+    cls = dataclass(frozen=True, kw_only=True)(cls)
     if cls.kind in REGISTRY and REGISTRY[cls.kind] is not cls:
         raise ValueError(f"a spec of kind {cls.kind!r} is already registered")
     REGISTRY[cls.kind] = cls
@@ -46,6 +49,7 @@ def register(cls: type[S]) -> type[S]:
 def spec_class(kind: str) -> type[Spec]:
     """The spec class registered for ``kind``; an error naming the known kinds."""
     name = str(kind).removeprefix("diaglab.")
+    importlib.import_module("diaglab.specs.catalog")  # registers every spec
     if name not in REGISTRY:
         raise unknown("diagnostic kind", kind, sorted(REGISTRY))
     return REGISTRY[name]

@@ -29,7 +29,10 @@ and everything else (the DuckDB copy, schemas, quarantine, registered models) li
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+from diaglab.errors import InputError
 
 SEGMENTS = "segments"
 TMP = ".tmp"
@@ -52,6 +55,18 @@ MARKER_OBJECT = "diaglab-store.json"
 LOG = "log"
 LEASES = "compaction"
 STORE_DIRS = (SEGMENTS, MODELS, AUDIT)
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def check_file_name(what: str, name: object, *, hint: str = "") -> str:
+    """``name`` if it can become a file or directory name in a store (a model, a version, a saved
+    panel state, an export); else an :class:`InputError` naming ``what`` and the rule."""
+    if not isinstance(name, str) or not NAME.match(name) or ".." in name:
+        raise InputError(
+            f"invalid {what} {name!r}: use 1-64 letters, digits, '_', '-' or '.', "
+            f"starting with a letter or digit{hint}"
+        )
+    return name
 
 
 def segment_dir(root: Path, kind: str, model: str) -> Path:

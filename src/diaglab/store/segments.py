@@ -31,7 +31,6 @@ from diaglab.store.storage import storage_error
 KINDS = ("predictions", "labels", "reference", "spans", "findings")
 FORMAT_VERSION = 1
 _META_KEY = b"diaglab"
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _SEGMENT_FILE = re.compile(r"^[0-9a-f]{24}(-[0-9a-f]{24})?\.parquet$")  # -: merged (compaction)
 # Kinds of wide segments (a column per feature), written with two savings:
 # - min/max statistics only for the role columns (ids, timestamps, versions, outputs), which
@@ -53,12 +52,7 @@ ROW_GROUP_ROWS = 1 << 20
 
 def check_model_name(model: object) -> str:
     """Return ``model`` if it is a valid model name; names become directory and table names."""
-    if not isinstance(model, str) or not _NAME.match(model) or ".." in model:
-        raise InputError(
-            f"invalid model name {model!r}: use 1-64 letters, digits, '_', '-' or '.', "
-            "starting with a letter or digit"
-        )
-    return model
+    return layout.check_file_name("model name", model)
 
 
 def check_version(version: object) -> str:
@@ -68,12 +62,7 @@ def check_version(version: object) -> str:
             f"model_version must be text such as 'v1' or '1', not {type(version).__name__} "
             f"{version!r}"
         )
-    if not _NAME.match(version) or ".." in version:
-        raise InputError(
-            f"invalid model_version {version!r}: use 1-64 letters, digits, '_', '-' or '.', "
-            "starting with a letter or digit"
-        )
-    return version
+    return layout.check_file_name("model_version", version)
 
 
 def existing_store(path: str | Path) -> Path:

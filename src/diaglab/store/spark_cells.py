@@ -1,10 +1,10 @@
 """Counting the cells of ``find_slices``' lattice on Spark: ``GROUP BY GROUPING SETS``.
 
 DuckDB counts the blocks of feature columns a level needs with a ``UNION ALL`` of one ``GROUP BY``
-per block (:func:`diaglab.queries.slice_counts.count_cells`). On Spark each branch of that union
-is a scan, a shuffle and their tasks: scheduling, not work, on small tables. One ``GROUPING SETS``
-query is one scan and one shuffle for up to ``MAX_GROUPING_SETS`` blocks (Spark expands each row
-once per set before the map-side aggregation).
+per block (:func:`diaglab.diagnostics.slices.counts.count_cells`). On Spark each branch of that
+union is a scan, a shuffle and their tasks: scheduling, not work, on small tables. One ``GROUPING
+SETS`` query is one scan and one shuffle for up to ``MAX_GROUPING_SETS`` blocks (Spark expands each
+row once per set before the map-side aggregation).
 """
 
 from __future__ import annotations

@@ -43,9 +43,14 @@ def prediction_columns(schema: ModelSchema) -> dict[str, str]:
         "label_timestamp": "TIMESTAMPTZ",
         **{name: _duck_type(t) for name, t in RESOURCE_TYPES.items()},
     }
-    for f in schema.features.values():
-        cols[feature_column(f.name)] = _duck_type(feature_type(f.kind))
-    return cols
+    return _with_features(cols, schema)
+
+
+def _with_features(cols: dict[str, str], schema: ModelSchema) -> dict[str, str]:
+    """``cols`` and each feature's column with its DuckDB type."""
+    return cols | {
+        feature_column(f.name): _duck_type(feature_type(f.kind)) for f in schema.features.values()
+    }
 
 
 def reference_columns(schema: ModelSchema) -> dict[str, str]:
@@ -57,9 +62,7 @@ def reference_columns(schema: ModelSchema) -> dict[str, str]:
         "label": vt,
         "segment": "VARCHAR",
     }
-    for f in schema.features.values():
-        cols[feature_column(f.name)] = _duck_type(feature_type(f.kind))
-    return cols
+    return _with_features(cols, schema)
 
 
 @dataclass(frozen=True)
