@@ -121,7 +121,7 @@ def case(kind: str, path: Path, engine: str = "duckdb") -> dict[str, Any]:
     elif kind == "find_slices":
         found_result = dl.find_slices(store, "m")
         found = found_result.table
-        detail = f"{found.attrs.get('evaluated', 0):,} slices counted, {len(found)} reported"
+        detail = f"{found_result.evaluated:,} slices counted, {len(found)} reported"
     elif kind == "slice_metrics":
         table = dl.slice_metrics(store, "m", by="f0001").table
         detail = f"{len(table)} slices of f0001"
