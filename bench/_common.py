@@ -22,6 +22,23 @@ N_NUMERIC, N_CATEGORICAL = 24, 6
 START = pd.Timestamp("2026-01-01", tz="UTC")
 
 
+def source_tree(rev: str | None, work: Path) -> Path:
+    """The ``src`` directory of revision ``rev`` of this repository (``git archive`` into
+    ``work``), or this working tree's when ``rev`` is None: what a child process puts first on
+    ``PYTHONPATH`` to run another tree's diaglab."""
+    root = Path(__file__).resolve().parent.parent
+    if rev is None:
+        return root / "src"
+    out = work / f"src-{rev}"
+    if not out.exists():
+        out.mkdir(parents=True)
+        archive = subprocess.run(
+            ["git", "-C", str(root), "archive", rev, "src"], capture_output=True, check=True
+        )
+        subprocess.run(["tar", "-x", "-C", str(out)], input=archive.stdout, check=True)
+    return out / "src"
+
+
 def parse_size(text: str) -> int:
     return SIZES.get(text) or int(float(text))
 

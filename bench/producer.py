@@ -34,6 +34,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench._common import source_tree
+
 ROOT = Path(__file__).resolve().parent.parent
 # main, the first cut alone (the per-call buffer, before flush_rows' default rose) and this tree
 TREES = {"main 20f10f3": "20f10f3", "per-call buffer 15c43a5": "15c43a5", "this change": None}
@@ -44,19 +46,6 @@ AB_ROUNDS = 7
 # calls/s per process: about what one uvicorn worker served in the quiet service runs (100-row
 # requests: ~137/s per worker at 20:36 UTC, so a segment is ~14,000 rows, over main's flush_rows)
 RATES = {1: 300.0, 100: 140.0}
-
-
-def _source(rev: str | None, work: Path) -> Path:
-    if rev is None:
-        return ROOT / "src"
-    out = work / f"src-{rev}"
-    if not out.exists():
-        out.mkdir(parents=True)
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", rev, "src"], capture_output=True, check=True
-        )
-        subprocess.run(["tar", "-x", "-C", str(out)], input=archive.stdout, check=True)
-    return out / "src"
 
 
 def _start(src: Path, *args: str) -> subprocess.Popen[str]:
@@ -222,7 +211,7 @@ def hot_path(size: str, workdir: str) -> dict[str, Any]:
     result: dict[str, Any] = {"case": "hot_path"}
     for name, rev in TREES.items():
         with tempfile.TemporaryDirectory(dir=work) as store:
-            result[name] = _child(_source(rev, work), "hot", store)
+            result[name] = _child(source_tree(rev, work), "hot", store)
     return result
 
 
@@ -232,7 +221,7 @@ def ab(size: str, workdir: str) -> dict[str, Any]:
     per call over the floor's, medians of the rounds."""
     work = Path(workdir)
     result: dict[str, Any] = {"case": "ab", "seconds": SECONDS, "rounds": AB_ROUNDS, "rows": {}}
-    sources = {name: _source(rev, work) for name, rev in TREES.items()}
+    sources = {name: source_tree(rev, work) for name, rev in TREES.items()}
     runs_of = {"floor": (sources["this change"], "floor")}
     runs_of |= {name: (sources[name], "instrumented") for name in TREES}
     for rows, rate in RATES.items():

@@ -30,12 +30,16 @@ from typing import Any
 
 import numpy as np
 
-from bench._common import emit
+from bench._common import emit, source_tree
 
 CLIENTS = 16
 WINDOW_S = 20.0
 WARMUP_S = 3.0
 ROUNDS = 2  # each variant runs ROUNDS times, alternating, so drift in the machine's load is shared
+# the previous main (or BENCH_SERVICE_BASELINE, any revision), whose instrumented service runs in
+# the same rounds (its src via git archive)
+BASELINE = os.environ.get("BENCH_SERVICE_BASELINE", "20f10f3")
+VARIANTS = ("plain", "sdk", "instrumented", "previous")
 
 APP = """
 import os
@@ -125,6 +129,7 @@ class Server:
         *,
         return_ids: bool = False,
         flush_seconds: float | None = None,
+        src: Path | None = None,
     ) -> None:
         import httpx
         import psutil
@@ -140,7 +145,8 @@ class Server:
             "BENCH_STORE": str(self.store),
             "BENCH_RETURN_IDS": "1" if return_ids else "0",
             "BENCH_FLUSH_SECONDS": "" if flush_seconds is None else str(flush_seconds),
-            "PYTHONPATH": os.pathsep.join([str(app_dir), *sys.path]),
+            # ``src``: another tree's diaglab, ahead of this one's
+            "PYTHONPATH": os.pathsep.join([str(app_dir), *([str(src)] if src else []), *sys.path]),
         }
         cmd = [sys.executable, "-m", "uvicorn", "bench_app:app", "--workers", "2"]
         cmd += ["--port", str(self.port), "--log-level", "warning"]
@@ -238,11 +244,16 @@ def _stored(store: Path) -> tuple[int, int, set[str]]:
 def compare(rows: int, work: Path) -> dict[str, Any]:
     # "sdk" is the floor: the plain service plus an OpenTelemetry SDK span per request exported
     # nowhere, i.e. what any OpenTelemetry user pays before diaglab does anything
-    runs: dict[str, list[dict[str, Any]]] = {"plain": [], "sdk": [], "instrumented": []}
+    # "previous": instrumented with the previous main's diaglab (BASELINE), same rounds
+    runs: dict[str, list[dict[str, Any]]] = {v: [] for v in VARIANTS}
+    previous = source_tree(BASELINE, work)
     checks = []
     for _ in range(ROUNDS):
-        for variant in ("plain", "sdk", "instrumented"):
-            server = Server(work, variant)
+        for variant in VARIANTS:
+            if variant == "previous":
+                server = Server(work, "instrumented", src=previous)
+            else:
+                server = Server(work, variant)
             try:
                 # every acknowledged request in warm-up and window counts for the SIGTERM check
                 result, acked_rows = _window(server, rows)
@@ -268,8 +279,15 @@ def compare(rows: int, work: Path) -> dict[str, Any]:
         | {"cpu": statistics.median(r["cpu_ms_per_request"] for r in rs)}
         for v, rs in runs.items()
     }
-    plain, inst, floor = med["plain"], med["instrumented"], med["sdk"]
+    plain, inst, floor, prev = med["plain"], med["instrumented"], med["sdk"], med["previous"]
     return {
+        "baseline": BASELINE,
+        "over_previous_throughput": round(inst["rps"] / prev["rps"], 3),
+        "over_previous_p99": round(inst["p99_ms"] / prev["p99_ms"], 3),
+        "over_previous_cpu": round(inst["cpu"] / prev["cpu"], 3),
+        "previous_throughput_ratio": round(prev["rps"] / plain["rps"], 3),
+        "previous_p99_ratio": round(prev["p99_ms"] / plain["p99_ms"], 3),
+        "previous_cpu_per_request_ratio": round(prev["cpu"] / plain["cpu"], 3),
         "floor_rps": round(floor["rps"], 1),
         "floor_p99_ms": round(floor["p99_ms"], 1),
         "floor_cpu_ms_per_request": round(floor["cpu"], 2),
@@ -529,6 +547,24 @@ def markdown_table(results: list[dict[str, Any]]) -> list[str]:
                 f"{round(r['floor_rps'] / r['plain_rps'], 3)}x, "
                 f"{round(r['floor_p99_ms'] / r['plain_p99_ms'], 3)}x, "
                 f"{round(r['floor_cpu_ms_per_request'] / r['plain_cpu_ms_per_request'], 3)}x |"
+            )
+    previous = [r for r in results if r["case"].startswith("rows_") and "baseline" in r]
+    if previous:
+        lines += [
+            "",
+            f"The previous main ({previous[0]['baseline']}) instrumented, alternated in the same "
+            "rounds:",
+            "",
+            "| rows/request | previous / plain: throughput, p99, CPU/request | this / previous: "
+            "throughput, p99, CPU/request |",
+            "|---|---|---|",
+        ]
+        for r in previous:
+            lines.append(
+                f"| {r['rows_per_request']} | {r['previous_throughput_ratio']}x, "
+                f"{r['previous_p99_ratio']}x, {r['previous_cpu_per_request_ratio']}x | "
+                f"**{r['over_previous_throughput']}x, {r['over_previous_p99']}x, "
+                f"{r['over_previous_cpu']}x** |"
             )
     for r in results:
         if r["case"] == "sigkill":
