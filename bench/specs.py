@@ -70,8 +70,8 @@ def cases(store: Any) -> dict[str, Callable[[], Any]]:
     period = "current" if "current" in inspect.signature(dl.drift).parameters else "window"
     if hasattr(dl, "worst_errors"):
         worst_errors = dl.worst_errors
-    else:  # before issue 17 it was not exported
-        from diaglab.diagnostics.explain.query import worst_errors
+    else:  # before issue 17 it was not exported, and lived in the layout before diagnostics/
+        from diaglab.queries.explain import worst_errors
     t = store.table("credit")
     row = t.filter(t.label.notnull() & t.trace_id.notnull()).order_by("prediction_id").limit(1)
     first = row.execute().iloc[0]
