@@ -434,7 +434,7 @@ def test_the_report_says_why_the_metric_changed_when_a_metric_alert_fires(tmp_pa
 def test_the_arithmetic_bin_code_is_the_binnings_own() -> None:
     import ibis
 
-    from diaglab.diagnostics.change.query import _code
+    from diaglab.diagnostics.change.cells import _code
     from diaglab.diagnostics.slices.bins import _numeric_binning
 
     binning = _numeric_binning("x", (1.0, 2.5, 10.0), True, True)
@@ -451,7 +451,8 @@ def test_packed_keys_count_every_feature_as_its_own_group_by() -> None:
     holding a single wide feature."""
     import ibis
 
-    from diaglab.diagnostics.change.query import BLOCKS, KEY_SPAN, _cells, _code, _packs
+    from diaglab.diagnostics.change.cells import KEY_SPAN, _code, _packs, binned_cells
+    from diaglab.diagnostics.change.query import BLOCKS
     from diaglab.diagnostics.slices.bins import _categorical_binning, _numeric_binning
 
     rng = np.random.default_rng(3)
@@ -481,7 +482,7 @@ def test_packed_keys_count_every_feature_as_its_own_group_by() -> None:
     assert len(packs) >= 3 and any(len(p) == 1 for _, p in packs)
     totals = {w: {"t0": 0.0, "t1": 100.0} for w in (0, 1)}
     t = ibis.memtable(frame)
-    got = _cells(t, plan, names, totals)
+    got = binned_cells(t, plan, names, totals, BLOCKS)
     block = np.minimum(np.floor(frame["t"] * BLOCKS / 101), BLOCKS - 1).astype(int)
     for i, f in enumerate(names):
         codes = t.select(code=_code(t, plan[f])).to_pandas()["code"].to_numpy()
