@@ -235,6 +235,31 @@ def test_a_label_delay_artefact_is_named_and_cbpe_sees_no_change(scenarios) -> N
     assert "labelled" in r.summary and "CBPE" in r.summary
 
 
+def test_the_summary_writes_a_part_that_rounds_to_zero_as_next_to_none(scenarios) -> None:
+    """A part that prints as zero reads "next to none", never "-0.000" (a signed zero) or
+    "+0.000 (0%)" (the Why tab's summary at 600 px, last session)."""
+    import dataclasses
+
+    store, *_ = scenarios["delay"]
+    r = _explain(store)
+    table = r.table.copy()
+    tiny = {"inputs moved": -4e-5, "same inputs": 3e-4}
+    for name, value in tiny.items():
+        table.loc[table["name"] == name, ["value", "share"]] = [value, value / r.change]
+    selection = r.labels.selection.copy()
+    selection["apparent"] = -2e-5
+    labels = dataclasses.replace(r.labels, selection=selection)
+    text = dataclasses.replace(r, table=table, labels=labels).summary
+    assert "-0.000" not in text and "+0.000" not in text and "(0%)" not in text, text
+    assert "Next to none is explained by the inputs moving" in text
+    assert "next to none by the model doing differently on the same kind of inputs" in text
+    assert "which rows are labelled could account for next to none of it" in text
+    # a part that does not round to zero keeps its sign and share
+    table.loc[table["name"] == "inputs moved", ["value", "share"]] = [0.0123, 0.5]
+    text = dataclasses.replace(r, table=table, labels=labels).summary
+    assert "About +0.012 (50%) is explained by the inputs moving" in text
+
+
 def test_accuracy_is_one_minus_error_and_its_change_the_opposite(scenarios) -> None:
     store, *_ = scenarios["both"]
     err, acc = _explain(store), _explain(store, metrics="accuracy")
@@ -382,6 +407,30 @@ def test_the_change_explorer_shows_the_waterfall_and_opens_a_bar(scenarios) -> N
     found = ex.capture("why error rose")
     assert {"covariate", "conditional", "total"} <= set(found.frame()["part"])
     assert recheck(found, store).status == "holds"
+    ex.close()
+
+
+def test_the_period_charts_leave_a_gap_on_a_day_without_labels(sample_store) -> None:
+    """The sample's last day has no labels and the one before it two: both are null in the
+    period charts' data (a gap in the line), not 0.0 (the Why tab at 600 px, last session)."""
+    from diaglab.diagnostics.change.explorer import MIN_LABELLED
+
+    ex = dl.ChangeExplorer(sample_store, "credit").wait(300)
+    over_time = dl.metrics_over_time(
+        sample_store, "credit", freq="1D", metrics=("error",), estimate=False
+    ).table
+    n = dict(zip(over_time["window_start"].dt.strftime("%Y-%m-%d"), over_time["n"], strict=True))
+    for chart in (ex.reference_chart, ex.window_chart):
+        spec = chart.chart.to_dict()
+        line = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "line")
+        assert line["mark"]["invalid"].startswith("break-paths")
+        rows = spec["datasets"][line.get("data", spec.get("data"))["name"]]
+        days = {str(r["window_start"])[:10]: r["value"] for r in rows}
+        assert set(days) == set(n)  # every day is in the data, the unlabelled ones too
+        assert days["2026-03-01"] is None and n["2026-03-01"] == 0
+        assert days["2026-02-28"] is None and 0 < n["2026-02-28"] < MIN_LABELLED
+        drawn = [d for d, v in days.items() if v is not None]
+        assert drawn and all(n[d] >= MIN_LABELLED for d in drawn)
     ex.close()
 
 

@@ -141,18 +141,20 @@ def period_chart(
     name: str = "window",
     height: int = 110,
 ) -> alt.LayerChart:
-    """The metric over time (``window_start``, ``value``) with an interval brush ``brush`` on the
-    time axis; ``shaded`` marks the other period already picked."""
+    """The metric over time (``window_start``, ``value``, ``n`` labelled rows) with an interval
+    brush ``brush`` on the time axis; ``shaded`` marks the other period already picked. A day
+    whose value is null (no labels yet) is a gap in the line, not a point at zero."""
     brush = alt.selection_interval(name="brush", encodings=["x"])
     line = (
         alt.Chart(series)
-        .mark_line(point=True, color="#444")
+        .mark_line(point=True, color="#444", invalid="break-paths-show-domains")
         .encode(
             x=alt.X("window_start:T", title=None),
             y=alt.Y("value:Q", title=metric, scale=alt.Scale(zero=False)),
             tooltip=[
                 alt.Tooltip("window_start:T", title="from"),
                 alt.Tooltip("value:Q", title=metric, format=".4f"),
+                alt.Tooltip("n:Q", title="labelled rows", format=","),
             ],
         )
         .add_params(brush)
