@@ -618,3 +618,64 @@ def test_the_found_slices_added_to_a_draft_give_the_searched_result(scenarios) -
     for name in ("table", "found", "features", "slices"):
         pd.testing.assert_frame_equal(getattr(added, name), getattr(whole, name))
     assert added.summary == whole.summary
+
+
+def test_a_chart_widget_draws_without_validation_unless_the_tests_ask(monkeypatch) -> None:
+    """At run time a redraw skips Altair's schema validation (its spec is the same); with
+    DIAGLAB_VALIDATE_CHARTS=1 (set for the tests) an invalid spec still raises."""
+    import altair as alt
+    from altair.utils.schemapi import SchemaValidationError
+
+    from diaglab.diagnostics.change.chart import period_chart
+    from diaglab.explorers._vega import Chart
+
+    series = pd.DataFrame(
+        {
+            "window_start": pd.date_range("2026-01-01", periods=5, tz="UTC"),
+            "value": [0.1, 0.2, None, 0.3, 0.2],
+            "n": [50, 50, 0, 50, 50],
+        }
+    )
+    chart = period_chart(series, metric="error", shaded=(START, START + pd.Timedelta("2D")))
+    bad = alt.Chart(series).mark_line().encode(x="window_start:T", y="value:Q")
+    bad.mark = "no such mark"
+    monkeypatch.setenv("DIAGLAB_VALIDATE_CHARTS", "1")
+    widget = Chart(chart)
+    assert widget.spec == chart.to_dict(validate=True)
+    with pytest.raises(SchemaValidationError):
+        widget.chart = bad
+    monkeypatch.setenv("DIAGLAB_VALIDATE_CHARTS", "0")
+    widget.chart = chart
+    assert widget.spec == chart.to_dict(validate=True)
+    assert isinstance(widget.chart, alt.LayerChart)
+    widget.chart = bad  # drawn as given: the browser's Vega-Lite reports it
+    assert widget.spec["mark"] == {"type": "no such mark"}
+    widget.close()
+
+
+def test_the_slice_search_runs_once_per_pair_of_periods(scenarios, monkeypatch) -> None:
+    """find_slices(compare=...) is kept per pair until the store changes: asking the same pair
+    again (accuracy after error, the tab's draft then the search) does not search again."""
+    from diaglab.diagnostics.change.query import with_found
+    from diaglab.diagnostics.slices.spec import FindSlicesSpec
+
+    store, *_ = scenarios["conditional"]
+    searched: list[object] = []
+    run = FindSlicesSpec.run
+
+    def counted(self, *args, **kwargs):
+        searched.append(self.scope)
+        return run(self, *args, **kwargs)
+
+    monkeypatch.setattr(FindSlicesSpec, "run", counted)
+    pair = {"reference": ("2026-03-01", "2026-03-10"), "window": ("2026-03-12", "2026-03-21")}
+    first = dl.explain_change(store, "m", search=True, **pair)
+    again = dl.explain_change(store, "m", search=True, metrics="accuracy", **pair)
+    spec = dl.explain_change.spec("m", **pair)
+    added = with_found(store, spec, dl.explain_change(store, "m", search=False, **pair))
+    assert len(searched) == 1
+    assert not first.found.empty
+    pd.testing.assert_frame_equal(added.found, first.found)
+    assert len(again.found) == len(first.found)
+    dl.explain_change(store, "m", reference=("2026-03-02", "2026-03-10"), window=pair["window"])
+    assert len(searched) == 2  # another pair searches

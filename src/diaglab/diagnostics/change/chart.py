@@ -104,7 +104,9 @@ def change_chart(
         ],
     )
     bars = (
-        base.mark_bar()
+        # named: unnamed, Altair names the view by a hash of its data's repr (~10 ms a redraw)
+        base.properties(name="bars")
+        .mark_bar()
         .encode(
             x=alt.X("start:Q", title=metric, scale=alt.Scale(zero=False)),
             x2="end:Q",
@@ -146,7 +148,8 @@ def period_chart(
     whose value is null (no labels yet) is a gap in the line, not a point at zero."""
     brush = alt.selection_interval(name="brush", encodings=["x"])
     line = (
-        alt.Chart(series)
+        # named: unnamed, Altair names the view by a hash of its data's repr (~10 ms a redraw)
+        alt.Chart(series, name="over_time")
         .mark_line(point=True, color="#444", invalid="break-paths-show-domains")
         .encode(
             x=alt.X("window_start:T", title=None),

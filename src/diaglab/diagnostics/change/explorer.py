@@ -191,8 +191,8 @@ class ChangeExplorer(ScopedExplorer):
         if self._quiet:
             return
         self._sync_controls()
+        self.update()  # the explanation's job starts before the period charts are redrawn here
         self._draw_periods()
-        self.update()
 
     # -- callbacks --------------------------------------------------------------------------
 

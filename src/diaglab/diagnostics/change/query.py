@@ -41,6 +41,7 @@ from diaglab.diagnostics.change.cells import (
     row_counts,
     tick_of,
 )
+from diaglab.diagnostics.change.daily import daily_sample, daily_score_counts, day_rows
 from diaglab.diagnostics.change.labels import estimated_values, label_coverage, score_counts
 from diaglab.diagnostics.change.result import ChangeExplanation
 from diaglab.diagnostics.change.tables import contributions, found_contributions, slice_table
@@ -202,6 +203,8 @@ class _Inputs:
     sides: list[Any]
     served: Any
     gp: GridPlan | None
+    side: Callable[[Window, int], Any]
+    """``side(period, w)``: ``period``'s served rows as period ``w`` (``sides`` are the two)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -216,6 +219,8 @@ class _Counted:
     notes: list[str]
     path: str
     cells: Callable[[], tuple[dict[str, Any], pd.DataFrame]]
+    day_rows: list[dict[int, float]] | None = None
+    """Per period, its served rows per UTC day (the cube path): the sample is then kept per day."""
 
 
 def _inputs(store: Any, spec: ExplainChangeSpec) -> _Inputs:
@@ -276,6 +281,7 @@ def _inputs(store: Any, spec: ExplainChangeSpec) -> _Inputs:
         sides=sides,
         served=ibis.union(*sides, distinct=False),
         gp=grid_plan(store, model, names, version),
+        side=side,
     )
 
 
@@ -305,6 +311,7 @@ def _cube_path(inp: _Inputs) -> _Counted | None:
         notes=[],
         path="cube",
         cells=lambda: coded(gp, frame, inp.names, BLOCKS),
+        day_rows=day_rows(frame, gp.stored[inp.names[0]]),
     )
 
 
@@ -381,8 +388,20 @@ def _explained(inp: _Inputs, counted: _Counted) -> ChangeExplanation:
         counted.basis,
     )
     periods = (str(inp.ref_win), str(inp.win))
-    drawn = covariate.domain_sample(
-        store, sides, periods, memo_key, names, inp.schema, sample, seed, totals
+    windows = (inp.ref_win, inp.win)
+    picked = (
+        None
+        if counted.day_rows is None
+        else daily_sample(
+            store, inp.side, windows, memo_key, names, sample, seed, counted.day_rows, totals
+        )
+    )
+    drawn = (
+        covariate.domain_sample(
+            store, sides, periods, memo_key, names, inp.schema, sample, seed, totals
+        )
+        if picked is None
+        else covariate.inputs(picked[0], picked[1], names, inp.schema)
     )
     with ThreadPoolExecutor(1) as pool:
         # the classifier (numpy, LightGBM) fits while the engine counts
@@ -398,9 +417,14 @@ def _explained(inp: _Inputs, counted: _Counted) -> ChangeExplanation:
             s_b.sum(keepdims=True),
         )
         features, slices, replicates = slice_table(per, plan, confidence=confidence, seed=seed)
-        labels = label_coverage(
-            per, totals, _score_counts(store, sides, periods, memo_key), inp.task, decomposed
+        scores = (
+            daily_score_counts(store, inp.side, windows, memo_key)
+            if counted.day_rows is not None and "score" in sides[0].columns
+            else None
         )
+        if scores is None:
+            scores = _score_counts(store, sides, periods, memo_key)
+        labels = label_coverage(per, totals, scores, inp.task, decomposed)
         sums = (float(n_a.sum()), float(s_a.sum()), float(n_b.sum()), float(s_b.sum()))
         found = (
             _found(store, spec, inp.ref_win, inp.win, decomposed, sums)
@@ -556,20 +580,19 @@ def _found(
 
     search = {"error": "error", "accuracy": "error", "mse": "rmse"}.get(metric, metric)
     try:
-        found = (
-            FindSlicesSpec.build(
-                spec.model,
-                metrics=search,
-                compare=(ref_win, win),
-                where=spec.scope.where,
-                version=spec.scope.version,
-                threshold=spec.scope.threshold,
-                k=spec.k,
-                max_conditions=2,
-            )
-            .run(store)
-            .table
+        asked = FindSlicesSpec.build(
+            spec.model,
+            metrics=search,
+            compare=(ref_win, win),
+            where=spec.scope.where,
+            version=spec.scope.version,
+            threshold=spec.scope.threshold,
+            k=spec.k,
+            max_conditions=2,
         )
+        # kept per pair of periods until the store changes: the search is most of a search=True
+        # call's cost, and a pair brushed again (another explorer, accuracy after error) asks it
+        found = store.memo(("explain-change-found", asked), lambda: asked.run(store).table)
     except InputError:
         found = pd.DataFrame()
     return found_contributions(found, metric, sums)
