@@ -679,3 +679,27 @@ def test_the_slice_search_runs_once_per_pair_of_periods(scenarios, monkeypatch) 
     assert len(again.found) == len(first.found)
     dl.explain_change(store, "m", reference=("2026-03-02", "2026-03-10"), window=pair["window"])
     assert len(searched) == 2  # another pair searches
+
+
+def test_the_waterfalls_bin_bars_read_as_the_bins_labels() -> None:
+    """A bin's bar names the feature and its bin as slice_metrics labels it (``age 47 – 56``),
+    not the grid edges of its predicate (``age >= 47.3 AND age < 56.1``)."""
+    from diaglab.diagnostics.change.tables import bin_name
+
+    assert bin_name("age", "47 – 56") == "age 47 – 56"
+    assert bin_name("age", "< 33") == "age < 33"
+    assert bin_name("age", ">= 56") == "age >= 56"
+    assert bin_name("x", "-1.5e-05 – 0.25") == "x -1.5e-05 – 0.25"
+    assert bin_name("region", "north") == "region: north"
+    assert bin_name("age", "(missing)") == "age: (missing)"
+
+
+def test_the_draft_waterfall_names_its_bins_by_their_labels(scenarios) -> None:
+    store, *_ = scenarios["conditional"]
+    r = _explain(store, search=False)
+    bars = r.table[(r.table["part"] == "conditional") & r.table["target"].notna()]
+    by_predicate = dict(zip(r.slices["predicate"], r.slices["bin"], strict=True))
+    assert len(bars) > 0
+    for _, bar in bars.iterrows():
+        label = by_predicate[bar["target"]]
+        assert label in bar["name"] and " AND " not in bar["name"], bar["name"]

@@ -84,7 +84,7 @@ def covariate_part(
         "reference": len(ref),
         "window": len(cur),
         "folds": FOLDS,
-        "drawn_in": "engine (Bernoulli sampling)",
+        "drawn_in": "engine (rows whose timestamp hash is below sample / rows)",
     }
     if oof is None:
         info["auc"] = float("nan")

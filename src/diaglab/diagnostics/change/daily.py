@@ -9,10 +9,11 @@ from their rows (not kept).
 - **Score counts** (:func:`~diaglab.diagnostics.change.labels.score_counts`) are sums: a
   period's are its days' added up.
 - **The sample** is drawn by a hash of each row's timestamp and the seed, a number ``u``
-  uniform in [0, 1) fixed per row (the same rows give the same sample in any store): the period's sample is its rows with ``u < rate``,
-  ``rate = sample / rows`` (a Bernoulli sample of about ``sample`` rows, the same whichever days
-  were read first). A day keeps its rows with ``u < min(1, sample / its rows)``: every period
-  holding that day has at least its rows, so its rate is never higher.
+  uniform in [0, 1) fixed per row (the same rows give the same sample in any store): the
+  period's sample is its rows with ``u < rate``, ``rate = sample / rows`` (a Bernoulli sample of
+  about ``sample`` rows, the same whichever days were read first). A day keeps its rows with
+  ``u < min(1, sample / its rows)``: every period holding that day has at least its rows, so its
+  rate is never higher. Rows of one timestamp share ``u``: they are in or out together.
 """
 
 from __future__ import annotations

@@ -12,8 +12,9 @@ over the two periods' rows, and one sample:
 3. **scores** (binary models with scores): per period and score bin, the scored rows, those
    predicted positive, and the reference period's labelled positives and negatives, for CBPE
    (:mod:`diaglab.diagnostics.change.labels`);
-4. the domain classifier's **sample**: at most ``sample`` rows of each period, drawn by the engine
-   (Bernoulli sampling), with their features and ``ℓ``; the classifier's out-of-fold probabilities
+4. the domain classifier's **sample**: about ``sample`` rows of each period, drawn by the engine
+   (a hash of the timestamp below a rate: :mod:`~diaglab.diagnostics.change.daily`), with their
+   features and ``ℓ``; the classifier's out-of-fold probabilities
    weight the rows (:func:`~diaglab.stats.decomposition.covariate_split`).
 
 The slices ``find_slices(compare=(reference, window))`` reports are added with their contribution,
