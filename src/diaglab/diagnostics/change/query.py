@@ -436,7 +436,12 @@ def _explained(inp: _Inputs, counted: _Counted) -> ChangeExplanation:
     split, sample_info = covariate.covariate_part(
         *drawn, fitted, whole.total, replicates, confidence, seed
     )
-    sample_info.update(bound=sample, kept="per period, until the store changes")
+    sample_info.update(
+        bound=sample,
+        kept="per UTC day, until the store changes"
+        if counted.day_rows is not None
+        else "per period, until the store changes",
+    )
     if split.refused:
         notes.append(split.refused)
     ci = np.quantile(replicates, [(1 - confidence) / 2, (1 + confidence) / 2])
