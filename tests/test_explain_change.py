@@ -703,3 +703,27 @@ def test_the_draft_waterfall_names_its_bins_by_their_labels(scenarios) -> None:
     for _, bar in bars.iterrows():
         label = by_predicate[bar["target"]]
         assert label in bar["name"] and " AND " not in bar["name"], bar["name"]
+
+
+def test_the_waterfalls_numbers_print_a_zero_without_a_sign() -> None:
+    """The bars' numbers, drawn by Vega: a contribution that rounds to zero reads 0.000, never
+    -0.000 or +0.000 (the Why tab at 600 px); the others keep their sign."""
+    import vl_convert
+
+    from diaglab.diagnostics.change.chart import change_chart
+
+    table = pd.DataFrame(
+        {
+            "part": ["covariate", "covariate", "conditional", "conditional", "total"],
+            "name": ["income", "age", "region = 'north'", "elsewhere", "change"],
+            "target": ["income", "age", "region = 'north'", None, None],
+            "value": [-0.0002, 0.0001, 0.0291, -0.0012, 0.0278],
+            "lower": np.nan,
+            "upper": np.nan,
+            "share": np.nan,
+        }
+    )
+    svg = vl_convert.vegalite_to_svg(change_chart(table, start=0.134, metric="error").to_dict())
+    texts = [t.split(">", 1)[1].split("<", 1)[0] for t in svg.split("<text")[1:]]
+    assert texts.count("0.000") == 2 and "+0.029" in texts and "\u22120.001" in texts
+    assert not any(t in ("-0.000", "+0.000", "\u22120.000") for t in texts), texts

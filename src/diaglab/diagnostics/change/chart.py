@@ -125,9 +125,13 @@ def change_chart(
         .add_params(pick)
     )
     text = (
-        base.transform_calculate(right="max(datum.start, datum.end)")
+        base.transform_calculate(
+            right="max(datum.start, datum.end)",
+            # a value that rounds to zero reads 0.000, not -0.000 or +0.000 (as in the summary)
+            shown="abs(datum.value) < 0.0005 ? '0.000' : format(datum.value, '+.3f')",
+        )
         .mark_text(align="left", dx=3, fontSize=10, color="#333")
-        .encode(x="right:Q", text=alt.Text("value:Q", format="+.3f"))
+        .encode(x="right:Q", text="shown:N")
     )
     chart = alt.layer(bars, text).properties(width=WIDTH, height=alt.Step(20))
     if title:
