@@ -11,7 +11,7 @@ import diaglab as dl
 
 # every chart an explorer draws in a test (and in the UI tests' kernels, which inherit it) is
 # validated against the Vega-Lite schema; at run time the explorers skip it (explorers/_vega.py)
-os.environ["DIAGLAB_VALIDATE_CHARTS"] = "1"
+os.environ.setdefault("DIAGLAB_VALIDATE_CHARTS", "1")
 
 START = pd.Timestamp("2026-01-01", tz="UTC")
 
