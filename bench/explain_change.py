@@ -322,7 +322,8 @@ def _store_section(
     }
     lines = [
         "",
-        f"## explain_change from the counts kept per day at {args.size} (issue 19, third session)",
+        f"### explain_change from the counts kept per day at {args.size} (issue 19), this tree "
+        f"against {args.baseline}",
         "",
         f"`python -m bench.explain_change --store {source} --baseline {args.baseline}` on "
         f"{before['date']}; {before['cpu']}, {before['cores']} cores; load average "

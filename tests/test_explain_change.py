@@ -235,6 +235,31 @@ def test_a_label_delay_artefact_is_named_and_cbpe_sees_no_change(scenarios) -> N
     assert "labelled" in r.summary and "CBPE" in r.summary
 
 
+def test_the_summary_writes_a_part_that_rounds_to_zero_as_next_to_none(scenarios) -> None:
+    """A part that prints as zero reads "next to none", never "-0.000" (a signed zero) or
+    "+0.000 (0%)" (the Why tab's summary at 600 px, last session)."""
+    import dataclasses
+
+    store, *_ = scenarios["delay"]
+    r = _explain(store)
+    table = r.table.copy()
+    tiny = {"inputs moved": -4e-5, "same inputs": 3e-4}
+    for name, value in tiny.items():
+        table.loc[table["name"] == name, ["value", "share"]] = [value, value / r.change]
+    selection = r.labels.selection.copy()
+    selection["apparent"] = -2e-5
+    labels = dataclasses.replace(r.labels, selection=selection)
+    text = dataclasses.replace(r, table=table, labels=labels).summary
+    assert "-0.000" not in text and "+0.000" not in text and "(0%)" not in text, text
+    assert "Next to none is explained by the inputs moving" in text
+    assert "next to none by the model doing differently on the same kind of inputs" in text
+    assert "which rows are labelled could account for next to none of it" in text
+    # a part that does not round to zero keeps its sign and share
+    table.loc[table["name"] == "inputs moved", ["value", "share"]] = [0.0123, 0.5]
+    text = dataclasses.replace(r, table=table, labels=labels).summary
+    assert "About +0.012 (50%) is explained by the inputs moving" in text
+
+
 def test_accuracy_is_one_minus_error_and_its_change_the_opposite(scenarios) -> None:
     store, *_ = scenarios["both"]
     err, acc = _explain(store), _explain(store, metrics="accuracy")
@@ -385,6 +410,30 @@ def test_the_change_explorer_shows_the_waterfall_and_opens_a_bar(scenarios) -> N
     ex.close()
 
 
+def test_the_period_charts_leave_a_gap_on_a_day_without_labels(sample_store) -> None:
+    """The sample's last day has no labels and the one before it two: both are null in the
+    period charts' data (a gap in the line), not 0.0 (the Why tab at 600 px, last session)."""
+    from diaglab.diagnostics.change.explorer import MIN_LABELLED
+
+    ex = dl.ChangeExplorer(sample_store, "credit").wait(300)
+    over_time = dl.metrics_over_time(
+        sample_store, "credit", freq="1D", metrics=("error",), estimate=False
+    ).table
+    n = dict(zip(over_time["window_start"].dt.strftime("%Y-%m-%d"), over_time["n"], strict=True))
+    for chart in (ex.reference_chart, ex.window_chart):
+        spec = chart.chart.to_dict()
+        line = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "line")
+        assert line["mark"]["invalid"].startswith("break-paths")
+        rows = spec["datasets"][line.get("data", spec.get("data"))["name"]]
+        days = {str(r["window_start"])[:10]: r["value"] for r in rows}
+        assert set(days) == set(n)  # every day is in the data, the unlabelled ones too
+        assert days["2026-03-01"] is None and n["2026-03-01"] == 0
+        assert days["2026-02-28"] is None and 0 < n["2026-02-28"] < MIN_LABELLED
+        drawn = [d for d, v in days.items() if v is not None]
+        assert drawn and all(n[d] >= MIN_LABELLED for d in drawn)
+    ex.close()
+
+
 def test_the_explorer_refuses_a_metric_it_cannot_split(scenarios) -> None:
     store, *_ = scenarios["both"]
     with pytest.raises(dl.InputError, match="explains one of: error, accuracy"):
@@ -434,7 +483,7 @@ def test_the_report_says_why_the_metric_changed_when_a_metric_alert_fires(tmp_pa
 def test_the_arithmetic_bin_code_is_the_binnings_own() -> None:
     import ibis
 
-    from diaglab.diagnostics.change.query import _code
+    from diaglab.diagnostics.change.cells import _code
     from diaglab.diagnostics.slices.bins import _numeric_binning
 
     binning = _numeric_binning("x", (1.0, 2.5, 10.0), True, True)
@@ -451,7 +500,8 @@ def test_packed_keys_count_every_feature_as_its_own_group_by() -> None:
     holding a single wide feature."""
     import ibis
 
-    from diaglab.diagnostics.change.query import BLOCKS, KEY_SPAN, _cells, _code, _packs
+    from diaglab.diagnostics.change.cells import KEY_SPAN, _code, _packs, binned_cells
+    from diaglab.diagnostics.change.query import BLOCKS
     from diaglab.diagnostics.slices.bins import _categorical_binning, _numeric_binning
 
     rng = np.random.default_rng(3)
@@ -481,7 +531,7 @@ def test_packed_keys_count_every_feature_as_its_own_group_by() -> None:
     assert len(packs) >= 3 and any(len(p) == 1 for _, p in packs)
     totals = {w: {"t0": 0.0, "t1": 100.0} for w in (0, 1)}
     t = ibis.memtable(frame)
-    got = _cells(t, plan, names, totals)
+    got = binned_cells(t, plan, names, totals, BLOCKS)
     block = np.minimum(np.floor(frame["t"] * BLOCKS / 101), BLOCKS - 1).astype(int)
     for i, f in enumerate(names):
         codes = t.select(code=_code(t, plan[f])).to_pandas()["code"].to_numpy()
@@ -568,3 +618,112 @@ def test_the_found_slices_added_to_a_draft_give_the_searched_result(scenarios) -
     for name in ("table", "found", "features", "slices"):
         pd.testing.assert_frame_equal(getattr(added, name), getattr(whole, name))
     assert added.summary == whole.summary
+
+
+def test_a_chart_widget_draws_without_validation_unless_the_tests_ask(monkeypatch) -> None:
+    """At run time a redraw skips Altair's schema validation (its spec is the same); with
+    DIAGLAB_VALIDATE_CHARTS=1 (set for the tests) an invalid spec still raises."""
+    import altair as alt
+    from altair.utils.schemapi import SchemaValidationError
+
+    from diaglab.diagnostics.change.chart import period_chart
+    from diaglab.explorers._vega import Chart
+
+    series = pd.DataFrame(
+        {
+            "window_start": pd.date_range("2026-01-01", periods=5, tz="UTC"),
+            "value": [0.1, 0.2, None, 0.3, 0.2],
+            "n": [50, 50, 0, 50, 50],
+        }
+    )
+    chart = period_chart(series, metric="error", shaded=(START, START + pd.Timedelta("2D")))
+    bad = alt.Chart(series).mark_line().encode(x="window_start:T", y="value:Q")
+    bad.mark = "no such mark"
+    monkeypatch.setenv("DIAGLAB_VALIDATE_CHARTS", "1")
+    widget = Chart(chart)
+    assert widget.spec == chart.to_dict(validate=True)
+    with pytest.raises(SchemaValidationError):
+        widget.chart = bad
+    monkeypatch.setenv("DIAGLAB_VALIDATE_CHARTS", "0")
+    widget.chart = chart
+    assert widget.spec == chart.to_dict(validate=True)
+    assert isinstance(widget.chart, alt.LayerChart)
+    widget.chart = bad  # drawn as given: the browser's Vega-Lite reports it
+    assert widget.spec["mark"] == {"type": "no such mark"}
+    widget.close()
+
+
+def test_the_slice_search_runs_once_per_pair_of_periods(scenarios, monkeypatch) -> None:
+    """find_slices(compare=...) is kept per pair until the store changes: asking the same pair
+    again (accuracy after error, the tab's draft then the search) does not search again."""
+    from diaglab.diagnostics.change.query import with_found
+    from diaglab.diagnostics.slices.spec import FindSlicesSpec
+
+    store, *_ = scenarios["conditional"]
+    searched: list[object] = []
+    run = FindSlicesSpec.run
+
+    def counted(self, *args, **kwargs):
+        searched.append(self.scope)
+        return run(self, *args, **kwargs)
+
+    monkeypatch.setattr(FindSlicesSpec, "run", counted)
+    pair = {"reference": ("2026-03-01", "2026-03-10"), "window": ("2026-03-12", "2026-03-21")}
+    first = dl.explain_change(store, "m", search=True, **pair)
+    again = dl.explain_change(store, "m", search=True, metrics="accuracy", **pair)
+    spec = dl.explain_change.spec("m", **pair)
+    added = with_found(store, spec, dl.explain_change(store, "m", search=False, **pair))
+    assert len(searched) == 1
+    assert not first.found.empty
+    pd.testing.assert_frame_equal(added.found, first.found)
+    assert len(again.found) == len(first.found)
+    dl.explain_change(store, "m", reference=("2026-03-02", "2026-03-10"), window=pair["window"])
+    assert len(searched) == 2  # another pair searches
+
+
+def test_the_waterfalls_bin_bars_read_as_the_bins_labels() -> None:
+    """A bin's bar names the feature and its bin as slice_metrics labels it (``age 47 – 56``),
+    not the grid edges of its predicate (``age >= 47.3 AND age < 56.1``)."""
+    from diaglab.diagnostics.change.tables import bin_name
+
+    assert bin_name("age", "47 – 56") == "age 47 – 56"
+    assert bin_name("age", "< 33") == "age < 33"
+    assert bin_name("age", ">= 56") == "age >= 56"
+    assert bin_name("x", "-1.5e-05 – 0.25") == "x -1.5e-05 – 0.25"
+    assert bin_name("region", "north") == "region: north"
+    assert bin_name("age", "(missing)") == "age: (missing)"
+
+
+def test_the_draft_waterfall_names_its_bins_by_their_labels(scenarios) -> None:
+    store, *_ = scenarios["conditional"]
+    r = _explain(store, search=False)
+    bars = r.table[(r.table["part"] == "conditional") & r.table["target"].notna()]
+    by_predicate = dict(zip(r.slices["predicate"], r.slices["bin"], strict=True))
+    assert len(bars) > 0
+    for _, bar in bars.iterrows():
+        label = by_predicate[bar["target"]]
+        assert label in bar["name"] and " AND " not in bar["name"], bar["name"]
+
+
+def test_the_waterfalls_numbers_print_a_zero_without_a_sign() -> None:
+    """The bars' numbers, drawn by Vega: a contribution that rounds to zero reads 0.000, never
+    -0.000 or +0.000 (the Why tab at 600 px); the others keep their sign."""
+    import vl_convert
+
+    from diaglab.diagnostics.change.chart import change_chart
+
+    table = pd.DataFrame(
+        {
+            "part": ["covariate", "covariate", "conditional", "conditional", "total"],
+            "name": ["income", "age", "region = 'north'", "elsewhere", "change"],
+            "target": ["income", "age", "region = 'north'", None, None],
+            "value": [-0.0002, 0.0001, 0.0291, -0.0012, 0.0278],
+            "lower": np.nan,
+            "upper": np.nan,
+            "share": np.nan,
+        }
+    )
+    svg = vl_convert.vegalite_to_svg(change_chart(table, start=0.134, metric="error").to_dict())
+    texts = [t.split(">", 1)[1].split("<", 1)[0] for t in svg.split("<text")[1:]]
+    assert texts.count("0.000") == 2 and "+0.029" in texts and "\u22120.001" in texts
+    assert not any(t in ("-0.000", "+0.000", "\u22120.000") for t in texts), texts

@@ -91,7 +91,9 @@ def assert_close(kept, rows) -> None:
     for field in ("value_reference", "value_window", "change_lower", "change_upper"):
         assert getattr(kept, field) == pytest.approx(getattr(rows, field), abs=1e-9)
     assert (kept.n_reference, kept.n_window) == (rows.n_reference, rows.n_window)
-    assert kept.covariate.covariate == pytest.approx(rows.covariate.covariate, abs=1e-9)
+    assert kept.covariate.covariate == pytest.approx(
+        rows.covariate.covariate, abs=1e-9, nan_ok=True
+    )  # both refused (NaN) when the sample overlaps too little
     assert kept.summary == rows.summary
 
 
@@ -204,3 +206,32 @@ def test_a_regression_s_mse_and_rmse_come_from_the_cube(tmp_path, monkeypatch):
         assert explained(store, metrics="mae").path == "rows"
     finally:
         store.close()
+
+
+def test_a_window_moved_by_a_day_samples_and_counts_only_its_new_day(live, monkeypatch):
+    """Each period's classifier sample and score counts are kept per UTC day: moving the window
+    by one whole day reads one day's rows, and gives what the rows give (the row path draws the
+    same hashed sample from the whole period)."""
+    from diaglab.diagnostics.change import daily
+
+    store, _, _ = live
+    read: list[tuple[str, int]] = []
+    for name in ("_hashed", "_by_day"):
+        real = getattr(daily, name)
+
+        def spy(rows, *args, _real=real, _name=name, **kwargs):
+            got = _real(rows, *args, **kwargs)
+            read.append((_name, len(got)))
+            return got
+
+        monkeypatch.setattr(daily, name, spy)
+    reference, window = ("2026-01-01", "2026-01-08"), ("2026-01-09", "2026-01-16")
+    explained(store, reference=reference, window=window)
+    assert len(read) == 4  # per period: one query of its days' sample, one of their counts
+    read.clear()
+    moved = ("2026-01-10", "2026-01-17")
+    kept = explained(store, reference=reference, window=moved)
+    assert sorted(name for name, _ in read) == ["_by_day", "_hashed"]  # the window's new day
+    day = dict(read)
+    assert 0 < day["_hashed"] < kept.sample["window"]
+    assert_close(kept, explained(store, monkeypatch, reference=reference, window=moved))

@@ -825,10 +825,188 @@ GROUP BY
   1
 
 -- [6/11]
--- does not compile for Spark: `Table.sample` with a random seed is unsupported for this backend
+SELECT
+  *
+FROM (
+  SELECT
+    `t1`.`age`,
+    `t1`.`income`,
+    `t1`.`debt_to_income`,
+    `t1`.`credit_utilization`,
+    `t1`.`loan_amount`,
+    `t1`.`loan_term_months`,
+    `t1`.`num_credit_lines`,
+    `t1`.`employment_years`,
+    `t1`.`region`,
+    `t1`.`employment`,
+    `t1`.`purpose`,
+    `t1`.`channel`,
+    `t1`.`home_ownership`,
+    `t1`.`v`,
+    CAST((
+      (
+        HASH(EPOCH_US(`t1`.`timestamp`) + 0) % 1073741824
+      ) + 1073741824
+    ) % 1073741824 AS DOUBLE) / 1073741824 AS `u`
+  FROM (
+    SELECT
+      `t0`.`prediction_id`,
+      `t0`.`timestamp`,
+      `t0`.`model_version`,
+      IF(
+        `t0`.`score` IS NULL OR ISNAN(`t0`.`score`),
+        `t0`.`prediction`,
+        CAST(`t0`.`score` >= 0.5 AS DOUBLE)
+      ) AS `prediction`,
+      `t0`.`score`,
+      `t0`.`latency_ms`,
+      `t0`.`trace_id`,
+      `t0`.`error`,
+      `t0`.`metadata`,
+      `t0`.`label`,
+      `t0`.`label_timestamp`,
+      `t0`.`cpu_ms`,
+      `t0`.`wall_ms`,
+      `t0`.`rss_peak_mb`,
+      `t0`.`rss_peak_delta_mb`,
+      `t0`.`gpu_memory_mb`,
+      `t0`.`gpu_utilization`,
+      `t0`.`batch_rows`,
+      `t0`.`input_values`,
+      `t0`.`age`,
+      `t0`.`income`,
+      `t0`.`debt_to_income`,
+      `t0`.`credit_utilization`,
+      `t0`.`loan_amount`,
+      `t0`.`loan_term_months`,
+      `t0`.`num_credit_lines`,
+      `t0`.`employment_years`,
+      `t0`.`region`,
+      `t0`.`employment`,
+      `t0`.`purpose`,
+      `t0`.`channel`,
+      `t0`.`home_ownership`,
+      0 AS `w`,
+      CAST(IF(
+        `t0`.`score` IS NULL OR ISNAN(`t0`.`score`),
+        `t0`.`prediction`,
+        CAST(`t0`.`score` >= 0.5 AS DOUBLE)
+      ) <> `t0`.`label` AS DOUBLE) AS `v`,
+      CAST(UNIX_TIMESTAMP(CAST(`t0`.`timestamp` AS TIMESTAMP)) AS DOUBLE) AS `t`
+    FROM `main`.`credit` AS `t0`
+    WHERE
+      `t0`.`timestamp` >= CAST('2026-01-05T00:00:00+00:00' AS TIMESTAMP)
+      AND `t0`.`timestamp` < CAST('2026-01-08T00:00:00+00:00' AS TIMESTAMP)
+      AND (
+        NOT IF(
+          `t0`.`score` IS NULL OR ISNAN(`t0`.`score`),
+          `t0`.`prediction`,
+          CAST(`t0`.`score` >= 0.5 AS DOUBLE)
+        ) IS NULL
+        AND NOT ISNAN(
+          IF(
+            `t0`.`score` IS NULL OR ISNAN(`t0`.`score`),
+            `t0`.`prediction`,
+            CAST(`t0`.`score` >= 0.5 AS DOUBLE)
+          )
+        )
+      )
+  ) AS `t1`
+) AS `t2`
+WHERE
+  `t2`.`u` < 0.04662439388287952
 
 -- [7/11]
--- does not compile for Spark: `Table.sample` with a random seed is unsupported for this backend
+SELECT
+  *
+FROM (
+  SELECT
+    `t1`.`age`,
+    `t1`.`income`,
+    `t1`.`debt_to_income`,
+    `t1`.`credit_utilization`,
+    `t1`.`loan_amount`,
+    `t1`.`loan_term_months`,
+    `t1`.`num_credit_lines`,
+    `t1`.`employment_years`,
+    `t1`.`region`,
+    `t1`.`employment`,
+    `t1`.`purpose`,
+    `t1`.`channel`,
+    `t1`.`home_ownership`,
+    `t1`.`v`,
+    CAST((
+      (
+        HASH(EPOCH_US(`t1`.`timestamp`) + 0) % 1073741824
+      ) + 1073741824
+    ) % 1073741824 AS DOUBLE) / 1073741824 AS `u`
+  FROM (
+    SELECT
+      `t0`.`prediction_id`,
+      `t0`.`timestamp`,
+      `t0`.`model_version`,
+      IF(
+        `t0`.`score` IS NULL OR ISNAN(`t0`.`score`),
+        `t0`.`prediction`,
+        CAST(`t0`.`score` >= 0.5 AS DOUBLE)
+      ) AS `prediction`,
+      `t0`.`score`,
+      `t0`.`latency_ms`,
+      `t0`.`trace_id`,
+      `t0`.`error`,
+      `t0`.`metadata`,
+      `t0`.`label`,
+      `t0`.`label_timestamp`,
+      `t0`.`cpu_ms`,
+      `t0`.`wall_ms`,
+      `t0`.`rss_peak_mb`,
+      `t0`.`rss_peak_delta_mb`,
+      `t0`.`gpu_memory_mb`,
+      `t0`.`gpu_utilization`,
+      `t0`.`batch_rows`,
+      `t0`.`input_values`,
+      `t0`.`age`,
+      `t0`.`income`,
+      `t0`.`debt_to_income`,
+      `t0`.`credit_utilization`,
+      `t0`.`loan_amount`,
+      `t0`.`loan_term_months`,
+      `t0`.`num_credit_lines`,
+      `t0`.`employment_years`,
+      `t0`.`region`,
+      `t0`.`employment`,
+      `t0`.`purpose`,
+      `t0`.`channel`,
+      `t0`.`home_ownership`,
+      1 AS `w`,
+      CAST(IF(
+        `t0`.`score` IS NULL OR ISNAN(`t0`.`score`),
+        `t0`.`prediction`,
+        CAST(`t0`.`score` >= 0.5 AS DOUBLE)
+      ) <> `t0`.`label` AS DOUBLE) AS `v`,
+      CAST(UNIX_TIMESTAMP(CAST(`t0`.`timestamp` AS TIMESTAMP)) AS DOUBLE) AS `t`
+    FROM `main`.`credit` AS `t0`
+    WHERE
+      `t0`.`timestamp` >= CAST('2026-02-10T00:00:00+00:00' AS TIMESTAMP)
+      AND `t0`.`timestamp` < CAST('2026-03-02T00:00:00+00:00' AS TIMESTAMP)
+      AND (
+        NOT IF(
+          `t0`.`score` IS NULL OR ISNAN(`t0`.`score`),
+          `t0`.`prediction`,
+          CAST(`t0`.`score` >= 0.5 AS DOUBLE)
+        ) IS NULL
+        AND NOT ISNAN(
+          IF(
+            `t0`.`score` IS NULL OR ISNAN(`t0`.`score`),
+            `t0`.`prediction`,
+            CAST(`t0`.`score` >= 0.5 AS DOUBLE)
+          )
+        )
+      )
+  ) AS `t1`
+) AS `t2`
+WHERE
+  `t2`.`u` < 0.0072514212785706
 
 -- [8/11]
 SELECT

@@ -22,6 +22,7 @@ one per day when a period has fewer days.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -45,6 +46,8 @@ from diaglab.queries.window import Window
 from diaglab.store.cube_tables import DAY_US
 
 HOUR_US = 3_600_000_000
+KEY_SPAN = 1024
+"""Largest product of code ranges packed into one key: keys per row against distinct keys."""
 MIN_DAYS = 7
 """Days each period spans for blocks of whole days: fewer would leave the block bootstrap
 fewer than seven replicate units (it then groups by hour, from the rows)."""
@@ -211,3 +214,83 @@ def _with_missing(base: Binning, has_nulls: bool) -> tuple[Bin, ...]:
     if has_nulls:
         bins += (Bin(NULL_CODE, "(missing)", (Condition(base.feature, "is null"),)),)
     return bins
+
+
+def binned_cells(
+    served: Any,
+    plan: dict[str, Any],
+    names: list[str],
+    totals: dict[int, dict[str, float]],
+    blocks: int,
+) -> pd.DataFrame:
+    """Per feature, period, time block (``blocks`` per period) and bin, on bins of the rows
+    (no grid): rows, labelled rows and ``Σℓ``, in one scan.
+
+    Each row's bin codes are packed into a few integer keys (features whose code ranges multiply
+    to at most ``KEY_SPAN`` share one), the keys unnested, and one ``GROUP BY (period, block,
+    key)`` counts them all; each feature's cells are its keys' marginals, summed here.
+    """
+    t = served
+    t0 = ibis.ifelse(t.w == 1, totals[1]["t0"], totals[0]["t0"])
+    span = ibis.ifelse(
+        t.w == 1, totals[1]["t1"] - totals[1]["t0"], totals[0]["t1"] - totals[0]["t0"]
+    )
+    block = ibis.least(((t.t - t0) * blocks / (span + 1)).floor(), blocks - 1).cast("int16")
+    packs = _packs([plan[f] for f in names])
+    keys = [
+        sum(
+            ((_code(t, plan[names[i]]) - NULL_CODE).cast("int32") * mult for i, mult, _ in pack),
+            ibis.literal(offset, "int32"),
+        )
+        for offset, pack in packs
+    ]
+    rows = t.select(w=t.w, blk=block, v=t.v, key=ibis.array(keys).unnest())
+    counted = (
+        rows.group_by(["w", "blk", "key"])
+        .aggregate(n=rows.count(), n_lab=rows.v.count(), s=rows.v.sum())
+        .to_pyarrow()
+        .to_pandas()
+    )
+    counted["s"] = counted["s"].fillna(0.0)
+    key = counted["key"].to_numpy(np.int64)
+    frames = []
+    for offset, pack in packs:
+        size = int(np.prod([width for *_, width in pack]))
+        mine = (key >= offset) & (key < offset + size)
+        part, local = counted[mine], key[mine] - offset
+        for i, mult, width in pack:
+            code = (local // mult) % width + NULL_CODE
+            cells = (
+                part.assign(code=code)
+                .groupby(["w", "blk", "code"], as_index=False)[["n", "n_lab", "s"]]
+                .sum()
+            )
+            frames.append(cells.assign(feature=i))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _packs(plan: Sequence[Any]) -> list[tuple[int, list[tuple[int, int, int]]]]:
+    """Features packed into keys: per key its offset and, per feature, its index, multiplier and
+    number of codes (``NULL_CODE`` up to the last bin's)."""
+    widths = [(len(b.edges) if b.kind == "numeric" else len(b.kept)) + 1 - NULL_CODE for b in plan]
+    packs: list[tuple[int, list[tuple[int, int, int]]]] = []
+    pack: list[tuple[int, int, int]] = []
+    offset, mult = 0, 1
+    for i, width in enumerate(widths):
+        if pack and mult * width > KEY_SPAN:
+            packs.append((offset, pack))
+            offset, pack, mult = offset + mult, [], 1
+        pack.append((i, mult, width))
+        mult *= width
+    packs.append((offset, pack))
+    return packs
+
+
+def _code(t: Any, binning: Any) -> Any:
+    """A numeric feature's bin code as :meth:`Binning.code` gives it, by arithmetic: the number
+    of edges at or below the value (a CASE of comparisons per row costs more), -1 when missing."""
+    if binning.kind != "numeric" or not binning.edges:
+        return binning.code(t)
+    col = t[binning.feature]
+    count = sum((col >= e).cast("int16") for e in binning.edges)
+    return ibis.ifelse(col.isnull(), NULL_CODE, count).cast("int16")

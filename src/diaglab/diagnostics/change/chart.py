@@ -104,7 +104,9 @@ def change_chart(
         ],
     )
     bars = (
-        base.mark_bar()
+        # named: unnamed, Altair names the view by a hash of its data's repr (~10 ms a redraw)
+        base.properties(name="bars")
+        .mark_bar()
         .encode(
             x=alt.X("start:Q", title=metric, scale=alt.Scale(zero=False)),
             x2="end:Q",
@@ -123,9 +125,13 @@ def change_chart(
         .add_params(pick)
     )
     text = (
-        base.transform_calculate(right="max(datum.start, datum.end)")
+        base.transform_calculate(
+            right="max(datum.start, datum.end)",
+            # a value that rounds to zero reads 0.000, not -0.000 or +0.000 (as in the summary)
+            shown="abs(datum.value) < 0.0005 ? '0.000' : format(datum.value, '+.3f')",
+        )
         .mark_text(align="left", dx=3, fontSize=10, color="#333")
-        .encode(x="right:Q", text=alt.Text("value:Q", format="+.3f"))
+        .encode(x="right:Q", text="shown:N")
     )
     chart = alt.layer(bars, text).properties(width=WIDTH, height=alt.Step(20))
     if title:
@@ -141,18 +147,21 @@ def period_chart(
     name: str = "window",
     height: int = 110,
 ) -> alt.LayerChart:
-    """The metric over time (``window_start``, ``value``) with an interval brush ``brush`` on the
-    time axis; ``shaded`` marks the other period already picked."""
+    """The metric over time (``window_start``, ``value``, ``n`` labelled rows) with an interval
+    brush ``brush`` on the time axis; ``shaded`` marks the other period already picked. A day
+    whose value is null (no labels yet) is a gap in the line, not a point at zero."""
     brush = alt.selection_interval(name="brush", encodings=["x"])
     line = (
-        alt.Chart(series)
-        .mark_line(point=True, color="#444")
+        # named: unnamed, Altair names the view by a hash of its data's repr (~10 ms a redraw)
+        alt.Chart(series, name="over_time")
+        .mark_line(point=True, color="#444", invalid="break-paths-show-domains")
         .encode(
             x=alt.X("window_start:T", title=None),
             y=alt.Y("value:Q", title=metric, scale=alt.Scale(zero=False)),
             tooltip=[
                 alt.Tooltip("window_start:T", title="from"),
                 alt.Tooltip("value:Q", title=metric, format=".4f"),
+                alt.Tooltip("n:Q", title="labelled rows", format=","),
             ],
         )
         .add_params(brush)

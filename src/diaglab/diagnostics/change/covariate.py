@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from diaglab.diagnostics.drift.impact import _sample, out_of_fold
+from diaglab.diagnostics.change.daily import hashed_sample
+from diaglab.diagnostics.drift.impact import out_of_fold
 from diaglab.stats.decomposition import (
     MIN_EFFECTIVE_SAMPLE,
     CovariateSplit,
@@ -38,13 +39,18 @@ def domain_sample(
     cols = [*names, "v"]
     ref, cur = (
         store.memo(
-            ("explain-change-sample", *memo_key, periods[w], tuple(names), sample, seed + w),
-            lambda w=w: _sample(
-                sides[w].select(*cols), sample, seed + w, total=int(totals[w]["n"])
-            ),
+            ("explain-change-sample", *memo_key, periods[w], tuple(names), sample, seed),
+            lambda w=w: hashed_sample(sides[w], cols, seed, sample, totals[w]["n"]),
         )
         for w in (0, 1)
     )
+    return inputs(ref, cur, names, schema)
+
+
+def inputs(
+    ref: pd.DataFrame, cur: pd.DataFrame, names: list[str], schema: Any
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Both periods' samples and the classifier's inputs (categorical features as categories)."""
     X = pd.concat([ref[names], cur[names]], ignore_index=True)
     for f in names:
         if schema.features[f].kind != "numeric":
@@ -78,7 +84,7 @@ def covariate_part(
         "reference": len(ref),
         "window": len(cur),
         "folds": FOLDS,
-        "drawn_in": "engine (Bernoulli sampling)",
+        "drawn_in": "engine (rows whose timestamp hash is below sample / rows)",
     }
     if oof is None:
         info["auc"] = float("nan")

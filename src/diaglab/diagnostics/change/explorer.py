@@ -52,6 +52,8 @@ from diaglab.specs import Scope
 OVER_TIME = {"mse": "rmse"}
 """The series brushed for a metric ``metrics_over_time`` does not chart itself."""
 FREQ = "1D"
+MIN_LABELLED = 30
+"""Labelled rows a day needs for a point on the period charts (two rows give 0.0 or 0.5)."""
 
 
 class ChangeExplorer(ScopedExplorer):
@@ -189,8 +191,8 @@ class ChangeExplorer(ScopedExplorer):
         if self._quiet:
             return
         self._sync_controls()
+        self.update()  # the explanation's job starts before the period charts are redrawn here
         self._draw_periods()
-        self.update()
 
     # -- callbacks --------------------------------------------------------------------------
 
@@ -227,8 +229,11 @@ class ChangeExplorer(ScopedExplorer):
     def _run_series(self, job: Job) -> pd.DataFrame:
         job.step("the metric over time…")
         table = job.key.run(self._store).table
-        rows = table[(table["kind"] == "realized") & table["value"].notna()]
-        return rows[["window_start", "value"]].reset_index(drop=True)
+        rows = table[table["kind"] == "realized"][["window_start", "value", "n"]]
+        # a day without labels (or with too few to say anything) has no value: the line breaks
+        # there instead of dropping to the 0.0 of its one or two labelled rows
+        few = rows["n"].fillna(0) < MIN_LABELLED
+        return rows.assign(value=rows["value"].where(~few)).reset_index(drop=True)
 
     def _show_series(self, series: pd.DataFrame) -> None:
         self._series = series

@@ -51,12 +51,14 @@ def _score_bin(score: Any) -> Any:
     return ibis.ifelse(score >= 1, top, (score * DEFAULT_SCORE_BINS).floor()).cast("int16")
 
 
-def score_counts(served: Any) -> pd.DataFrame:
+def score_counts(served: Any, *, by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Per period ``w`` (and ``by``) and score bin ``b``: scored rows ``n``, those predicted
+    positive ``pp``, and the labelled positives ``pos`` and negatives ``neg``."""
     rows = served.filter(served.score.notnull())
     rows = rows.mutate(b=_score_bin(rows.score))
     lab = rows.label.notnull()
     return (
-        rows.group_by(["w", "b"])
+        rows.group_by(["w", *by, "b"])
         .aggregate(
             n=rows.count(),
             pp=(rows.prediction == 1).cast("int64").sum(),

@@ -12,8 +12,9 @@ over the two periods' rows, and one sample:
 3. **scores** (binary models with scores): per period and score bin, the scored rows, those
    predicted positive, and the reference period's labelled positives and negatives, for CBPE
    (:mod:`diaglab.diagnostics.change.labels`);
-4. the domain classifier's **sample**: at most ``sample`` rows of each period, drawn by the engine
-   (Bernoulli sampling), with their features and ``ℓ``; the classifier's out-of-fold probabilities
+4. the domain classifier's **sample**: about ``sample`` rows of each period, drawn by the engine
+   (a hash of the timestamp below a rate: :mod:`~diaglab.diagnostics.change.daily`), with their
+   features and ``ℓ``; the classifier's out-of-fold probabilities
    weight the rows (:func:`~diaglab.stats.decomposition.covariate_split`).
 
 The slices ``find_slices(compare=(reference, window))`` reports are added with their contribution,
@@ -23,7 +24,7 @@ computed from their labelled counts and values in both periods (no further scan)
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -32,11 +33,20 @@ import numpy as np
 import pandas as pd
 
 from diaglab.diagnostics.change import covariate
-from diaglab.diagnostics.change.cells import coded, cube_counts, grid_plan, row_counts, tick_of
+from diaglab.diagnostics.change.cells import (
+    GridPlan,
+    binned_cells,
+    coded,
+    cube_counts,
+    grid_plan,
+    row_counts,
+    tick_of,
+)
+from diaglab.diagnostics.change.daily import daily_sample, daily_score_counts, day_rows
 from diaglab.diagnostics.change.labels import estimated_values, label_coverage, score_counts
 from diaglab.diagnostics.change.result import ChangeExplanation
 from diaglab.diagnostics.change.tables import contributions, found_contributions, slice_table
-from diaglab.diagnostics.slices.bins import NULL_CODE, binnings
+from diaglab.diagnostics.slices.bins import binnings
 from diaglab.diagnostics.slices.counts import loss
 from diaglab.diagnostics.slices.query import has_scores
 from diaglab.errors import InputError, unknown
@@ -64,8 +74,6 @@ PATHS = {
     "cube": "cube: whole days from the counts kept per day, partial edge days from the rows",
     "rows": "rows",
 }
-KEY_SPAN = 1024
-"""Largest product of code ranges packed into one key: keys per row against distinct keys."""
 
 
 def _metric(metrics: str | Sequence[str], task: str) -> str:
@@ -173,19 +181,56 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
     ...                       window=("2026-02-05", "2026-03-02"))  # doctest: +SKIP
     >>> print(r.summary)  # doctest: +SKIP
     """
-    model, window, reference = spec.model, spec.scope.window, spec.scope.reference
-    where, version, metrics, by = spec.scope.where, spec.scope.version, spec.metrics, spec.by
-    threshold = spec.scope.threshold
-    k, sample, search, confidence, seed = (
-        spec.k,
-        spec.sample,
-        spec.search,
-        spec.confidence,
-        spec.seed,
-    )
+    inputs = _inputs(store, spec)
+    counted = _cube_path(inputs) or _row_path(inputs)
+    return _explained(inputs, counted)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Inputs:
+    """What both paths start from: the checked options and the two periods' queries."""
+
+    store: Any
+    spec: ExplainChangeSpec
+    task: str
+    metric: str
+    decomposed: str
+    names: list[str]
+    schema: Any
+    ref_win: Window
+    win: Window
+    base: Any
+    both: Any
+    sides: list[Any]
+    served: Any
+    gp: GridPlan | None
+    side: Callable[[Window, int], Any]
+    """``side(period, w)``: ``period``'s served rows as period ``w`` (``sides`` are the two)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _Counted:
+    """One path's counts: the periods' totals, the (possibly CBPE-estimated) served rows, and
+    ``cells()``, the plan and cells (called while the domain classifier fits)."""
+
+    totals: dict[int, dict[str, float]]
+    sides: list[Any]
+    served: Any
+    basis: str
+    notes: list[str]
+    path: str
+    cells: Callable[[], tuple[dict[str, Any], pd.DataFrame]]
+    day_rows: list[dict[int, float]] | None = None
+    """Per period, its served rows per UTC day (the cube path): the sample is then kept per day."""
+
+
+def _inputs(store: Any, spec: ExplainChangeSpec) -> _Inputs:
+    """The options checked and the periods' rows as queries (nothing counted yet)."""
+    model, where, version, by = spec.model, spec.scope.where, spec.scope.version, spec.by
+    k, sample, confidence = spec.k, spec.sample, spec.confidence
     schema = store.schema(model)
     task = schema.task or "binary"
-    metric = _metric(metrics, task)
+    metric = _metric(spec.metrics, task)
     decomposed = "mse" if metric == "rmse" else metric
     if not isinstance(k, int) or k < 1:
         raise InputError(f"k must be a positive integer, got {k!r}")
@@ -193,12 +238,12 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
         raise InputError(f"sample must be an integer of at least 100 rows, got {sample!r}")
     if not 0 < confidence < 1:
         raise InputError(f"confidence must lie in (0, 1), got {confidence!r}")
-    ref_win, win = _windows(reference, window)
+    ref_win, win = _windows(spec.scope.reference, spec.scope.window)
     names = list(schema.features) if by is None else ([by] if isinstance(by, str) else list(by))
     for f in names:
         if f not in schema.features:
             raise unknown("feature", f, list(schema.features))
-    base, _ = scoped_table(store, model, None, where, version, threshold)
+    base, _ = scoped_table(store, model, None, where, version, spec.scope.threshold)
     both = ibis.union(
         ref_win.filter(base).mutate(w=ibis.literal(0, "int8")),
         win.filter(base).mutate(w=ibis.literal(1, "int8")),
@@ -222,37 +267,66 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
         )
 
     sides = [side(ref_win, 0), side(win, 1)]
-    served = ibis.union(*sides, distinct=False)
-    gp = grid_plan(store, model, names, version)
-    frame, path = None, "rows"
+    return _Inputs(
+        store=store,
+        spec=spec,
+        task=task,
+        metric=metric,
+        decomposed=decomposed,
+        names=names,
+        schema=schema,
+        ref_win=ref_win,
+        win=win,
+        base=base,
+        both=both,
+        sides=sides,
+        served=ibis.union(*sides, distinct=False),
+        gp=grid_plan(store, model, names, version),
+        side=side,
+    )
+
+
+def _cube_path(inp: _Inputs) -> _Counted | None:
+    """The counts from the cube (whole days kept per day, the partial edge days from the rows),
+    or None when the cube cannot give them (see :mod:`~diaglab.diagnostics.change.cells`)."""
+    gp, scope = inp.gp, inp.spec.scope
     if (
-        gp is not None
-        and where is None
-        and threshold is None
-        and cube.usable(store)
-        and decomposed in CUBE_METRICS[cube.LOSS[task]]
+        gp is None
+        or scope.where is not None
+        or scope.threshold is not None
+        or not cube.usable(inp.store)
+        or inp.decomposed not in CUBE_METRICS[cube.LOSS[inp.task]]
     ):
-        frame = cube_counts(store, gp, (ref_win, win), version, decomposed)
-        if frame is not None:
-            totals = _frame_totals(frame, gp.stored[names[0]])
-            if min(totals[0]["n_lab"], totals[1]["n_lab"]) == 0:
-                frame = None  # the CBPE view needs every row's score
-            else:
-                path = "cube"
+        return None
+    frame = cube_counts(inp.store, gp, (inp.ref_win, inp.win), scope.version, inp.decomposed)
     if frame is None:
-        totals = _totals(served)
-    for w, label, period in ((0, "reference", ref_win), (1, "window", win)):
-        if totals[w]["n"] == 0:
-            raise InputError(
-                f"the {label} {period} has no predictions of model {model!r}"
-                + (f" where {where}" if where is not None else "")
-                + "; pick a period with rows"
-            )
+        return None
+    totals = _frame_totals(frame, gp.stored[inp.names[0]])
+    if min(totals[0]["n_lab"], totals[1]["n_lab"]) == 0:
+        return None  # the CBPE view needs every row's score
+    return _Counted(
+        totals=totals,
+        sides=inp.sides,
+        served=inp.served,
+        basis="realized",
+        notes=[],
+        path="cube",
+        cells=lambda: coded(gp, frame, inp.names, BLOCKS),
+        day_rows=day_rows(frame, gp.stored[inp.names[0]]),
+    )
+
+
+def _row_path(inp: _Inputs) -> _Counted:
+    """The counts from the rows: on the reference's grid when it has one, else on bins of
+    both periods' rows; of the CBPE estimate when a period has no labels."""
+    served, sides = inp.served, inp.sides
+    totals = _totals(served)
+    _check_rows(inp, totals)
     notes: list[str] = []
     basis = "realized"
     if totals[1]["n_lab"] == 0 or totals[0]["n_lab"] == 0:
         served, basis = (
-            estimated_values(served, task, decomposed, model, totals),
+            estimated_values(served, inp.task, inp.decomposed, inp.spec.model, totals),
             "estimated (CBPE)",
         )
         sides = [served.filter(served.w == w) for w in (0, 1)]
@@ -260,30 +334,80 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
             f"the {'window' if totals[1]['n_lab'] == 0 else 'reference'} has no labels: every "
             "number is of the CBPE estimate (calibrated on the reference's labelled rows)"
         )
+
+    def cells() -> tuple[dict[str, Any], pd.DataFrame]:
+        if inp.gp is not None:
+            return coded(inp.gp, row_counts(served, inp.gp, tick_of(totals)), inp.names, BLOCKS)
+        scope = inp.spec.scope
+        plan = binnings(
+            inp.store,
+            inp.spec.model,
+            inp.both,
+            inp.names,
+            version=scope.version,
+            cache_key=("explain-change", str(inp.ref_win), str(inp.win), str(scope.where)),
+        )
+        return plan, binned_cells(served, plan, inp.names, totals, BLOCKS)
+
+    return _Counted(
+        totals=totals,
+        sides=sides,
+        served=served,
+        basis=basis,
+        notes=notes,
+        path="rows",
+        cells=cells,
+    )
+
+
+def _check_rows(inp: _Inputs, totals: dict[int, dict[str, float]]) -> None:
+    where = inp.spec.scope.where
+    for w, label, period in ((0, "reference", inp.ref_win), (1, "window", inp.win)):
+        if totals[w]["n"] == 0:
+            raise InputError(
+                f"the {label} {period} has no predictions of model {inp.spec.model!r}"
+                + (f" where {where}" if where is not None else "")
+                + "; pick a period with rows"
+            )
+
+
+def _explained(inp: _Inputs, counted: _Counted) -> ChangeExplanation:
+    """The decomposition of one path's counts: the waterfall, features, slices, covariate split,
+    label coverage and the found slices."""
+    spec, store, names, decomposed = inp.spec, inp.store, inp.names, inp.decomposed
+    scope, sample, confidence, seed = spec.scope, spec.sample, spec.confidence, spec.seed
+    totals, sides = counted.totals, counted.sides
+    notes = list(counted.notes)
     # each period's sample and score counts are kept until the store changes: a brush that moves
     # one period draws and counts that period's rows only
-    memo_key = (model, version, str(where), threshold, decomposed, basis)
-    periods = (str(ref_win), str(win))
-    drawn = covariate.domain_sample(
-        store, sides, periods, memo_key, names, schema, sample, seed, totals
+    memo_key = (
+        spec.model,
+        scope.version,
+        str(scope.where),
+        scope.threshold,
+        decomposed,
+        counted.basis,
+    )
+    periods = (str(inp.ref_win), str(inp.win))
+    windows = (inp.ref_win, inp.win)
+    picked = (
+        None
+        if counted.day_rows is None
+        else daily_sample(
+            store, inp.side, windows, memo_key, names, sample, seed, counted.day_rows, totals
+        )
+    )
+    drawn = (
+        covariate.domain_sample(
+            store, sides, periods, memo_key, names, inp.schema, sample, seed, totals
+        )
+        if picked is None
+        else covariate.inputs(picked[0], picked[1], names, inp.schema)
     )
     with ThreadPoolExecutor(1) as pool:
         # the classifier (numpy, LightGBM) fits while the engine counts
         fitting = pool.submit(covariate.domain_fit, *drawn, names, seed)
-        if gp is not None:
-            if frame is None:
-                frame = row_counts(served, gp, tick_of(totals))
-            plan, cells = coded(gp, frame, names, BLOCKS)
-        else:
-            plan = binnings(
-                store,
-                model,
-                both,
-                names,
-                version=version,
-                cache_key=("explain-change", str(ref_win), str(win), str(where)),
-            )
-            cells = _cells(served, plan, names, totals)
+        plan, cells = counted.cells()
         per = {f: _arrays(cells[cells["feature"] == i], plan[f].bins) for i, f in enumerate(names)}
         first = per[names[0]]
         n_a, s_a, n_b, s_b = (first[key].sum(axis=0) for key in ("n_a", "s_a", "n_b", "s_b"))
@@ -294,20 +418,30 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
             s_b.sum(keepdims=True),
         )
         features, slices, replicates = slice_table(per, plan, confidence=confidence, seed=seed)
-        labels = label_coverage(
-            per, totals, _score_counts(store, sides, periods, memo_key), task, decomposed
+        scores = (
+            daily_score_counts(store, inp.side, windows, memo_key)
+            if counted.day_rows is not None and "score" in sides[0].columns
+            else None
         )
+        if scores is None:
+            scores = _score_counts(store, sides, periods, memo_key)
+        labels = label_coverage(per, totals, scores, inp.task, decomposed)
         sums = (float(n_a.sum()), float(s_a.sum()), float(n_b.sum()), float(s_b.sum()))
         found = (
-            _found(store, spec, ref_win, win, decomposed, sums)
-            if search
+            _found(store, spec, inp.ref_win, inp.win, decomposed, sums)
+            if spec.search
             else found_contributions(pd.DataFrame(), decomposed, (0.0, 0.0, 0.0, 0.0))
         )
         fitted = fitting.result()
     split, sample_info = covariate.covariate_part(
         *drawn, fitted, whole.total, replicates, confidence, seed
     )
-    sample_info.update(bound=sample, kept="per period, until the store changes")
+    sample_info.update(
+        bound=sample,
+        kept="per UTC day, until the store changes"
+        if counted.day_rows is not None
+        else "per period, until the store changes",
+    )
     if split.refused:
         notes.append(split.refused)
     ci = np.quantile(replicates, [(1 - confidence) / 2, (1 + confidence) / 2])
@@ -318,15 +452,15 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
         features=features,
         slices=slices,
         found=found,
-        k=k,
+        k=spec.k,
     )
     ma, mb = float(s_a.sum() / n_a.sum()), float(s_b.sum() / n_b.sum())
     return ChangeExplanation(
-        metric=metric,
+        metric=inp.metric,
         decomposed=decomposed,
-        basis=basis,
-        reference=str(ref_win),
-        window=str(win),
+        basis=counted.basis,
+        reference=str(inp.ref_win),
+        window=str(inp.win),
         value_reference=ma,
         value_window=mb,
         change_lower=float(ci[0]),
@@ -345,7 +479,7 @@ def explain_change(store: Any, spec: ExplainChangeSpec) -> ChangeExplanation:
         labels=labels,
         sample=sample_info,
         notes=tuple(notes),
-        path=PATHS[path],
+        path=PATHS[counted.path],
     )
 
 
@@ -376,84 +510,6 @@ def _totals(served: Any) -> dict[int, dict[str, float]]:
     for r in rows:
         out[int(r["w"])] = {k: float(r[k] or 0) for k in ("n", "n_lab", "t0", "t1")}
     return out
-
-
-def _cells(
-    served: Any,
-    plan: dict[str, Any],
-    names: list[str],
-    totals: dict[int, dict[str, float]],
-) -> pd.DataFrame:
-    """Per feature, period, time block and bin: rows, labelled rows and ``Σℓ``, in one scan.
-
-    Each row's bin codes are packed into a few integer keys (features whose code ranges multiply
-    to at most ``KEY_SPAN`` share one), the keys unnested, and one ``GROUP BY (period, block,
-    key)`` counts them all; each feature's cells are its keys' marginals, summed here.
-    """
-    t = served
-    t0 = ibis.ifelse(t.w == 1, totals[1]["t0"], totals[0]["t0"])
-    span = ibis.ifelse(
-        t.w == 1, totals[1]["t1"] - totals[1]["t0"], totals[0]["t1"] - totals[0]["t0"]
-    )
-    block = ibis.least(((t.t - t0) * BLOCKS / (span + 1)).floor(), BLOCKS - 1).cast("int16")
-    packs = _packs([plan[f] for f in names])
-    keys = [
-        sum(
-            ((_code(t, plan[names[i]]) - NULL_CODE).cast("int32") * mult for i, mult, _ in pack),
-            ibis.literal(offset, "int32"),
-        )
-        for offset, pack in packs
-    ]
-    rows = t.select(w=t.w, blk=block, v=t.v, key=ibis.array(keys).unnest())
-    counted = (
-        rows.group_by(["w", "blk", "key"])
-        .aggregate(n=rows.count(), n_lab=rows.v.count(), s=rows.v.sum())
-        .to_pyarrow()
-        .to_pandas()
-    )
-    counted["s"] = counted["s"].fillna(0.0)
-    key = counted["key"].to_numpy(np.int64)
-    frames = []
-    for offset, pack in packs:
-        size = int(np.prod([width for *_, width in pack]))
-        mine = (key >= offset) & (key < offset + size)
-        part, local = counted[mine], key[mine] - offset
-        for i, mult, width in pack:
-            code = (local // mult) % width + NULL_CODE
-            cells = (
-                part.assign(code=code)
-                .groupby(["w", "blk", "code"], as_index=False)[["n", "n_lab", "s"]]
-                .sum()
-            )
-            frames.append(cells.assign(feature=i))
-    return pd.concat(frames, ignore_index=True)
-
-
-def _packs(plan: Sequence[Any]) -> list[tuple[int, list[tuple[int, int, int]]]]:
-    """Features packed into keys: per key its offset and, per feature, its index, multiplier and
-    number of codes (``NULL_CODE`` up to the last bin's)."""
-    widths = [(len(b.edges) if b.kind == "numeric" else len(b.kept)) + 1 - NULL_CODE for b in plan]
-    packs: list[tuple[int, list[tuple[int, int, int]]]] = []
-    pack: list[tuple[int, int, int]] = []
-    offset, mult = 0, 1
-    for i, width in enumerate(widths):
-        if pack and mult * width > KEY_SPAN:
-            packs.append((offset, pack))
-            offset, pack, mult = offset + mult, [], 1
-        pack.append((i, mult, width))
-        mult *= width
-    packs.append((offset, pack))
-    return packs
-
-
-def _code(t: Any, binning: Any) -> Any:
-    """A numeric feature's bin code as :meth:`Binning.code` gives it, by arithmetic: the number
-    of edges at or below the value (a CASE of comparisons per row costs more), -1 when missing."""
-    if binning.kind != "numeric" or not binning.edges:
-        return binning.code(t)
-    col = t[binning.feature]
-    count = sum((col >= e).cast("int16") for e in binning.edges)
-    return ibis.ifelse(col.isnull(), NULL_CODE, count).cast("int16")
 
 
 def _arrays(cells: pd.DataFrame, bins: Sequence[Any]) -> dict[str, np.ndarray]:
@@ -530,20 +586,19 @@ def _found(
 
     search = {"error": "error", "accuracy": "error", "mse": "rmse"}.get(metric, metric)
     try:
-        found = (
-            FindSlicesSpec.build(
-                spec.model,
-                metrics=search,
-                compare=(ref_win, win),
-                where=spec.scope.where,
-                version=spec.scope.version,
-                threshold=spec.scope.threshold,
-                k=spec.k,
-                max_conditions=2,
-            )
-            .run(store)
-            .table
+        asked = FindSlicesSpec.build(
+            spec.model,
+            metrics=search,
+            compare=(ref_win, win),
+            where=spec.scope.where,
+            version=spec.scope.version,
+            threshold=spec.scope.threshold,
+            k=spec.k,
+            max_conditions=2,
         )
+        # kept per pair of periods until the store changes: the search is most of a search=True
+        # call's cost, and a pair brushed again (another explorer, accuracy after error) asks it
+        found = store.memo(("explain-change-found", asked), lambda: asked.run(store).table)
     except InputError:
         found = pd.DataFrame()
     return found_contributions(found, metric, sums)

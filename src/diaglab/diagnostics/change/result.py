@@ -151,7 +151,23 @@ def _n(v: float) -> str:
 
 
 def _signed(v: float) -> str:
-    return "n/a" if not np.isfinite(v) else f"{v:+.3f}"
+    """``+0.012``; a value that rounds to zero prints ``0.000`` (no ``-0.000``, no ``+0.000``)."""
+    if not np.isfinite(v):
+        return "n/a"
+    return "0.000" if _negligible(v) else f"{v:+.3f}"
+
+
+def _negligible(v: float) -> bool:
+    """Whether ``v`` prints as zero at three decimals."""
+    return bool(np.isfinite(v)) and round(abs(v), 3) == 0
+
+
+def _amount(value: float, share: float) -> str:
+    """A part of the change as a person writes it: ``+0.031 (70%)``, or ``next to none`` when it
+    rounds to zero (an explicit ``+0.000 (0%)`` reads as a measured part)."""
+    if _negligible(value):
+        return "next to none"
+    return _signed(value) + (f" ({share:.0%})" if np.isfinite(share) else "")
 
 
 def _ci(lo: float, hi: float, confidence: float) -> str:
@@ -183,17 +199,24 @@ def summary(r: ChangeExplanation) -> str:
     cov = t[(t["part"] == "covariate") & (t["name"] == "inputs moved")]
     if not cov.empty:
         c = cov.iloc[0]
-        text = f"About {_signed(c['value'])} ({c['share']:.0%}) is explained by the inputs moving"
+        text = (
+            "Next to none"
+            if _negligible(c["value"])
+            else f"About {_amount(c['value'], c['share'])}"
+        ) + " is explained by the inputs moving"
         top = _top(t, "covariate")
         # a covariate part of a tenth of the change or less has no "most" worth naming
         if top is not None and abs(c["value"]) > 0.1 * abs(total["value"]):
             text += f", most by {top['name']}'s shift ({_signed(top['value'])} on its own)"
         cond = t[(t["part"] == "conditional") & (t["name"] == "same inputs")].iloc[0]
-        text += (
-            f"; {_signed(cond['value'])} ({cond['share']:.0%}) by the model doing "
-            f"{'worse' if (cond['value'] > 0) == (r.metric in LOWER_IS_BETTER) else 'better'}"
-            " on the same kind of inputs"
-        )
+        if _negligible(cond["value"]):
+            text += "; next to none by the model doing differently on the same kind of inputs"
+        else:
+            text += (
+                f"; {_amount(cond['value'], cond['share'])} by the model doing "
+                f"{'worse' if (cond['value'] > 0) == (r.metric in LOWER_IS_BETTER) else 'better'}"
+                " on the same kind of inputs"
+            )
         found = _top(t, "conditional")
         if found is not None:
             text += (
@@ -206,8 +229,8 @@ def summary(r: ChangeExplanation) -> str:
         top = _top(t, "covariate")
         if top is not None:
             out.append(
-                f"Exactly, {top['name']}'s mix moved it by {_signed(top['value'])} "
-                f"({top['share']:.0%}) and the rates within its bins by the rest."
+                f"Exactly, {top['name']}'s mix moved it by {_amount(top['value'], top['share'])} "
+                "and the rates within its bins by the rest."
             )
     lab = r.labels
     text = (
@@ -218,7 +241,10 @@ def summary(r: ChangeExplanation) -> str:
     complete = lab.coverage_window == 1 and lab.coverage_reference == 1
     if feature is not None and np.isfinite(apparent) and not complete:
         text += (
-            f"; which rows are labelled could account for {_signed(apparent)} (through {feature})"
+            "; which rows are labelled could account for next to none of it"
+            if _negligible(apparent)
+            else f"; which rows are labelled could account for {_signed(apparent)} "
+            f"(through {feature})"
         )
     if np.isfinite(lab.cbpe_change):
         text += (

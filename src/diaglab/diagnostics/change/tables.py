@@ -9,6 +9,7 @@ change exactly whatever the overlap; of the found slices it shows only disjoint 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -201,7 +202,7 @@ def contributions(
         for _, s in pool.head(k).iterrows():
             add(
                 "conditional",
-                str(s["predicate"]),
+                bin_name(str(s["feature"]), str(s["bin"])),
                 s["predicate"],
                 s["rate"],
                 s["rate_lower"],
@@ -231,3 +232,15 @@ def waterfall_bars(table: pd.DataFrame) -> pd.DataFrame:
         ["inputs moved", "same inputs", "mix of one feature", "rates within its bins"]
     )
     return table[(table["part"] != "total") & ~own].reset_index(drop=True)
+
+
+def bin_name(feature: str, label: str) -> str:
+    """A bin's bar as a person reads it, with the bin's own label (as ``slice_metrics`` shows
+    it) instead of its predicate's grid edges: ``age 47 – 56``, ``age < 33``,
+    ``region: north``, ``age: (missing)``."""
+    return f"{feature} {label}" if _RANGE.match(label) else f"{feature}: {label}"
+
+
+_NUMBER = r"-?[\d.,]+(?:e[-+]?\d+)?"
+_RANGE = re.compile(rf"^(?:(?:< |>= ){_NUMBER}|{_NUMBER} – {_NUMBER})$")
+"""A numeric bin's label (:func:`~diaglab.diagnostics.slices.bins.grid_binning`'s)."""
