@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -8,10 +7,6 @@ import pandas as pd
 import pytest
 
 import diaglab as dl
-
-# every chart an explorer draws in a test (and in the UI tests' kernels, which inherit it) is
-# validated against the Vega-Lite schema; at run time the explorers skip it (explorers/_vega.py)
-os.environ.setdefault("DIAGLAB_VALIDATE_CHARTS", "1")
 
 START = pd.Timestamp("2026-01-01", tz="UTC")
 

@@ -620,39 +620,6 @@ def test_the_found_slices_added_to_a_draft_give_the_searched_result(scenarios) -
     assert added.summary == whole.summary
 
 
-def test_a_chart_widget_draws_without_validation_unless_the_tests_ask(monkeypatch) -> None:
-    """At run time a redraw skips Altair's schema validation (its spec is the same); with
-    DIAGLAB_VALIDATE_CHARTS=1 (set for the tests) an invalid spec still raises."""
-    import altair as alt
-    from altair.utils.schemapi import SchemaValidationError
-
-    from diaglab.diagnostics.change.chart import period_chart
-    from diaglab.explorers._vega import Chart
-
-    series = pd.DataFrame(
-        {
-            "window_start": pd.date_range("2026-01-01", periods=5, tz="UTC"),
-            "value": [0.1, 0.2, None, 0.3, 0.2],
-            "n": [50, 50, 0, 50, 50],
-        }
-    )
-    chart = period_chart(series, metric="error", shaded=(START, START + pd.Timedelta("2D")))
-    bad = alt.Chart(series).mark_line().encode(x="window_start:T", y="value:Q")
-    bad.mark = "no such mark"
-    monkeypatch.setenv("DIAGLAB_VALIDATE_CHARTS", "1")
-    widget = Chart(chart)
-    assert widget.spec == chart.to_dict(validate=True)
-    with pytest.raises(SchemaValidationError):
-        widget.chart = bad
-    monkeypatch.setenv("DIAGLAB_VALIDATE_CHARTS", "0")
-    widget.chart = chart
-    assert widget.spec == chart.to_dict(validate=True)
-    assert isinstance(widget.chart, alt.LayerChart)
-    widget.chart = bad  # drawn as given: the browser's Vega-Lite reports it
-    assert widget.spec["mark"] == {"type": "no such mark"}
-    widget.close()
-
-
 def test_the_slice_search_runs_once_per_pair_of_periods(scenarios, monkeypatch) -> None:
     """find_slices(compare=...) is kept per pair until the store changes: asking the same pair
     again (accuracy after error, the tab's draft then the search) does not search again."""

@@ -5,20 +5,13 @@ into every chart widget's state: an executed notebook with a panel weighed 12 MB
 library lives once, in a :class:`VegaRuntime` model, and each :class:`Chart` carries a small
 front end (``_vega.js``) that imports it from there; the bundle is built by vl-convert, so
 nothing is fetched from a CDN and a saved notebook draws again with the kernel stopped.
-
-A :class:`Chart` sends its chart's spec without Altair's schema validation (a ``to_dict()`` checks
-the whole spec against the Vega-Lite schema, on the kernel's thread, at every redraw). The specs
-are diaglab's own chart code's, whose every shape the tests draw with validation on: they set
-``DIAGLAB_VALIDATE_CHARTS=1`` (tests/conftest.py), which every :class:`Chart` then honours.
 """
 
 from __future__ import annotations
 
 import base64
-import functools
 import gzip
 import hashlib
-import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -74,33 +67,6 @@ def runtime() -> VegaRuntime:
         return _RUNTIME
 
 
-def validating() -> bool:
-    """Whether charts are validated when drawn (``DIAGLAB_VALIDATE_CHARTS=1``: the tests)."""
-    return os.environ.get("DIAGLAB_VALIDATE_CHARTS", "") == "1"
-
-
-@functools.cache
-def _unvalidated_class(cls: Any) -> type:
-    """A subclass of an Altair top-level chart class whose ``to_dict`` skips validation unless
-    asked for it."""
-
-    def to_dict(self: Any, validate: bool = False, **kwargs: Any) -> dict[str, Any]:
-        out: dict[str, Any] = cls.to_dict(self, validate, **kwargs)
-        return out
-
-    return type(cls.__name__, (cls,), {"to_dict": to_dict, "__module__": cls.__module__})
-
-
-def unvalidated(chart: Any) -> Any:
-    """A shallow copy of ``chart`` that draws without schema validation (:class:`Chart`)."""
-    if chart is None or validating() or not isinstance(chart, alt.TopLevelMixin):
-        return chart
-    copy: Any = chart.copy(deep=False)  # type: ignore[attr-defined]
-    kind: Any = type(chart)
-    object.__setattr__(copy, "__class__", _unvalidated_class(kind))  # past Altair's setattr
-    return copy
-
-
 class Chart(alt.JupyterChart):
     """An ``altair.JupyterChart`` (same ``chart``, ``selections`` and ``params``) whose
     front end imports the chart library from the shared :func:`runtime`."""
@@ -118,7 +84,3 @@ class Chart(alt.JupyterChart):
 
     def __init__(self, chart: Any, **kwargs: Any) -> None:
         super().__init__(chart, _runtime=runtime(), **kwargs)
-
-    @traitlets.validate("chart")
-    def _skip_validation(self, proposal: Any) -> Any:
-        return unvalidated(proposal["value"])
