@@ -220,9 +220,9 @@ def window_cells(
     edges = cube.edge_rows(store, model, window, version, first, end)
     if edges is not None:
         rows = _labelled(edges, shape, values)
-        codes = [f"c{i}" for i in range(len(shape.features))]
+        columns = [f"c{i}" for i in range(len(shape.features))]
         # the partial days' rows, read once for all the blocks' queries
-        temp, release = materialize(store, rows.select("l", *codes))
+        temp, release = materialize(store, rows.select("l", *columns))
         try:
             batches = -(-len(shape.blocks) // BRANCHES_PER_QUERY)
             for i in range(batches):
