@@ -38,6 +38,7 @@ function render({ model, el }) {
     const rows = model.get("rows") ?? [];
     const sort = model.get("sort") ?? ["", ""];
     const numeric = model.get("numeric") ?? [];
+    const wraps = model.get("wraps") ?? [];
     const buttons = model.get("buttons") ?? [];
     const titles = model.get("titles") ?? [];
     const keys = model.get("row_keys") ?? [];
@@ -77,12 +78,13 @@ function render({ model, el }) {
         const td = tr.insertCell();
         td.textContent = text;
         if (numeric[i]) td.className = "diaglab-num";
+        if (wraps[i]) td.classList.add("diaglab-wrap");
       });
     });
     box.replaceChildren(table);
   }
 
-  const names = ["columns", "headers", "rows", "sort", "numeric", "buttons", "titles", "row_keys", "empty", "value"];
+  const names = ["columns", "headers", "rows", "sort", "numeric", "wraps", "buttons", "titles", "row_keys", "empty", "value"];
   for (const name of names) model.on(`change:${name}`, draw);
   draw();
   return () => {
