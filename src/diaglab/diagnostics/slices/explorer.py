@@ -193,8 +193,12 @@ class SliceExplorer(Explorer):
         )
         self.column_picker.add_class("diaglab-slices-columns")
         self.column_picker.observe(self._on_row_columns, names="value")
+        # in a narrow box the why column (which says them) stands for labelled, overall, p
         self.found_table = Table(
-            sort=("score", "desc"), row_class="diaglab-slices-found", wrap=("slice", "why")
+            sort=("score", "desc"),
+            row_class="diaglab-slices-found",
+            wrap=("slice", "why"),
+            secondary=("labelled", "overall", "p (adj.)", "score"),
         )
         self.found_table.observe(self._on_found_pick, names="picks")
         self.prev_button = w.Button(description="◀ prev", layout=w.Layout(width="80px"))
