@@ -52,9 +52,10 @@ reported; the nearest misses are kept with why they missed (``result.nearest_mis
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -81,6 +82,9 @@ from diaglab.store.engines import materialize
 if TYPE_CHECKING:
     from diaglab.diagnostics.slices.found import FoundSlices
     from diaglab.diagnostics.slices.spec import FindSlicesSpec
+
+Counter = Callable[[list[tuple[int, ...]], int, dict[tuple[int, ...], set[int]] | None], Any]
+"""``count(combos, level, wanted)``: a level's slices counted (the rows' or a cube's cells)."""
 
 MAX_CANDIDATES = 20_000
 MAX_DEEP_CANDIDATES = 1_500
@@ -279,9 +283,8 @@ def find_slices(
     if cells is not None:
         evaluated, truncated = _search(cells.count, setup, totals, k, max_conditions, progress)
     else:
-        evaluated, truncated = _search_rows(
-            store, labelled, setup, totals, k, max_conditions, progress
-        )
+        with _row_counter(store, labelled, setup) as count:
+            evaluated, truncated = _search(count, setup, totals, k, max_conditions, progress)
     attrs["evaluated"] = len(evaluated)
     attrs["truncated"] = truncated
     table = report(store, table, evaluated, setup, totals, k, alpha, attrs)
@@ -290,19 +293,10 @@ def find_slices(
     return result
 
 
-def _search_rows(
-    store: Any,
-    labelled: Any,
-    setup: Setup,
-    totals: dict[str, Any],
-    k: int,
-    max_conditions: int,
-    progress: Callable[[str], None] | None,
-) -> tuple[pd.DataFrame, bool]:
-    """:func:`_search` counting the rows: the narrow binned rows kept in a temporary table."""
+@contextlib.contextmanager
+def _row_counter(store: Any, labelled: Any, setup: Setup) -> Iterator[Counter]:
+    """A level's counts from the rows: the narrow binned rows kept in a temporary table."""
     feats = setup.features
-    if not feats:
-        return _empty_evaluated(setup.compare), False
     cols = {f"c{i}": setup.plan[f].code(labelled) for i, f in enumerate(feats)}
     narrow = labelled.select(**cols, l=labelled.l, **({"w": labelled.w} if setup.compare else {}))
     temp, release = materialize(store, narrow)
@@ -314,13 +308,13 @@ def _search_rows(
         return count_cells(temp, combos, cards, level, setup.compare, wanted)
 
     try:
-        return _search(count, setup, totals, k, max_conditions, progress)
+        yield count
     finally:
         release()
 
 
 def _search(
-    count: Callable[[list[tuple[int, ...]], int, dict[tuple[int, ...], set[int]] | None], Any],
+    count: Counter,
     setup: Setup,
     totals: dict[str, Any],
     k: int,
