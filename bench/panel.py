@@ -114,10 +114,10 @@ HELPERS_JS = r"""() => {
             return H.inWindow(qa('.diaglab-inspector-worst tbody tr')
                 .map(tr => tr.querySelectorAll('td')[2].textContent.trim()));
         },
-        tracesInWindow() {
-            const opts = qa('.diaglab-trace-list select option')
-                .map(o => o.textContent.replace(/\u00a0/g, ' '));
-            const stamps = opts.map(t => (t.match(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/) || [''])[0]);
+        tracesInWindow() {  // the trace list's table: a pick button, id, root span, ms, start, …
+            const rows = qa('.diaglab-trace-list tbody tr')
+                .map(tr => tr.textContent.replace(/\u00a0/g, ' '));
+            const stamps = rows.map(t => (t.match(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/) || [''])[0]);
             return stamps.every(s => s) && H.inWindow(stamps);
         },
         headerOf(pid) {  // the card's header: the prediction's logged row and decision
@@ -228,10 +228,17 @@ def brush(page: Any, i: int, stale_after_s: float) -> dict[str, Any]:
 
     before = page.evaluate("() => JSON.stringify(window.__dl.headerWindow())")
     moved = f"JSON.stringify(H.headerWindow()) !== {json.dumps(before)} && H.driftOn()"
+    parts = {
+        "rows": "H.rowsInWindow()",
+        "worst": "H.worstInWindow()",
+        "traces": "H.tracesInWindow()",
+        "quiet": "H.quiet()",
+    }
     preds = {
         "first": moved,
-        "all": f"{moved} && H.rowsInWindow() && H.worstInWindow() && H.tracesInWindow()"
-        " && H.quiet()",
+        "all": " && ".join([moved, *parts.values()]),
+        # each part on its own (after the move): which view a stale "all" waits on
+        **{name: f"{moved} && {part}" for name, part in parts.items()},
     }
     return _measure(page, "pointerup", preds, act, stale_after_s)
 

@@ -188,3 +188,22 @@ def test_p_values_in_the_slices_found_read_as_p_values(store):
     at = ex.found_table.columns.index("p (adj.)")
     shown = [row[at] for row in ex.found_table.rows]
     assert shown and all(s.startswith("<") or "e" not in s for s in shown), shown
+
+
+def test_each_number_column_of_the_slices_found_has_one_format(store):
+    """The metric, overall, difference and score read with one count of decimals per column
+    (not 0.384 beside 0.2569), and the slice and why columns wrap instead of widening the
+    table."""
+    ex = dl.SliceExplorer(store, "m", by="region").wait()
+    table = ex.found_table
+    assert len(table.rows) >= 2
+    skip = {"slice", "why", "rows", "labelled", "p (adj.)"}
+    checked = 0
+    for at, name in enumerate(table.columns):
+        if name in skip or not table.numeric[at]:
+            continue
+        decimals = {len(row[at].partition(".")[2]) for row in table.rows if row[at] != "–"}
+        assert len(decimals) == 1, (name, [row[at] for row in table.rows])
+        checked += 1
+    assert checked >= 3
+    assert [c for c, w in zip(table.columns, table.wraps, strict=True) if w] == ["slice", "why"]

@@ -7,7 +7,9 @@ Rules (each function's docstring has an example):
   numbers printed whole (``1``, not ``1.0``; ``189,700``, not ``189700.0``);
 - percentages with as many digits as their size needs (``12.3%``, ``0.0012%``, ``0%``);
 - units after the number with a space (``12.3 ms``, ``2.5 days``);
-- a missing value as an en dash, a missing category as ``(missing)``.
+- a missing value as an en dash, a missing category as ``(missing)``;
+- a table's column of numbers in one format (:func:`column`): every value with the decimals its
+  largest needs, so they align and compare (``0.384`` over ``0.257``, not ``0.2569``).
 
 The same rules for Vega-Lite: :data:`VEGA_NUMBER`, :data:`VEGA_PERCENT` and :data:`VEGA_COUNT` are
 d3-format strings that read the same way in axes and tooltips. Pure Python, no dependencies: every
@@ -17,6 +19,7 @@ layer may import it.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from numbers import Integral, Real
 from typing import Any
@@ -78,6 +81,27 @@ def number(v: Any, *, digits: int = 3) -> str:
         return f"{round(f):,}"
     decimals = digits - 1 - math.floor(math.log10(a))
     return _trim(f"{f:,.{decimals}f}")
+
+
+def column(values: Iterable[Any], *, digits: int = 3) -> Callable[[Any], str]:
+    """One format for a column of numbers: every value with as many decimals as the largest
+    needs for ``digits`` significant digits (whole numbers from ``10 ** (digits - 1)``).
+
+    >>> write = column([0.384, 0.2569, 0.1573, None])
+    >>> [write(v) for v in (0.384, 0.2569, 0.1573, None, 0.02)]
+    ['0.384', '0.257', '0.157', '–', '0.020']
+    >>> column([1234.5, 0.7])(0.7)
+    '1'
+    """
+    top = max((abs(f) for f in map(_real, values) if f), default=0.0)
+    whole = top == 0 or top >= 10 ** (digits - 1)
+    decimals = 0 if whole else digits - 1 - math.floor(math.log10(top))
+
+    def write(v: Any) -> str:
+        f = _real(v)
+        return MISSING if f is None else f"{f:,.{decimals}f}"
+
+    return write
 
 
 def compact(v: Any) -> str:

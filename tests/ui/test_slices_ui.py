@@ -46,3 +46,18 @@ def test_slice_explorer_renders_and_a_found_slice_shows_its_rows(
     expect(page.locator(".diaglab-slices-page")).to_contain_text("page 2 of")
     expect(rows).to_have_count(20)
     explorer.screenshot(path=str(artifacts / "slices-3-page-2.png"))
+
+    # The slices found fit their box at 1280 and 600 px: the slice and why columns wrap, so no
+    # column (why, the last) is cut at the right edge behind a sideways scroll.
+    for width in (1280, 600):
+        page.set_viewport_size({"width": width, "height": 1000})
+        page.wait_for_timeout(800)
+        box = page.locator(".diaglab-slices-table .diaglab-table-box").first
+        box.scroll_into_view_if_needed()
+        widths = box.evaluate(
+            "(b) => [b.scrollWidth, b.clientWidth, "
+            "Math.max(...[...b.querySelectorAll('td')].map((c) => c.getBoundingClientRect().right))"
+            " - b.getBoundingClientRect().right]"
+        )
+        box.screenshot(path=str(artifacts / f"slices-found-{width}.png"))
+        assert widths[0] <= widths[1] + 2 and widths[2] <= 2, (width, widths)

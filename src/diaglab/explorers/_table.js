@@ -23,6 +23,7 @@ function render({ model, el }) {
       : `sort by ${shown}`;
     th.setAttribute("aria-sort", active ? (direction === "desc" ? "descending" : "ascending") : "none");
     if ((model.get("numeric") ?? [])[index]) th.classList.add("diaglab-num");
+    if ((model.get("secondary") ?? [])[index]) th.classList.add("diaglab-secondary");
     button.addEventListener("click", () => {
       const first = (model.get("numeric") ?? [])[index] ? "desc" : "asc";
       const next = active ? (direction === "desc" ? "asc" : "desc") : first;
@@ -38,6 +39,8 @@ function render({ model, el }) {
     const rows = model.get("rows") ?? [];
     const sort = model.get("sort") ?? ["", ""];
     const numeric = model.get("numeric") ?? [];
+    const wraps = model.get("wraps") ?? [];
+    const secondary = model.get("secondary") ?? [];
     const buttons = model.get("buttons") ?? [];
     const titles = model.get("titles") ?? [];
     const keys = model.get("row_keys") ?? [];
@@ -77,12 +80,14 @@ function render({ model, el }) {
         const td = tr.insertCell();
         td.textContent = text;
         if (numeric[i]) td.className = "diaglab-num";
+        if (wraps[i]) td.classList.add("diaglab-wrap");
+        if (secondary[i]) td.classList.add("diaglab-secondary");
       });
     });
     box.replaceChildren(table);
   }
 
-  const names = ["columns", "headers", "rows", "sort", "numeric", "buttons", "titles", "row_keys", "empty", "value"];
+  const names = ["columns", "headers", "rows", "sort", "numeric", "wraps", "secondary", "buttons", "titles", "row_keys", "empty", "value"];
   for (const name of names) model.on(`change:${name}`, draw);
   draw();
   return () => {

@@ -72,15 +72,24 @@ class Table(anywidget.AnyWidget):
         What an empty table reads.
     digits : int
         Significant digits of numbers (:func:`diaglab.format.value`).
+    wrap : tuple of str
+        Columns whose text wraps to the table's box instead of widening it.
+    secondary : tuple of str
+        Columns left out in a narrow box (their numbers read elsewhere, e.g. in a why column).
     """
 
     _esm = (_HERE / "_table.js").read_text()
     _css = """
-    .diaglab-table-box { overflow-x: auto; max-width: 100%; }
+    .diaglab-table-box { overflow-x: auto; max-width: 100%; container-type: inline-size; }
+    @container (max-width: 640px) {
+      .diaglab-table .diaglab-secondary { display: none; }
+    }
     .diaglab-table { font-size: 12px; border-collapse: collapse; }
     .diaglab-table th, .diaglab-table td { padding: 2px 6px; white-space: nowrap;
       text-align: left; }
     .diaglab-table .diaglab-num { text-align: right; font-variant-numeric: tabular-nums; }
+    .diaglab-table td.diaglab-wrap { white-space: normal; overflow-wrap: break-word;
+      min-width: 6em; }
     .diaglab-table tbody tr:nth-child(even) { background: var(--jp-layout-color2, #f5f5f5); }
     .diaglab-table-sort { border: 0; background: none; padding: 0; font: inherit;
       font-weight: 600; cursor: pointer; color: inherit; }
@@ -96,6 +105,10 @@ class Table(anywidget.AnyWidget):
     """What each column's header reads (:func:`diaglab.format.column_title`)."""
     rows = traitlets.List(traitlets.List(traitlets.Unicode())).tag(sync=True)
     numeric = traitlets.List(traitlets.Bool()).tag(sync=True)
+    wraps = traitlets.List(traitlets.Bool()).tag(sync=True)
+    """Per column, whether its text wraps (long text: a slice, why) rather than widen the table."""
+    secondary = traitlets.List(traitlets.Bool()).tag(sync=True)
+    """Per column, whether it is left out when the table's box is narrow (640 px or less)."""
     sort = traitlets.List(traitlets.Unicode(), default_value=["", ""], minlen=2, maxlen=2).tag(
         sync=True
     )
@@ -120,9 +133,12 @@ class Table(anywidget.AnyWidget):
         row_class: str = "",
         empty: str = "no rows",
         digits: int = 4,
+        wrap: tuple[str, ...] = (),
+        secondary: tuple[str, ...] = (),
     ) -> None:
         super().__init__(row_class=row_class, empty=empty)
         self._local = local
+        self._wrap, self._secondary = set(wrap), set(secondary)
         self._digits = digits
         self._frame: pd.DataFrame | None = None
         self._formats: dict[str, Callable[[Any], str]] = {}
@@ -197,6 +213,8 @@ class Table(anywidget.AnyWidget):
             self.columns = [str(c) for c in frame.columns]
             self.headers = [fmt.column_title(c) for c in self.columns]
             self.numeric = [is_numeric(frame[c]) for c in frame.columns]
+            self.wraps = [c in self._wrap for c in self.columns]
+            self.secondary = [c in self._secondary for c in self.columns]
             writers = [self._formats.get(str(c), self._value) for c in frame.columns]
             self.rows = [
                 [write(v) for write, v in zip(writers, rec, strict=True)]

@@ -51,7 +51,7 @@ import contextlib
 import hashlib
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -144,7 +144,7 @@ def window_counts(
 
     ``columns`` maps a prediction table to the drift columns (``Prepared.columns``); ``only``
     names the columns wanted (default: all the cube's), the only ones the edge days count."""
-    first, end = _whole_days(window)
+    first, end = whole_days(window)
     if first is not None and end is not None and first >= end:
         return None
     synchronise(store, shape, columns)
@@ -160,7 +160,7 @@ def window_counts(
         con, shape.model, shape.key, first, end, version, (list(numbers[0]), list(numbers[1]))
     )
     num["i"], cat["i"] = num["i"].map(numbers[0]), cat["i"].map(numbers[1])
-    edges = _edges(store, shape.model, window, version, first, end)
+    edges = edge_rows(store, shape.model, window, version, first, end)
     if edges is not None:
         edge_num, edge_cat = _count(columns(edges, ("timestamp",)), sub)
         num = pd.concat([num, edge_num], ignore_index=True)
@@ -188,7 +188,7 @@ def window_cells(
         {list(among).index(f): f for f in names}
         for names, among in ((sub.grids, shape.grids), (sub.categorical, shape.categorical))
     ]
-    spans = [_whole_days(p) for p in periods]
+    spans = [whole_days(p) for p in periods]
     num, cat = cube_tables.daily(
         store.ibis.con,
         shape.model,
@@ -204,7 +204,7 @@ def window_cells(
         if first is not None and end is not None and first >= end:  # no whole day
             edges = period.filter(_decided(store, shape.model, version))
         else:
-            edges = _edges(store, shape.model, period, version, first, end)
+            edges = edge_rows(store, shape.model, period, version, first, end)
         if edges is None:
             continue
         rows = columns(with_values(edges, schema.task), ("timestamp", VALUE, SERVED))
@@ -229,7 +229,7 @@ def window_cells(
     )
 
 
-def _whole_days(window: Window) -> tuple[int | None, int | None]:
+def whole_days(window: Window) -> tuple[int | None, int | None]:
     """The first whole day in ``window`` and the day after its last (None for an open side)."""
     first = end = None
     day_ns = DAY_US * 1000
@@ -240,7 +240,7 @@ def _whole_days(window: Window) -> tuple[int | None, int | None]:
     return first, end
 
 
-def _edges(
+def edge_rows(
     store: Any, model: str, window: Window, version: str | None, first: int | None, end: int | None
 ) -> Any:
     """The predictions of the window's partial first and last days (decided as the cube's);
@@ -248,10 +248,10 @@ def _edges(
     counting query is found again for any window (:func:`~diaglab.store.compiled.fetch_over`)."""
     rows = _decided(store, model, version)
     cuts = []
-    if first is not None and window.start < _day_start(first):
-        cuts.append(rows.timestamp < _day_start(first))
-    if end is not None and window.end > _day_start(end):
-        cuts.append(rows.timestamp >= _day_start(end))
+    if first is not None and window.start < day_start(first):
+        cuts.append(rows.timestamp < day_start(first))
+    if end is not None and window.end > day_start(end):
+        cuts.append(rows.timestamp >= day_start(end))
     if not cuts:  # the window starts and ends at midnight (UTC)
         return None
     return window.filter(rows).filter(cuts[0] | cuts[1] if len(cuts) == 2 else cuts[0])
@@ -262,7 +262,7 @@ def _decided(store: Any, model: str, version: str | None) -> Any:
     return rows if version is None else rows.filter(rows.model_version == version)
 
 
-def _day_start(day: int) -> Any:
+def day_start(day: int) -> Any:
     return datetime.fromtimestamp(day * 86_400, tz=UTC)
 
 
@@ -367,7 +367,25 @@ def _lock(store: Any) -> threading.Lock:
 def synchronise(store: Any, shape: Shape, columns: Any) -> None:
     """Build the cube of ``shape``, or count again the days of segments ingested since it was
     last brought up to date (see the module)."""
-    model, key = shape.model, shape.key
+    keep(
+        store,
+        shape.model,
+        shape.key,
+        lambda con, days: _recount(store, con, shape, columns, days),
+    )
+
+
+def keep(
+    store: Any,
+    model: str,
+    key: str,
+    recount: Callable[[Any, list[int] | None], None],
+    *,
+    parts: Mapping[str, str] = cube_tables.PARTS,
+) -> None:
+    """Build the cube ``key`` of ``model`` (tables ``parts``), or count again the days of
+    segments ingested since it was last brought up to date: ``recount(con, days)`` replaces the
+    counts of ``days`` (None: every day) on the cursor ``con``, inside the transaction."""
     # A cursor of its own: a worker's cursor is interrupted when its query goes stale (a new
     # brush), which would roll the build back at every brush.
     with (
@@ -377,11 +395,10 @@ def synchronise(store: Any, shape: Shape, columns: Any) -> None:
     ):
         new = cube_tables.news(con, model, key)
         if not cube_tables.known(con, model, key):
-            cube_tables.create(con, model, key, kept=KEPT)
-            _recount(store, con, shape, columns, None)
+            cube_tables.create(con, model, key, kept=KEPT, parts=parts)
+            recount(con, None)
         elif new:
-            days = cube_tables.dirty_days(con, store.path, model, new)
-            _recount(store, con, shape, columns, days)
+            recount(con, cube_tables.dirty_days(con, store.path, model, new))
         cube_tables.counted(con, model, key, [s for s, _ in new])
 
 
@@ -395,8 +412,8 @@ def _recount(store: Any, con: Any, shape: Shape, columns: Any, days: list[int] |
     rows = rows.mutate(day=epoch_micros(rows.timestamp, "duckdb") // DAY_US)
     if days is not None:
         rows = rows.filter(
-            rows.timestamp >= _day_start(min(days)),
-            rows.timestamp < _day_start(max(days) + 1),
+            rows.timestamp >= day_start(min(days)),
+            rows.timestamp < day_start(max(days) + 1),
             rows.day.isin(days),
         )
     by = ("day", "model_version")

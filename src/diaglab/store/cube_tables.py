@@ -12,7 +12,7 @@ Ibis compiles the queries side's ``epoch_micros(ts) // DAY_US``.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -77,9 +77,10 @@ def counted(con: Any, model: str, key: str, segments: Sequence[str]) -> None:
     con.execute("UPDATE cube.catalog SET used_at = now() WHERE model = ? AND key = ?", [model, key])
 
 
-def create(con: Any, model: str, key: str, *, kept: int) -> None:
-    """The cube's tables, empty; the model's least recently used cubes beyond ``kept`` go."""
-    for part, columns in PARTS.items():
+def create(con: Any, model: str, key: str, *, kept: int, parts: Mapping[str, str] = PARTS) -> None:
+    """The cube's tables (``parts``: name -> columns), empty; the model's least recently used
+    cubes beyond ``kept`` go, whatever their parts."""
+    for part, columns in parts.items():
         con.execute(f"CREATE OR REPLACE TABLE {table(model, key, part)} ({columns})")
     con.execute("DELETE FROM cube.seen WHERE key = ?", [key])
     con.execute("INSERT INTO cube.catalog VALUES (?, ?, now(), now())", [model, key])
@@ -88,18 +89,29 @@ def create(con: Any, model: str, key: str, *, kept: int) -> None:
         [model, kept],
     ).fetchall()
     for (stale,) in old:
-        for part in PARTS:
-            con.execute(f"DROP TABLE IF EXISTS {table(model, stale, part)}")
+        names = con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'cube' "
+            "AND starts_with(table_name, ?)",
+            [f"{model}:{stale}:"],
+        ).fetchall()
+        for (name,) in names:
+            con.execute(f"DROP TABLE IF EXISTS cube.{q(name)}")
         con.execute("DELETE FROM cube.seen WHERE key = ?", [stale])
         con.execute("DELETE FROM cube.catalog WHERE model = ? AND key = ?", [model, stale])
 
 
 def replace_days(
-    con: Any, model: str, key: str, days: list[int] | None, counts: dict[str, list[str]]
+    con: Any,
+    model: str,
+    key: str,
+    days: list[int] | None,
+    counts: dict[str, list[str]],
+    *,
+    parts: Mapping[str, str] = PARTS,
 ) -> None:
     """Drop the counts of ``days`` (every day for None) and insert the rows of the compiled
     ``counts[part]`` queries in their place."""
-    for part in PARTS:
+    for part in parts:
         target = table(model, key, part)
         if days is None:
             con.execute(f"DELETE FROM {target}")

@@ -12,7 +12,7 @@ only ``n``, ``Σℓ``, ``Σℓ²`` and ``max ℓ`` (``STAT_COLUMNS``).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import ibis
@@ -125,21 +125,55 @@ def count_cells(
     results: list[pd.DataFrame] = []
     if _engine(temp) == "pyspark":
         results = spark_cells(temp, [m for m, _ in blocks], width, stats)
-    for start in range(0 if not results else len(blocks), len(blocks), BRANCHES_PER_QUERY):
-        batch = blocks[start : start + BRANCHES_PER_QUERY]
-        branches = []
-        for j, (members, _) in enumerate(batch):
-            keys = {f"k{p}": temp[f"c{f}"] for p, f in enumerate(members)}
-            grouped = temp.group_by(**keys).aggregate(**aggregates(temp, compare))
-            pad = {f"k{p}": ibis.null("int16") for p in range(len(members), width)}
-            branches.append(
-                grouped.mutate(block=ibis.literal(start + j, "int32"), **pad).select(
-                    "block", *[f"k{p}" for p in range(width)], *stats
-                )
-            )
-        query = ibis.union(*branches, distinct=False) if len(branches) > 1 else branches[0]
+    done = len(blocks) if results else 0
+    for query in block_queries(temp, [m for m, _ in blocks[done:]], width, compare, start=done):
         results.append(query.to_pyarrow().to_pandas())
     cells = pd.concat(results, ignore_index=True)
+    return combine(cells, blocks, stats, wanted, level)
+
+
+def block_queries(
+    rows: Any,
+    blocks: Sequence[tuple[int, ...]],
+    width: int,
+    compare: bool,
+    *,
+    by: Sequence[str] = (),
+    start: int = 0,
+) -> list[Any]:
+    """The ``GROUP BY`` of each block of features (columns ``c<f>`` of ``rows``), batched
+    ``BRANCHES_PER_QUERY`` to a ``UNION ALL`` query: ``(*by, block, k0..k<width-1>, stats)``, the
+    block numbered from ``start``, codes NULL past a block's members."""
+    stats = list(aggregates(rows, compare))
+    queries = []
+    for first in range(0, len(blocks), BRANCHES_PER_QUERY):
+        branches = []
+        for j, members in enumerate(blocks[first : first + BRANCHES_PER_QUERY]):
+            keys = {f"k{p}": rows[f"c{f}"] for p, f in enumerate(members)}
+            grouped = rows.group_by(*by, **keys).aggregate(**aggregates(rows, compare))
+            pad = {f"k{p}": ibis.null("int16") for p in range(len(members), width)}
+            branches.append(
+                grouped.mutate(block=ibis.literal(start + first + j, "int32"), **pad).select(
+                    *by, "block", *[f"k{p}" for p in range(width)], *stats
+                )
+            )
+        queries.append(ibis.union(*branches, distinct=False) if len(branches) > 1 else branches[0])
+    return queries
+
+
+def combine(
+    cells: pd.DataFrame,
+    blocks: Sequence[tuple[tuple[int, ...], list[tuple[int, ...]]]],
+    stats: Sequence[str],
+    wanted: dict[tuple[int, ...], set[int]] | None,
+    level: int,
+    names: Mapping[int, int] | None = None,
+) -> pd.DataFrame:
+    """Stats of the cells of each block's combos from ``cells`` (``block``: the position in
+    ``blocks``, ``k0``.., the block members' bin codes, and ``stats``; a cell may repeat), only
+    the ``wanted`` packed keys of a combo when given. ``names`` renumbers the features of the
+    keys returned (feature ``f`` becomes ``names[f]``)."""
+    width = max(len(b) for b, _ in blocks)
     block_ids = cells["block"].to_numpy()
     codes_all = cells[[f"k{p}" for p in range(width)]].to_numpy(dtype=float)
     values = {c: cells[c].to_numpy(dtype=float, na_value=np.nan) for c in stats}
@@ -166,9 +200,10 @@ def count_cells(
                 else:
                     agg = np.bincount(inverse, weights=v, minlength=len(uniq)).astype(float)
                 parts[c].append(agg[keep])
+            named = combo if names is None else tuple(names[f] for f in combo)
             for u in uniq[keep]:
                 keys_out.append(
-                    tuple((f, int((u >> (6 * j)) & 63) - 1) for j, f in enumerate(combo))
+                    tuple((f, int((u >> (6 * j)) & 63) - 1) for j, f in enumerate(named))
                 )
     frame = pd.DataFrame(
         {

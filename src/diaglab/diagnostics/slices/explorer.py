@@ -35,7 +35,7 @@ from diaglab.explorers._controls import (
     text_box,
     vega_chart,
 )
-from diaglab.explorers._table import Table
+from diaglab.explorers._table import Table, is_numeric
 from diaglab.explorers._windows import WindowTrait, format_window, parse_window
 from diaglab.explorers.coordinator import Job
 from diaglab.queries.filters import Slice
@@ -193,7 +193,13 @@ class SliceExplorer(Explorer):
         )
         self.column_picker.add_class("diaglab-slices-columns")
         self.column_picker.observe(self._on_row_columns, names="value")
-        self.found_table = Table(sort=("score", "desc"), row_class="diaglab-slices-found")
+        # in a narrow box the why column (which says them) stands for labelled, overall, p
+        self.found_table = Table(
+            sort=("score", "desc"),
+            row_class="diaglab-slices-found",
+            wrap=("slice", "why"),
+            secondary=("labelled", "overall", "p (adj.)", "score"),
+        )
         self.found_table.observe(self._on_found_pick, names="picks")
         self.prev_button = w.Button(description="◀ prev", layout=w.Layout(width="80px"))
         self.next_button = w.Button(description="next ▶", layout=w.Layout(width="80px"))
@@ -417,11 +423,12 @@ class SliceExplorer(Explorer):
         found = search.table
         rows: list[w.Widget] = []
         if len(found):
+            shown = _found_columns(found)
             self.found_table.show(
-                _found_columns(found),
+                shown,
                 buttons=[f"#{i + 1}" for i in range(len(found))],
                 titles=[str(p) for p in found["predicate"]],
-                formats={"p (adj.)": fmt.pvalue},
+                formats=_found_formats(shown),
             )
             rows.append(self.found_table)
         else:
@@ -543,6 +550,17 @@ def _found_columns(found: pd.DataFrame) -> pd.DataFrame:
         shown |= {"value_a": f"{metric} a", "value_b": f"{metric} b", "did": "difference"}
     shown |= {"p_adjusted": "p (adj.)", "score": "score", "why": "why"}
     return found[[c for c in shown if c in found.columns]].rename(columns=shown)
+
+
+def _found_formats(shown: pd.DataFrame) -> dict[str, Any]:
+    """One format per column of the slices found: p-values as p-values, the other measured
+    numbers (the metric, its difference, the score) each in its column's decimals."""
+    formats: dict[str, Any] = {"p (adj.)": fmt.pvalue}
+    counts = {"slice", "rows", "labelled", "why", "p (adj.)"}
+    for name in shown.columns:
+        if name not in counts and is_numeric(shown[name]):
+            formats[name] = fmt.column(shown[name])
+    return formats
 
 
 def _nearest_miss(search: FoundSlices) -> str:

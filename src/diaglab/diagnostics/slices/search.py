@@ -52,15 +52,17 @@ reported; the nearest misses are kept with why they missed (``result.nearest_mis
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import ibis
 import numpy as np
 import pandas as pd
 
+from diaglab.diagnostics.slices import cube as slice_cube
 from diaglab.diagnostics.slices import found as found_slices
 from diaglab.diagnostics.slices.bins import binnings
 from diaglab.diagnostics.slices.counts import (
@@ -80,6 +82,9 @@ from diaglab.store.engines import materialize
 if TYPE_CHECKING:
     from diaglab.diagnostics.slices.found import FoundSlices
     from diaglab.diagnostics.slices.spec import FindSlicesSpec
+
+Counter = Callable[[list[tuple[int, ...]], int, dict[tuple[int, ...], set[int]] | None], Any]
+"""``count(combos, level, wanted)``: a level's slices counted (the rows' or a cube's cells)."""
 
 MAX_CANDIDATES = 20_000
 MAX_DEEP_CANDIDATES = 1_500
@@ -262,7 +267,24 @@ def find_slices(
     attrs["hypotheses"] = sum(sizes)
     attrs["level_hypotheses"] = list(sizes)
     attrs["weighting"] = weighting
-    evaluated, truncated = _search(store, labelled, setup, totals, k, max_conditions, progress)
+    cells = None
+    if compare is None and where is None and threshold is None:
+        cells = slice_cube.window_cells(
+            store,
+            model=model,
+            metric=metric,
+            window=win,
+            version=version,
+            plan=plan,
+            features=names,
+            usable=usable,
+            max_conditions=max_conditions,
+        )
+    if cells is not None:
+        evaluated, truncated = _search(cells.count, setup, totals, k, max_conditions, progress)
+    else:
+        with _row_counter(store, labelled, setup) as count:
+            evaluated, truncated = _search(count, setup, totals, k, max_conditions, progress)
     attrs["evaluated"] = len(evaluated)
     attrs["truncated"] = truncated
     table = report(store, table, evaluated, setup, totals, k, alpha, attrs)
@@ -271,77 +293,89 @@ def find_slices(
     return result
 
 
+@contextlib.contextmanager
+def _row_counter(store: Any, labelled: Any, setup: Setup) -> Iterator[Counter]:
+    """A level's counts from the rows: the narrow binned rows kept in a temporary table."""
+    feats = setup.features
+    cols = {f"c{i}": setup.plan[f].code(labelled) for i, f in enumerate(feats)}
+    narrow = labelled.select(**cols, l=labelled.l, **({"w": labelled.w} if setup.compare else {}))
+    temp, release = materialize(store, narrow)
+    cards = [setup.plan[f].cardinality for f in feats]
+
+    def count(
+        combos: list[tuple[int, ...]], level: int, wanted: dict[tuple[int, ...], set[int]] | None
+    ) -> pd.DataFrame:
+        return count_cells(temp, combos, cards, level, setup.compare, wanted)
+
+    try:
+        yield count
+    finally:
+        release()
+
+
 def _search(
-    store: Any,
-    labelled: Any,
+    count: Counter,
     setup: Setup,
     totals: dict[str, Any],
     k: int,
     max_conditions: int,
     progress: Callable[[str], None] | None,
 ) -> tuple[pd.DataFrame, bool]:
+    """The level-wise search; ``count(combos, level, wanted)`` counts a level's slices."""
     feats = setup.features
     if not feats:
         return _empty_evaluated(setup.compare), False
-    cols = {f"c{i}": setup.plan[f].code(labelled) for i, f in enumerate(feats)}
-    narrow = labelled.select(**cols, l=labelled.l, **({"w": labelled.w} if setup.compare else {}))
-    temp, release = materialize(store, narrow)
-    try:
-        cards = [setup.plan[f].cardinality for f in feats]
-        frames: list[pd.DataFrame] = []
-        truncated = False
-        candidates: list[tuple[tuple[int, int], ...]] | None = None
-        known: dict[tuple[tuple[int, int], ...], float] = {}
-        counts: dict[tuple[tuple[int, int], ...], float] = {}
-        score_of: dict[tuple[tuple[int, int], ...], float] = {}
-        threshold = 0.0
-        for level in range(1, max_conditions + 1):
-            combos: list[tuple[int, ...]]
-            if level == 1:
-                combos = [(i,) for i in range(len(feats))]
-            else:
-                assert candidates is not None
-                combos = sorted({tuple(f for f, _ in c) for c in candidates})
-            if not combos:
-                break
-            wanted: dict[tuple[int, ...], set[int]] | None = None
-            if candidates is not None:
-                grouped: dict[tuple[int, ...], list[list[int]]] = {}
-                for c in candidates:
-                    grouped.setdefault(tuple(f for f, _ in c), []).append([v for _, v in c])
-                wanted = {
-                    combo: set(pack(np.asarray(codes, dtype=np.int64)).tolist())
-                    for combo, codes in grouped.items()
-                }
-            counted = count_cells(temp, combos, cards, level, setup.compare, wanted)
-            counted = _scored(counted, setup, totals, level, counts)
-            frames.append(counted)
-            ok = counted[~counted["redundant"] & (counted["n_min"] >= setup.min_support)]
-            everything = pd.concat(frames, ignore_index=True)
-            scores = everything.loc[
-                ~everything["redundant"] & (everything["n_min"] >= setup.min_support), "score"
-            ]
-            positive = np.sort(scores[scores > 0].to_numpy())[::-1]
-            threshold = float(positive[k - 1]) if len(positive) >= k else 0.0
-            # Refine only slices that are themselves worse than average (score > 0) and whose
-            # bound can still beat the k-th best score.
-            promising = ok[(ok["score"] > 0) & (ok["ub"] > 0) & (ok["ub"] >= threshold)]
-            for key, ub in zip(promising["key"], promising["ub"], strict=True):
-                known[key] = float(ub)
-            score_of.update(zip(counted["key"], counted["score"].astype(float), strict=True))
-            if progress is not None:
-                progress(
-                    f"level {level}: {len(counted):,} slices counted, {len(promising):,} promising"
-                )
-            if level == max_conditions:
-                break
-            cap = MAX_CANDIDATES if level == 1 else MAX_DEEP_CANDIDATES
-            candidates, cut = _children(promising, known, score_of, threshold, cap)
-            truncated = truncated or cut
-        return pd.concat(frames, ignore_index=True), truncated
-    finally:
-        release()
-        del temp
+    frames: list[pd.DataFrame] = []
+    truncated = False
+    candidates: list[tuple[tuple[int, int], ...]] | None = None
+    known: dict[tuple[tuple[int, int], ...], float] = {}
+    counts: dict[tuple[tuple[int, int], ...], float] = {}
+    score_of: dict[tuple[tuple[int, int], ...], float] = {}
+    threshold = 0.0
+    for level in range(1, max_conditions + 1):
+        combos: list[tuple[int, ...]]
+        if level == 1:
+            combos = [(i,) for i in range(len(feats))]
+        else:
+            assert candidates is not None
+            combos = sorted({tuple(f for f, _ in c) for c in candidates})
+        if not combos:
+            break
+        wanted: dict[tuple[int, ...], set[int]] | None = None
+        if candidates is not None:
+            grouped: dict[tuple[int, ...], list[list[int]]] = {}
+            for c in candidates:
+                grouped.setdefault(tuple(f for f, _ in c), []).append([v for _, v in c])
+            wanted = {
+                combo: set(pack(np.asarray(codes, dtype=np.int64)).tolist())
+                for combo, codes in grouped.items()
+            }
+        counted = count(combos, level, wanted)
+        counted = _scored(counted, setup, totals, level, counts)
+        frames.append(counted)
+        ok = counted[~counted["redundant"] & (counted["n_min"] >= setup.min_support)]
+        everything = pd.concat(frames, ignore_index=True)
+        scores = everything.loc[
+            ~everything["redundant"] & (everything["n_min"] >= setup.min_support), "score"
+        ]
+        positive = np.sort(scores[scores > 0].to_numpy())[::-1]
+        threshold = float(positive[k - 1]) if len(positive) >= k else 0.0
+        # Refine only slices that are themselves worse than average (score > 0) and whose
+        # bound can still beat the k-th best score.
+        promising = ok[(ok["score"] > 0) & (ok["ub"] > 0) & (ok["ub"] >= threshold)]
+        for key, ub in zip(promising["key"], promising["ub"], strict=True):
+            known[key] = float(ub)
+        score_of.update(zip(counted["key"], counted["score"].astype(float), strict=True))
+        if progress is not None:
+            progress(
+                f"level {level}: {len(counted):,} slices counted, {len(promising):,} promising"
+            )
+        if level == max_conditions:
+            break
+        cap = MAX_CANDIDATES if level == 1 else MAX_DEEP_CANDIDATES
+        candidates, cut = _children(promising, known, score_of, threshold, cap)
+        truncated = truncated or cut
+    return pd.concat(frames, ignore_index=True), truncated
 
 
 def _empty_evaluated(compare: bool) -> pd.DataFrame:
