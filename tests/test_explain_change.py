@@ -577,18 +577,18 @@ def test_the_waterfall_is_drawn_before_the_slice_search_ends(scenarios, monkeypa
     import threading
     import time
 
-    import diaglab.diagnostics.change.query as ec
+    import diaglab.diagnostics.change.found as ec
 
     store, *_ = scenarios["both"]
     release, searching = threading.Event(), threading.Event()
-    found = ec._found
+    found = ec.found_slices
 
     def slow(*args, **kwargs):
         searching.set()
         assert release.wait(120)
         return found(*args, **kwargs)
 
-    monkeypatch.setattr(ec, "_found", slow)
+    monkeypatch.setattr(ec, "found_slices", slow)
     ex = dl.ChangeExplorer(store, "m", reference=REFERENCE, window=WINDOW)
     try:
         deadline = time.monotonic() + 120
@@ -608,7 +608,7 @@ def test_the_waterfall_is_drawn_before_the_slice_search_ends(scenarios, monkeypa
 
 
 def test_the_found_slices_added_to_a_draft_give_the_searched_result(scenarios) -> None:
-    from diaglab.diagnostics.change.query import with_found
+    from diaglab.diagnostics.change.found import with_found
 
     store, *_ = scenarios["both"]
     spec = dl.explain_change.spec("m", reference=REFERENCE, window=WINDOW)
@@ -623,7 +623,7 @@ def test_the_found_slices_added_to_a_draft_give_the_searched_result(scenarios) -
 def test_the_slice_search_runs_once_per_pair_of_periods(scenarios, monkeypatch) -> None:
     """find_slices(compare=...) is kept per pair until the store changes: asking the same pair
     again (accuracy after error, the tab's draft then the search) does not search again."""
-    from diaglab.diagnostics.change.query import with_found
+    from diaglab.diagnostics.change.found import with_found
     from diaglab.diagnostics.slices.spec import FindSlicesSpec
 
     store, *_ = scenarios["conditional"]

@@ -25,7 +25,8 @@ import pandas as pd
 import traitlets
 
 from diaglab.diagnostics.change.chart import change_chart, period_chart
-from diaglab.diagnostics.change.query import SUPPORTED, with_found
+from diaglab.diagnostics.change.found import with_found
+from diaglab.diagnostics.change.query import SUPPORTED
 from diaglab.diagnostics.change.result import LOWER_IS_BETTER, ChangeExplanation
 from diaglab.diagnostics.change.spec import ExplainChangeSpec
 from diaglab.diagnostics.metrics.spec import MetricsOverTimeSpec
