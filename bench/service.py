@@ -88,6 +88,19 @@ if LOGGER:
     import diaglab as dl
 
     model = dl.instrument(model, dl.Logger(STORE, model="svc", **LOGGER_OPTIONS))
+    if os.environ.get("BENCH_ABLATE") == "probe":  # bench/service_threads.py: no resource probe
+        import diaglab.producers.instrument as _instrument
+        from diaglab.producers.resources import Usage
+
+        class _WallOnly:
+            @classmethod
+            def start(cls):
+                return cls()
+
+            def stop(self, rows, columns):
+                return Usage(None, None, 0.0, None, None, None, rows, rows * columns)
+
+        _instrument.Probe = _WallOnly
 
 app = FastAPI()
 

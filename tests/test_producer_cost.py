@@ -77,15 +77,14 @@ def test_numeric_optional_columns_are_checked_as_before():
         optional_column(np.zeros(3), 2, name="latency_ms", type_=pa.float64())
 
 
-def test_blocks_with_equal_column_indexes_share_one_index_in_the_buffer():
-    from diaglab.producers.buffer import Chunk, frame_columns
-
-    chunk = Chunk()
+def test_blocks_with_equal_column_indexes_share_one_index_in_the_buffer(tmp_path):
+    logger = dl.Logger(tmp_path / "s", model="m", flush_seconds=60)
     for k in range(3):
         frame = pd.DataFrame([[k + 0.0, k + 1.0]], columns=["x", "y"])
-        chunk.add_columns(frame_columns(frame), 1, [0.5], [str(k)], [0], [None], [None], [None])
-    other = pd.DataFrame([[9.0, 9.0]], columns=["x", "z"])
-    chunk.add_columns(frame_columns(other), 1, [0.5], ["3"], [0], [None], [None], [None])
+        logger.log(frame, [0.5])
+    logger.log(pd.DataFrame([[9.0, 9.0]], columns=["x", "z"]), [0.5])
+    chunk = logger._hot
+    assert chunk is not None
     first, *rest = [block.labels for _, block in chunk.blocks]
     assert all(labels is first for labels in rest[:2]) and rest[2] is not first
     features = chunk.batch()["features"].astype(object).where(lambda f: f.notna(), None)
@@ -94,6 +93,36 @@ def test_blocks_with_equal_column_indexes_share_one_index_in_the_buffer():
         "y": [1.0, 2.0, 3.0, None],
         "z": [None, None, None, 9.0],
     }
+    logger.close()
+
+
+def test_labels_are_compared_outside_the_loggers_lock(tmp_path, monkeypatch):
+    # pandas compares Arrow-backed labels in pyarrow, which releases the GIL: under the Logger's
+    # lock, a thread waiting for the GIL again held the lock and every other request thread of
+    # a service queued on it
+    from pandas.core.arrays.arrow.array import ArrowExtensionArray
+
+    logger = dl.Logger(tmp_path / "s", model="m", flush_seconds=60)
+    model = dl.instrument(_Half(), logger)
+    held: list[bool] = []
+    real = ArrowExtensionArray.equals
+
+    def equals(self, other):
+        held.append(logger._lock.locked())
+        return real(self, other)
+
+    monkeypatch.setattr(ArrowExtensionArray, "equals", equals)
+    for k in range(4):  # a new Index per request, as a service builds its frames
+        columns = pd.Index(["x", "y"], dtype=pd.ArrowDtype(pa.string()))
+        model.predict_proba(pd.DataFrame([[k + 0.0, 1.0]], columns=columns))
+    assert held and not any(held)
+    logger.close()
+    assert dl.open(tmp_path / "s").table("m").count().execute() == 4
+
+
+class _Half:
+    def predict_proba(self, X):
+        return np.tile([0.5, 0.5], (len(X), 1))
 
 
 @pytest.mark.parametrize("start", [0, 4090, 16**8 - 300])

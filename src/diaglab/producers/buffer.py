@@ -140,8 +140,6 @@ class Chunk:
         """Append a call of ``rows`` rows: ``predictions`` one per row (an array or a list),
         each other role value one for all the rows or a list of one per row."""
         if isinstance(columns, Block):
-            if self.blocks:
-                columns = _shared_labels(columns, self.blocks[-1][1])
             self.blocks.append((self.n, columns))
         else:
             if self.blocks:
@@ -288,14 +286,18 @@ def labels(index: pd.Index | tuple[str, ...]) -> list[str]:
     return names if all(type(c) is str for c in names) else [str(c) for c in names]
 
 
-def _shared_labels(block: Block, previous: Block) -> Block:
-    """``block`` labelled by ``previous``'s labels object when the two are equal arrays (~1 µs):
-    a service's blocks then share one Index, which the writer compares by identity, and the
-    buffer keeps one Index per chunk instead of one per request."""
-    mine, theirs = block.labels, previous.labels
-    if mine is theirs or isinstance(mine, tuple) or isinstance(theirs, tuple):
+def share_labels(block: Block, labels: pd.Index | tuple[str, ...] | None) -> Block:
+    """``block`` labelled by ``labels`` (the previous block's) when the two are equal arrays
+    (~1 µs): a service's blocks then share one Index, which the writer compares by identity, and
+    the buffer keeps one Index per run of equal labels instead of one per request.
+
+    Call it outside the Logger's lock: pandas compares Arrow-backed labels in pyarrow, which
+    releases the GIL, and a thread waiting to get the GIL back while holding the lock made every
+    other request thread of a service wait for the lock in turn."""
+    mine = block.labels
+    if labels is None or mine is labels or isinstance(mine, tuple) or isinstance(labels, tuple):
         return block
-    return Block(theirs, block.values) if mine.array.equals(theirs.array) else block
+    return Block(labels, block.values) if mine.array.equals(labels.array) else block
 
 
 def same_labels(

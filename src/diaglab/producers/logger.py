@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from diaglab.errors import InputError, LoggerFullError, LogWriteError
 from diaglab.producers import lifecycle
-from diaglab.producers.buffer import Block, Chunk, frame_columns, is_frame
+from diaglab.producers.buffer import Block, Chunk, frame_columns, is_frame, share_labels
 from diaglab.producers.calls import call_predictions, each
 from diaglab.producers.flush import ChunkWriter
 from diaglab.producers.health import LoggerStats, describe, health_report
@@ -153,6 +153,7 @@ class Logger:
         self._room = threading.Condition(self._lock)
         self._write_lock = threading.Lock()
         self._hot: Chunk | None = None
+        self._labels: Any = None  # the column labels of the last block logged
         self._sealed: deque[Chunk] = deque()
         self._inflight: Chunk | None = None
         self._pending = 0
@@ -268,6 +269,8 @@ class Logger:
         given = None if ids is None else each(ids, n, name="prediction_id")
         if given is not None:
             given = [str(i) for i in given] if type(given) is list else [str(given)] * n
+        if isinstance(columns, Block):  # before the lock (see share_labels)
+            columns = share_labels(columns, self._labels)
         if not lifecycle.installed():
             lifecycle.install_signal_handler()
         with self._lock:
@@ -278,6 +281,8 @@ class Logger:
             if chunk is None:
                 chunk = self._hot = Chunk()
             chunk.add_columns(columns, n, outputs, out, stamp, latency, trace, failure, usage)
+            if isinstance(columns, Block):
+                self._labels = columns.labels
             self._pending += n
             if chunk.n >= self.flush_rows:
                 self._seal()
