@@ -33,11 +33,12 @@ def _segment_id(millis: int) -> str:
     return f"{millis:012x}{0:012x}"
 
 
-def _write_labels(root, ids: list[str], value: float, millis: int) -> None:
+def _write_labels(root, ids: list[str], value: float | list[float], millis: int) -> None:
+    values = value if isinstance(value, list) else [value] * len(ids)
     table = pa.table(
         {
             "prediction_id": pa.array(ids, pa.string()),
-            "label": pa.array([value] * len(ids), pa.float64()),
+            "label": pa.array(values, pa.float64()),
             "label_timestamp": batch.to_utc(None, len(ids)),
         }
     )
@@ -83,6 +84,17 @@ def test_labels_in_order_are_applied_from_their_own_rows(ingesting):
     got = _labels(store)
     assert [got[i] for i in ids[:5]] == [0.0, 0.0, 1.0, 1.0, 1.0]
     assert len(store.labels("credit").execute()) == 22
+
+
+def test_in_one_batch_the_later_segment_and_the_later_row_win(ingesting):
+    store, root, ids, recording = ingesting
+    _write_labels(root, [ids[0], ids[1], ids[0]], [1.0, 1.0, 0.0], 2_000)
+    _write_labels(root, [ids[1], ids[2], ids[2]], [0.0, 0.0, 1.0], 3_000)
+    _write_labels(root, [ids[3], ids[1]], [1.0, 1.0], 1_000)  # the oldest, listed last
+    store.refresh(progress=False)
+    assert not _read_history(recording.sql)
+    got = _labels(store)
+    assert [got[i] for i in ids[:4]] == [0.0, 0.0, 1.0, 1.0]
 
 
 def test_a_label_segment_older_than_a_stored_one_reads_the_history(ingesting):

@@ -348,12 +348,20 @@ class Engine(ReadOnlyViews):
         counts = self._file_rows(files)
         newer = self._newer_than_stored_labels(schema.model, segments)
         self.con.execute(f"INSERT INTO labels.{q(schema.model)} {_LABEL_ROWS}", [files])
-        self._apply_labels(
-            schema.model,
-            "SELECT prediction_id FROM read_parquet(?)",
-            [files],
-            labels_sql=_LABEL_ROWS if newer else None,
-        )
+        ids_sql = "SELECT prediction_id FROM read_parquet(?)"
+        if newer:
+            # their rows in the order of their seq, as a number: the files in the order of
+            # their first row's seq, then the row
+            stems = sorted((Path(f).stem for f in files), key=lambda stem: stem + "0" * 10)
+            latest = (
+                "SELECT prediction_id, label, label_timestamp, "
+                "(list_position(?::VARCHAR[], parse_filename(filename, true))::BIGINT << 32) "
+                "+ file_row_number AS seq "
+                "FROM read_parquet(?, filename=true, file_row_number=true)"
+            )
+            self._apply_labels(schema.model, ids_sql, [files], labels=(latest, [stems, files]))
+        else:
+            self._apply_labels(schema.model, ids_sql, [files])
         self._ledger(segments, counts)
         return IngestReport(len(segments), 0, 0, sum(counts))
 
@@ -390,39 +398,40 @@ class Engine(ReadOnlyViews):
         ids_sql: str,
         params: list[object] | None = None,
         *,
-        labels_sql: str | None = None,
+        labels: tuple[str, list[object]] | None = None,
     ) -> None:
         """Copy the latest label of each of the given ids into the prediction table.
 
-        ``labels_sql``: rows (prediction_id, label, label_timestamp, seq), taking the same
-        ``params``, that hold the latest label of each of the ids; the label history by default.
-        Both tables are read only between the ids' smallest and largest value: generated ids
-        grow with time, so DuckDB's zone maps skip the row groups of other times.
+        ``labels``: a query of rows (prediction_id, label, label_timestamp, seq) and its
+        parameters, whose rows hold the latest label of each of the ids (the largest seq wins);
+        the label history by default. Both tables are read only between the ids' smallest and
+        largest value: generated ids grow with time, so DuckDB's zone maps skip the row groups
+        of other times.
         """
         params = params or []
-        if (
-            labels_sql is None
-            and not self.con.execute(f"SELECT 1 FROM labels.{q(model)} LIMIT 1").fetchall()
-        ):
+        history = f"labels.{q(model)}"
+        if labels is None and not self.con.execute(f"SELECT 1 FROM {history} LIMIT 1").fetchall():
             return
         low, high = self.con.execute(
             f"SELECT min(prediction_id), max(prediction_id) FROM ({ids_sql})", params
         ).fetchall()[0]
         if low is None:
             return
-        if labels_sql is None:
-            labels_sql = (
-                f"SELECT prediction_id, label, label_timestamp, seq FROM labels.{q(model)} "
-                f"SEMI JOIN ({ids_sql}) USING (prediction_id) WHERE prediction_id BETWEEN ? AND ?"
+        if labels is None:
+            labels = (
+                f"SELECT prediction_id, label, label_timestamp, seq FROM {history} "
+                f"SEMI JOIN ({ids_sql}) "
+                "USING (prediction_id) WHERE prediction_id BETWEEN ? AND ?",
+                [*params, low, high],
             )
-            params = [*params, low, high]
+        labels_sql, labels_params = labels
         self.con.execute(
             f"UPDATE main.{q(model)} AS p SET label = l.label, label_timestamp = l.label_timestamp "
             f"FROM (SELECT prediction_id, arg_max(label, seq) AS label, "
             f"arg_max(label_timestamp, seq) AS label_timestamp FROM ({labels_sql}) "
             f"GROUP BY prediction_id) AS l "
             f"WHERE p.prediction_id = l.prediction_id AND p.prediction_id BETWEEN ? AND ?",
-            [*params, low, high],
+            [*labels_params, low, high],
         )
 
     def _count(self, table: str) -> int:
