@@ -8,8 +8,8 @@ threads included) per 1M labels.
 ``more``: a store whose writer's copy is built (``bench.scale build`` without ``--no-ingest``);
 each tree in turn, on one copy of its DuckDB file, ingests new label segments for ``--rows``
 stored ids taken from its newest prediction segments: first labels newer than every stored
-label (the usual order), then this tree also an older segment (a producer's segment renamed
-into place late), which must read the label history.
+label (the usual order), then labels in segments older than every stored one (a producer's
+segments renamed into place late), which must read the label history.
 
 Each measurement runs in its own process with the tree's ``src`` first on its path, at the
 caller's niceness. Usage::
@@ -172,7 +172,7 @@ def main() -> None:
         return
     copy = work / "copy"
     _copy(store, copy, kinds=("predictions", "labels", "reference"), db=True)
-    cases = [(label, src, "newer") for label, src in trees] + [("this tree", None, "older")]
+    cases = [(label, src, order) for order in ("newer", "older") for label, src in trees]
     for label, src, order in cases:
         row = _child(
             ["more", str(copy), "--rows", str(int(args.rows)), "--order", order],
