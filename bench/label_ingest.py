@@ -6,7 +6,7 @@ all label segments at once, in 2M-row batches: the label refresh's process CPU s
 threads included) per 1M labels.
 
 ``more``: a store whose writer's copy is built (``bench.scale build`` without ``--no-ingest``);
-each tree in turn, on one copy of its DuckDB file, ingests new label segments for ``--rows``
+each tree in turn, on a fresh copy of its DuckDB file, ingests new label segments for ``--rows``
 stored ids taken from its newest prediction segments: first labels newer than every stored
 label (the usual order), then labels in segments older than every stored one (a producer's
 segments renamed into place late), which must read the label history.
@@ -171,9 +171,10 @@ def main() -> None:
             print(json.dumps({"tree": label, **row, "load_after": machine()["load_avg"]}))
         return
     copy = work / "copy"
-    _copy(store, copy, kinds=("predictions", "labels", "reference"), db=True)
     cases = [(label, src, order) for order in ("newer", "older") for label, src in trees]
     for label, src, order in cases:
+        # a fresh copy each: every case finds one stored label per id, as the store was built
+        _copy(store, copy, kinds=("predictions", "labels", "reference"), db=True)
         row = _child(
             ["more", str(copy), "--rows", str(int(args.rows)), "--order", order],
             src or HERE.parent / "src",
@@ -181,7 +182,7 @@ def main() -> None:
         print(
             json.dumps({"tree": label, "order": order, **row, "load_after": machine()["load_avg"]})
         )
-    shutil.rmtree(copy)
+        shutil.rmtree(copy)
 
 
 if __name__ == "__main__":
