@@ -69,10 +69,10 @@ _LABEL_ROWS = (
     "FROM read_parquet(?, filename=true, file_row_number=true)"
 )
 UNIQUE_ID_CHECKS = 16
+"""Read-only views: how many sets of segment files' "no id repeats" checks are remembered."""
 SEGMENT_ID_CHARS = 24
 """A segment id's length (:func:`diaglab.store._ids.new_segment_id`); a merged segment's id
 starts with its oldest source's."""
-"""Read-only views: how many sets of segment files' "no id repeats" checks are remembered."""
 
 
 class Engine(ReadOnlyViews):
