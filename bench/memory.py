@@ -321,10 +321,19 @@ def _watched(
 
 
 def measure(
-    kind: str, path: Path, src: Path, engine: str = "duckdb", *, timeout: float | None = None
+    kind: str,
+    path: Path,
+    src: Path,
+    engine: str = "duckdb",
+    *,
+    timeout: float | None = None,
+    stderr_log: Path | None = None,
 ) -> dict[str, Any]:
     """Run one case in a child process with ``src`` first on its path and an empty compiled-SQL
-    cache; its peak RSS and CPU seconds (the process and its children, e.g. Spark's JVM)."""
+    cache; its peak RSS and CPU seconds (the process and its children, e.g. Spark's JVM).
+
+    ``stderr_log``: a file that receives the child's whole stderr (a JVM's stack trace and the
+    lines before it), named in the result; the result itself keeps only its last line."""
     with tempfile.TemporaryDirectory(prefix="bench-memory-sql-") as sql_cache:
         env = {
             **os.environ,
@@ -335,6 +344,9 @@ def measure(
         t0 = time.perf_counter()
         code, usage, out, err, killed, tree, polled = _watched(cmd, env, timeout=timeout)
     own = usage.ru_utime + usage.ru_stime
+    if stderr_log is not None:
+        stderr_log.parent.mkdir(parents=True, exist_ok=True)
+        stderr_log.write_bytes(err)
     result: dict[str, Any] = {
         "peak_rss_mb": round(usage.ru_maxrss / 1024),
         "peak_tree_mb": round(tree),
@@ -349,6 +361,8 @@ def measure(
     else:
         result.update(json.loads(out.decode().strip().splitlines()[-1]))
         result["outcome"] = "ok"
+    if stderr_log is not None:
+        result["stderr_log"] = str(stderr_log)
     return result
 
 
@@ -384,11 +398,12 @@ def measured(
     engine: str,
     *,
     timeout: float | None = None,
+    stderr_log: Path | None = None,
 ) -> dict[str, Any]:
     """``row`` with :func:`measure`'s result and the load average before and after, printed as
     one JSON line."""
     row["load_before"] = machine()["load_avg"]
-    row.update(measure(kind, path, src, engine, timeout=timeout))
+    row.update(measure(kind, path, src, engine, timeout=timeout, stderr_log=stderr_log))
     row["load_avg"] = machine()["load_avg"]
     print(json.dumps(row), flush=True)
     return row

@@ -224,7 +224,12 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                     "memory": _memory(engine),
                 }
                 src = HERE.parent / "src"
-                results.append(measured(row, kind, path, src, engine, timeout=args.cap))
+                # the child's whole stderr, beside the results (a JVM error's cause is above
+                # its last line)
+                log = Path(args.work) / "logs" / f"{kind}-{engine}-{rows}.stderr.log"
+                results.append(
+                    measured(row, kind, path, src, engine, timeout=args.cap, stderr_log=log)
+                )
     return results
 
 

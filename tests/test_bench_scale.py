@@ -35,3 +35,16 @@ def test_a_files_only_store_gets_its_duckdb_copy(tmp_path: Path) -> None:
     out = json.loads(copy.stdout.splitlines()[-1])
     assert (out["duckdb_rows"], out["labelled"], out["predictions"]) == (3000, 3000, 3000)
     assert out["last_refresh_rows"] >= 3000  # the writer's first refresh ingested them
+
+
+def test_a_failed_case_keeps_its_whole_stderr_in_a_log(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.syspath_prepend(str(ROOT))
+    from bench.memory import measure
+
+    log = tmp_path / "logs" / "nonsense.stderr.log"
+    result = measure("nonsense", tmp_path / "store", ROOT / "src", stderr_log=log, timeout=300)
+    assert result["outcome"].startswith("failed: ")
+    assert result["stderr_log"] == str(log)
+    kept = log.read_text()
+    assert "unknown case 'nonsense'" in kept
+    assert result["outcome"][len("failed: ") :] in kept

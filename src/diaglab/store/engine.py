@@ -61,8 +61,18 @@ INGEST_BATCH_ROWS = 2_000_000
 # prediction column of the sample scenario (features, outputs and ids go to ALP, DICT_FSST,
 # bit-packing or constant), and trying it cost ~10% of the insert.
 INSERT_SKIPS_COMPRESSION = "rle"
+# a logged label as the history keeps it: seq (its segment's id and its row) orders the labels
+# of one id, the latest wins
+_LABEL_ROWS = (
+    "SELECT prediction_id, label, label_timestamp, "
+    "parse_filename(filename, true) || lpad(printf('%x', file_row_number), 10, '0') AS seq "
+    "FROM read_parquet(?, filename=true, file_row_number=true)"
+)
 UNIQUE_ID_CHECKS = 16
 """Read-only views: how many sets of segment files' "no id repeats" checks are remembered."""
+SEGMENT_ID_CHARS = 24
+"""A segment id's length (:func:`diaglab.store._ids.new_segment_id`); a merged segment's id
+starts with its oldest source's."""
 
 
 class Engine(ReadOnlyViews):
@@ -330,18 +340,41 @@ class Engine(ReadOnlyViews):
         return before - self._count(target)
 
     def ingest_labels(self, schema: ModelSchema, segments: Sequence[Segment]) -> IngestReport:
+        """Keep the segments' labels in the history and copy the latest label of each of their
+        ids into the prediction table. When the segments are newer than every label already
+        stored (labels arriving in order, the usual case), the latest label of their ids is
+        among their own rows, and the history is not read again."""
         files = [str(s.path) for s in segments]
         counts = self._file_rows(files)
-        self.con.execute(
-            f"INSERT INTO labels.{q(schema.model)} "
-            "SELECT prediction_id, label, label_timestamp, "
-            "parse_filename(filename, true) || lpad(printf('%x', file_row_number), 10, '0') "
-            "FROM read_parquet(?, filename=true, file_row_number=true)",
-            [files],
-        )
-        self._apply_labels(schema.model, "SELECT prediction_id FROM read_parquet(?)", [files])
+        newer = self._newer_than_stored_labels(schema.model, segments)
+        self.con.execute(f"INSERT INTO labels.{q(schema.model)} {_LABEL_ROWS}", [files])
+        ids_sql = "SELECT prediction_id FROM read_parquet(?)"
+        if newer:
+            # their rows in the order of their seq, as a number: the files in the order of
+            # their first row's seq, then the row
+            stems = sorted((Path(f).stem for f in files), key=lambda stem: stem + "0" * 10)
+            latest = (
+                "SELECT prediction_id, label, label_timestamp, "
+                "(list_position(?::VARCHAR[], parse_filename(filename, true))::BIGINT << 32) "
+                "+ file_row_number AS seq "
+                "FROM read_parquet(?, filename=true, file_row_number=true)"
+            )
+            self._apply_labels(schema.model, ids_sql, [files], labels=(latest, [stems, files]))
+        else:
+            self._apply_labels(schema.model, ids_sql, [files])
         self._ledger(segments, counts)
         return IngestReport(len(segments), 0, 0, sum(counts))
+
+    def _newer_than_stored_labels(self, model: str, segments: Sequence[Segment]) -> bool:
+        """Whether every label of ``segments`` sorts after every stored label of ``model``.
+
+        A stored label's seq starts with the id of a label segment in the ledger (a merged
+        segment's with its oldest source's, which the ledger holds too); these segments' labels
+        start with their own ids. So the ledger's newest label segment bounds the history."""
+        newest = self.con.execute(
+            "SELECT max(segment) FROM meta.ledger WHERE kind = 'labels' AND model = ?", [model]
+        ).fetchall()[0][0]
+        return newest is None or min(s.id[:SEGMENT_ID_CHARS] for s in segments) > newest
 
     def ingest_reference(self, schema: ModelSchema, segments: Sequence[Segment]) -> IngestReport:
         target = f"reference.{q(schema.model)}"
@@ -359,17 +392,46 @@ class Engine(ReadOnlyViews):
         self._ledger(segments, counts)
         return IngestReport(len(segments), sum(counts), reference=sum(counts))
 
-    def _apply_labels(self, model: str, ids_sql: str, params: list[object] | None = None) -> None:
-        """Copy the latest label of each of the given ids into the prediction table."""
-        if not self.con.execute(f"SELECT 1 FROM labels.{q(model)} LIMIT 1").fetchall():
+    def _apply_labels(
+        self,
+        model: str,
+        ids_sql: str,
+        params: list[object] | None = None,
+        *,
+        labels: tuple[str, list[object]] | None = None,
+    ) -> None:
+        """Copy the latest label of each of the given ids into the prediction table.
+
+        ``labels``: a query of rows (prediction_id, label, label_timestamp, seq) and its
+        parameters, whose rows hold the latest label of each of the ids (the largest seq wins);
+        the label history by default. Both tables are read only between the ids' smallest and
+        largest value: generated ids grow with time, so DuckDB's zone maps skip the row groups
+        of other times.
+        """
+        params = params or []
+        history = f"labels.{q(model)}"
+        if labels is None and not self.con.execute(f"SELECT 1 FROM {history} LIMIT 1").fetchall():
             return
+        low, high = self.con.execute(
+            f"SELECT min(prediction_id), max(prediction_id) FROM ({ids_sql})", params
+        ).fetchall()[0]
+        if low is None:
+            return
+        if labels is None:
+            labels = (
+                f"SELECT prediction_id, label, label_timestamp, seq FROM {history} "
+                f"SEMI JOIN ({ids_sql}) "
+                "USING (prediction_id) WHERE prediction_id BETWEEN ? AND ?",
+                [*params, low, high],
+            )
+        labels_sql, labels_params = labels
         self.con.execute(
             f"UPDATE main.{q(model)} AS p SET label = l.label, label_timestamp = l.label_timestamp "
             f"FROM (SELECT prediction_id, arg_max(label, seq) AS label, "
-            f"arg_max(label_timestamp, seq) AS label_timestamp FROM labels.{q(model)} "
-            f"SEMI JOIN ({ids_sql}) USING (prediction_id) GROUP BY prediction_id) AS l "
-            f"WHERE p.prediction_id = l.prediction_id",
-            params or [],
+            f"arg_max(label_timestamp, seq) AS label_timestamp FROM ({labels_sql}) "
+            f"GROUP BY prediction_id) AS l "
+            f"WHERE p.prediction_id = l.prediction_id AND p.prediction_id BETWEEN ? AND ?",
+            [*labels_params, low, high],
         )
 
     def _count(self, table: str) -> int:
