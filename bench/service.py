@@ -35,10 +35,11 @@ from bench._common import emit, source_tree
 CLIENTS = 16
 WINDOW_S = 20.0
 WARMUP_S = 3.0
-ROUNDS = 2  # each variant runs ROUNDS times, alternating, so drift in the machine's load is shared
+# each variant runs ROUNDS times, alternating, so drift in the machine's load is shared
+ROUNDS = int(os.environ.get("BENCH_SERVICE_ROUNDS", "2"))
 # the previous main (or BENCH_SERVICE_BASELINE, any revision), whose instrumented service runs in
 # the same rounds (its src via git archive)
-BASELINE = os.environ.get("BENCH_SERVICE_BASELINE", "20f10f3")
+BASELINE = os.environ.get("BENCH_SERVICE_BASELINE", "d535145")
 VARIANTS = ("plain", "sdk", "instrumented", "previous")
 
 APP = """
