@@ -25,6 +25,7 @@ import ibis
 import pandas as pd
 
 from diaglab.diagnostics.change.labels import score_counts
+from diaglab.queries import cube
 from diaglab.queries.timegrid import epoch_micros
 from diaglab.queries.window import Window
 from diaglab.store.cube_tables import DAY_US
@@ -41,14 +42,13 @@ def day_split(window: Window) -> tuple[list[int], list[Window]] | None:
     days as windows; None for an open window or one without a whole day."""
     if window.start is None or window.end is None:
         return None
-    start, end = window.start.value // 1000, window.end.value // 1000  # microseconds
-    first, last = -(-start // DAY_US), end // DAY_US
-    if first >= last:
+    first, last = cube.whole_days(window)
+    if first is None or last is None or first >= last:
         return None
     edges = []
-    if start < first * DAY_US:
+    if window.start < _day(first):
         edges.append(Window(window.start, _day(first)))
-    if end > last * DAY_US:
+    if window.end > _day(last):
         edges.append(Window(_day(last), window.end))
     return list(range(first, last)), edges
 
